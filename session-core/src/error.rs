@@ -1,0 +1,71 @@
+//! One error type per failure family.
+
+use std::error::Error as StdError;
+
+/// Why a client-supplied id was refused. Invalid ids are treated as absent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidSessionId {
+    /// The id does not have the length of the ids this library issues.
+    #[error("session id has length {len}, expected {}", crate::id::SESSION_ID_LEN)]
+    Length {
+        /// Length of the rejected text, in bytes.
+        len: usize,
+    },
+    /// The id contains a character outside the URL-safe base64 alphabet.
+    #[error("session id has a character outside [A-Za-z0-9_-] at byte {position}")]
+    Character {
+        /// Byte offset of the first bad character.
+        position: usize,
+    },
+}
+
+/// Reading or writing one session attribute failed; the rest of the session is unaffected.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AttributeError {
+    /// The value could not be serialized; nothing was inserted.
+    #[error("session attribute `{name}`: cannot serialize a value of type `{type_name}`: {source}")]
+    Serialize {
+        /// Attribute name.
+        name: String,
+        /// Rust type of the rejected value.
+        type_name: &'static str,
+        /// The serializer's error.
+        #[source]
+        source: Box<dyn StdError + Send + Sync>,
+    },
+    /// The stored value cannot be read as the requested type.
+    #[error("session attribute `{name}`: stored value is not a valid `{type_name}`: {source}")]
+    Deserialize {
+        /// Attribute name.
+        name: String,
+        /// Rust type that was requested.
+        type_name: &'static str,
+        /// The deserializer's error.
+        #[source]
+        source: Box<dyn StdError + Send + Sync>,
+    },
+}
+
+/// A session store could not do what was asked. The middleware answers 503.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store could not be reached, or refused the operation.
+    #[error("session store unavailable: {0}")]
+    Unavailable(#[source] Box<dyn StdError + Send + Sync>),
+    /// The store did not answer within the configured response timeout.
+    #[error("session store did not answer within {0:?}")]
+    Timeout(std::time::Duration),
+    /// The store answered something this library does not understand.
+    #[error("session store returned unexpected data: {0}")]
+    Protocol(String),
+}
+
+impl StoreError {
+    /// Wraps any error as [`StoreError::Unavailable`].
+    pub fn unavailable(error: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self::Unavailable(error.into())
+    }
+}

@@ -1,0 +1,55 @@
+//! Which index entries a session has: the principal name always, plus the
+//! attributes configured as indexable.
+
+use std::collections::BTreeSet;
+
+use crate::repository::PRINCIPAL_NAME_INDEX_NAME;
+use crate::session::Session;
+
+/// The session attribute in which actix-identity keeps the logged-in user id;
+/// it is indexed as the principal name, as the seed does with Spring Security's
+/// authentication name.
+pub const ACTIX_IDENTITY_USER_ID_KEY: &str = "actix_identity.user_id";
+
+/// One index entry: (index name, index value).
+pub type IndexEntry = (String, String);
+
+/// Computes index entries from session attributes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionIndexer {
+    indexable_session_attributes: Vec<String>,
+}
+
+impl SessionIndexer {
+    /// An indexer for the principal name plus the given attribute names.
+    #[must_use]
+    pub fn new(indexable_session_attributes: Vec<String>) -> Self {
+        Self { indexable_session_attributes }
+    }
+
+    /// Whether an attribute name feeds an index (so a change to it moves entries).
+    #[must_use]
+    pub fn is_indexed_attribute(&self, name: &str) -> bool {
+        name == PRINCIPAL_NAME_INDEX_NAME
+            || name == ACTIX_IDENTITY_USER_ID_KEY
+            || self.indexable_session_attributes.iter().any(|a| a == name)
+    }
+
+    /// The entries a session should currently have.
+    #[must_use]
+    pub fn entries(&self, session: &Session) -> BTreeSet<IndexEntry> {
+        let mut entries = BTreeSet::new();
+        let principal = [PRINCIPAL_NAME_INDEX_NAME, ACTIX_IDENTITY_USER_ID_KEY]
+            .iter()
+            .find_map(|name| session.get_raw(name).and_then(|value| value.index_text()));
+        if let Some(principal) = principal {
+            entries.insert((PRINCIPAL_NAME_INDEX_NAME.to_owned(), principal));
+        }
+        for name in &self.indexable_session_attributes {
+            if let Some(text) = session.get_raw(name).and_then(|value| value.index_text()) {
+                entries.insert((name.clone(), text));
+            }
+        }
+        entries
+    }
+}

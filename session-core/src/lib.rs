@@ -1,0 +1,27 @@
+//! Framework-neutral core of clustered-session: the session model, the
+//! repository traits, the stores (embedded and Redis) and their acceptance suite.
+//!
+//! Web applications normally use the `session-actix` crate, which re-exports
+//! what they need from here.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod acceptance;
+mod error;
+mod id;
+mod index;
+mod repository;
+mod session;
+mod settings;
+pub mod store;
+
+pub use error::{AttributeError, InvalidSessionId, StoreError};
+pub use id::{SESSION_ID_LEN, SessionId, log_tag};
+pub use index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
+pub use repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
+pub use session::{
+    AttributeValue, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS, Session, SessionParts, epoch_millis,
+    from_epoch_millis,
+};
+pub use settings::{DEFAULT_REGION_NAME, SessionSettings, validate_region_name};
+pub use store::embedded::EmbeddedSessionRepository;

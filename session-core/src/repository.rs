@@ -1,0 +1,90 @@
+//! The store-facing traits: every backing store implements these, and nothing in
+//! them depends on a web framework.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::error::StoreError;
+use crate::id::SessionId;
+use crate::session::Session;
+
+/// Name of the index that holds the principal (user) name of each session, and
+/// of the session attribute that sets it. Same value as Spring Session's
+/// `FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME`.
+pub const PRINCIPAL_NAME_INDEX_NAME: &str =
+    "org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME";
+
+/// Creates, saves, finds and deletes sessions.
+///
+/// Implementations must never return an expired session from
+/// [`find_by_id`](SessionRepository::find_by_id), must write only what changed in
+/// [`save`](SessionRepository::save), and must not resurrect a session that was
+/// deleted or renewed away while a request held a copy of it.
+#[async_trait]
+pub trait SessionRepository: Send + Sync + 'static {
+    /// A new session with a fresh id and the configured idle timeout. Nothing is
+    /// stored until [`save`](SessionRepository::save).
+    fn create_session(&self) -> Session;
+
+    /// Writes the session's changes (attributes set or removed, metadata, a
+    /// renewed id) and marks it clean. A session that is not new and no longer
+    /// exists in the store is not written back.
+    async fn save(&self, session: &mut Session) -> Result<(), StoreError>;
+
+    /// Loads a session and extends its idle timer. Expired or unknown: `None`.
+    async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError>;
+
+    /// Deletes a session and its index entries. Unknown ids are not an error.
+    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError>;
+}
+
+/// A repository that can find sessions by an indexed attribute value, such as
+/// every session of one user ("log out everywhere").
+#[async_trait]
+pub trait FindByIndexNameSessionRepository: SessionRepository {
+    /// Sessions whose index `index_name` has the value `index_value`, by id.
+    /// Never includes expired or deleted sessions. Does not extend idle timers.
+    async fn find_by_index_name_and_index_value(
+        &self,
+        index_name: &str,
+        index_value: &str,
+    ) -> Result<BTreeMap<SessionId, Session>, StoreError>;
+
+    /// Sessions of one principal (the [`PRINCIPAL_NAME_INDEX_NAME`] index).
+    async fn find_by_principal_name(
+        &self,
+        principal_name: &str,
+    ) -> Result<BTreeMap<SessionId, Session>, StoreError> {
+        self.find_by_index_name_and_index_value(PRINCIPAL_NAME_INDEX_NAME, principal_name)
+            .await
+    }
+}
+
+#[async_trait]
+impl<R: SessionRepository + ?Sized> SessionRepository for Arc<R> {
+    fn create_session(&self) -> Session {
+        (**self).create_session()
+    }
+    async fn save(&self, session: &mut Session) -> Result<(), StoreError> {
+        (**self).save(session).await
+    }
+    async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+        (**self).find_by_id(id).await
+    }
+    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
+        (**self).delete_by_id(id).await
+    }
+}
+
+#[async_trait]
+impl<R: FindByIndexNameSessionRepository + ?Sized> FindByIndexNameSessionRepository for Arc<R> {
+    async fn find_by_index_name_and_index_value(
+        &self,
+        index_name: &str,
+        index_value: &str,
+    ) -> Result<BTreeMap<SessionId, Session>, StoreError> {
+        (**self).find_by_index_name_and_index_value(index_name, index_value).await
+    }
+}

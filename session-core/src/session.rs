@@ -1,0 +1,418 @@
+//! The session model: metadata, serialized attributes and change tracking.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::AttributeError;
+use crate::id::SessionId;
+
+/// Default idle timeout, in seconds (the seed's 30 minutes).
+pub const DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS: i64 = 1800;
+
+/// One attribute value in its serialized form (JSON text).
+///
+/// Values stay serialized while a session travels between the store and the
+/// handler: loading a session parses nothing, and a value is decoded only when a
+/// handler asks for it with [`Session::get`].
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct AttributeValue(Arc<[u8]>);
+
+impl AttributeValue {
+    /// Wraps bytes exactly as a serializer wrote them.
+    #[must_use]
+    pub fn from_bytes(bytes: impl Into<Arc<[u8]>>) -> Self {
+        Self(bytes.into())
+    }
+
+    /// Serializes a value to JSON.
+    ///
+    /// # Errors
+    /// [`AttributeError::Serialize`] naming the attribute and the type.
+    pub fn serialize<T: Serialize + ?Sized>(name: &str, value: &T) -> Result<Self, AttributeError> {
+        serde_json::to_vec(value)
+            .map(|bytes| Self(bytes.into()))
+            .map_err(|source| AttributeError::Serialize {
+                name: name.to_owned(),
+                type_name: std::any::type_name::<T>(),
+                source: Box::new(source),
+            })
+    }
+
+    /// Decodes the value as `T`.
+    ///
+    /// # Errors
+    /// [`AttributeError::Deserialize`] naming the attribute and the type.
+    pub fn deserialize<T: DeserializeOwned>(&self, name: &str) -> Result<T, AttributeError> {
+        serde_json::from_slice(&self.0).map_err(|source| AttributeError::Deserialize {
+            name: name.to_owned(),
+            type_name: std::any::type_name::<T>(),
+            source: Box::new(source),
+        })
+    }
+
+    /// The serialized bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The value as index text: strings without quotes, numbers and booleans as
+    /// written; `None` for values that cannot be indexed (objects, arrays, null).
+    #[must_use]
+    pub fn index_text(&self) -> Option<String> {
+        match serde_json::from_slice::<serde_json::Value>(&self.0).ok()? {
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            serde_json::Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for AttributeValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match std::str::from_utf8(&self.0) {
+            Ok(text) => write!(f, "AttributeValue({text})"),
+            Err(_) => write!(f, "AttributeValue({} bytes)", self.0.len()),
+        }
+    }
+}
+
+/// A session: metadata plus named, serialized attributes, with change tracking so
+/// that a store writes back only what changed.
+#[derive(Debug, Clone)]
+pub struct Session {
+    id: SessionId,
+    /// Set by [`Session::change_session_id`] until the store has moved the data.
+    previous_id: Option<SessionId>,
+    creation_time: SystemTime,
+    last_accessed_time: SystemTime,
+    max_inactive_interval_seconds: i64,
+    attributes: BTreeMap<String, AttributeValue>,
+    /// Attribute names set or removed since the last save.
+    changed_attributes: BTreeSet<String>,
+    metadata_changed: bool,
+    is_new: bool,
+}
+
+/// Metadata and attributes of a session as a store holds them; see [`Session::from_parts`].
+#[derive(Debug, Clone)]
+pub struct SessionParts {
+    /// Session id.
+    pub id: SessionId,
+    /// When the session was created.
+    pub creation_time: SystemTime,
+    /// When the session was last accessed.
+    pub last_accessed_time: SystemTime,
+    /// Idle timeout in seconds; negative means never.
+    pub max_inactive_interval_seconds: i64,
+    /// Serialized attributes.
+    pub attributes: BTreeMap<String, AttributeValue>,
+}
+
+impl Session {
+    /// A new, not yet saved session.
+    #[must_use]
+    pub fn new(id: SessionId, max_inactive_interval_seconds: i64, now: SystemTime) -> Self {
+        Self {
+            id,
+            previous_id: None,
+            creation_time: now,
+            last_accessed_time: now,
+            max_inactive_interval_seconds,
+            attributes: BTreeMap::new(),
+            changed_attributes: BTreeSet::new(),
+            metadata_changed: true,
+            is_new: true,
+        }
+    }
+
+    /// A session as loaded from a store: not new, nothing changed.
+    #[must_use]
+    pub fn from_parts(parts: SessionParts) -> Self {
+        Self {
+            id: parts.id,
+            previous_id: None,
+            creation_time: parts.creation_time,
+            last_accessed_time: parts.last_accessed_time,
+            max_inactive_interval_seconds: parts.max_inactive_interval_seconds,
+            attributes: parts.attributes,
+            changed_attributes: BTreeSet::new(),
+            metadata_changed: false,
+            is_new: false,
+        }
+    }
+
+    /// The session id.
+    #[must_use]
+    pub fn id(&self) -> &SessionId {
+        &self.id
+    }
+
+    /// The id this session had before [`Session::change_session_id`], until saved.
+    #[must_use]
+    pub fn previous_id(&self) -> Option<&SessionId> {
+        self.previous_id.as_ref()
+    }
+
+    /// When the session was created.
+    #[must_use]
+    pub fn creation_time(&self) -> SystemTime {
+        self.creation_time
+    }
+
+    /// When the session was last accessed.
+    #[must_use]
+    pub fn last_accessed_time(&self) -> SystemTime {
+        self.last_accessed_time
+    }
+
+    /// Records an access. Stores extend the idle timer on access themselves; this
+    /// only updates the in-memory copy and is not a change that needs a write.
+    pub fn set_last_accessed_time(&mut self, time: SystemTime) {
+        self.last_accessed_time = time;
+    }
+
+    /// The idle timeout in seconds; negative means the session never expires.
+    #[must_use]
+    pub fn max_inactive_interval_seconds(&self) -> i64 {
+        self.max_inactive_interval_seconds
+    }
+
+    /// The idle timeout, `None` when the session never expires.
+    #[must_use]
+    pub fn max_inactive_interval(&self) -> Option<Duration> {
+        u64::try_from(self.max_inactive_interval_seconds).ok().map(Duration::from_secs)
+    }
+
+    /// Changes the idle timeout (negative: never expires).
+    pub fn set_max_inactive_interval_seconds(&mut self, seconds: i64) {
+        if seconds != self.max_inactive_interval_seconds {
+            self.max_inactive_interval_seconds = seconds;
+            self.metadata_changed = true;
+        }
+    }
+
+    /// When the session expires if it is not accessed again; `None` for never.
+    #[must_use]
+    pub fn idle_deadline(&self) -> Option<SystemTime> {
+        self.max_inactive_interval().map(|idle| self.last_accessed_time + idle)
+    }
+
+    /// Whether the session has been idle for longer than its max inactive interval.
+    #[must_use]
+    pub fn is_expired(&self, now: SystemTime) -> bool {
+        self.idle_deadline().is_some_and(|deadline| now >= deadline)
+    }
+
+    /// Whether the session has never been saved.
+    #[must_use]
+    pub fn is_new(&self) -> bool {
+        self.is_new
+    }
+
+    /// Reads an attribute as `T`; `Ok(None)` when absent.
+    ///
+    /// # Errors
+    /// [`AttributeError::Deserialize`] when the stored value is not a `T`; other
+    /// attributes are unaffected.
+    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, AttributeError> {
+        self.attributes.get(name).map(|value| value.deserialize(name)).transpose()
+    }
+
+    /// The serialized value of an attribute.
+    #[must_use]
+    pub fn get_raw(&self, name: &str) -> Option<&AttributeValue> {
+        self.attributes.get(name)
+    }
+
+    /// Serializes and stores an attribute. Setting the value it already has is not a change.
+    ///
+    /// # Errors
+    /// [`AttributeError::Serialize`] when the value cannot be serialized; the
+    /// session is left as it was.
+    pub fn insert<T: Serialize + ?Sized>(&mut self, name: impl Into<String>, value: &T) -> Result<(), AttributeError> {
+        let name = name.into();
+        let value = AttributeValue::serialize(&name, value)?;
+        self.insert_raw(name, value);
+        Ok(())
+    }
+
+    /// Stores an already serialized attribute value.
+    pub fn insert_raw(&mut self, name: impl Into<String>, value: AttributeValue) {
+        let name = name.into();
+        if self.attributes.get(&name) == Some(&value) {
+            return;
+        }
+        self.changed_attributes.insert(name.clone());
+        self.attributes.insert(name, value);
+    }
+
+    /// Removes an attribute, returning its serialized value.
+    pub fn remove(&mut self, name: &str) -> Option<AttributeValue> {
+        let removed = self.attributes.remove(name);
+        if removed.is_some() {
+            self.changed_attributes.insert(name.to_owned());
+        }
+        removed
+    }
+
+    /// Removes every attribute.
+    pub fn clear(&mut self) {
+        let names: Vec<String> = self.attributes.keys().cloned().collect();
+        for name in names {
+            self.remove(&name);
+        }
+    }
+
+    /// All attributes, serialized, by name.
+    #[must_use]
+    pub fn attributes(&self) -> &BTreeMap<String, AttributeValue> {
+        &self.attributes
+    }
+
+    /// Gives the session a fresh id, keeping its attributes (renewal on login).
+    /// The store retires the old id when the session is saved.
+    pub fn change_session_id(&mut self) -> &SessionId {
+        let old = std::mem::replace(&mut self.id, SessionId::generate());
+        if !self.is_new && self.previous_id.is_none() {
+            self.previous_id = Some(old);
+        }
+        &self.id
+    }
+
+    /// Whether a save would write anything.
+    #[must_use]
+    pub fn has_changes(&self) -> bool {
+        self.is_new
+            || self.metadata_changed
+            || self.previous_id.is_some()
+            || !self.changed_attributes.is_empty()
+    }
+
+    /// Whether metadata (creation time, idle timeout) must be written.
+    #[must_use]
+    pub fn metadata_changed(&self) -> bool {
+        self.metadata_changed || self.is_new
+    }
+
+    /// The attributes set since the last save, with their new values.
+    pub fn changed_attributes(&self) -> impl Iterator<Item = (&str, &AttributeValue)> {
+        self.changed_attributes
+            .iter()
+            .filter_map(|name| self.attributes.get(name).map(|value| (name.as_str(), value)))
+    }
+
+    /// The attributes removed since the last save.
+    pub fn removed_attributes(&self) -> impl Iterator<Item = &str> {
+        self.changed_attributes
+            .iter()
+            .filter(|name| !self.attributes.contains_key(*name))
+            .map(String::as_str)
+    }
+
+    /// Called by a store after a successful save: the session is now clean.
+    pub fn mark_saved(&mut self) {
+        self.changed_attributes.clear();
+        self.metadata_changed = false;
+        self.is_new = false;
+        self.previous_id = None;
+    }
+}
+
+/// Milliseconds since the Unix epoch (the seed's time unit), saturating at 0.
+#[must_use]
+pub fn epoch_millis(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The inverse of [`epoch_millis`]; negative values map to the epoch.
+#[must_use]
+pub fn from_epoch_millis(millis: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loaded() -> Session {
+        let mut attributes = BTreeMap::new();
+        attributes.insert("a".to_owned(), AttributeValue::from_bytes(b"1".to_vec()));
+        Session::from_parts(SessionParts {
+            id: SessionId::generate(),
+            creation_time: SystemTime::now(),
+            last_accessed_time: SystemTime::now(),
+            max_inactive_interval_seconds: 60,
+            attributes,
+        })
+    }
+
+    #[test]
+    fn loaded_session_is_clean_and_same_value_is_not_a_change() {
+        let mut session = loaded();
+        assert!(!session.has_changes());
+        session.insert("a", &1).unwrap();
+        assert!(!session.has_changes(), "re-setting an equal value must not dirty the session");
+        session.insert("a", &2).unwrap();
+        assert_eq!(session.changed_attributes().map(|(n, _)| n).collect::<Vec<_>>(), ["a"]);
+    }
+
+    #[test]
+    fn remove_and_clear_are_tracked_as_removals() {
+        let mut session = loaded();
+        session.insert("b", "x").unwrap();
+        session.clear();
+        let removed: Vec<_> = session.removed_attributes().collect();
+        assert_eq!(removed, ["a", "b"]);
+        session.mark_saved();
+        assert!(!session.has_changes());
+    }
+
+    #[test]
+    fn wrong_type_is_an_error_for_that_attribute_only() {
+        let mut session = loaded();
+        session.insert("name", "alice").unwrap();
+        assert!(session.get::<u32>("name").is_err());
+        assert_eq!(session.get::<u32>("a").unwrap(), Some(1));
+        assert_eq!(session.get::<String>("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn unserializable_value_fails_at_insert_naming_attribute_and_type() {
+        let mut session = loaded();
+        let mut bad = std::collections::HashMap::new();
+        bad.insert((1, 2), 3); // JSON object keys must be strings
+        let error = session.insert("pairs", &bad).unwrap_err().to_string();
+        assert!(error.contains("pairs") && error.contains("HashMap"), "{error}");
+        assert!(!session.has_changes());
+    }
+
+    #[test]
+    fn expiry_follows_max_inactive_interval() {
+        let now = SystemTime::now();
+        let mut session = Session::new(SessionId::generate(), 10, now);
+        assert!(!session.is_expired(now + Duration::from_secs(9)));
+        assert!(session.is_expired(now + Duration::from_secs(10)));
+        session.set_max_inactive_interval_seconds(-1);
+        assert!(!session.is_expired(now + Duration::from_secs(1_000_000)));
+    }
+
+    #[test]
+    fn renewal_remembers_the_old_id_until_saved() {
+        let mut session = loaded();
+        let old = session.id().clone();
+        session.change_session_id();
+        assert_ne!(session.id(), &old);
+        assert_eq!(session.previous_id(), Some(&old));
+        assert!(session.has_changes());
+        session.mark_saved();
+        assert_eq!(session.previous_id(), None);
+    }
+}

@@ -1,0 +1,105 @@
+//! What a repository needs to know: key namespace, idle timeout, indexed attributes.
+
+use crate::session::DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS;
+
+/// Default region name: the key namespace (the seed's `ClusteredSpringSessions`).
+pub const DEFAULT_REGION_NAME: &str = "ClusteredSpringSessions";
+
+/// Settings every repository takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct SessionSettings {
+    region_name: String,
+    max_inactive_interval_seconds: i64,
+    indexable_session_attributes: Vec<String>,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            region_name: DEFAULT_REGION_NAME.to_owned(),
+            max_inactive_interval_seconds: DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
+            indexable_session_attributes: Vec::new(),
+        }
+    }
+}
+
+impl SessionSettings {
+    /// Sets the region name (key namespace). See [`validate_region_name`].
+    pub fn with_region_name(mut self, region_name: impl Into<String>) -> Self {
+        self.region_name = region_name.into();
+        self
+    }
+
+    /// Sets the idle timeout in seconds; negative: sessions never expire.
+    pub fn with_max_inactive_interval_seconds(mut self, seconds: i64) -> Self {
+        self.max_inactive_interval_seconds = seconds;
+        self
+    }
+
+    /// Sets the attributes (besides the principal name) that are indexed.
+    pub fn with_indexable_session_attributes<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.indexable_session_attributes = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The region name.
+    #[must_use]
+    pub fn region_name(&self) -> &str {
+        &self.region_name
+    }
+
+    /// The idle timeout in seconds.
+    #[must_use]
+    pub fn max_inactive_interval_seconds(&self) -> i64 {
+        self.max_inactive_interval_seconds
+    }
+
+    /// The indexed attribute names.
+    #[must_use]
+    pub fn indexable_session_attributes(&self) -> &[String] {
+        &self.indexable_session_attributes
+    }
+}
+
+/// Checks that a region name is usable as a Redis key prefix: 1 to 128
+/// characters from `[A-Za-z0-9_.:-]` (no braces, which would break hash tags,
+/// no glob characters, no whitespace).
+///
+/// # Errors
+/// A sentence saying what is wrong with the name.
+pub fn validate_region_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("region name must not be empty".to_owned());
+    }
+    if name.len() > 128 {
+        return Err(format!("region name is {} bytes long, at most 128 allowed", name.len()));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')))
+    {
+        return Err(format!(
+            "region name contains {c:?}; only ASCII letters, digits and `_ . : -` are safe in a Redis key"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names_unsafe_in_keys_are_rejected() {
+        assert!(validate_region_name(DEFAULT_REGION_NAME).is_ok());
+        assert!(validate_region_name("app-1:sessions").is_ok());
+        for bad in ["", "a b", "x{y}", "star*", "q?", "[a]", "ü"] {
+            assert!(validate_region_name(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

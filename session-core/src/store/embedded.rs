@@ -1,0 +1,401 @@
+//! The embedded store: sessions live in this process (the seed's peer-to-peer
+//! topology). The default when no Redis pool is configured.
+//!
+//! Built on a moka cache with per-entry expiry: each entry's deadline is part of
+//! the entry, so a read by an index lookup does not extend it while
+//! [`find_by_id`](SessionRepository::find_by_id) does. A background thread runs
+//! moka's maintenance once a second, which evicts idle sessions and drops their
+//! index entries.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant, SystemTime};
+
+use async_trait::async_trait;
+use moka::notification::RemovalCause;
+use moka::ops::compute::Op;
+use moka::sync::Cache;
+
+use crate::error::StoreError;
+use crate::id::SessionId;
+use crate::index::{IndexEntry, SessionIndexer};
+use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
+use crate::session::{AttributeValue, Session, SessionParts};
+use crate::settings::SessionSettings;
+
+/// How often expired sessions are swept out (the seed's expiry threads run once a second).
+const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+
+/// In-process session repository. Cloning shares the same sessions.
+#[derive(Clone)]
+pub struct EmbeddedSessionRepository {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    cache: Cache<SessionId, Arc<StoredSession>>,
+    indexes: Arc<Mutex<Indexes>>,
+    indexer: SessionIndexer,
+    settings: SessionSettings,
+}
+
+/// (index name, value) -> session ids.
+type Indexes = HashMap<IndexEntry, HashSet<SessionId>>;
+
+/// One stored session; the mutex makes attribute deltas from concurrent requests
+/// apply one after another instead of overwriting each other.
+struct StoredSession {
+    state: Mutex<StoredState>,
+}
+
+struct StoredState {
+    creation_time: SystemTime,
+    last_accessed_time: SystemTime,
+    max_inactive_interval_seconds: i64,
+    /// When moka must evict the entry; `None`: never.
+    deadline: Option<Instant>,
+    attributes: BTreeMap<String, AttributeValue>,
+    index_entries: BTreeSet<IndexEntry>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not make every later request fail.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl StoredState {
+    fn touch(&mut self, now: SystemTime, instant: Instant) {
+        self.last_accessed_time = now;
+        self.deadline = u64::try_from(self.max_inactive_interval_seconds)
+            .ok()
+            .map(|seconds| instant + Duration::from_secs(seconds));
+    }
+
+    fn is_expired(&self, instant: Instant) -> bool {
+        self.deadline.is_some_and(|deadline| instant >= deadline)
+    }
+
+    fn to_session(&self, id: &SessionId) -> Session {
+        Session::from_parts(SessionParts {
+            id: id.clone(),
+            creation_time: self.creation_time,
+            last_accessed_time: self.last_accessed_time,
+            max_inactive_interval_seconds: self.max_inactive_interval_seconds,
+            attributes: self.attributes.clone(),
+        })
+    }
+}
+
+/// Reads each entry's own deadline, so only explicit touches move it.
+struct DeadlineExpiry;
+
+impl moka::Expiry<SessionId, Arc<StoredSession>> for DeadlineExpiry {
+    fn expire_after_create(&self, _: &SessionId, value: &Arc<StoredSession>, now: Instant) -> Option<Duration> {
+        time_to_live(value, now)
+    }
+
+    fn expire_after_read(
+        &self,
+        _: &SessionId,
+        value: &Arc<StoredSession>,
+        now: Instant,
+        _: Option<Duration>,
+        _: Instant,
+    ) -> Option<Duration> {
+        time_to_live(value, now)
+    }
+
+    fn expire_after_update(
+        &self,
+        _: &SessionId,
+        value: &Arc<StoredSession>,
+        now: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        time_to_live(value, now)
+    }
+}
+
+fn time_to_live(value: &StoredSession, now: Instant) -> Option<Duration> {
+    lock(&value.state).deadline.map(|deadline| deadline.saturating_duration_since(now))
+}
+
+impl std::fmt::Debug for EmbeddedSessionRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedSessionRepository")
+            .field("sessions", &self.inner.cache.entry_count())
+            .field("settings", &self.inner.settings)
+            .finish()
+    }
+}
+
+impl Default for EmbeddedSessionRepository {
+    fn default() -> Self {
+        Self::new(SessionSettings::default())
+    }
+}
+
+impl EmbeddedSessionRepository {
+    /// A new, empty store. Starts a sweeper thread that ends when the last
+    /// clone of the store is dropped.
+    #[must_use]
+    pub fn new(settings: SessionSettings) -> Self {
+        let indexes: Arc<Mutex<Indexes>> = Arc::default();
+        let listener_indexes = Arc::clone(&indexes);
+        let cache = Cache::builder()
+            .expire_after(DeadlineExpiry)
+            .eviction_listener(move |id: Arc<SessionId>, stored: Arc<StoredSession>, cause| {
+                // A replaced entry is the same session re-put after a touch or save;
+                // its index entries are maintained by the save itself.
+                if cause != RemovalCause::Replaced {
+                    let entries = std::mem::take(&mut lock(&stored.state).index_entries);
+                    remove_index_entries(&mut lock(&listener_indexes), &id, &entries);
+                }
+            })
+            .build();
+        let inner = Arc::new(Inner {
+            cache,
+            indexes,
+            indexer: SessionIndexer::new(settings.indexable_session_attributes().to_vec()),
+            settings,
+        });
+        spawn_sweeper(Arc::downgrade(&inner));
+        Self { inner }
+    }
+
+    /// The settings this store was built with.
+    #[must_use]
+    pub fn settings(&self) -> &SessionSettings {
+        &self.inner.settings
+    }
+
+    /// Number of live sessions (after evicting expired ones).
+    #[must_use]
+    pub fn session_count(&self) -> u64 {
+        self.inner.cache.run_pending_tasks();
+        self.inner.cache.entry_count()
+    }
+
+    fn update_indexes(&self, id: &SessionId, old: &BTreeSet<IndexEntry>, new: &BTreeSet<IndexEntry>) {
+        if old == new {
+            return;
+        }
+        let mut indexes = lock(&self.inner.indexes);
+        let stale: BTreeSet<IndexEntry> = old.difference(new).cloned().collect();
+        remove_index_entries(&mut indexes, id, &stale);
+        for entry in new.difference(old) {
+            indexes.entry(entry.clone()).or_default().insert(id.clone());
+        }
+    }
+
+    /// Stores a complete session under its (new) id.
+    fn insert_full(&self, session: &Session, now: SystemTime, instant: Instant) {
+        let index_entries = self.inner.indexer.entries(session);
+        let mut state = StoredState {
+            creation_time: session.creation_time(),
+            last_accessed_time: now,
+            max_inactive_interval_seconds: session.max_inactive_interval_seconds(),
+            deadline: None,
+            attributes: session.attributes().clone(),
+            index_entries: index_entries.clone(),
+        };
+        state.touch(now, instant);
+        self.update_indexes(session.id(), &BTreeSet::new(), &index_entries);
+        let stored = Arc::new(StoredSession { state: Mutex::new(state) });
+        self.inner.cache.insert(session.id().clone(), stored);
+    }
+}
+
+fn remove_index_entries(indexes: &mut Indexes, id: &SessionId, entries: &BTreeSet<IndexEntry>) {
+    for entry in entries {
+        if let Some(ids) = indexes.get_mut(entry) {
+            ids.remove(id);
+            if ids.is_empty() {
+                indexes.remove(entry);
+            }
+        }
+    }
+}
+
+fn spawn_sweeper(inner: Weak<Inner>) {
+    let spawned = std::thread::Builder::new()
+        .name("session-sweeper".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(SWEEP_INTERVAL);
+                match inner.upgrade() {
+                    Some(inner) => inner.cache.run_pending_tasks(),
+                    None => break,
+                }
+            }
+        });
+    if let Err(error) = spawned {
+        // Expiry is still enforced on access; only eager eviction is lost.
+        tracing::warn!(%error, "could not start the embedded session sweeper thread");
+    }
+}
+
+#[async_trait]
+impl SessionRepository for EmbeddedSessionRepository {
+    fn create_session(&self) -> Session {
+        Session::new(
+            SessionId::generate(),
+            self.inner.settings.max_inactive_interval_seconds(),
+            SystemTime::now(),
+        )
+    }
+
+    async fn save(&self, session: &mut Session) -> Result<(), StoreError> {
+        if !session.has_changes() {
+            return Ok(());
+        }
+        let now = SystemTime::now();
+        let instant = Instant::now();
+        if session.is_new() {
+            self.insert_full(session, now, instant);
+            session.mark_saved();
+            return Ok(());
+        }
+        if let Some(previous) = session.previous_id().cloned() {
+            // Renewal: the old entry must still exist (a concurrent logout wins),
+            // and is removed before the new id becomes valid.
+            if let Some(old) = self.inner.cache.remove(&previous) {
+                let mut renewed = lock(&old.state).to_session(session.id());
+                apply_delta(&mut renewed, session);
+                self.insert_full(&renewed, now, instant);
+            }
+            session.mark_saved();
+            return Ok(());
+        }
+        let mut index_change = None;
+        self.inner.cache.entry_by_ref(session.id()).and_compute_with(|entry| {
+            let Some(entry) = entry else {
+                return Op::Nop; // deleted meanwhile: do not resurrect
+            };
+            let stored = entry.into_value();
+            {
+                let mut state = lock(&stored.state);
+                if state.is_expired(instant) {
+                    return Op::Nop;
+                }
+                for (name, value) in session.changed_attributes() {
+                    state.attributes.insert(name.to_owned(), value.clone());
+                }
+                for name in session.removed_attributes() {
+                    state.attributes.remove(name);
+                }
+                if session.metadata_changed() {
+                    state.max_inactive_interval_seconds = session.max_inactive_interval_seconds();
+                }
+                state.touch(now, instant);
+                let current = state.to_session(session.id());
+                let entries = self.inner.indexer.entries(&current);
+                let old = std::mem::replace(&mut state.index_entries, entries.clone());
+                index_change = Some((old, entries));
+            }
+            Op::Put(stored)
+        });
+        if let Some((old, new)) = index_change {
+            self.update_indexes(session.id(), &old, &new);
+        }
+        session.mark_saved();
+        Ok(())
+    }
+
+    async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+        let now = SystemTime::now();
+        let instant = Instant::now();
+        let mut found = None;
+        self.inner.cache.entry_by_ref(id).and_compute_with(|entry| {
+            let Some(entry) = entry else { return Op::Nop };
+            let stored = entry.into_value();
+            {
+                let mut state = lock(&stored.state);
+                if state.is_expired(instant) {
+                    return Op::Nop;
+                }
+                state.touch(now, instant);
+                found = Some(state.to_session(id));
+            }
+            // Re-putting the same entry makes moka pick up the new deadline.
+            Op::Put(stored)
+        });
+        Ok(found)
+    }
+
+    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
+        // The eviction listener removes the index entries.
+        self.inner.cache.remove(id);
+        Ok(())
+    }
+}
+
+/// Applies a request's attribute changes onto a stored copy.
+fn apply_delta(target: &mut Session, changes: &Session) {
+    for (name, value) in changes.changed_attributes() {
+        target.insert_raw(name, value.clone());
+    }
+    for name in changes.removed_attributes() {
+        target.remove(name);
+    }
+    if changes.metadata_changed() {
+        target.set_max_inactive_interval_seconds(changes.max_inactive_interval_seconds());
+    }
+}
+
+#[async_trait]
+impl FindByIndexNameSessionRepository for EmbeddedSessionRepository {
+    async fn find_by_index_name_and_index_value(
+        &self,
+        index_name: &str,
+        index_value: &str,
+    ) -> Result<BTreeMap<SessionId, Session>, StoreError> {
+        let key = (index_name.to_owned(), index_value.to_owned());
+        let ids: Vec<SessionId> = lock(&self.inner.indexes)
+            .get(&key)
+            .map(|ids| ids.iter().cloned().collect())
+            .unwrap_or_default();
+        let instant = Instant::now();
+        let mut sessions = BTreeMap::new();
+        for id in ids {
+            // `get` does not move the deadline (see `DeadlineExpiry`).
+            if let Some(stored) = self.inner.cache.get(&id) {
+                let state = lock(&stored.state);
+                if !state.is_expired(instant) && state.index_entries.contains(&key) {
+                    sessions.insert(id.clone(), state.to_session(&id));
+                }
+            }
+        }
+        Ok(sessions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    crate::session_repository_acceptance_tests!(|settings| async move {
+        EmbeddedSessionRepository::new(settings)
+    });
+
+    #[tokio::test]
+    async fn forged_id_lookups_create_nothing() {
+        let store = EmbeddedSessionRepository::default();
+        for _ in 0..100 {
+            assert!(store.find_by_id(&SessionId::generate()).await.unwrap().is_none());
+        }
+        assert_eq!(store.session_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn sweeper_evicts_idle_sessions_and_their_index_entries() {
+        let store = EmbeddedSessionRepository::new(SessionSettings::default().with_max_inactive_interval_seconds(1));
+        let mut session = store.create_session();
+        session.insert(crate::PRINCIPAL_NAME_INDEX_NAME, "alice").unwrap();
+        store.save(&mut session).await.unwrap();
+        assert_eq!(store.session_count(), 1);
+        tokio::time::sleep(Duration::from_millis(2_300)).await;
+        assert_eq!(store.inner.cache.entry_count(), 0, "sweeper did not run");
+        assert!(lock(&store.inner.indexes).is_empty(), "index entries leaked");
+    }
+}
