@@ -1,0 +1,50 @@
+//! Errors handlers see from the session API.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use session_core::{AttributeError, StoreError};
+
+/// Loading the session failed, or the middleware is missing.
+///
+/// As a response it is a 503 (store failure) or 500 (missing middleware) with no
+/// internal detail in the body; the detail goes to the log.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The session store failed or timed out.
+    #[error("session store unavailable")]
+    Store(#[source] StoreError),
+    /// A `Session` was requested on a route not wrapped by `SessionMiddleware`.
+    #[error("no SessionMiddleware wraps this route")]
+    MiddlewareMissing,
+}
+
+impl ResponseError for SessionError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::MiddlewareMissing => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).finish()
+    }
+}
+
+/// [`Session::get`](crate::Session::get) found a value that is not of the requested type.
+/// As a response it is a 500; other attributes are unaffected.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct SessionGetError(#[from] pub AttributeError);
+
+impl ResponseError for SessionGetError {}
+
+/// [`Session::insert`](crate::Session::insert) was given a value that cannot be
+/// serialized. As a response it is a 500; the session is unchanged.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct SessionInsertError(#[from] pub AttributeError);
+
+impl ResponseError for SessionInsertError {}

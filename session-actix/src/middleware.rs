@@ -1,0 +1,228 @@
+//! The session middleware (the seed's `SessionRepositoryFilter`): resolves the
+//! id, lets handlers load the session lazily, and writes back what changed.
+
+use std::cell::RefCell;
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::{Error, HttpMessage, HttpResponse};
+
+use session_core::{SessionRepository, StoreError};
+
+use crate::id_resolver::{CookieConfig, SessionIdResolver};
+use crate::session::RequestSession;
+
+/// Clustered sessions for an actix-web app: `App::new().wrap(SessionMiddleware::new(repository))`.
+///
+/// Cheap to clone; build it once and clone it into each worker's app so all
+/// workers share one repository.
+#[derive(Clone)]
+pub struct SessionMiddleware {
+    config: Arc<MiddlewareConfig>,
+}
+
+struct MiddlewareConfig {
+    repository: Arc<dyn SessionRepository>,
+    resolver: SessionIdResolver,
+}
+
+impl std::fmt::Debug for SessionMiddleware {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionMiddleware").field("resolver", &self.config.resolver).finish_non_exhaustive()
+    }
+}
+
+impl SessionMiddleware {
+    /// A middleware with the default cookie id resolver over any repository.
+    pub fn new(repository: impl SessionRepository) -> Self {
+        Self::builder(repository).build()
+    }
+
+    /// Starts configuring a middleware over any repository, including your own.
+    pub fn builder(repository: impl SessionRepository) -> SessionMiddlewareBuilder {
+        Self::builder_shared(Arc::new(repository))
+    }
+
+    /// Like [`SessionMiddleware::builder`], for a repository already shared as a trait object.
+    pub fn builder_shared(repository: Arc<dyn SessionRepository>) -> SessionMiddlewareBuilder {
+        SessionMiddlewareBuilder { repository, resolver: SessionIdResolver::default() }
+    }
+}
+
+/// Configures a [`SessionMiddleware`].
+#[must_use]
+pub struct SessionMiddlewareBuilder {
+    repository: Arc<dyn SessionRepository>,
+    resolver: SessionIdResolver,
+}
+
+impl std::fmt::Debug for SessionMiddlewareBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionMiddlewareBuilder").field("resolver", &self.resolver).finish_non_exhaustive()
+    }
+}
+
+/// A middleware configuration that browsers or HTTP would reject.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid session middleware configuration: {0}")]
+pub struct InvalidSessionConfig(String);
+
+impl SessionMiddlewareBuilder {
+    /// Carry the id in a cookie with these attributes (the default resolver).
+    pub fn cookie(mut self, cookie: CookieConfig) -> Self {
+        self.resolver = SessionIdResolver::Cookie(cookie);
+        self
+    }
+
+    /// Carry the id in the `X-Auth-Token` header instead of a cookie (REST clients).
+    pub fn header(mut self) -> Self {
+        self.resolver = SessionIdResolver::header();
+        self
+    }
+
+    /// Use this id resolver.
+    pub fn id_resolver(mut self, resolver: SessionIdResolver) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
+    /// Validates and builds the middleware.
+    ///
+    /// # Errors
+    /// A cookie configuration browsers would reject (e.g. `__Host-` without `Secure`).
+    pub fn try_build(self) -> Result<SessionMiddleware, InvalidSessionConfig> {
+        if let SessionIdResolver::Cookie(cookie) = &self.resolver {
+            cookie.validate().map_err(InvalidSessionConfig)?;
+        }
+        Ok(SessionMiddleware {
+            config: Arc::new(MiddlewareConfig { repository: self.repository, resolver: self.resolver }),
+        })
+    }
+
+    /// Builds the middleware.
+    ///
+    /// # Panics
+    /// On an invalid configuration (see [`try_build`](Self::try_build)), at startup.
+    #[must_use]
+    pub fn build(self) -> SessionMiddleware {
+        match self.try_build() {
+            Ok(middleware) => middleware,
+            Err(error) => panic!("{error}"),
+        }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for SessionMiddleware
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = SessionService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(SessionService { service: Rc::new(service), config: Arc::clone(&self.config) }))
+    }
+}
+
+/// The per-worker service created by [`SessionMiddleware`].
+pub struct SessionService<S> {
+    service: Rc<S>,
+    config: Arc<MiddlewareConfig>,
+}
+
+impl<S> std::fmt::Debug for SessionService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionService").finish_non_exhaustive()
+    }
+}
+
+impl<S, B> Service<ServiceRequest> for SessionService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
+
+    forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        let service = Rc::clone(&self.service);
+        let config = Arc::clone(&self.config);
+        Box::pin(async move {
+            // Resolving the id reads a header; the store is not touched until a
+            // handler extracts the `Session`.
+            let incoming = config.resolver.read(request.request());
+            let state = Rc::new(RefCell::new(RequestSession {
+                repository: Arc::clone(&config.repository),
+                incoming_id: incoming.clone().flatten(),
+                client_sent_id: incoming.is_some(),
+                loaded: false,
+                session: None,
+                renewed: false,
+                purged: false,
+            }));
+            request.extensions_mut().insert(Rc::clone(&state));
+            let response = service.call(request).await?;
+            Ok(write_back(&config, &state, response).await)
+        })
+    }
+}
+
+/// Saves or deletes the session after the handler and tells the client its id.
+async fn write_back<B>(
+    config: &MiddlewareConfig,
+    state: &RefCell<RequestSession>,
+    mut response: ServiceResponse<B>,
+) -> ServiceResponse<EitherBody<B>> {
+    let (session, purged, client_sent_id) = {
+        let mut state = state.borrow_mut();
+        (state.session.take(), state.purged, state.client_sent_id)
+    };
+    if purged {
+        if let Some(session) = &session {
+            // A renewed-then-purged session is stored under its previous id.
+            let stored_id = session.previous_id().or((!session.is_new()).then(|| session.id()));
+            if let Some(id) = stored_id {
+                if let Err(error) = config.repository.delete_by_id(id).await {
+                    return unavailable(response, id, &error);
+                }
+            }
+        }
+        if session.is_some() || client_sent_id {
+            config.resolver.clear(&mut response);
+        }
+        return response.map_into_left_body();
+    }
+    if let Some(mut session) = session {
+        if session.has_changes() {
+            let id_is_new_to_client = session.is_new() || session.previous_id().is_some();
+            if let Err(error) = config.repository.save(&mut session).await {
+                return unavailable(response, session.id(), &error);
+            }
+            if id_is_new_to_client {
+                config.resolver.write(&mut response, session.id());
+            }
+        }
+    }
+    response.map_into_left_body()
+}
+
+/// A store failure becomes a bare 503: the detail goes to the log, with the id hashed.
+fn unavailable<B>(
+    response: ServiceResponse<B>,
+    id: &session_core::SessionId,
+    error: &StoreError,
+) -> ServiceResponse<EitherBody<B>> {
+    tracing::error!(session = %id.log_tag(), %error, "saving the session failed");
+    response.into_response(HttpResponse::ServiceUnavailable().finish()).map_into_right_body()
+}

@@ -1,0 +1,243 @@
+//! The `Session` extractor: actix-session's method names over a lazily loaded,
+//! change-tracked clustered session.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use session_core::{SessionId, SessionRepository};
+
+use crate::error::{SessionError, SessionGetError, SessionInsertError};
+
+/// What happened to the session during this request (actix-session's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SessionStatus {
+    /// Nothing to write back.
+    #[default]
+    Unchanged,
+    /// Attributes or metadata changed; the changes will be saved.
+    Changed,
+    /// The session got a new id; the old id stops working when the response is sent.
+    Renewed,
+    /// The session is deleted server-side and the client's id cleared.
+    Purged,
+}
+
+/// Per-request session state shared by the middleware and every `Session` handle.
+pub(crate) struct RequestSession {
+    pub(crate) repository: Arc<dyn SessionRepository>,
+    /// The valid id the client sent, if any (not yet known to exist).
+    pub(crate) incoming_id: Option<SessionId>,
+    /// Whether the client sent any id at all (valid or not).
+    pub(crate) client_sent_id: bool,
+    pub(crate) loaded: bool,
+    pub(crate) session: Option<session_core::Session>,
+    pub(crate) renewed: bool,
+    pub(crate) purged: bool,
+}
+
+impl RequestSession {
+    fn status(&self) -> SessionStatus {
+        if self.purged {
+            SessionStatus::Purged
+        } else if self.renewed {
+            SessionStatus::Renewed
+        } else if self.session.as_ref().is_some_and(session_core::Session::has_changes) {
+            SessionStatus::Changed
+        } else {
+            SessionStatus::Unchanged
+        }
+    }
+
+    /// The session, created on first write: an unknown or invalid incoming id is
+    /// never adopted, the client gets a fresh one.
+    fn session_for_write(&mut self) -> &mut session_core::Session {
+        self.purged = false;
+        let repository = &self.repository;
+        self.session.get_or_insert_with(|| repository.create_session())
+    }
+}
+
+/// The current request's session. Extracting it loads the session from the store
+/// (one store access); handlers that don't extract it cost no store access.
+/// Changes are saved by the middleware after the handler returns.
+#[derive(Clone)]
+pub struct Session(Rc<RefCell<RequestSession>>);
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.0.borrow();
+        f.debug_struct("Session")
+            .field("id", &state.session.as_ref().map(session_core::Session::id))
+            .field("status", &state.status())
+            .finish()
+    }
+}
+
+impl Session {
+    pub(crate) fn state(request: &HttpRequest) -> Option<Rc<RefCell<RequestSession>>> {
+        request.extensions().get::<Rc<RefCell<RequestSession>>>().cloned()
+    }
+
+    /// Reads an attribute as `T`; `Ok(None)` when absent.
+    ///
+    /// # Errors
+    /// When the stored value is not a `T` (only this attribute is affected).
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionGetError> {
+        match &self.0.borrow().session {
+            Some(session) => Ok(session.get(key)?),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets an attribute; creates the session (with a fresh id) if there is none.
+    ///
+    /// # Errors
+    /// When the value cannot be serialized; nothing changes then.
+    pub fn insert<T: Serialize>(&self, key: impl Into<String>, value: T) -> Result<(), SessionInsertError> {
+        let key = key.into();
+        let value = session_core::AttributeValue::serialize(&key, &value)?;
+        self.0.borrow_mut().session_for_write().insert_raw(key, value);
+        Ok(())
+    }
+
+    /// Removes an attribute, returning its serialized (JSON) value.
+    pub fn remove(&self, key: &str) -> Option<String> {
+        let mut state = self.0.borrow_mut();
+        let removed = state.session.as_mut()?.remove(key)?;
+        Some(String::from_utf8_lossy(removed.as_bytes()).into_owned())
+    }
+
+    /// Removes an attribute and decodes it as `T`.
+    ///
+    /// # Errors
+    /// When the removed value is not a `T` (it is removed anyway).
+    pub fn remove_as<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionGetError> {
+        let mut state = self.0.borrow_mut();
+        match state.session.as_mut().and_then(|session| session.remove(key)) {
+            Some(value) => Ok(Some(value.deserialize(key)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Removes every attribute; the session itself stays.
+    pub fn clear(&self) {
+        if let Some(session) = self.0.borrow_mut().session.as_mut() {
+            session.clear();
+        }
+    }
+
+    /// Ends the session: deleted server-side, the client's id cleared
+    /// (`Max-Age=0` cookie, or an empty header).
+    pub fn purge(&self) {
+        self.0.borrow_mut().purged = true;
+    }
+
+    /// Gives the session a new id, keeping its attributes. Do this on login:
+    /// the old id stops working when the response is sent.
+    pub fn renew(&self) {
+        let mut state = self.0.borrow_mut();
+        state.renewed = true;
+        state.session_for_write().change_session_id();
+    }
+
+    /// What will happen to the session when the response is sent.
+    #[must_use]
+    pub fn status(&self) -> SessionStatus {
+        self.0.borrow().status()
+    }
+
+    /// All attributes as serialized JSON text, by name.
+    #[must_use]
+    pub fn entries(&self) -> BTreeMap<String, String> {
+        self.0
+            .borrow()
+            .session
+            .as_ref()
+            .map(|session| {
+                session
+                    .attributes()
+                    .iter()
+                    .map(|(name, value)| (name.clone(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The session id, once the session exists (loaded, or created by a write).
+    #[must_use]
+    pub fn id(&self) -> Option<SessionId> {
+        self.0.borrow().session.as_ref().map(|session| session.id().clone())
+    }
+
+    /// Whether the session was created during this request.
+    #[must_use]
+    pub fn is_new(&self) -> bool {
+        self.0.borrow().session.as_ref().is_none_or(session_core::Session::is_new)
+    }
+
+    /// When the session was created.
+    #[must_use]
+    pub fn creation_time(&self) -> Option<SystemTime> {
+        self.0.borrow().session.as_ref().map(session_core::Session::creation_time)
+    }
+
+    /// When the session was last accessed.
+    #[must_use]
+    pub fn last_accessed_time(&self) -> Option<SystemTime> {
+        self.0.borrow().session.as_ref().map(session_core::Session::last_accessed_time)
+    }
+
+    /// The idle timeout in seconds (negative: never expires).
+    #[must_use]
+    pub fn max_inactive_interval_seconds(&self) -> Option<i64> {
+        self.0.borrow().session.as_ref().map(session_core::Session::max_inactive_interval_seconds)
+    }
+
+    /// Changes this session's idle timeout (negative: never expires).
+    pub fn set_max_inactive_interval_seconds(&self, seconds: i64) {
+        self.0.borrow_mut().session_for_write().set_max_inactive_interval_seconds(seconds);
+    }
+}
+
+impl FromRequest for Session {
+    type Error = SessionError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = Self::state(request);
+        Box::pin(async move {
+            let state = state.ok_or(SessionError::MiddlewareMissing)?;
+            let pending = {
+                let current = state.borrow();
+                if current.loaded { None } else { Some((Arc::clone(&current.repository), current.incoming_id.clone())) }
+            };
+            if let Some((repository, incoming_id)) = pending {
+                let found = match incoming_id {
+                    Some(id) => repository.find_by_id(&id).await.map_err(|error| {
+                        tracing::error!(session = %id.log_tag(), %error, "loading the session failed");
+                        SessionError::Store(error)
+                    })?,
+                    None => None,
+                };
+                let mut current = state.borrow_mut();
+                // Another extractor of the same request may have finished first.
+                if !current.loaded {
+                    current.loaded = true;
+                    current.session = found;
+                }
+            }
+            Ok(Session(state))
+        })
+    }
+}
