@@ -85,18 +85,29 @@ impl CookieConfig {
     /// instead of silently dropping every cookie.
     pub(crate) fn validate(&self) -> Result<(), String> {
         let valid_name = !self.name.is_empty()
-            && self.name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+            && self
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
         if !valid_name {
-            return Err(format!("cookie name {:?} is not a valid cookie name", self.name));
+            return Err(format!(
+                "cookie name {:?} is not a valid cookie name",
+                self.name
+            ));
         }
-        if self.name.starts_with("__Host-") && (!self.secure || self.path != "/" || self.domain.is_some()) {
+        if self.name.starts_with("__Host-")
+            && (!self.secure || self.path != "/" || self.domain.is_some())
+        {
             return Err(format!(
                 "cookie name {:?} uses the __Host- prefix, which requires Secure, Path=/ and no Domain",
                 self.name
             ));
         }
         if self.name.starts_with("__Secure-") && !self.secure {
-            return Err(format!("cookie name {:?} uses the __Secure- prefix, which requires Secure", self.name));
+            return Err(format!(
+                "cookie name {:?} uses the __Secure- prefix, which requires Secure",
+                self.name
+            ));
         }
         if self.same_site == SameSite::None && !self.secure {
             return Err("SameSite=None requires Secure".to_owned());
@@ -150,7 +161,12 @@ impl SessionIdResolver {
     pub(crate) fn read(&self, request: &HttpRequest) -> Option<Option<SessionId>> {
         let raw = match self {
             Self::Cookie(config) => request.cookie(&config.name).map(|c| c.value().to_owned())?,
-            Self::Header(name) => request.headers().get(name)?.to_str().map(str::to_owned).unwrap_or_default(),
+            Self::Header(name) => request
+                .headers()
+                .get(name)?
+                .to_str()
+                .map(str::to_owned)
+                .unwrap_or_default(),
         };
         if raw.is_empty() {
             return None;

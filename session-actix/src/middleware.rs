@@ -32,7 +32,9 @@ struct MiddlewareConfig {
 
 impl std::fmt::Debug for SessionMiddleware {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionMiddleware").field("resolver", &self.config.resolver).finish_non_exhaustive()
+        f.debug_struct("SessionMiddleware")
+            .field("resolver", &self.config.resolver)
+            .finish_non_exhaustive()
     }
 }
 
@@ -49,7 +51,10 @@ impl SessionMiddleware {
 
     /// Like [`SessionMiddleware::builder`], for a repository already shared as a trait object.
     pub fn builder_shared(repository: Arc<dyn SessionRepository>) -> SessionMiddlewareBuilder {
-        SessionMiddlewareBuilder { repository, resolver: SessionIdResolver::default() }
+        SessionMiddlewareBuilder {
+            repository,
+            resolver: SessionIdResolver::default(),
+        }
     }
 }
 
@@ -62,7 +67,9 @@ pub struct SessionMiddlewareBuilder {
 
 impl std::fmt::Debug for SessionMiddlewareBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionMiddlewareBuilder").field("resolver", &self.resolver).finish_non_exhaustive()
+        f.debug_struct("SessionMiddlewareBuilder")
+            .field("resolver", &self.resolver)
+            .finish_non_exhaustive()
     }
 }
 
@@ -99,7 +106,10 @@ impl SessionMiddlewareBuilder {
             cookie.validate().map_err(InvalidSessionConfig)?;
         }
         Ok(SessionMiddleware {
-            config: Arc::new(MiddlewareConfig { repository: self.repository, resolver: self.resolver }),
+            config: Arc::new(MiddlewareConfig {
+                repository: self.repository,
+                resolver: self.resolver,
+            }),
         })
     }
 
@@ -128,7 +138,10 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(SessionService { service: Rc::new(service), config: Arc::clone(&self.config) }))
+        ready(Ok(SessionService {
+            service: Rc::new(service),
+            config: Arc::clone(&self.config),
+        }))
     }
 }
 
@@ -191,7 +204,9 @@ async fn write_back<B>(
     if purged {
         if let Some(session) = &session {
             // A renewed-then-purged session is stored under its previous id.
-            let stored_id = session.previous_id().or((!session.is_new()).then(|| session.id()));
+            let stored_id = session
+                .previous_id()
+                .or((!session.is_new()).then(|| session.id()));
             if let Some(id) = stored_id {
                 if let Err(error) = config.repository.delete_by_id(id).await {
                     return unavailable(response, id, &error);
@@ -224,5 +239,7 @@ fn unavailable<B>(
     error: &StoreError,
 ) -> ServiceResponse<EitherBody<B>> {
     tracing::error!(session = %id.log_tag(), %error, "saving the session failed");
-    response.into_response(HttpResponse::ServiceUnavailable().finish()).map_into_right_body()
+    response
+        .into_response(HttpResponse::ServiceUnavailable().finish())
+        .map_into_right_body()
 }

@@ -52,7 +52,11 @@ impl RequestSession {
             SessionStatus::Purged
         } else if self.renewed {
             SessionStatus::Renewed
-        } else if self.session.as_ref().is_some_and(session_core::Session::has_changes) {
+        } else if self
+            .session
+            .as_ref()
+            .is_some_and(session_core::Session::has_changes)
+        {
             SessionStatus::Changed
         } else {
             SessionStatus::Unchanged
@@ -64,7 +68,8 @@ impl RequestSession {
     fn session_for_write(&mut self) -> &mut session_core::Session {
         self.purged = false;
         let repository = &self.repository;
-        self.session.get_or_insert_with(|| repository.create_session())
+        self.session
+            .get_or_insert_with(|| repository.create_session())
     }
 }
 
@@ -86,7 +91,10 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     pub(crate) fn state(request: &HttpRequest) -> Option<Rc<RefCell<RequestSession>>> {
-        request.extensions().get::<Rc<RefCell<RequestSession>>>().cloned()
+        request
+            .extensions()
+            .get::<Rc<RefCell<RequestSession>>>()
+            .cloned()
     }
 
     /// Reads an attribute as `T`; `Ok(None)` when absent.
@@ -104,10 +112,17 @@ impl Session {
     ///
     /// # Errors
     /// When the value cannot be serialized; nothing changes then.
-    pub fn insert<T: Serialize>(&self, key: impl Into<String>, value: T) -> Result<(), SessionInsertError> {
+    pub fn insert<T: Serialize>(
+        &self,
+        key: impl Into<String>,
+        value: T,
+    ) -> Result<(), SessionInsertError> {
         let key = key.into();
         let value = session_core::AttributeValue::serialize(&key, &value)?;
-        self.0.borrow_mut().session_for_write().insert_raw(key, value);
+        self.0
+            .borrow_mut()
+            .session_for_write()
+            .insert_raw(key, value);
         Ok(())
     }
 
@@ -124,7 +139,11 @@ impl Session {
     /// When the removed value is not a `T` (it is removed anyway).
     pub fn remove_as<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionGetError> {
         let mut state = self.0.borrow_mut();
-        match state.session.as_mut().and_then(|session| session.remove(key)) {
+        match state
+            .session
+            .as_mut()
+            .and_then(|session| session.remove(key))
+        {
             Some(value) => Ok(Some(value.deserialize(key)?)),
             None => Ok(None),
         }
@@ -168,7 +187,12 @@ impl Session {
                 session
                     .attributes()
                     .iter()
-                    .map(|(name, value)| (name.clone(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                    .map(|(name, value)| {
+                        (
+                            name.clone(),
+                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -177,36 +201,59 @@ impl Session {
     /// The session id, once the session exists (loaded, or created by a write).
     #[must_use]
     pub fn id(&self) -> Option<SessionId> {
-        self.0.borrow().session.as_ref().map(|session| session.id().clone())
+        self.0
+            .borrow()
+            .session
+            .as_ref()
+            .map(|session| session.id().clone())
     }
 
     /// Whether the session was created during this request.
     #[must_use]
     pub fn is_new(&self) -> bool {
-        self.0.borrow().session.as_ref().is_none_or(session_core::Session::is_new)
+        self.0
+            .borrow()
+            .session
+            .as_ref()
+            .is_none_or(session_core::Session::is_new)
     }
 
     /// When the session was created.
     #[must_use]
     pub fn creation_time(&self) -> Option<SystemTime> {
-        self.0.borrow().session.as_ref().map(session_core::Session::creation_time)
+        self.0
+            .borrow()
+            .session
+            .as_ref()
+            .map(session_core::Session::creation_time)
     }
 
     /// When the session was last accessed.
     #[must_use]
     pub fn last_accessed_time(&self) -> Option<SystemTime> {
-        self.0.borrow().session.as_ref().map(session_core::Session::last_accessed_time)
+        self.0
+            .borrow()
+            .session
+            .as_ref()
+            .map(session_core::Session::last_accessed_time)
     }
 
     /// The idle timeout in seconds (negative: never expires).
     #[must_use]
     pub fn max_inactive_interval_seconds(&self) -> Option<i64> {
-        self.0.borrow().session.as_ref().map(session_core::Session::max_inactive_interval_seconds)
+        self.0
+            .borrow()
+            .session
+            .as_ref()
+            .map(session_core::Session::max_inactive_interval_seconds)
     }
 
     /// Changes this session's idle timeout (negative: never expires).
     pub fn set_max_inactive_interval_seconds(&self, seconds: i64) {
-        self.0.borrow_mut().session_for_write().set_max_inactive_interval_seconds(seconds);
+        self.0
+            .borrow_mut()
+            .session_for_write()
+            .set_max_inactive_interval_seconds(seconds);
     }
 }
 
@@ -220,7 +267,11 @@ impl FromRequest for Session {
             let state = state.ok_or(SessionError::MiddlewareMissing)?;
             let pending = {
                 let current = state.borrow();
-                if current.loaded { None } else { Some((Arc::clone(&current.repository), current.incoming_id.clone())) }
+                if current.loaded {
+                    None
+                } else {
+                    Some((Arc::clone(&current.repository), current.incoming_id.clone()))
+                }
             };
             if let Some((repository, incoming_id)) = pending {
                 let found = match incoming_id {

@@ -1,1 +1,6 @@
-//! placeholder
+//! Test support for clustered-session's integration tests: a real HTTP server
+//! for the middleware, instrumented repositories, and a real `redis-server`.
+#![allow(clippy::missing_panics_doc, clippy::expect_used)]
+
+pub mod http;
+pub mod repositories;
