@@ -1,1 +1,82 @@
-fn main() {}
+//! The seed's HttpSession sample: a form that sets a session attribute, and a
+//! table of the session's attributes plus a request count.
+//!
+//! Run: `cargo run --example quickstart`, then open the printed URL.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use serde::Deserialize;
+use session_actix::{Session, SessionMiddleware, SessionRepository};
+
+const REQUEST_COUNT: &str = "requestCount";
+
+#[derive(Deserialize)]
+struct NewAttribute {
+    attribute_name: String,
+    attribute_value: String,
+}
+
+async fn index(session: Session) -> actix_web::Result<HttpResponse> {
+    let count = session.get::<u64>(REQUEST_COUNT)?.unwrap_or(0) + 1;
+    session.insert(REQUEST_COUNT, count)?;
+    let rows: String = session
+        .entries()
+        .iter()
+        .filter(|(name, _)| name.as_str() != REQUEST_COUNT)
+        .map(|(name, value)| format!("<tr><td>{}</td><td>{}</td></tr>\n", escape(name), escape(value)))
+        .collect();
+    let id = session.id().map(|id| id.log_tag()).unwrap_or_default();
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
+        r#"<!doctype html>
+<html><head><title>Session Attributes</title></head>
+<body>
+<h1>Description</h1>
+<p>This application demonstrates clustered HTTP sessions. Requests in this session: <b id="count">{count}</b> (session {id}).</p>
+<h1>Try it</h1>
+<form method="post" action="/">
+  <label>Attribute Name <input name="attribute_name" required></label>
+  <label>Attribute Value <input name="attribute_value" required></label>
+  <button type="submit">Set Attribute</button>
+</form>
+<hr>
+<table border="1"><thead><tr><th>Attribute Name</th><th>Attribute Value</th></tr></thead>
+<tbody>
+{rows}</tbody></table>
+</body></html>
+"#
+    )))
+}
+
+async fn set_attribute(session: Session, form: web::Form<NewAttribute>) -> actix_web::Result<HttpResponse> {
+    let NewAttribute { attribute_name, attribute_value } = form.into_inner();
+    if attribute_name != REQUEST_COUNT {
+        session.insert(attribute_name, attribute_value)?;
+    }
+    Ok(HttpResponse::SeeOther().insert_header(("Location", "/")).finish())
+}
+
+/// Minimal HTML escaping for attribute names and values typed by the user.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let repository: Arc<dyn SessionRepository> = common::repository();
+    let sessions = SessionMiddleware::builder_shared(repository).build();
+    let port = common::port();
+    println!("quickstart listening on http://127.0.0.1:{port}/");
+    HttpServer::new(move || {
+        App::new()
+            .wrap(sessions.clone())
+            .route("/", web::get().to(index))
+            .route("/", web::post().to(set_attribute))
+    })
+    .bind(("127.0.0.1", port))?
+    .run()
+    .await
+}

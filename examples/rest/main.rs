@@ -1,1 +1,128 @@
-fn main() {}
+//! A REST API with header-based session ids (`X-Auth-Token`), JSON bodies, and
+//! "log out another device" through the principal-name index.
+//!
+//! Run: `cargo run --example rest` (listens on 127.0.0.1, port from `PORT`, default 8080).
+//!
+//! ```text
+//! curl -i -X POST localhost:8080/login -H 'content-type: application/json' -d '{"username":"alice"}'
+//! curl -s localhost:8080/session -H "X-Auth-Token: <id from the login response>"
+//! ```
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use session_actix::{
+    FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionId, SessionMiddleware,
+    SessionRepository, epoch_millis,
+};
+
+type Sessions = web::Data<dyn FindByIndexNameSessionRepository>;
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+}
+
+async fn get_session(session: Session) -> actix_web::Result<HttpResponse> {
+    let id = session.start();
+    let attributes: serde_json::Map<String, Value> = session
+        .entries()
+        .into_iter()
+        .map(|(name, json)| (name, serde_json::from_str(&json).unwrap_or(Value::Null)))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "id": id.as_str(),
+        "creationTime": session.creation_time().map(epoch_millis),
+        "lastAccessedTime": session.last_accessed_time().map(epoch_millis),
+        "maxInactiveInterval": session.max_inactive_interval_seconds(),
+        "attributes": attributes,
+    })))
+}
+
+async fn put_attribute(session: Session, name: web::Path<String>, value: web::Json<Value>) -> actix_web::Result<HttpResponse> {
+    session.insert(name.into_inner(), value.into_inner())?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn delete_attribute(session: Session, name: web::Path<String>) -> HttpResponse {
+    session.remove(&name);
+    HttpResponse::NoContent().finish()
+}
+
+async fn login(session: Session, body: web::Json<Login>) -> actix_web::Result<HttpResponse> {
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, &body.username)?;
+    // A new id on login defeats session fixation; the old id dies with this response.
+    session.renew();
+    let id = session.start();
+    Ok(HttpResponse::Ok().json(json!({ "id": id.as_str() })))
+}
+
+async fn logout(session: Session) -> HttpResponse {
+    session.purge();
+    HttpResponse::NoContent().finish()
+}
+
+async fn list_sessions(session: Session, sessions: Sessions) -> actix_web::Result<HttpResponse> {
+    let Some(user) = session.get::<String>(PRINCIPAL_NAME_INDEX_NAME)? else {
+        return Ok(HttpResponse::Unauthorized().finish());
+    };
+    let found = sessions.find_by_principal_name(&user).await.map_err(session_actix::SessionError::Store)?;
+    let list: Vec<Value> = found
+        .values()
+        .map(|s| {
+            json!({
+                "id": s.id().as_str(),
+                "creationTime": epoch_millis(s.creation_time()),
+                "lastAccessedTime": epoch_millis(s.last_accessed_time()),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
+}
+
+async fn delete_session(session: Session, sessions: Sessions, id: web::Path<String>) -> actix_web::Result<HttpResponse> {
+    let Some(user) = session.get::<String>(PRINCIPAL_NAME_INDEX_NAME)? else {
+        return Ok(HttpResponse::Unauthorized().finish());
+    };
+    let Ok(target) = SessionId::parse(&id) else {
+        return Ok(HttpResponse::NotFound().finish());
+    };
+    let owned = sessions.find_by_principal_name(&user).await.map_err(session_actix::SessionError::Store)?;
+    if !owned.contains_key(&target) {
+        return Ok(HttpResponse::NotFound().finish());
+    }
+    sessions.delete_by_id(&target).await.map_err(session_actix::SessionError::Store)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let repository = common::repository();
+    let sessions = SessionMiddleware::builder_shared(Arc::clone(&repository) as Arc<dyn SessionRepository>)
+        .header()
+        .build();
+    let data: Sessions = web::Data::from(repository);
+    let port = common::port();
+    println!("rest listening on http://127.0.0.1:{port}/ (session id header: X-Auth-Token)");
+    HttpServer::new(move || {
+        App::new()
+            .wrap(sessions.clone())
+            .app_data(data.clone())
+            .route("/health", web::get().to(|| async { HttpResponse::Ok().body("ok") }))
+            .route("/session", web::get().to(get_session))
+            .route("/session/attributes/{name}", web::put().to(put_attribute))
+            .route("/session/attributes/{name}", web::delete().to(delete_attribute))
+            .route("/login", web::post().to(login))
+            .route("/logout", web::post().to(logout))
+            .route("/sessions", web::get().to(list_sessions))
+            .route("/sessions/{id}", web::delete().to(delete_session))
+    })
+    .bind(("127.0.0.1", port))?
+    .run()
+    .await
+}

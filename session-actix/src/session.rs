@@ -156,6 +156,13 @@ impl Session {
         }
     }
 
+    /// Starts a session if there is none, so the client gets an id even before
+    /// anything is stored (a new session is saved when the response is sent).
+    /// Returns the session id.
+    pub fn start(&self) -> SessionId {
+        self.0.borrow_mut().session_for_write().id().clone()
+    }
+
     /// Ends the session: deleted server-side, the client's id cleared
     /// (`Max-Age=0` cookie, or an empty header).
     pub fn purge(&self) {
