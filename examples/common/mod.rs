@@ -12,5 +12,8 @@ pub(crate) fn repository() -> Arc<dyn FindByIndexNameSessionRepository> {
 
 /// `PORT` from the environment, default 8080.
 pub(crate) fn port() -> u16 {
-    std::env::var("PORT").ok().and_then(|port| port.parse().ok()).unwrap_or(8080)
+    std::env::var("PORT")
+        .ok()
+        .and_then(|port| port.parse().ok())
+        .unwrap_or(8080)
 }

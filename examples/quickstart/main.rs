@@ -52,7 +52,10 @@ async fn index(session: Session) -> actix_web::Result<HttpResponse> {
 }
 
 async fn set_attribute(session: Session, form: web::Form<NewAttribute>) -> actix_web::Result<HttpResponse> {
-    let NewAttribute { attribute_name, attribute_value } = form.into_inner();
+    let NewAttribute {
+        attribute_name,
+        attribute_value,
+    } = form.into_inner();
     if attribute_name != REQUEST_COUNT {
         session.insert(attribute_name, attribute_value)?;
     }
@@ -61,7 +64,10 @@ async fn set_attribute(session: Session, form: web::Form<NewAttribute>) -> actix
 
 /// Minimal HTML escaping for attribute names and values typed by the user.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[actix_web::main]

@@ -44,7 +44,11 @@ async fn get_session(session: Session) -> actix_web::Result<HttpResponse> {
     })))
 }
 
-async fn put_attribute(session: Session, name: web::Path<String>, value: web::Json<Value>) -> actix_web::Result<HttpResponse> {
+async fn put_attribute(
+    session: Session,
+    name: web::Path<String>,
+    value: web::Json<Value>,
+) -> actix_web::Result<HttpResponse> {
     session.insert(name.into_inner(), value.into_inner())?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -71,7 +75,10 @@ async fn list_sessions(session: Session, sessions: Sessions) -> actix_web::Resul
     let Some(user) = session.get::<String>(PRINCIPAL_NAME_INDEX_NAME)? else {
         return Ok(HttpResponse::Unauthorized().finish());
     };
-    let found = sessions.find_by_principal_name(&user).await.map_err(session_actix::SessionError::Store)?;
+    let found = sessions
+        .find_by_principal_name(&user)
+        .await
+        .map_err(session_actix::SessionError::Store)?;
     let list: Vec<Value> = found
         .values()
         .map(|s| {
@@ -85,18 +92,28 @@ async fn list_sessions(session: Session, sessions: Sessions) -> actix_web::Resul
     Ok(HttpResponse::Ok().json(list))
 }
 
-async fn delete_session(session: Session, sessions: Sessions, id: web::Path<String>) -> actix_web::Result<HttpResponse> {
+async fn delete_session(
+    session: Session,
+    sessions: Sessions,
+    id: web::Path<String>,
+) -> actix_web::Result<HttpResponse> {
     let Some(user) = session.get::<String>(PRINCIPAL_NAME_INDEX_NAME)? else {
         return Ok(HttpResponse::Unauthorized().finish());
     };
     let Ok(target) = SessionId::parse(&id) else {
         return Ok(HttpResponse::NotFound().finish());
     };
-    let owned = sessions.find_by_principal_name(&user).await.map_err(session_actix::SessionError::Store)?;
+    let owned = sessions
+        .find_by_principal_name(&user)
+        .await
+        .map_err(session_actix::SessionError::Store)?;
     if !owned.contains_key(&target) {
         return Ok(HttpResponse::NotFound().finish());
     }
-    sessions.delete_by_id(&target).await.map_err(session_actix::SessionError::Store)?;
+    sessions
+        .delete_by_id(&target)
+        .await
+        .map_err(session_actix::SessionError::Store)?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -90,14 +90,9 @@ impl CookieConfig {
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
         if !valid_name {
-            return Err(format!(
-                "cookie name {:?} is not a valid cookie name",
-                self.name
-            ));
+            return Err(format!("cookie name {:?} is not a valid cookie name", self.name));
         }
-        if self.name.starts_with("__Host-")
-            && (!self.secure || self.path != "/" || self.domain.is_some())
-        {
+        if self.name.starts_with("__Host-") && (!self.secure || self.path != "/" || self.domain.is_some()) {
             return Err(format!(
                 "cookie name {:?} uses the __Host- prefix, which requires Secure, Path=/ and no Domain",
                 self.name

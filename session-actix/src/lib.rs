@@ -31,16 +31,13 @@ mod session;
 
 pub use error::{SessionError, SessionGetError, SessionInsertError};
 pub use id_resolver::{CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_HEADER_NAME, SessionIdResolver};
-pub use middleware::{
-    InvalidSessionConfig, SessionMiddleware, SessionMiddlewareBuilder, SessionService,
-};
+pub use middleware::{InvalidSessionConfig, SessionMiddleware, SessionMiddlewareBuilder, SessionService};
 pub use session::{Session, SessionStatus};
 
 pub use actix_web::cookie::SameSite;
 pub use session_core::{
     AttributeError, AttributeValue, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
-    PRINCIPAL_NAME_INDEX_NAME, SessionId, SessionRepository, SessionSettings, StoreError,
-    epoch_millis,
+    PRINCIPAL_NAME_INDEX_NAME, SessionId, SessionRepository, SessionSettings, StoreError, epoch_millis,
 };
 
 /// The framework-neutral core, for store implementers and advanced use.

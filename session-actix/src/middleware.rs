@@ -204,13 +204,11 @@ async fn write_back<B>(
     if purged {
         if let Some(session) = &session {
             // A renewed-then-purged session is stored under its previous id.
-            let stored_id = session
-                .previous_id()
-                .or((!session.is_new()).then(|| session.id()));
-            if let Some(id) = stored_id {
-                if let Err(error) = config.repository.delete_by_id(id).await {
-                    return unavailable(response, id, &error);
-                }
+            let stored_id = session.previous_id().or((!session.is_new()).then(|| session.id()));
+            if let Some(id) = stored_id
+                && let Err(error) = config.repository.delete_by_id(id).await
+            {
+                return unavailable(response, id, &error);
             }
         }
         if session.is_some() || client_sent_id {
@@ -218,15 +216,15 @@ async fn write_back<B>(
         }
         return response.map_into_left_body();
     }
-    if let Some(mut session) = session {
-        if session.has_changes() {
-            let id_is_new_to_client = session.is_new() || session.previous_id().is_some();
-            if let Err(error) = config.repository.save(&mut session).await {
-                return unavailable(response, session.id(), &error);
-            }
-            if id_is_new_to_client {
-                config.resolver.write(&mut response, session.id());
-            }
+    if let Some(mut session) = session
+        && session.has_changes()
+    {
+        let id_is_new_to_client = session.is_new() || session.previous_id().is_some();
+        if let Err(error) = config.repository.save(&mut session).await {
+            return unavailable(response, session.id(), &error);
+        }
+        if id_is_new_to_client {
+            config.resolver.write(&mut response, session.id());
         }
     }
     response.map_into_left_body()

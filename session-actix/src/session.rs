@@ -52,11 +52,7 @@ impl RequestSession {
             SessionStatus::Purged
         } else if self.renewed {
             SessionStatus::Renewed
-        } else if self
-            .session
-            .as_ref()
-            .is_some_and(session_core::Session::has_changes)
-        {
+        } else if self.session.as_ref().is_some_and(session_core::Session::has_changes) {
             SessionStatus::Changed
         } else {
             SessionStatus::Unchanged
@@ -68,8 +64,7 @@ impl RequestSession {
     fn session_for_write(&mut self) -> &mut session_core::Session {
         self.purged = false;
         let repository = &self.repository;
-        self.session
-            .get_or_insert_with(|| repository.create_session())
+        self.session.get_or_insert_with(|| repository.create_session())
     }
 }
 
@@ -91,10 +86,7 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     pub(crate) fn state(request: &HttpRequest) -> Option<Rc<RefCell<RequestSession>>> {
-        request
-            .extensions()
-            .get::<Rc<RefCell<RequestSession>>>()
-            .cloned()
+        request.extensions().get::<Rc<RefCell<RequestSession>>>().cloned()
     }
 
     /// Reads an attribute as `T`; `Ok(None)` when absent.
@@ -112,17 +104,10 @@ impl Session {
     ///
     /// # Errors
     /// When the value cannot be serialized; nothing changes then.
-    pub fn insert<T: Serialize>(
-        &self,
-        key: impl Into<String>,
-        value: T,
-    ) -> Result<(), SessionInsertError> {
+    pub fn insert<T: Serialize>(&self, key: impl Into<String>, value: T) -> Result<(), SessionInsertError> {
         let key = key.into();
         let value = session_core::AttributeValue::serialize(&key, &value)?;
-        self.0
-            .borrow_mut()
-            .session_for_write()
-            .insert_raw(key, value);
+        self.0.borrow_mut().session_for_write().insert_raw(key, value);
         Ok(())
     }
 
@@ -139,11 +124,7 @@ impl Session {
     /// When the removed value is not a `T` (it is removed anyway).
     pub fn remove_as<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionGetError> {
         let mut state = self.0.borrow_mut();
-        match state
-            .session
-            .as_mut()
-            .and_then(|session| session.remove(key))
-        {
+        match state.session.as_mut().and_then(|session| session.remove(key)) {
             Some(value) => Ok(Some(value.deserialize(key)?)),
             None => Ok(None),
         }
@@ -194,12 +175,7 @@ impl Session {
                 session
                     .attributes()
                     .iter()
-                    .map(|(name, value)| {
-                        (
-                            name.clone(),
-                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                        )
-                    })
+                    .map(|(name, value)| (name.clone(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
                     .collect()
             })
             .unwrap_or_default()
@@ -208,11 +184,7 @@ impl Session {
     /// The session id, once the session exists (loaded, or created by a write).
     #[must_use]
     pub fn id(&self) -> Option<SessionId> {
-        self.0
-            .borrow()
-            .session
-            .as_ref()
-            .map(|session| session.id().clone())
+        self.0.borrow().session.as_ref().map(|session| session.id().clone())
     }
 
     /// Whether the session was created during this request.

@@ -52,7 +52,10 @@ where
 {
     let repo = build(factory, 60).await;
     let mut session = repo.create_session();
-    let cart = Cart { items: vec!["book".into(), "pen".into()], total_cents: 1_250 };
+    let cart = Cart {
+        items: vec!["book".into(), "pen".into()],
+        total_cents: 1_250,
+    };
     session.insert("name", "Ada").unwrap();
     session.insert("visits", &42_u32).unwrap();
     session.insert("ratio", &0.5_f64).unwrap();
@@ -63,7 +66,11 @@ where
     repo.save(&mut session).await.unwrap();
     assert!(!session.has_changes(), "save must leave the session clean");
 
-    let loaded = repo.find_by_id(session.id()).await.unwrap().expect("saved session not found");
+    let loaded = repo
+        .find_by_id(session.id())
+        .await
+        .unwrap()
+        .expect("saved session not found");
     assert_eq!(loaded.id(), session.id());
     assert_eq!(loaded.get::<String>("name").unwrap().as_deref(), Some("Ada"));
     assert_eq!(loaded.get::<u32>("visits").unwrap(), Some(42));
@@ -71,7 +78,10 @@ where
     assert_eq!(loaded.get::<bool>("admin").unwrap(), Some(true));
     assert_eq!(loaded.get::<Cart>("cart").unwrap(), Some(cart));
     assert_eq!(loaded.get::<Option<u8>>("nothing").unwrap(), Some(None));
-    assert_eq!(loaded.get::<String>("unicode").unwrap().as_deref(), Some("héllo ✓ \"quoted\""));
+    assert_eq!(
+        loaded.get::<String>("unicode").unwrap().as_deref(),
+        Some("héllo ✓ \"quoted\"")
+    );
     assert_eq!(loaded.attributes().len(), 7);
     assert_eq!(loaded.max_inactive_interval_seconds(), 60);
     assert_eq!(
@@ -111,7 +121,11 @@ where
     let mut cleared = reloaded;
     cleared.clear();
     repo.save(&mut cleared).await.unwrap();
-    let empty = repo.find_by_id(session.id()).await.unwrap().expect("clearing attributes must not delete the session");
+    let empty = repo
+        .find_by_id(session.id())
+        .await
+        .unwrap()
+        .expect("clearing attributes must not delete the session");
     assert!(empty.attributes().is_empty());
 }
 
@@ -134,7 +148,11 @@ where
     repo.save(&mut first).await.unwrap();
     repo.save(&mut second).await.unwrap();
     let merged = repo.find_by_id(session.id()).await.unwrap().unwrap();
-    assert_eq!(merged.get::<i32>("from_first").unwrap(), Some(1), "first writer's change was lost");
+    assert_eq!(
+        merged.get::<i32>("from_first").unwrap(),
+        Some(1),
+        "first writer's change was lost"
+    );
     assert_eq!(merged.get::<i32>("from_second").unwrap(), Some(2));
     assert_eq!(merged.get::<i32>("base").unwrap(), None);
 }
@@ -150,7 +168,10 @@ where
     let unknown = SessionId::generate();
     assert!(repo.find_by_id(&unknown).await.unwrap().is_none());
     repo.delete_by_id(&unknown).await.unwrap();
-    assert!(repo.find_by_id(&unknown).await.unwrap().is_none(), "a lookup must not create a session");
+    assert!(
+        repo.find_by_id(&unknown).await.unwrap().is_none(),
+        "a lookup must not create a session"
+    );
 
     let mut session = repo.create_session();
     session.insert("x", &1).unwrap();
@@ -176,11 +197,17 @@ where
 
     in_flight.insert("late", &1).unwrap();
     repo.save(&mut in_flight).await.unwrap();
-    assert!(repo.find_by_id(session.id()).await.unwrap().is_none(), "late write resurrected a deleted session");
+    assert!(
+        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        "late write resurrected a deleted session"
+    );
 
     renewing.change_session_id();
     repo.save(&mut renewing).await.unwrap();
-    assert!(repo.find_by_id(renewing.id()).await.unwrap().is_none(), "renewal resurrected a deleted session");
+    assert!(
+        repo.find_by_id(renewing.id()).await.unwrap().is_none(),
+        "renewal resurrected a deleted session"
+    );
     assert!(repo.find_by_principal_name("mallory").await.unwrap().is_empty());
 }
 
@@ -197,14 +224,20 @@ where
     session.insert("x", &1).unwrap();
     repo.save(&mut session).await.unwrap();
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert!(repo.find_by_id(session.id()).await.unwrap().is_some(), "expired too early");
+    assert!(
+        repo.find_by_id(session.id()).await.unwrap().is_some(),
+        "expired too early"
+    );
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(
         repo.find_by_id(session.id()).await.unwrap().is_some(),
         "access at 0.6 s did not extend the 1 s idle timer"
     );
     tokio::time::sleep(Duration::from_millis(1_300)).await;
-    assert!(repo.find_by_id(session.id()).await.unwrap().is_none(), "idle session not expired");
+    assert!(
+        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        "idle session not expired"
+    );
 }
 
 /// A negative max inactive interval means the session never expires.
@@ -220,7 +253,11 @@ where
     session.insert("x", &1).unwrap();
     repo.save(&mut session).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1_300)).await;
-    let loaded = repo.find_by_id(session.id()).await.unwrap().expect("a never-expiring session expired");
+    let loaded = repo
+        .find_by_id(session.id())
+        .await
+        .unwrap()
+        .expect("a never-expiring session expired");
     assert_eq!(loaded.max_inactive_interval_seconds(), -1);
 }
 
@@ -246,7 +283,10 @@ where
         v
     });
     assert_eq!(
-        alice[&ids[0]].get::<String>(PRINCIPAL_NAME_INDEX_NAME).unwrap().as_deref(),
+        alice[&ids[0]]
+            .get::<String>(PRINCIPAL_NAME_INDEX_NAME)
+            .unwrap()
+            .as_deref(),
         Some("alice"),
         "index lookups return whole sessions"
     );
@@ -289,16 +329,30 @@ where
     numbered.insert(INDEXED_ATTRIBUTE, &7).unwrap();
     repo.save(&mut numbered).await.unwrap();
 
-    let found = repo.find_by_index_name_and_index_value(INDEXED_ATTRIBUTE, "red").await.unwrap();
+    let found = repo
+        .find_by_index_name_and_index_value(INDEXED_ATTRIBUTE, "red")
+        .await
+        .unwrap();
     assert_eq!(found.keys().collect::<Vec<_>>(), [red.id()]);
-    let found = repo.find_by_index_name_and_index_value(INDEXED_ATTRIBUTE, "7").await.unwrap();
+    let found = repo
+        .find_by_index_name_and_index_value(INDEXED_ATTRIBUTE, "7")
+        .await
+        .unwrap();
     assert_eq!(found.keys().collect::<Vec<_>>(), [numbered.id()]);
     assert!(
-        repo.find_by_index_name_and_index_value("size", "large").await.unwrap().is_empty(),
+        repo.find_by_index_name_and_index_value("size", "large")
+            .await
+            .unwrap()
+            .is_empty(),
         "an attribute not configured as indexable must not be indexed"
     );
     // Glob characters are plain text to an index lookup.
-    assert!(repo.find_by_index_name_and_index_value(INDEXED_ATTRIBUTE, "*").await.unwrap().is_empty());
+    assert!(
+        repo.find_by_index_name_and_index_value(INDEXED_ATTRIBUTE, "*")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Index lookups never return deleted or expired sessions.
@@ -323,7 +377,10 @@ where
     assert_eq!(found.keys().collect::<Vec<_>>(), [expiring.id()]);
 
     tokio::time::sleep(Duration::from_millis(1_300)).await;
-    assert!(repo.find_by_principal_name("erin").await.unwrap().is_empty(), "index returned an expired session");
+    assert!(
+        repo.find_by_principal_name("erin").await.unwrap().is_empty(),
+        "index returned an expired session"
+    );
 }
 
 /// Renewal: new id, same attributes, old id dead at once, index entries moved.
@@ -347,8 +404,15 @@ where
     let new_id = loaded.id().clone();
     assert_ne!(new_id, old_id);
 
-    assert!(repo.find_by_id(&old_id).await.unwrap().is_none(), "old id still works after renewal");
-    let renewed = repo.find_by_id(&new_id).await.unwrap().expect("renewed session missing");
+    assert!(
+        repo.find_by_id(&old_id).await.unwrap().is_none(),
+        "old id still works after renewal"
+    );
+    let renewed = repo
+        .find_by_id(&new_id)
+        .await
+        .unwrap()
+        .expect("renewed session missing");
     assert_eq!(renewed.get::<Vec<i32>>("cart").unwrap(), Some(vec![1, 2, 3]));
     assert_eq!(renewed.get::<bool>("renewed").unwrap(), Some(true));
     assert_eq!(
@@ -357,7 +421,11 @@ where
         "renewal keeps the creation time"
     );
     let found = repo.find_by_principal_name("frank").await.unwrap();
-    assert_eq!(found.keys().collect::<Vec<_>>(), [&new_id], "index still points at the old id");
+    assert_eq!(
+        found.keys().collect::<Vec<_>>(),
+        [&new_id],
+        "index still points at the old id"
+    );
 }
 
 /// Generates one `#[tokio::test]` per acceptance case for a repository factory.

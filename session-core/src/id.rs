@@ -116,7 +116,9 @@ mod tests {
         glob.push('*');
         assert_eq!(
             SessionId::parse(&glob),
-            Err(InvalidSessionId::Character { position: SESSION_ID_LEN - 1 })
+            Err(InvalidSessionId::Character {
+                position: SESSION_ID_LEN - 1
+            })
         );
         let with_space = format!(" {}", "a".repeat(SESSION_ID_LEN - 1));
         assert!(SessionId::parse(&with_space).is_err());

@@ -24,7 +24,9 @@ impl SessionIndexer {
     /// An indexer for the principal name plus the given attribute names.
     #[must_use]
     pub fn new(indexable_session_attributes: Vec<String>) -> Self {
-        Self { indexable_session_attributes }
+        Self {
+            indexable_session_attributes,
+        }
     }
 
     /// Whether an attribute name feeds an index (so a change to it moves entries).

@@ -53,10 +53,7 @@ pub trait FindByIndexNameSessionRepository: SessionRepository {
     ) -> Result<BTreeMap<SessionId, Session>, StoreError>;
 
     /// Sessions of one principal (the [`PRINCIPAL_NAME_INDEX_NAME`] index).
-    async fn find_by_principal_name(
-        &self,
-        principal_name: &str,
-    ) -> Result<BTreeMap<SessionId, Session>, StoreError> {
+    async fn find_by_principal_name(&self, principal_name: &str) -> Result<BTreeMap<SessionId, Session>, StoreError> {
         self.find_by_index_name_and_index_value(PRINCIPAL_NAME_INDEX_NAME, principal_name)
             .await
     }
@@ -85,6 +82,8 @@ impl<R: FindByIndexNameSessionRepository + ?Sized> FindByIndexNameSessionReposit
         index_name: &str,
         index_value: &str,
     ) -> Result<BTreeMap<SessionId, Session>, StoreError> {
-        (**self).find_by_index_name_and_index_value(index_name, index_value).await
+        (**self)
+            .find_by_index_name_and_index_value(index_name, index_value)
+            .await
     }
 }

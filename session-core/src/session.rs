@@ -186,7 +186,9 @@ impl Session {
     /// The idle timeout, `None` when the session never expires.
     #[must_use]
     pub fn max_inactive_interval(&self) -> Option<Duration> {
-        u64::try_from(self.max_inactive_interval_seconds).ok().map(Duration::from_secs)
+        u64::try_from(self.max_inactive_interval_seconds)
+            .ok()
+            .map(Duration::from_secs)
     }
 
     /// Changes the idle timeout (negative: never expires).
@@ -221,7 +223,10 @@ impl Session {
     /// [`AttributeError::Deserialize`] when the stored value is not a `T`; other
     /// attributes are unaffected.
     pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, AttributeError> {
-        self.attributes.get(name).map(|value| value.deserialize(name)).transpose()
+        self.attributes
+            .get(name)
+            .map(|value| value.deserialize(name))
+            .transpose()
     }
 
     /// The serialized value of an attribute.
@@ -288,10 +293,7 @@ impl Session {
     /// Whether a save would write anything.
     #[must_use]
     pub fn has_changes(&self) -> bool {
-        self.is_new
-            || self.metadata_changed
-            || self.previous_id.is_some()
-            || !self.changed_attributes.is_empty()
+        self.is_new || self.metadata_changed || self.previous_id.is_some() || !self.changed_attributes.is_empty()
     }
 
     /// Whether metadata (creation time, idle timeout) must be written.
@@ -359,7 +361,10 @@ mod tests {
         let mut session = loaded();
         assert!(!session.has_changes());
         session.insert("a", &1).unwrap();
-        assert!(!session.has_changes(), "re-setting an equal value must not dirty the session");
+        assert!(
+            !session.has_changes(),
+            "re-setting an equal value must not dirty the session"
+        );
         session.insert("a", &2).unwrap();
         assert_eq!(session.changed_attributes().map(|(n, _)| n).collect::<Vec<_>>(), ["a"]);
     }

@@ -5,9 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use session_actix::core::{
-    FindByIndexNameSessionRepository, Session, SessionId, SessionRepository, StoreError,
-};
+use session_actix::core::{FindByIndexNameSessionRepository, Session, SessionId, SessionRepository, StoreError};
 
 /// Calls made to a repository.
 #[derive(Debug, Default)]
@@ -58,9 +56,7 @@ impl<R> InstrumentedRepository<R> {
 
     fn check(&self) -> Result<(), StoreError> {
         if self.failing.load(Ordering::SeqCst) {
-            Err(StoreError::unavailable(
-                "connection refused (simulated outage)",
-            ))
+            Err(StoreError::unavailable("connection refused (simulated outage)"))
         } else {
             Ok(())
         }
@@ -95,9 +91,7 @@ impl<R: SessionRepository> SessionRepository for InstrumentedRepository<R> {
 }
 
 #[async_trait]
-impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository
-    for InstrumentedRepository<R>
-{
+impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository for InstrumentedRepository<R> {
     async fn find_by_index_name_and_index_value(
         &self,
         index_name: &str,

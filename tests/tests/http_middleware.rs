@@ -8,9 +8,8 @@ use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::repositories::InstrumentedRepository;
 use clustered_session_tests::serve;
 use session_actix::{
-    CookieConfig, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
-    PRINCIPAL_NAME_INDEX_NAME, Session, SessionId, SessionMiddleware, SessionRepository,
-    SessionStatus,
+    CookieConfig, EmbeddedSessionRepository, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session,
+    SessionId, SessionMiddleware, SessionRepository, SessionStatus,
 };
 
 type Repo = InstrumentedRepository<EmbeddedSessionRepository>;
@@ -19,10 +18,7 @@ async fn get(session: Session, key: web::Path<String>) -> actix_web::Result<Http
     Ok(HttpResponse::Ok().body(session.get::<String>(&key)?.unwrap_or_default()))
 }
 
-async fn set(
-    session: Session,
-    path: web::Path<(String, String)>,
-) -> actix_web::Result<HttpResponse> {
+async fn set(session: Session, path: web::Path<(String, String)>) -> actix_web::Result<HttpResponse> {
     let (key, value) = path.into_inner();
     session.insert(key, value)?;
     Ok(HttpResponse::NoContent().finish())
@@ -71,8 +67,7 @@ fn repo() -> Repo {
 
 async fn body(
     response: &mut awc::ClientResponse<
-        impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
-        + Unpin,
+        impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
     >,
 ) -> String {
     String::from_utf8(response.body().await.unwrap().to_vec()).unwrap()
@@ -84,18 +79,11 @@ async fn cookie_flow_sets_a_secure_cookie_and_reads_it_back() {
     let server = serve!(cookie_app!(repo.clone()));
     let client = awc::Client::default();
 
-    let response = client
-        .post(server.url("/set/color/blue"))
-        .send()
-        .await
-        .unwrap();
+    let response = client.post(server.url("/set/color/blue")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let header = set_cookie(&response, "SESSION").expect("no SESSION cookie");
     for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
-        assert!(
-            header.contains(attribute),
-            "{attribute} missing from {header}"
-        );
+        assert!(header.contains(attribute), "{attribute} missing from {header}");
     }
     let id = cookie_value(&header);
     assert!(SessionId::parse(&id).is_ok(), "issued id is not a valid id");
@@ -128,11 +116,7 @@ async fn header_flow_returns_the_id_in_x_auth_token() {
     let server = serve!(header_app!(repo.clone()));
     let client = awc::Client::default();
 
-    let response = client
-        .post(server.url("/set/color/green"))
-        .send()
-        .await
-        .unwrap();
+    let response = client.post(server.url("/set/color/green")).send().await.unwrap();
     let id = response
         .headers()
         .get("X-Auth-Token")
@@ -189,11 +173,7 @@ async fn renewal_issues_a_new_id_and_kills_the_old_one() {
     let server = serve!(cookie_app!(repo.clone()));
     let client = awc::Client::default();
 
-    let response = client
-        .post(server.url("/set/cart/3-items"))
-        .send()
-        .await
-        .unwrap();
+    let response = client.post(server.url("/set/cart/3-items")).send().await.unwrap();
     let old = cookie_value(&set_cookie(&response, "SESSION").unwrap());
     let response = client
         .post(server.url("/login/alice"))
@@ -201,8 +181,7 @@ async fn renewal_issues_a_new_id_and_kills_the_old_one() {
         .send()
         .await
         .unwrap();
-    let new =
-        cookie_value(&set_cookie(&response, "SESSION").expect("renewal must send the new id"));
+    let new = cookie_value(&set_cookie(&response, "SESSION").expect("renewal must send the new id"));
     assert_ne!(old, new);
 
     let mut response = client
@@ -211,22 +190,14 @@ async fn renewal_issues_a_new_id_and_kills_the_old_one() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        body(&mut response).await,
-        "3-items",
-        "renewal keeps the attributes"
-    );
+    assert_eq!(body(&mut response).await, "3-items", "renewal keeps the attributes");
     let mut response = client
         .get(server.url("/get/cart"))
         .insert_header(("Cookie", format!("SESSION={old}")))
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        body(&mut response).await,
-        "",
-        "old id still works after renewal"
-    );
+    assert_eq!(body(&mut response).await, "", "old id still works after renewal");
 
     let sessions = repo.find_by_principal_name("alice").await.unwrap();
     assert_eq!(
@@ -268,15 +239,8 @@ async fn untouched_session_costs_nothing_and_unchanged_session_is_not_written() 
     let client = awc::Client::default();
 
     let response = client.post(server.url("/set/a/1")).send().await.unwrap();
-    let cookie = format!(
-        "SESSION={}",
-        cookie_value(&set_cookie(&response, "SESSION").unwrap())
-    );
-    assert_eq!(
-        repo.calls.snapshot(),
-        (0, 1, 0),
-        "a new session: no lookup, one save"
-    );
+    let cookie = format!("SESSION={}", cookie_value(&set_cookie(&response, "SESSION").unwrap()));
+    assert_eq!(repo.calls.snapshot(), (0, 1, 0), "a new session: no lookup, one save");
 
     let response = client
         .get(server.url("/health"))
@@ -297,11 +261,7 @@ async fn untouched_session_costs_nothing_and_unchanged_session_is_not_written() 
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        repo.calls.snapshot(),
-        (1, 1, 0),
-        "a read: one lookup, no save"
-    );
+    assert_eq!(repo.calls.snapshot(), (1, 1, 0), "a read: one lookup, no save");
 
     client
         .post(server.url("/set/a/1"))
@@ -347,11 +307,7 @@ async fn forged_malformed_oversized_and_unknown_ids_are_never_adopted() {
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::OK,
-            "read with forged id {forged_id:.20}"
-        );
+        assert_eq!(response.status(), StatusCode::OK, "read with forged id {forged_id:.20}");
         assert_eq!(body(&mut response).await, "");
 
         let response = client
@@ -361,17 +317,12 @@ async fn forged_malformed_oversized_and_unknown_ids_are_never_adopted() {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
-        let issued =
-            cookie_value(&set_cookie(&response, "SESSION").expect("a write must issue a fresh id"));
+        let issued = cookie_value(&set_cookie(&response, "SESSION").expect("a write must issue a fresh id"));
         assert_ne!(&issued, forged_id, "forged id adopted");
         assert!(SessionId::parse(&issued).is_ok());
     }
     // Only the syntactically valid unknown id ever reached the store (twice: read and write).
-    assert_eq!(
-        repo.calls.snapshot().0,
-        2,
-        "malformed ids must not reach the store"
-    );
+    assert_eq!(repo.calls.snapshot().0, 2, "malformed ids must not reach the store");
     assert!(
         repo.find_by_id(&SessionId::parse(&unknown).unwrap())
             .await
@@ -386,10 +337,7 @@ async fn store_failure_is_a_bare_503_and_recovers() {
     let server = serve!(cookie_app!(repo.clone()));
     let client = awc::Client::default();
     let response = client.post(server.url("/set/a/1")).send().await.unwrap();
-    let cookie = format!(
-        "SESSION={}",
-        cookie_value(&set_cookie(&response, "SESSION").unwrap())
-    );
+    let cookie = format!("SESSION={}", cookie_value(&set_cookie(&response, "SESSION").unwrap()));
 
     repo.set_failing(true);
     let mut response = client
@@ -398,22 +346,10 @@ async fn store_failure_is_a_bare_503_and_recovers() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        response.status(),
-        StatusCode::SERVICE_UNAVAILABLE,
-        "failed load"
-    );
-    assert_eq!(
-        body(&mut response).await,
-        "",
-        "no internal detail in the body"
-    );
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "failed load");
+    assert_eq!(body(&mut response).await, "", "no internal detail in the body");
     let mut response = client.post(server.url("/set/b/2")).send().await.unwrap();
-    assert_eq!(
-        response.status(),
-        StatusCode::SERVICE_UNAVAILABLE,
-        "failed save"
-    );
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "failed save");
     assert_eq!(body(&mut response).await, "");
     assert!(
         set_cookie(&response, "SESSION").is_none(),
@@ -457,11 +393,7 @@ async fn host_prefixed_cookie_works_and_bad_cookie_config_fails_at_startup() {
     assert_eq!(body(&mut response).await, "1");
 
     let error = SessionMiddleware::builder(repo.clone())
-        .cookie(
-            CookieConfig::default()
-                .name("__Host-SID")
-                .domain("example.com"),
-        )
+        .cookie(CookieConfig::default().name("__Host-SID").domain("example.com"))
         .try_build()
         .unwrap_err();
     assert!(error.to_string().contains("__Host-"), "{error}");
@@ -479,10 +411,7 @@ async fn twenty_concurrent_requests_setting_different_attributes_all_survive() {
     let server = serve!(cookie_app!(repo.clone()));
     let client = awc::Client::default();
     let response = client.post(server.url("/set/seed/0")).send().await.unwrap();
-    let cookie = format!(
-        "SESSION={}",
-        cookie_value(&set_cookie(&response, "SESSION").unwrap())
-    );
+    let cookie = format!("SESSION={}", cookie_value(&set_cookie(&response, "SESSION").unwrap()));
 
     let requests = (0..20).map(|i| {
         client
@@ -500,21 +429,13 @@ async fn twenty_concurrent_requests_setting_different_attributes_all_survive() {
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            body(&mut response).await,
-            i.to_string(),
-            "attribute {i} lost"
-        );
+        assert_eq!(body(&mut response).await, i.to_string(), "attribute {i} lost");
     }
 }
 
 #[actix_rt::test]
 async fn session_without_middleware_is_a_500_not_a_panic() {
     let server = serve!(|| App::new().configure(routes));
-    let response = awc::Client::default()
-        .get(server.url("/get/a"))
-        .send()
-        .await
-        .unwrap();
+    let response = awc::Client::default().get(server.url("/get/a")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }

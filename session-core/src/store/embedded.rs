@@ -117,7 +117,9 @@ impl moka::Expiry<SessionId, Arc<StoredSession>> for DeadlineExpiry {
 }
 
 fn time_to_live(value: &StoredSession, now: Instant) -> Option<Duration> {
-    lock(&value.state).deadline.map(|deadline| deadline.saturating_duration_since(now))
+    lock(&value.state)
+        .deadline
+        .map(|deadline| deadline.saturating_duration_since(now))
 }
 
 impl std::fmt::Debug for EmbeddedSessionRepository {
@@ -164,7 +166,6 @@ impl EmbeddedSessionRepository {
     }
 
     /// The settings this store was built with.
-    #[must_use]
     pub fn settings(&self) -> &SessionSettings {
         &self.inner.settings
     }
@@ -201,7 +202,9 @@ impl EmbeddedSessionRepository {
         };
         state.touch(now, instant);
         self.update_indexes(session.id(), &BTreeSet::new(), &index_entries);
-        let stored = Arc::new(StoredSession { state: Mutex::new(state) });
+        let stored = Arc::new(StoredSession {
+            state: Mutex::new(state),
+        });
         self.inner.cache.insert(session.id().clone(), stored);
     }
 }
@@ -374,9 +377,7 @@ impl FindByIndexNameSessionRepository for EmbeddedSessionRepository {
 mod tests {
     use super::*;
 
-    crate::session_repository_acceptance_tests!(|settings| async move {
-        EmbeddedSessionRepository::new(settings)
-    });
+    crate::session_repository_acceptance_tests!(|settings| async move { EmbeddedSessionRepository::new(settings) });
 
     #[tokio::test]
     async fn forged_id_lookups_create_nothing() {
