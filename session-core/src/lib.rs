@@ -25,3 +25,5 @@ pub use session::{
 };
 pub use settings::{DEFAULT_REGION_NAME, SessionSettings, validate_region_name};
 pub use store::embedded::EmbeddedSessionRepository;
+#[cfg(feature = "redis")]
+pub use store::redis::{PoolSettings, RedisKeyLayout, RedisSessionRepository};

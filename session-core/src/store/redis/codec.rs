@@ -1,0 +1,371 @@
+//! Session <-> hash fields. The hash of one session holds:
+//!
+//! | field | value |
+//! |---|---|
+//! | `version` | format version, `1` |
+//! | `creationTime`, `lastAccessedTime` | epoch milliseconds |
+//! | `maxInactiveInterval` | idle timeout in seconds, negative: never |
+//! | `attr:<name>` | one attribute, as the serializer wrote it (JSON) |
+//! | `idx:<index name>` | the session's value in that index (its set holds the id) |
+//!
+//! Metadata field names contain no `:`, so no attribute can collide with them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::SystemTime;
+
+use redis::Value;
+
+use crate::error::StoreError;
+use crate::id::SessionId;
+use crate::index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
+use crate::repository::PRINCIPAL_NAME_INDEX_NAME;
+use crate::session::{AttributeValue, Session, SessionParts, epoch_millis, from_epoch_millis};
+
+pub(crate) const VERSION: &str = "version";
+pub(crate) const FORMAT_VERSION: &str = "1";
+pub(crate) const CREATION_TIME: &str = "creationTime";
+pub(crate) const LAST_ACCESSED_TIME: &str = "lastAccessedTime";
+pub(crate) const MAX_INACTIVE_INTERVAL: &str = "maxInactiveInterval";
+pub(crate) const ATTRIBUTE_PREFIX: &str = "attr:";
+pub(crate) const INDEX_PREFIX: &str = "idx:";
+
+/// Field/value pairs of a hash, as bytes.
+pub(crate) type Fields = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// What a session hash turned out to hold.
+#[derive(Debug)]
+pub(crate) enum Decoded {
+    /// A well-formed session, with its index fields (index name -> value).
+    Session { parts: SessionParts, index: BTreeMap<String, String> },
+    /// Not something this library wrote, or damaged: the session is treated as absent.
+    Corrupt(String),
+    /// Written by a newer version of this library: absent for us, but left alone.
+    UnknownVersion(String),
+}
+
+/// Reads a reply holding hash fields: a flat array (`HGETALL` under RESP2, or a
+/// script's reply) or a map (RESP3). `Nil` and an empty hash are `None`.
+pub(crate) fn fields(value: Value) -> Result<Option<Fields>, StoreError> {
+    let pairs: Fields = match value {
+        Value::Nil => return Ok(None),
+        Value::Array(items) => {
+            if items.len() % 2 != 0 {
+                return Err(StoreError::Protocol(format!("hash reply with {} items", items.len())));
+            }
+            let mut pairs = Vec::with_capacity(items.len() / 2);
+            let mut items = items.into_iter();
+            while let (Some(field), Some(value)) = (items.next(), items.next()) {
+                pairs.push((bytes(field)?, bytes(value)?));
+            }
+            pairs
+        }
+        Value::Map(entries) => entries
+            .into_iter()
+            .map(|(field, value)| Ok((bytes(field)?, bytes(value)?)))
+            .collect::<Result<_, StoreError>>()?,
+        other => return Err(StoreError::Protocol(format!("expected hash fields, got {}", kind(&other)))),
+    };
+    Ok((!pairs.is_empty()).then_some(pairs))
+}
+
+/// A string reply as bytes.
+pub(crate) fn bytes(value: Value) -> Result<Vec<u8>, StoreError> {
+    match value {
+        Value::BulkString(bytes) => Ok(bytes),
+        Value::SimpleString(text) => Ok(text.into_bytes()),
+        Value::Int(n) => Ok(n.to_string().into_bytes()),
+        other => Err(StoreError::Protocol(format!("expected a string, got {}", kind(&other)))),
+    }
+}
+
+/// Names a reply's type for error messages (never its content: it may hold session data).
+pub(crate) fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Nil => "nil",
+        Value::Int(_) => "integer",
+        Value::BulkString(_) | Value::SimpleString(_) | Value::VerbatimString { .. } => "string",
+        Value::Array(_) => "array",
+        Value::Map(_) => "map",
+        Value::Set(_) => "set",
+        Value::Okay => "OK",
+        Value::ServerError(_) => "error",
+        _ => "other reply",
+    }
+}
+
+/// Decodes a session hash. Never panics, whatever the hash holds: bad metadata
+/// makes the whole session [`Decoded::Corrupt`]; attribute values are kept as
+/// raw bytes, so a bad value only fails that attribute's `get`.
+pub(crate) fn decode(id: &SessionId, fields: Fields) -> Decoded {
+    let mut version = None;
+    let mut creation_time = None;
+    let mut last_accessed_time = None;
+    let mut max_inactive_interval = None;
+    let mut attributes = BTreeMap::new();
+    let mut index = BTreeMap::new();
+    for (field, value) in fields {
+        match field.as_slice() {
+            f if f == VERSION.as_bytes() => version = Some(value),
+            f if f == CREATION_TIME.as_bytes() => creation_time = Some(value),
+            f if f == LAST_ACCESSED_TIME.as_bytes() => last_accessed_time = Some(value),
+            f if f == MAX_INACTIVE_INTERVAL.as_bytes() => max_inactive_interval = Some(value),
+            f => {
+                if let Some(name) = f.strip_prefix(ATTRIBUTE_PREFIX.as_bytes()) {
+                    // Attribute names are Rust strings; a non-UTF-8 name cannot be asked for.
+                    if let Ok(name) = std::str::from_utf8(name) {
+                        attributes.insert(name.to_owned(), AttributeValue::from_bytes(value));
+                    }
+                } else if let Some(name) = f.strip_prefix(INDEX_PREFIX.as_bytes()) {
+                    if let (Ok(name), Ok(value)) = (String::from_utf8(name.to_vec()), String::from_utf8(value)) {
+                        index.insert(name, value);
+                    }
+                }
+                // Unknown fields are ignored: a later minor format may add some.
+            }
+        }
+    }
+    match version.as_deref() {
+        Some(v) if v == FORMAT_VERSION.as_bytes() => {}
+        Some(v) if std::str::from_utf8(v).is_ok_and(|v| v.parse::<u32>().is_ok_and(|v| v > 1)) => {
+            return Decoded::UnknownVersion(String::from_utf8_lossy(v).into_owned());
+        }
+        Some(_) => return Decoded::Corrupt("unknown format version".to_owned()),
+        None => return Decoded::Corrupt("no format version".to_owned()),
+    }
+    let (Some(creation), Some(last_accessed), Some(interval)) = (
+        integer(creation_time.as_deref()),
+        integer(last_accessed_time.as_deref()),
+        integer(max_inactive_interval.as_deref()),
+    ) else {
+        return Decoded::Corrupt("missing or malformed metadata".to_owned());
+    };
+    if creation < 0 || last_accessed < 0 {
+        return Decoded::Corrupt("negative timestamp".to_owned());
+    }
+    Decoded::Session {
+        parts: SessionParts {
+            id: id.clone(),
+            creation_time: from_epoch_millis(creation),
+            last_accessed_time: from_epoch_millis(last_accessed),
+            max_inactive_interval_seconds: interval,
+            attributes,
+        },
+        index,
+    }
+}
+
+fn integer(bytes: Option<&[u8]>) -> Option<i64> {
+    std::str::from_utf8(bytes?).ok()?.parse().ok()
+}
+
+/// What one save writes into a session hash; see `lua/save.lua` for the wire format.
+#[derive(Debug, Default)]
+pub(crate) struct WritePlan {
+    /// Fields to set (attributes and metadata).
+    pub(crate) sets: Fields,
+    /// Fields to delete (removed attributes).
+    pub(crate) deletes: Vec<Vec<u8>>,
+    /// Index fields to set: (index name, value).
+    pub(crate) index_sets: Vec<IndexEntry>,
+    /// Index fields to delete: index names.
+    pub(crate) index_deletes: Vec<String>,
+}
+
+impl WritePlan {
+    /// Everything about a session: for a new session, or a renewed one under its new id.
+    pub(crate) fn full(session: &Session, now: SystemTime, indexer: &SessionIndexer) -> Self {
+        let mut sets = Vec::with_capacity(session.attributes().len() + 4);
+        sets.push((VERSION.into(), FORMAT_VERSION.into()));
+        sets.push((CREATION_TIME.into(), millis(session.creation_time())));
+        sets.push((LAST_ACCESSED_TIME.into(), millis(now)));
+        sets.push(interval(session));
+        for (name, value) in session.attributes() {
+            sets.push((attribute_field(name), value.as_bytes().to_vec()));
+        }
+        Self {
+            sets,
+            deletes: Vec::new(),
+            index_sets: indexer.entries(session).into_iter().collect(),
+            index_deletes: Vec::new(),
+        }
+    }
+
+    /// Only what this request changed: set and removed attributes, the idle
+    /// timeout if changed, the access time, and the indexes fed by a changed attribute.
+    pub(crate) fn delta(session: &Session, now: SystemTime, indexer: &SessionIndexer) -> Self {
+        let mut sets = vec![(LAST_ACCESSED_TIME.into(), millis(now))];
+        if session.metadata_changed() {
+            sets.push(interval(session));
+        }
+        let mut touched_indexes = BTreeSet::new();
+        for (name, value) in session.changed_attributes() {
+            sets.push((attribute_field(name), value.as_bytes().to_vec()));
+            touched_indexes.extend(index_fed_by(name, indexer));
+        }
+        let mut deletes = Vec::new();
+        for name in session.removed_attributes() {
+            deletes.push(attribute_field(name));
+            touched_indexes.extend(index_fed_by(name, indexer));
+        }
+        let mut plan = Self { sets, deletes, ..Self::default() };
+        if !touched_indexes.is_empty() {
+            // Computed from this request's copy, but only for indexes whose source
+            // attribute this request changed, so a stale copy cannot undo another
+            // request's index change.
+            let entries: BTreeMap<String, String> = indexer.entries(session).into_iter().collect();
+            for index_name in touched_indexes {
+                match entries.get(index_name) {
+                    Some(value) => plan.index_sets.push((index_name.to_owned(), value.clone())),
+                    None => plan.index_deletes.push(index_name.to_owned()),
+                }
+            }
+        }
+        plan
+    }
+
+    /// The script arguments after the mode: counted lists, see `lua/save.lua`.
+    pub(crate) fn script_args(&self) -> Vec<Vec<u8>> {
+        let mut args = Vec::with_capacity(
+            4 + 2 * self.sets.len() + self.deletes.len() + 2 * self.index_sets.len() + self.index_deletes.len(),
+        );
+        args.push(self.sets.len().to_string().into_bytes());
+        for (field, value) in &self.sets {
+            args.push(field.clone());
+            args.push(value.clone());
+        }
+        args.push(self.deletes.len().to_string().into_bytes());
+        args.extend(self.deletes.iter().cloned());
+        args.push(self.index_sets.len().to_string().into_bytes());
+        for (name, value) in &self.index_sets {
+            args.push(name.clone().into_bytes());
+            args.push(value.clone().into_bytes());
+        }
+        args.push(self.index_deletes.len().to_string().into_bytes());
+        args.extend(self.index_deletes.iter().map(|name| name.clone().into_bytes()));
+        args
+    }
+}
+
+/// The index whose value depends on attribute `name`, if any.
+fn index_fed_by<'a>(name: &'a str, indexer: &SessionIndexer) -> Option<&'a str> {
+    if name == PRINCIPAL_NAME_INDEX_NAME || name == ACTIX_IDENTITY_USER_ID_KEY {
+        Some(PRINCIPAL_NAME_INDEX_NAME)
+    } else if indexer.is_indexed_attribute(name) {
+        Some(name)
+    } else {
+        None
+    }
+}
+
+fn attribute_field(name: &str) -> Vec<u8> {
+    let mut field = Vec::with_capacity(ATTRIBUTE_PREFIX.len() + name.len());
+    field.extend_from_slice(ATTRIBUTE_PREFIX.as_bytes());
+    field.extend_from_slice(name.as_bytes());
+    field
+}
+
+fn millis(time: SystemTime) -> Vec<u8> {
+    epoch_millis(time).to_string().into_bytes()
+}
+
+fn interval(session: &Session) -> (Vec<u8>, Vec<u8>) {
+    (
+        MAX_INACTIVE_INTERVAL.into(),
+        session.max_inactive_interval_seconds().to_string().into_bytes(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn field(name: &str, value: &str) -> (Vec<u8>, Vec<u8>) {
+        (name.as_bytes().to_vec(), value.as_bytes().to_vec())
+    }
+
+    fn valid() -> Fields {
+        vec![
+            field(VERSION, "1"),
+            field(CREATION_TIME, "1700000000000"),
+            field(LAST_ACCESSED_TIME, "1700000000500"),
+            field(MAX_INACTIVE_INTERVAL, "1800"),
+            field("attr:name", "\"Ada\""),
+            field("attr:version", "7"),
+            field("idx:color", "red"),
+        ]
+    }
+
+    #[test]
+    fn attribute_named_like_metadata_does_not_collide() {
+        let Decoded::Session { parts, index } = decode(&SessionId::generate(), valid()) else { panic!() };
+        assert_eq!(parts.attributes["version"].as_bytes(), b"7");
+        assert_eq!(parts.max_inactive_interval_seconds, 1800);
+        assert_eq!(epoch_millis(parts.creation_time), 1_700_000_000_000);
+        assert_eq!(index["color"], "red");
+    }
+
+    #[test]
+    fn garbage_metadata_is_corrupt_never_a_panic() {
+        let id = SessionId::generate();
+        for (name, value) in [
+            (CREATION_TIME, "banana"),
+            (LAST_ACCESSED_TIME, ""),
+            (MAX_INACTIVE_INTERVAL, "1.5"),
+            (MAX_INACTIVE_INTERVAL, "99999999999999999999999"),
+            (VERSION, "x"),
+            (CREATION_TIME, "-5"),
+        ] {
+            let mut fields = valid();
+            fields.retain(|(f, _)| f != name.as_bytes());
+            fields.push(field(name, value));
+            assert!(matches!(decode(&id, fields), Decoded::Corrupt(_)), "{name}={value}");
+        }
+        let mut fields = valid();
+        fields.retain(|(f, _)| f != VERSION.as_bytes());
+        assert!(matches!(decode(&id, fields), Decoded::Corrupt(_)));
+        let mut fields = valid();
+        fields[0] = field(VERSION, "2");
+        assert!(matches!(decode(&id, fields), Decoded::UnknownVersion(_)));
+    }
+
+    #[test]
+    fn replies_of_the_wrong_shape_are_protocol_errors() {
+        assert!(fields(Value::Nil).unwrap().is_none());
+        assert!(fields(Value::Array(vec![])).unwrap().is_none());
+        assert!(fields(Value::Int(3)).is_err());
+        assert!(fields(Value::Array(vec![Value::BulkString(b"a".to_vec())])).is_err());
+        let map = Value::Map(vec![(Value::BulkString(b"a".to_vec()), Value::BulkString(b"b".to_vec()))]);
+        assert_eq!(fields(map).unwrap().unwrap(), vec![field("a", "b")]);
+    }
+
+    #[test]
+    fn delta_writes_only_changes_and_touched_indexes() {
+        let indexer = SessionIndexer::new(vec!["color".to_owned()]);
+        let Decoded::Session { parts, .. } = decode(&SessionId::generate(), valid()) else { panic!() };
+        let mut session = Session::from_parts(parts);
+        session.insert("cart", &[1, 2]).unwrap();
+        session.remove("name");
+        let plan = WritePlan::delta(&session, SystemTime::now(), &indexer);
+        let names: Vec<_> = plan.sets.iter().map(|(f, _)| String::from_utf8_lossy(f).into_owned()).collect();
+        assert_eq!(names, [LAST_ACCESSED_TIME, "attr:cart"]);
+        assert_eq!(plan.deletes, [b"attr:name".to_vec()]);
+        assert!(plan.index_sets.is_empty() && plan.index_deletes.is_empty());
+
+        session.mark_saved();
+        session.insert("color", "blue").unwrap();
+        session.insert(ACTIX_IDENTITY_USER_ID_KEY, "ada").unwrap();
+        let plan = WritePlan::delta(&session, SystemTime::now(), &indexer);
+        assert_eq!(
+            plan.index_sets,
+            [
+                ("color".to_owned(), "blue".to_owned()),
+                (PRINCIPAL_NAME_INDEX_NAME.to_owned(), "ada".to_owned())
+            ]
+        );
+        session.mark_saved();
+        session.remove("color");
+        let plan = WritePlan::delta(&session, SystemTime::now(), &indexer);
+        assert_eq!(plan.index_deletes, ["color"]);
+    }
+}

@@ -1,0 +1,99 @@
+//! Key layout: every key starts with the region name, all keys of one session
+//! share a hash tag, and client text is encoded so it can never become a glob,
+//! a hash tag or a key separator.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::id::SessionId;
+
+/// The Redis key names of one region (key namespace).
+///
+/// | key | type | content |
+/// |---|---|---|
+/// | `{region}:session:{<id>}` | hash | one session: metadata, `attr:<name>` fields, `idx:<index name>` fields |
+/// | `{region}:index:<b64(index name)>:<b64(index value)>` | set | ids of the sessions with that index entry |
+///
+/// `{region}` is the region name as configured (no braces, see
+/// [`validate_region_name`](crate::validate_region_name)); `<id>` is a validated
+/// [`SessionId`] inside braces, the hash tag that keeps every key of one session
+/// in one cluster slot. Index names and values are arbitrary text, so they are
+/// written as unpadded URL-safe base64 (`[A-Za-z0-9_-]`): no client text can add
+/// a glob character, a brace or a `:` to a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisKeyLayout {
+    session_prefix: String,
+    index_prefix: String,
+    region_name: String,
+}
+
+impl RedisKeyLayout {
+    /// The layout of one region. The name should have passed
+    /// [`validate_region_name`](crate::validate_region_name).
+    #[must_use]
+    pub fn new(region_name: &str) -> Self {
+        Self {
+            session_prefix: format!("{region_name}:session:{{"),
+            index_prefix: format!("{region_name}:index:"),
+            region_name: region_name.to_owned(),
+        }
+    }
+
+    /// The region name every key starts with.
+    #[must_use]
+    pub fn region_name(&self) -> &str {
+        &self.region_name
+    }
+
+    /// The hash holding one session.
+    #[must_use]
+    pub fn session_key(&self, id: &SessionId) -> String {
+        let mut key = String::with_capacity(self.session_prefix.len() + id.as_str().len() + 1);
+        key.push_str(&self.session_prefix);
+        key.push_str(id.as_str());
+        key.push('}');
+        key
+    }
+
+    /// The set of session ids having `index_value` in index `index_name`.
+    #[must_use]
+    pub fn index_key(&self, index_name: &str, index_value: &str) -> String {
+        format!(
+            "{}{}:{}",
+            self.index_prefix,
+            URL_SAFE_NO_PAD.encode(index_name),
+            URL_SAFE_NO_PAD.encode(index_value)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn session_keys_start_with_region_and_carry_the_id_as_hash_tag() {
+        let layout = RedisKeyLayout::new("app:sessions");
+        let id = SessionId::generate();
+        let key = layout.session_key(&id);
+        assert!(key.starts_with("app:sessions:"));
+        assert!(key.ends_with(&format!("{{{}}}", id.as_str())));
+        assert_eq!(key.matches('{').count(), 1, "exactly one hash tag");
+    }
+
+    #[test]
+    fn index_keys_never_contain_client_text_raw() {
+        let layout = RedisKeyLayout::new("r");
+        for value in ["*", "a:b", "{x}", "[a-z]?", "", "é \u{0}\n"] {
+            let key = layout.index_key("color", value);
+            let tail = key.strip_prefix("r:index:").unwrap();
+            assert!(
+                tail.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':'),
+                "{key:?}"
+            );
+            assert_eq!(tail.matches(':').count(), 1);
+        }
+        assert_ne!(layout.index_key("a", "bc"), layout.index_key("ab", "c"));
+    }
+}

@@ -1,0 +1,305 @@
+//! Connection settings and the shared connection.
+//!
+//! actix-web runs one single-threaded runtime per worker, and one repository
+//! serves every worker. A redis-rs `ConnectionManager` spawns its socket driver
+//! (and its reconnects) on whichever runtime first polls it, which would tie all
+//! workers' Redis traffic to one worker and break when that worker stops. So each
+//! repository owns a small runtime on a thread of its own: the connection lives
+//! there, every command is spawned there, and callers on any runtime just await
+//! the result.
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{RedisError, RedisResult};
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
+
+use crate::error::StoreError;
+
+/// Default [`PoolSettings::response_timeout`].
+pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Default [`PoolSettings::connection_timeout`].
+pub const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_millis(500);
+/// Default [`PoolSettings::retry_attempts`].
+pub const DEFAULT_RETRY_ATTEMPTS: u32 = 2;
+/// Default URL: a Redis on this host.
+pub const DEFAULT_URL: &str = "redis://127.0.0.1:6379";
+
+/// How to reach Redis (the seed's pool settings): server URLs, timeouts, retries.
+///
+/// ```
+/// use std::time::Duration;
+/// use session_core::store::redis::PoolSettings;
+///
+/// let pool = PoolSettings::new("redis://cache.internal:6379/0")
+///     .with_response_timeout(Duration::from_millis(250))
+///     .with_retry_attempts(1);
+/// assert_eq!(pool.urls(), ["redis://cache.internal:6379/0"]);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+#[must_use]
+pub struct PoolSettings {
+    urls: Vec<String>,
+    response_timeout: Duration,
+    connection_timeout: Duration,
+    retry_attempts: u32,
+    subscription_enabled: bool,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self::new(DEFAULT_URL)
+    }
+}
+
+impl PoolSettings {
+    /// Settings for one server URL (`redis://[user:password@]host[:port][/db]`,
+    /// or `rediss://` for TLS), with default timeouts.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            urls: vec![url.into()],
+            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
+            connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
+            retry_attempts: DEFAULT_RETRY_ATTEMPTS,
+            subscription_enabled: false,
+        }
+    }
+
+    /// Replaces the server URLs. Only one is supported for now (a standalone
+    /// Redis, possibly behind a proxy); several (Redis Cluster seeds) are refused
+    /// when the repository is built.
+    pub fn with_urls<I, S>(mut self, urls: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.urls = urls.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The longest any repository operation may take, connecting included; past
+    /// it the operation fails with [`StoreError::Timeout`] (the seed's read timeout).
+    pub fn with_response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = timeout;
+        self
+    }
+
+    /// The longest one connection attempt may take.
+    pub fn with_connection_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_timeout = timeout;
+        self
+    }
+
+    /// How many times a connection attempt, and an operation whose connection
+    /// dropped, is retried (within the response timeout).
+    pub fn with_retry_attempts(mut self, attempts: u32) -> Self {
+        self.retry_attempts = attempts;
+        self
+    }
+
+    /// Whether to subscribe to server events (keyspace notifications). Recorded
+    /// for the events feature; the repository does not subscribe yet.
+    pub fn with_subscription_enabled(mut self, enabled: bool) -> Self {
+        self.subscription_enabled = enabled;
+        self
+    }
+
+    /// The server URLs.
+    #[must_use]
+    pub fn urls(&self) -> &[String] {
+        &self.urls
+    }
+
+    /// See [`PoolSettings::with_response_timeout`].
+    #[must_use]
+    pub fn response_timeout(&self) -> Duration {
+        self.response_timeout
+    }
+
+    /// See [`PoolSettings::with_connection_timeout`].
+    #[must_use]
+    pub fn connection_timeout(&self) -> Duration {
+        self.connection_timeout
+    }
+
+    /// See [`PoolSettings::with_retry_attempts`].
+    #[must_use]
+    pub fn retry_attempts(&self) -> u32 {
+        self.retry_attempts
+    }
+
+    /// See [`PoolSettings::with_subscription_enabled`].
+    #[must_use]
+    pub fn subscription_enabled(&self) -> bool {
+        self.subscription_enabled
+    }
+}
+
+impl fmt::Debug for PoolSettings {
+    // URLs may carry a password: never print it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let urls: Vec<String> = self.urls.iter().map(|url| redact(url)).collect();
+        f.debug_struct("PoolSettings")
+            .field("urls", &urls)
+            .field("response_timeout", &self.response_timeout)
+            .field("connection_timeout", &self.connection_timeout)
+            .field("retry_attempts", &self.retry_attempts)
+            .field("subscription_enabled", &self.subscription_enabled)
+            .finish()
+    }
+}
+
+/// The URL with any user information replaced by `***`.
+pub(crate) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "<unparsable url>".to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+/// The connection of one repository: a `ConnectionManager` living on a private
+/// runtime thread, which ends when this value is dropped.
+pub(crate) struct RedisConnection {
+    manager: ConnectionManager,
+    runtime: Handle,
+    deadline: Duration,
+    retry_attempts: u32,
+    /// Dropping the sender ends the runtime thread.
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl fmt::Debug for RedisConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConnection")
+            .field("deadline", &self.deadline)
+            .field("retry_attempts", &self.retry_attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisConnection {
+    /// Validates the settings and starts the runtime thread. Does not connect:
+    /// the first operation does, so an application can start while Redis is down.
+    pub(crate) fn open(settings: &PoolSettings) -> Result<Self, StoreError> {
+        let url = match settings.urls() {
+            [url] => url,
+            [] => return Err(StoreError::unavailable("no Redis URL configured")),
+            _ => {
+                return Err(StoreError::unavailable(
+                    "several Redis URLs (Redis Cluster) are not supported yet; configure one",
+                ));
+            }
+        };
+        let client = redis::Client::open(url.as_str()).map_err(|error| {
+            StoreError::unavailable(format!("invalid Redis URL {}: {error}", redact(url)))
+        })?;
+        let (runtime, shutdown) = start_runtime()?;
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(settings.response_timeout()))
+            .set_connection_timeout(Some(settings.connection_timeout()))
+            .set_number_of_retries(usize::try_from(settings.retry_attempts()).unwrap_or(usize::MAX))
+            // Reconnect promptly once Redis is back rather than backing off for long.
+            .set_max_delay(settings.response_timeout().min(Duration::from_secs(1)));
+        // The manager spawns its helper task on the current runtime: make it ours.
+        let manager = {
+            let _entered = runtime.enter();
+            ConnectionManager::new_lazy_with_config(client, config)
+        }
+        .map_err(StoreError::unavailable)?;
+        tracing::debug!(url = %redact(url), "Redis session store configured");
+        Ok(Self {
+            manager,
+            runtime,
+            deadline: settings.response_timeout(),
+            retry_attempts: settings.retry_attempts(),
+            _shutdown: shutdown,
+        })
+    }
+
+    /// Runs `op` on the connection's runtime within the response timeout,
+    /// retrying it while the connection was dropped (the manager reconnects).
+    /// `op` must be safe to repeat.
+    pub(crate) async fn run<T, F, Fut>(&self, op: F) -> Result<T, StoreError>
+    where
+        F: Fn(ConnectionManager) -> Fut + Send + 'static,
+        Fut: Future<Output = RedisResult<T>> + Send,
+        T: Send + 'static,
+    {
+        let manager = self.manager.clone();
+        let retries = self.retry_attempts;
+        let deadline = self.deadline;
+        let task = self.runtime.spawn(tokio::time::timeout(deadline, async move {
+            let mut attempt = 0;
+            loop {
+                match op(manager.clone()).await {
+                    Err(error) if error.is_connection_dropped() && attempt < retries => {
+                        attempt += 1;
+                        tracing::debug!(%error, attempt, "Redis connection dropped; retrying");
+                    }
+                    result => return result,
+                }
+            }
+        }));
+        match task.await {
+            Ok(Ok(Ok(value))) => Ok(value),
+            Ok(Ok(Err(error))) => Err(store_error(error, deadline)),
+            Ok(Err(_elapsed)) => Err(StoreError::Timeout(deadline)),
+            Err(join_error) => Err(StoreError::unavailable(join_error)),
+        }
+    }
+}
+
+fn store_error(error: RedisError, deadline: Duration) -> StoreError {
+    if error.is_timeout() {
+        StoreError::Timeout(deadline)
+    } else {
+        StoreError::unavailable(error)
+    }
+}
+
+/// Starts a thread running a current-thread runtime until `shutdown` is dropped.
+fn start_runtime() -> Result<(Handle, oneshot::Sender<()>), StoreError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(StoreError::unavailable)?;
+    let handle = runtime.handle().clone();
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    std::thread::Builder::new()
+        .name("session-redis".to_owned())
+        .spawn(move || {
+            // Resolves (with an error) when the sender is dropped.
+            let _ = runtime.block_on(stopped);
+        })
+        .map_err(StoreError::unavailable)?;
+    Ok((handle, shutdown))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_debug_output() {
+        let pool = PoolSettings::new("redis://user:s3cret@host:6379/0");
+        let debug = format!("{pool:?}");
+        assert!(!debug.contains("s3cret"), "{debug}");
+        assert!(debug.contains("***@host:6379/0"), "{debug}");
+        assert_eq!(redact("redis://host"), "redis://host");
+    }
+
+    #[test]
+    fn invalid_urls_fail_at_construction_without_connecting() {
+        assert!(RedisConnection::open(&PoolSettings::new("not a url")).is_err());
+        assert!(RedisConnection::open(&PoolSettings::new("redis://h").with_urls(Vec::<String>::new())).is_err());
+        // Nothing listens there: construction still succeeds (connection is lazy).
+        assert!(RedisConnection::open(&PoolSettings::new("redis://127.0.0.1:1")).is_ok());
+    }
+}
