@@ -456,3 +456,210 @@ macro_rules! session_repository_acceptance_tests {
         )*
     };
 }
+
+// ---------------------------------------------------------------------------
+// Expiration policies and events: `session_expiration_acceptance_tests!`.
+// ---------------------------------------------------------------------------
+
+use std::sync::{Arc, Mutex};
+
+use crate::events::{SessionEvent, SessionEventListener};
+use crate::expiration::{
+    ChainedSessionExpirationPolicy, ExpirationAction, FixedTimeoutSessionExpirationPolicy, SessionExpirationPolicy,
+};
+use crate::session::Session;
+
+/// Records events for assertions.
+#[derive(Debug, Default)]
+pub struct RecordingListener(Mutex<Vec<SessionEvent>>);
+
+impl SessionEventListener for RecordingListener {
+    fn on_session_event(&self, event: &SessionEvent) {
+        self.0.lock().unwrap().push(event.clone());
+    }
+}
+
+impl RecordingListener {
+    /// Events seen so far, as `(kind, id)` pairs.
+    pub fn kinds(&self) -> Vec<(&'static str, SessionId)> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|event| {
+                let kind = match event {
+                    SessionEvent::Created { .. } => "created",
+                    SessionEvent::Changed { .. } => "changed",
+                    SessionEvent::Deleted { .. } => "deleted",
+                    SessionEvent::Destroyed { .. } => "destroyed",
+                    SessionEvent::Expired { .. } => "expired",
+                };
+                (kind, event.session_id().clone())
+            })
+            .collect()
+    }
+
+    /// The first event about `id` of a kind that ends the session, waiting up to `timeout`.
+    pub async fn wait_for_end(&self, id: &SessionId, timeout: Duration) -> Option<SessionEvent> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let found = self.0.lock().unwrap().iter().find(|e| e.ends_session() && e.session_id() == id).cloned();
+            if found.is_some() || tokio::time::Instant::now() >= deadline {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A policy that gives sessions marked `"short": true` one second, and defers otherwise.
+#[derive(Debug)]
+struct ShortSessionsPolicy(ExpirationAction);
+
+impl SessionExpirationPolicy for ShortSessionsPolicy {
+    fn determine_expiration_timeout(&self, session: &Session) -> Option<Duration> {
+        (session.get::<bool>("short").ok().flatten() == Some(true)).then_some(Duration::from_secs(1))
+    }
+    fn expiration_action(&self) -> ExpirationAction {
+        self.0
+    }
+}
+
+/// Fixed timeout before idle: an active session is cut at the fixed deadline.
+pub async fn fixed_timeout_cuts_an_active_session<F, Fut, R>(factory: F)
+where
+    F: Fn(SessionSettings) -> Fut,
+    Fut: Future<Output = R>,
+    R: FindByIndexNameSessionRepository,
+{
+    // Idle 2 s, fixed 3 s (scaled-down seed example: active the whole time).
+    let policy = Arc::new(FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(3)));
+    let repo = factory(settings(2).with_expiration_policy(policy)).await;
+    let mut session = repo.create_session();
+    session.insert("x", &1).unwrap();
+    repo.save(&mut session).await.unwrap();
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(650)).await;
+        assert!(repo.find_by_id(session.id()).await.unwrap().is_some(), "active session expired before the fixed deadline");
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await; // t = 3.3 s
+    assert!(repo.find_by_id(session.id()).await.unwrap().is_none(), "fixed timeout not enforced");
+}
+
+/// Idle before fixed: a session that goes idle expires at the idle deadline.
+pub async fn idle_timeout_before_fixed_timeout<F, Fut, R>(factory: F)
+where
+    F: Fn(SessionSettings) -> Fut,
+    Fut: Future<Output = R>,
+    R: FindByIndexNameSessionRepository,
+{
+    let policy = Arc::new(FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(3)));
+    let repo = factory(settings(1).with_expiration_policy(policy)).await;
+    let mut session = repo.create_session();
+    session.insert("x", &1).unwrap();
+    repo.save(&mut session).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    assert!(repo.find_by_id(session.id()).await.unwrap().is_none(), "idle timeout not honoured under a fixed policy");
+}
+
+/// Chained policies: a custom policy decides for some sessions, the idle timeout for the rest.
+pub async fn chained_custom_policy<F, Fut, R>(factory: F)
+where
+    F: Fn(SessionSettings) -> Fut,
+    Fut: Future<Output = R>,
+    R: FindByIndexNameSessionRepository,
+{
+    let chain = ChainedSessionExpirationPolicy::new(vec![Arc::new(ShortSessionsPolicy(ExpirationAction::Invalidate))])
+        .then(Arc::new(FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(60))));
+    let repo = factory(settings(30).with_expiration_policy(Arc::new(chain))).await;
+    let mut short = repo.create_session();
+    short.insert("short", &true).unwrap();
+    repo.save(&mut short).await.unwrap();
+    let mut long = repo.create_session();
+    long.insert("short", &false).unwrap();
+    repo.save(&mut long).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    assert!(repo.find_by_id(short.id()).await.unwrap().is_none(), "custom policy's 1 s timeout not enforced");
+    assert!(repo.find_by_id(long.id()).await.unwrap().is_some(), "idle timeout of 30 s cut short");
+}
+
+/// Created on first save (once), changed on later saves, deleted on delete,
+/// deleted + created on renewal.
+pub async fn events_for_created_changed_deleted_renewed<F, Fut, R>(factory: F)
+where
+    F: Fn(SessionSettings) -> Fut,
+    Fut: Future<Output = R>,
+    R: FindByIndexNameSessionRepository,
+{
+    let listener = Arc::new(RecordingListener::default());
+    let settings = settings(60);
+    settings.events().add_listener(listener.clone());
+    let repo = factory(settings).await;
+    let mut session = repo.create_session();
+    session.insert("a", &1).unwrap();
+    repo.save(&mut session).await.unwrap();
+    repo.save(&mut session).await.unwrap(); // unchanged: nothing
+    let first = session.id().clone();
+    let mut loaded = repo.find_by_id(&first).await.unwrap().unwrap();
+    loaded.insert("b", &2).unwrap();
+    repo.save(&mut loaded).await.unwrap();
+    loaded.change_session_id();
+    repo.save(&mut loaded).await.unwrap();
+    let second = loaded.id().clone();
+    repo.delete_by_id(&second).await.unwrap();
+    let kinds = listener.kinds();
+    assert_eq!(
+        kinds,
+        [
+            ("created", first.clone()),
+            ("changed", first.clone()),
+            ("deleted", first.clone()),
+            ("created", second.clone()),
+            ("deleted", second.clone())
+        ],
+        "unexpected event sequence"
+    );
+}
+
+/// Expiry under `Invalidate` fires `Expired`, under `Destroy` fires `Destroyed`,
+/// within 2 s of the deadline, without anyone touching the session.
+pub async fn expiry_events_follow_the_expiration_action<F, Fut, R>(factory: F)
+where
+    F: Fn(SessionSettings) -> Fut,
+    Fut: Future<Output = R>,
+    R: FindByIndexNameSessionRepository,
+{
+    for action in [ExpirationAction::Invalidate, ExpirationAction::Destroy] {
+        let listener = Arc::new(RecordingListener::default());
+        let settings = settings(60).with_expiration_policy(Arc::new(ShortSessionsPolicy(action)));
+        settings.events().add_listener(listener.clone());
+        let repo = factory(settings).await;
+        let mut session = repo.create_session();
+        session.insert("short", &true).unwrap();
+        session.insert(PRINCIPAL_NAME_INDEX_NAME, "gina").unwrap();
+        repo.save(&mut session).await.unwrap();
+        let event = listener
+            .wait_for_end(session.id(), Duration::from_secs(3))
+            .await
+            .unwrap_or_else(|| panic!("no end event within 2 s of expiry ({action:?})"));
+        match (action, &event) {
+            (ExpirationAction::Invalidate, SessionEvent::Expired { .. })
+            | (ExpirationAction::Destroy, SessionEvent::Destroyed { .. }) => {}
+            _ => panic!("{action:?} produced {event:?}"),
+        }
+        if let Some(last) = event.session() {
+            assert_eq!(last.get::<bool>("short").unwrap(), Some(true), "event carries the last state");
+        }
+        assert!(repo.find_by_principal_name("gina").await.unwrap().is_empty(), "index not cleaned after expiry");
+    }
+}
+
+/// Generates one `#[tokio::test]` per expiration-policy and event case.
+#[macro_export]
+macro_rules! session_expiration_acceptance_tests {
+    ($factory:expr) => {
+        $crate::session_repository_acceptance_tests!(@cases $factory;
+            fixed_timeout_cuts_an_active_session, idle_timeout_before_fixed_timeout, chained_custom_policy,
+            events_for_created_changed_deleted_renewed, expiry_events_follow_the_expiration_action);
+    };
+}

@@ -8,6 +8,8 @@
 
 pub mod acceptance;
 mod error;
+pub mod events;
+pub mod expiration;
 mod id;
 mod index;
 mod repository;
@@ -16,6 +18,11 @@ mod settings;
 pub mod store;
 
 pub use error::{AttributeError, InvalidSessionId, StoreError};
+pub use events::{HttpSessionListener, SessionEvent, SessionEventListener, SessionEventPublisher};
+pub use expiration::{
+    ExpirationAction, FixedDurationExpirationSessionRepository, FixedTimeoutSessionExpirationPolicy,
+    IdleTimeoutSessionExpirationPolicy, SessionExpirationPolicy, SessionExpirationTimeoutAware,
+};
 pub use id::{SESSION_ID_LEN, SessionId, log_tag};
 pub use index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
 pub use repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};

@@ -1,17 +1,26 @@
 //! What a repository needs to know: key namespace, idle timeout, indexed attributes.
 
+use std::sync::Arc;
+
+use crate::events::SessionEventPublisher;
+use crate::expiration::{IdleTimeoutSessionExpirationPolicy, SessionExpirationPolicy};
 use crate::session::DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS;
 
 /// Default region name: the key namespace (the seed's `ClusteredSpringSessions`).
 pub const DEFAULT_REGION_NAME: &str = "ClusteredSpringSessions";
 
 /// Settings every repository takes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Equality compares the plain settings and whether the policy and publisher are
+/// the same instances.
+#[derive(Debug, Clone)]
 #[must_use]
 pub struct SessionSettings {
     region_name: String,
     max_inactive_interval_seconds: i64,
     indexable_session_attributes: Vec<String>,
+    expiration_policy: Arc<dyn SessionExpirationPolicy>,
+    events: SessionEventPublisher,
 }
 
 impl Default for SessionSettings {
@@ -20,7 +29,19 @@ impl Default for SessionSettings {
             region_name: DEFAULT_REGION_NAME.to_owned(),
             max_inactive_interval_seconds: DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
             indexable_session_attributes: Vec::new(),
+            expiration_policy: Arc::new(IdleTimeoutSessionExpirationPolicy::new()),
+            events: SessionEventPublisher::new(),
         }
+    }
+}
+
+impl PartialEq for SessionSettings {
+    fn eq(&self, other: &Self) -> bool {
+        self.region_name == other.region_name
+            && self.max_inactive_interval_seconds == other.max_inactive_interval_seconds
+            && self.indexable_session_attributes == other.indexable_session_attributes
+            && Arc::ptr_eq(&self.expiration_policy, &other.expiration_policy)
+            && self.events == other.events
     }
 }
 
@@ -34,7 +55,17 @@ impl SessionSettings {
     /// Sets the idle timeout in seconds; negative: sessions never expire.
     pub fn with_max_inactive_interval_seconds(mut self, seconds: i64) -> Self {
         self.max_inactive_interval_seconds = seconds;
+        self.tell_policy_the_idle_timeout();
         self
+    }
+
+    /// `SessionExpirationTimeoutAware` policies follow the configured idle timeout,
+    /// whichever of the two settings is applied last.
+    fn tell_policy_the_idle_timeout(&self) {
+        if let Some(aware) = self.expiration_policy.as_timeout_aware() {
+            let idle = u64::try_from(self.max_inactive_interval_seconds).ok().map(std::time::Duration::from_secs);
+            aware.set_expiration_timeout(idle);
+        }
     }
 
     /// Sets the attributes (besides the principal name) that are indexed.
@@ -45,6 +76,33 @@ impl SessionSettings {
     {
         self.indexable_session_attributes = names.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// Sets the expiration policy (default: [`IdleTimeoutSessionExpirationPolicy`]).
+    /// A [`SessionExpirationTimeoutAware`](crate::expiration::SessionExpirationTimeoutAware)
+    /// policy is told the idle timeout of these settings.
+    pub fn with_expiration_policy(mut self, policy: Arc<dyn SessionExpirationPolicy>) -> Self {
+        self.expiration_policy = policy;
+        self.tell_policy_the_idle_timeout();
+        self
+    }
+
+    /// Sets the publisher that stores deliver session events to.
+    pub fn with_event_publisher(mut self, events: SessionEventPublisher) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// The expiration policy.
+    #[must_use]
+    pub fn expiration_policy(&self) -> &Arc<dyn SessionExpirationPolicy> {
+        &self.expiration_policy
+    }
+
+    /// The event publisher (register listeners on it).
+    #[must_use]
+    pub fn events(&self) -> &SessionEventPublisher {
+        &self.events
     }
 
     /// The region name.

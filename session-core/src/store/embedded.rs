@@ -17,6 +17,8 @@ use moka::ops::compute::Op;
 use moka::sync::Cache;
 
 use crate::error::StoreError;
+use crate::events::{SessionEvent, SessionEventPublisher};
+use crate::expiration::{self, ExpirationAction, SessionExpirationPolicy};
 use crate::id::SessionId;
 use crate::index::{IndexEntry, SessionIndexer};
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
@@ -64,11 +66,19 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl StoredState {
-    fn touch(&mut self, now: SystemTime, instant: Instant) {
+    /// Records an access and moves the deadline as the expiration policy says.
+    /// Returns the session as of this access.
+    fn touch(
+        &mut self,
+        id: &SessionId,
+        policy: &dyn SessionExpirationPolicy,
+        now: SystemTime,
+        instant: Instant,
+    ) -> Session {
         self.last_accessed_time = now;
-        self.deadline = u64::try_from(self.max_inactive_interval_seconds)
-            .ok()
-            .map(|seconds| instant + Duration::from_secs(seconds));
+        let session = self.to_session(id);
+        self.deadline = expiration::time_to_live(policy, &session).map(|ttl| instant + ttl);
+        session
     }
 
     fn is_expired(&self, instant: Instant) -> bool {
@@ -144,14 +154,24 @@ impl EmbeddedSessionRepository {
     pub fn new(settings: SessionSettings) -> Self {
         let indexes: Arc<Mutex<Indexes>> = Arc::default();
         let listener_indexes = Arc::clone(&indexes);
+        let events = settings.events().clone();
+        let action = settings.expiration_policy().expiration_action();
         let cache = Cache::builder()
             .expire_after(DeadlineExpiry)
             .eviction_listener(move |id: Arc<SessionId>, stored: Arc<StoredSession>, cause| {
                 // A replaced entry is the same session re-put after a touch or save;
                 // its index entries are maintained by the save itself.
-                if cause != RemovalCause::Replaced {
-                    let entries = std::mem::take(&mut lock(&stored.state).index_entries);
+                if cause == RemovalCause::Replaced {
+                    return;
+                }
+                let last_state = {
+                    let mut state = lock(&stored.state);
+                    let entries = std::mem::take(&mut state.index_entries);
                     remove_index_entries(&mut lock(&listener_indexes), &id, &entries);
+                    events.is_observed().then(|| state.to_session(&id))
+                };
+                if last_state.is_some() {
+                    publish_removal(&events, (*id).clone(), last_state, cause, action);
                 }
             })
             .build();
@@ -189,7 +209,7 @@ impl EmbeddedSessionRepository {
         }
     }
 
-    /// Stores a complete session under its (new) id.
+    /// Stores a complete session under its (new) id and announces it.
     fn insert_full(&self, session: &Session, now: SystemTime, instant: Instant) {
         let index_entries = self.inner.indexer.entries(session);
         let mut state = StoredState {
@@ -200,12 +220,18 @@ impl EmbeddedSessionRepository {
             attributes: session.attributes().clone(),
             index_entries: index_entries.clone(),
         };
-        state.touch(now, instant);
+        let saved = state.touch(session.id(), self.policy(), now, instant);
         self.update_indexes(session.id(), &BTreeSet::new(), &index_entries);
-        let stored = Arc::new(StoredSession {
-            state: Mutex::new(state),
-        });
+        let stored = Arc::new(StoredSession { state: Mutex::new(state) });
         self.inner.cache.insert(session.id().clone(), stored);
+        let events = self.inner.settings.events();
+        if events.is_observed() {
+            events.publish(SessionEvent::Created { session: saved });
+        }
+    }
+
+    fn policy(&self) -> &dyn SessionExpirationPolicy {
+        self.inner.settings.expiration_policy().as_ref()
     }
 }
 
@@ -218,6 +244,22 @@ fn remove_index_entries(indexes: &mut Indexes, id: &SessionId, entries: &BTreeSe
             }
         }
     }
+}
+
+/// Turns a moka removal into the session event listeners expect.
+fn publish_removal(
+    events: &SessionEventPublisher,
+    id: SessionId,
+    session: Option<Session>,
+    cause: RemovalCause,
+    action: ExpirationAction,
+) {
+    let event = match (cause, action) {
+        (RemovalCause::Explicit, _) => SessionEvent::Deleted { id, session },
+        (RemovalCause::Expired, ExpirationAction::Invalidate) => SessionEvent::Expired { id, session },
+        _ => SessionEvent::Destroyed { id, session },
+    };
+    events.publish(event);
 }
 
 fn spawn_sweeper(inner: Weak<Inner>) {
@@ -271,6 +313,7 @@ impl SessionRepository for EmbeddedSessionRepository {
             return Ok(());
         }
         let mut index_change = None;
+        let policy = self.policy();
         self.inner.cache.entry_by_ref(session.id()).and_compute_with(|entry| {
             let Some(entry) = entry else {
                 return Op::Nop; // deleted meanwhile: do not resurrect
@@ -290,8 +333,7 @@ impl SessionRepository for EmbeddedSessionRepository {
                 if session.metadata_changed() {
                     state.max_inactive_interval_seconds = session.max_inactive_interval_seconds();
                 }
-                state.touch(now, instant);
-                let current = state.to_session(session.id());
+                let current = state.touch(session.id(), policy, now, instant);
                 let entries = self.inner.indexer.entries(&current);
                 let old = std::mem::replace(&mut state.index_entries, entries.clone());
                 index_change = Some((old, entries));
@@ -300,6 +342,15 @@ impl SessionRepository for EmbeddedSessionRepository {
         });
         if let Some((old, new)) = index_change {
             self.update_indexes(session.id(), &old, &new);
+            let events = self.inner.settings.events();
+            if events.is_observed() {
+                let attribute_names = session
+                    .changed_attributes()
+                    .map(|(name, _)| name.to_owned())
+                    .chain(session.removed_attributes().map(str::to_owned))
+                    .collect();
+                events.publish(SessionEvent::Changed { id: session.id().clone(), attribute_names });
+            }
         }
         session.mark_saved();
         Ok(())
@@ -309,6 +360,7 @@ impl SessionRepository for EmbeddedSessionRepository {
         let now = SystemTime::now();
         let instant = Instant::now();
         let mut found = None;
+        let policy = self.policy();
         self.inner.cache.entry_by_ref(id).and_compute_with(|entry| {
             let Some(entry) = entry else { return Op::Nop };
             let stored = entry.into_value();
@@ -317,8 +369,7 @@ impl SessionRepository for EmbeddedSessionRepository {
                 if state.is_expired(instant) {
                     return Op::Nop;
                 }
-                state.touch(now, instant);
-                found = Some(state.to_session(id));
+                found = Some(state.touch(id, policy, now, instant));
             }
             // Re-putting the same entry makes moka pick up the new deadline.
             Op::Put(stored)
@@ -376,6 +427,8 @@ impl FindByIndexNameSessionRepository for EmbeddedSessionRepository {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    crate::session_expiration_acceptance_tests!(|settings| async move { EmbeddedSessionRepository::new(settings) });
 
     crate::session_repository_acceptance_tests!(|settings| async move { EmbeddedSessionRepository::new(settings) });
 
