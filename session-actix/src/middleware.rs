@@ -11,7 +11,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::{Error, HttpMessage, HttpResponse};
 
-use session_core::{SessionRepository, StoreError};
+use session_core::{SessionEventPublisher, SessionRepository, StoreError};
 
 use crate::id_resolver::{CookieConfig, SessionIdResolver};
 use crate::session::RequestSession;
@@ -28,6 +28,7 @@ pub struct SessionMiddleware {
 struct MiddlewareConfig {
     repository: Arc<dyn SessionRepository>,
     resolver: SessionIdResolver,
+    events: Option<SessionEventPublisher>,
 }
 
 impl std::fmt::Debug for SessionMiddleware {
@@ -51,10 +52,7 @@ impl SessionMiddleware {
 
     /// Like [`SessionMiddleware::builder`], for a repository already shared as a trait object.
     pub fn builder_shared(repository: Arc<dyn SessionRepository>) -> SessionMiddlewareBuilder {
-        SessionMiddlewareBuilder {
-            repository,
-            resolver: SessionIdResolver::default(),
-        }
+        SessionMiddlewareBuilder { repository, resolver: SessionIdResolver::default(), events: None }
     }
 }
 
@@ -63,6 +61,7 @@ impl SessionMiddleware {
 pub struct SessionMiddlewareBuilder {
     repository: Arc<dyn SessionRepository>,
     resolver: SessionIdResolver,
+    events: Option<SessionEventPublisher>,
 }
 
 impl std::fmt::Debug for SessionMiddlewareBuilder {
@@ -97,6 +96,14 @@ impl SessionMiddlewareBuilder {
         self
     }
 
+    /// The publisher the repository sends session events to (its
+    /// `SessionSettings::events()`), so that WebSocket connections can be closed
+    /// when their session ends.
+    pub fn event_publisher(mut self, events: SessionEventPublisher) -> Self {
+        self.events = Some(events);
+        self
+    }
+
     /// Validates and builds the middleware.
     ///
     /// # Errors
@@ -109,6 +116,7 @@ impl SessionMiddlewareBuilder {
             config: Arc::new(MiddlewareConfig {
                 repository: self.repository,
                 resolver: self.resolver,
+                events: self.events,
             }),
         })
     }
@@ -177,6 +185,7 @@ where
             let incoming = config.resolver.read(request.request());
             let state = Rc::new(RefCell::new(RequestSession {
                 repository: Arc::clone(&config.repository),
+                events: config.events.clone(),
                 incoming_id: incoming.clone().flatten(),
                 client_sent_id: incoming.is_some(),
                 loaded: false,

@@ -36,6 +36,8 @@ pub enum SessionStatus {
 /// Per-request session state shared by the middleware and every `Session` handle.
 pub(crate) struct RequestSession {
     pub(crate) repository: Arc<dyn SessionRepository>,
+    /// Where the repository publishes events, when the middleware was told.
+    pub(crate) events: Option<session_core::SessionEventPublisher>,
     /// The valid id the client sent, if any (not yet known to exist).
     pub(crate) incoming_id: Option<SessionId>,
     /// Whether the client sent any id at all (valid or not).
@@ -233,6 +235,18 @@ impl Session {
             .borrow_mut()
             .session_for_write()
             .set_max_inactive_interval_seconds(seconds);
+    }
+}
+
+impl Session {
+    /// The repository this session lives in.
+    pub(crate) fn repository(&self) -> Arc<dyn SessionRepository> {
+        Arc::clone(&self.0.borrow().repository)
+    }
+
+    /// The event publisher given to the middleware, if any.
+    pub(crate) fn event_publisher(&self) -> Option<session_core::SessionEventPublisher> {
+        self.0.borrow().events.clone()
     }
 }
 
