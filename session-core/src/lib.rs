@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod acceptance;
+pub mod config;
 mod error;
 pub mod events;
 pub mod expiration;

@@ -1,0 +1,406 @@
+//! The outcome of resolution: every setting's value and where it came from.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use crate::settings::SessionSettings;
+
+use super::keys::{
+    CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
+    MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS,
+    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
+    SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
+};
+use super::pool::{PoolConfig, mask_password};
+use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
+use super::sources::PropertyOrigin;
+
+/// Where an effective value came from. Precedence, highest first:
+/// configurer, property, attribute, default.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfigSource {
+    /// The registered [`SpringSessionGemFireConfigurer`](super::SpringSessionGemFireConfigurer).
+    Configurer,
+    /// A property.
+    Property {
+        /// The key, as documented (dotted, lower case).
+        key: String,
+        /// Where it was defined.
+        origin: PropertyOrigin,
+    },
+    /// An attribute of `#[enable_clustered_session(...)]` or of the builder.
+    Attribute,
+    /// The built-in default.
+    Default,
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Configurer => f.write_str("configurer"),
+            Self::Property { key, origin } => write!(f, "property `{key}` from {origin}"),
+            Self::Attribute => f.write_str("attribute"),
+            Self::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved<T> {
+    /// The value.
+    pub value: T,
+    /// Where it came from.
+    pub source: ConfigSource,
+}
+
+impl<T> Resolved<T> {
+    pub(crate) fn new(value: T, source: ConfigSource) -> Self {
+        Self { value, source }
+    }
+}
+
+/// Which topology the configuration selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Topology {
+    /// Sessions in the embedded in-process store (the seed's peer-to-peer):
+    /// no pool with `servers` is configured for the effective pool name.
+    Embedded,
+    /// Sessions in Redis, reached through the effective pool.
+    ClientServer,
+}
+
+/// The effective pool's settings, each with its source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectivePool {
+    /// The pool's name (the effective `pool_name`).
+    pub name: String,
+    /// Server URLs; never empty.
+    pub servers: Resolved<Vec<String>>,
+    /// Response timeout (`read-timeout`).
+    pub read_timeout: Resolved<Duration>,
+    /// Connection timeout (`socket-connect-timeout`).
+    pub socket_connect_timeout: Resolved<Duration>,
+    /// Retries of a failed operation (`retry-attempts`).
+    pub retry_attempts: Resolved<u32>,
+    /// Whether to subscribe to server events (`subscription-enabled`).
+    pub subscription_enabled: Resolved<bool>,
+}
+
+impl EffectivePool {
+    /// The plain settings, without sources.
+    #[must_use]
+    pub fn to_pool_config(&self) -> PoolConfig {
+        PoolConfig {
+            name: self.name.clone(),
+            urls: self.servers.value.clone(),
+            response_timeout: self.read_timeout.value,
+            connection_timeout: self.socket_connect_timeout.value,
+            retry_attempts: self.retry_attempts.value,
+            subscription_enabled: self.subscription_enabled.value,
+        }
+    }
+}
+
+/// One row of the effective configuration, for display or structured logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectiveEntry {
+    /// The attribute (`region_name`), or `pool <name> <setting>` for pool settings.
+    pub name: String,
+    /// The value as text; passwords in URLs masked.
+    pub value: String,
+    /// Where it came from.
+    pub source: ConfigSource,
+}
+
+/// The configuration in force after applying the precedence configurer >
+/// properties > attributes > defaults, setting by setting; built by
+/// [`ConfigurationResolver::resolve`](super::ConfigurationResolver::resolve).
+///
+/// Its `Display` is a table for the startup log:
+///
+/// ```
+/// use session_core::config::{ConfigSource, ConfigurationResolver, EnableClusteredSession, Topology};
+///
+/// let effective = ConfigurationResolver::new(EnableClusteredSession::new().with_pool_name("DEFAULT"))
+///     .resolve()
+///     .unwrap();
+/// assert_eq!(effective.pool_name().value, "DEFAULT");
+/// assert_eq!(effective.pool_name().source, ConfigSource::Attribute);
+/// assert_eq!(effective.topology(), Topology::Embedded);
+/// println!("{effective}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectiveConfiguration {
+    pub(crate) client_region_shortcut: Resolved<ClientRegionShortcut>,
+    pub(crate) indexable_session_attributes: Resolved<Vec<String>>,
+    pub(crate) max_inactive_interval_in_seconds: Resolved<i64>,
+    pub(crate) pool_name: Resolved<String>,
+    pub(crate) region_name: Resolved<String>,
+    pub(crate) server_region_shortcut: Resolved<ServerRegionShortcut>,
+    pub(crate) session_expiration_policy_bean_name: Resolved<Option<String>>,
+    pub(crate) session_serializer_bean_name: Resolved<String>,
+    pub(crate) expose_configuration_as_properties: Resolved<bool>,
+    pub(crate) pool: Option<EffectivePool>,
+}
+
+impl EffectiveConfiguration {
+    /// Where session state lives on the client.
+    #[must_use]
+    pub fn client_region_shortcut(&self) -> &Resolved<ClientRegionShortcut> {
+        &self.client_region_shortcut
+    }
+
+    /// Session attributes that are indexed.
+    #[must_use]
+    pub fn indexable_session_attributes(&self) -> &Resolved<Vec<String>> {
+        &self.indexable_session_attributes
+    }
+
+    /// Idle timeout in seconds; negative: never expires.
+    #[must_use]
+    pub fn max_inactive_interval_in_seconds(&self) -> &Resolved<i64> {
+        &self.max_inactive_interval_in_seconds
+    }
+
+    /// Name of the pool whose settings select the client-server topology.
+    #[must_use]
+    pub fn pool_name(&self) -> &Resolved<String> {
+        &self.pool_name
+    }
+
+    /// The key namespace.
+    #[must_use]
+    pub fn region_name(&self) -> &Resolved<String> {
+        &self.region_name
+    }
+
+    /// The data layout in the store.
+    #[must_use]
+    pub fn server_region_shortcut(&self) -> &Resolved<ServerRegionShortcut> {
+        &self.server_region_shortcut
+    }
+
+    /// Name of the registered expiration policy, if any.
+    #[must_use]
+    pub fn session_expiration_policy_bean_name(&self) -> &Resolved<Option<String>> {
+        &self.session_expiration_policy_bean_name
+    }
+
+    /// Name of the registered serializer.
+    #[must_use]
+    pub fn session_serializer_bean_name(&self) -> &Resolved<String> {
+        &self.session_serializer_bean_name
+    }
+
+    /// Whether to publish this configuration as properties ([`as_properties`](Self::as_properties)).
+    #[must_use]
+    pub fn expose_configuration_as_properties(&self) -> &Resolved<bool> {
+        &self.expose_configuration_as_properties
+    }
+
+    /// The topology: client-server when the effective pool has servers.
+    #[must_use]
+    pub fn topology(&self) -> Topology {
+        if self.pool.is_some() {
+            Topology::ClientServer
+        } else {
+            Topology::Embedded
+        }
+    }
+
+    /// The effective pool with each setting's source, in the client-server topology.
+    #[must_use]
+    pub fn pool(&self) -> Option<&EffectivePool> {
+        self.pool.as_ref()
+    }
+
+    /// The effective pool's plain settings, in the client-server topology.
+    #[must_use]
+    pub fn pool_config(&self) -> Option<PoolConfig> {
+        self.pool.as_ref().map(EffectivePool::to_pool_config)
+    }
+
+    /// What a repository needs: region name, idle timeout, indexed attributes.
+    pub fn to_session_settings(&self) -> SessionSettings {
+        SessionSettings::default()
+            .with_region_name(self.region_name.value.clone())
+            .with_max_inactive_interval_seconds(self.max_inactive_interval_in_seconds.value)
+            .with_indexable_session_attributes(self.indexable_session_attributes.value.iter().cloned())
+    }
+
+    /// The effective values as `spring.session.data.gemfire.*` properties,
+    /// one per attribute (indexed attributes under `...attributes.indexable`,
+    /// comma-delimited; no expiration policy as an empty value).
+    #[must_use]
+    pub fn as_properties(&self) -> BTreeMap<String, String> {
+        [
+            (POOL_NAME_PROPERTY, self.pool_name.value.clone()),
+            (
+                CLIENT_REGION_SHORTCUT_PROPERTY,
+                self.client_region_shortcut.value.to_string(),
+            ),
+            (
+                SERVER_REGION_SHORTCUT_PROPERTY,
+                self.server_region_shortcut.value.to_string(),
+            ),
+            (
+                INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
+                self.indexable_session_attributes.value.join(","),
+            ),
+            (
+                SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
+                self.session_expiration_policy_bean_name
+                    .value
+                    .clone()
+                    .unwrap_or_default(),
+            ),
+            (
+                MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY,
+                self.max_inactive_interval_in_seconds.value.to_string(),
+            ),
+            (REGION_NAME_PROPERTY, self.region_name.value.clone()),
+            (
+                SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
+                self.session_serializer_bean_name.value.clone(),
+            ),
+            (
+                EXPOSE_CONFIGURATION_PROPERTY,
+                self.expose_configuration_as_properties.value.to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect()
+    }
+
+    /// Every setting as a row: the attributes in the seed's order, then the
+    /// pool's settings in the client-server topology.
+    #[must_use]
+    pub fn entries(&self) -> Vec<EffectiveEntry> {
+        fn row<T>(name: &str, resolved: &Resolved<T>, value: String) -> EffectiveEntry {
+            EffectiveEntry {
+                name: name.to_owned(),
+                value,
+                source: resolved.source.clone(),
+            }
+        }
+        let list = |items: &[String]| {
+            if items.is_empty() {
+                "(none)".to_owned()
+            } else {
+                items.join(", ")
+            }
+        };
+        let mut rows = vec![
+            row(
+                "client_region_shortcut",
+                &self.client_region_shortcut,
+                self.client_region_shortcut.value.to_string(),
+            ),
+            row(
+                "indexable_session_attributes",
+                &self.indexable_session_attributes,
+                list(&self.indexable_session_attributes.value),
+            ),
+            row(
+                "max_inactive_interval_in_seconds",
+                &self.max_inactive_interval_in_seconds,
+                self.max_inactive_interval_in_seconds.value.to_string(),
+            ),
+            row("pool_name", &self.pool_name, self.pool_name.value.clone()),
+            row("region_name", &self.region_name, self.region_name.value.clone()),
+            row(
+                "server_region_shortcut",
+                &self.server_region_shortcut,
+                self.server_region_shortcut.value.to_string(),
+            ),
+            row(
+                "session_expiration_policy_bean_name",
+                &self.session_expiration_policy_bean_name,
+                self.session_expiration_policy_bean_name
+                    .value
+                    .clone()
+                    .unwrap_or_else(|| "(none)".to_owned()),
+            ),
+            row(
+                "session_serializer_bean_name",
+                &self.session_serializer_bean_name,
+                self.session_serializer_bean_name.value.clone(),
+            ),
+            row(
+                "expose_configuration_as_properties",
+                &self.expose_configuration_as_properties,
+                self.expose_configuration_as_properties.value.to_string(),
+            ),
+        ];
+        if let Some(pool) = &self.pool {
+            let name = |setting: &str| format!("pool {} {setting}", pool.name);
+            let masked: Vec<String> = pool.servers.value.iter().map(|url| mask_password(url)).collect();
+            rows.extend([
+                row(&name(POOL_SERVERS), &pool.servers, masked.join(", ")),
+                row(
+                    &name(POOL_READ_TIMEOUT),
+                    &pool.read_timeout,
+                    format!("{} ms", pool.read_timeout.value.as_millis()),
+                ),
+                row(
+                    &name(POOL_SOCKET_CONNECT_TIMEOUT),
+                    &pool.socket_connect_timeout,
+                    format!("{} ms", pool.socket_connect_timeout.value.as_millis()),
+                ),
+                row(
+                    &name(POOL_RETRY_ATTEMPTS),
+                    &pool.retry_attempts,
+                    pool.retry_attempts.value.to_string(),
+                ),
+                row(
+                    &name(POOL_SUBSCRIPTION_ENABLED),
+                    &pool.subscription_enabled,
+                    pool.subscription_enabled.value.to_string(),
+                ),
+            ]);
+        }
+        rows
+    }
+}
+
+impl fmt::Display for EffectiveConfiguration {
+    /// A table: one line per setting with its value and source, under a
+    /// heading naming the topology.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.pool {
+            Some(pool) => writeln!(
+                f,
+                "clustered-session configuration (topology: client-server, pool `{}`):",
+                pool.name
+            )?,
+            None => writeln!(f, "clustered-session configuration (topology: embedded):")?,
+        }
+        let rows = self.entries();
+        let name_width = rows
+            .iter()
+            .map(|row| row.name.len())
+            .max()
+            .unwrap_or(0)
+            .max("setting".len());
+        let value_width = rows
+            .iter()
+            .map(|row| row.value.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("value".len());
+        writeln!(f, "  {:name_width$}  {:value_width$}  source", "setting", "value")?;
+        for row in rows {
+            writeln!(
+                f,
+                "  {:name_width$}  {:value_width$}  {}",
+                row.name, row.value, row.source
+            )?;
+        }
+        Ok(())
+    }
+}

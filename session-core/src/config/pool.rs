@@ -1,0 +1,126 @@
+//! A named pool: how to reach the servers (Redis) in the client-server topology.
+
+use std::time::Duration;
+
+/// Default response timeout (GemFire's pool `read-timeout` default, 10 s).
+pub const DEFAULT_POOL_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default connection timeout. Shorter than GemFire's 59 s socket-connect
+/// timeout: a Redis connection that takes longer than this is not coming.
+pub const DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default number of retries of a failed operation.
+pub const DEFAULT_POOL_RETRY_ATTEMPTS: u32 = 1;
+/// Default for subscribing to server events (GemFire's default: off).
+pub const DEFAULT_POOL_SUBSCRIPTION_ENABLED: bool = false;
+
+/// Connection settings of one pool, from `spring.data.gemfire.pool.<name>.*`.
+///
+/// Framework- and client-neutral on purpose: the Redis store converts it into
+/// its own settings.
+///
+/// ```
+/// use session_core::config::PoolConfig;
+///
+/// let pool = PoolConfig::new("gemfirePool", ["redis://127.0.0.1:6379"]);
+/// assert_eq!(pool.retry_attempts, 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// The pool's name.
+    pub name: String,
+    /// Server URLs (`redis://`, `rediss://`, `redis+unix://`, `unix://`); never empty.
+    pub urls: Vec<String>,
+    /// How long to wait for an answer (`read-timeout`).
+    pub response_timeout: Duration,
+    /// How long to wait for a connection (`socket-connect-timeout`).
+    pub connection_timeout: Duration,
+    /// How many times a failed operation is retried (`retry-attempts`).
+    pub retry_attempts: u32,
+    /// Whether to subscribe to server events such as expiry (`subscription-enabled`).
+    pub subscription_enabled: bool,
+}
+
+impl PoolConfig {
+    /// A pool of `urls` with the default timeouts, retries and subscription.
+    #[must_use]
+    pub fn new<I, S>(name: impl Into<String>, urls: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            name: name.into(),
+            urls: urls.into_iter().map(Into::into).collect(),
+            response_timeout: DEFAULT_POOL_READ_TIMEOUT,
+            connection_timeout: DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
+            retry_attempts: DEFAULT_POOL_RETRY_ATTEMPTS,
+            subscription_enabled: DEFAULT_POOL_SUBSCRIPTION_ENABLED,
+        }
+    }
+}
+
+/// URL schemes a pool server may use.
+pub(crate) const SERVER_URL_SCHEMES: &[&str] = &["redis://", "rediss://", "redis+unix://", "unix://"];
+
+/// Whether `url` looks like a Redis URL: a known scheme and something after it.
+pub(crate) fn is_server_url(url: &str) -> bool {
+    SERVER_URL_SCHEMES.iter().any(|scheme| {
+        url.len() > scheme.len()
+            && url
+                .get(..scheme.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+    })
+}
+
+/// `url` with any password replaced by `****`, for logs and messages.
+///
+/// ```
+/// use session_core::config::mask_password;
+///
+/// assert_eq!(mask_password("redis://user:secret@host:6379/0"), "redis://user:****@host:6379/0");
+/// assert_eq!(mask_password("redis://:secret@host"), "redis://:****@host");
+/// assert_eq!(mask_password("redis://host:6379"), "redis://host:6379");
+/// ```
+#[must_use]
+pub fn mask_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|index| index + 3) else {
+        return url.to_owned();
+    };
+    let authority_end = url[scheme_end..]
+        .find('/')
+        .map_or(url.len(), |index| scheme_end + index);
+    let authority = &url[scheme_end..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    let Some(colon) = authority[..at].find(':') else {
+        return url.to_owned();
+    };
+    format!(
+        "{}{}:****{}",
+        &url[..scheme_end],
+        &authority[..colon],
+        &url[scheme_end + at..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls() {
+        assert!(is_server_url("redis://127.0.0.1:6379"));
+        assert!(is_server_url("REDISS://cache.example:6380"));
+        assert!(is_server_url("unix:///run/redis.sock"));
+        assert!(!is_server_url("redis://"));
+        assert!(!is_server_url("127.0.0.1:6379"));
+        assert!(!is_server_url("http://host"));
+    }
+
+    #[test]
+    fn masking_leaves_user_and_host() {
+        assert_eq!(mask_password("rediss://u:p@w@h:1"), "rediss://u:****@h:1");
+        assert_eq!(mask_password("redis://user@host"), "redis://user@host");
+        assert_eq!(mask_password("not a url"), "not a url");
+    }
+}

@@ -1,0 +1,1587 @@
+//! Resolution: configurer > properties > attributes > defaults, setting by
+//! setting, with every value validated.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::settings::validate_region_name;
+
+use super::attributes::{
+    DEFAULT_CLIENT_REGION_SHORTCUT, DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
+    DEFAULT_POOL_NAME, DEFAULT_REGION_NAME, DEFAULT_SERVER_REGION_SHORTCUT, DEFAULT_SESSION_SERIALIZER_BEAN_NAME,
+    EnableClusteredSession,
+};
+use super::configurer::{SpringSessionGemFireConfigurer, select_configurer};
+use super::did_you_mean::did_you_mean;
+use super::effective::{ConfigSource, EffectiveConfiguration, EffectivePool, Resolved};
+use super::error::ConfigError;
+use super::keys::{
+    CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
+    INDEXED_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY,
+    POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SETTINGS,
+    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
+    SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS, SESSION_PROPERTY_PREFIX,
+    SESSION_SERIALIZER_BEAN_NAME_PROPERTY, canonical_env_name, env_var_names, pool_property,
+};
+use super::pool::{
+    DEFAULT_POOL_READ_TIMEOUT, DEFAULT_POOL_RETRY_ATTEMPTS, DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
+    DEFAULT_POOL_SUBSCRIPTION_ENABLED, SERVER_URL_SCHEMES, is_server_url, mask_password,
+};
+use super::registry::{ComponentKind, ComponentRegistry};
+use super::shortcut::UnknownShortcut;
+use super::sources::{PropertyOrigin, PropertySources, split_list};
+
+/// Turns attributes, properties and a configurer into the
+/// [`EffectiveConfiguration`].
+///
+/// Precedence, setting by setting (highest first):
+/// 1. the configurer's implemented methods;
+/// 2. properties (see [`PropertySources`] for the order among environment
+///    variables and files);
+/// 3. the attributes (`#[enable_clustered_session(...)]` or
+///    [`EnableClusteredSession`]);
+/// 4. the defaults.
+///
+/// Every property that is set is validated, even one a configurer overrides,
+/// so a broken value fails now rather than when the configurer changes. Any
+/// key under `spring.session.data.gemfire.` that is not documented, and any
+/// unknown setting under a pool prefix, is an error with a did-you-mean.
+///
+/// The seed's worked example:
+///
+/// ```
+/// use session_core::config::{
+///     ClientRegionShortcut, ConfigSource, ConfigurationResolver, EnableClusteredSession,
+///     PropertySources, SpringSessionGemFireConfigurer,
+/// };
+///
+/// struct SessionExpirationTimeoutConfigurer;
+///
+/// impl SpringSessionGemFireConfigurer for SessionExpirationTimeoutConfigurer {
+///     fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+///         Some(300)
+///     }
+/// }
+///
+/// let properties = PropertySources::builder()
+///     .env_var("SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_MAX_INACTIVE_INTERVAL_SECONDS", "900")
+///     .env_var("SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME", "Sessions")
+///     .default_config_location(std::env::temp_dir().join("no-such-dir"))
+///     .build()?;
+/// let effective = ConfigurationResolver::new(
+///     EnableClusteredSession::new()
+///         .with_max_inactive_interval_in_seconds(3600)
+///         .with_pool_name("DEFAULT"),
+/// )
+/// .with_properties(properties)
+/// .with_configurer(SessionExpirationTimeoutConfigurer)
+/// .resolve()?;
+///
+/// assert_eq!(effective.max_inactive_interval_in_seconds().value, 300);
+/// assert_eq!(effective.region_name().value, "Sessions");
+/// assert_eq!(effective.pool_name().value, "DEFAULT");
+/// assert_eq!(effective.client_region_shortcut().value, ClientRegionShortcut::Proxy);
+/// assert_eq!(effective.client_region_shortcut().source, ConfigSource::Default);
+/// # Ok::<(), session_core::config::ConfigError>(())
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct ConfigurationResolver {
+    attributes: EnableClusteredSession,
+    properties: PropertySources,
+    configurers: Vec<Arc<dyn SpringSessionGemFireConfigurer>>,
+    registry: ComponentRegistry,
+}
+
+impl ConfigurationResolver {
+    /// Resolves `attributes` with no properties, no configurer and the
+    /// built-in components.
+    pub fn new(attributes: EnableClusteredSession) -> Self {
+        Self {
+            attributes,
+            properties: PropertySources::default(),
+            configurers: Vec::new(),
+            registry: ComponentRegistry::new(),
+        }
+    }
+
+    /// Uses these properties.
+    pub fn with_properties(mut self, properties: PropertySources) -> Self {
+        self.properties = properties;
+        self
+    }
+
+    /// Registers a configurer. More than one is an error at resolution
+    /// unless exactly one is primary.
+    pub fn with_configurer(self, configurer: impl SpringSessionGemFireConfigurer + 'static) -> Self {
+        self.with_shared_configurer(Arc::new(configurer))
+    }
+
+    /// Registers a shared configurer; see [`with_configurer`](Self::with_configurer).
+    pub fn with_shared_configurer(mut self, configurer: Arc<dyn SpringSessionGemFireConfigurer>) -> Self {
+        self.configurers.push(configurer);
+        self
+    }
+
+    /// Uses this registry to check bean names (default: the built-ins).
+    pub fn with_registry(mut self, registry: ComponentRegistry) -> Self {
+        self.registry = registry;
+        self
+    }
+
+    /// The properties in use.
+    #[must_use]
+    pub fn properties(&self) -> &PropertySources {
+        &self.properties
+    }
+
+    /// The registry in use.
+    #[must_use]
+    pub fn registry(&self) -> &ComponentRegistry {
+        &self.registry
+    }
+
+    /// Applies the precedence and validates every value.
+    ///
+    /// # Errors
+    /// The first problem found; see [`ConfigError`].
+    pub fn resolve(&self) -> Result<EffectiveConfiguration, ConfigError> {
+        let configurer = select_configurer(&self.configurers)?;
+        check_session_keys(&self.properties)?;
+        let attributes = &self.attributes;
+
+        let pool_name = self.setting(
+            configurer.and_then(|c| c.pool_name()),
+            &[POOL_NAME_PROPERTY],
+            parse_pool_name,
+            attributes.pool_name().map(str::to_owned),
+            DEFAULT_POOL_NAME.to_owned(),
+        )?;
+        check_pool_name(&pool_name)?;
+        check_pool_keys(&self.properties, &pool_name.value)?;
+
+        let client_region_shortcut = self.setting(
+            configurer.and_then(|c| c.client_region_shortcut()),
+            &[CLIENT_REGION_SHORTCUT_PROPERTY],
+            |key, value, from| value.parse().map_err(|error| unknown_shortcut(key, from, error)),
+            attributes.client_region_shortcut(),
+            DEFAULT_CLIENT_REGION_SHORTCUT,
+        )?;
+        let server_region_shortcut = self.setting(
+            configurer.and_then(|c| c.server_region_shortcut()),
+            &[SERVER_REGION_SHORTCUT_PROPERTY],
+            |key, value, from| value.parse().map_err(|error| unknown_shortcut(key, from, error)),
+            attributes.server_region_shortcut(),
+            DEFAULT_SERVER_REGION_SHORTCUT,
+        )?;
+        let indexable_session_attributes = self.setting(
+            configurer.and_then(|c| c.indexable_session_attributes()),
+            // `indexed` wins over `indexable`, whichever sources they are in.
+            &[
+                INDEXED_SESSION_ATTRIBUTES_PROPERTY,
+                INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
+            ],
+            |_, value, _| Ok(split_list(value)),
+            attributes.indexable_session_attributes().map(<[String]>::to_vec),
+            Vec::new(),
+        )?;
+        let max_inactive_interval_in_seconds = self.setting(
+            configurer.and_then(|c| c.max_inactive_interval_in_seconds()),
+            &[MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY],
+            |key, value, from| {
+                value.trim().parse().map_err(|_| {
+                    invalid(
+                        key,
+                        value,
+                        from,
+                        "a whole number of seconds (negative: sessions never expire)",
+                    )
+                })
+            },
+            attributes.max_inactive_interval_in_seconds(),
+            DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
+        )?;
+        let region_name = self.setting(
+            configurer.and_then(|c| c.region_name()),
+            &[REGION_NAME_PROPERTY],
+            |key, value, from| {
+                let name = value.trim();
+                check_region_name(key, name, from)?;
+                Ok(name.to_owned())
+            },
+            attributes.region_name().map(str::to_owned),
+            DEFAULT_REGION_NAME.to_owned(),
+        )?;
+        check_region_name(REGION_NAME_PROPERTY, &region_name.value, &region_name.source)?;
+
+        let session_expiration_policy_bean_name = self.setting(
+            configurer
+                .and_then(|c| c.session_expiration_policy_bean_name())
+                .map(Some),
+            &[SESSION_EXPIRATION_BEAN_NAME_PROPERTY],
+            // An empty value turns a policy set elsewhere off.
+            |key, value, from| {
+                let name = value.trim();
+                if name.is_empty() {
+                    return Ok(None);
+                }
+                self.check_bean_name(key, name, from, ComponentKind::SessionExpirationPolicy)?;
+                Ok(Some(name.to_owned()))
+            },
+            attributes
+                .session_expiration_policy_bean_name()
+                .map(|name| Some(name.to_owned())),
+            None,
+        )?;
+        if let Some(name) = &session_expiration_policy_bean_name.value {
+            self.check_bean_name(
+                SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
+                name,
+                &session_expiration_policy_bean_name.source,
+                ComponentKind::SessionExpirationPolicy,
+            )?;
+        }
+        let session_serializer_bean_name = self.setting(
+            configurer.and_then(|c| c.session_serializer_bean_name()),
+            &[SESSION_SERIALIZER_BEAN_NAME_PROPERTY],
+            |key, value, from| {
+                let name = value.trim();
+                self.check_bean_name(key, name, from, ComponentKind::SessionSerializer)?;
+                Ok(name.to_owned())
+            },
+            attributes.session_serializer_bean_name().map(str::to_owned),
+            DEFAULT_SESSION_SERIALIZER_BEAN_NAME.to_owned(),
+        )?;
+        self.check_bean_name(
+            SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
+            &session_serializer_bean_name.value,
+            &session_serializer_bean_name.source,
+            ComponentKind::SessionSerializer,
+        )?;
+        let expose_configuration_as_properties = self.setting(
+            configurer.and_then(|c| c.expose_configuration_as_properties()),
+            &[EXPOSE_CONFIGURATION_PROPERTY],
+            parse_bool,
+            attributes.expose_configuration_as_properties(),
+            DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES,
+        )?;
+
+        let pool = self.pool(&pool_name.value)?;
+        Ok(EffectiveConfiguration {
+            client_region_shortcut,
+            indexable_session_attributes,
+            max_inactive_interval_in_seconds,
+            pool_name,
+            region_name,
+            server_region_shortcut,
+            session_expiration_policy_bean_name,
+            session_serializer_bean_name,
+            expose_configuration_as_properties,
+            pool,
+        })
+    }
+
+    /// One setting: the configurer's value, else the first of `keys` set in
+    /// the properties (parsed), else the attribute, else the default. A
+    /// property that is set is parsed even when the configurer overrides it.
+    fn setting<T>(
+        &self,
+        configured: Option<T>,
+        keys: &[&str],
+        parse: impl Fn(&str, &str, &ConfigSource) -> Result<T, ConfigError>,
+        attribute: Option<T>,
+        default: T,
+    ) -> Result<Resolved<T>, ConfigError> {
+        let mut property = None;
+        for key in keys {
+            if let Some(found) = self.properties.get_resolved(key)? {
+                let source = ConfigSource::Property {
+                    key: (*key).to_owned(),
+                    origin: found.origin,
+                };
+                property = Some(Resolved::new(parse(key, &found.value, &source)?, source));
+                break;
+            }
+        }
+        Ok(match (configured, property, attribute) {
+            (Some(value), _, _) => Resolved::new(value, ConfigSource::Configurer),
+            (None, Some(property), _) => property,
+            (None, None, Some(value)) => Resolved::new(value, ConfigSource::Attribute),
+            (None, None, None) => Resolved::new(default, ConfigSource::Default),
+        })
+    }
+
+    /// The effective pool, if its `servers` are set (non-blank). Every pool
+    /// setting that is set is validated, with or without servers.
+    fn pool(&self, name: &str) -> Result<Option<EffectivePool>, ConfigError> {
+        let pool_setting = |setting: &str| pool_property(name, setting);
+        let read_timeout = self.setting(
+            None,
+            &[&pool_setting(POOL_READ_TIMEOUT)],
+            parse_millis,
+            None,
+            DEFAULT_POOL_READ_TIMEOUT,
+        )?;
+        let socket_connect_timeout = self.setting(
+            None,
+            &[&pool_setting(POOL_SOCKET_CONNECT_TIMEOUT)],
+            parse_millis,
+            None,
+            DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
+        )?;
+        let retry_attempts = self.setting(
+            None,
+            &[&pool_setting(POOL_RETRY_ATTEMPTS)],
+            |key, value, from| {
+                value
+                    .trim()
+                    .parse()
+                    .map_err(|_| invalid(key, value, from, "a whole number, 0 or more"))
+            },
+            None,
+            DEFAULT_POOL_RETRY_ATTEMPTS,
+        )?;
+        let subscription_enabled = self.setting(
+            None,
+            &[&pool_setting(POOL_SUBSCRIPTION_ENABLED)],
+            parse_bool,
+            None,
+            DEFAULT_POOL_SUBSCRIPTION_ENABLED,
+        )?;
+        let servers = self.setting(
+            None,
+            &[&pool_setting(POOL_SERVERS)],
+            parse_server_urls,
+            None,
+            Vec::new(),
+        )?;
+        // Blank `servers` (say, an env var set to "") keeps the embedded store.
+        if servers.value.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(EffectivePool {
+            name: name.to_owned(),
+            servers,
+            read_timeout,
+            socket_connect_timeout,
+            retry_attempts,
+            subscription_enabled,
+        }))
+    }
+
+    fn check_bean_name(
+        &self,
+        key: &str,
+        name: &str,
+        from: &ConfigSource,
+        kind: ComponentKind,
+    ) -> Result<(), ConfigError> {
+        if self.registry.contains(kind, name) {
+            return Ok(());
+        }
+        Err(ConfigError::UnknownBeanName {
+            key: key.to_owned(),
+            value: name.to_owned(),
+            from: Box::new(from.clone()),
+            kind: kind.to_string(),
+            registered: self.registry.names(kind).into_iter().map(str::to_owned).collect(),
+        })
+    }
+}
+
+impl fmt::Debug for ConfigurationResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigurationResolver")
+            .field("attributes", &self.attributes)
+            .field("properties", &self.properties)
+            .field(
+                "configurers",
+                &self
+                    .configurers
+                    .iter()
+                    .map(|configurer| configurer.configurer_name())
+                    .collect::<Vec<_>>(),
+            )
+            .field("registry", &self.registry)
+            .finish()
+    }
+}
+
+fn invalid(key: &str, value: &str, from: &ConfigSource, expected: &str) -> ConfigError {
+    ConfigError::InvalidValue {
+        key: key.to_owned(),
+        value: value.to_owned(),
+        from: Box::new(from.clone()),
+        expected: expected.to_owned(),
+    }
+}
+
+fn unknown_shortcut(key: &str, from: &ConfigSource, error: UnknownShortcut) -> ConfigError {
+    ConfigError::UnknownShortcut {
+        key: key.to_owned(),
+        value: error.value,
+        from: Box::new(from.clone()),
+        kind: error.kind,
+        valid: error.valid,
+    }
+}
+
+fn parse_bool(key: &str, value: &str, from: &ConfigSource) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(invalid(key, value, from, "true or false")),
+    }
+}
+
+fn parse_millis(key: &str, value: &str, from: &ConfigSource) -> Result<Duration, ConfigError> {
+    value
+        .trim()
+        .parse()
+        .map(Duration::from_millis)
+        .map_err(|_| invalid(key, value, from, "a whole number of milliseconds"))
+}
+
+/// Comma-separated server URLs; passwords are masked in the error.
+fn parse_server_urls(key: &str, value: &str, from: &ConfigSource) -> Result<Vec<String>, ConfigError> {
+    let urls = split_list(value);
+    match urls.iter().find(|url| !is_server_url(url)) {
+        Some(bad) => Err(invalid(
+            key,
+            &urls.iter().map(|url| mask_password(url)).collect::<Vec<_>>().join(","),
+            from,
+            &format!(
+                "comma-separated server URLs starting with {} (`{}` is not one)",
+                SERVER_URL_SCHEMES.join(" or "),
+                mask_password(bad)
+            ),
+        )),
+        None => Ok(urls),
+    }
+}
+
+fn parse_pool_name(key: &str, value: &str, from: &ConfigSource) -> Result<String, ConfigError> {
+    let name = value.trim();
+    check_pool_name_text(key, name, from)?;
+    Ok(name.to_owned())
+}
+
+fn check_pool_name(pool_name: &Resolved<String>) -> Result<(), ConfigError> {
+    check_pool_name_text(POOL_NAME_PROPERTY, &pool_name.value, &pool_name.source)
+}
+
+/// Pool names become a segment of `spring.data.gemfire.pool.<name>.<setting>`,
+/// so they cannot be empty or hold dots or whitespace.
+fn check_pool_name_text(key: &str, name: &str, from: &ConfigSource) -> Result<(), ConfigError> {
+    if name.is_empty() || name.contains(|c: char| c == '.' || c.is_whitespace()) {
+        return Err(invalid(
+            key,
+            name,
+            from,
+            "a non-empty pool name without dots or whitespace",
+        ));
+    }
+    Ok(())
+}
+
+fn check_region_name(key: &str, name: &str, from: &ConfigSource) -> Result<(), ConfigError> {
+    validate_region_name(name).map_err(|reason| ConfigError::InvalidRegionName {
+        key: key.to_owned(),
+        value: name.to_owned(),
+        from: Box::new(from.clone()),
+        reason,
+    })
+}
+
+/// Rejects undocumented keys under `spring.session.data.gemfire.`, in files
+/// and (as `SPRING_SESSION_DATA_GEMFIRE_*`) in the environment.
+fn check_session_keys(properties: &PropertySources) -> Result<(), ConfigError> {
+    for (path, entry) in properties.file_entries() {
+        if entry.key.starts_with(SESSION_PROPERTY_PREFIX) && !SESSION_PROPERTY_KEYS.contains(&entry.key.as_str()) {
+            return Err(ConfigError::UnknownKey {
+                key: entry.key.clone(),
+                value: entry.value.clone(),
+                from: Box::new(PropertyOrigin::File {
+                    path: path.to_owned(),
+                    line: entry.line,
+                }),
+                suggestion: did_you_mean(&entry.key, SESSION_PROPERTY_KEYS.iter().copied()).map(str::to_owned),
+                documented: SESSION_PROPERTY_KEYS.iter().map(|key| (*key).to_owned()).collect(),
+            });
+        }
+    }
+
+    let env_prefix = canonical_env_name(SESSION_PROPERTY_PREFIX);
+    let spellings: Vec<[String; 2]> = SESSION_PROPERTY_KEYS.iter().map(|key| env_var_names(key)).collect();
+    for (name, value) in properties.env_vars() {
+        let canonical = canonical_env_name(name);
+        if !canonical.starts_with(&env_prefix) || spellings.iter().flatten().any(|known| *known == canonical) {
+            continue;
+        }
+        let suggestion = did_you_mean(&canonical, spellings.iter().flatten().map(String::as_str))
+            .and_then(|close| spellings.iter().find(|pair| pair.iter().any(|known| known == close)))
+            .map(|[underscored, _]| underscored.clone());
+        return Err(ConfigError::UnknownKey {
+            key: name.clone(),
+            value: value.clone(),
+            from: Box::new(PropertyOrigin::EnvVar(name.clone())),
+            suggestion,
+            documented: spellings.into_iter().map(|[underscored, _]| underscored).collect(),
+        });
+    }
+    Ok(())
+}
+
+/// Rejects unknown settings under a pool prefix: in files for every pool
+/// (`spring.data.gemfire.pool.<name>.<setting>`), in the environment for
+/// the effective pool (`SPRING_DATA_GEMFIRE_POOL_<NAME>_<SETTING>`), since an
+/// environment variable's name does not say where a pool name ends.
+fn check_pool_keys(properties: &PropertySources, pool_name: &str) -> Result<(), ConfigError> {
+    for (path, entry) in properties.file_entries() {
+        let Some(rest) = entry.key.strip_prefix(POOL_PROPERTY_PREFIX) else {
+            continue;
+        };
+        let (pool, setting) = rest.split_once('.').unwrap_or((pool_name, rest));
+        if POOL_SETTINGS.contains(&setting) && rest.contains('.') {
+            continue;
+        }
+        return Err(ConfigError::UnknownKey {
+            key: entry.key.clone(),
+            value: entry.value.clone(),
+            from: Box::new(PropertyOrigin::File {
+                path: path.to_owned(),
+                line: entry.line,
+            }),
+            suggestion: did_you_mean(setting, POOL_SETTINGS.iter().copied())
+                .map(|setting| pool_property(pool, setting)),
+            documented: POOL_SETTINGS
+                .iter()
+                .map(|setting| pool_property(pool, setting))
+                .collect(),
+        });
+    }
+
+    let spellings: Vec<[String; 2]> = POOL_SETTINGS
+        .iter()
+        .map(|setting| env_var_names(&pool_property(pool_name, setting)))
+        .collect();
+    let prefixes: Vec<String> = env_var_names(&format!("{POOL_PROPERTY_PREFIX}{pool_name}."))
+        .into_iter()
+        .map(|prefix| canonical_env_name(&prefix))
+        .collect();
+    let setting_suffixes: Vec<String> = POOL_SETTINGS
+        .iter()
+        .flat_map(|setting| env_var_names(setting))
+        .map(|suffix| format!("_{suffix}"))
+        .collect();
+    for (name, value) in properties.env_vars() {
+        let canonical = canonical_env_name(name);
+        if !prefixes.iter().any(|prefix| canonical.starts_with(prefix.as_str()))
+            || spellings.iter().flatten().any(|known| *known == canonical)
+            // Another pool whose name starts with this one's, e.g. `gemfirePool_backup`.
+            || setting_suffixes.iter().any(|suffix| canonical.ends_with(suffix.as_str()))
+        {
+            continue;
+        }
+        let suggestion = did_you_mean(&canonical, spellings.iter().flatten().map(String::as_str))
+            .and_then(|close| spellings.iter().find(|pair| pair.iter().any(|known| known == close)))
+            .map(|[underscored, _]| underscored.clone());
+        return Err(ConfigError::UnknownKey {
+            key: name.clone(),
+            value: value.clone(),
+            from: Box::new(PropertyOrigin::EnvVar(name.clone())),
+            suggestion,
+            documented: spellings.into_iter().map(|[underscored, _]| underscored).collect(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::path::Path;
+
+    use super::super::sources::test_support::{temp_dir, write};
+    use super::super::{ClientRegionShortcut, PoolConfig, ServerRegionShortcut, Topology};
+    use super::*;
+
+    /// Sources from an env map and the files in `dir` (nothing from the process).
+    fn sources(env: &[(&str, &str)], dir: &Path) -> PropertySources {
+        PropertySources::builder()
+            .env_vars(env.iter().copied())
+            .default_config_location(dir)
+            .build()
+            .unwrap()
+    }
+
+    fn env_only(env: &[(&str, &str)]) -> PropertySources {
+        sources(env, &temp_dir("env-only"))
+    }
+
+    fn resolve(
+        attributes: EnableClusteredSession,
+        properties: PropertySources,
+    ) -> Result<EffectiveConfiguration, ConfigError> {
+        ConfigurationResolver::new(attributes)
+            .with_properties(properties)
+            .resolve()
+    }
+
+    fn property_source(key: &str, origin: PropertyOrigin) -> ConfigSource {
+        ConfigSource::Property {
+            key: key.to_owned(),
+            origin,
+        }
+    }
+
+    fn in_file(path: &Path, line: usize) -> PropertyOrigin {
+        PropertyOrigin::File {
+            path: path.to_owned(),
+            line,
+        }
+    }
+
+    fn env(name: &str) -> PropertyOrigin {
+        PropertyOrigin::EnvVar(name.to_owned())
+    }
+
+    /// Asserts that `message` names everything an error must name.
+    fn assert_names(message: &str, parts: &[&str]) {
+        for part in parts {
+            assert!(message.contains(part), "{part:?} missing from: {message}");
+        }
+    }
+
+    struct Timeout300;
+    impl SpringSessionGemFireConfigurer for Timeout300 {
+        fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+            Some(300)
+        }
+    }
+
+    /// Implements every method, to check each one applies.
+    struct Everything;
+    impl SpringSessionGemFireConfigurer for Everything {
+        fn client_region_shortcut(&self) -> Option<ClientRegionShortcut> {
+            Some(ClientRegionShortcut::Local)
+        }
+        fn indexable_session_attributes(&self) -> Option<Vec<String>> {
+            Some(vec!["from-configurer".to_owned()])
+        }
+        fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+            Some(-1)
+        }
+        fn pool_name(&self) -> Option<String> {
+            Some("configured".to_owned())
+        }
+        fn region_name(&self) -> Option<String> {
+            Some("Configured".to_owned())
+        }
+        fn server_region_shortcut(&self) -> Option<ServerRegionShortcut> {
+            Some(ServerRegionShortcut::Local)
+        }
+        fn session_expiration_policy_bean_name(&self) -> Option<String> {
+            Some("policy".to_owned())
+        }
+        fn session_serializer_bean_name(&self) -> Option<String> {
+            Some(SESSION_DATA_SERIALIZER.to_owned())
+        }
+        fn expose_configuration_as_properties(&self) -> Option<bool> {
+            Some(true)
+        }
+    }
+
+    const SESSION_DATA_SERIALIZER: &str = super::super::SESSION_DATA_SERIALIZER_BEAN_NAME;
+
+    #[test]
+    fn defaults_when_nothing_is_given() {
+        let effective = resolve(EnableClusteredSession::new(), env_only(&[])).unwrap();
+        assert_eq!(effective.client_region_shortcut().value, ClientRegionShortcut::Proxy);
+        assert_eq!(effective.indexable_session_attributes().value, Vec::<String>::new());
+        assert_eq!(effective.max_inactive_interval_in_seconds().value, 1800);
+        assert_eq!(effective.pool_name().value, "gemfirePool");
+        assert_eq!(effective.region_name().value, "ClusteredSpringSessions");
+        assert_eq!(
+            effective.server_region_shortcut().value,
+            ServerRegionShortcut::Partition
+        );
+        assert_eq!(effective.session_expiration_policy_bean_name().value, None);
+        assert_eq!(effective.session_serializer_bean_name().value, "SessionPdxSerializer");
+        assert!(!effective.expose_configuration_as_properties().value);
+        for entry in effective.entries() {
+            assert_eq!(entry.source, ConfigSource::Default, "{}", entry.name);
+        }
+        assert_eq!(effective.topology(), Topology::Embedded);
+        assert!(effective.pool_config().is_none());
+    }
+
+    /// The seed's "Configuration Precedence" example.
+    #[test]
+    fn the_seeds_worked_example() {
+        let dir = temp_dir("seed-example");
+        let file = write(
+            &dir,
+            "application.properties",
+            "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds = 900\n\
+             spring.session.data.gemfire.session.region.name = Sessions\n",
+        );
+        let effective = ConfigurationResolver::new(
+            EnableClusteredSession::new()
+                .with_max_inactive_interval_in_seconds(3600)
+                .with_pool_name("DEFAULT"),
+        )
+        .with_properties(sources(&[], &dir))
+        .with_configurer(Timeout300)
+        .resolve()
+        .unwrap();
+
+        assert_eq!(effective.max_inactive_interval_in_seconds().value, 300);
+        assert_eq!(
+            effective.max_inactive_interval_in_seconds().source,
+            ConfigSource::Configurer
+        );
+        assert_eq!(effective.region_name().value, "Sessions");
+        assert_eq!(
+            effective.region_name().source,
+            property_source(REGION_NAME_PROPERTY, in_file(&file, 2))
+        );
+        assert_eq!(effective.pool_name().value, "DEFAULT");
+        assert_eq!(effective.pool_name().source, ConfigSource::Attribute);
+        assert_eq!(effective.client_region_shortcut().value, ClientRegionShortcut::Proxy);
+        assert_eq!(effective.client_region_shortcut().source, ConfigSource::Default);
+    }
+
+    #[test]
+    fn precedence_key_by_key() {
+        // Each of the nine settings, set at every level: the configurer wins everywhere.
+        let dir = temp_dir("precedence-all");
+        write(
+            &dir,
+            "application.properties",
+            "spring.session.data.gemfire.cache.client.pool.name=fromProperty\n\
+             spring.session.data.gemfire.cache.client.region.shortcut=CACHING_PROXY\n\
+             spring.session.data.gemfire.cache.server.region.shortcut=REPLICATE\n\
+             spring.session.data.gemfire.session.attributes.indexable=fromProperty\n\
+             spring.session.data.gemfire.session.expiration.bean-name=policy\n\
+             spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds=900\n\
+             spring.session.data.gemfire.session.region.name=FromProperty\n\
+             spring.session.data.gemfire.session.serializer.bean-name=SessionPdxSerializer\n\
+             spring.session.data.gemfire.session.configuration.expose=false\n",
+        );
+        let attributes = EnableClusteredSession::new()
+            .with_client_region_shortcut(ClientRegionShortcut::Proxy)
+            .with_indexable_session_attributes(["fromAttribute"])
+            .with_max_inactive_interval_in_seconds(3600)
+            .with_pool_name("fromAttribute")
+            .with_region_name("FromAttribute")
+            .with_server_region_shortcut(ServerRegionShortcut::Partition)
+            .with_session_expiration_policy_bean_name("policy")
+            .with_session_serializer_bean_name("SessionPdxSerializer")
+            .with_expose_configuration_as_properties(false);
+        let mut registry = ComponentRegistry::new();
+        registry.register_expiration_policy("policy", ());
+
+        let resolver = |configurer: Option<Everything>, properties: PropertySources| {
+            let resolver = ConfigurationResolver::new(attributes.clone())
+                .with_properties(properties)
+                .with_registry(registry.clone());
+            match configurer {
+                Some(configurer) => resolver.with_configurer(configurer),
+                None => resolver,
+            }
+            .resolve()
+            .unwrap()
+        };
+
+        let configured = resolver(Some(Everything), sources(&[], &dir));
+        for entry in configured.entries() {
+            assert_eq!(entry.source, ConfigSource::Configurer, "{}", entry.name);
+        }
+        assert_eq!(configured.client_region_shortcut().value, ClientRegionShortcut::Local);
+        assert_eq!(configured.indexable_session_attributes().value, ["from-configurer"]);
+        assert_eq!(configured.max_inactive_interval_in_seconds().value, -1);
+        assert_eq!(configured.pool_name().value, "configured");
+        assert_eq!(configured.region_name().value, "Configured");
+        assert_eq!(configured.server_region_shortcut().value, ServerRegionShortcut::Local);
+        assert_eq!(
+            configured.session_expiration_policy_bean_name().value.as_deref(),
+            Some("policy")
+        );
+        assert_eq!(configured.session_serializer_bean_name().value, SESSION_DATA_SERIALIZER);
+        assert!(configured.expose_configuration_as_properties().value);
+
+        // Without the configurer, properties win over attributes everywhere.
+        let from_properties = resolver(None, sources(&[], &dir));
+        for entry in from_properties.entries() {
+            assert!(
+                matches!(entry.source, ConfigSource::Property { .. }),
+                "{}: {:?}",
+                entry.name,
+                entry.source
+            );
+        }
+        assert_eq!(
+            from_properties.client_region_shortcut().value,
+            ClientRegionShortcut::CachingProxy
+        );
+        assert_eq!(from_properties.indexable_session_attributes().value, ["fromProperty"]);
+        assert_eq!(from_properties.max_inactive_interval_in_seconds().value, 900);
+        assert_eq!(from_properties.pool_name().value, "fromProperty");
+        assert_eq!(from_properties.region_name().value, "FromProperty");
+        assert_eq!(
+            from_properties.server_region_shortcut().value,
+            ServerRegionShortcut::Replicate
+        );
+
+        // Without properties, attributes win over defaults everywhere.
+        let from_attributes = resolver(None, env_only(&[]));
+        for entry in from_attributes.entries() {
+            assert_eq!(entry.source, ConfigSource::Attribute, "{}", entry.name);
+        }
+        assert_eq!(from_attributes.indexable_session_attributes().value, ["fromAttribute"]);
+        assert_eq!(from_attributes.max_inactive_interval_in_seconds().value, 3600);
+        assert_eq!(from_attributes.region_name().value, "FromAttribute");
+    }
+
+    #[test]
+    fn relaxed_env_binding_sets_session_properties() {
+        let effective = resolve(
+            EnableClusteredSession::new(),
+            env_only(&[
+                ("SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME", "EnvSessions"),
+                (
+                    "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_MAXINACTIVEINTERVALSECONDS",
+                    "60",
+                ),
+                (
+                    "spring_session_data_gemfire_cache_client_region_shortcut",
+                    "caching_proxy",
+                ),
+                (
+                    "SPRING_SESSION_DATA_GEMFIRE_SESSION_SERIALIZER_BEAN_NAME",
+                    "SessionDataSerializer",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(effective.region_name().value, "EnvSessions");
+        assert_eq!(
+            effective.region_name().source,
+            property_source(
+                REGION_NAME_PROPERTY,
+                env("SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME")
+            )
+        );
+        assert_eq!(effective.max_inactive_interval_in_seconds().value, 60);
+        assert_eq!(
+            effective.client_region_shortcut().value,
+            ClientRegionShortcut::CachingProxy
+        );
+        assert_eq!(effective.session_serializer_bean_name().value, "SessionDataSerializer");
+    }
+
+    #[test]
+    fn profile_file_overrides_base_file_and_env_overrides_both() {
+        let dir = temp_dir("profiles-resolve");
+        let base = write(
+            &dir,
+            "application.properties",
+            "spring.profiles.active=prod\n\
+             spring.session.data.gemfire.session.region.name=BaseRegion\n\
+             spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds=100\n\
+             spring.session.data.gemfire.cache.client.region.shortcut=LOCAL\n",
+        );
+        let prod = write(
+            &dir,
+            "application-prod.properties",
+            "spring.session.data.gemfire.session.region.name=ProdRegion\n\
+             spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds=200\n",
+        );
+        let env_name = "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_MAX_INACTIVE_INTERVAL_SECONDS";
+        let effective = resolve(EnableClusteredSession::new(), sources(&[(env_name, "300")], &dir)).unwrap();
+
+        assert_eq!(effective.client_region_shortcut().value, ClientRegionShortcut::Local);
+        assert_eq!(
+            effective.client_region_shortcut().source,
+            property_source(CLIENT_REGION_SHORTCUT_PROPERTY, in_file(&base, 4))
+        );
+        assert_eq!(effective.region_name().value, "ProdRegion");
+        assert_eq!(
+            effective.region_name().source,
+            property_source(REGION_NAME_PROPERTY, in_file(&prod, 1))
+        );
+        assert_eq!(effective.max_inactive_interval_in_seconds().value, 300);
+        assert_eq!(
+            effective.max_inactive_interval_in_seconds().source,
+            property_source(MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, env(env_name))
+        );
+    }
+
+    #[test]
+    fn indexed_wins_over_indexable_even_from_a_lower_source() {
+        let dir = temp_dir("indexed");
+        let file = write(
+            &dir,
+            "application.properties",
+            "spring.session.data.gemfire.session.attributes.indexed = a, b ,,c\n",
+        );
+        let effective = resolve(
+            EnableClusteredSession::new().with_indexable_session_attributes(["attr"]),
+            sources(
+                &[("SPRING_SESSION_DATA_GEMFIRE_SESSION_ATTRIBUTES_INDEXABLE", "x,y")],
+                &dir,
+            ),
+        )
+        .unwrap();
+        assert_eq!(effective.indexable_session_attributes().value, ["a", "b", "c"]);
+        assert_eq!(
+            effective.indexable_session_attributes().source,
+            property_source(INDEXED_SESSION_ATTRIBUTES_PROPERTY, in_file(&file, 1))
+        );
+
+        let indexable_only = resolve(
+            EnableClusteredSession::new(),
+            env_only(&[("SPRING_SESSION_DATA_GEMFIRE_SESSION_ATTRIBUTES_INDEXABLE", "x,y")]),
+        )
+        .unwrap();
+        assert_eq!(indexable_only.indexable_session_attributes().value, ["x", "y"]);
+    }
+
+    #[test]
+    fn nested_placeholders_feed_settings() {
+        let dir = temp_dir("nested");
+        write(
+            &dir,
+            "application.properties",
+            "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds=${app.geode.region.expiration.timeout:${app.default.timeout:3600}}\n\
+             spring.session.data.gemfire.session.region.name=${app.name}-sessions\n\
+             app.name=shop\n",
+        );
+        let effective = resolve(EnableClusteredSession::new(), sources(&[], &dir)).unwrap();
+        assert_eq!(effective.max_inactive_interval_in_seconds().value, 3600);
+        assert_eq!(effective.region_name().value, "shop-sessions");
+
+        let overridden = resolve(
+            EnableClusteredSession::new(),
+            sources(&[("APP_DEFAULT_TIMEOUT", "45")], &dir),
+        )
+        .unwrap();
+        assert_eq!(overridden.max_inactive_interval_in_seconds().value, 45);
+    }
+
+    #[test]
+    fn placeholder_cycle_is_an_error() {
+        let dir = temp_dir("cycle");
+        let file = write(
+            &dir,
+            "application.properties",
+            "a=${b}\nb=${a:1}\nspring.session.data.gemfire.session.region.name=${a}\n",
+        );
+        let error = resolve(EnableClusteredSession::new(), sources(&[], &dir)).unwrap_err();
+        let message = error.to_string();
+        assert_names(
+            &message,
+            &[
+                REGION_NAME_PROPERTY,
+                "\"${a}\"",
+                &format!("{}:3", file.display()),
+                "spring.session.data.gemfire.session.region.name -> a -> b -> a",
+                "expected placeholders that end in a value",
+            ],
+        );
+    }
+
+    #[test]
+    fn unresolvable_placeholder_names_key_value_source_and_expectation() {
+        let env_name = "SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME";
+        let error = resolve(EnableClusteredSession::new(), env_only(&[(env_name, "${region}")])).unwrap_err();
+        assert_names(
+            &error.to_string(),
+            &[
+                REGION_NAME_PROPERTY,
+                "\"${region}\"",
+                env_name,
+                "`${region}`",
+                "expected a property `region`",
+            ],
+        );
+    }
+
+    #[test]
+    fn non_numeric_seconds_names_key_value_file_line_and_expectation() {
+        let dir = temp_dir("seconds");
+        let file = write(
+            &dir,
+            "application.properties",
+            "# comment\nspring.session.data.gemfire.session.expiration.max-inactive-interval-seconds = 30m\n",
+        );
+        let error = resolve(EnableClusteredSession::new(), sources(&[], &dir)).unwrap_err();
+        assert!(matches!(error, ConfigError::InvalidValue { .. }), "{error:?}");
+        assert_names(
+            &error.to_string(),
+            &[
+                MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY,
+                "\"30m\"",
+                &format!("{}:2", file.display()),
+                "expected a whole number of seconds",
+            ],
+        );
+    }
+
+    #[test]
+    fn overridden_properties_are_still_validated() {
+        let error = ConfigurationResolver::new(EnableClusteredSession::new())
+            .with_properties(env_only(&[(
+                "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_MAX_INACTIVE_INTERVAL_SECONDS",
+                "soon",
+            )]))
+            .with_configurer(Timeout300)
+            .resolve()
+            .unwrap_err();
+        assert!(matches!(error, ConfigError::InvalidValue { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn unknown_shortcut_lists_valid_ones() {
+        let dir = temp_dir("shortcut");
+        let file = write(
+            &dir,
+            "application.properties",
+            "spring.session.data.gemfire.cache.server.region.shortcut=PARTITION_REDUNDANT\n",
+        );
+        let error = resolve(EnableClusteredSession::new(), sources(&[], &dir)).unwrap_err();
+        assert!(matches!(error, ConfigError::UnknownShortcut { .. }), "{error:?}");
+        assert_names(
+            &error.to_string(),
+            &[
+                SERVER_REGION_SHORTCUT_PROPERTY,
+                "\"PARTITION_REDUNDANT\"",
+                &format!("{}:1", file.display()),
+                "expected one of PARTITION, REPLICATE, LOCAL",
+            ],
+        );
+
+        let env_name = "SPRING_SESSION_DATA_GEMFIRE_CACHE_CLIENT_REGION_SHORTCUT";
+        let error = resolve(EnableClusteredSession::new(), env_only(&[(env_name, "NEAR")])).unwrap_err();
+        assert_names(
+            &error.to_string(),
+            &[
+                CLIENT_REGION_SHORTCUT_PROPERTY,
+                "\"NEAR\"",
+                env_name,
+                "expected one of PROXY, CACHING_PROXY, LOCAL",
+            ],
+        );
+    }
+
+    #[test]
+    fn unknown_bean_name_lists_registered_names() {
+        let env_name = "SPRING_SESSION_DATA_GEMFIRE_SESSION_SERIALIZER_BEAN_NAME";
+        let error = resolve(
+            EnableClusteredSession::new(),
+            env_only(&[(env_name, "SessionJsonSerializer")]),
+        )
+        .unwrap_err();
+        assert!(matches!(error, ConfigError::UnknownBeanName { .. }), "{error:?}");
+        assert_names(
+            &error.to_string(),
+            &[
+                SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
+                "\"SessionJsonSerializer\"",
+                env_name,
+                "expected one of the registered session serializer names: SessionDataSerializer, SessionPdxSerializer",
+            ],
+        );
+
+        let error = resolve(
+            EnableClusteredSession::new().with_session_expiration_policy_bean_name("fixed"),
+            env_only(&[]),
+        )
+        .unwrap_err();
+        assert_names(
+            &error.to_string(),
+            &[
+                SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
+                "\"fixed\"",
+                "attribute `session_expiration_policy_bean_name`",
+                "session expiration policy names: (none registered)",
+            ],
+        );
+    }
+
+    #[test]
+    fn registered_expiration_policy_resolves_and_blank_property_disables_it() {
+        let mut registry = ComponentRegistry::new();
+        registry.register_expiration_policy("fixed", 60_u64);
+        let attributes = EnableClusteredSession::new().with_session_expiration_policy_bean_name("fixed");
+        let effective = ConfigurationResolver::new(attributes.clone())
+            .with_registry(registry.clone())
+            .resolve()
+            .unwrap();
+        assert_eq!(
+            effective.session_expiration_policy_bean_name().value.as_deref(),
+            Some("fixed")
+        );
+
+        let disabled = ConfigurationResolver::new(attributes)
+            .with_registry(registry)
+            .with_properties(env_only(&[(
+                "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_BEAN_NAME",
+                "",
+            )]))
+            .resolve()
+            .unwrap();
+        assert_eq!(disabled.session_expiration_policy_bean_name().value, None);
+        assert!(matches!(
+            disabled.session_expiration_policy_bean_name().source,
+            ConfigSource::Property { .. }
+        ));
+    }
+
+    /// The seed's own example misspells `interval`; here that fails, with a suggestion.
+    #[test]
+    fn the_seeds_internval_typo_is_caught_with_a_suggestion() {
+        let dir = temp_dir("internval");
+        let file = write(
+            &dir,
+            "application.properties",
+            "#application.properties\n\
+             spring.session.data.gemfire.cache.client.region.shortcut=CACHING_PROXY\n\
+             spring.session.data.gemfire.session.expiration.max-inactive-internval-seconds=3600\n",
+        );
+        let error = resolve(
+            EnableClusteredSession::new().with_max_inactive_interval_in_seconds(900),
+            sources(&[], &dir),
+        )
+        .unwrap_err();
+        match &error {
+            ConfigError::UnknownKey {
+                key,
+                value,
+                from,
+                suggestion,
+                ..
+            } => {
+                assert_eq!(
+                    key,
+                    "spring.session.data.gemfire.session.expiration.max-inactive-internval-seconds"
+                );
+                assert_eq!(value, "3600");
+                assert_eq!(**from, in_file(&file, 3));
+                assert_eq!(suggestion.as_deref(), Some(MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "unknown key `spring.session.data.gemfire.session.expiration.max-inactive-internval-seconds` = \"3600\" \
+                 from {}:3: expected a documented key; did you mean \
+                 `spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds`?",
+                file.display()
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_env_key_gets_an_env_spelt_suggestion() {
+        let typo = "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_MAX_INACTIVE_INTERNVAL_SECONDS";
+        let error = resolve(EnableClusteredSession::new(), env_only(&[(typo, "60")])).unwrap_err();
+        assert_names(
+            &error.to_string(),
+            &[
+                typo,
+                "\"60\"",
+                &format!("env var `{typo}`"),
+                "did you mean `SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_MAX_INACTIVE_INTERVAL_SECONDS`?",
+            ],
+        );
+
+        let error = resolve(
+            EnableClusteredSession::new(),
+            env_only(&[("SPRING_SESSION_DATA_GEMFIRE_COLOUR", "blue")]),
+        )
+        .unwrap_err();
+        let message = error.to_string();
+        assert!(!message.contains("did you mean"), "{message}");
+        assert_names(
+            &message,
+            &["expected a documented key: SPRING_SESSION_DATA_GEMFIRE_CACHE_CLIENT_POOL_NAME"],
+        );
+    }
+
+    #[test]
+    fn unknown_pool_setting_gets_a_suggestion() {
+        let dir = temp_dir("pool-typo");
+        let file = write(
+            &dir,
+            "application.properties",
+            "spring.data.gemfire.pool.gemfirePool.servers=redis://127.0.0.1:6379\n\
+             spring.data.gemfire.pool.gemfirePool.read-timout=15000\n",
+        );
+        let error = resolve(EnableClusteredSession::new(), sources(&[], &dir)).unwrap_err();
+        assert_names(
+            &error.to_string(),
+            &[
+                "spring.data.gemfire.pool.gemfirePool.read-timout",
+                "\"15000\"",
+                &format!("{}:2", file.display()),
+                "did you mean `spring.data.gemfire.pool.gemfirePool.read-timeout`?",
+            ],
+        );
+
+        let env_typo = "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVER";
+        let error = resolve(EnableClusteredSession::new(), env_only(&[(env_typo, "redis://h")])).unwrap_err();
+        assert_names(
+            &error.to_string(),
+            &[env_typo, "did you mean `SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS`?"],
+        );
+
+        // Other pools' variables and other `spring.data.gemfire.*` keys are left alone.
+        let dir = temp_dir("pool-others");
+        write(
+            &dir,
+            "application.properties",
+            "spring.data.gemfire.cache.log-level=error\n",
+        );
+        resolve(
+            EnableClusteredSession::new(),
+            sources(
+                &[
+                    ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_BACKUP_SERVERS", "redis://h"),
+                    ("SPRING_DATA_GEMFIRE_POOL_OTHER_COLOUR", "blue"),
+                ],
+                &dir,
+            ),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn pool_setting_without_pool_name_suggests_the_full_key() {
+        let dir = temp_dir("pool-no-name");
+        write(
+            &dir,
+            "application.properties",
+            "spring.data.gemfire.pool.servers=redis://h\n",
+        );
+        let error = resolve(
+            EnableClusteredSession::new().with_pool_name("DEFAULT"),
+            sources(&[], &dir),
+        )
+        .unwrap_err();
+        assert_names(
+            &error.to_string(),
+            &["did you mean `spring.data.gemfire.pool.DEFAULT.servers`?"],
+        );
+    }
+
+    #[test]
+    fn invalid_region_name_names_its_source() {
+        let env_name = "SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME";
+        let error = resolve(EnableClusteredSession::new(), env_only(&[(env_name, "my sessions")])).unwrap_err();
+        assert!(matches!(error, ConfigError::InvalidRegionName { .. }), "{error:?}");
+        assert_names(
+            &error.to_string(),
+            &[
+                REGION_NAME_PROPERTY,
+                "\"my sessions\"",
+                env_name,
+                "expected 1 to 128 characters from [A-Za-z0-9_.:-]",
+            ],
+        );
+
+        let error = resolve(EnableClusteredSession::new().with_region_name("a{b}"), env_only(&[])).unwrap_err();
+        assert_names(&error.to_string(), &["\"a{b}\"", "attribute `region_name`"]);
+
+        struct BadRegion;
+        impl SpringSessionGemFireConfigurer for BadRegion {
+            fn region_name(&self) -> Option<String> {
+                Some(String::new())
+            }
+        }
+        let error = ConfigurationResolver::new(EnableClusteredSession::new())
+            .with_configurer(BadRegion)
+            .resolve()
+            .unwrap_err();
+        assert_names(
+            &error.to_string(),
+            &["the configurer's `region_name()`", "must not be empty"],
+        );
+    }
+
+    #[test]
+    fn two_configurers_fail_unless_one_is_primary() {
+        struct Primary;
+        impl SpringSessionGemFireConfigurer for Primary {
+            fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+                Some(42)
+            }
+            fn is_primary(&self) -> bool {
+                true
+            }
+        }
+
+        let error = ConfigurationResolver::new(EnableClusteredSession::new())
+            .with_configurer(Timeout300)
+            .with_configurer(Everything)
+            .resolve()
+            .unwrap_err();
+        assert!(
+            matches!(error, ConfigError::AmbiguousConfigurers { primaries: 0, .. }),
+            "{error:?}"
+        );
+
+        let effective = ConfigurationResolver::new(EnableClusteredSession::new())
+            .with_configurer(Timeout300)
+            .with_configurer(Primary)
+            .resolve()
+            .unwrap();
+        assert_eq!(effective.max_inactive_interval_in_seconds().value, 42);
+    }
+
+    #[test]
+    fn a_pool_with_servers_selects_client_server() {
+        let dir = temp_dir("pool");
+        let file = write(
+            &dir,
+            "application.properties",
+            "spring.data.gemfire.pool.gemfirePool.servers = redis://:secret@10.0.0.1:6379, redis://10.0.0.2:6379\n\
+             spring.data.gemfire.pool.gemfirePool.read-timeout = 15000\n\
+             spring.data.gemfire.pool.gemfirePool.subscription-enabled = true\n",
+        );
+        let effective = resolve(
+            EnableClusteredSession::new(),
+            sources(&[("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_RETRY_ATTEMPTS", "3")], &dir),
+        )
+        .unwrap();
+        assert_eq!(effective.topology(), Topology::ClientServer);
+        let pool = effective.pool_config().unwrap();
+        assert_eq!(
+            pool,
+            PoolConfig {
+                name: "gemfirePool".to_owned(),
+                urls: vec![
+                    "redis://:secret@10.0.0.1:6379".to_owned(),
+                    "redis://10.0.0.2:6379".to_owned()
+                ],
+                response_timeout: Duration::from_millis(15000),
+                connection_timeout: DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
+                retry_attempts: 3,
+                subscription_enabled: true,
+            }
+        );
+        let sources_of_pool = effective.pool().unwrap();
+        assert_eq!(
+            sources_of_pool.servers.source,
+            property_source("spring.data.gemfire.pool.gemfirePool.servers", in_file(&file, 1))
+        );
+        assert_eq!(
+            sources_of_pool.retry_attempts.source,
+            property_source(
+                "spring.data.gemfire.pool.gemfirePool.retry-attempts",
+                env("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_RETRY_ATTEMPTS")
+            )
+        );
+        assert_eq!(sources_of_pool.socket_connect_timeout.source, ConfigSource::Default);
+
+        // The table shows the pool, without the password.
+        let table = effective.to_string();
+        assert_names(
+            &table,
+            &[
+                "topology: client-server, pool `gemfirePool`",
+                "redis://:****@10.0.0.1:6379, redis://10.0.0.2:6379",
+            ],
+        );
+        assert!(!table.contains("secret"), "{table}");
+    }
+
+    #[test]
+    fn the_pool_is_the_effective_pool_name_and_matches_env_case_insensitively() {
+        let properties = env_only(&[
+            (
+                "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS",
+                "redis://default-pool:6379",
+            ),
+            (
+                "SPRING_DATA_GEMFIRE_POOL_SESSIONS_SERVERS",
+                "rediss://sessions-pool:6380",
+            ),
+        ]);
+        let effective = resolve(EnableClusteredSession::new().with_pool_name("sessions"), properties).unwrap();
+        assert_eq!(effective.pool_config().unwrap().urls, ["rediss://sessions-pool:6380"]);
+        assert_eq!(effective.pool_config().unwrap().name, "sessions");
+    }
+
+    #[test]
+    fn no_pool_or_blank_servers_stays_embedded() {
+        let dir = temp_dir("no-pool");
+        write(
+            &dir,
+            "application.properties",
+            "spring.data.gemfire.pool.gemfirePool.servers=redis://h:6379\n",
+        );
+        let blanked = resolve(
+            EnableClusteredSession::new(),
+            sources(&[("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", "")], &dir),
+        )
+        .unwrap();
+        assert_eq!(blanked.topology(), Topology::Embedded);
+        assert!(blanked.pool().is_none());
+
+        // Servers for a pool other than the effective one do not count.
+        let other = resolve(
+            EnableClusteredSession::new().with_pool_name("DEFAULT"),
+            sources(&[], &dir),
+        )
+        .unwrap();
+        assert_eq!(other.topology(), Topology::Embedded);
+        assert!(other.to_string().contains("topology: embedded"));
+    }
+
+    #[test]
+    fn bad_pool_values_name_key_value_source_and_expectation() {
+        let dir = temp_dir("bad-pool");
+        let file = write(
+            &dir,
+            "application.properties",
+            "spring.data.gemfire.pool.gemfirePool.servers=redis://:pw@h:6379,127.0.0.1:6379\n",
+        );
+        let error = resolve(EnableClusteredSession::new(), sources(&[], &dir)).unwrap_err();
+        let message = error.to_string();
+        assert_names(
+            &message,
+            &[
+                "spring.data.gemfire.pool.gemfirePool.servers",
+                "\"redis://:****@h:6379,127.0.0.1:6379\"",
+                &format!("{}:1", file.display()),
+                "expected comma-separated server URLs starting with redis://",
+                "`127.0.0.1:6379` is not one",
+            ],
+        );
+        assert!(!message.contains("pw"), "{message}");
+
+        for (name, value, expected) in [
+            (
+                "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_READ_TIMEOUT",
+                "10s",
+                "a whole number of milliseconds",
+            ),
+            (
+                "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_RETRY_ATTEMPTS",
+                "-1",
+                "a whole number, 0 or more",
+            ),
+            (
+                "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SUBSCRIPTION_ENABLED",
+                "yes",
+                "true or false",
+            ),
+        ] {
+            let error = resolve(EnableClusteredSession::new(), env_only(&[(name, value)])).unwrap_err();
+            assert_names(&error.to_string(), &[&format!("{value:?}"), name, expected]);
+        }
+    }
+
+    #[test]
+    fn effective_values_as_properties_and_session_settings() {
+        let effective = resolve(
+            EnableClusteredSession::new()
+                .with_indexable_session_attributes(["tenant", "role"])
+                .with_max_inactive_interval_in_seconds(-1)
+                .with_region_name("Shop"),
+            env_only(&[("SPRING_SESSION_DATA_GEMFIRE_SESSION_CONFIGURATION_EXPOSE", "TRUE")]),
+        )
+        .unwrap();
+        assert!(effective.expose_configuration_as_properties().value);
+        let properties = effective.as_properties();
+        let expected: Vec<(&str, &str)> = vec![
+            ("spring.session.data.gemfire.cache.client.pool.name", "gemfirePool"),
+            ("spring.session.data.gemfire.cache.client.region.shortcut", "PROXY"),
+            ("spring.session.data.gemfire.cache.server.region.shortcut", "PARTITION"),
+            (
+                "spring.session.data.gemfire.session.attributes.indexable",
+                "tenant,role",
+            ),
+            ("spring.session.data.gemfire.session.configuration.expose", "true"),
+            ("spring.session.data.gemfire.session.expiration.bean-name", ""),
+            (
+                "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds",
+                "-1",
+            ),
+            ("spring.session.data.gemfire.session.region.name", "Shop"),
+            (
+                "spring.session.data.gemfire.session.serializer.bean-name",
+                "SessionPdxSerializer",
+            ),
+        ];
+        assert_eq!(
+            properties
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect::<Vec<_>>(),
+            expected
+        );
+
+        // Publishing and reading back gives the same configuration.
+        let republished = resolve(EnableClusteredSession::new(), env_only(&[]))
+            .and_then(|_| {
+                let dir = temp_dir("republish");
+                let text: String = properties.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+                write(&dir, "application.properties", &text);
+                resolve(EnableClusteredSession::new(), sources(&[], &dir))
+            })
+            .unwrap();
+        assert_eq!(republished.as_properties(), properties);
+
+        let settings = effective.to_session_settings();
+        assert_eq!(settings.region_name(), "Shop");
+        assert_eq!(settings.max_inactive_interval_seconds(), -1);
+        assert_eq!(settings.indexable_session_attributes(), ["tenant", "role"]);
+    }
+
+    #[test]
+    fn display_is_a_table_with_every_setting_and_source() {
+        let dir = temp_dir("display");
+        let file = write(
+            &dir,
+            "application.properties",
+            "spring.session.data.gemfire.session.region.name=Sessions\n",
+        );
+        let effective = ConfigurationResolver::new(EnableClusteredSession::new().with_pool_name("DEFAULT"))
+            .with_properties(sources(&[], &dir))
+            .with_configurer(Timeout300)
+            .resolve()
+            .unwrap();
+        let table = effective.to_string();
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines[0], "clustered-session configuration (topology: embedded):");
+        assert!(lines[1].trim_start().starts_with("setting"), "{table}");
+        assert_eq!(lines.len(), 2 + 9, "{table}");
+        let row = |name: &str| *lines.iter().find(|line| line.trim_start().starts_with(name)).unwrap();
+        assert!(row("max_inactive_interval_in_seconds").contains(" 300 "), "{table}");
+        assert!(
+            row("max_inactive_interval_in_seconds").ends_with("configurer"),
+            "{table}"
+        );
+        assert!(row("pool_name").ends_with("attribute"), "{table}");
+        assert!(row("client_region_shortcut").ends_with("default"), "{table}");
+        assert!(
+            row("region_name").ends_with(&format!("property `{REGION_NAME_PROPERTY}` from {}:1", file.display())),
+            "{table}"
+        );
+        // Columns line up.
+        let value_column = lines[1].find("value").unwrap();
+        assert_eq!(row("pool_name").find("DEFAULT"), Some(value_column), "{table}");
+    }
+
+    #[test]
+    fn debug_of_the_resolver_names_configurers() {
+        let resolver = ConfigurationResolver::new(EnableClusteredSession::new()).with_configurer(Timeout300);
+        assert!(format!("{resolver:?}").contains("Timeout300"));
+    }
+}

@@ -1,0 +1,184 @@
+//! The seed's region shortcuts: where session state lives on the client and
+//! how the store lays it out.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A shortcut name that is not one of the known ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{value}`: expected one of {}", .valid.join(", "))]
+pub struct UnknownShortcut {
+    /// Which shortcut type was being parsed (`ClientRegionShortcut` or `ServerRegionShortcut`).
+    pub kind: &'static str,
+    /// The text that was given.
+    pub value: String,
+    /// The accepted names.
+    pub valid: Vec<&'static str>,
+}
+
+/// Normalises a shortcut name so `caching-proxy`, `Caching_Proxy` and
+/// `CACHING_PROXY` all parse: the seed writes Java enum constants, operators
+/// write whatever their shell makes easy.
+fn normalise(name: &str) -> String {
+    name.trim().to_ascii_uppercase().replace('-', "_")
+}
+
+/// Where the application keeps session state in the client-server topology
+/// (the seed's `clientRegionShortcut`). Default: [`ClientRegionShortcut::Proxy`].
+///
+/// Parses case-insensitively from the seed's names, dashes accepted for underscores:
+///
+/// ```
+/// use session_core::config::ClientRegionShortcut;
+///
+/// let shortcut: ClientRegionShortcut = "caching_proxy".parse().unwrap();
+/// assert_eq!(shortcut, ClientRegionShortcut::CachingProxy);
+/// assert_eq!(shortcut.to_string(), "CACHING_PROXY");
+/// assert!("PARTITION".parse::<ClientRegionShortcut>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ClientRegionShortcut {
+    /// `PROXY`: every read and write goes to the server (Redis). The default.
+    #[default]
+    Proxy,
+    /// `CACHING_PROXY`: a near cache in the application, kept coherent by
+    /// server-pushed invalidation.
+    CachingProxy,
+    /// `LOCAL`: state kept in-process only, never sent to the server.
+    Local,
+}
+
+impl ClientRegionShortcut {
+    /// Every variant, in declaration order.
+    pub const ALL: &'static [Self] = &[Self::Proxy, Self::CachingProxy, Self::Local];
+
+    /// The seed's name for the shortcut, e.g. `CACHING_PROXY`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Proxy => "PROXY",
+            Self::CachingProxy => "CACHING_PROXY",
+            Self::Local => "LOCAL",
+        }
+    }
+}
+
+impl fmt::Display for ClientRegionShortcut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ClientRegionShortcut {
+    type Err = UnknownShortcut;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = normalise(s);
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|shortcut| shortcut.as_str() == wanted)
+            .ok_or_else(|| UnknownShortcut {
+                kind: "ClientRegionShortcut",
+                value: s.to_owned(),
+                valid: Self::ALL.iter().map(|shortcut| shortcut.as_str()).collect(),
+            })
+    }
+}
+
+/// How the store that holds the data lays it out (the seed's
+/// `serverRegionShortcut`). Default: [`ServerRegionShortcut::Partition`].
+///
+/// ```
+/// use session_core::config::ServerRegionShortcut;
+///
+/// assert_eq!("replicate".parse(), Ok(ServerRegionShortcut::Replicate));
+/// assert_eq!(ServerRegionShortcut::default().to_string(), "PARTITION");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ServerRegionShortcut {
+    /// `PARTITION`: data sharded across nodes (Redis Cluster hash slots, keys
+    /// hash-tagged per session). The default.
+    #[default]
+    Partition,
+    /// `REPLICATE`: every node holds all data (a single Redis primary with replicas).
+    Replicate,
+    /// `LOCAL`: data kept on this node only.
+    Local,
+}
+
+impl ServerRegionShortcut {
+    /// Every variant, in declaration order.
+    pub const ALL: &'static [Self] = &[Self::Partition, Self::Replicate, Self::Local];
+
+    /// The seed's name for the shortcut, e.g. `PARTITION`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Partition => "PARTITION",
+            Self::Replicate => "REPLICATE",
+            Self::Local => "LOCAL",
+        }
+    }
+}
+
+impl fmt::Display for ServerRegionShortcut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ServerRegionShortcut {
+    type Err = UnknownShortcut;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = normalise(s);
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|shortcut| shortcut.as_str() == wanted)
+            .ok_or_else(|| UnknownShortcut {
+                kind: "ServerRegionShortcut",
+                value: s.to_owned(),
+                valid: Self::ALL.iter().map(|shortcut| shortcut.as_str()).collect(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn client_shortcuts_parse_case_insensitively_and_round_trip() {
+        for shortcut in ClientRegionShortcut::ALL {
+            assert_eq!(shortcut.as_str().parse(), Ok(*shortcut));
+            assert_eq!(shortcut.as_str().to_lowercase().parse(), Ok(*shortcut));
+        }
+        assert_eq!(" Caching-Proxy ".parse(), Ok(ClientRegionShortcut::CachingProxy));
+        assert_eq!(ClientRegionShortcut::default(), ClientRegionShortcut::Proxy);
+    }
+
+    #[test]
+    fn server_shortcuts_parse_case_insensitively_and_round_trip() {
+        for shortcut in ServerRegionShortcut::ALL {
+            assert_eq!(shortcut.as_str().parse(), Ok(*shortcut));
+            assert_eq!(shortcut.as_str().to_lowercase().parse(), Ok(*shortcut));
+        }
+        assert_eq!(ServerRegionShortcut::default(), ServerRegionShortcut::Partition);
+    }
+
+    #[test]
+    fn unknown_shortcut_lists_the_valid_names() {
+        let error = "PARTITION".parse::<ClientRegionShortcut>().unwrap_err();
+        assert_eq!(error.valid, vec!["PROXY", "CACHING_PROXY", "LOCAL"]);
+        assert_eq!(
+            error.to_string(),
+            "unknown ClientRegionShortcut `PARTITION`: expected one of PROXY, CACHING_PROXY, LOCAL"
+        );
+    }
+}

@@ -1,0 +1,459 @@
+//! Where properties come from: environment variables, `application.properties`
+//! and the active profiles' `application-{profile}.properties`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::error::ConfigError;
+use super::keys::{CONFIG_LOCATION_PROPERTY, PROFILES_ACTIVE_PROPERTY, canonical_env_name, env_var_names};
+use super::properties_file::{FileEntry, PropertiesFile};
+
+/// File name looked for when no location is configured, or when the location
+/// is a directory.
+pub const DEFAULT_CONFIG_FILE_NAME: &str = "application.properties";
+
+/// Where one property was defined.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PropertyOrigin {
+    /// An environment variable, by its name as set.
+    EnvVar(String),
+    /// A line of a properties file.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line where the entry starts.
+        line: usize,
+    },
+}
+
+impl fmt::Display for PropertyOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::EnvVar(name) => write!(f, "env var `{name}`"),
+            Self::File { path, line } => write!(f, "{}:{line}", path.display()),
+        }
+    }
+}
+
+/// A property's raw value (placeholders not yet resolved) and where it was defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropertyValue {
+    /// The value as written.
+    pub value: String,
+    /// Where it was written.
+    pub origin: PropertyOrigin,
+}
+
+/// All property sources, looked up by key with this precedence (highest first):
+///
+/// 1. environment variables, with relaxed binding: the key upper-cased, `.`
+///    as `_`, and `-` as `_` or dropped
+///    (`spring.session.data.gemfire.session.region.name` is
+///    `SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME`;
+///    `...max-inactive-interval-seconds` is `..._MAX_INACTIVE_INTERVAL_SECONDS`
+///    or `..._MAXINACTIVEINTERVALSECONDS`). Variable names are matched
+///    case-insensitively, and a variable named with the dotted key itself
+///    matches too;
+/// 2. the profile files `application-{profile}.properties`, one per profile
+///    in `spring.profiles.active` (a comma list, from the environment, else
+///    from the base file), next to the base file; a profile listed later wins;
+/// 3. the base file, `./application.properties` unless the environment's
+///    `spring.config.location` (`SPRING_CONFIG_LOCATION`) names another file,
+///    or a directory holding `application.properties`.
+///
+/// A missing base file at the default location, or a missing profile file, is
+/// not an error; a `spring.config.location` that names nothing is.
+///
+/// Build one from the process with [`PropertySources::from_process_environment`],
+/// or from explicit variables and paths (for tests) with [`PropertySources::builder`]:
+///
+/// ```
+/// use session_core::config::PropertySources;
+///
+/// let sources = PropertySources::builder()
+///     .env_var("SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME", "Sessions")
+///     .default_config_location(std::env::temp_dir().join("no-such-dir/application.properties"))
+///     .build()
+///     .unwrap();
+/// let value = sources.get("spring.session.data.gemfire.session.region.name").unwrap();
+/// assert_eq!(value.value, "Sessions");
+/// assert_eq!(value.origin.to_string(), "env var `SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME`");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PropertySources {
+    /// `(name, value)`, sorted by name so lookups are deterministic.
+    env: Vec<(String, String)>,
+    /// In `spring.profiles.active` order: later entries win.
+    profile_files: Vec<PropertiesFile>,
+    base_file: Option<PropertiesFile>,
+    active_profiles: Vec<String>,
+}
+
+impl PropertySources {
+    /// A builder with no environment variables and the default location
+    /// `./application.properties`.
+    pub fn builder() -> PropertySourcesBuilder {
+        PropertySourcesBuilder {
+            env: Vec::new(),
+            default_config_location: PathBuf::from(DEFAULT_CONFIG_FILE_NAME),
+        }
+    }
+
+    /// The process's environment variables (those whose name and value are
+    /// valid UTF-8) and the files they select, from the working directory.
+    ///
+    /// # Errors
+    /// An unreadable or malformed file, or a `SPRING_CONFIG_LOCATION` that
+    /// names nothing.
+    pub fn from_process_environment() -> Result<Self, ConfigError> {
+        let vars =
+            std::env::vars_os().filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)));
+        Self::builder().env_vars(vars).build()
+    }
+
+    /// The raw value of `key` from the highest-precedence source defining it.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<PropertyValue> {
+        self.env_value(key)
+            .or_else(|| self.profile_files.iter().rev().find_map(|file| file_value(file, key)))
+            .or_else(|| self.base_file.as_ref().and_then(|file| file_value(file, key)))
+    }
+
+    /// The active profiles, in the order given.
+    #[must_use]
+    pub fn active_profiles(&self) -> &[String] {
+        &self.active_profiles
+    }
+
+    /// The files that were read, lowest precedence first.
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        self.base_file
+            .iter()
+            .chain(&self.profile_files)
+            .map(|file| file.path.as_path())
+    }
+
+    /// The environment variables, `(name, value)`, sorted by name.
+    pub(crate) fn env_vars(&self) -> &[(String, String)] {
+        &self.env
+    }
+
+    /// Every entry of every file read, with its file.
+    pub(crate) fn file_entries(&self) -> impl Iterator<Item = (&Path, &FileEntry)> {
+        self.base_file
+            .iter()
+            .chain(&self.profile_files)
+            .flat_map(|file| file.entries.iter().map(|entry| (file.path.as_path(), entry)))
+    }
+
+    fn env_value(&self, key: &str) -> Option<PropertyValue> {
+        env_var_names(key).iter().find_map(|wanted| {
+            self.env
+                .iter()
+                .find(|(name, _)| canonical_env_name(name) == *wanted)
+                .map(|(name, value)| PropertyValue {
+                    value: value.clone(),
+                    origin: PropertyOrigin::EnvVar(name.clone()),
+                })
+        })
+    }
+}
+
+fn file_value(file: &PropertiesFile, key: &str) -> Option<PropertyValue> {
+    file.get(key).map(|entry| PropertyValue {
+        value: entry.value.clone(),
+        origin: PropertyOrigin::File {
+            path: file.path.clone(),
+            line: entry.line,
+        },
+    })
+}
+
+/// Builds [`PropertySources`] from explicit inputs; nothing is read from the
+/// process, so tests stay hermetic.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct PropertySourcesBuilder {
+    env: Vec<(String, String)>,
+    default_config_location: PathBuf,
+}
+
+impl PropertySourcesBuilder {
+    /// Adds environment variables.
+    pub fn env_vars<I, K, V>(mut self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.env
+            .extend(vars.into_iter().map(|(name, value)| (name.into(), value.into())));
+        self
+    }
+
+    /// Adds one environment variable.
+    pub fn env_var(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env_vars([(name.into(), value.into())])
+    }
+
+    /// Where to look for the base file when the environment does not set
+    /// `spring.config.location`: a file, or a directory holding
+    /// `application.properties`. Default: `./application.properties`.
+    pub fn default_config_location(mut self, path: impl Into<PathBuf>) -> Self {
+        self.default_config_location = path.into();
+        self
+    }
+
+    /// Reads the files.
+    ///
+    /// # Errors
+    /// [`ConfigError::MissingConfigFile`] when `spring.config.location`
+    /// names nothing, [`ConfigError::Io`] for an unreadable file,
+    /// [`ConfigError::InvalidSyntax`] for a malformed one.
+    pub fn build(mut self) -> Result<PropertySources, ConfigError> {
+        self.env.sort();
+        let mut sources = PropertySources {
+            env: self.env,
+            ..PropertySources::default()
+        };
+
+        let base_path = match sources.env_value(CONFIG_LOCATION_PROPERTY) {
+            Some(location) if !location.value.trim().is_empty() => {
+                let path = file_at(Path::new(location.value.trim()));
+                if !path.is_file() {
+                    return Err(ConfigError::MissingConfigFile {
+                        key: CONFIG_LOCATION_PROPERTY.to_owned(),
+                        value: location.value,
+                        from: Box::new(location.origin),
+                    });
+                }
+                path
+            }
+            _ => file_at(&self.default_config_location),
+        };
+        sources.base_file = PropertiesFile::read(&base_path)?;
+
+        let profiles = sources
+            .env_value(PROFILES_ACTIVE_PROPERTY)
+            .or_else(|| {
+                sources
+                    .base_file
+                    .as_ref()
+                    .and_then(|file| file_value(file, PROFILES_ACTIVE_PROPERTY))
+            })
+            .map(|active| split_list(&active.value))
+            .unwrap_or_default();
+        for profile in &profiles {
+            if let Some(file) = PropertiesFile::read(&profile_path(&base_path, profile))? {
+                sources.profile_files.push(file);
+            }
+        }
+        sources.active_profiles = profiles;
+        Ok(sources)
+    }
+}
+
+/// A location that is a directory means `application.properties` inside it.
+fn file_at(location: &Path) -> PathBuf {
+    if location.is_dir() {
+        location.join(DEFAULT_CONFIG_FILE_NAME)
+    } else {
+        location.to_owned()
+    }
+}
+
+/// `dir/application.properties` + `dev` => `dir/application-dev.properties`.
+fn profile_path(base: &Path, profile: &str) -> PathBuf {
+    let stem = base.file_stem().and_then(|stem| stem.to_str()).unwrap_or("application");
+    let extension = base.extension().and_then(|ext| ext.to_str()).unwrap_or("properties");
+    base.with_file_name(format!("{stem}-{profile}.{extension}"))
+}
+
+/// Splits a comma-delimited list, trimming items and dropping empty ones.
+pub(crate) fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    #![allow(clippy::unwrap_used)]
+
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A fresh, empty directory under the system temp dir, unique per call and process.
+    pub(crate) fn temp_dir(label: &str) -> PathBuf {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "clustered-session-config-{label}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// Writes `text` to `dir/name` and returns the path.
+    pub(crate) fn write(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::test_support::{temp_dir, write};
+    use super::*;
+
+    const REGION: &str = "spring.session.data.gemfire.session.region.name";
+    const SECONDS: &str = "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds";
+
+    #[test]
+    fn relaxed_env_binding() {
+        let dir = temp_dir("relaxed");
+        let sources = PropertySources::builder()
+            .env_var("SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME", "FromEnv")
+            .env_var(
+                "spring_session_data_gemfire_session_expiration_maxinactiveintervalseconds",
+                "60",
+            )
+            .env_var("UNRELATED", "x")
+            .default_config_location(dir.join("application.properties"))
+            .build()
+            .unwrap();
+        let region = sources.get(REGION).unwrap();
+        assert_eq!(region.value, "FromEnv");
+        assert_eq!(
+            region.origin,
+            PropertyOrigin::EnvVar("SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME".to_owned())
+        );
+        assert_eq!(sources.get(SECONDS).unwrap().value, "60");
+
+        let dashed = PropertySources::builder()
+            .env_var(
+                "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_MAX_INACTIVE_INTERVAL_SECONDS",
+                "61",
+            )
+            .default_config_location(dir.join("application.properties"))
+            .build()
+            .unwrap();
+        let seconds = dashed.get(SECONDS).unwrap();
+        assert_eq!(seconds.value, "61");
+        assert!(
+            sources
+                .get("spring.session.data.gemfire.session.serializer.bean-name")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_verbatim_dotted_key_works_as_an_env_var_name() {
+        let dir = temp_dir("dotted");
+        let sources = PropertySources::builder()
+            .env_var(REGION, "Dotted")
+            .default_config_location(&dir)
+            .build()
+            .unwrap();
+        assert_eq!(sources.get(REGION).unwrap().value, "Dotted");
+    }
+
+    #[test]
+    fn profile_files_override_the_base_file_and_env_overrides_both() {
+        let dir = temp_dir("profiles");
+        let base = write(
+            &dir,
+            "application.properties",
+            "spring.profiles.active = dev, prod\na=base\nb=base\nc=base\nd=base\n",
+        );
+        let dev = write(&dir, "application-dev.properties", "a=dev\nb=dev\n");
+        let prod = write(&dir, "application-prod.properties", "\nb=prod\n");
+
+        let sources = PropertySources::builder()
+            .env_var("C", "env")
+            .default_config_location(&dir)
+            .build()
+            .unwrap();
+        assert_eq!(sources.active_profiles(), ["dev", "prod"]);
+        assert_eq!(
+            sources.files().collect::<Vec<_>>(),
+            [base.as_path(), dev.as_path(), prod.as_path()]
+        );
+        assert_eq!(
+            sources.get("a").unwrap(),
+            PropertyValue {
+                value: "dev".into(),
+                origin: PropertyOrigin::File { path: dev, line: 1 }
+            }
+        );
+        // The later-listed profile wins.
+        assert_eq!(
+            sources.get("b").unwrap(),
+            PropertyValue {
+                value: "prod".into(),
+                origin: PropertyOrigin::File { path: prod, line: 2 }
+            }
+        );
+        assert_eq!(sources.get("c").unwrap().origin, PropertyOrigin::EnvVar("C".into()));
+        assert_eq!(
+            sources.get("d").unwrap().origin,
+            PropertyOrigin::File { path: base, line: 5 }
+        );
+        assert!(sources.get("e").is_none());
+    }
+
+    #[test]
+    fn env_selects_profiles_and_config_location() {
+        let dir = temp_dir("location");
+        let custom = write(&dir, "custom.properties", "spring.profiles.active=ignored\na=custom\n");
+        write(&dir, "custom-qa.properties", "a=qa\n");
+        write(&dir, "application.properties", "a=default-location\n");
+
+        let sources = PropertySources::builder()
+            .env_var("SPRING_CONFIG_LOCATION", custom.to_str().unwrap())
+            .env_var("SPRING_PROFILES_ACTIVE", "qa,missing")
+            .default_config_location(&dir)
+            .build()
+            .unwrap();
+        assert_eq!(sources.active_profiles(), ["qa", "missing"]);
+        assert_eq!(sources.get("a").unwrap().value, "qa");
+        assert_eq!(sources.files().count(), 2);
+    }
+
+    #[test]
+    fn config_location_naming_nothing_is_an_error() {
+        let dir = temp_dir("missing");
+        let missing = dir.join("nope.properties");
+        let error = PropertySources::builder()
+            .env_var("SPRING_CONFIG_LOCATION", missing.to_str().unwrap())
+            .build()
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("spring.config.location"), "{message}");
+        assert!(message.contains("nope.properties"), "{message}");
+        assert!(message.contains("env var `SPRING_CONFIG_LOCATION`"), "{message}");
+        assert!(message.contains("expected an existing properties file"), "{message}");
+    }
+
+    #[test]
+    fn no_files_at_the_default_location_is_fine() {
+        let dir = temp_dir("empty");
+        let sources = PropertySources::builder()
+            .default_config_location(&dir)
+            .build()
+            .unwrap();
+        assert_eq!(sources.files().count(), 0);
+        assert!(sources.get(REGION).is_none());
+    }
+}
