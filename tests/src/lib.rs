@@ -4,3 +4,4 @@
 
 pub mod http;
 pub mod repositories;
+pub mod redis_server;

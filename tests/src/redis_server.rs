@@ -1,0 +1,332 @@
+//! A real `redis-server` for tests: ephemeral port on 127.0.0.1, a temp dir,
+//! no persistence, killed on drop (and by a watchdog if the test process dies
+//! without dropping it, e.g. a server kept in a `static`).
+//!
+//! Also reads the server's own counters (`INFO commandstats`, `INFO stats`), so
+//! tests can count the commands and bytes a repository sends.
+
+use std::collections::BTreeMap;
+use std::io::ErrorKind;
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// The binary tests start.
+pub const REDIS_SERVER: &str = "redis-server";
+
+/// One running (or stopped) `redis-server` owned by a test.
+pub struct RedisServer {
+    port: u16,
+    dir: PathBuf,
+    server: Option<Child>,
+    watchdog: Option<Child>,
+    /// Kept open so that reading counters does not itself add connection set-up traffic.
+    monitor: Mutex<Option<redis::Connection>>,
+}
+
+impl RedisServer {
+    /// Starts a server on a free port and waits until it answers `PING`.
+    ///
+    /// # Panics
+    /// When `redis-server` is not installed (with a message saying how to get
+    /// it) or does not come up.
+    #[must_use]
+    pub fn start() -> Self {
+        let mut last_error = String::new();
+        for _ in 0..5 {
+            let port = free_port();
+            let dir = std::env::temp_dir().join(format!("clustered-session-redis-{}-{port}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("create the redis-server temp dir");
+            let mut server = Self { port, dir, server: None, watchdog: None, monitor: Mutex::new(None) };
+            match server.launch() {
+                Ok(()) => return server,
+                // Someone took the port between our probe and the server's bind: try another.
+                Err(error) => last_error = error,
+            }
+        }
+        panic!("redis-server did not start: {last_error}");
+    }
+
+    /// The URL repositories connect to.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// The TCP port.
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Kills the server (like a crash: no persistence, so every key is lost).
+    pub fn stop(&mut self) {
+        *self.monitor.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        if let Some(mut server) = self.server.take() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+        if let Some(mut watchdog) = self.watchdog.take() {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
+    }
+
+    /// Starts the server again on the same port, after [`RedisServer::stop`].
+    ///
+    /// # Panics
+    /// When it does not come up.
+    pub fn restart(&mut self) {
+        self.stop();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        // The port is free again as soon as the old process is gone, but retry briefly anyway.
+        while let Err(error) = self.launch() {
+            assert!(Instant::now() < deadline, "redis-server did not restart on port {}: {error}", self.port);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Freezes the server (SIGSTOP): connections stay open but nothing is answered.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Undoes [`RedisServer::pause`] (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let server = self.server.as_ref().expect("redis-server is not running");
+        let status = Command::new("kill")
+            .arg(signal)
+            .arg(server.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill {signal} failed");
+    }
+
+    /// A plain synchronous connection, for inspecting or tampering with data.
+    ///
+    /// # Panics
+    /// When the server does not accept it.
+    #[must_use]
+    pub fn connection(&self) -> redis::Connection {
+        let client = redis::Client::open(self.url()).expect("valid test URL");
+        let connection = client
+            .get_connection_with_timeout(Duration::from_secs(2))
+            .expect("connect to the test redis-server");
+        connection
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("set a read timeout");
+        connection
+    }
+
+    /// The server's command and traffic counters now. Take one before and one
+    /// after an operation and subtract with [`Traffic::since`].
+    ///
+    /// # Panics
+    /// When the server does not answer.
+    #[must_use]
+    pub fn traffic(&self) -> Traffic {
+        let mut monitor = self.monitor.lock().unwrap_or_else(PoisonError::into_inner);
+        let connection = monitor.get_or_insert_with(|| self.connection());
+        let info: String = traffic_command().query(connection).expect("INFO");
+        Traffic::parse(&info)
+    }
+
+    fn launch(&mut self) -> Result<(), String> {
+        let spawned = Command::new(REDIS_SERVER)
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(["--daemonize", "no", "--loglevel", "warning", "--logfile", ""])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let mut server = match spawned {
+            Ok(server) => server,
+            Err(error) if error.kind() == ErrorKind::NotFound => panic!(
+                "`{REDIS_SERVER}` is not installed: run `scripts/test` (installs it) or `apt-get install redis-server`"
+            ),
+            Err(error) => panic!("cannot run `{REDIS_SERVER}`: {error}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Ok(Some(status)) = server.try_wait() {
+                return Err(format!("exited with {status} (port {} in use?)", self.port));
+            }
+            if self.answers_ping() {
+                break;
+            }
+            if Instant::now() > deadline {
+                let _ = server.kill();
+                let _ = server.wait();
+                return Err("no answer to PING within 5 s".to_owned());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.watchdog = spawn_watchdog(server.id());
+        self.server = Some(server);
+        Ok(())
+    }
+
+    fn answers_ping(&self) -> bool {
+        let Ok(client) = redis::Client::open(self.url()) else { return false };
+        let Ok(mut connection) = client.get_connection_with_timeout(Duration::from_millis(200)) else {
+            return false;
+        };
+        redis::cmd("PING").query::<String>(&mut connection).is_ok()
+    }
+}
+
+impl std::fmt::Debug for RedisServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisServer")
+            .field("port", &self.port)
+            .field("running", &self.server.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Kills `server` once this test process is gone; ends by itself when the server does.
+fn spawn_watchdog(server: u32) -> Option<Child> {
+    Command::new("sh")
+        .arg("-c")
+        .arg(
+            "while kill -0 \"$0\" 2>/dev/null && kill -0 \"$1\" 2>/dev/null; do sleep 0.2; done; \
+             kill -9 \"$1\" 2>/dev/null",
+        )
+        .arg(std::process::id().to_string())
+        .arg(server.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .expect("bind an ephemeral port")
+        .port()
+}
+
+fn traffic_command() -> redis::Cmd {
+    let mut command = redis::cmd("INFO");
+    command.arg("commandstats").arg("stats");
+    command
+}
+
+/// Server counters: calls per command (commands run by scripts included, as
+/// Redis counts them), top-level commands, and bytes received from clients.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Calls per command name (lower case), e.g. `evalsha`, `hset`.
+    pub calls: BTreeMap<String, u64>,
+    /// Commands received from clients (`total_commands_processed`): each is a
+    /// command on the wire, so commands run inside a script are not counted.
+    pub commands: u64,
+    /// Bytes received from clients (`total_net_input_bytes`).
+    pub net_input_bytes: u64,
+}
+
+impl Traffic {
+    fn parse(info: &str) -> Self {
+        let mut traffic = Self::default();
+        for line in info.lines() {
+            if let Some(rest) = line.strip_prefix("cmdstat_") {
+                let Some((name, fields)) = rest.split_once(':') else { continue };
+                let calls = fields
+                    .split(',')
+                    .find_map(|field| field.strip_prefix("calls="))
+                    .and_then(|calls| calls.parse().ok())
+                    .unwrap_or(0);
+                traffic.calls.insert(name.to_owned(), calls);
+            } else if let Some(n) = line.strip_prefix("total_commands_processed:") {
+                traffic.commands = n.trim().parse().unwrap_or(0);
+            } else if let Some(n) = line.strip_prefix("total_net_input_bytes:") {
+                traffic.net_input_bytes = n.trim().parse().unwrap_or(0);
+            }
+        }
+        traffic
+    }
+
+    /// What happened between `earlier` and `self`, without the `INFO` command
+    /// that took `self` (its bytes and its count).
+    #[must_use]
+    pub fn since(&self, earlier: &Self) -> Self {
+        let mut calls = BTreeMap::new();
+        for (name, &now) in &self.calls {
+            let before = earlier.calls.get(name).copied().unwrap_or(0);
+            let mut delta = now.saturating_sub(before);
+            if name == "info" {
+                delta = delta.saturating_sub(1);
+            }
+            if delta > 0 {
+                calls.insert(name.clone(), delta);
+            }
+        }
+        let info_bytes = u64::try_from(traffic_command().get_packed_command().len()).unwrap_or(0);
+        Self {
+            calls,
+            // total_commands_processed counts the INFO being answered: subtract one
+            // of the two snapshot commands.
+            commands: self.commands.saturating_sub(earlier.commands).saturating_sub(1),
+            net_input_bytes: self
+                .net_input_bytes
+                .saturating_sub(earlier.net_input_bytes)
+                .saturating_sub(info_bytes),
+        }
+    }
+
+    /// Calls of one command.
+    #[must_use]
+    pub fn calls_of(&self, command: &str) -> u64 {
+        self.calls.get(command).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reading_counters_counts_nothing() {
+        let server = RedisServer::start();
+        let before = server.traffic();
+        let idle = server.traffic().since(&before);
+        assert_eq!(idle, Traffic::default(), "the counters' own INFO must not show");
+        let mut connection = server.connection();
+        let before = server.traffic();
+        redis::cmd("SET").arg("k").arg("v").query::<()>(&mut connection).unwrap();
+        let after = server.traffic().since(&before);
+        assert_eq!(after.commands, 1);
+        assert_eq!(after.calls_of("set"), 1);
+        let set = redis::cmd("SET").arg("k").arg("v").get_packed_command().len();
+        assert_eq!(after.net_input_bytes, set as u64);
+    }
+
+    #[test]
+    fn stop_and_restart_keep_the_port() {
+        let mut server = RedisServer::start();
+        let port = server.port();
+        server.stop();
+        assert!(!server.answers_ping());
+        server.restart();
+        assert_eq!(server.port(), port);
+        assert!(server.answers_ping());
+    }
+}
