@@ -24,11 +24,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "actix-session")]
+mod actix_session_store;
 mod error;
 mod id_resolver;
 mod middleware;
 mod session;
 
+#[cfg(feature = "actix-session")]
+pub use actix_session_store::{ClusteredSessionStore, LOADED_STATE_KEY};
 pub use error::{SessionError, SessionGetError, SessionInsertError};
 pub use id_resolver::{CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_HEADER_NAME, SessionIdResolver};
 pub use middleware::{InvalidSessionConfig, SessionMiddleware, SessionMiddlewareBuilder, SessionService};

@@ -1,0 +1,421 @@
+//! actix-session's [`SessionStore`] over clustered-session repositories: an app built on
+//! actix-session (or actix-identity, which sits on it) switches to clustered sessions by changing
+//! the store it hands to `actix_session::SessionMiddleware`:
+//!
+//! ```
+//! use actix_session::SessionMiddleware;
+//! use actix_web::cookie::Key;
+//! use session_actix::{ClusteredSessionStore, EmbeddedSessionRepository};
+//!
+//! let key = Key::generate();
+//! // was: SessionMiddleware::new(RedisSessionStore::new(url).await?, key.clone())
+//! let sessions = SessionMiddleware::new(ClusteredSessionStore::new(EmbeddedSessionRepository::default()), key);
+//! ```
+//!
+//! Session keys are clustered-session [`SessionId`]s. The repository's idle expiry, indexes
+//! (actix-identity's user id is the principal name, so `find_by_principal_name` finds a user's
+//! sessions) and change tracking then apply.
+//!
+//! # How changes are written
+//!
+//! actix-session hands a store the whole attribute map of a request, not what the request
+//! changed. To write only changes, and so keep concurrent requests that change different
+//! attributes from overwriting each other, [`load`](SessionStore::load) adds one entry,
+//! [`LOADED_STATE_KEY`], holding a fingerprint of every value as loaded. On
+//! [`update`](SessionStore::update) the adapter compares the request's map with that snapshot:
+//! values that differ were set by this request, names that disappeared were removed by it;
+//! everything else (including attributes other requests wrote meanwhile) is left as stored. The
+//! entry is never stored and never sent to the client; it is visible to handlers that list
+//! `Session::entries()`. A map without it (the handler called `Session::clear`) replaces the
+//! stored attributes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration;
+
+use session_core::{AttributeValue, Session, SessionId, SessionRepository, StoreError, log_tag};
+
+/// The entry [`ClusteredSessionStore`] adds to the state it loads: a JSON object of attribute
+/// name to value fingerprint, from which [`update`](SessionStore::update) tells what the request
+/// changed. Never stored; ignore it when listing `Session::entries()`.
+pub const LOADED_STATE_KEY: &str = "__clustered_session.loaded";
+
+/// The attribute map actix-session works with: name to JSON text.
+type State = HashMap<String, String>;
+
+/// actix-session's [`SessionStore`] over any clustered-session [`SessionRepository`]: pass it to
+/// `actix_session::SessionMiddleware::new` in place of `RedisSessionStore` or `CookieSessionStore`.
+///
+/// - Keys are [`SessionId`]s; a key that is not a valid id (forged, or issued by another store)
+///   is treated as absent and never reaches the repository.
+/// - `save` creates a session in the repository; `update` writes only what the request changed
+///   (see the [module docs](self)), and never writes into a session that has ended meanwhile: it
+///   creates a new one holding only the request's own changes and returns its key, as
+///   actix-session expects.
+/// - The TTL actix-session passes becomes the session's max inactive interval (idle timeout),
+///   unless [`keep_repository_max_inactive_interval`](Self::keep_repository_max_inactive_interval).
+///   Every load extends the idle timer, as every `find_by_id` does.
+///
+/// Cheap to clone; clones share the repository.
+#[derive(Clone)]
+pub struct ClusteredSessionStore {
+    repository: Arc<dyn SessionRepository>,
+    ttl_from_actix_session: bool,
+}
+
+impl std::fmt::Debug for ClusteredSessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusteredSessionStore")
+            .field("ttl_from_actix_session", &self.ttl_from_actix_session)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClusteredSessionStore {
+    /// A store over any repository (embedded, Redis, your own).
+    pub fn new(repository: impl SessionRepository) -> Self {
+        Self::from_shared(Arc::new(repository))
+    }
+
+    /// Like [`new`](Self::new), for a repository already shared as a trait object.
+    #[must_use]
+    pub fn from_shared(repository: Arc<dyn SessionRepository>) -> Self {
+        Self {
+            repository,
+            ttl_from_actix_session: true,
+        }
+    }
+
+    /// Keeps the idle timeout the repository gives new sessions (its configured max inactive
+    /// interval) instead of actix-session's TTL (which defaults to one day).
+    #[must_use]
+    pub fn keep_repository_max_inactive_interval(mut self) -> Self {
+        self.ttl_from_actix_session = false;
+        self
+    }
+
+    fn apply_ttl(&self, session: &mut Session, ttl: &Duration) {
+        if self.ttl_from_actix_session {
+            // A TTL of zero or less would end the session before the response is sent.
+            session.set_max_inactive_interval_seconds(ttl.whole_seconds().max(1));
+        }
+    }
+
+    /// Stores a new session with these attributes; its id is the key actix-session sends.
+    async fn create(
+        &self,
+        attributes: impl IntoIterator<Item = (String, AttributeValue)>,
+        ttl: &Duration,
+    ) -> Result<SessionKey, anyhow::Error> {
+        let mut session = self.repository.create_session();
+        for (name, value) in attributes {
+            session.insert_raw(name, value);
+        }
+        self.apply_ttl(&mut session, ttl);
+        self.repository
+            .save(&mut session)
+            .await
+            .map_err(|error| store_failure(session.id(), "saving", error))?;
+        SessionKey::try_from(session.id().as_str().to_owned()).map_err(Into::into)
+    }
+}
+
+/// The session id behind a key, if the key is one; anything else never reaches the store.
+fn parse_key(key: &SessionKey) -> Option<SessionId> {
+    match SessionId::parse(key.as_ref()) {
+        Ok(id) => Some(id),
+        Err(reason) => {
+            tracing::debug!(session = %log_tag(key.as_ref()), %reason, "ignoring a session key that is not a session id");
+            None
+        }
+    }
+}
+
+fn store_failure(id: &SessionId, action: &str, error: StoreError) -> anyhow::Error {
+    tracing::error!(session = %id.log_tag(), %error, "{action} the session failed");
+    anyhow::Error::new(error)
+}
+
+/// A fingerprint of one value as loaded. Only compared within one request, on one process:
+/// `DefaultHasher::new` is deterministic for the life of a program.
+fn fingerprint(value: &str) -> String {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+/// actix-session's view of a stored session, plus the [`LOADED_STATE_KEY`] snapshot.
+fn state_of(session: &Session) -> State {
+    let mut state = State::with_capacity(session.attributes().len() + 1);
+    let mut snapshot = BTreeMap::new();
+    for (name, value) in session.attributes() {
+        match std::str::from_utf8(value.as_bytes()) {
+            Ok(text) if name != LOADED_STATE_KEY => {
+                snapshot.insert(name.as_str(), fingerprint(text));
+                state.insert(name.clone(), text.to_owned());
+            }
+            // Not JSON text (another serializer wrote it): hidden from actix-session, and left
+            // as stored because the snapshot does not list it.
+            _ => tracing::warn!(
+                session = %session.id().log_tag(),
+                attribute = %name,
+                "attribute is not JSON text; actix-session does not see it"
+            ),
+        }
+    }
+    // A map of strings always serializes; an empty marker only disables the delta.
+    let snapshot = serde_json::to_string(&snapshot).unwrap_or_default();
+    state.insert(LOADED_STATE_KEY.to_owned(), snapshot);
+    state
+}
+
+/// What one request did to its session, recovered from the whole map actix-session returns.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Changes {
+    /// Attributes the request set to a new value or added.
+    set: BTreeMap<String, AttributeValue>,
+    /// Attributes the request removed.
+    removed: Removed,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+enum Removed {
+    /// These names (they were loaded and are gone from the request's map).
+    Names(Vec<String>),
+    /// Every attribute not in `set`: the map has no snapshot (the handler cleared the session),
+    /// so it is the whole new state.
+    #[default]
+    AllOthers,
+}
+
+impl Changes {
+    fn of(mut state: State) -> Self {
+        let snapshot = state
+            .remove(LOADED_STATE_KEY)
+            .and_then(|text| serde_json::from_str::<BTreeMap<String, String>>(&text).ok());
+        let Some(snapshot) = snapshot else {
+            return Self {
+                set: state.into_iter().map(|(name, json)| (name, value(json))).collect(),
+                removed: Removed::AllOthers,
+            };
+        };
+        let removed = snapshot
+            .keys()
+            .filter(|name| !state.contains_key(*name))
+            .cloned()
+            .collect();
+        let set = state
+            .into_iter()
+            .filter(|(name, json)| snapshot.get(name) != Some(&fingerprint(json)))
+            .map(|(name, json)| (name, value(json)))
+            .collect();
+        Self {
+            set,
+            removed: Removed::Names(removed),
+        }
+    }
+
+    /// Applies the changes to the stored session; its change tracking then writes only them.
+    fn apply(&self, session: &mut Session) {
+        let removed: Vec<String> = match &self.removed {
+            Removed::Names(names) => names.clone(),
+            Removed::AllOthers => session
+                .attributes()
+                .keys()
+                .filter(|name| !self.set.contains_key(*name))
+                .cloned()
+                .collect(),
+        };
+        for name in removed {
+            session.remove(&name);
+        }
+        for (name, value) in &self.set {
+            session.insert_raw(name.clone(), value.clone());
+        }
+    }
+}
+
+fn value(json: String) -> AttributeValue {
+    AttributeValue::from_bytes(json.into_bytes())
+}
+
+/// Everything but the [`LOADED_STATE_KEY`] entry.
+fn without_snapshot(mut state: State) -> impl Iterator<Item = (String, AttributeValue)> {
+    state.remove(LOADED_STATE_KEY);
+    state.into_iter().map(|(name, json)| (name, value(json)))
+}
+
+impl SessionStore for ClusteredSessionStore {
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let Some(id) = parse_key(session_key) else {
+            return Ok(None);
+        };
+        let found = self
+            .repository
+            .find_by_id(&id)
+            .await
+            .map_err(|error| LoadError::Other(store_failure(&id, "loading", error)))?;
+        Ok(found.as_ref().map(state_of))
+    }
+
+    async fn save(&self, session_state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        // A new session, or a renewal (actix-session deletes the old key, then saves the whole
+        // state under a new one): everything is written.
+        self.create(without_snapshot(session_state), ttl)
+            .await
+            .map_err(SaveError::Other)
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        session_state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let changes = Changes::of(session_state);
+        let stored = match parse_key(&session_key) {
+            Some(id) => self
+                .repository
+                .find_by_id(&id)
+                .await
+                .map_err(|error| UpdateError::Other(store_failure(&id, "loading", error)))?,
+            None => None,
+        };
+        let Some(mut session) = stored else {
+            // The session ended since this request loaded it (logout, "log out everywhere",
+            // expiry): it is not brought back. A new session gets only what this request set.
+            tracing::debug!(session = %log_tag(session_key.as_ref()), "session ended during the request; starting a new one");
+            return self.create(changes.set, ttl).await.map_err(UpdateError::Other);
+        };
+        changes.apply(&mut session);
+        self.apply_ttl(&mut session, ttl);
+        let id = session.id().clone();
+        self.repository
+            .save(&mut session)
+            .await
+            .map_err(|error| UpdateError::Other(store_failure(&id, "saving", error)))?;
+        Ok(session_key)
+    }
+
+    async fn update_ttl(&self, session_key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+        let Some(id) = parse_key(session_key) else {
+            return Ok(());
+        };
+        // Finding the session extends its idle timer; an ended session stays ended.
+        let found = self
+            .repository
+            .find_by_id(&id)
+            .await
+            .map_err(|error| store_failure(&id, "loading", error))?;
+        if let Some(mut session) = found {
+            self.apply_ttl(&mut session, ttl);
+            self.repository
+                .save(&mut session)
+                .await
+                .map_err(|error| store_failure(&id, "saving", error))?;
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        let Some(id) = parse_key(session_key) else {
+            return Ok(());
+        };
+        self.repository
+            .delete_by_id(&id)
+            .await
+            .map_err(|error| store_failure(&id, "deleting", error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use session_core::SessionParts;
+
+    use super::*;
+
+    fn stored(attributes: &[(&str, &str)]) -> Session {
+        Session::from_parts(SessionParts {
+            id: SessionId::generate(),
+            creation_time: SystemTime::now(),
+            last_accessed_time: SystemTime::now(),
+            max_inactive_interval_seconds: 60,
+            attributes: attributes
+                .iter()
+                .map(|(name, json)| ((*name).to_owned(), value((*json).to_owned())))
+                .collect(),
+        })
+    }
+
+    fn names(session: &Session) -> Vec<&str> {
+        session.attributes().keys().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn only_what_the_request_changed_is_applied() {
+        let loaded = stored(&[("a", "1"), ("b", "2"), ("c", "3")]);
+        let mut state = state_of(&loaded);
+        assert!(state.contains_key(LOADED_STATE_KEY));
+        state.insert("a".into(), "10".into()); // changed
+        state.remove("b"); // removed
+        state.insert("d".into(), "4".into()); // added
+        let changes = Changes::of(state);
+        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["a", "d"]);
+        assert_eq!(changes.removed, Removed::Names(vec!["b".into()]));
+
+        // Meanwhile another request added `e` and changed `c`: both survive.
+        let mut current = stored(&[("a", "1"), ("b", "2"), ("c", "30"), ("e", "5")]);
+        changes.apply(&mut current);
+        assert_eq!(names(&current), ["a", "c", "d", "e"]);
+        assert_eq!(current.get_raw("c").unwrap().as_bytes(), b"30");
+        assert_eq!(current.removed_attributes().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(
+            current.changed_attributes().map(|(name, _)| name).collect::<Vec<_>>(),
+            ["a", "d"]
+        );
+    }
+
+    #[test]
+    fn an_untouched_state_changes_nothing() {
+        let loaded = stored(&[("a", "1"), ("b", "\"x\"")]);
+        let changes = Changes::of(state_of(&loaded));
+        assert!(changes.set.is_empty());
+        let mut current = loaded.clone();
+        changes.apply(&mut current);
+        assert!(!current.has_changes());
+    }
+
+    #[test]
+    fn a_map_without_snapshot_replaces_the_attributes() {
+        let changes = Changes::of(State::from([("z".to_owned(), "1".to_owned())]));
+        let mut current = stored(&[("a", "1"), ("z", "1")]);
+        changes.apply(&mut current);
+        assert_eq!(names(&current), ["z"]);
+        assert_eq!(current.removed_attributes().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(current.changed_attributes().count(), 0, "z kept its value");
+    }
+
+    #[test]
+    fn a_garbled_snapshot_falls_back_to_replacing() {
+        let mut state = state_of(&stored(&[("a", "1")]));
+        state.insert(LOADED_STATE_KEY.into(), "not json".into());
+        assert_eq!(Changes::of(state).removed, Removed::AllOthers);
+    }
+
+    #[test]
+    fn non_text_values_are_hidden_and_kept() {
+        let mut loaded = stored(&[("a", "1")]);
+        loaded.insert_raw("bin", AttributeValue::from_bytes(vec![0xff, 0xfe]));
+        loaded.mark_saved();
+        let state = state_of(&loaded);
+        assert!(!state.contains_key("bin"));
+        let mut current = loaded.clone();
+        Changes::of(state).apply(&mut current);
+        assert!(!current.has_changes(), "the hidden value must not be removed");
+    }
+}
