@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::expiration::SessionExpirationPolicy;
+
 /// Bean name of the built-in self-describing serializer (the seed's PDX), the default.
 pub const SESSION_PDX_SERIALIZER_BEAN_NAME: &str = "SessionPdxSerializer";
 /// Bean name of the built-in compact binary serializer (the seed's Data Serialization).
@@ -46,19 +48,23 @@ pub type Component = Arc<dyn Any + Send + Sync>;
 
 /// Components by kind and name.
 ///
-/// Components are stored type-erased, so any serializer or policy type can be
-/// registered; the typed helpers downcast on the way out.
+/// Components are stored type-erased. Expiration policies go in and come out
+/// as [`SessionExpirationPolicy`] trait objects; serializers, whose trait does
+/// not exist yet, as any type, downcast on the way out.
 ///
 /// ```
-/// use session_core::config::{ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME};
+/// use std::time::Duration;
 ///
-/// #[derive(Debug)]
-/// struct AbsoluteTimeout(u64);
+/// use session_core::config::{ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME};
+/// use session_core::expiration::FixedTimeoutSessionExpirationPolicy;
 ///
 /// let mut registry = ComponentRegistry::new();
-/// registry.register_expiration_policy("fixedTimeout", AbsoluteTimeout(3600));
+/// registry.register_expiration_policy(
+///     "fixedTimeout",
+///     FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(3600)),
+/// );
 ///
-/// assert_eq!(registry.get_expiration_policy::<AbsoluteTimeout>("fixedTimeout").unwrap().0, 3600);
+/// assert!(registry.expiration_policy("fixedTimeout").is_some());
 /// assert!(registry.contains(ComponentKind::SessionSerializer, SESSION_DATA_SERIALIZER_BEAN_NAME));
 /// assert_eq!(registry.names(ComponentKind::SessionExpirationPolicy), ["fixedTimeout"]);
 /// ```
@@ -102,7 +108,18 @@ impl ComponentRegistry {
     }
 
     /// Registers a session expiration policy under `name`, replacing any of that name.
-    pub fn register_expiration_policy<T: Any + Send + Sync>(&mut self, name: impl Into<String>, policy: T) {
+    pub fn register_expiration_policy(&mut self, name: impl Into<String>, policy: impl SessionExpirationPolicy) {
+        self.register_shared_expiration_policy(name, Arc::new(policy));
+    }
+
+    /// Registers a shared session expiration policy under `name`, replacing any of that name.
+    pub fn register_shared_expiration_policy(
+        &mut self,
+        name: impl Into<String>,
+        policy: Arc<dyn SessionExpirationPolicy>,
+    ) {
+        // Stored as an `Arc<dyn SessionExpirationPolicy>` inside the `Any`, so
+        // it comes back out as the trait object whatever its concrete type.
         self.register(ComponentKind::SessionExpirationPolicy, name, Arc::new(policy));
     }
 
@@ -126,10 +143,13 @@ impl ComponentRegistry {
         self.get(ComponentKind::SessionSerializer, name)
     }
 
-    /// The expiration policy registered as `name`, if it is a `T`.
+    /// The expiration policy registered as `name` with
+    /// [`register_expiration_policy`](Self::register_expiration_policy) or
+    /// [`register_shared_expiration_policy`](Self::register_shared_expiration_policy).
     #[must_use]
-    pub fn get_expiration_policy<T: Any + Send + Sync>(&self, name: &str) -> Option<Arc<T>> {
-        self.get(ComponentKind::SessionExpirationPolicy, name)
+    pub fn expiration_policy(&self, name: &str) -> Option<Arc<dyn SessionExpirationPolicy>> {
+        self.get::<Arc<dyn SessionExpirationPolicy>>(ComponentKind::SessionExpirationPolicy, name)
+            .map(|policy| Arc::clone(policy.as_ref()))
     }
 
     /// Whether something is registered as `name` of `kind`.
@@ -167,7 +187,11 @@ impl fmt::Debug for ComponentRegistry {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use std::time::Duration;
+
     use super::*;
+    use crate::expiration::{FixedTimeoutSessionExpirationPolicy, IdleTimeoutSessionExpirationPolicy};
+    use crate::{Session, SessionId};
 
     #[test]
     fn built_in_serializers_are_registered() {
@@ -193,13 +217,39 @@ mod tests {
     #[test]
     fn kinds_are_separate_namespaces_and_types_are_checked() {
         let mut registry = ComponentRegistry::new();
-        registry.register_expiration_policy("policy", 5_u32);
+        registry.register_expiration_policy(
+            "policy",
+            FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(60)),
+        );
         registry.register_serializer("custom", "json".to_owned());
         assert!(registry.contains(ComponentKind::SessionExpirationPolicy, "policy"));
         assert!(!registry.contains(ComponentKind::SessionSerializer, "policy"));
-        assert_eq!(*registry.get_expiration_policy::<u32>("policy").unwrap(), 5);
-        assert!(registry.get_expiration_policy::<String>("policy").is_none());
+        assert!(registry.expiration_policy("custom").is_none());
         assert_eq!(registry.get_serializer::<String>("custom").unwrap().as_str(), "json");
+        assert!(registry.get_serializer::<u32>("custom").is_none());
+    }
+
+    #[test]
+    fn expiration_policies_come_back_as_trait_objects() {
+        let session = Session::new(SessionId::generate(), 1800, std::time::SystemTime::now());
+        let mut registry = ComponentRegistry::new();
+        registry.register_expiration_policy(
+            "idle",
+            IdleTimeoutSessionExpirationPolicy::with_idle_timeout(Duration::from_secs(5)),
+        );
+        let shared: Arc<dyn SessionExpirationPolicy> = Arc::new(IdleTimeoutSessionExpirationPolicy::new());
+        registry.register_shared_expiration_policy("shared", Arc::clone(&shared));
+
+        let idle = registry.expiration_policy("idle").unwrap();
+        assert_eq!(
+            idle.determine_expiration_timeout(&session),
+            Some(Duration::from_secs(5))
+        );
+        assert!(Arc::ptr_eq(&registry.expiration_policy("shared").unwrap(), &shared));
+        assert_eq!(
+            registry.names(ComponentKind::SessionExpirationPolicy),
+            ["idle", "shared"]
+        );
     }
 
     #[test]

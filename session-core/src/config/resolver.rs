@@ -607,6 +607,7 @@ mod tests {
     use super::super::sources::test_support::{temp_dir, write};
     use super::super::{ClientRegionShortcut, PoolConfig, ServerRegionShortcut, Topology};
     use super::*;
+    use crate::expiration::IdleTimeoutSessionExpirationPolicy;
 
     /// Sources from an env map and the files in `dir` (nothing from the process).
     fn sources(env: &[(&str, &str)], dir: &Path) -> PropertySources {
@@ -782,7 +783,7 @@ mod tests {
             .with_session_serializer_bean_name("SessionPdxSerializer")
             .with_expose_configuration_as_properties(false);
         let mut registry = ComponentRegistry::new();
-        registry.register_expiration_policy("policy", ());
+        registry.register_expiration_policy("policy", IdleTimeoutSessionExpirationPolicy::new());
 
         let resolver = |configurer: Option<Everything>, properties: PropertySources| {
             let resolver = ConfigurationResolver::new(attributes.clone())
@@ -1115,7 +1116,7 @@ mod tests {
     #[test]
     fn registered_expiration_policy_resolves_and_blank_property_disables_it() {
         let mut registry = ComponentRegistry::new();
-        registry.register_expiration_policy("fixed", 60_u64);
+        registry.register_expiration_policy("fixed", IdleTimeoutSessionExpirationPolicy::new());
         let attributes = EnableClusteredSession::new().with_session_expiration_policy_bean_name("fixed");
         let effective = ConfigurationResolver::new(attributes.clone())
             .with_registry(registry.clone())
