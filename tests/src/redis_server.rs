@@ -2,14 +2,15 @@
 //! no persistence, killed on drop (and by a watchdog if the test process dies
 //! without dropping it, e.g. a server kept in a `static`).
 //!
-//! Also reads the server's own counters (`INFO commandstats`, `INFO stats`), so
-//! tests can count the commands and bytes a repository sends.
+//! Also reads the server's own counters (`INFO commandstats`, `INFO stats`) and
+//! watches `MONITOR`, so tests can count the commands and bytes a repository sends.
 
 use std::collections::BTreeMap;
-use std::io::ErrorKind;
-use std::net::{Ipv4Addr, TcpListener};
+use std::io::{BufRead as _, BufReader, ErrorKind, Write as _};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -137,6 +138,30 @@ impl RedisServer {
         Traffic::parse(&info)
     }
 
+    /// Starts watching the commands clients send (`MONITOR`).
+    ///
+    /// # Panics
+    /// When the server does not accept the connection.
+    #[must_use]
+    pub fn monitor(&self) -> Monitor {
+        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).expect("connect for MONITOR");
+        stream.write_all(b"MONITOR\r\n").expect("send MONITOR");
+        let mut reader = BufReader::new(stream.try_clone().expect("clone the MONITOR socket"));
+        let mut ok = String::new();
+        reader.read_line(&mut ok).expect("MONITOR reply");
+        assert_eq!(ok.trim_end(), "+OK", "MONITOR refused");
+        let (lines, received) = channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                if lines.send(std::mem::take(&mut line)).is_err() {
+                    break;
+                }
+            }
+        });
+        Monitor { received, marker: self.connection(), next_marker: 0, _stream: stream }
+    }
+
     fn launch(&mut self) -> Result<(), String> {
         let spawned = Command::new(REDIS_SERVER)
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
@@ -217,6 +242,54 @@ fn spawn_watchdog(server: u32) -> Option<Child> {
         .ok()
 }
 
+/// Commands seen by `MONITOR`.
+pub struct Monitor {
+    received: Receiver<String>,
+    /// Sends the `ECHO` that marks "everything before this has been seen".
+    marker: redis::Connection,
+    next_marker: u64,
+    _stream: TcpStream,
+}
+
+impl std::fmt::Debug for Monitor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Monitor").finish_non_exhaustive()
+    }
+}
+
+impl Monitor {
+    /// The commands clients sent since the last call (or since `MONITOR`
+    /// started), upper-cased names in order, without commands run by scripts
+    /// and without the test's own `INFO`/`ECHO`.
+    ///
+    /// # Panics
+    /// When `MONITOR` stops delivering.
+    pub fn commands(&mut self) -> Vec<String> {
+        self.next_marker += 1;
+        let marker = format!("monitor-marker-{}", self.next_marker);
+        let _: String = redis::cmd("ECHO").arg(&marker).query(&mut self.marker).expect("ECHO marker");
+        let mut commands = Vec::new();
+        loop {
+            let line = match self.received.recv_timeout(Duration::from_secs(5)) {
+                Ok(line) => line,
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => panic!("MONITOR stalled"),
+            };
+            if line.contains(&marker) {
+                return commands;
+            }
+            // `+<time> [<db> <client>] "NAME" "arg" ...`; scripts' commands come from client `lua`.
+            let Some((client, rest)) = line.split_once("] ") else { continue };
+            if client.ends_with(" lua") {
+                continue;
+            }
+            let name = rest.split('"').nth(1).unwrap_or_default().to_ascii_uppercase();
+            if name != "INFO" && name != "ECHO" {
+                commands.push(name);
+            }
+        }
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|listener| listener.local_addr())
@@ -236,11 +309,15 @@ fn traffic_command() -> redis::Cmd {
 pub struct Traffic {
     /// Calls per command name (lower case), e.g. `evalsha`, `hset`.
     pub calls: BTreeMap<String, u64>,
-    /// Commands received from clients (`total_commands_processed`): each is a
-    /// command on the wire, so commands run inside a script are not counted.
+    /// Commands executed (`total_commands_processed`), including those run by
+    /// scripts; [`Monitor`] counts the commands on the wire.
     pub commands: u64,
     /// Bytes received from clients (`total_net_input_bytes`).
     pub net_input_bytes: u64,
+    /// Bytes sent to clients (`total_net_output_bytes`).
+    pub net_output_bytes: u64,
+    /// Size of the `INFO` reply this snapshot came in, counted in the next snapshot's output.
+    info_reply_bytes: u64,
 }
 
 impl Traffic {
@@ -259,8 +336,13 @@ impl Traffic {
                 traffic.commands = n.trim().parse().unwrap_or(0);
             } else if let Some(n) = line.strip_prefix("total_net_input_bytes:") {
                 traffic.net_input_bytes = n.trim().parse().unwrap_or(0);
+            } else if let Some(n) = line.strip_prefix("total_net_output_bytes:") {
+                traffic.net_output_bytes = n.trim().parse().unwrap_or(0);
             }
         }
+        // RESP2 bulk string: `$<len>\r\n<text>\r\n`.
+        let reply = format!("${}\r\n", info.len()).len() + info.len() + 2;
+        traffic.info_reply_bytes = u64::try_from(reply).unwrap_or(0);
         traffic
     }
 
@@ -289,6 +371,12 @@ impl Traffic {
                 .net_input_bytes
                 .saturating_sub(earlier.net_input_bytes)
                 .saturating_sub(info_bytes),
+            // The earlier snapshot's reply went out after it was taken.
+            net_output_bytes: self
+                .net_output_bytes
+                .saturating_sub(earlier.net_output_bytes)
+                .saturating_sub(earlier.info_reply_bytes),
+            info_reply_bytes: 0,
         }
     }
 
@@ -317,6 +405,25 @@ mod tests {
         assert_eq!(after.calls_of("set"), 1);
         let set = redis::cmd("SET").arg("k").arg("v").get_packed_command().len();
         assert_eq!(after.net_input_bytes, set as u64);
+        assert_eq!(after.net_output_bytes, b"+OK\r\n".len() as u64);
+    }
+
+    #[test]
+    fn monitor_sees_client_commands_not_script_internals() {
+        let server = RedisServer::start();
+        let mut monitor = server.monitor();
+        let mut connection = server.connection();
+        assert!(monitor.commands().is_empty());
+        redis::cmd("SET").arg("k").arg("v").query::<()>(&mut connection).unwrap();
+        redis::cmd("EVAL")
+            .arg("redis.call('GET', KEYS[1]); return redis.call('TYPE', KEYS[1])")
+            .arg(1)
+            .arg("k")
+            .query::<String>(&mut connection)
+            .unwrap();
+        let _ = server.traffic();
+        assert_eq!(monitor.commands(), ["SET", "EVAL"]);
+        assert!(monitor.commands().is_empty());
     }
 
     #[test]

@@ -1,0 +1,480 @@
+//! The Redis store against a real `redis-server`: per-request cost, concurrency,
+//! races, expiry across instances, garbage in Redis, key layout, and one
+//! repository shared by several runtimes (as actix workers share it).
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use clustered_session_tests::redis_server::RedisServer;
+use redis::Commands as _;
+use session_core::{
+    FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, SessionId,
+    SessionRepository, SessionSettings,
+};
+use tokio::sync::Barrier;
+
+fn unique_region(name: &str) -> String {
+    format!("{name}-{}", &SessionId::generate().as_str()[..8].replace(['-', '_'], "x"))
+}
+
+fn repository(server: &RedisServer, settings: SessionSettings) -> RedisSessionRepository {
+    RedisSessionRepository::new(PoolSettings::new(server.url()), settings).unwrap()
+}
+
+fn settings(region: &str, max_inactive_interval_seconds: i64) -> SessionSettings {
+    SessionSettings::default()
+        .with_region_name(region)
+        .with_max_inactive_interval_seconds(max_inactive_interval_seconds)
+        .with_indexable_session_attributes(["color"])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_round_trip_per_read_one_per_changed_save_none_for_unchanged() {
+    let server = RedisServer::start();
+    let repo = repository(&server, settings(&unique_region("cost"), 600));
+    let mut session = repo.create_session();
+    let big = "x".repeat(498); // 500 bytes once JSON-quoted
+    for i in 0..100 {
+        session.insert(format!("attribute-{i:03}"), &big).unwrap();
+    }
+    let before = server.traffic();
+    repo.save(&mut session).await.unwrap();
+    let create = server.traffic().since(&before);
+    let id = session.id().clone();
+    // The first script use per server also loads the scripts (NOSCRIPT, SCRIPT LOAD, retry).
+    repo.find_by_id(&id).await.unwrap().unwrap();
+
+    // Bytes first, without MONITOR (whose stream would count as output).
+    let before = server.traffic();
+    let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    let read = server.traffic().since(&before);
+    assert_eq!(read.calls_of("evalsha"), 1, "{read:?}");
+    let before = server.traffic();
+    repo.save(&mut loaded).await.unwrap();
+    let unchanged = server.traffic().since(&before);
+    assert_eq!(unchanged, Default::default(), "an unchanged session must not be written");
+    loaded.insert("attribute-050", "12345678").unwrap(); // "12345678" with quotes: 10 bytes
+    assert_eq!(loaded.get_raw("attribute-050").unwrap().as_bytes().len(), 10);
+    let before = server.traffic();
+    repo.save(&mut loaded).await.unwrap();
+    let write = server.traffic().since(&before);
+    assert_eq!(write.calls_of("evalsha"), 1, "{write:?}");
+    assert!(
+        write.net_input_bytes < 1024,
+        "changing one 10-byte attribute of a 100x500-byte session sent {} bytes",
+        write.net_input_bytes
+    );
+
+    // Then the commands on the wire (script internals excluded).
+    let mut monitor = server.monitor();
+    let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(monitor.commands(), ["EVALSHA"], "find_by_id must be one command");
+    repo.save(&mut loaded).await.unwrap();
+    assert!(monitor.commands().is_empty(), "an unchanged session must not be written");
+    loaded.insert("attribute-050", "87654321").unwrap();
+    repo.save(&mut loaded).await.unwrap();
+    assert_eq!(monitor.commands(), ["EVALSHA"], "a changed save must be one command");
+
+    let reloaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(reloaded.get::<String>("attribute-050").unwrap().as_deref(), Some("87654321"));
+    assert_eq!(reloaded.attributes().len(), 100);
+
+    println!(
+        "100x500-byte session: create {} B sent (first use: includes loading the scripts); \
+         find_by_id 1 command, {} B sent, {} B received; unchanged save 0 commands, 0 B; \
+         one 10-byte change 1 command, {} B sent, {} B received",
+        create.net_input_bytes, read.net_input_bytes, read.net_output_bytes, write.net_input_bytes, write.net_output_bytes,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_session_cost_and_index_change_cost() {
+    let server = RedisServer::start();
+    let repo = repository(&server, settings(&unique_region("small"), 600));
+    let mut session = repo.create_session();
+    session.insert("visits", &1).unwrap();
+    repo.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    repo.find_by_id(&id).await.unwrap().unwrap();
+
+    let before = server.traffic();
+    let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    loaded.insert("visits", &2).unwrap();
+    repo.save(&mut loaded).await.unwrap();
+    let request = server.traffic().since(&before);
+
+    let mut monitor = server.monitor();
+    let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    loaded.insert("visits", &3).unwrap();
+    repo.save(&mut loaded).await.unwrap();
+    assert_eq!(monitor.commands(), ["EVALSHA", "EVALSHA"], "read + write");
+
+    // Setting the principal adds one SADD, pipelined with the script (same round trip).
+    let mut login = repo.find_by_id(&id).await.unwrap().unwrap();
+    login.insert(PRINCIPAL_NAME_INDEX_NAME, "ada").unwrap();
+    repo.save(&mut login).await.unwrap();
+    assert_eq!(monitor.commands(), ["EVALSHA", "EVALSHA", "SADD"]);
+
+    // Switching it to another user also drops the id from the old user's set.
+    let mut switch = repo.find_by_id(&id).await.unwrap().unwrap();
+    switch.insert(PRINCIPAL_NAME_INDEX_NAME, "bob").unwrap();
+    repo.save(&mut switch).await.unwrap();
+    assert_eq!(monitor.commands(), ["EVALSHA", "EVALSHA", "SADD", "SREM"]);
+    assert_eq!(repo.find_by_principal_name("ada").await.unwrap().len(), 0);
+    println!(
+        "small session: read+write request 2 commands, {} B sent, {} B received",
+        request.net_input_bytes, request.net_output_bytes
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_concurrent_requests_setting_different_attributes_all_survive() {
+    let server = RedisServer::start();
+    let repo = Arc::new(repository(&server, settings(&unique_region("twenty"), 600)));
+    let mut session = repo.create_session();
+    session.insert("base", &0).unwrap();
+    repo.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    // Every request loads before any saves: the worst case for whole-value stores.
+    let loaded = Arc::new(Barrier::new(20));
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (repo, id, loaded) = (Arc::clone(&repo), id.clone(), Arc::clone(&loaded));
+            tokio::spawn(async move {
+                let mut copy = repo.find_by_id(&id).await.unwrap().unwrap();
+                loaded.wait().await;
+                copy.insert(format!("request-{i}"), &i).unwrap();
+                repo.save(&mut copy).await.unwrap();
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let merged = repo.find_by_id(&id).await.unwrap().unwrap();
+    for i in 0..20 {
+        assert_eq!(merged.get::<i32>(&format!("request-{i}")).unwrap(), Some(i), "request {i}'s write was lost");
+    }
+    assert_eq!(merged.attributes().len(), 21);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stress_several_instances_adds_minus_removes() {
+    const INSTANCES: usize = 3;
+    const TASKS: usize = 24;
+    const ROUNDS: usize = 50; // each round: add, add, remove => 3 operations
+    let server = RedisServer::start();
+    let region = unique_region("stress");
+    let repos: Vec<Arc<RedisSessionRepository>> =
+        (0..INSTANCES).map(|_| Arc::new(repository(&server, settings(&region, 600)))).collect();
+    let mut session = repos[0].create_session();
+    repos[0].save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    let adds = Arc::new(AtomicU64::new(0));
+    let removes = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let repo = Arc::clone(&repos[task % INSTANCES]);
+            let (id, adds, removes) = (id.clone(), Arc::clone(&adds), Arc::clone(&removes));
+            tokio::spawn(async move {
+                for round in 0..ROUNDS {
+                    for n in 0..2 {
+                        let mut copy = repo.find_by_id(&id).await.unwrap().unwrap();
+                        copy.insert(format!("t{task}-r{round}-{n}"), &round).unwrap();
+                        repo.save(&mut copy).await.unwrap();
+                        adds.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let mut copy = repo.find_by_id(&id).await.unwrap().unwrap();
+                    assert!(copy.remove(&format!("t{task}-r{round}-0")).is_some(), "own earlier add not visible");
+                    repo.save(&mut copy).await.unwrap();
+                    removes.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let (adds, removes) = (adds.load(Ordering::Relaxed), removes.load(Ordering::Relaxed));
+    assert_eq!(adds + removes, (TASKS * ROUNDS * 3) as u64);
+    let last = repos[1].find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(last.attributes().len() as u64, adds - removes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn write_racing_logout_never_resurrects_200_times() {
+    let server = RedisServer::start();
+    let repo = Arc::new(repository(&server, settings(&unique_region("logout"), 600)));
+    let mut redis = server.connection();
+    for round in 0..200 {
+        let mut session = repo.create_session();
+        session.insert(PRINCIPAL_NAME_INDEX_NAME, "racer").unwrap();
+        repo.save(&mut session).await.unwrap();
+        let id = session.id().clone();
+        let mut in_flight = repo.find_by_id(&id).await.unwrap().unwrap();
+        let writer = {
+            let repo = Arc::clone(&repo);
+            tokio::spawn(async move {
+                in_flight.insert("late", &round).unwrap();
+                in_flight.insert("color", "red").unwrap();
+                repo.save(&mut in_flight).await.unwrap();
+            })
+        };
+        let logout = {
+            let (repo, id) = (Arc::clone(&repo), id.clone());
+            tokio::spawn(async move { repo.delete_by_id(&id).await.unwrap() })
+        };
+        writer.await.unwrap();
+        logout.await.unwrap();
+        assert!(repo.find_by_id(&id).await.unwrap().is_none(), "round {round}: old id came back");
+        let exists: bool = redis.exists(repo.key_layout().session_key(&id)).unwrap();
+        assert!(!exists, "round {round}: session hash resurrected");
+    }
+    assert!(repo.find_by_principal_name("racer").await.unwrap().is_empty());
+    assert!(repo.find_by_index_name_and_index_value("color", "red").await.unwrap().is_empty());
+    let layout = repo.key_layout();
+    let leftover: usize = redis.scard(layout.index_key("color", "red")).unwrap();
+    assert_eq!(leftover, 0, "writes that lost the race must not leave index members behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn write_racing_renewal_never_resurrects_the_old_id_200_times() {
+    let server = RedisServer::start();
+    let repo = Arc::new(repository(&server, settings(&unique_region("renew"), 600)));
+    let mut redis = server.connection();
+    for round in 0..200 {
+        let mut session = repo.create_session();
+        session.insert("cart", &[1, 2]).unwrap();
+        repo.save(&mut session).await.unwrap();
+        let old_id = session.id().clone();
+        let mut writing = repo.find_by_id(&old_id).await.unwrap().unwrap();
+        let mut renewing = repo.find_by_id(&old_id).await.unwrap().unwrap();
+        let writer = {
+            let repo = Arc::clone(&repo);
+            tokio::spawn(async move {
+                writing.insert("late", &round).unwrap();
+                repo.save(&mut writing).await.unwrap();
+            })
+        };
+        let renewal = {
+            let repo = Arc::clone(&repo);
+            tokio::spawn(async move {
+                renewing.change_session_id();
+                renewing.insert(PRINCIPAL_NAME_INDEX_NAME, "renewer").unwrap();
+                repo.save(&mut renewing).await.unwrap();
+                renewing.id().clone()
+            })
+        };
+        writer.await.unwrap();
+        let new_id = renewal.await.unwrap();
+        assert!(repo.find_by_id(&old_id).await.unwrap().is_none(), "round {round}: old id came back");
+        let exists: bool = redis.exists(repo.key_layout().session_key(&old_id)).unwrap();
+        assert!(!exists, "round {round}: old session hash resurrected");
+        let renewed = repo.find_by_id(&new_id).await.unwrap().expect("renewed session missing");
+        assert_eq!(renewed.get::<Vec<i32>>("cart").unwrap(), Some(vec![1, 2]));
+    }
+    assert_eq!(repo.find_by_principal_name("renewer").await.unwrap().len(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_expiry_is_seen_by_every_instance() {
+    let server = RedisServer::start();
+    let region = unique_region("expiry");
+    let first = repository(&server, settings(&region, 1));
+    let second = repository(&server, settings(&region, 1));
+    let mut redis = server.connection();
+
+    let mut session = first.create_session();
+    session.insert("x", &1).unwrap();
+    first.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    let ttl: i64 = redis.pttl(first.key_layout().session_key(&id)).unwrap();
+    assert!((1..=1_000).contains(&ttl), "TTL must be the 1 s idle timeout, was {ttl} ms");
+
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(second.find_by_id(&id).await.unwrap().is_some(), "the other instance must see the session");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(
+        first.find_by_id(&id).await.unwrap().is_some(),
+        "an access through the other instance must extend the idle timer for all"
+    );
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    assert!(first.find_by_id(&id).await.unwrap().is_none(), "idle session still there");
+    assert!(second.find_by_id(&id).await.unwrap().is_none(), "idle session still there on the other instance");
+
+    // Expired with no instance touching it at all: Redis removed it by itself.
+    let mut untouched = second.create_session();
+    second.save(&mut untouched).await.unwrap();
+    let key = second.key_layout().session_key(untouched.id());
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let exists: bool = redis.exists(&key).unwrap();
+    assert!(!exists, "Redis must expire idle sessions on its own");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn negative_interval_means_no_ttl_and_changes_follow() {
+    let server = RedisServer::start();
+    let repo = repository(&server, settings(&unique_region("forever"), 1));
+    let mut redis = server.connection();
+    let mut session = repo.create_session();
+    session.set_max_inactive_interval_seconds(-1);
+    repo.save(&mut session).await.unwrap();
+    let key = repo.key_layout().session_key(session.id());
+    let ttl: i64 = redis.ttl(&key).unwrap();
+    assert_eq!(ttl, -1, "a never-expiring session must have no TTL");
+    let mut loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let ttl: i64 = redis.ttl(&key).unwrap();
+    assert_eq!(ttl, -1, "an access must not add a TTL");
+
+    loaded.set_max_inactive_interval_seconds(60);
+    repo.save(&mut loaded).await.unwrap();
+    let ttl: i64 = redis.ttl(&key).unwrap();
+    assert!((59..=60).contains(&ttl), "changing the timeout must set the TTL, was {ttl}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_in_redis_never_panics_and_reads_as_absent() {
+    let server = RedisServer::start();
+    let repo = repository(&server, settings(&unique_region("garbage"), 600));
+    let mut redis = server.connection();
+    let layout = repo.key_layout().clone();
+
+    // Corrupt metadata: the session is absent (the client gets a fresh one) and removed.
+    for (field, value) in [
+        ("creationTime", "banana"),
+        ("maxInactiveInterval", "1e400"),
+        ("lastAccessedTime", ""),
+        ("version", "x"),
+    ] {
+        let mut session = repo.create_session();
+        session.insert("a", &1).unwrap();
+        repo.save(&mut session).await.unwrap();
+        let key = layout.session_key(session.id());
+        let () = redis.hset(&key, field, value).unwrap();
+        assert!(repo.find_by_id(session.id()).await.unwrap().is_none(), "{field}={value} not treated as absent");
+        let exists: bool = redis.exists(&key).unwrap();
+        assert!(!exists, "{field}={value}: corrupt session left behind");
+        // A save of a copy loaded before the damage does not recreate it.
+        let mut stale = session.clone();
+        stale.insert("b", &2).unwrap();
+        repo.save(&mut stale).await.unwrap();
+        assert!(repo.find_by_id(session.id()).await.unwrap().is_none());
+    }
+
+    // Not a hash at all, or a hash with none of our fields.
+    let id = SessionId::generate();
+    let () = redis.set(layout.session_key(&id), "just a string").unwrap();
+    assert!(repo.find_by_id(&id).await.unwrap().is_none());
+    let () = redis.hset(layout.session_key(&id), "hello", "world").unwrap();
+    assert!(repo.find_by_id(&id).await.unwrap().is_none());
+    repo.delete_by_id(&id).await.unwrap();
+
+    // A garbage attribute value fails only that attribute's get.
+    let mut session = repo.create_session();
+    session.insert("good", "fine").unwrap();
+    session.insert("bad", "will be damaged").unwrap();
+    repo.save(&mut session).await.unwrap();
+    let () = redis.hset(layout.session_key(session.id()), "attr:bad", b"{not json\xff".as_slice()).unwrap();
+    let loaded = repo.find_by_id(session.id()).await.unwrap().expect("one bad attribute must not lose the session");
+    assert!(loaded.get::<String>("bad").is_err());
+    assert_eq!(loaded.get::<String>("good").unwrap().as_deref(), Some("fine"));
+
+    // Garbage members in an index set: never returned, pruned.
+    let mut indexed = repo.create_session();
+    indexed.insert(PRINCIPAL_NAME_INDEX_NAME, "gina").unwrap();
+    repo.save(&mut indexed).await.unwrap();
+    let set = layout.index_key(PRINCIPAL_NAME_INDEX_NAME, "gina");
+    let string_session = SessionId::generate();
+    let () = redis.set(layout.session_key(&string_session), "not a hash").unwrap();
+    let () = redis.sadd(&set, &["not-an-id", "*", string_session.as_str(), SessionId::generate().as_str()]).unwrap();
+    let found = repo.find_by_principal_name("gina").await.unwrap();
+    assert_eq!(found.keys().collect::<Vec<_>>(), [indexed.id()]);
+    let members: BTreeSet<String> = redis.smembers(&set).unwrap();
+    assert_eq!(members, BTreeSet::from([indexed.id().as_str().to_owned()]), "stale members not pruned");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_key_is_under_the_region_and_nothing_else_is_written() {
+    let server = RedisServer::start();
+    let region = "keys-test.app:v1";
+    let repo = repository(&server, settings(region, 600));
+    let mut ids = Vec::new();
+    for (user, color) in [("ann", "red"), ("bob", "*"), ("ann", "{tag}")] {
+        let mut session = repo.create_session();
+        session.insert(PRINCIPAL_NAME_INDEX_NAME, user).unwrap();
+        session.insert("color", color).unwrap();
+        session.insert("payload", &vec![1, 2, 3]).unwrap();
+        repo.save(&mut session).await.unwrap();
+        ids.push(session.id().clone());
+    }
+    let mut renewed = repo.find_by_id(&ids[0]).await.unwrap().unwrap();
+    renewed.change_session_id();
+    repo.save(&mut renewed).await.unwrap();
+    repo.delete_by_id(&ids[1]).await.unwrap();
+    assert_eq!(repo.find_by_index_name_and_index_value("color", "*").await.unwrap().len(), 0);
+
+    let mut redis = server.connection();
+    let ours: BTreeSet<String> =
+        redis.scan_match::<_, String>(format!("{region}:*")).unwrap().collect::<Result<_, _>>().unwrap();
+    let total: usize = redis::cmd("DBSIZE").query(&mut redis).unwrap();
+    assert_eq!(ours.len(), total, "keys outside the region: {ours:?}");
+    let sessions: BTreeSet<String> = [renewed.id(), &ids[2]].iter().map(|id| repo.key_layout().session_key(id)).collect();
+    let indexes: BTreeSet<String> = [
+        (PRINCIPAL_NAME_INDEX_NAME, "ann"),
+        ("color", "red"),
+        ("color", "{tag}"),
+    ]
+    .iter()
+    .map(|(name, value)| repo.key_layout().index_key(name, value))
+    .collect();
+    let expected: BTreeSet<String> = sessions.union(&indexes).cloned().collect();
+    assert_eq!(ours, expected, "exactly the live sessions and their index sets");
+    for key in &ours {
+        assert!(key.starts_with(&format!("{region}:")), "{key}");
+        assert_eq!(key.matches('{').count(), usize::from(sessions.contains(key)), "{key}");
+    }
+
+    // Another region on the same Redis sees none of it.
+    let other = repository(&server, settings("another-app", 600));
+    assert!(other.find_by_id(&ids[2]).await.unwrap().is_none());
+    assert!(other.find_by_principal_name("ann").await.unwrap().is_empty());
+}
+
+/// actix-web runs one runtime per worker thread, all sharing one repository;
+/// workers (runtimes) stopping must not break the others.
+#[test]
+fn one_repository_serves_every_worker_runtime() {
+    let server = RedisServer::start();
+    // Built outside any runtime, as an application's main does before starting workers.
+    let repo = Arc::new(repository(&server, settings(&unique_region("workers"), 600)));
+    let mut session = repo.create_session();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(repo.save(&mut session)).unwrap();
+    // The runtime that made the first request goes away before the others start.
+    drop(runtime);
+    let id = session.id().clone();
+    let workers: Vec<_> = (0..4)
+        .map(|worker| {
+            let (repo, id) = (Arc::clone(&repo), id.clone());
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async {
+                    for i in 0..50 {
+                        let mut copy = repo.find_by_id(&id).await.unwrap().unwrap();
+                        copy.insert(format!("w{worker}-{i}"), &i).unwrap();
+                        repo.save(&mut copy).await.unwrap();
+                    }
+                });
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let merged = runtime.block_on(repo.find_by_id(&id)).unwrap().unwrap();
+    assert_eq!(merged.attributes().len(), 200);
+}
