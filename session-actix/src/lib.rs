@@ -40,8 +40,10 @@ pub use session::{Session, SessionStatus};
 
 pub use actix_web::cookie::SameSite;
 pub use session_core::{
-    AttributeError, AttributeValue, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
-    PRINCIPAL_NAME_INDEX_NAME, SessionId, SessionRepository, SessionSettings, StoreError, epoch_millis,
+    AttributeError, AttributeValue, Delta, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
+    HttpSessionListener, IsDirtyPredicate, PRINCIPAL_NAME_INDEX_NAME, SessionEvent, SessionEventListener,
+    SessionEventPublisher, SessionId, SessionRepository, SessionSettings, StoreError, dirty, epoch_millis,
+    expiration,
 };
 
 /// The framework-neutral core, for store implementers and advanced use.

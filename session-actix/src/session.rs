@@ -108,8 +108,27 @@ impl Session {
     /// When the value cannot be serialized; nothing changes then.
     pub fn insert<T: Serialize>(&self, key: impl Into<String>, value: T) -> Result<(), SessionInsertError> {
         let key = key.into();
-        let value = session_core::AttributeValue::serialize(&key, &value)?;
-        self.0.borrow_mut().session_for_write().insert_raw(key, value);
+        // Serialize first: a value that cannot be stored must not create a session.
+        let serialized = session_core::AttributeValue::serialize(&key, &value)?;
+        self.0.borrow_mut().session_for_write().insert_serialized(key, serialized, std::any::type_name::<T>(), None);
+        Ok(())
+    }
+
+    /// Like [`Session::insert`] for a value that knows whether it changed
+    /// ([`Delta`](session_core::Delta)): with the default change detection,
+    /// it is written only if `has_delta()` says so.
+    ///
+    /// # Errors
+    /// When the value cannot be serialized; nothing changes then.
+    pub fn insert_delta<T: Serialize + session_core::Delta>(
+        &self,
+        key: impl Into<String>,
+        value: T,
+    ) -> Result<(), SessionInsertError> {
+        let key = key.into();
+        let serialized = session_core::AttributeValue::serialize(&key, &value)?;
+        let has_delta = Some(value.has_delta());
+        self.0.borrow_mut().session_for_write().insert_serialized(key, serialized, std::any::type_name::<T>(), has_delta);
         Ok(())
     }
 

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod acceptance;
+pub mod dirty;
 pub mod config;
 mod error;
 pub mod events;
@@ -18,6 +19,7 @@ mod session;
 mod settings;
 pub mod store;
 
+pub use dirty::{Delta, IsDirtyPredicate};
 pub use error::{AttributeError, InvalidSessionId, StoreError};
 pub use events::{HttpSessionListener, SessionEvent, SessionEventListener, SessionEventPublisher};
 pub use expiration::{

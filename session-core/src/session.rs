@@ -1,12 +1,13 @@
 //! The session model: metadata, serialized attributes and change tracking.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::dirty::{AttributeChange, DeltaAwareDirtyPredicate, IsDirtyPredicate};
 use crate::error::AttributeError;
 use crate::id::SessionId;
 
@@ -60,6 +61,12 @@ impl AttributeValue {
         &self.0
     }
 
+    /// Whether both are the very same stored value (not just equal bytes).
+    #[must_use]
+    pub fn same_allocation(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// The value as index text: strings without quotes, numbers and booleans as
     /// written; `None` for values that cannot be indexed (objects, arrays, null).
     #[must_use]
@@ -97,7 +104,12 @@ pub struct Session {
     changed_attributes: BTreeSet<String>,
     metadata_changed: bool,
     is_new: bool,
+    dirty_predicate: Arc<dyn IsDirtyPredicate>,
 }
+
+/// Shared so that sessions do not allocate a predicate each.
+static DEFAULT_DIRTY_PREDICATE: LazyLock<Arc<dyn IsDirtyPredicate>> =
+    LazyLock::new(|| Arc::new(DeltaAwareDirtyPredicate));
 
 /// Metadata and attributes of a session as a store holds them; see [`Session::from_parts`].
 #[derive(Debug, Clone)]
@@ -128,6 +140,7 @@ impl Session {
             changed_attributes: BTreeSet::new(),
             metadata_changed: true,
             is_new: true,
+            dirty_predicate: Arc::clone(&DEFAULT_DIRTY_PREDICATE),
         }
     }
 
@@ -144,7 +157,21 @@ impl Session {
             changed_attributes: BTreeSet::new(),
             metadata_changed: false,
             is_new: false,
+            dirty_predicate: Arc::clone(&DEFAULT_DIRTY_PREDICATE),
         }
+    }
+
+    /// Sets the change-detection predicate (default: [`DeltaAwareDirtyPredicate`]).
+    /// Stores apply the one configured in their settings.
+    pub fn set_dirty_predicate(&mut self, predicate: Arc<dyn IsDirtyPredicate>) {
+        self.dirty_predicate = predicate;
+    }
+
+    /// Builder form of [`Session::set_dirty_predicate`].
+    #[must_use]
+    pub fn with_dirty_predicate(mut self, predicate: Arc<dyn IsDirtyPredicate>) -> Self {
+        self.dirty_predicate = predicate;
+        self
     }
 
     /// The session id.
@@ -235,25 +262,60 @@ impl Session {
         self.attributes.get(name)
     }
 
-    /// Serializes and stores an attribute. Setting the value it already has is not a change.
+    /// Serializes and stores an attribute. Whether it is a change that will be
+    /// written is up to the session's [`IsDirtyPredicate`] (by default: only if
+    /// the value differs from the current one).
     ///
     /// # Errors
     /// [`AttributeError::Serialize`] when the value cannot be serialized; the
     /// session is left as it was.
     pub fn insert<T: Serialize + ?Sized>(&mut self, name: impl Into<String>, value: &T) -> Result<(), AttributeError> {
         let name = name.into();
-        let value = AttributeValue::serialize(&name, value)?;
-        self.insert_raw(name, value);
+        let serialized = AttributeValue::serialize(&name, value)?;
+        self.set_checked(name, serialized, std::any::type_name::<T>(), None);
         Ok(())
     }
 
-    /// Stores an already serialized attribute value.
-    pub fn insert_raw(&mut self, name: impl Into<String>, value: AttributeValue) {
+    /// Like [`Session::insert`] for a value that knows whether it changed
+    /// ([`Delta`](crate::dirty::Delta)); the default predicate trusts `has_delta`.
+    ///
+    /// # Errors
+    /// [`AttributeError::Serialize`] when the value cannot be serialized.
+    pub fn insert_delta<T: Serialize + crate::dirty::Delta>(
+        &mut self,
+        name: impl Into<String>,
+        value: &T,
+    ) -> Result<(), AttributeError> {
         let name = name.into();
-        if self.attributes.get(&name) == Some(&value) {
-            return;
+        let serialized = AttributeValue::serialize(&name, value)?;
+        self.set_checked(name, serialized, std::any::type_name::<T>(), Some(value.has_delta()));
+        Ok(())
+    }
+
+    /// Stores an already serialized attribute value (subject to the predicate).
+    pub fn insert_raw(&mut self, name: impl Into<String>, value: AttributeValue) {
+        self.set_checked(name.into(), value, "AttributeValue", None);
+    }
+
+    /// Stores a value serialized by the caller from a `type_name` value, with
+    /// its `Delta` answer if it has one (subject to the predicate). For adapters
+    /// that serialize before deciding to create a session.
+    pub fn insert_serialized(
+        &mut self,
+        name: impl Into<String>,
+        value: AttributeValue,
+        type_name: &'static str,
+        has_delta: Option<bool>,
+    ) {
+        self.set_checked(name.into(), value, type_name, has_delta);
+    }
+
+    fn set_checked(&mut self, name: String, value: AttributeValue, type_name: &'static str, has_delta: Option<bool>) {
+        let change = AttributeChange { name: &name, old: self.attributes.get(&name), new: &value, type_name, has_delta };
+        // The request sees what it set either way; only dirty values are written.
+        if self.dirty_predicate.is_dirty(&change) {
+            self.changed_attributes.insert(name.clone());
         }
-        self.changed_attributes.insert(name.clone());
         self.attributes.insert(name, value);
     }
 

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::dirty::{DeltaAwareDirtyPredicate, IsDirtyPredicate};
 use crate::events::SessionEventPublisher;
 use crate::expiration::{IdleTimeoutSessionExpirationPolicy, SessionExpirationPolicy};
 use crate::session::DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS;
@@ -21,6 +22,7 @@ pub struct SessionSettings {
     indexable_session_attributes: Vec<String>,
     expiration_policy: Arc<dyn SessionExpirationPolicy>,
     events: SessionEventPublisher,
+    dirty_predicate: Arc<dyn IsDirtyPredicate>,
 }
 
 impl Default for SessionSettings {
@@ -31,6 +33,7 @@ impl Default for SessionSettings {
             indexable_session_attributes: Vec::new(),
             expiration_policy: Arc::new(IdleTimeoutSessionExpirationPolicy::new()),
             events: SessionEventPublisher::new(),
+            dirty_predicate: Arc::new(DeltaAwareDirtyPredicate),
         }
     }
 }
@@ -42,6 +45,7 @@ impl PartialEq for SessionSettings {
             && self.indexable_session_attributes == other.indexable_session_attributes
             && Arc::ptr_eq(&self.expiration_policy, &other.expiration_policy)
             && self.events == other.events
+            && Arc::ptr_eq(&self.dirty_predicate, &other.dirty_predicate)
     }
 }
 
@@ -91,6 +95,19 @@ impl SessionSettings {
     pub fn with_event_publisher(mut self, events: SessionEventPublisher) -> Self {
         self.events = events;
         self
+    }
+
+    /// Sets the change-detection predicate sessions of this store use
+    /// (default: [`DeltaAwareDirtyPredicate`]).
+    pub fn with_dirty_predicate(mut self, predicate: Arc<dyn IsDirtyPredicate>) -> Self {
+        self.dirty_predicate = predicate;
+        self
+    }
+
+    /// The change-detection predicate.
+    #[must_use]
+    pub fn dirty_predicate(&self) -> &Arc<dyn IsDirtyPredicate> {
+        &self.dirty_predicate
     }
 
     /// The expiration policy.

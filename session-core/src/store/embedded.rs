@@ -283,11 +283,8 @@ fn spawn_sweeper(inner: Weak<Inner>) {
 #[async_trait]
 impl SessionRepository for EmbeddedSessionRepository {
     fn create_session(&self) -> Session {
-        Session::new(
-            SessionId::generate(),
-            self.inner.settings.max_inactive_interval_seconds(),
-            SystemTime::now(),
-        )
+        Session::new(SessionId::generate(), self.inner.settings.max_inactive_interval_seconds(), SystemTime::now())
+            .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
     }
 
     async fn save(&self, session: &mut Session) -> Result<(), StoreError> {
@@ -369,7 +366,8 @@ impl SessionRepository for EmbeddedSessionRepository {
                 if state.is_expired(instant) {
                     return Op::Nop;
                 }
-                found = Some(state.touch(id, policy, now, instant));
+                let session = state.touch(id, policy, now, instant);
+                found = Some(session.with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate())));
             }
             // Re-putting the same entry makes moka pick up the new deadline.
             Op::Put(stored)
