@@ -74,7 +74,9 @@ pub enum Topology {
 }
 
 /// The effective pool's settings, each with its source.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` masks passwords in the server URLs.
+#[derive(Clone, PartialEq, Eq)]
 pub struct EffectivePool {
     /// The pool's name (the effective `pool_name`).
     pub name: String,
@@ -102,6 +104,27 @@ impl EffectivePool {
             retry_attempts: self.retry_attempts.value,
             subscription_enabled: self.subscription_enabled.value,
         }
+    }
+}
+
+impl fmt::Debug for EffectivePool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let servers = Resolved::new(
+            self.servers
+                .value
+                .iter()
+                .map(|url| mask_password(url))
+                .collect::<Vec<_>>(),
+            self.servers.source.clone(),
+        );
+        f.debug_struct("EffectivePool")
+            .field("name", &self.name)
+            .field("servers", &servers)
+            .field("read_timeout", &self.read_timeout)
+            .field("socket_connect_timeout", &self.socket_connect_timeout)
+            .field("retry_attempts", &self.retry_attempts)
+            .field("subscription_enabled", &self.subscription_enabled)
+            .finish()
     }
 }
 

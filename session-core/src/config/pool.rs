@@ -1,5 +1,6 @@
 //! A named pool: how to reach the servers (Redis) in the client-server topology.
 
+use std::fmt;
 use std::time::Duration;
 
 /// Default response timeout (GemFire's pool `read-timeout` default, 10 s).
@@ -23,7 +24,7 @@ pub const DEFAULT_POOL_SUBSCRIPTION_ENABLED: bool = false;
 /// let pool = PoolConfig::new("gemfirePool", ["redis://127.0.0.1:6379"]);
 /// assert_eq!(pool.retry_attempts, 1);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PoolConfig {
     /// The pool's name.
     pub name: String,
@@ -55,6 +56,23 @@ impl PoolConfig {
             retry_attempts: DEFAULT_POOL_RETRY_ATTEMPTS,
             subscription_enabled: DEFAULT_POOL_SUBSCRIPTION_ENABLED,
         }
+    }
+}
+
+impl fmt::Debug for PoolConfig {
+    /// As derived, with passwords in URLs masked: pools end up in logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolConfig")
+            .field("name", &self.name)
+            .field(
+                "urls",
+                &self.urls.iter().map(|url| mask_password(url)).collect::<Vec<_>>(),
+            )
+            .field("response_timeout", &self.response_timeout)
+            .field("connection_timeout", &self.connection_timeout)
+            .field("retry_attempts", &self.retry_attempts)
+            .field("subscription_enabled", &self.subscription_enabled)
+            .finish()
     }
 }
 
@@ -103,6 +121,11 @@ pub fn mask_password(url: &str) -> String {
     )
 }
 
+/// `value` with [`mask_password`] applied to each comma-separated item.
+pub(crate) fn mask_passwords(value: &str) -> String {
+    value.split(',').map(mask_password).collect::<Vec<_>>().join(",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +138,18 @@ mod tests {
         assert!(!is_server_url("redis://"));
         assert!(!is_server_url("127.0.0.1:6379"));
         assert!(!is_server_url("http://host"));
+    }
+
+    #[test]
+    fn debug_masks_passwords() {
+        let pool = PoolConfig::new("p", ["redis://:secret@h:6379", "redis://h2"]);
+        let debug = format!("{pool:?}");
+        assert!(!debug.contains("secret"), "{debug}");
+        assert!(debug.contains("redis://:****@h:6379"), "{debug}");
+        assert_eq!(
+            mask_passwords("redis://:a@h, redis://u:b@h2"),
+            "redis://:****@h, redis://u:****@h2"
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@ use super::keys::{
 };
 use super::pool::{
     DEFAULT_POOL_READ_TIMEOUT, DEFAULT_POOL_RETRY_ATTEMPTS, DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
-    DEFAULT_POOL_SUBSCRIPTION_ENABLED, SERVER_URL_SCHEMES, is_server_url, mask_password,
+    DEFAULT_POOL_SUBSCRIPTION_ENABLED, SERVER_URL_SCHEMES, is_server_url, mask_password, mask_passwords,
 };
 use super::registry::{ComponentKind, ComponentRegistry};
 use super::shortcut::UnknownShortcut;
@@ -449,7 +449,7 @@ fn parse_server_urls(key: &str, value: &str, from: &ConfigSource) -> Result<Vec<
     match urls.iter().find(|url| !is_server_url(url)) {
         Some(bad) => Err(invalid(
             key,
-            &urls.iter().map(|url| mask_password(url)).collect::<Vec<_>>().join(","),
+            &mask_passwords(value),
             from,
             &format!(
                 "comma-separated server URLs starting with {} (`{}` is not one)",
@@ -501,7 +501,7 @@ fn check_session_keys(properties: &PropertySources) -> Result<(), ConfigError> {
         if entry.key.starts_with(SESSION_PROPERTY_PREFIX) && !SESSION_PROPERTY_KEYS.contains(&entry.key.as_str()) {
             return Err(ConfigError::UnknownKey {
                 key: entry.key.clone(),
-                value: entry.value.clone(),
+                value: mask_passwords(&entry.value),
                 from: Box::new(PropertyOrigin::File {
                     path: path.to_owned(),
                     line: entry.line,
@@ -524,7 +524,7 @@ fn check_session_keys(properties: &PropertySources) -> Result<(), ConfigError> {
             .map(|[underscored, _]| underscored.clone());
         return Err(ConfigError::UnknownKey {
             key: name.clone(),
-            value: value.clone(),
+            value: mask_passwords(value),
             from: Box::new(PropertyOrigin::EnvVar(name.clone())),
             suggestion,
             documented: spellings.into_iter().map(|[underscored, _]| underscored).collect(),
@@ -548,7 +548,7 @@ fn check_pool_keys(properties: &PropertySources, pool_name: &str) -> Result<(), 
         }
         return Err(ConfigError::UnknownKey {
             key: entry.key.clone(),
-            value: entry.value.clone(),
+            value: mask_passwords(&entry.value),
             from: Box::new(PropertyOrigin::File {
                 path: path.to_owned(),
                 line: entry.line,
@@ -589,7 +589,7 @@ fn check_pool_keys(properties: &PropertySources, pool_name: &str) -> Result<(), 
             .map(|[underscored, _]| underscored.clone());
         return Err(ConfigError::UnknownKey {
             key: name.clone(),
-            value: value.clone(),
+            value: mask_passwords(value),
             from: Box::new(PropertyOrigin::EnvVar(name.clone())),
             suggestion,
             documented: spellings.into_iter().map(|[underscored, _]| underscored).collect(),
@@ -1235,11 +1235,21 @@ mod tests {
         );
 
         let env_typo = "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVER";
-        let error = resolve(EnableClusteredSession::new(), env_only(&[(env_typo, "redis://h")])).unwrap_err();
+        let error = resolve(
+            EnableClusteredSession::new(),
+            env_only(&[(env_typo, "redis://:hunter2@h")]),
+        )
+        .unwrap_err();
+        let message = error.to_string();
         assert_names(
-            &error.to_string(),
-            &[env_typo, "did you mean `SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS`?"],
+            &message,
+            &[
+                env_typo,
+                "\"redis://:****@h\"",
+                "did you mean `SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS`?",
+            ],
         );
+        assert!(!message.contains("hunter2"), "{message}");
 
         // Other pools' variables and other `spring.data.gemfire.*` keys are left alone.
         let dir = temp_dir("pool-others");

@@ -80,7 +80,10 @@ pub struct PropertyValue {
 /// assert_eq!(value.value, "Sessions");
 /// assert_eq!(value.origin.to_string(), "env var `SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME`");
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Its `Debug` lists environment variable names, not values: the process
+/// environment holds secrets.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct PropertySources {
     /// `(name, value)`, sorted by name so lookups are deterministic.
     env: Vec<(String, String)>,
@@ -157,6 +160,19 @@ impl PropertySources {
                     origin: PropertyOrigin::EnvVar(name.clone()),
                 })
         })
+    }
+}
+
+impl fmt::Debug for PropertySources {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PropertySources")
+            .field(
+                "env_var_names",
+                &self.env.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+            )
+            .field("files", &self.files().collect::<Vec<_>>())
+            .field("active_profiles", &self.active_profiles)
+            .finish()
     }
 }
 
@@ -444,6 +460,18 @@ mod tests {
         assert!(message.contains("nope.properties"), "{message}");
         assert!(message.contains("env var `SPRING_CONFIG_LOCATION`"), "{message}");
         assert!(message.contains("expected an existing properties file"), "{message}");
+    }
+
+    #[test]
+    fn debug_shows_no_env_values() {
+        let sources = PropertySources::builder()
+            .env_var("REDIS_PASSWORD", "hunter2")
+            .default_config_location(temp_dir("debug"))
+            .build()
+            .unwrap();
+        let debug = format!("{sources:?}");
+        assert!(debug.contains("REDIS_PASSWORD"), "{debug}");
+        assert!(!debug.contains("hunter2"), "{debug}");
     }
 
     #[test]
