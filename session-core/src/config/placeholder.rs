@@ -151,7 +151,7 @@ mod tests {
     fn sources(env: &[(&str, &str)]) -> PropertySources {
         PropertySources::builder()
             .env_vars(env.iter().copied())
-            .default_config_location(temp_dir("placeholder"))
+            .default_config_location(&temp_dir("placeholder"))
             .build()
             .unwrap()
     }

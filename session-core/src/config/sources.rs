@@ -300,11 +300,37 @@ pub(crate) fn split_list(value: &str) -> Vec<String> {
 pub(crate) mod test_support {
     #![allow(clippy::unwrap_used)]
 
-    use std::path::PathBuf;
+    use std::ops::Deref;
+    use std::path::{Path, PathBuf};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// A fresh, empty directory under the system temp dir, unique per call and process.
-    pub(crate) fn temp_dir(label: &str) -> PathBuf {
+    /// A fresh directory under the system temp dir, removed on drop.
+    #[derive(Debug)]
+    pub(crate) struct TempDir(PathBuf);
+
+    impl Deref for TempDir {
+        type Target = Path;
+
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl From<&TempDir> for PathBuf {
+        fn from(dir: &TempDir) -> Self {
+            dir.0.clone()
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            // Best effort: a leftover directory in /tmp harms nothing.
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A fresh, empty directory, unique per call and process.
+    pub(crate) fn temp_dir(label: &str) -> TempDir {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "clustered-session-config-{label}-{}-{}",
@@ -315,11 +341,11 @@ pub(crate) mod test_support {
             std::fs::remove_dir_all(&dir).unwrap();
         }
         std::fs::create_dir_all(&dir).unwrap();
-        dir
+        TempDir(dir)
     }
 
     /// Writes `text` to `dir/name` and returns the path.
-    pub(crate) fn write(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
+    pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         path
@@ -466,7 +492,7 @@ mod tests {
     fn debug_shows_no_env_values() {
         let sources = PropertySources::builder()
             .env_var("REDIS_PASSWORD", "hunter2")
-            .default_config_location(temp_dir("debug"))
+            .default_config_location(&temp_dir("debug"))
             .build()
             .unwrap();
         let debug = format!("{sources:?}");
