@@ -29,6 +29,9 @@ mod actix_session_store;
 mod error;
 mod id_resolver;
 mod middleware;
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 mod session;
 
 #[cfg(feature = "actix-session")]
