@@ -40,7 +40,13 @@ impl RedisServer {
             let port = free_port();
             let dir = std::env::temp_dir().join(format!("clustered-session-redis-{}-{port}", std::process::id()));
             std::fs::create_dir_all(&dir).expect("create the redis-server temp dir");
-            let mut server = Self { port, dir, server: None, watchdog: None, monitor: Mutex::new(None) };
+            let mut server = Self {
+                port,
+                dir,
+                server: None,
+                watchdog: None,
+                monitor: Mutex::new(None),
+            };
             match server.launch() {
                 Ok(()) => return server,
                 // Someone took the port between our probe and the server's bind: try another.
@@ -84,7 +90,11 @@ impl RedisServer {
         let deadline = Instant::now() + Duration::from_secs(5);
         // The port is free again as soon as the old process is gone, but retry briefly anyway.
         while let Err(error) = self.launch() {
-            assert!(Instant::now() < deadline, "redis-server did not restart on port {}: {error}", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not restart on port {}: {error}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -159,7 +169,12 @@ impl RedisServer {
                 }
             }
         });
-        Monitor { received, marker: self.connection(), next_marker: 0, _stream: stream }
+        Monitor {
+            received,
+            marker: self.connection(),
+            next_marker: 0,
+            _stream: stream,
+        }
     }
 
     fn launch(&mut self) -> Result<(), String> {
@@ -201,7 +216,9 @@ impl RedisServer {
     }
 
     fn answers_ping(&self) -> bool {
-        let Ok(client) = redis::Client::open(self.url()) else { return false };
+        let Ok(client) = redis::Client::open(self.url()) else {
+            return false;
+        };
         let Ok(mut connection) = client.get_connection_with_timeout(Duration::from_millis(200)) else {
             return false;
         };
@@ -267,7 +284,10 @@ impl Monitor {
     pub fn commands(&mut self) -> Vec<String> {
         self.next_marker += 1;
         let marker = format!("monitor-marker-{}", self.next_marker);
-        let _: String = redis::cmd("ECHO").arg(&marker).query(&mut self.marker).expect("ECHO marker");
+        let _: String = redis::cmd("ECHO")
+            .arg(&marker)
+            .query(&mut self.marker)
+            .expect("ECHO marker");
         let mut commands = Vec::new();
         loop {
             let line = match self.received.recv_timeout(Duration::from_secs(5)) {
@@ -278,7 +298,9 @@ impl Monitor {
                 return commands;
             }
             // `+<time> [<db> <client>] "NAME" "arg" ...`; scripts' commands come from client `lua`.
-            let Some((client, rest)) = line.split_once("] ") else { continue };
+            let Some((client, rest)) = line.split_once("] ") else {
+                continue;
+            };
             if client.ends_with(" lua") {
                 continue;
             }
@@ -325,7 +347,9 @@ impl Traffic {
         let mut traffic = Self::default();
         for line in info.lines() {
             if let Some(rest) = line.strip_prefix("cmdstat_") {
-                let Some((name, fields)) = rest.split_once(':') else { continue };
+                let Some((name, fields)) = rest.split_once(':') else {
+                    continue;
+                };
                 let calls = fields
                     .split(',')
                     .find_map(|field| field.strip_prefix("calls="))
@@ -399,7 +423,11 @@ mod tests {
         assert_eq!(idle, Traffic::default(), "the counters' own INFO must not show");
         let mut connection = server.connection();
         let before = server.traffic();
-        redis::cmd("SET").arg("k").arg("v").query::<()>(&mut connection).unwrap();
+        redis::cmd("SET")
+            .arg("k")
+            .arg("v")
+            .query::<()>(&mut connection)
+            .unwrap();
         let after = server.traffic().since(&before);
         assert_eq!(after.commands, 1);
         assert_eq!(after.calls_of("set"), 1);
@@ -414,7 +442,11 @@ mod tests {
         let mut monitor = server.monitor();
         let mut connection = server.connection();
         assert!(monitor.commands().is_empty());
-        redis::cmd("SET").arg("k").arg("v").query::<()>(&mut connection).unwrap();
+        redis::cmd("SET")
+            .arg("k")
+            .arg("v")
+            .query::<()>(&mut connection)
+            .unwrap();
         redis::cmd("EVAL")
             .arg("redis.call('GET', KEYS[1]); return redis.call('TYPE', KEYS[1])")
             .arg(1)

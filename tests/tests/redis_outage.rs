@@ -23,11 +23,17 @@ fn repository(server: &RedisServer) -> RedisSessionRepository {
 }
 
 /// Runs an operation that must fail, and fail within the response timeout.
-async fn fails_fast<T: std::fmt::Debug>(what: &str, operation: impl Future<Output = Result<T, StoreError>>) -> StoreError {
+async fn fails_fast<T: std::fmt::Debug>(
+    what: &str,
+    operation: impl Future<Output = Result<T, StoreError>>,
+) -> StoreError {
     let started = Instant::now();
     let result = operation.await;
     let elapsed = started.elapsed();
-    assert!(elapsed <= RESPONSE_TIMEOUT + SLACK, "{what} took {elapsed:?} while Redis was down");
+    assert!(
+        elapsed <= RESPONSE_TIMEOUT + SLACK,
+        "{what} took {elapsed:?} while Redis was down"
+    );
     result.expect_err(&format!("{what} succeeded while Redis was down"))
 }
 
@@ -39,7 +45,10 @@ async fn recovers(repo: &RedisSessionRepository) -> Duration {
         if repo.save(&mut probe).await.is_ok() {
             return started.elapsed();
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "no recovery 10 s after Redis came back");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no recovery 10 s after Redis came back"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -94,7 +103,10 @@ async fn paused_redis_times_out_then_answers_again() {
 
     let took = recovers(&repo).await;
     assert!(took < Duration::from_secs(3), "recovery took {took:?}");
-    assert!(repo.find_by_id(session.id()).await.unwrap().is_some(), "the session survived the pause");
+    assert!(
+        repo.find_by_id(session.id()).await.unwrap().is_some(),
+        "the session survived the pause"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,7 +17,10 @@ use session_core::{
 use tokio::sync::Barrier;
 
 fn unique_region(name: &str) -> String {
-    format!("{name}-{}", &SessionId::generate().as_str()[..8].replace(['-', '_'], "x"))
+    format!(
+        "{name}-{}",
+        &SessionId::generate().as_str()[..8].replace(['-', '_'], "x")
+    )
 }
 
 fn repository(server: &RedisServer, settings: SessionSettings) -> RedisSessionRepository {
@@ -55,7 +58,11 @@ async fn one_round_trip_per_read_one_per_changed_save_none_for_unchanged() {
     let before = server.traffic();
     repo.save(&mut loaded).await.unwrap();
     let unchanged = server.traffic().since(&before);
-    assert_eq!(unchanged, Default::default(), "an unchanged session must not be written");
+    assert_eq!(
+        unchanged,
+        Default::default(),
+        "an unchanged session must not be written"
+    );
     loaded.insert("attribute-050", "12345678").unwrap(); // "12345678" with quotes: 10 bytes
     assert_eq!(loaded.get_raw("attribute-050").unwrap().as_bytes().len(), 10);
     let before = server.traffic();
@@ -73,20 +80,30 @@ async fn one_round_trip_per_read_one_per_changed_save_none_for_unchanged() {
     let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
     assert_eq!(monitor.commands(), ["EVALSHA"], "find_by_id must be one command");
     repo.save(&mut loaded).await.unwrap();
-    assert!(monitor.commands().is_empty(), "an unchanged session must not be written");
+    assert!(
+        monitor.commands().is_empty(),
+        "an unchanged session must not be written"
+    );
     loaded.insert("attribute-050", "87654321").unwrap();
     repo.save(&mut loaded).await.unwrap();
     assert_eq!(monitor.commands(), ["EVALSHA"], "a changed save must be one command");
 
     let reloaded = repo.find_by_id(&id).await.unwrap().unwrap();
-    assert_eq!(reloaded.get::<String>("attribute-050").unwrap().as_deref(), Some("87654321"));
+    assert_eq!(
+        reloaded.get::<String>("attribute-050").unwrap().as_deref(),
+        Some("87654321")
+    );
     assert_eq!(reloaded.attributes().len(), 100);
 
     println!(
         "100x500-byte session: create {} B sent (first use: includes loading the scripts); \
          find_by_id 1 command, {} B sent, {} B received; unchanged save 0 commands, 0 B; \
          one 10-byte change 1 command, {} B sent, {} B received",
-        create.net_input_bytes, read.net_input_bytes, read.net_output_bytes, write.net_input_bytes, write.net_output_bytes,
+        create.net_input_bytes,
+        read.net_input_bytes,
+        read.net_output_bytes,
+        write.net_input_bytes,
+        write.net_output_bytes,
     );
 }
 
@@ -156,7 +173,11 @@ async fn twenty_concurrent_requests_setting_different_attributes_all_survive() {
     }
     let merged = repo.find_by_id(&id).await.unwrap().unwrap();
     for i in 0..20 {
-        assert_eq!(merged.get::<i32>(&format!("request-{i}")).unwrap(), Some(i), "request {i}'s write was lost");
+        assert_eq!(
+            merged.get::<i32>(&format!("request-{i}")).unwrap(),
+            Some(i),
+            "request {i}'s write was lost"
+        );
     }
     assert_eq!(merged.attributes().len(), 21);
 }
@@ -168,8 +189,9 @@ async fn stress_several_instances_adds_minus_removes() {
     const ROUNDS: usize = 50; // each round: add, add, remove => 3 operations
     let server = RedisServer::start();
     let region = unique_region("stress");
-    let repos: Vec<Arc<RedisSessionRepository>> =
-        (0..INSTANCES).map(|_| Arc::new(repository(&server, settings(&region, 600)))).collect();
+    let repos: Vec<Arc<RedisSessionRepository>> = (0..INSTANCES)
+        .map(|_| Arc::new(repository(&server, settings(&region, 600))))
+        .collect();
     let mut session = repos[0].create_session();
     repos[0].save(&mut session).await.unwrap();
     let id = session.id().clone();
@@ -188,7 +210,10 @@ async fn stress_several_instances_adds_minus_removes() {
                         adds.fetch_add(1, Ordering::Relaxed);
                     }
                     let mut copy = repo.find_by_id(&id).await.unwrap().unwrap();
-                    assert!(copy.remove(&format!("t{task}-r{round}-0")).is_some(), "own earlier add not visible");
+                    assert!(
+                        copy.remove(&format!("t{task}-r{round}-0")).is_some(),
+                        "own earlier add not visible"
+                    );
                     repo.save(&mut copy).await.unwrap();
                     removes.fetch_add(1, Ordering::Relaxed);
                 }
@@ -229,15 +254,26 @@ async fn write_racing_logout_never_resurrects_200_times() {
         };
         writer.await.unwrap();
         logout.await.unwrap();
-        assert!(repo.find_by_id(&id).await.unwrap().is_none(), "round {round}: old id came back");
+        assert!(
+            repo.find_by_id(&id).await.unwrap().is_none(),
+            "round {round}: old id came back"
+        );
         let exists: bool = redis.exists(repo.key_layout().session_key(&id)).unwrap();
         assert!(!exists, "round {round}: session hash resurrected");
     }
     assert!(repo.find_by_principal_name("racer").await.unwrap().is_empty());
-    assert!(repo.find_by_index_name_and_index_value("color", "red").await.unwrap().is_empty());
+    assert!(
+        repo.find_by_index_name_and_index_value("color", "red")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let layout = repo.key_layout();
     let leftover: usize = redis.scard(layout.index_key("color", "red")).unwrap();
-    assert_eq!(leftover, 0, "writes that lost the race must not leave index members behind");
+    assert_eq!(
+        leftover, 0,
+        "writes that lost the race must not leave index members behind"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -270,10 +306,17 @@ async fn write_racing_renewal_never_resurrects_the_old_id_200_times() {
         };
         writer.await.unwrap();
         let new_id = renewal.await.unwrap();
-        assert!(repo.find_by_id(&old_id).await.unwrap().is_none(), "round {round}: old id came back");
+        assert!(
+            repo.find_by_id(&old_id).await.unwrap().is_none(),
+            "round {round}: old id came back"
+        );
         let exists: bool = redis.exists(repo.key_layout().session_key(&old_id)).unwrap();
         assert!(!exists, "round {round}: old session hash resurrected");
-        let renewed = repo.find_by_id(&new_id).await.unwrap().expect("renewed session missing");
+        let renewed = repo
+            .find_by_id(&new_id)
+            .await
+            .unwrap()
+            .expect("renewed session missing");
         assert_eq!(renewed.get::<Vec<i32>>("cart").unwrap(), Some(vec![1, 2]));
     }
     assert_eq!(repo.find_by_principal_name("renewer").await.unwrap().len(), 200);
@@ -292,18 +335,30 @@ async fn idle_expiry_is_seen_by_every_instance() {
     first.save(&mut session).await.unwrap();
     let id = session.id().clone();
     let ttl: i64 = redis.pttl(first.key_layout().session_key(&id)).unwrap();
-    assert!((1..=1_000).contains(&ttl), "TTL must be the 1 s idle timeout, was {ttl} ms");
+    assert!(
+        (1..=1_000).contains(&ttl),
+        "TTL must be the 1 s idle timeout, was {ttl} ms"
+    );
 
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert!(second.find_by_id(&id).await.unwrap().is_some(), "the other instance must see the session");
+    assert!(
+        second.find_by_id(&id).await.unwrap().is_some(),
+        "the other instance must see the session"
+    );
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(
         first.find_by_id(&id).await.unwrap().is_some(),
         "an access through the other instance must extend the idle timer for all"
     );
     tokio::time::sleep(Duration::from_millis(1_300)).await;
-    assert!(first.find_by_id(&id).await.unwrap().is_none(), "idle session still there");
-    assert!(second.find_by_id(&id).await.unwrap().is_none(), "idle session still there on the other instance");
+    assert!(
+        first.find_by_id(&id).await.unwrap().is_none(),
+        "idle session still there"
+    );
+    assert!(
+        second.find_by_id(&id).await.unwrap().is_none(),
+        "idle session still there on the other instance"
+    );
 
     // Expired with no instance touching it at all: Redis removed it by itself.
     let mut untouched = second.create_session();
@@ -332,7 +387,10 @@ async fn negative_interval_means_no_ttl_and_changes_follow() {
     loaded.set_max_inactive_interval_seconds(60);
     repo.save(&mut loaded).await.unwrap();
     let ttl: i64 = redis.ttl(&key).unwrap();
-    assert!((59..=60).contains(&ttl), "changing the timeout must set the TTL, was {ttl}");
+    assert!(
+        (59..=60).contains(&ttl),
+        "changing the timeout must set the TTL, was {ttl}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -354,7 +412,10 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
         repo.save(&mut session).await.unwrap();
         let key = layout.session_key(session.id());
         let () = redis.hset(&key, field, value).unwrap();
-        assert!(repo.find_by_id(session.id()).await.unwrap().is_none(), "{field}={value} not treated as absent");
+        assert!(
+            repo.find_by_id(session.id()).await.unwrap().is_none(),
+            "{field}={value} not treated as absent"
+        );
         let exists: bool = redis.exists(&key).unwrap();
         assert!(!exists, "{field}={value}: corrupt session left behind");
         // A save of a copy loaded before the damage does not recreate it.
@@ -377,8 +438,18 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
     session.insert("good", "fine").unwrap();
     session.insert("bad", "will be damaged").unwrap();
     repo.save(&mut session).await.unwrap();
-    let () = redis.hset(layout.session_key(session.id()), "attr:bad", b"{not json\xff".as_slice()).unwrap();
-    let loaded = repo.find_by_id(session.id()).await.unwrap().expect("one bad attribute must not lose the session");
+    let () = redis
+        .hset(
+            layout.session_key(session.id()),
+            "attr:bad",
+            b"{not json\xff".as_slice(),
+        )
+        .unwrap();
+    let loaded = repo
+        .find_by_id(session.id())
+        .await
+        .unwrap()
+        .expect("one bad attribute must not lose the session");
     assert!(loaded.get::<String>("bad").is_err());
     assert_eq!(loaded.get::<String>("good").unwrap().as_deref(), Some("fine"));
 
@@ -389,11 +460,25 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
     let set = layout.index_key(PRINCIPAL_NAME_INDEX_NAME, "gina");
     let string_session = SessionId::generate();
     let () = redis.set(layout.session_key(&string_session), "not a hash").unwrap();
-    let () = redis.sadd(&set, &["not-an-id", "*", string_session.as_str(), SessionId::generate().as_str()]).unwrap();
+    let () = redis
+        .sadd(
+            &set,
+            &[
+                "not-an-id",
+                "*",
+                string_session.as_str(),
+                SessionId::generate().as_str(),
+            ],
+        )
+        .unwrap();
     let found = repo.find_by_principal_name("gina").await.unwrap();
     assert_eq!(found.keys().collect::<Vec<_>>(), [indexed.id()]);
     let members: BTreeSet<String> = redis.smembers(&set).unwrap();
-    assert_eq!(members, BTreeSet::from([indexed.id().as_str().to_owned()]), "stale members not pruned");
+    assert_eq!(
+        members,
+        BTreeSet::from([indexed.id().as_str().to_owned()]),
+        "stale members not pruned"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -414,22 +499,30 @@ async fn every_key_is_under_the_region_and_nothing_else_is_written() {
     renewed.change_session_id();
     repo.save(&mut renewed).await.unwrap();
     repo.delete_by_id(&ids[1]).await.unwrap();
-    assert_eq!(repo.find_by_index_name_and_index_value("color", "*").await.unwrap().len(), 0);
+    assert_eq!(
+        repo.find_by_index_name_and_index_value("color", "*")
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
 
     let mut redis = server.connection();
-    let ours: BTreeSet<String> =
-        redis.scan_match::<_, String>(format!("{region}:*")).unwrap().collect::<Result<_, _>>().unwrap();
+    let ours: BTreeSet<String> = redis
+        .scan_match::<_, String>(format!("{region}:*"))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     let total: usize = redis::cmd("DBSIZE").query(&mut redis).unwrap();
     assert_eq!(ours.len(), total, "keys outside the region: {ours:?}");
-    let sessions: BTreeSet<String> = [renewed.id(), &ids[2]].iter().map(|id| repo.key_layout().session_key(id)).collect();
-    let indexes: BTreeSet<String> = [
-        (PRINCIPAL_NAME_INDEX_NAME, "ann"),
-        ("color", "red"),
-        ("color", "{tag}"),
-    ]
-    .iter()
-    .map(|(name, value)| repo.key_layout().index_key(name, value))
-    .collect();
+    let sessions: BTreeSet<String> = [renewed.id(), &ids[2]]
+        .iter()
+        .map(|id| repo.key_layout().session_key(id))
+        .collect();
+    let indexes: BTreeSet<String> = [(PRINCIPAL_NAME_INDEX_NAME, "ann"), ("color", "red"), ("color", "{tag}")]
+        .iter()
+        .map(|(name, value)| repo.key_layout().index_key(name, value))
+        .collect();
     let expected: BTreeSet<String> = sessions.union(&indexes).cloned().collect();
     assert_eq!(ours, expected, "exactly the live sessions and their index sets");
     for key in &ours {
@@ -451,7 +544,10 @@ fn one_repository_serves_every_worker_runtime() {
     // Built outside any runtime, as an application's main does before starting workers.
     let repo = Arc::new(repository(&server, settings(&unique_region("workers"), 600)));
     let mut session = repo.create_session();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(repo.save(&mut session)).unwrap();
     // The runtime that made the first request goes away before the others start.
     drop(runtime);
@@ -460,7 +556,10 @@ fn one_repository_serves_every_worker_runtime() {
         .map(|worker| {
             let (repo, id) = (Arc::clone(&repo), id.clone());
             std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 runtime.block_on(async {
                     for i in 0..50 {
                         let mut copy = repo.find_by_id(&id).await.unwrap().unwrap();
@@ -474,7 +573,10 @@ fn one_repository_serves_every_worker_runtime() {
     for worker in workers {
         worker.join().unwrap();
     }
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let merged = runtime.block_on(repo.find_by_id(&id)).unwrap().unwrap();
     assert_eq!(merged.attributes().len(), 200);
 }

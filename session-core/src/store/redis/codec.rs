@@ -36,7 +36,10 @@ pub(crate) type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 #[derive(Debug)]
 pub(crate) enum Decoded {
     /// A well-formed session, with its index fields (index name -> value).
-    Session { parts: SessionParts, index: BTreeMap<String, String> },
+    Session {
+        parts: SessionParts,
+        index: BTreeMap<String, String>,
+    },
     /// Not something this library wrote, or damaged: the session is treated as absent.
     Corrupt(String),
     /// Written by a newer version of this library: absent for us, but left alone.
@@ -63,7 +66,12 @@ pub(crate) fn fields(value: Value) -> Result<Option<Fields>, StoreError> {
             .into_iter()
             .map(|(field, value)| Ok((bytes(field)?, bytes(value)?)))
             .collect::<Result<_, StoreError>>()?,
-        other => return Err(StoreError::Protocol(format!("expected hash fields, got {}", kind(&other)))),
+        other => {
+            return Err(StoreError::Protocol(format!(
+                "expected hash fields, got {}",
+                kind(&other)
+            )));
+        }
     };
     Ok((!pairs.is_empty()).then_some(pairs))
 }
@@ -115,10 +123,10 @@ pub(crate) fn decode(id: &SessionId, fields: Fields) -> Decoded {
                     if let Ok(name) = std::str::from_utf8(name) {
                         attributes.insert(name.to_owned(), AttributeValue::from_bytes(value));
                     }
-                } else if let Some(name) = f.strip_prefix(INDEX_PREFIX.as_bytes()) {
-                    if let (Ok(name), Ok(value)) = (String::from_utf8(name.to_vec()), String::from_utf8(value)) {
-                        index.insert(name, value);
-                    }
+                } else if let Some(name) = f.strip_prefix(INDEX_PREFIX.as_bytes())
+                    && let (Ok(name), Ok(value)) = (String::from_utf8(name.to_vec()), String::from_utf8(value))
+                {
+                    index.insert(name, value);
                 }
                 // Unknown fields are ignored: a later minor format may add some.
             }
@@ -207,7 +215,11 @@ impl WritePlan {
             deletes.push(attribute_field(name));
             touched_indexes.extend(index_fed_by(name, indexer));
         }
-        let mut plan = Self { sets, deletes, ..Self::default() };
+        let mut plan = Self {
+            sets,
+            deletes,
+            ..Self::default()
+        };
         if !touched_indexes.is_empty() {
             // Computed from this request's copy, but only for indexes whose source
             // attribute this request changed, so a stale copy cannot undo another
@@ -298,7 +310,9 @@ mod tests {
 
     #[test]
     fn attribute_named_like_metadata_does_not_collide() {
-        let Decoded::Session { parts, index } = decode(&SessionId::generate(), valid()) else { panic!() };
+        let Decoded::Session { parts, index } = decode(&SessionId::generate(), valid()) else {
+            panic!()
+        };
         assert_eq!(parts.attributes["version"].as_bytes(), b"7");
         assert_eq!(parts.max_inactive_interval_seconds, 1800);
         assert_eq!(epoch_millis(parts.creation_time), 1_700_000_000_000);
@@ -335,19 +349,28 @@ mod tests {
         assert!(fields(Value::Array(vec![])).unwrap().is_none());
         assert!(fields(Value::Int(3)).is_err());
         assert!(fields(Value::Array(vec![Value::BulkString(b"a".to_vec())])).is_err());
-        let map = Value::Map(vec![(Value::BulkString(b"a".to_vec()), Value::BulkString(b"b".to_vec()))]);
+        let map = Value::Map(vec![(
+            Value::BulkString(b"a".to_vec()),
+            Value::BulkString(b"b".to_vec()),
+        )]);
         assert_eq!(fields(map).unwrap().unwrap(), vec![field("a", "b")]);
     }
 
     #[test]
     fn delta_writes_only_changes_and_touched_indexes() {
         let indexer = SessionIndexer::new(vec!["color".to_owned()]);
-        let Decoded::Session { parts, .. } = decode(&SessionId::generate(), valid()) else { panic!() };
+        let Decoded::Session { parts, .. } = decode(&SessionId::generate(), valid()) else {
+            panic!()
+        };
         let mut session = Session::from_parts(parts);
         session.insert("cart", &[1, 2]).unwrap();
         session.remove("name");
         let plan = WritePlan::delta(&session, SystemTime::now(), &indexer);
-        let names: Vec<_> = plan.sets.iter().map(|(f, _)| String::from_utf8_lossy(f).into_owned()).collect();
+        let names: Vec<_> = plan
+            .sets
+            .iter()
+            .map(|(f, _)| String::from_utf8_lossy(f).into_owned())
+            .collect();
         assert_eq!(names, [LAST_ACCESSED_TIME, "attr:cart"]);
         assert_eq!(plan.deletes, [b"attr:name".to_vec()]);
         assert!(plan.index_sets.is_empty() && plan.index_deletes.is_empty());

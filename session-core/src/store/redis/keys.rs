@@ -89,7 +89,8 @@ mod tests {
             let key = layout.index_key("color", value);
             let tail = key.strip_prefix("r:index:").unwrap();
             assert!(
-                tail.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':'),
+                tail.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':'),
                 "{key:?}"
             );
             assert_eq!(tail.matches(':').count(), 1);

@@ -154,13 +154,11 @@ impl RedisSessionRepository {
     }
 
     /// The session settings.
-    #[must_use]
     pub fn settings(&self) -> &SessionSettings {
         &self.inner.settings
     }
 
     /// The connection settings.
-    #[must_use]
     pub fn pool_settings(&self) -> &PoolSettings {
         &self.inner.pool
     }
@@ -228,12 +226,18 @@ impl RedisSessionRepository {
         for (old_set, old_id) in also_remove {
             pipe.cmd("SREM").arg(old_set).arg(old_id.as_str());
         }
-        let added: Vec<String> = plan.index_sets.iter().map(|(name, value)| keys.index_key(name, value)).collect();
+        let added: Vec<String> = plan
+            .index_sets
+            .iter()
+            .map(|(name, value)| keys.index_key(name, value))
+            .collect();
         for set in &added {
             pipe.cmd("SADD").arg(set).arg(id.as_str());
         }
         let mut replies = self.execute(pipe).await?.into_iter();
-        let reply = ok(replies.next().ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
+        let reply = ok(replies
+            .next()
+            .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
         for reply in replies {
             ok(reply)?;
         }
@@ -253,7 +257,12 @@ impl RedisSessionRepository {
     async fn renew(&self, session: &Session, previous: &SessionId, now: SystemTime) -> Result<(), StoreError> {
         let keys = &self.inner.keys;
         let mut pipe = new_pipeline();
-        evalsha(&mut pipe, &self.inner.scripts.take, &keys.session_key(previous), Vec::<Vec<u8>>::new());
+        evalsha(
+            &mut pipe,
+            &self.inner.scripts.take,
+            &keys.session_key(previous),
+            Vec::<Vec<u8>>::new(),
+        );
         let Some(fields) = codec::fields(self.single(pipe).await?)? else {
             tracing::debug!(session = %previous.log_tag(), "renewal of a session deleted meanwhile: not recreated");
             return Ok(());
@@ -265,7 +274,10 @@ impl RedisSessionRepository {
                 return Ok(());
             }
         };
-        let mut renewed = Session::from_parts(SessionParts { id: session.id().clone(), ..parts });
+        let mut renewed = Session::from_parts(SessionParts {
+            id: session.id().clone(),
+            ..parts
+        });
         for (name, value) in session.changed_attributes() {
             renewed.insert_raw(name, value.clone());
         }
@@ -330,7 +342,10 @@ fn ok(reply: Value) -> Result<Value, StoreError> {
 /// Reads the save script's reply: whether it applied, and the index values it replaced.
 fn save_outcome(reply: Value) -> Result<(bool, Vec<(String, String)>), StoreError> {
     let Value::Array(items) = reply else {
-        return Err(StoreError::Protocol(format!("save script returned {}", codec::kind(&reply))));
+        return Err(StoreError::Protocol(format!(
+            "save script returned {}",
+            codec::kind(&reply)
+        )));
     };
     let mut items = items.into_iter();
     let applied = matches!(items.next(), Some(Value::Int(1)));
@@ -439,13 +454,21 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
         pipe.cmd("SMEMBERS").arg(&set_key);
         let members = match self.single(pipe).await? {
             Value::Array(members) | Value::Set(members) => members,
-            other => return Err(StoreError::Protocol(format!("SMEMBERS returned {}", codec::kind(&other)))),
+            other => {
+                return Err(StoreError::Protocol(format!(
+                    "SMEMBERS returned {}",
+                    codec::kind(&other)
+                )));
+            }
         };
         let mut stale: Vec<Vec<u8>> = Vec::new();
         let mut ids = Vec::with_capacity(members.len());
         for member in members {
             let member = codec::bytes(member)?;
-            match std::str::from_utf8(&member).ok().and_then(|text| SessionId::parse(text).ok()) {
+            match std::str::from_utf8(&member)
+                .ok()
+                .and_then(|text| SessionId::parse(text).ok())
+            {
                 Some(id) => ids.push(id),
                 None => stale.push(member),
             }

@@ -138,6 +138,18 @@ impl PoolSettings {
     }
 }
 
+impl From<&crate::config::PoolConfig> for PoolSettings {
+    /// Connection settings from a configured pool (its name is not needed here).
+    fn from(pool: &crate::config::PoolConfig) -> Self {
+        Self::new(DEFAULT_URL)
+            .with_urls(pool.urls.iter().cloned())
+            .with_response_timeout(pool.response_timeout)
+            .with_connection_timeout(pool.connection_timeout)
+            .with_retry_attempts(pool.retry_attempts)
+            .with_subscription_enabled(pool.subscription_enabled)
+    }
+}
+
 impl fmt::Debug for PoolSettings {
     // URLs may carry a password: never print it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -197,9 +209,8 @@ impl RedisConnection {
                 ));
             }
         };
-        let client = redis::Client::open(url.as_str()).map_err(|error| {
-            StoreError::unavailable(format!("invalid Redis URL {}: {error}", redact(url)))
-        })?;
+        let client = redis::Client::open(url.as_str())
+            .map_err(|error| StoreError::unavailable(format!("invalid Redis URL {}: {error}", redact(url))))?;
         let (runtime, shutdown) = start_runtime()?;
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(settings.response_timeout()))
@@ -293,6 +304,16 @@ mod tests {
         assert!(!debug.contains("s3cret"), "{debug}");
         assert!(debug.contains("***@host:6379/0"), "{debug}");
         assert_eq!(redact("redis://host"), "redis://host");
+    }
+
+    #[test]
+    fn configured_pools_convert() {
+        let mut config = crate::config::PoolConfig::new("gemfirePool", ["redis://h:1"]);
+        config.retry_attempts = 7;
+        let pool = PoolSettings::from(&config);
+        assert_eq!(pool.urls(), ["redis://h:1"]);
+        assert_eq!(pool.retry_attempts(), 7);
+        assert_eq!(pool.response_timeout(), config.response_timeout);
     }
 
     #[test]
