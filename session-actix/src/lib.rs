@@ -33,6 +33,8 @@ mod middleware;
 #[path = "private.rs"]
 pub mod __private;
 mod session;
+#[cfg(feature = "websocket")]
+pub mod websocket;
 
 #[cfg(feature = "actix-session")]
 pub use actix_session_store::{ClusteredSessionStore, LOADED_STATE_KEY};
@@ -40,6 +42,8 @@ pub use error::{SessionError, SessionGetError, SessionInsertError};
 pub use id_resolver::{CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_HEADER_NAME, SessionIdResolver};
 pub use middleware::{InvalidSessionConfig, SessionMiddleware, SessionMiddlewareBuilder, SessionService};
 pub use session::{Session, SessionStatus};
+#[cfg(feature = "websocket")]
+pub use websocket::SessionWebSocket;
 
 pub use actix_web::cookie::SameSite;
 pub use session_core::{
@@ -51,3 +55,7 @@ pub use session_core::{
 
 /// The framework-neutral core, for store implementers and advanced use.
 pub use session_core as core;
+
+/// The actix-ws version [`websocket`] works with (its `handle`, `Session`, `Message`).
+#[cfg(feature = "websocket")]
+pub use actix_ws;
