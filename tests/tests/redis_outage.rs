@@ -10,7 +10,7 @@ use session_core::{PoolSettings, RedisSessionRepository, SessionRepository, Sess
 
 const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
 /// Scheduling slack on a loaded 2-core machine.
-const SLACK: Duration = Duration::from_millis(300);
+const SLACK: Duration = Duration::from_millis(400);
 
 fn repository(server: &RedisServer) -> RedisSessionRepository {
     RedisSessionRepository::new(

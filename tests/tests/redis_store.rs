@@ -425,6 +425,16 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
         assert!(repo.find_by_id(session.id()).await.unwrap().is_none());
     }
 
+    // Overwritten with another type between a request's load and its save: the save
+    // is dropped like one racing a logout, and the next load reads it as absent.
+    let mut session = repo.create_session();
+    repo.save(&mut session).await.unwrap();
+    let mut loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let () = redis.set(layout.session_key(session.id()), "overwritten").unwrap();
+    loaded.insert("after", &1).unwrap();
+    repo.save(&mut loaded).await.unwrap();
+    assert!(repo.find_by_id(session.id()).await.unwrap().is_none());
+
     // Not a hash at all, or a hash with none of our fields.
     let id = SessionId::generate();
     let () = redis.set(layout.session_key(&id), "just a string").unwrap();

@@ -9,7 +9,8 @@
 -- Returns {1, name1, old1, ...} with the index values that were replaced or
 -- removed (their sets must drop this id), or {0} when nothing was written.
 local key = KEYS[1]
-if ARGV[1] == 'update' and redis.call('EXISTS', key) == 0 then
+-- TYPE rather than EXISTS: a key someone overwrote with another type is not our session either.
+if ARGV[1] == 'update' and redis.call('TYPE', key).ok ~= 'hash' then
   return {0}
 end
 local i = 2
