@@ -16,6 +16,9 @@
 //!   removed attributes (plus one `SADD` per index entry the change adds). A
 //!   second round trip only when an index value was replaced (the old set must
 //!   drop the id), on renewal, and on a write that lost a race with a logout.
+//! * [`delete_by_id`](SessionRepository::delete_by_id): one `EVALSHA`, plus one
+//!   `SREM` per index entry the session had (one more round trip).
+//! * Index lookups: `SMEMBERS`, then one pipelined `HGETALL` per member.
 //!
 //! # Consistency
 //! * Writes to an existing session apply only if it still exists, checked and
@@ -36,6 +39,13 @@
 //!   expired or no longer has that value, and they remove (`SREM`) members whose
 //!   session is gone. Members of sessions that expired are only removed that way,
 //!   when their value is next looked up.
+//! * Known window: if two requests of one session switch the same indexed value
+//!   back and forth at the same moment, one's `SREM` of the value it replaced can
+//!   land after the other's `SADD` of that same value; the session then misses
+//!   from that set until the value is saved again. A lookup can miss it then, but
+//!   never returns a wrong session.
+//! * Only the scripts are cluster-ready (single key each); the connection is to
+//!   one Redis (standalone, or a proxy in front of a cluster) for now.
 //! * Nothing here uses `KEYS`, `SCAN`, `RENAME` or a multi-key command across
 //!   sessions, and no client text is ever a glob pattern or a raw key part.
 //!
