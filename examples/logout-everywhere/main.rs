@@ -1,0 +1,146 @@
+//! "Log out everywhere else" for an app built on actix-session and actix-identity: log in from
+//! several clients, list the user's sessions, end all but the current one, log out.
+//!
+//! The app is a plain actix-identity app; the only clustered-session line is the store handed to
+//! actix-session's `SessionMiddleware` (`ClusteredSessionStore` instead of `RedisSessionStore`).
+//! actix-identity's user id is indexed as the principal name, so the repository finds every
+//! session of a user.
+//!
+//! Run: `cargo run --example logout-everywhere` (listens on 127.0.0.1, port from `PORT`, default 8080).
+//!
+//! ```text
+//! curl -s -c phone.txt  -A phone  localhost:8080/login -d username=alice
+//! curl -s -c laptop.txt -A laptop localhost:8080/login -d username=alice
+//! curl -s -b laptop.txt localhost:8080/sessions                      # two sessions, the laptop's is current
+//! curl -s -b laptop.txt -X POST localhost:8080/sessions/end-others   # {"ended":1}
+//! curl -s -b phone.txt  localhost:8080/me                            # 401: the phone is logged out
+//! curl -s -b laptop.txt localhost:8080/me                            # {"user":"alice"}
+//! curl -s -b laptop.txt -c laptop.txt -X POST localhost:8080/logout
+//! ```
+//!
+//! `/sessions` lists a random per-session handle, never session ids: an id is a credential.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+
+use actix_identity::{Identity, IdentityMiddleware};
+use actix_session::{Session, SessionMiddleware};
+use actix_web::cookie::Key;
+use actix_web::http::header::USER_AGENT;
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use serde::Deserialize;
+use serde_json::json;
+use session_actix::{ClusteredSessionStore, FindByIndexNameSessionRepository, SessionError, SessionId, epoch_millis};
+
+type Sessions = web::Data<dyn FindByIndexNameSessionRepository>;
+
+/// A random, public name for one session (shown in lists, unlike the id).
+const HANDLE: &str = "handle";
+/// The client's `User-Agent` at login.
+const DEVICE: &str = "device";
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+}
+
+async fn login(request: HttpRequest, session: Session, form: web::Form<Login>) -> actix_web::Result<HttpResponse> {
+    // A real app checks a password here.
+    let device = request
+        .headers()
+        .get(USER_AGENT)
+        .and_then(|agent| agent.to_str().ok())
+        .unwrap_or("unknown");
+    let handle = SessionId::generate().as_str()[..16].to_owned();
+    session.insert(HANDLE, &handle)?;
+    session.insert(DEVICE, device)?;
+    // Records the user id (indexed as the principal name) and renews the session id.
+    Identity::login(&request.extensions(), form.into_inner().username)?;
+    Ok(HttpResponse::Ok().json(json!({ "handle": handle })))
+}
+
+async fn me(identity: Identity) -> actix_web::Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(json!({ "user": identity.id()? })))
+}
+
+async fn list_sessions(identity: Identity, session: Session, sessions: Sessions) -> actix_web::Result<HttpResponse> {
+    let current = session.get::<String>(HANDLE)?;
+    let found = sessions
+        .find_by_principal_name(&identity.id()?)
+        .await
+        .map_err(SessionError::Store)?;
+    let list: Vec<_> = found
+        .values()
+        .map(|other| {
+            let handle = other.get::<String>(HANDLE).ok().flatten();
+            json!({
+                "handle": handle,
+                "device": other.get::<String>(DEVICE).ok().flatten(),
+                "creationTime": epoch_millis(other.creation_time()),
+                "lastAccessedTime": epoch_millis(other.last_accessed_time()),
+                "current": handle.is_some() && handle == current,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
+}
+
+async fn end_other_sessions(
+    identity: Identity,
+    session: Session,
+    sessions: Sessions,
+) -> actix_web::Result<HttpResponse> {
+    let current = session.get::<String>(HANDLE)?;
+    let found = sessions
+        .find_by_principal_name(&identity.id()?)
+        .await
+        .map_err(SessionError::Store)?;
+    let mut ended = 0;
+    for (id, other) in &found {
+        if current.is_none() || other.get::<String>(HANDLE).ok().flatten() != current {
+            sessions.delete_by_id(id).await.map_err(SessionError::Store)?;
+            ended += 1;
+        }
+    }
+    Ok(HttpResponse::Ok().json(json!({ "ended": ended })))
+}
+
+async fn logout(identity: Identity) -> HttpResponse {
+    // Purges the session: deleted in the store, cookie cleared.
+    identity.logout();
+    HttpResponse::NoContent().finish()
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let repository = common::repository();
+    let sessions: Sessions = web::Data::from(Arc::clone(&repository));
+    // Every instance of a cluster must use the same key (e.g. `Key::from` 64 bytes of config);
+    // a generated one is fine for one process.
+    let key = Key::generate();
+    let port = common::port();
+    println!("logout-everywhere listening on http://127.0.0.1:{port}/");
+    HttpServer::new(move || {
+        // The one clustered-session line: this store instead of RedisSessionStore / CookieSessionStore.
+        let store = ClusteredSessionStore::new(Arc::clone(&repository));
+        App::new()
+            .app_data(sessions.clone())
+            .wrap(IdentityMiddleware::default())
+            .wrap(
+                SessionMiddleware::builder(store, key.clone())
+                    // Plain HTTP on 127.0.0.1 for the demo; keep the default (Secure) behind TLS.
+                    .cookie_secure(false)
+                    .build(),
+            )
+            .route("/login", web::post().to(login))
+            .route("/me", web::get().to(me))
+            .route("/sessions", web::get().to(list_sessions))
+            .route("/sessions/end-others", web::post().to(end_other_sessions))
+            .route("/logout", web::post().to(logout))
+    })
+    .bind(("127.0.0.1", port))?
+    .run()
+    .await
+}
