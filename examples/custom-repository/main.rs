@@ -1,0 +1,109 @@
+//! Changing the session representation (the seed's `MySessionRepository`): your
+//! own repository wraps ours and overrides how sessions are created, and plugs
+//! into the middleware like any other.
+//!
+//! Here new sessions get a short 5-minute idle timeout and a `createdBy`
+//! attribute naming the instance; a session is given the full 30 minutes once
+//! the user logs in. Everything else is delegated to the embedded store.
+//!
+//! Run: `cargo run --example custom-repository`, then
+//! ```text
+//! curl -i localhost:8080/            # a new session: maxInactiveInterval 300, createdBy
+//! curl -i -X POST localhost:8080/login -H 'Cookie: SESSION=<id>'   # 1800 from now on
+//! ```
+
+use std::collections::BTreeMap;
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use async_trait::async_trait;
+use serde_json::json;
+use session_actix::core::Session as StoredSession;
+use session_actix::{
+    CookieConfig, EmbeddedSessionRepository, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session,
+    SessionId, SessionMiddleware, SessionRepository, SessionSettings, StoreError,
+};
+
+/// Idle timeout of anonymous sessions.
+const ANONYMOUS_IDLE_SECONDS: i64 = 300;
+/// Idle timeout once logged in.
+const LOGGED_IN_IDLE_SECONDS: i64 = 1800;
+
+/// Our own repository: decides how sessions are created, delegates storage.
+#[derive(Debug, Clone)]
+struct MySessionRepository<R> {
+    inner: R,
+    instance: String,
+}
+
+#[async_trait]
+impl<R: SessionRepository> SessionRepository for MySessionRepository<R> {
+    fn create_session(&self) -> StoredSession {
+        let mut session = self.inner.create_session();
+        session.set_max_inactive_interval_seconds(ANONYMOUS_IDLE_SECONDS);
+        if let Err(error) = session.insert("createdBy", &self.instance) {
+            // A String always serializes; keep the session usable regardless.
+            eprintln!("createdBy not recorded: {error}");
+        }
+        session
+    }
+
+    async fn save(&self, session: &mut StoredSession) -> Result<(), StoreError> {
+        self.inner.save(session).await
+    }
+
+    async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
+        self.inner.find_by_id(id).await
+    }
+
+    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
+        self.inner.delete_by_id(id).await
+    }
+}
+
+#[async_trait]
+impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository for MySessionRepository<R> {
+    async fn find_by_index_name_and_index_value(
+        &self,
+        index_name: &str,
+        index_value: &str,
+    ) -> Result<BTreeMap<SessionId, StoredSession>, StoreError> {
+        self.inner.find_by_index_name_and_index_value(index_name, index_value).await
+    }
+}
+
+async fn show(session: Session) -> actix_web::Result<HttpResponse> {
+    session.start();
+    Ok(HttpResponse::Ok().json(json!({
+        "maxInactiveInterval": session.max_inactive_interval_seconds(),
+        "createdBy": session.get::<String>("createdBy")?,
+        "user": session.get::<String>(PRINCIPAL_NAME_INDEX_NAME)?,
+    })))
+}
+
+async fn login(session: Session) -> actix_web::Result<HttpResponse> {
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "demo")?;
+    session.set_max_inactive_interval_seconds(LOGGED_IN_IDLE_SECONDS);
+    session.renew();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let repository = MySessionRepository {
+        inner: EmbeddedSessionRepository::new(SessionSettings::default()),
+        instance: format!("instance-{}", std::process::id()),
+    };
+    // Plain-HTTP demo on 127.0.0.1: browsers accept Secure cookies there, curl needs -H 'Cookie: ...'.
+    let sessions = SessionMiddleware::builder(repository).cookie(CookieConfig::default()).build();
+    let port = std::env::var("PORT").ok().and_then(|port| port.parse().ok()).unwrap_or(8080);
+    println!("custom-repository listening on http://127.0.0.1:{port}/");
+    HttpServer::new(move || {
+        App::new()
+            .wrap(sessions.clone())
+            .route("/", web::get().to(show))
+            .route("/login", web::post().to(login))
+    })
+    .bind(("127.0.0.1", port))?
+    .run()
+    .await
+}
