@@ -37,6 +37,7 @@ pub enum SessionStatus {
 pub(crate) struct RequestSession {
     pub(crate) repository: Arc<dyn SessionRepository>,
     /// Where the repository publishes events, when the middleware was told.
+    #[cfg_attr(not(feature = "websocket"), allow(dead_code))] // read by WebSocket binding only
     pub(crate) events: Option<session_core::SessionEventPublisher>,
     /// The valid id the client sent, if any (not yet known to exist).
     pub(crate) incoming_id: Option<SessionId>,
@@ -257,6 +258,7 @@ impl Session {
     }
 }
 
+#[cfg_attr(not(feature = "websocket"), allow(dead_code))] // used by WebSocket binding only
 impl Session {
     /// The repository this session lives in.
     pub(crate) fn repository(&self) -> Arc<dyn SessionRepository> {

@@ -195,9 +195,13 @@ impl SessionWebSocket {
             tracing::error!("WebSocket refused: the session middleware has no event publisher");
             return Err(WebSocketBindError::NoEventPublisher);
         };
-        Ok(Self {
+        Ok(Self::new(id, session.repository(), publisher))
+    }
+
+    fn new(id: SessionId, repository: Arc<dyn SessionRepository>, publisher: SessionEventPublisher) -> Self {
+        Self {
             id,
-            repository: session.repository(),
+            repository,
             events: publisher.subscribe(),
             _publisher: publisher,
             touch_interval: DEFAULT_TOUCH_INTERVAL,
@@ -205,7 +209,7 @@ impl SessionWebSocket {
             last_touch: Instant::now(),
             missed_events: false,
             end: None,
-        })
+        }
     }
 
     /// Touch the store at most once per `interval` (default
@@ -382,4 +386,116 @@ async fn close(socket: actix_ws::Session, end: SessionEnd) -> ConnectionEnd {
     // The client may already be gone; the outcome is the same.
     let _ = socket.close(Some(end.close_reason())).await;
     ConnectionEnd::SessionEnded(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+    use session_core::{EmbeddedSessionRepository, SessionSettings};
+
+    /// A stored session and a binding to it, over the embedded store.
+    async fn bound() -> (EmbeddedSessionRepository, SessionEventPublisher, SessionWebSocket) {
+        let settings = SessionSettings::default();
+        let events = settings.events().clone();
+        let repository = EmbeddedSessionRepository::new(settings);
+        let mut session = repository.create_session();
+        session.insert_raw(
+            "user",
+            session_core::AttributeValue::serialize("user", &"alice").unwrap(),
+        );
+        repository.save(&mut session).await.unwrap();
+        let binding = SessionWebSocket::new(session.id().clone(), Arc::new(repository.clone()), events.clone());
+        (repository, events, binding)
+    }
+
+    #[actix_rt::test]
+    async fn a_pending_end_event_is_seen_by_a_throttled_touch() {
+        let (repository, _, mut binding) = bound().await;
+        repository.delete_by_id(binding.session_id()).await.unwrap();
+        assert!(!binding.touch().await.unwrap());
+        assert_eq!(binding.end(), Some(SessionEnd::Deleted));
+        assert_eq!(binding.ended().await, SessionEnd::Deleted);
+    }
+
+    #[actix_rt::test]
+    async fn events_of_other_sessions_and_non_ending_events_are_ignored() {
+        let (repository, events, mut binding) = bound().await;
+        events.publish(SessionEvent::Deleted {
+            id: SessionId::generate(),
+            session: None,
+        });
+        events.publish(SessionEvent::Changed {
+            id: binding.session_id().clone(),
+            attribute_names: Vec::new(),
+        });
+        assert!(binding.touch().await.unwrap());
+        repository.delete_by_id(binding.session_id()).await.unwrap();
+        assert_eq!(binding.ended().await, SessionEnd::Deleted);
+    }
+
+    #[actix_rt::test]
+    async fn missed_events_are_made_up_for_by_asking_the_store() {
+        let (repository, events, mut binding) = bound().await;
+        repository.delete_by_id(binding.session_id()).await.unwrap();
+        // Push the Deleted event out of the subscriber's buffer.
+        for _ in 0..2000 {
+            events.publish(SessionEvent::Deleted {
+                id: SessionId::generate(),
+                session: None,
+            });
+        }
+        let end = tokio::time::timeout(Duration::from_secs(1), binding.ended()).await;
+        assert_eq!(end, Ok(SessionEnd::NotFound));
+    }
+
+    #[actix_rt::test]
+    async fn missed_events_of_a_live_session_keep_it() {
+        let (_, events, mut binding) = bound().await;
+        for _ in 0..2000 {
+            events.publish(SessionEvent::Deleted {
+                id: SessionId::generate(),
+                session: None,
+            });
+        }
+        let end = tokio::time::timeout(Duration::from_millis(200), binding.ended()).await;
+        assert!(end.is_err(), "ended although the session lives");
+        assert!(!binding.missed_events);
+        assert_eq!(binding.end(), None);
+    }
+
+    struct Unavailable;
+
+    #[async_trait]
+    impl SessionRepository for Unavailable {
+        fn create_session(&self) -> session_core::Session {
+            unimplemented!()
+        }
+        async fn save(&self, _: &mut session_core::Session) -> Result<(), StoreError> {
+            Err(StoreError::unavailable("down"))
+        }
+        async fn find_by_id(&self, _: &SessionId) -> Result<Option<session_core::Session>, StoreError> {
+            Err(StoreError::unavailable("down"))
+        }
+        async fn delete_by_id(&self, _: &SessionId) -> Result<(), StoreError> {
+            Err(StoreError::unavailable("down"))
+        }
+    }
+
+    #[actix_rt::test]
+    async fn a_store_failure_is_reported_and_retried_only_after_the_interval() {
+        let mut binding = SessionWebSocket::new(
+            SessionId::generate(),
+            Arc::new(Unavailable),
+            SessionEventPublisher::new(),
+        )
+        .with_touch_interval(Duration::ZERO);
+        assert!(binding.touch().await.is_err());
+        binding.touch_interval = Duration::from_secs(60);
+        assert!(
+            binding.touch().await.unwrap(),
+            "throttled: no store access, state as last known"
+        );
+        assert_eq!(binding.end(), None);
+    }
 }
