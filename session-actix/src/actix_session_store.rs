@@ -1,33 +1,4 @@
-//! actix-session's [`SessionStore`] over clustered-session repositories: an app built on
-//! actix-session (or actix-identity, which sits on it) switches to clustered sessions by changing
-//! the store it hands to `actix_session::SessionMiddleware`:
-//!
-//! ```
-//! use actix_session::SessionMiddleware;
-//! use actix_web::cookie::Key;
-//! use session_actix::{ClusteredSessionStore, EmbeddedSessionRepository};
-//!
-//! let key = Key::generate();
-//! // was: SessionMiddleware::new(RedisSessionStore::new(url).await?, key.clone())
-//! let sessions = SessionMiddleware::new(ClusteredSessionStore::new(EmbeddedSessionRepository::default()), key);
-//! ```
-//!
-//! Session keys are clustered-session [`SessionId`]s. The repository's idle expiry, indexes
-//! (actix-identity's user id is the principal name, so `find_by_principal_name` finds a user's
-//! sessions) and change tracking then apply.
-//!
-//! # How changes are written
-//!
-//! actix-session hands a store the whole attribute map of a request, not what the request
-//! changed. To write only changes, and so keep concurrent requests that change different
-//! attributes from overwriting each other, [`load`](SessionStore::load) adds one entry,
-//! [`LOADED_STATE_KEY`], holding a fingerprint of every value as loaded. On
-//! [`update`](SessionStore::update) the adapter compares the request's map with that snapshot:
-//! values that differ were set by this request, names that disappeared were removed by it;
-//! everything else (including attributes other requests wrote meanwhile) is left as stored. The
-//! entry is never stored and never sent to the client; it is visible to handlers that list
-//! `Session::entries()`. A map without it (the handler called `Session::clear`) replaces the
-//! stored attributes.
+//! actix-session's `SessionStore` over clustered-session repositories; see [`ClusteredSessionStore`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -46,18 +17,54 @@ pub const LOADED_STATE_KEY: &str = "__clustered_session.loaded";
 /// The attribute map actix-session works with: name to JSON text.
 type State = HashMap<String, String>;
 
-/// actix-session's [`SessionStore`] over any clustered-session [`SessionRepository`]: pass it to
-/// `actix_session::SessionMiddleware::new` in place of `RedisSessionStore` or `CookieSessionStore`.
+/// actix-session's [`SessionStore`] over any clustered-session [`SessionRepository`]: an app built
+/// on actix-session (or actix-identity, which sits on it) switches to clustered sessions by handing
+/// `actix_session::SessionMiddleware` this store instead of `RedisSessionStore` or
+/// `CookieSessionStore`:
+///
+/// ```
+/// use actix_session::SessionMiddleware;
+/// use actix_web::cookie::Key;
+/// use session_actix::{ClusteredSessionStore, EmbeddedSessionRepository};
+///
+/// let key = Key::generate();
+/// // was: SessionMiddleware::new(RedisSessionStore::new(url).await?, key.clone())
+/// let sessions = SessionMiddleware::new(ClusteredSessionStore::new(EmbeddedSessionRepository::default()), key);
+/// ```
+///
+/// The repository's idle expiry and indexes then apply: actix-identity's user id
+/// (`actix_identity.user_id`) is the principal name, so `find_by_principal_name` finds a user's
+/// sessions.
 ///
 /// - Keys are [`SessionId`]s; a key that is not a valid id (forged, or issued by another store)
 ///   is treated as absent and never reaches the repository.
-/// - `save` creates a session in the repository; `update` writes only what the request changed
-///   (see the [module docs](self)), and never writes into a session that has ended meanwhile: it
-///   creates a new one holding only the request's own changes and returns its key, as
-///   actix-session expects.
+/// - `save` creates a session in the repository (with the whole state: new sessions and
+///   renewals, which actix-session does as delete + save).
+/// - `update` writes only what the request changed (below), and never writes into a session
+///   that ended meanwhile (logout, "log out everywhere", expiry): it creates a new one holding
+///   only the request's own changes and returns its key, as actix-session expects.
 /// - The TTL actix-session passes becomes the session's max inactive interval (idle timeout),
 ///   unless [`keep_repository_max_inactive_interval`](Self::keep_repository_max_inactive_interval).
-///   Every load extends the idle timer, as every `find_by_id` does.
+///   Every load extends the idle timer, as every `find_by_id` does; `update_ttl` never creates.
+/// - Store failures become actix-session's `LoadError::Other` / `SaveError::Other` /
+///   `UpdateError::Other` (a 500 from actix-session's middleware).
+///
+/// # How changes are written
+///
+/// actix-session hands a store the whole attribute map of a request, not what the request
+/// changed. To write only changes, and so keep concurrent requests that change different
+/// attributes from overwriting each other, `load` adds one entry, [`LOADED_STATE_KEY`], holding a
+/// fingerprint of every value as loaded. On `update` the adapter compares the request's map with
+/// that snapshot: values that differ were set by this request, names that disappeared were
+/// removed by it; everything else, including attributes other requests wrote meanwhile, is left
+/// as stored. The entry is never stored and never sent to the client; it is visible to handlers
+/// that list `Session::entries()`. A map without it (the handler called `Session::clear`)
+/// replaces the stored attributes.
+///
+/// Still last-writer-wins: two requests setting the same attribute, and a renewal (its whole
+/// state is saved under the new key, so a change another request made to the old session after
+/// the renewing request loaded it is lost, and a session ended while a renewing request was in
+/// flight comes back under the new key).
 ///
 /// Cheap to clone; clones share the repository.
 #[derive(Clone)]
