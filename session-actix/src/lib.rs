@@ -26,6 +26,7 @@
 
 #[cfg(feature = "actix-session")]
 mod actix_session_store;
+pub mod config;
 mod error;
 mod id_resolver;
 mod middleware;
@@ -38,10 +39,12 @@ pub mod websocket;
 
 #[cfg(feature = "actix-session")]
 pub use actix_session_store::{ClusteredSessionStore, LOADED_STATE_KEY};
+pub use config::{ClusteredSession, ClusteredSessionBuilder, ExposedProperties, SessionRepositoryData};
 pub use error::{SessionError, SessionGetError, SessionInsertError};
 pub use id_resolver::{CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_HEADER_NAME, SessionIdResolver};
 pub use middleware::{InvalidSessionConfig, SessionMiddleware, SessionMiddlewareBuilder, SessionService};
 pub use session::{Session, SessionStatus};
+pub use session_macros::enable_clustered_session;
 #[cfg(feature = "websocket")]
 pub use websocket::SessionWebSocket;
 

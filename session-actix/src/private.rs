@@ -5,3 +5,23 @@
 pub use actix_web;
 pub use serde;
 pub use session_core;
+
+// `#[enable_clustered_session]`: the builder it expands to, the shortcut
+// variants it names, and what its per-process static needs.
+pub use crate::config::{ClusteredSession, ClusteredSessionBuilder};
+pub use crate::id_resolver::CookieConfig;
+pub use core::result::Result;
+pub use session_core::config::{ClientRegionShortcut, ConfigError, ServerRegionShortcut};
+pub use std::sync::OnceLock;
+
+/// The app factory's session, or a panic with the configuration error: the
+/// factory has no error channel, and `HttpServer::new` calls it at startup.
+#[track_caller]
+pub fn expect_configured(
+    session: Result<&'static ClusteredSession, &'static ConfigError>,
+) -> &'static ClusteredSession {
+    match session {
+        Ok(session) => session,
+        Err(error) => panic!("invalid clustered-session configuration: {error}"),
+    }
+}

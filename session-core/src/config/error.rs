@@ -153,6 +153,16 @@ pub enum ConfigError {
         primaries: usize,
     },
 
+    /// A setting made in code that cannot work, such as a session cookie
+    /// browsers would reject.
+    #[error("invalid {setting}: {message}")]
+    InvalidSetting {
+        /// What was set (`cookie`, ...).
+        setting: String,
+        /// What is wrong with it and what is expected.
+        message: String,
+    },
+
     /// `spring.config.location` names a file that does not exist.
     #[error(
         "`{key}` = {value:?} from {from}: expected an existing properties file, or a directory holding application.properties"

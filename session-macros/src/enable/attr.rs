@@ -1,0 +1,344 @@
+//! Parsing `#[enable_clustered_session(name = value, ...)]` into typed values,
+//! with the span of every token for errors. Only the shape of each value is
+//! checked here (a string where a string belongs); what the values mean is
+//! checked in `check.rs`.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitStr, Meta, Token, UnOp};
+
+use super::Errors;
+use super::check::did_you_mean;
+
+/// The seed's attributes, in its order, then this macro's extras.
+pub(crate) const ATTRIBUTE_NAMES: &[&str] = &[
+    "client_region_shortcut",
+    "indexable_session_attributes",
+    "max_inactive_interval_in_seconds",
+    "pool_name",
+    "region_name",
+    "server_region_shortcut",
+    "session_expiration_policy_bean_name",
+    "session_serializer_bean_name",
+    "expose_configuration_as_properties",
+    "configurer",
+    "customize",
+    "cookie_name",
+    "header",
+];
+
+/// A shortcut as written: an identifier (`CACHING_PROXY`) or a string (`"CACHING_PROXY"`).
+pub(crate) struct ShortcutName {
+    pub(crate) name: String,
+    pub(crate) span: Span,
+}
+
+/// An integer as written, with its sign applied. `None` when it does not
+/// even fit an `i128` (it certainly does not fit an `i64`).
+pub(crate) struct Integer {
+    pub(crate) value: Option<i128>,
+    pub(crate) span: Span,
+}
+
+/// A flag given bare (`header`) or with a boolean (`header = false`).
+pub(crate) struct Flag {
+    pub(crate) value: bool,
+    pub(crate) span: Span,
+}
+
+/// Every attribute given, each `None` until given.
+#[derive(Default)]
+pub(crate) struct Attributes {
+    pub(crate) client_region_shortcut: Option<ShortcutName>,
+    pub(crate) indexable_session_attributes: Option<Vec<LitStr>>,
+    pub(crate) max_inactive_interval_in_seconds: Option<Integer>,
+    pub(crate) pool_name: Option<LitStr>,
+    pub(crate) region_name: Option<LitStr>,
+    pub(crate) server_region_shortcut: Option<ShortcutName>,
+    pub(crate) session_expiration_policy_bean_name: Option<LitStr>,
+    pub(crate) session_serializer_bean_name: Option<LitStr>,
+    pub(crate) expose_configuration_as_properties: Option<LitBool>,
+    pub(crate) configurer: Option<syn::Path>,
+    pub(crate) customize: Option<syn::Path>,
+    pub(crate) cookie_name: Option<LitStr>,
+    pub(crate) header: Option<Flag>,
+}
+
+/// Parses the attribute arguments, recording every problem in `errors` and
+/// keeping what parsed, so that later checks still run on the rest.
+pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Attributes {
+    let mut attributes = Attributes::default();
+    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
+        Ok(metas) => metas,
+        Err(error) => {
+            errors.push(error);
+            return attributes;
+        }
+    };
+    for meta in metas {
+        let Some(name) = meta.path().get_ident().cloned() else {
+            errors.push(unknown(meta.path().span(), &path_text(meta.path())));
+            continue;
+        };
+        let key = name.to_string();
+        if !ATTRIBUTE_NAMES.contains(&key.as_str()) {
+            errors.push(unknown(name.span(), &key));
+            continue;
+        }
+        if attributes.is_given(&key) {
+            errors.push(syn::Error::new(
+                name.span(),
+                format!("duplicate attribute `{key}`: it is already given above"),
+            ));
+            continue;
+        }
+        if let Err(error) = attributes.set(&name, meta) {
+            errors.push(error);
+        }
+    }
+    attributes
+}
+
+impl Attributes {
+    fn is_given(&self, key: &str) -> bool {
+        match key {
+            "client_region_shortcut" => self.client_region_shortcut.is_some(),
+            "indexable_session_attributes" => self.indexable_session_attributes.is_some(),
+            "max_inactive_interval_in_seconds" => self.max_inactive_interval_in_seconds.is_some(),
+            "pool_name" => self.pool_name.is_some(),
+            "region_name" => self.region_name.is_some(),
+            "server_region_shortcut" => self.server_region_shortcut.is_some(),
+            "session_expiration_policy_bean_name" => self.session_expiration_policy_bean_name.is_some(),
+            "session_serializer_bean_name" => self.session_serializer_bean_name.is_some(),
+            "expose_configuration_as_properties" => self.expose_configuration_as_properties.is_some(),
+            "configurer" => self.configurer.is_some(),
+            "customize" => self.customize.is_some(),
+            "cookie_name" => self.cookie_name.is_some(),
+            "header" => self.header.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Records one known attribute, or says why its value has the wrong shape.
+    fn set(&mut self, name: &Ident, meta: Meta) -> syn::Result<()> {
+        let key = name.to_string();
+        if key == "header" {
+            self.header = Some(match meta {
+                Meta::Path(path) => Flag {
+                    value: true,
+                    span: path.span(),
+                },
+                Meta::NameValue(pair) => {
+                    let flag = boolean(&pair.value, &key)?;
+                    Flag {
+                        value: flag.value,
+                        span: flag.span,
+                    }
+                }
+                Meta::List(list) => return Err(not_a_list(&list, &key, "`header` or `header = true`")),
+            });
+            return Ok(());
+        }
+        let value = match meta {
+            Meta::NameValue(pair) => pair.value,
+            Meta::Path(path) => {
+                return Err(syn::Error::new(
+                    path.span(),
+                    format!("`{key}` needs a value: `{key} = {}`", example(&key)),
+                ));
+            }
+            Meta::List(list) => {
+                let expected = format!("`{key} = {}`", example(&key));
+                return Err(not_a_list(&list, &key, &expected));
+            }
+        };
+        match key.as_str() {
+            "client_region_shortcut" => self.client_region_shortcut = Some(shortcut(&value, &key)?),
+            "server_region_shortcut" => self.server_region_shortcut = Some(shortcut(&value, &key)?),
+            "indexable_session_attributes" => self.indexable_session_attributes = Some(strings(&value, &key)?),
+            "max_inactive_interval_in_seconds" => self.max_inactive_interval_in_seconds = Some(integer(&value, &key)?),
+            "pool_name" => self.pool_name = Some(string(&value, &key)?),
+            "region_name" => self.region_name = Some(string(&value, &key)?),
+            "session_expiration_policy_bean_name" => {
+                self.session_expiration_policy_bean_name = Some(string(&value, &key)?);
+            }
+            "session_serializer_bean_name" => self.session_serializer_bean_name = Some(string(&value, &key)?),
+            "expose_configuration_as_properties" => {
+                self.expose_configuration_as_properties = Some(boolean(&value, &key)?);
+            }
+            "configurer" => self.configurer = Some(path(&value, &key)?),
+            "customize" => self.customize = Some(path(&value, &key)?),
+            "cookie_name" => self.cookie_name = Some(string(&value, &key)?),
+            _ => unreachable!("every name in ATTRIBUTE_NAMES is handled"),
+        }
+        Ok(())
+    }
+}
+
+/// What a value of `key` looks like, for messages.
+fn example(key: &str) -> &'static str {
+    match key {
+        "client_region_shortcut" => "PROXY",
+        "server_region_shortcut" => "PARTITION",
+        "indexable_session_attributes" => "[\"name\", ...]",
+        "max_inactive_interval_in_seconds" => "1800",
+        "expose_configuration_as_properties" | "header" => "true",
+        "configurer" => "path::to::configurer_fn",
+        "customize" => "path::to::customize_fn",
+        _ => "\"...\"",
+    }
+}
+
+fn unknown(span: Span, given: &str) -> syn::Error {
+    let hint = match did_you_mean(given, ATTRIBUTE_NAMES.iter().copied()) {
+        Some(suggestion) => format!("; did you mean `{suggestion}`?"),
+        None => format!("; expected one of: {}", ATTRIBUTE_NAMES.join(", ")),
+    };
+    syn::Error::new(span, format!("unknown attribute `{given}`{hint}"))
+}
+
+fn not_a_list(list: &syn::MetaList, key: &str, expected: &str) -> syn::Error {
+    syn::Error::new(
+        list.delimiter.span().join(),
+        format!("`{key}` takes no parenthesized list: write {expected}"),
+    )
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// A description of what was found, for "expected X, found Y" messages.
+fn found(value: &Expr) -> &'static str {
+    match value {
+        Expr::Lit(ExprLit { lit, .. }) => match lit {
+            Lit::Str(_) => "a string",
+            Lit::Int(_) => "an integer",
+            Lit::Float(_) => "a floating-point number",
+            Lit::Bool(_) => "a boolean",
+            Lit::Char(_) => "a character",
+            Lit::ByteStr(_) | Lit::CStr(_) => "a byte or C string",
+            _ => "a literal",
+        },
+        Expr::Path(_) => "a path",
+        Expr::Array(_) => "an array",
+        Expr::Unary(_) => "an expression",
+        _ => "an expression",
+    }
+}
+
+fn wrong_type(value: &Expr, key: &str, expected: &str) -> syn::Error {
+    syn::Error::new(
+        value.span(),
+        format!("`{key}` expects {expected}, found {}", found(value)),
+    )
+}
+
+fn string(value: &Expr, key: &str) -> syn::Result<LitStr> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text), ..
+        }) => Ok(text.clone()),
+        _ => Err(wrong_type(value, key, "a string literal")),
+    }
+}
+
+fn boolean(value: &Expr, key: &str) -> syn::Result<LitBool> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(flag), ..
+        }) => Ok(flag.clone()),
+        _ => Err(wrong_type(value, key, "`true` or `false`")),
+    }
+}
+
+fn strings(value: &Expr, key: &str) -> syn::Result<Vec<LitStr>> {
+    let Expr::Array(array) = value else {
+        return Err(wrong_type(value, key, "an array of string literals, `[\"name\", ...]`"));
+    };
+    let mut names = Vec::with_capacity(array.elems.len());
+    let mut errors: Option<syn::Error> = None;
+    for element in &array.elems {
+        match element {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(name), ..
+            }) => names.push(name.clone()),
+            other => {
+                let error = wrong_type(other, key, "string literals in its array");
+                match &mut errors {
+                    Some(errors) => errors.combine(error),
+                    None => errors = Some(error),
+                }
+            }
+        }
+    }
+    match errors {
+        Some(errors) => Err(errors),
+        None => Ok(names),
+    }
+}
+
+fn shortcut(value: &Expr, key: &str) -> syn::Result<ShortcutName> {
+    match value {
+        Expr::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => Ok(ShortcutName {
+            name: path.path.segments[0].ident.to_string(),
+            span: path.span(),
+        }),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text), ..
+        }) => Ok(ShortcutName {
+            name: text.value(),
+            span: text.span(),
+        }),
+        _ => Err(wrong_type(value, key, "a shortcut name, like `PROXY` or `\"PROXY\"`")),
+    }
+}
+
+/// An integer literal, optionally negated; the sign is checked later.
+fn integer(value: &Expr, key: &str) -> syn::Result<Integer> {
+    let (negative, literal) = match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(literal), ..
+        }) => (false, literal),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_), expr, ..
+        }) => match &**expr {
+            Expr::Lit(ExprLit {
+                lit: Lit::Int(literal), ..
+            }) => (true, literal),
+            _ => return Err(wrong_type(value, key, "an integer literal (seconds)")),
+        },
+        _ => return Err(wrong_type(value, key, "an integer literal (seconds)")),
+    };
+    if !matches!(literal.suffix(), "" | "i64") {
+        return Err(syn::Error::new(
+            literal.span(),
+            format!(
+                "`{key}` is an `i64` number of seconds: drop the `{}` suffix",
+                literal.suffix()
+            ),
+        ));
+    }
+    let magnitude = literal.base10_digits().parse::<i128>().ok();
+    Ok(Integer {
+        value: magnitude.map(|magnitude| if negative { -magnitude } else { magnitude }),
+        span: value.span(),
+    })
+}
+
+fn path(value: &Expr, key: &str) -> syn::Result<syn::Path> {
+    match value {
+        Expr::Path(path) if path.qself.is_none() => Ok(path.path.clone()),
+        _ => Err(wrong_type(
+            value,
+            key,
+            "a path to a function, like `path::to::function`",
+        )),
+    }
+}

@@ -1,0 +1,281 @@
+//! The function's shape, and the generated code.
+//!
+//! For `#[enable_clustered_session(...)] fn app() -> App<_> { body }`:
+//!
+//! ```text
+//! fn app_clustered_session() -> Result<&'static ClusteredSession, &'static ConfigError> {
+//!     static SESSION: OnceLock<Result<ClusteredSession, ConfigError>> = OnceLock::new();
+//!     SESSION.get_or_init(|| customize(ClusteredSession::builder().setters()...).build()).as_ref()
+//! }
+//! fn app() -> App<impl ServiceFactory<...>> {
+//!     let session = expect_configured(app_clustered_session());
+//!     session.wrap((move || body)())
+//! }
+//! ```
+//!
+//! Every path goes through `::session_actix::__private`, so the user needs no
+//! other dependency, and nothing in scope at the call site can shadow it.
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemFn, ReturnType, Type};
+
+use super::Errors;
+use super::attr::Attributes;
+use super::check::normalise_shortcut;
+
+/// Checks the function is an app factory. Returns whether it can still be
+/// emitted as one when other errors are reported (see [`fallback`]).
+pub(crate) fn check_function(function: &ItemFn, errors: &mut Errors) -> bool {
+    let signature = &function.sig;
+    let mut usable = true;
+    if let Some(asyncness) = &signature.asyncness {
+        errors.push(syn::Error::new(
+            asyncness.span(),
+            "the app factory must not be `async`: `HttpServer::new` calls it synchronously, once per worker",
+        ));
+        usable = false;
+    }
+    if let Some(constness) = &signature.constness {
+        errors.push(syn::Error::new(
+            constness.span(),
+            "the app factory cannot be `const`: it builds the sessions at run time",
+        ));
+        usable = false;
+    }
+    if let Some(receiver) = signature.receiver() {
+        errors.push(syn::Error::new(
+            receiver.span(),
+            "the app factory must be a free function, without `self`",
+        ));
+        usable = false;
+    }
+    match &signature.output {
+        ReturnType::Default => {
+            errors.push(syn::Error::new(
+                signature.ident.span(),
+                "the app factory must return the actix-web `App` it builds: add `-> App<_>`",
+            ));
+            usable = false;
+        }
+        ReturnType::Type(_, returned) if !is_app(returned) => {
+            errors.push(syn::Error::new(
+                returned.span(),
+                "expected the actix-web `App` the function builds, as `App<_>` or `App<impl ServiceFactory<...>>`",
+            ));
+            usable = false;
+        }
+        ReturnType::Type(..) => {}
+    }
+    usable
+}
+
+/// `App<...>`, `actix_web::App<...>`, ...: a path whose last segment is `App`.
+fn is_app(returned: &Type) -> bool {
+    match returned {
+        Type::Path(path) => path.qself.is_none() && path.path.segments.last().is_some_and(|last| last.ident == "App"),
+        Type::Group(group) => is_app(&group.elem),
+        Type::Paren(paren) => is_app(&paren.elem),
+        _ => false,
+    }
+}
+
+/// `::session_actix::__private`.
+fn private() -> TokenStream {
+    quote!(::session_actix::__private)
+}
+
+/// `App<impl ServiceFactory<...>>` for any body type: what `ClusteredSession::wrap` returns.
+fn app_type() -> TokenStream {
+    let private = private();
+    quote! {
+        #private::actix_web::App<
+            impl #private::actix_web::dev::ServiceFactory<
+                #private::actix_web::dev::ServiceRequest,
+                Config = (),
+                Response = #private::actix_web::dev::ServiceResponse<impl #private::actix_web::body::MessageBody>,
+                Error = #private::actix_web::Error,
+                InitError = (),
+            >
+        >
+    }
+}
+
+/// The builder calls for the attributes given, in the seed's order, each
+/// spanned at its value so type errors point at the attribute.
+fn setters(attributes: &Attributes) -> Vec<TokenStream> {
+    let private = private();
+    let mut setters = Vec::new();
+    if let Some(shortcut) = &attributes.client_region_shortcut {
+        let variant = variant(&shortcut.name, shortcut.span);
+        setters.push(quote_spanned!(shortcut.span=> .client_region_shortcut(#private::ClientRegionShortcut::#variant)));
+    }
+    if let Some(names) = &attributes.indexable_session_attributes {
+        let count = names.len();
+        setters.push(quote! {
+            .indexable_session_attributes({
+                let names: [&'static str; #count] = [#(#names),*];
+                names
+            })
+        });
+    }
+    if let Some(seconds) = &attributes.max_inactive_interval_in_seconds {
+        // Range checked: only i64 values reach here.
+        let value = seconds
+            .value
+            .and_then(|value| i64::try_from(value).ok())
+            .unwrap_or_default();
+        let literal = if value == i64::MIN {
+            quote!(::core::primitive::i64::MIN)
+        } else {
+            let literal = Literal::i64_unsuffixed(value);
+            quote!(#literal)
+        };
+        setters.push(quote_spanned!(seconds.span=> .max_inactive_interval_in_seconds(#literal)));
+    }
+    if let Some(name) = &attributes.pool_name {
+        setters.push(quote!(.pool_name(#name)));
+    }
+    if let Some(name) = &attributes.region_name {
+        setters.push(quote!(.region_name(#name)));
+    }
+    if let Some(shortcut) = &attributes.server_region_shortcut {
+        let variant = variant(&shortcut.name, shortcut.span);
+        setters.push(quote_spanned!(shortcut.span=> .server_region_shortcut(#private::ServerRegionShortcut::#variant)));
+    }
+    if let Some(name) = &attributes.session_expiration_policy_bean_name {
+        setters.push(quote!(.session_expiration_policy_bean_name(#name)));
+    }
+    if let Some(name) = &attributes.session_serializer_bean_name {
+        setters.push(quote!(.session_serializer_bean_name(#name)));
+    }
+    if let Some(expose) = &attributes.expose_configuration_as_properties {
+        setters.push(quote!(.expose_configuration_as_properties(#expose)));
+    }
+    if let Some(configurer) = &attributes.configurer {
+        setters.push(quote_spanned!(configurer.span()=> .configurer(#configurer())));
+    }
+    if let Some(name) = &attributes.cookie_name {
+        setters.push(quote!(.cookie(#private::CookieConfig::default().name(#name))));
+    }
+    if let Some(header) = &attributes.header
+        && header.value
+    {
+        setters.push(quote!(.header()));
+    }
+    setters
+}
+
+/// `CACHING_PROXY` -> `CachingProxy`: the session-core variant of a checked shortcut name.
+fn variant(name: &str, span: Span) -> syn::Ident {
+    let camel: String = normalise_shortcut(name)
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase()
+            })
+        })
+        .collect();
+    syn::Ident::new(&camel, span)
+}
+
+/// The name of the generated `<name>_clustered_session` function.
+fn companion_name(function: &ItemFn) -> syn::Ident {
+    let name = function.sig.ident.to_string();
+    let name = name.strip_prefix("r#").unwrap_or(&name);
+    format_ident!("{}_clustered_session", name, span = function.sig.ident.span())
+}
+
+/// The app factory wrapping the user's app, and its companion.
+pub(crate) fn clustered_app(attributes: &Attributes, function: &ItemFn) -> TokenStream {
+    let private = private();
+    let setters = setters(attributes);
+    let customize = attributes
+        .customize
+        .as_ref()
+        .map(|customize| quote_spanned!(customize.span()=> let builder = #customize(builder);));
+    let companion = companion_name(function);
+    let name = &function.sig.ident;
+    let vis = &function.vis;
+    let companion_doc = format!(
+        "The clustered sessions of [`{name}`], configured by its `#[enable_clustered_session]` attributes, \
+         properties and configurer: resolved and built once per process, on the first call. Call it before \
+         `HttpServer::new` to fail at startup on a configuration error, or to log \
+         `configuration()`, the effective configuration with the source of each value."
+    );
+    let session = syn::Ident::new("session", Span::mixed_site());
+    let cell = syn::Ident::new("SESSION", Span::mixed_site());
+    let app = factory(function, |user_app| {
+        quote! {
+            let #session = #private::expect_configured(#companion());
+            #session.wrap(#user_app)
+        }
+    });
+    quote! {
+        #[doc = #companion_doc]
+        #vis fn #companion() -> #private::Result<
+            &'static #private::ClusteredSession,
+            &'static #private::ConfigError,
+        > {
+            static #cell: #private::OnceLock<#private::Result<#private::ClusteredSession, #private::ConfigError>> =
+                #private::OnceLock::new();
+            #cell
+                .get_or_init(|| {
+                    let builder = #private::ClusteredSession::builder() #(#setters)*;
+                    #customize
+                    builder.build()
+                })
+                .as_ref()
+        }
+
+        #app
+    }
+}
+
+/// The user's function with the wrapped app's return type; its body runs in
+/// a closure (so `return` still means "this is the app"), and `rest` turns
+/// its result, bound to the given identifier, into the returned app. The
+/// identifier is mixed-site: the user's body can neither see nor shadow it.
+fn factory(function: &ItemFn, rest: impl FnOnce(&syn::Ident) -> TokenStream) -> TokenStream {
+    let ItemFn {
+        attrs, vis, sig, block, ..
+    } = function;
+    let name = &sig.ident;
+    let generics = &sig.generics;
+    let where_clause = &sig.generics.where_clause;
+    let inputs = &sig.inputs;
+    let app_type = app_type();
+    let user_app = syn::Ident::new("user_app", Span::mixed_site());
+    let rest = rest(&user_app);
+    quote! {
+        #(#attrs)*
+        #vis fn #name #generics (#inputs) -> #app_type #where_clause {
+            #[allow(clippy::redundant_closure_call)]
+            let #user_app = (move || #block)();
+            #rest
+        }
+    }
+}
+
+/// When attributes are wrong: the function as an app factory without
+/// sessions, and its companion declared, so that the only errors are the
+/// attribute errors and the body still gets IDE support.
+pub(crate) fn fallback(function: &ItemFn) -> TokenStream {
+    let private = private();
+    let companion = companion_name(function);
+    let vis = &function.vis;
+    let app = factory(function, |user_app| quote!(#user_app));
+    quote! {
+        #[allow(dead_code)]
+        #vis fn #companion() -> #private::Result<
+            &'static #private::ClusteredSession,
+            &'static #private::ConfigError,
+        > {
+            ::core::panic!("#[enable_clustered_session] has errors")
+        }
+
+        #app
+    }
+}
