@@ -2,12 +2,24 @@
 
 use std::sync::Arc;
 
-use session_actix::{EmbeddedSessionRepository, FindByIndexNameSessionRepository, SessionSettings};
+use session_actix::{
+    EmbeddedSessionRepository, FindByIndexNameSessionRepository, SessionEventPublisher, SessionSettings,
+};
 
 /// The embedded store, shared by every worker of the server.
 pub(crate) fn repository() -> Arc<dyn FindByIndexNameSessionRepository> {
     println!("session store: embedded (in-process)");
     Arc::new(EmbeddedSessionRepository::new(SessionSettings::default()))
+}
+
+/// Like [`repository`], plus the publisher the store sends session events to
+/// (for `SessionMiddlewareBuilder::event_publisher`: WebSocket binding needs it).
+#[allow(dead_code)] // only the websocket example needs events
+pub(crate) fn repository_with_events() -> (Arc<dyn FindByIndexNameSessionRepository>, SessionEventPublisher) {
+    let settings = SessionSettings::default();
+    let events = settings.events().clone();
+    println!("session store: embedded (in-process)");
+    (Arc::new(EmbeddedSessionRepository::new(settings)), events)
 }
 
 /// `PORT` from the environment, default 8080.
