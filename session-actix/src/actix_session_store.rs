@@ -164,12 +164,12 @@ fn state_of(session: &Session) -> State {
                 snapshot.insert(name.as_str(), fingerprint(text));
                 state.insert(name.clone(), text.to_owned());
             }
-            // Not JSON text (another serializer wrote it): hidden from actix-session, and left
-            // as stored because the snapshot does not list it.
+            // Not JSON text (another serializer wrote it), or the reserved name: hidden from
+            // actix-session, and left as stored because the snapshot does not list it.
             _ => tracing::warn!(
                 session = %session.id().log_tag(),
                 attribute = %name,
-                "attribute is not JSON text; actix-session does not see it"
+                "attribute hidden from actix-session (not JSON text, or a reserved name)"
             ),
         }
     }
