@@ -52,7 +52,11 @@ impl SessionMiddleware {
 
     /// Like [`SessionMiddleware::builder`], for a repository already shared as a trait object.
     pub fn builder_shared(repository: Arc<dyn SessionRepository>) -> SessionMiddlewareBuilder {
-        SessionMiddlewareBuilder { repository, resolver: SessionIdResolver::default(), events: None }
+        SessionMiddlewareBuilder {
+            repository,
+            resolver: SessionIdResolver::default(),
+            events: None,
+        }
     }
 }
 
