@@ -15,6 +15,7 @@ pub mod expiration;
 mod id;
 mod index;
 mod repository;
+pub mod serialization;
 mod session;
 mod settings;
 pub mod store;
@@ -29,6 +30,7 @@ pub use expiration::{
 pub use id::{SESSION_ID_LEN, SessionId, log_tag};
 pub use index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
 pub use repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
+pub use serialization::{SessionDataSerializer, SessionPdxSerializer, SessionSerializer};
 pub use session::{
     AttributeValue, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS, Session, SessionParts, epoch_millis,
     from_epoch_millis,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::dirty::{DeltaAwareDirtyPredicate, IsDirtyPredicate};
 use crate::events::SessionEventPublisher;
 use crate::expiration::{IdleTimeoutSessionExpirationPolicy, SessionExpirationPolicy};
+use crate::serialization::{SessionPdxSerializer, SessionSerializer};
 use crate::session::DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS;
 
 /// Default region name: the key namespace (the seed's `ClusteredSpringSessions`).
@@ -12,8 +13,8 @@ pub const DEFAULT_REGION_NAME: &str = "ClusteredSpringSessions";
 
 /// Settings every repository takes.
 ///
-/// Equality compares the plain settings and whether the policy and publisher are
-/// the same instances.
+/// Equality compares the plain settings and whether the policy, publisher,
+/// predicate and serializer are the same instances.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct SessionSettings {
@@ -23,6 +24,7 @@ pub struct SessionSettings {
     expiration_policy: Arc<dyn SessionExpirationPolicy>,
     events: SessionEventPublisher,
     dirty_predicate: Arc<dyn IsDirtyPredicate>,
+    session_serializer: Arc<dyn SessionSerializer>,
 }
 
 impl Default for SessionSettings {
@@ -34,6 +36,7 @@ impl Default for SessionSettings {
             expiration_policy: Arc::new(IdleTimeoutSessionExpirationPolicy::new()),
             events: SessionEventPublisher::new(),
             dirty_predicate: Arc::new(DeltaAwareDirtyPredicate),
+            session_serializer: SessionPdxSerializer::shared(),
         }
     }
 }
@@ -46,6 +49,7 @@ impl PartialEq for SessionSettings {
             && Arc::ptr_eq(&self.expiration_policy, &other.expiration_policy)
             && self.events == other.events
             && Arc::ptr_eq(&self.dirty_predicate, &other.dirty_predicate)
+            && Arc::ptr_eq(&self.session_serializer, &other.session_serializer)
     }
 }
 
@@ -102,6 +106,20 @@ impl SessionSettings {
     pub fn with_dirty_predicate(mut self, predicate: Arc<dyn IsDirtyPredicate>) -> Self {
         self.dirty_predicate = predicate;
         self
+    }
+
+    /// Sets the serializer stores write attribute values with (default:
+    /// [`SessionPdxSerializer`]). Only stores that serialize use it (Redis); see
+    /// [`serialization`](crate::serialization).
+    pub fn with_session_serializer(mut self, serializer: Arc<dyn SessionSerializer>) -> Self {
+        self.session_serializer = serializer;
+        self
+    }
+
+    /// The serializer attribute values are written with.
+    #[must_use]
+    pub fn session_serializer(&self) -> &Arc<dyn SessionSerializer> {
+        &self.session_serializer
     }
 
     /// The change-detection predicate.

@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::serialization::SessionSerializer;
 use crate::settings::SessionSettings;
 
 use super::keys::{
@@ -128,6 +130,18 @@ impl fmt::Debug for EffectivePool {
     }
 }
 
+/// The resolved serializer; configurations compare it by identity.
+#[derive(Debug, Clone)]
+pub(crate) struct SerializerComponent(pub(crate) Arc<dyn SessionSerializer>);
+
+impl PartialEq for SerializerComponent {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SerializerComponent {}
+
 /// One row of the effective configuration, for display or structured logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EffectiveEntry {
@@ -166,6 +180,7 @@ pub struct EffectiveConfiguration {
     pub(crate) server_region_shortcut: Resolved<ServerRegionShortcut>,
     pub(crate) session_expiration_policy_bean_name: Resolved<Option<String>>,
     pub(crate) session_serializer_bean_name: Resolved<String>,
+    pub(crate) session_serializer: SerializerComponent,
     pub(crate) expose_configuration_as_properties: Resolved<bool>,
     pub(crate) pool: Option<EffectivePool>,
 }
@@ -219,6 +234,12 @@ impl EffectiveConfiguration {
         &self.session_serializer_bean_name
     }
 
+    /// The serializer registered under [`session_serializer_bean_name`](Self::session_serializer_bean_name).
+    #[must_use]
+    pub fn session_serializer(&self) -> &Arc<dyn SessionSerializer> {
+        &self.session_serializer.0
+    }
+
     /// Whether to publish this configuration as properties ([`as_properties`](Self::as_properties)).
     #[must_use]
     pub fn expose_configuration_as_properties(&self) -> &Resolved<bool> {
@@ -247,9 +268,11 @@ impl EffectiveConfiguration {
         self.pool.as_ref().map(EffectivePool::to_pool_config)
     }
 
-    /// What a repository needs: region name, idle timeout, indexed attributes.
+    /// What a repository needs: region name, idle timeout, indexed attributes,
+    /// serializer.
     pub fn to_session_settings(&self) -> SessionSettings {
         SessionSettings::default()
+            .with_session_serializer(Arc::clone(&self.session_serializer.0))
             .with_region_name(self.region_name.value.clone())
             .with_max_inactive_interval_seconds(self.max_inactive_interval_in_seconds.value)
             .with_indexable_session_attributes(self.indexable_session_attributes.value.iter().cloned())

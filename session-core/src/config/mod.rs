@@ -120,8 +120,7 @@ pub use pool::{
     DEFAULT_POOL_SUBSCRIPTION_ENABLED, PoolConfig, mask_password,
 };
 pub use registry::{
-    BuiltInSerializer, Component, ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME,
-    SESSION_PDX_SERIALIZER_BEAN_NAME,
+    Component, ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME, SESSION_PDX_SERIALIZER_BEAN_NAME,
 };
 pub use resolver::ConfigurationResolver;
 pub use shortcut::{ClientRegionShortcut, ServerRegionShortcut, UnknownShortcut};

@@ -7,6 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::expiration::SessionExpirationPolicy;
+use crate::serialization::{SessionDataSerializer, SessionPdxSerializer, SessionSerializer};
 
 /// Bean name of the built-in self-describing serializer (the seed's PDX), the default.
 pub const SESSION_PDX_SERIALIZER_BEAN_NAME: &str = "SessionPdxSerializer";
@@ -32,39 +33,31 @@ impl fmt::Display for ComponentKind {
     }
 }
 
-/// Stands in for a built-in serializer until the serialization layer
-/// registers the real one under the same name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BuiltInSerializer {
-    /// [`SESSION_PDX_SERIALIZER_BEAN_NAME`].
-    Pdx,
-    /// [`SESSION_DATA_SERIALIZER_BEAN_NAME`].
-    Data,
-}
-
 /// A registered component, type-erased; [`ComponentRegistry::get`] casts it back.
 pub type Component = Arc<dyn Any + Send + Sync>;
 
 /// Components by kind and name.
 ///
-/// Components are stored type-erased. Expiration policies go in and come out
-/// as [`SessionExpirationPolicy`] trait objects; serializers, whose trait does
-/// not exist yet, as any type, downcast on the way out.
+/// Components are stored type-erased. Serializers and expiration policies go
+/// in and come out as [`SessionSerializer`] and [`SessionExpirationPolicy`]
+/// trait objects.
 ///
 /// ```
 /// use std::time::Duration;
 ///
 /// use session_core::config::{ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME};
 /// use session_core::expiration::FixedTimeoutSessionExpirationPolicy;
+/// use session_core::SessionDataSerializer;
 ///
 /// let mut registry = ComponentRegistry::new();
 /// registry.register_expiration_policy(
 ///     "fixedTimeout",
 ///     FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(3600)),
 /// );
+/// registry.register_serializer("compactSessions", SessionDataSerializer::new());
 ///
 /// assert!(registry.expiration_policy("fixedTimeout").is_some());
+/// assert_eq!(registry.serializer("compactSessions").unwrap().name(), SESSION_DATA_SERIALIZER_BEAN_NAME);
 /// assert!(registry.contains(ComponentKind::SessionSerializer, SESSION_DATA_SERIALIZER_BEAN_NAME));
 /// assert_eq!(registry.names(ComponentKind::SessionExpirationPolicy), ["fixedTimeout"]);
 /// ```
@@ -79,8 +72,8 @@ impl ComponentRegistry {
     #[must_use]
     pub fn new() -> Self {
         let mut registry = Self::empty();
-        registry.register_serializer(SESSION_PDX_SERIALIZER_BEAN_NAME, BuiltInSerializer::Pdx);
-        registry.register_serializer(SESSION_DATA_SERIALIZER_BEAN_NAME, BuiltInSerializer::Data);
+        registry.register_shared_serializer(SESSION_PDX_SERIALIZER_BEAN_NAME, SessionPdxSerializer::shared());
+        registry.register_shared_serializer(SESSION_DATA_SERIALIZER_BEAN_NAME, SessionDataSerializer::shared());
         registry
     }
 
@@ -102,8 +95,16 @@ impl ComponentRegistry {
         self.components.insert((kind, name.into()), component)
     }
 
-    /// Registers a session serializer under `name`, replacing any of that name.
-    pub fn register_serializer<T: Any + Send + Sync>(&mut self, name: impl Into<String>, serializer: T) {
+    /// Registers a session serializer under `name`, replacing any of that name
+    /// (including a built-in one).
+    pub fn register_serializer(&mut self, name: impl Into<String>, serializer: impl SessionSerializer) {
+        self.register_shared_serializer(name, Arc::new(serializer));
+    }
+
+    /// Registers a shared session serializer under `name`, replacing any of that name.
+    pub fn register_shared_serializer(&mut self, name: impl Into<String>, serializer: Arc<dyn SessionSerializer>) {
+        // Stored as an `Arc<dyn SessionSerializer>` inside the `Any`, so it
+        // comes back out as the trait object whatever its concrete type.
         self.register(ComponentKind::SessionSerializer, name, Arc::new(serializer));
     }
 
@@ -137,10 +138,13 @@ impl ComponentRegistry {
             .and_then(|component| component.downcast().ok())
     }
 
-    /// The serializer registered as `name`, if it is a `T`.
+    /// The serializer registered as `name` with
+    /// [`register_serializer`](Self::register_serializer) or
+    /// [`register_shared_serializer`](Self::register_shared_serializer).
     #[must_use]
-    pub fn get_serializer<T: Any + Send + Sync>(&self, name: &str) -> Option<Arc<T>> {
-        self.get(ComponentKind::SessionSerializer, name)
+    pub fn serializer(&self, name: &str) -> Option<Arc<dyn SessionSerializer>> {
+        self.get::<Arc<dyn SessionSerializer>>(ComponentKind::SessionSerializer, name)
+            .map(|serializer| Arc::clone(serializer.as_ref()))
     }
 
     /// The expiration policy registered as `name` with
@@ -200,12 +204,9 @@ mod tests {
             registry.names(ComponentKind::SessionSerializer),
             [SESSION_DATA_SERIALIZER_BEAN_NAME, SESSION_PDX_SERIALIZER_BEAN_NAME]
         );
-        assert_eq!(
-            *registry
-                .get_serializer::<BuiltInSerializer>(SESSION_PDX_SERIALIZER_BEAN_NAME)
-                .unwrap(),
-            BuiltInSerializer::Pdx
-        );
+        for name in [SESSION_DATA_SERIALIZER_BEAN_NAME, SESSION_PDX_SERIALIZER_BEAN_NAME] {
+            assert_eq!(registry.serializer(name).unwrap().name(), name);
+        }
         assert!(registry.names(ComponentKind::SessionExpirationPolicy).is_empty());
         assert!(
             ComponentRegistry::empty()
@@ -221,12 +222,19 @@ mod tests {
             "policy",
             FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(60)),
         );
-        registry.register_serializer("custom", "json".to_owned());
+        registry.register_serializer("custom", SessionDataSerializer::new());
         assert!(registry.contains(ComponentKind::SessionExpirationPolicy, "policy"));
         assert!(!registry.contains(ComponentKind::SessionSerializer, "policy"));
         assert!(registry.expiration_policy("custom").is_none());
-        assert_eq!(registry.get_serializer::<String>("custom").unwrap().as_str(), "json");
-        assert!(registry.get_serializer::<u32>("custom").is_none());
+        assert!(registry.serializer("policy").is_none());
+        assert_eq!(
+            registry.serializer("custom").unwrap().name(),
+            SESSION_DATA_SERIALIZER_BEAN_NAME
+        );
+        // Something registered raw under the serializer kind is not a serializer.
+        registry.register(ComponentKind::SessionSerializer, "raw", Arc::new("json".to_owned()));
+        assert!(registry.contains(ComponentKind::SessionSerializer, "raw"));
+        assert!(registry.serializer("raw").is_none());
     }
 
     #[test]
@@ -250,6 +258,17 @@ mod tests {
             registry.names(ComponentKind::SessionExpirationPolicy),
             ["idle", "shared"]
         );
+    }
+
+    #[test]
+    fn shared_serializers_come_back_as_the_same_instance_and_replace_built_ins() {
+        let shared: Arc<dyn SessionSerializer> = Arc::new(SessionDataSerializer::new());
+        let mut registry = ComponentRegistry::new();
+        registry.register_shared_serializer(SESSION_PDX_SERIALIZER_BEAN_NAME, Arc::clone(&shared));
+        assert!(Arc::ptr_eq(
+            &registry.serializer(SESSION_PDX_SERIALIZER_BEAN_NAME).unwrap(),
+            &shared
+        ));
     }
 
     #[test]

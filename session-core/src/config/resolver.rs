@@ -14,7 +14,7 @@ use super::attributes::{
 };
 use super::configurer::{SpringSessionGemFireConfigurer, select_configurer};
 use super::did_you_mean::did_you_mean;
-use super::effective::{ConfigSource, EffectiveConfiguration, EffectivePool, Resolved};
+use super::effective::{ConfigSource, EffectiveConfiguration, EffectivePool, Resolved, SerializerComponent};
 use super::error::ConfigError;
 use super::keys::{
     CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
@@ -259,6 +259,7 @@ impl ConfigurationResolver {
             &session_serializer_bean_name.source,
             ComponentKind::SessionSerializer,
         )?;
+        let session_serializer = self.serializer(&session_serializer_bean_name)?;
         let expose_configuration_as_properties = self.setting(
             configurer.and_then(|c| c.expose_configuration_as_properties()),
             &[EXPOSE_CONFIGURATION_PROPERTY],
@@ -277,6 +278,7 @@ impl ConfigurationResolver {
             server_region_shortcut,
             session_expiration_policy_bean_name,
             session_serializer_bean_name,
+            session_serializer,
             expose_configuration_as_properties,
             pool,
         })
@@ -368,6 +370,28 @@ impl ConfigurationResolver {
             retry_attempts,
             subscription_enabled,
         }))
+    }
+
+    /// The serializer the resolved bean name refers to. The name is known to be
+    /// registered; this also catches a component registered under the
+    /// serializer kind that is not a serializer.
+    fn serializer(&self, bean_name: &Resolved<String>) -> Result<SerializerComponent, ConfigError> {
+        self.registry
+            .serializer(&bean_name.value)
+            .map(SerializerComponent)
+            .ok_or_else(|| ConfigError::UnknownBeanName {
+                key: SESSION_SERIALIZER_BEAN_NAME_PROPERTY.to_owned(),
+                value: bean_name.value.clone(),
+                from: Box::new(bean_name.source.clone()),
+                kind: ComponentKind::SessionSerializer.to_string(),
+                registered: self
+                    .registry
+                    .names(ComponentKind::SessionSerializer)
+                    .into_iter()
+                    .filter(|name| self.registry.serializer(name).is_some())
+                    .map(str::to_owned)
+                    .collect(),
+            })
     }
 
     fn check_bean_name(

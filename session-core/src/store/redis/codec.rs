@@ -5,7 +5,7 @@
 //! | `version` | format version, `1` |
 //! | `creationTime`, `lastAccessedTime` | epoch milliseconds |
 //! | `maxInactiveInterval` | idle timeout in seconds, negative: never |
-//! | `attr:<name>` | one attribute, as the serializer wrote it (JSON) |
+//! | `attr:<name>` | one attribute, as the serializer wrote it: JSON, or binary whose first byte names its format (`serialization::format`) |
 //! | `idx:<index name>` | the session's value in that index (its set holds the id) |
 //!
 //! Metadata field names contain no `:`, so no attribute can collide with them.
@@ -19,6 +19,7 @@ use crate::error::StoreError;
 use crate::id::SessionId;
 use crate::index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
 use crate::repository::PRINCIPAL_NAME_INDEX_NAME;
+use crate::serialization::{SessionSerializer, read_attribute, write_attribute};
 use crate::session::{AttributeValue, Session, SessionParts, epoch_millis, from_epoch_millis};
 
 pub(crate) const VERSION: &str = "version";
@@ -102,14 +103,15 @@ pub(crate) fn kind(value: &Value) -> &'static str {
 }
 
 /// Decodes a session hash. Never panics, whatever the hash holds: bad metadata
-/// makes the whole session [`Decoded::Corrupt`]; attribute values are kept as
-/// raw bytes, so a bad value only fails that attribute's `get`.
-pub(crate) fn decode(id: &SessionId, fields: Fields) -> Decoded {
+/// makes the whole session [`Decoded::Corrupt`]; attribute values are read by
+/// the serializer their format names ([`read_attribute`]), and one that none
+/// can read is kept as stored, so a bad value only fails that attribute's `get`.
+pub(crate) fn decode(id: &SessionId, fields: Fields, serializer: &dyn SessionSerializer) -> Decoded {
     let mut version = None;
     let mut creation_time = None;
     let mut last_accessed_time = None;
     let mut max_inactive_interval = None;
-    let mut attributes = BTreeMap::new();
+    let mut stored_attributes = Vec::new();
     let mut index = BTreeMap::new();
     for (field, value) in fields {
         match field.as_slice() {
@@ -121,7 +123,7 @@ pub(crate) fn decode(id: &SessionId, fields: Fields) -> Decoded {
                 if let Some(name) = f.strip_prefix(ATTRIBUTE_PREFIX.as_bytes()) {
                     // Attribute names are Rust strings; a non-UTF-8 name cannot be asked for.
                     if let Ok(name) = std::str::from_utf8(name) {
-                        attributes.insert(name.to_owned(), AttributeValue::from_bytes(value));
+                        stored_attributes.push((name.to_owned(), value));
                     }
                 } else if let Some(name) = f.strip_prefix(INDEX_PREFIX.as_bytes())
                     && let (Ok(name), Ok(value)) = (String::from_utf8(name.to_vec()), String::from_utf8(value))
@@ -150,6 +152,14 @@ pub(crate) fn decode(id: &SessionId, fields: Fields) -> Decoded {
     if creation < 0 || last_accessed < 0 {
         return Decoded::Corrupt("negative timestamp".to_owned());
     }
+    // Only now, for a session that is kept: reading may decode binary values.
+    let attributes: BTreeMap<String, AttributeValue> = stored_attributes
+        .into_iter()
+        .map(|(name, stored)| {
+            let value = read_attribute(serializer, &name, &stored);
+            (name, value)
+        })
+        .collect();
     Decoded::Session {
         parts: SessionParts {
             id: id.clone(),
@@ -181,14 +191,22 @@ pub(crate) struct WritePlan {
 
 impl WritePlan {
     /// Everything about a session: for a new session, or a renewed one under its new id.
-    pub(crate) fn full(session: &Session, now: SystemTime, indexer: &SessionIndexer) -> Self {
+    pub(crate) fn full(
+        session: &Session,
+        now: SystemTime,
+        indexer: &SessionIndexer,
+        serializer: &dyn SessionSerializer,
+    ) -> Self {
         let mut sets = Vec::with_capacity(session.attributes().len() + 4);
         sets.push((VERSION.into(), FORMAT_VERSION.into()));
         sets.push((CREATION_TIME.into(), millis(session.creation_time())));
         sets.push((LAST_ACCESSED_TIME.into(), millis(now)));
         sets.push(interval(session));
         for (name, value) in session.attributes() {
-            sets.push((attribute_field(name), value.as_bytes().to_vec()));
+            sets.push((
+                attribute_field(name),
+                write_attribute(serializer, name, value).into_owned(),
+            ));
         }
         Self {
             sets,
@@ -200,14 +218,22 @@ impl WritePlan {
 
     /// Only what this request changed: set and removed attributes, the idle
     /// timeout if changed, the access time, and the indexes fed by a changed attribute.
-    pub(crate) fn delta(session: &Session, now: SystemTime, indexer: &SessionIndexer) -> Self {
+    pub(crate) fn delta(
+        session: &Session,
+        now: SystemTime,
+        indexer: &SessionIndexer,
+        serializer: &dyn SessionSerializer,
+    ) -> Self {
         let mut sets = vec![(LAST_ACCESSED_TIME.into(), millis(now))];
         if session.metadata_changed() {
             sets.push(interval(session));
         }
         let mut touched_indexes = BTreeSet::new();
         for (name, value) in session.changed_attributes() {
-            sets.push((attribute_field(name), value.as_bytes().to_vec()));
+            sets.push((
+                attribute_field(name),
+                write_attribute(serializer, name, value).into_owned(),
+            ));
             touched_indexes.extend(index_fed_by(name, indexer));
         }
         let mut deletes = Vec::new();
@@ -291,6 +317,7 @@ fn interval(session: &Session) -> (Vec<u8>, Vec<u8>) {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::serialization::SessionPdxSerializer;
 
     fn field(name: &str, value: &str) -> (Vec<u8>, Vec<u8>) {
         (name.as_bytes().to_vec(), value.as_bytes().to_vec())
@@ -310,7 +337,7 @@ mod tests {
 
     #[test]
     fn attribute_named_like_metadata_does_not_collide() {
-        let Decoded::Session { parts, index } = decode(&SessionId::generate(), valid()) else {
+        let Decoded::Session { parts, index } = decode(&SessionId::generate(), valid(), &SessionPdxSerializer) else {
             panic!()
         };
         assert_eq!(parts.attributes["version"].as_bytes(), b"7");
@@ -333,14 +360,23 @@ mod tests {
             let mut fields = valid();
             fields.retain(|(f, _)| f != name.as_bytes());
             fields.push(field(name, value));
-            assert!(matches!(decode(&id, fields), Decoded::Corrupt(_)), "{name}={value}");
+            assert!(
+                matches!(decode(&id, fields, &SessionPdxSerializer), Decoded::Corrupt(_)),
+                "{name}={value}"
+            );
         }
         let mut fields = valid();
         fields.retain(|(f, _)| f != VERSION.as_bytes());
-        assert!(matches!(decode(&id, fields), Decoded::Corrupt(_)));
+        assert!(matches!(
+            decode(&id, fields, &SessionPdxSerializer),
+            Decoded::Corrupt(_)
+        ));
         let mut fields = valid();
         fields[0] = field(VERSION, "2");
-        assert!(matches!(decode(&id, fields), Decoded::UnknownVersion(_)));
+        assert!(matches!(
+            decode(&id, fields, &SessionPdxSerializer),
+            Decoded::UnknownVersion(_)
+        ));
     }
 
     #[test]
@@ -359,13 +395,13 @@ mod tests {
     #[test]
     fn delta_writes_only_changes_and_touched_indexes() {
         let indexer = SessionIndexer::new(vec!["color".to_owned()]);
-        let Decoded::Session { parts, .. } = decode(&SessionId::generate(), valid()) else {
+        let Decoded::Session { parts, .. } = decode(&SessionId::generate(), valid(), &SessionPdxSerializer) else {
             panic!()
         };
         let mut session = Session::from_parts(parts);
         session.insert("cart", &[1, 2]).unwrap();
         session.remove("name");
-        let plan = WritePlan::delta(&session, SystemTime::now(), &indexer);
+        let plan = WritePlan::delta(&session, SystemTime::now(), &indexer, &SessionPdxSerializer);
         let names: Vec<_> = plan
             .sets
             .iter()
@@ -378,7 +414,7 @@ mod tests {
         session.mark_saved();
         session.insert("color", "blue").unwrap();
         session.insert(ACTIX_IDENTITY_USER_ID_KEY, "ada").unwrap();
-        let plan = WritePlan::delta(&session, SystemTime::now(), &indexer);
+        let plan = WritePlan::delta(&session, SystemTime::now(), &indexer, &SessionPdxSerializer);
         assert_eq!(
             plan.index_sets,
             [
@@ -388,7 +424,7 @@ mod tests {
         );
         session.mark_saved();
         session.remove("color");
-        let plan = WritePlan::delta(&session, SystemTime::now(), &indexer);
+        let plan = WritePlan::delta(&session, SystemTime::now(), &indexer, &SessionPdxSerializer);
         assert_eq!(plan.index_deletes, ["color"]);
     }
 }

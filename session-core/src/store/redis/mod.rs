@@ -81,6 +81,7 @@ use crate::error::StoreError;
 use crate::id::SessionId;
 use crate::index::SessionIndexer;
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
+use crate::serialization::SessionSerializer;
 use crate::session::{Session, SessionParts, epoch_millis};
 use crate::settings::{SessionSettings, validate_region_name};
 
@@ -177,6 +178,11 @@ impl RedisSessionRepository {
     #[must_use]
     pub fn key_layout(&self) -> &RedisKeyLayout {
         &self.inner.keys
+    }
+
+    /// The serializer attribute values are written with (the settings').
+    fn serializer(&self) -> &dyn SessionSerializer {
+        self.inner.settings.session_serializer().as_ref()
     }
 
     /// Sends a pipeline (one round trip) and returns one reply per command,
@@ -277,7 +283,7 @@ impl RedisSessionRepository {
             tracing::debug!(session = %previous.log_tag(), "renewal of a session deleted meanwhile: not recreated");
             return Ok(());
         };
-        let (parts, old_index) = match codec::decode(previous, fields) {
+        let (parts, old_index) = match codec::decode(previous, fields, self.serializer()) {
             Decoded::Session { parts, index } => (parts, index),
             Decoded::Corrupt(reason) | Decoded::UnknownVersion(reason) => {
                 tracing::warn!(session = %previous.log_tag(), %reason, "unreadable session dropped on renewal");
@@ -297,7 +303,7 @@ impl RedisSessionRepository {
         if session.metadata_changed() {
             renewed.set_max_inactive_interval_seconds(session.max_inactive_interval_seconds());
         }
-        let plan = WritePlan::full(&renewed, now, &self.inner.indexer);
+        let plan = WritePlan::full(&renewed, now, &self.inner.indexer, self.serializer());
         let old_sets: Vec<(String, SessionId)> = old_index
             .iter()
             .map(|(name, value)| (keys.index_key(name, value), previous.clone()))
@@ -388,10 +394,10 @@ impl SessionRepository for RedisSessionRepository {
         if let Some(previous) = session.previous_id().cloned() {
             self.renew(session, &previous, now).await?;
         } else if session.is_new() {
-            let plan = WritePlan::full(session, now, &self.inner.indexer);
+            let plan = WritePlan::full(session, now, &self.inner.indexer, self.serializer());
             self.write(session.id(), Mode::Create, &plan, &[]).await?;
         } else {
-            let plan = WritePlan::delta(session, now, &self.inner.indexer);
+            let plan = WritePlan::delta(session, now, &self.inner.indexer, self.serializer());
             if !self.write(session.id(), Mode::Update, &plan, &[]).await? {
                 tracing::debug!(session = %session.id().log_tag(), "save of a session deleted meanwhile: dropped");
             }
@@ -413,7 +419,7 @@ impl SessionRepository for RedisSessionRepository {
         let Some(fields) = codec::fields(self.single(pipe).await?)? else {
             return Ok(None);
         };
-        match codec::decode(id, fields) {
+        match codec::decode(id, fields, self.serializer()) {
             Decoded::Session { mut parts, .. } => {
                 parts.last_accessed_time = now;
                 Ok(Some(Session::from_parts(parts)))
@@ -499,7 +505,7 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
                     stale.push(id.as_str().as_bytes().to_vec());
                     continue;
                 };
-                match codec::decode(&id, fields) {
+                match codec::decode(&id, fields, self.serializer()) {
                     Decoded::Session { parts, index } => {
                         // A member whose session now has another value is skipped, not
                         // removed: its save removes it, and removing it here could race a
