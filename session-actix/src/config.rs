@@ -121,7 +121,6 @@ impl ClusteredSession {
 
     /// The settings the repository was built with (region, idle timeout,
     /// indexes, expiration policy, event publisher, dirty predicate).
-    #[must_use]
     pub fn settings(&self) -> &SessionSettings {
         &self.inner.settings
     }

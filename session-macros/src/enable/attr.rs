@@ -39,6 +39,7 @@ pub(crate) struct ShortcutName {
 /// even fit an `i128` (it certainly does not fit an `i64`).
 pub(crate) struct Integer {
     pub(crate) value: Option<i128>,
+    /// The digits (a leading `-` is a token of its own; errors point at the number).
     pub(crate) span: Span,
 }
 
@@ -70,6 +71,9 @@ pub(crate) struct Attributes {
 /// keeping what parsed, so that later checks still run on the rest.
 pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Attributes {
     let mut attributes = Attributes::default();
+    // Names seen so far, valid or not: a repeat is a duplicate even when the
+    // first value was rejected.
+    let mut seen: Vec<String> = Vec::new();
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
         Ok(metas) => metas,
         Err(error) => {
@@ -87,13 +91,14 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Attributes {
             errors.push(unknown(name.span(), &key));
             continue;
         }
-        if attributes.is_given(&key) {
+        if seen.contains(&key) {
             errors.push(syn::Error::new(
                 name.span(),
                 format!("duplicate attribute `{key}`: it is already given above"),
             ));
             continue;
         }
+        seen.push(key);
         if let Err(error) = attributes.set(&name, meta) {
             errors.push(error);
         }
@@ -102,25 +107,6 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Attributes {
 }
 
 impl Attributes {
-    fn is_given(&self, key: &str) -> bool {
-        match key {
-            "client_region_shortcut" => self.client_region_shortcut.is_some(),
-            "indexable_session_attributes" => self.indexable_session_attributes.is_some(),
-            "max_inactive_interval_in_seconds" => self.max_inactive_interval_in_seconds.is_some(),
-            "pool_name" => self.pool_name.is_some(),
-            "region_name" => self.region_name.is_some(),
-            "server_region_shortcut" => self.server_region_shortcut.is_some(),
-            "session_expiration_policy_bean_name" => self.session_expiration_policy_bean_name.is_some(),
-            "session_serializer_bean_name" => self.session_serializer_bean_name.is_some(),
-            "expose_configuration_as_properties" => self.expose_configuration_as_properties.is_some(),
-            "configurer" => self.configurer.is_some(),
-            "customize" => self.customize.is_some(),
-            "cookie_name" => self.cookie_name.is_some(),
-            "header" => self.header.is_some(),
-            _ => false,
-        }
-    }
-
     /// Records one known attribute, or says why its value has the wrong shape.
     fn set(&mut self, name: &Ident, meta: Meta) -> syn::Result<()> {
         let key = name.to_string();
@@ -234,10 +220,7 @@ fn found(value: &Expr) -> &'static str {
 }
 
 fn wrong_type(value: &Expr, key: &str, expected: &str) -> syn::Error {
-    syn::Error::new(
-        value.span(),
-        format!("`{key}` expects {expected}, found {}", found(value)),
-    )
+    syn::Error::new_spanned(value, format!("`{key}` expects {expected}, found {}", found(value)))
 }
 
 fn string(value: &Expr, key: &str) -> syn::Result<LitStr> {
@@ -328,7 +311,7 @@ fn integer(value: &Expr, key: &str) -> syn::Result<Integer> {
     let magnitude = literal.base10_digits().parse::<i128>().ok();
     Ok(Integer {
         value: magnitude.map(|magnitude| if negative { -magnitude } else { magnitude }),
-        span: value.span(),
+        span: literal.span(),
     })
 }
 

@@ -25,31 +25,27 @@ use super::Errors;
 use super::attr::Attributes;
 use super::check::normalise_shortcut;
 
-/// Checks the function is an app factory. Returns whether it can still be
-/// emitted as one when other errors are reported (see [`fallback`]).
+/// Checks the function is an app factory. Returns whether it returns an
+/// `App`, so that it can still be emitted when errors are reported (see [`fallback`]).
 pub(crate) fn check_function(function: &ItemFn, errors: &mut Errors) -> bool {
     let signature = &function.sig;
-    let mut usable = true;
     if let Some(asyncness) = &signature.asyncness {
         errors.push(syn::Error::new(
             asyncness.span(),
             "the app factory must not be `async`: `HttpServer::new` calls it synchronously, once per worker",
         ));
-        usable = false;
     }
     if let Some(constness) = &signature.constness {
         errors.push(syn::Error::new(
             constness.span(),
             "the app factory cannot be `const`: it builds the sessions at run time",
         ));
-        usable = false;
     }
     if let Some(receiver) = signature.receiver() {
         errors.push(syn::Error::new(
             receiver.span(),
             "the app factory must be a free function, without `self`",
         ));
-        usable = false;
     }
     match &signature.output {
         ReturnType::Default => {
@@ -57,18 +53,17 @@ pub(crate) fn check_function(function: &ItemFn, errors: &mut Errors) -> bool {
                 signature.ident.span(),
                 "the app factory must return the actix-web `App` it builds: add `-> App<_>`",
             ));
-            usable = false;
+            false
         }
         ReturnType::Type(_, returned) if !is_app(returned) => {
-            errors.push(syn::Error::new(
-                returned.span(),
+            errors.push(syn::Error::new_spanned(
+                returned,
                 "expected the actix-web `App` the function builds, as `App<_>` or `App<impl ServiceFactory<...>>`",
             ));
-            usable = false;
+            false
         }
-        ReturnType::Type(..) => {}
+        ReturnType::Type(..) => true,
     }
-    usable
 }
 
 /// `App<...>`, `actix_web::App<...>`, ...: a path whose last segment is `App`.
@@ -259,14 +254,16 @@ fn factory(function: &ItemFn, rest: impl FnOnce(&syn::Ident) -> TokenStream) -> 
     }
 }
 
-/// When attributes are wrong: the function as an app factory without
-/// sessions, and its companion declared, so that the only errors are the
-/// attribute errors and the body still gets IDE support.
+/// When attributes are wrong: the function as written but for its return
+/// type, made the one an app factory has, and its companion declared, so that
+/// the only errors are the attribute errors and the body keeps IDE support.
 pub(crate) fn fallback(function: &ItemFn) -> TokenStream {
     let private = private();
     let companion = companion_name(function);
     let vis = &function.vis;
-    let app = factory(function, |user_app| quote!(#user_app));
+    let mut function = function.clone();
+    let app_type = app_type();
+    function.sig.output = syn::parse_quote!(-> #app_type);
     quote! {
         #[allow(dead_code)]
         #vis fn #companion() -> #private::Result<
@@ -276,6 +273,6 @@ pub(crate) fn fallback(function: &ItemFn) -> TokenStream {
             ::core::panic!("#[enable_clustered_session] has errors")
         }
 
-        #app
+        #function
     }
 }
