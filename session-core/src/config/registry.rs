@@ -272,6 +272,50 @@ mod tests {
     }
 
     #[test]
+    fn resolution_hands_out_the_named_serializer() {
+        use crate::config::{ConfigError, ConfigurationResolver, EnableClusteredSession};
+
+        let custom: Arc<dyn SessionSerializer> = Arc::new(SessionDataSerializer::new());
+        let mut registry = ComponentRegistry::new();
+        registry.register_shared_serializer("custom", Arc::clone(&custom));
+        registry.register(ComponentKind::SessionSerializer, "raw", Arc::new(7_u8));
+        let resolve = |name: &str| {
+            ConfigurationResolver::new(EnableClusteredSession::new().with_session_serializer_bean_name(name))
+                .with_registry(registry.clone())
+                .resolve()
+        };
+
+        let effective = resolve("custom").unwrap();
+        assert!(Arc::ptr_eq(effective.session_serializer(), &custom));
+        assert!(Arc::ptr_eq(
+            effective.to_session_settings().session_serializer(),
+            &custom
+        ));
+        let default = ConfigurationResolver::new(EnableClusteredSession::new())
+            .resolve()
+            .unwrap();
+        assert_eq!(default.session_serializer().name(), SESSION_PDX_SERIALIZER_BEAN_NAME);
+        // The default settings and the default configuration share one instance.
+        assert!(Arc::ptr_eq(
+            default.to_session_settings().session_serializer(),
+            crate::SessionSettings::default().session_serializer()
+        ));
+
+        // Registered under the serializer kind, but not a serializer: refused, listing the real ones.
+        match resolve("raw").unwrap_err() {
+            ConfigError::UnknownBeanName { registered, .. } => assert_eq!(
+                registered,
+                [
+                    SESSION_DATA_SERIALIZER_BEAN_NAME,
+                    SESSION_PDX_SERIALIZER_BEAN_NAME,
+                    "custom"
+                ]
+            ),
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
     fn registering_again_replaces() {
         let mut registry = ComponentRegistry::empty();
         assert!(

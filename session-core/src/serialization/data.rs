@@ -26,7 +26,7 @@ const MAX_VALUE_LEN: usize = 512 * 1024 * 1024;
 /// The compact binary serializer (the seed's Data Serialization).
 ///
 /// Each value is stored in the smallest of three forms, each marked by its
-/// first byte (see [`format`](super::format)):
+/// first byte (see [`format`](mod@super::format)):
 ///
 /// * MessagePack ([`DATA_MESSAGEPACK_V1`]): no quotes, commas or colons,
 ///   integers and booleans in one to nine bytes; readable by any MessagePack

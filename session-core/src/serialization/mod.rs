@@ -9,7 +9,7 @@
 //!   self-describing JSON, readable with `redis-cli` and by any language.
 //! - [`SessionDataSerializer`] (`SessionDataSerializer`): compact binary,
 //!   MessagePack with LZ4 for large values.
-//! - [`format`]: the marker each stored value starts with, naming its format.
+//! - [`format`](mod@format): the marker each stored value starts with, naming its format.
 //! - [`write_attribute`] / [`read_attribute`]: what stores call; reading picks
 //!   the serializer by the stored marker and never fails.
 //!
@@ -23,7 +23,7 @@
 //! serializes: nothing leaves the process, so it ignores the setting.
 //!
 //! Format versions: attribute values carry theirs in the first byte (see
-//! [`format`]); session metadata is kept by the store in plain numeric fields
+//! [`format`](mod@format)); session metadata is kept by the store in plain numeric fields
 //! under the store's own format version (the Redis hash's `version` field), the
 //! same for every serializer, because the store's server-side scripts read it.
 //! A session whose metadata cannot be read is treated as absent and replaced.

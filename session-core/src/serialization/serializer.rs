@@ -16,7 +16,7 @@ use crate::session::AttributeValue;
 ///
 /// # Format markers
 /// Every stored value must say which format it is in, by its first byte (see
-/// [`format`](super::format)): JSON text as is, or a marker byte that no JSON text
+/// [`format`](mod@super::format)): JSON text as is, or a marker byte that no JSON text
 /// starts with. The store reads a value with the configured serializer when that
 /// [`recognizes`](Self::recognizes) it, else with the built-in serializer whose
 /// format it is in, so instances configured with different serializers read
