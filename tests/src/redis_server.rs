@@ -3,15 +3,18 @@
 //! without dropping it, e.g. a server kept in a `static`).
 //!
 //! Also reads the server's own counters (`INFO commandstats`, `INFO stats`) and
-//! watches `MONITOR`, so tests can count the commands and bytes a repository sends.
+//! watches `MONITOR`, so tests can count the commands and bytes a repository
+//! sends, and puts a reply-delaying proxy in front of it ([`DelayProxy`]), so
+//! they can count round trips by the clock.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, ErrorKind, Write as _};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The binary tests start.
@@ -312,6 +315,108 @@ impl Monitor {
     }
 }
 
+/// A TCP proxy in front of a server that holds back every reply for a fixed
+/// delay (requests pass at once). An operation that needs `n` round trips then
+/// takes at least `n` times the delay, whatever the commands are.
+pub struct DelayProxy {
+    port: u16,
+    stopped: Arc<AtomicBool>,
+    /// Every socket the proxy opened, shut down when it is dropped.
+    sockets: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl std::fmt::Debug for DelayProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DelayProxy")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DelayProxy {
+    /// Starts a proxy to `server` delaying each reply by `delay`.
+    ///
+    /// # Panics
+    /// When no local port can be bound.
+    #[must_use]
+    pub fn start(server: &RedisServer, delay: Duration) -> Self {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind the proxy port");
+        let port = listener.local_addr().expect("proxy address").port();
+        let upstream = server.port();
+        let stopped = Arc::new(AtomicBool::new(false));
+        let sockets: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let (stop, open) = (Arc::clone(&stopped), Arc::clone(&sockets));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect((Ipv4Addr::LOCALHOST, upstream)) else {
+                    continue;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                let streams = (
+                    client.try_clone(),
+                    server.try_clone(),
+                    client.try_clone(),
+                    server.try_clone(),
+                );
+                let (Ok(client_in), Ok(server_out), Ok(client_out), Ok(server_in)) = streams else {
+                    continue;
+                };
+                open.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend([client, server]);
+                std::thread::spawn(move || forward(client_in, server_out, Duration::ZERO));
+                std::thread::spawn(move || forward(server_in, client_out, delay));
+            }
+        });
+        Self { port, stopped, sockets }
+    }
+
+    /// The URL repositories connect to through the proxy.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for DelayProxy {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so it sees the flag.
+        let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port));
+        for socket in self.sockets.lock().unwrap_or_else(PoisonError::into_inner).drain(..) {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// Copies `from` to `to`, each chunk `delay` after it arrived (order kept).
+fn forward(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
+    use std::io::Read as _;
+    let (chunks, due) = channel::<(Instant, Vec<u8>)>();
+    let writer = std::thread::spawn(move || {
+        for (at, chunk) in due {
+            std::thread::sleep(at.saturating_duration_since(Instant::now()));
+            if to.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(std::net::Shutdown::Write);
+    });
+    let mut buffer = vec![0; 64 * 1024];
+    while let Ok(n) = from.read(&mut buffer) {
+        if n == 0 || chunks.send((Instant::now() + delay, buffer[..n].to_vec())).is_err() {
+            break;
+        }
+    }
+    drop(chunks);
+    let _ = writer.join();
+}
+
 fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|listener| listener.local_addr())
@@ -456,6 +561,38 @@ mod tests {
         let _ = server.traffic();
         assert_eq!(monitor.commands(), ["SET", "EVAL"]);
         assert!(monitor.commands().is_empty());
+    }
+
+    #[test]
+    fn the_proxy_delays_each_round_trip() {
+        let server = RedisServer::start();
+        let proxy = DelayProxy::start(&server, Duration::from_millis(200));
+        let client = redis::Client::open(proxy.url()).unwrap();
+        let mut connection = client.get_connection_with_timeout(Duration::from_secs(5)).unwrap();
+        let started = Instant::now();
+        let _: String = redis::cmd("PING").query(&mut connection).unwrap();
+        let one = started.elapsed();
+        let started = Instant::now();
+        let _: Vec<String> = redis::pipe()
+            .cmd("PING")
+            .cmd("PING")
+            .cmd("PING")
+            .query(&mut connection)
+            .unwrap();
+        let pipelined = started.elapsed();
+        let started = Instant::now();
+        let _: String = redis::cmd("PING").query(&mut connection).unwrap();
+        let _: String = redis::cmd("PING").query(&mut connection).unwrap();
+        let two = started.elapsed();
+        assert!(
+            one >= Duration::from_millis(200) && one < Duration::from_millis(400),
+            "{one:?}"
+        );
+        assert!(
+            pipelined < Duration::from_millis(400),
+            "a pipeline is one round trip: {pipelined:?}"
+        );
+        assert!(two >= Duration::from_millis(400), "{two:?}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The Redis store against a real `redis-server`: per-request cost, concurrency,
+//! The Redis store against a real `redis-server`: per-request cost (commands,
+//! bytes, round trips), concurrency,
 //! races, expiry across instances, garbage in Redis, key layout, and one
 //! repository shared by several runtimes (as actix workers share it).
 #![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
@@ -6,13 +7,14 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use clustered_session_tests::redis_server::RedisServer;
+use clustered_session_tests::redis_server::{DelayProxy, RedisServer};
 use redis::Commands as _;
+use session_core::store::redis::EXPIRED_SESSION_GRACE;
 use session_core::{
-    FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, SessionId,
-    SessionRepository, SessionSettings,
+    FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, Session,
+    SessionExpirationPolicy, SessionId, SessionRepository, SessionSettings,
 };
 use tokio::sync::Barrier;
 
@@ -135,16 +137,107 @@ async fn small_session_cost_and_index_change_cost() {
     repo.save(&mut login).await.unwrap();
     assert_eq!(monitor.commands(), ["EVALSHA", "EVALSHA", "SADD"]);
 
-    // Switching it to another user also drops the id from the old user's set.
+    // Switching it to another user also drops the id from the old user's set, in
+    // the same pipeline: the old value is known from the load. (One round trip
+    // by the clock: `round_trips_counted_by_the_clock`.)
     let mut switch = repo.find_by_id(&id).await.unwrap().unwrap();
     switch.insert(PRINCIPAL_NAME_INDEX_NAME, "bob").unwrap();
     repo.save(&mut switch).await.unwrap();
-    assert_eq!(monitor.commands(), ["EVALSHA", "EVALSHA", "SADD", "SREM"]);
+    assert_eq!(monitor.commands(), ["EVALSHA", "EVALSHA", "SREM", "SADD"]);
     assert_eq!(repo.find_by_principal_name("ada").await.unwrap().len(), 0);
+    assert_eq!(repo.find_by_principal_name("bob").await.unwrap().len(), 1);
+    let _ = monitor.commands();
+
+    // Logout: the script and the SREM of the known index entries, pipelined;
+    // nothing follows (no correction needed).
+    repo.find_by_id(&id).await.unwrap().unwrap();
+    repo.delete_by_id(&id).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(monitor.commands(), ["EVALSHA", "EVALSHA", "SREM"]);
+    assert!(repo.find_by_principal_name("bob").await.unwrap().is_empty());
     println!(
         "small session: read+write request 2 commands, {} B sent, {} B received",
         request.net_input_bytes, request.net_output_bytes
     );
+}
+
+/// Holds a future's output and how long it took.
+async fn timed<T>(operation: impl std::future::Future<Output = T>) -> (T, Duration) {
+    let started = Instant::now();
+    let output = operation.await;
+    (output, started.elapsed())
+}
+
+/// A custom policy (no built-in rule): sessions live 10 minutes from their last access.
+#[derive(Debug)]
+struct TenMinutes;
+
+impl SessionExpirationPolicy for TenMinutes {
+    fn determine_expiration_timeout(&self, _: &Session) -> Option<Duration> {
+        Some(Duration::from_secs(600))
+    }
+}
+
+/// Round trips counted by the clock: a proxy holds every reply back 300 ms, so
+/// an operation taking n round trips takes n x 300 ms (plus scheduling noise,
+/// far below another 300 ms).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trips_counted_by_the_clock() {
+    const DELAY: Duration = Duration::from_millis(300);
+    let server = RedisServer::start();
+    let proxy = DelayProxy::start(&server, DELAY);
+    let pool = PoolSettings::new(proxy.url())
+        .with_response_timeout(Duration::from_secs(5))
+        .with_connection_timeout(Duration::from_secs(2));
+    let region = unique_region("clock");
+    let repo = RedisSessionRepository::new(pool.clone(), settings(&region, 600)).unwrap();
+    let round_trips = |elapsed: Duration| (elapsed.as_millis() / DELAY.as_millis()) as u32;
+
+    // Warm-up: connecting and loading the scripts take their own round trips.
+    let mut session = repo.create_session();
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "ada").unwrap();
+    repo.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+
+    let (loaded, read) = timed(repo.find_by_id(&id)).await;
+    let mut loaded = loaded.unwrap().unwrap();
+    loaded.insert("visits", &1).unwrap();
+    let (saved, changed_save) = timed(repo.save(&mut loaded)).await;
+    saved.unwrap();
+    let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    loaded.insert(PRINCIPAL_NAME_INDEX_NAME, "bob").unwrap();
+    let (saved, index_switch) = timed(repo.save(&mut loaded)).await;
+    saved.unwrap();
+    repo.find_by_id(&id).await.unwrap().unwrap();
+    let (deleted, delete) = timed(repo.delete_by_id(&id)).await;
+    deleted.unwrap();
+
+    let custom = RedisSessionRepository::new(
+        pool,
+        settings(&region, 600).with_expiration_policy(Arc::new(TenMinutes)),
+    )
+    .unwrap();
+    let mut session = custom.create_session();
+    custom.save(&mut session).await.unwrap();
+    custom.find_by_id(session.id()).await.unwrap().unwrap();
+    let (found, custom_read) = timed(custom.find_by_id(session.id())).await;
+    found.unwrap().unwrap();
+
+    println!(
+        "round trips at {DELAY:?} per reply: read {read:?}, changed save {changed_save:?}, index switch \
+         {index_switch:?}, delete {delete:?}, read under a custom policy {custom_read:?}"
+    );
+    assert_eq!(round_trips(read), 1, "find_by_id took {read:?}");
+    assert_eq!(round_trips(changed_save), 1, "a changed save took {changed_save:?}");
+    assert_eq!(round_trips(index_switch), 1, "an index switch took {index_switch:?}");
+    assert_eq!(round_trips(delete), 1, "a delete took {delete:?}");
+    assert_eq!(
+        round_trips(custom_read),
+        1,
+        "a custom policy's TTL command must not be waited for: {custom_read:?}"
+    );
+    assert!(repo.find_by_principal_name("ada").await.unwrap().is_empty());
+    assert!(repo.find_by_principal_name("bob").await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -334,10 +427,16 @@ async fn idle_expiry_is_seen_by_every_instance() {
     session.insert("x", &1).unwrap();
     first.save(&mut session).await.unwrap();
     let id = session.id().clone();
-    let ttl: i64 = redis.pttl(first.key_layout().session_key(&id)).unwrap();
+    let ttl: i64 = redis.pttl(first.key_layout().expires_key(&id)).unwrap();
     assert!(
         (1..=1_000).contains(&ttl),
         "TTL must be the 1 s idle timeout, was {ttl} ms"
+    );
+    let grace = EXPIRED_SESSION_GRACE.as_millis() as i64;
+    let data_ttl: i64 = redis.pttl(first.key_layout().session_key(&id)).unwrap();
+    assert!(
+        (grace..=grace + 1_000).contains(&data_ttl),
+        "the data outlives the marker by the grace period, was {data_ttl} ms"
     );
 
     tokio::time::sleep(Duration::from_millis(600)).await;
@@ -360,13 +459,15 @@ async fn idle_expiry_is_seen_by_every_instance() {
         "idle session still there on the other instance"
     );
 
-    // Expired with no instance touching it at all: Redis removed it by itself.
+    // Expired with no instance touching it at all: Redis expired it by itself
+    // (its data stays unreadable for the grace period: no instance subscribes here).
     let mut untouched = second.create_session();
     second.save(&mut untouched).await.unwrap();
-    let key = second.key_layout().session_key(untouched.id());
+    let marker = second.key_layout().expires_key(untouched.id());
     tokio::time::sleep(Duration::from_millis(1_200)).await;
-    let exists: bool = redis.exists(&key).unwrap();
+    let exists: bool = redis.exists(&marker).unwrap();
     assert!(!exists, "Redis must expire idle sessions on its own");
+    assert!(first.find_by_id(untouched.id()).await.unwrap().is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -378,19 +479,22 @@ async fn negative_interval_means_no_ttl_and_changes_follow() {
     session.set_max_inactive_interval_seconds(-1);
     repo.save(&mut session).await.unwrap();
     let key = repo.key_layout().session_key(session.id());
-    let ttl: i64 = redis.ttl(&key).unwrap();
-    assert_eq!(ttl, -1, "a never-expiring session must have no TTL");
+    let marker = repo.key_layout().expires_key(session.id());
+    let ttls =
+        |redis: &mut redis::Connection| -> (i64, i64) { (redis.ttl(&marker).unwrap(), redis.ttl(&key).unwrap()) };
+    assert_eq!(ttls(&mut redis), (-1, -1), "a never-expiring session must have no TTL");
     let mut loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
-    let ttl: i64 = redis.ttl(&key).unwrap();
-    assert_eq!(ttl, -1, "an access must not add a TTL");
+    assert_eq!(ttls(&mut redis), (-1, -1), "an access must not add a TTL");
 
     loaded.set_max_inactive_interval_seconds(60);
     repo.save(&mut loaded).await.unwrap();
-    let ttl: i64 = redis.ttl(&key).unwrap();
+    let (ttl, data_ttl) = ttls(&mut redis);
     assert!(
         (59..=60).contains(&ttl),
         "changing the timeout must set the TTL, was {ttl}"
     );
+    let grace = EXPIRED_SESSION_GRACE.as_secs() as i64;
+    assert!((grace + 59..=grace + 60).contains(&data_ttl), "{data_ttl}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -435,12 +539,20 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
     repo.save(&mut loaded).await.unwrap();
     assert!(repo.find_by_id(session.id()).await.unwrap().is_none());
 
-    // Not a hash at all, or a hash with none of our fields.
+    // Not a hash at all, or a hash with none of our fields, even with a marker
+    // making it look live: absent, and removed.
     let id = SessionId::generate();
     let () = redis.set(layout.session_key(&id), "just a string").unwrap();
     assert!(repo.find_by_id(&id).await.unwrap().is_none());
+    let () = redis.set(layout.expires_key(&id), "1").unwrap();
+    assert!(repo.find_by_id(&id).await.unwrap().is_none());
+    let exists: bool = redis.exists(layout.session_key(&id)).unwrap();
+    assert!(!exists, "garbage under a live-looking id is removed");
+    let () = redis.set(layout.expires_key(&id), "1").unwrap();
     let () = redis.hset(layout.session_key(&id), "hello", "world").unwrap();
     assert!(repo.find_by_id(&id).await.unwrap().is_none());
+    let exists: bool = redis.exists(layout.session_key(&id)).unwrap();
+    assert!(!exists, "a hash that is not a session is removed");
     repo.delete_by_id(&id).await.unwrap();
 
     // A garbage attribute value fails only that attribute's get.
@@ -527,14 +639,17 @@ async fn every_key_is_under_the_region_and_nothing_else_is_written() {
     assert_eq!(ours.len(), total, "keys outside the region: {ours:?}");
     let sessions: BTreeSet<String> = [renewed.id(), &ids[2]]
         .iter()
-        .map(|id| repo.key_layout().session_key(id))
+        .flat_map(|id| [repo.key_layout().session_key(id), repo.key_layout().expires_key(id)])
         .collect();
     let indexes: BTreeSet<String> = [(PRINCIPAL_NAME_INDEX_NAME, "ann"), ("color", "red"), ("color", "{tag}")]
         .iter()
         .map(|(name, value)| repo.key_layout().index_key(name, value))
         .collect();
     let expected: BTreeSet<String> = sessions.union(&indexes).cloned().collect();
-    assert_eq!(ours, expected, "exactly the live sessions and their index sets");
+    assert_eq!(
+        ours, expected,
+        "exactly the live sessions (hash and marker) and their index sets"
+    );
     for key in &ours {
         assert!(key.starts_with(&format!("{region}:")), "{key}");
         assert_eq!(key.matches('{').count(), usize::from(sessions.contains(key)), "{key}");

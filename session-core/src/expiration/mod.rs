@@ -56,6 +56,41 @@ pub trait SessionExpirationPolicy: Send + Sync + fmt::Debug + 'static {
     fn as_timeout_aware(&self) -> Option<&dyn SessionExpirationTimeoutAware> {
         None
     }
+
+    /// This policy's timeout as an [`ExpirationRule`], when it is one of the
+    /// built-in shapes. A store can then evaluate it where the session lives
+    /// (the Redis store does, inside the script that loads the session) instead
+    /// of loading the session first. `None` (the default, right for any custom
+    /// logic): the store calls
+    /// [`determine_expiration_timeout`](SessionExpirationPolicy::determine_expiration_timeout)
+    /// itself, which costs the Redis store one extra command per read.
+    fn expiration_rule(&self) -> Option<ExpirationRule> {
+        None
+    }
+}
+
+/// The built-in policies' timeouts as data (see
+/// [`SessionExpirationPolicy::expiration_rule`]). A store evaluating a rule must
+/// get what [`time_to_live`] gets for the policy, with the last access at the
+/// moment of evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExpirationRule {
+    /// Each session's own max inactive interval (the policy always answers `None`).
+    MaxInactiveInterval,
+    /// This timeout from the last access, for every session.
+    Idle(Duration),
+    /// [`FixedTimeoutSessionExpirationPolicy`]: `fixed_timeout` after creation, or
+    /// earlier when the idle deadline comes first. A store never sets a deadline
+    /// past `creation + fixed_timeout`.
+    FixedTimeout {
+        /// The absolute lifetime, from creation.
+        fixed_timeout: Duration,
+        /// The idle timeout the policy compares with, when it was told one
+        /// ([`SessionExpirationTimeoutAware`]): `Some(None)` means never idle.
+        /// `None`: not told, so each session's own max inactive interval.
+        told_idle_timeout: Option<Option<Duration>>,
+    },
 }
 
 /// A policy that wants to know the configured idle timeout (from the configurer,
@@ -105,6 +140,13 @@ impl SessionExpirationPolicy for IdleTimeoutSessionExpirationPolicy {
     fn determine_expiration_timeout(&self, _session: &Session) -> Option<Duration> {
         self.idle_timeout
     }
+
+    fn expiration_rule(&self) -> Option<ExpirationRule> {
+        Some(match self.idle_timeout {
+            Some(timeout) => ExpirationRule::Idle(timeout),
+            None => ExpirationRule::MaxInactiveInterval,
+        })
+    }
 }
 
 /// Absolute timeout: a session expires a fixed duration after its creation even
@@ -153,6 +195,13 @@ impl SessionExpirationPolicy for FixedTimeoutSessionExpirationPolicy {
     fn as_timeout_aware(&self) -> Option<&dyn SessionExpirationTimeoutAware> {
         Some(self)
     }
+
+    fn expiration_rule(&self) -> Option<ExpirationRule> {
+        Some(ExpirationRule::FixedTimeout {
+            fixed_timeout: self.fixed_timeout,
+            told_idle_timeout: *self.idle_timeout.lock().unwrap_or_else(PoisonError::into_inner),
+        })
+    }
 }
 
 impl SessionExpirationTimeoutAware for FixedTimeoutSessionExpirationPolicy {
@@ -194,6 +243,26 @@ impl SessionExpirationPolicy for ChainedSessionExpirationPolicy {
 
     fn as_timeout_aware(&self) -> Option<&dyn SessionExpirationTimeoutAware> {
         Some(self)
+    }
+
+    /// A rule when the chain reduces to one built-in policy: members that always
+    /// defer are skipped; an [`ExpirationRule::Idle`] member always answers, so
+    /// nothing after it matters; a fixed-timeout member sometimes defers, so it
+    /// is a rule only when every member after it always defers too.
+    fn expiration_rule(&self) -> Option<ExpirationRule> {
+        let mut rules = self.policies.iter().map(|policy| policy.expiration_rule());
+        while let Some(rule) = rules.next() {
+            match rule? {
+                ExpirationRule::MaxInactiveInterval => {}
+                ExpirationRule::Idle(timeout) => return Some(ExpirationRule::Idle(timeout)),
+                fixed @ ExpirationRule::FixedTimeout { .. } => {
+                    return rules
+                        .all(|rest| rest == Some(ExpirationRule::MaxInactiveInterval))
+                        .then_some(fixed);
+                }
+            }
+        }
+        Some(ExpirationRule::MaxInactiveInterval)
     }
 }
 
@@ -292,6 +361,46 @@ mod tests {
         let chain = ChainedSessionExpirationPolicy::new(vec![fixed.clone()]);
         chain.as_timeout_aware().unwrap().set_expiration_timeout(Some(5 * MINUTE));
         assert_eq!(fixed.determine_expiration_timeout(&session(t0, 58 * MINUTE)), Some(2 * MINUTE));
+    }
+
+    #[test]
+    fn built_in_policies_and_chains_of_them_have_rules_custom_ones_do_not() {
+        let idle: Arc<dyn SessionExpirationPolicy> = Arc::new(IdleTimeoutSessionExpirationPolicy::new());
+        let minute: Arc<dyn SessionExpirationPolicy> =
+            Arc::new(IdleTimeoutSessionExpirationPolicy::with_idle_timeout(MINUTE));
+        let fixed = Arc::new(FixedTimeoutSessionExpirationPolicy::new(60 * MINUTE));
+        let custom: Arc<dyn SessionExpirationPolicy> = Arc::new(Fixed(None, ExpirationAction::Invalidate));
+        assert_eq!(idle.expiration_rule(), Some(ExpirationRule::MaxInactiveInterval));
+        assert_eq!(minute.expiration_rule(), Some(ExpirationRule::Idle(MINUTE)));
+        let not_told = ExpirationRule::FixedTimeout {
+            fixed_timeout: 60 * MINUTE,
+            told_idle_timeout: None,
+        };
+        assert_eq!(fixed.expiration_rule(), Some(not_told));
+        fixed.set_expiration_timeout(Some(5 * MINUTE));
+        let told = ExpirationRule::FixedTimeout {
+            fixed_timeout: 60 * MINUTE,
+            told_idle_timeout: Some(Some(5 * MINUTE)),
+        };
+        assert_eq!(fixed.expiration_rule(), Some(told));
+        assert_eq!(custom.expiration_rule(), None);
+
+        let chain = |policies: Vec<Arc<dyn SessionExpirationPolicy>>| {
+            ChainedSessionExpirationPolicy::new(policies).expiration_rule()
+        };
+        assert_eq!(chain(vec![]), Some(ExpirationRule::MaxInactiveInterval));
+        assert_eq!(chain(vec![idle.clone(), fixed.clone(), idle.clone()]), Some(told));
+        assert_eq!(
+            chain(vec![minute.clone(), custom.clone()]),
+            Some(ExpirationRule::Idle(MINUTE)),
+            "later members are never asked"
+        );
+        assert_eq!(
+            chain(vec![fixed.clone(), minute.clone()]),
+            None,
+            "the fixed member defers to a member with its own answer"
+        );
+        assert_eq!(chain(vec![idle, custom]), None);
     }
 
     #[test]

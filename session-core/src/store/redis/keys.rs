@@ -12,7 +12,9 @@ use crate::id::SessionId;
 /// | key | type | content |
 /// |---|---|---|
 /// | `{region}:session:{<id>}` | hash | one session: metadata, `attr:<name>` fields, `idx:<index name>` fields |
+/// | `{region}:expires:{<id>}` | string | the session's expiry marker: its TTL is the session's remaining lifetime |
 /// | `{region}:index:<b64(index name)>:<b64(index value)>` | set | ids of the sessions with that index entry |
+/// | `{region}:events` | pub/sub channel (not a key) | `created` / `deleted` notices between instances |
 ///
 /// `{region}` is the region name as configured (no braces, see
 /// [`validate_region_name`](crate::validate_region_name)); `<id>` is a validated
@@ -20,9 +22,14 @@ use crate::id::SessionId;
 /// in one cluster slot. Index names and values are arbitrary text, so they are
 /// written as unpadded URL-safe base64 (`[A-Za-z0-9_-]`): no client text can add
 /// a glob character, a brace or a `:` to a key.
+///
+/// A session is live while its marker exists. The hash outlives the marker by a
+/// grace period, so that instances told of the marker's expiry can still read
+/// the session's last state and index entries (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedisKeyLayout {
     session_prefix: String,
+    expires_prefix: String,
     index_prefix: String,
     region_name: String,
 }
@@ -34,6 +41,7 @@ impl RedisKeyLayout {
     pub fn new(region_name: &str) -> Self {
         Self {
             session_prefix: format!("{region_name}:session:{{"),
+            expires_prefix: format!("{region_name}:expires:{{"),
             index_prefix: format!("{region_name}:index:"),
             region_name: region_name.to_owned(),
         }
@@ -53,6 +61,39 @@ impl RedisKeyLayout {
         key.push_str(id.as_str());
         key.push('}');
         key
+    }
+
+    /// The expiry marker of one session (same hash tag as its hash).
+    #[must_use]
+    pub fn expires_key(&self, id: &SessionId) -> String {
+        let mut key = String::with_capacity(self.expires_prefix.len() + id.as_str().len() + 1);
+        key.push_str(&self.expires_prefix);
+        key.push_str(id.as_str());
+        key.push('}');
+        key
+    }
+
+    /// The pub/sub channel on which instances announce sessions they created or deleted.
+    #[must_use]
+    pub fn events_channel(&self) -> String {
+        format!("{}:events", self.region_name)
+    }
+
+    /// The keyspace-notification channel pattern matching this region's expiry
+    /// markers in database `db`. Region names hold no glob characters, and
+    /// braces are plain characters to Redis patterns.
+    #[must_use]
+    pub fn expires_keyspace_pattern(&self, db: i64) -> String {
+        format!("__keyspace@{db}__:{}*}}", self.expires_prefix)
+    }
+
+    /// The session whose expiry marker a keyspace-notification channel names;
+    /// `None` for any other channel (another region's keys included).
+    #[must_use]
+    pub fn id_from_keyspace_channel(&self, channel: &str) -> Option<SessionId> {
+        let (_, key) = channel.split_once("__:")?;
+        let id = key.strip_prefix(&self.expires_prefix)?.strip_suffix('}')?;
+        SessionId::parse(id).ok()
     }
 
     /// The set of session ids having `index_value` in index `index_name`.
@@ -80,6 +121,32 @@ mod tests {
         assert!(key.starts_with("app:sessions:"));
         assert!(key.ends_with(&format!("{{{}}}", id.as_str())));
         assert_eq!(key.matches('{').count(), 1, "exactly one hash tag");
+    }
+
+    #[test]
+    fn expiry_markers_share_the_session_hash_tag_and_are_found_in_notifications() {
+        let layout = RedisKeyLayout::new("app:sessions");
+        let id = SessionId::generate();
+        let marker = layout.expires_key(&id);
+        let tag = |key: &str| key[key.find('{').unwrap()..].to_owned();
+        assert_eq!(tag(&marker), tag(&layout.session_key(&id)));
+        assert_eq!(
+            layout.expires_keyspace_pattern(3),
+            "__keyspace@3__:app:sessions:expires:{*}"
+        );
+        assert_eq!(
+            layout.id_from_keyspace_channel(&format!("__keyspace@3__:{marker}")),
+            Some(id.clone())
+        );
+        // Another region whose name extends ours: not ours (the pattern does not match it either).
+        let longer = RedisKeyLayout::new("app:sessions:expires:x");
+        let channel = format!("__keyspace@3__:{}", longer.expires_key(&id));
+        assert_eq!(layout.id_from_keyspace_channel(&channel), None);
+        assert_eq!(
+            layout.id_from_keyspace_channel(&format!("__keyspace@3__:{}", layout.session_key(&id))),
+            None
+        );
+        assert_eq!(layout.events_channel(), "app:sessions:events");
     }
 
     #[test]

@@ -5,26 +5,50 @@
 //! # Layout
 //! See [`RedisKeyLayout`] for the keys and the `codec` module for the hash
 //! fields: one hash per session (metadata, one field per attribute, the
-//! session's index values), one set per index entry. The idle timeout is the key's TTL, so Redis
-//! itself expires idle sessions, even with no application running.
+//! session's index values), one expiry marker per session, one set per index
+//! entry. A session is live while its marker exists; the marker's TTL is the
+//! session's remaining lifetime, so Redis itself expires sessions, even with no
+//! application running. The hash outlives the marker by [`EXPIRED_SESSION_GRACE`]
+//! so that expiry listeners can still be given the session's last state (see
+//! *Expiry* below); nothing reads a hash whose marker is gone.
+//!
+//! # Expiration policies
+//! The TTL follows the settings' [`SessionExpirationPolicy`] at every touch
+//! (`find_by_id`) and save, from the stored creation time and idle timeout, and
+//! never exceeds the remaining absolute lifetime of a fixed-timeout policy.
+//! Built-in policies ([`ExpirationRule`]) are evaluated inside the scripts, so
+//! they cost nothing extra. A custom policy needs the loaded session: a read
+//! then costs one more command (`EVALSHA` of the `touch` script with the TTL the
+//! policy gave), sent after the read without waiting for it; saves compute the
+//! TTL before writing and cost nothing extra.
 //!
 //! # Cost per request
-//! * [`find_by_id`](SessionRepository::find_by_id): one `EVALSHA` that returns
-//!   the hash and refreshes `lastAccessedTime` and the TTL.
-//! * [`save`](SessionRepository::save): nothing for an unchanged session;
-//!   otherwise one round trip carrying one `EVALSHA` with only the changed and
-//!   removed attributes (plus one `SADD` per index entry the change adds). A
-//!   second round trip only when an index value was replaced (the old set must
-//!   drop the id), on renewal, and on a write that lost a race with a logout.
-//! * [`delete_by_id`](SessionRepository::delete_by_id): one `EVALSHA`, plus one
-//!   `SREM` per index entry the session had (one more round trip).
-//! * Index lookups: `SMEMBERS`, then one pipelined `HGETALL` per member.
+//! Measured with `MONITOR` and a reply-delaying proxy in `tests/tests/redis_store.rs`.
+//!
+//! | operation | commands | round trips |
+//! |---|---|---|
+//! | [`find_by_id`](SessionRepository::find_by_id) | one `EVALSHA` (loads, refreshes `lastAccessedTime` and the TTLs) | 1 (+1 command not waited for, custom policies only) |
+//! | [`save`](SessionRepository::save), unchanged session | none | 0 |
+//! | `save`, changed attributes | one `EVALSHA` with only the changed and removed attributes | 1 |
+//! | `save`, index value set / switched / removed | `EVALSHA`, then `SREM` of the old entry and `SADD` of the new, pipelined | 1 |
+//! | [`delete_by_id`](SessionRepository::delete_by_id) | `EVALSHA`, then `SREM` per index entry, pipelined | 1 |
+//! | renewal | `EVALSHA` (old id), then `EVALSHA` + `SREM`/`SADD` (new id) | 2 |
+//! | index lookup | `SMEMBERS`, then one `EVALSHA` per member, pipelined | 2 (+1 to prune stale members) |
+//!
+//! The old index entries a save or delete removes are those this instance last
+//! read or wrote for the session (a bounded cache; a request loads its session
+//! before changing it, so they are known). The scripts report the entries they
+//! actually replaced: when those differ (the cache had no entry, or another
+//! instance changed the value meanwhile), or a write found the session gone
+//! (its `SADD`s must be undone), the correcting `SREM`s are sent afterwards
+//! without waiting for them.
 //!
 //! # Consistency
-//! * Writes to an existing session apply only if it still exists, checked and
-//!   written atomically in the script: a request racing a logout or a renewal
-//!   cannot bring the old id back. Concurrent requests changing different
-//!   attributes never lose each other's changes (each writes only its own fields).
+//! * Writes to an existing session apply only if it is still live, checked and
+//!   written atomically in the script: a request racing a logout, a renewal or
+//!   the expiry cannot bring the old id back. Concurrent requests changing
+//!   different attributes never lose each other's changes (each writes only its
+//!   own fields).
 //! * Renewal runs in two steps because the old and the new id hash to different
 //!   cluster slots: first the old hash is read and deleted atomically (the old id
 //!   is dead at once; if it was already gone nothing is recreated), then the new
@@ -33,57 +57,126 @@
 //!   after. Should Redis fail between the steps, the session is lost (the user
 //!   logs in again) rather than duplicated.
 //! * Index sets do not share the session's hash tag (one set spans many
-//!   sessions), so they are maintained by separate commands next to the
-//!   session script, not inside it. Lookups therefore check every member against
-//!   the session's own `idx:` field: they never return a session that is deleted,
-//!   expired or no longer has that value, and they remove (`SREM`) members whose
-//!   session is gone. Members of sessions that expired are only removed that way,
-//!   when their value is next looked up.
+//!   sessions), so they are maintained by commands pipelined next to the session
+//!   script, not inside it. Lookups therefore check every member against the
+//!   session's own `idx:` field and its marker: they never return a session that
+//!   is deleted, expired or no longer has that value, and they remove (`SREM`)
+//!   members whose session is gone. A set can thus briefly hold an id the
+//!   session no longer has (a write that lost a race with a logout, before its
+//!   correcting `SREM`), but a lookup never returns it.
 //! * Known window: if two requests of one session switch the same indexed value
 //!   back and forth at the same moment, one's `SREM` of the value it replaced can
 //!   land after the other's `SADD` of that same value; the session then misses
 //!   from that set until the value is saved again. A lookup can miss it then, but
 //!   never returns a wrong session.
-//! * Only the scripts are cluster-ready (single key each); the connection is to
-//!   one Redis (standalone, or a proxy in front of a cluster) for now.
+//! * Only the scripts are cluster-ready (each touches one session's keys, one
+//!   slot); the connection is to one Redis (standalone, or a proxy in front of a
+//!   cluster). Redis Cluster itself is not supported yet: neither several seed
+//!   URLs nor a subscription per node.
 //! * Nothing here uses `KEYS`, `SCAN`, `RENAME` or a multi-key command across
 //!   sessions, and no client text is ever a glob pattern or a raw key part.
+//!
+//! # Events
+//! Published to the settings' [`SessionEventPublisher`](crate::SessionEventPublisher),
+//! only when it has a listener or subscriber:
+//!
+//! | event | when | on which instances | carries |
+//! |---|---|---|---|
+//! | `Created` | first save of a new session; the new id of a renewal; a new session saved under an id whose session had expired | the saving one; every other subscribed one, told by a `PUBLISH` from the save script, which then reads the session (one command each) | the session as saved |
+//! | `Changed` | a save of changed attributes that applied | the saving one only | the names of the attributes set or removed |
+//! | `Deleted` | `delete_by_id` of a live session (logout); the old id of a renewal | the deleting one, with the last state; every other subscribed one, told by a `PUBLISH` from the script, without state | the last state where said |
+//! | `Expired` | the marker expired, policy action [`ExpirationAction::Invalidate`] | every subscribed one | the last state (below) |
+//! | `Destroyed` | the marker expired, policy action [`ExpirationAction::Destroy`] | every subscribed one | no state |
+//!
+//! An instance never hears its own `created`/`deleted` notices twice: each
+//! names the instance that sent it. Created events fire once per session id per
+//! instance (a save that finds the id live already does not announce it); a new
+//! session saved under an expired id fires again. Deletes by hand (`redis-cli
+//! DEL`) announce nothing: cross-instance `Deleted` comes from the scripts'
+//! notices rather than keyspace `del` notifications, which need the `g` class,
+//! and that class also fires on every `PEXPIRE`, that is on every request.
+//!
+//! # Expiry
+//! With [`PoolSettings::with_subscription_enabled`], an instance keeps a second
+//! connection subscribed to the keyspace notifications of this region's markers
+//! (pattern `__keyspace@<db>__:<region>:expires:{*}`, so other keys never reach
+//! it) and to the region's notice channel; it re-subscribes after a reconnect.
+//! When a marker expires, each subscribed instance runs the `reap` script (one
+//! round trip, then one pipelined `SREM` round trip on the first instance only):
+//! * `Invalidate`: listeners get `SessionEvent::Expired` with the session's last
+//!   state as last written or touched (attributes, creation time, last access,
+//!   idle timeout). The first instance removes the index entries and cuts what
+//!   is left of the grace period to [`EXPIRED_SESSION_LINGER`], long enough for
+//!   the other instances to read it too. An instance that handles the expiry
+//!   later than that, or finds the data gone, sends `Expired` without state.
+//! * `Destroy`: listeners get `SessionEvent::Destroyed` without state; the first
+//!   instance deletes the data and removes the index entries at once.
+//!
+//! Each subscribed instance publishes exactly one event per expiry to its own
+//! listeners; the clean-up is idempotent. Notifications are fire-and-forget:
+//! an expiry that happens while an instance is disconnected reaches no listener
+//! of that instance. With no subscribed instance, nothing is published, the data
+//! stays (unreadable) for the grace period, and index entries are removed by the
+//! lookups that meet them. Subscription disabled or not, lookups never return
+//! an expired session.
 //!
 //! # Connections
 //! [`PoolSettings`] configures one multiplexed, auto-reconnecting connection,
 //! owned by a private runtime thread so the repository can be shared by every
-//! actix worker (each has its own runtime). Construction never waits for Redis;
-//! while Redis is down or paused, each operation fails within the response
-//! timeout with a [`StoreError`], and works again once Redis is back.
+//! actix worker (each has its own runtime); a subscribing repository keeps its
+//! pub/sub connection there too. Construction never waits for Redis; while Redis
+//! is down or paused, each operation fails within the response timeout with a
+//! [`StoreError`], and works again once Redis is back.
 
 mod codec;
 mod keys;
 mod pool;
 mod scripts;
+mod subscription;
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::SystemTime;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use moka::sync::Cache;
 use redis::aio::ConnectionManager;
 use redis::{Pipeline, RedisResult, ServerErrorKind, ToRedisArgs, Value};
+use tokio::sync::watch;
 
 pub use self::keys::RedisKeyLayout;
 pub use self::pool::{
     DEFAULT_CONNECTION_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_RETRY_ATTEMPTS, DEFAULT_URL, PoolSettings,
 };
 
-use self::codec::{Decoded, WritePlan};
+use self::codec::{Decoded, Fields, WritePlan};
 use self::pool::RedisConnection;
 use self::scripts::Scripts;
 use crate::error::StoreError;
+use crate::events::SessionEvent;
+use crate::expiration::{self, ExpirationAction, ExpirationRule, SessionExpirationPolicy};
 use crate::id::SessionId;
 use crate::index::SessionIndexer;
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
 use crate::serialization::SessionSerializer;
 use crate::session::{Session, SessionParts, epoch_millis};
 use crate::settings::{SessionSettings, validate_region_name};
+
+/// How long an expired session's hash outlives its marker when no instance
+/// handles the expiry (`GRACE_MS` in `lua/common.lua`).
+pub const EXPIRED_SESSION_GRACE: Duration = Duration::from_secs(300);
+
+/// What is left of [`EXPIRED_SESSION_GRACE`] once an instance has handled an
+/// `Invalidate` expiry (`LINGER_MS` in `lua/common.lua`).
+pub const EXPIRED_SESSION_LINGER: Duration = Duration::from_secs(10);
+
+/// Sessions whose index entries this instance remembers (see the cost table).
+const KNOWN_INDEX_CAPACITY: u64 = 50_000;
+/// How long an unused remembered entry is kept.
+const KNOWN_INDEX_IDLE: Duration = Duration::from_secs(30 * 60);
+
+/// Durations beyond this are "never" to the scripts (`MAX_TTL_MS` in `lua/common.lua`).
+const MAX_SCRIPT_MILLIS: u128 = 200_000_000_000_000;
 
 /// Session repository backed by Redis. Cloning shares the connection.
 ///
@@ -93,7 +186,7 @@ use crate::settings::{SessionSettings, validate_region_name};
 ///
 /// # async fn demo() -> Result<(), session_core::StoreError> {
 /// let repository = RedisSessionRepository::new(
-///     PoolSettings::new("redis://127.0.0.1:6379"),
+///     PoolSettings::new("redis://127.0.0.1:6379").with_subscription_enabled(true),
 ///     SessionSettings::default(),
 /// )?;
 /// let mut session = repository.create_session();
@@ -113,6 +206,13 @@ struct Inner {
     indexer: SessionIndexer,
     settings: SessionSettings,
     pool: PoolSettings,
+    /// Names this instance in the notices it publishes, so it can skip its own.
+    origin: String,
+    /// Index entries (name -> value) of sessions as this instance last read or
+    /// wrote them; a missing entry means "unknown", never "none".
+    known_index: Cache<SessionId, Arc<BTreeMap<String, String>>>,
+    /// Whether the subscription is listening (never, when disabled).
+    subscribed: watch::Receiver<bool>,
 }
 
 impl std::fmt::Debug for RedisSessionRepository {
@@ -120,12 +220,13 @@ impl std::fmt::Debug for RedisSessionRepository {
         f.debug_struct("RedisSessionRepository")
             .field("settings", &self.inner.settings)
             .field("pool", &self.inner.pool)
+            .field("subscribed", &self.is_subscribed())
             .finish_non_exhaustive()
     }
 }
 
-/// Whether a save may create the hash or only change an existing one.
-#[derive(Debug, Clone, Copy)]
+/// Whether a save may create the hash or only change a live one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Create,
     Update,
@@ -140,10 +241,22 @@ impl Mode {
     }
 }
 
+/// What the save script did.
+#[derive(Debug)]
+struct Written {
+    applied: bool,
+    /// No live session had the id before.
+    created: bool,
+}
+
+/// An index set key and the id to add to or remove from it.
+type Membership = (String, SessionId);
+
 impl RedisSessionRepository {
     /// A repository for the Redis described by `pool`, storing sessions under
-    /// `settings`' region name. Does not connect: the first operation does, so
-    /// this succeeds while Redis is down.
+    /// `settings`' region name. Does not connect: the first operation does (and,
+    /// with subscription enabled, a background task), so this succeeds while
+    /// Redis is down.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] for an invalid URL, more than one URL (Redis
@@ -152,16 +265,26 @@ impl RedisSessionRepository {
     pub fn new(pool: PoolSettings, settings: SessionSettings) -> Result<Self, StoreError> {
         validate_region_name(settings.region_name()).map_err(StoreError::unavailable)?;
         let connection = RedisConnection::open(&pool)?;
-        Ok(Self {
-            inner: Arc::new(Inner {
-                connection,
-                scripts: Arc::new(Scripts::new()),
-                keys: RedisKeyLayout::new(settings.region_name()),
-                indexer: SessionIndexer::new(settings.indexable_session_attributes().to_vec()),
-                settings,
-                pool,
-            }),
-        })
+        let (state, subscribed) = watch::channel(false);
+        let inner = Arc::new(Inner {
+            connection,
+            scripts: Arc::new(Scripts::new()),
+            keys: RedisKeyLayout::new(settings.region_name()),
+            indexer: SessionIndexer::new(settings.indexable_session_attributes().to_vec()),
+            origin: SessionId::generate().as_str()[..16].to_owned(),
+            known_index: Cache::builder()
+                .max_capacity(KNOWN_INDEX_CAPACITY)
+                .time_to_idle(KNOWN_INDEX_IDLE)
+                .build(),
+            subscribed,
+            settings,
+            pool,
+        });
+        if inner.pool.subscription_enabled() {
+            let task = subscription::run(Arc::downgrade(&inner), subscription::Config::new(&inner), state);
+            inner.connection.spawn(task);
+        }
+        Ok(Self { inner })
     }
 
     /// The session settings.
@@ -180,9 +303,39 @@ impl RedisSessionRepository {
         &self.inner.keys
     }
 
+    /// Whether this instance is subscribed to server events right now (always
+    /// `false` without [`PoolSettings::with_subscription_enabled`]).
+    #[must_use]
+    pub fn is_subscribed(&self) -> bool {
+        *self.inner.subscribed.borrow()
+    }
+
+    /// Waits until this instance is subscribed to server events (the
+    /// subscription connects in the background), for at most `timeout`: for
+    /// readiness probes, and tests that must not miss an early expiry. `false`
+    /// on timeout, or at once when subscription is disabled.
+    pub async fn wait_for_subscription(&self, timeout: Duration) -> bool {
+        if !self.inner.pool.subscription_enabled() {
+            return false;
+        }
+        let mut state = self.inner.subscribed.clone();
+        matches!(
+            tokio::time::timeout(timeout, state.wait_for(|listening| *listening)).await,
+            Ok(Ok(_))
+        )
+    }
+
+    fn from_weak(inner: &Weak<Inner>) -> Option<Self> {
+        inner.upgrade().map(|inner| Self { inner })
+    }
+
     /// The serializer attribute values are written with (the settings').
     fn serializer(&self) -> &dyn SessionSerializer {
         self.inner.settings.session_serializer().as_ref()
+    }
+
+    fn policy(&self) -> &dyn SessionExpirationPolicy {
+        self.inner.settings.expiration_policy().as_ref()
     }
 
     /// Sends a pipeline (one round trip) and returns one reply per command,
@@ -200,55 +353,152 @@ impl RedisSessionRepository {
             .await
     }
 
+    /// Sends a pipeline without waiting for it; failures are logged as `what`.
+    fn execute_detached(&self, what: &'static str, pipe: Pipeline) {
+        let pipe = Arc::new(pipe);
+        let scripts = Arc::clone(&self.inner.scripts);
+        self.inner.connection.run_detached(what, move |connection| {
+            let pipe = Arc::clone(&pipe);
+            let scripts = Arc::clone(&scripts);
+            async move { send(connection, &pipe, &scripts).await }
+        });
+    }
+
     /// One command, one reply.
     async fn single(&self, pipe: Pipeline) -> Result<Value, StoreError> {
         let reply = self.execute(pipe).await?.into_iter().next();
         ok(reply.ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)
     }
 
-    /// Removes `id` from index sets, in one round trip (none for no sets).
-    async fn remove_from_indexes(&self, id: &SessionId, set_keys: &[String]) -> Result<(), StoreError> {
-        if set_keys.is_empty() {
-            return Ok(());
+    /// Removes ids from index sets without waiting (corrections; see the module docs).
+    fn remove_detached(&self, memberships: &[Membership]) {
+        if memberships.is_empty() {
+            return;
         }
         let mut pipe = new_pipeline();
-        for key in set_keys {
-            pipe.cmd("SREM").arg(key).arg(id.as_str());
+        for (set, id) in memberships {
+            pipe.cmd("SREM").arg(set).arg(id.as_str());
         }
-        for reply in self.execute(pipe).await? {
-            ok(reply)?;
-        }
-        Ok(())
+        self.execute_detached("removing stale index entries", pipe);
     }
 
-    /// Writes a plan into one session hash (the script) and adds the id to the
-    /// plan's index sets, in one round trip; then, only if needed, drops the id
-    /// from sets it left. Returns whether the write applied.
+    /// `EVALSHA` of a script on one session's keys (hash, marker).
+    fn evalsha<A: ToRedisArgs>(
+        &self,
+        pipe: &mut Pipeline,
+        script: &redis::Script,
+        id: &SessionId,
+        args: impl IntoIterator<Item = A>,
+    ) {
+        let keys = &self.inner.keys;
+        pipe.cmd("EVALSHA")
+            .arg(script.get_hash())
+            .arg(2)
+            .arg(keys.session_key(id))
+            .arg(keys.expires_key(id));
+        for arg in args {
+            pipe.arg(arg);
+        }
+    }
+
+    /// A `created` or `deleted` notice for the other instances.
+    fn notice(&self, kind: &str, id: &SessionId) -> String {
+        format!("{kind} {} {}", self.inner.origin, id.as_str())
+    }
+
+    /// The built-in policy as the scripts take it (`lua/common.lua`); `None`
+    /// for a custom policy.
+    fn rule_args(&self) -> Option<[String; 3]> {
+        Some(match self.policy().expiration_rule()? {
+            ExpirationRule::MaxInactiveInterval => ["idle".to_owned(), String::new(), String::new()],
+            ExpirationRule::Idle(timeout) => ["idle".to_owned(), script_millis(Some(timeout)), String::new()],
+            ExpirationRule::FixedTimeout {
+                fixed_timeout,
+                told_idle_timeout,
+            } => [
+                "fixed".to_owned(),
+                script_millis(Some(fixed_timeout)),
+                told_idle_timeout.map(script_millis).unwrap_or_default(),
+            ],
+        })
+    }
+
+    /// The rule for a save of `session` (accessed now): built in, or the TTL a
+    /// custom policy gives it.
+    fn save_rule_args(&self, session: &Session) -> [String; 3] {
+        self.rule_args().unwrap_or_else(|| {
+            let ttl = expiration::time_to_live(self.policy(), session);
+            ["ttl".to_owned(), script_millis(ttl), String::new()]
+        })
+    }
+
+    /// Remembers (or forgets) the index entries a session has in Redis.
+    fn remember_index(&self, id: &SessionId, index: BTreeMap<String, String>) {
+        if index.is_empty() {
+            self.inner.known_index.invalidate(id);
+        } else {
+            self.inner.known_index.insert(id.clone(), Arc::new(index));
+        }
+    }
+
+    /// Writes a plan into one session hash (the script), with the index changes
+    /// in the same round trip: `SREM` of the entries it replaces, as far as this
+    /// instance knows them, plus `also_remove`, then `SADD` of the new entries.
+    /// Corrections, if the script reports otherwise, are sent without waiting.
     async fn write(
         &self,
         id: &SessionId,
         mode: Mode,
         plan: &WritePlan,
-        also_remove: &[(String, SessionId)],
-    ) -> Result<bool, StoreError> {
+        rule: &[String; 3],
+        now: SystemTime,
+        also_remove: &[Membership],
+    ) -> Result<Written, StoreError> {
         let keys = &self.inner.keys;
-        let mut pipe = new_pipeline();
-        evalsha(
-            &mut pipe,
-            &self.inner.scripts.save,
-            &keys.session_key(id),
-            std::iter::once(mode.as_arg().as_bytes().to_vec()).chain(plan.script_args()),
-        );
-        for (old_set, old_id) in also_remove {
-            pipe.cmd("SREM").arg(old_set).arg(old_id.as_str());
-        }
-        let added: Vec<String> = plan
+        let known = self.inner.known_index.get(id);
+        let new_entries: BTreeMap<&str, &str> = plan
             .index_sets
             .iter()
-            .map(|(name, value)| keys.index_key(name, value))
+            .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
-        for set in &added {
-            pipe.cmd("SADD").arg(set).arg(id.as_str());
+        let mut removed: BTreeSet<(String, String)> = BTreeSet::new();
+        if let Some(known) = &known {
+            let touched = new_entries
+                .keys()
+                .copied()
+                .chain(plan.index_deletes.iter().map(String::as_str));
+            for name in touched {
+                if let Some(old) = known.get(name)
+                    && new_entries.get(name) != Some(&old.as_str())
+                {
+                    removed.insert((name.to_owned(), old.clone()));
+                }
+            }
+        }
+        let (channel, message) = match mode {
+            Mode::Create => (keys.events_channel(), self.notice("created", id)),
+            Mode::Update => (String::new(), String::new()),
+        };
+        let mut args: Vec<Vec<u8>> = vec![
+            mode.as_arg().into(),
+            epoch_millis(now).to_string().into_bytes(),
+            rule[0].clone().into_bytes(),
+            rule[1].clone().into_bytes(),
+            rule[2].clone().into_bytes(),
+            channel.into_bytes(),
+            message.into_bytes(),
+        ];
+        args.extend(plan.script_args());
+        let mut pipe = new_pipeline();
+        self.evalsha(&mut pipe, &self.inner.scripts.save, id, args);
+        for (name, old) in &removed {
+            pipe.cmd("SREM").arg(keys.index_key(name, old)).arg(id.as_str());
+        }
+        for (set, old_id) in also_remove {
+            pipe.cmd("SREM").arg(set).arg(old_id.as_str());
+        }
+        for (name, value) in &plan.index_sets {
+            pipe.cmd("SADD").arg(keys.index_key(name, value)).arg(id.as_str());
         }
         let mut replies = self.execute(pipe).await?.into_iter();
         let reply = ok(replies
@@ -257,28 +507,50 @@ impl RedisSessionRepository {
         for reply in replies {
             ok(reply)?;
         }
-        let (applied, replaced) = save_outcome(reply)?;
-        let stale: Vec<String> = if applied {
-            replaced.iter().map(|(name, old)| keys.index_key(name, old)).collect()
+        let (written, replaced) = save_outcome(reply)?;
+        let corrections: Vec<Membership> = if written.applied {
+            replaced
+                .into_iter()
+                .filter(|(name, old)| {
+                    new_entries.get(name.as_str()) != Some(&old.as_str())
+                        && !removed.contains(&(name.clone(), old.clone()))
+                })
+                .map(|(name, old)| (keys.index_key(&name, &old), id.clone()))
+                .collect()
         } else {
             // The session was gone: undo the SADDs sent along with the script.
-            added
+            plan.index_sets
+                .iter()
+                .map(|(name, value)| (keys.index_key(name, value), id.clone()))
+                .collect()
         };
-        self.remove_from_indexes(id, &stale).await?;
-        Ok(applied)
+        self.remove_detached(&corrections);
+        if written.applied {
+            let mut index = match (mode, known) {
+                (Mode::Update, Some(known)) => (*known).clone(),
+                _ => BTreeMap::new(),
+            };
+            for (name, value) in &plan.index_sets {
+                index.insert(name.clone(), value.clone());
+            }
+            for name in &plan.index_deletes {
+                index.remove(name);
+            }
+            self.remember_index(id, index);
+        } else {
+            self.inner.known_index.invalidate(id);
+        }
+        Ok(written)
     }
 
     /// Renewal: moves the stored session (with this request's changes) from
     /// `previous` to the session's new id. See the module docs for the two steps.
     async fn renew(&self, session: &Session, previous: &SessionId, now: SystemTime) -> Result<(), StoreError> {
         let keys = &self.inner.keys;
+        self.inner.known_index.invalidate(previous);
         let mut pipe = new_pipeline();
-        evalsha(
-            &mut pipe,
-            &self.inner.scripts.take,
-            &keys.session_key(previous),
-            Vec::<Vec<u8>>::new(),
-        );
+        let take_args = [keys.events_channel(), self.notice("deleted", previous)];
+        self.evalsha(&mut pipe, &self.inner.scripts.take, previous, take_args);
         let Some(fields) = codec::fields(self.single(pipe).await?)? else {
             tracing::debug!(session = %previous.log_tag(), "renewal of a session deleted meanwhile: not recreated");
             return Ok(());
@@ -290,6 +562,13 @@ impl RedisSessionRepository {
                 return Ok(());
             }
         };
+        let events = self.inner.settings.events();
+        if events.is_observed() {
+            events.publish(SessionEvent::Deleted {
+                id: previous.clone(),
+                session: Some(Session::from_parts(parts.clone())),
+            });
+        }
         let mut renewed = Session::from_parts(SessionParts {
             id: session.id().clone(),
             ..parts
@@ -303,15 +582,242 @@ impl RedisSessionRepository {
         if session.metadata_changed() {
             renewed.set_max_inactive_interval_seconds(session.max_inactive_interval_seconds());
         }
+        renewed.set_last_accessed_time(now);
         let plan = WritePlan::full(&renewed, now, &self.inner.indexer, self.serializer());
-        let old_sets: Vec<(String, SessionId)> = old_index
+        let old_sets: Vec<Membership> = old_index
             .iter()
             .map(|(name, value)| (keys.index_key(name, value), previous.clone()))
             .collect();
-        self.write(session.id(), Mode::Create, &plan, &old_sets).await?;
+        let rule = self.save_rule_args(&renewed);
+        let written = self
+            .write(session.id(), Mode::Create, &plan, &rule, now, &old_sets)
+            .await?;
+        if written.created {
+            self.publish_created(&renewed);
+        }
         tracing::debug!(from = %previous.log_tag(), to = %session.id().log_tag(), "session renewed");
         Ok(())
     }
+
+    fn publish_created(&self, session: &Session) {
+        let events = self.inner.settings.events();
+        if events.is_observed() {
+            let mut saved = session.clone();
+            saved.mark_saved();
+            events.publish(SessionEvent::Created { session: saved });
+        }
+    }
+
+    /// A session as read by an index lookup or for an event (no touch).
+    fn decode_untouched(&self, id: &SessionId, fields: Fields) -> Option<Session> {
+        match codec::decode(id, fields, self.serializer()) {
+            Decoded::Session { parts, .. } => Some(self.with_predicate(Session::from_parts(parts))),
+            Decoded::Corrupt(_) | Decoded::UnknownVersion(_) => None,
+        }
+    }
+
+    fn with_predicate(&self, session: Session) -> Session {
+        session.with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
+    }
+
+    // --- Server events (run on the subscription task, one message at a time) ---
+
+    /// Merges the keyspace-notification flags this store needs (`K`: keyspace
+    /// channels, `x`: expired events) into the server's, with `CONFIG SET` when
+    /// some are missing. Failure (e.g. a managed Redis forbidding `CONFIG`) is
+    /// logged: the operator may have configured them already.
+    async fn configure_keyspace_notifications(&self) {
+        let result = self
+            .inner
+            .connection
+            .run(|mut connection| async move {
+                let current: BTreeMap<String, String> = redis::cmd("CONFIG")
+                    .arg("GET")
+                    .arg("notify-keyspace-events")
+                    .query_async(&mut connection)
+                    .await?;
+                let current = current.get("notify-keyspace-events").cloned().unwrap_or_default();
+                let Some(merged) = merged_notify_flags(&current) else {
+                    return Ok(None);
+                };
+                redis::cmd("CONFIG")
+                    .arg("SET")
+                    .arg("notify-keyspace-events")
+                    .arg(&merged)
+                    .query_async::<()>(&mut connection)
+                    .await?;
+                Ok(Some((current, merged)))
+            })
+            .await;
+        match result {
+            Ok(Some((before, after))) => {
+                tracing::info!(%before, %after, "enabled Redis keyspace notifications for session expiry events");
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(
+                %error,
+                "could not enable Redis keyspace notifications; unless the server has \
+                 `notify-keyspace-events` with at least `Kx`, no session expiry events will arrive"
+            ),
+        }
+    }
+
+    /// A message on the subscription: a marker's keyspace notification, or a
+    /// notice from another instance.
+    async fn on_message(&self, channel: &str, payload: &[u8]) {
+        if channel == self.inner.keys.events_channel() {
+            self.on_notice(payload).await;
+        } else if payload == b"expired"
+            && let Some(id) = self.inner.keys.id_from_keyspace_channel(channel)
+        {
+            self.on_expired(&id).await;
+        }
+        // Anything else (other events on our markers, when the server's flags
+        // include more than we asked for) is not for us.
+    }
+
+    /// `created <origin> <id>` / `deleted <origin> <id>` from the scripts.
+    async fn on_notice(&self, payload: &[u8]) {
+        let Ok(text) = std::str::from_utf8(payload) else {
+            return;
+        };
+        let mut words = text.splitn(3, ' ');
+        let (Some(kind), Some(origin), Some(id)) = (words.next(), words.next(), words.next()) else {
+            return;
+        };
+        let events = self.inner.settings.events();
+        if origin == self.inner.origin || !events.is_observed() {
+            return;
+        }
+        let Ok(id) = SessionId::parse(id) else {
+            return;
+        };
+        match kind {
+            "created" => match self.peek(&id).await {
+                Ok(Some(session)) => events.publish(SessionEvent::Created { session }),
+                // Already gone again: its `deleted` notice (or expiry) follows.
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(session = %id.log_tag(), %error, "could not read a session created elsewhere");
+                }
+            },
+            "deleted" => {
+                self.inner.known_index.invalidate(&id);
+                events.publish(SessionEvent::Deleted { id, session: None });
+            }
+            _ => {}
+        }
+    }
+
+    /// A live session's state, without touching it.
+    async fn peek(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+        let mut pipe = new_pipeline();
+        self.evalsha(&mut pipe, &self.inner.scripts.peek, id, Vec::<Vec<u8>>::new());
+        let fields = codec::fields(self.single(pipe).await?)?;
+        Ok(fields.and_then(|fields| self.decode_untouched(id, fields)))
+    }
+
+    /// A marker expired: clean up (idempotent, shared with the other instances)
+    /// and tell this instance's listeners, once.
+    async fn on_expired(&self, id: &SessionId) {
+        self.inner.known_index.invalidate(id);
+        let action = self.policy().expiration_action();
+        let events = self.inner.settings.events();
+        let want_state = events.is_observed() && action == ExpirationAction::Invalidate;
+        let last_state = match self.reap(id, action, want_state).await {
+            Ok(last_state) => last_state,
+            Err(error) => {
+                tracing::warn!(session = %id.log_tag(), %error, "could not clean up an expired session");
+                None
+            }
+        };
+        if events.is_observed() {
+            let id = id.clone();
+            events.publish(match action {
+                ExpirationAction::Destroy => SessionEvent::Destroyed { id, session: None },
+                ExpirationAction::Invalidate => SessionEvent::Expired {
+                    id,
+                    session: last_state,
+                },
+            });
+        }
+        tracing::debug!(session = %id.log_tag(), ?action, "session expired");
+    }
+
+    /// Runs the `reap` script; the first instance to do so removes the index
+    /// entries. Returns the last state when asked for and still there.
+    async fn reap(
+        &self,
+        id: &SessionId,
+        action: ExpirationAction,
+        want_state: bool,
+    ) -> Result<Option<Session>, StoreError> {
+        let action_arg = match action {
+            ExpirationAction::Destroy => "destroy",
+            ExpirationAction::Invalidate => "invalidate",
+        };
+        let mut pipe = new_pipeline();
+        let want = if want_state { "1" } else { "" };
+        self.evalsha(&mut pipe, &self.inner.scripts.reap, id, [action_arg, want]);
+        let Value::Array(items) = self.single(pipe).await? else {
+            return Err(StoreError::Protocol("reap script returned no array".to_owned()));
+        };
+        let mut items = items.into_iter();
+        let first = matches!((items.next(), items.next()), (Some(Value::Int(1)), Some(Value::Int(1))));
+        let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
+        if first {
+            let sets: Vec<String> = index_entries(&fields)
+                .map(|(name, value)| self.inner.keys.index_key(&name, &value))
+                .collect();
+            if !sets.is_empty() {
+                let mut pipe = new_pipeline();
+                for set in sets {
+                    pipe.cmd("SREM").arg(set).arg(id.as_str());
+                }
+                for reply in self.execute(pipe).await? {
+                    ok(reply)?;
+                }
+            }
+        }
+        Ok(if want_state && !fields.is_empty() {
+            self.decode_untouched(id, fields)
+        } else {
+            None
+        })
+    }
+}
+
+/// The `K` (keyspace channels) and `x` (expired events) flags added to a
+/// server's `notify-keyspace-events`, or `None` when it has them already
+/// (`A` includes `x`).
+fn merged_notify_flags(current: &str) -> Option<String> {
+    let mut merged = current.to_owned();
+    if !current.contains('K') {
+        merged.push('K');
+    }
+    if !current.contains('x') && !current.contains('A') {
+        merged.push('x');
+    }
+    (merged != current).then_some(merged)
+}
+
+/// A duration as script milliseconds, `-1` for never (or beyond what the scripts accept).
+fn script_millis(duration: Option<Duration>) -> String {
+    match duration {
+        Some(duration) if duration.as_millis() <= MAX_SCRIPT_MILLIS => duration.as_millis().to_string(),
+        _ => "-1".to_owned(),
+    }
+}
+
+/// The `idx:` fields of a hash, as (index name, value).
+fn index_entries(fields: &Fields) -> impl Iterator<Item = (String, String)> + '_ {
+    fields.iter().filter_map(|(name, value)| {
+        let name = name.strip_prefix(codec::INDEX_PREFIX.as_bytes())?;
+        Some((
+            String::from_utf8(name.to_vec()).ok()?,
+            String::from_utf8(value.clone()).ok()?,
+        ))
+    })
 }
 
 /// Sends a pipeline; on `NOSCRIPT` (first use, or Redis restarted and lost its
@@ -321,7 +827,7 @@ impl RedisSessionRepository {
 async fn send(mut connection: ConnectionManager, pipe: &Pipeline, scripts: &Scripts) -> RedisResult<Vec<Value>> {
     let mut replies: Vec<Value> = pipe.query_async(&mut connection).await?;
     if replies.iter().any(is_noscript) {
-        for script in [&scripts.find, &scripts.save, &scripts.take, &scripts.delete] {
+        for script in scripts.all() {
             script.load_async(&mut connection).await?;
         }
         replies = pipe.query_async(&mut connection).await?;
@@ -340,13 +846,6 @@ fn new_pipeline() -> Pipeline {
     pipe
 }
 
-fn evalsha<A: ToRedisArgs>(pipe: &mut Pipeline, script: &redis::Script, key: &str, args: impl IntoIterator<Item = A>) {
-    pipe.cmd("EVALSHA").arg(script.get_hash()).arg(1).arg(key);
-    for arg in args {
-        pipe.arg(arg);
-    }
-}
-
 /// A reply, or the server's error as a [`StoreError`].
 fn ok(reply: Value) -> Result<Value, StoreError> {
     match reply {
@@ -355,8 +854,8 @@ fn ok(reply: Value) -> Result<Value, StoreError> {
     }
 }
 
-/// Reads the save script's reply: whether it applied, and the index values it replaced.
-fn save_outcome(reply: Value) -> Result<(bool, Vec<(String, String)>), StoreError> {
+/// Reads the save script's reply: what it did, and the index values it replaced.
+fn save_outcome(reply: Value) -> Result<(Written, Vec<(String, String)>), StoreError> {
     let Value::Array(items) = reply else {
         return Err(StoreError::Protocol(format!(
             "save script returned {}",
@@ -364,7 +863,10 @@ fn save_outcome(reply: Value) -> Result<(bool, Vec<(String, String)>), StoreErro
         )));
     };
     let mut items = items.into_iter();
-    let applied = matches!(items.next(), Some(Value::Int(1)));
+    let written = Written {
+        applied: matches!(items.next(), Some(Value::Int(1))),
+        created: matches!(items.next(), Some(Value::Int(1))),
+    };
     let mut replaced = Vec::new();
     while let (Some(name), Some(old)) = (items.next(), items.next()) {
         let (name, old) = (codec::bytes(name)?, codec::bytes(old)?);
@@ -373,17 +875,17 @@ fn save_outcome(reply: Value) -> Result<(bool, Vec<(String, String)>), StoreErro
             replaced.push((name, old));
         }
     }
-    Ok((applied, replaced))
+    Ok((written, replaced))
 }
 
 #[async_trait]
 impl SessionRepository for RedisSessionRepository {
     fn create_session(&self) -> Session {
-        Session::new(
+        self.with_predicate(Session::new(
             SessionId::generate(),
             self.inner.settings.max_inactive_interval_seconds(),
             SystemTime::now(),
-        )
+        ))
     }
 
     async fn save(&self, session: &mut Session) -> Result<(), StoreError> {
@@ -391,38 +893,68 @@ impl SessionRepository for RedisSessionRepository {
             return Ok(());
         }
         let now = SystemTime::now();
+        session.set_last_accessed_time(now);
         if let Some(previous) = session.previous_id().cloned() {
             self.renew(session, &previous, now).await?;
         } else if session.is_new() {
             let plan = WritePlan::full(session, now, &self.inner.indexer, self.serializer());
-            self.write(session.id(), Mode::Create, &plan, &[]).await?;
+            let rule = self.save_rule_args(session);
+            let written = self.write(session.id(), Mode::Create, &plan, &rule, now, &[]).await?;
+            if written.created {
+                self.publish_created(session);
+            }
         } else {
             let plan = WritePlan::delta(session, now, &self.inner.indexer, self.serializer());
-            if !self.write(session.id(), Mode::Update, &plan, &[]).await? {
+            let rule = self.save_rule_args(session);
+            let written = self.write(session.id(), Mode::Update, &plan, &rule, now, &[]).await?;
+            let events = self.inner.settings.events();
+            if !written.applied {
                 tracing::debug!(session = %session.id().log_tag(), "save of a session deleted meanwhile: dropped");
+            } else if events.is_observed() {
+                let attribute_names = session
+                    .changed_attributes()
+                    .map(|(name, _)| name.to_owned())
+                    .chain(session.removed_attributes().map(str::to_owned))
+                    .collect();
+                events.publish(SessionEvent::Changed {
+                    id: session.id().clone(),
+                    attribute_names,
+                });
             }
         }
-        session.set_last_accessed_time(now);
         session.mark_saved();
         Ok(())
     }
 
     async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
         let now = SystemTime::now();
+        let rule = self.rule_args();
+        let [kind, a, b] = rule
+            .clone()
+            .unwrap_or_else(|| ["keep".to_owned(), String::new(), String::new()]);
         let mut pipe = new_pipeline();
-        evalsha(
+        self.evalsha(
             &mut pipe,
             &self.inner.scripts.find,
-            &self.inner.keys.session_key(id),
-            [epoch_millis(now)],
+            id,
+            [epoch_millis(now).to_string(), kind, a, b],
         );
         let Some(fields) = codec::fields(self.single(pipe).await?)? else {
             return Ok(None);
         };
         match codec::decode(id, fields, self.serializer()) {
-            Decoded::Session { mut parts, .. } => {
+            Decoded::Session { mut parts, index } => {
                 parts.last_accessed_time = now;
-                Ok(Some(Session::from_parts(parts)))
+                let session = self.with_predicate(Session::from_parts(parts));
+                self.remember_index(id, index);
+                if rule.is_none() {
+                    // A custom policy needs the session: the TTL follows in a second command.
+                    let ttl = script_millis(expiration::time_to_live(self.policy(), &session));
+                    let mut pipe = new_pipeline();
+                    self.evalsha(&mut pipe, &self.inner.scripts.touch, id, [ttl]);
+                    self.execute_detached("setting a custom policy's TTL", pipe);
+                }
+                Ok(Some(session))
             }
             Decoded::Corrupt(reason) => {
                 tracing::warn!(session = %id.log_tag(), %reason, "corrupt session in Redis treated as absent and deleted");
@@ -439,22 +971,48 @@ impl SessionRepository for RedisSessionRepository {
     }
 
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
+        let keys = &self.inner.keys;
+        let events = self.inner.settings.events();
+        let observed = events.is_observed();
+        let known = self.inner.known_index.remove(id).unwrap_or_default();
         let mut pipe = new_pipeline();
-        evalsha(
-            &mut pipe,
-            &self.inner.scripts.delete,
-            &self.inner.keys.session_key(id),
-            Vec::<Vec<u8>>::new(),
-        );
-        let sets: Vec<String> = codec::fields(self.single(pipe).await?)?
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(name, value)| {
-                let (name, value) = (String::from_utf8(name).ok()?, String::from_utf8(value).ok()?);
-                Some(self.inner.keys.index_key(&name, &value))
-            })
+        let args = [
+            if observed { "1" } else { "" }.to_owned(),
+            keys.events_channel(),
+            self.notice("deleted", id),
+        ];
+        self.evalsha(&mut pipe, &self.inner.scripts.delete, id, args);
+        for (name, value) in known.iter() {
+            pipe.cmd("SREM").arg(keys.index_key(name, value)).arg(id.as_str());
+        }
+        let mut replies = self.execute(pipe).await?.into_iter();
+        let reply = ok(replies
+            .next()
+            .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
+        for reply in replies {
+            ok(reply)?;
+        }
+        let Value::Array(items) = reply else {
+            return Err(StoreError::Protocol(format!(
+                "delete script returned {}",
+                codec::kind(&reply)
+            )));
+        };
+        let mut items = items.into_iter();
+        let live = matches!(items.next(), Some(Value::Int(1)));
+        let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
+        let corrections: Vec<Membership> = index_entries(&fields)
+            .filter(|(name, value)| known.get(name) != Some(value))
+            .map(|(name, value)| (keys.index_key(&name, &value), id.clone()))
             .collect();
-        self.remove_from_indexes(id, &sets).await
+        self.remove_detached(&corrections);
+        if live && observed {
+            events.publish(SessionEvent::Deleted {
+                id: id.clone(),
+                session: self.decode_untouched(id, fields),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -491,17 +1049,13 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
         }
         let mut sessions = BTreeMap::new();
         if !ids.is_empty() {
-            // Plain HGETALL: an index lookup must not extend idle timers.
+            // `peek`, not `find`: an index lookup must not extend lifetimes.
             let mut pipe = new_pipeline();
             for id in &ids {
-                pipe.cmd("HGETALL").arg(self.inner.keys.session_key(id));
+                self.evalsha(&mut pipe, &self.inner.scripts.peek, id, Vec::<Vec<u8>>::new());
             }
             for (id, reply) in ids.into_iter().zip(self.execute(pipe).await?) {
-                let fields = match reply {
-                    Value::ServerError(_) => None, // not a hash: garbage, not a session
-                    reply => codec::fields(reply)?,
-                };
-                let Some(fields) = fields else {
+                let Some(fields) = codec::fields(ok(reply)?)? else {
                     stale.push(id.as_str().as_bytes().to_vec());
                     continue;
                 };
@@ -511,7 +1065,7 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
                         // removed: its save removes it, and removing it here could race a
                         // request setting the value back.
                         if index.get(index_name).is_some_and(|value| value == index_value) {
-                            sessions.insert(id, Session::from_parts(parts));
+                            sessions.insert(id, self.with_predicate(Session::from_parts(parts)));
                         }
                     }
                     Decoded::Corrupt(_) => stale.push(id.as_str().as_bytes().to_vec()),
@@ -526,5 +1080,70 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
             ok(self.single(pipe).await?)?;
         }
         Ok(sessions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn keyspace_flags_are_merged_not_replaced() {
+        assert_eq!(merged_notify_flags("").as_deref(), Some("Kx"));
+        assert_eq!(merged_notify_flags("Ex").as_deref(), Some("ExK"));
+        assert_eq!(merged_notify_flags("gK").as_deref(), Some("gKx"));
+        assert_eq!(merged_notify_flags("xK"), None);
+        assert_eq!(merged_notify_flags("AKE"), None, "A includes x");
+    }
+
+    #[test]
+    fn script_durations_are_milliseconds_or_never() {
+        assert_eq!(script_millis(Some(Duration::from_secs(2))), "2000");
+        assert_eq!(script_millis(None), "-1");
+        assert_eq!(script_millis(Some(Duration::MAX)), "-1");
+    }
+
+    #[test]
+    fn script_constants_match_the_lua_helpers() {
+        let common = include_str!("lua/common.lua");
+        assert!(common.contains(&format!("local GRACE_MS = {}\n", EXPIRED_SESSION_GRACE.as_millis())));
+        assert!(common.contains(&format!("local LINGER_MS = {}\n", EXPIRED_SESSION_LINGER.as_millis())));
+        assert!(common.contains("local MAX_TTL_MS = 100000000000000\n"));
+        // Beyond the scripts' limit, so that the largest value reads as never there.
+        const { assert!(MAX_SCRIPT_MILLIS > 100_000_000_000_000) };
+    }
+
+    #[test]
+    fn script_rules_follow_the_policy() {
+        // A custom policy has no rule: the find script keeps the TTL for the follow-up.
+        #[derive(Debug)]
+        struct Custom;
+        impl SessionExpirationPolicy for Custom {
+            fn determine_expiration_timeout(&self, _: &Session) -> Option<Duration> {
+                Some(Duration::from_secs(5))
+            }
+        }
+        let repo = RedisSessionRepository::new(
+            PoolSettings::new("redis://127.0.0.1:1"),
+            SessionSettings::default().with_expiration_policy(Arc::new(Custom)),
+        )
+        .unwrap();
+        assert_eq!(repo.rule_args(), None);
+        let session = repo.create_session();
+        assert_eq!(repo.save_rule_args(&session), ["ttl", "5000", ""]);
+        let default =
+            RedisSessionRepository::new(PoolSettings::new("redis://127.0.0.1:1"), SessionSettings::default()).unwrap();
+        assert_eq!(default.rule_args().unwrap(), ["idle", "", ""]);
+        let fixed = RedisSessionRepository::new(
+            PoolSettings::new("redis://127.0.0.1:1"),
+            SessionSettings::default()
+                .with_max_inactive_interval_seconds(-1)
+                .with_expiration_policy(Arc::new(crate::FixedTimeoutSessionExpirationPolicy::new(
+                    Duration::from_secs(60),
+                ))),
+        )
+        .unwrap();
+        assert_eq!(fixed.rule_args().unwrap(), ["fixed", "60000", "-1"]);
     }
 }

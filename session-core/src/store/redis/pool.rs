@@ -16,6 +16,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisError, RedisResult};
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
+use tokio::time::error::Elapsed;
 
 use crate::error::StoreError;
 
@@ -47,6 +48,7 @@ pub struct PoolSettings {
     connection_timeout: Duration,
     retry_attempts: u32,
     subscription_enabled: bool,
+    configure_keyspace_notifications: bool,
 }
 
 impl Default for PoolSettings {
@@ -65,6 +67,7 @@ impl PoolSettings {
             connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
             retry_attempts: DEFAULT_RETRY_ATTEMPTS,
             subscription_enabled: false,
+            configure_keyspace_notifications: true,
         }
     }
 
@@ -100,10 +103,28 @@ impl PoolSettings {
         self
     }
 
-    /// Whether to subscribe to server events (keyspace notifications). Recorded
-    /// for the events feature; the repository does not subscribe yet.
+    /// Whether this instance subscribes to server events (the seed's
+    /// `subscriptionEnabled`, default off): sessions expiring inside Redis
+    /// (`Expired` / `Destroyed` events, and their index entries removed), and
+    /// sessions created or deleted by other instances (`Created` / `Deleted`),
+    /// reach this instance's listeners. It costs one more connection, kept open
+    /// on the repository's runtime and re-subscribed after a reconnect. Off: no
+    /// events from Redis, only those of this instance's own saves and deletes;
+    /// lookups never return an expired session either way.
     pub fn with_subscription_enabled(mut self, enabled: bool) -> Self {
         self.subscription_enabled = enabled;
+        self
+    }
+
+    /// Whether a subscribing instance enables the keyspace notifications it
+    /// needs (default on): on each (re)connection it reads
+    /// `notify-keyspace-events` and, when `K` or `x` is missing, adds them with
+    /// `CONFIG SET` (keeping the flags already there). Turn this off for a managed
+    /// Redis that forbids `CONFIG`; then configure the server yourself with at
+    /// least `notify-keyspace-events Kx` (for example in its parameter group),
+    /// or no expiry events arrive.
+    pub fn with_configure_keyspace_notifications(mut self, configure: bool) -> Self {
+        self.configure_keyspace_notifications = configure;
         self
     }
 
@@ -136,6 +157,12 @@ impl PoolSettings {
     pub fn subscription_enabled(&self) -> bool {
         self.subscription_enabled
     }
+
+    /// See [`PoolSettings::with_configure_keyspace_notifications`].
+    #[must_use]
+    pub fn configure_keyspace_notifications(&self) -> bool {
+        self.configure_keyspace_notifications
+    }
 }
 
 impl From<&crate::config::PoolConfig> for PoolSettings {
@@ -160,6 +187,10 @@ impl fmt::Debug for PoolSettings {
             .field("connection_timeout", &self.connection_timeout)
             .field("retry_attempts", &self.retry_attempts)
             .field("subscription_enabled", &self.subscription_enabled)
+            .field(
+                "configure_keyspace_notifications",
+                &self.configure_keyspace_notifications,
+            )
             .finish()
     }
 }
@@ -180,6 +211,8 @@ pub(crate) fn redact(url: &str) -> String {
 /// runtime thread, which ends when this value is dropped.
 pub(crate) struct RedisConnection {
     manager: ConnectionManager,
+    /// For the subscription's own connection.
+    client: redis::Client,
     runtime: Handle,
     deadline: Duration,
     retry_attempts: u32,
@@ -221,17 +254,33 @@ impl RedisConnection {
         // The manager spawns its helper task on the current runtime: make it ours.
         let manager = {
             let _entered = runtime.enter();
-            ConnectionManager::new_lazy_with_config(client, config)
+            ConnectionManager::new_lazy_with_config(client.clone(), config)
         }
         .map_err(StoreError::unavailable)?;
         tracing::debug!(url = %redact(url), "Redis session store configured");
         Ok(Self {
             manager,
+            client,
             runtime,
             deadline: settings.response_timeout(),
             retry_attempts: settings.retry_attempts(),
             _shutdown: shutdown,
         })
+    }
+
+    /// The client the connection was opened from.
+    pub(crate) fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
+    /// The database number of the URL (keyspace notifications are per database).
+    pub(crate) fn db(&self) -> i64 {
+        self.client.get_connection_info().redis_settings().db()
+    }
+
+    /// Runs a task on the connection's runtime, in the background.
+    pub(crate) fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        drop(self.runtime.spawn(task));
     }
 
     /// Runs `op` on the connection's runtime within the response timeout,
@@ -243,26 +292,62 @@ impl RedisConnection {
         Fut: Future<Output = RedisResult<T>> + Send,
         T: Send + 'static,
     {
-        let manager = self.manager.clone();
-        let retries = self.retry_attempts;
         let deadline = self.deadline;
-        let task = self.runtime.spawn(tokio::time::timeout(deadline, async move {
-            let mut attempt = 0;
-            loop {
-                match op(manager.clone()).await {
-                    Err(error) if error.is_connection_dropped() && attempt < retries => {
-                        attempt += 1;
-                        tracing::debug!(%error, attempt, "Redis connection dropped; retrying");
-                    }
-                    result => return result,
-                }
-            }
-        }));
-        match task.await {
+        match self.runtime.spawn(self.attempts(op)).await {
             Ok(Ok(Ok(value))) => Ok(value),
             Ok(Ok(Err(error))) => Err(store_error(error, deadline)),
             Ok(Err(_elapsed)) => Err(StoreError::Timeout(deadline)),
             Err(join_error) => Err(StoreError::unavailable(join_error)),
+        }
+    }
+
+    /// Like [`RedisConnection::run`], without waiting for the outcome: failures
+    /// are logged as `what`.
+    pub(crate) fn run_detached<T, F, Fut>(&self, what: &'static str, op: F)
+    where
+        F: Fn(ConnectionManager) -> Fut + Send + 'static,
+        Fut: Future<Output = RedisResult<T>> + Send,
+        T: Send + 'static,
+    {
+        let attempts = self.attempts(op);
+        self.spawn(async move {
+            match attempts.await {
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "Redis: {what} failed"),
+                Err(_elapsed) => tracing::warn!("Redis: {what} timed out"),
+            }
+        });
+    }
+
+    /// `op`, retried while the connection was dropped, within the response
+    /// timeout. The timer starts when the future is first polled, so it belongs
+    /// to the runtime that polls it (ours), not to the caller's.
+    fn attempts<T, F, Fut>(
+        &self,
+        op: F,
+    ) -> impl Future<Output = Result<RedisResult<T>, Elapsed>> + Send + 'static + use<T, F, Fut>
+    where
+        F: Fn(ConnectionManager) -> Fut + Send + 'static,
+        Fut: Future<Output = RedisResult<T>> + Send,
+        T: Send + 'static,
+    {
+        let manager = self.manager.clone();
+        let retries = self.retry_attempts;
+        let deadline = self.deadline;
+        async move {
+            tokio::time::timeout(deadline, async move {
+                let mut attempt = 0;
+                loop {
+                    match op(manager.clone()).await {
+                        Err(error) if error.is_connection_dropped() && attempt < retries => {
+                            attempt += 1;
+                            tracing::debug!(%error, attempt, "Redis connection dropped; retrying");
+                        }
+                        result => return result,
+                    }
+                }
+            })
+            .await
         }
     }
 }

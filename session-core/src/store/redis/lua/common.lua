@@ -1,12 +1,92 @@
 -- Shared by the scripts below (prepended to each): helpers only, no effects.
+-- Every script gets KEYS[1] = the session hash, KEYS[2] = its expiry marker
+-- (same hash tag, same cluster slot). A session is live while its marker exists.
 
--- The key TTL follows the session's idle timeout in seconds. Negative means
--- never; so does an absurdly large value, which PEXPIRE would reject.
-local function apply_ttl(key, interval)
+local NEVER = -1
+-- How long the hash outlives its marker, so that instances told of the marker's
+-- expiry can still read the last state and index entries (mod.rs: EXPIRED_GRACE).
+local GRACE_MS = 300000
+-- What is left of that once an instance has handled the expiry (mod.rs: EXPIRED_LINGER).
+local LINGER_MS = 10000
+-- Beyond this a timeout means never (PEXPIRE would reject it).
+local MAX_TTL_MS = 100000000000000
+
+-- An idle timeout in seconds as milliseconds; negative or absurd values mean never.
+local function interval_ms(interval)
   if interval < 0 or interval > 100000000000 then
-    redis.call('PERSIST', key)
+    return NEVER
+  end
+  return interval * 1000
+end
+
+-- A number, or nil for a missing or non-numeric (or NaN) value.
+local function number(text)
+  local n = tonumber(text)
+  if n == nil or n ~= n then
+    return nil
+  end
+  return n
+end
+
+-- creationTime and maxInactiveInterval from HGETALL-style fields (nil when corrupt).
+local function metadata(fields)
+  local creation, interval
+  for i = 1, #fields, 2 do
+    if fields[i] == 'creationTime' then
+      creation = number(fields[i + 1])
+    elseif fields[i] == 'maxInactiveInterval' then
+      interval = number(fields[i + 1])
+    end
+  end
+  return creation, interval
+end
+
+-- Milliseconds the session has left after an access at `now`, or NEVER, under
+-- the expiration rule the caller passed as three arguments (mod.rs: rule_args):
+--   'idle', '' | ms        each session's own idle timeout, or this one
+--   'fixed', ms, '' | '-1' | ms
+--                          fixed timeout from creation, or the idle deadline when
+--                          it comes first (FixedTimeoutSessionExpirationPolicy);
+--                          the third argument is the idle timeout it was told
+--   'ttl', ms | '-1'       computed by the caller (custom policies)
+local function time_to_live(rule, now, creation, interval)
+  local own = interval_ms(interval)
+  if rule[1] == 'ttl' then
+    return tonumber(rule[2])
+  elseif rule[1] == 'idle' then
+    if rule[2] == '' then
+      return own
+    end
+    return tonumber(rule[2])
+  end
+  local deadline = creation + tonumber(rule[2])
+  local remaining = math.max(deadline - now, 0)
+  local idle = own
+  if rule[3] ~= '' then
+    idle = tonumber(rule[3])
+  end
+  local ttl = remaining
+  if idle ~= NEVER and now + idle <= deadline then
+    ttl = own
+  end
+  -- Never past the absolute deadline, whatever the idle timeout says.
+  if ttl == NEVER or ttl > remaining then
+    ttl = remaining
+  end
+  return ttl
+end
+
+-- Sets the marker's TTL to `ttl` and the hash's to `ttl` plus the grace period.
+-- 0 expires the session at once, through Redis's own expiry so that listeners
+-- hear of it like any other expiry.
+local function apply_ttl(hash, marker, ttl)
+  if ttl == NEVER or ttl > MAX_TTL_MS then
+    redis.call('SET', marker, '1')
+    redis.call('PERSIST', hash)
   else
-    redis.call('PEXPIRE', key, string.format('%d', interval * 1000))
+    ttl = math.max(ttl, 1)
+    redis.call('SET', marker, '1', 'PX', string.format('%d', ttl))
+    redis.call('PEXPIRE', hash, string.format('%d', ttl + GRACE_MS))
   end
 end
 
@@ -19,6 +99,22 @@ local function read_hash(key)
     return {}
   end
   return fields
+end
+
+-- Whether the session is live: its marker exists (and its hash is a hash).
+local function is_live(hash, marker)
+  return redis.call('EXISTS', marker) == 1 and redis.call('TYPE', hash).ok == 'hash'
+end
+
+-- Appends `fields`' pairs to `out`: all of them, or only the index fields.
+local function append_fields(out, fields, all)
+  for i = 1, #fields, 2 do
+    if all or string.sub(fields[i], 1, 4) == 'idx:' then
+      out[#out + 1] = fields[i]
+      out[#out + 1] = fields[i + 1]
+    end
+  end
+  return out
 end
 
 -- Runs `command key a1 a2 ...` in chunks: Lua's unpack has a small limit.

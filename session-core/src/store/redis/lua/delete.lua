@@ -1,13 +1,17 @@
--- delete_by_id: removes a session and returns its index fields
--- ({name1, value1, ...}, without the 'idx:' prefix) so their sets can drop it.
--- KEYS[1]: the session hash.
-local fields = read_hash(KEYS[1])
-local entries = {}
-for i = 1, #fields, 2 do
-  if string.sub(fields[i], 1, 4) == 'idx:' then
-    entries[#entries + 1] = string.sub(fields[i], 5)
-    entries[#entries + 1] = fields[i + 1]
-  end
+-- delete_by_id: removes a session (hash and marker).
+-- ARGV[1]: '1' to return every field (listeners want the last state), '' for
+--          the index fields only.
+-- ARGV[2], ARGV[3]: channel and message published when a live session is deleted.
+-- Returns {live, field1, value1, ...}; live is 0 for an unknown id or a
+-- session that had already expired (its index fields still come back, so
+-- their sets drop it).
+local hash, marker = KEYS[1], KEYS[2]
+local live = redis.call('EXISTS', marker) == 1
+local fields = read_hash(hash)
+live = live and #fields > 0
+redis.call('DEL', hash, marker)
+if live then
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+  return append_fields({1}, fields, ARGV[1] == '1')
 end
-redis.call('DEL', KEYS[1])
-return entries
+return append_fields({0}, fields, false)

@@ -1,19 +1,38 @@
 -- save: applies one session's changes atomically.
--- KEYS[1]: the session hash.
--- ARGV[1]: 'create' (write unconditionally) or 'update' (only if the session
---          still exists: a write racing a logout or renewal must not bring it back).
--- ARGV[2]: n, then n field/value pairs to set (attributes, metadata).
+-- ARGV[1]: 'create' (write unconditionally) or 'update' (only if the session is
+--          still live: a write racing a logout, a renewal or the expiry must not
+--          bring it back).
+-- ARGV[2]: now, epoch milliseconds.
+-- ARGV[3..5]: the expiration rule (common.lua).
+-- ARGV[6], ARGV[7]: channel and message published when this creates the session.
+-- ARGV[8]: n, then n field/value pairs to set (attributes, metadata).
 -- then:    m, then m fields to delete (removed attributes).
 -- then:    k, then k index name/value pairs (index fields to set).
 -- then:    r, then r index names (index fields to delete).
--- Returns {1, name1, old1, ...} with the index values that were replaced or
--- removed (their sets must drop this id), or {0} when nothing was written.
-local key = KEYS[1]
--- TYPE rather than EXISTS: a key someone overwrote with another type is not our session either.
-if ARGV[1] == 'update' and redis.call('TYPE', key).ok ~= 'hash' then
-  return {0}
+-- Returns {1, created, name1, old1, ...} with the index values that were
+-- replaced or removed (their sets must drop this id), or {0, 0} when nothing
+-- was written. created is 1 when no live session had this id.
+local hash, marker = KEYS[1], KEYS[2]
+local live = is_live(hash, marker)
+if ARGV[1] == 'update' and not live then
+  return {0, 0}
 end
-local i = 2
+local result = {1, 0}
+if not live then
+  -- An expired session still in its grace period (or garbage) under this id:
+  -- start from nothing, and report its index entries so their sets drop the id.
+  local old = read_hash(hash)
+  for i = 1, #old, 2 do
+    if string.sub(old[i], 1, 4) == 'idx:' then
+      result[#result + 1] = string.sub(old[i], 5)
+      result[#result + 1] = old[i + 1]
+    end
+  end
+  redis.call('DEL', hash)
+  result[2] = 1
+end
+
+local i = 8
 local function take_list(width)
   local count = tonumber(ARGV[i])
   local list = {}
@@ -28,21 +47,20 @@ local deletes = take_list(1)
 local index_sets = take_list(2)
 local index_deletes = take_list(1)
 
-call_chunked('HSET', key, sets)
-call_chunked('HDEL', key, deletes)
+call_chunked('HSET', hash, sets)
+call_chunked('HDEL', hash, deletes)
 
-local replaced = {1}
 local function replace(name, value)
   local field = 'idx:' .. name
-  local old = redis.call('HGET', key, field)
+  local old = redis.call('HGET', hash, field)
   if old and old ~= value then
-    replaced[#replaced + 1] = name
-    replaced[#replaced + 1] = old
+    result[#result + 1] = name
+    result[#result + 1] = old
   end
   if value then
-    redis.call('HSET', key, field, value)
+    redis.call('HSET', hash, field, value)
   elseif old then
-    redis.call('HDEL', key, field)
+    redis.call('HDEL', hash, field)
   end
 end
 for j = 1, #index_sets, 2 do
@@ -52,9 +70,13 @@ for j = 1, #index_deletes do
   replace(index_deletes[j], false)
 end
 
--- The stored timeout wins over this request's copy (another request may have changed it).
-local interval = tonumber(redis.call('HGET', key, 'maxInactiveInterval'))
-if interval ~= nil and interval == interval then
-  apply_ttl(key, interval)
+-- The stored metadata wins over this request's copy (another request may have changed it).
+local creation = number(redis.call('HGET', hash, 'creationTime'))
+local interval = number(redis.call('HGET', hash, 'maxInactiveInterval'))
+if creation ~= nil and interval ~= nil then
+  apply_ttl(hash, marker, time_to_live({ARGV[3], ARGV[4], ARGV[5]}, tonumber(ARGV[2]), creation, interval))
 end
-return replaced
+if result[2] == 1 then
+  redis.call('PUBLISH', ARGV[6], ARGV[7])
+end
+return result

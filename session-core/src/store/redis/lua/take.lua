@@ -1,9 +1,15 @@
--- Renewal, first step: removes the session under its old id and returns its
--- fields, so the old id is dead before the new one exists.
--- KEYS[1]: the old session hash.  Returns nil when there is no session.
-local fields = read_hash(KEYS[1])
+-- Renewal, first step: removes the live session under its old id and returns
+-- its fields, so the old id is dead before the new one exists.
+-- ARGV[1], ARGV[2]: channel and message published when it was live.
+-- Returns nil when there is no live session.
+local hash, marker = KEYS[1], KEYS[2]
+if redis.call('EXISTS', marker) == 0 then
+  return false
+end
+local fields = read_hash(hash)
+redis.call('DEL', hash, marker)
 if #fields == 0 then
   return false
 end
-redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
 return fields
