@@ -149,7 +149,8 @@ impl ClusteredSession {
     /// `app` wrapped with the session middleware (outermost, so that `app`'s
     /// own middleware sees the session), with the repository registered as
     /// [`SessionRepositoryData`] and, when exposed, the
-    /// [`ExposedProperties`] as `web::Data<ExposedProperties>`.
+    /// [`ExposedProperties`] as `web::Data<ExposedProperties>`. The app does
+    /// not borrow `self`: call it in the `HttpServer::new` closure.
     pub fn wrap<T, B>(
         &self,
         app: App<T>,
@@ -160,7 +161,7 @@ impl ClusteredSession {
             Response = ServiceResponse<EitherBody<B>>,
             Error = Error,
             InitError = (),
-        >,
+        > + use<T, B>,
     >
     where
         T: ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<B>, Error = Error, InitError = ()>,
@@ -373,6 +374,17 @@ impl ClusteredSessionBuilder {
     /// `session_expiration_policy_bean_name`.
     pub fn register_expiration_policy(mut self, name: impl Into<String>, policy: impl SessionExpirationPolicy) -> Self {
         self.registry.register_expiration_policy(name, policy);
+        self
+    }
+
+    /// Registers a shared expiration policy under `name`; see
+    /// [`register_expiration_policy`](Self::register_expiration_policy).
+    pub fn register_shared_expiration_policy(
+        mut self,
+        name: impl Into<String>,
+        policy: Arc<dyn SessionExpirationPolicy>,
+    ) -> Self {
+        self.registry.register_shared_expiration_policy(name, policy);
         self
     }
 
