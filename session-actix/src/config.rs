@@ -43,6 +43,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, Error, web};
 
 use session_core::expiration::SessionExpirationPolicy;
+use session_core::serialization::SessionSerializer;
 use session_core::{
     EmbeddedSessionRepository, FindByIndexNameSessionRepository, HttpSessionListener, IsDirtyPredicate,
     SessionEventListener, SessionEventPublisher, SessionRepository, SessionSettings,
@@ -219,7 +220,8 @@ pub struct ClusteredSessionBuilder {
     attributes: EnableClusteredSession,
     properties: Option<PropertySources>,
     default_config_location: Option<PathBuf>,
-    configurers: Vec<Arc<dyn SpringSessionGemFireConfigurer>>,
+    /// Each with the profile it is restricted to, if any.
+    configurers: Vec<(Option<String>, Arc<dyn SpringSessionGemFireConfigurer>)>,
     registry: ComponentRegistry,
     events: SessionEventPublisher,
     dirty_predicate: Option<Arc<dyn IsDirtyPredicate>>,
@@ -252,7 +254,10 @@ impl fmt::Debug for ClusteredSessionBuilder {
                 &self
                     .configurers
                     .iter()
-                    .map(|configurer| configurer.configurer_name())
+                    .map(|(profile, configurer)| match profile {
+                        Some(profile) => format!("{} (profile {profile})", configurer.configurer_name()),
+                        None => configurer.configurer_name(),
+                    })
                     .collect::<Vec<_>>(),
             )
             .field("registry", &self.registry)
@@ -359,7 +364,19 @@ impl ClusteredSessionBuilder {
 
     /// Registers a shared configurer; see [`configurer`](Self::configurer).
     pub fn shared_configurer(mut self, configurer: Arc<dyn SpringSessionGemFireConfigurer>) -> Self {
-        self.configurers.push(configurer);
+        self.configurers.push((None, configurer));
+        self
+    }
+
+    /// Registers a configurer that applies only when `profile` is active
+    /// (`spring.profiles.active`, from the environment or the base properties
+    /// file): the seed's `@Profile("production")` configurer bean.
+    pub fn configurer_for_profile(
+        mut self,
+        profile: impl Into<String>,
+        configurer: impl SpringSessionGemFireConfigurer + 'static,
+    ) -> Self {
+        self.configurers.push((Some(profile.into()), Arc::new(configurer)));
         self
     }
 
@@ -374,6 +391,13 @@ impl ClusteredSessionBuilder {
     /// `session_expiration_policy_bean_name`.
     pub fn register_expiration_policy(mut self, name: impl Into<String>, policy: impl SessionExpirationPolicy) -> Self {
         self.registry.register_expiration_policy(name, policy);
+        self
+    }
+
+    /// Registers a session serializer under `name`, for
+    /// `session_serializer_bean_name` (replacing a built-in of that name).
+    pub fn register_serializer(mut self, name: impl Into<String>, serializer: impl SessionSerializer) -> Self {
+        self.registry.register_serializer(name, serializer);
         self
     }
 
@@ -446,8 +470,17 @@ impl ClusteredSessionBuilder {
         let mut resolver = ConfigurationResolver::new(self.attributes)
             .with_properties(properties)
             .with_registry(self.registry.clone());
-        for configurer in self.configurers {
-            resolver = resolver.with_shared_configurer(configurer);
+        for (profile, configurer) in self.configurers {
+            let applies = profile.is_none_or(|profile| {
+                resolver
+                    .properties()
+                    .active_profiles()
+                    .iter()
+                    .any(|active| *active == profile)
+            });
+            if applies {
+                resolver = resolver.with_shared_configurer(configurer);
+            }
         }
         let configuration = resolver.resolve()?;
 
@@ -598,6 +631,43 @@ mod tests {
         assert_eq!(configuration.region_name().value, DEFAULT_REGION_NAME);
         assert_eq!(sessions.settings().max_inactive_interval_seconds(), 1800);
         assert!(sessions.exposed_properties().is_none());
+    }
+
+    struct Timeout(i64);
+
+    impl SpringSessionGemFireConfigurer for Timeout {
+        fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+            Some(self.0)
+        }
+    }
+
+    #[test]
+    fn a_profile_configurer_applies_only_under_its_profile() {
+        let build = |profiles: &str| {
+            ClusteredSession::builder()
+                .properties(
+                    PropertySources::builder()
+                        .env_var("SPRING_PROFILES_ACTIVE", profiles)
+                        .default_config_location(std::env::temp_dir().join("clustered-session-no-such-dir"))
+                        .build()
+                        .unwrap(),
+                )
+                .max_inactive_interval_in_seconds(900)
+                .configurer_for_profile("production", Timeout(60))
+                .build()
+                .unwrap()
+        };
+        let development = build("dev");
+        assert_eq!(
+            development.configuration().max_inactive_interval_in_seconds().value,
+            900
+        );
+        let production = build("dev,production");
+        assert_eq!(production.configuration().max_inactive_interval_in_seconds().value, 60);
+        assert_eq!(
+            production.configuration().max_inactive_interval_in_seconds().source,
+            ConfigSource::Configurer
+        );
     }
 
     #[test]
