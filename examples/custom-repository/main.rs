@@ -67,7 +67,9 @@ impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository for M
         index_name: &str,
         index_value: &str,
     ) -> Result<BTreeMap<SessionId, StoredSession>, StoreError> {
-        self.inner.find_by_index_name_and_index_value(index_name, index_value).await
+        self.inner
+            .find_by_index_name_and_index_value(index_name, index_value)
+            .await
     }
 }
 
@@ -94,8 +96,13 @@ async fn main() -> std::io::Result<()> {
         instance: format!("instance-{}", std::process::id()),
     };
     // Plain-HTTP demo on 127.0.0.1: browsers accept Secure cookies there, curl needs -H 'Cookie: ...'.
-    let sessions = SessionMiddleware::builder(repository).cookie(CookieConfig::default()).build();
-    let port = std::env::var("PORT").ok().and_then(|port| port.parse().ok()).unwrap_or(8080);
+    let sessions = SessionMiddleware::builder(repository)
+        .cookie(CookieConfig::default())
+        .build();
+    let port = std::env::var("PORT")
+        .ok()
+        .and_then(|port| port.parse().ok())
+        .unwrap_or(8080);
     println!("custom-repository listening on http://127.0.0.1:{port}/");
     HttpServer::new(move || {
         App::new()

@@ -24,15 +24,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 #[cfg(feature = "actix-session")]
 mod actix_session_store;
 pub mod config;
 mod error;
 mod id_resolver;
 mod middleware;
-#[doc(hidden)]
-#[path = "private.rs"]
-pub mod __private;
 mod session;
 #[cfg(feature = "websocket")]
 pub mod websocket;
@@ -52,8 +52,7 @@ pub use actix_web::cookie::SameSite;
 pub use session_core::{
     AttributeError, AttributeValue, Delta, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
     HttpSessionListener, IsDirtyPredicate, PRINCIPAL_NAME_INDEX_NAME, SessionEvent, SessionEventListener,
-    SessionEventPublisher, SessionId, SessionRepository, SessionSettings, StoreError, dirty, epoch_millis,
-    expiration,
+    SessionEventPublisher, SessionId, SessionRepository, SessionSettings, StoreError, dirty, epoch_millis, expiration,
 };
 
 /// The framework-neutral core, for store implementers and advanced use.

@@ -111,7 +111,10 @@ impl Session {
         let key = key.into();
         // Serialize first: a value that cannot be stored must not create a session.
         let serialized = session_core::AttributeValue::serialize(&key, &value)?;
-        self.0.borrow_mut().session_for_write().insert_serialized(key, serialized, std::any::type_name::<T>(), None);
+        self.0
+            .borrow_mut()
+            .session_for_write()
+            .insert_serialized(key, serialized, std::any::type_name::<T>(), None);
         Ok(())
     }
 
@@ -129,7 +132,12 @@ impl Session {
         let key = key.into();
         let serialized = session_core::AttributeValue::serialize(&key, &value)?;
         let has_delta = Some(value.has_delta());
-        self.0.borrow_mut().session_for_write().insert_serialized(key, serialized, std::any::type_name::<T>(), has_delta);
+        self.0.borrow_mut().session_for_write().insert_serialized(
+            key,
+            serialized,
+            std::any::type_name::<T>(),
+            has_delta,
+        );
         Ok(())
     }
 

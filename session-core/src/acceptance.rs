@@ -503,7 +503,13 @@ impl RecordingListener {
     pub async fn wait_for_end(&self, id: &SessionId, timeout: Duration) -> Option<SessionEvent> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let found = self.0.lock().unwrap().iter().find(|e| e.ends_session() && e.session_id() == id).cloned();
+            let found = self
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|e| e.ends_session() && e.session_id() == id)
+                .cloned();
             if found.is_some() || tokio::time::Instant::now() >= deadline {
                 return found;
             }
@@ -540,10 +546,16 @@ where
     repo.save(&mut session).await.unwrap();
     for _ in 0..4 {
         tokio::time::sleep(Duration::from_millis(650)).await;
-        assert!(repo.find_by_id(session.id()).await.unwrap().is_some(), "active session expired before the fixed deadline");
+        assert!(
+            repo.find_by_id(session.id()).await.unwrap().is_some(),
+            "active session expired before the fixed deadline"
+        );
     }
     tokio::time::sleep(Duration::from_millis(700)).await; // t = 3.3 s
-    assert!(repo.find_by_id(session.id()).await.unwrap().is_none(), "fixed timeout not enforced");
+    assert!(
+        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        "fixed timeout not enforced"
+    );
 }
 
 /// Idle before fixed: a session that goes idle expires at the idle deadline.
@@ -559,7 +571,10 @@ where
     session.insert("x", &1).unwrap();
     repo.save(&mut session).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1_300)).await;
-    assert!(repo.find_by_id(session.id()).await.unwrap().is_none(), "idle timeout not honoured under a fixed policy");
+    assert!(
+        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        "idle timeout not honoured under a fixed policy"
+    );
 }
 
 /// Chained policies: a custom policy decides for some sessions, the idle timeout for the rest.
@@ -570,7 +585,9 @@ where
     R: FindByIndexNameSessionRepository,
 {
     let chain = ChainedSessionExpirationPolicy::new(vec![Arc::new(ShortSessionsPolicy(ExpirationAction::Invalidate))])
-        .then(Arc::new(FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(60))));
+        .then(Arc::new(FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(
+            60,
+        ))));
     let repo = factory(settings(30).with_expiration_policy(Arc::new(chain))).await;
     let mut short = repo.create_session();
     short.insert("short", &true).unwrap();
@@ -579,8 +596,14 @@ where
     long.insert("short", &false).unwrap();
     repo.save(&mut long).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1_300)).await;
-    assert!(repo.find_by_id(short.id()).await.unwrap().is_none(), "custom policy's 1 s timeout not enforced");
-    assert!(repo.find_by_id(long.id()).await.unwrap().is_some(), "idle timeout of 30 s cut short");
+    assert!(
+        repo.find_by_id(short.id()).await.unwrap().is_none(),
+        "custom policy's 1 s timeout not enforced"
+    );
+    assert!(
+        repo.find_by_id(long.id()).await.unwrap().is_some(),
+        "idle timeout of 30 s cut short"
+    );
 }
 
 /// Created on first save (once), changed on later saves, deleted on delete,
@@ -648,9 +671,16 @@ where
             _ => panic!("{action:?} produced {event:?}"),
         }
         if let Some(last) = event.session() {
-            assert_eq!(last.get::<bool>("short").unwrap(), Some(true), "event carries the last state");
+            assert_eq!(
+                last.get::<bool>("short").unwrap(),
+                Some(true),
+                "event carries the last state"
+            );
         }
-        assert!(repo.find_by_principal_name("gina").await.unwrap().is_empty(), "index not cleaned after expiry");
+        assert!(
+            repo.find_by_principal_name("gina").await.unwrap().is_empty(),
+            "index not cleaned after expiry"
+        );
     }
 }
 

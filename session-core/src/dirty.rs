@@ -182,8 +182,18 @@ mod tests {
         })
     }
 
-    fn change<'a>(old: Option<&'a AttributeValue>, new: &'a AttributeValue, has_delta: Option<bool>) -> AttributeChange<'a> {
-        AttributeChange { name: "a", old, new, type_name: "T", has_delta }
+    fn change<'a>(
+        old: Option<&'a AttributeValue>,
+        new: &'a AttributeValue,
+        has_delta: Option<bool>,
+    ) -> AttributeChange<'a> {
+        AttributeChange {
+            name: "a",
+            old,
+            new,
+            type_name: "T",
+            has_delta,
+        }
     }
 
     /// The seed's table, row by row.
@@ -244,7 +254,15 @@ mod tests {
         let predicate = CustomerDirtyPredicate.and_then(ALWAYS_DIRTY);
         let mut session = stored(&[("customer", r#"{"name":"Ann","visits":1}"#), ("n", "1")]);
         session.set_dirty_predicate(Arc::new(predicate));
-        session.insert("customer", &Customer { name: "Ann".into(), visits: 2 }).unwrap();
+        session
+            .insert(
+                "customer",
+                &Customer {
+                    name: "Ann".into(),
+                    visits: 2,
+                },
+            )
+            .unwrap();
         assert!(!session.has_changes(), "a visit count change must not be dirty");
         session.insert("n", &1).unwrap();
         assert!(session.has_changes(), "other types fall back to ALWAYS_DIRTY");
@@ -255,7 +273,11 @@ mod tests {
     pub(crate) struct OddNumbersAreDirty;
     impl IsDirtyPredicate for OddNumbersAreDirty {
         fn is_dirty(&self, change: &AttributeChange<'_>) -> bool {
-            change.new.deserialize::<i64>(change.name).map(|n| n % 2 != 0).unwrap_or(true)
+            change
+                .new
+                .deserialize::<i64>(change.name)
+                .map(|n| n % 2 != 0)
+                .unwrap_or(true)
         }
     }
 
@@ -265,7 +287,11 @@ mod tests {
         session.set_dirty_predicate(Arc::new(OddNumbersAreDirty));
         session.insert("n", &2).unwrap();
         assert!(!session.has_changes(), "an even value must leave the session unchanged");
-        assert_eq!(session.get::<i64>("n").unwrap(), Some(2), "the request still sees what it set");
+        assert_eq!(
+            session.get::<i64>("n").unwrap(),
+            Some(2),
+            "the request still sees what it set"
+        );
         session.insert("n", &3).unwrap();
         assert!(session.has_changes());
         assert_eq!(session.changed_attributes().map(|(n, _)| n).collect::<Vec<_>>(), ["n"]);
@@ -286,9 +312,28 @@ mod tests {
     #[test]
     fn delta_values_decide_for_themselves_under_the_default_predicate() {
         let mut session = stored(&[("cart", r#"{"items":[1]}"#)]);
-        session.insert_delta("cart", &Cart { items: vec![1, 2], changed: false }).unwrap();
-        assert!(!session.has_changes(), "a Delta without changes is not dirty even if it differs");
-        session.insert_delta("cart", &Cart { items: vec![1], changed: true }).unwrap();
+        session
+            .insert_delta(
+                "cart",
+                &Cart {
+                    items: vec![1, 2],
+                    changed: false,
+                },
+            )
+            .unwrap();
+        assert!(
+            !session.has_changes(),
+            "a Delta without changes is not dirty even if it differs"
+        );
+        session
+            .insert_delta(
+                "cart",
+                &Cart {
+                    items: vec![1],
+                    changed: true,
+                },
+            )
+            .unwrap();
         assert!(session.has_changes(), "a Delta with changes is dirty even if equal");
     }
 }

@@ -64,9 +64,10 @@ impl SessionEvent {
     pub fn session_id(&self) -> &SessionId {
         match self {
             Self::Created { session } => session.id(),
-            Self::Changed { id, .. } | Self::Deleted { id, .. } | Self::Destroyed { id, .. } | Self::Expired { id, .. } => {
-                id
-            }
+            Self::Changed { id, .. }
+            | Self::Deleted { id, .. }
+            | Self::Destroyed { id, .. }
+            | Self::Expired { id, .. } => id,
         }
     }
 
@@ -85,7 +86,10 @@ impl SessionEvent {
     /// Whether the id stops working with this event (deleted, destroyed, expired).
     #[must_use]
     pub fn ends_session(&self) -> bool {
-        matches!(self, Self::Deleted { .. } | Self::Destroyed { .. } | Self::Expired { .. })
+        matches!(
+            self,
+            Self::Deleted { .. } | Self::Destroyed { .. } | Self::Expired { .. }
+        )
     }
 }
 
@@ -144,7 +148,15 @@ impl Default for SessionEventPublisher {
 impl fmt::Debug for SessionEventPublisher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionEventPublisher")
-            .field("listeners", &self.inner.listeners.read().unwrap_or_else(PoisonError::into_inner).len())
+            .field(
+                "listeners",
+                &self
+                    .inner
+                    .listeners
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .len(),
+            )
             .field("subscribers", &self.inner.channel.receiver_count())
             .finish()
     }
@@ -165,7 +177,11 @@ impl SessionEventPublisher {
 
     /// Registers a listener for every event.
     pub fn add_listener(&self, listener: Arc<dyn SessionEventListener>) {
-        self.inner.listeners.write().unwrap_or_else(PoisonError::into_inner).push(listener);
+        self.inner
+            .listeners
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(listener);
     }
 
     /// Registers an [`HttpSessionListener`] (created / destroyed callbacks).
@@ -183,12 +199,22 @@ impl SessionEventPublisher {
     #[must_use]
     pub fn is_observed(&self) -> bool {
         self.inner.channel.receiver_count() > 0
-            || !self.inner.listeners.read().unwrap_or_else(PoisonError::into_inner).is_empty()
+            || !self
+                .inner
+                .listeners
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty()
     }
 
     /// Delivers an event to every listener, then to async subscribers.
     pub fn publish(&self, event: SessionEvent) {
-        let listeners = self.inner.listeners.read().unwrap_or_else(PoisonError::into_inner).clone();
+        let listeners = self
+            .inner
+            .listeners
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         for listener in listeners {
             listener.on_session_event(&event);
         }
@@ -206,7 +232,10 @@ mod tests {
     struct Recorder(Mutex<Vec<String>>);
     impl HttpSessionListener for Recorder {
         fn session_created(&self, session: &Session) {
-            self.0.lock().unwrap().push(format!("created {}", session.id().as_str()));
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("created {}", session.id().as_str()));
         }
         fn session_destroyed(&self, id: &SessionId, _: Option<&Session>) {
             self.0.lock().unwrap().push(format!("destroyed {}", id.as_str()));
@@ -223,13 +252,26 @@ mod tests {
         let session = Session::new(SessionId::generate(), 60, std::time::SystemTime::now());
         let id = session.id().clone();
         publisher.publish(SessionEvent::Created { session });
-        publisher.publish(SessionEvent::Changed { id: id.clone(), attribute_names: vec!["a".into()] });
-        publisher.publish(SessionEvent::Expired { id: id.clone(), session: None });
-        publisher.publish(SessionEvent::Deleted { id: id.clone(), session: None });
+        publisher.publish(SessionEvent::Changed {
+            id: id.clone(),
+            attribute_names: vec!["a".into()],
+        });
+        publisher.publish(SessionEvent::Expired {
+            id: id.clone(),
+            session: None,
+        });
+        publisher.publish(SessionEvent::Deleted {
+            id: id.clone(),
+            session: None,
+        });
         let seen = recorder.0.lock().unwrap().clone();
         assert_eq!(
             seen,
-            [format!("created {}", id.as_str()), format!("destroyed {}", id.as_str()), format!("destroyed {}", id.as_str())]
+            [
+                format!("created {}", id.as_str()),
+                format!("destroyed {}", id.as_str()),
+                format!("destroyed {}", id.as_str())
+            ]
         );
     }
 
@@ -238,7 +280,10 @@ mod tests {
         let publisher = SessionEventPublisher::new();
         let mut events = publisher.subscribe();
         let id = SessionId::generate();
-        publisher.publish(SessionEvent::Deleted { id: id.clone(), session: None });
+        publisher.publish(SessionEvent::Deleted {
+            id: id.clone(),
+            session: None,
+        });
         let event = events.recv().await.unwrap();
         assert!(event.ends_session());
         assert_eq!(event.session_id(), &id);

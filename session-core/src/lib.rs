@@ -7,8 +7,8 @@
 #![deny(missing_docs)]
 
 pub mod acceptance;
-pub mod dirty;
 pub mod config;
+pub mod dirty;
 mod error;
 pub mod events;
 pub mod expiration;
@@ -32,8 +32,7 @@ pub use index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
 pub use repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
 pub use serialization::{SessionDataSerializer, SessionPdxSerializer, SessionSerializer};
 pub use session::{
-    AttributeValue, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS, Session, SessionParts, epoch_millis,
-    from_epoch_millis,
+    AttributeValue, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS, Session, SessionParts, epoch_millis, from_epoch_millis,
 };
 pub use settings::{DEFAULT_REGION_NAME, SessionSettings, validate_region_name};
 pub use store::embedded::EmbeddedSessionRepository;

@@ -311,7 +311,13 @@ impl Session {
     }
 
     fn set_checked(&mut self, name: String, value: AttributeValue, type_name: &'static str, has_delta: Option<bool>) {
-        let change = AttributeChange { name: &name, old: self.attributes.get(&name), new: &value, type_name, has_delta };
+        let change = AttributeChange {
+            name: &name,
+            old: self.attributes.get(&name),
+            new: &value,
+            type_name,
+            has_delta,
+        };
         // The request sees what it set either way; only dirty values are written.
         if self.dirty_predicate.is_dirty(&change) {
             self.changed_attributes.insert(name.clone());

@@ -71,7 +71,9 @@ impl SessionSettings {
     /// whichever of the two settings is applied last.
     fn tell_policy_the_idle_timeout(&self) {
         if let Some(aware) = self.expiration_policy.as_timeout_aware() {
-            let idle = u64::try_from(self.max_inactive_interval_seconds).ok().map(std::time::Duration::from_secs);
+            let idle = u64::try_from(self.max_inactive_interval_seconds)
+                .ok()
+                .map(std::time::Duration::from_secs);
             aware.set_expiration_timeout(idle);
         }
     }

@@ -3,5 +3,5 @@
 #![allow(clippy::missing_panics_doc, clippy::expect_used)]
 
 pub mod http;
-pub mod repositories;
 pub mod redis_server;
+pub mod repositories;

@@ -16,7 +16,11 @@ struct OddNumbersAreDirty;
 
 impl IsDirtyPredicate for OddNumbersAreDirty {
     fn is_dirty(&self, change: &AttributeChange<'_>) -> bool {
-        change.new.deserialize::<i64>(change.name).map(|n| n % 2 != 0).unwrap_or(true)
+        change
+            .new
+            .deserialize::<i64>(change.name)
+            .map(|n| n % 2 != 0)
+            .unwrap_or(true)
     }
 }
 
@@ -44,13 +48,33 @@ async fn even_values_are_not_written_odd_values_are() {
     let cookie = format!("SESSION={}", cookie_value(&set_cookie(&response, "SESSION").unwrap()));
     assert_eq!(repo.calls.snapshot().1, 1, "the new session is saved");
 
-    client.post(server.url("/n/2")).insert_header(("Cookie", cookie.clone())).send().await.unwrap();
+    client
+        .post(server.url("/n/2"))
+        .insert_header(("Cookie", cookie.clone()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(repo.calls.snapshot().1, 1, "an even value must not reach the store");
-    let mut response = client.get(server.url("/n")).insert_header(("Cookie", cookie.clone())).send().await.unwrap();
+    let mut response = client
+        .get(server.url("/n"))
+        .insert_header(("Cookie", cookie.clone()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.body().await.unwrap(), "1");
 
-    client.post(server.url("/n/3")).insert_header(("Cookie", cookie.clone())).send().await.unwrap();
+    client
+        .post(server.url("/n/3"))
+        .insert_header(("Cookie", cookie.clone()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(repo.calls.snapshot().1, 2, "an odd value is written");
-    let mut response = client.get(server.url("/n")).insert_header(("Cookie", cookie)).send().await.unwrap();
+    let mut response = client
+        .get(server.url("/n"))
+        .insert_header(("Cookie", cookie))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.body().await.unwrap(), "3");
 }

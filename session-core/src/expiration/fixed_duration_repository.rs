@@ -66,16 +66,24 @@ impl<R: SessionRepository> SessionRepository for FixedDurationExpirationSessionR
 }
 
 #[async_trait]
-impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository for FixedDurationExpirationSessionRepository<R> {
+impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository
+    for FixedDurationExpirationSessionRepository<R>
+{
     async fn find_by_index_name_and_index_value(
         &self,
         index_name: &str,
         index_value: &str,
     ) -> Result<BTreeMap<SessionId, Session>, StoreError> {
-        let mut found = self.inner.find_by_index_name_and_index_value(index_name, index_value).await?;
+        let mut found = self
+            .inner
+            .find_by_index_name_and_index_value(index_name, index_value)
+            .await?;
         let now = SystemTime::now();
-        let expired: Vec<SessionId> =
-            found.iter().filter(|(_, session)| self.is_past_duration(session, now)).map(|(id, _)| id.clone()).collect();
+        let expired: Vec<SessionId> = found
+            .iter()
+            .filter(|(_, session)| self.is_past_duration(session, now))
+            .map(|(id, _)| id.clone())
+            .collect();
         for id in expired {
             found.remove(&id);
             self.inner.delete_by_id(&id).await?;
@@ -107,6 +115,9 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(repo.find_by_principal_name("ann").await.unwrap().is_empty());
         assert!(repo.find_by_id(session.id()).await.unwrap().is_none());
-        assert!(repo.inner().find_by_id(session.id()).await.unwrap().is_none(), "deleted from the wrapped store");
+        assert!(
+            repo.inner().find_by_id(session.id()).await.unwrap().is_none(),
+            "deleted from the wrapped store"
+        );
     }
 }

@@ -104,7 +104,9 @@ pub trait SessionExpirationTimeoutAware: Send + Sync {
 /// the policy's answer, or the idle timeout, or `None` for never.
 #[must_use]
 pub fn time_to_live(policy: &dyn SessionExpirationPolicy, session: &Session) -> Option<Duration> {
-    policy.determine_expiration_timeout(session).or_else(|| session.max_inactive_interval())
+    policy
+        .determine_expiration_timeout(session)
+        .or_else(|| session.max_inactive_interval())
 }
 
 /// When `session` expires under `policy`; `None`: never.
@@ -132,7 +134,9 @@ impl IdleTimeoutSessionExpirationPolicy {
     /// Uses this idle timeout for every session instead of its max inactive interval.
     #[must_use]
     pub fn with_idle_timeout(idle_timeout: Duration) -> Self {
-        Self { idle_timeout: Some(idle_timeout) }
+        Self {
+            idle_timeout: Some(idle_timeout),
+        }
     }
 }
 
@@ -165,7 +169,10 @@ impl FixedTimeoutSessionExpirationPolicy {
     /// Sessions live at most `fixed_timeout` from creation.
     #[must_use]
     pub fn new(fixed_timeout: Duration) -> Self {
-        Self { fixed_timeout, idle_timeout: Mutex::new(None) }
+        Self {
+            fixed_timeout,
+            idle_timeout: Mutex::new(None),
+        }
     }
 
     /// The fixed (absolute) timeout.
@@ -189,7 +196,11 @@ impl SessionExpirationPolicy for FixedTimeoutSessionExpirationPolicy {
             // Idle expiry comes first: defer to it, as the seed's policy does.
             return None;
         }
-        Some(fixed_deadline.duration_since(session.last_accessed_time()).unwrap_or(Duration::ZERO))
+        Some(
+            fixed_deadline
+                .duration_since(session.last_accessed_time())
+                .unwrap_or(Duration::ZERO),
+        )
     }
 
     fn as_timeout_aware(&self) -> Option<&dyn SessionExpirationTimeoutAware> {
@@ -234,11 +245,16 @@ impl ChainedSessionExpirationPolicy {
 
 impl SessionExpirationPolicy for ChainedSessionExpirationPolicy {
     fn determine_expiration_timeout(&self, session: &Session) -> Option<Duration> {
-        self.policies.iter().find_map(|policy| policy.determine_expiration_timeout(session))
+        self.policies
+            .iter()
+            .find_map(|policy| policy.determine_expiration_timeout(session))
     }
 
     fn expiration_action(&self) -> ExpirationAction {
-        self.policies.first().map(|policy| policy.expiration_action()).unwrap_or_default()
+        self.policies
+            .first()
+            .map(|policy| policy.expiration_action())
+            .unwrap_or_default()
     }
 
     fn as_timeout_aware(&self) -> Option<&dyn SessionExpirationTimeoutAware> {
@@ -313,21 +329,33 @@ mod tests {
         assert_eq!(policy.determine_expiration_timeout(&s), Some(20 * MINUTE));
         assert_eq!(expiration_deadline(&policy, &s), Some(t0 + 60 * MINUTE));
         // Past the fixed deadline: no time left.
-        assert_eq!(policy.determine_expiration_timeout(&session(t0, 61 * MINUTE)), Some(Duration::ZERO));
+        assert_eq!(
+            policy.determine_expiration_timeout(&session(t0, 61 * MINUTE)),
+            Some(Duration::ZERO)
+        );
     }
 
     #[test]
     fn timeout_aware_policy_uses_the_configured_idle_timeout() {
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         let policy = FixedTimeoutSessionExpirationPolicy::new(60 * MINUTE);
-        policy.as_timeout_aware().unwrap().set_expiration_timeout(Some(5 * MINUTE));
+        policy
+            .as_timeout_aware()
+            .unwrap()
+            .set_expiration_timeout(Some(5 * MINUTE));
         // Active 10 min: configured idle 5 => idle deadline 15 < fixed 60 => defer.
         assert_eq!(policy.determine_expiration_timeout(&session(t0, 10 * MINUTE)), None);
         // Active 58 min: idle deadline 63 > fixed 60 => 2 minutes left.
-        assert_eq!(policy.determine_expiration_timeout(&session(t0, 58 * MINUTE)), Some(2 * MINUTE));
+        assert_eq!(
+            policy.determine_expiration_timeout(&session(t0, 58 * MINUTE)),
+            Some(2 * MINUTE)
+        );
         // Never-expiring idle timeout: only the fixed deadline applies.
         policy.set_expiration_timeout(None);
-        assert_eq!(policy.determine_expiration_timeout(&session(t0, 10 * MINUTE)), Some(50 * MINUTE));
+        assert_eq!(
+            policy.determine_expiration_timeout(&session(t0, 10 * MINUTE)),
+            Some(50 * MINUTE)
+        );
     }
 
     #[derive(Debug)]
@@ -351,7 +379,11 @@ mod tests {
         assert_eq!(chain.determine_expiration_timeout(&s), Some(MINUTE));
         assert_eq!(chain.expiration_action(), ExpirationAction::Destroy);
         let empty = ChainedSessionExpirationPolicy::new(vec![Arc::new(Fixed(None, ExpirationAction::Invalidate))]);
-        assert_eq!(time_to_live(&empty, &s), Some(30 * MINUTE), "no answer falls back to the idle timeout");
+        assert_eq!(
+            time_to_live(&empty, &s),
+            Some(30 * MINUTE),
+            "no answer falls back to the idle timeout"
+        );
     }
 
     #[test]
@@ -359,8 +391,14 @@ mod tests {
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         let fixed = Arc::new(FixedTimeoutSessionExpirationPolicy::new(60 * MINUTE));
         let chain = ChainedSessionExpirationPolicy::new(vec![fixed.clone()]);
-        chain.as_timeout_aware().unwrap().set_expiration_timeout(Some(5 * MINUTE));
-        assert_eq!(fixed.determine_expiration_timeout(&session(t0, 58 * MINUTE)), Some(2 * MINUTE));
+        chain
+            .as_timeout_aware()
+            .unwrap()
+            .set_expiration_timeout(Some(5 * MINUTE));
+        assert_eq!(
+            fixed.determine_expiration_timeout(&session(t0, 58 * MINUTE)),
+            Some(2 * MINUTE)
+        );
     }
 
     #[test]
@@ -406,7 +444,10 @@ mod tests {
     #[test]
     fn idle_policy_defers_unless_given_a_timeout() {
         let s = session(SystemTime::UNIX_EPOCH, Duration::ZERO);
-        assert_eq!(time_to_live(&IdleTimeoutSessionExpirationPolicy::new(), &s), Some(30 * MINUTE));
+        assert_eq!(
+            time_to_live(&IdleTimeoutSessionExpirationPolicy::new(), &s),
+            Some(30 * MINUTE)
+        );
         assert_eq!(
             time_to_live(&IdleTimeoutSessionExpirationPolicy::with_idle_timeout(MINUTE), &s),
             Some(MINUTE)

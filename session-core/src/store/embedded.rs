@@ -222,7 +222,9 @@ impl EmbeddedSessionRepository {
         };
         let saved = state.touch(session.id(), self.policy(), now, instant);
         self.update_indexes(session.id(), &BTreeSet::new(), &index_entries);
-        let stored = Arc::new(StoredSession { state: Mutex::new(state) });
+        let stored = Arc::new(StoredSession {
+            state: Mutex::new(state),
+        });
         self.inner.cache.insert(session.id().clone(), stored);
         let events = self.inner.settings.events();
         if events.is_observed() {
@@ -283,8 +285,12 @@ fn spawn_sweeper(inner: Weak<Inner>) {
 #[async_trait]
 impl SessionRepository for EmbeddedSessionRepository {
     fn create_session(&self) -> Session {
-        Session::new(SessionId::generate(), self.inner.settings.max_inactive_interval_seconds(), SystemTime::now())
-            .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
+        Session::new(
+            SessionId::generate(),
+            self.inner.settings.max_inactive_interval_seconds(),
+            SystemTime::now(),
+        )
+        .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
     }
 
     async fn save(&self, session: &mut Session) -> Result<(), StoreError> {
@@ -346,7 +352,10 @@ impl SessionRepository for EmbeddedSessionRepository {
                     .map(|(name, _)| name.to_owned())
                     .chain(session.removed_attributes().map(str::to_owned))
                     .collect();
-                events.publish(SessionEvent::Changed { id: session.id().clone(), attribute_names });
+                events.publish(SessionEvent::Changed {
+                    id: session.id().clone(),
+                    attribute_names,
+                });
             }
         }
         session.mark_saved();
