@@ -1,16 +1,16 @@
 //! The seed's HttpSession sample: a form that sets a session attribute, and a
 //! table of the session's attributes plus a request count.
 //!
-//! Run: `cargo run --example quickstart`, then open the printed URL.
+//! Run: `cargo run --example quickstart`, then open the printed URL. Sessions
+//! live in the embedded store unless a pool is configured:
+//! `SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS=redis://127.0.0.1:6379 cargo run --example quickstart`.
 
 #[path = "../common/mod.rs"]
 mod common;
 
-use std::sync::Arc;
-
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde::Deserialize;
-use session_actix::{Session, SessionMiddleware, SessionRepository};
+use session_actix::{Session, enable_clustered_session};
 
 const REQUEST_COUNT: &str = "requestCount";
 
@@ -70,19 +70,24 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The app, with clustered sessions: the seed's `@EnableGemFireHttpSession`
+/// with its defaults (properties and environment variables may override them).
+#[enable_clustered_session]
+fn app() -> App<_> {
+    App::new()
+        .route("/", web::get().to(index))
+        .route("/", web::post().to(set_attribute))
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let repository: Arc<dyn SessionRepository> = common::repository();
-    let sessions = SessionMiddleware::builder_shared(repository).build();
+    // Resolve the configuration now: an error stops the program before it binds.
+    let sessions = app_clustered_session().unwrap_or_else(|error| {
+        eprintln!("error: {error}");
+        std::process::exit(1)
+    });
+    println!("{}", common::describe_store(sessions.configuration()));
     let port = common::port();
     println!("quickstart listening on http://127.0.0.1:{port}/");
-    HttpServer::new(move || {
-        App::new()
-            .wrap(sessions.clone())
-            .route("/", web::get().to(index))
-            .route("/", web::post().to(set_attribute))
-    })
-    .bind(("127.0.0.1", port))?
-    .run()
-    .await
+    HttpServer::new(app).bind(("127.0.0.1", port))?.run().await
 }

@@ -2,6 +2,8 @@
 //! "log out another device" through the principal-name index.
 //!
 //! Run: `cargo run --example rest` (listens on 127.0.0.1, port from `PORT`, default 8080).
+//! Sessions live in the embedded store unless a pool is configured:
+//! `SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS=redis://127.0.0.1:6379 cargo run --example rest`.
 //!
 //! ```text
 //! curl -i -X POST localhost:8080/login -H 'content-type: application/json' -d '{"username":"alice"}'
@@ -11,17 +13,15 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-use std::sync::Arc;
-
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use session_actix::{
-    FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionId, SessionMiddleware,
-    SessionRepository, epoch_millis,
+    PRINCIPAL_NAME_INDEX_NAME, Session, SessionId, SessionRepositoryData, enable_clustered_session, epoch_millis,
 };
 
-type Sessions = web::Data<dyn FindByIndexNameSessionRepository>;
+/// The shared repository, registered by the macro: find and end the user's sessions.
+type Sessions = SessionRepositoryData;
 
 #[derive(Deserialize)]
 struct Login {
@@ -117,29 +117,29 @@ async fn delete_session(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The API, with clustered sessions whose id travels in the `X-Auth-Token` header.
+#[enable_clustered_session(header)]
+fn app() -> App<_> {
+    App::new()
+        .route("/health", web::get().to(|| async { HttpResponse::Ok().body("ok") }))
+        .route("/session", web::get().to(get_session))
+        .route("/session/attributes/{name}", web::put().to(put_attribute))
+        .route("/session/attributes/{name}", web::delete().to(delete_attribute))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/sessions", web::get().to(list_sessions))
+        .route("/sessions/{id}", web::delete().to(delete_session))
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let repository = common::repository();
-    let sessions = SessionMiddleware::builder_shared(Arc::clone(&repository) as Arc<dyn SessionRepository>)
-        .header()
-        .build();
-    let data: Sessions = web::Data::from(repository);
+    // Resolve the configuration now: an error stops the program before it binds.
+    let sessions = app_clustered_session().unwrap_or_else(|error| {
+        eprintln!("error: {error}");
+        std::process::exit(1)
+    });
+    println!("{}", common::describe_store(sessions.configuration()));
     let port = common::port();
     println!("rest listening on http://127.0.0.1:{port}/ (session id header: X-Auth-Token)");
-    HttpServer::new(move || {
-        App::new()
-            .wrap(sessions.clone())
-            .app_data(data.clone())
-            .route("/health", web::get().to(|| async { HttpResponse::Ok().body("ok") }))
-            .route("/session", web::get().to(get_session))
-            .route("/session/attributes/{name}", web::put().to(put_attribute))
-            .route("/session/attributes/{name}", web::delete().to(delete_attribute))
-            .route("/login", web::post().to(login))
-            .route("/logout", web::post().to(logout))
-            .route("/sessions", web::get().to(list_sessions))
-            .route("/sessions/{id}", web::delete().to(delete_session))
-    })
-    .bind(("127.0.0.1", port))?
-    .run()
-    .await
+    HttpServer::new(app).bind(("127.0.0.1", port))?.run().await
 }

@@ -471,13 +471,7 @@ impl ClusteredSessionBuilder {
             .with_properties(properties)
             .with_registry(self.registry.clone());
         for (profile, configurer) in self.configurers {
-            let applies = profile.is_none_or(|profile| {
-                resolver
-                    .properties()
-                    .active_profiles()
-                    .iter()
-                    .any(|active| *active == profile)
-            });
+            let applies = profile.is_none_or(|profile| resolver.properties().active_profiles().contains(&profile));
             if applies {
                 resolver = resolver.with_shared_configurer(configurer);
             }

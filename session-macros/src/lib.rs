@@ -34,7 +34,10 @@ mod enable;
 /// #[actix_web::main]
 /// async fn main() -> std::io::Result<()> {
 ///     // Optional: fail before binding, and log the configuration with its sources.
-///     let sessions = app_clustered_session().map_err(std::io::Error::other)?;
+///     let sessions = app_clustered_session().unwrap_or_else(|error| {
+///         eprintln!("error: {error}"); // names the key, the value, its source
+///         std::process::exit(1)
+///     });
 ///     println!("{}", sessions.configuration());
 ///     HttpServer::new(app).bind(("127.0.0.1", 8080))?.run().await
 /// }
