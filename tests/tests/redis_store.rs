@@ -155,6 +155,23 @@ async fn small_session_cost_and_index_change_cost() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(monitor.commands(), ["EVALSHA", "EVALSHA", "SREM"]);
     assert!(repo.find_by_principal_name("bob").await.unwrap().is_empty());
+    let _ = monitor.commands();
+
+    // "Log out everywhere": a lookup, then one round trip per session deleted.
+    for _ in 0..2 {
+        let mut session = repo.create_session();
+        session.insert(PRINCIPAL_NAME_INDEX_NAME, "cy").unwrap();
+        repo.save(&mut session).await.unwrap();
+    }
+    let _ = monitor.commands();
+    for id in repo.find_by_principal_name("cy").await.unwrap().into_keys() {
+        repo.delete_by_id(&id).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        monitor.commands(),
+        ["SMEMBERS", "EVALSHA", "EVALSHA", "EVALSHA", "SREM", "EVALSHA", "SREM"]
+    );
     println!(
         "small session: read+write request 2 commands, {} B sent, {} B received",
         request.net_input_bytes, request.net_output_bytes

@@ -13,10 +13,14 @@
 //!
 //! | action | event | what the store keeps after expiry |
 //! |---|---|---|
-//! | `Invalidate` | [`SessionEvent::Expired`](crate::SessionEvent::Expired), carrying the session's last state where the store still has it | Redis keeps the expired session's data for a short grace period so that every subscribed instance can hand it to listeners; nothing is returned by lookups |
-//! | `Destroy` | [`SessionEvent::Destroyed`](crate::SessionEvent::Destroyed), carrying the session's last state where the store still has it | nothing: data and index entries go at the deadline |
+//! | `Invalidate` | [`SessionEvent::Expired`](crate::SessionEvent::Expired), carrying the session's last state (embedded store: always; Redis: on every subscribed instance that handles the expiry while the data is still there) | embedded: nothing. Redis: the data, unreadable, for 10 s (`EXPIRED_SESSION_LINGER`) after the first subscribed instance handled the expiry, so that every subscribed instance can hand the last state to its listeners; index entries go when it is handled |
+//! | `Destroy` | [`SessionEvent::Destroyed`](crate::SessionEvent::Destroyed); the embedded store gives the last state, Redis none | nothing: the embedded store drops data and index entries at the deadline; Redis when the first subscribed instance handles the expiry, milliseconds later |
 //!
-//! In both cases the session is gone for `find_by_id` and index lookups at the deadline.
+//! In both cases the session is gone for `find_by_id` and index lookups at the
+//! deadline. A Redis deployment with no subscribed instance gets no expiry
+//! events at all; the data then stays, unreadable, for a grace period of
+//! 5 minutes (`EXPIRED_SESSION_GRACE`), and index entries are removed by the
+//! lookups that meet them (see the `store::redis` module docs).
 
 mod fixed_duration_repository;
 

@@ -14,13 +14,17 @@
 //!
 //! # Expiration policies
 //! The TTL follows the settings' [`SessionExpirationPolicy`] at every touch
-//! (`find_by_id`) and save, from the stored creation time and idle timeout, and
-//! never exceeds the remaining absolute lifetime of a fixed-timeout policy.
+//! (`find_by_id`) and save, from the stored creation time and idle timeout.
 //! Built-in policies ([`ExpirationRule`]) are evaluated inside the scripts, so
-//! they cost nothing extra. A custom policy needs the loaded session: a read
-//! then costs one more command (`EVALSHA` of the `touch` script with the TTL the
-//! policy gave), sent after the read without waiting for it; saves compute the
-//! TTL before writing and cost nothing extra.
+//! they cost nothing extra. A fixed-timeout policy's deadline (creation time plus
+//! the fixed timeout) is measured against Redis's own clock (`TIME`), so the TTL
+//! never exceeds the remaining absolute lifetime, however long the request took
+//! to reach Redis; keep the clocks of the application servers and Redis in sync,
+//! as the creation time is the application's. A custom policy needs the loaded
+//! session: a read then costs one more command (`EVALSHA` of the `touch` script
+//! with the TTL the policy gave), sent after the read without waiting for it,
+//! which leaves the TTL untouched until it lands; saves compute the TTL before
+//! writing and cost nothing extra.
 //!
 //! # Cost per request
 //! Measured with `MONITOR` and a reply-delaying proxy in `tests/tests/redis_store.rs`.
@@ -451,7 +455,6 @@ impl RedisSessionRepository {
         mode: Mode,
         plan: &WritePlan,
         rule: &[String; 3],
-        now: SystemTime,
         also_remove: &[Membership],
     ) -> Result<Written, StoreError> {
         let keys = &self.inner.keys;
@@ -481,7 +484,6 @@ impl RedisSessionRepository {
         };
         let mut args: Vec<Vec<u8>> = vec![
             mode.as_arg().into(),
-            epoch_millis(now).to_string().into_bytes(),
             rule[0].clone().into_bytes(),
             rule[1].clone().into_bytes(),
             rule[2].clone().into_bytes(),
@@ -589,9 +591,7 @@ impl RedisSessionRepository {
             .map(|(name, value)| (keys.index_key(name, value), previous.clone()))
             .collect();
         let rule = self.save_rule_args(&renewed);
-        let written = self
-            .write(session.id(), Mode::Create, &plan, &rule, now, &old_sets)
-            .await?;
+        let written = self.write(session.id(), Mode::Create, &plan, &rule, &old_sets).await?;
         if written.created {
             self.publish_created(&renewed);
         }
@@ -899,14 +899,14 @@ impl SessionRepository for RedisSessionRepository {
         } else if session.is_new() {
             let plan = WritePlan::full(session, now, &self.inner.indexer, self.serializer());
             let rule = self.save_rule_args(session);
-            let written = self.write(session.id(), Mode::Create, &plan, &rule, now, &[]).await?;
+            let written = self.write(session.id(), Mode::Create, &plan, &rule, &[]).await?;
             if written.created {
                 self.publish_created(session);
             }
         } else {
             let plan = WritePlan::delta(session, now, &self.inner.indexer, self.serializer());
             let rule = self.save_rule_args(session);
-            let written = self.write(session.id(), Mode::Update, &plan, &rule, now, &[]).await?;
+            let written = self.write(session.id(), Mode::Update, &plan, &rule, &[]).await?;
             let events = self.inner.settings.events();
             if !written.applied {
                 tracing::debug!(session = %session.id().log_tag(), "save of a session deleted meanwhile: dropped");
@@ -1065,6 +1065,8 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
                         // removed: its save removes it, and removing it here could race a
                         // request setting the value back.
                         if index.get(index_name).is_some_and(|value| value == index_value) {
+                            // Known entries make a following delete ("log out everywhere") one round trip.
+                            self.remember_index(&id, index);
                             sessions.insert(id, self.with_predicate(Session::from_parts(parts)));
                         }
                     }

@@ -402,6 +402,18 @@ mod tests {
     }
 
     #[test]
+    fn subscription_settings_default_to_off_and_configuring() {
+        let pool = PoolSettings::default();
+        assert!(!pool.subscription_enabled());
+        assert!(pool.configure_keyspace_notifications());
+        let managed = pool
+            .with_subscription_enabled(true)
+            .with_configure_keyspace_notifications(false);
+        assert!(managed.subscription_enabled() && !managed.configure_keyspace_notifications());
+        assert!(format!("{managed:?}").contains("configure_keyspace_notifications: false"));
+    }
+
+    #[test]
     fn invalid_urls_fail_at_construction_without_connecting() {
         assert!(RedisConnection::open(&PoolSettings::new("not a url")).is_err());
         assert!(RedisConnection::open(&PoolSettings::new("redis://h").with_urls(Vec::<String>::new())).is_err());

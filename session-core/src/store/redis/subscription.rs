@@ -78,17 +78,18 @@ async fn listen(inner: &Weak<Inner>, config: &Config, state: &watch::Sender<bool
         listened: false,
         reason,
     };
+    let mut pubsub = match tokio::time::timeout(config.connection_timeout, config.client.get_async_pubsub()).await {
+        Ok(Ok(pubsub)) => pubsub,
+        Ok(Err(error)) => return lost(error.to_string()),
+        Err(_) => return lost("connection timed out".to_owned()),
+    };
+    // Once connected, so that a failure here means CONFIG was refused rather than Redis being down.
     if config.configure {
         let Some(repository) = RedisSessionRepository::from_weak(inner) else {
             return Ended::RepositoryDropped;
         };
         repository.configure_keyspace_notifications().await;
     }
-    let mut pubsub = match tokio::time::timeout(config.connection_timeout, config.client.get_async_pubsub()).await {
-        Ok(Ok(pubsub)) => pubsub,
-        Ok(Err(error)) => return lost(error.to_string()),
-        Err(_) => return lost("connection timed out".to_owned()),
-    };
     let subscribed = tokio::time::timeout(config.response_timeout, async {
         pubsub.psubscribe(&config.pattern).await?;
         pubsub.subscribe(&config.channel).await

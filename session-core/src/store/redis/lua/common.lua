@@ -41,15 +41,22 @@ local function metadata(fields)
   return creation, interval
 end
 
--- Milliseconds the session has left after an access at `now`, or NEVER, under
--- the expiration rule the caller passed as three arguments (mod.rs: rule_args):
+-- Redis's own clock, epoch milliseconds. A fixed deadline is measured with it,
+-- so the TTL ends at that deadline however long the request took to get here.
+local function clock_ms()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+-- Milliseconds the session has left after an access now, or NEVER, under the
+-- expiration rule the caller passed as three arguments (mod.rs: rule_args):
 --   'idle', '' | ms        each session's own idle timeout, or this one
 --   'fixed', ms, '' | '-1' | ms
 --                          fixed timeout from creation, or the idle deadline when
 --                          it comes first (FixedTimeoutSessionExpirationPolicy);
 --                          the third argument is the idle timeout it was told
 --   'ttl', ms | '-1'       computed by the caller (custom policies)
-local function time_to_live(rule, now, creation, interval)
+local function time_to_live(rule, creation, interval)
   local own = interval_ms(interval)
   if rule[1] == 'ttl' then
     return tonumber(rule[2])
@@ -59,6 +66,7 @@ local function time_to_live(rule, now, creation, interval)
     end
     return tonumber(rule[2])
   end
+  local now = clock_ms()
   local deadline = creation + tonumber(rule[2])
   local remaining = math.max(deadline - now, 0)
   local idle = own

@@ -18,7 +18,7 @@ local creation, interval = metadata(fields)
 if creation ~= nil and interval ~= nil then
   redis.call('HSET', hash, 'lastAccessedTime', ARGV[1])
   if ARGV[2] ~= 'keep' then
-    local ttl = time_to_live({ARGV[2], ARGV[3], ARGV[4]}, tonumber(ARGV[1]), creation, interval)
+    local ttl = time_to_live({ARGV[2], ARGV[3], ARGV[4]}, creation, interval)
     apply_ttl(hash, marker, ttl)
     if ttl == 0 then
       return false

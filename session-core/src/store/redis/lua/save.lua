@@ -2,10 +2,9 @@
 -- ARGV[1]: 'create' (write unconditionally) or 'update' (only if the session is
 --          still live: a write racing a logout, a renewal or the expiry must not
 --          bring it back).
--- ARGV[2]: now, epoch milliseconds.
--- ARGV[3..5]: the expiration rule (common.lua).
--- ARGV[6], ARGV[7]: channel and message published when this creates the session.
--- ARGV[8]: n, then n field/value pairs to set (attributes, metadata).
+-- ARGV[2..4]: the expiration rule (common.lua).
+-- ARGV[5], ARGV[6]: channel and message published when this creates the session.
+-- ARGV[7]: n, then n field/value pairs to set (attributes, metadata).
 -- then:    m, then m fields to delete (removed attributes).
 -- then:    k, then k index name/value pairs (index fields to set).
 -- then:    r, then r index names (index fields to delete).
@@ -32,7 +31,7 @@ if not live then
   result[2] = 1
 end
 
-local i = 8
+local i = 7
 local function take_list(width)
   local count = tonumber(ARGV[i])
   local list = {}
@@ -74,9 +73,9 @@ end
 local creation = number(redis.call('HGET', hash, 'creationTime'))
 local interval = number(redis.call('HGET', hash, 'maxInactiveInterval'))
 if creation ~= nil and interval ~= nil then
-  apply_ttl(hash, marker, time_to_live({ARGV[3], ARGV[4], ARGV[5]}, tonumber(ARGV[2]), creation, interval))
+  apply_ttl(hash, marker, time_to_live({ARGV[2], ARGV[3], ARGV[4]}, creation, interval))
 end
 if result[2] == 1 then
-  redis.call('PUBLISH', ARGV[6], ARGV[7])
+  redis.call('PUBLISH', ARGV[5], ARGV[6])
 end
 return result

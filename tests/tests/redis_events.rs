@@ -1,0 +1,589 @@
+//! Session events and expiration policies of the Redis store against a real
+//! `redis-server`: events across instances ("app instances" are separate
+//! repositories, each with its own publisher), expiry inside Redis reaching
+//! subscribed instances, index clean-up, `Destroy` versus `Invalidate`, TTLs
+//! under each policy, and the subscription surviving a restart.
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use clustered_session_tests::redis_server::RedisServer;
+use redis::Commands as _;
+use session_core::expiration::ExpirationRule;
+use session_core::store::redis::EXPIRED_SESSION_LINGER;
+use session_core::{
+    ExpirationAction, FindByIndexNameSessionRepository, FixedTimeoutSessionExpirationPolicy,
+    IdleTimeoutSessionExpirationPolicy, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, Session,
+    SessionEvent, SessionEventListener, SessionEventPublisher, SessionExpirationPolicy, SessionId, SessionRepository,
+    SessionSettings, epoch_millis,
+};
+
+/// How long a test waits for an event that should come.
+const EVENT_TIMEOUT: Duration = Duration::from_secs(3);
+
+fn settings(name: &str, max_inactive_interval_seconds: i64) -> SessionSettings {
+    let region = format!(
+        "{name}-{}",
+        &SessionId::generate().as_str()[..8].replace(['-', '_'], "x")
+    );
+    SessionSettings::default()
+        .with_region_name(region)
+        .with_max_inactive_interval_seconds(max_inactive_interval_seconds)
+        .with_indexable_session_attributes(["color"])
+}
+
+fn kind(event: &SessionEvent) -> &'static str {
+    match event {
+        SessionEvent::Created { .. } => "created",
+        SessionEvent::Changed { .. } => "changed",
+        SessionEvent::Deleted { .. } => "deleted",
+        SessionEvent::Destroyed { .. } => "destroyed",
+        SessionEvent::Expired { .. } => "expired",
+        _ => "other",
+    }
+}
+
+/// Events one instance's listeners got, with when they arrived.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<(Instant, SessionEvent)>>);
+
+impl SessionEventListener for Recorder {
+    fn on_session_event(&self, event: &SessionEvent) {
+        self.0.lock().unwrap().push((Instant::now(), event.clone()));
+    }
+}
+
+impl Recorder {
+    /// The kinds of the events about `id`, in order.
+    fn kinds(&self, id: &SessionId) -> Vec<&'static str> {
+        let events = self.0.lock().unwrap();
+        events
+            .iter()
+            .filter(|(_, event)| event.session_id() == id)
+            .map(|(_, event)| kind(event))
+            .collect()
+    }
+
+    /// The first `kind` event about `id`, waiting up to `timeout`.
+    async fn wait_for(&self, id: &SessionId, kind_name: &str, timeout: Duration) -> Option<(Instant, SessionEvent)> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(_, event)| event.session_id() == id && kind(event) == kind_name)
+                .cloned();
+            if found.is_some() || Instant::now() >= deadline {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// One application instance: a repository with its own publisher and listener.
+struct Instance {
+    repo: RedisSessionRepository,
+    events: Arc<Recorder>,
+}
+
+async fn instance(server: &RedisServer, settings: &SessionSettings, subscribed: bool) -> Instance {
+    instance_with(
+        PoolSettings::new(server.url()).with_subscription_enabled(subscribed),
+        settings,
+    )
+    .await
+}
+
+async fn instance_with(pool: PoolSettings, settings: &SessionSettings) -> Instance {
+    let events = Arc::new(Recorder::default());
+    let publisher = SessionEventPublisher::new();
+    publisher.add_listener(events.clone());
+    let subscribed = pool.subscription_enabled();
+    let repo = RedisSessionRepository::new(pool, settings.clone().with_event_publisher(publisher)).unwrap();
+    if subscribed {
+        assert!(
+            repo.wait_for_subscription(Duration::from_secs(5)).await,
+            "subscription did not start"
+        );
+    }
+    Instance { repo, events }
+}
+
+fn members(redis: &mut redis::Connection, repo: &RedisSessionRepository, name: &str, value: &str) -> BTreeSet<String> {
+    redis.smembers(repo.key_layout().index_key(name, value)).unwrap()
+}
+
+/// Polls `condition` every 20 ms for up to `timeout`.
+async fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while !condition() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn created_changed_deleted_locally_and_created_deleted_on_other_instances() {
+    let server = RedisServer::start();
+    let settings = settings("lifecycle", 60);
+    let a = instance(&server, &settings, true).await;
+    let b = instance(&server, &settings, true).await;
+
+    let mut session = a.repo.create_session();
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "ada").unwrap();
+    a.repo.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    assert_eq!(a.events.kinds(&id), ["created"], "created on first save, at once");
+    let (_, created) = b
+        .events
+        .wait_for(&id, "created", EVENT_TIMEOUT)
+        .await
+        .expect("created not announced to the other instance");
+    let seen = created.session().unwrap();
+    assert_eq!(
+        seen.get::<String>(PRINCIPAL_NAME_INDEX_NAME).unwrap().as_deref(),
+        Some("ada")
+    );
+
+    let mut loaded = a.repo.find_by_id(&id).await.unwrap().unwrap();
+    loaded.insert("visits", &1).unwrap();
+    a.repo.save(&mut loaded).await.unwrap();
+    let changed = a.events.wait_for(&id, "changed", Duration::ZERO).await.unwrap().1;
+    let SessionEvent::Changed { attribute_names, .. } = changed else {
+        unreachable!()
+    };
+    assert_eq!(attribute_names, ["visits"]);
+
+    a.repo.delete_by_id(&id).await.unwrap();
+    let deleted = a.events.wait_for(&id, "deleted", Duration::ZERO).await.unwrap().1;
+    assert_eq!(
+        deleted.session().unwrap().get::<i32>("visits").unwrap(),
+        Some(1),
+        "the deleting instance gives the last state"
+    );
+    b.events
+        .wait_for(&id, "deleted", EVENT_TIMEOUT)
+        .await
+        .expect("logout not announced to the other instance");
+
+    // Nothing more arrives: an instance ignores its own notices, changes stay local.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(a.events.kinds(&id), ["created", "changed", "deleted"]);
+    assert_eq!(b.events.kinds(&id), ["created", "deleted"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_on_instance_b_when_instance_a_logs_out() {
+    let server = RedisServer::start();
+    let settings = settings("logout", 60);
+    let a = instance(&server, &settings, true).await;
+    let b = instance(&server, &settings, true).await;
+    let mut session = a.repo.create_session();
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "bea").unwrap();
+    a.repo.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    // B serves the session too (say, a WebSocket bound to it).
+    b.repo.find_by_id(&id).await.unwrap().unwrap();
+
+    let logout = Instant::now();
+    a.repo.delete_by_id(&id).await.unwrap();
+    let (at, event) = b
+        .events
+        .wait_for(&id, "deleted", EVENT_TIMEOUT)
+        .await
+        .expect("no deleted event on B");
+    assert!(at - logout < Duration::from_secs(1), "took {:?}", at - logout);
+    assert!(event.ends_session());
+    assert!(b.repo.find_by_id(&id).await.unwrap().is_none());
+    assert_eq!(a.events.kinds(&id).iter().filter(|k| **k == "deleted").count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiry_reaches_a_second_instance_that_never_touched_the_session_and_cleans_the_index() {
+    let server = RedisServer::start();
+    let settings = settings("expiry", 1);
+    let writer = instance(&server, &settings, false).await;
+    let watcher = instance(&server, &settings, true).await;
+    let mut redis = server.connection();
+
+    let mut session = writer.repo.create_session();
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "erin").unwrap();
+    session.insert("color", "red").unwrap();
+    writer.repo.save(&mut session).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let id = session.id().clone();
+    assert!(members(&mut redis, &writer.repo, PRINCIPAL_NAME_INDEX_NAME, "erin").contains(id.as_str()));
+
+    let (at, event) = watcher
+        .events
+        .wait_for(&id, "expired", EVENT_TIMEOUT)
+        .await
+        .expect("no expired event on the instance that never touched the session");
+    let late = at.saturating_duration_since(deadline);
+    println!("expired event {late:?} after the deadline");
+    assert!(
+        late <= Duration::from_secs(2),
+        "expired event {late:?} after the deadline"
+    );
+    let last = event.session().expect("an expired event carries the last state");
+    assert_eq!(last.get::<String>("color").unwrap().as_deref(), Some("red"));
+
+    // Index entries went with the expiry, before any lookup.
+    assert!(!members(&mut redis, &writer.repo, PRINCIPAL_NAME_INDEX_NAME, "erin").contains(id.as_str()));
+    assert!(!members(&mut redis, &writer.repo, "color", "red").contains(id.as_str()));
+    assert!(writer.repo.find_by_principal_name("erin").await.unwrap().is_empty());
+    // The unsubscribed writer hears nothing of it.
+    assert_eq!(writer.events.kinds(&id), ["created"]);
+    assert_eq!(watcher.events.kinds(&id), ["created", "expired"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_events_from_redis_without_subscription_and_lookups_still_hide_expired_sessions() {
+    let server = RedisServer::start();
+    let settings = settings("quiet", 1);
+    let a = instance(&server, &settings, false).await;
+    let b = instance(&server, &settings, false).await;
+    let mut session = a.repo.create_session();
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "finn").unwrap();
+    a.repo.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+
+    assert_eq!(a.events.kinds(&id), ["created"], "only the instance's own events");
+    assert!(b.events.kinds(&id).is_empty(), "no notices without subscription");
+    assert!(a.repo.find_by_id(&id).await.unwrap().is_none());
+    assert!(b.repo.find_by_principal_name("finn").await.unwrap().is_empty());
+    let mut redis = server.connection();
+    let config: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("notify-keyspace-events")
+        .query(&mut redis)
+        .unwrap();
+    assert_eq!(
+        config[1], "",
+        "an unsubscribed instance leaves the server configuration alone"
+    );
+}
+
+/// The default idle policy, but destroying on expiry.
+#[derive(Debug)]
+struct DestroyOnExpiry;
+
+impl SessionExpirationPolicy for DestroyOnExpiry {
+    fn determine_expiration_timeout(&self, _: &Session) -> Option<Duration> {
+        None
+    }
+    fn expiration_action(&self) -> ExpirationAction {
+        ExpirationAction::Destroy
+    }
+    fn expiration_rule(&self) -> Option<ExpirationRule> {
+        Some(ExpirationRule::MaxInactiveInterval)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_removes_the_data_at_once_invalidate_keeps_the_last_state_briefly() {
+    let server = RedisServer::start();
+    let mut redis = server.connection();
+    for action in [ExpirationAction::Invalidate, ExpirationAction::Destroy] {
+        let mut settings = settings("actions", 1);
+        if action == ExpirationAction::Destroy {
+            settings = settings.with_expiration_policy(Arc::new(DestroyOnExpiry));
+        }
+        let a = instance(&server, &settings, true).await;
+        let mut session = a.repo.create_session();
+        session.insert(PRINCIPAL_NAME_INDEX_NAME, "gus").unwrap();
+        session.insert("cart", &[1, 2, 3]).unwrap();
+        a.repo.save(&mut session).await.unwrap();
+        let id = session.id().clone();
+        let layout = a.repo.key_layout();
+        let name = if action == ExpirationAction::Destroy {
+            "destroyed"
+        } else {
+            "expired"
+        };
+        let (_, event) = a
+            .events
+            .wait_for(&id, name, EVENT_TIMEOUT)
+            .await
+            .unwrap_or_else(|| panic!("no {name} event for {action:?}"));
+        let marker_left: bool = redis.exists(layout.expires_key(&id)).unwrap();
+        assert!(!marker_left);
+        let data_ttl: i64 = redis.pttl(layout.session_key(&id)).unwrap();
+        match action {
+            ExpirationAction::Invalidate => {
+                let last = event.session().expect("Invalidate: the event carries the last state");
+                assert_eq!(last.get::<Vec<i32>>("cart").unwrap(), Some(vec![1, 2, 3]));
+                let linger = EXPIRED_SESSION_LINGER.as_millis() as i64;
+                assert!(
+                    (1..=linger).contains(&data_ttl),
+                    "Invalidate: the data lingers at most {linger} ms for other instances, PTTL {data_ttl}"
+                );
+            }
+            _ => {
+                assert!(event.session().is_none(), "Destroy: no state");
+                assert_eq!(data_ttl, -2, "Destroy: the data is gone at once");
+            }
+        }
+        assert!(!members(&mut redis, &a.repo, PRINCIPAL_NAME_INDEX_NAME, "gus").contains(id.as_str()));
+        assert!(a.repo.find_by_id(&id).await.unwrap().is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_subscribed_instance_gets_exactly_one_expiry_event() {
+    let server = RedisServer::start();
+    let settings = settings("fanout", 1);
+    let writer = instance(&server, &settings, false).await;
+    let mut watchers = Vec::new();
+    for _ in 0..3 {
+        watchers.push(instance(&server, &settings, true).await);
+    }
+    let mut session = writer.repo.create_session();
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "hal").unwrap();
+    writer.repo.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    for watcher in &watchers {
+        let (_, event) = watcher
+            .events
+            .wait_for(&id, "expired", EVENT_TIMEOUT)
+            .await
+            .expect("missed the expiry");
+        assert!(event.session().is_some(), "every instance gets the last state");
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for watcher in &watchers {
+        assert_eq!(
+            watcher.events.kinds(&id),
+            ["created", "expired"],
+            "exactly one expiry event each"
+        );
+    }
+    let mut redis = server.connection();
+    assert!(members(&mut redis, &writer.repo, PRINCIPAL_NAME_INDEX_NAME, "hal").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_session_saved_under_an_expired_id_is_created_again_from_nothing() {
+    let server = RedisServer::start();
+    let settings = settings("again", 1);
+    // Unsubscribed: nobody reaps, so the expired data is still there (in its grace period).
+    let a = instance(&server, &settings, false).await;
+    let mut redis = server.connection();
+    let mut first = a.repo.create_session();
+    first.insert(PRINCIPAL_NAME_INDEX_NAME, "old-user").unwrap();
+    first.insert("stale", &true).unwrap();
+    a.repo.save(&mut first).await.unwrap();
+    let id = first.id().clone();
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    assert!(a.repo.find_by_id(&id).await.unwrap().is_none());
+
+    let mut again = Session::new(id.clone(), 60, SystemTime::now());
+    again.insert(PRINCIPAL_NAME_INDEX_NAME, "new-user").unwrap();
+    a.repo.save(&mut again).await.unwrap();
+    assert_eq!(
+        a.events.kinds(&id),
+        ["created", "created"],
+        "a re-saved expired id fires created again"
+    );
+    let loaded = a.repo.find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(
+        loaded.get::<bool>("stale").unwrap(),
+        None,
+        "nothing of the expired session comes back"
+    );
+    assert!(members(&mut redis, &a.repo, PRINCIPAL_NAME_INDEX_NAME, "new-user").contains(id.as_str()));
+    let old_entry_removed = eventually(Duration::from_secs(1), || {
+        !members(&mut redis, &a.repo, PRINCIPAL_NAME_INDEX_NAME, "old-user").contains(id.as_str())
+    })
+    .await;
+    assert!(old_entry_removed, "the expired session's index entry must go");
+
+    // Saving it again as new (a retried create) does not announce it twice.
+    let mut retried = Session::new(id.clone(), 60, SystemTime::now());
+    retried.insert("x", &1).unwrap();
+    a.repo.save(&mut retried).await.unwrap();
+    assert_eq!(a.events.kinds(&id), ["created", "created"]);
+}
+
+/// `ttl` is at most `expected`, and not much below it (the time a request takes).
+/// Redis answers `PTTL` from a clock it caches per event-loop turn, so a reading
+/// can run a millisecond or two ahead of the deadline itself.
+fn assert_ttl(ttl: i64, expected: i64, what: &str) {
+    assert!(
+        ttl <= expected + 3 && ttl >= expected - 300,
+        "{what}: PTTL {ttl} ms, expected {expected} ms (never more)"
+    );
+}
+
+/// A custom policy: sessions marked `short` live 1 s, others 5 s.
+#[derive(Debug)]
+struct ShortOrFive;
+
+impl SessionExpirationPolicy for ShortOrFive {
+    fn determine_expiration_timeout(&self, session: &Session) -> Option<Duration> {
+        let short = session.get::<bool>("short").ok().flatten() == Some(true);
+        Some(Duration::from_secs(if short { 1 } else { 5 }))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime() {
+    let server = RedisServer::start();
+    let mut redis = server.connection();
+    let now_ms = || epoch_millis(SystemTime::now());
+
+    // Fixed 3 s, idle 2 s: an active session's TTL is the idle timeout until the
+    // fixed deadline is nearer, then the time left to it; never beyond it.
+    let fixed = Arc::new(FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(3)));
+    let a = instance(&server, &settings("fixed", 2).with_expiration_policy(fixed), false).await;
+    let mut session = a.repo.create_session();
+    a.repo.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    let marker = a.repo.key_layout().expires_key(&id);
+    let fixed_deadline = epoch_millis(session.creation_time()) + 3_000;
+    for _ in 0..5 {
+        a.repo.find_by_id(&id).await.unwrap().unwrap();
+        let before = now_ms();
+        let ttl: i64 = redis.pttl(&marker).unwrap();
+        assert_ttl(ttl, (fixed_deadline - before).min(2_000), "fixed 3 s, idle 2 s");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // A session that never idles out still ends at the fixed deadline.
+    let mut forever = a.repo.create_session();
+    forever.set_max_inactive_interval_seconds(-1);
+    a.repo.save(&mut forever).await.unwrap();
+    let before = now_ms();
+    let ttl: i64 = redis.pttl(a.repo.key_layout().expires_key(forever.id())).unwrap();
+    assert_ttl(
+        ttl,
+        epoch_millis(forever.creation_time()) + 3_000 - before,
+        "no idle timeout, fixed 3 s",
+    );
+
+    // An idle policy with its own timeout overrides the session's.
+    let idle = Arc::new(IdleTimeoutSessionExpirationPolicy::with_idle_timeout(
+        Duration::from_secs(5),
+    ));
+    let b = instance(&server, &settings("idle", 600).with_expiration_policy(idle), false).await;
+    let mut session = b.repo.create_session();
+    b.repo.save(&mut session).await.unwrap();
+    b.repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let ttl: i64 = redis.pttl(b.repo.key_layout().expires_key(session.id())).unwrap();
+    assert_ttl(ttl, 5_000, "idle policy of 5 s");
+
+    // A custom policy: the save computes the TTL; a read sets it by a second command.
+    let c = instance(
+        &server,
+        &settings("custom", 600).with_expiration_policy(Arc::new(ShortOrFive)),
+        false,
+    )
+    .await;
+    let mut session = c.repo.create_session();
+    session.insert("short", &true).unwrap();
+    c.repo.save(&mut session).await.unwrap();
+    let marker = c.repo.key_layout().expires_key(session.id());
+    let ttl: i64 = redis.pttl(&marker).unwrap();
+    assert_ttl(ttl, 1_000, "custom policy on save");
+    let mut loaded = c.repo.find_by_id(session.id()).await.unwrap().unwrap();
+    loaded.insert("short", &false).unwrap();
+    c.repo.save(&mut loaded).await.unwrap();
+    let ttl: i64 = redis.pttl(&marker).unwrap();
+    assert_ttl(ttl, 5_000, "custom policy after a change");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    c.repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let refreshed = eventually(Duration::from_secs(1), || {
+        redis.pttl::<_, i64>(&marker).is_ok_and(|ttl| ttl > 4_850)
+    })
+    .await;
+    assert!(refreshed, "a read under a custom policy must refresh the TTL");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_subscription_comes_back_after_a_redis_restart() {
+    let mut server = RedisServer::start();
+    let settings = settings("restart", 1);
+    let watcher = instance(&server, &settings, true).await;
+    server.restart();
+    // A restarted Redis forgot its configuration: seeing it configured again
+    // and our pattern subscribed proves the reconnection.
+    let mut redis = server.connection();
+    let resubscribed = eventually(Duration::from_secs(10), || {
+        let config: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("notify-keyspace-events")
+            .query(&mut redis)
+            .unwrap();
+        let patterns: i64 = redis::cmd("PUBSUB").arg("NUMPAT").query(&mut redis).unwrap();
+        config[1].contains('K') && config[1].contains('x') && patterns == 1
+    })
+    .await;
+    assert!(resubscribed, "no re-subscription after the restart");
+    assert!(watcher.repo.wait_for_subscription(Duration::from_secs(2)).await);
+
+    let writer = instance(&server, &settings, false).await;
+    let mut session = writer.repo.create_session();
+    writer.repo.save(&mut session).await.unwrap();
+    watcher
+        .events
+        .wait_for(session.id(), "expired", EVENT_TIMEOUT)
+        .await
+        .expect("no expiry event after the restart");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_config_rights_the_operator_enables_notifications() {
+    let server = RedisServer::start();
+    let settings = settings("managed", 1);
+    let pool = PoolSettings::new(server.url())
+        .with_subscription_enabled(true)
+        .with_configure_keyspace_notifications(false);
+    let watcher = instance_with(pool, &settings).await;
+    let writer = instance(&server, &settings, false).await;
+    let mut redis = server.connection();
+    let config = |redis: &mut redis::Connection| -> String {
+        let reply: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("notify-keyspace-events")
+            .query(redis)
+            .unwrap();
+        reply[1].clone()
+    };
+    assert_eq!(
+        config(&mut redis),
+        "",
+        "opted out: the server configuration is left alone"
+    );
+
+    let mut unseen = writer.repo.create_session();
+    writer.repo.save(&mut unseen).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    assert_eq!(
+        watcher.events.kinds(unseen.id()),
+        ["created"],
+        "creation is announced by the store itself; expiry needs the server's notifications"
+    );
+
+    // What the documentation asks the operator to do.
+    let () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("notify-keyspace-events")
+        .arg("Kx")
+        .query(&mut redis)
+        .unwrap();
+    let mut seen = writer.repo.create_session();
+    writer.repo.save(&mut seen).await.unwrap();
+    watcher
+        .events
+        .wait_for(seen.id(), "expired", EVENT_TIMEOUT)
+        .await
+        .expect("no expiry event once the operator enabled notifications");
+}
