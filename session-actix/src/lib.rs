@@ -18,6 +18,11 @@
 //! let app = App::new().wrap(sessions).route("/", web::get().to(visit));
 //! ```
 //!
+//! Or let [`enable_clustered_session`] (on the app factory) or
+//! [`ClusteredSession::builder`] configure everything the seed's way:
+//! attributes, `spring.session.data.gemfire.*` properties, a configurer, and
+//! the store (embedded, or Redis when a pool has servers); see [`config`].
+//!
 //! Handlers that never take a [`Session`] cost no store access; a session that
 //! did not change is not written back (its idle timer is still extended when it
 //! is loaded).
@@ -34,6 +39,7 @@ mod error;
 mod id_resolver;
 mod middleware;
 mod session;
+mod typed;
 #[cfg(feature = "websocket")]
 pub mod websocket;
 
@@ -45,6 +51,96 @@ pub use id_resolver::{CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_HEADER_NAME, Se
 pub use middleware::{InvalidSessionConfig, SessionMiddleware, SessionMiddlewareBuilder, SessionService};
 pub use session::{Session, SessionStatus};
 pub use session_macros::enable_clustered_session;
+pub use typed::{SessionAttributes, SessionAttributesError};
+
+pub use session_core::IndexableAttribute;
+
+/// Typed session attributes: derives [`SessionAttributes`](trait@SessionAttributes)
+/// and actix-web's `FromRequest` for a struct whose named fields are session
+/// attributes, one attribute per field.
+///
+/// ```
+/// use actix_web::{HttpResponse, web};
+/// use session_actix::{Session, SessionAttributes, SessionSettings};
+///
+/// #[derive(Debug, SessionAttributes)]
+/// struct Shopper {
+///     /// The user name, indexed as the principal name (`find_by_principal_name`).
+///     #[session(principal)]
+///     user: Option<String>,
+///     /// Stored in the attribute `"cart.items"`; an empty cart when absent.
+///     #[session(rename = "cart.items", default)]
+///     items: Vec<String>,
+///     /// Indexed once the store is told so (see `INDEXED_ATTRIBUTES` below).
+///     #[session(indexed)]
+///     tenant: Option<u64>,
+/// }
+///
+/// // Extract it like any extractor; save it through the session.
+/// async fn add(mut shopper: Shopper, session: Session, item: web::Path<String>) -> actix_web::Result<HttpResponse> {
+///     shopper.items.push(item.into_inner());
+///     shopper.save(&session)?; // writes "cart.items" only: the other fields did not change
+///     Ok(HttpResponse::Ok().body(format!("{} items", shopper.items.len())))
+/// }
+///
+/// let settings = SessionSettings::default().with_indexable_session_attributes(Shopper::INDEXED_ATTRIBUTES.iter().copied());
+/// assert_eq!(Shopper::INDEXED_ATTRIBUTES, ["tenant"]);
+/// assert_eq!(Shopper::ATTRIBUTE_NAMES, [session_actix::PRINCIPAL_NAME_INDEX_NAME, "cart.items", "tenant"]);
+/// # let _ = (settings, web::post().to(add));
+/// ```
+///
+/// # Fields
+/// Each named field is the session attribute of the same name (a raw
+/// identifier without its `r#`). Its type can be anything `Serialize +
+/// DeserializeOwned`. Field keys, combined in one `#[session(...)]` or spread
+/// over several:
+///
+/// | key | meaning |
+/// |---|---|
+/// | `rename = "name"` | the attribute is `name` instead of the field's name |
+/// | `default` | an absent attribute reads as `Default::default()` |
+/// | `default = "path::to::function"` | an absent attribute reads as `function()` |
+/// | `principal` | the attribute is [`PRINCIPAL_NAME_INDEX_NAME`]: the value is indexed as the session's principal (user) name; at most one field, no `rename` |
+/// | `indexed` | the attribute is meant to be indexed: listed in `INDEXED_ATTRIBUTES`, to pass to [`SessionSettings::with_indexable_session_attributes`] (the store indexes only what it is told) |
+///
+/// The struct takes `#[session(default)]` (every absent attribute takes its
+/// field's value in the struct's `Default::default()`, as serde's container
+/// `default`) and `#[session(crate = "path")]` (where `session_actix` is, for
+/// crates that re-export it).
+///
+/// # Absent attributes
+/// An absent attribute (or no session at all) reads as `None` for an `Option`
+/// field, as the default for a field with one; for any other field extraction
+/// fails with [`SessionAttributesError::Missing`], a 400 Bad Request: the route
+/// needs state the client's session does not have. A stored value of the wrong
+/// type fails with [`SessionAttributesError::Attribute`] naming the attribute
+/// (a 500). Extract `Option<T>` or `Result<T, SessionAttributesError>` to handle
+/// either yourself. [`save`](SessionAttributes::save) writes `None` by removing
+/// the attribute.
+///
+/// # Indexable types, checked at compile time
+/// A `principal` or `indexed` field must have an [`IndexableAttribute`] type:
+/// strings, integers, `bool`, `char`, `Option` of those, or your own `Ord`
+/// type that serializes to a string or number. Anything else is a compile error
+/// pointing at the field's type (the seed's GemFire finds a non-`Comparable`
+/// indexed value only at runtime):
+///
+/// ```compile_fail,E0277
+/// use session_actix::SessionAttributes;
+///
+/// #[derive(SessionAttributes)]
+/// struct Measurements {
+///     #[session(indexed)]
+///     temperature: f64, // error: `f64` cannot be the value of an indexed session attribute
+/// }
+/// ```
+///
+/// # Writes
+/// Saving writes only what changed: every field is inserted, and inserting a
+/// value equal to the stored one is not a change under the default change
+/// detection ([`IsDirtyPredicate`]); an unchanged struct writes nothing.
+pub use session_macros::SessionAttributes;
+
 #[cfg(feature = "websocket")]
 pub use websocket::SessionWebSocket;
 

@@ -25,3 +25,6 @@ pub fn expect_configured(
         Err(error) => panic!("invalid clustered-session configuration: {error}"),
     }
 }
+
+// `#[derive(SessionAttributes)]`: everything its expansion names, in one namespace.
+pub use crate::typed::support as attributes;

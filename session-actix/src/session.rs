@@ -141,6 +141,15 @@ impl Session {
         Ok(())
     }
 
+    /// Stores a value the caller serialized from a `type_name` value (typed
+    /// session attributes); creates the session if there is none.
+    pub(crate) fn insert_serialized(&self, key: &str, value: session_core::AttributeValue, type_name: &'static str) {
+        self.0
+            .borrow_mut()
+            .session_for_write()
+            .insert_serialized(key, value, type_name, None);
+    }
+
     /// Removes an attribute, returning its serialized (JSON) value.
     pub fn remove(&self, key: &str) -> Option<String> {
         let mut state = self.0.borrow_mut();

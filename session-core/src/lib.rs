@@ -14,6 +14,7 @@ pub mod events;
 pub mod expiration;
 mod id;
 mod index;
+mod indexable;
 mod repository;
 pub mod serialization;
 mod session;
@@ -29,6 +30,7 @@ pub use expiration::{
 };
 pub use id::{SESSION_ID_LEN, SessionId, log_tag};
 pub use index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
+pub use indexable::IndexableAttribute;
 pub use repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
 pub use serialization::{SessionDataSerializer, SessionPdxSerializer, SessionSerializer};
 pub use session::{

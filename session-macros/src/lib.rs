@@ -5,6 +5,7 @@
 
 use proc_macro::TokenStream;
 
+mod attributes;
 mod enable;
 
 /// Clustered sessions for an actix-web app (the seed's `@EnableGemFireHttpSession`).
@@ -85,4 +86,14 @@ mod enable;
 #[proc_macro_attribute]
 pub fn enable_clustered_session(args: TokenStream, item: TokenStream) -> TokenStream {
     enable::expand(args.into(), item.into()).into()
+}
+
+/// Typed session attributes: derives `session_actix::SessionAttributes` and
+/// actix-web's `FromRequest` for a struct whose named fields are session
+/// attributes (`#[session(rename = "...", default, principal, indexed)]` on
+/// fields). Documented, with an example, at its re-export
+/// `session_actix::SessionAttributes`.
+#[proc_macro_derive(SessionAttributes, attributes(session))]
+pub fn derive_session_attributes(input: TokenStream) -> TokenStream {
+    attributes::derive(input.into()).into()
 }

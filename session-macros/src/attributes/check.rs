@@ -1,0 +1,170 @@
+//! Checks across the whole input: the shape of the type, generics, and the
+//! fields' attribute names and roles taken together.
+
+use std::collections::BTreeMap;
+
+use super::Errors;
+use super::attr::{AttributeName, Container};
+
+/// `session_core::PRINCIPAL_NAME_INDEX_NAME`'s value, to catch a field renamed
+/// to it (the generated code names the constant itself; the integration tests
+/// check that the two agree).
+const PRINCIPAL_NAME_INDEX_NAME: &str =
+    "org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME";
+
+/// The named fields of the input, or `None` (reported) for enums, unions,
+/// tuple structs and unit structs.
+pub(crate) fn data_shape<'a>(input: &'a syn::DeriveInput, errors: &mut Errors) -> Option<&'a syn::FieldsNamed> {
+    const WHY: &str = "each field maps to the session attribute of the same name";
+    match &input.data {
+        syn::Data::Struct(data) => match &data.fields {
+            syn::Fields::Named(fields) => Some(fields),
+            syn::Fields::Unnamed(fields) => {
+                errors.spanned(
+                    fields,
+                    format!("`SessionAttributes` needs a struct with named fields, not a tuple struct: {WHY}"),
+                );
+                None
+            }
+            syn::Fields::Unit => {
+                errors.spanned(
+                    &input.ident,
+                    format!("`SessionAttributes` needs a struct with named fields, not a unit struct: {WHY}"),
+                );
+                None
+            }
+        },
+        syn::Data::Enum(data) => {
+            errors.spanned(
+                data.enum_token,
+                format!("`SessionAttributes` can only be derived for a struct with named fields, not an enum: {WHY}"),
+            );
+            None
+        }
+        syn::Data::Union(data) => {
+            errors.spanned(
+                data.union_token,
+                format!("`SessionAttributes` can only be derived for a struct with named fields, not a union: {WHY}"),
+            );
+            None
+        }
+    }
+}
+
+/// Checks what parsing one field at a time cannot see.
+pub(crate) fn check(container: &Container<'_>, errors: &mut Errors) {
+    for lifetime in container.generics.lifetimes() {
+        errors.spanned(
+            lifetime,
+            "`SessionAttributes` cannot have lifetime parameters: the fields are read from the session as owned \
+             values",
+        );
+    }
+
+    let mut principal: Option<&syn::Ident> = None;
+    // Attribute name -> the field that maps to it first.
+    let mut names: BTreeMap<String, &syn::Ident> = BTreeMap::new();
+    for field in &container.fields {
+        if let Some(key) = &field.principal {
+            match principal {
+                Some(first) => errors.spanned(
+                    key,
+                    format!(
+                        "only one field can be the principal name: `{first}` already is (both would be the attribute \
+                         `PRINCIPAL_NAME_INDEX_NAME`)"
+                    ),
+                ),
+                None => principal = Some(field.ident),
+            }
+            if let Some((rename, _)) = &field.rename {
+                errors.spanned(
+                    rename,
+                    "a `principal` field is always the attribute `PRINCIPAL_NAME_INDEX_NAME`: remove `rename`",
+                );
+            }
+            if let Some(indexed) = &field.indexed {
+                errors.spanned(indexed, "the principal name is always indexed: remove `indexed`");
+            }
+        }
+        if let Some((_, name)) = &field.rename {
+            let value = name.value();
+            if value.is_empty() {
+                errors.spanned(name, "a session attribute name cannot be empty");
+            } else if value == PRINCIPAL_NAME_INDEX_NAME {
+                errors.spanned(
+                    name,
+                    "this is the principal name attribute: write `#[session(principal)]` instead of renaming, so that \
+                     the field's type is checked to be indexable",
+                );
+            }
+        }
+        if let AttributeName::Literal(name, span) = field.attribute_name() {
+            // Principal fields are checked above; empty names are already reported.
+            if name.is_empty() {
+                continue;
+            }
+            if let Some(first) = names.get(&name) {
+                errors.push(syn::Error::new(
+                    span,
+                    format!("duplicate session attribute name `{name}`: field `{first}` already maps to it"),
+                ));
+            } else {
+                names.insert(name, field.ident);
+            }
+        }
+    }
+}
+
+/// The closest of `candidates` to a misspelled `name`, if one is close enough
+/// to be what was meant.
+pub(crate) fn did_you_mean<'c>(name: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let name = name.to_ascii_lowercase();
+    candidates
+        .iter()
+        .map(|candidate| (edit_distance(&name, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 3) && *distance < candidate.len())
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions), by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = Vec::with_capacity(b.len() + 1);
+        current.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{did_you_mean, edit_distance};
+
+    const KEYS: &[&str] = &["rename", "default", "principal", "indexed"];
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("indexd", "indexed"), 1);
+        assert_eq!(edit_distance("principle", "principal"), 2);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(did_you_mean("indexd", KEYS), Some("indexed"));
+        assert_eq!(did_you_mean("index", KEYS), Some("indexed"));
+        assert_eq!(did_you_mean("principle", KEYS), Some("principal"));
+        assert_eq!(did_you_mean("Rename", KEYS), Some("rename"));
+        assert_eq!(did_you_mean("defualt", KEYS), Some("default"));
+        assert_eq!(did_you_mean("skip", KEYS), None);
+        assert_eq!(did_you_mean("serialize_with", KEYS), None);
+    }
+}

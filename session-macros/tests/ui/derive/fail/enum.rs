@@ -1,0 +1,9 @@
+use session_actix::SessionAttributes;
+
+#[derive(SessionAttributes)]
+enum Role {
+    Admin,
+    User,
+}
+
+fn main() {}
