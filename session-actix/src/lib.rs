@@ -114,9 +114,15 @@ pub use session_core::IndexableAttribute;
 /// fails with [`SessionAttributesError::Missing`], a 400 Bad Request: the route
 /// needs state the client's session does not have. A stored value of the wrong
 /// type fails with [`SessionAttributesError::Attribute`] naming the attribute
-/// (a 500). Extract `Option<T>` or `Result<T, SessionAttributesError>` to handle
-/// either yourself. [`save`](SessionAttributes::save) writes `None` by removing
-/// the attribute.
+/// (a 500). To handle either yourself (say, a 401 for a missing principal),
+/// extract `Result<T, SessionAttributesError>`; `Option<T>` also works but turns
+/// every error into `None`, a store outage included.
+/// [`save`](SessionAttributes::save) writes `None` by removing the attribute.
+///
+/// The field types, not their spelling, decide: an absent attribute reads as
+/// what JSON `null` deserializes to when that succeeds (`None` for `Option`,
+/// also behind a type alias), and a field whose value serializes to `null` is
+/// removed when saved.
 ///
 /// # Indexable types, checked at compile time
 /// A `principal` or `indexed` field must have an [`IndexableAttribute`] type:
