@@ -78,6 +78,10 @@ mod enable;
 /// | `cookie_name` | string: the session cookie's name | `"SESSION"` |
 /// | `header` | flag (or `= true`): carry the id in `X-Auth-Token` instead of a cookie | off |
 ///
+/// The only number is `max_inactive_interval_in_seconds`, where any `i64`
+/// means something (negative: never expires); a number given to any other
+/// attribute is a value of the wrong type.
+///
 /// Mistakes are compile errors, all reported at once, each at the offending
 /// token: an unknown attribute (with a did-you-mean), a duplicate, a value of
 /// the wrong type, an unknown shortcut, a number that does not fit an `i64`,

@@ -214,7 +214,6 @@ fn found(value: &Expr) -> &'static str {
         },
         Expr::Path(_) => "a path",
         Expr::Array(_) => "an array",
-        Expr::Unary(_) => "an expression",
         _ => "an expression",
     }
 }
