@@ -3,7 +3,7 @@
 //! errors in its `.stderr` (regenerate with `TRYBUILD=overwrite`, then review).
 
 #[test]
-fn ui() {
+fn enable_clustered_session_ui() {
     let cases = trybuild::TestCases::new();
     cases.pass("tests/ui/pass/*.rs");
     cases.compile_fail("tests/ui/fail/*.rs");
