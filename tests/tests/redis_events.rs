@@ -372,6 +372,53 @@ async fn each_subscribed_instance_gets_exactly_one_expiry_event() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_expiries_and_creations_reaches_listeners_complete_and_in_time() {
+    const SESSIONS: usize = 200;
+    let server = RedisServer::start();
+    let settings = settings("burst", 1);
+    let writer = instance(&server, &settings, false).await;
+    let watcher = instance(&server, &settings, true).await;
+    let mut deadlines = Vec::with_capacity(SESSIONS);
+    for i in 0..SESSIONS {
+        let mut session = writer.repo.create_session();
+        session.insert(PRINCIPAL_NAME_INDEX_NAME, "crowd").unwrap();
+        session.insert("n", &i).unwrap();
+        writer.repo.save(&mut session).await.unwrap();
+        deadlines.push((session.id().clone(), Instant::now() + Duration::from_secs(1)));
+    }
+    let complete = eventually(Duration::from_secs(5), || {
+        deadlines
+            .iter()
+            .all(|(id, _)| watcher.events.kinds(id) == ["created", "expired"])
+    })
+    .await;
+    assert!(
+        complete,
+        "every session created elsewhere and expired is announced, once"
+    );
+    let mut latest = Duration::ZERO;
+    for (id, deadline) in &deadlines {
+        let (at, _) = watcher.events.wait_for(id, "expired", Duration::ZERO).await.unwrap();
+        latest = latest.max(at.saturating_duration_since(*deadline));
+    }
+    println!("{SESSIONS} expiries: the latest event came {latest:?} after its deadline");
+    // Redis's own expiry cycle sets the pace here: it finds expired keys by
+    // sampling, a little later the more keys have a TTL.
+    assert!(
+        latest <= Duration::from_secs(3),
+        "an expired event came {latest:?} after the deadline"
+    );
+    let mut redis = server.connection();
+    assert!(members(&mut redis, &writer.repo, PRINCIPAL_NAME_INDEX_NAME, "crowd").is_empty());
+    let events = watcher.events.0.lock().unwrap();
+    let with_state = events
+        .iter()
+        .filter(|(_, event)| matches!(event, SessionEvent::Expired { session: Some(_), .. }))
+        .count();
+    assert_eq!(with_state, SESSIONS, "each expired event carries the last state");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_session_saved_under_an_expired_id_is_created_again_from_nothing() {
     let server = RedisServer::start();
     let settings = settings("again", 1);

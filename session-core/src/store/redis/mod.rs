@@ -106,7 +106,8 @@
 //! (pattern `__keyspace@<db>__:<region>:expires:{*}`, so other keys never reach
 //! it) and to the region's notice channel; it re-subscribes after a reconnect.
 //! When a marker expires, each subscribed instance runs the `reap` script (one
-//! round trip, then one pipelined `SREM` round trip on the first instance only):
+//! round trip, then one pipelined `SREM` round trip on the first instance only;
+//! notifications that arrive together share these round trips):
 //! * `Invalidate`: listeners get `SessionEvent::Expired` with the session's last
 //!   state as last written or touched (attributes, creation time, last access,
 //!   idle timeout). The first instance removes the index entries and cuts what
@@ -117,9 +118,13 @@
 //!   instance deletes the data and removes the index entries at once.
 //!
 //! Each subscribed instance publishes exactly one event per expiry to its own
-//! listeners; the clean-up is idempotent. Notifications are fire-and-forget:
-//! an expiry that happens while an instance is disconnected reaches no listener
-//! of that instance. With no subscribed instance, nothing is published, the data
+//! listeners; the clean-up is idempotent. Redis announces an expiry when it
+//! removes the marker: at once if something reads it, otherwise when its
+//! expiry cycle finds it by sampling keys with a TTL, typically within a second
+//! or two of the deadline, later on a server holding millions of such keys
+//! (the server's `active-expire-effort` trades CPU for promptness). Lookups do
+//! not depend on it. Notifications are fire-and-forget: an expiry that happens
+//! while an instance is disconnected reaches no listener of that instance. With no subscribed instance, nothing is published, the data
 //! stays (unreadable) for the grace period, and index entries are removed by the
 //! lookups that meet them. Subscription disabled or not, lookups never return
 //! an expired session.
@@ -620,7 +625,7 @@ impl RedisSessionRepository {
         session.with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
     }
 
-    // --- Server events (run on the subscription task, one message at a time) ---
+    // --- Server events (run on the subscription task, one batch of messages at a time) ---
 
     /// Merges the keyspace-notification flags this store needs (`K`: keyspace
     /// channels, `x`: expired events) into the server's, with `CONFIG SET` when
@@ -662,128 +667,178 @@ impl RedisSessionRepository {
         }
     }
 
-    /// A message on the subscription: a marker's keyspace notification, or a
-    /// notice from another instance.
-    async fn on_message(&self, channel: &str, payload: &[u8]) {
-        if channel == self.inner.keys.events_channel() {
-            self.on_notice(payload).await;
-        } else if payload == b"expired"
-            && let Some(id) = self.inner.keys.id_from_keyspace_channel(channel)
-        {
-            self.on_expired(&id).await;
+    /// Messages that arrived together on the subscription, in order: markers'
+    /// keyspace notifications and notices from other instances. Runs of the
+    /// same kind share their round trips, so a burst (many sessions expiring
+    /// at once) costs a few round trips, not a few per session.
+    async fn on_messages(&self, messages: &[redis::Msg]) {
+        let events = self.inner.settings.events();
+        let channel = self.inner.keys.events_channel();
+        let mut notices = Vec::with_capacity(messages.len());
+        for message in messages {
+            let payload = message.get_payload_bytes();
+            if message.get_channel_name() == channel {
+                notices.extend(self.parse_notice(payload).filter(|_| events.is_observed()));
+            } else if payload == b"expired"
+                && let Some(id) = self.inner.keys.id_from_keyspace_channel(message.get_channel_name())
+            {
+                notices.push(Notice::Expired(id));
+            }
+            // Anything else (other events on our markers, when the server's flags
+            // include more than we asked for) is not for us.
         }
-        // Anything else (other events on our markers, when the server's flags
-        // include more than we asked for) is not for us.
+        for run in notices.chunk_by(|a, b| std::mem::discriminant(a) == std::mem::discriminant(b)) {
+            let ids: Vec<&SessionId> = run.iter().map(Notice::id).collect();
+            match run[0] {
+                Notice::Created(_) => self.on_created_elsewhere(&ids).await,
+                Notice::Deleted(_) => {
+                    for id in ids {
+                        self.inner.known_index.invalidate(id);
+                        events.publish(SessionEvent::Deleted {
+                            id: id.clone(),
+                            session: None,
+                        });
+                    }
+                }
+                Notice::Expired(_) => self.on_expired(&ids).await,
+            }
+        }
     }
 
-    /// `created <origin> <id>` / `deleted <origin> <id>` from the scripts.
-    async fn on_notice(&self, payload: &[u8]) {
-        let Ok(text) = std::str::from_utf8(payload) else {
-            return;
-        };
-        let mut words = text.splitn(3, ' ');
-        let (Some(kind), Some(origin), Some(id)) = (words.next(), words.next(), words.next()) else {
-            return;
+    /// `created <origin> <id>` / `deleted <origin> <id>` from another instance's
+    /// script; `None` for our own and for anything malformed.
+    fn parse_notice(&self, payload: &[u8]) -> Option<Notice> {
+        let mut words = std::str::from_utf8(payload).ok()?.splitn(3, ' ');
+        let (kind, origin, id) = (words.next()?, words.next()?, words.next()?);
+        if origin == self.inner.origin {
+            return None;
+        }
+        let id = SessionId::parse(id).ok()?;
+        match kind {
+            "created" => Some(Notice::Created(id)),
+            "deleted" => Some(Notice::Deleted(id)),
+            _ => None,
+        }
+    }
+
+    /// Sessions created elsewhere: read (without touching) and announced.
+    async fn on_created_elsewhere(&self, ids: &[&SessionId]) {
+        let mut pipe = new_pipeline();
+        for id in ids {
+            self.evalsha(&mut pipe, &self.inner.scripts.peek, id, Vec::<Vec<u8>>::new());
+        }
+        let replies = match self.execute(pipe).await {
+            Ok(replies) => replies,
+            Err(error) => {
+                tracing::warn!(%error, sessions = ids.len(), "could not read sessions created elsewhere");
+                return;
+            }
         };
         let events = self.inner.settings.events();
-        if origin == self.inner.origin || !events.is_observed() {
-            return;
-        }
-        let Ok(id) = SessionId::parse(id) else {
-            return;
-        };
-        match kind {
-            "created" => match self.peek(&id).await {
-                Ok(Some(session)) => events.publish(SessionEvent::Created { session }),
-                // Already gone again: its `deleted` notice (or expiry) follows.
-                Ok(None) => {}
-                Err(error) => {
-                    tracing::warn!(session = %id.log_tag(), %error, "could not read a session created elsewhere");
-                }
-            },
-            "deleted" => {
-                self.inner.known_index.invalidate(&id);
-                events.publish(SessionEvent::Deleted { id, session: None });
+        for (id, reply) in ids.iter().zip(replies) {
+            let fields = ok(reply).and_then(codec::fields).unwrap_or_default();
+            // Gone again already: its `deleted` notice (or expiry) follows.
+            if let Some(session) = fields.and_then(|fields| self.decode_untouched(id, fields)) {
+                events.publish(SessionEvent::Created { session });
             }
-            _ => {}
         }
     }
 
-    /// A live session's state, without touching it.
-    async fn peek(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
-        let mut pipe = new_pipeline();
-        self.evalsha(&mut pipe, &self.inner.scripts.peek, id, Vec::<Vec<u8>>::new());
-        let fields = codec::fields(self.single(pipe).await?)?;
-        Ok(fields.and_then(|fields| self.decode_untouched(id, fields)))
-    }
-
-    /// A marker expired: clean up (idempotent, shared with the other instances)
-    /// and tell this instance's listeners, once.
-    async fn on_expired(&self, id: &SessionId) {
-        self.inner.known_index.invalidate(id);
+    /// Markers expired: clean up (idempotent, shared with the other instances)
+    /// and tell this instance's listeners, once per session.
+    async fn on_expired(&self, ids: &[&SessionId]) {
         let action = self.policy().expiration_action();
         let events = self.inner.settings.events();
         let want_state = events.is_observed() && action == ExpirationAction::Invalidate;
-        let last_state = match self.reap(id, action, want_state).await {
-            Ok(last_state) => last_state,
+        let mut last_states = match self.reap(ids, action, want_state).await {
+            Ok(last_states) => last_states,
             Err(error) => {
-                tracing::warn!(session = %id.log_tag(), %error, "could not clean up an expired session");
-                None
+                tracing::warn!(%error, sessions = ids.len(), "could not clean up expired sessions");
+                Vec::new()
             }
         };
-        if events.is_observed() {
-            let id = id.clone();
-            events.publish(match action {
-                ExpirationAction::Destroy => SessionEvent::Destroyed { id, session: None },
-                ExpirationAction::Invalidate => SessionEvent::Expired {
-                    id,
-                    session: last_state,
-                },
-            });
+        last_states.resize_with(ids.len(), || None);
+        for (id, last_state) in ids.iter().zip(last_states) {
+            self.inner.known_index.invalidate(*id);
+            tracing::debug!(session = %id.log_tag(), ?action, "session expired");
+            if events.is_observed() {
+                let id = (*id).clone();
+                events.publish(match action {
+                    ExpirationAction::Destroy => SessionEvent::Destroyed { id, session: None },
+                    ExpirationAction::Invalidate => SessionEvent::Expired {
+                        id,
+                        session: last_state,
+                    },
+                });
+            }
         }
-        tracing::debug!(session = %id.log_tag(), ?action, "session expired");
     }
 
-    /// Runs the `reap` script; the first instance to do so removes the index
-    /// entries. Returns the last state when asked for and still there.
+    /// Runs the `reap` script for each id (one pipeline), then removes the index
+    /// entries of those this instance reaped first (one more). Returns each
+    /// session's last state when asked for and still there.
     async fn reap(
         &self,
-        id: &SessionId,
+        ids: &[&SessionId],
         action: ExpirationAction,
         want_state: bool,
-    ) -> Result<Option<Session>, StoreError> {
+    ) -> Result<Vec<Option<Session>>, StoreError> {
         let action_arg = match action {
             ExpirationAction::Destroy => "destroy",
             ExpirationAction::Invalidate => "invalidate",
         };
-        let mut pipe = new_pipeline();
         let want = if want_state { "1" } else { "" };
-        self.evalsha(&mut pipe, &self.inner.scripts.reap, id, [action_arg, want]);
-        let Value::Array(items) = self.single(pipe).await? else {
-            return Err(StoreError::Protocol("reap script returned no array".to_owned()));
-        };
-        let mut items = items.into_iter();
-        let first = matches!((items.next(), items.next()), (Some(Value::Int(1)), Some(Value::Int(1))));
-        let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
-        if first {
-            let sets: Vec<String> = index_entries(&fields)
-                .map(|(name, value)| self.inner.keys.index_key(&name, &value))
-                .collect();
-            if !sets.is_empty() {
-                let mut pipe = new_pipeline();
-                for set in sets {
-                    pipe.cmd("SREM").arg(set).arg(id.as_str());
-                }
-                for reply in self.execute(pipe).await? {
-                    ok(reply)?;
+        let mut pipe = new_pipeline();
+        for id in ids {
+            self.evalsha(&mut pipe, &self.inner.scripts.reap, id, [action_arg, want]);
+        }
+        let replies = self.execute(pipe).await?;
+        let mut stale = new_pipeline();
+        let mut stale_count = 0;
+        let mut last_states = Vec::with_capacity(ids.len());
+        for (id, reply) in ids.iter().zip(replies) {
+            let Value::Array(items) = ok(reply)? else {
+                return Err(StoreError::Protocol("reap script returned no array".to_owned()));
+            };
+            let mut items = items.into_iter();
+            let first = matches!((items.next(), items.next()), (Some(Value::Int(1)), Some(Value::Int(1))));
+            let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
+            if first {
+                for (name, value) in index_entries(&fields) {
+                    stale
+                        .cmd("SREM")
+                        .arg(self.inner.keys.index_key(&name, &value))
+                        .arg(id.as_str());
+                    stale_count += 1;
                 }
             }
+            last_states.push(if want_state && !fields.is_empty() {
+                self.decode_untouched(id, fields)
+            } else {
+                None
+            });
         }
-        Ok(if want_state && !fields.is_empty() {
-            self.decode_untouched(id, fields)
-        } else {
-            None
-        })
+        if stale_count > 0 {
+            for reply in self.execute(stale).await? {
+                ok(reply)?;
+            }
+        }
+        Ok(last_states)
+    }
+}
+
+/// What a subscription message asks of this instance.
+enum Notice {
+    Created(SessionId),
+    Deleted(SessionId),
+    Expired(SessionId),
+}
+
+impl Notice {
+    fn id(&self) -> &SessionId {
+        match self {
+            Self::Created(id) | Self::Deleted(id) | Self::Expired(id) => id,
+        }
     }
 }
 

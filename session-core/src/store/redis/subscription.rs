@@ -7,7 +7,7 @@
 use std::sync::Weak;
 use std::time::Duration;
 
-use futures_util::StreamExt as _;
+use futures_util::{FutureExt as _, StreamExt as _};
 use tokio::sync::watch;
 
 use super::{Inner, RedisSessionRepository};
@@ -18,6 +18,8 @@ const KEEPALIVE: Duration = Duration::from_secs(15);
 /// First delay before reconnecting; doubled up to [`MAX_RETRY_DELAY`].
 const MIN_RETRY_DELAY: Duration = Duration::from_millis(100);
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
+/// Most messages handled together (their pipelines stay modest).
+const MAX_BATCH: usize = 256;
 
 /// What the subscription needs besides the repository.
 pub(super) struct Config {
@@ -114,11 +116,27 @@ async fn listen(inner: &Weak<Inner>, config: &Config, state: &watch::Sender<bool
                 let Some(message) = message else {
                     return lost("connection closed");
                 };
+                // Whatever else has arrived already is handled with it (see `on_messages`).
+                let mut batch = vec![message];
+                let mut closed = false;
+                while batch.len() < MAX_BATCH {
+                    match messages.next().now_or_never() {
+                        Some(Some(message)) => batch.push(message),
+                        Some(None) => {
+                            closed = true;
+                            break;
+                        }
+                        None => break,
+                    }
+                }
                 // Only while handling: holding the repository between messages would keep it alive.
                 let Some(repository) = RedisSessionRepository::from_weak(inner) else {
                     return Ended::RepositoryDropped;
                 };
-                repository.on_message(message.get_channel_name(), message.get_payload_bytes()).await;
+                repository.on_messages(&batch).await;
+                if closed {
+                    return lost("connection closed");
+                }
             }
             _ = keepalive.tick() => {
                 if inner.strong_count() == 0 {
