@@ -40,8 +40,8 @@
 //! | index lookup | `SMEMBERS`, then one `EVALSHA` per member, pipelined | 2 (+1 to prune stale members) |
 //!
 //! The old index entries a save or delete removes are those this instance last
-//! read or wrote for the session (a bounded cache; a request loads its session
-//! before changing it, so they are known). The scripts report the entries they
+//! read, wrote or found by a lookup for the session (a bounded cache; a request
+//! loads its session before changing or deleting it, so they are known). The scripts report the entries they
 //! actually replaced: when those differ (the cache had no entry, or another
 //! instance changed the value meanwhile), or a write found the session gone
 //! (its `SADD`s must be undone), the correcting `SREM`s are sent afterwards
@@ -128,6 +128,10 @@
 //! stays (unreadable) for the grace period, and index entries are removed by the
 //! lookups that meet them. Subscription disabled or not, lookups never return
 //! an expired session.
+//!
+//! # Server
+//! Redis 5 or later (the scripts read the server clock before writing, which
+//! needs effect replication, the default since 5.0); tested with 7.0.
 //!
 //! # Connections
 //! [`PoolSettings`] configures one multiplexed, auto-reconnecting connection,
