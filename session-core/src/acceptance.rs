@@ -558,6 +558,32 @@ where
     );
 }
 
+/// A session that never idles out (negative max inactive interval) still ends at
+/// the fixed deadline.
+pub async fn fixed_timeout_caps_a_never_idle_session<F, Fut, R>(factory: F)
+where
+    F: Fn(SessionSettings) -> Fut,
+    Fut: Future<Output = R>,
+    R: FindByIndexNameSessionRepository,
+{
+    let policy = Arc::new(FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(2)));
+    let repo = factory(settings(60).with_expiration_policy(policy)).await;
+    let mut session = repo.create_session();
+    session.set_max_inactive_interval_seconds(-1);
+    session.insert("x", &1).unwrap();
+    repo.save(&mut session).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert!(
+        repo.find_by_id(session.id()).await.unwrap().is_some(),
+        "ended before the fixed deadline"
+    );
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    assert!(
+        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        "a never-idle session outlived the fixed timeout"
+    );
+}
+
 /// Idle before fixed: a session that goes idle expires at the idle deadline.
 pub async fn idle_timeout_before_fixed_timeout<F, Fut, R>(factory: F)
 where
@@ -689,7 +715,8 @@ where
 macro_rules! session_expiration_acceptance_tests {
     ($factory:expr) => {
         $crate::session_repository_acceptance_tests!(@cases $factory;
-            fixed_timeout_cuts_an_active_session, idle_timeout_before_fixed_timeout, chained_custom_policy,
+            fixed_timeout_cuts_an_active_session, fixed_timeout_caps_a_never_idle_session,
+            idle_timeout_before_fixed_timeout, chained_custom_policy,
             events_for_created_changed_deleted_renewed, expiry_events_follow_the_expiration_action);
     };
 }

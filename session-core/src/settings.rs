@@ -189,6 +189,40 @@ pub fn validate_region_name(name: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    #[derive(Debug, Default)]
+    struct RecordsIdleTimeout(std::sync::Mutex<Vec<Option<std::time::Duration>>>);
+
+    impl SessionExpirationPolicy for RecordsIdleTimeout {
+        fn determine_expiration_timeout(&self, _: &crate::Session) -> Option<std::time::Duration> {
+            None
+        }
+        fn as_timeout_aware(&self) -> Option<&dyn crate::expiration::SessionExpirationTimeoutAware> {
+            Some(self)
+        }
+    }
+
+    impl crate::expiration::SessionExpirationTimeoutAware for RecordsIdleTimeout {
+        fn set_expiration_timeout(&self, idle_timeout: Option<std::time::Duration>) {
+            self.0.lock().unwrap().push(idle_timeout);
+        }
+    }
+
+    #[test]
+    fn timeout_aware_policy_is_told_the_configured_idle_timeout_whatever_the_order() {
+        let policy = Arc::new(RecordsIdleTimeout::default());
+        let _ = SessionSettings::default()
+            .with_expiration_policy(policy.clone())
+            .with_max_inactive_interval_seconds(600);
+        assert_eq!(
+            policy.0.lock().unwrap().last(),
+            Some(&Some(std::time::Duration::from_secs(600)))
+        );
+        let _ = SessionSettings::default()
+            .with_max_inactive_interval_seconds(-1)
+            .with_expiration_policy(policy.clone());
+        assert_eq!(policy.0.lock().unwrap().last(), Some(&None), "negative means never");
+    }
+
     #[test]
     fn region_names_unsafe_in_keys_are_rejected() {
         assert!(validate_region_name(DEFAULT_REGION_NAME).is_ok());

@@ -185,26 +185,27 @@ impl FixedTimeoutSessionExpirationPolicy {
         self.fixed_timeout
     }
 
-    fn idle_timeout(&self, session: &Session) -> Option<Duration> {
-        let configured = *self.idle_timeout.lock().unwrap_or_else(PoisonError::into_inner);
-        configured.unwrap_or_else(|| session.max_inactive_interval())
+    /// The idle timeout told by the configuration, if any (`Some(None)`: never idle).
+    fn told_idle_timeout(&self) -> Option<Option<Duration>> {
+        *self.idle_timeout.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl SessionExpirationPolicy for FixedTimeoutSessionExpirationPolicy {
     fn determine_expiration_timeout(&self, session: &Session) -> Option<Duration> {
         let fixed_deadline = session.creation_time() + self.fixed_timeout;
-        if let Some(idle) = self.idle_timeout(session)
-            && session.last_accessed_time() + idle <= fixed_deadline
-        {
-            // Idle expiry comes first: defer to it, as the seed's policy does.
-            return None;
+        let remaining = fixed_deadline
+            .duration_since(session.last_accessed_time())
+            .unwrap_or(Duration::ZERO);
+        let own_idle = session.max_inactive_interval();
+        let told = self.told_idle_timeout();
+        match (told.unwrap_or(own_idle), own_idle) {
+            // Idle expiry comes first: defer to the session's own idle timeout, as the
+            // seed's policy does — unless that one would outlive the fixed deadline
+            // (a session that never idles out still ends at it).
+            (Some(idle), Some(own)) if idle <= remaining && own <= remaining => None,
+            _ => Some(remaining),
         }
-        Some(
-            fixed_deadline
-                .duration_since(session.last_accessed_time())
-                .unwrap_or(Duration::ZERO),
-        )
     }
 
     fn as_timeout_aware(&self) -> Option<&dyn SessionExpirationTimeoutAware> {
@@ -354,6 +355,12 @@ mod tests {
             policy.determine_expiration_timeout(&session(t0, 58 * MINUTE)),
             Some(2 * MINUTE)
         );
+        // A session whose own idle timeout is "never" still ends at the fixed deadline
+        // (deferring would let it live forever).
+        let mut never_idle = session(t0, 10 * MINUTE);
+        never_idle.set_max_inactive_interval_seconds(-1);
+        assert_eq!(policy.determine_expiration_timeout(&never_idle), Some(50 * MINUTE));
+        assert_eq!(expiration_deadline(&policy, &never_idle), Some(t0 + 60 * MINUTE));
         // Never-expiring idle timeout: only the fixed deadline applies.
         policy.set_expiration_timeout(None);
         assert_eq!(
