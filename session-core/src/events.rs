@@ -59,6 +59,21 @@ pub enum SessionEvent {
 }
 
 impl SessionEvent {
+    /// The `Changed` event for a session about to be marked saved: the names of
+    /// the attributes it set or removed.
+    #[must_use]
+    pub fn changed(session: &Session) -> Self {
+        let attribute_names = session
+            .changed_attributes()
+            .map(|(name, _)| name.to_owned())
+            .chain(session.removed_attributes().map(str::to_owned))
+            .collect();
+        Self::Changed {
+            id: session.id().clone(),
+            attribute_names,
+        }
+    }
+
     /// The id the event is about.
     #[must_use]
     pub fn session_id(&self) -> &SessionId {

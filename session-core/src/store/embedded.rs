@@ -347,15 +347,7 @@ impl SessionRepository for EmbeddedSessionRepository {
             self.update_indexes(session.id(), &old, &new);
             let events = self.inner.settings.events();
             if events.is_observed() {
-                let attribute_names = session
-                    .changed_attributes()
-                    .map(|(name, _)| name.to_owned())
-                    .chain(session.removed_attributes().map(str::to_owned))
-                    .collect();
-                events.publish(SessionEvent::Changed {
-                    id: session.id().clone(),
-                    attribute_names,
-                });
+                events.publish(SessionEvent::changed(session));
             }
         }
         session.mark_saved();

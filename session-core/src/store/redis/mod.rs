@@ -970,15 +970,7 @@ impl SessionRepository for RedisSessionRepository {
             if !written.applied {
                 tracing::debug!(session = %session.id().log_tag(), "save of a session deleted meanwhile: dropped");
             } else if events.is_observed() {
-                let attribute_names = session
-                    .changed_attributes()
-                    .map(|(name, _)| name.to_owned())
-                    .chain(session.removed_attributes().map(str::to_owned))
-                    .collect();
-                events.publish(SessionEvent::Changed {
-                    id: session.id().clone(),
-                    attribute_names,
-                });
+                events.publish(SessionEvent::changed(session));
             }
         }
         session.mark_saved();
