@@ -1,6 +1,8 @@
 //! Changing the session representation (the seed's `MySessionRepository`): your
-//! own repository wraps ours and overrides how sessions are created, and plugs
-//! into the middleware like any other.
+//! own repository wraps ours and overrides how sessions are created. It plugs
+//! into the macro through `customize` + `decorate_repository` (wrapping whatever
+//! store the configuration chose: embedded, or Redis when a pool is configured),
+//! and into a plain `SessionMiddleware` like any other repository.
 //!
 //! Here new sessions get a short 5-minute idle timeout and a `createdBy`
 //! attribute naming the instance; a session is given the full 30 minutes once
@@ -13,14 +15,15 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use async_trait::async_trait;
 use serde_json::json;
 use session_actix::core::Session as StoredSession;
 use session_actix::{
-    CookieConfig, EmbeddedSessionRepository, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session,
-    SessionId, SessionMiddleware, SessionRepository, SessionSettings, StoreError,
+    ClusteredSessionBuilder, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionId,
+    SessionRepository, StoreError, enable_clustered_session,
 };
 
 /// Idle timeout of anonymous sessions.
@@ -89,28 +92,33 @@ async fn login(session: Session) -> actix_web::Result<HttpResponse> {
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Puts `MySessionRepository` around the repository the configuration built.
+fn with_my_repository(builder: ClusteredSessionBuilder) -> ClusteredSessionBuilder {
+    builder.decorate_repository(|configured, _settings| {
+        Arc::new(MySessionRepository {
+            inner: configured,
+            instance: format!("instance-{}", std::process::id()),
+        })
+    })
+}
+
+#[enable_clustered_session(customize = with_my_repository)]
+fn app() -> App<_> {
+    App::new()
+        .route("/", web::get().to(show))
+        .route("/login", web::post().to(login))
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let repository = MySessionRepository {
-        inner: EmbeddedSessionRepository::new(SessionSettings::default()),
-        instance: format!("instance-{}", std::process::id()),
-    };
-    // Plain-HTTP demo on 127.0.0.1: browsers accept Secure cookies there, curl needs -H 'Cookie: ...'.
-    let sessions = SessionMiddleware::builder(repository)
-        .cookie(CookieConfig::default())
-        .build();
+    if let Err(error) = app_clustered_session() {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
     let port = std::env::var("PORT")
         .ok()
         .and_then(|port| port.parse().ok())
         .unwrap_or(8080);
     println!("custom-repository listening on http://127.0.0.1:{port}/");
-    HttpServer::new(move || {
-        App::new()
-            .wrap(sessions.clone())
-            .route("/", web::get().to(show))
-            .route("/login", web::post().to(login))
-    })
-    .bind(("127.0.0.1", port))?
-    .run()
-    .await
+    HttpServer::new(app).bind(("127.0.0.1", port))?.run().await
 }

@@ -226,7 +226,17 @@ pub struct ClusteredSessionBuilder {
     events: SessionEventPublisher,
     dirty_predicate: Option<Arc<dyn IsDirtyPredicate>>,
     id_resolver: SessionIdResolver,
+    repository_decorator: Option<RepositoryDecorator>,
 }
+
+/// Wraps or replaces the repository the configuration built (see
+/// [`ClusteredSessionBuilder::decorate_repository`]).
+type RepositoryDecorator = Box<
+    dyn FnOnce(
+        Arc<dyn FindByIndexNameSessionRepository>,
+        &SessionSettings,
+    ) -> Arc<dyn FindByIndexNameSessionRepository>,
+>;
 
 impl Default for ClusteredSessionBuilder {
     fn default() -> Self {
@@ -239,6 +249,7 @@ impl Default for ClusteredSessionBuilder {
             events: SessionEventPublisher::new(),
             dirty_predicate: None,
             id_resolver: SessionIdResolver::default(),
+            repository_decorator: None,
         }
     }
 }
@@ -263,6 +274,7 @@ impl fmt::Debug for ClusteredSessionBuilder {
             .field("registry", &self.registry)
             .field("events", &self.events)
             .field("id_resolver", &self.id_resolver)
+            .field("repository_decorator", &self.repository_decorator.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -452,6 +464,24 @@ impl ClusteredSessionBuilder {
     /// Resolves the effective configuration, builds the repository and the
     /// middleware.
     ///
+    /// Your own repository in place of the one the configuration builds (the
+    /// seed's `MySessionRepository`): `decorate` gets the configured repository
+    /// (embedded or Redis) and its settings, and returns the repository the
+    /// middleware and handlers use — usually a wrapper that overrides some
+    /// methods (e.g. `create_session`) and delegates the rest. With the macro:
+    /// call it from a `customize` function.
+    pub fn decorate_repository(
+        mut self,
+        decorate: impl FnOnce(
+            Arc<dyn FindByIndexNameSessionRepository>,
+            &SessionSettings,
+        ) -> Arc<dyn FindByIndexNameSessionRepository>
+        + 'static,
+    ) -> Self {
+        self.repository_decorator = Some(Box::new(decorate));
+        self
+    }
+
     /// The repository is the embedded in-process store, or the Redis store
     /// when the effective pool has `servers` (it connects lazily: building
     /// succeeds while Redis is down). The expiration policy named by
@@ -487,7 +517,10 @@ impl ClusteredSessionBuilder {
             settings = settings.with_expiration_policy(policy);
         }
 
-        let repository = repository(&configuration, settings.clone())?;
+        let mut repository = repository(&configuration, settings.clone())?;
+        if let Some(decorate) = self.repository_decorator {
+            repository = decorate(repository, &settings);
+        }
         let middleware = SessionMiddleware::builder_shared(Arc::clone(&repository) as Arc<dyn SessionRepository>)
             .id_resolver(self.id_resolver)
             .event_publisher(settings.events().clone())
