@@ -584,6 +584,93 @@ where
     );
 }
 
+/// `FixedDurationExpirationSessionRepository` over this store: lazy absolute
+/// expiry on access, whatever the activity.
+pub async fn fixed_duration_repository_ends_active_sessions_on_access<F, Fut, R>(factory: F)
+where
+    F: Fn(SessionSettings) -> Fut,
+    Fut: Future<Output = R>,
+    R: FindByIndexNameSessionRepository,
+{
+    use crate::repository::SessionRepository as _;
+    let repo = crate::expiration::FixedDurationExpirationSessionRepository::new(
+        factory(settings(60)).await,
+        Duration::from_millis(1_500),
+    );
+    let mut session = repo.create_session();
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "hana").unwrap();
+    repo.save(&mut session).await.unwrap();
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert!(
+            repo.find_by_id(session.id()).await.unwrap().is_some(),
+            "ended before the fixed duration"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await; // t = 1.7 s, active all along
+    assert!(
+        repo.find_by_principal_name("hana").await.unwrap().is_empty(),
+        "index lookup returned it"
+    );
+    assert!(
+        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        "not ended on access"
+    );
+    assert!(
+        repo.inner().find_by_id(session.id()).await.unwrap().is_none(),
+        "not deleted from the store"
+    );
+}
+
+/// A timeout-aware policy is told the configured idle timeout, and the store
+/// enforces what the policy derives from it.
+pub async fn timeout_aware_policy_gets_the_configured_idle_timeout<F, Fut, R>(factory: F)
+where
+    F: Fn(SessionSettings) -> Fut,
+    Fut: Future<Output = R>,
+    R: FindByIndexNameSessionRepository,
+{
+    let policy = Arc::new(TwiceTheIdleTimeout::default());
+    let repo = factory(settings(1).with_expiration_policy(policy.clone())).await;
+    assert_eq!(
+        *policy.0.lock().unwrap(),
+        Some(Duration::from_secs(1)),
+        "not told the configured idle timeout"
+    );
+    let mut session = repo.create_session();
+    session.insert("x", &1).unwrap();
+    repo.save(&mut session).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    assert!(
+        repo.find_by_id(session.id()).await.unwrap().is_some(),
+        "the policy's 2 s were not honoured"
+    );
+    tokio::time::sleep(Duration::from_millis(2_300)).await;
+    assert!(
+        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        "the policy's 2 s were exceeded"
+    );
+}
+
+/// Gives sessions twice the idle timeout it is told.
+#[derive(Debug, Default)]
+struct TwiceTheIdleTimeout(Mutex<Option<Duration>>);
+
+impl SessionExpirationPolicy for TwiceTheIdleTimeout {
+    fn determine_expiration_timeout(&self, _: &Session) -> Option<Duration> {
+        self.0.lock().unwrap().map(|idle| idle * 2)
+    }
+    fn as_timeout_aware(&self) -> Option<&dyn crate::expiration::SessionExpirationTimeoutAware> {
+        Some(self)
+    }
+}
+
+impl crate::expiration::SessionExpirationTimeoutAware for TwiceTheIdleTimeout {
+    fn set_expiration_timeout(&self, idle_timeout: Option<Duration>) {
+        *self.0.lock().unwrap() = idle_timeout;
+    }
+}
+
 /// Idle before fixed: a session that goes idle expires at the idle deadline.
 pub async fn idle_timeout_before_fixed_timeout<F, Fut, R>(factory: F)
 where
@@ -717,6 +804,8 @@ macro_rules! session_expiration_acceptance_tests {
         $crate::session_repository_acceptance_tests!(@cases $factory;
             fixed_timeout_cuts_an_active_session, fixed_timeout_caps_a_never_idle_session,
             idle_timeout_before_fixed_timeout, chained_custom_policy,
+            fixed_duration_repository_ends_active_sessions_on_access,
+            timeout_aware_policy_gets_the_configured_idle_timeout,
             events_for_created_changed_deleted_renewed, expiry_events_follow_the_expiration_action);
     };
 }
