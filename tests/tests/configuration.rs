@@ -632,3 +632,36 @@ fn an_unusable_pool_fails_build_naming_the_servers_property() {
     );
     assert!(!error.contains("secret"), "{error}");
 }
+
+#[actix_rt::test]
+async fn an_expiration_policy_selected_by_bean_name_governs_the_redis_store() {
+    let redis = RedisServer::start();
+    let sessions = ClusteredSession::builder()
+        .region_name("ConfigRedisPolicy")
+        .properties(env_properties(&[
+            ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", &redis.url()),
+            (
+                "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_BEAN_NAME",
+                "fixedTimeout",
+            ),
+        ]))
+        .register_expiration_policy(
+            "fixedTimeout",
+            FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(1)),
+        )
+        .cookie(plain_cookie())
+        .build()
+        .unwrap();
+    assert_eq!(sessions.configuration().topology(), Topology::ClientServer);
+    let server = serve!({
+        let sessions = sessions.clone();
+        move || sessions.wrap(App::new().configure(routes))
+    });
+    let mut client = Client::new();
+    client.post(&server.url("/set/a/1")).await;
+    actix_rt::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(client.get(&server.url("/get/a")).await, "1");
+    // Used at 0.6 s, yet gone at 1.3 s: the fixed timeout, enforced by Redis.
+    actix_rt::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(client.get(&server.url("/get/a")).await, "");
+}
