@@ -1,7 +1,9 @@
 //! Test support for clustered-session's integration tests: a real HTTP server
-//! for the middleware, instrumented repositories, and a real `redis-server`.
+//! for the middleware, instrumented repositories, a real `redis-server`, and a
+//! real three-master Redis Cluster.
 #![allow(clippy::missing_panics_doc, clippy::expect_used)]
 
 pub mod http;
+pub mod redis_cluster;
 pub mod redis_server;
 pub mod repositories;

@@ -246,7 +246,7 @@ impl Drop for RedisServer {
 }
 
 /// Kills `server` once this test process is gone; ends by itself when the server does.
-fn spawn_watchdog(server: u32) -> Option<Child> {
+pub(crate) fn spawn_watchdog(server: u32) -> Option<Child> {
     Command::new("sh")
         .arg("-c")
         .arg(
@@ -417,7 +417,7 @@ fn forward(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
     let _ = writer.join();
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|listener| listener.local_addr())
         .expect("bind an ephemeral port")

@@ -73,10 +73,8 @@
 //!   land after the other's `SADD` of that same value; the session then misses
 //!   from that set until the value is saved again. A lookup can miss it then, but
 //!   never returns a wrong session.
-//! * Only the scripts are cluster-ready (each touches one session's keys, one
-//!   slot); the connection is to one Redis (standalone, or a proxy in front of a
-//!   cluster). Redis Cluster itself is not supported yet: neither several seed
-//!   URLs nor a subscription per node.
+//! * Redis Cluster (see *Redis Cluster* below) needs nothing more: each script
+//!   touches one session's keys, one slot.
 //! * Nothing here uses `KEYS`, `SCAN`, `RENAME` or a multi-key command across
 //!   sessions, and no client text is ever a glob pattern or a raw key part.
 //!
@@ -104,7 +102,8 @@
 //! With [`PoolSettings::with_subscription_enabled`], an instance keeps a second
 //! connection subscribed to the keyspace notifications of this region's markers
 //! (pattern `__keyspace@<db>__:<region>:expires:{*}`, so other keys never reach
-//! it) and to the region's notice channel; it re-subscribes after a reconnect.
+//! it) and to the region's notice channel; it re-subscribes after a reconnect
+//! (on a cluster: one connection per master, see *Redis Cluster*).
 //! When a marker expires, each subscribed instance runs the `reap` script (one
 //! round trip, then one pipelined `SREM` round trip on the first instance only;
 //! notifications that arrive together share these round trips):
@@ -129,12 +128,43 @@
 //! lookups that meet them. Subscription disabled or not, lookups never return
 //! an expired session.
 //!
+//! # Redis Cluster
+//! Several URLs in [`PoolSettings`] (or [`PoolSettings::with_cluster`]) connect
+//! with redis-rs's async cluster client, on the same private runtime, with the
+//! same response timeout, connection timeout and retries (the client also
+//! follows `MOVED`/`ASK` redirections and refreshes its slot map). The store's
+//! logic is the same on both: all keys of a session share a hash tag, so each
+//! script runs on the master of that session's slot; `SCRIPT LOAD` (after
+//! `NOSCRIPT`) goes to every master.
+//!
+//! A cluster refuses a pipeline whose keys span slots, and ours do: a save's
+//! script plus its index `SADD`/`SREM`s, an index lookup's scripts (one per
+//! member session). On a cluster each command of such a pipeline is sent on its
+//! own, all at once, each to its slot's master: the nodes answer in parallel,
+//! so the *round trips* of the cost table above are unchanged (each is as slow
+//! as the slowest master involved), but a pipeline of `n` commands is `n`
+//! requests rather than one (replies are matched in order as before; a
+//! single-command pipeline is sent as is).
+//!
+//! Keyspace notifications are node-local in a cluster, so a subscribing
+//! instance keeps one pub/sub connection per master (found with `CLUSTER SLOTS`
+//! at start and again every 5 s, so failovers and new masters are followed;
+//! each reconnects on its own), each listening to the markers of its own keys,
+//! and applies `CONFIG SET notify-keyspace-events` to each master. A `PUBLISH`
+//! reaches every node of a cluster, so the notice channel is subscribed on one
+//! master only, the first by address (else each notice would arrive once per
+//! master). [`RedisSessionRepository::is_subscribed`] means every master known
+//! is listened to. An expiry on a master whose listener is (re)connecting is
+//! missed, as with one server.
+//!
 //! # Server
 //! Redis 5 or later (the scripts read the server clock before writing, which
-//! needs effect replication, the default since 5.0); tested with 7.0.
+//! needs effect replication, the default since 5.0); tested with 7.0, standalone
+//! and as a three-master cluster.
 //!
 //! # Connections
-//! [`PoolSettings`] configures one multiplexed, auto-reconnecting connection,
+//! [`PoolSettings`] configures one multiplexed, auto-reconnecting connection
+//! (on a cluster: one per master, managed by the cluster client),
 //! owned by a private runtime thread so the repository can be shared by every
 //! actix worker (each has its own runtime); a subscribing repository keeps its
 //! pub/sub connection there too. Construction never waits for Redis; while Redis
@@ -153,7 +183,6 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use moka::sync::Cache;
-use redis::aio::ConnectionManager;
 use redis::{Pipeline, RedisResult, ServerErrorKind, ToRedisArgs, Value};
 use tokio::sync::watch;
 
@@ -163,7 +192,7 @@ pub use self::pool::{
 };
 
 use self::codec::{Decoded, Fields, WritePlan};
-use self::pool::RedisConnection;
+use self::pool::{Connection, NodeAddress, RedisConnection};
 use self::scripts::Scripts;
 use crate::error::StoreError;
 use crate::events::SessionEvent;
@@ -272,8 +301,7 @@ impl RedisSessionRepository {
     /// Redis is down.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] for an invalid URL, more than one URL (Redis
-    /// Cluster is not supported yet), a region name unusable as a key prefix
+    /// [`StoreError::Unavailable`] for no URL or an invalid one, a region name unusable as a key prefix
     /// (see [`validate_region_name`]), or when the connection thread cannot start.
     pub fn new(pool: PoolSettings, settings: SessionSettings) -> Result<Self, StoreError> {
         validate_region_name(settings.region_name()).map_err(StoreError::unavailable)?;
@@ -635,32 +663,34 @@ impl RedisSessionRepository {
     /// channels, `x`: expired events) into the server's, with `CONFIG SET` when
     /// some are missing. Failure (e.g. a managed Redis forbidding `CONFIG`) is
     /// logged: the operator may have configured them already.
-    async fn configure_keyspace_notifications(&self) {
+    /// On a cluster, `node` is the master to configure (each has its own
+    /// configuration and sends its own keys' notifications).
+    async fn configure_keyspace_notifications(&self, node: Option<NodeAddress>) {
+        let target = node.clone();
         let result = self
             .inner
             .connection
-            .run(|mut connection| async move {
-                let current: BTreeMap<String, String> = redis::cmd("CONFIG")
-                    .arg("GET")
-                    .arg("notify-keyspace-events")
-                    .query_async(&mut connection)
-                    .await?;
-                let current = current.get("notify-keyspace-events").cloned().unwrap_or_default();
-                let Some(merged) = merged_notify_flags(&current) else {
-                    return Ok(None);
-                };
-                redis::cmd("CONFIG")
-                    .arg("SET")
-                    .arg("notify-keyspace-events")
-                    .arg(&merged)
-                    .query_async::<()>(&mut connection)
-                    .await?;
-                Ok(Some((current, merged)))
+            .run(move |mut connection| {
+                let node = target.clone();
+                async move {
+                    let mut get = redis::cmd("CONFIG");
+                    get.arg("GET").arg("notify-keyspace-events");
+                    let current: BTreeMap<String, String> = connection.query_on(node.as_ref(), &get).await?;
+                    let current = current.get("notify-keyspace-events").cloned().unwrap_or_default();
+                    let Some(merged) = merged_notify_flags(&current) else {
+                        return Ok(None);
+                    };
+                    let mut set = redis::cmd("CONFIG");
+                    set.arg("SET").arg("notify-keyspace-events").arg(&merged);
+                    connection.query_on::<()>(node.as_ref(), &set).await?;
+                    Ok(Some((current, merged)))
+                }
             })
             .await;
         match result {
             Ok(Some((before, after))) => {
-                tracing::info!(%before, %after, "enabled Redis keyspace notifications for session expiry events");
+                let node = node.map(|node| node.to_string()).unwrap_or_default();
+                tracing::info!(%before, %after, %node, "enabled Redis keyspace notifications for session expiry events");
             }
             Ok(None) => {}
             Err(error) => tracing::warn!(
@@ -669,6 +699,20 @@ impl RedisSessionRepository {
                  `notify-keyspace-events` with at least `Kx`, no session expiry events will arrive"
             ),
         }
+    }
+
+    /// The masters of the cluster (`CLUSTER SLOTS`), for the subscription.
+    async fn cluster_masters(&self) -> Result<Vec<NodeAddress>, StoreError> {
+        let reply = self
+            .inner
+            .connection
+            .run(|mut connection| async move {
+                let mut slots = redis::cmd("CLUSTER");
+                slots.arg("SLOTS");
+                connection.query_on::<Value>(None, &slots).await
+            })
+            .await?;
+        Ok(subscription::masters_from_slots(&reply))
     }
 
     /// Messages that arrived together on the subscription, in order: markers'
@@ -883,15 +927,48 @@ fn index_entries(fields: &Fields) -> impl Iterator<Item = (String, String)> + '_
 /// script cache) loads the scripts and sends it again. Every command we
 /// pipeline next to a script is idempotent, and a script refused with
 /// `NOSCRIPT` did not run, so sending twice is safe.
-async fn send(mut connection: ConnectionManager, pipe: &Pipeline, scripts: &Scripts) -> RedisResult<Vec<Value>> {
-    let mut replies: Vec<Value> = pipe.query_async(&mut connection).await?;
+async fn send(mut connection: Connection, pipe: &Pipeline, scripts: &Scripts) -> RedisResult<Vec<Value>> {
+    let mut replies = send_once(&mut connection, pipe).await?;
     if replies.iter().any(is_noscript) {
+        // On a cluster, `SCRIPT LOAD` goes to every master.
         for script in scripts.all() {
             script.load_async(&mut connection).await?;
         }
-        replies = pipe.query_async(&mut connection).await?;
+        replies = send_once(&mut connection, pipe).await?;
     }
     Ok(replies)
+}
+
+/// One round trip. A cluster only takes pipelines within one slot, and ours
+/// mix a session's slot with those of its index sets (and a lookup's sessions
+/// are spread over all slots): there each command is sent on its own, all at
+/// once, to the master of its slot. The nodes answer in parallel, so that is
+/// still one round trip's latency, for one request per command (the cluster
+/// client follows `MOVED`/`ASK` redirections per command). Replies come back in
+/// the pipeline's order, server errors as values, as with one server.
+async fn send_once(connection: &mut Connection, pipe: &Pipeline) -> RedisResult<Vec<Value>> {
+    if !connection.is_cluster() || pipe.len() <= 1 {
+        return pipe.query_async(connection).await;
+    }
+    let requests = pipe.cmd_iter().map(|cmd| {
+        let mut connection = connection.clone();
+        async move {
+            match cmd.query_async::<Value>(&mut connection).await {
+                Ok(value) => Ok(value),
+                Err(error) if matches!(error.kind(), redis::ErrorKind::Server(_)) => {
+                    match error.into_server_errors().as_deref() {
+                        Some([(_, server_error)]) => Ok(Value::ServerError(server_error.clone())),
+                        _ => Err(redis::RedisError::from((
+                            redis::ErrorKind::Client,
+                            "unexpected pipeline error",
+                        ))),
+                    }
+                }
+                Err(error) => Err(error),
+            }
+        }
+    });
+    futures_util::future::join_all(requests).await.into_iter().collect()
 }
 
 fn is_noscript(reply: &Value) -> bool {

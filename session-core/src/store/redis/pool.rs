@@ -7,13 +7,21 @@
 //! repository owns a small runtime on a thread of its own: the connection lives
 //! there, every command is spawned there, and callers on any runtime just await
 //! the result.
+//!
+//! The connection is either a `ConnectionManager` (one server) or redis-rs's
+//! async cluster client (Redis Cluster: several seed URLs, or
+//! [`PoolSettings::with_cluster`]); [`Connection`] wraps both behind
+//! `ConnectionLike`, so the store's logic has one code path.
 
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{RedisError, RedisResult};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
+use redis::{Cmd, FromRedisValue, RedisError, RedisFuture, RedisResult, Value};
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 use tokio::time::error::Elapsed;
@@ -49,6 +57,7 @@ pub struct PoolSettings {
     retry_attempts: u32,
     subscription_enabled: bool,
     configure_keyspace_notifications: bool,
+    cluster: bool,
 }
 
 impl Default for PoolSettings {
@@ -68,12 +77,15 @@ impl PoolSettings {
             retry_attempts: DEFAULT_RETRY_ATTEMPTS,
             subscription_enabled: false,
             configure_keyspace_notifications: true,
+            cluster: false,
         }
     }
 
-    /// Replaces the server URLs. Only one is supported for now (a standalone
-    /// Redis, possibly behind a proxy); several (Redis Cluster seeds) are refused
-    /// when the repository is built.
+    /// Replaces the server URLs. One URL is a standalone Redis (or a proxy in
+    /// front of anything); several are the seed nodes of a Redis Cluster (any
+    /// reachable one suffices: the client discovers the rest with `CLUSTER
+    /// SLOTS`). Cluster nodes share the first URL's scheme and credentials, and
+    /// use database 0.
     pub fn with_urls<I, S>(mut self, urls: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -126,6 +138,20 @@ impl PoolSettings {
     pub fn with_configure_keyspace_notifications(mut self, configure: bool) -> Self {
         self.configure_keyspace_notifications = configure;
         self
+    }
+
+    /// Whether the URLs are Redis Cluster seeds even when there is only one
+    /// (with several, they always are).
+    pub fn with_cluster(mut self, cluster: bool) -> Self {
+        self.cluster = cluster;
+        self
+    }
+
+    /// Whether this pool connects to a Redis Cluster: [`PoolSettings::with_cluster`],
+    /// or more than one URL.
+    #[must_use]
+    pub fn is_cluster(&self) -> bool {
+        self.cluster || self.urls.len() > 1
     }
 
     /// The server URLs.
@@ -191,6 +217,7 @@ impl fmt::Debug for PoolSettings {
                 "configure_keyspace_notifications",
                 &self.configure_keyspace_notifications,
             )
+            .field("cluster", &self.is_cluster())
             .finish()
     }
 }
@@ -207,12 +234,92 @@ pub(crate) fn redact(url: &str) -> String {
     }
 }
 
-/// The connection of one repository: a `ConnectionManager` living on a private
-/// runtime thread, which ends when this value is dropped.
+/// A Redis cluster node, as `CLUSTER SLOTS` names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct NodeAddress {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+}
+
+impl fmt::Display for NodeAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.host, self.port)
+    }
+}
+
+/// One connection to Redis, standalone or cluster; cheap to clone (both share
+/// their sockets).
+#[derive(Clone)]
+pub(crate) enum Connection {
+    /// One server: multiplexed, reconnecting.
+    Single(ConnectionManager),
+    /// Redis Cluster: each command is routed to the master of its key's slot.
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Self::Single(connection) => connection.req_packed_command(cmd),
+            Self::Cluster(connection) => connection.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Self::Single(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Self::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Single(connection) => connection.get_db(),
+            Self::Cluster(connection) => connection.get_db(),
+        }
+    }
+}
+
+impl Connection {
+    /// Whether this is a cluster connection (pipelines must then stay within one slot).
+    pub(crate) fn is_cluster(&self) -> bool {
+        matches!(self, Self::Cluster(_))
+    }
+
+    /// Runs `cmd` on one cluster node (`None`, or a standalone server: wherever
+    /// the command would go anyway).
+    pub(crate) async fn query_on<T: FromRedisValue>(
+        &mut self,
+        node: Option<&NodeAddress>,
+        cmd: &Cmd,
+    ) -> RedisResult<T> {
+        match (self, node) {
+            (Self::Cluster(connection), Some(node)) => {
+                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+                    host: node.host.clone(),
+                    port: node.port,
+                });
+                let value = connection.route_command(cmd.clone(), routing).await?;
+                Ok(T::from_redis_value(value)?)
+            }
+            (connection, _) => cmd.query_async(connection).await,
+        }
+    }
+}
+
+/// The connection of one repository: a `ConnectionManager` or cluster
+/// connection living on a private runtime thread, which ends when this value
+/// is dropped.
 pub(crate) struct RedisConnection {
-    manager: ConnectionManager,
-    /// For the subscription's own connection.
-    client: redis::Client,
+    connection: Connection,
+    /// The first URL: the subscription connects to it (standalone), or to each
+    /// master with its scheme and credentials (cluster).
+    url: String,
     runtime: Handle,
     deadline: Duration,
     retry_attempts: u32,
@@ -223,6 +330,7 @@ pub(crate) struct RedisConnection {
 impl fmt::Debug for RedisConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisConnection")
+            .field("cluster", &self.connection.is_cluster())
             .field("deadline", &self.deadline)
             .field("retry_attempts", &self.retry_attempts)
             .finish_non_exhaustive()
@@ -233,34 +341,48 @@ impl RedisConnection {
     /// Validates the settings and starts the runtime thread. Does not connect:
     /// the first operation does, so an application can start while Redis is down.
     pub(crate) fn open(settings: &PoolSettings) -> Result<Self, StoreError> {
-        let url = match settings.urls() {
-            [url] => url,
-            [] => return Err(StoreError::unavailable("no Redis URL configured")),
-            _ => {
-                return Err(StoreError::unavailable(
-                    "several Redis URLs (Redis Cluster) are not supported yet; configure one",
-                ));
-            }
+        let Some(url) = settings.urls().first() else {
+            return Err(StoreError::unavailable("no Redis URL configured"));
         };
-        let client = redis::Client::open(url.as_str())
-            .map_err(|error| StoreError::unavailable(format!("invalid Redis URL {}: {error}", redact(url))))?;
-        let (runtime, shutdown) = start_runtime()?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(settings.response_timeout()))
-            .set_connection_timeout(Some(settings.connection_timeout()))
-            .set_number_of_retries(usize::try_from(settings.retry_attempts()).unwrap_or(usize::MAX))
-            // Reconnect promptly once Redis is back rather than backing off for long.
-            .set_max_delay(settings.response_timeout().min(Duration::from_secs(1)));
-        // The manager spawns its helper task on the current runtime: make it ours.
-        let manager = {
-            let _entered = runtime.enter();
-            ConnectionManager::new_lazy_with_config(client.clone(), config)
+        let invalid = |url: &str, error: RedisError| {
+            StoreError::unavailable(format!("invalid Redis URL {}: {error}", redact(url)))
+        };
+        for url in settings.urls() {
+            redis::Client::open(url.as_str()).map_err(|error| invalid(url, error))?;
         }
-        .map_err(StoreError::unavailable)?;
-        tracing::debug!(url = %redact(url), "Redis session store configured");
+        let (runtime, shutdown) = start_runtime()?;
+        let retries = usize::try_from(settings.retry_attempts()).unwrap_or(usize::MAX);
+        // Reconnect promptly once Redis is back rather than backing off for long.
+        let max_delay = settings.response_timeout().min(Duration::from_secs(1));
+        // Both clients spawn their helper tasks on the current runtime: make it ours.
+        let connection = if settings.is_cluster() {
+            let client = ClusterClient::builder(settings.urls().iter().map(String::as_str))
+                .response_timeout(settings.response_timeout())
+                .connection_timeout(settings.connection_timeout())
+                .retries(settings.retry_attempts())
+                .max_retry_wait(u64::try_from(max_delay.as_millis()).unwrap_or(u64::MAX))
+                .build()
+                .map_err(|error| invalid(url, error))?;
+            let _entered = runtime.enter();
+            Connection::Cluster(
+                client.get_pending_async_connection_with_config(redis::cluster::ClusterConfig::default()),
+            )
+        } else {
+            let client = redis::Client::open(url.as_str()).map_err(|error| invalid(url, error))?;
+            let config = ConnectionManagerConfig::new()
+                .set_response_timeout(Some(settings.response_timeout()))
+                .set_connection_timeout(Some(settings.connection_timeout()))
+                .set_number_of_retries(retries)
+                .set_max_delay(max_delay);
+            let _entered = runtime.enter();
+            Connection::Single(
+                ConnectionManager::new_lazy_with_config(client, config).map_err(StoreError::unavailable)?,
+            )
+        };
+        tracing::debug!(url = %redact(url), cluster = settings.is_cluster(), "Redis session store configured");
         Ok(Self {
-            manager,
-            client,
+            connection,
+            url: url.clone(),
             runtime,
             deadline: settings.response_timeout(),
             retry_attempts: settings.retry_attempts(),
@@ -268,14 +390,27 @@ impl RedisConnection {
         })
     }
 
-    /// The client the connection was opened from.
-    pub(crate) fn client(&self) -> &redis::Client {
-        &self.client
+    /// Whether this is a Redis Cluster connection.
+    pub(crate) fn is_cluster(&self) -> bool {
+        self.connection.is_cluster()
     }
 
-    /// The database number of the URL (keyspace notifications are per database).
+    /// A client for the subscription: to the server (standalone), or to one
+    /// cluster node, with the first URL's scheme and credentials.
+    pub(crate) fn subscription_client(&self, node: Option<&NodeAddress>) -> RedisResult<redis::Client> {
+        match node {
+            None => redis::Client::open(self.url.as_str()),
+            Some(node) => redis::Client::open(node_url(&self.url, node)),
+        }
+    }
+
+    /// The database number of the URL (keyspace notifications are per
+    /// database; always 0 on a cluster).
     pub(crate) fn db(&self) -> i64 {
-        self.client.get_connection_info().redis_settings().db()
+        if self.is_cluster() {
+            return 0;
+        }
+        redis::Client::open(self.url.as_str()).map_or(0, |client| client.get_connection_info().redis_settings().db())
     }
 
     /// Runs a task on the connection's runtime, in the background.
@@ -288,7 +423,7 @@ impl RedisConnection {
     /// `op` must be safe to repeat.
     pub(crate) async fn run<T, F, Fut>(&self, op: F) -> Result<T, StoreError>
     where
-        F: Fn(ConnectionManager) -> Fut + Send + 'static,
+        F: Fn(Connection) -> Fut + Send + 'static,
         Fut: Future<Output = RedisResult<T>> + Send,
         T: Send + 'static,
     {
@@ -305,7 +440,7 @@ impl RedisConnection {
     /// are logged as `what`.
     pub(crate) fn run_detached<T, F, Fut>(&self, what: &'static str, op: F)
     where
-        F: Fn(ConnectionManager) -> Fut + Send + 'static,
+        F: Fn(Connection) -> Fut + Send + 'static,
         Fut: Future<Output = RedisResult<T>> + Send,
         T: Send + 'static,
     {
@@ -327,18 +462,18 @@ impl RedisConnection {
         op: F,
     ) -> impl Future<Output = Result<RedisResult<T>, Elapsed>> + Send + 'static + use<T, F, Fut>
     where
-        F: Fn(ConnectionManager) -> Fut + Send + 'static,
+        F: Fn(Connection) -> Fut + Send + 'static,
         Fut: Future<Output = RedisResult<T>> + Send,
         T: Send + 'static,
     {
-        let manager = self.manager.clone();
+        let connection = self.connection.clone();
         let retries = self.retry_attempts;
         let deadline = self.deadline;
         async move {
             tokio::time::timeout(deadline, async move {
                 let mut attempt = 0;
                 loop {
-                    match op(manager.clone()).await {
+                    match op(connection.clone()).await {
                         Err(error) if error.is_connection_dropped() && attempt < retries => {
                             attempt += 1;
                             tracing::debug!(%error, attempt, "Redis connection dropped; retrying");
@@ -350,6 +485,20 @@ impl RedisConnection {
             .await
         }
     }
+}
+
+/// `url` with its authority's host and port replaced by the node's and no
+/// database path (cluster nodes only have database 0).
+fn node_url(url: &str, node: &NodeAddress) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("redis", url));
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let user_info = rest[..authority_end].rfind('@').map_or("", |at| &rest[..=at]);
+    let host = if node.host.contains(':') {
+        format!("[{}]", node.host)
+    } else {
+        node.host.clone()
+    };
+    format!("{scheme}://{user_info}{host}:{}", node.port)
 }
 
 fn store_error(error: RedisError, deadline: Duration) -> StoreError {
@@ -414,10 +563,33 @@ mod tests {
     }
 
     #[test]
+    fn several_urls_or_the_flag_mean_a_cluster() {
+        assert!(!PoolSettings::new("redis://a:1").is_cluster());
+        assert!(PoolSettings::new("redis://a:1").with_cluster(true).is_cluster());
+        assert!(
+            PoolSettings::default()
+                .with_urls(["redis://a:1", "redis://b:2"])
+                .is_cluster()
+        );
+        let node = NodeAddress {
+            host: "10.0.0.7".to_owned(),
+            port: 7001,
+        };
+        assert_eq!(
+            node_url("rediss://u:pw@seed:6379/0", &node),
+            "rediss://u:pw@10.0.0.7:7001"
+        );
+        assert_eq!(node_url("redis://seed", &node), "redis://10.0.0.7:7001");
+    }
+
+    #[test]
     fn invalid_urls_fail_at_construction_without_connecting() {
         assert!(RedisConnection::open(&PoolSettings::new("not a url")).is_err());
         assert!(RedisConnection::open(&PoolSettings::new("redis://h").with_urls(Vec::<String>::new())).is_err());
         // Nothing listens there: construction still succeeds (connection is lazy).
         assert!(RedisConnection::open(&PoolSettings::new("redis://127.0.0.1:1")).is_ok());
+        let cluster = PoolSettings::default().with_urls(["redis://127.0.0.1:1", "redis://127.0.0.1:2"]);
+        assert!(RedisConnection::open(&cluster).is_ok());
+        assert!(RedisConnection::open(&cluster.with_urls(["redis://127.0.0.1:1", "nonsense"])).is_err());
     }
 }

@@ -3,13 +3,25 @@
 //! notifications) and to the region's notice channel. It reconnects, enables
 //! keyspace notifications again (a restarted Redis forgot them) and
 //! re-subscribes whenever the connection is lost, and ends with the repository.
+//!
+//! On Redis Cluster, keyspace notifications are node-local: each master only
+//! announces its own keys. So there is one such connection per master, found
+//! with `CLUSTER SLOTS` at start and again every [`REDISCOVER`] (masters that
+//! appear get a listener, vanished ones lose theirs), and each master gets its
+//! own `CONFIG SET`. A `PUBLISH` reaches every node of a cluster, so the notice
+//! channel is subscribed on one master only (the first by address), or each
+//! notice would arrive once per master.
 
-use std::sync::Weak;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures_util::{FutureExt as _, StreamExt as _};
+use redis::Value;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
+use super::pool::NodeAddress;
 use super::{Inner, RedisSessionRepository};
 
 /// How often an idle subscription checks that the server still answers: a
@@ -20,10 +32,15 @@ const MIN_RETRY_DELAY: Duration = Duration::from_millis(100);
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
 /// Most messages handled together (their pipelines stay modest).
 const MAX_BATCH: usize = 256;
+/// How often a cluster subscription looks for masters that appeared or went
+/// (failover, resharding onto new nodes).
+const REDISCOVER: Duration = Duration::from_secs(5);
+/// How often a cluster subscription re-checks whether every master listens.
+const STATE_POLL: Duration = Duration::from_millis(50);
 
 /// What the subscription needs besides the repository.
 pub(super) struct Config {
-    client: redis::Client,
+    cluster: bool,
     configure: bool,
     connection_timeout: Duration,
     response_timeout: Duration,
@@ -34,7 +51,7 @@ pub(super) struct Config {
 impl Config {
     pub(super) fn new(inner: &Inner) -> Self {
         Self {
-            client: inner.connection.client().clone(),
+            cluster: inner.connection.is_cluster(),
             configure: inner.pool.configure_keyspace_notifications(),
             connection_timeout: inner.pool.connection_timeout(),
             response_timeout: inner.pool.response_timeout(),
@@ -53,20 +70,104 @@ enum Ended {
 }
 
 /// Listens until the repository is dropped, reconnecting as needed; `state`
-/// says whether it is subscribed right now.
+/// says whether it is subscribed right now (on a cluster: on every master).
 pub(super) async fn run(inner: Weak<Inner>, config: Config, state: watch::Sender<bool>) {
+    let config = Arc::new(config);
+    if config.cluster {
+        run_cluster(inner, config, state).await;
+    } else {
+        run_node(inner, config, None, true, state).await;
+    }
+}
+
+/// The listener of one master; dropping it ends the listener.
+struct NodeListener {
+    task: JoinHandle<()>,
+    with_channel: bool,
+    subscribed: watch::Receiver<bool>,
+}
+
+impl Drop for NodeListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn run_cluster(inner: Weak<Inner>, config: Arc<Config>, state: watch::Sender<bool>) {
+    let mut listeners: BTreeMap<NodeAddress, NodeListener> = BTreeMap::new();
+    loop {
+        let Some(repository) = RedisSessionRepository::from_weak(&inner) else {
+            return;
+        };
+        let masters = repository.cluster_masters().await;
+        drop(repository);
+        match masters {
+            Ok(masters) if !masters.is_empty() => {
+                let channel_node = masters.first().cloned();
+                listeners.retain(|node, listener| {
+                    masters.contains(node) && listener.with_channel == (Some(node) == channel_node.as_ref())
+                });
+                for node in masters {
+                    if listeners.contains_key(&node) {
+                        continue;
+                    }
+                    let with_channel = Some(&node) == channel_node.as_ref();
+                    tracing::debug!(%node, with_channel, "Redis session event subscription: listening to a master");
+                    let (node_state, subscribed) = watch::channel(false);
+                    let task = tokio::spawn(run_node(
+                        inner.clone(),
+                        Arc::clone(&config),
+                        Some(node.clone()),
+                        with_channel,
+                        node_state,
+                    ));
+                    listeners.insert(
+                        node,
+                        NodeListener {
+                            task,
+                            with_channel,
+                            subscribed,
+                        },
+                    );
+                }
+            }
+            Ok(_) => tracing::debug!("Redis cluster reported no masters; retrying"),
+            Err(error) => tracing::debug!(%error, "Redis cluster masters not found; retrying"),
+        }
+        let next = tokio::time::Instant::now() + REDISCOVER;
+        while tokio::time::Instant::now() < next {
+            if inner.strong_count() == 0 {
+                return;
+            }
+            let all = !listeners.is_empty() && listeners.values().all(|listener| *listener.subscribed.borrow());
+            state.send_if_modified(|current| std::mem::replace(current, all) != all);
+            tokio::time::sleep(STATE_POLL).await;
+        }
+    }
+}
+
+/// Listens to one server (or cluster master) until the repository is dropped,
+/// reconnecting as needed.
+async fn run_node(
+    inner: Weak<Inner>,
+    config: Arc<Config>,
+    node: Option<NodeAddress>,
+    with_channel: bool,
+    state: watch::Sender<bool>,
+) {
     let mut delay = MIN_RETRY_DELAY;
     loop {
-        let ended = listen(&inner, &config, &state).await;
+        let ended = listen(&inner, &config, node.as_ref(), with_channel, &state).await;
         state.send_replace(false);
         match ended {
             Ended::RepositoryDropped => return,
             Ended::Lost { listened, reason } => {
+                let node = node.as_ref().map(ToString::to_string).unwrap_or_default();
                 if listened {
                     delay = MIN_RETRY_DELAY;
-                    tracing::warn!(%reason, "Redis session event subscription lost; reconnecting");
+                    tracing::warn!(%reason, %node, "Redis session event subscription lost; reconnecting");
                 } else {
-                    tracing::debug!(%reason, ?delay, "Redis session event subscription failed; retrying");
+                    tracing::debug!(%reason, %node, ?delay, "Redis session event subscription failed; retrying");
                 }
             }
         }
@@ -75,12 +176,54 @@ pub(super) async fn run(inner: Weak<Inner>, config: Config, state: watch::Sender
     }
 }
 
-async fn listen(inner: &Weak<Inner>, config: &Config, state: &watch::Sender<bool>) -> Ended {
+/// The masters of a cluster, by address, from a `CLUSTER SLOTS` reply.
+pub(super) fn masters_from_slots(reply: &Value) -> Vec<NodeAddress> {
+    let Value::Array(ranges) = reply else {
+        return Vec::new();
+    };
+    let mut masters: Vec<NodeAddress> = ranges
+        .iter()
+        .filter_map(|range| {
+            let Value::Array(items) = range else { return None };
+            let Some(Value::Array(master)) = items.get(2) else {
+                return None;
+            };
+            let host = match master.first()? {
+                Value::BulkString(host) => String::from_utf8(host.clone()).ok()?,
+                Value::SimpleString(host) => host.clone(),
+                _ => return None,
+            };
+            let port = match master.get(1)? {
+                Value::Int(port) => u16::try_from(*port).ok()?,
+                _ => return None,
+            };
+            (!host.is_empty() && host != "?").then_some(NodeAddress { host, port })
+        })
+        .collect();
+    masters.sort();
+    masters.dedup();
+    masters
+}
+
+async fn listen(
+    inner: &Weak<Inner>,
+    config: &Config,
+    node: Option<&NodeAddress>,
+    with_channel: bool,
+    state: &watch::Sender<bool>,
+) -> Ended {
     let lost = |reason: String| Ended::Lost {
         listened: false,
         reason,
     };
-    let mut pubsub = match tokio::time::timeout(config.connection_timeout, config.client.get_async_pubsub()).await {
+    let client = match RedisSessionRepository::from_weak(inner) {
+        None => return Ended::RepositoryDropped,
+        Some(repository) => match repository.inner.connection.subscription_client(node) {
+            Ok(client) => client,
+            Err(error) => return lost(error.to_string()),
+        },
+    };
+    let mut pubsub = match tokio::time::timeout(config.connection_timeout, client.get_async_pubsub()).await {
         Ok(Ok(pubsub)) => pubsub,
         Ok(Err(error)) => return lost(error.to_string()),
         Err(_) => return lost("connection timed out".to_owned()),
@@ -90,11 +233,14 @@ async fn listen(inner: &Weak<Inner>, config: &Config, state: &watch::Sender<bool
         let Some(repository) = RedisSessionRepository::from_weak(inner) else {
             return Ended::RepositoryDropped;
         };
-        repository.configure_keyspace_notifications().await;
+        repository.configure_keyspace_notifications(node.cloned()).await;
     }
     let subscribed = tokio::time::timeout(config.response_timeout, async {
         pubsub.psubscribe(&config.pattern).await?;
-        pubsub.subscribe(&config.channel).await
+        if with_channel {
+            pubsub.subscribe(&config.channel).await?;
+        }
+        Ok::<(), redis::RedisError>(())
     })
     .await;
     match subscribed {
@@ -103,7 +249,7 @@ async fn listen(inner: &Weak<Inner>, config: &Config, state: &watch::Sender<bool
         Err(_) => return lost("subscribing timed out".to_owned()),
     }
     state.send_replace(true);
-    tracing::debug!(channel = %config.channel, "Redis session event subscription listening");
+    tracing::debug!(channel = %config.channel, with_channel, "Redis session event subscription listening");
     let (mut sink, mut messages) = pubsub.split();
     let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
     let lost = |reason: &str| Ended::Lost {
@@ -148,5 +294,39 @@ async fn listen(inner: &Weak<Inner>, config: &Config, state: &watch::Sender<bool
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(start: i64, end: i64, host: &str, port: i64) -> Value {
+        Value::Array(vec![
+            Value::Int(start),
+            Value::Int(end),
+            Value::Array(vec![
+                Value::BulkString(host.as_bytes().to_vec()),
+                Value::Int(port),
+                Value::BulkString(b"node-id".to_vec()),
+            ]),
+            // A replica: not subscribed to (it announces nothing of its own).
+            Value::Array(vec![Value::BulkString(b"10.0.0.9".to_vec()), Value::Int(7009)]),
+        ])
+    }
+
+    #[test]
+    fn masters_come_from_cluster_slots_once_each_in_order() {
+        let reply = Value::Array(vec![
+            range(10923, 16383, "10.0.0.3", 7003),
+            range(0, 5460, "10.0.0.1", 7001),
+            range(5461, 8000, "10.0.0.2", 7002),
+            range(8001, 10922, "10.0.0.2", 7002),
+            // Unknown endpoint: skipped until it is known.
+            range(0, 0, "", 7004),
+        ]);
+        let masters: Vec<String> = masters_from_slots(&reply).iter().map(ToString::to_string).collect();
+        assert_eq!(masters, ["10.0.0.1:7001", "10.0.0.2:7002", "10.0.0.3:7003"]);
+        assert!(masters_from_slots(&Value::Nil).is_empty());
     }
 }
