@@ -9,6 +9,7 @@ use syn::LitStr;
 
 use super::Errors;
 use super::attr::{Attributes, ShortcutName};
+use crate::did_you_mean::did_you_mean;
 
 /// Client region shortcuts (session-core's `ClientRegionShortcut`), as the seed names them.
 pub(crate) const CLIENT_REGION_SHORTCUTS: &[&str] = &["PROXY", "CACHING_PROXY", "LOCAL"];
@@ -198,33 +199,6 @@ pub(crate) fn cookie_name_problem(name: &str) -> Result<(), String> {
     }
 }
 
-/// Levenshtein distance between two strings, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
-}
-
-/// The candidate closest to `given` when it is a likely typo (session-core's
-/// rule: at most a fifth of the candidate's length away, at least 2 edits).
-pub(crate) fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|candidate| (edit_distance(given, candidate), candidate))
-        .filter(|(distance, candidate)| *distance <= (candidate.chars().count() / 5).max(2))
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,16 +267,6 @@ mod tests {
         registered.sort_unstable();
         built_in.sort_unstable();
         assert_eq!(registered, built_in);
-    }
-
-    #[test]
-    fn suggestions() {
-        assert_eq!(
-            did_you_mean("regin_name", ["region_name", "pool_name"]),
-            Some("region_name")
-        );
-        assert_eq!(did_you_mean("colour", ["region_name"]), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]
