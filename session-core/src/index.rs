@@ -1,10 +1,10 @@
 //! Which index entries a session has: the principal name always, plus the
 //! attributes configured as indexable.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::repository::PRINCIPAL_NAME_INDEX_NAME;
-use crate::session::Session;
+use crate::session::{AttributeValue, Session};
 
 /// The session attribute in which actix-identity keeps the logged-in user id;
 /// it is indexed as the principal name, as the seed does with Spring Security's
@@ -40,18 +40,35 @@ impl SessionIndexer {
     /// The entries a session should currently have.
     #[must_use]
     pub fn entries(&self, session: &Session) -> BTreeSet<IndexEntry> {
+        self.entries_in(session.attributes())
+    }
+
+    /// The entries a session with these attributes should have (for stores
+    /// that hold attributes without a [`Session`] around them).
+    #[must_use]
+    pub fn entries_in(&self, attributes: &BTreeMap<String, AttributeValue>) -> BTreeSet<IndexEntry> {
         let mut entries = BTreeSet::new();
         let principal = [PRINCIPAL_NAME_INDEX_NAME, ACTIX_IDENTITY_USER_ID_KEY]
             .iter()
-            .find_map(|name| session.get_raw(name).and_then(|value| value.index_text()));
+            .find_map(|name| attributes.get(*name).and_then(AttributeValue::index_text));
         if let Some(principal) = principal {
             entries.insert((PRINCIPAL_NAME_INDEX_NAME.to_owned(), principal));
         }
         for name in &self.indexable_session_attributes {
-            if let Some(text) = session.get_raw(name).and_then(|value| value.index_text()) {
+            if let Some(text) = attributes.get(name).and_then(AttributeValue::index_text) {
                 entries.insert((name.clone(), text));
             }
         }
         entries
+    }
+
+    /// Whether saving `session` can change its index entries (an indexed
+    /// attribute was set or removed), so stores can skip recomputing them.
+    #[must_use]
+    pub fn affects_indexes(&self, session: &Session) -> bool {
+        session
+            .changed_attributes()
+            .any(|(name, _)| self.is_indexed_attribute(name))
+            || session.removed_attributes().any(|name| self.is_indexed_attribute(name))
     }
 }

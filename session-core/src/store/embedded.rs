@@ -18,7 +18,7 @@ use moka::sync::Cache;
 
 use crate::error::StoreError;
 use crate::events::{SessionEvent, SessionEventPublisher};
-use crate::expiration::{self, ExpirationAction, SessionExpirationPolicy};
+use crate::expiration::{self, ExpirationAction, ExpirationRule, SessionExpirationPolicy};
 use crate::id::SessionId;
 use crate::index::{IndexEntry, SessionIndexer};
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
@@ -79,6 +79,26 @@ impl StoredState {
         let session = self.to_session(id);
         self.deadline = expiration::time_to_live(policy, &session).map(|ttl| instant + ttl);
         session
+    }
+
+    /// [`StoredState::touch`] for a save, which returns nothing: the built-in
+    /// idle rules need no copy of the session to compute the deadline.
+    fn touch_in_place(
+        &mut self,
+        id: &SessionId,
+        policy: &dyn SessionExpirationPolicy,
+        now: SystemTime,
+        instant: Instant,
+    ) {
+        self.last_accessed_time = now;
+        let ttl = match policy.expiration_rule() {
+            Some(ExpirationRule::MaxInactiveInterval) => u64::try_from(self.max_inactive_interval_seconds)
+                .ok()
+                .map(Duration::from_secs),
+            Some(ExpirationRule::Idle(timeout)) => Some(timeout),
+            _ => expiration::time_to_live(policy, &self.to_session(id)),
+        };
+        self.deadline = ttl.map(|ttl| instant + ttl);
     }
 
     fn is_expired(&self, instant: Instant) -> bool {
@@ -220,15 +240,16 @@ impl EmbeddedSessionRepository {
             attributes: session.attributes().clone(),
             index_entries: index_entries.clone(),
         };
-        let saved = state.touch(session.id(), self.policy(), now, instant);
+        state.touch_in_place(session.id(), self.policy(), now, instant);
+        let events = self.inner.settings.events();
+        let created = events.is_observed().then(|| state.to_session(session.id()));
         self.update_indexes(session.id(), &BTreeSet::new(), &index_entries);
         let stored = Arc::new(StoredSession {
             state: Mutex::new(state),
         });
         self.inner.cache.insert(session.id().clone(), stored);
-        let events = self.inner.settings.events();
-        if events.is_observed() {
-            events.publish(SessionEvent::Created { session: saved });
+        if let Some(session) = created {
+            events.publish(SessionEvent::Created { session });
         }
     }
 
@@ -315,8 +336,11 @@ impl SessionRepository for EmbeddedSessionRepository {
             session.mark_saved();
             return Ok(());
         }
+        let mut applied = false;
         let mut index_change = None;
         let policy = self.policy();
+        let indexer = &self.inner.indexer;
+        let affects_indexes = indexer.affects_indexes(session);
         self.inner.cache.entry_by_ref(session.id()).and_compute_with(|entry| {
             let Some(entry) = entry else {
                 return Op::Nop; // deleted meanwhile: do not resurrect
@@ -336,15 +360,20 @@ impl SessionRepository for EmbeddedSessionRepository {
                 if session.metadata_changed() {
                     state.max_inactive_interval_seconds = session.max_inactive_interval_seconds();
                 }
-                let current = state.touch(session.id(), policy, now, instant);
-                let entries = self.inner.indexer.entries(&current);
-                let old = std::mem::replace(&mut state.index_entries, entries.clone());
-                index_change = Some((old, entries));
+                state.touch_in_place(session.id(), policy, now, instant);
+                if affects_indexes {
+                    let entries = indexer.entries_in(&state.attributes);
+                    let old = std::mem::replace(&mut state.index_entries, entries.clone());
+                    index_change = Some((old, entries));
+                }
+                applied = true;
             }
             Op::Put(stored)
         });
         if let Some((old, new)) = index_change {
             self.update_indexes(session.id(), &old, &new);
+        }
+        if applied {
             let events = self.inner.settings.events();
             if events.is_observed() {
                 events.publish(SessionEvent::changed(session));
