@@ -14,6 +14,9 @@
 //! curl -i -X POST localhost:8080/login -H 'Cookie: SESSION=<id>'   # 1800 from now on
 //! ```
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -115,10 +118,7 @@ async fn main() -> std::io::Result<()> {
         eprintln!("error: {error}");
         std::process::exit(1);
     }
-    let port = std::env::var("PORT")
-        .ok()
-        .and_then(|port| port.parse().ok())
-        .unwrap_or(8080);
+    let port = common::port();
     println!("custom-repository listening on http://127.0.0.1:{port}/");
     HttpServer::new(app).bind(("127.0.0.1", port))?.run().await
 }

@@ -111,10 +111,7 @@ impl Session {
         let key = key.into();
         // Serialize first: a value that cannot be stored must not create a session.
         let serialized = session_core::AttributeValue::serialize(&key, &value)?;
-        self.0
-            .borrow_mut()
-            .session_for_write()
-            .insert_serialized(key, serialized, std::any::type_name::<T>(), None);
+        self.insert_serialized(key, serialized, std::any::type_name::<T>(), None);
         Ok(())
     }
 
@@ -131,23 +128,23 @@ impl Session {
     ) -> Result<(), SessionInsertError> {
         let key = key.into();
         let serialized = session_core::AttributeValue::serialize(&key, &value)?;
-        let has_delta = Some(value.has_delta());
-        self.0.borrow_mut().session_for_write().insert_serialized(
-            key,
-            serialized,
-            std::any::type_name::<T>(),
-            has_delta,
-        );
+        self.insert_serialized(key, serialized, std::any::type_name::<T>(), Some(value.has_delta()));
         Ok(())
     }
 
-    /// Stores a value the caller serialized from a `type_name` value (typed
-    /// session attributes); creates the session if there is none.
-    pub(crate) fn insert_serialized(&self, key: &str, value: session_core::AttributeValue, type_name: &'static str) {
+    /// Stores a value the caller serialized from a `type_name` value (with its
+    /// `Delta` answer, if any); creates the session if there is none.
+    pub(crate) fn insert_serialized(
+        &self,
+        key: impl Into<String>,
+        value: session_core::AttributeValue,
+        type_name: &'static str,
+        has_delta: Option<bool>,
+    ) {
         self.0
             .borrow_mut()
             .session_for_write()
-            .insert_serialized(key, value, type_name, None);
+            .insert_serialized(key, value, type_name, has_delta);
     }
 
     /// Removes an attribute, returning its serialized (JSON) value.

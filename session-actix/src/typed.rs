@@ -221,7 +221,7 @@ impl AttributeWriter {
     pub fn write_to(self, session: &Session) {
         for (name, value, type_name) in self.fields {
             match value {
-                Some(value) => session.insert_serialized(name, value, type_name),
+                Some(value) => session.insert_serialized(name, value, type_name, None),
                 None => {
                     session.remove(name);
                 }
