@@ -1057,9 +1057,8 @@ impl SessionRepository for RedisSessionRepository {
     async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
         let now = SystemTime::now();
         let rule = self.rule_args();
-        let [kind, a, b] = rule
-            .clone()
-            .unwrap_or_else(|| ["keep".to_owned(), String::new(), String::new()]);
+        let custom_policy = rule.is_none();
+        let [kind, a, b] = rule.unwrap_or_else(|| ["keep".to_owned(), String::new(), String::new()]);
         let mut pipe = new_pipeline();
         self.evalsha(
             &mut pipe,
@@ -1075,7 +1074,7 @@ impl SessionRepository for RedisSessionRepository {
                 parts.last_accessed_time = now;
                 let session = self.with_predicate(Session::from_parts(parts));
                 self.remember_index(id, index);
-                if rule.is_none() {
+                if custom_policy {
                     // A custom policy needs the session: the TTL follows in a second command.
                     let ttl = script_millis(expiration::time_to_live(self.policy(), &session));
                     let mut pipe = new_pipeline();
