@@ -104,6 +104,9 @@ pub struct Session {
     changed_attributes: BTreeSet<String>,
     metadata_changed: bool,
     is_new: bool,
+    /// The id was generated here from the CSPRNG (a new session or a renewal),
+    /// so no store can hold anything under it: a store may write it blind.
+    generated_id: bool,
     dirty_predicate: Arc<dyn IsDirtyPredicate>,
 }
 
@@ -140,8 +143,22 @@ impl Session {
             changed_attributes: BTreeSet::new(),
             metadata_changed: true,
             is_new: true,
+            generated_id: false,
             dirty_predicate: Arc::clone(&DEFAULT_DIRTY_PREDICATE),
         }
+    }
+
+    /// A new session under a freshly generated id (what stores' `create_session` returns).
+    pub(crate) fn generated(max_inactive_interval_seconds: i64, now: SystemTime) -> Self {
+        let mut session = Self::new(SessionId::generate(), max_inactive_interval_seconds, now);
+        session.generated_id = true;
+        session
+    }
+
+    /// Whether the current id was generated here ([`Session::change_session_id`],
+    /// or a store's `create_session`) rather than given by the caller.
+    pub(crate) fn has_generated_id(&self) -> bool {
+        self.generated_id
     }
 
     /// A session as loaded from a store: not new, nothing changed.
@@ -157,6 +174,7 @@ impl Session {
             changed_attributes: BTreeSet::new(),
             metadata_changed: false,
             is_new: false,
+            generated_id: false,
             dirty_predicate: Arc::clone(&DEFAULT_DIRTY_PREDICATE),
         }
     }
@@ -352,6 +370,7 @@ impl Session {
     /// The store retires the old id when the session is saved.
     pub fn change_session_id(&mut self) -> &SessionId {
         let old = std::mem::replace(&mut self.id, SessionId::generate());
+        self.generated_id = true;
         if !self.is_new && self.previous_id.is_none() {
             self.previous_id = Some(old);
         }

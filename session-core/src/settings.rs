@@ -1,6 +1,7 @@
 //! What a repository needs to know: key namespace, idle timeout, indexed attributes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::dirty::{DeltaAwareDirtyPredicate, IsDirtyPredicate};
 use crate::events::SessionEventPublisher;
@@ -25,6 +26,7 @@ pub struct SessionSettings {
     events: SessionEventPublisher,
     dirty_predicate: Arc<dyn IsDirtyPredicate>,
     session_serializer: Arc<dyn SessionSerializer>,
+    idle_refresh_window: Option<Duration>,
 }
 
 impl Default for SessionSettings {
@@ -37,6 +39,7 @@ impl Default for SessionSettings {
             events: SessionEventPublisher::new(),
             dirty_predicate: Arc::new(DeltaAwareDirtyPredicate),
             session_serializer: SessionPdxSerializer::shared(),
+            idle_refresh_window: None,
         }
     }
 }
@@ -50,6 +53,7 @@ impl PartialEq for SessionSettings {
             && self.events == other.events
             && Arc::ptr_eq(&self.dirty_predicate, &other.dirty_predicate)
             && Arc::ptr_eq(&self.session_serializer, &other.session_serializer)
+            && self.idle_refresh_window == other.idle_refresh_window
     }
 }
 
@@ -116,6 +120,26 @@ impl SessionSettings {
     pub fn with_session_serializer(mut self, serializer: Arc<dyn SessionSerializer>) -> Self {
         self.session_serializer = serializer;
         self
+    }
+
+    /// Sets the idle-refresh window of stores that write on access (Redis): a
+    /// read extends the session's stored deadline only when it lags by more
+    /// than this, so a read-only request usually writes nothing. A session then
+    /// never expires earlier than its idle timeout after its last access, and at
+    /// most the window later; its `lastAccessedTime` as stored is accurate to
+    /// within the window. A fixed (absolute) deadline is never exceeded because
+    /// of it. Default (unset): a tenth of the idle timeout, at most 60 s.
+    /// [`Duration::ZERO`] writes on every access (the seed's behaviour).
+    pub fn with_idle_refresh_window(mut self, window: Duration) -> Self {
+        self.idle_refresh_window = Some(window);
+        self
+    }
+
+    /// The configured idle-refresh window; `None`: the default (see
+    /// [`SessionSettings::with_idle_refresh_window`]).
+    #[must_use]
+    pub fn idle_refresh_window(&self) -> Option<Duration> {
+        self.idle_refresh_window
     }
 
     /// The serializer attribute values are written with.

@@ -2,8 +2,9 @@
 //!
 //! | field | value |
 //! |---|---|
-//! | `version` | format version, `1` |
-//! | `creationTime`, `lastAccessedTime` | epoch milliseconds |
+//! | `version` | format version, `2` |
+//! | `creationTime`, `lastAccessedTime` | epoch milliseconds (`lastAccessedTime` as of the last write or idle refresh) |
+//! | `expiresAt` | when the session expires, epoch milliseconds of Redis's clock (`-1`: never); set with the expiry marker's TTL, so a read needs nothing but this hash |
 //! | `maxInactiveInterval` | idle timeout in seconds, negative: never |
 //! | `attr:<name>` | one attribute, as the serializer wrote it: JSON, or binary whose first byte names its format (`serialization::format`) |
 //! | `idx:<index name>` | the session's value in that index (its set holds the id) |
@@ -23,10 +24,11 @@ use crate::serialization::{SessionSerializer, read_attribute, write_attribute};
 use crate::session::{AttributeValue, Session, SessionParts, epoch_millis, from_epoch_millis};
 
 pub(crate) const VERSION: &str = "version";
-pub(crate) const FORMAT_VERSION: &str = "1";
+pub(crate) const FORMAT_VERSION: &str = "2";
 pub(crate) const CREATION_TIME: &str = "creationTime";
 pub(crate) const LAST_ACCESSED_TIME: &str = "lastAccessedTime";
 pub(crate) const MAX_INACTIVE_INTERVAL: &str = "maxInactiveInterval";
+pub(crate) const EXPIRES_AT: &str = "expiresAt";
 pub(crate) const ATTRIBUTE_PREFIX: &str = "attr:";
 pub(crate) const INDEX_PREFIX: &str = "idx:";
 
@@ -36,10 +38,12 @@ pub(crate) type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 /// What a session hash turned out to hold.
 #[derive(Debug)]
 pub(crate) enum Decoded {
-    /// A well-formed session, with its index fields (index name -> value).
+    /// A well-formed session, with its index fields (index name -> value) and
+    /// its deadline (epoch milliseconds of Redis's clock, `None`: never).
     Session {
         parts: SessionParts,
         index: BTreeMap<String, String>,
+        expires_at: Option<i64>,
     },
     /// Not something this library wrote, or damaged: the session is treated as absent.
     Corrupt(String),
@@ -111,6 +115,7 @@ pub(crate) fn decode(id: &SessionId, fields: Fields, serializer: &dyn SessionSer
     let mut creation_time = None;
     let mut last_accessed_time = None;
     let mut max_inactive_interval = None;
+    let mut expires_at = None;
     let mut stored_attributes = Vec::new();
     let mut index = BTreeMap::new();
     for (field, value) in fields {
@@ -119,6 +124,7 @@ pub(crate) fn decode(id: &SessionId, fields: Fields, serializer: &dyn SessionSer
             f if f == CREATION_TIME.as_bytes() => creation_time = Some(value),
             f if f == LAST_ACCESSED_TIME.as_bytes() => last_accessed_time = Some(value),
             f if f == MAX_INACTIVE_INTERVAL.as_bytes() => max_inactive_interval = Some(value),
+            f if f == EXPIRES_AT.as_bytes() => expires_at = Some(value),
             f => {
                 if let Some(name) = f.strip_prefix(ATTRIBUTE_PREFIX.as_bytes()) {
                     // Attribute names are Rust strings; a non-UTF-8 name cannot be asked for.
@@ -136,16 +142,17 @@ pub(crate) fn decode(id: &SessionId, fields: Fields, serializer: &dyn SessionSer
     }
     match version.as_deref() {
         Some(v) if v == FORMAT_VERSION.as_bytes() => {}
-        Some(v) if std::str::from_utf8(v).is_ok_and(|v| v.parse::<u32>().is_ok_and(|v| v > 1)) => {
+        Some(v) if std::str::from_utf8(v).is_ok_and(|v| v.parse::<u32>().is_ok_and(|v| v > 2)) => {
             return Decoded::UnknownVersion(String::from_utf8_lossy(v).into_owned());
         }
         Some(_) => return Decoded::Corrupt("unknown format version".to_owned()),
         None => return Decoded::Corrupt("no format version".to_owned()),
     }
-    let (Some(creation), Some(last_accessed), Some(interval)) = (
+    let (Some(creation), Some(last_accessed), Some(interval), Some(expires_at)) = (
         integer(creation_time.as_deref()),
         integer(last_accessed_time.as_deref()),
         integer(max_inactive_interval.as_deref()),
+        integer(expires_at.as_deref()),
     ) else {
         return Decoded::Corrupt("missing or malformed metadata".to_owned());
     };
@@ -169,6 +176,7 @@ pub(crate) fn decode(id: &SessionId, fields: Fields, serializer: &dyn SessionSer
             attributes,
         },
         index,
+        expires_at: (expires_at >= 0).then_some(expires_at),
     }
 }
 
@@ -325,10 +333,11 @@ mod tests {
 
     fn valid() -> Fields {
         vec![
-            field(VERSION, "1"),
+            field(VERSION, "2"),
             field(CREATION_TIME, "1700000000000"),
             field(LAST_ACCESSED_TIME, "1700000000500"),
             field(MAX_INACTIVE_INTERVAL, "1800"),
+            field(EXPIRES_AT, "1700001800500"),
             field("attr:name", "\"Ada\""),
             field("attr:version", "7"),
             field("idx:color", "red"),
@@ -337,9 +346,15 @@ mod tests {
 
     #[test]
     fn attribute_named_like_metadata_does_not_collide() {
-        let Decoded::Session { parts, index } = decode(&SessionId::generate(), valid(), &SessionPdxSerializer) else {
+        let Decoded::Session {
+            parts,
+            index,
+            expires_at,
+        } = decode(&SessionId::generate(), valid(), &SessionPdxSerializer)
+        else {
             panic!()
         };
+        assert_eq!(expires_at, Some(1_700_001_800_500));
         assert_eq!(parts.attributes["version"].as_bytes(), b"7");
         assert_eq!(parts.max_inactive_interval_seconds, 1800);
         assert_eq!(epoch_millis(parts.creation_time), 1_700_000_000_000);
@@ -356,6 +371,8 @@ mod tests {
             (MAX_INACTIVE_INTERVAL, "99999999999999999999999"),
             (VERSION, "x"),
             (CREATION_TIME, "-5"),
+            (EXPIRES_AT, "soon"),
+            (VERSION, "1"),
         ] {
             let mut fields = valid();
             fields.retain(|(f, _)| f != name.as_bytes());
@@ -372,7 +389,7 @@ mod tests {
             Decoded::Corrupt(_)
         ));
         let mut fields = valid();
-        fields[0] = field(VERSION, "2");
+        fields[0] = field(VERSION, "3");
         assert!(matches!(
             decode(&id, fields, &SessionPdxSerializer),
             Decoded::UnknownVersion(_)

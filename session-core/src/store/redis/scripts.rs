@@ -4,25 +4,37 @@
 //! slot), so they run unchanged on Redis Cluster.
 //!
 //! Scripts are sent as `EVALSHA`; on `NOSCRIPT` (first use, or a server that
-//! restarted) the caller loads them with `SCRIPT LOAD` and retries once.
+//! restarted) the caller loads them with `SCRIPT LOAD` and retries once. One
+//! caller loads (all scripts, one round trip); the others that met `NOSCRIPT`
+//! meanwhile wait for it instead of loading again.
+//!
+//! Reads are not scripts: a session read is a plain `HGETALL` (see `rule.rs`).
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use redis::Script;
+use tokio::sync::Mutex;
 
-/// Prepends the shared helpers to a script.
-macro_rules! script {
+/// A script's source: the shared helpers, then the script.
+macro_rules! source {
     ($file:literal) => {
-        Script::new(concat!(include_str!("lua/common.lua"), include_str!($file)))
+        concat!(include_str!("lua/common.lua"), include_str!($file))
     };
 }
 
+/// Every script's source, in [`Scripts::all`]'s order.
+const SOURCES: [&str; 5] = [
+    source!("lua/touch.lua"),
+    source!("lua/save.lua"),
+    source!("lua/take.lua"),
+    source!("lua/delete.lua"),
+    source!("lua/reap.lua"),
+];
+
 /// All scripts, hashed once per repository.
 pub(crate) struct Scripts {
-    /// `find_by_id`: read a live session + touch (`lastAccessedTime`, TTLs).
-    pub(crate) find: Script,
-    /// Custom expiration policies: the TTL computed after `find`.
+    /// Idle refresh after a read: `lastAccessedTime` and the TTLs.
     pub(crate) touch: Script,
-    /// Index lookups: read a live session without touching it.
-    pub(crate) peek: Script,
     /// `save`: conditional delta write, index fields, TTLs, `created` notice.
     pub(crate) save: Script,
     /// Renewal, first step: read and delete the old id.
@@ -31,31 +43,47 @@ pub(crate) struct Scripts {
     pub(crate) delete: Script,
     /// Expiry handling: read the last state, then delete or shorten the grace period.
     pub(crate) reap: Script,
+    /// Bumped by each completed load: a caller that met `NOSCRIPT` with a
+    /// reply sent before the latest load need not load again.
+    loads: AtomicU64,
+    /// Held while loading, so that one caller loads at a time.
+    loading: Mutex<()>,
 }
 
 impl Scripts {
     pub(crate) fn new() -> Self {
         Self {
-            find: script!("lua/find.lua"),
-            touch: script!("lua/touch.lua"),
-            peek: script!("lua/peek.lua"),
-            save: script!("lua/save.lua"),
-            take: script!("lua/take.lua"),
-            delete: script!("lua/delete.lua"),
-            reap: script!("lua/reap.lua"),
+            touch: Script::new(SOURCES[0]),
+            save: Script::new(SOURCES[1]),
+            take: Script::new(SOURCES[2]),
+            delete: Script::new(SOURCES[3]),
+            reap: Script::new(SOURCES[4]),
+            loads: AtomicU64::new(0),
+            loading: Mutex::new(()),
         }
     }
 
-    /// Every script, for loading after `NOSCRIPT`.
-    pub(crate) fn all(&self) -> [&Script; 7] {
-        [
-            &self.find,
-            &self.touch,
-            &self.peek,
-            &self.save,
-            &self.take,
-            &self.delete,
-            &self.reap,
-        ]
+    /// How many loads have completed (read before sending a pipeline).
+    pub(crate) fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Acquire)
+    }
+
+    /// Runs `load` unless another caller completed a load since `seen` (then
+    /// waits for nothing but the lock): one loader, however many callers met
+    /// `NOSCRIPT` together.
+    /// (`load` is a future: nothing runs unless it is awaited here.)
+    pub(crate) async fn load_once<E>(&self, seen: u64, load: impl Future<Output = Result<(), E>>) -> Result<(), E> {
+        let _loading = self.loading.lock().await;
+        if self.loads() != seen {
+            return Ok(());
+        }
+        load.await?;
+        self.loads.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// Every script's source, for `SCRIPT LOAD` after `NOSCRIPT`.
+    pub(crate) fn sources(&self) -> [&'static str; 5] {
+        SOURCES
     }
 }

@@ -28,19 +28,6 @@ local function number(text)
   return n
 end
 
--- creationTime and maxInactiveInterval from HGETALL-style fields (nil when corrupt).
-local function metadata(fields)
-  local creation, interval
-  for i = 1, #fields, 2 do
-    if fields[i] == 'creationTime' then
-      creation = number(fields[i + 1])
-    elseif fields[i] == 'maxInactiveInterval' then
-      interval = number(fields[i + 1])
-    end
-  end
-  return creation, interval
-end
-
 -- Redis's own clock, epoch milliseconds. A fixed deadline is measured with it,
 -- so the TTL ends at that deadline however long the request took to get here.
 local function clock_ms()
@@ -49,22 +36,33 @@ local function clock_ms()
 end
 
 -- Milliseconds the session has left after an access now, or NEVER, under the
--- expiration rule the caller passed as three arguments (mod.rs: rule_args):
---   'idle', '' | ms        each session's own idle timeout, or this one
---   'fixed', ms, '' | '-1' | ms
+-- expiration rule the caller passed as four arguments (rule.rs: ScriptRule):
+--   'idle', '' | ms, '', window
+--                          each session's own idle timeout, or this one
+--   'fixed', ms, '' | '-1' | ms, window
 --                          fixed timeout from creation, or the idle deadline when
 --                          it comes first (FixedTimeoutSessionExpirationPolicy);
 --                          the third argument is the idle timeout it was told
---   'ttl', ms | '-1'       computed by the caller (custom policies)
+--   'ttl', ms | '-1', '', '0'
+--                          computed by the caller (custom policies)
+-- window: the idle-refresh window in ms. An idle deadline is set that much
+-- later, so that reads within the window need not extend it (a session never
+-- expires earlier than its idle timeout after its last access, and at most the
+-- window later); never past a fixed deadline.
 local function time_to_live(rule, creation, interval)
   local own = interval_ms(interval)
+  local window = tonumber(rule[4]) or 0
   if rule[1] == 'ttl' then
     return tonumber(rule[2])
   elseif rule[1] == 'idle' then
-    if rule[2] == '' then
-      return own
+    local idle = own
+    if rule[2] ~= '' then
+      idle = tonumber(rule[2])
     end
-    return tonumber(rule[2])
+    if idle == NEVER then
+      return NEVER
+    end
+    return idle + window
   end
   local now = clock_ms()
   local deadline = creation + tonumber(rule[2])
@@ -77,6 +75,9 @@ local function time_to_live(rule, creation, interval)
   if idle ~= NEVER and now + idle <= deadline then
     ttl = own
   end
+  if ttl ~= NEVER then
+    ttl = ttl + window
+  end
   -- Never past the absolute deadline, whatever the idle timeout says.
   if ttl == NEVER or ttl > remaining then
     ttl = remaining
@@ -84,17 +85,20 @@ local function time_to_live(rule, creation, interval)
   return ttl
 end
 
--- Sets the marker's TTL to `ttl` and the hash's to `ttl` plus the grace period.
+-- Sets the marker's TTL to `ttl`, the hash's to `ttl` plus the grace period,
+-- and the hash's `expiresAt` (what a plain HGETALL read checks) to the deadline.
 -- 0 expires the session at once, through Redis's own expiry so that listeners
 -- hear of it like any other expiry.
 local function apply_ttl(hash, marker, ttl)
   if ttl == NEVER or ttl > MAX_TTL_MS then
     redis.call('SET', marker, '1')
     redis.call('PERSIST', hash)
+    redis.call('HSET', hash, 'expiresAt', '-1')
   else
     ttl = math.max(ttl, 1)
     redis.call('SET', marker, '1', 'PX', string.format('%d', ttl))
     redis.call('PEXPIRE', hash, string.format('%d', ttl + GRACE_MS))
+    redis.call('HSET', hash, 'expiresAt', string.format('%d', clock_ms() + ttl))
   end
 end
 

@@ -1,10 +1,12 @@
 -- save: applies one session's changes atomically.
--- ARGV[1]: 'create' (write unconditionally) or 'update' (only if the session is
---          still live: a write racing a logout, a renewal or the expiry must not
---          bring it back).
--- ARGV[2..4]: the expiration rule (common.lua).
--- ARGV[5], ARGV[6]: channel and message published when this creates the session.
--- ARGV[7]: n, then n field/value pairs to set (attributes, metadata).
+-- ARGV[1]: 'new' (a freshly generated id: written without reading anything),
+--          'create' (write unconditionally, replacing whatever the id held) or
+--          'update' (only if the session is still live: a write racing a logout,
+--          a renewal or the expiry must not bring it back).
+-- ARGV[2..5]: the expiration rule (common.lua).
+-- ARGV[6], ARGV[7]: channel and message published when this creates the
+--          session; no notice when the channel is ''.
+-- ARGV[8]: n, then n field/value pairs to set (attributes, metadata).
 -- then:    m, then m fields to delete (removed attributes).
 -- then:    k, then k index name/value pairs (index fields to set).
 -- then:    r, then r index names (index fields to delete).
@@ -12,12 +14,16 @@
 -- replaced or removed (their sets must drop this id), or {0, 0} when nothing
 -- was written. created is 1 when no live session had this id.
 local hash, marker = KEYS[1], KEYS[2]
-local live = is_live(hash, marker)
+local result = {1, 1}
+local live = false
+if ARGV[1] ~= 'new' then
+  live = is_live(hash, marker)
+  result[2] = live and 0 or 1
+end
 if ARGV[1] == 'update' and not live then
   return {0, 0}
 end
-local result = {1, 0}
-if not live then
+if ARGV[1] == 'create' and not live then
   -- An expired session still in its grace period (or garbage) under this id:
   -- start from nothing, and report its index entries so their sets drop the id.
   local old = read_hash(hash)
@@ -28,10 +34,9 @@ if not live then
     end
   end
   redis.call('DEL', hash)
-  result[2] = 1
 end
 
-local i = 7
+local i = 8
 local function take_list(width)
   local count = tonumber(ARGV[i])
   local list = {}
@@ -51,7 +56,11 @@ call_chunked('HDEL', hash, deletes)
 
 local function replace(name, value)
   local field = 'idx:' .. name
-  local old = redis.call('HGET', hash, field)
+  -- A new id has no old values to report.
+  local old = false
+  if ARGV[1] ~= 'new' then
+    old = redis.call('HGET', hash, field)
+  end
   if old and old ~= value then
     result[#result + 1] = name
     result[#result + 1] = old
@@ -73,9 +82,9 @@ end
 local creation = number(redis.call('HGET', hash, 'creationTime'))
 local interval = number(redis.call('HGET', hash, 'maxInactiveInterval'))
 if creation ~= nil and interval ~= nil then
-  apply_ttl(hash, marker, time_to_live({ARGV[2], ARGV[3], ARGV[4]}, creation, interval))
+  apply_ttl(hash, marker, time_to_live({ARGV[2], ARGV[3], ARGV[4], ARGV[5]}, creation, interval))
 end
-if result[2] == 1 then
-  redis.call('PUBLISH', ARGV[5], ARGV[6])
+if result[2] == 1 and ARGV[6] ~= '' then
+  redis.call('PUBLISH', ARGV[6], ARGV[7])
 end
 return result

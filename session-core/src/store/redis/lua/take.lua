@@ -1,6 +1,6 @@
 -- Renewal, first step: removes the live session under its old id and returns
 -- its fields, so the old id is dead before the new one exists.
--- ARGV[1], ARGV[2]: channel and message published when it was live.
+-- ARGV[1], ARGV[2]: channel and message published when it was live (none when the channel is '').
 -- Returns nil when there is no live session.
 local hash, marker = KEYS[1], KEYS[2]
 if redis.call('EXISTS', marker) == 0 then
@@ -11,5 +11,7 @@ redis.call('DEL', hash, marker)
 if #fields == 0 then
   return false
 end
-redis.call('PUBLISH', ARGV[1], ARGV[2])
+if ARGV[1] ~= '' then
+  redis.call('PUBLISH', ARGV[1], ARGV[2])
+end
 return fields

@@ -1,7 +1,18 @@
--- Custom expiration policies: sets a TTL computed by the caller after find.lua.
--- ARGV[1]: milliseconds, or -1 for never. Returns 1, or 0 when the session is gone.
-if redis.call('EXISTS', KEYS[2]) == 0 or redis.call('EXISTS', KEYS[1]) == 0 then
+-- refresh: extends a live session's lifetime after a read (the idle timer),
+-- sent when the stored deadline is more than the refresh window behind what an
+-- access now gives; never creates anything.
+-- ARGV[1]: now, epoch milliseconds (the new lastAccessedTime).
+-- ARGV[2..5]: the expiration rule (common.lua).
+-- Returns 1, or 0 when the session is gone (or its metadata is unreadable).
+local hash, marker = KEYS[1], KEYS[2]
+if redis.call('EXISTS', marker) == 0 then
   return 0
 end
-apply_ttl(KEYS[1], KEYS[2], tonumber(ARGV[1]))
+local creation = number(redis.call('HGET', hash, 'creationTime'))
+local interval = number(redis.call('HGET', hash, 'maxInactiveInterval'))
+if creation == nil or interval == nil then
+  return 0
+end
+redis.call('HSET', hash, 'lastAccessedTime', ARGV[1])
+apply_ttl(hash, marker, time_to_live({ARGV[2], ARGV[3], ARGV[4], ARGV[5]}, creation, interval))
 return 1
