@@ -49,14 +49,14 @@ async fn one_round_trip_per_read_one_per_changed_save_none_for_unchanged() {
     repo.save(&mut session).await.unwrap();
     let create = server.traffic().since(&before);
     let id = session.id().clone();
-    // The first script use per server also loads the scripts (NOSCRIPT, SCRIPT LOAD, retry).
     repo.find_by_id(&id).await.unwrap().unwrap();
 
     // Bytes first, without MONITOR (whose stream would count as output).
     let before = server.traffic();
     let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
     let read = server.traffic().since(&before);
-    assert_eq!(read.calls_of("evalsha"), 1, "{read:?}");
+    assert_eq!(read.calls_of("hgetall"), 1, "{read:?}");
+    assert_eq!(read.calls_of("evalsha"), 0, "a read inside the refresh window runs no script: {read:?}");
     let before = server.traffic();
     repo.save(&mut loaded).await.unwrap();
     let unchanged = server.traffic().since(&before);
@@ -80,7 +80,7 @@ async fn one_round_trip_per_read_one_per_changed_save_none_for_unchanged() {
     // Then the commands on the wire (script internals excluded).
     let mut monitor = server.monitor();
     let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
-    assert_eq!(monitor.commands(), ["EVALSHA"], "find_by_id must be one command");
+    assert_eq!(monitor.commands(), ["HGETALL"], "find_by_id must be one plain read");
     repo.save(&mut loaded).await.unwrap();
     assert!(
         monitor.commands().is_empty(),
@@ -129,13 +129,13 @@ async fn small_session_cost_and_index_change_cost() {
     let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
     loaded.insert("visits", &3).unwrap();
     repo.save(&mut loaded).await.unwrap();
-    assert_eq!(monitor.commands(), ["EVALSHA", "EVALSHA"], "read + write");
+    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA"], "read + write");
 
     // Setting the principal adds one SADD, pipelined with the script (same round trip).
     let mut login = repo.find_by_id(&id).await.unwrap().unwrap();
     login.insert(PRINCIPAL_NAME_INDEX_NAME, "ada").unwrap();
     repo.save(&mut login).await.unwrap();
-    assert_eq!(monitor.commands(), ["EVALSHA", "EVALSHA", "SADD"]);
+    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA", "SADD"]);
 
     // Switching it to another user also drops the id from the old user's set, in
     // the same pipeline: the old value is known from the load. (One round trip
@@ -143,7 +143,7 @@ async fn small_session_cost_and_index_change_cost() {
     let mut switch = repo.find_by_id(&id).await.unwrap().unwrap();
     switch.insert(PRINCIPAL_NAME_INDEX_NAME, "bob").unwrap();
     repo.save(&mut switch).await.unwrap();
-    assert_eq!(monitor.commands(), ["EVALSHA", "EVALSHA", "SREM", "SADD"]);
+    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA", "SREM", "SADD"]);
     assert_eq!(repo.find_by_principal_name("ada").await.unwrap().len(), 0);
     assert_eq!(repo.find_by_principal_name("bob").await.unwrap().len(), 1);
     let _ = monitor.commands();
@@ -153,7 +153,7 @@ async fn small_session_cost_and_index_change_cost() {
     repo.find_by_id(&id).await.unwrap().unwrap();
     repo.delete_by_id(&id).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(monitor.commands(), ["EVALSHA", "EVALSHA", "SREM"]);
+    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA", "SREM"]);
     assert!(repo.find_by_principal_name("bob").await.unwrap().is_empty());
     let _ = monitor.commands();
 
@@ -170,7 +170,7 @@ async fn small_session_cost_and_index_change_cost() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(
         monitor.commands(),
-        ["SMEMBERS", "EVALSHA", "EVALSHA", "EVALSHA", "SREM", "EVALSHA", "SREM"]
+        ["SMEMBERS", "HGETALL", "HGETALL", "EVALSHA", "SREM", "EVALSHA", "SREM"]
     );
     println!(
         "small session: read+write request 2 commands, {} B sent, {} B received",
@@ -179,6 +179,119 @@ async fn small_session_cost_and_index_change_cost() {
 }
 
 /// Holds a future's output and how long it took.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_inside_the_refresh_window_writes_nothing_and_one_after_it_refreshes_once() {
+    let server = RedisServer::start();
+    // Idle 2 s, window 1 s: every write or refresh sets the deadline 3 s ahead.
+    let repo = repository(
+        &server,
+        settings(&unique_region("window"), 2).with_idle_refresh_window(Duration::from_secs(1)),
+    );
+    let mut session = repo.create_session();
+    session.insert("x", &1).unwrap();
+    repo.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    let marker = repo.key_layout().expires_key(&id);
+    let mut redis = server.connection();
+    let pttl = |redis: &mut redis::Connection| -> i64 { redis.pttl(&marker).unwrap() };
+    assert!((2_900..=3_000).contains(&pttl(&mut redis)), "idle timeout + window");
+
+    let mut monitor = server.monitor();
+    repo.find_by_id(&id).await.unwrap().unwrap();
+    repo.find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(monitor.commands(), ["HGETALL", "HGETALL"], "reads inside the window write nothing");
+
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let last_access = Instant::now();
+    repo.find_by_id(&id).await.unwrap().unwrap();
+    repo.find_by_id(&id).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await; // the refresh is not waited for
+    assert_eq!(
+        monitor.commands(),
+        ["HGETALL", "EVALSHA", "HGETALL"],
+        "one refresh once the window has passed, then none"
+    );
+    assert!(
+        (2_800..=3_000).contains(&pttl(&mut redis)),
+        "refreshed to the idle timeout + window"
+    );
+    // Never earlier than the idle timeout after the last access.
+    tokio::time::sleep(Duration::from_secs(2).saturating_sub(last_access.elapsed()) + Duration::from_millis(100)).await;
+    let mut plain = server.connection();
+    let exists: bool = plain.exists(&marker).unwrap();
+    assert!(exists, "expired before its idle timeout after the last access");
+    // And at most the window later: gone 3 s after the refresh.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert!(repo.find_by_id(&id).await.unwrap().is_none(), "alive past idle + window");
+
+    // A window of 0 writes on every read (the seed's behaviour).
+    let every = repository(
+        &server,
+        settings(&unique_region("every"), 60).with_idle_refresh_window(Duration::ZERO),
+    );
+    let mut session = every.create_session();
+    every.save(&mut session).await.unwrap();
+    let _ = monitor.commands();
+    every.find_by_id(session.id()).await.unwrap().unwrap();
+    every.find_by_id(session.id()).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA", "HGETALL", "EVALSHA"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creating_a_session_is_one_script_that_reads_nothing_and_publishes_nothing_unsubscribed() {
+    let server = RedisServer::start();
+    let repo = repository(&server, settings(&unique_region("create"), 600));
+    let mut warm = repo.create_session();
+    repo.save(&mut warm).await.unwrap(); // loads the scripts
+    let before = server.traffic();
+    let mut session = repo.create_session();
+    session.insert("theme", "dark").unwrap();
+    session.insert("color", "red").unwrap();
+    repo.save(&mut session).await.unwrap();
+    let create = server.traffic().since(&before);
+    assert_eq!(create.calls_of("evalsha"), 1, "{create:?}");
+    assert_eq!(create.calls_of("sadd"), 1, "the index entry, pipelined: {create:?}");
+    for read in ["exists", "hgetall", "type", "del", "publish"] {
+        assert_eq!(create.calls_of(read), 0, "{read} on a brand-new id: {create:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripts_are_loaded_once_when_many_requests_meet_noscript() {
+    let server = RedisServer::start();
+    let repo = repository(&server, settings(&unique_region("noscript"), 600));
+    let mut sessions = Vec::new();
+    for _ in 0..20 {
+        let mut session = repo.create_session();
+        repo.save(&mut session).await.unwrap();
+        sessions.push(session);
+    }
+    let _: () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut server.connection()).unwrap();
+    let before = server.traffic();
+    let barrier = Arc::new(Barrier::new(sessions.len()));
+    let tasks: Vec<_> = sessions
+        .into_iter()
+        .map(|mut session| {
+            let (repo, barrier) = (repo.clone(), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                session.insert("n", &1).unwrap();
+                barrier.wait().await;
+                repo.save(&mut session).await.unwrap();
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let traffic = server.traffic().since(&before);
+    assert_eq!(
+        traffic.calls_of("script|load"),
+        5,
+        "every script loaded once, not once per waiting request: {traffic:?}"
+    );
+}
+
 async fn timed<T>(operation: impl std::future::Future<Output = T>) -> (T, Duration) {
     let started = Instant::now();
     let output = operation.await;
@@ -446,13 +559,13 @@ async fn idle_expiry_is_seen_by_every_instance() {
     let id = session.id().clone();
     let ttl: i64 = redis.pttl(first.key_layout().expires_key(&id)).unwrap();
     assert!(
-        (1..=1_000).contains(&ttl),
-        "TTL must be the 1 s idle timeout, was {ttl} ms"
+        (1_000..=1_100).contains(&ttl),
+        "TTL must be the 1 s idle timeout plus the default refresh window (100 ms), was {ttl} ms"
     );
     let grace = EXPIRED_SESSION_GRACE.as_millis() as i64;
     let data_ttl: i64 = redis.pttl(first.key_layout().session_key(&id)).unwrap();
     assert!(
-        (grace..=grace + 1_000).contains(&data_ttl),
+        (grace + 1_000..=grace + 1_100).contains(&data_ttl),
         "the data outlives the marker by the grace period, was {data_ttl} ms"
     );
 
@@ -507,11 +620,11 @@ async fn negative_interval_means_no_ttl_and_changes_follow() {
     repo.save(&mut loaded).await.unwrap();
     let (ttl, data_ttl) = ttls(&mut redis);
     assert!(
-        (59..=60).contains(&ttl),
-        "changing the timeout must set the TTL, was {ttl}"
+        (65..=66).contains(&ttl),
+        "changing the timeout must set the TTL (60 s plus the 6 s refresh window), was {ttl}"
     );
     let grace = EXPIRED_SESSION_GRACE.as_secs() as i64;
-    assert!((grace + 59..=grace + 60).contains(&data_ttl), "{data_ttl}");
+    assert!((grace + 65..=grace + 66).contains(&data_ttl), "{data_ttl}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
