@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
 
-use session_core::{AttributeValue, Session, SessionId, SessionRepository, StoreError, log_tag};
+use session_core::{AttributeValue, Session, SessionId, SessionParts, SessionRepository, StoreError, log_tag};
 
 /// The entry [`ClusteredSessionStore`] adds to the state it loads: a JSON object of attribute
 /// name to value fingerprint, from which [`update`](SessionStore::update) tells what the request
@@ -109,6 +109,29 @@ impl ClusteredSessionStore {
             // A TTL of zero or less would end the session before the response is sent.
             session.set_max_inactive_interval_seconds(ttl.whole_seconds().max(1));
         }
+    }
+
+    /// The stored session `id` as far as an update needs it, without loading it: the
+    /// attributes this request removed (so that their removal is written), and the idle timeout
+    /// actix-session's TTL sets. Saving it writes only what the request changes.
+    fn unloaded(&self, id: &SessionId, removed: &[String], ttl: &Duration) -> Session {
+        let template = self.repository.create_session();
+        let interval = if self.ttl_from_actix_session {
+            ttl.whole_seconds().max(1)
+        } else {
+            template.max_inactive_interval_seconds()
+        };
+        let now = std::time::SystemTime::now();
+        let placeholder = AttributeValue::from_bytes(Vec::new());
+        let mut session = Session::from_parts(SessionParts {
+            id: id.clone(),
+            creation_time: now,
+            last_accessed_time: now,
+            max_inactive_interval_seconds: interval,
+            attributes: removed.iter().map(|name| (name.clone(), placeholder.clone())).collect(),
+        });
+        session.set_dirty_predicate(Arc::clone(template.dirty_predicate()));
+        session
     }
 
     /// Stores a new session with these attributes; its id is the key actix-session sends.
@@ -283,28 +306,39 @@ impl SessionStore for ClusteredSessionStore {
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
         let changes = Changes::of(session_state);
-        let stored = match parse_key(&session_key) {
-            Some(id) => self
+        let Some(id) = parse_key(&session_key) else {
+            return self.create(changes.set, ttl).await.map_err(UpdateError::Other);
+        };
+        // Only the changes are written, into the session as stored (the save applies them only
+        // while it is live): no need to load it again, unless the handler cleared the session
+        // (then every stored attribute must be named to be removed).
+        let stored = match &changes.removed {
+            Removed::Names(removed) => Some(self.unloaded(&id, removed, ttl)),
+            Removed::AllOthers => self
                 .repository
                 .find_by_id(&id)
                 .await
                 .map_err(|error| UpdateError::Other(store_failure(&id, "loading", error)))?,
-            None => None,
         };
-        let Some(mut session) = stored else {
-            // The session ended since this request loaded it (logout, "log out everywhere",
-            // expiry): it is not brought back. A new session gets only what this request set.
-            tracing::debug!(session = %log_tag(session_key.as_ref()), "session ended during the request; starting a new one");
-            return self.create(changes.set, ttl).await.map_err(UpdateError::Other);
+        let saved = match stored {
+            Some(mut session) => {
+                changes.apply(&mut session);
+                self.apply_ttl(&mut session, ttl);
+                self.repository
+                    .save(&mut session)
+                    .await
+                    .map_err(|error| UpdateError::Other(store_failure(&id, "saving", error)))?;
+                !session.ended_meanwhile()
+            }
+            None => false,
         };
-        changes.apply(&mut session);
-        self.apply_ttl(&mut session, ttl);
-        let id = session.id().clone();
-        self.repository
-            .save(&mut session)
-            .await
-            .map_err(|error| UpdateError::Other(store_failure(&id, "saving", error)))?;
-        Ok(session_key)
+        if saved {
+            return Ok(session_key);
+        }
+        // The session ended since this request loaded it (logout, "log out everywhere",
+        // expiry): it is not brought back. A new session gets only what this request set.
+        tracing::debug!(session = %log_tag(session_key.as_ref()), "session ended during the request; starting a new one");
+        self.create(changes.set, ttl).await.map_err(UpdateError::Other)
     }
 
     async fn update_ttl(&self, session_key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {

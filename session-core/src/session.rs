@@ -107,6 +107,8 @@ pub struct Session {
     /// The id was generated here from the CSPRNG (a new session or a renewal),
     /// so no store can hold anything under it: a store may write it blind.
     generated_id: bool,
+    /// The last save found the session ended (see [`Session::ended_meanwhile`]).
+    ended_meanwhile: bool,
     dirty_predicate: Arc<dyn IsDirtyPredicate>,
 }
 
@@ -144,6 +146,7 @@ impl Session {
             metadata_changed: true,
             is_new: true,
             generated_id: false,
+            ended_meanwhile: false,
             dirty_predicate: Arc::clone(&DEFAULT_DIRTY_PREDICATE),
         }
     }
@@ -175,6 +178,7 @@ impl Session {
             metadata_changed: false,
             is_new: false,
             generated_id: false,
+            ended_meanwhile: false,
             dirty_predicate: Arc::clone(&DEFAULT_DIRTY_PREDICATE),
         }
     }
@@ -183,6 +187,12 @@ impl Session {
     /// Stores apply the one configured in their settings.
     pub fn set_dirty_predicate(&mut self, predicate: Arc<dyn IsDirtyPredicate>) {
         self.dirty_predicate = predicate;
+    }
+
+    /// The change-detection predicate this session uses.
+    #[must_use]
+    pub fn dirty_predicate(&self) -> &Arc<dyn IsDirtyPredicate> {
+        &self.dirty_predicate
     }
 
     /// Builder form of [`Session::set_dirty_predicate`].
@@ -406,10 +416,29 @@ impl Session {
 
     /// Called by a store after a successful save: the session is now clean.
     pub fn mark_saved(&mut self) {
+        self.ended_meanwhile = false;
         self.changed_attributes.clear();
         self.metadata_changed = false;
         self.is_new = false;
         self.previous_id = None;
+    }
+}
+
+impl Session {
+    /// Records that a save found this session ended in the store (logout,
+    /// expiry, renewal or delete elsewhere) and wrote nothing. Stores call it
+    /// after [`Session::mark_saved`].
+    pub fn mark_ended_meanwhile(&mut self) {
+        self.ended_meanwhile = true;
+    }
+
+    /// Whether the last save found the session ended in the store and wrote
+    /// nothing: the changes were not applied, and the id is dead. Adapters that
+    /// must answer with a live id (actix-session's `update`) start a new
+    /// session then.
+    #[must_use]
+    pub fn ended_meanwhile(&self) -> bool {
+        self.ended_meanwhile
     }
 }
 

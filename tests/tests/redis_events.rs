@@ -489,9 +489,17 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
     let now_ms = || epoch_millis(SystemTime::now());
 
     // Fixed 3 s, idle 2 s: an active session's TTL is the idle timeout until the
-    // fixed deadline is nearer, then the time left to it; never beyond it.
+    // fixed deadline is nearer, then the time left to it; never beyond it. (No
+    // refresh window here: every read refreshes, as the seed does.)
     let fixed = Arc::new(FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(3)));
-    let a = instance(&server, &settings("fixed", 2).with_expiration_policy(fixed), false).await;
+    let a = instance(
+        &server,
+        &settings("fixed", 2)
+            .with_expiration_policy(fixed)
+            .with_idle_refresh_window(Duration::ZERO),
+        false,
+    )
+    .await;
     let mut session = a.repo.create_session();
     a.repo.save(&mut session).await.unwrap();
     let id = session.id().clone();
@@ -499,10 +507,11 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
     let fixed_deadline = epoch_millis(session.creation_time()) + 3_000;
     for _ in 0..5 {
         a.repo.find_by_id(&id).await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await; // the refresh is not waited for
         let before = now_ms();
         let ttl: i64 = redis.pttl(&marker).unwrap();
         assert_ttl(ttl, (fixed_deadline - before).min(2_000), "fixed 3 s, idle 2 s");
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(480)).await;
     }
     // A session that never idles out still ends at the fixed deadline.
     let mut forever = a.repo.create_session();
@@ -525,7 +534,21 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
     b.repo.save(&mut session).await.unwrap();
     b.repo.find_by_id(session.id()).await.unwrap().unwrap();
     let ttl: i64 = redis.pttl(b.repo.key_layout().expires_key(session.id())).unwrap();
-    assert_ttl(ttl, 5_000, "idle policy of 5 s");
+    assert_ttl(ttl, 5_500, "idle policy of 5 s, plus its default refresh window (a tenth)");
+
+    // With the default window, a fixed deadline is still never exceeded.
+    let fixed = Arc::new(FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(3)));
+    let w = instance(&server, &settings("fixedw", 2).with_expiration_policy(fixed), false).await;
+    let mut session = w.repo.create_session();
+    w.repo.save(&mut session).await.unwrap();
+    let deadline = epoch_millis(session.creation_time()) + 3_000;
+    for _ in 0..6 {
+        w.repo.find_by_id(session.id()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let ttl: i64 = redis.pttl(w.repo.key_layout().expires_key(session.id())).unwrap();
+        assert!(ttl <= deadline - now_ms() + 3, "PTTL {ttl} ms goes past the fixed deadline");
+        tokio::time::sleep(Duration::from_millis(330)).await;
+    }
 
     // A custom policy: the save computes the TTL; a read sets it by a second command.
     let c = instance(

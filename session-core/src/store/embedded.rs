@@ -380,6 +380,9 @@ impl SessionRepository for EmbeddedSessionRepository {
             }
         }
         session.mark_saved();
+        if !applied {
+            session.mark_ended_meanwhile();
+        }
         Ok(())
     }
 

@@ -452,17 +452,17 @@ impl RedisSessionRepository {
     }
 
     /// A `created` or `deleted` notice for the other instances, as (channel,
-    /// message); none (empty channel: the scripts publish nothing) unless this
-    /// deployment subscribes to server events. All instances of a deployment
-    /// share that setting; without it nobody listens.
+    /// message). The scripts publish it only when some instance subscribes
+    /// (`announce` in `lua/common.lua`: `PUBSUB NUMSUB` on one server; on a
+    /// cluster, where that count is node-local, always).
     fn notice(&self, kind: &str, id: &SessionId) -> (String, String) {
-        if !self.inner.pool.subscription_enabled() {
-            return (String::new(), String::new());
-        }
-        (
-            self.inner.keys.events_channel(),
-            format!("{kind} {} {}", self.inner.origin, id.as_str()),
-        )
+        let channel = self.inner.keys.events_channel();
+        let channel = if self.inner.pool.is_cluster() {
+            channel
+        } else {
+            format!("?{channel}")
+        };
+        (channel, format!("{kind} {} {}", self.inner.origin, id.as_str()))
     }
 
     /// The expiration rule for `session` accessed now, as the scripts take it:
@@ -585,7 +585,8 @@ impl RedisSessionRepository {
 
     /// Renewal: moves the stored session (with this request's changes) from
     /// `previous` to the session's new id. See the module docs for the two steps.
-    async fn renew(&self, session: &Session, previous: &SessionId, now: SystemTime) -> Result<(), StoreError> {
+    /// `false` when the session had ended meanwhile (nothing is recreated).
+    async fn renew(&self, session: &Session, previous: &SessionId, now: SystemTime) -> Result<bool, StoreError> {
         let keys = &self.inner.keys;
         self.inner.known_index.invalidate(previous);
         let mut pipe = new_pipeline();
@@ -593,13 +594,13 @@ impl RedisSessionRepository {
         self.evalsha(&mut pipe, &self.inner.scripts.take, previous, [channel, message]);
         let Some(fields) = codec::fields(self.single(pipe).await?)? else {
             tracing::debug!(session = %previous.log_tag(), "renewal of a session deleted meanwhile: not recreated");
-            return Ok(());
+            return Ok(false);
         };
         let (parts, old_index) = match codec::decode(previous, fields, self.serializer()) {
             Decoded::Session { parts, index, .. } => (parts, index),
             Decoded::Corrupt(reason) | Decoded::UnknownVersion(reason) => {
                 tracing::warn!(session = %previous.log_tag(), %reason, "unreadable session dropped on renewal");
-                return Ok(());
+                return Ok(false);
             }
         };
         let events = self.inner.settings.events();
@@ -634,7 +635,7 @@ impl RedisSessionRepository {
             self.publish_created(&renewed);
         }
         tracing::debug!(from = %previous.log_tag(), to = %session.id().log_tag(), "session renewed");
-        Ok(())
+        Ok(true)
     }
 
     /// A session hash this version cannot read (damaged, or a key of another
@@ -1072,7 +1073,11 @@ impl SessionRepository for RedisSessionRepository {
         let now = SystemTime::now();
         session.set_last_accessed_time(now);
         if let Some(previous) = session.previous_id().cloned() {
-            self.renew(session, &previous, now).await?;
+            if !self.renew(session, &previous, now).await? {
+                session.mark_saved();
+                session.mark_ended_meanwhile();
+                return Ok(());
+            }
         } else if session.is_new() {
             let plan = WritePlan::full(session, now, &self.inner.indexer, self.serializer());
             let rule = self.rule_for(session);
@@ -1087,6 +1092,9 @@ impl SessionRepository for RedisSessionRepository {
             let events = self.inner.settings.events();
             if !written.applied {
                 tracing::debug!(session = %session.id().log_tag(), "save of a session deleted meanwhile: dropped");
+                session.mark_saved();
+                session.mark_ended_meanwhile();
+                return Ok(());
             } else if events.is_observed() {
                 events.publish(SessionEvent::changed(session));
             }

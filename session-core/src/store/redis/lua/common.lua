@@ -143,3 +143,20 @@ local function call_chunked(command, key, list)
     redis.call(command, key, unpack(chunk))
   end
 end
+
+-- Publishes a notice to the other instances. `channel`: '' for none; a
+-- leading '?' publishes only when some client subscribes to it (one server:
+-- PUBSUB NUMSUB is exact there; on a cluster it is node-local, so the caller
+-- sends the channel plain and every notice is published).
+local function announce(channel, message)
+  if channel == '' then
+    return
+  end
+  if string.sub(channel, 1, 1) == '?' then
+    channel = string.sub(channel, 2)
+    if redis.call('PUBSUB', 'NUMSUB', channel)[2] == 0 then
+      return
+    end
+  end
+  redis.call('PUBLISH', channel, message)
+end

@@ -5,7 +5,7 @@
 --          a renewal or the expiry must not bring it back).
 -- ARGV[2..5]: the expiration rule (common.lua).
 -- ARGV[6], ARGV[7]: channel and message published when this creates the
---          session; no notice when the channel is ''.
+--          session (see announce in common.lua).
 -- ARGV[8]: n, then n field/value pairs to set (attributes, metadata).
 -- then:    m, then m fields to delete (removed attributes).
 -- then:    k, then k index name/value pairs (index fields to set).
@@ -84,7 +84,7 @@ local interval = number(redis.call('HGET', hash, 'maxInactiveInterval'))
 if creation ~= nil and interval ~= nil then
   apply_ttl(hash, marker, time_to_live({ARGV[2], ARGV[3], ARGV[4], ARGV[5]}, creation, interval))
 end
-if result[2] == 1 and ARGV[6] ~= '' then
-  redis.call('PUBLISH', ARGV[6], ARGV[7])
+if result[2] == 1 then
+  announce(ARGV[6], ARGV[7])
 end
 return result

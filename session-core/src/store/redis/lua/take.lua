@@ -1,6 +1,6 @@
 -- Renewal, first step: removes the live session under its old id and returns
 -- its fields, so the old id is dead before the new one exists.
--- ARGV[1], ARGV[2]: channel and message published when it was live (none when the channel is '').
+-- ARGV[1], ARGV[2]: channel and message published when it was live (see announce in common.lua).
 -- Returns nil when there is no live session.
 local hash, marker = KEYS[1], KEYS[2]
 if redis.call('EXISTS', marker) == 0 then
@@ -11,7 +11,5 @@ redis.call('DEL', hash, marker)
 if #fields == 0 then
   return false
 end
-if ARGV[1] ~= '' then
-  redis.call('PUBLISH', ARGV[1], ARGV[2])
-end
+announce(ARGV[1], ARGV[2])
 return fields
