@@ -603,7 +603,11 @@ fn repository(
     configuration: &EffectiveConfiguration,
     settings: SessionSettings,
 ) -> Result<Arc<dyn FindByIndexNameSessionRepository>, ConfigError> {
-    let Some(pool) = configuration.pool() else {
+    let shortcut = configuration.client_region_shortcut().value;
+    let Some(pool) = configuration.pool().filter(|_| !shortcut.is_local()) else {
+        if configuration.pool().is_some() {
+            tracing::info!(%shortcut, "client region shortcut {shortcut}: sessions stay in this process, not sent to Redis");
+        }
         return Ok(Arc::new(EmbeddedSessionRepository::new(settings)));
     };
     let servers_key = session_core::config::pool_property(&pool.name, session_core::config::POOL_SERVERS);

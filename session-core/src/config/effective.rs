@@ -246,10 +246,12 @@ impl EffectiveConfiguration {
         &self.expose_configuration_as_properties
     }
 
-    /// The topology: client-server when the effective pool has servers.
+    /// The topology: client-server when the effective pool has servers, unless
+    /// the client region shortcut is `LOCAL` (sessions then stay in this
+    /// process, "not propagated to the server").
     #[must_use]
     pub fn topology(&self) -> Topology {
-        if self.pool.is_some() {
+        if self.pool.is_some() && !self.client_region_shortcut.value.is_local() {
             Topology::ClientServer
         } else {
             Topology::Embedded
@@ -418,11 +420,23 @@ impl fmt::Display for EffectiveConfiguration {
     /// A table: one line per setting with its value and source, under a
     /// heading naming the topology.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shortcut = self.client_region_shortcut.value;
         match &self.pool {
+            Some(pool) if shortcut.is_local() => writeln!(
+                f,
+                "clustered-session configuration (topology: embedded; client region shortcut {shortcut}: \
+                 session state is not propagated to the servers of pool `{}`):",
+                pool.name
+            )?,
             Some(pool) => writeln!(
                 f,
-                "clustered-session configuration (topology: client-server, pool `{}`):",
-                pool.name
+                "clustered-session configuration (topology: client-server, pool `{}`{}):",
+                pool.name,
+                if shortcut.is_caching() {
+                    ", with a near cache"
+                } else {
+                    ""
+                }
             )?,
             None => writeln!(f, "clustered-session configuration (topology: embedded):")?,
         }

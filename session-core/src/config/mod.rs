@@ -123,5 +123,7 @@ pub use registry::{
     Component, ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME, SESSION_PDX_SERIALIZER_BEAN_NAME,
 };
 pub use resolver::ConfigurationResolver;
-pub use shortcut::{ClientRegionShortcut, ServerRegionShortcut, UnknownShortcut};
+pub use shortcut::{
+    ClientRegionShortcut, NEAR_CACHE_DEFAULT_BYTES, NEAR_CACHE_DEFAULT_ENTRIES, ServerRegionShortcut, UnknownShortcut,
+};
 pub use sources::{DEFAULT_CONFIG_FILE_NAME, PropertyOrigin, PropertySources, PropertySourcesBuilder, PropertyValue};

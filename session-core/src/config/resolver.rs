@@ -1097,7 +1097,7 @@ mod tests {
                 CLIENT_REGION_SHORTCUT_PROPERTY,
                 "\"NEAR\"",
                 env_name,
-                "expected one of PROXY, CACHING_PROXY, LOCAL",
+                "expected one of PROXY, CACHING_PROXY, CACHING_PROXY_HEAP_LRU, LOCAL, LOCAL_HEAP_LRU",
             ],
         );
     }

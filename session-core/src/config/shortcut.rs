@@ -42,16 +42,38 @@ pub enum ClientRegionShortcut {
     /// `PROXY`: every read and write goes to the server (Redis). The default.
     #[default]
     Proxy,
-    /// `CACHING_PROXY`: a near cache in the application, kept coherent by
-    /// server-pushed invalidation.
+    /// `CACHING_PROXY`: Redis holds the sessions, and each instance keeps the
+    /// ones it uses in a bounded near cache ([`NEAR_CACHE_DEFAULT_ENTRIES`]
+    /// sessions), kept coherent by Redis's server-assisted client-side caching:
+    /// a read served from it makes no round trip.
     CachingProxy,
-    /// `LOCAL`: state kept in-process only, never sent to the server.
+    /// `CACHING_PROXY_HEAP_LRU`: [`ClientRegionShortcut::CachingProxy`] with the
+    /// near cache bounded by memory ([`NEAR_CACHE_DEFAULT_BYTES`]) rather than
+    /// by a number of sessions.
+    CachingProxyHeapLru,
+    /// `LOCAL`: sessions live in this process only, even when a pool is
+    /// configured: "session state will not be propagated to the server".
     Local,
+    /// `LOCAL_HEAP_LRU`: [`ClientRegionShortcut::Local`], evicting least
+    /// recently used sessions under memory pressure (the embedded store's
+    /// capacity bound).
+    LocalHeapLru,
 }
+
+/// Sessions a `CACHING_PROXY` near cache holds per instance.
+pub const NEAR_CACHE_DEFAULT_ENTRIES: u64 = 10_000;
+/// Bytes of session data a `CACHING_PROXY_HEAP_LRU` near cache holds per instance.
+pub const NEAR_CACHE_DEFAULT_BYTES: u64 = 64 * 1024 * 1024;
 
 impl ClientRegionShortcut {
     /// Every variant, in declaration order.
-    pub const ALL: &'static [Self] = &[Self::Proxy, Self::CachingProxy, Self::Local];
+    pub const ALL: &'static [Self] = &[
+        Self::Proxy,
+        Self::CachingProxy,
+        Self::CachingProxyHeapLru,
+        Self::Local,
+        Self::LocalHeapLru,
+    ];
 
     /// The seed's name for the shortcut, e.g. `CACHING_PROXY`.
     #[must_use]
@@ -59,8 +81,22 @@ impl ClientRegionShortcut {
         match self {
             Self::Proxy => "PROXY",
             Self::CachingProxy => "CACHING_PROXY",
+            Self::CachingProxyHeapLru => "CACHING_PROXY_HEAP_LRU",
             Self::Local => "LOCAL",
+            Self::LocalHeapLru => "LOCAL_HEAP_LRU",
         }
+    }
+
+    /// Whether sessions stay in this process (never sent to the server).
+    #[must_use]
+    pub const fn is_local(self) -> bool {
+        matches!(self, Self::Local | Self::LocalHeapLru)
+    }
+
+    /// Whether the instance keeps a near cache in front of the server.
+    #[must_use]
+    pub const fn is_caching(self) -> bool {
+        matches!(self, Self::CachingProxy | Self::CachingProxyHeapLru)
     }
 }
 
@@ -175,10 +211,13 @@ mod tests {
     #[test]
     fn unknown_shortcut_lists_the_valid_names() {
         let error = "PARTITION".parse::<ClientRegionShortcut>().unwrap_err();
-        assert_eq!(error.valid, vec!["PROXY", "CACHING_PROXY", "LOCAL"]);
+        assert_eq!(
+            error.valid,
+            vec!["PROXY", "CACHING_PROXY", "CACHING_PROXY_HEAP_LRU", "LOCAL", "LOCAL_HEAP_LRU"]
+        );
         assert_eq!(
             error.to_string(),
-            "unknown ClientRegionShortcut `PARTITION`: expected one of PROXY, CACHING_PROXY, LOCAL"
+            "unknown ClientRegionShortcut `PARTITION`: expected one of PROXY, CACHING_PROXY, CACHING_PROXY_HEAP_LRU, LOCAL, LOCAL_HEAP_LRU"
         );
     }
 }

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `version` | format version, `2` |
 //! | `creationTime`, `lastAccessedTime` | epoch milliseconds (`lastAccessedTime` as of the last write or idle refresh) |
+//! | `rev` | revision: incremented by every applied save (near caches compare theirs with it) |
 //! | `expiresAt` | when the session expires, epoch milliseconds of Redis's clock (`-1`: never); set with the expiry marker's TTL, so a read needs nothing but this hash |
 //! | `maxInactiveInterval` | idle timeout in seconds, negative: never |
 //! | `attr:<name>` | one attribute, as the serializer wrote it: JSON, or binary whose first byte names its format (`serialization::format`) |
@@ -29,6 +30,7 @@ pub(crate) const CREATION_TIME: &str = "creationTime";
 pub(crate) const LAST_ACCESSED_TIME: &str = "lastAccessedTime";
 pub(crate) const MAX_INACTIVE_INTERVAL: &str = "maxInactiveInterval";
 pub(crate) const EXPIRES_AT: &str = "expiresAt";
+pub(crate) const REVISION: &str = "rev";
 pub(crate) const ATTRIBUTE_PREFIX: &str = "attr:";
 pub(crate) const INDEX_PREFIX: &str = "idx:";
 
@@ -44,6 +46,8 @@ pub(crate) enum Decoded {
         parts: SessionParts,
         index: BTreeMap<String, String>,
         expires_at: Option<i64>,
+        /// The `rev` field (0 when absent).
+        rev: i64,
     },
     /// Not something this library wrote, or damaged: the session is treated as absent.
     Corrupt(String),
@@ -116,6 +120,7 @@ pub(crate) fn decode(id: &SessionId, fields: Fields, serializer: &dyn SessionSer
     let mut last_accessed_time = None;
     let mut max_inactive_interval = None;
     let mut expires_at = None;
+    let mut rev = None;
     let mut stored_attributes = Vec::new();
     let mut index = BTreeMap::new();
     for (field, value) in fields {
@@ -125,6 +130,7 @@ pub(crate) fn decode(id: &SessionId, fields: Fields, serializer: &dyn SessionSer
             f if f == LAST_ACCESSED_TIME.as_bytes() => last_accessed_time = Some(value),
             f if f == MAX_INACTIVE_INTERVAL.as_bytes() => max_inactive_interval = Some(value),
             f if f == EXPIRES_AT.as_bytes() => expires_at = Some(value),
+            f if f == REVISION.as_bytes() => rev = Some(value),
             f => {
                 if let Some(name) = f.strip_prefix(ATTRIBUTE_PREFIX.as_bytes()) {
                     // Attribute names are Rust strings; a non-UTF-8 name cannot be asked for.
@@ -177,6 +183,7 @@ pub(crate) fn decode(id: &SessionId, fields: Fields, serializer: &dyn SessionSer
         },
         index,
         expires_at: (expires_at >= 0).then_some(expires_at),
+        rev: integer(rev.as_deref()).unwrap_or(0),
     }
 }
 
@@ -350,6 +357,7 @@ mod tests {
             parts,
             index,
             expires_at,
+            ..
         } = decode(&SessionId::generate(), valid(), &SessionPdxSerializer)
         else {
             panic!()

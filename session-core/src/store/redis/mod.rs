@@ -672,6 +672,7 @@ impl RedisSessionRepository {
                     parts,
                     index,
                     expires_at,
+                    ..
                 } if expires_at.is_none_or(|deadline| deadline > now) => {
                     Some((self.with_predicate(Session::from_parts(parts)), index))
                 }
@@ -1123,6 +1124,7 @@ impl SessionRepository for RedisSessionRepository {
                 mut parts,
                 index,
                 expires_at,
+                ..
             } => {
                 let now_ms = epoch_millis(now);
                 if expires_at.is_some_and(|deadline| deadline <= now_ms) {

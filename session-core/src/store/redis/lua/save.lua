@@ -53,6 +53,8 @@ local index_deletes = take_list(1)
 
 call_chunked('HSET', hash, sets)
 call_chunked('HDEL', hash, deletes)
+-- Every applied save is one revision (near caches check theirs against it).
+redis.call('HINCRBY', hash, 'rev', 1)
 
 local function replace(name, value)
   local field = 'idx:' .. name
