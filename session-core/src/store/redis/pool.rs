@@ -42,7 +42,7 @@ pub(crate) mod near_cache;
 pub(crate) mod tracked;
 
 use self::near_cache::InvalidationSink;
-pub(crate) use self::tracked::TrackedConnection;
+pub(crate) use self::tracked::{TrackedConnection, TrackingMode};
 
 /// Default [`PoolSettings::response_timeout`].
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -399,8 +399,8 @@ impl RedisConnection {
     }
 
     /// Like [`RedisConnection::open`], with a [`TrackedConnection`]: Redis
-    /// tracks the keys starting with `prefix` (the region's session hashes,
-    /// [`RedisKeyLayout::session_key_prefix`](super::RedisKeyLayout::session_key_prefix))
+    /// tracks keys as `mode` says (normally [`TrackingMode::broadcast`] of the
+    /// region's [`RedisKeyLayout::session_key_prefix`](super::RedisKeyLayout::session_key_prefix))
     /// and every invalidation reaches `sink` (the near cache,
     /// [`NearCache::sink`](near_cache::NearCache::sink)) before the replies
     /// that follow it. Does not connect either.
@@ -412,7 +412,7 @@ impl RedisConnection {
     #[allow(dead_code, reason = "called once CACHING_PROXY is wired into mod.rs")]
     pub(crate) fn open_tracked(
         settings: &PoolSettings,
-        prefix: &str,
+        mode: &TrackingMode,
         sink: Arc<dyn InvalidationSink>,
     ) -> Result<Self, StoreError> {
         let url = validate_urls(settings)?;
@@ -423,7 +423,7 @@ impl RedisConnection {
         }
         let connection = TrackedConnection::new(
             url,
-            prefix,
+            mode,
             sink,
             settings.connection_timeout(),
             settings.response_timeout(),
@@ -676,11 +676,12 @@ mod tests {
     fn the_near_cache_refuses_cluster_settings() {
         let cache = Arc::new(NearCache::<String>::with_max_entries(10));
         let cluster = PoolSettings::default().with_urls(["redis://127.0.0.1:1", "redis://127.0.0.1:2"]);
-        let error = RedisConnection::open_tracked(&cluster, "r:session:{", cache.sink()).unwrap_err();
+        let mode = TrackingMode::broadcast("r:session:{");
+        let error = RedisConnection::open_tracked(&cluster, &mode, cache.sink()).unwrap_err();
         assert!(error.to_string().contains("Cluster"), "{error}");
-        assert!(RedisConnection::open_tracked(&PoolSettings::new("nonsense"), "r:session:{", cache.sink()).is_err());
+        assert!(RedisConnection::open_tracked(&PoolSettings::new("nonsense"), &mode, cache.sink()).is_err());
         // Lazy, like the others.
-        assert!(RedisConnection::open_tracked(&PoolSettings::new("redis://127.0.0.1:1"), "p", cache.sink()).is_ok());
+        assert!(RedisConnection::open_tracked(&PoolSettings::new("redis://127.0.0.1:1"), &mode, cache.sink()).is_ok());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -688,7 +689,8 @@ mod tests {
         let server = TestServer::start();
         let cache = Arc::new(NearCache::<String>::with_max_entries(10));
         let settings = PoolSettings::new(server.url()).with_response_timeout(Duration::from_secs(2));
-        let connection = Arc::new(RedisConnection::open_tracked(&settings, "r:session:{", cache.sink()).unwrap());
+        let mode = TrackingMode::broadcast("r:session:{");
+        let connection = Arc::new(RedisConnection::open_tracked(&settings, &mode, cache.sink()).unwrap());
         let ping = |connection: Arc<RedisConnection>| async move {
             connection
                 .run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })

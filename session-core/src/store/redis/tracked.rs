@@ -3,9 +3,10 @@
 //! caching is enabled, feeding the near cache (see the `near_cache` module).
 //!
 //! # Why tracking runs on the data connection
-//! On every (re)connect, this connection sends
-//! `CLIENT TRACKING ON BCAST PREFIX <region>:session:{ NOLOOP` before any
-//! command of the repository goes through it:
+//! On every (re)connect, this connection enables tracking
+//! ([`TrackingMode`]: `CLIENT TRACKING ON BCAST PREFIX <region>:session:{ NOLOOP`,
+//! or `CLIENT TRACKING ON NOLOOP`) before any command of the repository goes
+//! through it:
 //!
 //! * **On the data connection, not a second one** (no `REDIRECT`): Redis sends
 //!   an invalidation to the connection that tracks, so it arrives on the same
@@ -14,15 +15,16 @@
 //!   driver, synchronously, in socket order (`PipelineSink::send_result`), and
 //!   our sender applies it to the cache right there. So when a reply reaches
 //!   its caller, every invalidation Redis sent before that reply has already
-//!   been applied: a value read after another instance's write can never be
-//!   overwritten by the late invalidation of that write, and a value read
-//!   before it is refused by the ticket rule (`near_cache`).
+//!   been applied. An invalidation can also arrive *after* the reply of a read
+//!   that preceded the write (in `BCAST` mode Redis sends them when it is done
+//!   with the current batch of commands); that read's fill is then refused or
+//!   removed by the ticket rule (`near_cache`).
 //! * **`NOLOOP`**: Redis does not report this connection's own writes back to
-//!   it, so a request that reads its session and saves it keeps its cache
-//!   entry (the store inserts what it wrote instead): one round trip. Writes of
-//!   this instance go through this connection only (the subscription
-//!   connection never writes sessions).
-//! * **`BCAST` with the session-hash prefix** rather than the default mode:
+//!   it, so a request that reads its session and saves it can keep its cache
+//!   entry (the store inserts what it wrote instead). Writes of this instance
+//!   go through this connection only (the subscription connection never writes
+//!   sessions).
+//! * **`BCAST` with the session-hash prefix** ([`TrackingMode::Broadcast`]):
 //!   the server keeps no per-key table of what each client read, and reads of
 //!   other keys (index sets, expiry markers) register nothing. Expiry markers
 //!   (`<region>:expires:{…}`) do not match the prefix, so the TTL refreshes of
@@ -30,6 +32,28 @@
 //!   (its fields change, it expires, it is deleted). Tracking prefixes are not
 //!   per database: a region name used in several databases of one server only
 //!   causes extra invalidations.
+//!
+//! ## Scripts and `NOLOOP`: measured on Redis 7.0
+//! In `BCAST` mode Redis (7.0, and its source up to at least late 2024:
+//! `trackingRememberKeyToBroadcast` records the script's own client as the
+//! writer) ignores `NOLOOP` for writes made **by a script**: an `EVAL`/`EVALSHA`
+//! writing a session hash is reported back to the connection that sent it,
+//! right after its reply. Plain commands and `MULTI`/`EXEC` are not. This is
+//! safe (the entry is dropped, or the insert refused) but every script write
+//! costs this instance its own entry. See the `tracked` tests
+//! `own_commands_do_not_invalidate_in_broadcast_mode` and
+//! `own_script_writes_come_back_in_broadcast_mode`.
+//!
+//! In the default, per-key mode ([`TrackingMode::PerKey`]) Redis honours
+//! `NOLOOP` for scripts too (redis/redis#11052, in 7.0), but any write of this
+//! connection to a key also **stops tracking that key for it**, `NOLOOP` or
+//! not, until this connection reads the key again. So a script that writes a
+//! session hash must read it after its last write (e.g. end with
+//! `redis.call('EXISTS', KEYS[1])`); otherwise later writes of other instances
+//! are never reported and the cached entry goes stale (test
+//! `per_key_mode_keeps_own_script_writes_when_the_script_reads_last`). Per-key
+//! mode also registers every key this connection reads (index sets, markers),
+//! in a server table bounded by `tracking-table-max-keys`.
 //!
 //! Not redis-rs's `ConnectionManager` with a push sender: it forwards pushes
 //! through a task of its own, so a reply can overtake the invalidation before
@@ -76,6 +100,40 @@ use super::redact;
 /// A connection attempt, awaited by every command that needs it.
 type PendingLink = Shared<BoxFuture<'static, RedisResult<Link>>>;
 
+/// Which keys Redis reports changes of to the tracked connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TrackingMode {
+    /// `CLIENT TRACKING ON BCAST PREFIX <prefix> NOLOOP`: every key starting
+    /// with `prefix` (the region's session hashes:
+    /// [`RedisKeyLayout::session_key_prefix`](super::super::RedisKeyLayout::session_key_prefix)),
+    /// whoever reads it. Writes by this connection's scripts are reported too
+    /// (see the module docs).
+    Broadcast {
+        /// The key prefix.
+        prefix: String,
+    },
+    /// `CLIENT TRACKING ON NOLOOP`: the keys this connection read (scripts'
+    /// reads included), until it writes them; see the module docs.
+    PerKey,
+}
+
+impl TrackingMode {
+    /// `CLIENT TRACKING ON BCAST PREFIX <prefix> NOLOOP`.
+    pub(crate) fn broadcast(prefix: impl Into<String>) -> Self {
+        Self::Broadcast { prefix: prefix.into() }
+    }
+
+    fn command(&self) -> Cmd {
+        let mut command = redis::cmd("CLIENT");
+        command.arg("TRACKING").arg("ON");
+        if let Self::Broadcast { prefix } = self {
+            command.arg("BCAST").arg("PREFIX").arg(prefix);
+        }
+        command.arg("NOLOOP");
+        command
+    }
+}
+
 /// A reconnecting, multiplexed RESP3 connection to one Redis server with
 /// client-side caching tracking enabled, feeding an [`InvalidationSink`];
 /// cheap to clone (clones share the connection). See the module docs.
@@ -87,7 +145,7 @@ pub(crate) struct TrackedConnection {
 struct Inner {
     /// RESP3, with the URL's address, credentials and database.
     client: Client,
-    /// `CLIENT TRACKING ON BCAST PREFIX <prefix> NOLOOP`.
+    /// `CLIENT TRACKING ON … NOLOOP`.
     tracking: Cmd,
     sink: Arc<dyn InvalidationSink>,
     connection_timeout: Duration,
@@ -131,14 +189,14 @@ impl fmt::Debug for TrackedConnection {
 }
 
 impl TrackedConnection {
-    /// A connection to the server at `url` tracking the keys starting with
-    /// `prefix` for `sink`. Does not connect: the first command does.
+    /// A connection to the server at `url` whose tracked keys' changes (see
+    /// `mode`) reach `sink`. Does not connect: the first command does.
     ///
     /// # Errors
     /// When `url` is not a valid Redis URL.
     pub(crate) fn new(
         url: &str,
-        prefix: &str,
+        mode: &TrackingMode,
         sink: Arc<dyn InvalidationSink>,
         connection_timeout: Duration,
         response_timeout: Duration,
@@ -147,19 +205,11 @@ impl TrackedConnection {
         let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
         let db = settings.db();
         let client = Client::open(info.set_redis_settings(settings))?;
-        let mut tracking = redis::cmd("CLIENT");
-        tracking
-            .arg("TRACKING")
-            .arg("ON")
-            .arg("BCAST")
-            .arg("PREFIX")
-            .arg(prefix)
-            .arg("NOLOOP");
-        tracing::debug!(url = %redact(url), prefix, "Redis near-cache connection configured");
+        tracing::debug!(url = %redact(url), ?mode, "Redis near-cache connection configured");
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
-                tracking,
+                tracking: mode.command(),
                 sink,
                 connection_timeout,
                 response_timeout,
@@ -522,15 +572,13 @@ mod tests {
     }
 
     fn tracked_at(url: &str) -> (TrackedConnection, Arc<NearCache<String>>) {
+        tracked_with(url, TrackingMode::broadcast(PREFIX))
+    }
+
+    fn tracked_with(url: &str, mode: TrackingMode) -> (TrackedConnection, Arc<NearCache<String>>) {
         let cache = Arc::new(NearCache::with_max_entries(100));
-        let connection = TrackedConnection::new(
-            url,
-            PREFIX,
-            cache.sink(),
-            Duration::from_secs(2),
-            Duration::from_secs(2),
-        )
-        .unwrap();
+        let connection =
+            TrackedConnection::new(url, &mode, cache.sink(), Duration::from_secs(2), Duration::from_secs(2)).unwrap();
         (connection, cache)
     }
 
@@ -605,7 +653,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn own_writes_do_not_invalidate() {
+    async fn own_commands_do_not_invalidate_in_broadcast_mode() {
         let server = TestServer::start();
         let (connection, cache) = tracked(&server);
         ping(&connection).await;
@@ -615,10 +663,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(written, 1);
-        // A script writing the key (as the store's do) is this client's write too.
-        let script = redis::Script::new("return redis.call('HSET', KEYS[1], 'g', 'w')");
+        let mut transaction = redis::pipe();
+        transaction.atomic().cmd("HSET").arg(key).arg("g").arg("w").ignore();
         let mut data = connection.clone();
-        let _: i64 = script.key(key).invoke_async(&mut data).await.unwrap();
+        let (): () = transaction.query_async(&mut data).await.unwrap();
         let mut other = server.client();
         barrier(&cache, &mut other).await;
         assert_eq!(
@@ -628,6 +676,76 @@ mod tests {
             cache.stats()
         );
         assert_eq!(cache.get(key).unwrap().0, "v1");
+    }
+
+    /// Pins a Redis limitation the store must live with (module docs): if this
+    /// fails, Redis now honours `NOLOOP` for scripts in `BCAST` mode.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn own_script_writes_come_back_in_broadcast_mode() {
+        let server = TestServer::start();
+        let (connection, cache) = tracked(&server);
+        ping(&connection).await;
+        let key = "app:session:{mine}";
+        fill(&cache, key, "v1");
+        let script = redis::Script::new("return redis.call('HSET', KEYS[1], 'g', 'w')");
+        let mut data = connection.clone();
+        let _: i64 = script.key(key).invoke_async(&mut data).await.unwrap();
+        eventually("the script's write came back", || cache.get(key).is_none()).await;
+        assert_eq!(cache.stats().keys_invalidated, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn per_key_mode_keeps_own_script_writes_when_the_script_reads_last() {
+        let server = TestServer::start();
+        let (connection, cache) = tracked_with(&server.url(), TrackingMode::PerKey);
+        ping(&connection).await;
+        let key = "app:session:{mine}";
+        // Per-key mode: the fill's read registers the key.
+        let ticket = cache.ticket(key);
+        let _: Value = query(&connection, redis::cmd("HGETALL").arg(key)).await.unwrap();
+        assert!(cache.insert(key.to_owned(), "v1".to_owned(), ticket));
+
+        // Written, then read by the script: not reported, and still tracked.
+        let write_then_read =
+            redis::Script::new("redis.call('HSET', KEYS[1], 'g', 'w'); return redis.call('EXISTS', KEYS[1])");
+        let mut data = connection.clone();
+        let _: i64 = write_then_read.key(key).invoke_async(&mut data).await.unwrap();
+        let mut other = server.client();
+        let unread = "app:session:{unread}";
+        hset(&mut other, unread);
+        let _: Value = query(&connection, redis::cmd("HGETALL").arg("app:session:{probe}"))
+            .await
+            .unwrap();
+        hset(&mut other, "app:session:{probe}");
+        eventually("the probe's invalidation arrived", || {
+            cache.stats().keys_invalidated == 1
+        })
+        .await;
+        assert_eq!(cache.get(key).unwrap().0, "v1", "own script write not reported");
+        hset(&mut other, key);
+        eventually("another client's write is reported", || cache.get(key).is_none()).await;
+
+        // Written last by the script: Redis stops tracking the key for us.
+        let ticket = cache.ticket(key);
+        let _: Value = query(&connection, redis::cmd("HGETALL").arg(key)).await.unwrap();
+        assert!(cache.insert(key.to_owned(), "v2".to_owned(), ticket));
+        let write_only = redis::Script::new("return redis.call('HSET', KEYS[1], 'g', 'x')");
+        let _: i64 = write_only.key(key).invoke_async(&mut data).await.unwrap();
+        hset(&mut other, key);
+        let _: Value = query(&connection, redis::cmd("HGETALL").arg("app:session:{probe}"))
+            .await
+            .unwrap();
+        let before = cache.stats().keys_invalidated;
+        hset(&mut other, "app:session:{probe}");
+        eventually("the second probe's invalidation arrived", || {
+            cache.stats().keys_invalidated > before
+        })
+        .await;
+        assert_eq!(
+            cache.get(key).unwrap().0,
+            "v2",
+            "untracked after an own write: the other client's write was not reported"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -671,6 +789,44 @@ mod tests {
         fill(&cache, key, "v");
         hset(&mut other, key);
         eventually("invalidations arrive again", || cache.get(key).is_none()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unanswered_command_stops_the_cache_and_the_next_one_reconnects() {
+        let server = TestServer::start();
+        let cache = Arc::new(NearCache::<String>::with_max_entries(10));
+        let mode = TrackingMode::broadcast(PREFIX);
+        let timeout = Duration::from_millis(100);
+        let connection = TrackedConnection::new(&server.url(), &mode, cache.sink(), timeout, timeout).unwrap();
+        ping(&connection).await;
+        let mut other = server.client();
+        let pause = |other: &mut redis::Connection| {
+            redis::cmd("CLIENT")
+                .arg(["PAUSE", "300", "ALL"].as_slice())
+                .query::<()>(other)
+                .unwrap();
+        };
+
+        // The connection's own response timeout.
+        pause(&mut other);
+        let error = query::<String>(&connection, &mut redis::cmd("PING")).await.unwrap_err();
+        assert!(error.is_timeout(), "{error}");
+        assert!(!cache.is_active(), "a connection that does not answer is not trusted");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ping(&connection).await;
+        assert_eq!(connection.connects(), 2);
+        assert!(cache.is_active());
+
+        // A command abandoned by its caller (the repository's deadline).
+        pause(&mut other);
+        let mut command = redis::cmd("PING");
+        let abandoned = tokio::time::timeout(Duration::from_millis(20), query::<String>(&connection, &mut command));
+        assert!(abandoned.await.is_err());
+        assert!(!cache.is_active());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ping(&connection).await;
+        assert_eq!(connection.connects(), 3);
+        assert!(cache.is_active());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
