@@ -4,8 +4,10 @@
 //!
 //! # What keeps an entry correct
 //! Redis tells this instance, on the data connection itself, about every change
-//! to a key under the region's session prefix made by *another* client (or by
-//! the server: expiry, eviction, `FLUSHALL`); the connection applies each such
+//! to a tracked key made by another client or by the server (expiry, eviction,
+//! `FLUSHALL`), and, in `BCAST` mode, by this connection's own scripts (see the
+//! `tracked` module: `NOLOOP` only spares plain commands there); the
+//! connection applies each such
 //! message here synchronously, before any reply that followed it on the socket
 //! reaches its caller (see the `tracked` module). What is left to this module is
 //! the races between those messages and the fills and updates made by callers
@@ -38,9 +40,11 @@
 //! # What callers must do
 //! * Before a read that may fill: `let ticket = cache.ticket(&key);`, then
 //!   `cache.insert(key, value, ticket)` with what it returned.
-//! * After a write of this instance (which Redis does not report back to it:
+//! * After a write of this instance (which Redis may not report back to it:
 //!   `NOLOOP`), either `insert` the new value with the ticket of the hit or fill
 //!   it was built on, or [`NearCache::remove`] the key. Never leave the old entry.
+//!   (If Redis does report it, as for scripts in `BCAST` mode, the entry is
+//!   simply dropped again: the insert is refused or removed by that message.)
 //! * [`NearCache::record_miss`] when a lookup had to go to Redis.
 //!
 //! Stripes are shared by unrelated keys (hash collisions): that only refuses
