@@ -63,6 +63,14 @@ impl RedisKeyLayout {
         key
     }
 
+    /// What every session hash key of this region starts with (`{region}:session:{`):
+    /// the prefix the near cache's connection tracks. No other key of this
+    /// region, nor of a region whose name extends this one, starts with it.
+    #[must_use]
+    pub fn session_key_prefix(&self) -> &str {
+        &self.session_prefix
+    }
+
     /// The expiry marker of one session (same hash tag as its hash).
     #[must_use]
     pub fn expires_key(&self, id: &SessionId) -> String {
@@ -121,6 +129,10 @@ mod tests {
         assert!(key.starts_with("app:sessions:"));
         assert!(key.ends_with(&format!("{{{}}}", id.as_str())));
         assert_eq!(key.matches('{').count(), 1, "exactly one hash tag");
+        assert!(key.starts_with(layout.session_key_prefix()));
+        assert!(!layout.expires_key(&id).starts_with(layout.session_key_prefix()));
+        let longer = RedisKeyLayout::new("app:sessions:session:x");
+        assert!(!longer.session_key(&id).starts_with(layout.session_key_prefix()));
     }
 
     #[test]

@@ -8,13 +8,16 @@
 //! there, every command is spawned there, and callers on any runtime just await
 //! the result.
 //!
-//! The connection is either a `ConnectionManager` (one server) or redis-rs's
+//! The connection is either a `ConnectionManager` (one server), redis-rs's
 //! async cluster client (Redis Cluster: several seed URLs, or
-//! [`PoolSettings::with_cluster`]); [`Connection`] wraps both behind
-//! `ConnectionLike`, so the store's logic has one code path.
+//! [`PoolSettings::with_cluster`]), or, for a repository with a near cache
+//! (`CACHING_PROXY`), a [`TrackedConnection`] to one server, which feeds the
+//! cache Redis's invalidations ([`RedisConnection::open_tracked`]); [`Connection`]
+//! wraps them behind `ConnectionLike`, so the store's logic has one code path.
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
@@ -27,6 +30,19 @@ use tokio::sync::oneshot;
 use tokio::time::error::Elapsed;
 
 use crate::error::StoreError;
+
+// The near cache and its connection. They belong to the store module; they are
+// declared here until the store's `mod.rs` declares them (`mod near_cache;
+// mod tracked;`) and uses them.
+#[allow(dead_code, reason = "used by the store once CACHING_PROXY is wired into mod.rs")]
+#[path = "near_cache.rs"]
+pub(crate) mod near_cache;
+#[allow(dead_code, reason = "used by the store once CACHING_PROXY is wired into mod.rs")]
+#[path = "tracked.rs"]
+pub(crate) mod tracked;
+
+use self::near_cache::InvalidationSink;
+pub(crate) use self::tracked::{TrackedConnection, TrackingMode};
 
 /// Default [`PoolSettings::response_timeout`].
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -247,7 +263,7 @@ impl fmt::Display for NodeAddress {
     }
 }
 
-/// One connection to Redis, standalone or cluster; cheap to clone (both share
+/// One connection to Redis, standalone or cluster; cheap to clone (all share
 /// their sockets).
 #[derive(Clone)]
 pub(crate) enum Connection {
@@ -255,6 +271,10 @@ pub(crate) enum Connection {
     Single(ConnectionManager),
     /// Redis Cluster: each command is routed to the master of its key's slot.
     Cluster(ClusterConnection),
+    /// One server, multiplexed, reconnecting, with client-side caching tracking
+    /// feeding a near cache.
+    #[allow(dead_code, reason = "constructed once CACHING_PROXY is wired into mod.rs")]
+    Tracked(TrackedConnection),
 }
 
 impl ConnectionLike for Connection {
@@ -262,6 +282,7 @@ impl ConnectionLike for Connection {
         match self {
             Self::Single(connection) => connection.req_packed_command(cmd),
             Self::Cluster(connection) => connection.req_packed_command(cmd),
+            Self::Tracked(connection) => connection.req_packed_command(cmd),
         }
     }
 
@@ -274,6 +295,7 @@ impl ConnectionLike for Connection {
         match self {
             Self::Single(connection) => connection.req_packed_commands(pipeline, offset, count),
             Self::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Self::Tracked(connection) => connection.req_packed_commands(pipeline, offset, count),
         }
     }
 
@@ -281,6 +303,7 @@ impl ConnectionLike for Connection {
         match self {
             Self::Single(connection) => connection.get_db(),
             Self::Cluster(connection) => connection.get_db(),
+            Self::Tracked(connection) => connection.get_db(),
         }
     }
 }
@@ -341,15 +364,7 @@ impl RedisConnection {
     /// Validates the settings and starts the runtime thread. Does not connect:
     /// the first operation does, so an application can start while Redis is down.
     pub(crate) fn open(settings: &PoolSettings) -> Result<Self, StoreError> {
-        let Some(url) = settings.urls().first() else {
-            return Err(StoreError::unavailable("no Redis URL configured"));
-        };
-        let invalid = |url: &str, error: RedisError| {
-            StoreError::unavailable(format!("invalid Redis URL {}: {error}", redact(url)))
-        };
-        for url in settings.urls() {
-            redis::Client::open(url.as_str()).map_err(|error| invalid(url, error))?;
-        }
+        let url = validate_urls(settings)?;
         let (runtime, shutdown) = start_runtime()?;
         let retries = usize::try_from(settings.retry_attempts()).unwrap_or(usize::MAX);
         // Reconnect promptly once Redis is back rather than backing off for long.
@@ -362,13 +377,13 @@ impl RedisConnection {
                 .retries(settings.retry_attempts())
                 .max_retry_wait(u64::try_from(max_delay.as_millis()).unwrap_or(u64::MAX))
                 .build()
-                .map_err(|error| invalid(url, error))?;
+                .map_err(|error| invalid_url(url, &error))?;
             let _entered = runtime.enter();
             Connection::Cluster(
                 client.get_pending_async_connection_with_config(redis::cluster::ClusterConfig::default()),
             )
         } else {
-            let client = redis::Client::open(url.as_str()).map_err(|error| invalid(url, error))?;
+            let client = redis::Client::open(url).map_err(|error| invalid_url(url, &error))?;
             let config = ConnectionManagerConfig::new()
                 .set_response_timeout(Some(settings.response_timeout()))
                 .set_connection_timeout(Some(settings.connection_timeout()))
@@ -380,14 +395,53 @@ impl RedisConnection {
             )
         };
         tracing::debug!(url = %redact(url), cluster = settings.is_cluster(), "Redis session store configured");
-        Ok(Self {
+        Ok(Self::with(settings, connection, runtime, shutdown))
+    }
+
+    /// Like [`RedisConnection::open`], with a [`TrackedConnection`]: Redis
+    /// tracks keys as `mode` says (normally [`TrackingMode::broadcast`] of the
+    /// region's [`RedisKeyLayout::session_key_prefix`](super::RedisKeyLayout::session_key_prefix))
+    /// and every invalidation reaches `sink` (the near cache,
+    /// [`NearCache::sink`](near_cache::NearCache::sink)) before the replies
+    /// that follow it. Does not connect either.
+    ///
+    /// # Errors
+    /// Those of [`RedisConnection::open`], and [`StoreError::Unavailable`] for
+    /// cluster settings: the near cache needs a standalone Redis (or a proxy
+    /// that supports RESP3 and `CLIENT TRACKING`).
+    #[allow(dead_code, reason = "called once CACHING_PROXY is wired into mod.rs")]
+    pub(crate) fn open_tracked(
+        settings: &PoolSettings,
+        mode: &TrackingMode,
+        sink: Arc<dyn InvalidationSink>,
+    ) -> Result<Self, StoreError> {
+        let url = validate_urls(settings)?;
+        if settings.is_cluster() {
+            return Err(StoreError::unavailable(
+                "the near cache (CACHING_PROXY) needs a standalone Redis; Redis Cluster is not supported",
+            ));
+        }
+        let connection = TrackedConnection::new(
+            url,
+            mode,
+            sink,
+            settings.connection_timeout(),
+            settings.response_timeout(),
+        )
+        .map_err(|error| invalid_url(url, &error))?;
+        let (runtime, shutdown) = start_runtime()?;
+        Ok(Self::with(settings, Connection::Tracked(connection), runtime, shutdown))
+    }
+
+    fn with(settings: &PoolSettings, connection: Connection, runtime: Handle, shutdown: oneshot::Sender<()>) -> Self {
+        Self {
             connection,
-            url: url.clone(),
+            url: settings.urls().first().cloned().unwrap_or_default(),
             runtime,
             deadline: settings.response_timeout(),
             retry_attempts: settings.retry_attempts(),
             _shutdown: shutdown,
-        })
+        }
     }
 
     /// Whether this is a Redis Cluster connection.
@@ -487,6 +541,21 @@ impl RedisConnection {
     }
 }
 
+/// The first URL, once every URL parsed.
+fn validate_urls(settings: &PoolSettings) -> Result<&str, StoreError> {
+    let Some(first) = settings.urls().first() else {
+        return Err(StoreError::unavailable("no Redis URL configured"));
+    };
+    for url in settings.urls() {
+        redis::Client::open(url.as_str()).map_err(|error| invalid_url(url, &error))?;
+    }
+    Ok(first)
+}
+
+fn invalid_url(url: &str, error: &RedisError) -> StoreError {
+    StoreError::unavailable(format!("invalid Redis URL {}: {error}", redact(url)))
+}
+
 /// `url` with its authority's host and port replaced by the node's and no
 /// database path (cluster nodes only have database 0).
 fn node_url(url: &str, node: &NodeAddress) -> String {
@@ -529,6 +598,9 @@ fn start_runtime() -> Result<(Handle, oneshot::Sender<()>), StoreError> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::near_cache::NearCache;
+    use super::tracked::test_server::{TestServer, eventually};
     use super::*;
 
     #[test]
@@ -591,5 +663,86 @@ mod tests {
         let cluster = PoolSettings::default().with_urls(["redis://127.0.0.1:1", "redis://127.0.0.1:2"]);
         assert!(RedisConnection::open(&cluster).is_ok());
         assert!(RedisConnection::open(&cluster.with_urls(["redis://127.0.0.1:1", "nonsense"])).is_err());
+    }
+
+    fn tracked_connections(connection: &RedisConnection) -> &TrackedConnection {
+        match &connection.connection {
+            Connection::Tracked(tracked) => tracked,
+            _ => panic!("not a tracked connection"),
+        }
+    }
+
+    #[test]
+    fn the_near_cache_refuses_cluster_settings() {
+        let cache = Arc::new(NearCache::<String>::with_max_entries(10));
+        let cluster = PoolSettings::default().with_urls(["redis://127.0.0.1:1", "redis://127.0.0.1:2"]);
+        let mode = TrackingMode::broadcast("r:session:{");
+        let error = RedisConnection::open_tracked(&cluster, &mode, cache.sink()).unwrap_err();
+        assert!(error.to_string().contains("Cluster"), "{error}");
+        assert!(RedisConnection::open_tracked(&PoolSettings::new("nonsense"), &mode, cache.sink()).is_err());
+        // Lazy, like the others.
+        assert!(RedisConnection::open_tracked(&PoolSettings::new("redis://127.0.0.1:1"), &mode, cache.sink()).is_ok());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_commands_during_a_reconnect_all_succeed_with_one_connect() {
+        let server = TestServer::start();
+        let cache = Arc::new(NearCache::<String>::with_max_entries(10));
+        let settings = PoolSettings::new(server.url()).with_response_timeout(Duration::from_secs(2));
+        let mode = TrackingMode::broadcast("r:session:{");
+        let connection = Arc::new(RedisConnection::open_tracked(&settings, &mode, cache.sink()).unwrap());
+        let ping = |connection: Arc<RedisConnection>| async move {
+            connection
+                .run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
+                .await
+        };
+        let client_id = |connection: Arc<RedisConnection>| async move {
+            connection
+                .run(|mut c| async move { redis::cmd("CLIENT").arg("ID").query_async::<i64>(&mut c).await })
+                .await
+                .unwrap()
+        };
+        let id = client_id(Arc::clone(&connection)).await;
+        let tracked = tracked_connections(&connection).clone();
+        assert_eq!(tracked.connects(), 1);
+        assert!(cache.is_active());
+
+        let mut other = server.client();
+        let _: i64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("ID")
+            .arg(id)
+            .query(&mut other)
+            .unwrap();
+        // Commands sent at once: some may still reach the dead socket and be
+        // retried; all share the one reconnect.
+        let burst: Vec<_> = (0..24).map(|_| tokio::spawn(ping(Arc::clone(&connection)))).collect();
+        for task in burst {
+            assert_eq!(task.await.unwrap().unwrap(), "PONG");
+        }
+        eventually("the cache is tracking again", || cache.is_active()).await;
+        assert_eq!(tracked.connects(), 2, "one reconnect for the whole burst");
+
+        // Again, with the disconnection already noticed: every command waits for the one attempt.
+        let id = client_id(Arc::clone(&connection)).await;
+        let _: i64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("ID")
+            .arg(id)
+            .query(&mut other)
+            .unwrap();
+        eventually("the disconnection was noticed", || !cache.is_active()).await;
+        let burst: Vec<_> = (0..24).map(|_| tokio::spawn(ping(Arc::clone(&connection)))).collect();
+        for task in burst {
+            assert_eq!(task.await.unwrap().unwrap(), "PONG");
+        }
+        assert_eq!(tracked.connects(), 3);
+        assert!(cache.is_active());
+        let clients: String = redis::cmd("CLIENT").arg("LIST").query(&mut other).unwrap();
+        assert_eq!(
+            clients.lines().count(),
+            2,
+            "this test's client and one tracked connection: {clients}"
+        );
     }
 }

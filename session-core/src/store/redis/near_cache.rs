@@ -1,0 +1,483 @@
+//! The near cache of the `CACHING_PROXY` client region: recently used sessions
+//! kept in this instance's memory, kept coherent by Redis's server-assisted
+//! client-side caching (see the `tracked` module for the connection side).
+//!
+//! # What keeps an entry correct
+//! Redis tells this instance, on the data connection itself, about every change
+//! to a tracked key made by another client or by the server (expiry, eviction,
+//! `FLUSHALL`), and, in `BCAST` mode, by this connection's own scripts (see the
+//! `tracked` module: `NOLOOP` only spares plain commands there); the
+//! connection applies each such
+//! message here synchronously, before any reply that followed it on the socket
+//! reaches its caller (see the `tracked` module). What is left to this module is
+//! the races between those messages and the fills and updates made by callers
+//! on other threads, settled with *tickets*:
+//!
+//! * A [`Ticket`] is a snapshot of the cache's **generation** (bumped by every
+//!   flush, activation and deactivation) and of the key's **stripe counter**
+//!   (one of [`STRIPES`] counters chosen by the key's hash, bumped by every
+//!   invalidation, removal and insertion of a key of that stripe). Take it
+//!   with [`NearCache::ticket`] *before* sending the read whose reply may fill
+//!   the cache, or get it from a hit ([`NearCache::get`]).
+//! * [`NearCache::insert`] stores the value only if the cache is active and
+//!   neither the generation nor the stripe moved since the ticket: otherwise an
+//!   invalidation (or another fill or update of the same key) may already have
+//!   been processed that this value predates. A refused insert *removes* the key
+//!   instead, since whatever is cached may be just as old. Every insert bumps the
+//!   stripe, so of two callers holding tickets of the same moment only the first
+//!   to insert succeeds: an update built on a value another update already
+//!   replaced never lands.
+//! * Inserts, removals and invalidations of one stripe hold that stripe's lock,
+//!   and each removes the entry before bumping the counter; [`NearCache::get`]
+//!   reads without locking, taking its ticket before and checking it after
+//!   reading the entry. Whatever the interleaving, a hit is either consistent
+//!   with an invalidation that was still being applied (and then its ticket
+//!   predates the bump, so nothing built on it can be inserted) or with none.
+//! * Entries carry the generation they were inserted under, and a hit must
+//!   match the current one: a flush is complete the moment the generation moves
+//!   (moka's `invalidate_all` only reclaims the memory later).
+//!
+//! # What callers must do
+//! * Before a read that may fill: `let ticket = cache.ticket(&key);`, then
+//!   `cache.insert(key, value, ticket)` with what it returned.
+//! * After a write of this instance (which Redis may not report back to it:
+//!   `NOLOOP`), either `insert` the new value with the ticket of the hit or fill
+//!   it was built on, or [`NearCache::remove`] the key. Never leave the old entry.
+//!   (If Redis does report it, as for scripts in `BCAST` mode, the entry is
+//!   simply dropped again: the insert is refused or removed by that message.)
+//! * [`NearCache::record_miss`] when a lookup had to go to Redis.
+//!
+//! Stripes are shared by unrelated keys (hash collisions): that only refuses
+//! a few more inserts, never serves a stale value.
+
+use std::fmt;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use moka::sync::Cache;
+
+/// Default size of a `CACHING_PROXY` near cache, in sessions.
+pub(crate) const DEFAULT_NEAR_CACHE_ENTRIES: u64 = 10_000;
+
+/// How many invalidation counters the keys are spread over.
+pub(crate) const STRIPES: usize = 1024;
+
+/// What the cache measured so far (monotonic counters).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct NearCacheStats {
+    /// Lookups answered from memory.
+    pub(crate) hits: u64,
+    /// Lookups that went to Redis, as reported by [`NearCache::record_miss`].
+    pub(crate) misses: u64,
+    /// `invalidate` messages received from Redis (key lists and flushes).
+    pub(crate) invalidation_messages: u64,
+    /// Keys named by those messages.
+    pub(crate) keys_invalidated: u64,
+    /// Times the whole cache was emptied: server flushes, tracking started or
+    /// lost, [`NearCache::flush`].
+    pub(crate) flushes: u64,
+}
+
+/// A snapshot of the cache's state for one key; see the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub(crate) struct Ticket {
+    generation: u64,
+    stripe: usize,
+    count: u64,
+}
+
+/// The receiving end of the invalidation messages of a tracked connection,
+/// without the cached value type (which only the store knows).
+pub(crate) trait InvalidationSink: Send + Sync + 'static {
+    /// An `invalidate` message naming keys (raw bytes, as Redis sent them).
+    fn invalidate_keys(&self, keys: &mut dyn Iterator<Item = &[u8]>);
+    /// An `invalidate` message without keys: the server was flushed
+    /// (`FLUSHALL` / `FLUSHDB`), or a message this code does not understand.
+    fn invalidate_all(&self);
+    /// Tracking is established on the connection every command now goes
+    /// through: start caching (from empty).
+    fn tracking_started(&self);
+    /// The tracked connection is gone (or tracking could not be enabled):
+    /// stop caching and forget everything.
+    fn tracking_stopped(&self);
+}
+
+#[derive(Clone)]
+struct Entry<V> {
+    generation: u64,
+    value: V,
+}
+
+/// One invalidation counter, and the lock that makes "check the counter, then
+/// store" and "remove, then bump the counter" atomic with respect to each other.
+struct Stripe {
+    writers: Mutex<()>,
+    count: AtomicU64,
+}
+
+#[derive(Default)]
+struct Counters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    invalidation_messages: AtomicU64,
+    keys_invalidated: AtomicU64,
+    flushes: AtomicU64,
+}
+
+/// Recently used values by Redis key (the session hash key), bounded, valid
+/// only while tracking is active; see the module docs.
+pub(crate) struct NearCache<V: Clone + Send + Sync + 'static> {
+    entries: Cache<String, Entry<V>>,
+    active: AtomicBool,
+    generation: AtomicU64,
+    stripes: Box<[Stripe]>,
+    hasher: RandomState,
+    counters: Counters,
+}
+
+impl<V: Clone + Send + Sync + 'static> fmt::Debug for NearCache<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NearCache")
+            .field("active", &self.is_active())
+            .field("entries", &self.entries.entry_count())
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<V: Clone + Send + Sync + 'static> NearCache<V> {
+    /// A cache of at most `max_entries` values (least recently used evicted
+    /// first; plain `CACHING_PROXY`: [`DEFAULT_NEAR_CACHE_ENTRIES`]). Inactive
+    /// until its connection enables tracking.
+    pub(crate) fn with_max_entries(max_entries: u64) -> Self {
+        Self::from_cache(Cache::builder().max_capacity(max_entries).build())
+    }
+
+    /// A cache whose values weigh at most `max_weight` in total, each weighing
+    /// what `weigher` says (`CACHING_PROXY_HEAP_LRU`: bytes, roughly the
+    /// serialized size).
+    pub(crate) fn with_max_weight(max_weight: u64, weigher: impl Fn(&str, &V) -> u32 + Send + Sync + 'static) -> Self {
+        Self::from_cache(
+            Cache::builder()
+                .max_capacity(max_weight)
+                .weigher(move |key: &String, entry: &Entry<V>| weigher(key, &entry.value))
+                .build(),
+        )
+    }
+
+    fn from_cache(entries: Cache<String, Entry<V>>) -> Self {
+        let stripes = (0..STRIPES)
+            .map(|_| Stripe {
+                writers: Mutex::new(()),
+                count: AtomicU64::new(0),
+            })
+            .collect();
+        Self {
+            entries,
+            active: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            stripes,
+            hasher: RandomState::new(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// This cache as the receiver of a tracked connection's invalidations.
+    pub(crate) fn sink(self: &Arc<Self>) -> Arc<dyn InvalidationSink> {
+        Arc::clone(self) as Arc<dyn InvalidationSink>
+    }
+
+    /// Whether tracking is established on the current connection: only then
+    /// are values served and stored.
+    pub(crate) fn is_active(&self) -> bool {
+        self.active.load(Ordering::SeqCst)
+    }
+
+    /// The snapshot to take before sending a read whose reply may be inserted.
+    pub(crate) fn ticket(&self, key: &str) -> Ticket {
+        self.ticket_of(self.stripe_of(key.as_bytes()))
+    }
+
+    /// The cached value of `key`, with the ticket of this moment (for inserting
+    /// a value built on it), while the cache is active. Counts a hit.
+    pub(crate) fn get(&self, key: &str) -> Option<(V, Ticket)> {
+        if !self.is_active() {
+            return None;
+        }
+        let ticket = self.ticket(key);
+        let entry = self.entries.get(key)?;
+        if entry.generation != ticket.generation || self.ticket_of(ticket.stripe) != ticket || !self.is_active() {
+            return None;
+        }
+        self.counters.hits.fetch_add(1, Ordering::Relaxed);
+        Some((entry.value, ticket))
+    }
+
+    /// Stores `value` if the cache is active and nothing happened to the key
+    /// (its stripe) or the whole cache since `ticket`; otherwise removes the key.
+    /// Either way, tickets of `key` taken before are spent.
+    pub(crate) fn insert(&self, key: String, value: V, ticket: Ticket) -> bool {
+        let index = self.stripe_of(key.as_bytes());
+        let stripe = &self.stripes[index];
+        let _writers = stripe.writers.lock().unwrap_or_else(PoisonError::into_inner);
+        let current = ticket.stripe == index
+            && stripe.count.load(Ordering::SeqCst) == ticket.count
+            && self.generation.load(Ordering::SeqCst) == ticket.generation
+            && self.is_active();
+        if current {
+            let entry = Entry {
+                generation: ticket.generation,
+                value,
+            };
+            self.entries.insert(key, entry);
+        } else {
+            self.entries.invalidate(&key);
+        }
+        stripe.count.fetch_add(1, Ordering::SeqCst);
+        current
+    }
+
+    /// Forgets `key` (after a write of this instance whose result is not
+    /// inserted); reads sent before cannot fill it back.
+    pub(crate) fn remove(&self, key: &str) {
+        self.remove_bytes(key.as_bytes());
+    }
+
+    /// Forgets everything; tickets taken before are spent.
+    pub(crate) fn flush(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.entries.invalidate_all();
+        self.counters.flushes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a lookup that had to go to Redis.
+    pub(crate) fn record_miss(&self) {
+        self.counters.misses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counters so far.
+    pub(crate) fn stats(&self) -> NearCacheStats {
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        NearCacheStats {
+            hits: read(&self.counters.hits),
+            misses: read(&self.counters.misses),
+            invalidation_messages: read(&self.counters.invalidation_messages),
+            keys_invalidated: read(&self.counters.keys_invalidated),
+            flushes: read(&self.counters.flushes),
+        }
+    }
+
+    fn stripe_of(&self, key: &[u8]) -> usize {
+        // The remainder is below STRIPES, so it fits a usize anywhere.
+        usize::try_from(self.hasher.hash_one(key) % STRIPES as u64).unwrap_or(0)
+    }
+
+    fn ticket_of(&self, stripe: usize) -> Ticket {
+        Ticket {
+            generation: self.generation.load(Ordering::SeqCst),
+            stripe,
+            count: self.stripes[stripe].count.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Removes the key (if it is one this cache can hold), then bumps its stripe.
+    fn remove_bytes(&self, key: &[u8]) {
+        let stripe = &self.stripes[self.stripe_of(key)];
+        let _writers = stripe.writers.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Ok(key) = std::str::from_utf8(key) {
+            self.entries.invalidate(key);
+        }
+        stripe.count.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl<V: Clone + Send + Sync + 'static> InvalidationSink for NearCache<V> {
+    fn invalidate_keys(&self, keys: &mut dyn Iterator<Item = &[u8]>) {
+        self.counters.invalidation_messages.fetch_add(1, Ordering::Relaxed);
+        for key in keys {
+            self.remove_bytes(key);
+            self.counters.keys_invalidated.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn invalidate_all(&self) {
+        self.counters.invalidation_messages.fetch_add(1, Ordering::Relaxed);
+        self.flush();
+    }
+
+    fn tracking_started(&self) {
+        // Flush first: nothing cached before tracking covered it is trusted, and
+        // tickets taken before cannot fill.
+        self.flush();
+        self.active.store(true, Ordering::SeqCst);
+    }
+
+    fn tracking_stopped(&self) {
+        self.active.store(false, Ordering::SeqCst);
+        self.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn active_cache() -> NearCache<String> {
+        let cache = NearCache::with_max_entries(100);
+        cache.tracking_started();
+        cache
+    }
+
+    fn fill(cache: &NearCache<String>, key: &str, value: &str) -> bool {
+        let ticket = cache.ticket(key);
+        cache.insert(key.to_owned(), value.to_owned(), ticket)
+    }
+
+    #[test]
+    fn an_inactive_cache_neither_serves_nor_stores() {
+        let cache = NearCache::<String>::with_max_entries(100);
+        assert!(!cache.is_active());
+        assert!(!fill(&cache, "k", "v"));
+        assert!(cache.get("k").is_none());
+        cache.tracking_started();
+        assert!(fill(&cache, "k", "v"));
+        assert_eq!(cache.get("k").unwrap().0, "v");
+        cache.tracking_stopped();
+        assert!(!cache.is_active());
+        assert!(cache.get("k").is_none());
+        // Back on: the old entry is gone (it was not covered while tracking was off).
+        cache.tracking_started();
+        assert!(cache.get("k").is_none());
+        assert_eq!(cache.stats().flushes, 3);
+        assert_eq!(cache.stats().hits, 1);
+    }
+
+    #[test]
+    fn an_invalidation_after_the_ticket_refuses_the_fill() {
+        let cache = active_cache();
+        let ticket = cache.ticket("k");
+        cache.invalidate_keys(&mut [b"k".as_slice()].into_iter());
+        assert!(!cache.insert("k".to_owned(), "old".to_owned(), ticket));
+        assert!(cache.get("k").is_none());
+        // A ticket taken after the invalidation fills.
+        assert!(fill(&cache, "k", "new"));
+        let stats = cache.stats();
+        assert_eq!((stats.invalidation_messages, stats.keys_invalidated), (1, 1));
+    }
+
+    #[test]
+    fn a_flush_after_the_ticket_refuses_the_fill() {
+        let cache = active_cache();
+        let ticket = cache.ticket("k");
+        cache.invalidate_all();
+        assert!(!cache.insert("k".to_owned(), "v".to_owned(), ticket));
+        let ticket = cache.ticket("k");
+        cache.tracking_stopped();
+        cache.tracking_started();
+        assert!(!cache.insert("k".to_owned(), "v".to_owned(), ticket));
+    }
+
+    #[test]
+    fn only_the_first_update_built_on_one_hit_lands_and_a_refused_one_removes() {
+        let cache = active_cache();
+        assert!(fill(&cache, "k", "v1"));
+        let (_, first) = cache.get("k").unwrap();
+        let (_, second) = cache.get("k").unwrap();
+        assert_eq!(first, second);
+        assert!(cache.insert("k".to_owned(), "v2".to_owned(), first));
+        // Built on v1 too, but v2 replaced v1 meanwhile: refused, and the key is dropped.
+        assert!(!cache.insert("k".to_owned(), "v1+x".to_owned(), second));
+        assert!(cache.get("k").is_none());
+        // The ticket of a hit chains: fill, hit, update.
+        assert!(fill(&cache, "k", "v3"));
+        let (value, ticket) = cache.get("k").unwrap();
+        assert_eq!(value, "v3");
+        assert!(cache.insert("k".to_owned(), "v4".to_owned(), ticket));
+        assert_eq!(cache.get("k").unwrap().0, "v4");
+    }
+
+    #[test]
+    fn a_removal_refuses_fills_from_reads_sent_before_it() {
+        let cache = active_cache();
+        let ticket = cache.ticket("k");
+        cache.remove("k");
+        assert!(!cache.insert("k".to_owned(), "v".to_owned(), ticket));
+        // Another key's ticket is not accepted for this one either.
+        let other = (0..10_000)
+            .map(|n| format!("other{n}"))
+            .find(|key| cache.ticket(key).stripe != cache.ticket("k").stripe)
+            .unwrap();
+        let foreign = cache.ticket(&other);
+        assert!(!cache.insert("k".to_owned(), "v".to_owned(), foreign));
+    }
+
+    #[test]
+    fn misses_are_counted_as_reported() {
+        let cache = active_cache();
+        assert!(cache.get("k").is_none());
+        cache.record_miss();
+        assert_eq!(cache.stats().misses, 1);
+        assert_eq!(cache.stats().hits, 0);
+    }
+
+    #[test]
+    fn capacity_is_bounded_in_entries_or_weight() {
+        let cache = NearCache::<String>::with_max_entries(10);
+        cache.tracking_started();
+        for n in 0..100 {
+            fill(&cache, &format!("k{n}"), "v");
+        }
+        cache.entries.run_pending_tasks();
+        assert!(cache.entries.entry_count() <= 10, "{}", cache.entries.entry_count());
+
+        let cache = NearCache::<String>::with_max_weight(1_000, |key, value| {
+            u32::try_from(key.len() + value.len()).unwrap_or(u32::MAX)
+        });
+        cache.tracking_started();
+        let value = "x".repeat(98);
+        for n in 0..100 {
+            fill(&cache, &format!("k{n}"), &value);
+        }
+        cache.entries.run_pending_tasks();
+        assert!(
+            cache.entries.weighted_size() <= 1_000,
+            "{}",
+            cache.entries.weighted_size()
+        );
+        assert!(cache.entries.entry_count() >= 1);
+    }
+
+    #[test]
+    fn concurrent_fills_never_outlive_an_invalidation() {
+        // Many threads fill one key with tickets taken before an invalidation
+        // that another thread applies meanwhile: afterwards the key is never
+        // cached with a value older than the invalidation.
+        let cache = Arc::new(active_cache());
+        for round in 0..200 {
+            let tickets: Vec<Ticket> = (0..4).map(|_| cache.ticket("k")).collect();
+            let handles: Vec<_> = tickets
+                .into_iter()
+                .map(|ticket| {
+                    let cache = Arc::clone(&cache);
+                    std::thread::spawn(move || cache.insert("k".to_owned(), format!("old{round}"), ticket))
+                })
+                .collect();
+            cache.invalidate_keys(&mut [b"k".as_slice()].into_iter());
+            let stored: usize = handles.into_iter().map(|h| usize::from(h.join().unwrap())).sum();
+            assert!(stored <= 1, "only one ticket of a moment can insert");
+            // A fill that landed before the invalidation was removed by it; one
+            // that came after found its ticket spent.
+            assert!(
+                cache.get("k").is_none(),
+                "round {round}: a fill outlived the invalidation"
+            );
+            let after = cache.ticket("k");
+            assert!(cache.insert("k".to_owned(), "fresh".to_owned(), after));
+            assert_eq!(cache.get("k").unwrap().0, "fresh");
+            cache.remove("k");
+        }
+    }
+}

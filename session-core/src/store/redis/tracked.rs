@@ -1,0 +1,939 @@
+//! The data connection of a `CACHING_PROXY` repository: one multiplexed RESP3
+//! connection to a standalone Redis on which server-assisted client-side
+//! caching is enabled, feeding the near cache (see the `near_cache` module).
+//!
+//! # Why tracking runs on the data connection
+//! On every (re)connect, this connection enables tracking
+//! ([`TrackingMode`]: `CLIENT TRACKING ON BCAST PREFIX <region>:session:{ NOLOOP`,
+//! or `CLIENT TRACKING ON NOLOOP`) before any command of the repository goes
+//! through it:
+//!
+//! * **On the data connection, not a second one** (no `REDIRECT`): Redis sends
+//!   an invalidation to the connection that tracks, so it arrives on the same
+//!   socket as the replies, in the order the server produced them. redis-rs's
+//!   `MultiplexedConnection` hands every push to its push sender from its
+//!   driver, synchronously, in socket order (`PipelineSink::send_result`), and
+//!   our sender applies it to the cache right there. So when a reply reaches
+//!   its caller, every invalidation Redis sent before that reply has already
+//!   been applied. An invalidation can also arrive *after* the reply of a read
+//!   that preceded the write (in `BCAST` mode Redis sends them when it is done
+//!   with the current batch of commands); that read's fill is then refused or
+//!   removed by the ticket rule (`near_cache`).
+//! * **`NOLOOP`**: Redis does not report this connection's own writes back to
+//!   it, so a request that reads its session and saves it can keep its cache
+//!   entry (the store inserts what it wrote instead). Writes of this instance
+//!   go through this connection only (the subscription connection never writes
+//!   sessions).
+//! * **`BCAST` with the session-hash prefix** ([`TrackingMode::Broadcast`]):
+//!   the server keeps no per-key table of what each client read, and reads of
+//!   other keys (index sets, expiry markers) register nothing. Expiry markers
+//!   (`<region>:expires:{…}`) do not match the prefix, so the TTL refreshes of
+//!   every request never invalidate anything; the session hash itself does
+//!   (its fields change, it expires, it is deleted). Tracking prefixes are not
+//!   per database: a region name used in several databases of one server only
+//!   causes extra invalidations.
+//!
+//! ## Scripts and `NOLOOP`: measured on Redis 7.0
+//! In `BCAST` mode Redis (7.0, and its source up to at least late 2024:
+//! `trackingRememberKeyToBroadcast` records the script's own client as the
+//! writer) ignores `NOLOOP` for writes made **by a script**: an `EVAL`/`EVALSHA`
+//! writing a session hash is reported back to the connection that sent it,
+//! right after its reply. Plain commands and `MULTI`/`EXEC` are not. This is
+//! safe (the entry is dropped, or the insert refused) but every script write
+//! costs this instance its own entry. See the `tracked` tests
+//! `own_commands_do_not_invalidate_in_broadcast_mode` and
+//! `own_script_writes_come_back_in_broadcast_mode`.
+//!
+//! In the default, per-key mode ([`TrackingMode::PerKey`]) Redis honours
+//! `NOLOOP` for scripts too (redis/redis#11052, in 7.0), but any write of this
+//! connection to a key also **stops tracking that key for it**, `NOLOOP` or
+//! not, until this connection reads the key again. So a script that writes a
+//! session hash must read it after its last write (e.g. end with
+//! `redis.call('EXISTS', KEYS[1])`); otherwise later writes of other instances
+//! are never reported and the cached entry goes stale (test
+//! `per_key_mode_keeps_own_script_writes_when_the_script_reads_last`). Per-key
+//! mode also registers every key this connection reads (index sets, markers),
+//! in a server table bounded by `tracking-table-max-keys`.
+//!
+//! Not redis-rs's `ConnectionManager` with a push sender: it forwards pushes
+//! through a task of its own, so a reply can overtake the invalidation before
+//! it. Not redis-rs's `cache-aio` either: it has no `NOLOOP` (every own write
+//! would empty the entry it just wrote) and caches raw replies, not sessions.
+//!
+//! # Reconnecting
+//! [`TrackedConnection`] connects lazily, on the first command, and again on
+//! the first command after the connection was lost; concurrent commands share
+//! one connection attempt. When the socket closes, redis-rs sends a
+//! `Disconnection` push: the cache becomes inactive and empty at once (it
+//! missed whatever changed meanwhile) and the connection is forgotten. So is a
+//! connection on which a command failed unrecoverably, timed out, or was
+//! abandoned before its reply (the repository's deadline passed): the server
+//! may be unreachable with the socket still open, and then no invalidation
+//! would arrive either. The next connection enables tracking, and only then
+//! does the cache become active again, empty.
+//!
+//! If Redis refuses `CLIENT TRACKING` (an ACL without `client`, a proxy that
+//! does not know it) or RESP3 (`HELLO`, before Redis 6), the connection still
+//! serves every command and the cache stays inactive: every read goes to Redis.
+//! That is logged once, as a warning.
+//!
+//! Redis Cluster is not supported (each master would need its own tracked
+//! connection); [`RedisConnection::open_tracked`](super::RedisConnection::open_tracked)
+//! refuses cluster settings.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Duration;
+
+use futures_util::future::{BoxFuture, FutureExt as _, Shared};
+use redis::aio::{AsyncPushSender, ConnectionLike, MultiplexedConnection, SendError};
+use redis::{
+    AsyncConnectionConfig, Client, Cmd, ErrorKind, IntoConnectionInfo as _, Pipeline, ProtocolVersion, PushInfo,
+    PushKind, RedisError, RedisFuture, RedisResult, Value,
+};
+
+use super::near_cache::InvalidationSink;
+use super::redact;
+
+/// A connection attempt, awaited by every command that needs it.
+type PendingLink = Shared<BoxFuture<'static, RedisResult<Link>>>;
+
+/// Which keys Redis reports changes of to the tracked connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TrackingMode {
+    /// `CLIENT TRACKING ON BCAST PREFIX <prefix> NOLOOP`: every key starting
+    /// with `prefix` (the region's session hashes:
+    /// [`RedisKeyLayout::session_key_prefix`](super::super::RedisKeyLayout::session_key_prefix)),
+    /// whoever reads it. Writes by this connection's scripts are reported too
+    /// (see the module docs).
+    Broadcast {
+        /// The key prefix.
+        prefix: String,
+    },
+    /// `CLIENT TRACKING ON NOLOOP`: the keys this connection read (scripts'
+    /// reads included), until it writes them; see the module docs.
+    PerKey,
+}
+
+impl TrackingMode {
+    /// `CLIENT TRACKING ON BCAST PREFIX <prefix> NOLOOP`.
+    pub(crate) fn broadcast(prefix: impl Into<String>) -> Self {
+        Self::Broadcast { prefix: prefix.into() }
+    }
+
+    fn command(&self) -> Cmd {
+        let mut command = redis::cmd("CLIENT");
+        command.arg("TRACKING").arg("ON");
+        if let Self::Broadcast { prefix } = self {
+            command.arg("BCAST").arg("PREFIX").arg(prefix);
+        }
+        command.arg("NOLOOP");
+        command
+    }
+}
+
+/// A reconnecting, multiplexed RESP3 connection to one Redis server with
+/// client-side caching tracking enabled, feeding an [`InvalidationSink`];
+/// cheap to clone (clones share the connection). See the module docs.
+#[derive(Clone)]
+pub(crate) struct TrackedConnection {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// RESP3, with the URL's address, credentials and database.
+    client: Client,
+    /// `CLIENT TRACKING ON … NOLOOP`.
+    tracking: Cmd,
+    sink: Arc<dyn InvalidationSink>,
+    connection_timeout: Duration,
+    response_timeout: Duration,
+    db: i64,
+    state: Mutex<State>,
+    /// Connection attempts so far.
+    connects: AtomicU64,
+    /// Whether the "cache stays inactive" warning was logged.
+    warned: AtomicBool,
+}
+
+#[derive(Default)]
+struct State {
+    /// The connection commands go through, once connected.
+    current: Option<Link>,
+    /// The attempt under way, if any.
+    connecting: Option<PendingLink>,
+    /// The epoch of the latest attempt (epochs start at 1).
+    epoch: u64,
+    /// An attempt whose socket closed before it was handed out.
+    dead: u64,
+}
+
+/// One connection, and the attempt that made it.
+#[derive(Clone)]
+struct Link {
+    epoch: u64,
+    connection: MultiplexedConnection,
+}
+
+impl fmt::Debug for TrackedConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.inner.lock();
+        f.debug_struct("TrackedConnection")
+            .field("connected", &state.current.is_some())
+            .field("epoch", &state.epoch)
+            .field("connects", &self.connects())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TrackedConnection {
+    /// A connection to the server at `url` whose tracked keys' changes (see
+    /// `mode`) reach `sink`. Does not connect: the first command does.
+    ///
+    /// # Errors
+    /// When `url` is not a valid Redis URL.
+    pub(crate) fn new(
+        url: &str,
+        mode: &TrackingMode,
+        sink: Arc<dyn InvalidationSink>,
+        connection_timeout: Duration,
+        response_timeout: Duration,
+    ) -> RedisResult<Self> {
+        let info = url.into_connection_info()?;
+        let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
+        let db = settings.db();
+        let client = Client::open(info.set_redis_settings(settings))?;
+        tracing::debug!(url = %redact(url), ?mode, "Redis near-cache connection configured");
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client,
+                tracking: mode.command(),
+                sink,
+                connection_timeout,
+                response_timeout,
+                db,
+                state: Mutex::new(State::default()),
+                connects: AtomicU64::new(0),
+                warned: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// Connection attempts so far (the first connect included).
+    pub(crate) fn connects(&self) -> u64 {
+        self.inner.connects.load(Ordering::SeqCst)
+    }
+
+    /// The current connection, connecting first if there is none (sharing an
+    /// attempt under way). Must be awaited inside a Tokio runtime: the
+    /// connection's driver task is spawned on it.
+    async fn link(&self) -> RedisResult<Link> {
+        let pending = {
+            let mut state = self.inner.lock();
+            if let Some(link) = &state.current {
+                return Ok(link.clone());
+            }
+            match &state.connecting {
+                // An attempt whose outcome is known but was not recorded (its
+                // task ended abnormally) is not reused.
+                Some(pending) if pending.peek().is_none() => pending.clone(),
+                _ => {
+                    let runtime = tokio::runtime::Handle::try_current()
+                        .map_err(|_| RedisError::from((ErrorKind::Client, "no Tokio runtime to connect on")))?;
+                    state.epoch += 1;
+                    let task = runtime.spawn(connect(Arc::clone(&self.inner), state.epoch));
+                    let pending = async move {
+                        task.await.unwrap_or_else(|error| {
+                            Err(RedisError::from((
+                                ErrorKind::Client,
+                                "Redis connection task failed",
+                                error.to_string(),
+                            )))
+                        })
+                    }
+                    .boxed()
+                    .shared();
+                    state.connecting = Some(pending.clone());
+                    pending
+                }
+            }
+        };
+        pending.await
+    }
+
+    /// Runs one request on the current connection; forgets the connection
+    /// when the request shows it cannot be trusted (see the module docs).
+    async fn request<T, Fut>(&self, send: impl FnOnce(MultiplexedConnection) -> Fut) -> RedisResult<T>
+    where
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let link = self.link().await?;
+        let mut in_flight = InFlight {
+            inner: &self.inner,
+            epoch: link.epoch,
+            answered: false,
+        };
+        let result = send(link.connection).await;
+        in_flight.answered = true;
+        if let Err(error) = &result
+            && (error.is_unrecoverable_error() || error.is_timeout())
+        {
+            tracing::debug!(%error, "Redis near-cache connection failed; reconnecting on the next command");
+            self.inner.lost(link.epoch);
+        }
+        result
+    }
+}
+
+impl ConnectionLike for TrackedConnection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        let this = &*self;
+        Box::pin(this.request(move |mut connection| async move { connection.req_packed_command(cmd).await }))
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        let this = &*self;
+        Box::pin(this.request(move |mut connection| async move {
+            connection.req_packed_commands(pipeline, offset, count).await
+        }))
+    }
+
+    fn get_db(&self) -> i64 {
+        self.inner.db
+    }
+}
+
+/// A request sent and not answered yet: if it is dropped so (the caller's
+/// deadline passed), the connection is no longer trusted.
+struct InFlight<'a> {
+    inner: &'a Inner,
+    epoch: u64,
+    answered: bool,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if !self.answered {
+            tracing::debug!("Redis near-cache request abandoned; reconnecting on the next command");
+            self.inner.lost(self.epoch);
+        }
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The connection of attempt `epoch` is gone: if commands go through it,
+    /// stop caching and forget it; if it is still being set up, do not hand
+    /// it out. Older connections no longer matter.
+    fn lost(&self, epoch: u64) {
+        let mut state = self.lock();
+        if state.current.as_ref().is_some_and(|link| link.epoch == epoch) {
+            self.sink.tracking_stopped();
+            let link = state.current.take();
+            drop(state);
+            // Possibly the last handle of the connection: its driver stops.
+            drop(link);
+        } else if state.epoch == epoch && state.connecting.is_some() {
+            state.dead = epoch;
+        }
+    }
+
+    fn warn_once(&self, error: &RedisError, what: &str) {
+        if !self.warned.swap(true, Ordering::SeqCst) {
+            tracing::warn!(
+                %error,
+                "Redis refused {what}: the near cache stays off and every read goes to Redis"
+            );
+        }
+    }
+}
+
+/// Attempt `epoch`: connects, enables tracking, and makes the outcome the
+/// current connection (starting the cache) unless the socket closed meanwhile.
+async fn connect(inner: Arc<Inner>, epoch: u64) -> RedisResult<Link> {
+    inner.connects.fetch_add(1, Ordering::SeqCst);
+    let outcome = establish(&inner, epoch).await;
+    let mut state = inner.lock();
+    if state.epoch == epoch {
+        state.connecting = None;
+    }
+    let (connection, tracking) = outcome?;
+    if state.dead == epoch {
+        return Err(RedisError::from(std::io::Error::from(std::io::ErrorKind::NotConnected)));
+    }
+    if tracking {
+        // Under the lock: a `Disconnection` of this connection cannot slip
+        // between handing it out and starting the cache.
+        inner.sink.tracking_started();
+    }
+    let link = Link { epoch, connection };
+    state.current = Some(link.clone());
+    drop(state);
+    tracing::debug!(epoch, tracking, "Redis near-cache connection established");
+    Ok(link)
+}
+
+/// Opens the socket (RESP3, pushes to this attempt's handler) and enables
+/// tracking; `true` when tracking is on.
+async fn establish(inner: &Arc<Inner>, epoch: u64) -> RedisResult<(MultiplexedConnection, bool)> {
+    let plain = AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(inner.connection_timeout))
+        .set_response_timeout(Some(inner.response_timeout));
+    let handler = PushHandler {
+        inner: Arc::downgrade(inner),
+        sink: Arc::clone(&inner.sink),
+        epoch,
+    };
+    let config = plain.clone().set_push_sender(handler);
+    let mut connection = match inner.client.get_multiplexed_async_connection_with_config(&config).await {
+        Ok(connection) => connection,
+        Err(error) if refuses_resp3(&error) => {
+            inner.warn_once(&error, "RESP3");
+            let info = inner.client.get_connection_info().clone();
+            let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP2);
+            let client = Client::open(info.set_redis_settings(settings))?;
+            let connection = client.get_multiplexed_async_connection_with_config(&plain).await?;
+            return Ok((connection, false));
+        }
+        Err(error) => return Err(error),
+    };
+    match inner.tracking.query_async::<()>(&mut connection).await {
+        Ok(()) => Ok((connection, true)),
+        Err(error) if matches!(error.kind(), ErrorKind::Server(_) | ErrorKind::Extension) => {
+            inner.warn_once(&error, "CLIENT TRACKING");
+            Ok((connection, false))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether connecting failed because the server does not speak RESP3 (no
+/// `HELLO`; redis-rs recognises only some servers' wording of that).
+fn refuses_resp3(error: &RedisError) -> bool {
+    error.kind() == ErrorKind::RESP3NotSupported
+        || (matches!(error.kind(), ErrorKind::Server(_))
+            && error.to_string().to_ascii_lowercase().contains("unknown command")
+            && error.to_string().to_ascii_uppercase().contains("HELLO"))
+}
+
+/// Receives the pushes of one connection, on its driver, in socket order.
+struct PushHandler {
+    inner: Weak<Inner>,
+    sink: Arc<dyn InvalidationSink>,
+    epoch: u64,
+}
+
+impl AsyncPushSender for PushHandler {
+    fn send(&self, info: PushInfo) -> Result<(), SendError> {
+        match info.kind {
+            PushKind::Invalidate => invalidate(self.sink.as_ref(), &info.data),
+            PushKind::Disconnection => {
+                if let Some(inner) = self.inner.upgrade() {
+                    inner.lost(self.epoch);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Applies one `invalidate` push: `[keys]`, or `[nil]` when the server was
+/// flushed. Anything else flushes too (never keep what might be stale).
+fn invalidate(sink: &dyn InvalidationSink, data: &[Value]) {
+    fn key(value: &Value) -> Option<&[u8]> {
+        match value {
+            Value::BulkString(bytes) => Some(bytes.as_slice()),
+            Value::SimpleString(text) => Some(text.as_bytes()),
+            _ => None,
+        }
+    }
+    match data {
+        [Value::Array(keys)] if keys.iter().all(|value| key(value).is_some()) => {
+            sink.invalidate_keys(&mut keys.iter().filter_map(key));
+        }
+        [Value::Nil] => sink.invalidate_all(),
+        other => {
+            tracing::debug!(?other, "unexpected invalidation message; emptying the near cache");
+            sink.invalidate_all();
+        }
+    }
+}
+
+#[cfg(test)]
+pub(super) mod test_server {
+    //! A real `redis-server` for the tests of this crate's Redis modules.
+
+    #![allow(clippy::unwrap_used)]
+
+    use std::net::{Ipv4Addr, TcpListener};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// A `redis-server` on a free 127.0.0.1 port, without persistence, killed on drop.
+    pub(crate) struct TestServer {
+        port: u16,
+        child: Child,
+    }
+
+    impl TestServer {
+        pub(crate) fn start() -> Self {
+            Self::start_with(&[])
+        }
+
+        /// With extra command-line arguments (`--name value` pairs).
+        pub(crate) fn start_with(args: &[&str]) -> Self {
+            let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+                .and_then(|listener| listener.local_addr())
+                .unwrap()
+                .port();
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .args(["--dir", &std::env::temp_dir().to_string_lossy()])
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server must be installed to run these tests");
+            let server = Self { port, child };
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                let answered = redis::Client::open(server.url())
+                    .and_then(|client| client.get_connection_with_timeout(Duration::from_millis(200)))
+                    .and_then(|mut connection| redis::cmd("PING").query::<String>(&mut connection));
+                if answered.is_ok() {
+                    return server;
+                }
+                assert!(Instant::now() < deadline, "redis-server did not answer PING");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+
+        pub(crate) fn port(&self) -> u16 {
+            self.port
+        }
+
+        pub(crate) fn url(&self) -> String {
+            format!("redis://127.0.0.1:{}", self.port)
+        }
+
+        /// A plain (RESP2, blocking) client: "another instance".
+        pub(crate) fn client(&self) -> redis::Connection {
+            redis::Client::open(self.url())
+                .unwrap()
+                .get_connection_with_timeout(Duration::from_secs(2))
+                .unwrap()
+        }
+    }
+
+    impl Drop for TestServer {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    /// Polls `condition` every few milliseconds for up to two seconds.
+    pub(crate) async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !condition() {
+            assert!(Instant::now() < deadline, "timed out waiting until {what}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::net::TcpListener;
+
+    use super::super::near_cache::NearCache;
+    use super::test_server::{TestServer, eventually};
+    use super::*;
+
+    const PREFIX: &str = "app:session:{";
+
+    fn tracked(server: &TestServer) -> (TrackedConnection, Arc<NearCache<String>>) {
+        tracked_at(&server.url())
+    }
+
+    fn tracked_at(url: &str) -> (TrackedConnection, Arc<NearCache<String>>) {
+        tracked_with(url, TrackingMode::broadcast(PREFIX))
+    }
+
+    fn tracked_with(url: &str, mode: TrackingMode) -> (TrackedConnection, Arc<NearCache<String>>) {
+        let cache = Arc::new(NearCache::with_max_entries(100));
+        let connection =
+            TrackedConnection::new(url, &mode, cache.sink(), Duration::from_secs(2), Duration::from_secs(2)).unwrap();
+        (connection, cache)
+    }
+
+    async fn query<T: redis::FromRedisValue>(connection: &TrackedConnection, cmd: &mut Cmd) -> RedisResult<T> {
+        let mut connection = connection.clone();
+        cmd.query_async(&mut connection).await
+    }
+
+    async fn ping(connection: &TrackedConnection) {
+        let pong: String = query(connection, &mut redis::cmd("PING")).await.unwrap();
+        assert_eq!(pong, "PONG");
+    }
+
+    fn fill(cache: &NearCache<String>, key: &str, value: &str) {
+        let ticket = cache.ticket(key);
+        assert!(cache.insert(key.to_owned(), value.to_owned(), ticket), "fill {key}");
+    }
+
+    fn hset(client: &mut redis::Connection, key: &str) {
+        redis::cmd("HSET")
+            .arg(key)
+            .arg("f")
+            .arg("v")
+            .query::<i64>(client)
+            .unwrap();
+    }
+
+    /// Writes a key under the prefix from `client` and waits for its
+    /// invalidation: every invalidation the server sent before has been applied.
+    async fn barrier(cache: &NearCache<String>, client: &mut redis::Connection) {
+        let before = cache.stats().keys_invalidated;
+        hset(client, "app:session:{barrier}");
+        eventually("the barrier's invalidation arrived", || {
+            cache.stats().keys_invalidated > before
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn another_clients_write_invalidates_only_keys_under_the_tracked_prefix() {
+        let server = TestServer::start();
+        let (connection, cache) = tracked(&server);
+        assert!(!cache.is_active(), "inactive until connected");
+        ping(&connection).await;
+        assert!(cache.is_active());
+        let (session, other_region, marker) = ("app:session:{a}", "other:session:{a}", "app:expires:{a}");
+        fill(&cache, session, "s");
+        fill(&cache, other_region, "o");
+        fill(&cache, marker, "m");
+
+        let mut other = server.client();
+        hset(&mut other, other_region);
+        redis::cmd("SET").arg(marker).arg("1").query::<()>(&mut other).unwrap();
+        barrier(&cache, &mut other).await;
+        assert_eq!(
+            cache.stats().keys_invalidated,
+            1,
+            "only the barrier: {:?}",
+            cache.stats()
+        );
+        assert!(cache.get(other_region).is_some() && cache.get(marker).is_some());
+        assert!(cache.get(session).is_some());
+
+        let before = cache.stats();
+        hset(&mut other, session);
+        eventually("the session's invalidation arrived", || cache.get(session).is_none()).await;
+        let after = cache.stats();
+        assert_eq!(after.invalidation_messages, before.invalidation_messages + 1);
+        assert_eq!(after.keys_invalidated, before.keys_invalidated + 1);
+        assert!(cache.get(other_region).is_some());
+        assert_eq!(connection.connects(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn own_commands_do_not_invalidate_in_broadcast_mode() {
+        let server = TestServer::start();
+        let (connection, cache) = tracked(&server);
+        ping(&connection).await;
+        let key = "app:session:{mine}";
+        fill(&cache, key, "v1");
+        let written: i64 = query(&connection, redis::cmd("HSET").arg(key).arg("f").arg("v2"))
+            .await
+            .unwrap();
+        assert_eq!(written, 1);
+        let mut transaction = redis::pipe();
+        transaction.atomic().cmd("HSET").arg(key).arg("g").arg("w").ignore();
+        let mut data = connection.clone();
+        let (): () = transaction.query_async(&mut data).await.unwrap();
+        let mut other = server.client();
+        barrier(&cache, &mut other).await;
+        assert_eq!(
+            cache.stats().keys_invalidated,
+            1,
+            "only the barrier: {:?}",
+            cache.stats()
+        );
+        assert_eq!(cache.get(key).unwrap().0, "v1");
+    }
+
+    /// Pins a Redis limitation the store must live with (module docs): if this
+    /// fails, Redis now honours `NOLOOP` for scripts in `BCAST` mode.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn own_script_writes_come_back_in_broadcast_mode() {
+        let server = TestServer::start();
+        let (connection, cache) = tracked(&server);
+        ping(&connection).await;
+        let key = "app:session:{mine}";
+        fill(&cache, key, "v1");
+        let script = redis::Script::new("return redis.call('HSET', KEYS[1], 'g', 'w')");
+        let mut data = connection.clone();
+        let _: i64 = script.key(key).invoke_async(&mut data).await.unwrap();
+        eventually("the script's write came back", || cache.get(key).is_none()).await;
+        assert_eq!(cache.stats().keys_invalidated, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn per_key_mode_keeps_own_script_writes_when_the_script_reads_last() {
+        let server = TestServer::start();
+        let (connection, cache) = tracked_with(&server.url(), TrackingMode::PerKey);
+        ping(&connection).await;
+        let key = "app:session:{mine}";
+        // Per-key mode: the fill's read registers the key.
+        let ticket = cache.ticket(key);
+        let _: Value = query(&connection, redis::cmd("HGETALL").arg(key)).await.unwrap();
+        assert!(cache.insert(key.to_owned(), "v1".to_owned(), ticket));
+
+        // Written, then read by the script: not reported, and still tracked.
+        let write_then_read =
+            redis::Script::new("redis.call('HSET', KEYS[1], 'g', 'w'); return redis.call('EXISTS', KEYS[1])");
+        let mut data = connection.clone();
+        let _: i64 = write_then_read.key(key).invoke_async(&mut data).await.unwrap();
+        let mut other = server.client();
+        let unread = "app:session:{unread}";
+        hset(&mut other, unread);
+        let _: Value = query(&connection, redis::cmd("HGETALL").arg("app:session:{probe}"))
+            .await
+            .unwrap();
+        hset(&mut other, "app:session:{probe}");
+        eventually("the probe's invalidation arrived", || {
+            cache.stats().keys_invalidated == 1
+        })
+        .await;
+        assert_eq!(cache.get(key).unwrap().0, "v1", "own script write not reported");
+        hset(&mut other, key);
+        eventually("another client's write is reported", || cache.get(key).is_none()).await;
+
+        // Written last by the script: Redis stops tracking the key for us.
+        let ticket = cache.ticket(key);
+        let _: Value = query(&connection, redis::cmd("HGETALL").arg(key)).await.unwrap();
+        assert!(cache.insert(key.to_owned(), "v2".to_owned(), ticket));
+        let write_only = redis::Script::new("return redis.call('HSET', KEYS[1], 'g', 'x')");
+        let _: i64 = write_only.key(key).invoke_async(&mut data).await.unwrap();
+        hset(&mut other, key);
+        let _: Value = query(&connection, redis::cmd("HGETALL").arg("app:session:{probe}"))
+            .await
+            .unwrap();
+        let before = cache.stats().keys_invalidated;
+        hset(&mut other, "app:session:{probe}");
+        eventually("the second probe's invalidation arrived", || {
+            cache.stats().keys_invalidated > before
+        })
+        .await;
+        assert_eq!(
+            cache.get(key).unwrap().0,
+            "v2",
+            "untracked after an own write: the other client's write was not reported"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_killed_connection_empties_the_cache_and_the_next_command_tracks_again() {
+        let server = TestServer::start();
+        let (connection, cache) = tracked(&server);
+        let id: i64 = query(&connection, redis::cmd("CLIENT").arg("ID")).await.unwrap();
+        let key = "app:session:{k}";
+        fill(&cache, key, "v");
+        let flushes = cache.stats().flushes;
+
+        let mut other = server.client();
+        let killed: i64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("ID")
+            .arg(id)
+            .query(&mut other)
+            .unwrap();
+        assert_eq!(killed, 1);
+        eventually("the disconnection was noticed", || !cache.is_active()).await;
+        assert!(cache.stats().flushes > flushes);
+        assert!(cache.get(key).is_none());
+        let ticket = cache.ticket(key);
+        assert!(
+            !cache.insert(key.to_owned(), "v".to_owned(), ticket),
+            "inactive: nothing stored"
+        );
+
+        // The next command reconnects, and tracking is on again before it runs.
+        let new_id: i64 = query(&connection, redis::cmd("CLIENT").arg("ID")).await.unwrap();
+        assert_ne!(new_id, id);
+        assert_eq!(connection.connects(), 2);
+        assert!(cache.is_active());
+        let info: redis::Value = query(&connection, redis::cmd("CLIENT").arg("TRACKINGINFO"))
+            .await
+            .unwrap();
+        let info = format!("{info:?}");
+        for expected in ["bcast", "noloop", PREFIX] {
+            assert!(info.contains(expected), "{expected} missing from {info}");
+        }
+        fill(&cache, key, "v");
+        hset(&mut other, key);
+        eventually("invalidations arrive again", || cache.get(key).is_none()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unanswered_command_stops_the_cache_and_the_next_one_reconnects() {
+        let server = TestServer::start();
+        let cache = Arc::new(NearCache::<String>::with_max_entries(10));
+        let mode = TrackingMode::broadcast(PREFIX);
+        let timeout = Duration::from_millis(100);
+        let connection = TrackedConnection::new(&server.url(), &mode, cache.sink(), timeout, timeout).unwrap();
+        ping(&connection).await;
+        let mut other = server.client();
+        let pause = |other: &mut redis::Connection| {
+            redis::cmd("CLIENT")
+                .arg(["PAUSE", "300", "ALL"].as_slice())
+                .query::<()>(other)
+                .unwrap();
+        };
+
+        // The connection's own response timeout.
+        pause(&mut other);
+        let error = query::<String>(&connection, &mut redis::cmd("PING")).await.unwrap_err();
+        assert!(error.is_timeout(), "{error}");
+        assert!(!cache.is_active(), "a connection that does not answer is not trusted");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ping(&connection).await;
+        assert_eq!(connection.connects(), 2);
+        assert!(cache.is_active());
+
+        // A command abandoned by its caller (the repository's deadline).
+        pause(&mut other);
+        let mut command = redis::cmd("PING");
+        let abandoned = tokio::time::timeout(Duration::from_millis(20), query::<String>(&connection, &mut command));
+        assert!(abandoned.await.is_err());
+        assert!(!cache.is_active());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ping(&connection).await;
+        assert_eq!(connection.connects(), 3);
+        assert!(cache.is_active());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn flushall_from_another_client_empties_the_cache() {
+        let server = TestServer::start();
+        let (connection, cache) = tracked(&server);
+        ping(&connection).await;
+        fill(&cache, "app:session:{a}", "a");
+        fill(&cache, "app:session:{b}", "b");
+        let before = cache.stats();
+        let mut other = server.client();
+        redis::cmd("FLUSHALL").query::<()>(&mut other).unwrap();
+        eventually("the flush arrived", || cache.stats().flushes > before.flushes).await;
+        assert!(cache.get("app:session:{a}").is_none() && cache.get("app:session:{b}").is_none());
+        assert_eq!(cache.stats().invalidation_messages, before.invalidation_messages + 1);
+        assert!(cache.is_active(), "a flush keeps tracking on");
+        fill(&cache, "app:session:{a}", "a2");
+        assert_eq!(cache.get("app:session:{a}").unwrap().0, "a2");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_ticket_taken_before_an_invalidation_refuses_the_fill() {
+        let server = TestServer::start();
+        let (connection, cache) = tracked(&server);
+        ping(&connection).await;
+        let key = "app:session:{t}";
+        // The store's read: ticket first, then the command whose reply fills.
+        let ticket = cache.ticket(key);
+        let value: Option<String> = query(&connection, redis::cmd("HGET").arg(key).arg("f")).await.unwrap();
+        assert_eq!(value, None);
+        // Another instance writes before the fill lands.
+        let mut other = server.client();
+        hset(&mut other, key);
+        eventually("the invalidation arrived", || cache.stats().keys_invalidated == 1).await;
+        assert!(!cache.insert(key.to_owned(), "stale".to_owned(), ticket));
+        assert!(cache.get(key).is_none());
+        // A read sent after it fills.
+        let ticket = cache.ticket(key);
+        let value: Option<String> = query(&connection, redis::cmd("HGET").arg(key).arg("f")).await.unwrap();
+        assert!(cache.insert(key.to_owned(), value.unwrap(), ticket));
+        assert_eq!(cache.get(key).unwrap().0, "v");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_commands_share_one_connection_attempt() {
+        let server = TestServer::start();
+        let (connection, cache) = tracked(&server);
+        let tasks: Vec<_> = (0..32)
+            .map(|_| {
+                let connection = connection.clone();
+                tokio::spawn(async move { ping(&connection).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(connection.connects(), 1);
+        assert!(cache.is_active());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_tracking_permission_commands_work_and_the_cache_stays_off() {
+        let server = TestServer::start();
+        let mut admin = server.client();
+        redis::cmd("ACL")
+            .arg(&["SETUSER", "app", "on", ">pw", "~*", "&*", "+@all", "-client|tracking"][..])
+            .query::<()>(&mut admin)
+            .unwrap();
+        let url = format!("redis://app:pw@127.0.0.1:{}", server.port());
+        let (connection, cache) = tracked_at(&url);
+        ping(&connection).await;
+        assert!(!cache.is_active());
+        let _: i64 = query(&connection, redis::cmd("HSET").arg("app:session:{x}").arg("f").arg("v"))
+            .await
+            .unwrap();
+        assert!(connection.inner.warned.load(Ordering::SeqCst));
+        assert_eq!(connection.connects(), 1, "a refused tracking is no reason to reconnect");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_resp3_commands_work_over_resp2_and_the_cache_stays_off() {
+        let server = TestServer::start_with(&["--rename-command", "HELLO", ""]);
+        let (connection, cache) = tracked(&server);
+        ping(&connection).await;
+        let _: i64 = query(&connection, redis::cmd("HSET").arg("app:session:{x}").arg("f").arg("v"))
+            .await
+            .unwrap();
+        assert!(!cache.is_active());
+        assert!(connection.inner.warned.load(Ordering::SeqCst));
+        assert_eq!(connection.connects(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unreachable_server_fails_the_command_and_leaves_the_cache_off() {
+        let port = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .port();
+        let (connection, cache) = tracked_at(&format!("redis://127.0.0.1:{port}"));
+        let error = query::<String>(&connection, &mut redis::cmd("PING")).await.unwrap_err();
+        assert!(
+            error.is_connection_dropped() || error.is_connection_refusal(),
+            "{error}"
+        );
+        assert!(!cache.is_active());
+        // The next command tries again.
+        assert!(query::<String>(&connection, &mut redis::cmd("PING")).await.is_err());
+        assert_eq!(connection.connects(), 2);
+    }
+}
