@@ -625,11 +625,22 @@ fn repository(
     };
     #[cfg(feature = "redis")]
     {
-        let store = session_core::RedisSessionRepository::new(
-            session_core::PoolSettings::from(&pool.to_pool_config()),
-            settings,
-        )
-        .map_err(|error| servers_error(format!("servers the Redis store can use ({error})")))?;
+        let mut pool_settings = session_core::PoolSettings::from(&pool.to_pool_config());
+        match shortcut {
+            ClientRegionShortcut::CachingProxy => {
+                pool_settings = pool_settings.with_near_cache(session_core::store::redis::NearCacheCapacity::Sessions(
+                    session_core::config::NEAR_CACHE_DEFAULT_ENTRIES,
+                ));
+            }
+            ClientRegionShortcut::CachingProxyHeapLru => {
+                pool_settings = pool_settings.with_near_cache(session_core::store::redis::NearCacheCapacity::Bytes(
+                    session_core::config::NEAR_CACHE_DEFAULT_BYTES,
+                ));
+            }
+            _ => {}
+        }
+        let store = session_core::RedisSessionRepository::new(pool_settings, settings)
+            .map_err(|error| servers_error(format!("servers the Redis store can use ({error})")))?;
         Ok(Arc::new(store))
     }
     #[cfg(not(feature = "redis"))]

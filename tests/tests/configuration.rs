@@ -543,7 +543,8 @@ fn bad_configuration_fails_build_naming_key_value_and_source() {
         .unwrap_err()
         .to_string();
     assert!(
-        error.contains("\"NEAR\"") && error.contains("PROXY, CACHING_PROXY, CACHING_PROXY_HEAP_LRU, LOCAL, LOCAL_HEAP_LRU"),
+        error.contains("\"NEAR\"")
+            && error.contains("PROXY, CACHING_PROXY, CACHING_PROXY_HEAP_LRU, LOCAL, LOCAL_HEAP_LRU"),
         "{error}"
     );
 }

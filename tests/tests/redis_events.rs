@@ -534,7 +534,11 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
     b.repo.save(&mut session).await.unwrap();
     b.repo.find_by_id(session.id()).await.unwrap().unwrap();
     let ttl: i64 = redis.pttl(b.repo.key_layout().expires_key(session.id())).unwrap();
-    assert_ttl(ttl, 5_500, "idle policy of 5 s, plus its default refresh window (a tenth)");
+    assert_ttl(
+        ttl,
+        5_500,
+        "idle policy of 5 s, plus its default refresh window (a tenth)",
+    );
 
     // With the default window, a fixed deadline is still never exceeded.
     let fixed = Arc::new(FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(3)));
@@ -546,7 +550,10 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
         w.repo.find_by_id(session.id()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
         let ttl: i64 = redis.pttl(w.repo.key_layout().expires_key(session.id())).unwrap();
-        assert!(ttl <= deadline - now_ms() + 3, "PTTL {ttl} ms goes past the fixed deadline");
+        assert!(
+            ttl <= deadline - now_ms() + 3,
+            "PTTL {ttl} ms goes past the fixed deadline"
+        );
         tokio::time::sleep(Duration::from_millis(330)).await;
     }
 

@@ -56,7 +56,11 @@ async fn one_round_trip_per_read_one_per_changed_save_none_for_unchanged() {
     let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
     let read = server.traffic().since(&before);
     assert_eq!(read.calls_of("hgetall"), 1, "{read:?}");
-    assert_eq!(read.calls_of("evalsha"), 0, "a read inside the refresh window runs no script: {read:?}");
+    assert_eq!(
+        read.calls_of("evalsha"),
+        0,
+        "a read inside the refresh window runs no script: {read:?}"
+    );
     let before = server.traffic();
     repo.save(&mut loaded).await.unwrap();
     let unchanged = server.traffic().since(&before);
@@ -199,7 +203,11 @@ async fn a_read_inside_the_refresh_window_writes_nothing_and_one_after_it_refres
     let mut monitor = server.monitor();
     repo.find_by_id(&id).await.unwrap().unwrap();
     repo.find_by_id(&id).await.unwrap().unwrap();
-    assert_eq!(monitor.commands(), ["HGETALL", "HGETALL"], "reads inside the window write nothing");
+    assert_eq!(
+        monitor.commands(),
+        ["HGETALL", "HGETALL"],
+        "reads inside the window write nothing"
+    );
 
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let last_access = Instant::now();
@@ -222,7 +230,10 @@ async fn a_read_inside_the_refresh_window_writes_nothing_and_one_after_it_refres
     assert!(exists, "expired before its idle timeout after the last access");
     // And at most the window later: gone 3 s after the refresh.
     tokio::time::sleep(Duration::from_millis(1_100)).await;
-    assert!(repo.find_by_id(&id).await.unwrap().is_none(), "alive past idle + window");
+    assert!(
+        repo.find_by_id(&id).await.unwrap().is_none(),
+        "alive past idle + window"
+    );
 
     // A window of 0 writes on every read (the seed's behaviour).
     let every = repository(
@@ -267,7 +278,10 @@ async fn scripts_are_loaded_once_when_many_requests_meet_noscript() {
         repo.save(&mut session).await.unwrap();
         sessions.push(session);
     }
-    let _: () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut server.connection()).unwrap();
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query(&mut server.connection())
+        .unwrap();
     let before = server.traffic();
     let barrier = Arc::new(Barrier::new(sessions.len()));
     let tasks: Vec<_> = sessions

@@ -213,7 +213,13 @@ mod tests {
         let error = "PARTITION".parse::<ClientRegionShortcut>().unwrap_err();
         assert_eq!(
             error.valid,
-            vec!["PROXY", "CACHING_PROXY", "CACHING_PROXY_HEAP_LRU", "LOCAL", "LOCAL_HEAP_LRU"]
+            vec![
+                "PROXY",
+                "CACHING_PROXY",
+                "CACHING_PROXY_HEAP_LRU",
+                "LOCAL",
+                "LOCAL_HEAP_LRU"
+            ]
         );
         assert_eq!(
             error.to_string(),

@@ -12,7 +12,13 @@ use super::attr::{Attributes, ShortcutName};
 use crate::did_you_mean::did_you_mean;
 
 /// Client region shortcuts (session-core's `ClientRegionShortcut`), as the seed names them.
-pub(crate) const CLIENT_REGION_SHORTCUTS: &[&str] = &["PROXY", "CACHING_PROXY", "CACHING_PROXY_HEAP_LRU", "LOCAL", "LOCAL_HEAP_LRU"];
+pub(crate) const CLIENT_REGION_SHORTCUTS: &[&str] = &[
+    "PROXY",
+    "CACHING_PROXY",
+    "CACHING_PROXY_HEAP_LRU",
+    "LOCAL",
+    "LOCAL_HEAP_LRU",
+];
 /// Server region shortcuts (session-core's `ServerRegionShortcut`).
 pub(crate) const SERVER_REGION_SHORTCUTS: &[&str] = &["PARTITION", "REPLICATE", "LOCAL"];
 /// Serializers every registry holds.

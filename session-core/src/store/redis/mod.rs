@@ -171,12 +171,15 @@
 //! is down or paused, each operation fails within the response timeout with a
 //! [`StoreError`], and works again once Redis is back.
 
+mod cached_session;
 mod codec;
 mod keys;
+mod near_cache;
 mod pool;
 mod rule;
 mod scripts;
 mod subscription;
+mod tracked;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Weak};
@@ -189,11 +192,14 @@ use tokio::sync::watch;
 
 pub use self::keys::RedisKeyLayout;
 pub use self::pool::{
-    DEFAULT_CONNECTION_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_RETRY_ATTEMPTS, DEFAULT_URL, PoolSettings,
+    DEFAULT_CONNECTION_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_RETRY_ATTEMPTS, DEFAULT_URL, NearCacheCapacity,
+    PoolSettings,
 };
 
+use self::cached_session::CachedSession;
 use self::codec::{Decoded, Fields, WritePlan};
-use self::pool::{Connection, NodeAddress, RedisConnection};
+use self::near_cache::NearCache;
+use self::pool::{Connection, NodeAddress, RedisConnection, TrackingMode};
 use self::rule::ScriptRule;
 use self::scripts::Scripts;
 use crate::error::StoreError;
@@ -254,6 +260,8 @@ struct Inner {
     known_index: Cache<SessionId, Arc<BTreeMap<String, String>>>,
     /// Whether the subscription is listening (never, when disabled).
     subscribed: watch::Receiver<bool>,
+    /// The near cache (`CACHING_PROXY`), keyed by session hash key.
+    near_cache: Option<Arc<NearCache<Arc<CachedSession>>>>,
 }
 
 impl std::fmt::Debug for RedisSessionRepository {
@@ -288,7 +296,11 @@ impl Mode {
 
     /// A save of a new session: blind when its id was generated here.
     fn for_new(session: &Session) -> Self {
-        if session.has_generated_id() { Self::New } else { Self::Create }
+        if session.has_generated_id() {
+            Self::New
+        } else {
+            Self::Create
+        }
     }
 }
 
@@ -298,6 +310,8 @@ struct Written {
     applied: bool,
     /// No live session had the id before.
     created: bool,
+    /// The session's revision after the save (when applied).
+    rev: i64,
 }
 
 /// An index set key and the id to add to or remove from it.
@@ -314,7 +328,20 @@ impl RedisSessionRepository {
     /// (see [`validate_region_name`]), or when the connection thread cannot start.
     pub fn new(pool: PoolSettings, settings: SessionSettings) -> Result<Self, StoreError> {
         validate_region_name(settings.region_name()).map_err(StoreError::unavailable)?;
-        let connection = RedisConnection::open(&pool)?;
+        let near_cache = pool.near_cache().map(|capacity| {
+            Arc::new(match capacity {
+                NearCacheCapacity::Sessions(sessions) => NearCache::with_max_entries(sessions),
+                NearCacheCapacity::Bytes(bytes) => {
+                    NearCache::with_max_weight(bytes, |_: &str, session: &Arc<CachedSession>| session.weight())
+                }
+            })
+        });
+        let connection = match &near_cache {
+            // Per-key tracking: Redis spares this connection's own script writes (NOLOOP)
+            // only in this mode; the scripts read the session hash last to keep it tracked.
+            Some(cache) => RedisConnection::open_tracked(&pool, &TrackingMode::PerKey, cache.sink())?,
+            None => RedisConnection::open(&pool)?,
+        };
         let (state, subscribed) = watch::channel(false);
         let inner = Arc::new(Inner {
             connection,
@@ -329,6 +356,7 @@ impl RedisSessionRepository {
             subscribed,
             settings,
             pool,
+            near_cache,
         });
         if inner.pool.subscription_enabled() {
             let task = subscription::run(Arc::downgrade(&inner), subscription::Config::new(&inner), state);
@@ -494,12 +522,13 @@ impl RedisSessionRepository {
     /// Corrections, if the script reports otherwise, are sent without waiting.
     async fn write(
         &self,
-        id: &SessionId,
+        session: &Session,
         mode: Mode,
         plan: &WritePlan,
         rule: &ScriptRule,
         also_remove: &[Membership],
     ) -> Result<Written, StoreError> {
+        let id = session.id();
         let keys = &self.inner.keys;
         let known = self.inner.known_index.get(id);
         let new_entries: BTreeMap<&str, &str> = plan
@@ -580,6 +609,7 @@ impl RedisSessionRepository {
         } else {
             self.inner.known_index.invalidate(id);
         }
+        self.cache_own_save(session, &written, plan, rule);
         Ok(written)
     }
 
@@ -589,6 +619,7 @@ impl RedisSessionRepository {
     async fn renew(&self, session: &Session, previous: &SessionId, now: SystemTime) -> Result<bool, StoreError> {
         let keys = &self.inner.keys;
         self.inner.known_index.invalidate(previous);
+        self.forget_cached(previous);
         let mut pipe = new_pipeline();
         let (channel, message) = self.notice("deleted", previous);
         self.evalsha(&mut pipe, &self.inner.scripts.take, previous, [channel, message]);
@@ -630,12 +661,93 @@ impl RedisSessionRepository {
             .map(|(name, value)| (keys.index_key(name, value), previous.clone()))
             .collect();
         let rule = self.rule_for(&renewed);
-        let written = self.write(session.id(), Mode::New, &plan, &rule, &old_sets).await?;
+        let written = self.write(&renewed, Mode::New, &plan, &rule, &old_sets).await?;
         if written.created {
             self.publish_created(&renewed);
         }
         tracing::debug!(from = %previous.log_tag(), to = %session.id().log_tag(), "session renewed");
         Ok(true)
+    }
+
+    /// A request's copy of a stored session accessed `now`; extends its idle
+    /// timer when the stored deadline lags by more than the refresh window
+    /// (one script, not waited for).
+    fn served(&self, id: &SessionId, key: &str, stored: &CachedSession, now: SystemTime) -> Session {
+        let mut session = self.with_predicate(stored.to_session());
+        session.set_last_accessed_time(now);
+        if !stored.index.is_empty() {
+            self.remember_index(id, stored.index.clone());
+        }
+        let now_ms = epoch_millis(now);
+        let creation = epoch_millis(stored.parts.creation_time);
+        let interval = stored.parts.max_inactive_interval_seconds;
+        let rule = self.rule_for(&session);
+        if rule.needs_refresh(now_ms, creation, interval, stored.expires_at) {
+            let mut pipe = new_pipeline();
+            let mut args = vec![now_ms.to_string()];
+            args.extend(rule.args());
+            self.evalsha(&mut pipe, &self.inner.scripts.touch, id, args);
+            self.execute_detached("extending a session's idle timer", pipe);
+            if let Some(cache) = &self.inner.near_cache {
+                // The refresh does not come back as an invalidation (NOLOOP): move the
+                // cached deadline along, so that the next reads do not refresh again.
+                let deadline = rule.deadline_after_access(now_ms, creation, interval);
+                cache.update(key, |cached| {
+                    (cached.rev == stored.rev).then(|| cached.with_deadline(deadline))
+                });
+            }
+        }
+        session
+    }
+
+    /// After this instance wrote `session` (revision `rev`, index entries
+    /// `index`): the near cache gets the new state, or drops the entry when
+    /// another write landed in between.
+    fn cache_own_save(&self, session: &Session, written: &Written, plan: &WritePlan, rule: &ScriptRule) {
+        let Some(cache) = &self.inner.near_cache else {
+            return;
+        };
+        let key = self.inner.keys.session_key(session.id());
+        let now = epoch_millis(session.last_accessed_time());
+        let deadline = rule.deadline_after_access(
+            now,
+            epoch_millis(session.creation_time()),
+            session.max_inactive_interval_seconds(),
+        );
+        if !written.applied {
+            cache.remove(&key);
+        } else if written.created {
+            // A new id: nothing else can have written it; the ticket only guards
+            // against a flush meanwhile.
+            let cached = CachedSession {
+                parts: SessionParts {
+                    id: session.id().clone(),
+                    creation_time: session.creation_time(),
+                    last_accessed_time: session.last_accessed_time(),
+                    max_inactive_interval_seconds: session.max_inactive_interval_seconds(),
+                    attributes: session.attributes().clone(),
+                },
+                index: plan.index_sets.iter().cloned().collect(),
+                expires_at: deadline,
+                rev: written.rev,
+            };
+            cache.insert(
+                key,
+                Arc::new(cached),
+                cache.ticket(&self.inner.keys.session_key(session.id())),
+            );
+        } else {
+            cache.update(&key, |cached| {
+                cached.after_own_save(session, written.rev, plan, deadline)
+            });
+        }
+    }
+
+    /// Drops a session from the near cache.
+    fn forget_cached(&self, id: &SessionId) {
+        if let Some(cache) = &self.inner.near_cache {
+            cache.remove(&self.inner.keys.session_key(id));
+        }
     }
 
     /// A session hash this version cannot read (damaged, or a key of another
@@ -667,17 +779,19 @@ impl RedisSessionRepository {
                 Value::ServerError(error) if error.code() == "WRONGTYPE" => None,
                 reply => codec::fields(ok(reply)?)?,
             };
-            sessions.push(fields.and_then(|fields| match codec::decode(id, fields, self.serializer()) {
-                Decoded::Session {
-                    parts,
-                    index,
-                    expires_at,
-                    ..
-                } if expires_at.is_none_or(|deadline| deadline > now) => {
-                    Some((self.with_predicate(Session::from_parts(parts)), index))
-                }
-                _ => None,
-            }));
+            sessions.push(
+                fields.and_then(|fields| match codec::decode(id, fields, self.serializer()) {
+                    Decoded::Session {
+                        parts,
+                        index,
+                        expires_at,
+                        ..
+                    } if expires_at.is_none_or(|deadline| deadline > now) => {
+                        Some((self.with_predicate(Session::from_parts(parts)), index))
+                    }
+                    _ => None,
+                }),
+            );
         }
         Ok(sessions)
     }
@@ -1043,10 +1157,13 @@ fn save_outcome(reply: Value) -> Result<(Written, Vec<(String, String)>), StoreE
         )));
     };
     let mut items = items.into_iter();
-    let written = Written {
-        applied: matches!(items.next(), Some(Value::Int(1))),
-        created: matches!(items.next(), Some(Value::Int(1))),
+    let applied = matches!(items.next(), Some(Value::Int(1)));
+    let created = matches!(items.next(), Some(Value::Int(1)));
+    let rev = match items.next() {
+        Some(Value::Int(rev)) => rev,
+        _ => 0,
     };
+    let written = Written { applied, created, rev };
     let mut replaced = Vec::new();
     while let (Some(name), Some(old)) = (items.next(), items.next()) {
         let (name, old) = (codec::bytes(name)?, codec::bytes(old)?);
@@ -1082,14 +1199,14 @@ impl SessionRepository for RedisSessionRepository {
         } else if session.is_new() {
             let plan = WritePlan::full(session, now, &self.inner.indexer, self.serializer());
             let rule = self.rule_for(session);
-            let written = self.write(session.id(), Mode::for_new(session), &plan, &rule, &[]).await?;
+            let written = self.write(session, Mode::for_new(session), &plan, &rule, &[]).await?;
             if written.created {
                 self.publish_created(session);
             }
         } else {
             let plan = WritePlan::delta(session, now, &self.inner.indexer, self.serializer());
             let rule = self.rule_for(session);
-            let written = self.write(session.id(), Mode::Update, &plan, &rule, &[]).await?;
+            let written = self.write(session, Mode::Update, &plan, &rule, &[]).await?;
             let events = self.inner.settings.events();
             if !written.applied {
                 tracing::debug!(session = %session.id().log_tag(), "save of a session deleted meanwhile: dropped");
@@ -1106,8 +1223,19 @@ impl SessionRepository for RedisSessionRepository {
 
     async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
         let now = SystemTime::now();
+        let key = self.inner.keys.session_key(id);
+        let mut ticket = None;
+        if let Some(cache) = &self.inner.near_cache {
+            if let Some((cached, _)) = cache.get(&key)
+                && cached.is_live_at(epoch_millis(now))
+            {
+                return Ok(Some(self.served(id, &key, &cached, now)));
+            }
+            cache.record_miss();
+            ticket = Some(cache.ticket(&key));
+        }
         let mut pipe = new_pipeline();
-        pipe.cmd("HGETALL").arg(self.inner.keys.session_key(id));
+        pipe.cmd("HGETALL").arg(&key);
         let reply = self.execute(pipe).await?.into_iter().next();
         let fields = match reply {
             Some(Value::ServerError(error)) if error.code() == "WRONGTYPE" => {
@@ -1121,30 +1249,26 @@ impl SessionRepository for RedisSessionRepository {
         };
         match codec::decode(id, fields, self.serializer()) {
             Decoded::Session {
-                mut parts,
+                parts,
                 index,
                 expires_at,
-                ..
+                rev,
             } => {
-                let now_ms = epoch_millis(now);
-                if expires_at.is_some_and(|deadline| deadline <= now_ms) {
+                let cached = CachedSession {
+                    parts,
+                    index,
+                    expires_at,
+                    rev,
+                };
+                if !cached.is_live_at(epoch_millis(now)) {
                     // Expired (its marker is gone or going): what is left is for listeners only.
                     return Ok(None);
                 }
-                let creation = epoch_millis(parts.creation_time);
-                parts.last_accessed_time = now;
-                let session = self.with_predicate(Session::from_parts(parts));
-                self.remember_index(id, index);
-                let rule = self.rule_for(&session);
-                if rule.needs_refresh(now_ms, creation, session.max_inactive_interval_seconds(), expires_at) {
-                    // Not waited for: the response does not depend on it.
-                    let mut pipe = new_pipeline();
-                    let mut args = vec![now_ms.to_string()];
-                    args.extend(rule.args());
-                    self.evalsha(&mut pipe, &self.inner.scripts.touch, id, args);
-                    self.execute_detached("extending a session's idle timer", pipe);
+                let cached = Arc::new(cached);
+                if let (Some(cache), Some(ticket)) = (&self.inner.near_cache, ticket) {
+                    cache.insert(key.clone(), Arc::clone(&cached), ticket);
                 }
-                Ok(Some(session))
+                Ok(Some(self.served(id, &key, &cached, now)))
             }
             Decoded::Corrupt(reason) => self.drop_unreadable(id, &reason).await,
             Decoded::UnknownVersion(version) => {
@@ -1156,6 +1280,9 @@ impl SessionRepository for RedisSessionRepository {
 
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
         let keys = &self.inner.keys;
+        // Before (reads sent from now on cannot fill it back) and after (our own delete
+        // does not come back as an invalidation).
+        self.forget_cached(id);
         let events = self.inner.settings.events();
         let observed = events.is_observed();
         let known = self.inner.known_index.remove(id).unwrap_or_default();
@@ -1187,6 +1314,7 @@ impl SessionRepository for RedisSessionRepository {
             .map(|(name, value)| (keys.index_key(&name, &value), id.clone()))
             .collect();
         self.remove_detached(&corrections);
+        self.forget_cached(id);
         if live && observed {
             events.publish(SessionEvent::Deleted {
                 id: id.clone(),

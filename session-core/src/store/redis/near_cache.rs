@@ -57,9 +57,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use moka::sync::Cache;
 
-/// Default size of a `CACHING_PROXY` near cache, in sessions.
-pub(crate) const DEFAULT_NEAR_CACHE_ENTRIES: u64 = 10_000;
-
 /// How many invalidation counters the keys are spread over.
 pub(crate) const STRIPES: usize = 1024;
 
@@ -237,6 +234,28 @@ impl<V: Clone + Send + Sync + 'static> NearCache<V> {
         }
         stripe.count.fetch_add(1, Ordering::SeqCst);
         current
+    }
+
+    /// Replaces the cached value of `key` by what `change` makes of it (`None`:
+    /// removes it), atomically with invalidations and other updates of the key;
+    /// nothing when it is not cached. For this instance's own writes, which
+    /// Redis does not report back (NOLOOP): the caller checks the value's
+    /// revision against the one its write produced. Spends older tickets.
+    pub(crate) fn update(&self, key: &str, change: impl FnOnce(&V) -> Option<V>) {
+        let index = self.stripe_of(key.as_bytes());
+        let stripe = &self.stripes[index];
+        let _writers = stripe.writers.lock().unwrap_or_else(PoisonError::into_inner);
+        let generation = self.generation.load(Ordering::SeqCst);
+        if let Some(entry) = self.entries.get(key) {
+            match (entry.generation == generation && self.is_active())
+                .then(|| change(&entry.value))
+                .flatten()
+            {
+                Some(value) => self.entries.insert(key.to_owned(), Entry { generation, value }),
+                None => self.entries.invalidate(key),
+            }
+        }
+        stripe.count.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Forgets `key` (after a write of this instance whose result is not

@@ -31,18 +31,8 @@ use tokio::time::error::Elapsed;
 
 use crate::error::StoreError;
 
-// The near cache and its connection. They belong to the store module; they are
-// declared here until the store's `mod.rs` declares them (`mod near_cache;
-// mod tracked;`) and uses them.
-#[allow(dead_code, reason = "used by the store once CACHING_PROXY is wired into mod.rs")]
-#[path = "near_cache.rs"]
-pub(crate) mod near_cache;
-#[allow(dead_code, reason = "used by the store once CACHING_PROXY is wired into mod.rs")]
-#[path = "tracked.rs"]
-pub(crate) mod tracked;
-
-use self::near_cache::InvalidationSink;
-pub(crate) use self::tracked::{TrackedConnection, TrackingMode};
+use super::near_cache::InvalidationSink;
+pub(crate) use super::tracked::{TrackedConnection, TrackingMode};
 
 /// Default [`PoolSettings::response_timeout`].
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -74,6 +64,17 @@ pub struct PoolSettings {
     subscription_enabled: bool,
     configure_keyspace_notifications: bool,
     cluster: bool,
+    near_cache: Option<NearCacheCapacity>,
+}
+
+/// How much a near cache (the `CACHING_PROXY` client region) holds per instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NearCacheCapacity {
+    /// At most this many sessions (`CACHING_PROXY`).
+    Sessions(u64),
+    /// At most about this many bytes of session data (`CACHING_PROXY_HEAP_LRU`).
+    Bytes(u64),
 }
 
 impl Default for PoolSettings {
@@ -94,6 +95,7 @@ impl PoolSettings {
             subscription_enabled: false,
             configure_keyspace_notifications: true,
             cluster: false,
+            near_cache: None,
         }
     }
 
@@ -154,6 +156,24 @@ impl PoolSettings {
     pub fn with_configure_keyspace_notifications(mut self, configure: bool) -> Self {
         self.configure_keyspace_notifications = configure;
         self
+    }
+
+    /// Keeps a near cache of sessions in this instance (the seed's
+    /// `CACHING_PROXY` client region): a read of a cached session makes no
+    /// round trip. Redis keeps it coherent (server-assisted client-side
+    /// caching, `CLIENT TRACKING` on the store's own RESP3 connection): another
+    /// instance's write, logout or renewal drops the entry before this instance
+    /// serves it again, and a lost connection empties the cache. One Redis
+    /// server (6 or later); not available on a Redis Cluster (construction fails).
+    pub fn with_near_cache(mut self, capacity: NearCacheCapacity) -> Self {
+        self.near_cache = Some(capacity);
+        self
+    }
+
+    /// See [`PoolSettings::with_near_cache`].
+    #[must_use]
+    pub fn near_cache(&self) -> Option<NearCacheCapacity> {
+        self.near_cache
     }
 
     /// Whether the URLs are Redis Cluster seeds even when there is only one
@@ -234,6 +254,7 @@ impl fmt::Debug for PoolSettings {
                 &self.configure_keyspace_notifications,
             )
             .field("cluster", &self.is_cluster())
+            .field("near_cache", &self.near_cache)
             .finish()
     }
 }

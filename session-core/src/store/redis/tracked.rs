@@ -95,13 +95,20 @@ use redis::{
 };
 
 use super::near_cache::InvalidationSink;
-use super::redact;
+use super::pool::redact;
 
 /// A connection attempt, awaited by every command that needs it.
 type PendingLink = Shared<BoxFuture<'static, RedisResult<Link>>>;
 
 /// Which keys Redis reports changes of to the tracked connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    not(test),
+    allow(
+        dead_code,
+        reason = "broadcast mode is kept to pin Redis's behaviour with scripts in tests"
+    )
+)]
 pub(crate) enum TrackingMode {
     /// `CLIENT TRACKING ON BCAST PREFIX <prefix> NOLOOP`: every key starting
     /// with `prefix` (the region's session hashes:
@@ -119,6 +126,7 @@ pub(crate) enum TrackingMode {
 
 impl TrackingMode {
     /// `CLIENT TRACKING ON BCAST PREFIX <prefix> NOLOOP`.
+    #[cfg_attr(not(test), allow(dead_code, reason = "see the enum"))]
     pub(crate) fn broadcast(prefix: impl Into<String>) -> Self {
         Self::Broadcast { prefix: prefix.into() }
     }

@@ -10,11 +10,12 @@
 -- then:    m, then m fields to delete (removed attributes).
 -- then:    k, then k index name/value pairs (index fields to set).
 -- then:    r, then r index names (index fields to delete).
--- Returns {1, created, name1, old1, ...} with the index values that were
--- replaced or removed (their sets must drop this id), or {0, 0} when nothing
--- was written. created is 1 when no live session had this id.
+-- Returns {1, created, rev, name1, old1, ...} with the revision this save
+-- produced and the index values that were replaced or removed (their sets must
+-- drop this id), or {0, 0} when nothing was written. created is 1 when no live
+-- session had this id.
 local hash, marker = KEYS[1], KEYS[2]
-local result = {1, 1}
+local result = {1, 1, 0}
 local live = false
 if ARGV[1] ~= 'new' then
   live = is_live(hash, marker)
@@ -89,4 +90,7 @@ end
 if result[2] == 1 then
   announce(ARGV[6], ARGV[7])
 end
+-- Read last: a near cache tracking this key keeps being told of other
+-- instances' writes (Redis stops tracking a key for the client that wrote it).
+result[3] = tonumber(redis.call('HGET', hash, 'rev'))
 return result

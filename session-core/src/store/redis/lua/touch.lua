@@ -15,4 +15,6 @@ if creation == nil or interval == nil then
 end
 redis.call('HSET', hash, 'lastAccessedTime', ARGV[1])
 apply_ttl(hash, marker, time_to_live({ARGV[2], ARGV[3], ARGV[4], ARGV[5]}, creation, interval))
+-- Read last, so that a near cache keeps tracking the key (see save.lua).
+redis.call('HGET', hash, 'rev')
 return 1

@@ -1,0 +1,315 @@
+//! The `CACHING_PROXY` near cache against a real `redis-server`: reads served
+//! from memory (no round trip), kept coherent across instances by Redis's
+//! client-side-caching invalidations, emptied when the connection is lost, and
+//! never serving a session past its deadline or after a logout elsewhere.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clustered_session_tests::redis_server::RedisServer;
+use session_core::store::redis::NearCacheCapacity;
+use session_core::{
+    FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, SessionId,
+    SessionRepository, SessionSettings,
+};
+use tokio::sync::Barrier;
+
+fn region(name: &str) -> String {
+    format!(
+        "{name}-{}",
+        &SessionId::generate().as_str()[..8].replace(['-', '_'], "x")
+    )
+}
+
+fn cached(server: &RedisServer, settings: SessionSettings) -> RedisSessionRepository {
+    RedisSessionRepository::new(
+        PoolSettings::new(server.url()).with_near_cache(NearCacheCapacity::Sessions(1_000)),
+        settings,
+    )
+    .unwrap()
+}
+
+fn settings(region: &str, idle_seconds: i64) -> SessionSettings {
+    SessionSettings::default()
+        .with_region_name(region)
+        .with_max_inactive_interval_seconds(idle_seconds)
+}
+
+/// Polls `check` until it holds or `limit` passes; how long it took.
+async fn within(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check().await {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_reads_make_no_round_trip_and_a_read_plus_write_is_one() {
+    let server = RedisServer::start();
+    let repo = cached(&server, settings(&region("hits"), 600));
+    let mut session = repo.create_session();
+    session.insert("visits", &1).unwrap();
+    repo.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+
+    let mut monitor = server.monitor();
+    for _ in 0..5 {
+        assert_eq!(
+            repo.find_by_id(&id)
+                .await
+                .unwrap()
+                .unwrap()
+                .get::<i32>("visits")
+                .unwrap(),
+            Some(1)
+        );
+    }
+    assert!(
+        monitor.commands().is_empty(),
+        "reads of a session this instance just saved go to memory"
+    );
+
+    for visits in 2..5 {
+        let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+        assert_eq!(loaded.get::<i32>("visits").unwrap(), Some(visits - 1));
+        loaded.insert("visits", &visits).unwrap();
+        repo.save(&mut loaded).await.unwrap();
+        assert_eq!(
+            monitor.commands(),
+            ["EVALSHA"],
+            "get + insert: one round trip, the write"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_logouts_and_renewals_on_one_instance_are_seen_by_the_other_at_once() {
+    let server = RedisServer::start();
+    let region = region("coherent");
+    let a = cached(&server, settings(&region, 600));
+    let b = cached(&server, settings(&region, 600));
+
+    let mut session = a.create_session();
+    session.insert("color", "red").unwrap();
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "ada").unwrap();
+    a.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    assert_eq!(
+        b.find_by_id(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .get::<String>("color")
+            .unwrap()
+            .as_deref(),
+        Some("red")
+    );
+
+    // A write on A: B stops serving the old value as soon as the invalidation lands.
+    let mut stale = Duration::ZERO;
+    for (round, color) in ["green", "blue", "black"].iter().enumerate() {
+        let mut on_a = a.find_by_id(&id).await.unwrap().unwrap();
+        on_a.insert("color", color).unwrap();
+        a.save(&mut on_a).await.unwrap();
+        let took = within(Duration::from_secs(1), async || {
+            b.find_by_id(&id)
+                .await
+                .unwrap()
+                .unwrap()
+                .get::<String>("color")
+                .unwrap()
+                .as_deref()
+                == Some(*color)
+        })
+        .await
+        .unwrap_or_else(|| panic!("round {round}: B kept serving the old value"));
+        stale = stale.max(took);
+    }
+
+    // Renewal on A: the old id is dead on B.
+    let mut on_a = a.find_by_id(&id).await.unwrap().unwrap();
+    on_a.change_session_id();
+    a.save(&mut on_a).await.unwrap();
+    let renewed = on_a.id().clone();
+    let took = within(Duration::from_secs(1), async || {
+        b.find_by_id(&id).await.unwrap().is_none()
+    })
+    .await
+    .expect("the renewed-away id still served on B");
+    stale = stale.max(took);
+    assert!(b.find_by_id(&renewed).await.unwrap().is_some());
+
+    // Logout on A: B answers "no session".
+    b.find_by_id(&renewed).await.unwrap().unwrap();
+    a.delete_by_id(&renewed).await.unwrap();
+    let took = within(Duration::from_secs(1), async || {
+        b.find_by_id(&renewed).await.unwrap().is_none()
+    })
+    .await
+    .expect("a logged-out session still served on B");
+    stale = stale.max(took);
+    assert!(b.find_by_principal_name("ada").await.unwrap().is_empty());
+    println!("staleness bound, acknowledged write or logout on A to B serving the new state: {stale:?}");
+    assert!(stale < Duration::from_millis(100), "{stale:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_on_one_instance_never_invalidate_the_other() {
+    let server = RedisServer::start();
+    let region = region("quiet");
+    // A short window, so that reads on B do refresh the idle timer meanwhile.
+    let settings = settings(&region, 600).with_idle_refresh_window(Duration::from_millis(200));
+    let a = cached(&server, settings.clone());
+    let b = cached(&server, settings);
+    let mut session = a.create_session();
+    session.insert("x", &1).unwrap();
+    a.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    a.find_by_id(&id).await.unwrap().unwrap();
+    b.find_by_id(&id).await.unwrap().unwrap();
+
+    let mut monitor = server.monitor();
+    for _ in 0..50 {
+        b.find_by_id(&id).await.unwrap().unwrap();
+    }
+    let _ = monitor.commands();
+    a.find_by_id(&id).await.unwrap().unwrap();
+    assert!(
+        monitor.commands().is_empty(),
+        "B's reads (no refresh due yet) left A's entry alone"
+    );
+
+    // A refresh (once per window) is a write: it may drop A's entry, once.
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    b.find_by_id(&id).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let _ = monitor.commands();
+    for _ in 0..5 {
+        a.find_by_id(&id).await.unwrap().unwrap();
+    }
+    let commands = monitor.commands();
+    assert!(
+        commands.len() <= 2,
+        "at most one re-read (and one refresh) after a peer's refresh: {commands:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_connection_or_flushall_empties_the_cache() {
+    let server = RedisServer::start();
+    let repo = cached(&server, settings(&region("flush"), 600));
+    let mut session = repo.create_session();
+    session.insert("x", &1).unwrap();
+    repo.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    repo.find_by_id(&id).await.unwrap().unwrap();
+    let mut monitor = server.monitor();
+    repo.find_by_id(&id).await.unwrap().unwrap();
+    assert!(monitor.commands().is_empty());
+
+    let mut admin = server.connection();
+    let _: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .arg("SKIPME")
+        .arg("yes")
+        .query(&mut admin)
+        .unwrap();
+    monitor = server.monitor();
+    repo.find_by_id(&id).await.unwrap().unwrap();
+    assert!(
+        monitor.commands().contains(&"HGETALL".to_owned()),
+        "after a disconnect the next read goes to Redis"
+    );
+    repo.find_by_id(&id).await.unwrap().unwrap();
+    let _ = monitor.commands();
+    repo.find_by_id(&id).await.unwrap().unwrap();
+    assert!(monitor.commands().is_empty(), "tracking is back: cached again");
+
+    let _: () = redis::cmd("FLUSHALL").query(&mut admin).unwrap();
+    let gone = within(Duration::from_secs(1), async || {
+        repo.find_by_id(&id).await.unwrap().is_none()
+    })
+    .await;
+    assert!(gone.is_some(), "FLUSHALL must empty the near cache");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_get_their_own_copies_and_lose_no_write() {
+    let server = RedisServer::start();
+    let repo = cached(&server, settings(&region("copies"), 600));
+    let mut session = repo.create_session();
+    session.insert("base", &0).unwrap();
+    repo.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    repo.find_by_id(&id).await.unwrap().unwrap();
+
+    let barrier = Arc::new(Barrier::new(20));
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (repo, barrier, id) = (repo.clone(), Arc::clone(&barrier), id.clone());
+            tokio::spawn(async move {
+                let mut mine = repo.find_by_id(&id).await.unwrap().unwrap();
+                mine.insert(format!("k{i}"), &i).unwrap();
+                mine.insert("base", &i).unwrap(); // every request changes its own copy of the same name
+                barrier.wait().await;
+                assert_eq!(mine.get::<i32>("base").unwrap(), Some(i), "copies are not shared");
+                repo.save(&mut mine).await.unwrap();
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    for i in 0..20 {
+        assert_eq!(loaded.get::<i32>(&format!("k{i}")).unwrap(), Some(i), "k{i} lost");
+    }
+    let other = RedisSessionRepository::new(
+        PoolSettings::new(server.url()),
+        settings(repo.settings().region_name(), 600),
+    )
+    .unwrap();
+    let fresh = other.find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(
+        loaded.get::<i32>("base").unwrap(),
+        fresh.get::<i32>("base").unwrap(),
+        "the cache agrees with Redis on the last writer"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_session_is_never_served_past_its_deadline() {
+    let server = RedisServer::start();
+    let region = region("deadline");
+    let idle = cached(&server, settings(&region, 1));
+    let mut session = idle.create_session();
+    idle.save(&mut session).await.unwrap();
+    idle.find_by_id(session.id()).await.unwrap().unwrap();
+    // Idle 1 s plus its 100 ms window: gone by 1.2 s without any other access.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert!(idle.find_by_id(session.id()).await.unwrap().is_none());
+
+    let fixed = Arc::new(session_core::FixedTimeoutSessionExpirationPolicy::new(
+        Duration::from_secs(2),
+    ));
+    let absolute = cached(&server, settings(&region, 60).with_expiration_policy(fixed));
+    let mut session = absolute.create_session();
+    absolute.save(&mut session).await.unwrap();
+    let created = Instant::now();
+    while created.elapsed() < Duration::from_millis(1_900) {
+        assert!(absolute.find_by_id(session.id()).await.unwrap().is_some());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        absolute.find_by_id(session.id()).await.unwrap().is_none(),
+        "served past the fixed deadline although read all along"
+    );
+}
