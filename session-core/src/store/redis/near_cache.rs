@@ -212,9 +212,13 @@ impl<V: Clone + Send + Sync + 'static> NearCache<V> {
         Some((entry.value, ticket))
     }
 
-    /// Stores `value` if the cache is active and nothing happened to the key
-    /// (its stripe) or the whole cache since `ticket`; otherwise removes the key.
-    /// Either way, tickets of `key` taken before are spent.
+    /// Stores `value` (a fill from a read) if the cache is active and nothing
+    /// happened to the key (its stripe) or the whole cache since `ticket`; a
+    /// stored value spends the tickets of `key` taken before. A refused fill
+    /// changes nothing: whatever is cached was stored after the event that made
+    /// this value doubtful (concurrent misses of one hot key then do not keep
+    /// evicting each other's fills). This instance's own writes go through
+    /// [`NearCache::update`], which spends older tickets.
     pub(crate) fn insert(&self, key: String, value: V, ticket: Ticket) -> bool {
         let index = self.stripe_of(key.as_bytes());
         let stripe = &self.stripes[index];
@@ -229,10 +233,8 @@ impl<V: Clone + Send + Sync + 'static> NearCache<V> {
                 value,
             };
             self.entries.insert(key, entry);
-        } else {
-            self.entries.invalidate(&key);
+            stripe.count.fetch_add(1, Ordering::SeqCst);
         }
-        stripe.count.fetch_add(1, Ordering::SeqCst);
         current
     }
 
@@ -400,16 +402,22 @@ mod tests {
     }
 
     #[test]
-    fn only_the_first_update_built_on_one_hit_lands_and_a_refused_one_removes() {
+    fn only_the_first_fill_built_on_one_ticket_lands_and_a_refused_one_leaves_it() {
         let cache = active_cache();
         assert!(fill(&cache, "k", "v1"));
         let (_, first) = cache.get("k").unwrap();
         let (_, second) = cache.get("k").unwrap();
         assert_eq!(first, second);
         assert!(cache.insert("k".to_owned(), "v2".to_owned(), first));
-        // Built on v1 too, but v2 replaced v1 meanwhile: refused, and the key is dropped.
+        // Built on v1 too, but v2 replaced v1 meanwhile: refused, v2 stays.
         assert!(!cache.insert("k".to_owned(), "v1+x".to_owned(), second));
-        assert!(cache.get("k").is_none());
+        assert_eq!(cache.get("k").unwrap().0, "v2");
+        // An update spends the tickets of fills sent before it.
+        let before = cache.ticket("k");
+        cache.update("k", |v| Some(format!("{v}+own")));
+        assert_eq!(cache.get("k").unwrap().0, "v2+own");
+        assert!(!cache.insert("k".to_owned(), "stale".to_owned(), before));
+        assert_eq!(cache.get("k").unwrap().0, "v2+own");
         // The ticket of a hit chains: fill, hit, update.
         assert!(fill(&cache, "k", "v3"));
         let (value, ticket) = cache.get("k").unwrap();

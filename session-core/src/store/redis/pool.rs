@@ -620,8 +620,8 @@ fn start_runtime() -> Result<(Handle, oneshot::Sender<()>), StoreError> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::near_cache::NearCache;
-    use super::tracked::test_server::{TestServer, eventually};
+    use super::super::near_cache::NearCache;
+    use super::super::tracked::test_server::{TestServer, eventually};
     use super::*;
 
     #[test]

@@ -112,7 +112,7 @@ type PendingLink = Shared<BoxFuture<'static, RedisResult<Link>>>;
 pub(crate) enum TrackingMode {
     /// `CLIENT TRACKING ON BCAST PREFIX <prefix> NOLOOP`: every key starting
     /// with `prefix` (the region's session hashes:
-    /// [`RedisKeyLayout::session_key_prefix`](super::super::RedisKeyLayout::session_key_prefix)),
+    /// [`RedisKeyLayout::session_key_prefix`](super::RedisKeyLayout::session_key_prefix)),
     /// whoever reads it. Writes by this connection's scripts are reported too
     /// (see the module docs).
     Broadcast {
