@@ -617,7 +617,9 @@ fn repository(
             .collect::<Vec<_>>()
             .join(","),
         from: Box::new(pool.servers.source.clone()),
-        expected,
+        // The store's own message may quote a URL (or the part of one its
+        // client could parse): mask whatever of the configured URLs shows.
+        expected: session_core::config::mask_urls_in(&expected, &pool.servers.value),
     };
     #[cfg(feature = "redis")]
     {

@@ -81,11 +81,10 @@ impl AttributeValue {
 }
 
 impl std::fmt::Debug for AttributeValue {
+    /// The length only: values hold whatever the application keeps in a session
+    /// (tokens, personal data), and `Debug` output ends up in logs and panics.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match std::str::from_utf8(&self.0) {
-            Ok(text) => write!(f, "AttributeValue({text})"),
-            Err(_) => write!(f, "AttributeValue({} bytes)", self.0.len()),
-        }
+        write!(f, "AttributeValue({} bytes)", self.0.len())
     }
 }
 
@@ -465,6 +464,17 @@ mod tests {
         let error = session.insert("pairs", &bad).unwrap_err().to_string();
         assert!(error.contains("pairs") && error.contains("HashMap"), "{error}");
         assert!(!session.has_changes());
+    }
+
+    #[test]
+    fn debug_output_shows_lengths_never_attribute_values() {
+        let mut session = loaded();
+        session.insert("token", "hunter2-secret").unwrap();
+        let value = session.get_raw("token").unwrap();
+        assert_eq!(format!("{value:?}"), "AttributeValue(16 bytes)");
+        let debug = format!("{session:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains(session.id().as_str()), "{debug}");
     }
 
     #[test]
