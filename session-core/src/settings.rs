@@ -1,4 +1,5 @@
-//! What a repository needs to know: key namespace, idle timeout, indexed attributes.
+//! What a repository needs to know: key namespace, idle timeout, indexed
+//! attributes, and (for the embedded store) a capacity.
 
 use std::sync::Arc;
 
@@ -10,6 +11,11 @@ use crate::session::DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS;
 
 /// Default region name: the key namespace (the seed's `ClusteredSpringSessions`).
 pub const DEFAULT_REGION_NAME: &str = "ClusteredSpringSessions";
+
+/// Default [`SessionSettings::embedded_max_sessions`]: far more live sessions
+/// than one process of a normal app holds, and a bound on the memory a flood of
+/// new sessions can take (100,000 sessions of a few kilobytes are a few hundred MB).
+pub const DEFAULT_EMBEDDED_MAX_SESSIONS: u64 = 100_000;
 
 /// Settings every repository takes.
 ///
@@ -25,6 +31,7 @@ pub struct SessionSettings {
     events: SessionEventPublisher,
     dirty_predicate: Arc<dyn IsDirtyPredicate>,
     session_serializer: Arc<dyn SessionSerializer>,
+    embedded_max_sessions: u64,
 }
 
 impl Default for SessionSettings {
@@ -37,6 +44,7 @@ impl Default for SessionSettings {
             events: SessionEventPublisher::new(),
             dirty_predicate: Arc::new(DeltaAwareDirtyPredicate),
             session_serializer: SessionPdxSerializer::shared(),
+            embedded_max_sessions: DEFAULT_EMBEDDED_MAX_SESSIONS,
         }
     }
 }
@@ -50,6 +58,7 @@ impl PartialEq for SessionSettings {
             && self.events == other.events
             && Arc::ptr_eq(&self.dirty_predicate, &other.dirty_predicate)
             && Arc::ptr_eq(&self.session_serializer, &other.session_serializer)
+            && self.embedded_max_sessions == other.embedded_max_sessions
     }
 }
 
@@ -116,6 +125,23 @@ impl SessionSettings {
     pub fn with_session_serializer(mut self, serializer: Arc<dyn SessionSerializer>) -> Self {
         self.session_serializer = serializer;
         self
+    }
+
+    /// Sets how many sessions the embedded store holds at most (default
+    /// [`DEFAULT_EMBEDDED_MAX_SESSIONS`]). Beyond it, the least recently used
+    /// (longest idle) sessions are evicted first, within about a second, each
+    /// with a [`SessionEvent::Destroyed`](crate::SessionEvent::Destroyed)
+    /// event. Only the embedded store reads it: Redis is bounded by its own
+    /// `maxmemory`.
+    pub fn with_embedded_max_sessions(mut self, max_sessions: u64) -> Self {
+        self.embedded_max_sessions = max_sessions;
+        self
+    }
+
+    /// How many sessions the embedded store holds at most.
+    #[must_use]
+    pub fn embedded_max_sessions(&self) -> u64 {
+        self.embedded_max_sessions
     }
 
     /// The serializer attribute values are written with.
