@@ -225,6 +225,7 @@ pub struct ClusteredSessionBuilder {
     registry: ComponentRegistry,
     events: SessionEventPublisher,
     dirty_predicate: Option<Arc<dyn IsDirtyPredicate>>,
+    embedded_max_sessions: Option<u64>,
     id_resolver: SessionIdResolver,
     repository_decorator: Option<RepositoryDecorator>,
 }
@@ -248,6 +249,7 @@ impl Default for ClusteredSessionBuilder {
             registry: ComponentRegistry::new(),
             events: SessionEventPublisher::new(),
             dirty_predicate: None,
+            embedded_max_sessions: None,
             id_resolver: SessionIdResolver::default(),
             repository_decorator: None,
         }
@@ -273,6 +275,7 @@ impl fmt::Debug for ClusteredSessionBuilder {
             )
             .field("registry", &self.registry)
             .field("events", &self.events)
+            .field("embedded_max_sessions", &self.embedded_max_sessions)
             .field("id_resolver", &self.id_resolver)
             .field("repository_decorator", &self.repository_decorator.is_some())
             .finish_non_exhaustive()
@@ -442,6 +445,15 @@ impl ClusteredSessionBuilder {
         self
     }
 
+    /// How many sessions the embedded store holds at most (default
+    /// [`DEFAULT_EMBEDDED_MAX_SESSIONS`](session_core::DEFAULT_EMBEDDED_MAX_SESSIONS));
+    /// beyond it the longest idle ones are evicted, each with a `Destroyed`
+    /// event. See [`SessionSettings::with_embedded_max_sessions`].
+    pub fn embedded_max_sessions(mut self, max_sessions: u64) -> Self {
+        self.embedded_max_sessions = Some(max_sessions);
+        self
+    }
+
     /// Carries the id in a cookie with these attributes (the default resolver,
     /// cookie `SESSION`).
     pub fn cookie(mut self, cookie: CookieConfig) -> Self {
@@ -511,6 +523,9 @@ impl ClusteredSessionBuilder {
         let mut settings = configuration.to_session_settings().with_event_publisher(self.events);
         if let Some(predicate) = self.dirty_predicate {
             settings = settings.with_dirty_predicate(predicate);
+        }
+        if let Some(max_sessions) = self.embedded_max_sessions {
+            settings = settings.with_embedded_max_sessions(max_sessions);
         }
         if let Some(policy) = expiration_policy(&configuration, &self.registry)? {
             // After the idle timeout: a timeout-aware policy is told it here.
@@ -621,7 +636,9 @@ fn repository(
             .collect::<Vec<_>>()
             .join(","),
         from: Box::new(pool.servers.source.clone()),
-        expected,
+        // The store's own message may quote a URL (or the part of one its
+        // client could parse): mask whatever of the configured URLs shows.
+        expected: session_core::config::mask_urls_in(&expected, &pool.servers.value),
     };
     #[cfg(feature = "redis")]
     {

@@ -1,12 +1,20 @@
 //! Where the session id travels: a cookie (browsers) or a header (REST clients).
 //! Only the configured mechanism is read; the other is ignored.
+//!
+//! Cookies are read from the raw `Cookie` header: a malformed cookie elsewhere
+//! in it (a non-UTF-8 byte, a pair without `=`) hides only itself. Several
+//! cookies with the session's name (a sibling subdomain can set one): the
+//! first that names a live session is the request's session, as Spring's
+//! cookie resolver does; at most four (`MAX_ID_CANDIDATES`) well-formed ids are
+//! looked up. Every response that sets, renews or clears an id carries
+//! `Cache-Control: no-store`, replacing the handler's own.
 
 use std::time::Duration;
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::ServiceResponse;
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderName, HeaderValue};
 
 use session_core::{SessionId, log_tag};
 
@@ -14,6 +22,84 @@ use session_core::{SessionId, log_tag};
 pub const DEFAULT_COOKIE_NAME: &str = "SESSION";
 /// Default header for REST clients (the seed's `X-Auth-Token`).
 pub const DEFAULT_HEADER_NAME: &str = "X-Auth-Token";
+
+/// At most this many well-formed ids from one request are looked up (several
+/// cookies of the session's name); the first that names a live session wins.
+pub(crate) const MAX_ID_CANDIDATES: usize = 4;
+
+/// What the client sent as its session id.
+#[derive(Debug, Default)]
+pub(crate) struct IncomingIds {
+    /// Well-formed ids, in the order sent, without duplicates; at most [`MAX_ID_CANDIDATES`].
+    pub(crate) ids: Vec<SessionId>,
+    /// Whether the client sent anything non-empty under the session's name (valid or not).
+    pub(crate) client_sent_id: bool,
+    /// One malformed id per request is logged, not one per cookie.
+    logged_malformed: bool,
+}
+
+impl IncomingIds {
+    fn offer(&mut self, raw: &[u8]) {
+        if raw.is_empty() {
+            return;
+        }
+        self.client_sent_id = true;
+        if self.ids.len() >= MAX_ID_CANDIDATES {
+            return;
+        }
+        let reason = match std::str::from_utf8(raw).map(SessionId::parse) {
+            Ok(Ok(id)) => {
+                if !self.ids.contains(&id) {
+                    self.ids.push(id);
+                }
+                return;
+            }
+            Ok(Err(reason)) => reason.to_string(),
+            Err(_) => "not UTF-8".to_owned(),
+        };
+        if !std::mem::replace(&mut self.logged_malformed, true) {
+            // Never adopted, never sent to the store; logged only as a tag.
+            let tag = log_tag(&String::from_utf8_lossy(raw));
+            tracing::debug!(session = %tag, %reason, "ignoring malformed session id");
+        }
+    }
+}
+
+/// Optional whitespace around cookie names and values (RFC 6265: SP and HTAB).
+fn trim_ows(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t'))
+        .map_or(start, |i| i + 1);
+    &bytes[start..end]
+}
+
+/// The values of every cookie called `name`, in the order sent, read from the
+/// raw `Cookie` header bytes. Unlike actix-web's `HttpRequest::cookies`, one
+/// malformed cookie (a non-UTF-8 byte, a pair without `=`) hides only itself,
+/// not the whole header.
+fn cookie_values<'a>(request: &'a HttpRequest, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+    request
+        .headers()
+        .get_all(COOKIE)
+        .flat_map(|header| header.as_bytes().split(|b| *b == b';'))
+        .filter_map(move |pair| {
+            let pair = trim_ows(pair);
+            let eq = pair.iter().position(|b| *b == b'=')?;
+            (trim_ows(&pair[..eq]) == name.as_bytes()).then(|| {
+                let value = trim_ows(&pair[eq + 1..]);
+                // A cookie-value may be quoted (RFC 6265 section 4.1.1).
+                match value {
+                    [b'"', inner @ .., b'"'] => inner,
+                    _ => value,
+                }
+            })
+        })
+}
 
 /// Session cookie attributes. Defaults follow OWASP: `Secure`, `HttpOnly`,
 /// `SameSite=Lax`, `Path=/`, no `Domain`, no `Max-Age` (a browser-session cookie;
@@ -152,28 +238,23 @@ impl SessionIdResolver {
         Self::Header(HeaderName::from_static("x-auth-token"))
     }
 
-    /// What the client sent: `None` if nothing, `Some(None)` if something invalid.
-    pub(crate) fn read(&self, request: &HttpRequest) -> Option<Option<SessionId>> {
-        let raw = match self {
-            Self::Cookie(config) => request.cookie(&config.name).map(|c| c.value().to_owned())?,
-            Self::Header(name) => request
-                .headers()
-                .get(name)?
-                .to_str()
-                .map(str::to_owned)
-                .unwrap_or_default(),
-        };
-        if raw.is_empty() {
-            return None;
-        }
-        match SessionId::parse(&raw) {
-            Ok(id) => Some(Some(id)),
-            Err(reason) => {
-                // Never adopted, never sent to the store; logged only as a tag.
-                tracing::debug!(session = %log_tag(&raw), %reason, "ignoring malformed session id");
-                Some(None)
+    /// What the client sent: every well-formed id (for cookies: of every cookie
+    /// with the session's name, bounded), and whether it sent anything.
+    pub(crate) fn read(&self, request: &HttpRequest) -> IncomingIds {
+        let mut incoming = IncomingIds::default();
+        match self {
+            Self::Cookie(config) => {
+                for value in cookie_values(request, &config.name) {
+                    incoming.offer(value);
+                }
+            }
+            Self::Header(name) => {
+                if let Some(value) = request.headers().get(name) {
+                    incoming.offer(trim_ows(value.as_bytes()));
+                }
             }
         }
+        incoming
     }
 
     /// Tells the client its (new) session id.
@@ -187,6 +268,11 @@ impl SessionIdResolver {
     }
 
     fn set<B>(&self, response: &mut ServiceResponse<B>, value: String, removal: bool) {
+        // A response that carries (or clears) a session id must never be served
+        // from a shared cache to somebody else: whatever the handler said.
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         match self {
             Self::Cookie(config) => {
                 let mut cookie = config.cookie(value);

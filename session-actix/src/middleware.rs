@@ -187,16 +187,12 @@ where
             // Resolving the id reads a header; the store is not touched until a
             // handler extracts the `Session`.
             let incoming = config.resolver.read(request.request());
-            let state = Rc::new(RefCell::new(RequestSession {
-                repository: Arc::clone(&config.repository),
-                events: config.events.clone(),
-                incoming_id: incoming.clone().flatten(),
-                client_sent_id: incoming.is_some(),
-                loaded: false,
-                session: None,
-                renewed: false,
-                purged: false,
-            }));
+            let state = Rc::new(RefCell::new(RequestSession::new(
+                Arc::clone(&config.repository),
+                config.events.clone(),
+                incoming.ids,
+                incoming.client_sent_id,
+            )));
             request.extensions_mut().insert(Rc::clone(&state));
             let response = service.call(request).await?;
             Ok(write_back(&config, &state, response).await)
@@ -210,21 +206,24 @@ async fn write_back<B>(
     state: &RefCell<RequestSession>,
     mut response: ServiceResponse<B>,
 ) -> ServiceResponse<EitherBody<B>> {
-    let (session, purged, client_sent_id) = {
+    let (session, purged, retired_id, client_sent_id) = {
         let mut state = state.borrow_mut();
-        (state.session.take(), state.purged, state.client_sent_id)
+        (
+            state.session.take(),
+            state.purged,
+            state.retired_id.take(),
+            state.client_sent_id,
+        )
     };
+    // A purged session is deleted first, whatever happened after the purge: a
+    // new session started by a later write never keeps the old one alive.
+    if let Some(id) = &retired_id
+        && let Err(error) = config.repository.delete_by_id(id).await
+    {
+        return unavailable(response, id, &error);
+    }
     if purged {
-        if let Some(session) = &session {
-            // A renewed-then-purged session is stored under its previous id.
-            let stored_id = session.previous_id().or((!session.is_new()).then(|| session.id()));
-            if let Some(id) = stored_id
-                && let Err(error) = config.repository.delete_by_id(id).await
-            {
-                return unavailable(response, id, &error);
-            }
-        }
-        if session.is_some() || client_sent_id {
+        if retired_id.is_some() || client_sent_id {
             config.resolver.clear(&mut response);
         }
         return response.map_into_left_body();

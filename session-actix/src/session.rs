@@ -27,9 +27,13 @@ pub enum SessionStatus {
     Unchanged,
     /// Attributes or metadata changed; the changes will be saved.
     Changed,
-    /// The session got a new id; the old id stops working when the response is sent.
+    /// The client gets a new id and the old one stops working when the response
+    /// is sent: after [`Session::renew`] (attributes kept), or after a write that
+    /// followed [`Session::purge`] (a brand-new, empty session; the purged one is
+    /// still deleted).
     Renewed,
-    /// The session is deleted server-side and the client's id cleared.
+    /// The session is deleted server-side and the client's id cleared; until a
+    /// later write, the request sees no session.
     Purged,
 }
 
@@ -39,21 +43,50 @@ pub(crate) struct RequestSession {
     /// Where the repository publishes events, when the middleware was told.
     #[cfg_attr(not(feature = "websocket"), allow(dead_code))] // read by WebSocket binding only
     pub(crate) events: Option<session_core::SessionEventPublisher>,
-    /// The valid id the client sent, if any (not yet known to exist).
-    pub(crate) incoming_id: Option<SessionId>,
+    /// The valid ids the client sent, in order, at most
+    /// [`MAX_ID_CANDIDATES`](crate::id_resolver::MAX_ID_CANDIDATES) (none known to exist yet):
+    /// the first that names a live session is the request's session.
+    pub(crate) incoming_ids: Vec<SessionId>,
     /// Whether the client sent any id at all (valid or not).
     pub(crate) client_sent_id: bool,
     pub(crate) loaded: bool,
     pub(crate) session: Option<session_core::Session>,
     pub(crate) renewed: bool,
+    /// `purge` was the last thing that happened to the session: the request has none.
     pub(crate) purged: bool,
+    /// The stored id a `purge` ended: deleted when the response is sent, even if
+    /// a later write started a new session.
+    pub(crate) retired_id: Option<SessionId>,
+    /// A write after `purge` started a new session (with a new id).
+    pub(crate) restarted: bool,
 }
 
 impl RequestSession {
+    /// A request's state before any handler ran.
+    pub(crate) fn new(
+        repository: Arc<dyn SessionRepository>,
+        events: Option<session_core::SessionEventPublisher>,
+        incoming_ids: Vec<SessionId>,
+        client_sent_id: bool,
+    ) -> Self {
+        Self {
+            repository,
+            events,
+            incoming_ids,
+            client_sent_id,
+            loaded: false,
+            session: None,
+            renewed: false,
+            purged: false,
+            retired_id: None,
+            restarted: false,
+        }
+    }
+
     fn status(&self) -> SessionStatus {
         if self.purged {
             SessionStatus::Purged
-        } else if self.renewed {
+        } else if self.renewed || self.restarted {
             SessionStatus::Renewed
         } else if self.session.as_ref().is_some_and(session_core::Session::has_changes) {
             SessionStatus::Changed
@@ -63,11 +96,35 @@ impl RequestSession {
     }
 
     /// The session, created on first write: an unknown or invalid incoming id is
-    /// never adopted, the client gets a fresh one.
+    /// never adopted, the client gets a fresh one. After `purge` the purged
+    /// session is gone for good: a write starts a brand-new one (as Spring's
+    /// `getSession(true)` after `invalidate()`).
     fn session_for_write(&mut self) -> &mut session_core::Session {
-        self.purged = false;
+        if self.purged {
+            self.purged = false;
+            self.restarted = true;
+        }
         let repository = &self.repository;
         self.session.get_or_insert_with(|| repository.create_session())
+    }
+
+    /// Ends the current session: from now on the request sees none, and its
+    /// stored id (the previous one, if it was renewed in this request) is
+    /// deleted when the response is sent.
+    fn purge(&mut self) {
+        if let Some(session) = self.session.take() {
+            let stored_id = session
+                .previous_id()
+                .or((!session.is_new()).then(|| session.id()))
+                .cloned();
+            // A session started after an earlier `purge` is new: it never replaces the retired id.
+            if let Some(id) = stored_id {
+                self.retired_id = Some(id);
+            }
+        }
+        self.purged = true;
+        self.renewed = false;
+        self.restarted = false;
     }
 }
 
@@ -182,12 +239,21 @@ impl Session {
 
     /// Ends the session: deleted server-side, the client's id cleared
     /// (`Max-Age=0` cookie, or an empty header).
+    ///
+    /// Final for this request: afterwards the request sees no session (`get`
+    /// returns `None`, [`entries`](Self::entries) is empty, [`id`](Self::id) is
+    /// `None`). A later write (`insert`, `renew`, `start`,
+    /// `set_max_inactive_interval_seconds`, ...) starts a brand-new, empty session
+    /// with a new id, as Spring does after `invalidate()`: "log out, then set a
+    /// flash message" leaves the user logged out, with a new id for the flash
+    /// message; the purged session is still deleted.
     pub fn purge(&self) {
-        self.0.borrow_mut().purged = true;
+        self.0.borrow_mut().purge();
     }
 
     /// Gives the session a new id, keeping its attributes. Do this on login:
-    /// the old id stops working when the response is sent.
+    /// the old id stops working when the response is sent. After
+    /// [`purge`](Self::purge), it starts a new, empty session instead.
     pub fn renew(&self) {
         let mut state = self.0.borrow_mut();
         state.renewed = true;
@@ -298,17 +364,22 @@ impl FromRequest for Session {
                 if current.loaded {
                     None
                 } else {
-                    Some((Arc::clone(&current.repository), current.incoming_id.clone()))
+                    Some((Arc::clone(&current.repository), current.incoming_ids.clone()))
                 }
             };
-            if let Some((repository, incoming_id)) = pending {
-                let found = match incoming_id {
-                    Some(id) => repository.find_by_id(&id).await.map_err(|error| {
+            if let Some((repository, incoming_ids)) = pending {
+                // Several cookies of the session's name (one may be tossed by a
+                // sibling domain): the first that names a live session wins.
+                let mut found = None;
+                for id in &incoming_ids {
+                    found = repository.find_by_id(id).await.map_err(|error| {
                         tracing::error!(session = %id.log_tag(), %error, "loading the session failed");
                         SessionError::Store(error)
-                    })?,
-                    None => None,
-                };
+                    })?;
+                    if found.is_some() {
+                        break;
+                    }
+                }
                 let mut current = state.borrow_mut();
                 // Another extractor of the same request may have finished first.
                 if !current.loaded {

@@ -18,6 +18,18 @@ pub const SESSION_ID_LEN: usize = 43;
 /// Ids only come into existence through [`SessionId::generate`] or a successful
 /// [`SessionId::parse`], so a value of this type is always safe to use as key
 /// material in a store.
+///
+/// An id is a credential: `Display` and `Debug` print its
+/// [log tag](SessionId::log_tag) (`sid#` and 16 hex digits), never the id; the
+/// raw text is only available through [`SessionId::as_str`].
+///
+/// ```
+/// use session_core::SessionId;
+///
+/// let id = SessionId::generate();
+/// assert_eq!(id.to_string(), id.log_tag());
+/// assert!(!format!("{id} {id:?}").contains(id.as_str()));
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId(String);
 
@@ -53,7 +65,8 @@ impl SessionId {
         Ok(Self(text.to_owned()))
     }
 
-    /// The id as text (for cookies, headers and store keys; never for logs).
+    /// The raw id text, the credential itself: for cookies, headers and store
+    /// keys, never for logs (`Display` prints the log tag).
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -82,8 +95,12 @@ impl fmt::Debug for SessionId {
 }
 
 impl fmt::Display for SessionId {
+    /// The [log tag](SessionId::log_tag), never the id itself: `format!("{id}")`
+    /// is safe in logs and messages, and useless as key or cookie material, so a
+    /// careless use fails loudly instead of leaking a credential. The raw text is
+    /// [`SessionId::as_str`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.log_tag())
     }
 }
 
@@ -125,9 +142,12 @@ mod tests {
     }
 
     #[test]
-    fn debug_output_never_contains_the_raw_id() {
+    fn debug_and_display_print_the_log_tag_never_the_raw_id() {
         let id = SessionId::generate();
         assert!(!format!("{id:?}").contains(id.as_str()));
         assert_eq!(id.log_tag(), log_tag(id.as_str()));
+        assert_eq!(format!("{id}"), id.log_tag());
+        assert_eq!(id.to_string(), id.log_tag());
+        assert!(id.log_tag().starts_with("sid#"));
     }
 }

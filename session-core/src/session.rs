@@ -48,10 +48,10 @@ impl AttributeValue {
     /// # Errors
     /// [`AttributeError::Deserialize`] naming the attribute and the type.
     pub fn deserialize<T: DeserializeOwned>(&self, name: &str) -> Result<T, AttributeError> {
-        serde_json::from_slice(&self.0).map_err(|source| AttributeError::Deserialize {
+        serde_json::from_slice(&self.0).map_err(|error| AttributeError::Deserialize {
             name: name.to_owned(),
             type_name: std::any::type_name::<T>(),
-            source: Box::new(source),
+            source: Box::new(DecodeFailure::from(&error)),
         })
     }
 
@@ -80,12 +80,46 @@ impl AttributeValue {
     }
 }
 
-impl std::fmt::Debug for AttributeValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match std::str::from_utf8(&self.0) {
-            Ok(text) => write!(f, "AttributeValue({text})"),
-            Err(_) => write!(f, "AttributeValue({} bytes)", self.0.len()),
+/// Why a stored value did not decode, without the value: serde_json's own
+/// messages quote it (`invalid type: string "...", expected u32`), and
+/// attribute values are whatever the application keeps in a session.
+#[derive(Debug)]
+struct DecodeFailure {
+    category: serde_json::error::Category,
+    line: usize,
+    column: usize,
+}
+
+impl From<&serde_json::Error> for DecodeFailure {
+    fn from(error: &serde_json::Error) -> Self {
+        Self {
+            category: error.classify(),
+            line: error.line(),
+            column: error.column(),
         }
+    }
+}
+
+impl std::fmt::Display for DecodeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use serde_json::error::Category;
+        let what = match self.category {
+            Category::Data => "the value does not have the type's shape",
+            Category::Syntax => "the value is not valid JSON",
+            Category::Eof => "the value is truncated JSON",
+            Category::Io => "the value could not be read",
+        };
+        write!(f, "{what} (line {}, column {})", self.line, self.column)
+    }
+}
+
+impl std::error::Error for DecodeFailure {}
+
+impl std::fmt::Debug for AttributeValue {
+    /// The length only: values hold whatever the application keeps in a session
+    /// (tokens, personal data), and `Debug` output ends up in logs and panics.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AttributeValue({} bytes)", self.0.len())
     }
 }
 
@@ -513,6 +547,30 @@ mod tests {
         let error = session.insert("pairs", &bad).unwrap_err().to_string();
         assert!(error.contains("pairs") && error.contains("HashMap"), "{error}");
         assert!(!session.has_changes());
+    }
+
+    #[test]
+    fn debug_output_shows_lengths_never_attribute_values() {
+        let mut session = loaded();
+        session.insert("token", "hunter2-secret").unwrap();
+        let value = session.get_raw("token").unwrap();
+        assert_eq!(format!("{value:?}"), "AttributeValue(16 bytes)");
+        let debug = format!("{session:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains(session.id().as_str()), "{debug}");
+    }
+
+    #[test]
+    fn decoding_errors_name_attribute_and_type_never_the_value() {
+        let mut session = loaded();
+        session.insert("token", "hunter2-secret").unwrap();
+        let error = session.get::<u32>("token").unwrap_err();
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("token") && shown.contains("u32"), "{shown}");
+        session.insert_raw("broken", AttributeValue::from_bytes(b"{\"pin\": 98765".to_vec()));
+        let error = session.get::<serde_json::Value>("broken").unwrap_err().to_string();
+        assert!(!error.contains("98765") && error.contains("truncated"), "{error}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! What a repository needs to know: key namespace, idle timeout, indexed attributes.
+//! What a repository needs to know: key namespace, idle timeout, indexed
+//! attributes, and (for the embedded store) a capacity.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,11 @@ use crate::session::DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS;
 
 /// Default region name: the key namespace (the seed's `ClusteredSpringSessions`).
 pub const DEFAULT_REGION_NAME: &str = "ClusteredSpringSessions";
+
+/// Default [`SessionSettings::embedded_max_sessions`]: far more live sessions
+/// than one process of a normal app holds, and a bound on the memory a flood of
+/// new sessions can take (100,000 sessions of a few kilobytes are a few hundred MB).
+pub const DEFAULT_EMBEDDED_MAX_SESSIONS: u64 = 100_000;
 
 /// Settings every repository takes.
 ///
@@ -27,6 +33,7 @@ pub struct SessionSettings {
     dirty_predicate: Arc<dyn IsDirtyPredicate>,
     session_serializer: Arc<dyn SessionSerializer>,
     idle_refresh_window: Option<Duration>,
+    embedded_max_sessions: u64,
 }
 
 impl Default for SessionSettings {
@@ -40,6 +47,7 @@ impl Default for SessionSettings {
             dirty_predicate: Arc::new(DeltaAwareDirtyPredicate),
             session_serializer: SessionPdxSerializer::shared(),
             idle_refresh_window: None,
+            embedded_max_sessions: DEFAULT_EMBEDDED_MAX_SESSIONS,
         }
     }
 }
@@ -54,6 +62,7 @@ impl PartialEq for SessionSettings {
             && Arc::ptr_eq(&self.dirty_predicate, &other.dirty_predicate)
             && Arc::ptr_eq(&self.session_serializer, &other.session_serializer)
             && self.idle_refresh_window == other.idle_refresh_window
+            && self.embedded_max_sessions == other.embedded_max_sessions
     }
 }
 
@@ -140,6 +149,23 @@ impl SessionSettings {
     #[must_use]
     pub fn idle_refresh_window(&self) -> Option<Duration> {
         self.idle_refresh_window
+    }
+
+    /// Sets how many sessions the embedded store holds at most (default
+    /// [`DEFAULT_EMBEDDED_MAX_SESSIONS`]). Beyond it, the least recently used
+    /// (longest idle) sessions are evicted first, within about a second, each
+    /// with a [`SessionEvent::Destroyed`](crate::SessionEvent::Destroyed)
+    /// event. Only the embedded store reads it: Redis is bounded by its own
+    /// `maxmemory`.
+    pub fn with_embedded_max_sessions(mut self, max_sessions: u64) -> Self {
+        self.embedded_max_sessions = max_sessions;
+        self
+    }
+
+    /// How many sessions the embedded store holds at most.
+    #[must_use]
+    pub fn embedded_max_sessions(&self) -> u64 {
+        self.embedded_max_sessions
     }
 
     /// The serializer attribute values are written with.

@@ -30,13 +30,18 @@ impl Drop for TestServer {
     }
 }
 
-/// Starts an `HttpServer` with one worker on an ephemeral 127.0.0.1 port for
-/// the given app factory, inside the current actix runtime.
+/// Starts an `HttpServer` with one worker (or `workers`) on an ephemeral
+/// 127.0.0.1 port for the given app factory, inside the current actix runtime.
+/// Several workers run requests of one session truly in parallel, on threads
+/// of their own, as a production server does.
 #[macro_export]
 macro_rules! serve {
-    ($factory:expr) => {{
+    ($factory:expr) => {
+        $crate::serve!($factory, 1)
+    };
+    ($factory:expr, $workers:expr) => {{
         let server = ::actix_web::HttpServer::new($factory)
-            .workers(1)
+            .workers($workers)
             .disable_signals()
             .bind(("127.0.0.1", 0))
             .expect("bind 127.0.0.1:0");

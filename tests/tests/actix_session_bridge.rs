@@ -281,7 +281,7 @@ async fn forged_and_malformed_keys_are_never_adopted_and_never_reach_the_store()
     let client = awc::Client::default();
 
     // Not sealed with the app's key: actix-session rejects it before the store.
-    for forged in ["id=garbage", "id=", &format!("id={}", SessionId::generate())] {
+    for forged in ["id=garbage", "id=", &format!("id={}", SessionId::generate().as_str())] {
         let reply = call(client.get(server.url("/get/a")), Some(forged)).await;
         assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, ""));
     }

@@ -14,7 +14,8 @@ use super::keys::{
     POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
     SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
 };
-use super::pool::{PoolConfig, mask_password};
+use super::pool::PoolConfig;
+use super::redact::mask_password;
 use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
 use super::sources::PropertyOrigin;
 

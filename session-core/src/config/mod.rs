@@ -94,6 +94,7 @@ mod keys;
 mod placeholder;
 mod pool;
 mod properties_file;
+mod redact;
 mod registry;
 mod resolver;
 mod shortcut;
@@ -117,8 +118,9 @@ pub use keys::{
 };
 pub use pool::{
     DEFAULT_POOL_READ_TIMEOUT, DEFAULT_POOL_RETRY_ATTEMPTS, DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
-    DEFAULT_POOL_SUBSCRIPTION_ENABLED, PoolConfig, mask_password,
+    DEFAULT_POOL_SUBSCRIPTION_ENABLED, PoolConfig,
 };
+pub use redact::{mask_password, mask_passwords, mask_urls_in, split_server_urls};
 pub use registry::{
     Component, ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME, SESSION_PDX_SERIALIZER_BEAN_NAME,
 };

@@ -51,13 +51,13 @@ impl PropertySources {
                 Err(match failure {
                     Failure::Unresolvable(placeholder) => ConfigError::UnresolvablePlaceholder {
                         key: key.to_owned(),
-                        value: raw.value,
+                        value: super::redact::mask_passwords(&raw.value),
                         from,
                         placeholder,
                     },
                     Failure::Cycle(chain) => ConfigError::PlaceholderCycle {
                         key: key.to_owned(),
-                        value: raw.value,
+                        value: super::redact::mask_passwords(&raw.value),
                         from,
                         chain,
                     },

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::redact::mask_password;
+
 /// Default response timeout (GemFire's pool `read-timeout` default, 10 s).
 pub const DEFAULT_POOL_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default connection timeout. Shorter than GemFire's 59 s socket-connect
@@ -89,43 +91,6 @@ pub(crate) fn is_server_url(url: &str) -> bool {
     })
 }
 
-/// `url` with any password replaced by `****`, for logs and messages.
-///
-/// ```
-/// use session_core::config::mask_password;
-///
-/// assert_eq!(mask_password("redis://user:secret@host:6379/0"), "redis://user:****@host:6379/0");
-/// assert_eq!(mask_password("redis://:secret@host"), "redis://:****@host");
-/// assert_eq!(mask_password("redis://host:6379"), "redis://host:6379");
-/// ```
-#[must_use]
-pub fn mask_password(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|index| index + 3) else {
-        return url.to_owned();
-    };
-    let authority_end = url[scheme_end..]
-        .find('/')
-        .map_or(url.len(), |index| scheme_end + index);
-    let authority = &url[scheme_end..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return url.to_owned();
-    };
-    let Some(colon) = authority[..at].find(':') else {
-        return url.to_owned();
-    };
-    format!(
-        "{}{}:****{}",
-        &url[..scheme_end],
-        &authority[..colon],
-        &url[scheme_end + at..]
-    )
-}
-
-/// `value` with [`mask_password`] applied to each comma-separated item.
-pub(crate) fn mask_passwords(value: &str) -> String {
-    value.split(',').map(mask_password).collect::<Vec<_>>().join(",")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,21 +106,21 @@ mod tests {
     }
 
     #[test]
-    fn debug_masks_passwords() {
-        let pool = PoolConfig::new("p", ["redis://:secret@h:6379", "redis://h2"]);
-        let debug = format!("{pool:?}");
-        assert!(!debug.contains("secret"), "{debug}");
-        assert!(debug.contains("redis://:****@h:6379"), "{debug}");
-        assert_eq!(
-            mask_passwords("redis://:a@h, redis://u:b@h2"),
-            "redis://:****@h, redis://u:****@h2"
+    fn debug_masks_passwords_in_every_url_form() {
+        let pool = PoolConfig::new(
+            "p",
+            [
+                "redis://:secret@h:6379",
+                "redis://u:se/cret@h3",
+                "redis+unix:///run/redis.sock?pass=secret",
+                "redis://h2",
+            ],
         );
-    }
-
-    #[test]
-    fn masking_leaves_user_and_host() {
-        assert_eq!(mask_password("rediss://u:p@w@h:1"), "rediss://u:****@h:1");
-        assert_eq!(mask_password("redis://user@host"), "redis://user@host");
-        assert_eq!(mask_password("not a url"), "not a url");
+        let debug = format!("{pool:?}");
+        assert!(!debug.contains("secret") && !debug.contains("se/"), "{debug}");
+        assert!(debug.contains("redis://:****@h:6379"), "{debug}");
+        assert!(debug.contains("redis://u:****@h3"), "{debug}");
+        assert!(debug.contains("redis+unix:///run/redis.sock?pass=****"), "{debug}");
+        assert!(debug.contains("redis://h2"), "{debug}");
     }
 }

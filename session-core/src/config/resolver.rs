@@ -26,8 +26,9 @@ use super::keys::{
 };
 use super::pool::{
     DEFAULT_POOL_READ_TIMEOUT, DEFAULT_POOL_RETRY_ATTEMPTS, DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
-    DEFAULT_POOL_SUBSCRIPTION_ENABLED, SERVER_URL_SCHEMES, is_server_url, mask_password, mask_passwords,
+    DEFAULT_POOL_SUBSCRIPTION_ENABLED, SERVER_URL_SCHEMES, is_server_url,
 };
+use super::redact::{mask_password, mask_passwords, split_server_urls};
 use super::registry::{ComponentKind, ComponentRegistry};
 use super::shortcut::UnknownShortcut;
 use super::sources::{PropertyOrigin, PropertySources, split_list};
@@ -467,9 +468,10 @@ fn parse_millis(key: &str, value: &str, from: &ConfigSource) -> Result<Duration,
         .map_err(|_| invalid(key, value, from, "a whole number of milliseconds"))
 }
 
-/// Comma-separated server URLs; passwords are masked in the error.
+/// Comma-separated server URLs (a comma followed by no scheme belongs to a
+/// password); passwords are masked in the error.
 fn parse_server_urls(key: &str, value: &str, from: &ConfigSource) -> Result<Vec<String>, ConfigError> {
-    let urls = split_list(value);
+    let urls = split_server_urls(value);
     match urls.iter().find(|url| !is_server_url(url)) {
         Some(bad) => Err(invalid(
             key,
@@ -1433,6 +1435,72 @@ mod tests {
             ],
         );
         assert!(!table.contains("secret"), "{table}");
+    }
+
+    /// Passwords with a raw `/` or `,`, and `redis+unix` query passwords: masked
+    /// in the startup table, in `Debug` and in errors; a raw `,` stays in its URL.
+    #[test]
+    fn every_url_form_is_masked_in_the_table_debug_and_errors() {
+        let servers = "redis://app:pa/ss1@10.0.0.1:6379/0, redis+unix:///run/redis.sock?db=2&pass=unixpass2, \
+                       rediss://:co,mma3@10.0.0.3:6380";
+        let secrets = ["pa/ss1", "unixpass2", "co,mma3", "mma3"];
+        let effective = resolve(
+            EnableClusteredSession::new(),
+            env_only(&[("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", servers)]),
+        )
+        .unwrap();
+        assert_eq!(
+            effective.pool_config().unwrap().urls,
+            [
+                "redis://app:pa/ss1@10.0.0.1:6379/0",
+                "redis+unix:///run/redis.sock?db=2&pass=unixpass2",
+                "rediss://:co,mma3@10.0.0.3:6380"
+            ],
+            "a raw comma in a password must not split the URL"
+        );
+        let table = effective.to_string();
+        let debug = format!("{effective:?} {:?}", effective.pool_config().unwrap());
+        let entries = format!("{:?}", effective.entries());
+        for shown in [&table, &debug, &entries] {
+            for secret in secrets {
+                assert!(!shown.contains(secret), "{secret} shown in: {shown}");
+            }
+        }
+        assert_names(
+            &table,
+            &[
+                "redis://app:****@10.0.0.1:6379/0",
+                "redis+unix:///run/redis.sock?db=2&pass=****",
+                "rediss://:****@10.0.0.3:6380",
+            ],
+        );
+
+        // An invalid list: the error names the bad URL, never a password.
+        let error = resolve(
+            EnableClusteredSession::new(),
+            env_only(&[(
+                "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS",
+                "redis://app:pa/ss1@h1, http://u:co,mma3@h2?pass=unixpass2",
+            )]),
+        )
+        .unwrap_err();
+        let message = format!("{error} {error:?}");
+        for secret in secrets {
+            assert!(!message.contains(secret), "{secret} shown in: {message}");
+        }
+        assert_names(&message, &["`http://u:****@h2?pass=****` is not one"]);
+
+        // Placeholders that cannot be resolved: the raw value is shown, masked.
+        let error = resolve(
+            EnableClusteredSession::new(),
+            env_only(&[(
+                "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS",
+                "redis://:pa/ss1@h1?x=${no.such.key}",
+            )]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!error.contains("pa/ss1"), "{error}");
     }
 
     #[test]

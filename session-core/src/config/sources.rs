@@ -37,12 +37,23 @@ impl fmt::Display for PropertyOrigin {
 }
 
 /// A property's raw value (placeholders not yet resolved) and where it was defined.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` masks passwords in URLs ([`mask_passwords`](super::mask_passwords)).
+#[derive(Clone, PartialEq, Eq)]
 pub struct PropertyValue {
     /// The value as written.
     pub value: String,
     /// Where it was written.
     pub origin: PropertyOrigin,
+}
+
+impl fmt::Debug for PropertyValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PropertyValue")
+            .field("value", &super::redact::mask_passwords(&self.value))
+            .field("origin", &self.origin)
+            .finish()
+    }
 }
 
 /// All property sources, looked up by key with this precedence (highest first):
@@ -188,11 +199,24 @@ fn file_value(file: &PropertiesFile, key: &str) -> Option<PropertyValue> {
 
 /// Builds [`PropertySources`] from explicit inputs; nothing is read from the
 /// process, so tests stay hermetic.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct PropertySourcesBuilder {
     env: Vec<(String, String)>,
     default_config_location: PathBuf,
+}
+
+impl fmt::Debug for PropertySourcesBuilder {
+    /// Variable names only: values may hold passwords.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PropertySourcesBuilder")
+            .field(
+                "env_var_names",
+                &self.env.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+            )
+            .field("default_config_location", &self.default_config_location)
+            .finish()
+    }
 }
 
 impl PropertySourcesBuilder {

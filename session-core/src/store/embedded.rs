@@ -6,14 +6,27 @@
 //! [`find_by_id`](SessionRepository::find_by_id) does. A background thread runs
 //! moka's maintenance once a second, which evicts idle sessions and drops their
 //! index entries.
+//!
+//! Every change to an entry (a save, a touch, a renewal, a delete) goes through
+//! moka's per-key compute, which runs one at a time per session: a save that
+//! read the entry cannot put it back after a logout removed it. Index entries
+//! change under the session's own lock, with the entry they describe.
+//!
+//! The store holds at most
+//! [`embedded_max_sessions`](SessionSettings::embedded_max_sessions) sessions
+//! (default [`DEFAULT_EMBEDDED_MAX_SESSIONS`](crate::settings::DEFAULT_EMBEDDED_MAX_SESSIONS)):
+//! beyond it, the least recently used (longest idle) sessions are evicted
+//! first, within about a second, each with a
+//! [`Destroyed`](SessionEvent::Destroyed) event.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
+use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
 use crate::error::StoreError;
@@ -41,8 +54,10 @@ struct Inner {
     settings: SessionSettings,
 }
 
-/// (index name, value) -> session ids.
-type Indexes = HashMap<IndexEntry, HashSet<SessionId>>;
+/// (index name, value) -> the sessions with that entry. Lookups read the
+/// sessions from here, not from the cache, so they neither extend idle timers
+/// nor count as a use for eviction.
+type Indexes = HashMap<IndexEntry, HashMap<SessionId, Arc<StoredSession>>>;
 
 /// One stored session; the mutex makes attribute deltas from concurrent requests
 /// apply one after another instead of overwriting each other.
@@ -58,6 +73,9 @@ struct StoredState {
     deadline: Option<Instant>,
     attributes: BTreeMap<String, AttributeValue>,
     index_entries: BTreeSet<IndexEntry>,
+    /// The entry left the cache (deleted, renewed away, expired or evicted):
+    /// whoever still holds it must treat the session as gone.
+    removed: bool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -103,6 +121,11 @@ impl StoredState {
 
     fn is_expired(&self, instant: Instant) -> bool {
         self.deadline.is_some_and(|deadline| instant >= deadline)
+    }
+
+    /// Whether the session is usable at `instant`: not removed, not past its deadline.
+    fn is_live(&self, instant: Instant) -> bool {
+        !self.removed && !self.is_expired(instant)
     }
 
     fn to_session(&self, id: &SessionId) -> Session {
@@ -177,6 +200,10 @@ impl EmbeddedSessionRepository {
         let events = settings.events().clone();
         let action = settings.expiration_policy().expiration_action();
         let cache = Cache::builder()
+            .max_capacity(settings.embedded_max_sessions())
+            // Beyond capacity, the least recently used session goes; LRU admits
+            // every new session (moka's default TinyLFU could refuse a login).
+            .eviction_policy(EvictionPolicy::lru())
             .expire_after(DeadlineExpiry)
             .eviction_listener(move |id: Arc<SessionId>, stored: Arc<StoredSession>, cause| {
                 // A replaced entry is the same session re-put after a touch or save;
@@ -186,6 +213,7 @@ impl EmbeddedSessionRepository {
                 }
                 let last_state = {
                     let mut state = lock(&stored.state);
+                    state.removed = true;
                     let entries = std::mem::take(&mut state.index_entries);
                     remove_index_entries(&mut lock(&listener_indexes), &id, &entries);
                     events.is_observed().then(|| state.to_session(&id))
@@ -217,7 +245,16 @@ impl EmbeddedSessionRepository {
         self.inner.cache.entry_count()
     }
 
-    fn update_indexes(&self, id: &SessionId, old: &BTreeSet<IndexEntry>, new: &BTreeSet<IndexEntry>) {
+    /// Moves a session's index entries from `old` to `new`. Called with the
+    /// session's state locked (lock order: session state, then indexes), so
+    /// the index always agrees with the entry it describes.
+    fn update_indexes(
+        &self,
+        id: &SessionId,
+        stored: &Arc<StoredSession>,
+        old: &BTreeSet<IndexEntry>,
+        new: &BTreeSet<IndexEntry>,
+    ) {
         if old == new {
             return;
         }
@@ -225,7 +262,10 @@ impl EmbeddedSessionRepository {
         let stale: BTreeSet<IndexEntry> = old.difference(new).cloned().collect();
         remove_index_entries(&mut indexes, id, &stale);
         for entry in new.difference(old) {
-            indexes.entry(entry.clone()).or_default().insert(id.clone());
+            indexes
+                .entry(entry.clone())
+                .or_default()
+                .insert(id.clone(), Arc::clone(stored));
         }
     }
 
@@ -239,14 +279,20 @@ impl EmbeddedSessionRepository {
             deadline: None,
             attributes: session.attributes().clone(),
             index_entries: index_entries.clone(),
+            removed: false,
         };
         state.touch_in_place(session.id(), self.policy(), now, instant);
         let events = self.inner.settings.events();
         let created = events.is_observed().then(|| state.to_session(session.id()));
-        self.update_indexes(session.id(), &BTreeSet::new(), &index_entries);
         let stored = Arc::new(StoredSession {
             state: Mutex::new(state),
         });
+        {
+            // Indexed before it is in the cache: an eviction right after the
+            // insert finds the entries to remove.
+            let _state = lock(&stored.state);
+            self.update_indexes(session.id(), &stored, &BTreeSet::new(), &index_entries);
+        }
         self.inner.cache.insert(session.id().clone(), stored);
         if let Some(session) = created {
             events.publish(SessionEvent::Created { session });
@@ -260,9 +306,9 @@ impl EmbeddedSessionRepository {
 
 fn remove_index_entries(indexes: &mut Indexes, id: &SessionId, entries: &BTreeSet<IndexEntry>) {
     for entry in entries {
-        if let Some(ids) = indexes.get_mut(entry) {
-            ids.remove(id);
-            if ids.is_empty() {
+        if let Some(sessions) = indexes.get_mut(entry) {
+            sessions.remove(id);
+            if sessions.is_empty() {
                 indexes.remove(entry);
             }
         }
@@ -326,10 +372,21 @@ impl SessionRepository for EmbeddedSessionRepository {
             return Ok(());
         }
         if let Some(previous) = session.previous_id().cloned() {
-            // Renewal: the old entry must still exist (a concurrent logout wins),
-            // and is removed before the new id becomes valid.
-            if let Some(old) = self.inner.cache.remove(&previous) {
-                let mut renewed = lock(&old.state).to_session(session.id());
+            // Renewal: the old entry must still be live (a concurrent logout
+            // wins, and an idle-expired entry the sweeper has not reached yet is
+            // as gone as a missing one); it is removed before the new id
+            // becomes valid.
+            let mut renewed = None;
+            self.inner.cache.entry_by_ref(&previous).and_compute_with(|entry| {
+                let Some(entry) = entry else { return Op::Nop };
+                let state = lock(&entry.value().state);
+                if !state.is_live(instant) {
+                    return Op::Nop;
+                }
+                renewed = Some(state.to_session(session.id()));
+                Op::Remove
+            });
+            if let Some(mut renewed) = renewed {
                 apply_delta(&mut renewed, session);
                 self.insert_full(&renewed, now, instant);
             }
@@ -337,7 +394,6 @@ impl SessionRepository for EmbeddedSessionRepository {
             return Ok(());
         }
         let mut applied = false;
-        let mut index_change = None;
         let policy = self.policy();
         let indexer = &self.inner.indexer;
         let affects_indexes = indexer.affects_indexes(session);
@@ -348,7 +404,7 @@ impl SessionRepository for EmbeddedSessionRepository {
             let stored = entry.into_value();
             {
                 let mut state = lock(&stored.state);
-                if state.is_expired(instant) {
+                if !state.is_live(instant) {
                     return Op::Nop;
                 }
                 for (name, value) in session.changed_attributes() {
@@ -364,15 +420,12 @@ impl SessionRepository for EmbeddedSessionRepository {
                 if affects_indexes {
                     let entries = indexer.entries_in(&state.attributes);
                     let old = std::mem::replace(&mut state.index_entries, entries.clone());
-                    index_change = Some((old, entries));
+                    self.update_indexes(session.id(), &stored, &old, &entries);
                 }
                 applied = true;
             }
             Op::Put(stored)
         });
-        if let Some((old, new)) = index_change {
-            self.update_indexes(session.id(), &old, &new);
-        }
         if applied {
             let events = self.inner.settings.events();
             if events.is_observed() {
@@ -396,7 +449,7 @@ impl SessionRepository for EmbeddedSessionRepository {
             let stored = entry.into_value();
             {
                 let mut state = lock(&stored.state);
-                if state.is_expired(instant) {
+                if !state.is_live(instant) {
                     return Op::Nop;
                 }
                 let session = state.touch(id, policy, now, instant);
@@ -409,8 +462,14 @@ impl SessionRepository for EmbeddedSessionRepository {
     }
 
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
-        // The eviction listener removes the index entries.
-        self.inner.cache.remove(id);
+        // Through the per-key compute, like every write: a save or touch that
+        // read the entry before this delete cannot put it back afterwards (a
+        // plain `remove` can run between their read and their put). The
+        // eviction listener removes the index entries.
+        self.inner
+            .cache
+            .entry_by_ref(id)
+            .and_compute_with(|entry| if entry.is_some() { Op::Remove } else { Op::Nop });
         Ok(())
     }
 }
@@ -436,19 +495,22 @@ impl FindByIndexNameSessionRepository for EmbeddedSessionRepository {
         index_value: &str,
     ) -> Result<BTreeMap<SessionId, Session>, StoreError> {
         let key = (index_name.to_owned(), index_value.to_owned());
-        let ids: Vec<SessionId> = lock(&self.inner.indexes)
+        let candidates: Vec<(SessionId, Arc<StoredSession>)> = lock(&self.inner.indexes)
             .get(&key)
-            .map(|ids| ids.iter().cloned().collect())
+            .map(|sessions| {
+                sessions
+                    .iter()
+                    .map(|(id, stored)| (id.clone(), Arc::clone(stored)))
+                    .collect()
+            })
             .unwrap_or_default();
         let instant = Instant::now();
         let mut sessions = BTreeMap::new();
-        for id in ids {
-            // `get` does not move the deadline (see `DeadlineExpiry`).
-            if let Some(stored) = self.inner.cache.get(&id) {
-                let state = lock(&stored.state);
-                if !state.is_expired(instant) && state.index_entries.contains(&key) {
-                    sessions.insert(id.clone(), state.to_session(&id));
-                }
+        for (id, stored) in candidates {
+            // Read from the index, not the cache: no idle timer moves, no use is counted.
+            let state = lock(&stored.state);
+            if state.is_live(instant) && state.index_entries.contains(&key) {
+                sessions.insert(id.clone(), state.to_session(&id));
             }
         }
         Ok(sessions)
@@ -470,6 +532,77 @@ mod tests {
             assert!(store.find_by_id(&SessionId::generate()).await.unwrap().is_none());
         }
         assert_eq!(store.session_count(), 0);
+    }
+
+    /// A request loaded the session while it was live; it went idle past its
+    /// timeout before the request renewed it, and the sweeper has not run yet:
+    /// the renewal must not revive it under the new id.
+    #[tokio::test]
+    async fn renewing_an_idle_expired_session_not_yet_swept_fails_like_a_missing_one() {
+        let policy = crate::IdleTimeoutSessionExpirationPolicy::with_idle_timeout(Duration::from_millis(120));
+        let store = EmbeddedSessionRepository::new(SessionSettings::default().with_expiration_policy(Arc::new(policy)));
+        let mut session = store.create_session();
+        session.insert(crate::PRINCIPAL_NAME_INDEX_NAME, "alice").unwrap();
+        store.save(&mut session).await.unwrap();
+        let old = session.id().clone();
+        let mut loaded = store.find_by_id(&old).await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        loaded.change_session_id();
+        store.save(&mut loaded).await.unwrap();
+        assert!(
+            store.find_by_id(loaded.id()).await.unwrap().is_none(),
+            "the renewal revived an expired session"
+        );
+        assert!(store.find_by_id(&old).await.unwrap().is_none());
+        assert!(store.find_by_principal_name("alice").await.unwrap().is_empty());
+    }
+
+    /// Past the capacity, the session idle the longest goes first (a lookup
+    /// counts as use, an index lookup does not), with a `Destroyed` event.
+    #[tokio::test]
+    async fn beyond_capacity_the_longest_idle_session_is_destroyed_first() {
+        let settings = SessionSettings::default().with_embedded_max_sessions(3);
+        let mut events = settings.events().subscribe();
+        let store = EmbeddedSessionRepository::new(settings);
+        let mut ids = Vec::new();
+        for user in ["a", "b", "c"] {
+            let mut session = store.create_session();
+            session.insert(crate::PRINCIPAL_NAME_INDEX_NAME, user).unwrap();
+            store.save(&mut session).await.unwrap();
+            ids.push(session.id().clone());
+        }
+        assert_eq!(store.session_count(), 3);
+        // `a` is used again; `b` is only found through the index: `b` is now the longest idle.
+        assert!(store.find_by_id(&ids[0]).await.unwrap().is_some());
+        assert_eq!(store.find_by_principal_name("b").await.unwrap().len(), 1);
+        let mut newest = store.create_session();
+        store.save(&mut newest).await.unwrap();
+        assert_eq!(store.session_count(), 3, "the capacity is a bound");
+        assert!(store.find_by_id(&ids[1]).await.unwrap().is_none(), "b should have gone");
+        assert!(
+            store.find_by_principal_name("b").await.unwrap().is_empty(),
+            "b's index entry leaked"
+        );
+        for id in [&ids[0], &ids[2], newest.id()] {
+            assert!(store.find_by_id(id).await.unwrap().is_some());
+        }
+        let mut destroyed = Vec::new();
+        while let Ok(event) = events.try_recv() {
+            if let SessionEvent::Destroyed { id, session } = event {
+                assert!(session.is_some(), "the event carries the last state");
+                destroyed.push(id);
+            }
+        }
+        assert_eq!(destroyed, [ids[1].clone()]);
+    }
+
+    #[tokio::test]
+    async fn the_capacity_defaults_to_a_hundred_thousand_sessions() {
+        assert_eq!(SessionSettings::default().embedded_max_sessions(), 100_000);
+        assert_eq!(
+            EmbeddedSessionRepository::default().inner.cache.policy().max_capacity(),
+            Some(100_000)
+        );
     }
 
     #[tokio::test]

@@ -259,16 +259,10 @@ impl fmt::Debug for PoolSettings {
     }
 }
 
-/// The URL with any user information replaced by `***`.
+/// The URL with its password masked (every URL form: see
+/// [`mask_password`](crate::config::mask_password)).
 pub(crate) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return "<unparsable url>".to_owned();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
-        None => url.to_owned(),
-    }
+    crate::config::mask_password(url)
 }
 
 /// A Redis cluster node, as `CLUSTER SLOTS` names it.
