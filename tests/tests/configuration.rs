@@ -579,6 +579,52 @@ async fn listeners_registered_through_the_builder_hear_the_store() {
 }
 
 #[actix_rt::test]
+async fn local_keeps_sessions_in_process_even_with_a_pool_and_caching_proxy_reads_from_memory() {
+    let redis = RedisServer::start();
+    let build = |shortcut: &str| {
+        ClusteredSession::builder()
+            .region_name("ConfigShortcut")
+            .properties(env_properties(&[
+                ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", &redis.url()),
+                ("SPRING_SESSION_DATA_GEMFIRE_CACHE_CLIENT_REGION_SHORTCUT", shortcut),
+            ]))
+            .cookie(plain_cookie())
+            .build()
+            .unwrap()
+    };
+
+    // LOCAL: "session state will not be propagated to the server".
+    let local = build("LOCAL");
+    assert_eq!(local.configuration().topology(), Topology::Embedded);
+    assert!(local.configuration().to_string().contains("not propagated"));
+    let server = serve!({
+        let sessions = local.clone();
+        move || sessions.wrap(App::new().configure(routes))
+    });
+    let mut monitor = redis.monitor();
+    let mut client = Client::new();
+    client.post(&server.url("/set/colour/blue")).await;
+    assert_eq!(client.get(&server.url("/get/colour")).await, "blue");
+    assert!(monitor.commands().is_empty(), "LOCAL sent something to Redis");
+
+    // CACHING_PROXY: in Redis, and a repeated read is served from memory.
+    let caching = build("CACHING_PROXY");
+    assert_eq!(caching.configuration().topology(), Topology::ClientServer);
+    assert!(caching.configuration().to_string().contains("near cache"));
+    let server = serve!({
+        let sessions = caching.clone();
+        move || sessions.wrap(App::new().configure(routes))
+    });
+    let mut client = Client::new();
+    client.post(&server.url("/set/colour/red")).await;
+    let _ = monitor.commands();
+    for _ in 0..3 {
+        assert_eq!(client.get(&server.url("/get/colour")).await, "red");
+    }
+    assert!(monitor.commands().is_empty(), "cached reads went to Redis");
+}
+
+#[actix_rt::test]
 async fn a_configured_pool_selects_the_redis_store() {
     let redis = RedisServer::start();
     let sessions = ClusteredSession::builder()
