@@ -5,13 +5,14 @@
 //! requests never share mutable state (the seed's CACHING_PROXY shares one
 //! object between threads; we don't). An own write is applied to the cached
 //! value only when the revision the save produced is the cached one plus one,
-//! that is when no other write landed in between (otherwise the entry is
-//! dropped and the next read goes to Redis).
+//! that is when no other write landed in between (otherwise a marker of the
+//! revision is left: not served, and it refuses fills of older revisions).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::codec::WritePlan;
+use super::near_cache::Revisioned;
 use crate::session::{Session, SessionParts};
 
 /// One cached session: the state as stored at revision `rev`.
@@ -24,9 +25,38 @@ pub(crate) struct CachedSession {
     pub(crate) expires_at: Option<i64>,
     /// The hash's `rev` field.
     pub(crate) rev: i64,
+    /// A marker: "revision `rev` or later, state unknown" (never served).
+    pub(crate) marker: bool,
+}
+
+impl Revisioned for Arc<CachedSession> {
+    fn revision(&self) -> i64 {
+        self.rev
+    }
+
+    fn is_state(&self) -> bool {
+        !self.marker
+    }
 }
 
 impl CachedSession {
+    /// A marker of revision `rev` of session `id`.
+    pub(crate) fn marker(id: &crate::id::SessionId, rev: i64) -> Arc<Self> {
+        Arc::new(Self {
+            parts: SessionParts {
+                id: id.clone(),
+                creation_time: std::time::UNIX_EPOCH,
+                last_accessed_time: std::time::UNIX_EPOCH,
+                max_inactive_interval_seconds: 0,
+                attributes: BTreeMap::new(),
+            },
+            index: BTreeMap::new(),
+            expires_at: Some(0),
+            rev,
+            marker: true,
+        })
+    }
+
     /// A request's own copy.
     pub(crate) fn to_session(&self) -> Session {
         Session::from_parts(self.parts.clone())
@@ -47,7 +77,7 @@ impl CachedSession {
         plan: &WritePlan,
         expires_at: Option<i64>,
     ) -> Option<Arc<Self>> {
-        if rev != self.rev + 1 {
+        if rev != self.rev + 1 || self.marker {
             return None;
         }
         let mut parts = self.parts.clone();
@@ -71,6 +101,7 @@ impl CachedSession {
             index,
             expires_at,
             rev,
+            marker: false,
         }))
     }
 
@@ -81,6 +112,7 @@ impl CachedSession {
             index: self.index.clone(),
             expires_at,
             rev: self.rev,
+            marker: false,
         })
     }
 

@@ -556,7 +556,12 @@ impl RedisSessionRepository {
         };
         let mut args: Vec<Vec<u8>> = vec![mode.as_arg().into()];
         args.extend(rule.args().map(String::into_bytes));
-        args.extend([channel.into_bytes(), message.into_bytes()]);
+        args.extend([
+            channel.into_bytes(),
+            message.into_bytes(),
+            epoch_millis(session.last_accessed_time()).to_string().into_bytes(),
+            self.track_flag().into(),
+        ]);
         args.extend(plan.script_args());
         let mut pipe = new_pipeline();
         self.evalsha(&mut pipe, &self.inner.scripts.save, id, args);
@@ -686,6 +691,7 @@ impl RedisSessionRepository {
             let mut pipe = new_pipeline();
             let mut args = vec![now_ms.to_string()];
             args.extend(rule.args());
+            args.push(self.track_flag().to_owned());
             self.evalsha(&mut pipe, &self.inner.scripts.touch, id, args);
             self.execute_detached("extending a session's idle timer", pipe);
             if let Some(cache) = &self.inner.near_cache {
@@ -717,9 +723,8 @@ impl RedisSessionRepository {
         if !written.applied {
             cache.remove(&key);
         } else if written.created {
-            // A new id: nothing else can have written it; the ticket only guards
-            // against a flush meanwhile.
-            let cached = CachedSession {
+            // A new id: the whole state is known.
+            let cached = Arc::new(CachedSession {
                 parts: SessionParts {
                     id: session.id().clone(),
                     creation_time: session.creation_time(),
@@ -730,17 +735,22 @@ impl RedisSessionRepository {
                 index: plan.index_sets.iter().cloned().collect(),
                 expires_at: deadline,
                 rev: written.rev,
-            };
-            cache.insert(
-                key,
-                Arc::new(cached),
-                cache.ticket(&self.inner.keys.session_key(session.id())),
-            );
-        } else {
-            cache.update(&key, |cached| {
-                cached.after_own_save(session, written.rev, plan, deadline)
+                marker: false,
             });
+            cache.record_own_write(&key, written.rev, |_| None, || cached);
+        } else {
+            cache.record_own_write(
+                &key,
+                written.rev,
+                |cached| cached.after_own_save(session, written.rev, plan, deadline),
+                || CachedSession::marker(session.id(), written.rev),
+            );
         }
+    }
+
+    /// The scripts' "read the hash last" flag: only a near cache needs it.
+    fn track_flag(&self) -> &'static str {
+        if self.inner.near_cache.is_some() { "1" } else { "" }
     }
 
     /// Drops a session from the near cache.
@@ -1259,6 +1269,7 @@ impl SessionRepository for RedisSessionRepository {
                     index,
                     expires_at,
                     rev,
+                    marker: false,
                 };
                 if !cached.is_live_at(epoch_millis(now)) {
                     // Expired (its marker is gone or going): what is left is for listeners only.

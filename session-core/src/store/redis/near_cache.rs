@@ -19,14 +19,18 @@
 //!   invalidation, removal and insertion of a key of that stripe). Take it
 //!   with [`NearCache::ticket`] *before* sending the read whose reply may fill
 //!   the cache, or get it from a hit ([`NearCache::get`]).
-//! * [`NearCache::insert`] stores the value only if the cache is active and
-//!   neither the generation nor the stripe moved since the ticket: otherwise an
-//!   invalidation (or another fill or update of the same key) may already have
-//!   been processed that this value predates. A refused insert *removes* the key
-//!   instead, since whatever is cached may be just as old. Every insert bumps the
-//!   stripe, so of two callers holding tickets of the same moment only the first
-//!   to insert succeeds: an update built on a value another update already
-//!   replaced never lands.
+//! * [`NearCache::insert`] (a fill from a read) stores the value only if the
+//!   cache is active and neither the generation nor the stripe moved since the
+//!   ticket (otherwise an invalidation may already have been processed that
+//!   this value predates), and only if nothing at least as new is cached: values
+//!   carry the session's **revision** ([`Revisioned`]), which every applied save
+//!   increments. A refused fill changes nothing.
+//! * This instance's own writes are not reported back by Redis (`NOLOOP`):
+//!   [`NearCache::record_own_write`] applies one to the cached value when it is
+//!   the very next revision, and otherwise leaves a *marker* of that revision
+//!   (not served) so that fills of older revisions are refused. Own writes
+//!   completing out of order, or interleaved with reads, thus never leave an
+//!   older state cached.
 //! * Inserts, removals and invalidations of one stripe hold that stripe's lock,
 //!   and each removes the entry before bumping the counter; [`NearCache::get`]
 //!   reads without locking, taking its ticket before and checking it after
@@ -40,11 +44,8 @@
 //! # What callers must do
 //! * Before a read that may fill: `let ticket = cache.ticket(&key);`, then
 //!   `cache.insert(key, value, ticket)` with what it returned.
-//! * After a write of this instance (which Redis may not report back to it:
-//!   `NOLOOP`), either `insert` the new value with the ticket of the hit or fill
-//!   it was built on, or [`NearCache::remove`] the key. Never leave the old entry.
-//!   (If Redis does report it, as for scripts in `BCAST` mode, the entry is
-//!   simply dropped again: the insert is refused or removed by that message.)
+//! * After a save of this instance: [`NearCache::record_own_write`] with the
+//!   revision the save produced; after a delete or renewal: [`NearCache::remove`].
 //! * [`NearCache::record_miss`] when a lookup had to go to Redis.
 //!
 //! Stripes are shared by unrelated keys (hash collisions): that only refuses
@@ -56,6 +57,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use moka::sync::Cache;
+
+/// A cached value's revision: the stored session's `rev` field (every applied
+/// save increments it). Markers stand for "at least this revision, state
+/// unknown" and are never served.
+pub(crate) trait Revisioned {
+    /// The revision.
+    fn revision(&self) -> i64;
+    /// Whether this is a servable state (not a marker).
+    fn is_state(&self) -> bool;
+}
 
 /// How many invalidation counters the keys are spread over.
 pub(crate) const STRIPES: usize = 1024;
@@ -125,7 +136,7 @@ struct Counters {
 
 /// Recently used values by Redis key (the session hash key), bounded, valid
 /// only while tracking is active; see the module docs.
-pub(crate) struct NearCache<V: Clone + Send + Sync + 'static> {
+pub(crate) struct NearCache<V: Clone + Send + Sync + Revisioned + 'static> {
     entries: Cache<String, Entry<V>>,
     active: AtomicBool,
     generation: AtomicU64,
@@ -134,7 +145,7 @@ pub(crate) struct NearCache<V: Clone + Send + Sync + 'static> {
     counters: Counters,
 }
 
-impl<V: Clone + Send + Sync + 'static> fmt::Debug for NearCache<V> {
+impl<V: Clone + Send + Sync + Revisioned + 'static> fmt::Debug for NearCache<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NearCache")
             .field("active", &self.is_active())
@@ -144,7 +155,7 @@ impl<V: Clone + Send + Sync + 'static> fmt::Debug for NearCache<V> {
     }
 }
 
-impl<V: Clone + Send + Sync + 'static> NearCache<V> {
+impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// A cache of at most `max_entries` values (least recently used evicted
     /// first; plain `CACHING_PROXY`: [`DEFAULT_NEAR_CACHE_ENTRIES`]). Inactive
     /// until its connection enables tracking.
@@ -205,7 +216,11 @@ impl<V: Clone + Send + Sync + 'static> NearCache<V> {
         }
         let ticket = self.ticket(key);
         let entry = self.entries.get(key)?;
-        if entry.generation != ticket.generation || self.ticket_of(ticket.stripe) != ticket || !self.is_active() {
+        if entry.generation != ticket.generation
+            || !entry.value.is_state()
+            || self.ticket_of(ticket.stripe) != ticket
+            || !self.is_active()
+        {
             return None;
         }
         self.counters.hits.fetch_add(1, Ordering::Relaxed);
@@ -227,22 +242,68 @@ impl<V: Clone + Send + Sync + 'static> NearCache<V> {
             && stripe.count.load(Ordering::SeqCst) == ticket.count
             && self.generation.load(Ordering::SeqCst) == ticket.generation
             && self.is_active();
-        if current {
-            let entry = Entry {
+        if !current {
+            return false;
+        }
+        if let Some(cached) = self
+            .entries
+            .get(&key)
+            .filter(|cached| cached.generation == ticket.generation)
+        {
+            let newer = if cached.value.is_state() {
+                cached.value.revision() >= value.revision()
+            } else {
+                cached.value.revision() > value.revision()
+            };
+            if newer {
+                return false;
+            }
+        }
+        self.entries.insert(
+            key,
+            Entry {
                 generation: ticket.generation,
                 value,
-            };
-            self.entries.insert(key, entry);
-            stripe.count.fetch_add(1, Ordering::SeqCst);
+            },
+        );
+        true
+    }
+
+    /// Records a save of this instance that produced revision `rev`: the cached
+    /// state becomes `apply(cached)` when it is revision `rev - 1`, otherwise
+    /// `marker()` (revision `rev`, not served) unless something newer is cached.
+    /// `apply` may answer `None` for "cannot tell": a marker then.
+    pub(crate) fn record_own_write(
+        &self,
+        key: &str,
+        rev: i64,
+        apply: impl FnOnce(&V) -> Option<V>,
+        marker: impl FnOnce() -> V,
+    ) {
+        let index = self.stripe_of(key.as_bytes());
+        let _writers = self.stripes[index]
+            .writers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !self.is_active() {
+            return;
         }
-        current
+        let generation = self.generation.load(Ordering::SeqCst);
+        let cached = self.entries.get(key).filter(|cached| cached.generation == generation);
+        let value = match cached {
+            Some(cached) if cached.value.revision() >= rev => return,
+            Some(cached) if cached.value.is_state() && cached.value.revision() + 1 == rev => {
+                apply(&cached.value).unwrap_or_else(marker)
+            }
+            _ => marker(),
+        };
+        self.entries.insert(key.to_owned(), Entry { generation, value });
     }
 
     /// Replaces the cached value of `key` by what `change` makes of it (`None`:
-    /// removes it), atomically with invalidations and other updates of the key;
-    /// nothing when it is not cached. For this instance's own writes, which
-    /// Redis does not report back (NOLOOP): the caller checks the value's
-    /// revision against the one its write produced. Spends older tickets.
+    /// removes it), atomically with invalidations and other changes of the key;
+    /// nothing when it is not cached. For changes that keep the revision (an
+    /// idle refresh moving the deadline).
     pub(crate) fn update(&self, key: &str, change: impl FnOnce(&V) -> Option<V>) {
         let index = self.stripe_of(key.as_bytes());
         let stripe = &self.stripes[index];
@@ -257,7 +318,6 @@ impl<V: Clone + Send + Sync + 'static> NearCache<V> {
                 None => self.entries.invalidate(key),
             }
         }
-        stripe.count.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Forgets `key` (after a write of this instance whose result is not
@@ -314,7 +374,7 @@ impl<V: Clone + Send + Sync + 'static> NearCache<V> {
     }
 }
 
-impl<V: Clone + Send + Sync + 'static> InvalidationSink for NearCache<V> {
+impl<V: Clone + Send + Sync + Revisioned + 'static> InvalidationSink for NearCache<V> {
     fn invalidate_keys(&self, keys: &mut dyn Iterator<Item = &[u8]>) {
         self.counters.invalidation_messages.fetch_add(1, Ordering::Relaxed);
         for key in keys {
@@ -345,6 +405,16 @@ impl<V: Clone + Send + Sync + 'static> InvalidationSink for NearCache<V> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// Test values: text at revision 0 unless written `text@rev`; `?@rev` is a marker.
+    impl Revisioned for String {
+        fn revision(&self) -> i64 {
+            self.split_once('@').and_then(|(_, rev)| rev.parse().ok()).unwrap_or(0)
+        }
+        fn is_state(&self) -> bool {
+            !self.starts_with('?')
+        }
+    }
 
     fn active_cache() -> NearCache<String> {
         let cache = NearCache::with_max_entries(100);
@@ -402,28 +472,48 @@ mod tests {
     }
 
     #[test]
-    fn only_the_first_fill_built_on_one_ticket_lands_and_a_refused_one_leaves_it() {
+    fn fills_never_replace_a_newer_or_equal_revision() {
         let cache = active_cache();
-        assert!(fill(&cache, "k", "v1"));
-        let (_, first) = cache.get("k").unwrap();
-        let (_, second) = cache.get("k").unwrap();
-        assert_eq!(first, second);
-        assert!(cache.insert("k".to_owned(), "v2".to_owned(), first));
-        // Built on v1 too, but v2 replaced v1 meanwhile: refused, v2 stays.
-        assert!(!cache.insert("k".to_owned(), "v1+x".to_owned(), second));
-        assert_eq!(cache.get("k").unwrap().0, "v2");
-        // An update spends the tickets of fills sent before it.
-        let before = cache.ticket("k");
-        cache.update("k", |v| Some(format!("{v}+own")));
-        assert_eq!(cache.get("k").unwrap().0, "v2+own");
-        assert!(!cache.insert("k".to_owned(), "stale".to_owned(), before));
-        assert_eq!(cache.get("k").unwrap().0, "v2+own");
-        // The ticket of a hit chains: fill, hit, update.
-        assert!(fill(&cache, "k", "v3"));
-        let (value, ticket) = cache.get("k").unwrap();
-        assert_eq!(value, "v3");
-        assert!(cache.insert("k".to_owned(), "v4".to_owned(), ticket));
-        assert_eq!(cache.get("k").unwrap().0, "v4");
+        assert!(fill(&cache, "k", "v@3"));
+        assert!(!fill(&cache, "k", "old@2"), "an older fill");
+        assert!(!fill(&cache, "k", "same@3"), "an equal fill");
+        assert_eq!(cache.get("k").unwrap().0, "v@3");
+        assert!(fill(&cache, "k", "new@4"));
+        assert_eq!(cache.get("k").unwrap().0, "new@4");
+    }
+
+    #[test]
+    fn own_writes_apply_in_revision_order_or_leave_a_marker() {
+        let cache = active_cache();
+        assert!(fill(&cache, "k", "a@1"));
+        // The next revision applies to the cached state.
+        cache.record_own_write(
+            "k",
+            2,
+            |v| Some(format!("{}+b@2", v.split('@').next().unwrap())),
+            || "?@2".to_owned(),
+        );
+        assert_eq!(cache.get("k").unwrap().0, "a+b@2");
+        // Out of order: revision 4 completes before 3: a marker, not served.
+        cache.record_own_write("k", 4, |_| Some("wrong@4".to_owned()), || "?@4".to_owned());
+        assert!(cache.get("k").is_none());
+        cache.record_own_write("k", 3, |_| Some("wrong@3".to_owned()), || "?@3".to_owned());
+        assert!(
+            cache.get("k").is_none(),
+            "an older own write never replaces a newer marker"
+        );
+        // A read that started before revision 4 cannot fill; one that saw it can.
+        assert!(!fill(&cache, "k", "stale@3"));
+        assert!(fill(&cache, "k", "fresh@4"));
+        assert_eq!(cache.get("k").unwrap().0, "fresh@4");
+        // An own write when nothing is cached leaves a marker that refuses older fills.
+        cache.remove("k");
+        cache.record_own_write("k", 6, |_| None, || "?@6".to_owned());
+        assert!(!fill(&cache, "k", "stale@5"));
+        assert!(fill(&cache, "k", "fresh@6"));
+        // Same-revision changes (an idle refresh) go through update.
+        cache.update("k", |v| Some(format!("{v}+refreshed")));
+        assert_eq!(cache.get("k").unwrap().0, "fresh@6+refreshed");
     }
 
     #[test]
@@ -494,7 +584,7 @@ mod tests {
                 .collect();
             cache.invalidate_keys(&mut [b"k".as_slice()].into_iter());
             let stored: usize = handles.into_iter().map(|h| usize::from(h.join().unwrap())).sum();
-            assert!(stored <= 1, "only one ticket of a moment can insert");
+            assert!(stored <= 1, "only one fill of one revision can insert");
             // A fill that landed before the invalidation was removed by it; one
             // that came after found its ticket spent.
             assert!(
@@ -502,8 +592,8 @@ mod tests {
                 "round {round}: a fill outlived the invalidation"
             );
             let after = cache.ticket("k");
-            assert!(cache.insert("k".to_owned(), "fresh".to_owned(), after));
-            assert_eq!(cache.get("k").unwrap().0, "fresh");
+            assert!(cache.insert("k".to_owned(), "fresh@1".to_owned(), after));
+            assert_eq!(cache.get("k").unwrap().0, "fresh@1");
             cache.remove("k");
         }
     }

@@ -85,21 +85,33 @@ local function time_to_live(rule, creation, interval)
   return ttl
 end
 
--- Sets the marker's TTL to `ttl`, the hash's to `ttl` plus the grace period,
--- and the hash's `expiresAt` (what a plain HGETALL read checks) to the deadline.
--- 0 expires the session at once, through Redis's own expiry so that listeners
--- hear of it like any other expiry.
-local function apply_ttl(hash, marker, ttl)
+-- Sets the marker's TTL to `ttl` and the hash's to `ttl` plus the grace
+-- period (NEVER: no TTL). 0 expires the session at once, through Redis's own
+-- expiry so that listeners hear of it like any other expiry.
+local function set_key_ttls(hash, marker, ttl)
   if ttl == NEVER or ttl > MAX_TTL_MS then
     redis.call('SET', marker, '1')
     redis.call('PERSIST', hash)
-    redis.call('HSET', hash, 'expiresAt', '-1')
   else
     ttl = math.max(ttl, 1)
     redis.call('SET', marker, '1', 'PX', string.format('%d', ttl))
     redis.call('PEXPIRE', hash, string.format('%d', ttl + GRACE_MS))
-    redis.call('HSET', hash, 'expiresAt', string.format('%d', clock_ms() + ttl))
   end
+end
+
+-- The hash's `expiresAt` for `ttl` from `now`: epoch milliseconds of the
+-- application's clock (the one readers compare it with), '-1' for never.
+local function expires_at(ttl, now)
+  if ttl == NEVER or ttl > MAX_TTL_MS then
+    return '-1'
+  end
+  return string.format('%d', now + math.max(ttl, 1))
+end
+
+-- creationTime and maxInactiveInterval as stored (nil when missing or corrupt).
+local function stored_metadata(hash)
+  local stored = redis.call('HMGET', hash, 'creationTime', 'maxInactiveInterval')
+  return number(stored[1]), number(stored[2])
 end
 
 -- HGETALL that tolerates a key of another type (garbage written by someone

@@ -6,7 +6,9 @@
 -- ARGV[2..5]: the expiration rule (common.lua).
 -- ARGV[6], ARGV[7]: channel and message published when this creates the
 --          session (see announce in common.lua).
--- ARGV[8]: n, then n field/value pairs to set (attributes, metadata).
+-- ARGV[8]: now, epoch milliseconds of the application's clock.
+-- ARGV[9]: '1' when a near cache tracks this key (read it last, see below).
+-- ARGV[10]: n, then n field/value pairs to set (attributes, metadata).
 -- then:    m, then m fields to delete (removed attributes).
 -- then:    k, then k index name/value pairs (index fields to set).
 -- then:    r, then r index names (index fields to delete).
@@ -37,7 +39,7 @@ if ARGV[1] == 'create' and not live then
   redis.call('DEL', hash)
 end
 
-local i = 8
+local i = 10
 local function take_list(width)
   local count = tonumber(ARGV[i])
   local list = {}
@@ -52,10 +54,30 @@ local deletes = take_list(1)
 local index_sets = take_list(2)
 local index_deletes = take_list(1)
 
+-- The TTL from the stored metadata, unless this save sets it (another
+-- request may have changed the idle timeout: the stored value wins otherwise).
+local creation, interval
+if ARGV[1] == 'update' then
+  creation, interval = stored_metadata(hash)
+end
+for j = 1, #sets, 2 do
+  if sets[j] == 'creationTime' then
+    creation = number(sets[j + 1])
+  elseif sets[j] == 'maxInactiveInterval' then
+    interval = number(sets[j + 1])
+  end
+end
+local ttl = nil
+if creation ~= nil and interval ~= nil then
+  ttl = time_to_live({ARGV[2], ARGV[3], ARGV[4], ARGV[5]}, creation, interval)
+  sets[#sets + 1] = 'expiresAt'
+  sets[#sets + 1] = expires_at(ttl, tonumber(ARGV[8]))
+end
+
 call_chunked('HSET', hash, sets)
 call_chunked('HDEL', hash, deletes)
 -- Every applied save is one revision (near caches check theirs against it).
-redis.call('HINCRBY', hash, 'rev', 1)
+result[3] = redis.call('HINCRBY', hash, 'rev', 1)
 
 local function replace(name, value)
   local field = 'idx:' .. name
@@ -81,16 +103,15 @@ for j = 1, #index_deletes do
   replace(index_deletes[j], false)
 end
 
--- The stored metadata wins over this request's copy (another request may have changed it).
-local creation = number(redis.call('HGET', hash, 'creationTime'))
-local interval = number(redis.call('HGET', hash, 'maxInactiveInterval'))
-if creation ~= nil and interval ~= nil then
-  apply_ttl(hash, marker, time_to_live({ARGV[2], ARGV[3], ARGV[4], ARGV[5]}, creation, interval))
+if ttl ~= nil then
+  set_key_ttls(hash, marker, ttl)
 end
 if result[2] == 1 then
   announce(ARGV[6], ARGV[7])
 end
--- Read last: a near cache tracking this key keeps being told of other
--- instances' writes (Redis stops tracking a key for the client that wrote it).
-result[3] = tonumber(redis.call('HGET', hash, 'rev'))
+if ARGV[9] == '1' then
+  -- Read last: Redis stops tracking a key for the client that wrote it; a
+  -- read keeps this instance told of other instances' writes.
+  redis.call('HGET', hash, 'rev')
+end
 return result
