@@ -250,6 +250,37 @@ async fn a_read_inside_the_refresh_window_writes_nothing_and_one_after_it_refres
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_inside_the_refresh_window_leaves_the_ttls_alone() {
+    let server = RedisServer::start();
+    let repo = repository(&server, settings(&unique_region("savewindow"), 600));
+    let mut session = repo.create_session();
+    session.insert("n", &0).unwrap();
+    repo.save(&mut session).await.unwrap();
+    let marker = repo.key_layout().expires_key(session.id());
+    let mut redis = server.connection();
+    let before_ttl: i64 = redis.pttl(&marker).unwrap();
+    let mut loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    loaded.insert("n", &1).unwrap();
+    let before = server.traffic();
+    repo.save(&mut loaded).await.unwrap();
+    let save = server.traffic().since(&before);
+    assert_eq!(save.calls_of("evalsha"), 1);
+    for untouched in ["set", "pexpire", "hincrby", "type", "hget", "time"] {
+        assert_eq!(
+            save.calls_of(untouched),
+            0,
+            "{untouched} in a save inside the window: {save:?}"
+        );
+    }
+    assert_eq!(save.calls_of("hset"), 1, "one HSET: the change and the revision");
+    let after_ttl: i64 = redis.pttl(&marker).unwrap();
+    assert!(after_ttl <= before_ttl, "the deadline did not move inside the window");
+    assert!(after_ttl >= 600_000, "and is still at least the idle timeout away");
+    let reloaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    assert_eq!(reloaded.get::<i32>("n").unwrap(), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creating_a_session_is_one_script_that_reads_nothing_and_publishes_nothing_unsubscribed() {
     let server = RedisServer::start();
     let repo = repository(&server, settings(&unique_region("create"), 600));

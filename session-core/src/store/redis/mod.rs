@@ -312,6 +312,9 @@ struct Written {
     created: bool,
     /// The session's revision after the save (when applied).
     rev: i64,
+    /// The stored deadline after the save (epoch milliseconds, `None`: never
+    /// or unknown): a save within the refresh window leaves it as it was.
+    deadline: Option<i64>,
 }
 
 /// An index set key and the id to add to or remove from it.
@@ -614,7 +617,7 @@ impl RedisSessionRepository {
         } else {
             self.inner.known_index.invalidate(id);
         }
-        self.cache_own_save(session, &written, plan, rule);
+        self.cache_own_save(session, &written, plan);
         Ok(written)
     }
 
@@ -709,17 +712,13 @@ impl RedisSessionRepository {
     /// After this instance wrote `session` (revision `rev`, index entries
     /// `index`): the near cache gets the new state, or drops the entry when
     /// another write landed in between.
-    fn cache_own_save(&self, session: &Session, written: &Written, plan: &WritePlan, rule: &ScriptRule) {
+    fn cache_own_save(&self, session: &Session, written: &Written, plan: &WritePlan) {
         let Some(cache) = &self.inner.near_cache else {
             return;
         };
         let key = self.inner.keys.session_key(session.id());
-        let now = epoch_millis(session.last_accessed_time());
-        let deadline = rule.deadline_after_access(
-            now,
-            epoch_millis(session.creation_time()),
-            session.max_inactive_interval_seconds(),
-        );
+        // Redis's own deadline after the save: the cache never outlives the session.
+        let deadline = written.deadline;
         if !written.applied {
             cache.remove(&key);
         } else if written.created {
@@ -1173,7 +1172,24 @@ fn save_outcome(reply: Value) -> Result<(Written, Vec<(String, String)>), StoreE
         Some(Value::Int(rev)) => rev,
         _ => 0,
     };
-    let written = Written { applied, created, rev };
+    // '-1': never; anything unreadable: treated as already past (a near cache then
+    // does not serve it).
+    let deadline = match items
+        .next()
+        .and_then(|value| codec::bytes(value).ok())
+        .and_then(|text| String::from_utf8(text).ok())
+        .and_then(|text| text.parse::<i64>().ok())
+    {
+        Some(-1) => None,
+        Some(deadline) => Some(deadline.max(0)),
+        None => Some(0),
+    };
+    let written = Written {
+        applied,
+        created,
+        rev,
+        deadline,
+    };
     let mut replaced = Vec::new();
     while let (Some(name), Some(old)) = (items.next(), items.next()) {
         let (name, old) = (codec::bytes(name)?, codec::bytes(old)?);

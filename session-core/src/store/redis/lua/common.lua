@@ -108,6 +108,16 @@ local function expires_at(ttl, now)
   return string.format('%d', now + math.max(ttl, 1))
 end
 
+-- Whether a deadline (as expires_at gives it) must replace the stored one:
+-- always without a refresh window, otherwise when they differ by more than it.
+local function deadline_lags(new, stored, rule)
+  local window = tonumber(rule[4]) or 0
+  if window == 0 or stored == nil or stored == false or new == '-1' or stored == '-1' then
+    return window == 0 or new ~= stored
+  end
+  return math.abs(tonumber(new) - (tonumber(stored) or 0)) > window
+end
+
 -- creationTime and maxInactiveInterval as stored (nil when missing or corrupt).
 local function stored_metadata(hash)
   local stored = redis.call('HMGET', hash, 'creationTime', 'maxInactiveInterval')

@@ -12,14 +12,18 @@
 -- then:    m, then m fields to delete (removed attributes).
 -- then:    k, then k index name/value pairs (index fields to set).
 -- then:    r, then r index names (index fields to delete).
--- Returns {1, created, rev, name1, old1, ...} with the revision this save
--- produced and the index values that were replaced or removed (their sets must
--- drop this id), or {0, 0} when nothing was written. created is 1 when no live
--- session had this id.
+-- Returns {1, created, rev, deadline, name1, old1, ...} with the revision this
+-- save produced, the stored expiresAt after it, and the index values that were
+-- replaced or removed (their sets must drop this id), or {0, 0} when nothing
+-- was written. created is 1 when no live session had this id.
 local hash, marker = KEYS[1], KEYS[2]
-local result = {1, 1, 0}
+local result = {1, 1, 0, ''}
 local live = false
-if ARGV[1] ~= 'new' then
+if ARGV[1] == 'update' then
+  -- (A hash of another type under a live marker is caught by the HMGET below.)
+  live = redis.call('EXISTS', marker) == 1
+  result[2] = 0
+elseif ARGV[1] == 'create' then
   live = is_live(hash, marker)
   result[2] = live and 0 or 1
 end
@@ -54,11 +58,16 @@ local deletes = take_list(1)
 local index_sets = take_list(2)
 local index_deletes = take_list(1)
 
--- The TTL from the stored metadata, unless this save sets it (another
--- request may have changed the idle timeout: the stored value wins otherwise).
-local creation, interval
-if ARGV[1] == 'update' then
-  creation, interval = stored_metadata(hash)
+-- The stored metadata (another request may have changed the idle timeout:
+-- the stored value wins unless this save sets it), revision and deadline.
+local creation, interval, rev, deadline
+if live then
+  local stored = redis.pcall('HMGET', hash, 'creationTime', 'maxInactiveInterval', 'rev', 'expiresAt')
+  if type(stored) ~= 'table' or stored.err then
+    -- Not a hash (garbage written by someone else): like a session gone.
+    return {0, 0}
+  end
+  creation, interval, rev, deadline = number(stored[1]), number(stored[2]), number(stored[3]), stored[4]
 end
 for j = 1, #sets, 2 do
   if sets[j] == 'creationTime' then
@@ -67,17 +76,28 @@ for j = 1, #sets, 2 do
     interval = number(sets[j + 1])
   end
 end
+-- Like a read, a write extends the deadline only when it lags by more than the
+-- refresh window: most writes then leave the TTLs alone.
 local ttl = nil
 if creation ~= nil and interval ~= nil then
-  ttl = time_to_live({ARGV[2], ARGV[3], ARGV[4], ARGV[5]}, creation, interval)
-  sets[#sets + 1] = 'expiresAt'
-  sets[#sets + 1] = expires_at(ttl, tonumber(ARGV[8]))
+  local rule = {ARGV[2], ARGV[3], ARGV[4], ARGV[5]}
+  local new_ttl = time_to_live(rule, creation, interval)
+  local new_deadline = expires_at(new_ttl, tonumber(ARGV[8]))
+  if not live or deadline_lags(new_deadline, deadline, rule) then
+    ttl = new_ttl
+    deadline = new_deadline
+    sets[#sets + 1] = 'expiresAt'
+    sets[#sets + 1] = new_deadline
+  end
 end
+result[4] = deadline or ''
+-- Every applied save is one revision (near caches check theirs against it).
+result[3] = (rev or 0) + 1
+sets[#sets + 1] = 'rev'
+sets[#sets + 1] = string.format('%d', result[3])
 
 call_chunked('HSET', hash, sets)
 call_chunked('HDEL', hash, deletes)
--- Every applied save is one revision (near caches check theirs against it).
-result[3] = redis.call('HINCRBY', hash, 'rev', 1)
 
 local function replace(name, value)
   local field = 'idx:' .. name
