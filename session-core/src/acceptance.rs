@@ -1,4 +1,4 @@
-//! The acceptance suite every [`SessionRepository`] must pass.
+//! The acceptance suite every [`SessionRepository`](crate::SessionRepository) must pass.
 //!
 //! Run it for your own repository with
 //! [`session_repository_acceptance_tests!`](crate::session_repository_acceptance_tests),

@@ -10,7 +10,7 @@ use crate::error::InvalidSessionId;
 
 /// Random bytes per id: 256 bits, twice OWASP's 128-bit minimum.
 const ID_BYTES: usize = 32;
-/// Length of the URL-safe base64 text of [`ID_BYTES`] bytes, without padding.
+/// Length of the URL-safe base64 text of a session id (32 random bytes), without padding.
 pub const SESSION_ID_LEN: usize = 43;
 
 /// A validated session id: 43 characters of URL-safe base64 (256 random bits).

@@ -12,32 +12,34 @@
 //! so that expiry listeners can still be given the session's last state (see
 //! *Expiry* below); nothing reads a hash whose marker is gone.
 //!
-//! # Expiration policies
-//! The TTL follows the settings' [`SessionExpirationPolicy`] at every touch
-//! (`find_by_id`) and save, from the stored creation time and idle timeout.
-//! Built-in policies ([`ExpirationRule`]) are evaluated inside the scripts, so
-//! they cost nothing extra. A fixed-timeout policy's deadline (creation time plus
-//! the fixed timeout) is measured against Redis's own clock (`TIME`), so the TTL
-//! never exceeds the remaining absolute lifetime, however long the request took
-//! to reach Redis; keep the clocks of the application servers and Redis in sync,
-//! as the creation time is the application's. A custom policy needs the loaded
-//! session: a read then costs one more command (`EVALSHA` of the `touch` script
-//! with the TTL the policy gave), sent after the read without waiting for it,
-//! which leaves the TTL untouched until it lands; saves compute the TTL before
-//! writing and cost nothing extra.
+//! # Reads, the refresh window and expiration policies
+//! A read is one `HGETALL`: the hash carries its own deadline (`expiresAt`, set
+//! together with the marker's TTL), so liveness needs no script; a hash whose
+//! deadline passed reads as absent. The deadline follows the settings'
+//! [`SessionExpirationPolicy`] (see `rule.rs`): a read or save extends it only
+//! when it lags what an access now gives by more than the idle refresh window
+//! ([`SessionSettings::with_idle_refresh_window`]); the extension is one
+//! `EVALSHA` of the `touch` script, sent after the read without waiting for it.
+//! Built-in policies ([`ExpirationRule`](crate::expiration::ExpirationRule)) are
+//! evaluated inside the scripts; a fixed-timeout policy's remaining lifetime is
+//! measured against Redis's own clock (`TIME`), so the TTL never exceeds it;
+//! `expiresAt` is in the application's clock, which readers compare it with:
+//! keep the clocks of the application servers and Redis in sync. A custom policy
+//! refreshes on every read (no window), with the TTL it gives.
 //!
 //! # Cost per request
 //! Measured with `MONITOR` and a reply-delaying proxy in `tests/tests/redis_store.rs`.
 //!
 //! | operation | commands | round trips |
 //! |---|---|---|
-//! | [`find_by_id`](SessionRepository::find_by_id) | one `EVALSHA` (loads, refreshes `lastAccessedTime` and the TTLs) | 1 (+1 command not waited for, custom policies only) |
+//! | [`find_by_id`](SessionRepository::find_by_id) | one `HGETALL` | 1 (+1 `EVALSHA` not waited for, once per refresh window) |
+//! | `find_by_id` with a near cache, session cached | none | 0 |
 //! | [`save`](SessionRepository::save), unchanged session | none | 0 |
 //! | `save`, changed attributes | one `EVALSHA` with only the changed and removed attributes | 1 |
 //! | `save`, index value set / switched / removed | `EVALSHA`, then `SREM` of the old entry and `SADD` of the new, pipelined | 1 |
 //! | [`delete_by_id`](SessionRepository::delete_by_id) | `EVALSHA`, then `SREM` per index entry, pipelined | 1 |
 //! | renewal | `EVALSHA` (old id), then `EVALSHA` + `SREM`/`SADD` (new id) | 2 |
-//! | index lookup | `SMEMBERS`, then one `EVALSHA` per member, pipelined | 2 (+1 to prune stale members) |
+//! | index lookup | `SMEMBERS`, then one `HGETALL` per member, pipelined | 2 (+1 to prune stale members) |
 //!
 //! The old index entries a save or delete removes are those this instance last
 //! read, wrote or found by a lookup for the session (a bounded cache; a request
@@ -161,6 +163,16 @@
 //! Redis 5 or later (the scripts read the server clock before writing, which
 //! needs effect replication, the default since 5.0); tested with 7.0, standalone
 //! and as a three-master cluster.
+//!
+//! # Near cache (`CACHING_PROXY`)
+//! With [`PoolSettings::with_near_cache`], the store's connection is a RESP3
+//! connection of its own (`tracked.rs`) with `CLIENT TRACKING ON NOLOOP`:
+//! Redis tells this instance of every change another client makes to a session
+//! hash it read, on the same socket, and those messages drop the cached entry
+//! before any later reply is seen (`near_cache.rs`). Scripts that write a hash
+//! read it last when a near cache is on, because Redis stops tracking a key for
+//! the client that wrote it. This instance's own saves update the entry when
+//! their revision follows the cached one (`cached_session.rs`).
 //!
 //! # Connections
 //! [`PoolSettings`] configures one multiplexed, auto-reconnecting connection
