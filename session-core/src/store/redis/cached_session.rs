@@ -11,8 +11,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use std::time::SystemTime;
+
 use super::codec::WritePlan;
-use super::near_cache::Revisioned;
+use super::near_cache::{NearCache, Revisioned};
+use crate::id::SessionId;
+use crate::session::AttributeValue;
 use crate::session::{Session, SessionParts};
 
 /// One cached session: the state as stored at revision `rev`.
@@ -41,7 +45,7 @@ impl Revisioned for Arc<CachedSession> {
 
 impl CachedSession {
     /// A marker of revision `rev` of session `id`.
-    pub(crate) fn marker(id: &crate::id::SessionId, rev: i64) -> Arc<Self> {
+    pub(crate) fn marker(id: &SessionId, rev: i64) -> Arc<Self> {
         Arc::new(Self {
             parts: SessionParts {
                 id: id.clone(),
@@ -65,44 +69,6 @@ impl CachedSession {
     /// Whether it may be served at `now` (epoch milliseconds).
     pub(crate) fn is_live_at(&self, now: i64) -> bool {
         self.expires_at.is_none_or(|deadline| deadline > now)
-    }
-
-    /// The value after this instance's save of `session` produced revision
-    /// `rev`: `None` (drop it) unless that save applied directly on top of
-    /// this revision.
-    pub(crate) fn after_own_save(
-        &self,
-        session: &Session,
-        rev: i64,
-        plan: &WritePlan,
-        expires_at: Option<i64>,
-    ) -> Option<Arc<Self>> {
-        if rev != self.rev + 1 || self.marker {
-            return None;
-        }
-        let mut parts = self.parts.clone();
-        for (name, value) in session.changed_attributes() {
-            parts.attributes.insert(name.to_owned(), value.clone());
-        }
-        for name in session.removed_attributes() {
-            parts.attributes.remove(name);
-        }
-        if session.metadata_changed() {
-            parts.max_inactive_interval_seconds = session.max_inactive_interval_seconds();
-        }
-        parts.last_accessed_time = session.last_accessed_time();
-        let mut index = self.index.clone();
-        index.extend(plan.index_sets.iter().cloned());
-        for name in &plan.index_deletes {
-            index.remove(name);
-        }
-        Some(Arc::new(Self {
-            parts,
-            index,
-            expires_at,
-            rev,
-            marker: false,
-        }))
     }
 
     /// The same state with a later deadline (after an idle refresh).
@@ -130,5 +96,110 @@ impl CachedSession {
             .map(|(name, value)| name.len() + value.len() + 48)
             .sum();
         u32::try_from(attributes + index + 256).unwrap_or(u32::MAX)
+    }
+}
+
+/// What one save of this instance changed, owned, so that the near cache can
+/// be updated where the save's reply arrives (on the connection's runtime, in
+/// reply order, so that own saves apply in the order Redis applied them).
+#[derive(Debug)]
+pub(crate) struct OwnSave {
+    id: SessionId,
+    /// A new id: the whole state (`set` holds every attribute).
+    whole: bool,
+    creation_time: SystemTime,
+    last_accessed_time: SystemTime,
+    max_inactive_interval_seconds: Option<i64>,
+    set: Vec<(String, AttributeValue)>,
+    removed: Vec<String>,
+    index_sets: Vec<(String, String)>,
+    index_deletes: Vec<String>,
+}
+
+impl OwnSave {
+    /// The changes `session` carries (before `mark_saved`) and `plan` writes.
+    pub(crate) fn of(session: &Session, plan: &WritePlan, whole: bool) -> Self {
+        let set = if whole {
+            session
+                .attributes()
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect()
+        } else {
+            session
+                .changed_attributes()
+                .map(|(name, value)| (name.to_owned(), value.clone()))
+                .collect()
+        };
+        Self {
+            id: session.id().clone(),
+            whole,
+            creation_time: session.creation_time(),
+            last_accessed_time: session.last_accessed_time(),
+            max_inactive_interval_seconds: (whole || session.metadata_changed())
+                .then(|| session.max_inactive_interval_seconds()),
+            set,
+            removed: session.removed_attributes().map(str::to_owned).collect(),
+            index_sets: plan.index_sets.clone(),
+            index_deletes: plan.index_deletes.clone(),
+        }
+    }
+
+    /// Records the save in `cache` under `key`: revision `rev`, stored deadline
+    /// `deadline` (what the save script answered).
+    pub(crate) fn record(&self, cache: &NearCache<Arc<CachedSession>>, key: &str, rev: i64, deadline: Option<i64>) {
+        if self.whole {
+            let state = Arc::new(CachedSession {
+                parts: SessionParts {
+                    id: self.id.clone(),
+                    creation_time: self.creation_time,
+                    last_accessed_time: self.last_accessed_time,
+                    max_inactive_interval_seconds: self.max_inactive_interval_seconds.unwrap_or_default(),
+                    attributes: self.set.iter().cloned().collect(),
+                },
+                index: self.index_sets.iter().cloned().collect(),
+                expires_at: deadline,
+                rev,
+                marker: false,
+            });
+            cache.record_own_write(key, rev, |_| None, || state);
+            return;
+        }
+        cache.record_own_write(
+            key,
+            rev,
+            |cached| self.applied_to(cached, rev, deadline),
+            || CachedSession::marker(&self.id, rev),
+        );
+    }
+
+    /// `cached` with these changes, as revision `rev`.
+    fn applied_to(&self, cached: &CachedSession, rev: i64, deadline: Option<i64>) -> Option<Arc<CachedSession>> {
+        if rev != cached.rev + 1 || cached.marker {
+            return None;
+        }
+        let mut parts = cached.parts.clone();
+        for (name, value) in &self.set {
+            parts.attributes.insert(name.clone(), value.clone());
+        }
+        for name in &self.removed {
+            parts.attributes.remove(name);
+        }
+        if let Some(interval) = self.max_inactive_interval_seconds {
+            parts.max_inactive_interval_seconds = interval;
+        }
+        parts.last_accessed_time = self.last_accessed_time;
+        let mut index = cached.index.clone();
+        index.extend(self.index_sets.iter().cloned());
+        for name in &self.index_deletes {
+            index.remove(name);
+        }
+        Some(Arc::new(CachedSession {
+            parts,
+            index,
+            expires_at: deadline,
+            rev,
+            marker: false,
+        }))
     }
 }

@@ -208,7 +208,7 @@ pub use self::pool::{
     PoolSettings,
 };
 
-use self::cached_session::CachedSession;
+use self::cached_session::{CachedSession, OwnSave};
 use self::codec::{Decoded, Fields, WritePlan};
 use self::near_cache::NearCache;
 use self::pool::{Connection, NodeAddress, RedisConnection, TrackingMode};
@@ -322,11 +322,6 @@ struct Written {
     applied: bool,
     /// No live session had the id before.
     created: bool,
-    /// The session's revision after the save (when applied).
-    rev: i64,
-    /// The stored deadline after the save (epoch milliseconds, `None`: never
-    /// or unknown): a save within the refresh window leaves it as it was.
-    deadline: Option<i64>,
 }
 
 /// An index set key and the id to add to or remove from it.
@@ -442,6 +437,31 @@ impl RedisSessionRepository {
                 let pipe = Arc::clone(&pipe);
                 let scripts = Arc::clone(&scripts);
                 async move { send(connection, &pipe, &scripts).await }
+            })
+            .await
+    }
+
+    /// [`RedisSessionRepository::execute`], running `on_replies` where the
+    /// replies arrive (on the connection's runtime, in reply order), before
+    /// the caller resumes. It may run more than once (retries): make it idempotent.
+    async fn execute_then(
+        &self,
+        pipe: Pipeline,
+        on_replies: Arc<dyn Fn(&[Value]) + Send + Sync>,
+    ) -> Result<Vec<Value>, StoreError> {
+        let pipe = Arc::new(pipe);
+        let scripts = Arc::clone(&self.inner.scripts);
+        self.inner
+            .connection
+            .run(move |connection| {
+                let pipe = Arc::clone(&pipe);
+                let scripts = Arc::clone(&scripts);
+                let on_replies = Arc::clone(&on_replies);
+                async move {
+                    let replies = send(connection, &pipe, &scripts).await?;
+                    on_replies(&replies);
+                    Ok(replies)
+                }
             })
             .await
     }
@@ -589,7 +609,20 @@ impl RedisSessionRepository {
         for (name, value) in &plan.index_sets {
             pipe.cmd("SADD").arg(keys.index_key(name, value)).arg(id.as_str());
         }
-        let mut replies = self.execute(pipe).await?.into_iter();
+        let replies = match &self.inner.near_cache {
+            // Own saves reach the near cache in the order Redis applied them.
+            Some(cache) => {
+                let own = OwnSave::of(session, plan, mode != Mode::Update);
+                let (cache, key) = (Arc::clone(cache), keys.session_key(id));
+                let record = move |replies: &[Value]| match replies.first().map(saved_revision) {
+                    Some(Some((rev, deadline))) => own.record(&cache, &key, rev, deadline),
+                    _ => cache.remove(&key),
+                };
+                self.execute_then(pipe, Arc::new(record)).await?
+            }
+            None => self.execute(pipe).await?,
+        };
+        let mut replies = replies.into_iter();
         let reply = ok(replies
             .next()
             .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
@@ -629,7 +662,6 @@ impl RedisSessionRepository {
         } else {
             self.inner.known_index.invalidate(id);
         }
-        self.cache_own_save(session, &written, plan);
         Ok(written)
     }
 
@@ -719,44 +751,6 @@ impl RedisSessionRepository {
             }
         }
         session
-    }
-
-    /// After this instance wrote `session` (revision `rev`, index entries
-    /// `index`): the near cache gets the new state, or drops the entry when
-    /// another write landed in between.
-    fn cache_own_save(&self, session: &Session, written: &Written, plan: &WritePlan) {
-        let Some(cache) = &self.inner.near_cache else {
-            return;
-        };
-        let key = self.inner.keys.session_key(session.id());
-        // Redis's own deadline after the save: the cache never outlives the session.
-        let deadline = written.deadline;
-        if !written.applied {
-            cache.remove(&key);
-        } else if written.created {
-            // A new id: the whole state is known.
-            let cached = Arc::new(CachedSession {
-                parts: SessionParts {
-                    id: session.id().clone(),
-                    creation_time: session.creation_time(),
-                    last_accessed_time: session.last_accessed_time(),
-                    max_inactive_interval_seconds: session.max_inactive_interval_seconds(),
-                    attributes: session.attributes().clone(),
-                },
-                index: plan.index_sets.iter().cloned().collect(),
-                expires_at: deadline,
-                rev: written.rev,
-                marker: false,
-            });
-            cache.record_own_write(&key, written.rev, |_| None, || cached);
-        } else {
-            cache.record_own_write(
-                &key,
-                written.rev,
-                |cached| cached.after_own_save(session, written.rev, plan, deadline),
-                || CachedSession::marker(session.id(), written.rev),
-            );
-        }
     }
 
     /// The scripts' "read the hash last" flag: only a near cache needs it.
@@ -1169,6 +1163,33 @@ fn ok(reply: Value) -> Result<Value, StoreError> {
     }
 }
 
+/// The revision and stored deadline an applied save answered (see
+/// [`save_outcome`]); `None` when it did not apply or the reply is not one.
+fn saved_revision(reply: &Value) -> Option<(i64, Option<i64>)> {
+    let Value::Array(items) = reply else {
+        return None;
+    };
+    let (Some(Value::Int(1)), Some(Value::Int(rev))) = (items.first(), items.get(2)) else {
+        return None;
+    };
+    Some((*rev, deadline_of(items.get(3))))
+}
+
+/// The save script's deadline: `-1` never; anything unreadable is treated as
+/// already past (a near cache then does not serve it).
+fn deadline_of(value: Option<&Value>) -> Option<i64> {
+    let text = match value {
+        Some(Value::BulkString(bytes)) => std::str::from_utf8(bytes).ok(),
+        Some(Value::SimpleString(text)) => Some(text.as_str()),
+        _ => None,
+    };
+    match text.and_then(|text| text.parse::<i64>().ok()) {
+        Some(-1) => None,
+        Some(deadline) => Some(deadline.max(0)),
+        None => Some(0),
+    }
+}
+
 /// Reads the save script's reply: what it did, and the index values it replaced.
 fn save_outcome(reply: Value) -> Result<(Written, Vec<(String, String)>), StoreError> {
     let Value::Array(items) = reply else {
@@ -1180,28 +1201,9 @@ fn save_outcome(reply: Value) -> Result<(Written, Vec<(String, String)>), StoreE
     let mut items = items.into_iter();
     let applied = matches!(items.next(), Some(Value::Int(1)));
     let created = matches!(items.next(), Some(Value::Int(1)));
-    let rev = match items.next() {
-        Some(Value::Int(rev)) => rev,
-        _ => 0,
-    };
-    // '-1': never; anything unreadable: treated as already past (a near cache then
-    // does not serve it).
-    let deadline = match items
-        .next()
-        .and_then(|value| codec::bytes(value).ok())
-        .and_then(|text| String::from_utf8(text).ok())
-        .and_then(|text| text.parse::<i64>().ok())
-    {
-        Some(-1) => None,
-        Some(deadline) => Some(deadline.max(0)),
-        None => Some(0),
-    };
-    let written = Written {
-        applied,
-        created,
-        rev,
-        deadline,
-    };
+    // The revision and deadline (for a near cache: `saved_revision`).
+    let _ = (items.next(), items.next());
+    let written = Written { applied, created };
     let mut replaced = Vec::new();
     while let (Some(name), Some(old)) = (items.next(), items.next()) {
         let (name, old) = (codec::bytes(name)?, codec::bytes(old)?);

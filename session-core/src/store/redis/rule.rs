@@ -15,6 +15,9 @@ use crate::expiration::ExpirationRule;
 /// Durations beyond this are "never" to the scripts (`MAX_TTL_MS` in `lua/common.lua`).
 const MAX_SCRIPT_MILLIS: u128 = 200_000_000_000_000;
 
+/// Windows beyond this are this (about three years).
+const MAX_WINDOW: Duration = Duration::from_secs(100_000_000);
+
 /// The refresh window when none is configured: a tenth of the idle timeout, at most this.
 pub(crate) const DEFAULT_REFRESH_WINDOW_CAP: Duration = Duration::from_secs(60);
 
@@ -58,7 +61,8 @@ impl ScriptRule {
     /// for the default (a tenth of the idle timeout, at most a minute).
     pub(crate) fn built_in(rule: ExpirationRule, interval_seconds: i64, window: Option<Duration>) -> Self {
         let window_for = |idle: Option<u64>| match window {
-            Some(window) => millis(Some(window)).unwrap_or(0),
+            // Any window beyond what the scripts take is as good as the largest they take.
+            Some(window) => millis(Some(window.min(MAX_WINDOW))).unwrap_or(0),
             None => idle.map_or(0, |idle| {
                 (idle / 10).min(u64::try_from(DEFAULT_REFRESH_WINDOW_CAP.as_millis()).unwrap_or(u64::MAX))
             }),
@@ -181,6 +185,8 @@ mod tests {
         let rule = ScriptRule::built_in(ExpirationRule::MaxInactiveInterval, 1800, Some(Duration::ZERO));
         assert_eq!(rule.window(), 0);
         assert_eq!(rule.args(), ["idle", "", "", "0"]);
+        let huge = ScriptRule::built_in(ExpirationRule::MaxInactiveInterval, 1800, Some(Duration::MAX));
+        assert_eq!(huge.window(), 100_000_000_000, "a huge window is capped, never 0");
     }
 
     #[test]
