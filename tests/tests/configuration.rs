@@ -159,6 +159,7 @@ fn hermetic(builder: ClusteredSessionBuilder) -> ClusteredSessionBuilder {
 #[enable_clustered_session(
     region_name = "MacroSessions",
     max_inactive_interval_in_seconds = 600,
+    idle_refresh_window_in_seconds = 0,
     indexable_session_attributes = ["tenant"],
     cookie_name = "MACRO_SESSION",
     customize = hermetic
@@ -173,6 +174,11 @@ async fn the_macro_attributes_take_effect_in_a_real_app() {
     assert_eq!(sessions.configuration().region_name().value, "MacroSessions");
     assert_eq!(sessions.configuration().region_name().source, ConfigSource::Attribute);
     assert_eq!(sessions.settings().region_name(), "MacroSessions");
+    assert_eq!(sessions.settings().idle_refresh_window(), Some(Duration::ZERO));
+    assert_eq!(
+        sessions.configuration().idle_refresh_window().source,
+        ConfigSource::Attribute
+    );
     assert_eq!(sessions.configuration().topology(), Topology::Embedded);
 
     let server = serve!(macro_app);
