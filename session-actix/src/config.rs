@@ -37,6 +37,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -121,7 +122,8 @@ impl ClusteredSession {
     }
 
     /// The settings the repository was built with (region, idle timeout,
-    /// indexes, expiration policy, event publisher, dirty predicate).
+    /// idle-refresh window, indexes, expiration policy, event publisher, dirty
+    /// predicate).
     pub fn settings(&self) -> &SessionSettings {
         &self.inner.settings
     }
@@ -304,6 +306,16 @@ impl ClusteredSessionBuilder {
     /// negative: sessions never expire. Default: 1800.
     pub fn max_inactive_interval_in_seconds(mut self, seconds: i64) -> Self {
         self.attributes = self.attributes.with_max_inactive_interval_in_seconds(seconds);
+        self
+    }
+
+    /// Attribute `idle_refresh_window_in_seconds`: with Redis, a read extends a
+    /// session's stored deadline only when it lags by more than this, so a
+    /// read-only request usually writes nothing; [`Duration::ZERO`]: refresh
+    /// on every access. Default: a tenth of the idle timeout, at most 60 s.
+    /// See [`SessionSettings::with_idle_refresh_window`].
+    pub fn idle_refresh_window(mut self, window: Duration) -> Self {
+        self.attributes = self.attributes.with_idle_refresh_window(window);
         self
     }
 

@@ -68,6 +68,7 @@ mod enable;
 /// | `client_region_shortcut` | `PROXY`, `CACHING_PROXY`, `LOCAL` (identifier or string) | `PROXY` |
 /// | `indexable_session_attributes` | `["name", ...]` | none |
 /// | `max_inactive_interval_in_seconds` | integer that fits an `i64`; negative: never expires | `1800` |
+/// | `idle_refresh_window_in_seconds` | integer, 0 or more: with Redis, a read extends the stored deadline only when it lags by more than this; 0: on every access | a tenth of the idle timeout, at most 60 |
 /// | `pool_name` | string, no dots or whitespace | `"gemfirePool"` |
 /// | `region_name` | string of 1 to 128 of `[A-Za-z0-9_.:-]` (safe in a Redis key) | `"ClusteredSpringSessions"` |
 /// | `server_region_shortcut` | `PARTITION`, `REPLICATE`, `LOCAL` | `PARTITION` |
@@ -79,13 +80,14 @@ mod enable;
 /// | `cookie_name` | string: the session cookie's name | `"SESSION"` |
 /// | `header` | flag (or `= true`): carry the id in `X-Auth-Token` instead of a cookie | off |
 ///
-/// The only number is `max_inactive_interval_in_seconds`, where any `i64`
-/// means something (negative: never expires); a number given to any other
-/// attribute is a value of the wrong type.
+/// The only numbers are `max_inactive_interval_in_seconds`, where any `i64`
+/// means something (negative: never expires), and
+/// `idle_refresh_window_in_seconds`, where any `u64` does; a number given to
+/// any other attribute is a value of the wrong type.
 ///
 /// Mistakes are compile errors, all reported at once, each at the offending
 /// token: an unknown attribute (with a did-you-mean), a duplicate, a value of
-/// the wrong type, an unknown shortcut, a number that does not fit an `i64`,
+/// the wrong type, an unknown shortcut, a number out of its range,
 /// a region name that is empty or unsafe in a Redis key, a bean name that no
 /// registry can hold (no `customize`), `header` with `cookie_name`.
 #[proc_macro_attribute]

@@ -28,6 +28,8 @@ use session_actix::{
 };
 
 const MAX_INACTIVE_PROPERTY: &str = "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_MAX_INACTIVE_INTERVAL_SECONDS";
+const REFRESH_WINDOW_ENV: &str = "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_IDLE_REFRESH_WINDOW_SECONDS";
+const REFRESH_WINDOW_KEY: &str = "spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds";
 
 // ---------------------------------------------------------------------------
 // Support
@@ -157,6 +159,7 @@ fn hermetic(builder: ClusteredSessionBuilder) -> ClusteredSessionBuilder {
 #[enable_clustered_session(
     region_name = "MacroSessions",
     max_inactive_interval_in_seconds = 600,
+    idle_refresh_window_in_seconds = 0,
     indexable_session_attributes = ["tenant"],
     cookie_name = "MACRO_SESSION",
     customize = hermetic
@@ -171,6 +174,11 @@ async fn the_macro_attributes_take_effect_in_a_real_app() {
     assert_eq!(sessions.configuration().region_name().value, "MacroSessions");
     assert_eq!(sessions.configuration().region_name().source, ConfigSource::Attribute);
     assert_eq!(sessions.settings().region_name(), "MacroSessions");
+    assert_eq!(sessions.settings().idle_refresh_window(), Some(Duration::ZERO));
+    assert_eq!(
+        sessions.configuration().idle_refresh_window().source,
+        ConfigSource::Attribute
+    );
     assert_eq!(sessions.configuration().topology(), Topology::Embedded);
 
     let server = serve!(macro_app);
@@ -711,4 +719,210 @@ async fn an_expiration_policy_selected_by_bean_name_governs_the_redis_store() {
     // Used at 0.6 s, yet gone at 1.3 s: the fixed timeout, enforced by Redis.
     actix_rt::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(client.get(&server.url("/get/a")).await, "");
+}
+
+// ---------------------------------------------------------------------------
+// The idle refresh window
+
+/// Properties from these environment variables and the files in `dir`.
+fn dir_properties(vars: &[(&str, &str)], dir: &TempDir) -> PropertySources {
+    PropertySources::builder()
+        .env_vars(vars.iter().copied())
+        .default_config_location(&dir.0)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn the_idle_refresh_window_is_set_by_a_property_an_env_var_or_the_builder() {
+    // Unset: the store's default (a tenth of the idle timeout, at most 60 s).
+    let default = ClusteredSession::builder()
+        .properties(env_properties(&[]))
+        .build()
+        .unwrap();
+    assert_eq!(default.settings().idle_refresh_window(), None);
+    assert_eq!(
+        default.configuration().idle_refresh_window().source,
+        ConfigSource::Default
+    );
+
+    // A property in application.properties.
+    let dir = TempDir::new("refresh-window");
+    let file = dir.write("application.properties", &format!("{REFRESH_WINDOW_KEY}=30\n"));
+    let from_file = ClusteredSession::builder()
+        .properties(dir_properties(&[], &dir))
+        .build()
+        .unwrap();
+    assert_eq!(
+        from_file.settings().idle_refresh_window(),
+        Some(Duration::from_secs(30))
+    );
+    assert_eq!(
+        from_file.configuration().idle_refresh_window().source,
+        ConfigSource::Property {
+            key: REFRESH_WINDOW_KEY.to_owned(),
+            origin: PropertyOrigin::File { path: file, line: 1 },
+        }
+    );
+
+    // An environment variable, by relaxed binding: 0 refreshes on every access.
+    let from_env = ClusteredSession::builder()
+        .properties(env_properties(&[(REFRESH_WINDOW_ENV, "0")]))
+        .build()
+        .unwrap();
+    assert_eq!(from_env.settings().idle_refresh_window(), Some(Duration::ZERO));
+    assert_eq!(
+        from_env.configuration().idle_refresh_window().source,
+        ConfigSource::Property {
+            key: REFRESH_WINDOW_KEY.to_owned(),
+            origin: PropertyOrigin::EnvVar(REFRESH_WINDOW_ENV.to_owned()),
+        }
+    );
+
+    // The builder.
+    let from_builder = ClusteredSession::builder()
+        .properties(env_properties(&[]))
+        .idle_refresh_window(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    assert_eq!(
+        from_builder.settings().idle_refresh_window(),
+        Some(Duration::from_secs(5))
+    );
+    assert_eq!(
+        from_builder.configuration().idle_refresh_window().source,
+        ConfigSource::Attribute
+    );
+    let table = from_builder.configuration().to_string();
+    let row = table
+        .lines()
+        .find(|line| line.trim_start().starts_with("idle_refresh_window_in_seconds"))
+        .unwrap();
+    assert!(row.contains(" 5 ") && row.ends_with("attribute"), "{table}");
+}
+
+/// Sets the window in code, over everything else.
+struct RefreshWindow(Duration);
+
+impl SpringSessionGemFireConfigurer for RefreshWindow {
+    fn idle_refresh_window(&self) -> Option<Duration> {
+        Some(self.0)
+    }
+}
+
+#[test]
+fn the_idle_refresh_window_follows_the_precedence_of_every_setting() {
+    let dir = TempDir::new("refresh-window-precedence");
+    dir.write("application.properties", &format!("{REFRESH_WINDOW_KEY}=20\n"));
+    let build = |env: &[(&str, &str)], configurer: Option<RefreshWindow>| {
+        let builder = ClusteredSession::builder()
+            .properties(dir_properties(env, &dir))
+            .idle_refresh_window(Duration::from_secs(10));
+        match configurer {
+            Some(configurer) => builder.configurer(configurer),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    };
+    let window = |sessions: &ClusteredSession| sessions.settings().idle_refresh_window().unwrap().as_secs();
+
+    // The file beats the builder; the environment beats the file; the configurer beats all.
+    assert_eq!(window(&build(&[], None)), 20);
+    assert_eq!(window(&build(&[(REFRESH_WINDOW_ENV, "40")], None)), 40);
+    let configured = build(
+        &[(REFRESH_WINDOW_ENV, "40")],
+        Some(RefreshWindow(Duration::from_secs(3))),
+    );
+    assert_eq!(window(&configured), 3);
+    assert_eq!(
+        configured.configuration().idle_refresh_window().source,
+        ConfigSource::Configurer
+    );
+
+    // Without properties, the builder's attribute applies.
+    let attribute_only = ClusteredSession::builder()
+        .properties(env_properties(&[]))
+        .idle_refresh_window(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    assert_eq!(window(&attribute_only), 10);
+
+    // An empty property means the default, over the builder.
+    let blank = build(&[(REFRESH_WINDOW_ENV, "")], None);
+    assert_eq!(blank.settings().idle_refresh_window(), None);
+}
+
+#[test]
+fn a_bad_idle_refresh_window_fails_build_naming_key_value_and_source() {
+    for bad in ["-5", "10s", "soon"] {
+        let error = ClusteredSession::builder()
+            .properties(env_properties(&[(REFRESH_WINDOW_ENV, bad)]))
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(REFRESH_WINDOW_KEY), "{error}");
+        assert!(error.contains(&format!("{bad:?}")), "{error}");
+        assert!(error.contains(REFRESH_WINDOW_ENV), "{error}");
+        assert!(
+            error.contains("expected a whole number of seconds, 0 or more"),
+            "{error}"
+        );
+    }
+
+    let dir = TempDir::new("bad-refresh-window");
+    dir.write(
+        "application.properties",
+        &format!("# the window\n{REFRESH_WINDOW_KEY} = -1\n"),
+    );
+    let error = ClusteredSession::builder()
+        .properties(dir_properties(&[], &dir))
+        .idle_refresh_window(Duration::from_secs(1))
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains(REFRESH_WINDOW_KEY), "{error}");
+    assert!(error.contains("\"-1\""), "{error}");
+    assert!(error.contains("application.properties:2"), "{error}");
+}
+
+/// The property reaches the Redis store: with a window of 0 every read
+/// refreshes the deadline; with the default, a read right after a write does not.
+#[actix_rt::test]
+async fn the_idle_refresh_window_property_governs_the_redis_store() {
+    let redis = RedisServer::start();
+    let build = |window: Option<&str>| {
+        let mut vars = vec![("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", redis.url())];
+        if let Some(window) = window {
+            vars.push((REFRESH_WINDOW_ENV, window.to_owned()));
+        }
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        ClusteredSession::builder()
+            .region_name("ConfigRefreshWindow")
+            .properties(env_properties(&vars))
+            .cookie(plain_cookie())
+            .build()
+            .unwrap()
+    };
+    let mut monitor = redis.monitor();
+    for (window, expected) in [
+        (None, vec!["HGETALL", "HGETALL"]),
+        (Some("0"), vec!["HGETALL", "EVALSHA", "HGETALL", "EVALSHA"]),
+    ] {
+        let sessions = build(window);
+        assert_eq!(sessions.configuration().topology(), Topology::ClientServer);
+        let server = serve!({
+            let sessions = sessions.clone();
+            move || sessions.wrap(App::new().configure(routes))
+        });
+        let mut client = Client::new();
+        client.post(&server.url("/set/colour/blue")).await;
+        let _ = monitor.commands();
+        for _ in 0..2 {
+            assert_eq!(client.get(&server.url("/get/colour")).await, "blue");
+            // The refresh is not waited for.
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(monitor.commands(), expected, "window {window:?}");
+    }
 }

@@ -1,6 +1,8 @@
 //! The attributes of `#[enable_clustered_session(...)]` (the seed's
 //! `@EnableGemFireHttpSession`), as a value with a builder.
 
+use std::time::Duration;
+
 use super::registry::SESSION_PDX_SERIALIZER_BEAN_NAME;
 use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
 
@@ -40,6 +42,7 @@ pub struct EnableClusteredSession {
     client_region_shortcut: Option<ClientRegionShortcut>,
     indexable_session_attributes: Option<Vec<String>>,
     max_inactive_interval_in_seconds: Option<i64>,
+    idle_refresh_window: Option<Duration>,
     pool_name: Option<String>,
     region_name: Option<String>,
     server_region_shortcut: Option<ServerRegionShortcut>,
@@ -73,6 +76,16 @@ impl EnableClusteredSession {
     /// Idle timeout in seconds; negative: sessions never expire. Default: 1800.
     pub fn with_max_inactive_interval_in_seconds(mut self, seconds: i64) -> Self {
         self.max_inactive_interval_in_seconds = Some(seconds);
+        self
+    }
+
+    /// Idle-refresh window of the Redis store: a read extends a session's
+    /// stored deadline only when it lags by more than this (see
+    /// [`SessionSettings::with_idle_refresh_window`](crate::SessionSettings::with_idle_refresh_window)).
+    /// [`Duration::ZERO`]: refresh on every access. Default: a tenth of the
+    /// idle timeout, at most 60 s.
+    pub fn with_idle_refresh_window(mut self, window: Duration) -> Self {
+        self.idle_refresh_window = Some(window);
         self
     }
 
@@ -131,6 +144,12 @@ impl EnableClusteredSession {
         self.max_inactive_interval_in_seconds
     }
 
+    /// `idle_refresh_window`, if given.
+    #[must_use]
+    pub fn idle_refresh_window(&self) -> Option<Duration> {
+        self.idle_refresh_window
+    }
+
     /// `pool_name`, if given.
     #[must_use]
     pub fn pool_name(&self) -> Option<&str> {
@@ -179,6 +198,7 @@ mod tests {
         assert_eq!(attributes.client_region_shortcut(), None);
         assert_eq!(attributes.indexable_session_attributes(), None);
         assert_eq!(attributes.pool_name(), None);
+        assert_eq!(attributes.idle_refresh_window(), None);
         assert_eq!(attributes.expose_configuration_as_properties(), None);
     }
 
@@ -188,6 +208,7 @@ mod tests {
             .with_client_region_shortcut(ClientRegionShortcut::Local)
             .with_indexable_session_attributes(["a", "b"])
             .with_max_inactive_interval_in_seconds(-1)
+            .with_idle_refresh_window(Duration::from_secs(5))
             .with_pool_name("DEFAULT")
             .with_region_name("Sessions")
             .with_server_region_shortcut(ServerRegionShortcut::Replicate)
@@ -200,6 +221,7 @@ mod tests {
             Some(&["a".to_owned(), "b".to_owned()][..])
         );
         assert_eq!(attributes.max_inactive_interval_in_seconds(), Some(-1));
+        assert_eq!(attributes.idle_refresh_window(), Some(Duration::from_secs(5)));
         assert_eq!(attributes.pool_name(), Some("DEFAULT"));
         assert_eq!(attributes.region_name(), Some("Sessions"));
         assert_eq!(

@@ -2,6 +2,7 @@
 //! properties and attributes, one setting at a time.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::error::ConfigError;
 use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
@@ -48,6 +49,12 @@ pub trait SpringSessionGemFireConfigurer: Send + Sync {
 
     /// Overrides `max_inactive_interval_in_seconds` (negative: never expires).
     fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+        None
+    }
+
+    /// Overrides `idle_refresh_window_in_seconds` (the Redis store's idle-refresh
+    /// window; [`Duration::ZERO`]: refresh on every access).
+    fn idle_refresh_window(&self) -> Option<Duration> {
         None
     }
 

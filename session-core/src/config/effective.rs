@@ -9,10 +9,11 @@ use crate::serialization::SessionSerializer;
 use crate::settings::SessionSettings;
 
 use super::keys::{
-    CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
-    MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS,
-    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
-    SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
+    CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
+    INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY,
+    POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED,
+    REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
+    SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
 };
 use super::pool::PoolConfig;
 use super::redact::mask_password;
@@ -176,6 +177,7 @@ pub struct EffectiveConfiguration {
     pub(crate) client_region_shortcut: Resolved<ClientRegionShortcut>,
     pub(crate) indexable_session_attributes: Resolved<Vec<String>>,
     pub(crate) max_inactive_interval_in_seconds: Resolved<i64>,
+    pub(crate) idle_refresh_window: Resolved<Option<Duration>>,
     pub(crate) pool_name: Resolved<String>,
     pub(crate) region_name: Resolved<String>,
     pub(crate) server_region_shortcut: Resolved<ServerRegionShortcut>,
@@ -203,6 +205,14 @@ impl EffectiveConfiguration {
     #[must_use]
     pub fn max_inactive_interval_in_seconds(&self) -> &Resolved<i64> {
         &self.max_inactive_interval_in_seconds
+    }
+
+    /// The Redis store's idle-refresh window; `None`: the default, a tenth of
+    /// the idle timeout, at most 60 s (see
+    /// [`SessionSettings::with_idle_refresh_window`]).
+    #[must_use]
+    pub fn idle_refresh_window(&self) -> &Resolved<Option<Duration>> {
+        &self.idle_refresh_window
     }
 
     /// Name of the pool whose settings select the client-server topology.
@@ -271,19 +281,25 @@ impl EffectiveConfiguration {
         self.pool.as_ref().map(EffectivePool::to_pool_config)
     }
 
-    /// What a repository needs: region name, idle timeout, indexed attributes,
-    /// serializer.
+    /// What a repository needs: region name, idle timeout, idle-refresh
+    /// window (when one is configured), indexed attributes, serializer.
     pub fn to_session_settings(&self) -> SessionSettings {
-        SessionSettings::default()
+        let settings = SessionSettings::default()
             .with_session_serializer(Arc::clone(&self.session_serializer.0))
             .with_region_name(self.region_name.value.clone())
             .with_max_inactive_interval_seconds(self.max_inactive_interval_in_seconds.value)
-            .with_indexable_session_attributes(self.indexable_session_attributes.value.iter().cloned())
+            .with_indexable_session_attributes(self.indexable_session_attributes.value.iter().cloned());
+        match self.idle_refresh_window.value {
+            Some(window) => settings.with_idle_refresh_window(window),
+            None => settings,
+        }
     }
 
     /// The effective values as `spring.session.data.gemfire.*` properties,
     /// one per attribute (indexed attributes under `...attributes.indexable`,
-    /// comma-delimited; no expiration policy as an empty value).
+    /// comma-delimited; no expiration policy, and the default idle-refresh
+    /// window, as an empty value; a window of a fraction of a second, only
+    /// possible in code, rounded up to whole seconds).
     #[must_use]
     pub fn as_properties(&self) -> BTreeMap<String, String> {
         [
@@ -310,6 +326,14 @@ impl EffectiveConfiguration {
             (
                 MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY,
                 self.max_inactive_interval_in_seconds.value.to_string(),
+            ),
+            (
+                IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
+                self.idle_refresh_window
+                    .value
+                    .map(|window| window.as_secs() + u64::from(window.subsec_nanos() > 0))
+                    .map(|seconds| seconds.to_string())
+                    .unwrap_or_default(),
             ),
             (REGION_NAME_PROPERTY, self.region_name.value.clone()),
             (
@@ -359,6 +383,11 @@ impl EffectiveConfiguration {
                 "max_inactive_interval_in_seconds",
                 &self.max_inactive_interval_in_seconds,
                 self.max_inactive_interval_in_seconds.value.to_string(),
+            ),
+            row(
+                "idle_refresh_window_in_seconds",
+                &self.idle_refresh_window,
+                self.refresh_window_text(),
             ),
             row("pool_name", &self.pool_name, self.pool_name.value.clone()),
             row("region_name", &self.region_name, self.region_name.value.clone()),
@@ -415,7 +444,37 @@ impl EffectiveConfiguration {
         }
         rows
     }
+
+    /// The window in seconds (`0.5` for a fraction, only possible in code); the
+    /// default as its rule and what it gives at the configured idle timeout.
+    fn refresh_window_text(&self) -> String {
+        let seconds = |window: Duration| {
+            if window.subsec_nanos() == 0 {
+                window.as_secs().to_string()
+            } else {
+                window.as_secs_f64().to_string()
+            }
+        };
+        match self.idle_refresh_window.value {
+            Some(window) => seconds(window),
+            // As the Redis store computes it: no idle timeout, no window.
+            None => {
+                let idle = u64::try_from(self.max_inactive_interval_in_seconds.value)
+                    .map_or(Duration::ZERO, Duration::from_secs);
+                let window = (idle / 10).min(DEFAULT_IDLE_REFRESH_WINDOW_CAP);
+                format!(
+                    "min(idle/10, {}) = {}",
+                    DEFAULT_IDLE_REFRESH_WINDOW_CAP.as_secs(),
+                    seconds(window)
+                )
+            }
+        }
+    }
 }
+
+/// The default idle-refresh window is a tenth of the idle timeout, at most
+/// this (as the Redis store applies it).
+const DEFAULT_IDLE_REFRESH_WINDOW_CAP: Duration = Duration::from_secs(60);
 
 impl fmt::Display for EffectiveConfiguration {
     /// A table: one line per setting with its value and source, under a

@@ -20,6 +20,10 @@ pub const SESSION_EXPIRATION_BEAN_NAME_PROPERTY: &str = "spring.session.data.gem
 /// Property for [`max_inactive_interval_in_seconds`](super::EnableClusteredSession::max_inactive_interval_in_seconds).
 pub const MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY: &str =
     "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds";
+/// Property for [`idle_refresh_window`](super::EnableClusteredSession::idle_refresh_window):
+/// whole seconds, 0 or more; empty: the default (a tenth of the idle timeout, at most 60 s).
+pub const IDLE_REFRESH_WINDOW_SECONDS_PROPERTY: &str =
+    "spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds";
 /// Property for [`region_name`](super::EnableClusteredSession::region_name).
 pub const REGION_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.region.name";
 /// Property for [`session_serializer_bean_name`](super::EnableClusteredSession::session_serializer_bean_name).
@@ -37,6 +41,7 @@ pub const SESSION_PROPERTY_KEYS: &[&str] = &[
     INDEXED_SESSION_ATTRIBUTES_PROPERTY,
     SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
     MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY,
+    IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
     REGION_NAME_PROPERTY,
     SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
     EXPOSE_CONFIGURATION_PROPERTY,
@@ -101,6 +106,7 @@ pub(crate) fn attribute_for_property(key: &str) -> Option<&'static str> {
         INDEXABLE_SESSION_ATTRIBUTES_PROPERTY | INDEXED_SESSION_ATTRIBUTES_PROPERTY => "indexable_session_attributes",
         SESSION_EXPIRATION_BEAN_NAME_PROPERTY => "session_expiration_policy_bean_name",
         MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY => "max_inactive_interval_in_seconds",
+        IDLE_REFRESH_WINDOW_SECONDS_PROPERTY => "idle_refresh_window_in_seconds",
         REGION_NAME_PROPERTY => "region_name",
         SESSION_SERIALIZER_BEAN_NAME_PROPERTY => "session_serializer_bean_name",
         EXPOSE_CONFIGURATION_PROPERTY => "expose_configuration_as_properties",

@@ -17,9 +17,9 @@ use super::did_you_mean::did_you_mean;
 use super::effective::{ConfigSource, EffectiveConfiguration, EffectivePool, Resolved, SerializerComponent};
 use super::error::ConfigError;
 use super::keys::{
-    CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
-    INDEXED_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY,
-    POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SETTINGS,
+    CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
+    INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, INDEXED_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY,
+    POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SETTINGS,
     POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
     SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS, SESSION_PROPERTY_PREFIX,
     SESSION_SERIALIZER_BEAN_NAME_PROPERTY, canonical_env_name, env_var_names, pool_property,
@@ -203,6 +203,13 @@ impl ConfigurationResolver {
             attributes.max_inactive_interval_in_seconds(),
             DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
         )?;
+        let idle_refresh_window = self.setting(
+            configurer.and_then(|c| c.idle_refresh_window()).map(Some),
+            &[IDLE_REFRESH_WINDOW_SECONDS_PROPERTY],
+            parse_refresh_window,
+            attributes.idle_refresh_window().map(Some),
+            None,
+        )?;
         let region_name = self.setting(
             configurer.and_then(|c| c.region_name()),
             &[REGION_NAME_PROPERTY],
@@ -274,6 +281,7 @@ impl ConfigurationResolver {
             client_region_shortcut,
             indexable_session_attributes,
             max_inactive_interval_in_seconds,
+            idle_refresh_window,
             pool_name,
             region_name,
             server_region_shortcut,
@@ -466,6 +474,27 @@ fn parse_millis(key: &str, value: &str, from: &ConfigSource) -> Result<Duration,
         .parse()
         .map(Duration::from_millis)
         .map_err(|_| invalid(key, value, from, "a whole number of milliseconds"))
+}
+
+/// Whole seconds, 0 or more; empty (blank): the default window, as
+/// [`EffectiveConfiguration::as_properties`] publishes it.
+fn parse_refresh_window(key: &str, value: &str, from: &ConfigSource) -> Result<Option<Duration>, ConfigError> {
+    let seconds = value.trim();
+    if seconds.is_empty() {
+        return Ok(None);
+    }
+    seconds
+        .parse()
+        .map(|seconds| Some(Duration::from_secs(seconds)))
+        .map_err(|_| {
+            invalid(
+                key,
+                value,
+                from,
+                "a whole number of seconds, 0 or more (0: refresh on every access; empty: a tenth of the idle \
+             timeout, at most 60 s)",
+            )
+        })
 }
 
 /// Comma-separated server URLs (a comma followed by no scheme belongs to a
@@ -701,6 +730,9 @@ mod tests {
         fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
             Some(-1)
         }
+        fn idle_refresh_window(&self) -> Option<Duration> {
+            Some(Duration::from_secs(7))
+        }
         fn pool_name(&self) -> Option<String> {
             Some("configured".to_owned())
         }
@@ -729,6 +761,8 @@ mod tests {
         assert_eq!(effective.client_region_shortcut().value, ClientRegionShortcut::Proxy);
         assert_eq!(effective.indexable_session_attributes().value, Vec::<String>::new());
         assert_eq!(effective.max_inactive_interval_in_seconds().value, 1800);
+        assert_eq!(effective.idle_refresh_window().value, None);
+        assert_eq!(effective.to_session_settings().idle_refresh_window(), None);
         assert_eq!(effective.pool_name().value, "gemfirePool");
         assert_eq!(effective.region_name().value, "ClusteredSpringSessions");
         assert_eq!(
@@ -783,7 +817,7 @@ mod tests {
 
     #[test]
     fn precedence_key_by_key() {
-        // Each of the nine settings, set at every level: the configurer wins everywhere.
+        // Each of the ten settings, set at every level: the configurer wins everywhere.
         let dir = temp_dir("precedence-all");
         write(
             &dir,
@@ -794,6 +828,7 @@ mod tests {
              spring.session.data.gemfire.session.attributes.indexable=fromProperty\n\
              spring.session.data.gemfire.session.expiration.bean-name=policy\n\
              spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds=900\n\
+             spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds=0\n\
              spring.session.data.gemfire.session.region.name=FromProperty\n\
              spring.session.data.gemfire.session.serializer.bean-name=SessionPdxSerializer\n\
              spring.session.data.gemfire.session.configuration.expose=false\n",
@@ -802,6 +837,7 @@ mod tests {
             .with_client_region_shortcut(ClientRegionShortcut::Proxy)
             .with_indexable_session_attributes(["fromAttribute"])
             .with_max_inactive_interval_in_seconds(3600)
+            .with_idle_refresh_window(Duration::from_secs(20))
             .with_pool_name("fromAttribute")
             .with_region_name("FromAttribute")
             .with_server_region_shortcut(ServerRegionShortcut::Partition)
@@ -830,6 +866,7 @@ mod tests {
         assert_eq!(configured.client_region_shortcut().value, ClientRegionShortcut::Local);
         assert_eq!(configured.indexable_session_attributes().value, ["from-configurer"]);
         assert_eq!(configured.max_inactive_interval_in_seconds().value, -1);
+        assert_eq!(configured.idle_refresh_window().value, Some(Duration::from_secs(7)));
         assert_eq!(configured.pool_name().value, "configured");
         assert_eq!(configured.region_name().value, "Configured");
         assert_eq!(configured.server_region_shortcut().value, ServerRegionShortcut::Local);
@@ -856,6 +893,7 @@ mod tests {
         );
         assert_eq!(from_properties.indexable_session_attributes().value, ["fromProperty"]);
         assert_eq!(from_properties.max_inactive_interval_in_seconds().value, 900);
+        assert_eq!(from_properties.idle_refresh_window().value, Some(Duration::ZERO));
         assert_eq!(from_properties.pool_name().value, "fromProperty");
         assert_eq!(from_properties.region_name().value, "FromProperty");
         assert_eq!(
@@ -870,6 +908,10 @@ mod tests {
         }
         assert_eq!(from_attributes.indexable_session_attributes().value, ["fromAttribute"]);
         assert_eq!(from_attributes.max_inactive_interval_in_seconds().value, 3600);
+        assert_eq!(
+            from_attributes.idle_refresh_window().value,
+            Some(Duration::from_secs(20))
+        );
         assert_eq!(from_attributes.region_name().value, "FromAttribute");
     }
 
@@ -1613,6 +1655,10 @@ mod tests {
             ("spring.session.data.gemfire.session.configuration.expose", "true"),
             ("spring.session.data.gemfire.session.expiration.bean-name", ""),
             (
+                "spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds",
+                "",
+            ),
+            (
                 "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds",
                 "-1",
             ),
@@ -1645,6 +1691,7 @@ mod tests {
         assert_eq!(settings.region_name(), "Shop");
         assert_eq!(settings.max_inactive_interval_seconds(), -1);
         assert_eq!(settings.indexable_session_attributes(), ["tenant", "role"]);
+        assert_eq!(settings.idle_refresh_window(), None);
     }
 
     #[test]
@@ -1664,7 +1711,7 @@ mod tests {
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines[0], "clustered-session configuration (topology: embedded):");
         assert!(lines[1].trim_start().starts_with("setting"), "{table}");
-        assert_eq!(lines.len(), 2 + 9, "{table}");
+        assert_eq!(lines.len(), 2 + 10, "{table}");
         let row = |name: &str| *lines.iter().find(|line| line.trim_start().starts_with(name)).unwrap();
         assert!(row("max_inactive_interval_in_seconds").contains(" 300 "), "{table}");
         assert!(
@@ -1672,6 +1719,12 @@ mod tests {
             "{table}"
         );
         assert!(row("pool_name").ends_with("attribute"), "{table}");
+        // The default window, at the configurer's idle timeout of 300 s.
+        assert!(
+            row("idle_refresh_window_in_seconds").contains(" min(idle/10, 60) = 30 "),
+            "{table}"
+        );
+        assert!(row("idle_refresh_window_in_seconds").ends_with("default"), "{table}");
         assert!(row("client_region_shortcut").ends_with("default"), "{table}");
         assert!(
             row("region_name").ends_with(&format!("property `{REGION_NAME_PROPERTY}` from {}:1", file.display())),
@@ -1680,6 +1733,146 @@ mod tests {
         // Columns line up.
         let value_column = lines[1].find("value").unwrap();
         assert_eq!(row("pool_name").find("DEFAULT"), Some(value_column), "{table}");
+    }
+
+    #[test]
+    fn idle_refresh_window_from_a_file_or_the_environment_reaches_the_session_settings() {
+        let dir = temp_dir("refresh-window");
+        let file = write(
+            &dir,
+            "application.properties",
+            "spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds = 15\n",
+        );
+        let from_file = resolve(EnableClusteredSession::new(), sources(&[], &dir)).unwrap();
+        assert_eq!(from_file.idle_refresh_window().value, Some(Duration::from_secs(15)));
+        assert_eq!(
+            from_file.idle_refresh_window().source,
+            property_source(IDLE_REFRESH_WINDOW_SECONDS_PROPERTY, in_file(&file, 1))
+        );
+        assert_eq!(
+            from_file.to_session_settings().idle_refresh_window(),
+            Some(Duration::from_secs(15))
+        );
+        assert_eq!(from_file.as_properties()[IDLE_REFRESH_WINDOW_SECONDS_PROPERTY], "15");
+
+        // Both relaxed spellings; the environment beats the file; 0 is "every access".
+        for env_name in [
+            "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_IDLE_REFRESH_WINDOW_SECONDS",
+            "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_IDLEREFRESHWINDOWSECONDS",
+        ] {
+            let from_env = resolve(EnableClusteredSession::new(), sources(&[(env_name, "0")], &dir)).unwrap();
+            assert_eq!(from_env.idle_refresh_window().value, Some(Duration::ZERO));
+            assert_eq!(
+                from_env.idle_refresh_window().source,
+                property_source(IDLE_REFRESH_WINDOW_SECONDS_PROPERTY, env(env_name))
+            );
+            assert_eq!(
+                from_env.to_session_settings().idle_refresh_window(),
+                Some(Duration::ZERO)
+            );
+        }
+
+        // Empty: the default, even over an attribute (as published by `as_properties`).
+        let blank = resolve(
+            EnableClusteredSession::new().with_idle_refresh_window(Duration::from_secs(5)),
+            env_only(&[(
+                "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_IDLE_REFRESH_WINDOW_SECONDS",
+                " ",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(blank.idle_refresh_window().value, None);
+        assert!(matches!(
+            blank.idle_refresh_window().source,
+            ConfigSource::Property { .. }
+        ));
+        assert_eq!(blank.to_session_settings().idle_refresh_window(), None);
+    }
+
+    #[test]
+    fn idle_refresh_window_in_the_table_and_published_properties() {
+        let row = |effective: &EffectiveConfiguration| {
+            effective
+                .entries()
+                .into_iter()
+                .find(|entry| entry.name == "idle_refresh_window_in_seconds")
+                .unwrap()
+        };
+        let default = resolve(EnableClusteredSession::new(), env_only(&[])).unwrap();
+        assert_eq!(row(&default).value, "min(idle/10, 60) = 60");
+        assert_eq!(row(&default).source, ConfigSource::Default);
+        let short_idle = resolve(
+            EnableClusteredSession::new().with_max_inactive_interval_in_seconds(5),
+            env_only(&[]),
+        )
+        .unwrap();
+        assert_eq!(row(&short_idle).value, "min(idle/10, 60) = 0.5");
+        let never = resolve(
+            EnableClusteredSession::new().with_max_inactive_interval_in_seconds(-1),
+            env_only(&[]),
+        )
+        .unwrap();
+        assert_eq!(row(&never).value, "min(idle/10, 60) = 0");
+
+        // Only code can give a fraction of a second: shown as is, published rounded up.
+        let fraction = resolve(
+            EnableClusteredSession::new().with_idle_refresh_window(Duration::from_millis(1500)),
+            env_only(&[]),
+        )
+        .unwrap();
+        assert_eq!(row(&fraction).value, "1.5");
+        assert_eq!(row(&fraction).source, ConfigSource::Attribute);
+        assert_eq!(fraction.as_properties()[IDLE_REFRESH_WINDOW_SECONDS_PROPERTY], "2");
+        assert_eq!(
+            fraction.to_session_settings().idle_refresh_window(),
+            Some(Duration::from_millis(1500))
+        );
+    }
+
+    #[test]
+    fn bad_idle_refresh_window_names_key_value_source_and_expectation() {
+        let env_name = "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_IDLE_REFRESH_WINDOW_SECONDS";
+        for bad in ["-1", "30s", "ten", "1.5"] {
+            let error = resolve(EnableClusteredSession::new(), env_only(&[(env_name, bad)])).unwrap_err();
+            assert!(matches!(error, ConfigError::InvalidValue { .. }), "{error:?}");
+            assert_names(
+                &error.to_string(),
+                &[
+                    IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
+                    &format!("{bad:?}"),
+                    &format!("env var `{env_name}`"),
+                    "expected a whole number of seconds, 0 or more",
+                ],
+            );
+        }
+
+        let dir = temp_dir("bad-refresh-window");
+        let file = write(
+            &dir,
+            "application.properties",
+            "spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds=-30\n",
+        );
+        // Validated even when a configurer overrides it.
+        struct Window;
+        impl SpringSessionGemFireConfigurer for Window {
+            fn idle_refresh_window(&self) -> Option<Duration> {
+                Some(Duration::from_secs(1))
+            }
+        }
+        let error = ConfigurationResolver::new(EnableClusteredSession::new())
+            .with_properties(sources(&[], &dir))
+            .with_configurer(Window)
+            .resolve()
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "invalid value \"-30\" for `{IDLE_REFRESH_WINDOW_SECONDS_PROPERTY}` from {}:1: expected a whole \
+                 number of seconds, 0 or more (0: refresh on every access; empty: a tenth of the idle timeout, at \
+                 most 60 s)",
+                file.display()
+            )
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub(crate) const ATTRIBUTE_NAMES: &[&str] = &[
     "client_region_shortcut",
     "indexable_session_attributes",
     "max_inactive_interval_in_seconds",
+    "idle_refresh_window_in_seconds",
     "pool_name",
     "region_name",
     "server_region_shortcut",
@@ -55,6 +56,7 @@ pub(crate) struct Attributes {
     pub(crate) client_region_shortcut: Option<ShortcutName>,
     pub(crate) indexable_session_attributes: Option<Vec<LitStr>>,
     pub(crate) max_inactive_interval_in_seconds: Option<Integer>,
+    pub(crate) idle_refresh_window_in_seconds: Option<Integer>,
     pub(crate) pool_name: Option<LitStr>,
     pub(crate) region_name: Option<LitStr>,
     pub(crate) server_region_shortcut: Option<ShortcutName>,
@@ -144,7 +146,12 @@ impl Attributes {
             "client_region_shortcut" => self.client_region_shortcut = Some(shortcut(&value, &key)?),
             "server_region_shortcut" => self.server_region_shortcut = Some(shortcut(&value, &key)?),
             "indexable_session_attributes" => self.indexable_session_attributes = Some(strings(&value, &key)?),
-            "max_inactive_interval_in_seconds" => self.max_inactive_interval_in_seconds = Some(integer(&value, &key)?),
+            "max_inactive_interval_in_seconds" => {
+                self.max_inactive_interval_in_seconds = Some(integer(&value, &key, "i64")?);
+            }
+            "idle_refresh_window_in_seconds" => {
+                self.idle_refresh_window_in_seconds = Some(integer(&value, &key, "u64")?);
+            }
             "pool_name" => self.pool_name = Some(string(&value, &key)?),
             "region_name" => self.region_name = Some(string(&value, &key)?),
             "session_expiration_policy_bean_name" => {
@@ -170,6 +177,7 @@ fn example(key: &str) -> &'static str {
         "server_region_shortcut" => "PARTITION",
         "indexable_session_attributes" => "[\"name\", ...]",
         "max_inactive_interval_in_seconds" => "1800",
+        "idle_refresh_window_in_seconds" => "60",
         "expose_configuration_as_properties" | "header" => "true",
         "configurer" => "path::to::configurer_fn",
         "customize" => "path::to::customize_fn",
@@ -282,8 +290,9 @@ fn shortcut(value: &Expr, key: &str) -> syn::Result<ShortcutName> {
     }
 }
 
-/// An integer literal, optionally negated; the sign is checked later.
-fn integer(value: &Expr, key: &str) -> syn::Result<Integer> {
+/// An integer literal, optionally negated, unsuffixed or suffixed `ty`; the
+/// sign and range are checked later.
+fn integer(value: &Expr, key: &str, ty: &str) -> syn::Result<Integer> {
     let (negative, literal) = match value {
         Expr::Lit(ExprLit {
             lit: Lit::Int(literal), ..
@@ -298,11 +307,12 @@ fn integer(value: &Expr, key: &str) -> syn::Result<Integer> {
         },
         _ => return Err(wrong_type(value, key, "an integer literal (seconds)")),
     };
-    if !matches!(literal.suffix(), "" | "i64") {
+    if !(literal.suffix().is_empty() || literal.suffix() == ty) {
+        let article = if ty.starts_with('u') { "a" } else { "an" };
         return Err(syn::Error::new(
             literal.span(),
             format!(
-                "`{key}` is an `i64` number of seconds: drop the `{}` suffix",
+                "`{key}` is {article} `{ty}` number of seconds: drop the `{}` suffix",
                 literal.suffix()
             ),
         ));

@@ -45,6 +45,18 @@ pub(crate) fn check(attributes: &Attributes, errors: &mut Errors) {
             ));
         }
     }
+    if let Some(seconds) = &attributes.idle_refresh_window_in_seconds
+        && seconds.value.and_then(|value| u64::try_from(value).ok()).is_none()
+    {
+        errors.push(syn::Error::new(
+            seconds.span,
+            format!(
+                "`idle_refresh_window_in_seconds` must be 0 or more and fit a u64 (at most {}; 0: refresh on every \
+                 access)",
+                u64::MAX
+            ),
+        ));
+    }
     if let Some(names) = &attributes.indexable_session_attributes {
         for (index, name) in names.iter().enumerate() {
             if name.value().trim().is_empty() {

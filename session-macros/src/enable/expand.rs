@@ -129,6 +129,15 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
         };
         setters.push(quote_spanned!(seconds.span=> .max_inactive_interval_in_seconds(#literal)));
     }
+    if let Some(seconds) = &attributes.idle_refresh_window_in_seconds {
+        // Range checked: only u64 values reach here.
+        let value = seconds
+            .value
+            .and_then(|value| u64::try_from(value).ok())
+            .unwrap_or_default();
+        let literal = Literal::u64_unsuffixed(value);
+        setters.push(quote_spanned!(seconds.span=> .idle_refresh_window(::core::time::Duration::from_secs(#literal))));
+    }
     if let Some(name) = &attributes.pool_name {
         setters.push(quote!(.pool_name(#name)));
     }

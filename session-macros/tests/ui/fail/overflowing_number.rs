@@ -19,4 +19,20 @@ fn third_app() -> App<_> {
     App::new()
 }
 
+// The idle refresh window: 0 or more, within a u64.
+#[enable_clustered_session(idle_refresh_window_in_seconds = -1)]
+fn window_app() -> App<_> {
+    App::new()
+}
+
+#[enable_clustered_session(idle_refresh_window_in_seconds = 18446744073709551616)]
+fn other_window_app() -> App<_> {
+    App::new()
+}
+
+#[enable_clustered_session(idle_refresh_window_in_seconds = 60i64)]
+fn suffixed_window_app() -> App<_> {
+    App::new()
+}
+
 fn main() {}

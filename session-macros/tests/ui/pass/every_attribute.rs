@@ -31,6 +31,7 @@ fn customize(builder: ClusteredSessionBuilder) -> ClusteredSessionBuilder {
     client_region_shortcut = CACHING_PROXY,
     indexable_session_attributes = ["tenant", "role"],
     max_inactive_interval_in_seconds = -1,
+    idle_refresh_window_in_seconds = 0,
     pool_name = "DEFAULT",
     region_name = "Shop:sessions.v2",
     server_region_shortcut = "replicate",
@@ -54,6 +55,7 @@ fn local_app() -> App<_> {
     client_region_shortcut = PROXY,
     server_region_shortcut = PARTITION,
     max_inactive_interval_in_seconds = -9223372036854775808,
+    idle_refresh_window_in_seconds = 18446744073709551615u64,
     header = false
 )]
 fn min_app() -> App<_> {
@@ -66,6 +68,8 @@ fn main() {
     assert_eq!(configuration.client_region_shortcut().value, ClientRegionShortcut::CachingProxy);
     assert_eq!(configuration.indexable_session_attributes().value, ["tenant", "role"]);
     assert_eq!(configuration.max_inactive_interval_in_seconds().value, -1);
+    assert_eq!(configuration.idle_refresh_window().value, Some(Duration::ZERO));
+    assert_eq!(sessions.settings().idle_refresh_window(), Some(Duration::ZERO));
     assert_eq!(configuration.pool_name().value, "fromConfigurer");
     assert_eq!(configuration.pool_name().source, ConfigSource::Configurer);
     assert_eq!(configuration.region_name().value, "Shop:sessions.v2");
@@ -85,5 +89,6 @@ fn main() {
 
     let min = min_app_clustered_session().unwrap().configuration();
     assert_eq!(min.max_inactive_interval_in_seconds().value, i64::MIN);
+    assert_eq!(min.idle_refresh_window().value, Some(Duration::from_secs(u64::MAX)));
     let _ = min_app();
 }
