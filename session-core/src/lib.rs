@@ -36,7 +36,10 @@ pub use serialization::{SessionDataSerializer, SessionPdxSerializer, SessionSeri
 pub use session::{
     AttributeValue, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS, Session, SessionParts, epoch_millis, from_epoch_millis,
 };
-pub use settings::{DEFAULT_EMBEDDED_MAX_SESSIONS, DEFAULT_REGION_NAME, SessionSettings, validate_region_name};
+pub use settings::{
+    DEFAULT_EMBEDDED_MAX_SESSIONS, DEFAULT_IDLE_REFRESH_WINDOW_CAP, DEFAULT_REGION_NAME, SessionSettings,
+    validate_region_name,
+};
 pub use store::embedded::EmbeddedSessionRepository;
 #[cfg(feature = "redis")]
 pub use store::redis::{PoolSettings, RedisKeyLayout, RedisSessionRepository};

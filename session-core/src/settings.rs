@@ -18,6 +18,10 @@ pub const DEFAULT_REGION_NAME: &str = "ClusteredSpringSessions";
 /// new sessions can take (100,000 sessions of a few kilobytes are a few hundred MB).
 pub const DEFAULT_EMBEDDED_MAX_SESSIONS: u64 = 100_000;
 
+/// The idle refresh window when none is configured is a tenth of the idle
+/// timeout, at most this (see [`SessionSettings::with_idle_refresh_window`]).
+pub const DEFAULT_IDLE_REFRESH_WINDOW_CAP: Duration = Duration::from_secs(60);
+
 /// Settings every repository takes.
 ///
 /// Equality compares the plain settings and whether the policy, publisher,

@@ -461,20 +461,16 @@ impl EffectiveConfiguration {
             None => {
                 let idle = u64::try_from(self.max_inactive_interval_in_seconds.value)
                     .map_or(Duration::ZERO, Duration::from_secs);
-                let window = (idle / 10).min(DEFAULT_IDLE_REFRESH_WINDOW_CAP);
+                let window = (idle / 10).min(crate::settings::DEFAULT_IDLE_REFRESH_WINDOW_CAP);
                 format!(
                     "min(idle/10, {}) = {}",
-                    DEFAULT_IDLE_REFRESH_WINDOW_CAP.as_secs(),
+                    crate::settings::DEFAULT_IDLE_REFRESH_WINDOW_CAP.as_secs(),
                     seconds(window)
                 )
             }
         }
     }
 }
-
-/// The default idle-refresh window is a tenth of the idle timeout, at most
-/// this (as the Redis store applies it).
-const DEFAULT_IDLE_REFRESH_WINDOW_CAP: Duration = Duration::from_secs(60);
 
 impl fmt::Display for EffectiveConfiguration {
     /// A table: one line per setting with its value and source, under a

@@ -18,9 +18,6 @@ const MAX_SCRIPT_MILLIS: u128 = 200_000_000_000_000;
 /// Windows beyond this are this (about three years).
 const MAX_WINDOW: Duration = Duration::from_secs(100_000_000);
 
-/// The refresh window when none is configured: a tenth of the idle timeout, at most this.
-pub(crate) const DEFAULT_REFRESH_WINDOW_CAP: Duration = Duration::from_secs(60);
-
 /// One expiration rule with its refresh window, as script arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ScriptRule {
@@ -64,7 +61,9 @@ impl ScriptRule {
             // Any window beyond what the scripts take is as good as the largest they take.
             Some(window) => millis(Some(window.min(MAX_WINDOW))).unwrap_or(0),
             None => idle.map_or(0, |idle| {
-                (idle / 10).min(u64::try_from(DEFAULT_REFRESH_WINDOW_CAP.as_millis()).unwrap_or(u64::MAX))
+                (idle / 10).min(
+                    u64::try_from(crate::settings::DEFAULT_IDLE_REFRESH_WINDOW_CAP.as_millis()).unwrap_or(u64::MAX),
+                )
             }),
         };
         match rule {
