@@ -153,6 +153,12 @@ end
 
 -- Runs `command key a1 a2 ...` in chunks: Lua's unpack has a small limit.
 local function call_chunked(command, key, list)
+  if #list == 0 then
+    return
+  elseif #list <= 1000 then
+    redis.call(command, key, unpack(list))
+    return
+  end
   local chunk = {}
   for i = 1, #list do
     chunk[#chunk + 1] = list[i]
