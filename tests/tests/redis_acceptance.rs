@@ -24,3 +24,31 @@ session_core::session_expiration_acceptance_tests!(|settings| async move {
     );
     repository
 });
+
+/// The same suites with the `CACHING_PROXY` near cache: it must change nothing
+/// a user can observe (expiry, renewal, logout, indexes, events, no resurrection).
+mod near_cache {
+    use std::time::Duration;
+
+    use session_core::store::redis::NearCacheCapacity;
+    use session_core::{PoolSettings, RedisSessionRepository};
+
+    use super::SERVER;
+
+    fn pool() -> PoolSettings {
+        PoolSettings::new(SERVER.url()).with_near_cache(NearCacheCapacity::Sessions(1_000))
+    }
+
+    session_core::session_repository_acceptance_tests!(|settings| async move {
+        RedisSessionRepository::new(pool(), settings).unwrap()
+    });
+
+    session_core::session_expiration_acceptance_tests!(|settings| async move {
+        let repository = RedisSessionRepository::new(pool().with_subscription_enabled(true), settings).unwrap();
+        assert!(
+            repository.wait_for_subscription(Duration::from_secs(5)).await,
+            "the subscription did not start"
+        );
+        repository
+    });
+}
