@@ -344,6 +344,25 @@ fn redis(server: &RedisServer) -> RedisSessionRepository {
     RedisSessionRepository::new(PoolSettings::new(server.url()), SessionSettings::default()).unwrap()
 }
 
+/// Redis with the `CACHING_PROXY` near cache.
+fn cached(server: &RedisServer) -> RedisSessionRepository {
+    let pool =
+        PoolSettings::new(server.url()).with_near_cache(session_core::store::redis::NearCacheCapacity::Sessions(1_000));
+    RedisSessionRepository::new(pool, SessionSettings::default()).unwrap()
+}
+
+#[actix_rt::test]
+async fn near_cache_every_write_after_purge_starts_a_new_session() {
+    let server = RedisServer::start();
+    every_write_after_purge_starts_a_new_session(cached(&server)).await;
+}
+
+#[actix_rt::test]
+async fn near_cache_logout_then_flash_message_leaves_the_user_logged_out() {
+    let server = RedisServer::start();
+    logout_then_flash_message(cached(&server)).await;
+}
+
 #[actix_rt::test]
 async fn embedded_every_write_after_purge_starts_a_new_session() {
     every_write_after_purge_starts_a_new_session(EmbeddedSessionRepository::default()).await;
