@@ -20,6 +20,27 @@ pub enum InvalidSessionId {
     },
 }
 
+/// Why a [`SessionHandle`](crate::SessionHandle) text was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidSessionHandle {
+    /// The text does not have a handle's length.
+    #[error("session handle has length {len}, expected {}", crate::handle::SESSION_HANDLE_LEN)]
+    Length {
+        /// Length of the rejected text, in bytes.
+        len: usize,
+    },
+    /// The text contains a character outside the URL-safe base64 alphabet.
+    #[error("session handle has a character outside [A-Za-z0-9_-] at byte {position}")]
+    Character {
+        /// Byte offset of the first bad character.
+        position: usize,
+    },
+    /// The last character sets bits beyond the handle's 128 (no handle is written so).
+    #[error("session handle is not in canonical form")]
+    NotCanonical,
+}
+
 /// Reading or writing one session attribute failed; the rest of the session is unaffected.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -12,6 +12,7 @@ pub mod dirty;
 mod error;
 pub mod events;
 pub mod expiration;
+mod handle;
 mod id;
 mod index;
 mod indexable;
@@ -22,12 +23,13 @@ mod settings;
 pub mod store;
 
 pub use dirty::{Delta, IsDirtyPredicate};
-pub use error::{AttributeError, InvalidSessionId, StoreError};
+pub use error::{AttributeError, InvalidSessionHandle, InvalidSessionId, StoreError};
 pub use events::{HttpSessionListener, SessionEvent, SessionEventListener, SessionEventPublisher};
 pub use expiration::{
     ExpirationAction, FixedDurationExpirationSessionRepository, FixedTimeoutSessionExpirationPolicy,
     IdleTimeoutSessionExpirationPolicy, SessionExpirationPolicy, SessionExpirationTimeoutAware,
 };
+pub use handle::{SESSION_HANDLE_LEN, SessionHandle, SessionIdDigest};
 pub use id::{SESSION_ID_LEN, SessionId, log_tag};
 pub use index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
 pub use indexable::IndexableAttribute;
