@@ -2,6 +2,8 @@
 
 use std::error::Error as StdError;
 
+use crate::limits::{SizeLimit, SizeLimitExceeded};
+
 /// Why a client-supplied id was refused. Invalid ids are treated as absent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -67,6 +69,36 @@ pub enum AttributeError {
         #[source]
         source: Box<dyn StdError + Send + Sync>,
     },
+    /// Setting the value would exceed one of the session's
+    /// [`SessionSizeLimits`](crate::SessionSizeLimits); nothing changed.
+    #[error("session attribute `{name}`: {actual} exceeds {limit} of {max}; the session is unchanged")]
+    TooLarge {
+        /// Attribute name.
+        name: String,
+        /// Which limit.
+        limit: SizeLimit,
+        /// Its value.
+        max: usize,
+        /// What the value (or the session with it) would have had.
+        actual: usize,
+    },
+}
+
+impl AttributeError {
+    pub(crate) fn too_large(name: &str, exceeded: SizeLimitExceeded) -> Self {
+        Self::TooLarge {
+            name: name.to_owned(),
+            limit: exceeded.limit,
+            max: exceeded.max,
+            actual: exceeded.actual,
+        }
+    }
+
+    /// Whether this is [`AttributeError::TooLarge`] (adapters answer 413 for it).
+    #[must_use]
+    pub fn is_too_large(&self) -> bool {
+        matches!(self, Self::TooLarge { .. })
+    }
 }
 
 /// A session store could not do what was asked. The middleware answers 503.
@@ -82,6 +114,28 @@ pub enum StoreError {
     /// The store answered something this library does not understand.
     #[error("session store returned unexpected data: {0}")]
     Protocol(String),
+    /// The save would make the stored session exceed one of its
+    /// [`SessionSizeLimits`](crate::SessionSizeLimits) (several requests each
+    /// adding to one session): nothing of it was applied. The middleware answers 413.
+    #[error("session save refused: {actual} would exceed {limit} of {max}")]
+    TooLarge {
+        /// Which limit.
+        limit: SizeLimit,
+        /// Its value.
+        max: usize,
+        /// What the stored session would have had.
+        actual: usize,
+    },
+}
+
+impl From<SizeLimitExceeded> for StoreError {
+    fn from(exceeded: SizeLimitExceeded) -> Self {
+        Self::TooLarge {
+            limit: exceeded.limit,
+            max: exceeded.max,
+            actual: exceeded.actual,
+        }
+    }
 }
 
 impl StoreError {

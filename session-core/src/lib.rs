@@ -16,6 +16,7 @@ mod handle;
 mod id;
 mod index;
 mod indexable;
+mod limits;
 mod repository;
 pub mod serialization;
 mod session;
@@ -33,6 +34,10 @@ pub use handle::{SESSION_HANDLE_LEN, SessionHandle, SessionIdDigest};
 pub use id::{SESSION_ID_LEN, SessionId, log_tag};
 pub use index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
 pub use indexable::IndexableAttribute;
+pub use limits::{
+    DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MAX_VALUE_BYTES, SessionSizeLimits, SizeLimit,
+    SizeLimitExceeded,
+};
 pub use repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
 pub use serialization::{SessionDataSerializer, SessionPdxSerializer, SessionSerializer};
 pub use session::{
