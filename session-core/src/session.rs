@@ -11,6 +11,7 @@ use crate::dirty::{AttributeChange, DeltaAwareDirtyPredicate, IsDirtyPredicate};
 use crate::error::AttributeError;
 use crate::id::SessionId;
 use crate::limits::SessionSizeLimits;
+use crate::serialization::StoredValue;
 
 /// Default idle timeout, in seconds (the seed's 30 minutes).
 pub const DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS: i64 = 1800;
@@ -20,14 +21,37 @@ pub const DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS: i64 = 1800;
 /// Values stay serialized while a session travels between the store and the
 /// handler: loading a session parses nothing, and a value is decoded only when a
 /// handler asks for it with [`Session::get`].
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct AttributeValue(Arc<[u8]>);
+///
+/// A value a store read in a binary format (say, LZ4-compressed MessagePack
+/// from [`SessionDataSerializer`](crate::SessionDataSerializer)) is kept as
+/// stored until something needs its JSON form ([`get`](Session::get),
+/// [`as_bytes`](Self::as_bytes), an index); it is then decoded once, and the
+/// decoded size is capped at the session's
+/// [`max_value_bytes`](crate::SessionSizeLimits::max_value_bytes): a value that
+/// would decode to more fails that attribute's `get` and allocates nothing near
+/// its claimed size. Written back unchanged, it is written as it was stored,
+/// without being decoded.
+#[derive(Clone)]
+pub struct AttributeValue(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// The JSON text.
+    Json(Arc<[u8]>),
+    /// As a store read it, decoded on first use.
+    Stored(Arc<StoredValue>),
+}
 
 impl AttributeValue {
     /// Wraps bytes exactly as a serializer wrote them.
     #[must_use]
     pub fn from_bytes(bytes: impl Into<Arc<[u8]>>) -> Self {
-        Self(bytes.into())
+        Self(Repr::Json(bytes.into()))
+    }
+
+    /// A value kept as stored, decoded by `stored`'s reader on first use.
+    pub(crate) fn lazy(stored: StoredValue) -> Self {
+        Self(Repr::Stored(Arc::new(stored)))
     }
 
     /// Serializes a value to JSON.
@@ -36,7 +60,7 @@ impl AttributeValue {
     /// [`AttributeError::Serialize`] naming the attribute and the type.
     pub fn serialize<T: Serialize + ?Sized>(name: &str, value: &T) -> Result<Self, AttributeError> {
         serde_json::to_vec(value)
-            .map(|bytes| Self(bytes.into()))
+            .map(Self::from_bytes)
             .map_err(|source| AttributeError::Serialize {
                 name: name.to_owned(),
                 type_name: std::any::type_name::<T>(),
@@ -47,44 +71,100 @@ impl AttributeValue {
     /// Decodes the value as `T`.
     ///
     /// # Errors
-    /// [`AttributeError::Deserialize`] naming the attribute and the type.
+    /// [`AttributeError::Deserialize`] naming the attribute and the type: the
+    /// JSON is not a `T`, or a stored value could not be decoded (damaged, or
+    /// larger than the per-value limit once decoded; the source is then the
+    /// [`SerializationError`](crate::serialization::SerializationError)).
     pub fn deserialize<T: DeserializeOwned>(&self, name: &str) -> Result<T, AttributeError> {
-        serde_json::from_slice(&self.0).map_err(|error| AttributeError::Deserialize {
+        let json = match &self.0 {
+            Repr::Json(json) => json,
+            Repr::Stored(stored) => stored.decoded().map_err(|error| AttributeError::Deserialize {
+                name: name.to_owned(),
+                type_name: std::any::type_name::<T>(),
+                source: Box::new(Arc::clone(error)),
+            })?,
+        };
+        serde_json::from_slice(json).map_err(|error| AttributeError::Deserialize {
             name: name.to_owned(),
             type_name: std::any::type_name::<T>(),
             source: Box::new(DecodeFailure::from(&error)),
         })
     }
 
-    /// The serialized bytes.
+    /// The serialized (JSON) bytes. A value still as stored is decoded now;
+    /// one that cannot be decoded gives its stored bytes.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        match &self.0 {
+            Repr::Json(json) => json,
+            Repr::Stored(stored) => stored.decoded().unwrap_or_else(|_| stored.stored()),
+        }
     }
 
-    /// How many bytes the value takes where it is kept: what
+    /// How many bytes the value takes where it is kept (its stored form for a
+    /// value a store read, its JSON text otherwise), without decoding it: what
     /// [`SessionSizeLimits::max_total_bytes`] counts.
     #[must_use]
     pub fn stored_len(&self) -> usize {
-        self.0.len()
+        match &self.0 {
+            Repr::Json(json) => json.len(),
+            Repr::Stored(stored) => stored.stored().len(),
+        }
+    }
+
+    /// Whether the value is in memory in its JSON form (`false`: still as a
+    /// store read it, to be decoded on first use).
+    #[must_use]
+    pub fn is_decoded(&self) -> bool {
+        match &self.0 {
+            Repr::Json(_) => true,
+            Repr::Stored(stored) => stored.is_decoded(),
+        }
+    }
+
+    /// The value as stored, if it is one a store read.
+    pub(crate) fn stored(&self) -> Option<&StoredValue> {
+        match &self.0 {
+            Repr::Json(_) => None,
+            Repr::Stored(stored) => Some(stored),
+        }
     }
 
     /// Whether both are the very same stored value (not just equal bytes).
     #[must_use]
     pub fn same_allocation(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        match (&self.0, &other.0) {
+            (Repr::Json(a), Repr::Json(b)) => Arc::ptr_eq(a, b),
+            (Repr::Stored(a), Repr::Stored(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
     }
 
     /// The value as index text: strings without quotes, numbers and booleans as
     /// written; `None` for values that cannot be indexed (objects, arrays, null).
     #[must_use]
     pub fn index_text(&self) -> Option<String> {
-        match serde_json::from_slice::<serde_json::Value>(&self.0).ok()? {
+        match serde_json::from_slice::<serde_json::Value>(self.as_bytes()).ok()? {
             serde_json::Value::String(s) => Some(s),
             serde_json::Value::Number(n) => Some(n.to_string()),
             serde_json::Value::Bool(b) => Some(b.to_string()),
             _ => None,
         }
+    }
+}
+
+impl PartialEq for AttributeValue {
+    /// Equal JSON text (values as stored are decoded to compare).
+    fn eq(&self, other: &Self) -> bool {
+        self.same_allocation(other) || self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for AttributeValue {}
+
+impl std::hash::Hash for AttributeValue {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
     }
 }
 
@@ -126,8 +206,12 @@ impl std::error::Error for DecodeFailure {}
 impl std::fmt::Debug for AttributeValue {
     /// The length only: values hold whatever the application keeps in a session
     /// (tokens, personal data), and `Debug` output ends up in logs and panics.
+    /// Never decodes.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AttributeValue({} bytes)", self.0.len())
+        match &self.0 {
+            Repr::Json(json) => write!(f, "AttributeValue({} bytes)", json.len()),
+            Repr::Stored(stored) => write!(f, "AttributeValue({} bytes stored)", stored.stored().len()),
+        }
     }
 }
 
@@ -253,6 +337,10 @@ impl Session {
     /// the session already holds are kept even if they exceed the new limits.
     pub fn set_size_limits(&mut self, limits: SessionSizeLimits) {
         self.size_limits = limits;
+        // Values still as stored decode within the per-value limit.
+        for stored in self.attributes.values().filter_map(AttributeValue::stored) {
+            stored.set_max_len(limits.max_value_bytes());
+        }
     }
 
     /// Builder form of [`Session::set_size_limits`].
