@@ -155,7 +155,7 @@ pub use session_core::{
     AttributeError, AttributeValue, Delta, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
     HttpSessionListener, IsDirtyPredicate, PRINCIPAL_NAME_INDEX_NAME, SessionEvent, SessionEventListener,
     SessionEventPublisher, SessionHandle, SessionId, SessionRepository, SessionSettings, StoreError, dirty,
-    epoch_millis, expiration,
+    epoch_millis, expiration, is_reserved_attribute_name,
 };
 
 /// The framework-neutral core, for store implementers and advanced use.

@@ -32,7 +32,10 @@ pub use expiration::{
 };
 pub use handle::{SESSION_HANDLE_LEN, SessionHandle, SessionIdDigest};
 pub use id::{SESSION_ID_LEN, SessionId, log_tag};
-pub use index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
+pub use index::{
+    ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, RESERVED_ATTRIBUTE_NAMES, RESERVED_ATTRIBUTE_PREFIXES, SessionIndexer,
+    is_reserved_attribute_name,
+};
 pub use indexable::IndexableAttribute;
 pub use limits::{
     DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MAX_VALUE_BYTES, SessionSizeLimits, SizeLimit,
