@@ -442,8 +442,9 @@ async fn stress_several_instances_adds_minus_removes() {
                 for round in 0..ROUNDS {
                     for n in 0..2 {
                         let mut copy = repo.find_by_id(&id).await.unwrap().unwrap();
-                        // The session ends with 1 200 attributes, past the default 256.
-                        copy.set_size_limits(SessionSizeLimits::default().with_max_attributes(TASKS * ROUNDS));
+                        // The session ends with 1 200 attributes (up to two more per task on the
+                        // way), past the default 256.
+                        copy.set_size_limits(SessionSizeLimits::default().with_max_attributes(TASKS * (ROUNDS + 2)));
                         copy.insert(format!("t{task}-r{round}-{n}"), &round).unwrap();
                         repo.save(&mut copy).await.unwrap();
                         adds.fetch_add(1, Ordering::Relaxed);
