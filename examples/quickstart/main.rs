@@ -10,7 +10,7 @@ mod common;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde::Deserialize;
-use session_actix::{Session, enable_clustered_session};
+use session_actix::{Session, enable_clustered_session, is_reserved_attribute_name};
 
 const REQUEST_COUNT: &str = "requestCount";
 
@@ -29,7 +29,7 @@ async fn index(session: Session) -> actix_web::Result<HttpResponse> {
         .filter(|(name, _)| name.as_str() != REQUEST_COUNT)
         .map(|(name, value)| format!("<tr><td>{}</td><td>{}</td></tr>\n", escape(name), escape(value)))
         .collect();
-    let id = session.id().map(|id| id.log_tag()).unwrap_or_default();
+    let id = session.id().map(|id| id.handle().to_string()).unwrap_or_default();
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
         r#"<!doctype html>
 <html><head><title>Session Attributes</title></head>
@@ -56,7 +56,15 @@ async fn set_attribute(session: Session, form: web::Form<NewAttribute>) -> actix
         attribute_name,
         attribute_value,
     } = form.into_inner();
+    // Names with a meaning to the library (the principal name, actix-identity's keys) are not
+    // for a form to set: whoever sets the principal name looks logged in.
+    if is_reserved_attribute_name(&attribute_name) {
+        return Ok(HttpResponse::Forbidden()
+            .content_type("text/plain; charset=utf-8")
+            .body("reserved attribute name"));
+    }
     if attribute_name != REQUEST_COUNT {
+        // Over the session's size limits: a 413 naming the attribute and the limit.
         session.insert(attribute_name, attribute_value)?;
     }
     Ok(HttpResponse::SeeOther().insert_header(("Location", "/")).finish())

@@ -42,9 +42,28 @@ pub struct SessionGetError(#[from] pub AttributeError);
 impl ResponseError for SessionGetError {}
 
 /// [`Session::insert`](crate::Session::insert) was given a value that cannot be
-/// serialized. As a response it is a 500; the session is unchanged.
+/// serialized, or that would exceed the session's size limits; the session is
+/// unchanged. As a response it is a 413 Payload Too Large for
+/// [`AttributeError::TooLarge`], else a 500; the body is the message, which
+/// names the attribute and the limit, never the value.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
 pub struct SessionInsertError(#[from] pub AttributeError);
 
-impl ResponseError for SessionInsertError {}
+impl SessionInsertError {
+    /// Whether the value or the session with it would exceed the size limits.
+    #[must_use]
+    pub fn is_too_large(&self) -> bool {
+        self.0.is_too_large()
+    }
+}
+
+impl ResponseError for SessionInsertError {
+    fn status_code(&self) -> StatusCode {
+        if self.is_too_large() {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}

@@ -291,3 +291,116 @@ impl SessionIdResolver {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Property tests: the resolver reads arbitrary `Cookie` and `X-Auth-Token`
+    //! bytes without panicking, and never yields an id the client did not send
+    //! whole, nor an invalid one.
+    #![allow(clippy::unwrap_used)]
+
+    use actix_web::test::TestRequest;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn valid_id() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9_-]{43}"
+    }
+
+    /// Any byte a header value can carry (visible ASCII, space, tab, obs-text).
+    fn header_bytes(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(prop_oneof![0x20u8..=0x7E, 0x80u8..=0xFF, Just(b'\t')], len)
+    }
+
+    /// Cookie-header-like bytes: pairs with the session's name or another,
+    /// values that are ids, near-ids or garbage, separators and whitespace.
+    fn cookie_header() -> impl Strategy<Value = Vec<u8>> {
+        let name = prop_oneof![
+            Just(b"SESSION".to_vec()),
+            Just(b" SESSION ".to_vec()),
+            Just(b"session".to_vec()),
+            header_bytes(0..12),
+        ];
+        let value = prop_oneof![
+            valid_id().prop_map(String::into_bytes),
+            valid_id().prop_map(|id| format!("\"{id}\"").into_bytes()),
+            "[A-Za-z0-9_+/=*-]{40,46}".prop_map(String::into_bytes),
+            header_bytes(0..64),
+        ];
+        let pair = (name, any::<bool>(), value).prop_map(|(name, eq, value)| {
+            let mut pair = name;
+            if eq {
+                pair.push(b'=');
+            }
+            pair.extend(value);
+            pair
+        });
+        prop::collection::vec(pair, 0..8).prop_map(|pairs| pairs.join(&b"; "[..]))
+    }
+
+    fn request_with(header: &'static str, values: &[Vec<u8>]) -> Option<HttpRequest> {
+        let mut request = TestRequest::default();
+        for value in values {
+            // Bytes HTTP cannot carry in a header never reach the resolver.
+            request = request.append_header((header, HeaderValue::from_bytes(value).ok()?));
+        }
+        Some(request.to_http_request())
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|window| window == needle)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn arbitrary_cookie_headers_yield_only_valid_ids_the_client_sent(
+            headers in prop::collection::vec(
+                prop_oneof![cookie_header(), header_bytes(0..256), prop::collection::vec(any::<u8>(), 0..256)],
+                0..3,
+            ),
+        ) {
+            let Some(request) = request_with("cookie", &headers) else { return Ok(()) };
+            let incoming = SessionIdResolver::default().read(&request);
+            prop_assert!(incoming.ids.len() <= MAX_ID_CANDIDATES);
+            for (i, id) in incoming.ids.iter().enumerate() {
+                prop_assert_eq!(&SessionId::parse(id.as_str()).unwrap(), id);
+                prop_assert!(headers.iter().any(|header| contains(header, id.as_str().as_bytes())));
+                prop_assert!(!incoming.ids[..i].contains(id), "duplicate");
+            }
+            prop_assert!(incoming.ids.is_empty() || incoming.client_sent_id);
+        }
+
+        #[test]
+        fn a_session_cookie_among_garbage_is_found(
+            before in cookie_header(),
+            after in cookie_header(),
+            id in valid_id(),
+        ) {
+            let header = [before, format!("SESSION={id}").into_bytes(), after].join(&b"; "[..]);
+            let request = request_with("cookie", &[header]).unwrap();
+            let incoming = SessionIdResolver::default().read(&request);
+            let id = SessionId::parse(&id).unwrap();
+            // Found, unless enough other well-formed session cookies came first.
+            prop_assert!(incoming.ids.contains(&id) || incoming.ids.len() == MAX_ID_CANDIDATES);
+            prop_assert!(incoming.client_sent_id);
+        }
+
+        #[test]
+        fn arbitrary_auth_token_headers_yield_the_id_or_nothing(
+            value in prop_oneof![
+                valid_id().prop_map(|id| format!(" {id}\t").into_bytes()),
+                header_bytes(0..128),
+                prop::collection::vec(any::<u8>(), 0..128),
+            ],
+        ) {
+            let Some(request) = request_with("x-auth-token", std::slice::from_ref(&value)) else { return Ok(()) };
+            let incoming = SessionIdResolver::header().read(&request);
+            let expected = std::str::from_utf8(trim_ows(&value)).ok().and_then(|text| SessionId::parse(text).ok());
+            prop_assert_eq!(incoming.ids, expected.into_iter().collect::<Vec<_>>());
+            prop_assert_eq!(incoming.client_sent_id, !trim_ows(&value).is_empty());
+        }
+    }
+}

@@ -154,7 +154,8 @@ pub use actix_web::cookie::SameSite;
 pub use session_core::{
     AttributeError, AttributeValue, Delta, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
     HttpSessionListener, IsDirtyPredicate, PRINCIPAL_NAME_INDEX_NAME, SessionEvent, SessionEventListener,
-    SessionEventPublisher, SessionId, SessionRepository, SessionSettings, StoreError, dirty, epoch_millis, expiration,
+    SessionEventPublisher, SessionHandle, SessionId, SessionRepository, SessionSettings, SessionSizeLimits, SizeLimit,
+    StoreError, dirty, epoch_millis, expiration, is_reserved_attribute_name,
 };
 
 /// The framework-neutral core, for store implementers and advanced use.

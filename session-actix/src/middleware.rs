@@ -232,14 +232,30 @@ async fn write_back<B>(
         && session.has_changes()
     {
         let id_is_new_to_client = session.is_new() || session.previous_id().is_some();
-        if let Err(error) = config.repository.save(&mut session).await {
-            return unavailable(response, session.id(), &error);
+        match config.repository.save(&mut session).await {
+            Ok(()) => {}
+            Err(error @ StoreError::TooLarge { .. }) => return too_large(response, session.id(), &error),
+            Err(error) => return unavailable(response, session.id(), &error),
         }
         if id_is_new_to_client {
             config.resolver.write(&mut response, session.id());
         }
     }
     response.map_into_left_body()
+}
+
+/// A save the store refused because the session would exceed its size limits
+/// (concurrent requests each adding to it): a bare 413, nothing of this
+/// request's changes applied; the client keeps its id.
+fn too_large<B>(
+    response: ServiceResponse<B>,
+    id: &session_core::SessionId,
+    error: &StoreError,
+) -> ServiceResponse<EitherBody<B>> {
+    tracing::warn!(session = %id.log_tag(), %error, "session save refused");
+    response
+        .into_response(HttpResponse::PayloadTooLarge().finish())
+        .map_into_right_body()
 }
 
 /// A store failure becomes a bare 503: the detail goes to the log, with the id hashed.

@@ -14,7 +14,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use session_core::{SessionId, SessionRepository};
+use session_core::{AttributeError, AttributeValue, SessionId, SessionRepository};
 
 use crate::error::{SessionError, SessionGetError, SessionInsertError};
 
@@ -108,6 +108,26 @@ impl RequestSession {
         self.session.get_or_insert_with(|| repository.create_session())
     }
 
+    /// Applies `change` to the session, all or nothing: when there is no
+    /// session, to a new one that is kept only if `change` succeeds (a value
+    /// that cannot be stored must not create a session, nor undo a `purge`).
+    fn write_checked(
+        &mut self,
+        change: impl FnOnce(&mut session_core::Session) -> Result<(), AttributeError>,
+    ) -> Result<(), AttributeError> {
+        if let Some(session) = self.session.as_mut() {
+            return change(session);
+        }
+        let mut fresh = self.repository.create_session();
+        change(&mut fresh)?;
+        if self.purged {
+            self.purged = false;
+            self.restarted = true;
+        }
+        self.session = Some(fresh);
+        Ok(())
+    }
+
     /// Ends the current session: from now on the request sees none, and its
     /// stored id (the previous one, if it was renewed in this request) is
     /// deleted when the response is sent.
@@ -163,13 +183,16 @@ impl Session {
     /// Sets an attribute; creates the session (with a fresh id) if there is none.
     ///
     /// # Errors
-    /// When the value cannot be serialized; nothing changes then.
+    /// When the value cannot be serialized, or the value or the session with
+    /// it would exceed the session's
+    /// [size limits](session_core::SessionSizeLimits)
+    /// ([`AttributeError::TooLarge`], a 413 as a response); nothing changes
+    /// then, and no session is created.
     pub fn insert<T: Serialize>(&self, key: impl Into<String>, value: T) -> Result<(), SessionInsertError> {
         let key = key.into();
         // Serialize first: a value that cannot be stored must not create a session.
-        let serialized = session_core::AttributeValue::serialize(&key, &value)?;
-        self.insert_serialized(key, serialized, std::any::type_name::<T>(), None);
-        Ok(())
+        let serialized = AttributeValue::serialize(&key, &value)?;
+        Ok(self.insert_serialized(key, serialized, std::any::type_name::<T>(), None)?)
     }
 
     /// Like [`Session::insert`] for a value that knows whether it changed
@@ -177,16 +200,15 @@ impl Session {
     /// it is written only if `has_delta()` says so.
     ///
     /// # Errors
-    /// When the value cannot be serialized; nothing changes then.
+    /// As [`Session::insert`]; nothing changes then.
     pub fn insert_delta<T: Serialize + session_core::Delta>(
         &self,
         key: impl Into<String>,
         value: T,
     ) -> Result<(), SessionInsertError> {
         let key = key.into();
-        let serialized = session_core::AttributeValue::serialize(&key, &value)?;
-        self.insert_serialized(key, serialized, std::any::type_name::<T>(), Some(value.has_delta()));
-        Ok(())
+        let serialized = AttributeValue::serialize(&key, &value)?;
+        Ok(self.insert_serialized(key, serialized, std::any::type_name::<T>(), Some(value.has_delta()))?)
     }
 
     /// Stores a value the caller serialized from a `type_name` value (with its
@@ -194,14 +216,47 @@ impl Session {
     pub(crate) fn insert_serialized(
         &self,
         key: impl Into<String>,
-        value: session_core::AttributeValue,
+        value: AttributeValue,
         type_name: &'static str,
         has_delta: Option<bool>,
-    ) {
+    ) -> Result<(), AttributeError> {
         self.0
             .borrow_mut()
-            .session_for_write()
-            .insert_serialized(key, value, type_name, has_delta);
+            .write_checked(|session| session.insert_serialized(key, value, type_name, has_delta))
+    }
+
+    /// Sets (`Some`) or removes (`None`) several attributes, all or nothing;
+    /// creates the session if something is set and there is none.
+    pub(crate) fn write_all(
+        &self,
+        fields: Vec<(&'static str, Option<AttributeValue>, &'static str)>,
+    ) -> Result<(), AttributeError> {
+        let mut state = self.0.borrow_mut();
+        let sets = fields.iter().any(|(_, value, _)| value.is_some());
+        if state.session.is_none() && !sets {
+            return Ok(()); // only removals, and nothing to remove them from
+        }
+        let apply = |session: &mut session_core::Session| {
+            for (name, value, type_name) in fields {
+                match value {
+                    Some(value) => session.insert_serialized(name, value, type_name, None)?,
+                    None => {
+                        session.remove(name);
+                    }
+                }
+            }
+            Ok(())
+        };
+        match state.session.as_mut() {
+            // On a copy, so that a refused field leaves the session as it was.
+            Some(session) => {
+                let mut copy = session.clone();
+                apply(&mut copy)?;
+                *session = copy;
+                Ok(())
+            }
+            None => state.write_checked(apply),
+        }
     }
 
     /// Removes an attribute, returning its serialized (JSON) value.

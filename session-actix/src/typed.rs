@@ -217,16 +217,12 @@ impl AttributeWriter {
         Ok(())
     }
 
-    /// Writes the serialized fields to the session.
-    pub fn write_to(self, session: &Session) {
-        for (name, value, type_name) in self.fields {
-            match value {
-                Some(value) => session.insert_serialized(name, value, type_name, None),
-                None => {
-                    session.remove(name);
-                }
-            }
-        }
+    /// Writes the serialized fields to the session, all or nothing.
+    ///
+    /// # Errors
+    /// A field would exceed the session's size limits; the session is left as it was.
+    pub fn write_to(self, session: &Session) -> Result<(), SessionInsertError> {
+        Ok(session.write_all(self.fields)?)
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::error::Error as StdError;
 
+use crate::limits::{SizeLimit, SizeLimitExceeded};
+
 /// Why a client-supplied id was refused. Invalid ids are treated as absent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -18,6 +20,27 @@ pub enum InvalidSessionId {
         /// Byte offset of the first bad character.
         position: usize,
     },
+}
+
+/// Why a [`SessionHandle`](crate::SessionHandle) text was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidSessionHandle {
+    /// The text does not have a handle's length.
+    #[error("session handle has length {len}, expected {}", crate::handle::SESSION_HANDLE_LEN)]
+    Length {
+        /// Length of the rejected text, in bytes.
+        len: usize,
+    },
+    /// The text contains a character outside the URL-safe base64 alphabet.
+    #[error("session handle has a character outside [A-Za-z0-9_-] at byte {position}")]
+    Character {
+        /// Byte offset of the first bad character.
+        position: usize,
+    },
+    /// The last character sets bits beyond the handle's 128 (no handle is written so).
+    #[error("session handle is not in canonical form")]
+    NotCanonical,
 }
 
 /// Reading or writing one session attribute failed; the rest of the session is unaffected.
@@ -46,6 +69,36 @@ pub enum AttributeError {
         #[source]
         source: Box<dyn StdError + Send + Sync>,
     },
+    /// Setting the value would exceed one of the session's
+    /// [`SessionSizeLimits`](crate::SessionSizeLimits); nothing changed.
+    #[error("session attribute `{name}`: {actual} exceeds {limit} of {max}; the session is unchanged")]
+    TooLarge {
+        /// Attribute name.
+        name: String,
+        /// Which limit.
+        limit: SizeLimit,
+        /// Its value.
+        max: usize,
+        /// What the value (or the session with it) would have had.
+        actual: usize,
+    },
+}
+
+impl AttributeError {
+    pub(crate) fn too_large(name: &str, exceeded: SizeLimitExceeded) -> Self {
+        Self::TooLarge {
+            name: name.to_owned(),
+            limit: exceeded.limit,
+            max: exceeded.max,
+            actual: exceeded.actual,
+        }
+    }
+
+    /// Whether this is [`AttributeError::TooLarge`] (adapters answer 413 for it).
+    #[must_use]
+    pub fn is_too_large(&self) -> bool {
+        matches!(self, Self::TooLarge { .. })
+    }
 }
 
 /// A session store could not do what was asked. The middleware answers 503.
@@ -61,6 +114,28 @@ pub enum StoreError {
     /// The store answered something this library does not understand.
     #[error("session store returned unexpected data: {0}")]
     Protocol(String),
+    /// The save would make the stored session exceed one of its
+    /// [`SessionSizeLimits`](crate::SessionSizeLimits) (several requests each
+    /// adding to one session): nothing of it was applied. The middleware answers 413.
+    #[error("session save refused: {actual} would exceed {limit} of {max}")]
+    TooLarge {
+        /// Which limit.
+        limit: SizeLimit,
+        /// Its value.
+        max: usize,
+        /// What the stored session would have had.
+        actual: usize,
+    },
+}
+
+impl From<SizeLimitExceeded> for StoreError {
+    fn from(exceeded: SizeLimitExceeded) -> Self {
+        Self::TooLarge {
+            limit: exceeded.limit,
+            max: exceeded.max,
+            actual: exceeded.actual,
+        }
+    }
 }
 
 impl StoreError {

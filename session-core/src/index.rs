@@ -11,6 +11,43 @@ use crate::session::{AttributeValue, Session};
 /// authentication name.
 pub const ACTIX_IDENTITY_USER_ID_KEY: &str = "actix_identity.user_id";
 
+/// Attribute names with a meaning to the library or the frameworks it
+/// bridges: whoever sets them changes who the session belongs to
+/// ([`PRINCIPAL_NAME_INDEX_NAME`], [`ACTIX_IDENTITY_USER_ID_KEY`]). See
+/// [`is_reserved_attribute_name`].
+pub const RESERVED_ATTRIBUTE_NAMES: [&str; 2] = [PRINCIPAL_NAME_INDEX_NAME, ACTIX_IDENTITY_USER_ID_KEY];
+
+/// Name prefixes kept for the library and the frameworks it bridges:
+/// Spring Session's namespace (the principal name), actix-identity's keys
+/// (user id, login and last-visit times) and this library's own.
+pub const RESERVED_ATTRIBUTE_PREFIXES: [&str; 3] = [
+    "org.springframework.session.",
+    "actix_identity.",
+    "__clustered_session.",
+];
+
+/// Whether `name` is an attribute only trusted code may set: one of
+/// [`RESERVED_ATTRIBUTE_NAMES`] or under one of
+/// [`RESERVED_ATTRIBUTE_PREFIXES`]. An application that stores attributes
+/// under names a client chooses (a generic "set attribute" route) must refuse
+/// these: setting [`PRINCIPAL_NAME_INDEX_NAME`] would make the session look
+/// logged in as anyone, without a login.
+///
+/// ```
+/// use session_core::{PRINCIPAL_NAME_INDEX_NAME, is_reserved_attribute_name};
+///
+/// assert!(is_reserved_attribute_name(PRINCIPAL_NAME_INDEX_NAME));
+/// assert!(is_reserved_attribute_name("actix_identity.logged_in_at"));
+/// assert!(!is_reserved_attribute_name("theme"));
+/// ```
+#[must_use]
+pub fn is_reserved_attribute_name(name: &str) -> bool {
+    RESERVED_ATTRIBUTE_NAMES.contains(&name)
+        || RESERVED_ATTRIBUTE_PREFIXES
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+}
+
 /// One index entry: (index name, index value).
 pub type IndexEntry = (String, String);
 

@@ -12,9 +12,11 @@ pub mod dirty;
 mod error;
 pub mod events;
 pub mod expiration;
+mod handle;
 mod id;
 mod index;
 mod indexable;
+mod limits;
 mod repository;
 pub mod serialization;
 mod session;
@@ -22,15 +24,23 @@ mod settings;
 pub mod store;
 
 pub use dirty::{Delta, IsDirtyPredicate};
-pub use error::{AttributeError, InvalidSessionId, StoreError};
+pub use error::{AttributeError, InvalidSessionHandle, InvalidSessionId, StoreError};
 pub use events::{HttpSessionListener, SessionEvent, SessionEventListener, SessionEventPublisher};
 pub use expiration::{
     ExpirationAction, FixedDurationExpirationSessionRepository, FixedTimeoutSessionExpirationPolicy,
     IdleTimeoutSessionExpirationPolicy, SessionExpirationPolicy, SessionExpirationTimeoutAware,
 };
+pub use handle::{SESSION_HANDLE_LEN, SessionHandle, SessionIdDigest};
 pub use id::{SESSION_ID_LEN, SessionId, log_tag};
-pub use index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
+pub use index::{
+    ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, RESERVED_ATTRIBUTE_NAMES, RESERVED_ATTRIBUTE_PREFIXES, SessionIndexer,
+    is_reserved_attribute_name,
+};
 pub use indexable::IndexableAttribute;
+pub use limits::{
+    DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MAX_VALUE_BYTES, SessionSizeLimits, SizeLimit,
+    SizeLimitExceeded,
+};
 pub use repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
 pub use serialization::{SessionDataSerializer, SessionPdxSerializer, SessionSerializer};
 pub use session::{

@@ -10,6 +10,8 @@ use serde::de::DeserializeOwned;
 use crate::dirty::{AttributeChange, DeltaAwareDirtyPredicate, IsDirtyPredicate};
 use crate::error::AttributeError;
 use crate::id::SessionId;
+use crate::limits::SessionSizeLimits;
+use crate::serialization::StoredValue;
 
 /// Default idle timeout, in seconds (the seed's 30 minutes).
 pub const DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS: i64 = 1800;
@@ -19,14 +21,37 @@ pub const DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS: i64 = 1800;
 /// Values stay serialized while a session travels between the store and the
 /// handler: loading a session parses nothing, and a value is decoded only when a
 /// handler asks for it with [`Session::get`].
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct AttributeValue(Arc<[u8]>);
+///
+/// A value a store read in a binary format (say, LZ4-compressed MessagePack
+/// from [`SessionDataSerializer`](crate::SessionDataSerializer)) is kept as
+/// stored until something needs its JSON form ([`get`](Session::get),
+/// [`as_bytes`](Self::as_bytes), an index); it is then decoded once, and the
+/// decoded size is capped at the session's
+/// [`max_value_bytes`](crate::SessionSizeLimits::max_value_bytes): a value that
+/// would decode to more fails that attribute's `get` and allocates nothing near
+/// its claimed size. Written back unchanged, it is written as it was stored,
+/// without being decoded.
+#[derive(Clone)]
+pub struct AttributeValue(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// The JSON text.
+    Json(Arc<[u8]>),
+    /// As a store read it, decoded on first use.
+    Stored(Arc<StoredValue>),
+}
 
 impl AttributeValue {
     /// Wraps bytes exactly as a serializer wrote them.
     #[must_use]
     pub fn from_bytes(bytes: impl Into<Arc<[u8]>>) -> Self {
-        Self(bytes.into())
+        Self(Repr::Json(bytes.into()))
+    }
+
+    /// A value kept as stored, decoded by `stored`'s reader on first use.
+    pub(crate) fn lazy(stored: StoredValue) -> Self {
+        Self(Repr::Stored(Arc::new(stored)))
     }
 
     /// Serializes a value to JSON.
@@ -35,7 +60,7 @@ impl AttributeValue {
     /// [`AttributeError::Serialize`] naming the attribute and the type.
     pub fn serialize<T: Serialize + ?Sized>(name: &str, value: &T) -> Result<Self, AttributeError> {
         serde_json::to_vec(value)
-            .map(|bytes| Self(bytes.into()))
+            .map(Self::from_bytes)
             .map_err(|source| AttributeError::Serialize {
                 name: name.to_owned(),
                 type_name: std::any::type_name::<T>(),
@@ -46,37 +71,100 @@ impl AttributeValue {
     /// Decodes the value as `T`.
     ///
     /// # Errors
-    /// [`AttributeError::Deserialize`] naming the attribute and the type.
+    /// [`AttributeError::Deserialize`] naming the attribute and the type: the
+    /// JSON is not a `T`, or a stored value could not be decoded (damaged, or
+    /// larger than the per-value limit once decoded; the source is then the
+    /// [`SerializationError`](crate::serialization::SerializationError)).
     pub fn deserialize<T: DeserializeOwned>(&self, name: &str) -> Result<T, AttributeError> {
-        serde_json::from_slice(&self.0).map_err(|error| AttributeError::Deserialize {
+        let json = match &self.0 {
+            Repr::Json(json) => json,
+            Repr::Stored(stored) => stored.decoded().map_err(|error| AttributeError::Deserialize {
+                name: name.to_owned(),
+                type_name: std::any::type_name::<T>(),
+                source: Box::new(Arc::clone(error)),
+            })?,
+        };
+        serde_json::from_slice(json).map_err(|error| AttributeError::Deserialize {
             name: name.to_owned(),
             type_name: std::any::type_name::<T>(),
             source: Box::new(DecodeFailure::from(&error)),
         })
     }
 
-    /// The serialized bytes.
+    /// The serialized (JSON) bytes. A value still as stored is decoded now;
+    /// one that cannot be decoded gives its stored bytes.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        match &self.0 {
+            Repr::Json(json) => json,
+            Repr::Stored(stored) => stored.decoded().unwrap_or_else(|_| stored.stored()),
+        }
+    }
+
+    /// How many bytes the value takes where it is kept (its stored form for a
+    /// value a store read, its JSON text otherwise), without decoding it: what
+    /// [`SessionSizeLimits::max_total_bytes`] counts.
+    #[must_use]
+    pub fn stored_len(&self) -> usize {
+        match &self.0 {
+            Repr::Json(json) => json.len(),
+            Repr::Stored(stored) => stored.stored().len(),
+        }
+    }
+
+    /// Whether the value is in memory in its JSON form (`false`: still as a
+    /// store read it, to be decoded on first use).
+    #[must_use]
+    pub fn is_decoded(&self) -> bool {
+        match &self.0 {
+            Repr::Json(_) => true,
+            Repr::Stored(stored) => stored.is_decoded(),
+        }
+    }
+
+    /// The value as stored, if it is one a store read.
+    pub(crate) fn stored(&self) -> Option<&StoredValue> {
+        match &self.0 {
+            Repr::Json(_) => None,
+            Repr::Stored(stored) => Some(stored),
+        }
     }
 
     /// Whether both are the very same stored value (not just equal bytes).
     #[must_use]
     pub fn same_allocation(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        match (&self.0, &other.0) {
+            (Repr::Json(a), Repr::Json(b)) => Arc::ptr_eq(a, b),
+            (Repr::Stored(a), Repr::Stored(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
     }
 
     /// The value as index text: strings without quotes, numbers and booleans as
     /// written; `None` for values that cannot be indexed (objects, arrays, null).
     #[must_use]
     pub fn index_text(&self) -> Option<String> {
-        match serde_json::from_slice::<serde_json::Value>(&self.0).ok()? {
+        match serde_json::from_slice::<serde_json::Value>(self.as_bytes()).ok()? {
             serde_json::Value::String(s) => Some(s),
             serde_json::Value::Number(n) => Some(n.to_string()),
             serde_json::Value::Bool(b) => Some(b.to_string()),
             _ => None,
         }
+    }
+}
+
+impl PartialEq for AttributeValue {
+    /// Equal JSON text (values as stored are decoded to compare).
+    fn eq(&self, other: &Self) -> bool {
+        self.same_allocation(other) || self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for AttributeValue {}
+
+impl std::hash::Hash for AttributeValue {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
     }
 }
 
@@ -118,8 +206,12 @@ impl std::error::Error for DecodeFailure {}
 impl std::fmt::Debug for AttributeValue {
     /// The length only: values hold whatever the application keeps in a session
     /// (tokens, personal data), and `Debug` output ends up in logs and panics.
+    /// Never decodes.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AttributeValue({} bytes)", self.0.len())
+        match &self.0 {
+            Repr::Json(json) => write!(f, "AttributeValue({} bytes)", json.len()),
+            Repr::Stored(stored) => write!(f, "AttributeValue({} bytes stored)", stored.stored().len()),
+        }
     }
 }
 
@@ -144,6 +236,7 @@ pub struct Session {
     /// The last save found the session ended (see [`Session::ended_meanwhile`]).
     ended_meanwhile: bool,
     dirty_predicate: Arc<dyn IsDirtyPredicate>,
+    size_limits: SessionSizeLimits,
 }
 
 /// Shared so that sessions do not allocate a predicate each.
@@ -182,6 +275,7 @@ impl Session {
             generated_id: false,
             ended_meanwhile: false,
             dirty_predicate: Arc::clone(&DEFAULT_DIRTY_PREDICATE),
+            size_limits: SessionSizeLimits::default(),
         }
     }
 
@@ -214,6 +308,7 @@ impl Session {
             generated_id: false,
             ended_meanwhile: false,
             dirty_predicate: Arc::clone(&DEFAULT_DIRTY_PREDICATE),
+            size_limits: SessionSizeLimits::default(),
         }
     }
 
@@ -234,6 +329,37 @@ impl Session {
     pub fn with_dirty_predicate(mut self, predicate: Arc<dyn IsDirtyPredicate>) -> Self {
         self.dirty_predicate = predicate;
         self
+    }
+
+    /// Sets the size limits [`insert`](Self::insert) and its siblings enforce
+    /// (default: [`SessionSizeLimits::default`]). Stores apply the ones
+    /// configured in their settings to every session they hand out. Attributes
+    /// the session already holds are kept even if they exceed the new limits.
+    pub fn set_size_limits(&mut self, limits: SessionSizeLimits) {
+        self.size_limits = limits;
+        // Values still as stored decode within the per-value limit.
+        for stored in self.attributes.values().filter_map(AttributeValue::stored) {
+            stored.set_max_len(limits.max_value_bytes());
+        }
+    }
+
+    /// Builder form of [`Session::set_size_limits`].
+    #[must_use]
+    pub fn with_size_limits(mut self, limits: SessionSizeLimits) -> Self {
+        self.set_size_limits(limits);
+        self
+    }
+
+    /// The size limits this session enforces.
+    pub fn size_limits(&self) -> &SessionSizeLimits {
+        &self.size_limits
+    }
+
+    /// What the session's attributes take, as
+    /// [`SessionSizeLimits::max_total_bytes`] counts it.
+    #[must_use]
+    pub fn total_bytes(&self) -> usize {
+        SessionSizeLimits::total_bytes(&self.attributes)
     }
 
     /// The session id.
@@ -329,20 +455,21 @@ impl Session {
     /// the value differs from the current one).
     ///
     /// # Errors
-    /// [`AttributeError::Serialize`] when the value cannot be serialized; the
-    /// session is left as it was.
+    /// [`AttributeError::Serialize`] when the value cannot be serialized;
+    /// [`AttributeError::TooLarge`] when the value, or the session with it,
+    /// would exceed the session's [size limits](Self::size_limits). The session
+    /// is left as it was either way.
     pub fn insert<T: Serialize + ?Sized>(&mut self, name: impl Into<String>, value: &T) -> Result<(), AttributeError> {
         let name = name.into();
         let serialized = AttributeValue::serialize(&name, value)?;
-        self.set_checked(name, serialized, std::any::type_name::<T>(), None);
-        Ok(())
+        self.check_then_set(name, serialized, std::any::type_name::<T>(), None)
     }
 
     /// Like [`Session::insert`] for a value that knows whether it changed
     /// ([`Delta`](crate::dirty::Delta)); the default predicate trusts `has_delta`.
     ///
     /// # Errors
-    /// [`AttributeError::Serialize`] when the value cannot be serialized.
+    /// As [`Session::insert`].
     pub fn insert_delta<T: Serialize + crate::dirty::Delta>(
         &mut self,
         name: impl Into<String>,
@@ -350,29 +477,76 @@ impl Session {
     ) -> Result<(), AttributeError> {
         let name = name.into();
         let serialized = AttributeValue::serialize(&name, value)?;
-        self.set_checked(name, serialized, std::any::type_name::<T>(), Some(value.has_delta()));
-        Ok(())
+        self.check_then_set(name, serialized, std::any::type_name::<T>(), Some(value.has_delta()))
     }
 
-    /// Stores an already serialized attribute value (subject to the predicate).
+    /// Stores an already serialized attribute value (subject to the
+    /// predicate) **without checking the size limits**: for stores and adapters
+    /// that move values already stored (applying a request's changes to a
+    /// stored copy), where the store's own write enforces the limits.
+    /// Application code uses [`insert`](Self::insert) or
+    /// [`try_insert_raw`](Self::try_insert_raw).
     pub fn insert_raw(&mut self, name: impl Into<String>, value: AttributeValue) {
-        self.set_checked(name.into(), value, "AttributeValue", None);
+        self.set(name.into(), value, "AttributeValue", None);
+    }
+
+    /// [`insert_raw`](Self::insert_raw) within the size limits.
+    ///
+    /// # Errors
+    /// [`AttributeError::TooLarge`]; the session is left as it was.
+    pub fn try_insert_raw(&mut self, name: impl Into<String>, value: AttributeValue) -> Result<(), AttributeError> {
+        self.check_then_set(name.into(), value, "AttributeValue", None)
     }
 
     /// Stores a value serialized by the caller from a `type_name` value, with
     /// its `Delta` answer if it has one (subject to the predicate). For adapters
     /// that serialize before deciding to create a session.
+    ///
+    /// # Errors
+    /// [`AttributeError::TooLarge`]; the session is left as it was.
     pub fn insert_serialized(
         &mut self,
         name: impl Into<String>,
         value: AttributeValue,
         type_name: &'static str,
         has_delta: Option<bool>,
-    ) {
-        self.set_checked(name.into(), value, type_name, has_delta);
+    ) -> Result<(), AttributeError> {
+        self.check_then_set(name.into(), value, type_name, has_delta)
     }
 
-    fn set_checked(&mut self, name: String, value: AttributeValue, type_name: &'static str, has_delta: Option<bool>) {
+    /// Whether setting `name` to `value` keeps the session within its limits.
+    fn check_size(&self, name: &str, value: &AttributeValue) -> Result<(), AttributeError> {
+        let limits = &self.size_limits;
+        let too_large = |exceeded| AttributeError::too_large(name, exceeded);
+        limits.check_value(value.as_bytes().len()).map_err(too_large)?;
+        let old = self.attributes.get(name);
+        let count = self.attributes.len() + usize::from(old.is_none());
+        let total = self
+            .total_bytes()
+            .saturating_sub(old.map_or(0, |old| name.len() + old.stored_len()))
+            .saturating_add(name.len() + value.stored_len());
+        // Replacing a value by a smaller one is always allowed, even over the
+        // limits (a session loaded under larger ones must be able to shrink).
+        let shrinks = old.is_some_and(|old| value.stored_len() <= old.stored_len());
+        if !shrinks {
+            limits.check_session(count, total).map_err(too_large)?;
+        }
+        Ok(())
+    }
+
+    fn check_then_set(
+        &mut self,
+        name: String,
+        value: AttributeValue,
+        type_name: &'static str,
+        has_delta: Option<bool>,
+    ) -> Result<(), AttributeError> {
+        self.check_size(&name, &value)?;
+        self.set(name, value, type_name, has_delta);
+        Ok(())
+    }
+
+    fn set(&mut self, name: String, value: AttributeValue, type_name: &'static str, has_delta: Option<bool>) {
         let change = AttributeChange {
             name: &name,
             old: self.attributes.get(&name),
@@ -493,6 +667,7 @@ pub fn from_epoch_millis(millis: i64) -> SystemTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::SizeLimit;
 
     fn loaded() -> Session {
         let mut attributes = BTreeMap::new();
@@ -571,6 +746,106 @@ mod tests {
         session.insert_raw("broken", AttributeValue::from_bytes(b"{\"pin\": 98765".to_vec()));
         let error = session.get::<serde_json::Value>("broken").unwrap_err().to_string();
         assert!(!error.contains("98765") && error.contains("truncated"), "{error}");
+    }
+
+    #[derive(Serialize)]
+    struct Blob(String);
+
+    impl crate::dirty::Delta for Blob {
+        fn has_delta(&self) -> bool {
+            true
+        }
+    }
+
+    fn tight() -> SessionSizeLimits {
+        SessionSizeLimits::default()
+            .with_max_value_bytes(100)
+            .with_max_attributes(3)
+            .with_max_total_bytes(150)
+    }
+
+    #[test]
+    fn an_oversized_value_is_refused_and_the_session_is_unchanged() {
+        let mut session = loaded().with_size_limits(tight());
+        let error = session.insert("blob", &"x".repeat(99)).unwrap_err();
+        let AttributeError::TooLarge {
+            name,
+            limit,
+            max,
+            actual,
+        } = &error
+        else {
+            panic!("{error:?}")
+        };
+        assert_eq!(
+            (name.as_str(), *limit, *max, *actual),
+            ("blob", SizeLimit::Value, 100, 101)
+        );
+        assert!(error.to_string().contains("blob") && !error.to_string().contains("xxx"));
+        assert!(!session.has_changes());
+        assert_eq!(session.get::<String>("blob").unwrap(), None);
+        // The same through every way in.
+        let big = AttributeValue::serialize("blob", &"x".repeat(99)).unwrap();
+        assert!(session.try_insert_raw("blob", big.clone()).unwrap_err().is_too_large());
+        assert!(session.insert_serialized("blob", big, "String", None).is_err());
+        assert!(session.insert_delta("a", &Blob("x".repeat(200))).is_err());
+        assert_eq!(session.get::<u32>("a").unwrap(), Some(1), "a kept its value");
+        assert!(!session.has_changes());
+        session.insert("blob", &"x".repeat(98)).unwrap();
+    }
+
+    #[test]
+    fn attribute_count_and_total_size_are_bounded_and_replacing_is_not_adding() {
+        let mut session = loaded().with_size_limits(tight()); // holds `a` (2 bytes)
+        session.insert("b", &2).unwrap();
+        session.insert("c", &3).unwrap();
+        let error = session.insert("d", &4).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                AttributeError::TooLarge {
+                    limit: SizeLimit::Attributes,
+                    max: 3,
+                    actual: 4,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        session.insert("c", &"replaced").unwrap();
+        session.remove("c");
+        // Total: a(1+1) + b(1+1) + c(1+82).
+        session.insert("c", &"y".repeat(80)).unwrap();
+        assert_eq!(session.total_bytes(), 4 + 1 + 82);
+        let error = session.insert("b", &"z".repeat(70)).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                AttributeError::TooLarge {
+                    limit: SizeLimit::Total,
+                    max: 150,
+                    actual: 158,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(session.get::<u32>("b").unwrap(), Some(2));
+        assert_eq!(
+            *Session::new(SessionId::generate(), 60, SystemTime::now()).size_limits(),
+            SessionSizeLimits::default()
+        );
+    }
+
+    #[test]
+    fn a_session_over_lowered_limits_can_still_shrink() {
+        let mut session = loaded();
+        session.insert("big", &"x".repeat(120)).unwrap();
+        session.set_size_limits(tight().with_max_total_bytes(50));
+        session.insert("big", &"x".repeat(60)).unwrap();
+        assert!(session.insert("new", &1).unwrap_err().is_too_large());
+        session.remove("big");
+        session.insert("new", &1).unwrap();
     }
 
     #[test]

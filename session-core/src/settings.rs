@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::dirty::{DeltaAwareDirtyPredicate, IsDirtyPredicate};
 use crate::events::SessionEventPublisher;
 use crate::expiration::{IdleTimeoutSessionExpirationPolicy, SessionExpirationPolicy};
+use crate::limits::SessionSizeLimits;
 use crate::serialization::{SessionPdxSerializer, SessionSerializer};
 use crate::session::DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS;
 
@@ -38,6 +39,7 @@ pub struct SessionSettings {
     session_serializer: Arc<dyn SessionSerializer>,
     idle_refresh_window: Option<Duration>,
     embedded_max_sessions: u64,
+    size_limits: SessionSizeLimits,
 }
 
 impl Default for SessionSettings {
@@ -52,6 +54,7 @@ impl Default for SessionSettings {
             session_serializer: SessionPdxSerializer::shared(),
             idle_refresh_window: None,
             embedded_max_sessions: DEFAULT_EMBEDDED_MAX_SESSIONS,
+            size_limits: SessionSizeLimits::default(),
         }
     }
 }
@@ -67,6 +70,7 @@ impl PartialEq for SessionSettings {
             && Arc::ptr_eq(&self.session_serializer, &other.session_serializer)
             && self.idle_refresh_window == other.idle_refresh_window
             && self.embedded_max_sessions == other.embedded_max_sessions
+            && self.size_limits == other.size_limits
     }
 }
 
@@ -170,6 +174,20 @@ impl SessionSettings {
     #[must_use]
     pub fn embedded_max_sessions(&self) -> u64 {
         self.embedded_max_sessions
+    }
+
+    /// Sets how large one session may grow: one value, the number of
+    /// attributes, the total (default [`SessionSizeLimits::default`]: 64 KiB,
+    /// 256 attributes, 1 MiB). Every store applies them to the sessions it hands
+    /// out and enforces them where a save is applied.
+    pub fn with_size_limits(mut self, limits: SessionSizeLimits) -> Self {
+        self.size_limits = limits;
+        self
+    }
+
+    /// The size limits sessions of this store enforce.
+    pub fn size_limits(&self) -> &SessionSizeLimits {
+        &self.size_limits
     }
 
     /// The serializer attribute values are written with.

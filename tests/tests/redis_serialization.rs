@@ -392,3 +392,54 @@ async fn data_serializer_stores_fewer_bytes_than_pdx() {
         assert!(binary < json, "{sizes:?}");
     }
 }
+
+/// With `SessionDataSerializer`, a session loaded from Redis decodes nothing
+/// until `get` asks; a decompression bomb planted in the hash fails only its
+/// own `get` (capped at the per-value limit), and a renewal writes it back
+/// unchanged without decoding it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loads_decode_nothing_and_a_planted_bomb_fails_only_its_get() {
+    let region = unique_region("lazy");
+    let repo = repository(&region, data());
+    let mut session = repo.create_session();
+    session.insert("notes", &"lorem ipsum ".repeat(500)).unwrap();
+    session.insert("profile", &profile()).unwrap();
+    repo.save(&mut session).await.unwrap();
+    // 16 MiB of `x`, as the serializer itself writes it: LZ4, about 64 KiB.
+    let huge = session_core::AttributeValue::serialize("bomb", &"x".repeat(16 * 1024 * 1024)).unwrap();
+    let bomb = SessionDataSerializer::new()
+        .serialize_attribute("bomb", &huge)
+        .unwrap()
+        .into_owned();
+    drop(huge);
+    assert!(bomb[0] == DATA_LZ4_MESSAGEPACK_V1 && bomb.len() < 100 * 1024);
+    let key = repo.key_layout().session_key(session.id());
+    let () = SERVER.connection().hset(&key, "attr:bomb", bomb.as_slice()).unwrap();
+
+    let mut loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    for name in ["notes", "profile", "bomb"] {
+        assert!(
+            !loaded.get_raw(name).unwrap().is_decoded(),
+            "{name} decoded by the load"
+        );
+    }
+    assert_eq!(loaded.get::<Profile>("profile").unwrap(), Some(profile()));
+    assert!(
+        !loaded.get_raw("notes").unwrap().is_decoded(),
+        "only what get asked for"
+    );
+    let error = loaded.get::<String>("bomb").unwrap_err();
+    assert!(
+        matches!(&error, AttributeError::Deserialize { name, .. } if name == "bomb"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("limit"), "{error}");
+    loaded.change_session_id();
+    repo.save(&mut loaded).await.unwrap();
+    let stored = stored_attributes(&repo, loaded.id());
+    assert_eq!(stored["bomb"], bomb, "written back as stored");
+    assert!(
+        !loaded.get_raw("notes").unwrap().is_decoded(),
+        "a renewal decodes nothing"
+    );
+}

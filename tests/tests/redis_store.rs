@@ -14,7 +14,7 @@ use redis::Commands as _;
 use session_core::store::redis::EXPIRED_SESSION_GRACE;
 use session_core::{
     FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, Session,
-    SessionExpirationPolicy, SessionId, SessionRepository, SessionSettings,
+    SessionExpirationPolicy, SessionId, SessionRepository, SessionSettings, SessionSizeLimits,
 };
 use tokio::sync::Barrier;
 
@@ -473,6 +473,9 @@ async fn stress_several_instances_adds_minus_removes() {
                 for round in 0..ROUNDS {
                     for n in 0..2 {
                         let mut copy = repo.find_by_id(&id).await.unwrap().unwrap();
+                        // The session ends with 1 200 attributes (up to two more per task on the
+                        // way), past the default 256.
+                        copy.set_size_limits(SessionSizeLimits::default().with_max_attributes(TASKS * (ROUNDS + 2)));
                         copy.insert(format!("t{task}-r{round}-{n}"), &round).unwrap();
                         repo.save(&mut copy).await.unwrap();
                         adds.fetch_add(1, Ordering::Relaxed);

@@ -23,6 +23,13 @@ const MAX_LZ4_RATIO: usize = 255;
 /// Redis's largest string value.
 const MAX_VALUE_LEN: usize = 512 * 1024 * 1024;
 
+/// The most MessagePack bytes whose JSON can fit in `max_json` bytes: a value
+/// takes at most this many times more room as MessagePack than as JSON (a
+/// float like `0.5,` is 4 bytes of JSON and 9 of MessagePack), plus slack.
+fn max_packed_len(max_json: usize) -> usize {
+    max_json.saturating_mul(3).saturating_add(64)
+}
+
 /// The compact binary serializer (the seed's Data Serialization).
 ///
 /// Each value is stored in the smallest of three forms, each marked by its
@@ -41,8 +48,14 @@ const MAX_VALUE_LEN: usize = 512 * 1024 * 1024;
 ///
 /// Writing transcodes the in-memory JSON straight to MessagePack (no
 /// `serde_json::Value` in between) and checks it reads back identically;
-/// reading transcodes back, so unlike PDX, loading a session decodes each
-/// binary value. That CPU buys bytes in Redis and on the wire.
+/// reading transcodes back, lazily: a loaded session keeps its binary values as
+/// stored, and each is decoded the first time something needs its JSON
+/// ([`Session::get`](crate::Session::get)), at most to the session's per-value
+/// size limit ([`deserialize_attribute_capped`](SessionSerializer::deserialize_attribute_capped):
+/// an LZ4 header stating more is refused before anything is allocated, and
+/// transcoding stops at the limit). A value written back unchanged is written
+/// as stored. That CPU buys bytes in Redis and on the wire, and is spent only
+/// on the values a request reads.
 ///
 /// Measured by `serialization::tests::sizes` (run it with `--nocapture`): total
 /// bytes of the stored attribute values (field names and metadata are the same
@@ -78,20 +91,27 @@ impl SessionDataSerializer {
         SerializationError::malformed(self.name(), reason)
     }
 
-    /// MessagePack bytes back to JSON text.
-    fn unpack(&self, packed: &[u8]) -> Result<AttributeValue, SerializationError> {
-        messagepack_to_json(packed)
-            .map(AttributeValue::from_bytes)
-            .map_err(|reason| self.malformed(reason))
+    /// MessagePack bytes back to JSON text of at most `max_json` bytes.
+    fn unpack(&self, packed: &[u8], max_json: usize) -> Result<AttributeValue, SerializationError> {
+        match messagepack_to_json(packed, max_json) {
+            Ok(json) => Ok(AttributeValue::from_bytes(json)),
+            Err(Unpack::TooLarge) => Err(SerializationError::too_large(self.name(), max_json)),
+            Err(Unpack::Malformed(reason)) => Err(self.malformed(reason)),
+        }
     }
 
-    fn decompress(&self, stored: &[u8]) -> Result<Vec<u8>, SerializationError> {
+    /// The MessagePack in an LZ4 value, refused before anything is allocated
+    /// when its stated length could not fit in `max_json` bytes of JSON.
+    fn decompress(&self, stored: &[u8], max_json: usize) -> Result<Vec<u8>, SerializationError> {
         let (length, block) = stored
             .split_first_chunk::<4>()
             .ok_or_else(|| self.malformed("truncated LZ4 header"))?;
         let length = usize::try_from(u32::from_le_bytes(*length)).unwrap_or(usize::MAX);
         if length > MAX_VALUE_LEN || length > block.len().saturating_mul(MAX_LZ4_RATIO).saturating_add(16) {
             return Err(self.malformed("LZ4 length out of range"));
+        }
+        if length > max_packed_len(max_json) {
+            return Err(SerializationError::too_large(self.name(), max_json));
         }
         let mut packed = vec![0; length];
         match lz4_flex::block::decompress_into(block, &mut packed) {
@@ -139,10 +159,24 @@ impl SessionSerializer for SessionDataSerializer {
         matches!(stored.first(), Some(&(DATA_MESSAGEPACK_V1 | DATA_LZ4_MESSAGEPACK_V1))) || looks_like_json(stored)
     }
 
-    fn deserialize_attribute(&self, _name: &str, stored: &[u8]) -> Result<AttributeValue, SerializationError> {
+    fn deserialize_attribute(&self, name: &str, stored: &[u8]) -> Result<AttributeValue, SerializationError> {
+        self.deserialize_attribute_capped(name, stored, usize::MAX)
+    }
+
+    /// Stops before allocating: an LZ4 header stating more than the cap
+    /// allows is refused unread, and transcoding to JSON stops at the cap.
+    fn deserialize_attribute_capped(
+        &self,
+        _name: &str,
+        stored: &[u8],
+        max_len: usize,
+    ) -> Result<AttributeValue, SerializationError> {
         match stored.split_first() {
-            Some((&DATA_MESSAGEPACK_V1, packed)) => self.unpack(packed),
-            Some((&DATA_LZ4_MESSAGEPACK_V1, compressed)) => self.unpack(&self.decompress(compressed)?),
+            Some((&DATA_MESSAGEPACK_V1, packed)) => self.unpack(packed, max_len),
+            Some((&DATA_LZ4_MESSAGEPACK_V1, compressed)) => {
+                self.unpack(&self.decompress(compressed, max_len)?, max_len)
+            }
+            // Stored as is: nothing to expand (and read as is, like the PDX form).
             _ if looks_like_json(stored) => Ok(AttributeValue::from_bytes(stored)),
             _ => Err(SerializationError::unrecognized(self.name(), stored)),
         }
@@ -174,20 +208,60 @@ fn json_to_messagepack(json: &[u8]) -> Option<Vec<u8>> {
 /// floats serde_json does not parse back to the same text, and escapes it would
 /// not write do not, and are then stored as JSON.
 fn reads_back(packed: &[u8], json: &[u8]) -> bool {
-    messagepack_to_json(packed).is_ok_and(|back| back == json)
+    messagepack_to_json(packed, json.len()).is_ok_and(|back| back == json)
 }
 
-/// MessagePack to JSON text. Errors name what is wrong, never the content.
-fn messagepack_to_json(packed: &[u8]) -> Result<Vec<u8>, String> {
-    let mut json = Vec::with_capacity(packed.len() + packed.len() / 4);
+/// Why MessagePack did not become JSON.
+enum Unpack {
+    /// The JSON would exceed its cap.
+    TooLarge,
+    /// What is wrong, never the content.
+    Malformed(String),
+}
+
+/// A writer that refuses to grow past `max` bytes.
+struct Capped {
+    json: Vec<u8>,
+    max: usize,
+    overflowed: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.json.len().saturating_add(bytes.len()) > self.max {
+            self.overflowed = true;
+            return Err(std::io::Error::other("over the size cap"));
+        }
+        self.json.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// MessagePack to JSON text of at most `max_json` bytes.
+fn messagepack_to_json(packed: &[u8], max_json: usize) -> Result<Vec<u8>, Unpack> {
+    let capacity = packed.len().saturating_add(packed.len() / 4).min(max_json);
+    let mut json = Capped {
+        json: Vec::with_capacity(capacity),
+        max: max_json,
+        overflowed: false,
+    };
     let mut reader = rmp_serde::Deserializer::new(Cursor::new(packed));
     reader.set_max_depth(MAX_DEPTH);
-    serde_transcode::transcode(&mut reader, &mut serde_json::Serializer::new(&mut json))
-        .map_err(|error| format!("MessagePack: {error}"))?;
-    if usize::try_from(reader.position()).ok() != Some(packed.len()) {
-        return Err("trailing bytes after the MessagePack value".to_owned());
+    let transcoded = serde_transcode::transcode(&mut reader, &mut serde_json::Serializer::new(&mut json));
+    if json.overflowed {
+        return Err(Unpack::TooLarge);
     }
-    Ok(json)
+    transcoded.map_err(|error| Unpack::Malformed(format!("MessagePack: {error}")))?;
+    if usize::try_from(reader.position()).ok() != Some(packed.len()) {
+        return Err(Unpack::Malformed(
+            "trailing bytes after the MessagePack value".to_owned(),
+        ));
+    }
+    Ok(json.json)
 }
 
 #[cfg(test)]
@@ -288,6 +362,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn capped_reads_stop_at_the_limit_and_values_within_it_read() {
+        let text = value(serde_json::json!("abc ".repeat(1000))); // 4002 bytes of JSON
+        let stored = round_trip(&text);
+        assert_eq!(stored[0], DATA_LZ4_MESSAGEPACK_V1);
+        let read = SessionDataSerializer
+            .deserialize_attribute_capped("v", &stored, 4002)
+            .unwrap();
+        assert_eq!(read, text);
+        let error = SessionDataSerializer
+            .deserialize_attribute_capped("v", &stored, 4001)
+            .unwrap_err();
+        assert!(
+            matches!(error, SerializationError::TooLarge { max_len: 4001, .. }),
+            "{error}"
+        );
+        let packed = round_trip(&value(serde_json::json!([1, 2, 3, 4, 5])));
+        assert_eq!(packed[0], DATA_MESSAGEPACK_V1);
+        assert!(
+            SessionDataSerializer
+                .deserialize_attribute_capped("v", &packed, 11)
+                .is_ok()
+        );
+        assert!(
+            SessionDataSerializer
+                .deserialize_attribute_capped("v", &packed, 10)
+                .is_err()
+        );
+        // JSON stored as is has nothing to expand: read as is.
+        assert!(
+            SessionDataSerializer
+                .deserialize_attribute_capped("v", b"[1,2]", 1)
+                .is_ok()
+        );
     }
 
     #[test]

@@ -32,6 +32,16 @@ pub enum SerializationError {
         /// Why, without the content.
         reason: String,
     },
+    /// The value would take more than the per-value size limit once decoded
+    /// (damaged data, a decompression bomb, or a value written under a larger
+    /// limit): decoding stopped there.
+    #[error("{serializer}: the stored value would decode to more than the limit of {max_len} bytes")]
+    TooLarge {
+        /// The serializer that tried to read it.
+        serializer: String,
+        /// The limit, in bytes of JSON text.
+        max_len: usize,
+    },
     /// A custom serializer's own error.
     #[error("{serializer}: {source}")]
     Custom {
@@ -65,6 +75,14 @@ impl SerializationError {
         Self::Malformed {
             serializer: serializer.into(),
             reason: reason.into(),
+        }
+    }
+
+    /// [`SerializationError::TooLarge`].
+    pub fn too_large(serializer: impl Into<String>, max_len: usize) -> Self {
+        Self::TooLarge {
+            serializer: serializer.into(),
+            max_len,
         }
     }
 

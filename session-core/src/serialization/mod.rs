@@ -11,13 +11,16 @@
 //!   MessagePack with LZ4 for large values.
 //! - [`format`](mod@format): the marker each stored value starts with, naming its format.
 //! - [`write_attribute`] / [`read_attribute`]: what stores call; reading picks
-//!   the serializer by the stored marker and never fails.
+//!   the serializer by the stored marker, never fails, and decodes nothing:
+//!   a binary value is decoded when [`Session::get`](crate::Session::get)
+//!   asks for it, capped at the session's per-value size limit
+//!   ([`SessionSizeLimits`](crate::SessionSizeLimits)).
 //!
 //! Every serializer writes only the attributes that changed: stores keep one
 //! field per attribute (the seed restricts deltas to Data Serialization; we do not).
 //!
 //! Where serialization happens: the Redis store serializes each value it
-//! writes and deserializes each value it loads, with the serializer of its
+//! writes and deserializes each value it reads (when asked for), with the serializer of its
 //! [`SessionSettings`](crate::SessionSettings). The embedded store keeps the
 //! in-memory [`AttributeValue`](crate::AttributeValue)s (JSON text) and never
 //! serializes: nothing leaves the process, so it ignores the setting.
@@ -42,4 +45,5 @@ pub use error::SerializationError;
 pub use format::{CUSTOM_MARKERS, looks_like_json};
 pub use pdx::SessionPdxSerializer;
 pub use serializer::SessionSerializer;
-pub use stored::{read_attribute, write_attribute};
+pub(crate) use stored::StoredValue;
+pub use stored::{read_attribute, read_attribute_shared, write_attribute};

@@ -1,5 +1,6 @@
 //! The [`SessionSerializer`] trait.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt::Debug;
 
@@ -80,7 +81,7 @@ use crate::session::AttributeValue;
 /// assert_eq!(SmallJson.serialize_attribute("theme", &value).unwrap().as_ref(), b"\"dark\"");
 /// # Ok::<(), session_core::AttributeError>(())
 /// ```
-pub trait SessionSerializer: Send + Sync + Debug + 'static {
+pub trait SessionSerializer: Any + Send + Sync + Debug {
     /// A name for logs and errors; by convention the name it is registered
     /// under (`SessionPdxSerializer`, `SessionDataSerializer`).
     fn name(&self) -> &str;
@@ -107,6 +108,31 @@ pub trait SessionSerializer: Send + Sync + Debug + 'static {
     /// [`SerializationError::UnrecognizedFormat`] for another format,
     /// [`SerializationError::Malformed`] for truncated or damaged data.
     fn deserialize_attribute(&self, name: &str, stored: &[u8]) -> Result<AttributeValue, SerializationError>;
+
+    /// [`deserialize_attribute`](Self::deserialize_attribute) within a size:
+    /// the in-memory (JSON) form may take at most `max_len` bytes. Stores read
+    /// values through it with the session's per-value limit, so a damaged or
+    /// hostile value (a decompression bomb) is an error for that attribute
+    /// and never an allocation of its claimed size.
+    ///
+    /// The default decodes, then checks the size; a serializer whose stored
+    /// form can expand (compression) should stop as soon as it knows.
+    ///
+    /// # Errors
+    /// As [`deserialize_attribute`](Self::deserialize_attribute), and
+    /// [`SerializationError::TooLarge`] past `max_len`.
+    fn deserialize_attribute_capped(
+        &self,
+        name: &str,
+        stored: &[u8],
+        max_len: usize,
+    ) -> Result<AttributeValue, SerializationError> {
+        let value = self.deserialize_attribute(name, stored)?;
+        if value.as_bytes().len() > max_len {
+            return Err(SerializationError::too_large(self.name(), max_len));
+        }
+        Ok(value)
+    }
 
     /// Whether [`serialize_attribute`](Self::serialize_attribute) succeeds for
     /// this value. The default serializes it and throws the result away.

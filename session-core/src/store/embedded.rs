@@ -18,6 +18,13 @@
 //! beyond it, the least recently used (longest idle) sessions are evicted
 //! first, within about a second, each with a
 //! [`Destroyed`](SessionEvent::Destroyed) event.
+//!
+//! Sessions are bounded by the settings'
+//! [`size_limits`](SessionSettings::size_limits): every session the store
+//! hands out enforces them on insert, and a save is checked against what the
+//! entry holds when the save is applied (under the entry's lock), so concurrent
+//! requests each adding attributes cannot together exceed them. A save that
+//! would is refused whole with [`StoreError::TooLarge`]; the entry stays as it was.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -34,6 +41,7 @@ use crate::events::{SessionEvent, SessionEventPublisher};
 use crate::expiration::{self, ExpirationAction, ExpirationRule, SessionExpirationPolicy};
 use crate::id::SessionId;
 use crate::index::{IndexEntry, SessionIndexer};
+use crate::limits::{SessionSizeLimits, SizeLimitExceeded};
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
 use crate::session::{AttributeValue, Session, SessionParts};
 use crate::settings::SessionSettings;
@@ -358,6 +366,7 @@ impl SessionRepository for EmbeddedSessionRepository {
             SystemTime::now(),
         )
         .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
+        .with_size_limits(*self.inner.settings.size_limits())
     }
 
     async fn save(&self, session: &mut Session) -> Result<(), StoreError> {
@@ -366,7 +375,9 @@ impl SessionRepository for EmbeddedSessionRepository {
         }
         let now = SystemTime::now();
         let instant = Instant::now();
+        let limits = self.inner.settings.size_limits();
         if session.is_new() {
+            limits.check_attributes(session.attributes())?;
             self.insert_full(session, now, instant);
             session.mark_saved();
             return Ok(());
@@ -377,23 +388,33 @@ impl SessionRepository for EmbeddedSessionRepository {
             // as gone as a missing one); it is removed before the new id
             // becomes valid.
             let mut renewed = None;
+            let mut refused = None;
             self.inner.cache.entry_by_ref(&previous).and_compute_with(|entry| {
                 let Some(entry) = entry else { return Op::Nop };
                 let state = lock(&entry.value().state);
                 if !state.is_live(instant) {
                     return Op::Nop;
                 }
-                renewed = Some(state.to_session(session.id()));
+                if let Err(exceeded) = check_delta(limits, &state.attributes, session) {
+                    refused = Some(exceeded);
+                    return Op::Nop; // the old id stays valid, as it was
+                }
+                let mut copy = state.to_session(session.id());
+                apply_delta(&mut copy, session);
+                renewed = Some(copy);
                 Op::Remove
             });
-            if let Some(mut renewed) = renewed {
-                apply_delta(&mut renewed, session);
+            if let Some(exceeded) = refused {
+                return Err(exceeded.into());
+            }
+            if let Some(renewed) = renewed {
                 self.insert_full(&renewed, now, instant);
             }
             session.mark_saved();
             return Ok(());
         }
         let mut applied = false;
+        let mut refused = None;
         let policy = self.policy();
         let indexer = &self.inner.indexer;
         let affects_indexes = indexer.affects_indexes(session);
@@ -405,6 +426,10 @@ impl SessionRepository for EmbeddedSessionRepository {
             {
                 let mut state = lock(&stored.state);
                 if !state.is_live(instant) {
+                    return Op::Nop;
+                }
+                if let Err(exceeded) = check_delta(limits, &state.attributes, session) {
+                    refused = Some(exceeded);
                     return Op::Nop;
                 }
                 for (name, value) in session.changed_attributes() {
@@ -426,6 +451,9 @@ impl SessionRepository for EmbeddedSessionRepository {
             }
             Op::Put(stored)
         });
+        if let Some(exceeded) = refused {
+            return Err(exceeded.into());
+        }
         if applied {
             let events = self.inner.settings.events();
             if events.is_observed() {
@@ -453,7 +481,11 @@ impl SessionRepository for EmbeddedSessionRepository {
                     return Op::Nop;
                 }
                 let session = state.touch(id, policy, now, instant);
-                found = Some(session.with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate())));
+                found = Some(
+                    session
+                        .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
+                        .with_size_limits(*self.inner.settings.size_limits()),
+                );
             }
             // Re-putting the same entry makes moka pick up the new deadline.
             Op::Put(stored)
@@ -472,6 +504,43 @@ impl SessionRepository for EmbeddedSessionRepository {
             .and_compute_with(|entry| if entry.is_some() { Op::Remove } else { Op::Nop });
         Ok(())
     }
+}
+
+/// Whether applying `changes` to the stored `attributes` keeps the session
+/// within `limits`. A save that does not grow a measure passes for it even if
+/// the entry is already over (stored under larger limits), so it can shrink.
+fn check_delta(
+    limits: &SessionSizeLimits,
+    attributes: &BTreeMap<String, AttributeValue>,
+    changes: &Session,
+) -> Result<(), SizeLimitExceeded> {
+    let before_count = attributes.len();
+    let before_total = SessionSizeLimits::total_bytes(attributes);
+    let (mut count, mut total) = (before_count, before_total);
+    let size = |name: &str, value: &AttributeValue| name.len().saturating_add(value.stored_len());
+    for (name, value) in changes.changed_attributes() {
+        match attributes.get(name) {
+            Some(old) => total = total.saturating_sub(size(name, old)),
+            None => count += 1,
+        }
+        total = total.saturating_add(size(name, value));
+        if attributes
+            .get(name)
+            .is_none_or(|old| value.stored_len() > old.stored_len())
+        {
+            limits.check_value(value.stored_len())?;
+        }
+    }
+    for name in changes.removed_attributes() {
+        if let Some(old) = attributes.get(name) {
+            count -= 1;
+            total = total.saturating_sub(size(name, old));
+        }
+    }
+    limits.check_session(
+        if count > before_count { count } else { 0 },
+        if total > before_total { total } else { 0 },
+    )
 }
 
 /// Applies a request's attribute changes onto a stored copy.
@@ -510,7 +579,10 @@ impl FindByIndexNameSessionRepository for EmbeddedSessionRepository {
             // Read from the index, not the cache: no idle timer moves, no use is counted.
             let state = lock(&stored.state);
             if state.is_live(instant) && state.index_entries.contains(&key) {
-                sessions.insert(id.clone(), state.to_session(&id));
+                let session = state
+                    .to_session(&id)
+                    .with_size_limits(*self.inner.settings.size_limits());
+                sessions.insert(id.clone(), session);
             }
         }
         Ok(sessions)
@@ -594,6 +666,79 @@ mod tests {
             }
         }
         assert_eq!(destroyed, [ids[1].clone()]);
+    }
+
+    /// Two requests load one session and each add attributes: each copy is
+    /// within the limits, together they are not. The save applied second is
+    /// refused whole, checked against what the entry holds by then.
+    #[tokio::test]
+    async fn a_save_that_would_take_the_stored_session_over_its_limits_is_refused_whole() {
+        use crate::limits::SizeLimit;
+        let limits = SessionSizeLimits::default()
+            .with_max_attributes(3)
+            .with_max_total_bytes(40);
+        let store = EmbeddedSessionRepository::new(SessionSettings::default().with_size_limits(limits));
+        let mut session = store.create_session();
+        assert_eq!(*session.size_limits(), limits, "sessions carry the store's limits");
+        session.insert("a", &1).unwrap();
+        store.save(&mut session).await.unwrap();
+        let id = session.id().clone();
+        let mut first = store.find_by_id(&id).await.unwrap().unwrap();
+        let mut second = store.find_by_id(&id).await.unwrap().unwrap();
+        assert_eq!(*first.size_limits(), limits, "loaded sessions too");
+        first.insert("b", &2).unwrap();
+        first.insert("c", &3).unwrap();
+        second.insert("d", &4).unwrap();
+        second.insert("e", &5).unwrap();
+        store.save(&mut first).await.unwrap();
+        let error = store.save(&mut second).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                StoreError::TooLarge {
+                    limit: SizeLimit::Attributes,
+                    max: 3,
+                    actual: 5
+                }
+            ),
+            "{error:?}"
+        );
+        let stored = store.find_by_id(&id).await.unwrap().unwrap();
+        assert_eq!(stored.attributes().keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+        // The total, and through a renewal (the old id stays valid when refused).
+        let mut third = store.find_by_id(&id).await.unwrap().unwrap();
+        third.insert("c", &"y".repeat(35)).unwrap_err();
+        third.insert_raw(
+            "c",
+            AttributeValue::from_bytes(format!("\"{}\"", "y".repeat(35)).into_bytes()),
+        );
+        third.change_session_id();
+        let error = store.save(&mut third).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                StoreError::TooLarge {
+                    limit: SizeLimit::Total,
+                    max: 40,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(store.find_by_id(third.id()).await.unwrap().is_none());
+        assert!(store.find_by_id(&id).await.unwrap().is_some());
+        // A new session is checked as a whole.
+        let mut fresh = store.create_session();
+        for name in ["p", "q", "r", "s"] {
+            fresh.insert_raw(name, AttributeValue::from_bytes(b"1".to_vec()));
+        }
+        assert!(store.save(&mut fresh).await.is_err());
+        assert!(store.find_by_id(fresh.id()).await.unwrap().is_none());
+        // Shrinking is always applied.
+        let mut fourth = store.find_by_id(&id).await.unwrap().unwrap();
+        fourth.remove("b");
+        fourth.insert("d", &4).unwrap();
+        store.save(&mut fourth).await.unwrap();
     }
 
     #[tokio::test]

@@ -93,7 +93,7 @@ pub(crate) fn expand(container: &Container<'_>) -> TokenStream {
                 #(#assertions)*
                 let mut __writer = #support::AttributeWriter::with_capacity(#field_count);
                 #(#saves)*
-                __writer.write_to(__session);
+                __writer.write_to(__session)?;
                 #support::Ok(())
             }
         }
