@@ -88,7 +88,7 @@ impl CachedSession {
             .parts
             .attributes
             .iter()
-            .map(|(name, value)| name.len() + value.as_bytes().len() + 64)
+            .map(|(name, value)| name.len() + value.stored_len() + 64)
             .sum();
         let index: usize = self
             .index

@@ -324,6 +324,9 @@ struct Written {
     created: bool,
 }
 
+/// What runs where a pipeline's replies arrive (see `execute_then`).
+type OnReplies = Arc<dyn Fn(&[Value]) + Send + Sync>;
+
 /// An index set key and the id to add to or remove from it.
 type Membership = (String, SessionId);
 
@@ -444,11 +447,7 @@ impl RedisSessionRepository {
     /// [`RedisSessionRepository::execute`], running `on_replies` where the
     /// replies arrive (on the connection's runtime, in reply order), before
     /// the caller resumes. It may run more than once (retries): make it idempotent.
-    async fn execute_then(
-        &self,
-        pipe: Pipeline,
-        on_replies: Arc<dyn Fn(&[Value]) + Send + Sync>,
-    ) -> Result<Vec<Value>, StoreError> {
+    async fn execute_then(&self, pipe: Pipeline, on_replies: OnReplies) -> Result<Vec<Value>, StoreError> {
         let pipe = Arc::new(pipe);
         let scripts = Arc::clone(&self.inner.scripts);
         self.inner
@@ -828,8 +827,11 @@ impl RedisSessionRepository {
         }
     }
 
+    /// A session handed out by this store: the settings' change detection and size limits.
     fn with_predicate(&self, session: Session) -> Session {
-        session.with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
+        session
+            .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
+            .with_size_limits(*self.inner.settings.size_limits())
     }
 
     // --- Server events (run on the subscription task, one batch of messages at a time) ---
