@@ -134,7 +134,11 @@ const WRITERS: usize = 24;
 /// `WRITERS` concurrent requests, each adding its own attribute to one of
 /// `SESSIONS` sessions, on a server with 4 workers.
 async fn drive(limits: SessionSizeLimits, value_len: usize) {
-    let repository = store(limits);
+    drive_on(store(limits), limits, value_len).await;
+}
+
+/// [`drive`] over any repository configured with `limits`.
+async fn drive_on<R: SessionRepository + Clone>(repository: R, limits: SessionSizeLimits, value_len: usize) {
     let server = serve!(app!(repository), 4);
     let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
     let mut ids = Vec::new();
@@ -275,4 +279,49 @@ async fn a_typed_save_over_the_limits_writes_none_of_its_fields() {
         ["x"],
         "`name` was written alone"
     );
+}
+
+/// The same race on Redis: the save script checks the bound where the write is
+/// applied (counters kept in the session's hash).
+mod redis_store {
+    use clustered_session_tests::redis_server::RedisServer;
+    use session_actix::SessionSettings;
+    use session_actix::core::SessionSizeLimits;
+    use session_actix::core::{PoolSettings, RedisSessionRepository};
+
+    use super::drive_on;
+
+    fn redis(server: &RedisServer, limits: SessionSizeLimits) -> RedisSessionRepository {
+        let settings = SessionSettings::default().with_size_limits(limits);
+        RedisSessionRepository::new(PoolSettings::new(server.url()), settings).unwrap()
+    }
+
+    #[actix_rt::test]
+    async fn concurrent_requests_cannot_take_one_session_past_its_attribute_count() {
+        let server = RedisServer::start();
+        let limits = SessionSizeLimits::default().with_max_attributes(10);
+        drive_on(redis(&server, limits), limits, 10).await;
+    }
+
+    #[actix_rt::test]
+    async fn concurrent_requests_cannot_take_one_session_past_its_total_size() {
+        let server = RedisServer::start();
+        let limits = SessionSizeLimits::default().with_max_total_bytes(4096);
+        let used = |server: &RedisServer| -> i64 {
+            let info: String = redis::cmd("INFO")
+                .arg("memory")
+                .query(&mut server.connection())
+                .unwrap();
+            info.lines()
+                .find_map(|line| line.strip_prefix("used_memory:"))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(0)
+        };
+        let before = used(&server);
+        drive_on(redis(&server, limits), limits, 400).await;
+        eprintln!(
+            "Redis memory for 8 sessions driven to the 4 KiB bound by 24 concurrent writers each: {} bytes",
+            used(&server) - before
+        );
+    }
 }

@@ -588,6 +588,7 @@ impl RedisSessionRepository {
             Mode::New | Mode::Create => self.notice("created", id),
             Mode::Update => (String::new(), String::new()),
         };
+        let limits = self.inner.settings.size_limits();
         let mut args: Vec<Vec<u8>> = vec![mode.as_arg().into()];
         args.extend(rule.args().map(String::into_bytes));
         args.extend([
@@ -595,6 +596,8 @@ impl RedisSessionRepository {
             message.into_bytes(),
             epoch_millis(session.last_accessed_time()).to_string().into_bytes(),
             self.track_flag().into(),
+            limits.max_attributes().to_string().into_bytes(),
+            limits.max_total_bytes().to_string().into_bytes(),
         ]);
         args.extend(plan.script_args());
         let mut pipe = new_pipeline();
@@ -627,6 +630,16 @@ impl RedisSessionRepository {
             .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
         for reply in replies {
             ok(reply)?;
+        }
+        if let Some(exceeded) = size_refusal(&reply) {
+            // Nothing was written: undo the SADDs sent along with the script.
+            let sent: Vec<Membership> = plan
+                .index_sets
+                .iter()
+                .map(|(name, value)| (keys.index_key(name, value), id.clone()))
+                .collect();
+            self.remove_detached(&sent);
+            return Err(exceeded.into());
         }
         let (written, replaced) = save_outcome(reply)?;
         let corrections: Vec<Membership> = if written.applied {
@@ -1190,6 +1203,30 @@ fn deadline_of(value: Option<&Value>) -> Option<i64> {
         Some(deadline) => Some(deadline.max(0)),
         None => Some(0),
     }
+}
+
+/// The size limit a save script refused to exceed (`{2, limit, max, actual}`).
+fn size_refusal(reply: &Value) -> Option<crate::SizeLimitExceeded> {
+    let Value::Array(items) = reply else {
+        return None;
+    };
+    let [Value::Int(2), limit, max, Value::Int(actual)] = items.as_slice() else {
+        return None;
+    };
+    let text = |value: &Value| match value {
+        Value::BulkString(bytes) => String::from_utf8(bytes.clone()).ok(),
+        Value::SimpleString(text) => Some(text.clone()),
+        _ => None,
+    };
+    let limit = match text(limit)?.as_str() {
+        "attributes" => crate::SizeLimit::Attributes,
+        _ => crate::SizeLimit::Total,
+    };
+    Some(crate::SizeLimitExceeded {
+        limit,
+        max: text(max)?.parse().unwrap_or(usize::MAX),
+        actual: usize::try_from(*actual).unwrap_or(0),
+    })
 }
 
 /// Reads the save script's reply: what it did, and the index values it replaced.

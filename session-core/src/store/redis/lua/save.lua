@@ -8,10 +8,14 @@
 --          session (see announce in common.lua).
 -- ARGV[8]: now, epoch milliseconds of the application's clock.
 -- ARGV[9]: '1' when a near cache tracks this key (read it last, see below).
--- ARGV[10]: n, then n field/value pairs to set (attributes, metadata).
+-- ARGV[10], ARGV[11]: the most attributes, and bytes of attributes (names
+--          plus stored values), the session may hold (SessionSizeLimits).
+-- ARGV[12]: n, then n field/value pairs to set (attributes, metadata).
 -- then:    m, then m fields to delete (removed attributes).
 -- then:    k, then k index name/value pairs (index fields to set).
 -- then:    r, then r index names (index fields to delete).
+-- Returns {2, limit, max, actual} when the save would take the session past a
+-- size limit ('attributes' or 'total'): nothing is written.
 -- Returns {1, created, rev, deadline, name1, old1, ...} with the revision this
 -- save produced, the stored expiresAt after it, and the index values that were
 -- replaced or removed (their sets must drop this id), or {0, 0} when nothing
@@ -43,7 +47,7 @@ if ARGV[1] == 'create' and not live then
   redis.call('DEL', hash)
 end
 
-local i = 10
+local i = 12
 local function take_list(width)
   local count = tonumber(ARGV[i])
   local list = {}
@@ -61,14 +65,59 @@ local index_deletes = take_list(1)
 -- The stored metadata (another request may have changed the idle timeout:
 -- the stored value wins unless this save sets it), revision and deadline.
 local creation, interval, rev, deadline
+local count, bytes = 0, 0
 if live then
-  local stored = redis.pcall('HMGET', hash, 'creationTime', 'maxInactiveInterval', 'rev', 'expiresAt')
+  local stored = redis.pcall(
+    'HMGET', hash, 'creationTime', 'maxInactiveInterval', 'rev', 'expiresAt', 'attrCount', 'attrBytes'
+  )
   if type(stored) ~= 'table' or stored.err then
     -- Not a hash (garbage written by someone else): like a session gone.
     return {0, 0}
   end
   creation, interval, rev, deadline = number(stored[1]), number(stored[2]), number(stored[3]), stored[4]
+  count, bytes = number(stored[5]) or 0, number(stored[6]) or 0
 end
+
+-- Size bounds, checked against what the hash holds now (concurrent requests
+-- each adding attributes cannot together exceed them). Counters kept in the
+-- hash; one HSTRLEN per attribute this save sets or removes on a live session.
+local count_before, bytes_before = count, bytes
+local function stored_length(field)
+  if not live then
+    return 0
+  end
+  return redis.call('HSTRLEN', hash, field)
+end
+for j = 1, #sets, 2 do
+  local field = sets[j]
+  if string.sub(field, 1, 5) == 'attr:' then
+    local old = stored_length(field)
+    if old == 0 then
+      count = count + 1
+      bytes = bytes + #field - 5 + #sets[j + 1]
+    else
+      bytes = bytes + #sets[j + 1] - old
+    end
+  end
+end
+for j = 1, #deletes do
+  local old = stored_length(deletes[j])
+  if old > 0 then
+    count = count - 1
+    bytes = bytes - (#deletes[j] - 5) - old
+  end
+end
+local max_count, max_bytes = tonumber(ARGV[10]), tonumber(ARGV[11])
+if count > max_count and count > count_before then
+  return {2, 'attributes', ARGV[10], count}
+end
+if bytes > max_bytes and bytes > bytes_before then
+  return {2, 'total', ARGV[11], bytes}
+end
+sets[#sets + 1] = 'attrCount'
+sets[#sets + 1] = string.format('%d', count)
+sets[#sets + 1] = 'attrBytes'
+sets[#sets + 1] = string.format('%d', bytes)
 for j = 1, #sets, 2 do
   if sets[j] == 'creationTime' then
     creation = number(sets[j + 1])
