@@ -457,8 +457,11 @@ async fn stress_several_instances_adds_minus_removes() {
     const ROUNDS: usize = 50; // each round: add, add, remove => 3 operations
     let server = RedisServer::start();
     let region = unique_region("stress");
+    // The session ends with 1 200 attributes (up to two more per task on the way),
+    // past the default 256: every instance is configured for it.
+    let limits = SessionSizeLimits::default().with_max_attributes(TASKS * (ROUNDS + 2));
     let repos: Vec<Arc<RedisSessionRepository>> = (0..INSTANCES)
-        .map(|_| Arc::new(repository(&server, settings(&region, 600))))
+        .map(|_| Arc::new(repository(&server, settings(&region, 600).with_size_limits(limits))))
         .collect();
     let mut session = repos[0].create_session();
     repos[0].save(&mut session).await.unwrap();
@@ -473,9 +476,6 @@ async fn stress_several_instances_adds_minus_removes() {
                 for round in 0..ROUNDS {
                     for n in 0..2 {
                         let mut copy = repo.find_by_id(&id).await.unwrap().unwrap();
-                        // The session ends with 1 200 attributes (up to two more per task on the
-                        // way), past the default 256.
-                        copy.set_size_limits(SessionSizeLimits::default().with_max_attributes(TASKS * (ROUNDS + 2)));
                         copy.insert(format!("t{task}-r{round}-{n}"), &round).unwrap();
                         repo.save(&mut copy).await.unwrap();
                         adds.fetch_add(1, Ordering::Relaxed);
