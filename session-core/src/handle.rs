@@ -12,7 +12,7 @@ use crate::id::SessionId;
 
 /// Bytes of the id's SHA-256 digest a handle keeps: 128 bits.
 const HANDLE_BYTES: usize = 16;
-/// Length of a handle's text: URL-safe base64 of [`HANDLE_BYTES`] bytes, without padding.
+/// Length of a handle's text: URL-safe base64 of 16 bytes (128 bits), without padding.
 pub const SESSION_HANDLE_LEN: usize = 22;
 
 /// The SHA-256 digest of a session id's raw text: what a store may keep instead

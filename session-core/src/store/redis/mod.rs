@@ -89,8 +89,8 @@
 //! | `Created` | first save of a new session; the new id of a renewal; a new session saved under an id whose session had expired | the saving one; every other subscribed one, told by a `PUBLISH` from the save script, which then reads the session (one command each) | the session as saved |
 //! | `Changed` | a save of changed attributes that applied | the saving one only | the names of the attributes set or removed |
 //! | `Deleted` | `delete_by_id` of a live session (logout); the old id of a renewal | the deleting one, with the last state; every other subscribed one, told by a `PUBLISH` from the script, without state | the last state where said |
-//! | `Expired` | the marker expired, policy action [`ExpirationAction::Invalidate`] | every subscribed one | the last state (below) |
-//! | `Destroyed` | the marker expired, policy action [`ExpirationAction::Destroy`] | every subscribed one | no state |
+//! | `Expired` | the marker expired, policy action [`ExpirationAction::Invalidate`](crate::expiration::ExpirationAction::Invalidate) | every subscribed one | the last state (below) |
+//! | `Destroyed` | the marker expired, policy action [`ExpirationAction::Destroy`](crate::expiration::ExpirationAction::Destroy) | every subscribed one | no state |
 //!
 //! An instance never hears its own `created`/`deleted` notices twice: each
 //! names the instance that sent it. Created events fire once per session id per
@@ -188,10 +188,13 @@ mod codec;
 mod keys;
 mod near_cache;
 mod pool;
+mod replies;
 mod rule;
 mod scripts;
+mod server_events;
 mod subscription;
 mod tracked;
+mod transport;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Weak};
@@ -199,7 +202,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use moka::sync::Cache;
-use redis::{Pipeline, RedisResult, ServerErrorKind, ToRedisArgs, Value};
+use redis::{Pipeline, ToRedisArgs, Value};
 use tokio::sync::watch;
 
 pub use self::keys::RedisKeyLayout;
@@ -211,12 +214,14 @@ pub use self::pool::{
 use self::cached_session::{CachedSession, OwnSave};
 use self::codec::{Decoded, Fields, WritePlan};
 use self::near_cache::NearCache;
-use self::pool::{Connection, NodeAddress, RedisConnection, TrackingMode};
+use self::pool::{RedisConnection, TrackingMode};
+use self::replies::{Written, save_outcome, saved_revision, size_refusal};
 use self::rule::ScriptRule;
 use self::scripts::Scripts;
+use self::transport::{new_pipeline, ok, send};
 use crate::error::StoreError;
 use crate::events::SessionEvent;
-use crate::expiration::{self, ExpirationAction, SessionExpirationPolicy};
+use crate::expiration::{self, SessionExpirationPolicy};
 use crate::id::SessionId;
 use crate::index::SessionIndexer;
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
@@ -314,14 +319,6 @@ impl Mode {
             Self::Create
         }
     }
-}
-
-/// What the save script did.
-#[derive(Debug)]
-struct Written {
-    applied: bool,
-    /// No live session had the id before.
-    created: bool,
 }
 
 /// What runs where a pipeline's replies arrive (see `execute_then`).
@@ -432,22 +429,13 @@ impl RedisSessionRepository {
     /// Sends a pipeline (one round trip) and returns one reply per command,
     /// server errors included as [`Value::ServerError`].
     async fn execute(&self, pipe: Pipeline) -> Result<Vec<Value>, StoreError> {
-        let pipe = Arc::new(pipe);
-        let scripts = Arc::clone(&self.inner.scripts);
-        self.inner
-            .connection
-            .run(move |connection| {
-                let pipe = Arc::clone(&pipe);
-                let scripts = Arc::clone(&scripts);
-                async move { send(connection, &pipe, &scripts).await }
-            })
-            .await
+        self.execute_then(pipe, None).await
     }
 
-    /// [`RedisSessionRepository::execute`], running `on_replies` where the
-    /// replies arrive (on the connection's runtime, in reply order), before
+    /// [`RedisSessionRepository::execute`], running `on_replies` (if any) where
+    /// the replies arrive (on the connection's runtime, in reply order), before
     /// the caller resumes. It may run more than once (retries): make it idempotent.
-    async fn execute_then(&self, pipe: Pipeline, on_replies: OnReplies) -> Result<Vec<Value>, StoreError> {
+    async fn execute_then(&self, pipe: Pipeline, on_replies: Option<OnReplies>) -> Result<Vec<Value>, StoreError> {
         let pipe = Arc::new(pipe);
         let scripts = Arc::clone(&self.inner.scripts);
         self.inner
@@ -455,10 +443,12 @@ impl RedisSessionRepository {
             .run(move |connection| {
                 let pipe = Arc::clone(&pipe);
                 let scripts = Arc::clone(&scripts);
-                let on_replies = Arc::clone(&on_replies);
+                let on_replies = on_replies.clone();
                 async move {
                     let replies = send(connection, &pipe, &scripts).await?;
-                    on_replies(&replies);
+                    if let Some(on_replies) = on_replies {
+                        on_replies(&replies);
+                    }
                     Ok(replies)
                 }
             })
@@ -620,7 +610,7 @@ impl RedisSessionRepository {
                     Some(Some((rev, deadline))) => own.record(&cache, &key, rev, deadline),
                     _ => cache.remove(&key),
                 };
-                self.execute_then(pipe, Arc::new(record)).await?
+                self.execute_then(pipe, Some(Arc::new(record))).await?
             }
             None => self.execute(pipe).await?,
         };
@@ -846,245 +836,6 @@ impl RedisSessionRepository {
             .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
             .with_size_limits(*self.inner.settings.size_limits())
     }
-
-    // --- Server events (run on the subscription task, one batch of messages at a time) ---
-
-    /// Merges the keyspace-notification flags this store needs (`K`: keyspace
-    /// channels, `x`: expired events) into the server's, with `CONFIG SET` when
-    /// some are missing. Failure (e.g. a managed Redis forbidding `CONFIG`) is
-    /// logged: the operator may have configured them already.
-    /// On a cluster, `node` is the master to configure (each has its own
-    /// configuration and sends its own keys' notifications).
-    async fn configure_keyspace_notifications(&self, node: Option<NodeAddress>) {
-        let target = node.clone();
-        let result = self
-            .inner
-            .connection
-            .run(move |mut connection| {
-                let node = target.clone();
-                async move {
-                    let mut get = redis::cmd("CONFIG");
-                    get.arg("GET").arg("notify-keyspace-events");
-                    let current: BTreeMap<String, String> = connection.query_on(node.as_ref(), &get).await?;
-                    let current = current.get("notify-keyspace-events").cloned().unwrap_or_default();
-                    let Some(merged) = merged_notify_flags(&current) else {
-                        return Ok(None);
-                    };
-                    let mut set = redis::cmd("CONFIG");
-                    set.arg("SET").arg("notify-keyspace-events").arg(&merged);
-                    connection.query_on::<()>(node.as_ref(), &set).await?;
-                    Ok(Some((current, merged)))
-                }
-            })
-            .await;
-        match result {
-            Ok(Some((before, after))) => {
-                let node = node.map(|node| node.to_string()).unwrap_or_default();
-                tracing::info!(%before, %after, %node, "enabled Redis keyspace notifications for session expiry events");
-            }
-            Ok(None) => {}
-            Err(error) => tracing::warn!(
-                %error,
-                "could not enable Redis keyspace notifications; unless the server has \
-                 `notify-keyspace-events` with at least `Kx`, no session expiry events will arrive"
-            ),
-        }
-    }
-
-    /// The masters of the cluster (`CLUSTER SLOTS`), for the subscription.
-    async fn cluster_masters(&self) -> Result<Vec<NodeAddress>, StoreError> {
-        let reply = self
-            .inner
-            .connection
-            .run(|mut connection| async move {
-                let mut slots = redis::cmd("CLUSTER");
-                slots.arg("SLOTS");
-                connection.query_on::<Value>(None, &slots).await
-            })
-            .await?;
-        Ok(subscription::masters_from_slots(&reply))
-    }
-
-    /// Messages that arrived together on the subscription, in order: markers'
-    /// keyspace notifications and notices from other instances. Runs of the
-    /// same kind share their round trips, so a burst (many sessions expiring
-    /// at once) costs a few round trips, not a few per session.
-    async fn on_messages(&self, messages: &[redis::Msg]) {
-        let events = self.inner.settings.events();
-        let channel = self.inner.keys.events_channel();
-        let mut notices = Vec::with_capacity(messages.len());
-        for message in messages {
-            let payload = message.get_payload_bytes();
-            if message.get_channel_name() == channel {
-                notices.extend(self.parse_notice(payload).filter(|_| events.is_observed()));
-            } else if payload == b"expired"
-                && let Some(id) = self.inner.keys.id_from_keyspace_channel(message.get_channel_name())
-            {
-                notices.push(Notice::Expired(id));
-            }
-            // Anything else (other events on our markers, when the server's flags
-            // include more than we asked for) is not for us.
-        }
-        for run in notices.chunk_by(|a, b| std::mem::discriminant(a) == std::mem::discriminant(b)) {
-            let ids: Vec<&SessionId> = run.iter().map(Notice::id).collect();
-            match run[0] {
-                Notice::Created(_) => self.on_created_elsewhere(&ids).await,
-                Notice::Deleted(_) => {
-                    for id in ids {
-                        self.inner.known_index.invalidate(id);
-                        events.publish(SessionEvent::Deleted {
-                            id: id.clone(),
-                            session: None,
-                        });
-                    }
-                }
-                Notice::Expired(_) => self.on_expired(&ids).await,
-            }
-        }
-    }
-
-    /// `created <origin> <id>` / `deleted <origin> <id>` from another instance's
-    /// script; `None` for our own and for anything malformed.
-    fn parse_notice(&self, payload: &[u8]) -> Option<Notice> {
-        let mut words = std::str::from_utf8(payload).ok()?.splitn(3, ' ');
-        let (kind, origin, id) = (words.next()?, words.next()?, words.next()?);
-        if origin == self.inner.origin {
-            return None;
-        }
-        let id = SessionId::parse(id).ok()?;
-        match kind {
-            "created" => Some(Notice::Created(id)),
-            "deleted" => Some(Notice::Deleted(id)),
-            _ => None,
-        }
-    }
-
-    /// Sessions created elsewhere: read (without touching) and announced.
-    async fn on_created_elsewhere(&self, ids: &[&SessionId]) {
-        let sessions = match self.peek(ids).await {
-            Ok(sessions) => sessions,
-            Err(error) => {
-                tracing::warn!(%error, sessions = ids.len(), "could not read sessions created elsewhere");
-                return;
-            }
-        };
-        let events = self.inner.settings.events();
-        // Gone again already: its `deleted` notice (or expiry) follows.
-        for (session, _) in sessions.into_iter().flatten() {
-            events.publish(SessionEvent::Created { session });
-        }
-    }
-
-    /// Markers expired: clean up (idempotent, shared with the other instances)
-    /// and tell this instance's listeners, once per session.
-    async fn on_expired(&self, ids: &[&SessionId]) {
-        let action = self.policy().expiration_action();
-        let events = self.inner.settings.events();
-        let want_state = events.is_observed() && action == ExpirationAction::Invalidate;
-        let mut last_states = match self.reap(ids, action, want_state).await {
-            Ok(last_states) => last_states,
-            Err(error) => {
-                tracing::warn!(%error, sessions = ids.len(), "could not clean up expired sessions");
-                Vec::new()
-            }
-        };
-        last_states.resize_with(ids.len(), || None);
-        for (id, last_state) in ids.iter().zip(last_states) {
-            self.inner.known_index.invalidate(*id);
-            tracing::debug!(session = %id.log_tag(), ?action, "session expired");
-            if events.is_observed() {
-                let id = (*id).clone();
-                events.publish(match action {
-                    ExpirationAction::Destroy => SessionEvent::Destroyed { id, session: None },
-                    ExpirationAction::Invalidate => SessionEvent::Expired {
-                        id,
-                        session: last_state,
-                    },
-                });
-            }
-        }
-    }
-
-    /// Runs the `reap` script for each id (one pipeline), then removes the index
-    /// entries of those this instance reaped first (one more). Returns each
-    /// session's last state when asked for and still there.
-    async fn reap(
-        &self,
-        ids: &[&SessionId],
-        action: ExpirationAction,
-        want_state: bool,
-    ) -> Result<Vec<Option<Session>>, StoreError> {
-        let action_arg = match action {
-            ExpirationAction::Destroy => "destroy",
-            ExpirationAction::Invalidate => "invalidate",
-        };
-        let want = if want_state { "1" } else { "" };
-        let mut pipe = new_pipeline();
-        for id in ids {
-            self.evalsha(&mut pipe, &self.inner.scripts.reap, id, [action_arg, want]);
-        }
-        let replies = self.execute(pipe).await?;
-        let mut stale = new_pipeline();
-        let mut stale_count = 0;
-        let mut last_states = Vec::with_capacity(ids.len());
-        for (id, reply) in ids.iter().zip(replies) {
-            let Value::Array(items) = ok(reply)? else {
-                return Err(StoreError::Protocol("reap script returned no array".to_owned()));
-            };
-            let mut items = items.into_iter();
-            let first = matches!((items.next(), items.next()), (Some(Value::Int(1)), Some(Value::Int(1))));
-            let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
-            if first {
-                for (name, value) in index_entries(&fields) {
-                    stale
-                        .cmd("SREM")
-                        .arg(self.inner.keys.index_key(&name, &value))
-                        .arg(id.as_str());
-                    stale_count += 1;
-                }
-            }
-            last_states.push(if want_state && !fields.is_empty() {
-                self.decode_untouched(id, fields)
-            } else {
-                None
-            });
-        }
-        if stale_count > 0 {
-            for reply in self.execute(stale).await? {
-                ok(reply)?;
-            }
-        }
-        Ok(last_states)
-    }
-}
-
-/// What a subscription message asks of this instance.
-enum Notice {
-    Created(SessionId),
-    Deleted(SessionId),
-    Expired(SessionId),
-}
-
-impl Notice {
-    fn id(&self) -> &SessionId {
-        match self {
-            Self::Created(id) | Self::Deleted(id) | Self::Expired(id) => id,
-        }
-    }
-}
-
-/// The `K` (keyspace channels) and `x` (expired events) flags added to a
-/// server's `notify-keyspace-events`, or `None` when it has them already
-/// (`A` includes `x`).
-fn merged_notify_flags(current: &str) -> Option<String> {
-    let mut merged = current.to_owned();
-    if !current.contains('K') {
-        merged.push('K');
-    }
-    if !current.contains('x') && !current.contains('A') {
-        merged.push('x');
-    }
-    (merged != current).then_some(merged)
 }
 
 /// The `idx:` fields of a hash, as (index name, value).
@@ -1096,162 +847,6 @@ fn index_entries(fields: &Fields) -> impl Iterator<Item = (String, String)> + '_
             String::from_utf8(value.clone()).ok()?,
         ))
     })
-}
-
-/// Sends a pipeline; on `NOSCRIPT` (first use, or Redis restarted and lost its
-/// script cache) loads the scripts and sends it again. Every command we
-/// pipeline next to a script is idempotent, and a script refused with
-/// `NOSCRIPT` did not run, so sending twice is safe.
-async fn send(mut connection: Connection, pipe: &Pipeline, scripts: &Scripts) -> RedisResult<Vec<Value>> {
-    let seen = scripts.loads();
-    let mut replies = send_once(&mut connection, pipe).await?;
-    if replies.iter().any(is_noscript) {
-        let mut loader = connection.clone();
-        scripts
-            .load_once(seen, async move {
-                // One round trip; on a cluster each `SCRIPT LOAD` goes to every master.
-                let mut load = new_pipeline();
-                for source in scripts.sources() {
-                    load.cmd("SCRIPT").arg("LOAD").arg(source);
-                }
-                for reply in send_once(&mut loader, &load).await? {
-                    if let Value::ServerError(error) = reply {
-                        return Err(redis::RedisError::from(error));
-                    }
-                }
-                Ok(())
-            })
-            .await?;
-        replies = send_once(&mut connection, pipe).await?;
-    }
-    Ok(replies)
-}
-
-/// One round trip. A cluster only takes pipelines within one slot, and ours
-/// mix a session's slot with those of its index sets (and a lookup's sessions
-/// are spread over all slots): there each command is sent on its own, all at
-/// once, to the master of its slot. The nodes answer in parallel, so that is
-/// still one round trip's latency, for one request per command (the cluster
-/// client follows `MOVED`/`ASK` redirections per command). Replies come back in
-/// the pipeline's order, server errors as values, as with one server.
-async fn send_once(connection: &mut Connection, pipe: &Pipeline) -> RedisResult<Vec<Value>> {
-    if !connection.is_cluster() || pipe.len() <= 1 {
-        return pipe.query_async(connection).await;
-    }
-    let requests = pipe.cmd_iter().map(|cmd| {
-        let mut connection = connection.clone();
-        async move {
-            match cmd.query_async::<Value>(&mut connection).await {
-                Ok(value) => Ok(value),
-                Err(error) if matches!(error.kind(), redis::ErrorKind::Server(_)) => {
-                    match error.into_server_errors().as_deref() {
-                        Some([(_, server_error)]) => Ok(Value::ServerError(server_error.clone())),
-                        _ => Err(redis::RedisError::from((
-                            redis::ErrorKind::Client,
-                            "unexpected pipeline error",
-                        ))),
-                    }
-                }
-                Err(error) => Err(error),
-            }
-        }
-    });
-    futures_util::future::join_all(requests).await.into_iter().collect()
-}
-
-fn is_noscript(reply: &Value) -> bool {
-    matches!(reply, Value::ServerError(error) if error.kind() == Some(ServerErrorKind::NoScript))
-}
-
-/// A pipeline whose per-command errors come back as values (see [`send`]).
-fn new_pipeline() -> Pipeline {
-    let mut pipe = redis::pipe();
-    pipe.ignore_errors();
-    pipe
-}
-
-/// A reply, or the server's error as a [`StoreError`].
-fn ok(reply: Value) -> Result<Value, StoreError> {
-    match reply {
-        Value::ServerError(error) => Err(StoreError::unavailable(error)),
-        reply => Ok(reply),
-    }
-}
-
-/// The revision and stored deadline an applied save answered (see
-/// [`save_outcome`]); `None` when it did not apply or the reply is not one.
-fn saved_revision(reply: &Value) -> Option<(i64, Option<i64>)> {
-    let Value::Array(items) = reply else {
-        return None;
-    };
-    let (Some(Value::Int(1)), Some(Value::Int(rev))) = (items.first(), items.get(2)) else {
-        return None;
-    };
-    Some((*rev, deadline_of(items.get(3))))
-}
-
-/// The save script's deadline: `-1` never; anything unreadable is treated as
-/// already past (a near cache then does not serve it).
-fn deadline_of(value: Option<&Value>) -> Option<i64> {
-    let text = match value {
-        Some(Value::BulkString(bytes)) => std::str::from_utf8(bytes).ok(),
-        Some(Value::SimpleString(text)) => Some(text.as_str()),
-        _ => None,
-    };
-    match text.and_then(|text| text.parse::<i64>().ok()) {
-        Some(-1) => None,
-        Some(deadline) => Some(deadline.max(0)),
-        None => Some(0),
-    }
-}
-
-/// The size limit a save script refused to exceed (`{2, limit, max, actual}`).
-fn size_refusal(reply: &Value) -> Option<crate::SizeLimitExceeded> {
-    let Value::Array(items) = reply else {
-        return None;
-    };
-    let [Value::Int(2), limit, max, Value::Int(actual)] = items.as_slice() else {
-        return None;
-    };
-    let text = |value: &Value| match value {
-        Value::BulkString(bytes) => String::from_utf8(bytes.clone()).ok(),
-        Value::SimpleString(text) => Some(text.clone()),
-        _ => None,
-    };
-    let limit = match text(limit)?.as_str() {
-        "attributes" => crate::SizeLimit::Attributes,
-        _ => crate::SizeLimit::Total,
-    };
-    Some(crate::SizeLimitExceeded {
-        limit,
-        max: text(max)?.parse().unwrap_or(usize::MAX),
-        actual: usize::try_from(*actual).unwrap_or(0),
-    })
-}
-
-/// Reads the save script's reply: what it did, and the index values it replaced.
-fn save_outcome(reply: Value) -> Result<(Written, Vec<(String, String)>), StoreError> {
-    let Value::Array(items) = reply else {
-        return Err(StoreError::Protocol(format!(
-            "save script returned {}",
-            codec::kind(&reply)
-        )));
-    };
-    let mut items = items.into_iter();
-    let applied = matches!(items.next(), Some(Value::Int(1)));
-    let created = matches!(items.next(), Some(Value::Int(1)));
-    // The revision and deadline (for a near cache: `saved_revision`).
-    let _ = (items.next(), items.next());
-    let written = Written { applied, created };
-    let mut replaced = Vec::new();
-    while let (Some(name), Some(old)) = (items.next(), items.next()) {
-        let (name, old) = (codec::bytes(name)?, codec::bytes(old)?);
-        // Index names and values are written from Rust strings; anything else is not ours.
-        if let (Ok(name), Ok(old)) = (String::from_utf8(name), String::from_utf8(old)) {
-            replaced.push((name, old));
-        }
-    }
-    Ok((written, replaced))
 }
 
 #[async_trait]
@@ -1466,57 +1061,4 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn keyspace_flags_are_merged_not_replaced() {
-        assert_eq!(merged_notify_flags("").as_deref(), Some("Kx"));
-        assert_eq!(merged_notify_flags("Ex").as_deref(), Some("ExK"));
-        assert_eq!(merged_notify_flags("gK").as_deref(), Some("gKx"));
-        assert_eq!(merged_notify_flags("xK"), None);
-        assert_eq!(merged_notify_flags("AKE"), None, "A includes x");
-    }
-
-    #[test]
-    fn script_constants_match_the_lua_helpers() {
-        let common = include_str!("lua/common.lua");
-        assert!(common.contains(&format!("local GRACE_MS = {}\n", EXPIRED_SESSION_GRACE.as_millis())));
-        assert!(common.contains(&format!("local LINGER_MS = {}\n", EXPIRED_SESSION_LINGER.as_millis())));
-        assert!(common.contains("local MAX_TTL_MS = 100000000000000\n"));
-    }
-
-    #[test]
-    fn script_rules_follow_the_policy() {
-        // A custom policy has no rule: the find script keeps the TTL for the follow-up.
-        #[derive(Debug)]
-        struct Custom;
-        impl SessionExpirationPolicy for Custom {
-            fn determine_expiration_timeout(&self, _: &Session) -> Option<Duration> {
-                Some(Duration::from_secs(5))
-            }
-        }
-        let repo = RedisSessionRepository::new(
-            PoolSettings::new("redis://127.0.0.1:1"),
-            SessionSettings::default().with_expiration_policy(Arc::new(Custom)),
-        )
-        .unwrap();
-        let session = repo.create_session();
-        assert_eq!(repo.rule_for(&session).args(), ["ttl", "5000", "", "0"]);
-        let default =
-            RedisSessionRepository::new(PoolSettings::new("redis://127.0.0.1:1"), SessionSettings::default()).unwrap();
-        assert_eq!(default.rule_for(&session).args(), ["idle", "", "", "60000"]);
-        let fixed = RedisSessionRepository::new(
-            PoolSettings::new("redis://127.0.0.1:1"),
-            SessionSettings::default()
-                .with_max_inactive_interval_seconds(-1)
-                .with_expiration_policy(Arc::new(crate::FixedTimeoutSessionExpirationPolicy::new(
-                    Duration::from_secs(60),
-                ))),
-        )
-        .unwrap();
-        let never_idle = fixed.create_session();
-        assert_eq!(fixed.rule_for(&never_idle).args(), ["fixed", "60000", "-1", "0"]);
-    }
-}
+mod tests;

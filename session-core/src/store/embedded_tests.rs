@@ -1,0 +1,172 @@
+//! Unit tests of `embedded`.
+
+use super::*;
+
+crate::session_expiration_acceptance_tests!(|settings| async move { EmbeddedSessionRepository::new(settings) });
+
+crate::session_repository_acceptance_tests!(|settings| async move { EmbeddedSessionRepository::new(settings) });
+
+#[tokio::test]
+async fn forged_id_lookups_create_nothing() {
+    let store = EmbeddedSessionRepository::default();
+    for _ in 0..100 {
+        assert!(store.find_by_id(&SessionId::generate()).await.unwrap().is_none());
+    }
+    assert_eq!(store.session_count(), 0);
+}
+
+/// A request loaded the session while it was live; it went idle past its
+/// timeout before the request renewed it, and the sweeper has not run yet:
+/// the renewal must not revive it under the new id.
+#[tokio::test]
+async fn renewing_an_idle_expired_session_not_yet_swept_fails_like_a_missing_one() {
+    let policy = crate::IdleTimeoutSessionExpirationPolicy::with_idle_timeout(Duration::from_millis(120));
+    let store = EmbeddedSessionRepository::new(SessionSettings::default().with_expiration_policy(Arc::new(policy)));
+    let mut session = store.create_session();
+    session.insert(crate::PRINCIPAL_NAME_INDEX_NAME, "alice").unwrap();
+    store.save(&mut session).await.unwrap();
+    let old = session.id().clone();
+    let mut loaded = store.find_by_id(&old).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    loaded.change_session_id();
+    store.save(&mut loaded).await.unwrap();
+    assert!(
+        store.find_by_id(loaded.id()).await.unwrap().is_none(),
+        "the renewal revived an expired session"
+    );
+    assert!(store.find_by_id(&old).await.unwrap().is_none());
+    assert!(store.find_by_principal_name("alice").await.unwrap().is_empty());
+}
+
+/// Past the capacity, the session idle the longest goes first (a lookup
+/// counts as use, an index lookup does not), with a `Destroyed` event.
+#[tokio::test]
+async fn beyond_capacity_the_longest_idle_session_is_destroyed_first() {
+    let settings = SessionSettings::default().with_embedded_max_sessions(3);
+    let mut events = settings.events().subscribe();
+    let store = EmbeddedSessionRepository::new(settings);
+    let mut ids = Vec::new();
+    for user in ["a", "b", "c"] {
+        let mut session = store.create_session();
+        session.insert(crate::PRINCIPAL_NAME_INDEX_NAME, user).unwrap();
+        store.save(&mut session).await.unwrap();
+        ids.push(session.id().clone());
+    }
+    assert_eq!(store.session_count(), 3);
+    // `a` is used again; `b` is only found through the index: `b` is now the longest idle.
+    assert!(store.find_by_id(&ids[0]).await.unwrap().is_some());
+    assert_eq!(store.find_by_principal_name("b").await.unwrap().len(), 1);
+    let mut newest = store.create_session();
+    store.save(&mut newest).await.unwrap();
+    assert_eq!(store.session_count(), 3, "the capacity is a bound");
+    assert!(store.find_by_id(&ids[1]).await.unwrap().is_none(), "b should have gone");
+    assert!(
+        store.find_by_principal_name("b").await.unwrap().is_empty(),
+        "b's index entry leaked"
+    );
+    for id in [&ids[0], &ids[2], newest.id()] {
+        assert!(store.find_by_id(id).await.unwrap().is_some());
+    }
+    let mut destroyed = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let SessionEvent::Destroyed { id, session } = event {
+            assert!(session.is_some(), "the event carries the last state");
+            destroyed.push(id);
+        }
+    }
+    assert_eq!(destroyed, [ids[1].clone()]);
+}
+
+/// Two requests load one session and each add attributes: each copy is
+/// within the limits, together they are not. The save applied second is
+/// refused whole, checked against what the entry holds by then.
+#[tokio::test]
+async fn a_save_that_would_take_the_stored_session_over_its_limits_is_refused_whole() {
+    use crate::limits::SizeLimit;
+    let limits = SessionSizeLimits::default()
+        .with_max_attributes(3)
+        .with_max_total_bytes(40);
+    let store = EmbeddedSessionRepository::new(SessionSettings::default().with_size_limits(limits));
+    let mut session = store.create_session();
+    assert_eq!(*session.size_limits(), limits, "sessions carry the store's limits");
+    session.insert("a", &1).unwrap();
+    store.save(&mut session).await.unwrap();
+    let id = session.id().clone();
+    let mut first = store.find_by_id(&id).await.unwrap().unwrap();
+    let mut second = store.find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(*first.size_limits(), limits, "loaded sessions too");
+    first.insert("b", &2).unwrap();
+    first.insert("c", &3).unwrap();
+    second.insert("d", &4).unwrap();
+    second.insert("e", &5).unwrap();
+    store.save(&mut first).await.unwrap();
+    let error = store.save(&mut second).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::TooLarge {
+                limit: SizeLimit::Attributes,
+                max: 3,
+                actual: 5
+            }
+        ),
+        "{error:?}"
+    );
+    let stored = store.find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(stored.attributes().keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+    // The total, and through a renewal (the old id stays valid when refused).
+    let mut third = store.find_by_id(&id).await.unwrap().unwrap();
+    third.insert("c", &"y".repeat(35)).unwrap_err();
+    third.insert_raw(
+        "c",
+        AttributeValue::from_bytes(format!("\"{}\"", "y".repeat(35)).into_bytes()),
+    );
+    third.change_session_id();
+    let error = store.save(&mut third).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::TooLarge {
+                limit: SizeLimit::Total,
+                max: 40,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(store.find_by_id(third.id()).await.unwrap().is_none());
+    assert!(store.find_by_id(&id).await.unwrap().is_some());
+    // A new session is checked as a whole.
+    let mut fresh = store.create_session();
+    for name in ["p", "q", "r", "s"] {
+        fresh.insert_raw(name, AttributeValue::from_bytes(b"1".to_vec()));
+    }
+    assert!(store.save(&mut fresh).await.is_err());
+    assert!(store.find_by_id(fresh.id()).await.unwrap().is_none());
+    // Shrinking is always applied.
+    let mut fourth = store.find_by_id(&id).await.unwrap().unwrap();
+    fourth.remove("b");
+    fourth.insert("d", &4).unwrap();
+    store.save(&mut fourth).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_capacity_defaults_to_a_hundred_thousand_sessions() {
+    assert_eq!(SessionSettings::default().embedded_max_sessions(), 100_000);
+    assert_eq!(
+        EmbeddedSessionRepository::default().inner.cache.policy().max_capacity(),
+        Some(100_000)
+    );
+}
+
+#[tokio::test]
+async fn sweeper_evicts_idle_sessions_and_their_index_entries() {
+    let store = EmbeddedSessionRepository::new(SessionSettings::default().with_max_inactive_interval_seconds(1));
+    let mut session = store.create_session();
+    session.insert(crate::PRINCIPAL_NAME_INDEX_NAME, "alice").unwrap();
+    store.save(&mut session).await.unwrap();
+    assert_eq!(store.session_count(), 1);
+    tokio::time::sleep(Duration::from_millis(2_300)).await;
+    assert_eq!(store.inner.cache.entry_count(), 0, "sweeper did not run");
+    assert!(lock(&store.inner.indexes).is_empty(), "index entries leaked");
+}

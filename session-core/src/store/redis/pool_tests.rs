@@ -1,0 +1,148 @@
+//! Unit tests of `pool`.
+#![allow(clippy::unwrap_used)]
+use super::super::near_cache::NearCache;
+use super::super::tracked::test_server::{TestServer, eventually};
+use super::*;
+
+#[test]
+fn passwords_never_reach_debug_output() {
+    let pool = PoolSettings::new("redis://user:s3cret@host:6379/0");
+    let debug = format!("{pool:?}");
+    assert!(!debug.contains("s3cret"), "{debug}");
+    assert!(debug.contains("***@host:6379/0"), "{debug}");
+    assert_eq!(redact("redis://host"), "redis://host");
+}
+
+#[test]
+fn configured_pools_convert() {
+    let mut config = crate::config::PoolConfig::new("gemfirePool", ["redis://h:1"]);
+    config.retry_attempts = 7;
+    let pool = PoolSettings::from(&config);
+    assert_eq!(pool.urls(), ["redis://h:1"]);
+    assert_eq!(pool.retry_attempts(), 7);
+    assert_eq!(pool.response_timeout(), config.response_timeout);
+}
+
+#[test]
+fn subscription_settings_default_to_off_and_configuring() {
+    let pool = PoolSettings::default();
+    assert!(!pool.subscription_enabled());
+    assert!(pool.configure_keyspace_notifications());
+    let managed = pool
+        .with_subscription_enabled(true)
+        .with_configure_keyspace_notifications(false);
+    assert!(managed.subscription_enabled() && !managed.configure_keyspace_notifications());
+    assert!(format!("{managed:?}").contains("configure_keyspace_notifications: false"));
+}
+
+#[test]
+fn several_urls_or_the_flag_mean_a_cluster() {
+    assert!(!PoolSettings::new("redis://a:1").is_cluster());
+    assert!(PoolSettings::new("redis://a:1").with_cluster(true).is_cluster());
+    assert!(
+        PoolSettings::default()
+            .with_urls(["redis://a:1", "redis://b:2"])
+            .is_cluster()
+    );
+    let node = NodeAddress {
+        host: "10.0.0.7".to_owned(),
+        port: 7001,
+    };
+    assert_eq!(
+        node_url("rediss://u:pw@seed:6379/0", &node),
+        "rediss://u:pw@10.0.0.7:7001"
+    );
+    assert_eq!(node_url("redis://seed", &node), "redis://10.0.0.7:7001");
+}
+
+#[test]
+fn invalid_urls_fail_at_construction_without_connecting() {
+    assert!(RedisConnection::open(&PoolSettings::new("not a url")).is_err());
+    assert!(RedisConnection::open(&PoolSettings::new("redis://h").with_urls(Vec::<String>::new())).is_err());
+    // Nothing listens there: construction still succeeds (connection is lazy).
+    assert!(RedisConnection::open(&PoolSettings::new("redis://127.0.0.1:1")).is_ok());
+    let cluster = PoolSettings::default().with_urls(["redis://127.0.0.1:1", "redis://127.0.0.1:2"]);
+    assert!(RedisConnection::open(&cluster).is_ok());
+    assert!(RedisConnection::open(&cluster.with_urls(["redis://127.0.0.1:1", "nonsense"])).is_err());
+}
+
+fn tracked_connections(connection: &RedisConnection) -> &TrackedConnection {
+    match &connection.connection {
+        Connection::Tracked(tracked) => tracked,
+        _ => panic!("not a tracked connection"),
+    }
+}
+
+#[test]
+fn the_near_cache_refuses_cluster_settings() {
+    let cache = Arc::new(NearCache::<String>::with_max_entries(10));
+    let cluster = PoolSettings::default().with_urls(["redis://127.0.0.1:1", "redis://127.0.0.1:2"]);
+    let mode = TrackingMode::broadcast("r:session:{");
+    let error = RedisConnection::open_tracked(&cluster, &mode, cache.sink()).unwrap_err();
+    assert!(error.to_string().contains("Cluster"), "{error}");
+    assert!(RedisConnection::open_tracked(&PoolSettings::new("nonsense"), &mode, cache.sink()).is_err());
+    // Lazy, like the others.
+    assert!(RedisConnection::open_tracked(&PoolSettings::new("redis://127.0.0.1:1"), &mode, cache.sink()).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_commands_during_a_reconnect_all_succeed_with_one_connect() {
+    let server = TestServer::start();
+    let cache = Arc::new(NearCache::<String>::with_max_entries(10));
+    let settings = PoolSettings::new(server.url()).with_response_timeout(Duration::from_secs(2));
+    let mode = TrackingMode::broadcast("r:session:{");
+    let connection = Arc::new(RedisConnection::open_tracked(&settings, &mode, cache.sink()).unwrap());
+    let ping = |connection: Arc<RedisConnection>| async move {
+        connection
+            .run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
+            .await
+    };
+    let client_id = |connection: Arc<RedisConnection>| async move {
+        connection
+            .run(|mut c| async move { redis::cmd("CLIENT").arg("ID").query_async::<i64>(&mut c).await })
+            .await
+            .unwrap()
+    };
+    let id = client_id(Arc::clone(&connection)).await;
+    let tracked = tracked_connections(&connection).clone();
+    assert_eq!(tracked.connects(), 1);
+    assert!(cache.is_active());
+
+    let mut other = server.client();
+    let _: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("ID")
+        .arg(id)
+        .query(&mut other)
+        .unwrap();
+    // Commands sent at once: some may still reach the dead socket and be
+    // retried; all share the one reconnect.
+    let burst: Vec<_> = (0..24).map(|_| tokio::spawn(ping(Arc::clone(&connection)))).collect();
+    for task in burst {
+        assert_eq!(task.await.unwrap().unwrap(), "PONG");
+    }
+    eventually("the cache is tracking again", || cache.is_active()).await;
+    assert_eq!(tracked.connects(), 2, "one reconnect for the whole burst");
+
+    // Again, with the disconnection already noticed: every command waits for the one attempt.
+    let id = client_id(Arc::clone(&connection)).await;
+    let _: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("ID")
+        .arg(id)
+        .query(&mut other)
+        .unwrap();
+    eventually("the disconnection was noticed", || !cache.is_active()).await;
+    let burst: Vec<_> = (0..24).map(|_| tokio::spawn(ping(Arc::clone(&connection)))).collect();
+    for task in burst {
+        assert_eq!(task.await.unwrap().unwrap(), "PONG");
+    }
+    assert_eq!(tracked.connects(), 3);
+    assert!(cache.is_active());
+    let clients: String = redis::cmd("CLIENT").arg("LIST").query(&mut other).unwrap();
+    assert_eq!(
+        clients.lines().count(),
+        2,
+        "this test's client and one tracked connection: {clients}"
+    );
+}

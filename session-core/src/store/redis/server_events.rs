@@ -1,0 +1,254 @@
+//! Server events, run on the subscription task one batch of messages at a
+//! time: keyspace notifications of expired markers and other instances'
+//! created/deleted notices, turned into cleanup and listener events.
+
+use std::collections::BTreeMap;
+
+use redis::Value;
+
+use super::pool::NodeAddress;
+use super::{RedisSessionRepository, codec, index_entries, new_pipeline, ok, subscription};
+use crate::error::StoreError;
+use crate::events::SessionEvent;
+use crate::expiration::ExpirationAction;
+use crate::id::SessionId;
+use crate::session::Session;
+
+impl RedisSessionRepository {
+    /// Merges the keyspace-notification flags this store needs (`K`: keyspace
+    /// channels, `x`: expired events) into the server's, with `CONFIG SET` when
+    /// some are missing. Failure (e.g. a managed Redis forbidding `CONFIG`) is
+    /// logged: the operator may have configured them already.
+    /// On a cluster, `node` is the master to configure (each has its own
+    /// configuration and sends its own keys' notifications).
+    pub(super) async fn configure_keyspace_notifications(&self, node: Option<NodeAddress>) {
+        let target = node.clone();
+        let result = self
+            .inner
+            .connection
+            .run(move |mut connection| {
+                let node = target.clone();
+                async move {
+                    let mut get = redis::cmd("CONFIG");
+                    get.arg("GET").arg("notify-keyspace-events");
+                    let current: BTreeMap<String, String> = connection.query_on(node.as_ref(), &get).await?;
+                    let current = current.get("notify-keyspace-events").cloned().unwrap_or_default();
+                    let Some(merged) = merged_notify_flags(&current) else {
+                        return Ok(None);
+                    };
+                    let mut set = redis::cmd("CONFIG");
+                    set.arg("SET").arg("notify-keyspace-events").arg(&merged);
+                    connection.query_on::<()>(node.as_ref(), &set).await?;
+                    Ok(Some((current, merged)))
+                }
+            })
+            .await;
+        match result {
+            Ok(Some((before, after))) => {
+                let node = node.map(|node| node.to_string()).unwrap_or_default();
+                tracing::info!(%before, %after, %node, "enabled Redis keyspace notifications for session expiry events");
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(
+                %error,
+                "could not enable Redis keyspace notifications; unless the server has \
+                 `notify-keyspace-events` with at least `Kx`, no session expiry events will arrive"
+            ),
+        }
+    }
+
+    /// The masters of the cluster (`CLUSTER SLOTS`), for the subscription.
+    pub(super) async fn cluster_masters(&self) -> Result<Vec<NodeAddress>, StoreError> {
+        let reply = self
+            .inner
+            .connection
+            .run(|mut connection| async move {
+                let mut slots = redis::cmd("CLUSTER");
+                slots.arg("SLOTS");
+                connection.query_on::<Value>(None, &slots).await
+            })
+            .await?;
+        Ok(subscription::masters_from_slots(&reply))
+    }
+
+    /// Messages that arrived together on the subscription, in order: markers'
+    /// keyspace notifications and notices from other instances. Runs of the
+    /// same kind share their round trips, so a burst (many sessions expiring
+    /// at once) costs a few round trips, not a few per session.
+    pub(super) async fn on_messages(&self, messages: &[redis::Msg]) {
+        let events = self.inner.settings.events();
+        let channel = self.inner.keys.events_channel();
+        let mut notices = Vec::with_capacity(messages.len());
+        for message in messages {
+            let payload = message.get_payload_bytes();
+            if message.get_channel_name() == channel {
+                notices.extend(self.parse_notice(payload).filter(|_| events.is_observed()));
+            } else if payload == b"expired"
+                && let Some(id) = self.inner.keys.id_from_keyspace_channel(message.get_channel_name())
+            {
+                notices.push(Notice::Expired(id));
+            }
+            // Anything else (other events on our markers, when the server's flags
+            // include more than we asked for) is not for us.
+        }
+        for run in notices.chunk_by(|a, b| std::mem::discriminant(a) == std::mem::discriminant(b)) {
+            let ids: Vec<&SessionId> = run.iter().map(Notice::id).collect();
+            match run[0] {
+                Notice::Created(_) => self.on_created_elsewhere(&ids).await,
+                Notice::Deleted(_) => {
+                    for id in ids {
+                        self.inner.known_index.invalidate(id);
+                        events.publish(SessionEvent::Deleted {
+                            id: id.clone(),
+                            session: None,
+                        });
+                    }
+                }
+                Notice::Expired(_) => self.on_expired(&ids).await,
+            }
+        }
+    }
+
+    /// `created <origin> <id>` / `deleted <origin> <id>` from another instance's
+    /// script; `None` for our own and for anything malformed.
+    fn parse_notice(&self, payload: &[u8]) -> Option<Notice> {
+        let mut words = std::str::from_utf8(payload).ok()?.splitn(3, ' ');
+        let (kind, origin, id) = (words.next()?, words.next()?, words.next()?);
+        if origin == self.inner.origin {
+            return None;
+        }
+        let id = SessionId::parse(id).ok()?;
+        match kind {
+            "created" => Some(Notice::Created(id)),
+            "deleted" => Some(Notice::Deleted(id)),
+            _ => None,
+        }
+    }
+
+    /// Sessions created elsewhere: read (without touching) and announced.
+    async fn on_created_elsewhere(&self, ids: &[&SessionId]) {
+        let sessions = match self.peek(ids).await {
+            Ok(sessions) => sessions,
+            Err(error) => {
+                tracing::warn!(%error, sessions = ids.len(), "could not read sessions created elsewhere");
+                return;
+            }
+        };
+        let events = self.inner.settings.events();
+        // Gone again already: its `deleted` notice (or expiry) follows.
+        for (session, _) in sessions.into_iter().flatten() {
+            events.publish(SessionEvent::Created { session });
+        }
+    }
+
+    /// Markers expired: clean up (idempotent, shared with the other instances)
+    /// and tell this instance's listeners, once per session.
+    async fn on_expired(&self, ids: &[&SessionId]) {
+        let action = self.policy().expiration_action();
+        let events = self.inner.settings.events();
+        let want_state = events.is_observed() && action == ExpirationAction::Invalidate;
+        let mut last_states = match self.reap(ids, action, want_state).await {
+            Ok(last_states) => last_states,
+            Err(error) => {
+                tracing::warn!(%error, sessions = ids.len(), "could not clean up expired sessions");
+                Vec::new()
+            }
+        };
+        last_states.resize_with(ids.len(), || None);
+        for (id, last_state) in ids.iter().zip(last_states) {
+            self.inner.known_index.invalidate(*id);
+            tracing::debug!(session = %id.log_tag(), ?action, "session expired");
+            if events.is_observed() {
+                let id = (*id).clone();
+                events.publish(match action {
+                    ExpirationAction::Destroy => SessionEvent::Destroyed { id, session: None },
+                    ExpirationAction::Invalidate => SessionEvent::Expired {
+                        id,
+                        session: last_state,
+                    },
+                });
+            }
+        }
+    }
+
+    /// Runs the `reap` script for each id (one pipeline), then removes the index
+    /// entries of those this instance reaped first (one more). Returns each
+    /// session's last state when asked for and still there.
+    async fn reap(
+        &self,
+        ids: &[&SessionId],
+        action: ExpirationAction,
+        want_state: bool,
+    ) -> Result<Vec<Option<Session>>, StoreError> {
+        let action_arg = match action {
+            ExpirationAction::Destroy => "destroy",
+            ExpirationAction::Invalidate => "invalidate",
+        };
+        let want = if want_state { "1" } else { "" };
+        let mut pipe = new_pipeline();
+        for id in ids {
+            self.evalsha(&mut pipe, &self.inner.scripts.reap, id, [action_arg, want]);
+        }
+        let replies = self.execute(pipe).await?;
+        let mut stale = new_pipeline();
+        let mut stale_count = 0;
+        let mut last_states = Vec::with_capacity(ids.len());
+        for (id, reply) in ids.iter().zip(replies) {
+            let Value::Array(items) = ok(reply)? else {
+                return Err(StoreError::Protocol("reap script returned no array".to_owned()));
+            };
+            let mut items = items.into_iter();
+            let first = matches!((items.next(), items.next()), (Some(Value::Int(1)), Some(Value::Int(1))));
+            let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
+            if first {
+                for (name, value) in index_entries(&fields) {
+                    stale
+                        .cmd("SREM")
+                        .arg(self.inner.keys.index_key(&name, &value))
+                        .arg(id.as_str());
+                    stale_count += 1;
+                }
+            }
+            last_states.push(if want_state && !fields.is_empty() {
+                self.decode_untouched(id, fields)
+            } else {
+                None
+            });
+        }
+        if stale_count > 0 {
+            for reply in self.execute(stale).await? {
+                ok(reply)?;
+            }
+        }
+        Ok(last_states)
+    }
+}
+
+/// What a subscription message asks of this instance.
+pub(super) enum Notice {
+    Created(SessionId),
+    Deleted(SessionId),
+    Expired(SessionId),
+}
+
+impl Notice {
+    fn id(&self) -> &SessionId {
+        match self {
+            Self::Created(id) | Self::Deleted(id) | Self::Expired(id) => id,
+        }
+    }
+}
+
+/// The `K` (keyspace channels) and `x` (expired events) flags added to a
+/// server's `notify-keyspace-events`, or `None` when it has them already
+/// (`A` includes `x`).
+pub(super) fn merged_notify_flags(current: &str) -> Option<String> {
+    let mut merged = current.to_owned();
+    if !current.contains('K') {
+        merged.push('K');
+    }
+    if !current.contains('x') && !current.contains('A') {
+        merged.push('x');
+    }
+    (merged != current).then_some(merged)
+}

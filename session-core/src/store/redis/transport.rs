@@ -1,0 +1,89 @@
+//! The one place that sends commands: a pipeline per round trip, scripts
+//! loaded once after `NOSCRIPT`, cluster pipelines split by slot, server
+//! errors as values.
+
+use redis::{Pipeline, RedisResult, ServerErrorKind, Value};
+
+use super::pool::Connection;
+use super::scripts::Scripts;
+use crate::error::StoreError;
+
+/// Sends a pipeline; on `NOSCRIPT` (first use, or Redis restarted and lost its
+/// script cache) loads the scripts and sends it again. Every command we
+/// pipeline next to a script is idempotent, and a script refused with
+/// `NOSCRIPT` did not run, so sending twice is safe.
+pub(super) async fn send(mut connection: Connection, pipe: &Pipeline, scripts: &Scripts) -> RedisResult<Vec<Value>> {
+    let seen = scripts.loads();
+    let mut replies = send_once(&mut connection, pipe).await?;
+    if replies.iter().any(is_noscript) {
+        let mut loader = connection.clone();
+        scripts
+            .load_once(seen, async move {
+                // One round trip; on a cluster each `SCRIPT LOAD` goes to every master.
+                let mut load = new_pipeline();
+                for source in scripts.sources() {
+                    load.cmd("SCRIPT").arg("LOAD").arg(source);
+                }
+                for reply in send_once(&mut loader, &load).await? {
+                    if let Value::ServerError(error) = reply {
+                        return Err(redis::RedisError::from(error));
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        replies = send_once(&mut connection, pipe).await?;
+    }
+    Ok(replies)
+}
+
+/// One round trip. A cluster only takes pipelines within one slot, and ours
+/// mix a session's slot with those of its index sets (and a lookup's sessions
+/// are spread over all slots): there each command is sent on its own, all at
+/// once, to the master of its slot. The nodes answer in parallel, so that is
+/// still one round trip's latency, for one request per command (the cluster
+/// client follows `MOVED`/`ASK` redirections per command). Replies come back in
+/// the pipeline's order, server errors as values, as with one server.
+async fn send_once(connection: &mut Connection, pipe: &Pipeline) -> RedisResult<Vec<Value>> {
+    if !connection.is_cluster() || pipe.len() <= 1 {
+        return pipe.query_async(connection).await;
+    }
+    let requests = pipe.cmd_iter().map(|cmd| {
+        let mut connection = connection.clone();
+        async move {
+            match cmd.query_async::<Value>(&mut connection).await {
+                Ok(value) => Ok(value),
+                Err(error) if matches!(error.kind(), redis::ErrorKind::Server(_)) => {
+                    match error.into_server_errors().as_deref() {
+                        Some([(_, server_error)]) => Ok(Value::ServerError(server_error.clone())),
+                        _ => Err(redis::RedisError::from((
+                            redis::ErrorKind::Client,
+                            "unexpected pipeline error",
+                        ))),
+                    }
+                }
+                Err(error) => Err(error),
+            }
+        }
+    });
+    futures_util::future::join_all(requests).await.into_iter().collect()
+}
+
+fn is_noscript(reply: &Value) -> bool {
+    matches!(reply, Value::ServerError(error) if error.kind() == Some(ServerErrorKind::NoScript))
+}
+
+/// A pipeline whose per-command errors come back as values (see [`send`]).
+pub(super) fn new_pipeline() -> Pipeline {
+    let mut pipe = redis::pipe();
+    pipe.ignore_errors();
+    pipe
+}
+
+/// A reply, or the server's error as a [`StoreError`].
+pub(super) fn ok(reply: Value) -> Result<Value, StoreError> {
+    match reply {
+        Value::ServerError(error) => Err(StoreError::unavailable(error)),
+        reply => Ok(reply),
+    }
+}
