@@ -206,24 +206,24 @@ async fn write_back<B>(
     state: &RefCell<RequestSession>,
     mut response: ServiceResponse<B>,
 ) -> ServiceResponse<EitherBody<B>> {
-    let (session, purged, retired_id, client_sent_id) = {
+    let (session, purged, retired, client_sent_id) = {
         let mut state = state.borrow_mut();
         (
             state.session.take(),
             state.purged,
-            state.retired_id.take(),
+            state.retired.take(),
             state.client_sent_id,
         )
     };
     // A purged session is deleted first, whatever happened after the purge: a
     // new session started by a later write never keeps the old one alive.
-    if let Some(id) = &retired_id
-        && let Err(error) = config.repository.delete_by_id(id).await
+    if let Some(handle) = &retired
+        && let Err(error) = config.repository.delete_by_handle(handle).await
     {
-        return unavailable(response, id, &error);
+        return unavailable(response, *handle, &error);
     }
     if purged {
-        if retired_id.is_some() || client_sent_id {
+        if retired.is_some() || client_sent_id {
             config.resolver.clear(&mut response);
         }
         return response.map_into_left_body();
@@ -231,14 +231,15 @@ async fn write_back<B>(
     if let Some(mut session) = session
         && session.has_changes()
     {
-        let id_is_new_to_client = session.is_new() || session.previous_id().is_some();
+        let id_is_new_to_client = session.is_new() || session.previous_handle().is_some();
         match config.repository.save(&mut session).await {
             Ok(()) => {}
-            Err(error @ StoreError::TooLarge { .. }) => return too_large(response, session.id(), &error),
-            Err(error) => return unavailable(response, session.id(), &error),
+            Err(error @ StoreError::TooLarge { .. }) => return too_large(response, session.handle(), &error),
+            Err(error) => return unavailable(response, session.handle(), &error),
         }
-        if id_is_new_to_client {
-            config.resolver.write(&mut response, session.id());
+        // A new or renewed session was created here, so this copy knows its id.
+        if id_is_new_to_client && let Some(id) = session.id() {
+            config.resolver.write(&mut response, id);
         }
     }
     response.map_into_left_body()
@@ -249,22 +250,22 @@ async fn write_back<B>(
 /// request's changes applied; the client keeps its id.
 fn too_large<B>(
     response: ServiceResponse<B>,
-    id: &session_core::SessionId,
+    handle: session_core::SessionHandle,
     error: &StoreError,
 ) -> ServiceResponse<EitherBody<B>> {
-    tracing::warn!(session = %id.log_tag(), %error, "session save refused");
+    tracing::warn!(session = %handle, %error, "session save refused");
     response
         .into_response(HttpResponse::PayloadTooLarge().finish())
         .map_into_right_body()
 }
 
-/// A store failure becomes a bare 503: the detail goes to the log, with the id hashed.
+/// A store failure becomes a bare 503: the detail goes to the log, with the session's handle.
 fn unavailable<B>(
     response: ServiceResponse<B>,
-    id: &session_core::SessionId,
+    handle: session_core::SessionHandle,
     error: &StoreError,
 ) -> ServiceResponse<EitherBody<B>> {
-    tracing::error!(session = %id.log_tag(), %error, "saving the session failed");
+    tracing::error!(session = %handle, %error, "saving the session failed");
     response
         .into_response(HttpResponse::ServiceUnavailable().finish())
         .map_into_right_body()

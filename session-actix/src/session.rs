@@ -14,7 +14,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use session_core::{AttributeError, AttributeValue, SessionId, SessionRepository};
+use session_core::{AttributeError, AttributeValue, SessionHandle, SessionId, SessionRepository};
 
 use crate::error::{SessionError, SessionGetError, SessionInsertError};
 
@@ -54,9 +54,9 @@ pub(crate) struct RequestSession {
     pub(crate) renewed: bool,
     /// `purge` was the last thing that happened to the session: the request has none.
     pub(crate) purged: bool,
-    /// The stored id a `purge` ended: deleted when the response is sent, even if
-    /// a later write started a new session.
-    pub(crate) retired_id: Option<SessionId>,
+    /// The stored session a `purge` ended: deleted when the response is sent,
+    /// even if a later write started a new session.
+    pub(crate) retired: Option<SessionHandle>,
     /// A write after `purge` started a new session (with a new id).
     pub(crate) restarted: bool,
 }
@@ -78,7 +78,7 @@ impl RequestSession {
             session: None,
             renewed: false,
             purged: false,
-            retired_id: None,
+            retired: None,
             restarted: false,
         }
     }
@@ -133,13 +133,12 @@ impl RequestSession {
     /// deleted when the response is sent.
     fn purge(&mut self) {
         if let Some(session) = self.session.take() {
-            let stored_id = session
-                .previous_id()
-                .or((!session.is_new()).then(|| session.id()))
-                .cloned();
-            // A session started after an earlier `purge` is new: it never replaces the retired id.
-            if let Some(id) = stored_id {
-                self.retired_id = Some(id);
+            let stored = session
+                .previous_handle()
+                .or((!session.is_new()).then(|| session.handle()));
+            // A session started after an earlier `purge` is new: it never replaces the retired one.
+            if let Some(handle) = stored {
+                self.retired = Some(handle);
             }
         }
         self.purged = true;
@@ -289,7 +288,14 @@ impl Session {
     /// anything is stored (a new session is saved when the response is sent).
     /// Returns the session id.
     pub fn start(&self) -> SessionId {
-        self.0.borrow_mut().session_for_write().id().clone()
+        let mut state = self.0.borrow_mut();
+        let session = state.session_for_write();
+        match session.id() {
+            Some(id) => id.clone(),
+            // Loaded without its id (a custom repository that did not attach it):
+            // an id the request does not know cannot be sent, so it gets a new one.
+            None => session.change_session_id().clone(),
+        }
     }
 
     /// Ends the session: deleted server-side, the client's id cleared
@@ -341,7 +347,7 @@ impl Session {
     /// The session id, once the session exists (loaded, or created by a write).
     #[must_use]
     pub fn id(&self) -> Option<SessionId> {
-        self.0.borrow().session.as_ref().map(|session| session.id().clone())
+        self.0.borrow().session.as_ref().and_then(|session| session.id().cloned())
     }
 
     /// Whether the session was created during this request.
@@ -427,10 +433,15 @@ impl FromRequest for Session {
                 // sibling domain): the first that names a live session wins.
                 let mut found = None;
                 for id in &incoming_ids {
-                    found = repository.find_by_id(id).await.map_err(|error| {
-                        tracing::error!(session = %id.log_tag(), %error, "loading the session failed");
-                        SessionError::Store(error)
-                    })?;
+                    found = repository
+                        .find_by_id(id)
+                        .await
+                        .map_err(|error| {
+                            tracing::error!(session = %id.log_tag(), %error, "loading the session failed");
+                            SessionError::Store(error)
+                        })?
+                        // The request's own session: its id is the one the client sent.
+                        .map(|session| session.with_known_id(id.clone()));
                     if found.is_some() {
                         break;
                     }

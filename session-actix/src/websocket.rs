@@ -48,7 +48,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use actix_ws::{CloseCode, CloseReason, Closed, Message, MessageStream};
-use session_core::{SessionEvent, SessionEventPublisher, SessionId, SessionRepository, StoreError};
+use session_core::{SessionEvent, SessionEventPublisher, SessionHandle, SessionId, SessionRepository, StoreError};
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
@@ -90,7 +90,7 @@ impl ResponseError for WebSocketBindError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SessionEnd {
-    /// Deleted explicitly: logout (purge), `delete_by_id`, or a renewal (login)
+    /// Deleted explicitly: logout (purge), `delete_by_handle`, or a renewal (login)
     /// that moved the session to a new id.
     Deleted,
     /// Expired: idle or expiration-policy timeout (`ExpirationAction::Invalidate`).
@@ -154,22 +154,27 @@ pub enum ConnectionEnd {
 /// [`ended`](Self::ended) resolves.
 pub struct SessionWebSocket {
     id: SessionId,
+    /// The handle events name the session by, computed once.
+    handle: SessionHandle,
     repository: Arc<dyn SessionRepository>,
     // Held so the event channel cannot close while the connection lives.
     _publisher: SessionEventPublisher,
     events: Receiver<SessionEvent>,
     touch_interval: Duration,
     last_touch: Instant,
-    /// The receiver lagged: events may be missing, so ask the store. Cleared only
-    /// once a check finished, so a cancelled check is redone.
+    /// The receiver lagged, or an event said the session ended: ask the store.
+    /// Cleared only once a check finished, so a cancelled check is redone.
     missed_events: bool,
+    /// How an event said the session ended, until the store confirms it (an
+    /// event naming a live session, say a forged notice, ends nothing).
+    reported_end: Option<SessionEnd>,
     end: Option<SessionEnd>,
 }
 
 impl fmt::Debug for SessionWebSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionWebSocket")
-            .field("session", &self.id.log_tag())
+            .field("session", &self.handle)
             .field("touch_interval", &self.touch_interval)
             .field("end", &self.end)
             .finish_non_exhaustive()
@@ -200,6 +205,7 @@ impl SessionWebSocket {
 
     fn new(id: SessionId, repository: Arc<dyn SessionRepository>, publisher: SessionEventPublisher) -> Self {
         Self {
+            handle: id.handle(),
             id,
             repository,
             events: publisher.subscribe(),
@@ -208,6 +214,7 @@ impl SessionWebSocket {
             // Extracting the `Session` just loaded it, which extended its idle timer.
             last_touch: Instant::now(),
             missed_events: false,
+            reported_end: None,
             end: None,
         }
     }
@@ -226,6 +233,12 @@ impl SessionWebSocket {
     #[must_use]
     pub fn session_id(&self) -> &SessionId {
         &self.id
+    }
+
+    /// The handle of the bound session: what session events name it by.
+    #[must_use]
+    pub fn session_handle(&self) -> SessionHandle {
+        self.handle
     }
 
     /// How the session ended, once that has been observed.
@@ -254,8 +267,10 @@ impl SessionWebSocket {
     }
 
     /// Resolves when the session ends: an event says it was deleted, expired,
-    /// destroyed or renewed away, or (after missed events) a lookup no longer
-    /// finds it. Resolves at once if the end was already observed.
+    /// destroyed or renewed away and a lookup confirms it is gone (events name
+    /// sessions by handle, and anyone allowed to publish on the store's channel
+    /// could forge one), or (after missed events) a lookup no longer finds it.
+    /// Resolves at once if the end was already observed.
     ///
     /// Cancel-safe, for use in `select!`. A lookup after missed events (the
     /// event buffer overflowed) counts as a touch: it extends the idle timer.
@@ -267,14 +282,14 @@ impl SessionWebSocket {
             if self.missed_events {
                 if let Err(error) = self.check().await {
                     // Unknown state: keep the socket; touches check again.
-                    tracing::warn!(session = %self.id.log_tag(), %error, "re-checking a WebSocket's session failed");
+                    tracing::warn!(session = %self.handle, %error, "re-checking a WebSocket's session failed");
                 }
                 continue;
             }
             match self.events.recv().await {
                 Ok(event) => self.observe(&event),
                 Err(RecvError::Lagged(missed)) => {
-                    tracing::debug!(session = %self.id.log_tag(), missed, "WebSocket missed session events");
+                    tracing::debug!(session = %self.handle, missed, "WebSocket missed session events");
                     self.missed_events = true;
                 }
                 // Unreachable while `_publisher` is held; never resolve rather than spin.
@@ -315,7 +330,7 @@ impl SessionWebSocket {
             let message = match next {
                 Some(Ok(message)) => message,
                 Some(Err(error)) => {
-                    tracing::debug!(session = %self.id.log_tag(), %error, "WebSocket protocol error");
+                    tracing::debug!(session = %self.handle, %error, "WebSocket protocol error");
                     let _ = socket.close(Some(CloseCode::Protocol.into())).await;
                     return ConnectionEnd::Disconnected;
                 }
@@ -337,7 +352,7 @@ impl SessionWebSocket {
                         Ok(true) => {}
                         Ok(false) => return close(socket, self.end.unwrap_or(SessionEnd::NotFound)).await,
                         Err(error) => {
-                            tracing::warn!(session = %self.id.log_tag(), %error, "extending a WebSocket's session failed");
+                            tracing::warn!(session = %self.handle, %error, "extending a WebSocket's session failed");
                         }
                     }
                     if handler(&mut socket, data).await.is_err() {
@@ -360,8 +375,10 @@ impl SessionWebSocket {
     }
 
     fn observe(&mut self, event: &SessionEvent) {
-        if self.end.is_none() && event.ends_session() && event.session_id() == &self.id {
-            self.end = Some(SessionEnd::of(event));
+        if self.end.is_none() && event.ends_session() && event.session_handle() == self.handle {
+            // Confirmed by the store before the socket is closed: one lookup per end.
+            self.reported_end = Some(SessionEnd::of(event));
+            self.missed_events = true;
         }
     }
 
@@ -372,9 +389,12 @@ impl SessionWebSocket {
         let found = self.repository.find_by_id(&self.id).await;
         self.missed_events = false;
         match found? {
-            Some(_) => Ok(true),
+            Some(_) => {
+                self.reported_end = None;
+                Ok(true)
+            }
             None => {
-                self.end = Some(SessionEnd::NotFound);
+                self.end = Some(self.reported_end.unwrap_or(SessionEnd::NotFound));
                 Ok(false)
             }
         }
@@ -405,7 +425,7 @@ mod tests {
             session_core::AttributeValue::serialize("user", &"alice").unwrap(),
         );
         repository.save(&mut session).await.unwrap();
-        let binding = SessionWebSocket::new(session.id().clone(), Arc::new(repository.clone()), events.clone());
+        let binding = SessionWebSocket::new(session.id().unwrap().clone(), Arc::new(repository.clone()), events.clone());
         (repository, events, binding)
     }
 
@@ -422,11 +442,11 @@ mod tests {
     async fn events_of_other_sessions_and_non_ending_events_are_ignored() {
         let (repository, events, mut binding) = bound().await;
         events.publish(SessionEvent::Deleted {
-            id: SessionId::generate(),
+            handle: SessionId::generate().handle(),
             session: None,
         });
         events.publish(SessionEvent::Changed {
-            id: binding.session_id().clone(),
+            handle: binding.session_handle(),
             attribute_names: Vec::new(),
         });
         assert!(binding.touch().await.unwrap());
@@ -441,7 +461,7 @@ mod tests {
         // Push the Deleted event out of the subscriber's buffer.
         for _ in 0..2000 {
             events.publish(SessionEvent::Deleted {
-                id: SessionId::generate(),
+                handle: SessionId::generate().handle(),
                 session: None,
             });
         }
@@ -454,7 +474,7 @@ mod tests {
         let (_, events, mut binding) = bound().await;
         for _ in 0..2000 {
             events.publish(SessionEvent::Deleted {
-                id: SessionId::generate(),
+                handle: SessionId::generate().handle(),
                 session: None,
             });
         }
@@ -462,6 +482,26 @@ mod tests {
         assert!(end.is_err(), "ended although the session lives");
         assert!(!binding.missed_events);
         assert_eq!(binding.end(), None);
+    }
+
+    #[actix_rt::test]
+    async fn an_end_event_for_a_live_session_ends_nothing() {
+        // A forged `deleted` notice names the handle (anyone who can publish on the
+        // store's channel may know one): the store is asked, and the session lives.
+        let (_, events, mut binding) = bound().await;
+        for end in [SessionEvent::Deleted {
+            handle: binding.session_handle(),
+            session: None,
+        }, SessionEvent::Expired {
+            handle: binding.session_handle(),
+            session: None,
+        }] {
+            events.publish(end);
+            assert!(binding.touch().await.unwrap());
+            let end = tokio::time::timeout(Duration::from_millis(100), binding.ended()).await;
+            assert!(end.is_err(), "ended although the session lives");
+            assert_eq!(binding.end(), None);
+        }
     }
 
     struct Unavailable;
@@ -477,7 +517,7 @@ mod tests {
         async fn find_by_id(&self, _: &SessionId) -> Result<Option<session_core::Session>, StoreError> {
             Err(StoreError::unavailable("down"))
         }
-        async fn delete_by_id(&self, _: &SessionId) -> Result<(), StoreError> {
+        async fn delete_by_handle(&self, _: &SessionHandle) -> Result<bool, StoreError> {
             Err(StoreError::unavailable("down"))
         }
     }

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::handle::SessionHandle;
 use crate::id::SessionId;
 use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME};
 use crate::settings::SessionSettings;
@@ -67,11 +68,11 @@ where
     assert!(!session.has_changes(), "save must leave the session clean");
 
     let loaded = repo
-        .find_by_id(session.id())
+        .find_by_id(session.id().unwrap())
         .await
         .unwrap()
         .expect("saved session not found");
-    assert_eq!(loaded.id(), session.id());
+    assert_eq!(loaded.id().unwrap(), session.id().unwrap());
     assert_eq!(loaded.get::<String>("name").unwrap().as_deref(), Some("Ada"));
     assert_eq!(loaded.get::<u32>("visits").unwrap(), Some(42));
     assert_eq!(loaded.get::<f64>("ratio").unwrap(), Some(0.5));
@@ -106,13 +107,13 @@ where
     session.insert("drop", "d").unwrap();
     repo.save(&mut session).await.unwrap();
 
-    let mut loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let mut loaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     loaded.insert("change", &2).unwrap();
     loaded.insert("added", "a").unwrap();
     assert!(loaded.remove("drop").is_some());
     repo.save(&mut loaded).await.unwrap();
 
-    let reloaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let reloaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     assert_eq!(reloaded.get::<String>("keep").unwrap().as_deref(), Some("k"));
     assert_eq!(reloaded.get::<i32>("change").unwrap(), Some(2));
     assert_eq!(reloaded.get::<String>("added").unwrap().as_deref(), Some("a"));
@@ -122,7 +123,7 @@ where
     cleared.clear();
     repo.save(&mut cleared).await.unwrap();
     let empty = repo
-        .find_by_id(session.id())
+        .find_by_id(session.id().unwrap())
         .await
         .unwrap()
         .expect("clearing attributes must not delete the session");
@@ -140,14 +141,14 @@ where
     let mut session = repo.create_session();
     session.insert("base", &0).unwrap();
     repo.save(&mut session).await.unwrap();
-    let mut first = repo.find_by_id(session.id()).await.unwrap().unwrap();
-    let mut second = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let mut first = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
+    let mut second = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     first.insert("from_first", &1).unwrap();
     second.insert("from_second", &2).unwrap();
     second.remove("base");
     repo.save(&mut first).await.unwrap();
     repo.save(&mut second).await.unwrap();
-    let merged = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let merged = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     assert_eq!(
         merged.get::<i32>("from_first").unwrap(),
         Some(1),
@@ -176,8 +177,8 @@ where
     let mut session = repo.create_session();
     session.insert("x", &1).unwrap();
     repo.save(&mut session).await.unwrap();
-    repo.delete_by_id(session.id()).await.unwrap();
-    assert!(repo.find_by_id(session.id()).await.unwrap().is_none());
+    repo.delete_by_id(session.id().unwrap()).await.unwrap();
+    assert!(repo.find_by_id(session.id().unwrap()).await.unwrap().is_none());
 }
 
 /// A save after a delete (a request racing a logout) does not bring the session back.
@@ -191,21 +192,21 @@ where
     let mut session = repo.create_session();
     session.insert(PRINCIPAL_NAME_INDEX_NAME, "mallory").unwrap();
     repo.save(&mut session).await.unwrap();
-    let mut in_flight = repo.find_by_id(session.id()).await.unwrap().unwrap();
-    let mut renewing = repo.find_by_id(session.id()).await.unwrap().unwrap();
-    repo.delete_by_id(session.id()).await.unwrap();
+    let mut in_flight = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
+    let mut renewing = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
+    repo.delete_by_id(session.id().unwrap()).await.unwrap();
 
     in_flight.insert("late", &1).unwrap();
     repo.save(&mut in_flight).await.unwrap();
     assert!(
-        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        repo.find_by_id(session.id().unwrap()).await.unwrap().is_none(),
         "late write resurrected a deleted session"
     );
 
     renewing.change_session_id();
     repo.save(&mut renewing).await.unwrap();
     assert!(
-        repo.find_by_id(renewing.id()).await.unwrap().is_none(),
+        repo.find_by_id(renewing.id().unwrap()).await.unwrap().is_none(),
         "renewal resurrected a deleted session"
     );
     assert!(repo.find_by_principal_name("mallory").await.unwrap().is_empty());
@@ -225,17 +226,17 @@ where
     repo.save(&mut session).await.unwrap();
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(
-        repo.find_by_id(session.id()).await.unwrap().is_some(),
+        repo.find_by_id(session.id().unwrap()).await.unwrap().is_some(),
         "expired too early"
     );
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(
-        repo.find_by_id(session.id()).await.unwrap().is_some(),
+        repo.find_by_id(session.id().unwrap()).await.unwrap().is_some(),
         "access at 0.6 s did not extend the 1 s idle timer"
     );
     tokio::time::sleep(Duration::from_millis(1_300)).await;
     assert!(
-        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        repo.find_by_id(session.id().unwrap()).await.unwrap().is_none(),
         "idle session not expired"
     );
 }
@@ -254,7 +255,7 @@ where
     repo.save(&mut session).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1_300)).await;
     let loaded = repo
-        .find_by_id(session.id())
+        .find_by_id(session.id().unwrap())
         .await
         .unwrap()
         .expect("a never-expiring session expired");
@@ -274,16 +275,20 @@ where
         let mut session = repo.create_session();
         session.insert(PRINCIPAL_NAME_INDEX_NAME, user).unwrap();
         repo.save(&mut session).await.unwrap();
-        ids.push(session.id().clone());
+        ids.push(session.id().unwrap().clone());
     }
     let alice = repo.find_by_principal_name("alice").await.unwrap();
-    assert_eq!(alice.keys().cloned().collect::<Vec<_>>(), {
-        let mut v = ids[..2].to_vec();
+    assert_eq!(alice.keys().copied().collect::<Vec<_>>(), {
+        let mut v: Vec<SessionHandle> = ids[..2].iter().map(SessionId::handle).collect();
         v.sort();
         v
     });
+    assert!(
+        alice.iter().all(|(handle, session)| session.handle() == *handle && session.id().is_none()),
+        "lookups name sessions by handle, never by raw id"
+    );
     assert_eq!(
-        alice[&ids[0]]
+        alice[&ids[0].handle()]
             .get::<String>(PRINCIPAL_NAME_INDEX_NAME)
             .unwrap()
             .as_deref(),
@@ -333,12 +338,12 @@ where
         .find_by_index_name_and_index_value(INDEXED_ATTRIBUTE, "red")
         .await
         .unwrap();
-    assert_eq!(found.keys().collect::<Vec<_>>(), [red.id()]);
+    assert_eq!(found.keys().collect::<Vec<_>>(), [&red.handle()]);
     let found = repo
         .find_by_index_name_and_index_value(INDEXED_ATTRIBUTE, "7")
         .await
         .unwrap();
-    assert_eq!(found.keys().collect::<Vec<_>>(), [numbered.id()]);
+    assert_eq!(found.keys().collect::<Vec<_>>(), [&numbered.handle()]);
     assert!(
         repo.find_by_index_name_and_index_value("size", "large")
             .await
@@ -372,9 +377,9 @@ where
     repo.save(&mut expiring).await.unwrap();
     assert_eq!(repo.find_by_principal_name("erin").await.unwrap().len(), 2);
 
-    repo.delete_by_id(deleted.id()).await.unwrap();
+    repo.delete_by_id(deleted.id().unwrap()).await.unwrap();
     let found = repo.find_by_principal_name("erin").await.unwrap();
-    assert_eq!(found.keys().collect::<Vec<_>>(), [expiring.id()]);
+    assert_eq!(found.keys().collect::<Vec<_>>(), [&expiring.handle()]);
 
     tokio::time::sleep(Duration::from_millis(1_300)).await;
     assert!(
@@ -395,13 +400,13 @@ where
     session.insert(PRINCIPAL_NAME_INDEX_NAME, "frank").unwrap();
     session.insert("cart", &vec![1, 2, 3]).unwrap();
     repo.save(&mut session).await.unwrap();
-    let old_id = session.id().clone();
+    let old_id = session.id().unwrap().clone();
 
     let mut loaded = repo.find_by_id(&old_id).await.unwrap().unwrap();
     loaded.change_session_id();
     loaded.insert("renewed", &true).unwrap();
     repo.save(&mut loaded).await.unwrap();
-    let new_id = loaded.id().clone();
+    let new_id = loaded.id().unwrap().clone();
     assert_ne!(new_id, old_id);
 
     assert!(
@@ -423,9 +428,52 @@ where
     let found = repo.find_by_principal_name("frank").await.unwrap();
     assert_eq!(
         found.keys().collect::<Vec<_>>(),
-        [&new_id],
+        [&new_id.handle()],
         "index still points at the old id"
     );
+}
+
+/// Ending a session by its handle ("log out another device"): one step, which
+/// says whether it ended a live session; the id stops working and the indexes
+/// forget it.
+pub async fn delete_by_handle_ends_the_session<F, Fut, R>(factory: F)
+where
+    F: Fn(SessionSettings) -> Fut,
+    Fut: Future<Output = R>,
+    R: FindByIndexNameSessionRepository,
+{
+    let repo = build(factory, 60).await;
+    let mut phone = repo.create_session();
+    phone.insert(PRINCIPAL_NAME_INDEX_NAME, "grace").unwrap();
+    repo.save(&mut phone).await.unwrap();
+    let mut laptop = repo.create_session();
+    laptop.insert(PRINCIPAL_NAME_INDEX_NAME, "grace").unwrap();
+    repo.save(&mut laptop).await.unwrap();
+
+    let listed = repo.find_by_principal_name("grace").await.unwrap();
+    let (&handle, listed_phone) = listed
+        .iter()
+        .find(|(handle, _)| **handle == phone.handle())
+        .expect("the phone's session is listed");
+    assert_eq!(listed_phone.id(), None, "a lookup hands out no raw id");
+    assert_eq!(handle, phone.id().unwrap().handle());
+
+    assert!(repo.delete_by_handle(&handle).await.unwrap(), "ended a live session");
+    assert!(!repo.delete_by_handle(&handle).await.unwrap(), "nothing left to end");
+    assert!(repo.find_by_id(phone.id().unwrap()).await.unwrap().is_none());
+    let left = repo.find_by_principal_name("grace").await.unwrap();
+    assert_eq!(left.keys().collect::<Vec<_>>(), [&laptop.handle()]);
+    assert!(
+        !repo
+            .delete_by_handle(&SessionId::generate().handle())
+            .await
+            .unwrap(),
+        "an unknown handle is not an error"
+    );
+    // The session found by its id knows it; the handle is the id's digest.
+    let found = repo.find_by_id(laptop.id().unwrap()).await.unwrap().unwrap();
+    assert_eq!(found.id(), laptop.id());
+    assert_eq!(found.handle(), laptop.handle());
 }
 
 /// Generates one `#[tokio::test]` per acceptance case for a repository factory.
@@ -445,7 +493,7 @@ macro_rules! session_repository_acceptance_tests {
             attributes_round_trip, update_and_remove, concurrent_copies_keep_both_changes,
             delete_and_unknown_ids, save_after_delete_does_not_resurrect, idle_expiry,
             negative_interval_never_expires, principal_index, attribute_index,
-            index_excludes_deleted_and_expired, renewal_retires_old_id);
+            index_excludes_deleted_and_expired, renewal_retires_old_id, delete_by_handle_ends_the_session);
     };
     (@cases $factory:expr; $($case:ident),*) => {
         $(
@@ -480,8 +528,8 @@ impl SessionEventListener for RecordingListener {
 }
 
 impl RecordingListener {
-    /// Events seen so far, as `(kind, id)` pairs.
-    pub fn kinds(&self) -> Vec<(&'static str, SessionId)> {
+    /// Events seen so far, as `(kind, handle)` pairs.
+    pub fn kinds(&self) -> Vec<(&'static str, SessionHandle)> {
         self.0
             .lock()
             .unwrap()
@@ -494,13 +542,14 @@ impl RecordingListener {
                     SessionEvent::Destroyed { .. } => "destroyed",
                     SessionEvent::Expired { .. } => "expired",
                 };
-                (kind, event.session_id().clone())
+                (kind, event.session_handle())
             })
             .collect()
     }
 
-    /// The first event about `id` of a kind that ends the session, waiting up to `timeout`.
-    pub async fn wait_for_end(&self, id: &SessionId, timeout: Duration) -> Option<SessionEvent> {
+    /// The first event about the session with this handle of a kind that ends
+    /// it, waiting up to `timeout`.
+    pub async fn wait_for_end(&self, handle: SessionHandle, timeout: Duration) -> Option<SessionEvent> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let found = self
@@ -508,7 +557,7 @@ impl RecordingListener {
                 .lock()
                 .unwrap()
                 .iter()
-                .find(|e| e.ends_session() && e.session_id() == id)
+                .find(|e| e.ends_session() && e.session_handle() == handle)
                 .cloned();
             if found.is_some() || tokio::time::Instant::now() >= deadline {
                 return found;
@@ -547,13 +596,13 @@ where
     for _ in 0..4 {
         tokio::time::sleep(Duration::from_millis(650)).await;
         assert!(
-            repo.find_by_id(session.id()).await.unwrap().is_some(),
+            repo.find_by_id(session.id().unwrap()).await.unwrap().is_some(),
             "active session expired before the fixed deadline"
         );
     }
     tokio::time::sleep(Duration::from_millis(700)).await; // t = 3.3 s
     assert!(
-        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        repo.find_by_id(session.id().unwrap()).await.unwrap().is_none(),
         "fixed timeout not enforced"
     );
 }
@@ -574,12 +623,12 @@ where
     repo.save(&mut session).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1_000)).await;
     assert!(
-        repo.find_by_id(session.id()).await.unwrap().is_some(),
+        repo.find_by_id(session.id().unwrap()).await.unwrap().is_some(),
         "ended before the fixed deadline"
     );
     tokio::time::sleep(Duration::from_millis(1_300)).await;
     assert!(
-        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        repo.find_by_id(session.id().unwrap()).await.unwrap().is_none(),
         "a never-idle session outlived the fixed timeout"
     );
 }
@@ -603,7 +652,7 @@ where
     for _ in 0..2 {
         tokio::time::sleep(Duration::from_millis(600)).await;
         assert!(
-            repo.find_by_id(session.id()).await.unwrap().is_some(),
+            repo.find_by_id(session.id().unwrap()).await.unwrap().is_some(),
             "ended before the fixed duration"
         );
     }
@@ -613,11 +662,11 @@ where
         "index lookup returned it"
     );
     assert!(
-        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        repo.find_by_id(session.id().unwrap()).await.unwrap().is_none(),
         "not ended on access"
     );
     assert!(
-        repo.inner().find_by_id(session.id()).await.unwrap().is_none(),
+        repo.inner().find_by_id(session.id().unwrap()).await.unwrap().is_none(),
         "not deleted from the store"
     );
 }
@@ -642,12 +691,12 @@ where
     repo.save(&mut session).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1_300)).await;
     assert!(
-        repo.find_by_id(session.id()).await.unwrap().is_some(),
+        repo.find_by_id(session.id().unwrap()).await.unwrap().is_some(),
         "the policy's 2 s were not honoured"
     );
     tokio::time::sleep(Duration::from_millis(2_300)).await;
     assert!(
-        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        repo.find_by_id(session.id().unwrap()).await.unwrap().is_none(),
         "the policy's 2 s were exceeded"
     );
 }
@@ -685,7 +734,7 @@ where
     repo.save(&mut session).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1_300)).await;
     assert!(
-        repo.find_by_id(session.id()).await.unwrap().is_none(),
+        repo.find_by_id(session.id().unwrap()).await.unwrap().is_none(),
         "idle timeout not honoured under a fixed policy"
     );
 }
@@ -710,11 +759,11 @@ where
     repo.save(&mut long).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1_300)).await;
     assert!(
-        repo.find_by_id(short.id()).await.unwrap().is_none(),
+        repo.find_by_id(short.id().unwrap()).await.unwrap().is_none(),
         "custom policy's 1 s timeout not enforced"
     );
     assert!(
-        repo.find_by_id(long.id()).await.unwrap().is_some(),
+        repo.find_by_id(long.id().unwrap()).await.unwrap().is_some(),
         "idle timeout of 30 s cut short"
     );
 }
@@ -735,25 +784,36 @@ where
     session.insert("a", &1).unwrap();
     repo.save(&mut session).await.unwrap();
     repo.save(&mut session).await.unwrap(); // unchanged: nothing
-    let first = session.id().clone();
+    let first = session.id().unwrap().clone();
     let mut loaded = repo.find_by_id(&first).await.unwrap().unwrap();
     loaded.insert("b", &2).unwrap();
     repo.save(&mut loaded).await.unwrap();
     loaded.change_session_id();
     repo.save(&mut loaded).await.unwrap();
-    let second = loaded.id().clone();
+    let second = loaded.id().unwrap().clone();
     repo.delete_by_id(&second).await.unwrap();
     let kinds = listener.kinds();
+    let (first, second) = (first.handle(), second.handle());
     assert_eq!(
         kinds,
         [
-            ("created", first.clone()),
-            ("changed", first.clone()),
-            ("deleted", first.clone()),
-            ("created", second.clone()),
-            ("deleted", second.clone())
+            ("created", first),
+            ("changed", first),
+            ("deleted", first),
+            ("created", second),
+            ("deleted", second)
         ],
         "unexpected event sequence"
+    );
+    assert!(
+        listener
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(SessionEvent::session)
+            .all(|session| session.id().is_none()),
+        "events carry no raw id"
     );
 }
 
@@ -775,7 +835,7 @@ where
         session.insert(PRINCIPAL_NAME_INDEX_NAME, "gina").unwrap();
         repo.save(&mut session).await.unwrap();
         let event = listener
-            .wait_for_end(session.id(), Duration::from_secs(3))
+            .wait_for_end(session.handle(), Duration::from_secs(3))
             .await
             .unwrap_or_else(|| panic!("no end event within 2 s of expiry ({action:?})"));
         match (action, &event) {

@@ -171,7 +171,7 @@ mod tests {
 
     fn stored(attributes: &[(&str, &str)]) -> Session {
         Session::from_parts(SessionParts {
-            id: SessionId::generate(),
+            handle: SessionId::generate().handle(),
             creation_time: SystemTime::now(),
             last_accessed_time: SystemTime::now(),
             max_inactive_interval_seconds: 60,

@@ -12,47 +12,50 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use tokio::sync::broadcast;
 
-use crate::id::SessionId;
+use crate::handle::SessionHandle;
 use crate::session::Session;
 
 /// Events buffered per async subscriber before it starts missing some.
 const SUBSCRIBER_BUFFER: usize = 1024;
 
-/// Something that happened to a session.
+/// Something that happened to a session, named by its [`SessionHandle`]:
+/// stores keep no raw ids, so events carry none (a session an event carries
+/// has [`Session::id`] `None`). Compare [`SessionEvent::session_handle`] with
+/// [`SessionId::handle`](crate::SessionId::handle) of an id you hold.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum SessionEvent {
     /// A new session was saved for the first time (also: the new id of a renewal).
     Created {
-        /// The session as saved.
+        /// The session as saved (without its raw id).
         session: Session,
     },
     /// Attributes of a stored session changed (published by the instance that saved them).
     Changed {
-        /// The session id.
-        id: SessionId,
+        /// The session's handle.
+        handle: SessionHandle,
         /// Attributes set or removed.
         attribute_names: Vec<String>,
     },
-    /// The session was deleted explicitly: logout, `delete_by_id`, or the old id of a renewal.
+    /// The session was deleted explicitly: logout, `delete_by_handle` / `delete_by_id`, or the old id of a renewal.
     Deleted {
-        /// The session id.
-        id: SessionId,
+        /// The session's handle.
+        handle: SessionHandle,
         /// Its last state, when the store still had it.
         session: Option<Session>,
     },
     /// The session expired under [`ExpirationAction::Destroy`](crate::expiration::ExpirationAction::Destroy),
     /// or was evicted for capacity.
     Destroyed {
-        /// The session id.
-        id: SessionId,
+        /// The session's handle.
+        handle: SessionHandle,
         /// Its last state, when the store still had it.
         session: Option<Session>,
     },
     /// The session expired under [`ExpirationAction::Invalidate`](crate::expiration::ExpirationAction::Invalidate) (the default).
     Expired {
-        /// The session id.
-        id: SessionId,
+        /// The session's handle.
+        handle: SessionHandle,
         /// Its last state, when the store still had it.
         session: Option<Session>,
     },
@@ -69,20 +72,20 @@ impl SessionEvent {
             .chain(session.removed_attributes().map(str::to_owned))
             .collect();
         Self::Changed {
-            id: session.id().clone(),
+            handle: session.handle(),
             attribute_names,
         }
     }
 
-    /// The id the event is about.
+    /// The handle of the session the event is about.
     #[must_use]
-    pub fn session_id(&self) -> &SessionId {
+    pub fn session_handle(&self) -> SessionHandle {
         match self {
-            Self::Created { session } => session.id(),
-            Self::Changed { id, .. }
-            | Self::Deleted { id, .. }
-            | Self::Destroyed { id, .. }
-            | Self::Expired { id, .. } => id,
+            Self::Created { session } => session.handle(),
+            Self::Changed { handle, .. }
+            | Self::Deleted { handle, .. }
+            | Self::Destroyed { handle, .. }
+            | Self::Expired { handle, .. } => *handle,
         }
     }
 
@@ -120,7 +123,7 @@ pub trait HttpSessionListener: Send + Sync + 'static {
     /// A session was created.
     fn session_created(&self, _session: &Session) {}
     /// A session ended; `session` is its last state when the store still had it.
-    fn session_destroyed(&self, _id: &SessionId, _session: Option<&Session>) {}
+    fn session_destroyed(&self, _handle: &SessionHandle, _session: Option<&Session>) {}
 }
 
 /// Adapts an [`HttpSessionListener`] to session events (the seed's
@@ -132,7 +135,7 @@ impl SessionEventListener for HttpSessionListenerAdapter {
         match event {
             SessionEvent::Created { session } => self.0.session_created(session),
             SessionEvent::Changed { .. } => {}
-            ended => self.0.session_destroyed(ended.session_id(), ended.session()),
+            ended => self.0.session_destroyed(&ended.session_handle(), ended.session()),
         }
     }
 }
@@ -241,19 +244,17 @@ impl SessionEventPublisher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::id::SessionId;
     use std::sync::Mutex;
 
     #[derive(Default)]
     struct Recorder(Mutex<Vec<String>>);
     impl HttpSessionListener for Recorder {
         fn session_created(&self, session: &Session) {
-            self.0
-                .lock()
-                .unwrap()
-                .push(format!("created {}", session.id().as_str()));
+            self.0.lock().unwrap().push(format!("created {}", session.handle()));
         }
-        fn session_destroyed(&self, id: &SessionId, _: Option<&Session>) {
-            self.0.lock().unwrap().push(format!("destroyed {}", id.as_str()));
+        fn session_destroyed(&self, handle: &SessionHandle, _: Option<&Session>) {
+            self.0.lock().unwrap().push(format!("destroyed {handle}"));
         }
     }
 
@@ -265,27 +266,21 @@ mod tests {
         publisher.add_http_session_listener(recorder.clone());
         assert!(publisher.is_observed());
         let session = Session::new(SessionId::generate(), 60, std::time::SystemTime::now());
-        let id = session.id().clone();
+        let handle = session.handle();
         publisher.publish(SessionEvent::Created { session });
         publisher.publish(SessionEvent::Changed {
-            id: id.clone(),
+            handle,
             attribute_names: vec!["a".into()],
         });
-        publisher.publish(SessionEvent::Expired {
-            id: id.clone(),
-            session: None,
-        });
-        publisher.publish(SessionEvent::Deleted {
-            id: id.clone(),
-            session: None,
-        });
+        publisher.publish(SessionEvent::Expired { handle, session: None });
+        publisher.publish(SessionEvent::Deleted { handle, session: None });
         let seen = recorder.0.lock().unwrap().clone();
         assert_eq!(
             seen,
             [
-                format!("created {}", id.as_str()),
-                format!("destroyed {}", id.as_str()),
-                format!("destroyed {}", id.as_str())
+                format!("created {handle}"),
+                format!("destroyed {handle}"),
+                format!("destroyed {handle}")
             ]
         );
     }
@@ -294,13 +289,10 @@ mod tests {
     async fn subscribers_receive_events() {
         let publisher = SessionEventPublisher::new();
         let mut events = publisher.subscribe();
-        let id = SessionId::generate();
-        publisher.publish(SessionEvent::Deleted {
-            id: id.clone(),
-            session: None,
-        });
+        let handle = SessionId::generate().handle();
+        publisher.publish(SessionEvent::Deleted { handle, session: None });
         let event = events.recv().await.unwrap();
         assert!(event.ends_session());
-        assert_eq!(event.session_id(), &id);
+        assert_eq!(event.session_handle(), handle);
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::error::StoreError;
+use crate::handle::SessionHandle;
 use crate::id::SessionId;
 use crate::session::Session;
 
@@ -17,6 +18,13 @@ pub const PRINCIPAL_NAME_INDEX_NAME: &str =
     "org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME";
 
 /// Creates, saves, finds and deletes sessions.
+///
+/// Stores key sessions by their [`SessionHandle`] (a digest of the id, see
+/// [`SessionId::handle`]) and keep no raw id: read access to a store yields no
+/// usable session token. Only [`find_by_id`](SessionRepository::find_by_id)
+/// takes a raw id (the client's), and the session it returns knows it; every
+/// other session a store hands out ([lookups](FindByIndexNameSessionRepository),
+/// [events](crate::SessionEvent)) is named by its handle only.
 ///
 /// Implementations must never return an expired session from
 /// [`find_by_id`](SessionRepository::find_by_id), must write only what changed in
@@ -34,26 +42,38 @@ pub trait SessionRepository: Send + Sync + 'static {
     async fn save(&self, session: &mut Session) -> Result<(), StoreError>;
 
     /// Loads a session and extends its idle timer. Expired or unknown: `None`.
+    /// The session returned knows its id ([`Session::with_known_id`]).
     async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError>;
 
+    /// Deletes the session with this handle and its index entries, in one
+    /// atomic step: `Ok(true)` when it ended a live session, `Ok(false)` when
+    /// there was none (unknown, expired, or ended by someone else first).
+    /// This is how "end another device" works: the handle comes from a lookup.
+    async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError>;
+
     /// Deletes a session and its index entries. Unknown ids are not an error.
-    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError>;
+    /// The same as [`delete_by_handle`](Self::delete_by_handle) of the id's handle.
+    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
+        self.delete_by_handle(&id.handle()).await.map(drop)
+    }
 }
 
 /// A repository that can find sessions by an indexed attribute value, such as
 /// every session of one user ("log out everywhere").
 #[async_trait]
 pub trait FindByIndexNameSessionRepository: SessionRepository {
-    /// Sessions whose index `index_name` has the value `index_value`, by id.
-    /// Never includes expired or deleted sessions. Does not extend idle timers.
+    /// Sessions whose index `index_name` has the value `index_value`, by
+    /// handle. The sessions know their handle, not their raw id
+    /// ([`Session::id`] is `None`). Never includes expired or deleted sessions.
+    /// Does not extend idle timers.
     async fn find_by_index_name_and_index_value(
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionId, Session>, StoreError>;
+    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError>;
 
     /// Sessions of one principal (the [`PRINCIPAL_NAME_INDEX_NAME`] index).
-    async fn find_by_principal_name(&self, principal_name: &str) -> Result<BTreeMap<SessionId, Session>, StoreError> {
+    async fn find_by_principal_name(&self, principal_name: &str) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
         self.find_by_index_name_and_index_value(PRINCIPAL_NAME_INDEX_NAME, principal_name)
             .await
     }
@@ -70,6 +90,9 @@ impl<R: SessionRepository + ?Sized> SessionRepository for Arc<R> {
     async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
         (**self).find_by_id(id).await
     }
+    async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
+        (**self).delete_by_handle(handle).await
+    }
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
         (**self).delete_by_id(id).await
     }
@@ -81,7 +104,7 @@ impl<R: FindByIndexNameSessionRepository + ?Sized> FindByIndexNameSessionReposit
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionId, Session>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
         (**self)
             .find_by_index_name_and_index_value(index_name, index_value)
             .await

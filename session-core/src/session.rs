@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::dirty::{AttributeChange, DeltaAwareDirtyPredicate, IsDirtyPredicate};
 use crate::error::AttributeError;
+use crate::handle::SessionHandle;
 use crate::id::SessionId;
 use crate::limits::SessionSizeLimits;
 use crate::serialization::StoredValue;
@@ -219,9 +220,14 @@ impl std::fmt::Debug for AttributeValue {
 /// that a store writes back only what changed.
 #[derive(Debug, Clone)]
 pub struct Session {
-    id: SessionId,
+    /// The raw id, when this copy knows it: a session created here or found by
+    /// its id does; one read by an index lookup or carried by an event does
+    /// not (stores keep only handles).
+    id: Option<SessionId>,
+    /// The handle of `id`, computed once: what stores key the session by.
+    handle: SessionHandle,
     /// Set by [`Session::change_session_id`] until the store has moved the data.
-    previous_id: Option<SessionId>,
+    previous_handle: Option<SessionHandle>,
     creation_time: SystemTime,
     last_accessed_time: SystemTime,
     max_inactive_interval_seconds: i64,
@@ -244,10 +250,11 @@ static DEFAULT_DIRTY_PREDICATE: LazyLock<Arc<dyn IsDirtyPredicate>> =
     LazyLock::new(|| Arc::new(DeltaAwareDirtyPredicate));
 
 /// Metadata and attributes of a session as a store holds them; see [`Session::from_parts`].
+/// A store keeps the session's [`SessionHandle`], never its raw id.
 #[derive(Debug, Clone)]
 pub struct SessionParts {
-    /// Session id.
-    pub id: SessionId,
+    /// The session's handle (the digest of its id a store keys it by).
+    pub handle: SessionHandle,
     /// When the session was created.
     pub creation_time: SystemTime,
     /// When the session was last accessed.
@@ -263,8 +270,9 @@ impl Session {
     #[must_use]
     pub fn new(id: SessionId, max_inactive_interval_seconds: i64, now: SystemTime) -> Self {
         Self {
-            id,
-            previous_id: None,
+            handle: id.handle(),
+            id: Some(id),
+            previous_handle: None,
             creation_time: now,
             last_accessed_time: now,
             max_inactive_interval_seconds,
@@ -292,12 +300,15 @@ impl Session {
         self.generated_id
     }
 
-    /// A session as loaded from a store: not new, nothing changed.
+    /// A session as loaded from a store: not new, nothing changed. It knows
+    /// its handle but not its raw id ([`id`](Self::id) is `None`) until the
+    /// caller that presented the id says so ([`with_known_id`](Self::with_known_id)).
     #[must_use]
     pub fn from_parts(parts: SessionParts) -> Self {
         Self {
-            id: parts.id,
-            previous_id: None,
+            id: None,
+            handle: parts.handle,
+            previous_handle: None,
             creation_time: parts.creation_time,
             last_accessed_time: parts.last_accessed_time,
             max_inactive_interval_seconds: parts.max_inactive_interval_seconds,
@@ -362,16 +373,45 @@ impl Session {
         SessionSizeLimits::total_bytes(&self.attributes)
     }
 
-    /// The session id.
+    /// The raw session id, when this copy knows it: a session created here,
+    /// renewed here, or found by its id ([`SessionRepository::find_by_id`](crate::SessionRepository::find_by_id)).
+    /// `None` for one read by an index lookup or carried by an event: stores
+    /// keep only the [`handle`](Self::handle), and the client the only copy of the id.
     #[must_use]
-    pub fn id(&self) -> &SessionId {
-        &self.id
+    pub fn id(&self) -> Option<&SessionId> {
+        self.id.as_ref()
     }
 
-    /// The id this session had before [`Session::change_session_id`], until saved.
+    /// The session's [`SessionHandle`]: what stores key it by, and the public
+    /// name to list it or end it by ([`delete_by_handle`](crate::SessionRepository::delete_by_handle)).
+    /// Always known.
     #[must_use]
-    pub fn previous_id(&self) -> Option<&SessionId> {
-        self.previous_id.as_ref()
+    pub fn handle(&self) -> SessionHandle {
+        self.handle
+    }
+
+    /// Records the raw id of a session read by its handle: for stores'
+    /// `find_by_id`, which were given the id. The id must be the one this
+    /// session's handle is the digest of (checked in debug builds).
+    #[must_use]
+    pub fn with_known_id(mut self, id: SessionId) -> Self {
+        debug_assert_eq!(id.handle(), self.handle, "the id of another session");
+        self.id = Some(id);
+        self
+    }
+
+    /// This session without its raw id (for events and lookups, which name
+    /// sessions by handle only).
+    #[must_use]
+    pub fn without_id(mut self) -> Self {
+        self.id = None;
+        self
+    }
+
+    /// The handle this session had before [`Session::change_session_id`], until saved.
+    #[must_use]
+    pub fn previous_handle(&self) -> Option<SessionHandle> {
+        self.previous_handle
     }
 
     /// When the session was created.
@@ -587,18 +627,19 @@ impl Session {
     /// Gives the session a fresh id, keeping its attributes (renewal on login).
     /// The store retires the old id when the session is saved.
     pub fn change_session_id(&mut self) -> &SessionId {
-        let old = std::mem::replace(&mut self.id, SessionId::generate());
+        let id = SessionId::generate();
+        let old = std::mem::replace(&mut self.handle, id.handle());
         self.generated_id = true;
-        if !self.is_new && self.previous_id.is_none() {
-            self.previous_id = Some(old);
+        if !self.is_new && self.previous_handle.is_none() {
+            self.previous_handle = Some(old);
         }
-        &self.id
+        self.id.insert(id)
     }
 
     /// Whether a save would write anything.
     #[must_use]
     pub fn has_changes(&self) -> bool {
-        self.is_new || self.metadata_changed || self.previous_id.is_some() || !self.changed_attributes.is_empty()
+        self.is_new || self.metadata_changed || self.previous_handle.is_some() || !self.changed_attributes.is_empty()
     }
 
     /// Whether metadata (creation time, idle timeout) must be written.
@@ -628,7 +669,7 @@ impl Session {
         self.changed_attributes.clear();
         self.metadata_changed = false;
         self.is_new = false;
-        self.previous_id = None;
+        self.previous_handle = None;
     }
 }
 

@@ -7,7 +7,7 @@ fn loaded() -> Session {
     let mut attributes = BTreeMap::new();
     attributes.insert("a".to_owned(), AttributeValue::from_bytes(b"1".to_vec()));
     Session::from_parts(SessionParts {
-        id: SessionId::generate(),
+        handle: SessionId::generate().handle(),
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
         max_inactive_interval_seconds: 60,
@@ -66,7 +66,10 @@ fn debug_output_shows_lengths_never_attribute_values() {
     assert_eq!(format!("{value:?}"), "AttributeValue(16 bytes)");
     let debug = format!("{session:?}");
     assert!(!debug.contains("hunter2"), "{debug}");
-    assert!(!debug.contains(session.id().as_str()), "{debug}");
+    let mut known = session.clone().with_known_id(SessionId::generate());
+    known.change_session_id();
+    let debug = format!("{known:?}");
+    assert!(!debug.contains(known.id().unwrap().as_str()), "{debug}");
 }
 
 #[test]
@@ -193,13 +196,35 @@ fn expiry_follows_max_inactive_interval() {
 }
 
 #[test]
-fn renewal_remembers_the_old_id_until_saved() {
+fn renewal_remembers_the_old_handle_until_saved() {
     let mut session = loaded();
-    let old = session.id().clone();
-    session.change_session_id();
-    assert_ne!(session.id(), &old);
-    assert_eq!(session.previous_id(), Some(&old));
+    assert_eq!(session.id(), None, "loaded by handle: the raw id is unknown");
+    let old = session.handle();
+    let new = session.change_session_id().clone();
+    assert_eq!(session.id(), Some(&new), "a renewed session knows its new id");
+    assert_eq!(session.handle(), new.handle());
+    assert_ne!(session.handle(), old);
+    assert_eq!(session.previous_handle(), Some(old));
     assert!(session.has_changes());
     session.mark_saved();
-    assert_eq!(session.previous_id(), None);
+    assert_eq!(session.previous_handle(), None);
+}
+
+#[test]
+fn a_session_knows_its_id_only_when_told() {
+    let id = SessionId::generate();
+    let created = Session::new(id.clone(), 60, SystemTime::now());
+    assert_eq!(created.id(), Some(&id));
+    assert_eq!(created.handle(), id.handle());
+    let stored = Session::from_parts(SessionParts {
+        handle: id.handle(),
+        creation_time: SystemTime::now(),
+        last_accessed_time: SystemTime::now(),
+        max_inactive_interval_seconds: 60,
+        attributes: BTreeMap::new(),
+    });
+    assert_eq!(stored.id(), None);
+    let found = stored.with_known_id(id.clone());
+    assert_eq!(found.id(), Some(&id));
+    assert_eq!(found.without_id().id(), None);
 }

@@ -40,7 +40,7 @@ fn lz4_of(packed: &[u8]) -> Vec<u8> {
 
 fn loaded(attributes: BTreeMap<String, AttributeValue>) -> Session {
     Session::from_parts(SessionParts {
-        id: SessionId::generate(),
+        handle: SessionId::generate().handle(),
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
         max_inactive_interval_seconds: 60,

@@ -13,7 +13,7 @@ const DATA: SessionDataSerializer = SessionDataSerializer::new();
 
 fn loaded(attributes: BTreeMap<String, AttributeValue>) -> Session {
     Session::from_parts(SessionParts {
-        id: SessionId::generate(),
+        handle: SessionId::generate().handle(),
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
         max_inactive_interval_seconds: 60,

@@ -78,7 +78,7 @@ fn stored() -> impl Strategy<Value = Vec<u8>> {
 
 fn loaded(attributes: BTreeMap<String, AttributeValue>, limits: SessionSizeLimits) -> Session {
     Session::from_parts(SessionParts {
-        id: SessionId::generate(),
+        handle: SessionId::generate().handle(),
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
         max_inactive_interval_seconds: 60,

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use crate::error::StoreError;
+use crate::handle::SessionHandle;
 use crate::id::SessionId;
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
 use crate::session::Session;
@@ -53,11 +54,15 @@ impl<R: SessionRepository> SessionRepository for FixedDurationExpirationSessionR
     async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
         match self.inner.find_by_id(id).await? {
             Some(session) if self.is_past_duration(&session, SystemTime::now()) => {
-                self.inner.delete_by_id(id).await?;
+                self.inner.delete_by_handle(&session.handle()).await?;
                 Ok(None)
             }
             found => Ok(found),
         }
+    }
+
+    async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
+        self.inner.delete_by_handle(handle).await
     }
 
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
@@ -73,20 +78,20 @@ impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionId, Session>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
         let mut found = self
             .inner
             .find_by_index_name_and_index_value(index_name, index_value)
             .await?;
         let now = SystemTime::now();
-        let expired: Vec<SessionId> = found
+        let expired: Vec<SessionHandle> = found
             .iter()
             .filter(|(_, session)| self.is_past_duration(session, now))
-            .map(|(id, _)| id.clone())
+            .map(|(handle, _)| *handle)
             .collect();
-        for id in expired {
-            found.remove(&id);
-            self.inner.delete_by_id(&id).await?;
+        for handle in expired {
+            found.remove(&handle);
+            self.inner.delete_by_handle(&handle).await?;
         }
         Ok(found)
     }
@@ -110,13 +115,13 @@ mod tests {
         // Keep it active: idleness is not what ends it.
         for _ in 0..2 {
             tokio::time::sleep(Duration::from_millis(500)).await;
-            assert!(repo.find_by_id(session.id()).await.unwrap().is_some());
+            assert!(repo.find_by_id(session.id().unwrap()).await.unwrap().is_some());
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(repo.find_by_principal_name("ann").await.unwrap().is_empty());
-        assert!(repo.find_by_id(session.id()).await.unwrap().is_none());
+        assert!(repo.find_by_id(session.id().unwrap()).await.unwrap().is_none());
         assert!(
-            repo.inner().find_by_id(session.id()).await.unwrap().is_none(),
+            repo.inner().find_by_id(session.id().unwrap()).await.unwrap().is_none(),
             "deleted from the wrapped store"
         );
     }

@@ -307,7 +307,7 @@ mod tests {
     /// A session created at `t0`, last accessed `active` later, with a 30-minute idle timeout.
     fn session(t0: SystemTime, active: Duration) -> Session {
         Session::from_parts(SessionParts {
-            id: SessionId::generate(),
+            handle: SessionId::generate().handle(),
             creation_time: t0,
             last_accessed_time: t0 + active,
             max_inactive_interval_seconds: 30 * 60,

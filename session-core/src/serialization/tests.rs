@@ -57,7 +57,7 @@ fn cart() -> Cart {
 /// A session holding `attributes` as a store would load it.
 fn loaded(attributes: BTreeMap<String, AttributeValue>) -> Session {
     Session::from_parts(SessionParts {
-        id: SessionId::generate(),
+        handle: SessionId::generate().handle(),
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
         max_inactive_interval_seconds: 60,

@@ -39,6 +39,7 @@ use moka::sync::Cache;
 use crate::error::StoreError;
 use crate::events::{SessionEvent, SessionEventPublisher};
 use crate::expiration::{self, ExpirationAction, ExpirationRule, SessionExpirationPolicy};
+use crate::handle::SessionHandle;
 use crate::id::SessionId;
 use crate::index::{IndexEntry, SessionIndexer};
 use crate::limits::{SessionSizeLimits, SizeLimitExceeded};
@@ -56,7 +57,8 @@ pub struct EmbeddedSessionRepository {
 }
 
 struct Inner {
-    cache: Cache<SessionId, Arc<StoredSession>>,
+    /// Keyed by handle: the store keeps no raw id (see [`SessionHandle`]).
+    cache: Cache<SessionHandle, Arc<StoredSession>>,
     indexes: Arc<Mutex<Indexes>>,
     indexer: SessionIndexer,
     settings: SessionSettings,
@@ -65,7 +67,7 @@ struct Inner {
 /// (index name, value) -> the sessions with that entry. Lookups read the
 /// sessions from here, not from the cache, so they neither extend idle timers
 /// nor count as a use for eviction.
-type Indexes = HashMap<IndexEntry, HashMap<SessionId, Arc<StoredSession>>>;
+type Indexes = HashMap<IndexEntry, HashMap<SessionHandle, Arc<StoredSession>>>;
 
 /// One stored session; the mutex makes attribute deltas from concurrent requests
 /// apply one after another instead of overwriting each other.
@@ -96,13 +98,13 @@ impl StoredState {
     /// Returns the session as of this access.
     fn touch(
         &mut self,
-        id: &SessionId,
+        handle: SessionHandle,
         policy: &dyn SessionExpirationPolicy,
         now: SystemTime,
         instant: Instant,
     ) -> Session {
         self.last_accessed_time = now;
-        let session = self.to_session(id);
+        let session = self.to_session(handle);
         self.deadline = expiration::time_to_live(policy, &session).map(|ttl| instant + ttl);
         session
     }
@@ -111,7 +113,7 @@ impl StoredState {
     /// idle rules need no copy of the session to compute the deadline.
     fn touch_in_place(
         &mut self,
-        id: &SessionId,
+        handle: SessionHandle,
         policy: &dyn SessionExpirationPolicy,
         now: SystemTime,
         instant: Instant,
@@ -122,7 +124,7 @@ impl StoredState {
                 .ok()
                 .map(Duration::from_secs),
             Some(ExpirationRule::Idle(timeout)) => Some(timeout),
-            _ => expiration::time_to_live(policy, &self.to_session(id)),
+            _ => expiration::time_to_live(policy, &self.to_session(handle)),
         };
         self.deadline = ttl.map(|ttl| instant + ttl);
     }
@@ -136,9 +138,10 @@ impl StoredState {
         !self.removed && !self.is_expired(instant)
     }
 
-    fn to_session(&self, id: &SessionId) -> Session {
+    /// The session as stored: it knows its handle, not its raw id.
+    fn to_session(&self, handle: SessionHandle) -> Session {
         Session::from_parts(SessionParts {
-            id: id.clone(),
+            handle,
             creation_time: self.creation_time,
             last_accessed_time: self.last_accessed_time,
             max_inactive_interval_seconds: self.max_inactive_interval_seconds,
@@ -150,14 +153,14 @@ impl StoredState {
 /// Reads each entry's own deadline, so only explicit touches move it.
 struct DeadlineExpiry;
 
-impl moka::Expiry<SessionId, Arc<StoredSession>> for DeadlineExpiry {
-    fn expire_after_create(&self, _: &SessionId, value: &Arc<StoredSession>, now: Instant) -> Option<Duration> {
+impl moka::Expiry<SessionHandle, Arc<StoredSession>> for DeadlineExpiry {
+    fn expire_after_create(&self, _: &SessionHandle, value: &Arc<StoredSession>, now: Instant) -> Option<Duration> {
         time_to_live(value, now)
     }
 
     fn expire_after_read(
         &self,
-        _: &SessionId,
+        _: &SessionHandle,
         value: &Arc<StoredSession>,
         now: Instant,
         _: Option<Duration>,
@@ -168,7 +171,7 @@ impl moka::Expiry<SessionId, Arc<StoredSession>> for DeadlineExpiry {
 
     fn expire_after_update(
         &self,
-        _: &SessionId,
+        _: &SessionHandle,
         value: &Arc<StoredSession>,
         now: Instant,
         _: Option<Duration>,
@@ -213,7 +216,7 @@ impl EmbeddedSessionRepository {
             // every new session (moka's default TinyLFU could refuse a login).
             .eviction_policy(EvictionPolicy::lru())
             .expire_after(DeadlineExpiry)
-            .eviction_listener(move |id: Arc<SessionId>, stored: Arc<StoredSession>, cause| {
+            .eviction_listener(move |handle: Arc<SessionHandle>, stored: Arc<StoredSession>, cause| {
                 // A replaced entry is the same session re-put after a touch or save;
                 // its index entries are maintained by the save itself.
                 if cause == RemovalCause::Replaced {
@@ -223,11 +226,11 @@ impl EmbeddedSessionRepository {
                     let mut state = lock(&stored.state);
                     state.removed = true;
                     let entries = std::mem::take(&mut state.index_entries);
-                    remove_index_entries(&mut lock(&listener_indexes), &id, &entries);
-                    events.is_observed().then(|| state.to_session(&id))
+                    remove_index_entries(&mut lock(&listener_indexes), *handle, &entries);
+                    events.is_observed().then(|| state.to_session(*handle))
                 };
                 if last_state.is_some() {
-                    publish_removal(&events, (*id).clone(), last_state, cause, action);
+                    publish_removal(&events, *handle, last_state, cause, action);
                 }
             })
             .build();
@@ -258,7 +261,7 @@ impl EmbeddedSessionRepository {
     /// the index always agrees with the entry it describes.
     fn update_indexes(
         &self,
-        id: &SessionId,
+        handle: SessionHandle,
         stored: &Arc<StoredSession>,
         old: &BTreeSet<IndexEntry>,
         new: &BTreeSet<IndexEntry>,
@@ -268,16 +271,16 @@ impl EmbeddedSessionRepository {
         }
         let mut indexes = lock(&self.inner.indexes);
         let stale: BTreeSet<IndexEntry> = old.difference(new).cloned().collect();
-        remove_index_entries(&mut indexes, id, &stale);
+        remove_index_entries(&mut indexes, handle, &stale);
         for entry in new.difference(old) {
             indexes
                 .entry(entry.clone())
                 .or_default()
-                .insert(id.clone(), Arc::clone(stored));
+                .insert(handle, Arc::clone(stored));
         }
     }
 
-    /// Stores a complete session under its (new) id and announces it.
+    /// Stores a complete session under its (new) handle and announces it.
     fn insert_full(&self, session: &Session, now: SystemTime, instant: Instant) {
         let index_entries = self.inner.indexer.entries(session);
         let mut state = StoredState {
@@ -289,9 +292,10 @@ impl EmbeddedSessionRepository {
             index_entries: index_entries.clone(),
             removed: false,
         };
-        state.touch_in_place(session.id(), self.policy(), now, instant);
+        let handle = session.handle();
+        state.touch_in_place(handle, self.policy(), now, instant);
         let events = self.inner.settings.events();
-        let created = events.is_observed().then(|| state.to_session(session.id()));
+        let created = events.is_observed().then(|| state.to_session(handle));
         let stored = Arc::new(StoredSession {
             state: Mutex::new(state),
         });
@@ -299,9 +303,9 @@ impl EmbeddedSessionRepository {
             // Indexed before it is in the cache: an eviction right after the
             // insert finds the entries to remove.
             let _state = lock(&stored.state);
-            self.update_indexes(session.id(), &stored, &BTreeSet::new(), &index_entries);
+            self.update_indexes(handle, &stored, &BTreeSet::new(), &index_entries);
         }
-        self.inner.cache.insert(session.id().clone(), stored);
+        self.inner.cache.insert(handle, stored);
         if let Some(session) = created {
             events.publish(SessionEvent::Created { session });
         }
@@ -312,10 +316,10 @@ impl EmbeddedSessionRepository {
     }
 }
 
-fn remove_index_entries(indexes: &mut Indexes, id: &SessionId, entries: &BTreeSet<IndexEntry>) {
+fn remove_index_entries(indexes: &mut Indexes, handle: SessionHandle, entries: &BTreeSet<IndexEntry>) {
     for entry in entries {
         if let Some(sessions) = indexes.get_mut(entry) {
-            sessions.remove(id);
+            sessions.remove(&handle);
             if sessions.is_empty() {
                 indexes.remove(entry);
             }
@@ -326,15 +330,15 @@ fn remove_index_entries(indexes: &mut Indexes, id: &SessionId, entries: &BTreeSe
 /// Turns a moka removal into the session event listeners expect.
 fn publish_removal(
     events: &SessionEventPublisher,
-    id: SessionId,
+    handle: SessionHandle,
     session: Option<Session>,
     cause: RemovalCause,
     action: ExpirationAction,
 ) {
     let event = match (cause, action) {
-        (RemovalCause::Explicit, _) => SessionEvent::Deleted { id, session },
-        (RemovalCause::Expired, ExpirationAction::Invalidate) => SessionEvent::Expired { id, session },
-        _ => SessionEvent::Destroyed { id, session },
+        (RemovalCause::Explicit, _) => SessionEvent::Deleted { handle, session },
+        (RemovalCause::Expired, ExpirationAction::Invalidate) => SessionEvent::Expired { handle, session },
+        _ => SessionEvent::Destroyed { handle, session },
     };
     events.publish(event);
 }
@@ -382,7 +386,7 @@ impl SessionRepository for EmbeddedSessionRepository {
             session.mark_saved();
             return Ok(());
         }
-        if let Some(previous) = session.previous_id().cloned() {
+        if let Some(previous) = session.previous_handle() {
             // Renewal: the old entry must still be live (a concurrent logout
             // wins, and an idle-expired entry the sweeper has not reached yet is
             // as gone as a missing one); it is removed before the new id
@@ -399,7 +403,7 @@ impl SessionRepository for EmbeddedSessionRepository {
                     refused = Some(exceeded);
                     return Op::Nop; // the old id stays valid, as it was
                 }
-                let mut copy = state.to_session(session.id());
+                let mut copy = state.to_session(session.handle());
                 apply_delta(&mut copy, session);
                 renewed = Some(copy);
                 Op::Remove
@@ -418,7 +422,8 @@ impl SessionRepository for EmbeddedSessionRepository {
         let policy = self.policy();
         let indexer = &self.inner.indexer;
         let affects_indexes = indexer.affects_indexes(session);
-        self.inner.cache.entry_by_ref(session.id()).and_compute_with(|entry| {
+        let handle = session.handle();
+        self.inner.cache.entry_by_ref(&handle).and_compute_with(|entry| {
             let Some(entry) = entry else {
                 return Op::Nop; // deleted meanwhile: do not resurrect
             };
@@ -441,11 +446,11 @@ impl SessionRepository for EmbeddedSessionRepository {
                 if session.metadata_changed() {
                     state.max_inactive_interval_seconds = session.max_inactive_interval_seconds();
                 }
-                state.touch_in_place(session.id(), policy, now, instant);
+                state.touch_in_place(handle, policy, now, instant);
                 if affects_indexes {
                     let entries = indexer.entries_in(&state.attributes);
                     let old = std::mem::replace(&mut state.index_entries, entries.clone());
-                    self.update_indexes(session.id(), &stored, &old, &entries);
+                    self.update_indexes(handle, &stored, &old, &entries);
                 }
                 applied = true;
             }
@@ -472,7 +477,8 @@ impl SessionRepository for EmbeddedSessionRepository {
         let instant = Instant::now();
         let mut found = None;
         let policy = self.policy();
-        self.inner.cache.entry_by_ref(id).and_compute_with(|entry| {
+        let handle = id.handle();
+        self.inner.cache.entry_by_ref(&handle).and_compute_with(|entry| {
             let Some(entry) = entry else { return Op::Nop };
             let stored = entry.into_value();
             {
@@ -480,11 +486,12 @@ impl SessionRepository for EmbeddedSessionRepository {
                 if !state.is_live(instant) {
                     return Op::Nop;
                 }
-                let session = state.touch(id, policy, now, instant);
+                let session = state.touch(handle, policy, now, instant);
                 found = Some(
                     session
                         .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
-                        .with_size_limits(*self.inner.settings.size_limits()),
+                        .with_size_limits(*self.inner.settings.size_limits())
+                        .with_known_id(id.clone()),
                 );
             }
             // Re-putting the same entry makes moka pick up the new deadline.
@@ -493,16 +500,21 @@ impl SessionRepository for EmbeddedSessionRepository {
         Ok(found)
     }
 
-    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
+    async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
         // Through the per-key compute, like every write: a save or touch that
         // read the entry before this delete cannot put it back afterwards (a
         // plain `remove` can run between their read and their put). The
         // eviction listener removes the index entries.
-        self.inner
-            .cache
-            .entry_by_ref(id)
-            .and_compute_with(|entry| if entry.is_some() { Op::Remove } else { Op::Nop });
-        Ok(())
+        let instant = Instant::now();
+        let mut ended_live = false;
+        self.inner.cache.entry_by_ref(handle).and_compute_with(|entry| match entry {
+            Some(entry) => {
+                ended_live = lock(&entry.value().state).is_live(instant);
+                Op::Remove
+            }
+            None => Op::Nop,
+        });
+        Ok(ended_live)
     }
 }
 
@@ -562,27 +574,27 @@ impl FindByIndexNameSessionRepository for EmbeddedSessionRepository {
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionId, Session>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
         let key = (index_name.to_owned(), index_value.to_owned());
-        let candidates: Vec<(SessionId, Arc<StoredSession>)> = lock(&self.inner.indexes)
+        let candidates: Vec<(SessionHandle, Arc<StoredSession>)> = lock(&self.inner.indexes)
             .get(&key)
             .map(|sessions| {
                 sessions
                     .iter()
-                    .map(|(id, stored)| (id.clone(), Arc::clone(stored)))
+                    .map(|(handle, stored)| (*handle, Arc::clone(stored)))
                     .collect()
             })
             .unwrap_or_default();
         let instant = Instant::now();
         let mut sessions = BTreeMap::new();
-        for (id, stored) in candidates {
+        for (handle, stored) in candidates {
             // Read from the index, not the cache: no idle timer moves, no use is counted.
             let state = lock(&stored.state);
             if state.is_live(instant) && state.index_entries.contains(&key) {
                 let session = state
-                    .to_session(&id)
+                    .to_session(handle)
                     .with_size_limits(*self.inner.settings.size_limits());
-                sessions.insert(id.clone(), session);
+                sessions.insert(handle, session);
             }
         }
         Ok(sessions)

@@ -25,13 +25,13 @@ async fn renewing_an_idle_expired_session_not_yet_swept_fails_like_a_missing_one
     let mut session = store.create_session();
     session.insert(crate::PRINCIPAL_NAME_INDEX_NAME, "alice").unwrap();
     store.save(&mut session).await.unwrap();
-    let old = session.id().clone();
+    let old = session.id().unwrap().clone();
     let mut loaded = store.find_by_id(&old).await.unwrap().unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     loaded.change_session_id();
     store.save(&mut loaded).await.unwrap();
     assert!(
-        store.find_by_id(loaded.id()).await.unwrap().is_none(),
+        store.find_by_id(loaded.id().unwrap()).await.unwrap().is_none(),
         "the renewal revived an expired session"
     );
     assert!(store.find_by_id(&old).await.unwrap().is_none());
@@ -50,7 +50,7 @@ async fn beyond_capacity_the_longest_idle_session_is_destroyed_first() {
         let mut session = store.create_session();
         session.insert(crate::PRINCIPAL_NAME_INDEX_NAME, user).unwrap();
         store.save(&mut session).await.unwrap();
-        ids.push(session.id().clone());
+        ids.push(session.id().unwrap().clone());
     }
     assert_eq!(store.session_count(), 3);
     // `a` is used again; `b` is only found through the index: `b` is now the longest idle.
@@ -64,17 +64,17 @@ async fn beyond_capacity_the_longest_idle_session_is_destroyed_first() {
         store.find_by_principal_name("b").await.unwrap().is_empty(),
         "b's index entry leaked"
     );
-    for id in [&ids[0], &ids[2], newest.id()] {
+    for id in [&ids[0], &ids[2], newest.id().unwrap()] {
         assert!(store.find_by_id(id).await.unwrap().is_some());
     }
     let mut destroyed = Vec::new();
     while let Ok(event) = events.try_recv() {
-        if let SessionEvent::Destroyed { id, session } = event {
+        if let SessionEvent::Destroyed { handle, session } = event {
             assert!(session.is_some(), "the event carries the last state");
-            destroyed.push(id);
+            destroyed.push(handle);
         }
     }
-    assert_eq!(destroyed, [ids[1].clone()]);
+    assert_eq!(destroyed, [ids[1].handle()]);
 }
 
 /// Two requests load one session and each add attributes: each copy is
@@ -91,7 +91,7 @@ async fn a_save_that_would_take_the_stored_session_over_its_limits_is_refused_wh
     assert_eq!(*session.size_limits(), limits, "sessions carry the store's limits");
     session.insert("a", &1).unwrap();
     store.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     let mut first = store.find_by_id(&id).await.unwrap().unwrap();
     let mut second = store.find_by_id(&id).await.unwrap().unwrap();
     assert_eq!(*first.size_limits(), limits, "loaded sessions too");
@@ -134,7 +134,7 @@ async fn a_save_that_would_take_the_stored_session_over_its_limits_is_refused_wh
         ),
         "{error:?}"
     );
-    assert!(store.find_by_id(third.id()).await.unwrap().is_none());
+    assert!(store.find_by_id(third.id().unwrap()).await.unwrap().is_none());
     assert!(store.find_by_id(&id).await.unwrap().is_some());
     // A new session is checked as a whole.
     let mut fresh = store.create_session();
@@ -142,12 +142,37 @@ async fn a_save_that_would_take_the_stored_session_over_its_limits_is_refused_wh
         fresh.insert_raw(name, AttributeValue::from_bytes(b"1".to_vec()));
     }
     assert!(store.save(&mut fresh).await.is_err());
-    assert!(store.find_by_id(fresh.id()).await.unwrap().is_none());
+    assert!(store.find_by_id(fresh.id().unwrap()).await.unwrap().is_none());
     // Shrinking is always applied.
     let mut fourth = store.find_by_id(&id).await.unwrap().unwrap();
     fourth.remove("b");
     fourth.insert("d", &4).unwrap();
     store.save(&mut fourth).await.unwrap();
+}
+
+/// The store keeps no raw id: entries and index entries are keyed by handle,
+/// and what lookups and events hand out names sessions by handle only.
+#[tokio::test]
+async fn the_store_keys_sessions_by_handle_and_keeps_no_raw_id() {
+    let settings = SessionSettings::default();
+    let mut events = settings.events().subscribe();
+    let store = EmbeddedSessionRepository::new(settings);
+    let mut session = store.create_session();
+    session.insert(crate::PRINCIPAL_NAME_INDEX_NAME, "ida").unwrap();
+    store.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    let keys: Vec<SessionHandle> = store.inner.cache.iter().map(|(handle, _)| *handle).collect();
+    assert_eq!(keys, [id.handle()]);
+    let indexed: Vec<SessionHandle> = lock(&store.inner.indexes).values().flat_map(|s| s.keys().copied()).collect();
+    assert_eq!(indexed, [id.handle()]);
+    assert_eq!(store.find_by_id(&id).await.unwrap().unwrap().id(), Some(&id));
+    let listed = store.find_by_principal_name("ida").await.unwrap();
+    assert_eq!(listed[&id.handle()].id(), None);
+    assert!(store.delete_by_handle(&id.handle()).await.unwrap());
+    while let Ok(event) = events.try_recv() {
+        assert_eq!(event.session_handle(), id.handle());
+        assert!(event.session().is_none_or(|session| session.id().is_none()), "{event:?}");
+    }
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use std::time::SystemTime;
 
 use super::codec::WritePlan;
 use super::near_cache::{NearCache, Revisioned};
-use crate::id::SessionId;
+use crate::handle::SessionHandle;
 use crate::session::AttributeValue;
 use crate::session::{Session, SessionParts};
 
@@ -44,11 +44,11 @@ impl Revisioned for Arc<CachedSession> {
 }
 
 impl CachedSession {
-    /// A marker of revision `rev` of session `id`.
-    pub(crate) fn marker(id: &SessionId, rev: i64) -> Arc<Self> {
+    /// A marker of revision `rev` of session `handle`.
+    pub(crate) fn marker(handle: SessionHandle, rev: i64) -> Arc<Self> {
         Arc::new(Self {
             parts: SessionParts {
-                id: id.clone(),
+                handle,
                 creation_time: std::time::UNIX_EPOCH,
                 last_accessed_time: std::time::UNIX_EPOCH,
                 max_inactive_interval_seconds: 0,
@@ -104,7 +104,7 @@ impl CachedSession {
 /// reply order, so that own saves apply in the order Redis applied them).
 #[derive(Debug)]
 pub(crate) struct OwnSave {
-    id: SessionId,
+    handle: SessionHandle,
     /// A new id: the whole state (`set` holds every attribute).
     whole: bool,
     creation_time: SystemTime,
@@ -132,7 +132,7 @@ impl OwnSave {
                 .collect()
         };
         Self {
-            id: session.id().clone(),
+            handle: session.handle(),
             whole,
             creation_time: session.creation_time(),
             last_accessed_time: session.last_accessed_time(),
@@ -151,7 +151,7 @@ impl OwnSave {
         if self.whole {
             let state = Arc::new(CachedSession {
                 parts: SessionParts {
-                    id: self.id.clone(),
+                    handle: self.handle,
                     creation_time: self.creation_time,
                     last_accessed_time: self.last_accessed_time,
                     max_inactive_interval_seconds: self.max_inactive_interval_seconds.unwrap_or_default(),
@@ -169,7 +169,7 @@ impl OwnSave {
             key,
             rev,
             |cached| self.applied_to(cached, rev, deadline),
-            || CachedSession::marker(&self.id, rev),
+            || CachedSession::marker(self.handle, rev),
         );
     }
 

@@ -2,13 +2,13 @@
 //!
 //! | field | value |
 //! |---|---|
-//! | `version` | format version, `2` |
+//! | `version` | format version, `3` (keys and members by handle; earlier versions read as absent) |
 //! | `creationTime`, `lastAccessedTime` | epoch milliseconds (`lastAccessedTime` as of the last write or idle refresh) |
 //! | `rev` | revision: incremented by every applied save (near caches compare theirs with it) |
 //! | `expiresAt` | when the session expires, epoch milliseconds of Redis's clock (`-1`: never); set with the expiry marker's TTL, so a read needs nothing but this hash |
 //! | `maxInactiveInterval` | idle timeout in seconds, negative: never |
 //! | `attr:<name>` | one attribute, as the serializer wrote it: JSON, or binary whose first byte names its format (`serialization::format`) |
-//! | `idx:<index name>` | the session's value in that index (its set holds the id) |
+//! | `idx:<index name>` | the session's value in that index (its set holds the handle) |
 //!
 //! Metadata field names contain no `:`, so no attribute can collide with them.
 
@@ -18,14 +18,14 @@ use std::time::SystemTime;
 use redis::Value;
 
 use crate::error::StoreError;
-use crate::id::SessionId;
+use crate::handle::SessionHandle;
 use crate::index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
 use crate::repository::PRINCIPAL_NAME_INDEX_NAME;
 use crate::serialization::{SessionSerializer, read_attribute, write_attribute};
 use crate::session::{AttributeValue, Session, SessionParts, epoch_millis, from_epoch_millis};
 
 pub(crate) const VERSION: &str = "version";
-pub(crate) const FORMAT_VERSION: &str = "2";
+pub(crate) const FORMAT_VERSION: &str = "3";
 pub(crate) const CREATION_TIME: &str = "creationTime";
 pub(crate) const LAST_ACCESSED_TIME: &str = "lastAccessedTime";
 pub(crate) const MAX_INACTIVE_INTERVAL: &str = "maxInactiveInterval";
@@ -114,7 +114,7 @@ pub(crate) fn kind(value: &Value) -> &'static str {
 /// makes the whole session [`Decoded::Corrupt`]; attribute values are read by
 /// the serializer their format names ([`read_attribute`]), and one that none
 /// can read is kept as stored, so a bad value only fails that attribute's `get`.
-pub(crate) fn decode(id: &SessionId, fields: Fields, serializer: &dyn SessionSerializer) -> Decoded {
+pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn SessionSerializer) -> Decoded {
     let mut version = None;
     let mut creation_time = None;
     let mut last_accessed_time = None;
@@ -148,7 +148,7 @@ pub(crate) fn decode(id: &SessionId, fields: Fields, serializer: &dyn SessionSer
     }
     match version.as_deref() {
         Some(v) if v == FORMAT_VERSION.as_bytes() => {}
-        Some(v) if std::str::from_utf8(v).is_ok_and(|v| v.parse::<u32>().is_ok_and(|v| v > 2)) => {
+        Some(v) if std::str::from_utf8(v).is_ok_and(|v| v.parse::<u32>().is_ok_and(|v| v > 3)) => {
             return Decoded::UnknownVersion(String::from_utf8_lossy(v).into_owned());
         }
         Some(_) => return Decoded::Corrupt("unknown format version".to_owned()),
@@ -175,7 +175,7 @@ pub(crate) fn decode(id: &SessionId, fields: Fields, serializer: &dyn SessionSer
         .collect();
     Decoded::Session {
         parts: SessionParts {
-            id: id.clone(),
+            handle,
             creation_time: from_epoch_millis(creation),
             last_accessed_time: from_epoch_millis(last_accessed),
             max_inactive_interval_seconds: interval,
@@ -333,6 +333,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::serialization::SessionPdxSerializer;
+    use crate::id::SessionId;
 
     fn field(name: &str, value: &str) -> (Vec<u8>, Vec<u8>) {
         (name.as_bytes().to_vec(), value.as_bytes().to_vec())
@@ -340,7 +341,7 @@ mod tests {
 
     fn valid() -> Fields {
         vec![
-            field(VERSION, "2"),
+            field(VERSION, "3"),
             field(CREATION_TIME, "1700000000000"),
             field(LAST_ACCESSED_TIME, "1700000000500"),
             field(MAX_INACTIVE_INTERVAL, "1800"),
@@ -358,7 +359,7 @@ mod tests {
             index,
             expires_at,
             ..
-        } = decode(&SessionId::generate(), valid(), &SessionPdxSerializer)
+        } = decode(SessionId::generate().handle(), valid(), &SessionPdxSerializer)
         else {
             panic!()
         };
@@ -371,7 +372,7 @@ mod tests {
 
     #[test]
     fn garbage_metadata_is_corrupt_never_a_panic() {
-        let id = SessionId::generate();
+        let id = SessionId::generate().handle();
         for (name, value) in [
             (CREATION_TIME, "banana"),
             (LAST_ACCESSED_TIME, ""),
@@ -381,25 +382,27 @@ mod tests {
             (CREATION_TIME, "-5"),
             (EXPIRES_AT, "soon"),
             (VERSION, "1"),
+            // The layout before handles: its sessions read as absent.
+            (VERSION, "2"),
         ] {
             let mut fields = valid();
             fields.retain(|(f, _)| f != name.as_bytes());
             fields.push(field(name, value));
             assert!(
-                matches!(decode(&id, fields, &SessionPdxSerializer), Decoded::Corrupt(_)),
+                matches!(decode(id, fields, &SessionPdxSerializer), Decoded::Corrupt(_)),
                 "{name}={value}"
             );
         }
         let mut fields = valid();
         fields.retain(|(f, _)| f != VERSION.as_bytes());
         assert!(matches!(
-            decode(&id, fields, &SessionPdxSerializer),
+            decode(id, fields, &SessionPdxSerializer),
             Decoded::Corrupt(_)
         ));
         let mut fields = valid();
-        fields[0] = field(VERSION, "3");
+        fields[0] = field(VERSION, "4");
         assert!(matches!(
-            decode(&id, fields, &SessionPdxSerializer),
+            decode(id, fields, &SessionPdxSerializer),
             Decoded::UnknownVersion(_)
         ));
     }
@@ -420,7 +423,7 @@ mod tests {
     #[test]
     fn delta_writes_only_changes_and_touched_indexes() {
         let indexer = SessionIndexer::new(vec!["color".to_owned()]);
-        let Decoded::Session { parts, .. } = decode(&SessionId::generate(), valid(), &SessionPdxSerializer) else {
+        let Decoded::Session { parts, .. } = decode(SessionId::generate().handle(), valid(), &SessionPdxSerializer) else {
             panic!()
         };
         let mut session = Session::from_parts(parts);

@@ -5,21 +5,24 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::id::SessionId;
+use crate::handle::SessionHandle;
 
 /// The Redis key names of one region (key namespace).
 ///
 /// | key | type | content |
 /// |---|---|---|
-/// | `{region}:session:{<id>}` | hash | one session: metadata, `attr:<name>` fields, `idx:<index name>` fields |
-/// | `{region}:expires:{<id>}` | string | the session's expiry marker: its TTL is the session's remaining lifetime |
-/// | `{region}:index:<b64(index name)>:<b64(index value)>` | set | ids of the sessions with that index entry |
-/// | `{region}:events` | pub/sub channel (not a key) | `created` / `deleted` notices between instances |
+/// | `{region}:session:{<handle>}` | hash | one session: metadata, `attr:<name>` fields, `idx:<index name>` fields |
+/// | `{region}:expires:{<handle>}` | string | the session's expiry marker: its TTL is the session's remaining lifetime |
+/// | `{region}:index:<b64(index name)>:<b64(index value)>` | set | handles of the sessions with that index entry |
+/// | `{region}:events` | pub/sub channel (not a key) | `created <origin> <handle>` / `deleted <origin> <handle>` notices between instances |
 ///
 /// `{region}` is the region name as configured (no braces, see
-/// [`validate_region_name`](crate::validate_region_name)); `<id>` is a validated
-/// [`SessionId`] inside braces, the hash tag that keeps every key of one session
-/// in one cluster slot. Index names and values are arbitrary text, so they are
+/// [`validate_region_name`](crate::validate_region_name)); `<handle>` is the
+/// session's [`SessionHandle`] (22 characters of URL-safe base64 of the first
+/// 128 bits of the SHA-256 of its id) inside braces, the hash tag that keeps
+/// every key of one session in one cluster slot. No key, member or notice
+/// holds a raw session id: the client keeps the only copy, and read access to
+/// Redis (a replica, a backup, `MONITOR`, `SUBSCRIBE`) yields no usable token. Index names and values are arbitrary text, so they are
 /// written as unpadded URL-safe base64 (`[A-Za-z0-9_-]`): no client text can add
 /// a glob character, a brace or a `:` to a key.
 ///
@@ -55,12 +58,8 @@ impl RedisKeyLayout {
 
     /// The hash holding one session.
     #[must_use]
-    pub fn session_key(&self, id: &SessionId) -> String {
-        let mut key = String::with_capacity(self.session_prefix.len() + id.as_str().len() + 1);
-        key.push_str(&self.session_prefix);
-        key.push_str(id.as_str());
-        key.push('}');
-        key
+    pub fn session_key(&self, handle: &SessionHandle) -> String {
+        tagged(&self.session_prefix, handle)
     }
 
     /// What every session hash key of this region starts with (`{region}:session:{`):
@@ -73,12 +72,8 @@ impl RedisKeyLayout {
 
     /// The expiry marker of one session (same hash tag as its hash).
     #[must_use]
-    pub fn expires_key(&self, id: &SessionId) -> String {
-        let mut key = String::with_capacity(self.expires_prefix.len() + id.as_str().len() + 1);
-        key.push_str(&self.expires_prefix);
-        key.push_str(id.as_str());
-        key.push('}');
-        key
+    pub fn expires_key(&self, handle: &SessionHandle) -> String {
+        tagged(&self.expires_prefix, handle)
     }
 
     /// The pub/sub channel on which instances announce sessions they created or deleted.
@@ -98,13 +93,13 @@ impl RedisKeyLayout {
     /// The session whose expiry marker a keyspace-notification channel names;
     /// `None` for any other channel (another region's keys included).
     #[must_use]
-    pub fn id_from_keyspace_channel(&self, channel: &str) -> Option<SessionId> {
+    pub fn handle_from_keyspace_channel(&self, channel: &str) -> Option<SessionHandle> {
         let (_, key) = channel.split_once("__:")?;
-        let id = key.strip_prefix(&self.expires_prefix)?.strip_suffix('}')?;
-        SessionId::parse(id).ok()
+        let handle = key.strip_prefix(&self.expires_prefix)?.strip_suffix('}')?;
+        SessionHandle::parse(handle).ok()
     }
 
-    /// The set of session ids having `index_value` in index `index_name`.
+    /// The set of session handles having `index_value` in index `index_name`.
     #[must_use]
     pub fn index_key(&self, index_name: &str, index_value: &str) -> String {
         format!(
@@ -116,18 +111,31 @@ impl RedisKeyLayout {
     }
 }
 
+/// `prefix`, the handle's text, `}`.
+fn tagged(prefix: &str, handle: &SessionHandle) -> String {
+    use std::fmt::Write as _;
+    let mut key = String::with_capacity(prefix.len() + crate::handle::SESSION_HANDLE_LEN + 1);
+    key.push_str(prefix);
+    // Writing to a String cannot fail.
+    let _ = write!(key, "{handle}}}");
+    key
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::id::SessionId;
 
     #[test]
-    fn session_keys_start_with_region_and_carry_the_id_as_hash_tag() {
+    fn session_keys_start_with_region_and_carry_the_handle_as_hash_tag() {
         let layout = RedisKeyLayout::new("app:sessions");
-        let id = SessionId::generate();
+        let raw = SessionId::generate();
+        let id = raw.handle();
         let key = layout.session_key(&id);
         assert!(key.starts_with("app:sessions:"));
-        assert!(key.ends_with(&format!("{{{}}}", id.as_str())));
+        assert!(key.ends_with(&format!("{{{id}}}")));
+        assert!(!key.contains(raw.as_str()), "no raw id in a key");
         assert_eq!(key.matches('{').count(), 1, "exactly one hash tag");
         assert!(key.starts_with(layout.session_key_prefix()));
         assert!(!layout.expires_key(&id).starts_with(layout.session_key_prefix()));
@@ -138,7 +146,7 @@ mod tests {
     #[test]
     fn expiry_markers_share_the_session_hash_tag_and_are_found_in_notifications() {
         let layout = RedisKeyLayout::new("app:sessions");
-        let id = SessionId::generate();
+        let id = SessionId::generate().handle();
         let marker = layout.expires_key(&id);
         let tag = |key: &str| key[key.find('{').unwrap()..].to_owned();
         assert_eq!(tag(&marker), tag(&layout.session_key(&id)));
@@ -147,15 +155,15 @@ mod tests {
             "__keyspace@3__:app:sessions:expires:{*}"
         );
         assert_eq!(
-            layout.id_from_keyspace_channel(&format!("__keyspace@3__:{marker}")),
-            Some(id.clone())
+            layout.handle_from_keyspace_channel(&format!("__keyspace@3__:{marker}")),
+            Some(id)
         );
         // Another region whose name extends ours: not ours (the pattern does not match it either).
         let longer = RedisKeyLayout::new("app:sessions:expires:x");
         let channel = format!("__keyspace@3__:{}", longer.expires_key(&id));
-        assert_eq!(layout.id_from_keyspace_channel(&channel), None);
+        assert_eq!(layout.handle_from_keyspace_channel(&channel), None);
         assert_eq!(
-            layout.id_from_keyspace_channel(&format!("__keyspace@3__:{}", layout.session_key(&id))),
+            layout.handle_from_keyspace_channel(&format!("__keyspace@3__:{}", layout.session_key(&id))),
             None
         );
         assert_eq!(layout.events_channel(), "app:sessions:events");

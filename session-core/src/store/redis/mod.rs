@@ -222,6 +222,7 @@ use self::transport::{new_pipeline, ok, send};
 use crate::error::StoreError;
 use crate::events::SessionEvent;
 use crate::expiration::{self, SessionExpirationPolicy};
+use crate::handle::SessionHandle;
 use crate::id::SessionId;
 use crate::index::SessionIndexer;
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
@@ -274,7 +275,7 @@ struct Inner {
     origin: String,
     /// Index entries (name -> value) of sessions as this instance last read or
     /// wrote them; a missing entry means "unknown", never "none".
-    known_index: Cache<SessionId, Arc<BTreeMap<String, String>>>,
+    known_index: Cache<SessionHandle, Arc<BTreeMap<String, String>>>,
     /// Whether the subscription is listening (never, when disabled).
     subscribed: watch::Receiver<bool>,
     /// The near cache (`CACHING_PROXY`), keyed by session hash key.
@@ -324,8 +325,8 @@ impl Mode {
 /// What runs where a pipeline's replies arrive (see `execute_then`).
 type OnReplies = Arc<dyn Fn(&[Value]) + Send + Sync>;
 
-/// An index set key and the id to add to or remove from it.
-type Membership = (String, SessionId);
+/// An index set key and the handle to add to or remove from it.
+type Membership = (String, SessionHandle);
 
 impl RedisSessionRepository {
     /// A repository for the Redis described by `pool`, storing sessions under
@@ -478,8 +479,8 @@ impl RedisSessionRepository {
             return;
         }
         let mut pipe = new_pipeline();
-        for (set, id) in memberships {
-            pipe.cmd("SREM").arg(set).arg(id.as_str());
+        for (set, handle) in memberships {
+            pipe.cmd("SREM").arg(set).arg(handle.to_string());
         }
         self.execute_detached("removing stale index entries", pipe);
     }
@@ -489,15 +490,15 @@ impl RedisSessionRepository {
         &self,
         pipe: &mut Pipeline,
         script: &redis::Script,
-        id: &SessionId,
+        handle: &SessionHandle,
         args: impl IntoIterator<Item = A>,
     ) {
         let keys = &self.inner.keys;
         pipe.cmd("EVALSHA")
             .arg(script.get_hash())
             .arg(2)
-            .arg(keys.session_key(id))
-            .arg(keys.expires_key(id));
+            .arg(keys.session_key(handle))
+            .arg(keys.expires_key(handle));
         for arg in args {
             pipe.arg(arg);
         }
@@ -507,14 +508,19 @@ impl RedisSessionRepository {
     /// message). The scripts publish it only when some instance subscribes
     /// (`announce` in `lua/common.lua`: `PUBSUB NUMSUB` on one server; on a
     /// cluster, where that count is node-local, always).
-    fn notice(&self, kind: &str, id: &SessionId) -> (String, String) {
+    /// Notices name sessions by handle: anyone who can `SUBSCRIBE` learns no
+    /// id, and a forged `deleted` notice (anyone who can `PUBLISH`) can only
+    /// make an instance drop its cached copy and remembered index entries of
+    /// that session and tell its listeners (which then see the session alive
+    /// on their next read): nothing is deleted by a notice.
+    fn notice(&self, kind: &str, handle: &SessionHandle) -> (String, String) {
         let channel = self.inner.keys.events_channel();
         let channel = if self.inner.pool.is_cluster() {
             channel
         } else {
             format!("?{channel}")
         };
-        (channel, format!("{kind} {} {}", self.inner.origin, id.as_str()))
+        (channel, format!("{kind} {} {handle}", self.inner.origin))
     }
 
     /// The expiration rule for `session` accessed now, as the scripts take it:
@@ -532,11 +538,11 @@ impl RedisSessionRepository {
     }
 
     /// Remembers (or forgets) the index entries a session has in Redis.
-    fn remember_index(&self, id: &SessionId, index: BTreeMap<String, String>) {
+    fn remember_index(&self, handle: &SessionHandle, index: BTreeMap<String, String>) {
         if index.is_empty() {
-            self.inner.known_index.invalidate(id);
+            self.inner.known_index.invalidate(handle);
         } else {
-            self.inner.known_index.insert(id.clone(), Arc::new(index));
+            self.inner.known_index.insert(*handle, Arc::new(index));
         }
     }
 
@@ -552,7 +558,8 @@ impl RedisSessionRepository {
         rule: &ScriptRule,
         also_remove: &[Membership],
     ) -> Result<Written, StoreError> {
-        let id = session.id();
+        let id = &session.handle();
+        let member = id.to_string();
         let keys = &self.inner.keys;
         let known = self.inner.known_index.get(id);
         let new_entries: BTreeMap<&str, &str> = plan
@@ -593,13 +600,13 @@ impl RedisSessionRepository {
         let mut pipe = new_pipeline();
         self.evalsha(&mut pipe, &self.inner.scripts.save, id, args);
         for (name, old) in &removed {
-            pipe.cmd("SREM").arg(keys.index_key(name, old)).arg(id.as_str());
+            pipe.cmd("SREM").arg(keys.index_key(name, old)).arg(&member);
         }
         for (set, old_id) in also_remove {
-            pipe.cmd("SREM").arg(set).arg(old_id.as_str());
+            pipe.cmd("SREM").arg(set).arg(old_id.to_string());
         }
         for (name, value) in &plan.index_sets {
-            pipe.cmd("SADD").arg(keys.index_key(name, value)).arg(id.as_str());
+            pipe.cmd("SADD").arg(keys.index_key(name, value)).arg(&member);
         }
         let replies = match &self.inner.near_cache {
             // Own saves reach the near cache in the order Redis applied them.
@@ -626,7 +633,7 @@ impl RedisSessionRepository {
             let sent: Vec<Membership> = plan
                 .index_sets
                 .iter()
-                .map(|(name, value)| (keys.index_key(name, value), id.clone()))
+                .map(|(name, value)| (keys.index_key(name, value), *id))
                 .collect();
             self.remove_detached(&sent);
             return Err(exceeded.into());
@@ -639,13 +646,13 @@ impl RedisSessionRepository {
                     new_entries.get(name.as_str()) != Some(&old.as_str())
                         && !removed.contains(&(name.clone(), old.clone()))
                 })
-                .map(|(name, old)| (keys.index_key(&name, &old), id.clone()))
+                .map(|(name, old)| (keys.index_key(&name, &old), *id))
                 .collect()
         } else {
             // The session was gone: undo the SADDs sent along with the script.
             plan.index_sets
                 .iter()
-                .map(|(name, value)| (keys.index_key(name, value), id.clone()))
+                .map(|(name, value)| (keys.index_key(name, value), *id))
                 .collect()
         };
         self.remove_detached(&corrections);
@@ -668,9 +675,9 @@ impl RedisSessionRepository {
     }
 
     /// Renewal: moves the stored session (with this request's changes) from
-    /// `previous` to the session's new id. See the module docs for the two steps.
+    /// `previous` to the session's new handle. See the module docs for the two steps.
     /// `false` when the session had ended meanwhile (nothing is recreated).
-    async fn renew(&self, session: &Session, previous: &SessionId, now: SystemTime) -> Result<bool, StoreError> {
+    async fn renew(&self, session: &Session, previous: &SessionHandle, now: SystemTime) -> Result<bool, StoreError> {
         let keys = &self.inner.keys;
         self.inner.known_index.invalidate(previous);
         self.forget_cached(previous);
@@ -678,25 +685,25 @@ impl RedisSessionRepository {
         let (channel, message) = self.notice("deleted", previous);
         self.evalsha(&mut pipe, &self.inner.scripts.take, previous, [channel, message]);
         let Some(fields) = codec::fields(self.single(pipe).await?)? else {
-            tracing::debug!(session = %previous.log_tag(), "renewal of a session deleted meanwhile: not recreated");
+            tracing::debug!(session = %previous, "renewal of a session deleted meanwhile: not recreated");
             return Ok(false);
         };
-        let (parts, old_index) = match codec::decode(previous, fields, self.serializer()) {
+        let (parts, old_index) = match codec::decode(*previous, fields, self.serializer()) {
             Decoded::Session { parts, index, .. } => (parts, index),
             Decoded::Corrupt(reason) | Decoded::UnknownVersion(reason) => {
-                tracing::warn!(session = %previous.log_tag(), %reason, "unreadable session dropped on renewal");
+                tracing::warn!(session = %previous, %reason, "unreadable session dropped on renewal");
                 return Ok(false);
             }
         };
         let events = self.inner.settings.events();
         if events.is_observed() {
             events.publish(SessionEvent::Deleted {
-                id: previous.clone(),
+                handle: *previous,
                 session: Some(Session::from_parts(parts.clone())),
             });
         }
         let mut renewed = Session::from_parts(SessionParts {
-            id: session.id().clone(),
+            handle: session.handle(),
             ..parts
         });
         for (name, value) in session.changed_attributes() {
@@ -712,25 +719,25 @@ impl RedisSessionRepository {
         let plan = WritePlan::full(&renewed, now, &self.inner.indexer, self.serializer());
         let old_sets: Vec<Membership> = old_index
             .iter()
-            .map(|(name, value)| (keys.index_key(name, value), previous.clone()))
+            .map(|(name, value)| (keys.index_key(name, value), *previous))
             .collect();
         let rule = self.rule_for(&renewed);
         let written = self.write(&renewed, Mode::New, &plan, &rule, &old_sets).await?;
         if written.created {
             self.publish_created(&renewed);
         }
-        tracing::debug!(from = %previous.log_tag(), to = %session.id().log_tag(), "session renewed");
+        tracing::debug!(from = %previous, to = %session.handle(), "session renewed");
         Ok(true)
     }
 
     /// A request's copy of a stored session accessed `now`; extends its idle
     /// timer when the stored deadline lags by more than the refresh window
     /// (one script, not waited for).
-    fn served(&self, id: &SessionId, key: &str, stored: &CachedSession, now: SystemTime) -> Session {
+    fn served(&self, handle: &SessionHandle, key: &str, stored: &CachedSession, now: SystemTime) -> Session {
         let mut session = self.with_predicate(stored.to_session());
         session.set_last_accessed_time(now);
         if !stored.index.is_empty() {
-            self.remember_index(id, stored.index.clone());
+            self.remember_index(handle, stored.index.clone());
         }
         let now_ms = epoch_millis(now);
         let creation = epoch_millis(stored.parts.creation_time);
@@ -741,7 +748,7 @@ impl RedisSessionRepository {
             let mut args = vec![now_ms.to_string()];
             args.extend(rule.args());
             args.push(self.track_flag().to_owned());
-            self.evalsha(&mut pipe, &self.inner.scripts.touch, id, args);
+            self.evalsha(&mut pipe, &self.inner.scripts.touch, handle, args);
             self.execute_detached("extending a session's idle timer", pipe);
             if let Some(cache) = &self.inner.near_cache {
                 // The refresh does not come back as an invalidation (NOLOOP): move the
@@ -761,18 +768,18 @@ impl RedisSessionRepository {
     }
 
     /// Drops a session from the near cache.
-    fn forget_cached(&self, id: &SessionId) {
+    fn forget_cached(&self, handle: &SessionHandle) {
         if let Some(cache) = &self.inner.near_cache {
-            cache.remove(&self.inner.keys.session_key(id));
+            cache.remove(&self.inner.keys.session_key(handle));
         }
     }
 
     /// A session hash this version cannot read (damaged, or a key of another
     /// type): treated as absent and deleted.
-    async fn drop_unreadable(&self, id: &SessionId, reason: &str) -> Result<Option<Session>, StoreError> {
-        tracing::warn!(session = %id.log_tag(), %reason, "corrupt session in Redis treated as absent and deleted");
-        if let Err(error) = self.delete_by_id(id).await {
-            tracing::warn!(session = %id.log_tag(), %error, "could not delete a corrupt session");
+    async fn drop_unreadable(&self, handle: &SessionHandle, reason: &str) -> Result<Option<Session>, StoreError> {
+        tracing::warn!(session = %handle, %reason, "corrupt session in Redis treated as absent and deleted");
+        if let Err(error) = self.delete_by_handle(handle).await {
+            tracing::warn!(session = %handle, %error, "could not delete a corrupt session");
         }
         Ok(None)
     }
@@ -780,24 +787,27 @@ impl RedisSessionRepository {
     /// Reads sessions without touching them (index lookups, notices): one
     /// `HGETALL` each, pipelined. `None` for a session that is gone, expired
     /// or unreadable.
-    async fn peek(&self, ids: &[&SessionId]) -> Result<Vec<Option<(Session, BTreeMap<String, String>)>>, StoreError> {
-        if ids.is_empty() {
+    async fn peek(
+        &self,
+        handles: &[SessionHandle],
+    ) -> Result<Vec<Option<(Session, BTreeMap<String, String>)>>, StoreError> {
+        if handles.is_empty() {
             return Ok(Vec::new());
         }
         let mut pipe = new_pipeline();
-        for id in ids {
-            pipe.cmd("HGETALL").arg(self.inner.keys.session_key(id));
+        for handle in handles {
+            pipe.cmd("HGETALL").arg(self.inner.keys.session_key(handle));
         }
         let now = epoch_millis(SystemTime::now());
         let replies = self.execute(pipe).await?;
-        let mut sessions = Vec::with_capacity(ids.len());
-        for (id, reply) in ids.iter().zip(replies) {
+        let mut sessions = Vec::with_capacity(handles.len());
+        for (handle, reply) in handles.iter().zip(replies) {
             let fields = match reply {
                 Value::ServerError(error) if error.code() == "WRONGTYPE" => None,
                 reply => codec::fields(ok(reply)?)?,
             };
             sessions.push(
-                fields.and_then(|fields| match codec::decode(id, fields, self.serializer()) {
+                fields.and_then(|fields| match codec::decode(*handle, fields, self.serializer()) {
                     Decoded::Session {
                         parts,
                         index,
@@ -816,15 +826,16 @@ impl RedisSessionRepository {
     fn publish_created(&self, session: &Session) {
         let events = self.inner.settings.events();
         if events.is_observed() {
-            let mut saved = session.clone();
+            // Events name sessions by handle only.
+            let mut saved = session.clone().without_id();
             saved.mark_saved();
             events.publish(SessionEvent::Created { session: saved });
         }
     }
 
     /// A session as read by an index lookup or for an event (no touch).
-    fn decode_untouched(&self, id: &SessionId, fields: Fields) -> Option<Session> {
-        match codec::decode(id, fields, self.serializer()) {
+    fn decode_untouched(&self, handle: &SessionHandle, fields: Fields) -> Option<Session> {
+        match codec::decode(*handle, fields, self.serializer()) {
             Decoded::Session { parts, .. } => Some(self.with_predicate(Session::from_parts(parts))),
             Decoded::Corrupt(_) | Decoded::UnknownVersion(_) => None,
         }
@@ -864,7 +875,7 @@ impl SessionRepository for RedisSessionRepository {
         }
         let now = SystemTime::now();
         session.set_last_accessed_time(now);
-        if let Some(previous) = session.previous_id().cloned() {
+        if let Some(previous) = session.previous_handle() {
             if !self.renew(session, &previous, now).await? {
                 session.mark_saved();
                 session.mark_ended_meanwhile();
@@ -883,7 +894,7 @@ impl SessionRepository for RedisSessionRepository {
             let written = self.write(session, Mode::Update, &plan, &rule, &[]).await?;
             let events = self.inner.settings.events();
             if !written.applied {
-                tracing::debug!(session = %session.id().log_tag(), "save of a session deleted meanwhile: dropped");
+                tracing::debug!(session = %session.handle(), "save of a session deleted meanwhile: dropped");
                 session.mark_saved();
                 session.mark_ended_meanwhile();
                 return Ok(());
@@ -897,13 +908,15 @@ impl SessionRepository for RedisSessionRepository {
 
     async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
         let now = SystemTime::now();
-        let key = self.inner.keys.session_key(id);
+        // The one digest of this request: every key below is derived from it.
+        let handle = id.handle();
+        let key = self.inner.keys.session_key(&handle);
         let mut ticket = None;
         if let Some(cache) = &self.inner.near_cache {
             if let Some((cached, _)) = cache.get(&key)
                 && cached.is_live_at(epoch_millis(now))
             {
-                return Ok(Some(self.served(id, &key, &cached, now)));
+                return Ok(Some(self.served(&handle, &key, &cached, now).with_known_id(id.clone())));
             }
             cache.record_miss();
             ticket = Some(cache.ticket(&key));
@@ -913,7 +926,7 @@ impl SessionRepository for RedisSessionRepository {
         let reply = self.execute(pipe).await?.into_iter().next();
         let fields = match reply {
             Some(Value::ServerError(error)) if error.code() == "WRONGTYPE" => {
-                return self.drop_unreadable(id, "a key of another type").await;
+                return self.drop_unreadable(&handle, "a key of another type").await;
             }
             Some(reply) => codec::fields(ok(reply)?)?,
             None => return Err(StoreError::Protocol("no reply".to_owned())),
@@ -921,7 +934,7 @@ impl SessionRepository for RedisSessionRepository {
         let Some(fields) = fields else {
             return Ok(None);
         };
-        match codec::decode(id, fields, self.serializer()) {
+        match codec::decode(handle, fields, self.serializer()) {
             Decoded::Session {
                 parts,
                 index,
@@ -943,30 +956,31 @@ impl SessionRepository for RedisSessionRepository {
                 if let (Some(cache), Some(ticket)) = (&self.inner.near_cache, ticket) {
                     cache.insert(key.clone(), Arc::clone(&cached), ticket);
                 }
-                Ok(Some(self.served(id, &key, &cached, now)))
+                Ok(Some(self.served(&handle, &key, &cached, now).with_known_id(id.clone())))
             }
-            Decoded::Corrupt(reason) => self.drop_unreadable(id, &reason).await,
+            Decoded::Corrupt(reason) => self.drop_unreadable(&handle, &reason).await,
             Decoded::UnknownVersion(version) => {
-                tracing::warn!(session = %id.log_tag(), %version, "session written in a newer format treated as absent");
+                tracing::warn!(session = %handle, %version, "session written in a newer format treated as absent");
                 Ok(None)
             }
         }
     }
 
-    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
+    async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
         let keys = &self.inner.keys;
         // Before (reads sent from now on cannot fill it back) and after (our own delete
         // does not come back as an invalidation).
-        self.forget_cached(id);
+        self.forget_cached(handle);
         let events = self.inner.settings.events();
         let observed = events.is_observed();
-        let known = self.inner.known_index.remove(id).unwrap_or_default();
+        let known = self.inner.known_index.remove(handle).unwrap_or_default();
+        let member = handle.to_string();
         let mut pipe = new_pipeline();
-        let (channel, message) = self.notice("deleted", id);
+        let (channel, message) = self.notice("deleted", handle);
         let args = [if observed { "1" } else { "" }.to_owned(), channel, message];
-        self.evalsha(&mut pipe, &self.inner.scripts.delete, id, args);
+        self.evalsha(&mut pipe, &self.inner.scripts.delete, handle, args);
         for (name, value) in known.iter() {
-            pipe.cmd("SREM").arg(keys.index_key(name, value)).arg(id.as_str());
+            pipe.cmd("SREM").arg(keys.index_key(name, value)).arg(&member);
         }
         let mut replies = self.execute(pipe).await?.into_iter();
         let reply = ok(replies
@@ -986,17 +1000,17 @@ impl SessionRepository for RedisSessionRepository {
         let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
         let corrections: Vec<Membership> = index_entries(&fields)
             .filter(|(name, value)| known.get(name) != Some(value))
-            .map(|(name, value)| (keys.index_key(&name, &value), id.clone()))
+            .map(|(name, value)| (keys.index_key(&name, &value), *handle))
             .collect();
         self.remove_detached(&corrections);
-        self.forget_cached(id);
+        self.forget_cached(handle);
         if live && observed {
             events.publish(SessionEvent::Deleted {
-                id: id.clone(),
-                session: self.decode_untouched(id, fields),
+                handle: *handle,
+                session: self.decode_untouched(handle, fields),
             });
         }
-        Ok(())
+        Ok(live)
     }
 }
 
@@ -1006,7 +1020,7 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionId, Session>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
         let set_key = self.inner.keys.index_key(index_name, index_value);
         let mut pipe = new_pipeline();
         pipe.cmd("SMEMBERS").arg(&set_key);
@@ -1020,25 +1034,26 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
             }
         };
         let mut stale: Vec<Vec<u8>> = Vec::new();
-        let mut ids = Vec::with_capacity(members.len());
+        let mut handles = Vec::with_capacity(members.len());
         for member in members {
             let member = codec::bytes(member)?;
+            // Anything but a handle (say, a raw id left by the layout before
+            // handles) is stale.
             match std::str::from_utf8(&member)
                 .ok()
-                .and_then(|text| SessionId::parse(text).ok())
+                .and_then(|text| SessionHandle::parse(text).ok())
             {
-                Some(id) => ids.push(id),
+                Some(handle) => handles.push(handle),
                 None => stale.push(member),
             }
         }
         let mut sessions = BTreeMap::new();
-        let refs: Vec<&SessionId> = ids.iter().collect();
         // Read without touching: an index lookup must not extend lifetimes.
-        for (id, found) in ids.iter().zip(self.peek(&refs).await?) {
+        for (handle, found) in handles.iter().zip(self.peek(&handles).await?) {
             let Some((session, index)) = found else {
                 // Gone, expired or unreadable (a newer format's session reads as this too,
                 // and its own version removes a stale member again if needed).
-                stale.push(id.as_str().as_bytes().to_vec());
+                stale.push(handle.to_string().into_bytes());
                 continue;
             };
             // A member whose session now has another value is skipped, not
@@ -1046,12 +1061,12 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
             // request setting the value back.
             if index.get(index_name).is_some_and(|value| value == index_value) {
                 // Known entries make a following delete ("log out everywhere") one round trip.
-                self.remember_index(id, index);
-                sessions.insert(id.clone(), session);
+                self.remember_index(handle, index);
+                sessions.insert(*handle, session);
             }
         }
         if !stale.is_empty() {
-            // Safe without a race: a deleted or expired id never comes back.
+            // Safe without a race: a deleted or expired session never comes back.
             let mut pipe = new_pipeline();
             pipe.cmd("SREM").arg(&set_key).arg(stale);
             ok(self.single(pipe).await?)?;

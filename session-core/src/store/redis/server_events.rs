@@ -11,7 +11,7 @@ use super::{RedisSessionRepository, codec, index_entries, new_pipeline, ok, subs
 use crate::error::StoreError;
 use crate::events::SessionEvent;
 use crate::expiration::ExpirationAction;
-use crate::id::SessionId;
+use crate::handle::SessionHandle;
 use crate::session::Session;
 
 impl RedisSessionRepository {
@@ -84,53 +84,53 @@ impl RedisSessionRepository {
             if message.get_channel_name() == channel {
                 notices.extend(self.parse_notice(payload).filter(|_| events.is_observed()));
             } else if payload == b"expired"
-                && let Some(id) = self.inner.keys.id_from_keyspace_channel(message.get_channel_name())
+                && let Some(handle) = self.inner.keys.handle_from_keyspace_channel(message.get_channel_name())
             {
-                notices.push(Notice::Expired(id));
+                notices.push(Notice::Expired(handle));
             }
             // Anything else (other events on our markers, when the server's flags
             // include more than we asked for) is not for us.
         }
         for run in notices.chunk_by(|a, b| std::mem::discriminant(a) == std::mem::discriminant(b)) {
-            let ids: Vec<&SessionId> = run.iter().map(Notice::id).collect();
+            let handles: Vec<SessionHandle> = run.iter().map(Notice::handle).collect();
             match run[0] {
-                Notice::Created(_) => self.on_created_elsewhere(&ids).await,
+                Notice::Created(_) => self.on_created_elsewhere(&handles).await,
                 Notice::Deleted(_) => {
-                    for id in ids {
-                        self.inner.known_index.invalidate(id);
-                        events.publish(SessionEvent::Deleted {
-                            id: id.clone(),
-                            session: None,
-                        });
+                    // A forged notice can do no more than this: forget what this
+                    // instance remembers of the session (it is read again when
+                    // needed) and tell listeners; nothing is deleted.
+                    for handle in handles {
+                        self.inner.known_index.invalidate(&handle);
+                        events.publish(SessionEvent::Deleted { handle, session: None });
                     }
                 }
-                Notice::Expired(_) => self.on_expired(&ids).await,
+                Notice::Expired(_) => self.on_expired(&handles).await,
             }
         }
     }
 
-    /// `created <origin> <id>` / `deleted <origin> <id>` from another instance's
-    /// script; `None` for our own and for anything malformed.
+    /// `created <origin> <handle>` / `deleted <origin> <handle>` from another
+    /// instance's script; `None` for our own and for anything malformed.
     fn parse_notice(&self, payload: &[u8]) -> Option<Notice> {
         let mut words = std::str::from_utf8(payload).ok()?.splitn(3, ' ');
-        let (kind, origin, id) = (words.next()?, words.next()?, words.next()?);
+        let (kind, origin, handle) = (words.next()?, words.next()?, words.next()?);
         if origin == self.inner.origin {
             return None;
         }
-        let id = SessionId::parse(id).ok()?;
+        let handle = SessionHandle::parse(handle).ok()?;
         match kind {
-            "created" => Some(Notice::Created(id)),
-            "deleted" => Some(Notice::Deleted(id)),
+            "created" => Some(Notice::Created(handle)),
+            "deleted" => Some(Notice::Deleted(handle)),
             _ => None,
         }
     }
 
     /// Sessions created elsewhere: read (without touching) and announced.
-    async fn on_created_elsewhere(&self, ids: &[&SessionId]) {
-        let sessions = match self.peek(ids).await {
+    async fn on_created_elsewhere(&self, handles: &[SessionHandle]) {
+        let sessions = match self.peek(handles).await {
             Ok(sessions) => sessions,
             Err(error) => {
-                tracing::warn!(%error, sessions = ids.len(), "could not read sessions created elsewhere");
+                tracing::warn!(%error, sessions = handles.len(), "could not read sessions created elsewhere");
                 return;
             }
         };
@@ -143,7 +143,7 @@ impl RedisSessionRepository {
 
     /// Markers expired: clean up (idempotent, shared with the other instances)
     /// and tell this instance's listeners, once per session.
-    async fn on_expired(&self, ids: &[&SessionId]) {
+    async fn on_expired(&self, ids: &[SessionHandle]) {
         let action = self.policy().expiration_action();
         let events = self.inner.settings.events();
         let want_state = events.is_observed() && action == ExpirationAction::Invalidate;
@@ -156,14 +156,14 @@ impl RedisSessionRepository {
         };
         last_states.resize_with(ids.len(), || None);
         for (id, last_state) in ids.iter().zip(last_states) {
-            self.inner.known_index.invalidate(*id);
-            tracing::debug!(session = %id.log_tag(), ?action, "session expired");
+            self.inner.known_index.invalidate(id);
+            tracing::debug!(session = %id, ?action, "session expired");
             if events.is_observed() {
-                let id = (*id).clone();
+                let handle = *id;
                 events.publish(match action {
-                    ExpirationAction::Destroy => SessionEvent::Destroyed { id, session: None },
+                    ExpirationAction::Destroy => SessionEvent::Destroyed { handle, session: None },
                     ExpirationAction::Invalidate => SessionEvent::Expired {
-                        id,
+                        handle,
                         session: last_state,
                     },
                 });
@@ -176,7 +176,7 @@ impl RedisSessionRepository {
     /// session's last state when asked for and still there.
     async fn reap(
         &self,
-        ids: &[&SessionId],
+        ids: &[SessionHandle],
         action: ExpirationAction,
         want_state: bool,
     ) -> Result<Vec<Option<Session>>, StoreError> {
@@ -205,7 +205,7 @@ impl RedisSessionRepository {
                     stale
                         .cmd("SREM")
                         .arg(self.inner.keys.index_key(&name, &value))
-                        .arg(id.as_str());
+                        .arg(id.to_string());
                     stale_count += 1;
                 }
             }
@@ -226,15 +226,15 @@ impl RedisSessionRepository {
 
 /// What a subscription message asks of this instance.
 pub(super) enum Notice {
-    Created(SessionId),
-    Deleted(SessionId),
-    Expired(SessionId),
+    Created(SessionHandle),
+    Deleted(SessionHandle),
+    Expired(SessionHandle),
 }
 
 impl Notice {
-    fn id(&self) -> &SessionId {
+    fn handle(&self) -> SessionHandle {
         match self {
-            Self::Created(id) | Self::Deleted(id) | Self::Expired(id) => id,
+            Self::Created(handle) | Self::Deleted(handle) | Self::Expired(handle) => *handle,
         }
     }
 }
