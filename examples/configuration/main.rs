@@ -53,11 +53,12 @@ struct LoggingListener;
 
 impl HttpSessionListener for LoggingListener {
     fn session_created(&self, session: &session_actix::core::Session) {
-        println!("session created: {}", session.id().log_tag());
+        // Events name sessions by handle (not a credential), never by id.
+        println!("session created: {}", session.handle());
     }
 
-    fn session_destroyed(&self, id: &session_actix::SessionId, _session: Option<&session_actix::core::Session>) {
-        println!("session ended: {}", id.log_tag());
+    fn session_destroyed(&self, handle: &session_actix::SessionHandle, _session: Option<&session_actix::core::Session>) {
+        println!("session ended: {handle}");
     }
 }
 

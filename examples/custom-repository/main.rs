@@ -25,7 +25,7 @@ use async_trait::async_trait;
 use serde_json::json;
 use session_actix::core::Session as StoredSession;
 use session_actix::{
-    ClusteredSessionBuilder, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionId,
+    ClusteredSessionBuilder, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionHandle, SessionId,
     SessionRepository, StoreError, enable_clustered_session,
 };
 
@@ -61,8 +61,8 @@ impl<R: SessionRepository> SessionRepository for MySessionRepository<R> {
         self.inner.find_by_id(id).await
     }
 
-    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.inner.delete_by_id(id).await
+    async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
+        self.inner.delete_by_handle(handle).await
     }
 }
 
@@ -72,7 +72,7 @@ impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository for M
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionId, StoredSession>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError> {
         self.inner
             .find_by_index_name_and_index_value(index_name, index_value)
             .await

@@ -207,7 +207,7 @@ async fn index(session: Session, shown: web::Data<Shown>) -> actix_web::Result<H
     session.insert("visits", visits)?;
     let mut body = format!("visit #{visits}\n");
     if let (Some(keys), Some(id)) = (&shown.keys, session.id()) {
-        body.push_str(&format!("redis-cli HGETALL '{}'\n", keys.session_key(&id)));
+        body.push_str(&format!("redis-cli HGETALL '{}'\n", keys.session_key(&id.handle())));
     }
     let writer = shown.serializer.name();
     body.push_str(&format!(

@@ -98,9 +98,9 @@ async fn end_other_sessions(
         .await
         .map_err(SessionError::Store)?;
     let mut ended = 0;
-    for (id, other) in &found {
+    for (handle, other) in &found {
         if current.is_none() || other.get::<String>(HANDLE).ok().flatten() != current {
-            sessions.delete_by_id(id).await.map_err(SessionError::Store)?;
+            sessions.delete_by_handle(handle).await.map_err(SessionError::Store)?;
             ended += 1;
         }
     }

@@ -121,8 +121,7 @@ async fn list_sessions(session: Session, sessions: Sessions) -> actix_web::Resul
         .map_err(SessionError::Store)?;
     let list: Vec<Value> = found
         .iter()
-        .map(|(id, other)| {
-            let handle = id.handle();
+        .map(|(&handle, other)| {
             json!({
                 "handle": handle,
                 "current": Some(handle) == current,
@@ -151,10 +150,10 @@ async fn delete_session(
         .find_by_principal_name(&user)
         .await
         .map_err(SessionError::Store)?;
-    let Some(target) = owned.keys().find(|id| id.handle() == handle) else {
+    if !owned.contains_key(&handle) {
         return Ok(error(actix_web::http::StatusCode::NOT_FOUND, "no such session"));
-    };
-    sessions.delete_by_id(target).await.map_err(SessionError::Store)?;
+    }
+    sessions.delete_by_handle(&handle).await.map_err(SessionError::Store)?;
     Ok(HttpResponse::NoContent().finish())
 }
 

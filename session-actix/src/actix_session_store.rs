@@ -2,17 +2,30 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
+use serde::{Deserialize, Serialize};
 
-use session_core::{AttributeValue, Session, SessionId, SessionParts, SessionRepository, StoreError, log_tag};
+use session_core::{
+    AttributeValue, Session, SessionHandle, SessionId, SessionParts, SessionRepository, StoreError, log_tag,
+};
 
-/// The entry [`ClusteredSessionStore`] adds to the state it loads: a JSON object of attribute
-/// name to value fingerprint, from which [`update`](SessionStore::update) tells what the request
-/// changed. Never stored; ignore it when listing `Session::entries()`.
+/// The entry [`ClusteredSessionStore`] adds to the state it loads: a JSON object naming the
+/// loaded session's handle and a fingerprint of each attribute value, from which
+/// [`update`](SessionStore::update) tells what the request changed and
+/// [`save`](SessionStore::save) which session a renewal moves. Never stored; ignore it when
+/// listing `Session::entries()`.
 pub const LOADED_STATE_KEY: &str = "__clustered_session.loaded";
+
+/// How long a session this store's `delete` ended stays claimable by the `save` of the same
+/// renewal (actix-session runs them back to back, in one request).
+const TAKEN_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+/// At most this many such claims are kept; beyond it a renewal starts a fresh session (never
+/// brings one back).
+const MAX_TAKEN: usize = 10_000;
 
 /// The attribute map actix-session works with: name to JSON text.
 type State = HashMap<String, String>;
@@ -63,14 +76,28 @@ type State = HashMap<String, String>;
 ///
 /// Still last-writer-wins: two requests setting the same attribute, and a renewal (its whole
 /// state is saved under the new key, so a change another request made to the old session after
-/// the renewing request loaded it is lost, and a session ended while a renewing request was in
-/// flight comes back under the new key).
+/// the renewing request loaded it is lost).
+///
+/// # Renewal racing a logout
+///
+/// actix-session renews (`Session::renew`) by deleting the old key, then saving the request's
+/// whole state under a new one. A logout (or "log out everywhere", or an expiry) of the same
+/// session landing between the renewing request's load and its delete must not be undone by
+/// that save. So a renewal is "move if still alive": `delete` ends the session in one atomic
+/// step of the repository ([`delete_by_handle`](SessionRepository::delete_by_handle)), which
+/// says whether it ended a live session; only then does the following `save` write the
+/// loaded state under the new key. If the session had already ended, the renewal starts a new
+/// session holding only what this request set (as [`update`](SessionStore::update) does).
+/// Whoever ends the session first wins: a logout after the move finds nothing under the old
+/// key.
 ///
 /// Cheap to clone; clones share the repository.
 #[derive(Clone)]
 pub struct ClusteredSessionStore {
     repository: Arc<dyn SessionRepository>,
     ttl_from_actix_session: bool,
+    /// Sessions this store's `delete` ended while live, for the `save` of the same renewal.
+    taken: Arc<Mutex<HashMap<SessionHandle, Instant>>>,
 }
 
 impl std::fmt::Debug for ClusteredSessionStore {
@@ -93,7 +120,31 @@ impl ClusteredSessionStore {
         Self {
             repository,
             ttl_from_actix_session: true,
+            taken: Arc::default(),
         }
+    }
+
+    /// Records that this store's `delete` ended `handle` while it was live.
+    fn record_taken(&self, handle: SessionHandle) {
+        let mut taken = self.taken.lock().unwrap_or_else(PoisonError::into_inner);
+        if taken.len() >= MAX_TAKEN {
+            // Purges (no save follows) leave claims behind: drop the stale ones.
+            taken.retain(|_, at| at.elapsed() < TAKEN_FOR);
+        }
+        if taken.len() < MAX_TAKEN {
+            taken.insert(handle, Instant::now());
+        }
+    }
+
+    /// Claims the session this store's `delete` ended for a renewal: `true` once per delete
+    /// that ended it live (recently).
+    fn claim_taken(&self, handle: &SessionHandle) -> bool {
+        let claimed = self
+            .taken
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(handle);
+        claimed.is_some_and(|at| at.elapsed() < TAKEN_FOR)
     }
 
     /// Keeps the idle timeout the repository gives new sessions (its configured max inactive
@@ -124,7 +175,7 @@ impl ClusteredSessionStore {
         let now = std::time::SystemTime::now();
         let placeholder = AttributeValue::from_bytes(Vec::new());
         let mut session = Session::from_parts(SessionParts {
-            id: id.clone(),
+            handle: id.handle(),
             creation_time: now,
             last_accessed_time: now,
             max_inactive_interval_seconds: interval,
@@ -148,8 +199,12 @@ impl ClusteredSessionStore {
         self.repository
             .save(&mut session)
             .await
-            .map_err(|error| store_failure(session.id(), "saving", error))?;
-        SessionKey::try_from(session.id().as_str().to_owned()).map_err(Into::into)
+            .map_err(|error| store_failure(session.handle(), "saving", error))?;
+        // A session created here knows its id.
+        let id = session
+            .id()
+            .ok_or_else(|| anyhow::anyhow!("the repository's new session has no id"))?;
+        SessionKey::try_from(id.as_str().to_owned()).map_err(Into::into)
     }
 }
 
@@ -164,9 +219,18 @@ fn parse_key(key: &SessionKey) -> Option<SessionId> {
     }
 }
 
-fn store_failure(id: &SessionId, action: &str, error: StoreError) -> anyhow::Error {
-    tracing::error!(session = %id.log_tag(), %error, "{action} the session failed");
+fn store_failure(handle: SessionHandle, action: &str, error: StoreError) -> anyhow::Error {
+    tracing::error!(session = %handle, %error, "{action} the session failed");
     anyhow::Error::new(error)
+}
+
+/// What [`LOADED_STATE_KEY`] holds: the loaded session and its values' fingerprints.
+#[derive(Debug, Serialize, Deserialize)]
+struct Loaded {
+    /// The session as loaded (a renewal moves it only if this store's delete ended it live).
+    session: SessionHandle,
+    /// Attribute name to value fingerprint.
+    values: BTreeMap<String, String>,
 }
 
 /// A fingerprint of one value as loaded. Only compared within one request, on one process:
@@ -180,23 +244,27 @@ fn fingerprint(value: &str) -> String {
 /// actix-session's view of a stored session, plus the [`LOADED_STATE_KEY`] snapshot.
 fn state_of(session: &Session) -> State {
     let mut state = State::with_capacity(session.attributes().len() + 1);
-    let mut snapshot = BTreeMap::new();
+    let mut values = BTreeMap::new();
     for (name, value) in session.attributes() {
         match std::str::from_utf8(value.as_bytes()) {
             Ok(text) if name != LOADED_STATE_KEY => {
-                snapshot.insert(name.as_str(), fingerprint(text));
+                values.insert(name.clone(), fingerprint(text));
                 state.insert(name.clone(), text.to_owned());
             }
             // Not JSON text (another serializer wrote it), or the reserved name: hidden from
             // actix-session, and left as stored because the snapshot does not list it.
             _ => tracing::warn!(
-                session = %session.id().log_tag(),
+                session = %session.handle(),
                 attribute = %name,
                 "attribute hidden from actix-session (not JSON text, or a reserved name)"
             ),
         }
     }
-    // A map of strings always serializes; an empty marker only disables the delta.
+    let snapshot = Loaded {
+        session: session.handle(),
+        values,
+    };
+    // Strings and a handle always serialize; an empty marker only disables the delta.
     let snapshot = serde_json::to_string(&snapshot).unwrap_or_default();
     state.insert(LOADED_STATE_KEY.to_owned(), snapshot);
     state
@@ -205,10 +273,14 @@ fn state_of(session: &Session) -> State {
 /// What one request did to its session, recovered from the whole map actix-session returns.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Changes {
+    /// The session the request loaded, if the map says (its snapshot).
+    loaded: Option<SessionHandle>,
     /// Attributes the request set to a new value or added.
     set: BTreeMap<String, AttributeValue>,
     /// Attributes the request removed.
     removed: Removed,
+    /// Every other attribute of the map, as the request loaded it.
+    unchanged: BTreeMap<String, AttributeValue>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -225,26 +297,26 @@ impl Changes {
     fn of(mut state: State) -> Self {
         let snapshot = state
             .remove(LOADED_STATE_KEY)
-            .and_then(|text| serde_json::from_str::<BTreeMap<String, String>>(&text).ok());
-        let Some(snapshot) = snapshot else {
+            .and_then(|text| serde_json::from_str::<Loaded>(&text).ok());
+        let Some(Loaded { session, values }) = snapshot else {
             return Self {
                 set: state.into_iter().map(|(name, json)| (name, value(json))).collect(),
-                removed: Removed::AllOthers,
+                ..Self::default()
             };
         };
-        let removed = snapshot
-            .keys()
-            .filter(|name| !state.contains_key(*name))
-            .cloned()
-            .collect();
-        let set = state
+        let removed = values.keys().filter(|name| !state.contains_key(*name)).cloned().collect();
+        let (unchanged, set) = state
             .into_iter()
-            .filter(|(name, json)| snapshot.get(name) != Some(&fingerprint(json)))
             .map(|(name, json)| (name, value(json)))
-            .collect();
+            .partition(|(name, json)| {
+                std::str::from_utf8(json.as_bytes())
+                    .is_ok_and(|text| values.get(name) == Some(&fingerprint(text)))
+            });
         Self {
+            loaded: Some(session),
             set,
             removed: Removed::Names(removed),
+            unchanged,
         }
     }
 
@@ -272,11 +344,6 @@ fn value(json: String) -> AttributeValue {
     AttributeValue::from_bytes(json.into_bytes())
 }
 
-/// Everything but the [`LOADED_STATE_KEY`] entry.
-fn without_snapshot(mut state: State) -> impl Iterator<Item = (String, AttributeValue)> {
-    state.remove(LOADED_STATE_KEY);
-    state.into_iter().map(|(name, json)| (name, value(json)))
-}
 
 impl SessionStore for ClusteredSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
@@ -287,16 +354,28 @@ impl SessionStore for ClusteredSessionStore {
             .repository
             .find_by_id(&id)
             .await
-            .map_err(|error| LoadError::Other(store_failure(&id, "loading", error)))?;
+            .map_err(|error| LoadError::Other(store_failure(id.handle(), "loading", error)))?;
         Ok(found.as_ref().map(state_of))
     }
 
     async fn save(&self, session_state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
-        // A new session, or a renewal (actix-session deletes the old key, then saves the whole
-        // state under a new one): everything is written.
-        self.create(without_snapshot(session_state), ttl)
-            .await
-            .map_err(SaveError::Other)
+        let changes = Changes::of(session_state);
+        let Changes {
+            loaded,
+            mut set,
+            unchanged,
+            ..
+        } = changes;
+        // A renewal (actix-session deleted the loaded key just before) moves the loaded state
+        // only if that delete ended the session while live; otherwise it ended first (logout,
+        // expiry) and only this request's own changes start the new session.
+        let moved = loaded.is_none_or(|handle| self.claim_taken(&handle));
+        if moved {
+            set.extend(unchanged);
+        } else {
+            tracing::debug!("session ended before its renewal; starting a new one");
+        }
+        self.create(set, ttl).await.map_err(SaveError::Other)
     }
 
     async fn update(
@@ -318,7 +397,7 @@ impl SessionStore for ClusteredSessionStore {
                 .repository
                 .find_by_id(&id)
                 .await
-                .map_err(|error| UpdateError::Other(store_failure(&id, "loading", error)))?,
+                .map_err(|error| UpdateError::Other(store_failure(id.handle(), "loading", error)))?,
         };
         let saved = match stored {
             Some(mut session) => {
@@ -327,7 +406,7 @@ impl SessionStore for ClusteredSessionStore {
                 self.repository
                     .save(&mut session)
                     .await
-                    .map_err(|error| UpdateError::Other(store_failure(&id, "saving", error)))?;
+                    .map_err(|error| UpdateError::Other(store_failure(id.handle(), "saving", error)))?;
                 !session.ended_meanwhile()
             }
             None => false,
@@ -350,13 +429,13 @@ impl SessionStore for ClusteredSessionStore {
             .repository
             .find_by_id(&id)
             .await
-            .map_err(|error| store_failure(&id, "loading", error))?;
+            .map_err(|error| store_failure(id.handle(), "loading", error))?;
         if let Some(mut session) = found {
             self.apply_ttl(&mut session, ttl);
             self.repository
                 .save(&mut session)
                 .await
-                .map_err(|error| store_failure(&id, "saving", error))?;
+                .map_err(|error| store_failure(session.handle(), "saving", error))?;
         }
         Ok(())
     }
@@ -365,10 +444,18 @@ impl SessionStore for ClusteredSessionStore {
         let Some(id) = parse_key(session_key) else {
             return Ok(());
         };
-        self.repository
-            .delete_by_id(&id)
+        let handle = id.handle();
+        // One atomic step that says whether it ended a live session: a renewal's `save`
+        // (which actix-session runs next) moves the state only then.
+        let ended_live = self
+            .repository
+            .delete_by_handle(&handle)
             .await
-            .map_err(|error| store_failure(&id, "deleting", error))
+            .map_err(|error| store_failure(handle, "deleting", error))?;
+        if ended_live {
+            self.record_taken(handle);
+        }
+        Ok(())
     }
 }
 
@@ -382,7 +469,7 @@ mod tests {
 
     fn stored(attributes: &[(&str, &str)]) -> Session {
         Session::from_parts(SessionParts {
-            id: SessionId::generate(),
+            handle: SessionId::generate().handle(),
             creation_time: SystemTime::now(),
             last_accessed_time: SystemTime::now(),
             max_inactive_interval_seconds: 60,

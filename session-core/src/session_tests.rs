@@ -66,7 +66,7 @@ fn debug_output_shows_lengths_never_attribute_values() {
     assert_eq!(format!("{value:?}"), "AttributeValue(16 bytes)");
     let debug = format!("{session:?}");
     assert!(!debug.contains("hunter2"), "{debug}");
-    let mut known = session.clone().with_known_id(SessionId::generate());
+    let mut known = Session::new(SessionId::generate(), 60, SystemTime::now());
     known.change_session_id();
     let debug = format!("{known:?}");
     assert!(!debug.contains(known.id().unwrap().as_str()), "{debug}");

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use session_actix::core::{FindByIndexNameSessionRepository, Session, SessionId, SessionRepository, StoreError};
+use session_actix::core::{
+    FindByIndexNameSessionRepository, Session, SessionHandle, SessionId, SessionRepository, StoreError,
+};
 
 /// Calls made to a repository.
 #[derive(Debug, Default)]
@@ -14,7 +16,7 @@ pub struct Calls {
     pub finds: AtomicUsize,
     /// `save` calls that had something to write.
     pub saves: AtomicUsize,
-    /// `delete_by_id` calls.
+    /// `delete_by_handle` / `delete_by_id` calls.
     pub deletes: AtomicUsize,
 }
 
@@ -83,10 +85,10 @@ impl<R: SessionRepository> SessionRepository for InstrumentedRepository<R> {
         self.inner.find_by_id(id).await
     }
 
-    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
+    async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
         self.calls.deletes.fetch_add(1, Ordering::SeqCst);
         self.check()?;
-        self.inner.delete_by_id(id).await
+        self.inner.delete_by_handle(handle).await
     }
 }
 
@@ -96,7 +98,7 @@ impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository for I
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionId, Session>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
         self.check()?;
         self.inner
             .find_by_index_name_and_index_value(index_name, index_value)
