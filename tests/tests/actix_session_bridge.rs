@@ -19,7 +19,7 @@ use clustered_session_tests::repositories::InstrumentedRepository;
 use clustered_session_tests::serve;
 use session_actix::core::ACTIX_IDENTITY_USER_ID_KEY;
 use session_actix::{
-    ClusteredSessionStore, EmbeddedSessionRepository, FindByIndexNameSessionRepository, LOADED_STATE_KEY, SessionId,
+    ClusteredSessionStore, EmbeddedSessionRepository, FindByIndexNameSessionRepository, LOADED_STATE_KEY, SessionHandle, SessionId,
     SessionRepository, SessionSettings,
 };
 use tokio::sync::Barrier;
@@ -380,7 +380,7 @@ async fn actix_identity_logins_are_found_by_principal_name() {
     );
     assert_eq!(call(client.get(server.url("/whoami")), Some(&bob)).await.body, "bob");
 
-    let mut expected: Vec<SessionId> = alice.iter().map(|cookie| unseal(&key, cookie)).collect();
+    let mut expected: Vec<SessionHandle> = alice.iter().map(|cookie| unseal(&key, cookie).handle()).collect();
     expected.sort();
     let found = repo.find_by_principal_name("alice").await.unwrap();
     assert_eq!(found.keys().cloned().collect::<Vec<_>>(), expected);
@@ -391,7 +391,7 @@ async fn actix_identity_logins_are_found_by_principal_name() {
     let reply = call(client.post(server.url("/login/bob")), Some(&anonymous)).await;
     let renewed = unseal(&key, &reply.cookie());
     assert_ne!(renewed, unseal(&key, &anonymous));
-    assert!(repo.find_by_principal_name("bob").await.unwrap().contains_key(&renewed));
+    assert!(repo.find_by_principal_name("bob").await.unwrap().contains_key(&renewed.handle()));
 
     // actix-identity's logout (purge by default) leaves the index.
     let reply = call(client.post(server.url("/logout")), Some(&alice[0])).await;
@@ -403,8 +403,8 @@ async fn actix_identity_logins_are_found_by_principal_name() {
     );
 
     // "Log out everywhere": ending the sessions found by principal name logs the clients out.
-    for id in repo.find_by_principal_name("alice").await.unwrap().keys() {
-        repo.delete_by_id(id).await.unwrap();
+    for handle in repo.find_by_principal_name("alice").await.unwrap().keys() {
+        assert!(repo.delete_by_handle(handle).await.unwrap());
     }
     for cookie in &alice[1..] {
         let reply = call(client.get(server.url("/whoami")), Some(cookie)).await;
@@ -584,7 +584,7 @@ async fn our_middleware_indexes_actix_identitys_user_id_as_the_principal_name() 
     for _ in 0..2 {
         let response = client.post(server.url("/login/carol")).send().await.unwrap();
         let header = set_cookie(&response, session_actix::DEFAULT_COOKIE_NAME).expect("no SESSION cookie");
-        ids.push(SessionId::parse(&cookie_value(&header)).unwrap());
+        ids.push(SessionId::parse(&cookie_value(&header)).unwrap().handle());
     }
     ids.sort();
     let found = repo.find_by_principal_name("carol").await.unwrap();

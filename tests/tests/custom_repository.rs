@@ -12,7 +12,7 @@ use clustered_session_tests::serve;
 use session_actix::config::PropertySources;
 use session_actix::core::Session as StoredSession;
 use session_actix::{
-    ClusteredSession, FindByIndexNameSessionRepository, Session, SessionId, SessionRepository, StoreError,
+    ClusteredSession, FindByIndexNameSessionRepository, Session, SessionHandle, SessionId, SessionRepository, StoreError,
 };
 
 /// Wraps the configured store; sessions it creates are tagged and idle out sooner.
@@ -36,8 +36,8 @@ impl SessionRepository for TaggingRepository {
     async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         self.inner.find_by_id(id).await
     }
-    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.inner.delete_by_id(id).await
+    async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
+        self.inner.delete_by_handle(handle).await
     }
 }
 
@@ -47,7 +47,7 @@ impl FindByIndexNameSessionRepository for TaggingRepository {
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionId, StoredSession>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError> {
         self.inner
             .find_by_index_name_and_index_value(index_name, index_value)
             .await

@@ -75,7 +75,7 @@ async fn stored(repo: &Repo, key: &str, value: &str) -> String {
     let mut session = repo.create_session();
     session.insert(key, value).unwrap();
     repo.save(&mut session).await.unwrap();
-    session.id().as_str().to_owned()
+    session.id().unwrap().as_str().to_owned()
 }
 
 #[actix_rt::test]

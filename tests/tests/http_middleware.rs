@@ -201,8 +201,8 @@ async fn renewal_issues_a_new_id_and_kills_the_old_one() {
 
     let sessions = repo.find_by_principal_name("alice").await.unwrap();
     assert_eq!(
-        sessions.keys().map(SessionId::as_str).collect::<Vec<_>>(),
-        [new.as_str()]
+        sessions.keys().collect::<Vec<_>>(),
+        [&SessionId::parse(new.as_str()).unwrap().handle()]
     );
 }
 

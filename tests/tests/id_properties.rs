@@ -11,7 +11,7 @@ use actix_web::{App, HttpResponse, test as actix_test, web};
 use async_trait::async_trait;
 use proptest::prelude::*;
 use session_actix::core::{Session as CoreSession, StoreError};
-use session_actix::{EmbeddedSessionRepository, Session, SessionId, SessionMiddleware, SessionRepository};
+use session_actix::{EmbeddedSessionRepository, Session, SessionHandle, SessionId, SessionMiddleware, SessionRepository};
 
 /// The embedded store, recording every id looked up.
 #[derive(Clone, Default)]
@@ -35,8 +35,8 @@ impl SessionRepository for Recording {
         self.inner.find_by_id(id).await
     }
 
-    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.inner.delete_by_id(id).await
+    async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
+        self.inner.delete_by_handle(handle).await
     }
 }
 

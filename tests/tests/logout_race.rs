@@ -62,7 +62,7 @@ where
             let mut session = repository.create_session();
             session.insert(PRINCIPAL_NAME_INDEX_NAME, &principal).unwrap();
             repository.save(&mut session).await.unwrap();
-            batch.push((session.id().clone(), principal));
+            batch.push((session.id().unwrap().clone(), principal));
         }
         let requests = batch.iter().flat_map(|(id, _)| {
             let cookie = format!("SESSION={}", id.as_str());
@@ -92,7 +92,7 @@ where
                 .find_by_principal_name(principal)
                 .await
                 .unwrap()
-                .contains_key(id);
+                .contains_key(&id.handle());
             if alive || indexed {
                 resurrected.push((id.log_tag(), alive, indexed));
             }

@@ -62,7 +62,7 @@ impl Recorder {
             .lock()
             .unwrap()
             .iter()
-            .filter(|event| event.session_id() == id && kind(event))
+            .filter(|event| event.session_handle() == id.handle() && kind(event))
             .count()
     }
 }
@@ -108,7 +108,7 @@ fn one_seed_with_the_cluster_flag_is_enough() {
         let mut session = repository.create_session();
         session.insert("k", "v").unwrap();
         repository.save(&mut session).await.unwrap();
-        let found = repository.find_by_id(session.id()).await.unwrap().unwrap();
+        let found = repository.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
         assert_eq!(found.get::<String>("k").unwrap().as_deref(), Some("v"));
     });
 }
@@ -122,11 +122,11 @@ async fn sessions_land_on_every_master_with_their_keys_together() {
         session.insert("n", &n).unwrap();
         repository.save(&mut session).await.unwrap();
         let keys = repository.key_layout();
-        let node = CLUSTER.node_of(&keys.session_key(session.id()));
+        let node = CLUSTER.node_of(&keys.session_key(&session.handle()));
         // Hash and marker share a hash tag, so a slot, so a master.
-        assert_eq!(node, CLUSTER.node_of(&keys.expires_key(session.id())));
-        assert!(CLUSTER.exists(&keys.session_key(session.id())));
-        assert!(CLUSTER.exists(&keys.expires_key(session.id())));
+        assert_eq!(node, CLUSTER.node_of(&keys.expires_key(&session.handle())));
+        assert!(CLUSTER.exists(&keys.session_key(&session.handle())));
+        assert!(CLUSTER.exists(&keys.expires_key(&session.handle())));
         *holders.entry(node).or_default() += 1;
     }
     assert_eq!(
@@ -148,8 +148,8 @@ async fn expiry_on_every_master_reaches_another_instance() {
         let mut session = writer.create_session();
         session.insert(PRINCIPAL_NAME_INDEX_NAME, "grace").unwrap();
         writer.save(&mut session).await.unwrap();
-        masters.insert(CLUSTER.node_of(&writer.key_layout().session_key(session.id())));
-        ids.push(session.id().clone());
+        masters.insert(CLUSTER.node_of(&writer.key_layout().session_key(&session.handle())));
+        ids.push(session.id().unwrap().clone());
     }
     assert_eq!(masters.len(), 3, "sessions on every master");
     for port in CLUSTER.ports() {
@@ -196,7 +196,7 @@ async fn created_and_deleted_notices_arrive_once_per_instance() {
         let mut session = a.create_session();
         session.insert("k", "v").unwrap();
         a.save(&mut session).await.unwrap();
-        ids.push(session.id().clone());
+        ids.push(session.id().unwrap().clone());
     }
     let created = |event: &SessionEvent| matches!(event, SessionEvent::Created { .. });
     let deleted = |event: &SessionEvent| matches!(event, SessionEvent::Deleted { .. });
@@ -236,15 +236,15 @@ async fn principal_index_across_many_sessions() {
         let mut session = repository.create_session();
         session.insert(PRINCIPAL_NAME_INDEX_NAME, "hedy").unwrap();
         repository.save(&mut session).await.unwrap();
-        masters.insert(CLUSTER.node_of(&repository.key_layout().session_key(session.id())));
-        ids.insert(session.id().clone());
+        masters.insert(CLUSTER.node_of(&repository.key_layout().session_key(&session.handle())));
+        ids.insert(session.handle());
     }
     assert_eq!(masters.len(), 3);
     let found = repository.find_by_principal_name("hedy").await.unwrap();
     assert_eq!(found.keys().cloned().collect::<BTreeSet<_>>(), ids);
     // Log out everywhere: every session gone, and the index with them.
-    for id in found.keys() {
-        repository.delete_by_id(id).await.unwrap();
+    for handle in found.keys() {
+        repository.delete_by_handle(handle).await.unwrap();
     }
     assert!(repository.find_by_principal_name("hedy").await.unwrap().is_empty());
     let index = repository.key_layout().index_key(PRINCIPAL_NAME_INDEX_NAME, "hedy");
@@ -253,11 +253,11 @@ async fn principal_index_across_many_sessions() {
     let mut session = repository.create_session();
     session.insert(PRINCIPAL_NAME_INDEX_NAME, "hedy").unwrap();
     repository.save(&mut session).await.unwrap();
-    let old = session.id().clone();
+    let old = session.id().unwrap().clone();
     session.change_session_id();
     repository.save(&mut session).await.unwrap();
     let found = repository.find_by_principal_name("hedy").await.unwrap();
-    assert_eq!(found.keys().collect::<Vec<_>>(), [session.id()]);
+    assert_eq!(found.keys().collect::<Vec<_>>(), [&session.handle()]);
     assert!(repository.find_by_id(&old).await.unwrap().is_none());
 }
 
@@ -291,7 +291,7 @@ async fn a_read_is_one_hgetall_on_the_cluster() {
     let mut measured = Vec::new();
     for _ in 0..20 {
         let (hgetall, evalsha, sadd) = (calls("hgetall"), calls("evalsha"), calls("sadd"));
-        repository.find_by_id(session.id()).await.unwrap().unwrap();
+        repository.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
         measured.push((
             calls("hgetall") - hgetall,
             calls("evalsha") - evalsha,

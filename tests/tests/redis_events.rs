@@ -61,7 +61,7 @@ impl Recorder {
         let events = self.0.lock().unwrap();
         events
             .iter()
-            .filter(|(_, event)| event.session_id() == id)
+            .filter(|(_, event)| event.session_handle() == id.handle())
             .map(|(_, event)| kind(event))
             .collect()
     }
@@ -75,7 +75,7 @@ impl Recorder {
                 .lock()
                 .unwrap()
                 .iter()
-                .find(|(_, event)| event.session_id() == id && kind(event) == kind_name)
+                .find(|(_, event)| event.session_handle() == id.handle() && kind(event) == kind_name)
                 .cloned();
             if found.is_some() || Instant::now() >= deadline {
                 return found;
@@ -140,7 +140,7 @@ async fn created_changed_deleted_locally_and_created_deleted_on_other_instances(
     let mut session = a.repo.create_session();
     session.insert(PRINCIPAL_NAME_INDEX_NAME, "ada").unwrap();
     a.repo.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     assert_eq!(a.events.kinds(&id), ["created"], "created on first save, at once");
     let (_, created) = b
         .events
@@ -189,7 +189,7 @@ async fn deleted_on_instance_b_when_instance_a_logs_out() {
     let mut session = a.repo.create_session();
     session.insert(PRINCIPAL_NAME_INDEX_NAME, "bea").unwrap();
     a.repo.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     // B serves the session too (say, a WebSocket bound to it).
     b.repo.find_by_id(&id).await.unwrap().unwrap();
 
@@ -219,7 +219,7 @@ async fn expiry_reaches_a_second_instance_that_never_touched_the_session_and_cle
     session.insert("color", "red").unwrap();
     writer.repo.save(&mut session).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(1);
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     assert!(members(&mut redis, &writer.repo, PRINCIPAL_NAME_INDEX_NAME, "erin").contains(id.as_str()));
 
     let (at, event) = watcher
@@ -254,7 +254,7 @@ async fn no_events_from_redis_without_subscription_and_lookups_still_hide_expire
     let mut session = a.repo.create_session();
     session.insert(PRINCIPAL_NAME_INDEX_NAME, "finn").unwrap();
     a.repo.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     tokio::time::sleep(Duration::from_millis(2_500)).await;
 
     assert_eq!(a.events.kinds(&id), ["created"], "only the instance's own events");
@@ -303,7 +303,7 @@ async fn destroy_removes_the_data_at_once_invalidate_keeps_the_last_state_briefl
         session.insert(PRINCIPAL_NAME_INDEX_NAME, "gus").unwrap();
         session.insert("cart", &[1, 2, 3]).unwrap();
         a.repo.save(&mut session).await.unwrap();
-        let id = session.id().clone();
+        let id = session.id().unwrap().clone();
         let layout = a.repo.key_layout();
         let name = if action == ExpirationAction::Destroy {
             "destroyed"
@@ -315,9 +315,9 @@ async fn destroy_removes_the_data_at_once_invalidate_keeps_the_last_state_briefl
             .wait_for(&id, name, EVENT_TIMEOUT)
             .await
             .unwrap_or_else(|| panic!("no {name} event for {action:?}"));
-        let marker_left: bool = redis.exists(layout.expires_key(&id)).unwrap();
+        let marker_left: bool = redis.exists(layout.expires_key(&id.handle())).unwrap();
         assert!(!marker_left);
-        let data_ttl: i64 = redis.pttl(layout.session_key(&id)).unwrap();
+        let data_ttl: i64 = redis.pttl(layout.session_key(&id.handle())).unwrap();
         match action {
             ExpirationAction::Invalidate => {
                 let last = event.session().expect("Invalidate: the event carries the last state");
@@ -350,7 +350,7 @@ async fn each_subscribed_instance_gets_exactly_one_expiry_event() {
     let mut session = writer.repo.create_session();
     session.insert(PRINCIPAL_NAME_INDEX_NAME, "hal").unwrap();
     writer.repo.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     for watcher in &watchers {
         let (_, event) = watcher
             .events
@@ -384,7 +384,7 @@ async fn a_burst_of_expiries_and_creations_reaches_listeners_complete_and_in_tim
         session.insert(PRINCIPAL_NAME_INDEX_NAME, "crowd").unwrap();
         session.insert("n", &i).unwrap();
         writer.repo.save(&mut session).await.unwrap();
-        deadlines.push((session.id().clone(), Instant::now() + Duration::from_secs(1)));
+        deadlines.push((session.id().unwrap().clone(), Instant::now() + Duration::from_secs(1)));
     }
     let complete = eventually(Duration::from_secs(5), || {
         deadlines
@@ -429,7 +429,7 @@ async fn a_new_session_saved_under_an_expired_id_is_created_again_from_nothing()
     first.insert(PRINCIPAL_NAME_INDEX_NAME, "old-user").unwrap();
     first.insert("stale", &true).unwrap();
     a.repo.save(&mut first).await.unwrap();
-    let id = first.id().clone();
+    let id = first.id().unwrap().clone();
     tokio::time::sleep(Duration::from_millis(1_300)).await;
     assert!(a.repo.find_by_id(&id).await.unwrap().is_none());
 
@@ -502,8 +502,8 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
     .await;
     let mut session = a.repo.create_session();
     a.repo.save(&mut session).await.unwrap();
-    let id = session.id().clone();
-    let marker = a.repo.key_layout().expires_key(&id);
+    let id = session.id().unwrap().clone();
+    let marker = a.repo.key_layout().expires_key(&id.handle());
     let fixed_deadline = epoch_millis(session.creation_time()) + 3_000;
     for _ in 0..5 {
         a.repo.find_by_id(&id).await.unwrap().unwrap();
@@ -518,7 +518,7 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
     forever.set_max_inactive_interval_seconds(-1);
     a.repo.save(&mut forever).await.unwrap();
     let before = now_ms();
-    let ttl: i64 = redis.pttl(a.repo.key_layout().expires_key(forever.id())).unwrap();
+    let ttl: i64 = redis.pttl(a.repo.key_layout().expires_key(&forever.handle())).unwrap();
     assert_ttl(
         ttl,
         epoch_millis(forever.creation_time()) + 3_000 - before,
@@ -532,8 +532,8 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
     let b = instance(&server, &settings("idle", 600).with_expiration_policy(idle), false).await;
     let mut session = b.repo.create_session();
     b.repo.save(&mut session).await.unwrap();
-    b.repo.find_by_id(session.id()).await.unwrap().unwrap();
-    let ttl: i64 = redis.pttl(b.repo.key_layout().expires_key(session.id())).unwrap();
+    b.repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
+    let ttl: i64 = redis.pttl(b.repo.key_layout().expires_key(&session.handle())).unwrap();
     assert_ttl(
         ttl,
         5_500,
@@ -547,9 +547,9 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
     w.repo.save(&mut session).await.unwrap();
     let deadline = epoch_millis(session.creation_time()) + 3_000;
     for _ in 0..6 {
-        w.repo.find_by_id(session.id()).await.unwrap();
+        w.repo.find_by_id(session.id().unwrap()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
-        let ttl: i64 = redis.pttl(w.repo.key_layout().expires_key(session.id())).unwrap();
+        let ttl: i64 = redis.pttl(w.repo.key_layout().expires_key(&session.handle())).unwrap();
         assert!(
             ttl <= deadline - now_ms() + 3,
             "PTTL {ttl} ms goes past the fixed deadline"
@@ -567,16 +567,16 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
     let mut session = c.repo.create_session();
     session.insert("short", &true).unwrap();
     c.repo.save(&mut session).await.unwrap();
-    let marker = c.repo.key_layout().expires_key(session.id());
+    let marker = c.repo.key_layout().expires_key(&session.handle());
     let ttl: i64 = redis.pttl(&marker).unwrap();
     assert_ttl(ttl, 1_000, "custom policy on save");
-    let mut loaded = c.repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let mut loaded = c.repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     loaded.insert("short", &false).unwrap();
     c.repo.save(&mut loaded).await.unwrap();
     let ttl: i64 = redis.pttl(&marker).unwrap();
     assert_ttl(ttl, 5_000, "custom policy after a change");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    c.repo.find_by_id(session.id()).await.unwrap().unwrap();
+    c.repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     let refreshed = eventually(Duration::from_secs(1), || {
         redis.pttl::<_, i64>(&marker).is_ok_and(|ttl| ttl > 4_850)
     })
@@ -611,7 +611,7 @@ async fn the_subscription_comes_back_after_a_redis_restart() {
     writer.repo.save(&mut session).await.unwrap();
     watcher
         .events
-        .wait_for(session.id(), "expired", EVENT_TIMEOUT)
+        .wait_for(session.id().unwrap(), "expired", EVENT_TIMEOUT)
         .await
         .expect("no expiry event after the restart");
 }
@@ -644,7 +644,7 @@ async fn without_config_rights_the_operator_enables_notifications() {
     writer.repo.save(&mut unseen).await.unwrap();
     tokio::time::sleep(Duration::from_millis(2_000)).await;
     assert_eq!(
-        watcher.events.kinds(unseen.id()),
+        watcher.events.kinds(unseen.id().unwrap()),
         ["created"],
         "creation is announced by the store itself; expiry needs the server's notifications"
     );
@@ -660,7 +660,7 @@ async fn without_config_rights_the_operator_enables_notifications() {
     writer.repo.save(&mut seen).await.unwrap();
     watcher
         .events
-        .wait_for(seen.id(), "expired", EVENT_TIMEOUT)
+        .wait_for(seen.id().unwrap(), "expired", EVENT_TIMEOUT)
         .await
         .expect("no expiry event once the operator enabled notifications");
 }

@@ -55,7 +55,7 @@ async fn cached_reads_make_no_round_trip_and_a_read_plus_write_is_one() {
     let mut session = repo.create_session();
     session.insert("visits", &1).unwrap();
     repo.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
 
     let mut monitor = server.monitor();
     for _ in 0..5 {
@@ -98,7 +98,7 @@ async fn writes_logouts_and_renewals_on_one_instance_are_seen_by_the_other_at_on
     session.insert("color", "red").unwrap();
     session.insert(PRINCIPAL_NAME_INDEX_NAME, "ada").unwrap();
     a.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     assert_eq!(
         b.find_by_id(&id)
             .await
@@ -135,7 +135,7 @@ async fn writes_logouts_and_renewals_on_one_instance_are_seen_by_the_other_at_on
     let mut on_a = a.find_by_id(&id).await.unwrap().unwrap();
     on_a.change_session_id();
     a.save(&mut on_a).await.unwrap();
-    let renewed = on_a.id().clone();
+    let renewed = on_a.id().unwrap().clone();
     let took = within(Duration::from_secs(1), async || {
         b.find_by_id(&id).await.unwrap().is_none()
     })
@@ -169,7 +169,7 @@ async fn reads_on_one_instance_never_invalidate_the_other() {
     let mut session = a.create_session();
     session.insert("x", &1).unwrap();
     a.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     a.find_by_id(&id).await.unwrap().unwrap();
     b.find_by_id(&id).await.unwrap().unwrap();
 
@@ -206,7 +206,7 @@ async fn a_lost_connection_or_flushall_empties_the_cache() {
     let mut session = repo.create_session();
     session.insert("x", &1).unwrap();
     repo.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     repo.find_by_id(&id).await.unwrap().unwrap();
     let mut monitor = server.monitor();
     repo.find_by_id(&id).await.unwrap().unwrap();
@@ -252,7 +252,7 @@ async fn concurrent_requests_get_their_own_copies_and_lose_no_write() {
     let mut session = repo.create_session();
     session.insert("base", &0).unwrap();
     repo.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     repo.find_by_id(&id).await.unwrap().unwrap();
 
     let barrier = Arc::new(Barrier::new(20));
@@ -296,10 +296,10 @@ async fn a_cached_session_is_never_served_past_its_deadline() {
     let idle = cached(&server, settings(&region, 1));
     let mut session = idle.create_session();
     idle.save(&mut session).await.unwrap();
-    idle.find_by_id(session.id()).await.unwrap().unwrap();
+    idle.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     // Idle 1 s plus its 100 ms window: gone by 1.2 s without any other access.
     tokio::time::sleep(Duration::from_millis(1_200)).await;
-    assert!(idle.find_by_id(session.id()).await.unwrap().is_none());
+    assert!(idle.find_by_id(session.id().unwrap()).await.unwrap().is_none());
 
     let fixed = Arc::new(session_core::FixedTimeoutSessionExpirationPolicy::new(
         Duration::from_secs(2),
@@ -309,12 +309,12 @@ async fn a_cached_session_is_never_served_past_its_deadline() {
     absolute.save(&mut session).await.unwrap();
     let created = Instant::now();
     while created.elapsed() < Duration::from_millis(1_900) {
-        assert!(absolute.find_by_id(session.id()).await.unwrap().is_some());
+        assert!(absolute.find_by_id(session.id().unwrap()).await.unwrap().is_some());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(
-        absolute.find_by_id(session.id()).await.unwrap().is_none(),
+        absolute.find_by_id(session.id().unwrap()).await.unwrap().is_none(),
         "served past the fixed deadline although read all along"
     );
 }

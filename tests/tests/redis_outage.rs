@@ -60,17 +60,17 @@ async fn redis_restart_fails_fast_then_recovers_without_a_new_repository() {
     let mut session = repo.create_session();
     session.insert("x", &1).unwrap();
     repo.save(&mut session).await.unwrap();
-    let mut loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let mut loaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
 
     server.stop();
     // Several rounds: the first request sees the dropped connection, later ones the reconnect attempts.
     for _ in 0..3 {
-        fails_fast("find_by_id", repo.find_by_id(session.id())).await;
+        fails_fast("find_by_id", repo.find_by_id(session.id().unwrap())).await;
         loaded.insert("y", &2).unwrap();
         fails_fast("save", repo.save(&mut loaded)).await;
         let mut fresh = repo.create_session();
         fails_fast("save of a new session", repo.save(&mut fresh)).await;
-        fails_fast("delete_by_id", repo.delete_by_id(session.id())).await;
+        fails_fast("delete_by_id", repo.delete_by_id(session.id().unwrap())).await;
     }
     assert!(loaded.has_changes(), "a failed save must leave the changes pending");
 
@@ -79,11 +79,11 @@ async fn redis_restart_fails_fast_then_recovers_without_a_new_repository() {
     println!("recovered {took:?} after redis-server restarted");
     assert!(took < Duration::from_secs(3), "recovery took {took:?}");
     // The restarted server kept nothing (no persistence): the old session is simply unknown.
-    assert!(repo.find_by_id(session.id()).await.unwrap().is_none());
+    assert!(repo.find_by_id(session.id().unwrap()).await.unwrap().is_none());
     let mut after = repo.create_session();
     after.insert("z", &3).unwrap();
     repo.save(&mut after).await.unwrap();
-    let found = repo.find_by_id(after.id()).await.unwrap().unwrap();
+    let found = repo.find_by_id(after.id().unwrap()).await.unwrap().unwrap();
     assert_eq!(found.get::<i32>("z").unwrap(), Some(3));
 }
 
@@ -95,8 +95,8 @@ async fn paused_redis_times_out_then_answers_again() {
     repo.save(&mut session).await.unwrap();
 
     server.pause();
-    let error = fails_fast("find_by_id", repo.find_by_id(session.id())).await;
-    let error2 = fails_fast("find_by_id", repo.find_by_id(session.id())).await;
+    let error = fails_fast("find_by_id", repo.find_by_id(session.id().unwrap())).await;
+    let error2 = fails_fast("find_by_id", repo.find_by_id(session.id().unwrap())).await;
     server.resume();
     assert!(matches!(error, StoreError::Timeout(_)), "{error:?}");
     assert!(matches!(error2, StoreError::Timeout(_)), "{error2:?}");
@@ -104,7 +104,7 @@ async fn paused_redis_times_out_then_answers_again() {
     let took = recovers(&repo).await;
     assert!(took < Duration::from_secs(3), "recovery took {took:?}");
     assert!(
-        repo.find_by_id(session.id()).await.unwrap().is_some(),
+        repo.find_by_id(session.id().unwrap()).await.unwrap().is_some(),
         "the session survived the pause"
     );
 }
@@ -119,5 +119,5 @@ async fn construction_does_not_need_redis() {
     server.restart();
     recovers(&repo).await;
     repo.save(&mut session).await.unwrap();
-    assert!(repo.find_by_id(session.id()).await.unwrap().is_some());
+    assert!(repo.find_by_id(session.id().unwrap()).await.unwrap().is_some());
 }

@@ -47,7 +47,7 @@ fn unique_region(name: &str) -> String {
 
 /// The stored bytes of every `attr:` field of a session, by attribute name.
 fn stored_attributes(repo: &RedisSessionRepository, id: &SessionId) -> BTreeMap<String, Vec<u8>> {
-    let fields: BTreeMap<String, Vec<u8>> = SERVER.connection().hgetall(repo.key_layout().session_key(id)).unwrap();
+    let fields: BTreeMap<String, Vec<u8>> = SERVER.connection().hgetall(repo.key_layout().session_key(&id.handle())).unwrap();
     fields
         .into_iter()
         .filter_map(|(field, value)| Some((field.strip_prefix("attr:")?.to_owned(), value)))
@@ -125,7 +125,7 @@ async fn pdx_values_are_plain_json_and_data_values_are_marked_binary() {
         let mut session = repo.create_session();
         fill(&mut session);
         repo.save(&mut session).await.unwrap();
-        let stored = stored_attributes(&repo, session.id());
+        let stored = stored_attributes(&repo, session.id().unwrap());
         // What `redis-cli HGETALL` shows: JSON for PDX, as in memory.
         assert_eq!(stored["visits"], b"42");
         if binary {
@@ -143,7 +143,7 @@ async fn pdx_values_are_plain_json_and_data_values_are_marked_binary() {
                 serde_json::from_slice::<serde_json::Value>(value).unwrap();
             }
         }
-        check(&repo.find_by_id(session.id()).await.unwrap().unwrap());
+        check(&repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap());
     }
 }
 
@@ -157,20 +157,20 @@ async fn instances_with_different_serializers_read_and_update_each_others_sessio
         fill(&mut session);
         writer.save(&mut session).await.unwrap();
 
-        let mut loaded = reader.find_by_id(session.id()).await.unwrap().unwrap();
+        let mut loaded = reader.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
         check(&loaded);
         // The reader changes one attribute in its own format: a hash of mixed formats.
         loaded.insert("visits", &43_u32).unwrap();
         reader.save(&mut loaded).await.unwrap();
 
-        let mixed = writer.find_by_id(session.id()).await.unwrap().unwrap();
+        let mixed = writer.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
         assert_eq!(mixed.get::<u32>("visits").unwrap(), Some(43));
         assert_eq!(mixed.get::<Profile>("profile").unwrap(), Some(profile()));
         // Renewal rewrites the whole hash with the renewing instance's serializer.
         let mut renewed = mixed;
         renewed.change_session_id();
         writer.save(&mut renewed).await.unwrap();
-        let mut again = reader.find_by_id(renewed.id()).await.unwrap().unwrap();
+        let mut again = reader.find_by_id(renewed.id().unwrap()).await.unwrap().unwrap();
         again.insert("visits", &42_u32).unwrap();
         check(&again);
     }
@@ -186,7 +186,7 @@ async fn damaged_values_fail_only_their_own_get_and_survive_rewrites() {
         fill(&mut session);
         session.insert("victim", &profile()).unwrap();
         repo.save(&mut session).await.unwrap();
-        let key = repo.key_layout().session_key(session.id());
+        let key = repo.key_layout().session_key(&session.handle());
         let binary = SessionDataSerializer::new()
             .serialize_attribute("victim", session.get_raw("victim").unwrap())
             .unwrap()
@@ -207,7 +207,7 @@ async fn damaged_values_fail_only_their_own_get_and_survive_rewrites() {
         }
 
         let mut loaded = repo
-            .find_by_id(session.id())
+            .find_by_id(session.id().unwrap())
             .await
             .unwrap()
             .expect("bad attributes must not lose the session");
@@ -230,11 +230,11 @@ async fn damaged_values_fail_only_their_own_get_and_survive_rewrites() {
         loaded.insert("after", "damage").unwrap();
         loaded.change_session_id();
         repo.save(&mut loaded).await.unwrap();
-        let stored = stored_attributes(&repo, loaded.id());
+        let stored = stored_attributes(&repo, loaded.id().unwrap());
         for (name, bytes) in &damaged {
             assert_eq!(&stored[*name], bytes, "{name} after renewal with {}", serializer.name());
         }
-        let reloaded = repo.find_by_id(loaded.id()).await.unwrap().unwrap();
+        let reloaded = repo.find_by_id(loaded.id().unwrap()).await.unwrap().unwrap();
         assert_eq!(reloaded.get::<String>("after").unwrap().as_deref(), Some("damage"));
         check(&reloaded);
     }
@@ -255,16 +255,16 @@ async fn unreadable_metadata_means_absent_and_replaced() {
             let mut session = repo.create_session();
             fill(&mut session);
             repo.save(&mut session).await.unwrap();
-            let key = repo.key_layout().session_key(session.id());
+            let key = repo.key_layout().session_key(&session.handle());
             let () = redis.hset(&key, field, value).unwrap();
             assert!(
-                repo.find_by_id(session.id()).await.unwrap().is_none(),
+                repo.find_by_id(session.id().unwrap()).await.unwrap().is_none(),
                 "{field} damaged: not absent"
             );
             let exists: bool = redis.exists(&key).unwrap();
             assert!(!exists, "{field} damaged: left behind");
             // Asked again: still simply absent, never an error.
-            assert!(repo.find_by_id(session.id()).await.unwrap().is_none());
+            assert!(repo.find_by_id(session.id().unwrap()).await.unwrap().is_none());
         }
     }
 }
@@ -292,7 +292,7 @@ async fn a_request_with_a_damaged_session_gets_a_new_one_not_an_error() {
     let () = SERVER
         .connection()
         .hset(
-            repo.key_layout().session_key(&SessionId::parse(&id).unwrap()),
+            repo.key_layout().session_key(&SessionId::parse(&id).unwrap().handle()),
             "creationTime",
             "\u{1F4A5}",
         )
@@ -331,7 +331,7 @@ async fn data_serializer_writes_only_the_changed_attribute() {
     }
     repo.save(&mut session).await.unwrap();
     // The first script use also loads the scripts; keep that out of the measurement.
-    let mut loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let mut loaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     let before = server.traffic();
     repo.save(&mut loaded).await.unwrap();
     assert_eq!(
@@ -357,7 +357,7 @@ async fn data_serializer_writes_only_the_changed_attribute() {
         "one changed attribute of 100 sent {} bytes",
         write.net_input_bytes
     );
-    let reloaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let reloaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     assert_eq!(reloaded.get::<Profile>("attribute-049").unwrap(), Some(profile()));
     assert_eq!(reloaded.get::<Address>("attribute-050").unwrap().unwrap().city, "Paris");
 }
@@ -378,9 +378,9 @@ async fn data_serializer_stores_fewer_bytes_than_pdx() {
         let mut total = Vec::new();
         for session in [&mut benchmark, &mut mixed] {
             repo.save(session).await.unwrap();
-            let stored = stored_attributes(&repo, session.id());
+            let stored = stored_attributes(&repo, session.id().unwrap());
             total.push(stored.values().map(Vec::len).sum::<usize>());
-            let loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+            let loaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
             assert_eq!(loaded.attributes(), session.attributes());
         }
         sizes.push((serializer.name().to_owned(), total));
@@ -413,10 +413,10 @@ async fn loads_decode_nothing_and_a_planted_bomb_fails_only_its_get() {
         .into_owned();
     drop(huge);
     assert!(bomb[0] == DATA_LZ4_MESSAGEPACK_V1 && bomb.len() < 100 * 1024);
-    let key = repo.key_layout().session_key(session.id());
+    let key = repo.key_layout().session_key(&session.handle());
     let () = SERVER.connection().hset(&key, "attr:bomb", bomb.as_slice()).unwrap();
 
-    let mut loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let mut loaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     for name in ["notes", "profile", "bomb"] {
         assert!(
             !loaded.get_raw(name).unwrap().is_decoded(),
@@ -436,7 +436,7 @@ async fn loads_decode_nothing_and_a_planted_bomb_fails_only_its_get() {
     assert!(error.to_string().contains("limit"), "{error}");
     loaded.change_session_id();
     repo.save(&mut loaded).await.unwrap();
-    let stored = stored_attributes(&repo, loaded.id());
+    let stored = stored_attributes(&repo, loaded.id().unwrap());
     assert_eq!(stored["bomb"], bomb, "written back as stored");
     assert!(
         !loaded.get_raw("notes").unwrap().is_decoded(),

@@ -48,7 +48,7 @@ async fn one_round_trip_per_read_one_per_changed_save_none_for_unchanged() {
     let before = server.traffic();
     repo.save(&mut session).await.unwrap();
     let create = server.traffic().since(&before);
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     repo.find_by_id(&id).await.unwrap().unwrap();
 
     // Bytes first, without MONITOR (whose stream would count as output).
@@ -120,7 +120,7 @@ async fn small_session_cost_and_index_change_cost() {
     let mut session = repo.create_session();
     session.insert("visits", &1).unwrap();
     repo.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     repo.find_by_id(&id).await.unwrap().unwrap();
 
     let before = server.traffic();
@@ -168,8 +168,8 @@ async fn small_session_cost_and_index_change_cost() {
         repo.save(&mut session).await.unwrap();
     }
     let _ = monitor.commands();
-    for id in repo.find_by_principal_name("cy").await.unwrap().into_keys() {
-        repo.delete_by_id(&id).await.unwrap();
+    for handle in repo.find_by_principal_name("cy").await.unwrap().into_keys() {
+        repo.delete_by_handle(&handle).await.unwrap();
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(
@@ -194,8 +194,8 @@ async fn a_read_inside_the_refresh_window_writes_nothing_and_one_after_it_refres
     let mut session = repo.create_session();
     session.insert("x", &1).unwrap();
     repo.save(&mut session).await.unwrap();
-    let id = session.id().clone();
-    let marker = repo.key_layout().expires_key(&id);
+    let id = session.id().unwrap().clone();
+    let marker = repo.key_layout().expires_key(&id.handle());
     let mut redis = server.connection();
     let pttl = |redis: &mut redis::Connection| -> i64 { redis.pttl(&marker).unwrap() };
     assert!((2_900..=3_000).contains(&pttl(&mut redis)), "idle timeout + window");
@@ -243,8 +243,8 @@ async fn a_read_inside_the_refresh_window_writes_nothing_and_one_after_it_refres
     let mut session = every.create_session();
     every.save(&mut session).await.unwrap();
     let _ = monitor.commands();
-    every.find_by_id(session.id()).await.unwrap().unwrap();
-    every.find_by_id(session.id()).await.unwrap().unwrap();
+    every.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
+    every.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA", "HGETALL", "EVALSHA"]);
 }
@@ -256,10 +256,10 @@ async fn a_save_inside_the_refresh_window_leaves_the_ttls_alone() {
     let mut session = repo.create_session();
     session.insert("n", &0).unwrap();
     repo.save(&mut session).await.unwrap();
-    let marker = repo.key_layout().expires_key(session.id());
+    let marker = repo.key_layout().expires_key(&session.handle());
     let mut redis = server.connection();
     let before_ttl: i64 = redis.pttl(&marker).unwrap();
-    let mut loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let mut loaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     loaded.insert("n", &1).unwrap();
     let before = server.traffic();
     repo.save(&mut loaded).await.unwrap();
@@ -276,7 +276,7 @@ async fn a_save_inside_the_refresh_window_leaves_the_ttls_alone() {
     let after_ttl: i64 = redis.pttl(&marker).unwrap();
     assert!(after_ttl <= before_ttl, "the deadline did not move inside the window");
     assert!(after_ttl >= 600_000, "and is still at least the idle timeout away");
-    let reloaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let reloaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     assert_eq!(reloaded.get::<i32>("n").unwrap(), Some(1));
 }
 
@@ -372,7 +372,7 @@ async fn round_trips_counted_by_the_clock() {
     let mut session = repo.create_session();
     session.insert(PRINCIPAL_NAME_INDEX_NAME, "ada").unwrap();
     repo.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
 
     let (loaded, read) = timed(repo.find_by_id(&id)).await;
     let mut loaded = loaded.unwrap().unwrap();
@@ -394,8 +394,8 @@ async fn round_trips_counted_by_the_clock() {
     .unwrap();
     let mut session = custom.create_session();
     custom.save(&mut session).await.unwrap();
-    custom.find_by_id(session.id()).await.unwrap().unwrap();
-    let (found, custom_read) = timed(custom.find_by_id(session.id())).await;
+    custom.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
+    let (found, custom_read) = timed(custom.find_by_id(session.id().unwrap())).await;
     found.unwrap().unwrap();
 
     println!(
@@ -422,7 +422,7 @@ async fn twenty_concurrent_requests_setting_different_attributes_all_survive() {
     let mut session = repo.create_session();
     session.insert("base", &0).unwrap();
     repo.save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     // Every request loads before any saves: the worst case for whole-value stores.
     let loaded = Arc::new(Barrier::new(20));
     let tasks: Vec<_> = (0..20)
@@ -465,7 +465,7 @@ async fn stress_several_instances_adds_minus_removes() {
         .collect();
     let mut session = repos[0].create_session();
     repos[0].save(&mut session).await.unwrap();
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     let adds = Arc::new(AtomicU64::new(0));
     let removes = Arc::new(AtomicU64::new(0));
     let tasks: Vec<_> = (0..TASKS)
@@ -509,7 +509,7 @@ async fn write_racing_logout_never_resurrects_200_times() {
         let mut session = repo.create_session();
         session.insert(PRINCIPAL_NAME_INDEX_NAME, "racer").unwrap();
         repo.save(&mut session).await.unwrap();
-        let id = session.id().clone();
+        let id = session.id().unwrap().clone();
         let mut in_flight = repo.find_by_id(&id).await.unwrap().unwrap();
         let writer = {
             let repo = Arc::clone(&repo);
@@ -529,7 +529,7 @@ async fn write_racing_logout_never_resurrects_200_times() {
             repo.find_by_id(&id).await.unwrap().is_none(),
             "round {round}: old id came back"
         );
-        let exists: bool = redis.exists(repo.key_layout().session_key(&id)).unwrap();
+        let exists: bool = redis.exists(repo.key_layout().session_key(&id.handle())).unwrap();
         assert!(!exists, "round {round}: session hash resurrected");
     }
     assert!(repo.find_by_principal_name("racer").await.unwrap().is_empty());
@@ -556,7 +556,7 @@ async fn write_racing_renewal_never_resurrects_the_old_id_200_times() {
         let mut session = repo.create_session();
         session.insert("cart", &[1, 2]).unwrap();
         repo.save(&mut session).await.unwrap();
-        let old_id = session.id().clone();
+        let old_id = session.id().unwrap().clone();
         let mut writing = repo.find_by_id(&old_id).await.unwrap().unwrap();
         let mut renewing = repo.find_by_id(&old_id).await.unwrap().unwrap();
         let writer = {
@@ -572,7 +572,7 @@ async fn write_racing_renewal_never_resurrects_the_old_id_200_times() {
                 renewing.change_session_id();
                 renewing.insert(PRINCIPAL_NAME_INDEX_NAME, "renewer").unwrap();
                 repo.save(&mut renewing).await.unwrap();
-                renewing.id().clone()
+                renewing.id().unwrap().clone()
             })
         };
         writer.await.unwrap();
@@ -581,7 +581,7 @@ async fn write_racing_renewal_never_resurrects_the_old_id_200_times() {
             repo.find_by_id(&old_id).await.unwrap().is_none(),
             "round {round}: old id came back"
         );
-        let exists: bool = redis.exists(repo.key_layout().session_key(&old_id)).unwrap();
+        let exists: bool = redis.exists(repo.key_layout().session_key(&old_id.handle())).unwrap();
         assert!(!exists, "round {round}: old session hash resurrected");
         let renewed = repo
             .find_by_id(&new_id)
@@ -604,14 +604,14 @@ async fn idle_expiry_is_seen_by_every_instance() {
     let mut session = first.create_session();
     session.insert("x", &1).unwrap();
     first.save(&mut session).await.unwrap();
-    let id = session.id().clone();
-    let ttl: i64 = redis.pttl(first.key_layout().expires_key(&id)).unwrap();
+    let id = session.id().unwrap().clone();
+    let ttl: i64 = redis.pttl(first.key_layout().expires_key(&id.handle())).unwrap();
     assert!(
         (1_000..=1_100).contains(&ttl),
         "TTL must be the 1 s idle timeout plus the default refresh window (100 ms), was {ttl} ms"
     );
     let grace = EXPIRED_SESSION_GRACE.as_millis() as i64;
-    let data_ttl: i64 = redis.pttl(first.key_layout().session_key(&id)).unwrap();
+    let data_ttl: i64 = redis.pttl(first.key_layout().session_key(&id.handle())).unwrap();
     assert!(
         (grace + 1_000..=grace + 1_100).contains(&data_ttl),
         "the data outlives the marker by the grace period, was {data_ttl} ms"
@@ -641,11 +641,11 @@ async fn idle_expiry_is_seen_by_every_instance() {
     // (its data stays unreadable for the grace period: no instance subscribes here).
     let mut untouched = second.create_session();
     second.save(&mut untouched).await.unwrap();
-    let marker = second.key_layout().expires_key(untouched.id());
+    let marker = second.key_layout().expires_key(&untouched.handle());
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let exists: bool = redis.exists(&marker).unwrap();
     assert!(!exists, "Redis must expire idle sessions on its own");
-    assert!(first.find_by_id(untouched.id()).await.unwrap().is_none());
+    assert!(first.find_by_id(untouched.id().unwrap()).await.unwrap().is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -656,12 +656,12 @@ async fn negative_interval_means_no_ttl_and_changes_follow() {
     let mut session = repo.create_session();
     session.set_max_inactive_interval_seconds(-1);
     repo.save(&mut session).await.unwrap();
-    let key = repo.key_layout().session_key(session.id());
-    let marker = repo.key_layout().expires_key(session.id());
+    let key = repo.key_layout().session_key(&session.handle());
+    let marker = repo.key_layout().expires_key(&session.handle());
     let ttls =
         |redis: &mut redis::Connection| -> (i64, i64) { (redis.ttl(&marker).unwrap(), redis.ttl(&key).unwrap()) };
     assert_eq!(ttls(&mut redis), (-1, -1), "a never-expiring session must have no TTL");
-    let mut loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
+    let mut loaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     assert_eq!(ttls(&mut redis), (-1, -1), "an access must not add a TTL");
 
     loaded.set_max_inactive_interval_seconds(60);
@@ -692,10 +692,10 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
         let mut session = repo.create_session();
         session.insert("a", &1).unwrap();
         repo.save(&mut session).await.unwrap();
-        let key = layout.session_key(session.id());
+        let key = layout.session_key(&session.handle());
         let () = redis.hset(&key, field, value).unwrap();
         assert!(
-            repo.find_by_id(session.id()).await.unwrap().is_none(),
+            repo.find_by_id(session.id().unwrap()).await.unwrap().is_none(),
             "{field}={value} not treated as absent"
         );
         let exists: bool = redis.exists(&key).unwrap();
@@ -704,32 +704,32 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
         let mut stale = session.clone();
         stale.insert("b", &2).unwrap();
         repo.save(&mut stale).await.unwrap();
-        assert!(repo.find_by_id(session.id()).await.unwrap().is_none());
+        assert!(repo.find_by_id(session.id().unwrap()).await.unwrap().is_none());
     }
 
     // Overwritten with another type between a request's load and its save: the save
     // is dropped like one racing a logout, and the next load reads it as absent.
     let mut session = repo.create_session();
     repo.save(&mut session).await.unwrap();
-    let mut loaded = repo.find_by_id(session.id()).await.unwrap().unwrap();
-    let () = redis.set(layout.session_key(session.id()), "overwritten").unwrap();
+    let mut loaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
+    let () = redis.set(layout.session_key(&session.handle()), "overwritten").unwrap();
     loaded.insert("after", &1).unwrap();
     repo.save(&mut loaded).await.unwrap();
-    assert!(repo.find_by_id(session.id()).await.unwrap().is_none());
+    assert!(repo.find_by_id(session.id().unwrap()).await.unwrap().is_none());
 
     // Not a hash at all, or a hash with none of our fields, even with a marker
     // making it look live: absent, and removed.
     let id = SessionId::generate();
-    let () = redis.set(layout.session_key(&id), "just a string").unwrap();
+    let () = redis.set(layout.session_key(&id.handle()), "just a string").unwrap();
     assert!(repo.find_by_id(&id).await.unwrap().is_none());
-    let () = redis.set(layout.expires_key(&id), "1").unwrap();
+    let () = redis.set(layout.expires_key(&id.handle()), "1").unwrap();
     assert!(repo.find_by_id(&id).await.unwrap().is_none());
-    let exists: bool = redis.exists(layout.session_key(&id)).unwrap();
+    let exists: bool = redis.exists(layout.session_key(&id.handle())).unwrap();
     assert!(!exists, "garbage under a live-looking id is removed");
-    let () = redis.set(layout.expires_key(&id), "1").unwrap();
-    let () = redis.hset(layout.session_key(&id), "hello", "world").unwrap();
+    let () = redis.set(layout.expires_key(&id.handle()), "1").unwrap();
+    let () = redis.hset(layout.session_key(&id.handle()), "hello", "world").unwrap();
     assert!(repo.find_by_id(&id).await.unwrap().is_none());
-    let exists: bool = redis.exists(layout.session_key(&id)).unwrap();
+    let exists: bool = redis.exists(layout.session_key(&id.handle())).unwrap();
     assert!(!exists, "a hash that is not a session is removed");
     repo.delete_by_id(&id).await.unwrap();
 
@@ -740,13 +740,13 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
     repo.save(&mut session).await.unwrap();
     let () = redis
         .hset(
-            layout.session_key(session.id()),
+            layout.session_key(&session.handle()),
             "attr:bad",
             b"{not json\xff".as_slice(),
         )
         .unwrap();
     let loaded = repo
-        .find_by_id(session.id())
+        .find_by_id(session.id().unwrap())
         .await
         .unwrap()
         .expect("one bad attribute must not lose the session");
@@ -759,7 +759,7 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
     repo.save(&mut indexed).await.unwrap();
     let set = layout.index_key(PRINCIPAL_NAME_INDEX_NAME, "gina");
     let string_session = SessionId::generate();
-    let () = redis.set(layout.session_key(&string_session), "not a hash").unwrap();
+    let () = redis.set(layout.session_key(&string_session.handle()), "not a hash").unwrap();
     let () = redis
         .sadd(
             &set,
@@ -772,11 +772,11 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
         )
         .unwrap();
     let found = repo.find_by_principal_name("gina").await.unwrap();
-    assert_eq!(found.keys().collect::<Vec<_>>(), [indexed.id()]);
+    assert_eq!(found.keys().collect::<Vec<_>>(), [&indexed.handle()]);
     let members: BTreeSet<String> = redis.smembers(&set).unwrap();
     assert_eq!(
         members,
-        BTreeSet::from([indexed.id().as_str().to_owned()]),
+        BTreeSet::from([indexed.id().unwrap().as_str().to_owned()]),
         "stale members not pruned"
     );
 }
@@ -793,7 +793,7 @@ async fn every_key_is_under_the_region_and_nothing_else_is_written() {
         session.insert("color", color).unwrap();
         session.insert("payload", &vec![1, 2, 3]).unwrap();
         repo.save(&mut session).await.unwrap();
-        ids.push(session.id().clone());
+        ids.push(session.id().unwrap().clone());
     }
     let mut renewed = repo.find_by_id(&ids[0]).await.unwrap().unwrap();
     renewed.change_session_id();
@@ -815,9 +815,9 @@ async fn every_key_is_under_the_region_and_nothing_else_is_written() {
         .unwrap();
     let total: usize = redis::cmd("DBSIZE").query(&mut redis).unwrap();
     assert_eq!(ours.len(), total, "keys outside the region: {ours:?}");
-    let sessions: BTreeSet<String> = [renewed.id(), &ids[2]]
+    let sessions: BTreeSet<String> = [renewed.handle(), ids[2].handle()]
         .iter()
-        .flat_map(|id| [repo.key_layout().session_key(id), repo.key_layout().expires_key(id)])
+        .flat_map(|handle| [repo.key_layout().session_key(handle), repo.key_layout().expires_key(handle)])
         .collect();
     let indexes: BTreeSet<String> = [(PRINCIPAL_NAME_INDEX_NAME, "ann"), ("color", "red"), ("color", "{tag}")]
         .iter()
@@ -854,7 +854,7 @@ fn one_repository_serves_every_worker_runtime() {
     runtime.block_on(repo.save(&mut session)).unwrap();
     // The runtime that made the first request goes away before the others start.
     drop(runtime);
-    let id = session.id().clone();
+    let id = session.id().unwrap().clone();
     let workers: Vec<_> = (0..4)
         .map(|worker| {
             let (repo, id) = (Arc::clone(&repo), id.clone());

@@ -106,7 +106,7 @@ proptest! {
     fn any_stored_hash_loads_or_reads_as_absent_and_never_panics(fields in hash(), data in any::<bool>()) {
         let repo = if data { &*DATA } else { &*PDX };
         let id = SessionId::generate();
-        let key = repo.key_layout().session_key(&id);
+        let key = repo.key_layout().session_key(&id.handle());
         let mut redis = SERVER.connection();
         let () = redis.hset_multiple(&key, &fields).unwrap();
         let () = redis.expire(&key, 60).unwrap();

@@ -146,7 +146,7 @@ async fn drive_on<R: SessionRepository + Clone>(repository: R, limits: SessionSi
         let mut session = repository.create_session();
         session.insert("owner", "alice").unwrap();
         repository.save(&mut session).await.unwrap();
-        ids.push(session.id().clone());
+        ids.push(session.id().unwrap().clone());
     }
     let requests = ids.iter().enumerate().flat_map(|(s, id)| {
         let cookie = format!("SESSION={}", id.as_str());

@@ -15,7 +15,7 @@ use clustered_session_tests::serve;
 use session_actix::core::Session as StoredSession;
 use session_actix::{
     EmbeddedSessionRepository, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionAttributes,
-    SessionAttributesError, SessionId, SessionMiddleware, SessionRepository, SessionSettings, StoreError,
+    SessionAttributesError, SessionHandle, SessionId, SessionMiddleware, SessionRepository, SessionSettings, StoreError,
 };
 
 /// The typed view of a user's session used by most tests.
@@ -93,8 +93,8 @@ impl<R: SessionRepository> SessionRepository for Recording<R> {
         self.inner.find_by_id(id).await
     }
 
-    async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.inner.delete_by_id(id).await
+    async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
+        self.inner.delete_by_handle(handle).await
     }
 }
 
@@ -104,7 +104,7 @@ impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository for R
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionId, StoredSession>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError> {
         self.inner
             .find_by_index_name_and_index_value(index_name, index_value)
             .await
@@ -420,8 +420,9 @@ async fn principal_field_makes_find_by_principal_name_work() {
     let other = login_as(&client, &server, "erin").await;
 
     let sessions = repo.find_by_principal_name("dave").await.unwrap();
-    let ids: BTreeSet<String> = sessions.keys().map(|id| format!("SESSION={}", id.as_str())).collect();
-    assert_eq!(ids, BTreeSet::from([first.clone(), second]));
+    let handle_of = |cookie: &str| SessionId::parse(cookie.strip_prefix("SESSION=").unwrap()).unwrap().handle();
+    let handles: BTreeSet<SessionHandle> = sessions.keys().copied().collect();
+    assert_eq!(handles, BTreeSet::from([handle_of(&first), handle_of(&second)]));
     assert_eq!(repo.find_by_principal_name("erin").await.unwrap().len(), 1);
 
     // The `indexed` field, configured through `INDEXED_ATTRIBUTES`, is indexed too.
