@@ -220,7 +220,7 @@ async fn expiry_reaches_a_second_instance_that_never_touched_the_session_and_cle
     writer.repo.save(&mut session).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(1);
     let id = session.id().unwrap().clone();
-    assert!(members(&mut redis, &writer.repo, PRINCIPAL_NAME_INDEX_NAME, "erin").contains(id.as_str()));
+    assert!(members(&mut redis, &writer.repo, PRINCIPAL_NAME_INDEX_NAME, "erin").contains(&id.handle().to_string()));
 
     let (at, event) = watcher
         .events
@@ -237,8 +237,8 @@ async fn expiry_reaches_a_second_instance_that_never_touched_the_session_and_cle
     assert_eq!(last.get::<String>("color").unwrap().as_deref(), Some("red"));
 
     // Index entries went with the expiry, before any lookup.
-    assert!(!members(&mut redis, &writer.repo, PRINCIPAL_NAME_INDEX_NAME, "erin").contains(id.as_str()));
-    assert!(!members(&mut redis, &writer.repo, "color", "red").contains(id.as_str()));
+    assert!(!members(&mut redis, &writer.repo, PRINCIPAL_NAME_INDEX_NAME, "erin").contains(&id.handle().to_string()));
+    assert!(!members(&mut redis, &writer.repo, "color", "red").contains(&id.handle().to_string()));
     assert!(writer.repo.find_by_principal_name("erin").await.unwrap().is_empty());
     // The unsubscribed writer hears nothing of it.
     assert_eq!(writer.events.kinds(&id), ["created"]);
@@ -333,7 +333,7 @@ async fn destroy_removes_the_data_at_once_invalidate_keeps_the_last_state_briefl
                 assert_eq!(data_ttl, -2, "Destroy: the data is gone at once");
             }
         }
-        assert!(!members(&mut redis, &a.repo, PRINCIPAL_NAME_INDEX_NAME, "gus").contains(id.as_str()));
+        assert!(!members(&mut redis, &a.repo, PRINCIPAL_NAME_INDEX_NAME, "gus").contains(&id.handle().to_string()));
         assert!(a.repo.find_by_id(&id).await.unwrap().is_none());
     }
 }
@@ -447,9 +447,9 @@ async fn a_new_session_saved_under_an_expired_id_is_created_again_from_nothing()
         None,
         "nothing of the expired session comes back"
     );
-    assert!(members(&mut redis, &a.repo, PRINCIPAL_NAME_INDEX_NAME, "new-user").contains(id.as_str()));
+    assert!(members(&mut redis, &a.repo, PRINCIPAL_NAME_INDEX_NAME, "new-user").contains(&id.handle().to_string()));
     let old_entry_removed = eventually(Duration::from_secs(1), || {
-        !members(&mut redis, &a.repo, PRINCIPAL_NAME_INDEX_NAME, "old-user").contains(id.as_str())
+        !members(&mut redis, &a.repo, PRINCIPAL_NAME_INDEX_NAME, "old-user").contains(&id.handle().to_string())
     })
     .await;
     assert!(old_entry_removed, "the expired session's index entry must go");

@@ -764,10 +764,13 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
         .sadd(
             &set,
             &[
-                "not-an-id",
-                "*",
-                string_session.as_str(),
-                SessionId::generate().as_str(),
+                "not-an-id".to_owned(),
+                "*".to_owned(),
+                // A handle whose key is not a hash, one with no session, and a raw id
+                // (the layout before handles): all stale.
+                string_session.handle().to_string(),
+                SessionId::generate().handle().to_string(),
+                SessionId::generate().as_str().to_owned(),
             ],
         )
         .unwrap();
@@ -776,7 +779,7 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
     let members: BTreeSet<String> = redis.smembers(&set).unwrap();
     assert_eq!(
         members,
-        BTreeSet::from([indexed.id().unwrap().as_str().to_owned()]),
+        BTreeSet::from([indexed.handle().to_string()]),
         "stale members not pruned"
     );
 }

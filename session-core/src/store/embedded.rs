@@ -7,6 +7,10 @@
 //! moka's maintenance once a second, which evicts idle sessions and drops their
 //! index entries.
 //!
+//! Sessions and index entries are keyed by [`SessionHandle`] (a digest of the
+//! id): the store keeps no raw id, and hands out sessions that know their id
+//! only from [`find_by_id`](SessionRepository::find_by_id), which was given it.
+//!
 //! Every change to an entry (a save, a touch, a renewal, a delete) goes through
 //! moka's per-key compute, which runs one at a time per session: a save that
 //! read the entry cannot put it back after a logout removed it. Index entries

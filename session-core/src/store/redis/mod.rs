@@ -4,7 +4,13 @@
 //!
 //! # Layout
 //! See [`RedisKeyLayout`] for the keys and the `codec` module for the hash
-//! fields: one hash per session (metadata, one field per attribute, the
+//! fields. Sessions are named by their [`SessionHandle`] (a SHA-256 digest of
+//! the id, computed once per request), never by the id: keys, index-set members
+//! and the `created`/`deleted` notices carry handles, so read access to Redis
+//! (a replica, an RDB backup, `MONITOR`, `SUBSCRIBE`) yields no usable session
+//! token. Only [`find_by_id`](SessionRepository::find_by_id) is given a raw id,
+//! and the session it returns knows it; lookups and events name sessions by
+//! handle. One hash per session (metadata, one field per attribute, the
 //! session's index values), one expiry marker per session, one set per index
 //! entry. A session is live while its marker exists; the marker's TTL is the
 //! session's remaining lifetime, so Redis itself expires sessions, even with no
@@ -37,7 +43,7 @@
 //! | [`save`](SessionRepository::save), unchanged session | none | 0 |
 //! | `save`, changed attributes | one `EVALSHA` with only the changed and removed attributes | 1 |
 //! | `save`, index value set / switched / removed | `EVALSHA`, then `SREM` of the old entry and `SADD` of the new, pipelined | 1 |
-//! | [`delete_by_id`](SessionRepository::delete_by_id) | `EVALSHA`, then `SREM` per index entry, pipelined | 1 |
+//! | [`delete_by_handle`](SessionRepository::delete_by_handle) / `delete_by_id` | `EVALSHA`, then `SREM` per index entry, pipelined | 1 |
 //! | renewal | `EVALSHA` (old id), then `EVALSHA` + `SREM`/`SADD` (new id) | 2 |
 //! | index lookup | `SMEMBERS`, then one `HGETALL` per member, pipelined | 2 (+1 to prune stale members) |
 //!
@@ -88,12 +94,21 @@
 //! |---|---|---|---|
 //! | `Created` | first save of a new session; the new id of a renewal; a new session saved under an id whose session had expired | the saving one; every other subscribed one, told by a `PUBLISH` from the save script, which then reads the session (one command each) | the session as saved |
 //! | `Changed` | a save of changed attributes that applied | the saving one only | the names of the attributes set or removed |
-//! | `Deleted` | `delete_by_id` of a live session (logout); the old id of a renewal | the deleting one, with the last state; every other subscribed one, told by a `PUBLISH` from the script, without state | the last state where said |
+//! | `Deleted` | `delete_by_handle` of a live session (logout); the old id of a renewal | the deleting one, with the last state; every other subscribed one, told by a `PUBLISH` from the script, without state | the last state where said |
 //! | `Expired` | the marker expired, policy action [`ExpirationAction::Invalidate`](crate::expiration::ExpirationAction::Invalidate) | every subscribed one | the last state (below) |
 //! | `Destroyed` | the marker expired, policy action [`ExpirationAction::Destroy`](crate::expiration::ExpirationAction::Destroy) | every subscribed one | no state |
 //!
+//! Events name sessions by handle ([`SessionEvent::session_handle`]); the
+//! sessions they carry have no raw id.
+//!
 //! An instance never hears its own `created`/`deleted` notices twice: each
-//! names the instance that sent it. Created events fire once per session id per
+//! names the instance that sent it. Notices are not authenticated: anyone
+//! allowed to `PUBLISH` on the region's channel can forge one. A notice only
+//! ever carries a handle (not a credential), and a forged `deleted` notice
+//! deletes nothing: the instances that hear it forget the index entries they
+//! remembered for that session (read again when needed) and tell their
+//! listeners (the WebSocket keep-alive confirms an end with a lookup before
+//! closing a socket); the session stays live and readable everywhere. Created events fire once per session id per
 //! instance (a save that finds the id live already does not announce it); a new
 //! session saved under an expired id fires again. Deletes by hand (`redis-cli
 //! DEL`) announce nothing: cross-instance `Deleted` comes from the scripts'
