@@ -105,8 +105,14 @@ fn unseal(key: &Key, header: &str) -> SessionId {
 #[derive(Debug, Default)]
 struct Outcome {
     rounds: usize,
+    /// The logout ended the session before the renewing request loaded it (no new key).
+    logout_before_load: usize,
+    /// The logout ended it after the renewing request loaded it, before its delete: the window.
     logout_first: usize,
     renewal_first: usize,
+    /// Logged-out sessions whose state came back under the renewed key.
+    resurrections: usize,
+    /// The first few of them (log tags).
     resurrected: Vec<String>,
 }
 
@@ -158,17 +164,23 @@ where
                 let (renewal, logout) = (renewal.unwrap(), logout.unwrap());
                 assert_eq!(renewal.status(), StatusCode::NO_CONTENT);
                 assert_eq!(logout.status(), StatusCode::NO_CONTENT);
-                set_cookie(&renewal, COOKIE).expect("a renewal sends the new key")
+                // No cookie: the logout ended the session before the renewal loaded it.
+                set_cookie(&renewal, COOKIE)
             }
         });
         let renewed = futures_util::future::join_all(requests).await;
         for (old, header) in batch.iter().zip(renewed) {
-            let new = unseal(&key, &header);
-            assert_ne!(&new, old);
             let handle = old.handle();
             let (by_renewal, by_logout) = (renewing.ended(&handle), logging_out.ended(&handle));
             assert!(by_renewal ^ by_logout, "exactly one delete ends the live session");
             assert!(renewing.find_by_id(old).await.unwrap().is_none(), "the old key is dead");
+            let Some(header) = header else {
+                assert!(by_logout, "a renewal that found the session sends a new key");
+                outcome.logout_before_load += 1;
+                continue;
+            };
+            let new = unseal(&key, &header);
+            assert_ne!(&new, old);
             let carried = renewing
                 .find_by_id(&new)
                 .await
@@ -177,7 +189,10 @@ where
             if by_logout {
                 outcome.logout_first += 1;
                 if carried {
-                    outcome.resurrected.push(new.log_tag());
+                    outcome.resurrections += 1;
+                    if outcome.resurrected.len() < 5 {
+                        outcome.resurrected.push(new.log_tag());
+                    }
                 }
             } else {
                 outcome.renewal_first += 1;
@@ -192,11 +207,10 @@ where
 fn check(store: &str, outcome: &Outcome) {
     println!("{store}: {outcome:?}");
     assert!(outcome.rounds >= 200, "{store}: only {} rounds ran", outcome.rounds);
-    assert!(
-        outcome.resurrected.is_empty(),
-        "{store}: {} of {} logged-out sessions came back under the renewed key",
-        outcome.resurrected.len(),
-        outcome.logout_first
+    assert_eq!(
+        outcome.resurrections, 0,
+        "{store}: {} of {} logged-out sessions came back under the renewed key: {:?}",
+        outcome.resurrections, outcome.logout_first, outcome.resurrected
     );
     // Both orders happened, so the race was exercised both ways.
     assert!(outcome.logout_first > 0 && outcome.renewal_first > 0, "{store}: {outcome:?}");

@@ -206,7 +206,12 @@ async fn redis_holds_and_carries_no_raw_session_id_after_sessions_whole_lives() 
     renewed.insert("step", &2).unwrap();
     a.save(&mut renewed).await.unwrap();
     a.delete_by_id(&second).await.unwrap();
-    assert!(b.find_by_id(&second).await.unwrap().is_none());
+    // B's near cache hears of the delete on its own connection, shortly.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while b.find_by_id(&second).await.unwrap().is_some() {
+        assert!(Instant::now() < deadline, "B still serves a deleted session");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 
     // Another device ended by handle from a lookup ("log out everywhere").
     let mut device = b.create_session();
@@ -306,7 +311,7 @@ async fn a_forged_deleted_notice_deletes_nothing() {
         .connection()
         .publish(&channel, format!("deleted forger {}", id.handle()))
         .unwrap();
-    assert_eq!(receivers, 1);
+    assert!(receivers >= 1);
     let deadline = Instant::now() + Duration::from_secs(3);
     while !events.0.lock().unwrap().iter().any(|event| event.ends_session()) {
         assert!(Instant::now() < deadline, "the notice did not arrive");
