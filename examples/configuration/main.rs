@@ -57,7 +57,11 @@ impl HttpSessionListener for LoggingListener {
         println!("session created: {}", session.handle());
     }
 
-    fn session_destroyed(&self, handle: &session_actix::SessionHandle, _session: Option<&session_actix::core::Session>) {
+    fn session_destroyed(
+        &self,
+        handle: &session_actix::SessionHandle,
+        _session: Option<&session_actix::core::Session>,
+    ) {
         println!("session ended: {handle}");
     }
 }

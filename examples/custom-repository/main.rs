@@ -25,8 +25,8 @@ use async_trait::async_trait;
 use serde_json::json;
 use session_actix::core::Session as StoredSession;
 use session_actix::{
-    ClusteredSessionBuilder, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionHandle, SessionId,
-    SessionRepository, StoreError, enable_clustered_session,
+    ClusteredSessionBuilder, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionHandle,
+    SessionId, SessionRepository, StoreError, enable_clustered_session,
 };
 
 /// Idle timeout of anonymous sessions.

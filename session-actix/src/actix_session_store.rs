@@ -139,11 +139,7 @@ impl ClusteredSessionStore {
     /// Claims the session this store's `delete` ended for a renewal: `true` once per delete
     /// that ended it live (recently).
     fn claim_taken(&self, handle: &SessionHandle) -> bool {
-        let claimed = self
-            .taken
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(handle);
+        let claimed = self.taken.lock().unwrap_or_else(PoisonError::into_inner).remove(handle);
         claimed.is_some_and(|at| at.elapsed() < TAKEN_FOR)
     }
 
@@ -304,13 +300,16 @@ impl Changes {
                 ..Self::default()
             };
         };
-        let removed = values.keys().filter(|name| !state.contains_key(*name)).cloned().collect();
+        let removed = values
+            .keys()
+            .filter(|name| !state.contains_key(*name))
+            .cloned()
+            .collect();
         let (unchanged, set) = state
             .into_iter()
             .map(|(name, json)| (name, value(json)))
             .partition(|(name, json)| {
-                std::str::from_utf8(json.as_bytes())
-                    .is_ok_and(|text| values.get(name) == Some(&fingerprint(text)))
+                std::str::from_utf8(json.as_bytes()).is_ok_and(|text| values.get(name) == Some(&fingerprint(text)))
             });
         Self {
             loaded: Some(session),
@@ -343,7 +342,6 @@ impl Changes {
 fn value(json: String) -> AttributeValue {
     AttributeValue::from_bytes(json.into_bytes())
 }
-
 
 impl SessionStore for ClusteredSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {

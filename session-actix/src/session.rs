@@ -347,7 +347,11 @@ impl Session {
     /// The session id, once the session exists (loaded, or created by a write).
     #[must_use]
     pub fn id(&self) -> Option<SessionId> {
-        self.0.borrow().session.as_ref().and_then(|session| session.id().cloned())
+        self.0
+            .borrow()
+            .session
+            .as_ref()
+            .and_then(|session| session.id().cloned())
     }
 
     /// Whether the session was created during this request.

@@ -425,7 +425,11 @@ mod tests {
             session_core::AttributeValue::serialize("user", &"alice").unwrap(),
         );
         repository.save(&mut session).await.unwrap();
-        let binding = SessionWebSocket::new(session.id().unwrap().clone(), Arc::new(repository.clone()), events.clone());
+        let binding = SessionWebSocket::new(
+            session.id().unwrap().clone(),
+            Arc::new(repository.clone()),
+            events.clone(),
+        );
         (repository, events, binding)
     }
 
@@ -489,13 +493,16 @@ mod tests {
         // A forged `deleted` notice names the handle (anyone who can publish on the
         // store's channel may know one): the store is asked, and the session lives.
         let (_, events, mut binding) = bound().await;
-        for end in [SessionEvent::Deleted {
-            handle: binding.session_handle(),
-            session: None,
-        }, SessionEvent::Expired {
-            handle: binding.session_handle(),
-            session: None,
-        }] {
+        for end in [
+            SessionEvent::Deleted {
+                handle: binding.session_handle(),
+                session: None,
+            },
+            SessionEvent::Expired {
+                handle: binding.session_handle(),
+                session: None,
+            },
+        ] {
             events.publish(end);
             assert!(binding.touch().await.unwrap());
             let end = tokio::time::timeout(Duration::from_millis(100), binding.ended()).await;

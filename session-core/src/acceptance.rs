@@ -284,7 +284,9 @@ where
         v
     });
     assert!(
-        alice.iter().all(|(handle, session)| session.handle() == *handle && session.id().is_none()),
+        alice
+            .iter()
+            .all(|(handle, session)| session.handle() == *handle && session.id().is_none()),
         "lookups name sessions by handle, never by raw id"
     );
     assert_eq!(
@@ -464,10 +466,7 @@ where
     let left = repo.find_by_principal_name("grace").await.unwrap();
     assert_eq!(left.keys().collect::<Vec<_>>(), [&laptop.handle()]);
     assert!(
-        !repo
-            .delete_by_handle(&SessionId::generate().handle())
-            .await
-            .unwrap(),
+        !repo.delete_by_handle(&SessionId::generate().handle()).await.unwrap(),
         "an unknown handle is not an error"
     );
     // The session found by its id knows it; the handle is the id's digest.

@@ -73,7 +73,10 @@ pub trait FindByIndexNameSessionRepository: SessionRepository {
     ) -> Result<BTreeMap<SessionHandle, Session>, StoreError>;
 
     /// Sessions of one principal (the [`PRINCIPAL_NAME_INDEX_NAME`] index).
-    async fn find_by_principal_name(&self, principal_name: &str) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
+    async fn find_by_principal_name(
+        &self,
+        principal_name: &str,
+    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
         self.find_by_index_name_and_index_value(PRINCIPAL_NAME_INDEX_NAME, principal_name)
             .await
     }

@@ -19,8 +19,8 @@ use clustered_session_tests::repositories::InstrumentedRepository;
 use clustered_session_tests::serve;
 use session_actix::core::ACTIX_IDENTITY_USER_ID_KEY;
 use session_actix::{
-    ClusteredSessionStore, EmbeddedSessionRepository, FindByIndexNameSessionRepository, LOADED_STATE_KEY, SessionHandle, SessionId,
-    SessionRepository, SessionSettings,
+    ClusteredSessionStore, EmbeddedSessionRepository, FindByIndexNameSessionRepository, LOADED_STATE_KEY,
+    SessionHandle, SessionId, SessionRepository, SessionSettings,
 };
 use tokio::sync::Barrier;
 
@@ -391,7 +391,12 @@ async fn actix_identity_logins_are_found_by_principal_name() {
     let reply = call(client.post(server.url("/login/bob")), Some(&anonymous)).await;
     let renewed = unseal(&key, &reply.cookie());
     assert_ne!(renewed, unseal(&key, &anonymous));
-    assert!(repo.find_by_principal_name("bob").await.unwrap().contains_key(&renewed.handle()));
+    assert!(
+        repo.find_by_principal_name("bob")
+            .await
+            .unwrap()
+            .contains_key(&renewed.handle())
+    );
 
     // actix-identity's logout (purge by default) leaves the index.
     let reply = call(client.post(server.url("/logout")), Some(&alice[0])).await;

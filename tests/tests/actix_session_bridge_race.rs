@@ -143,7 +143,9 @@ where
         for round in 0..PARALLEL_ROUNDS {
             // A logged-in session with a cart, stored as a previous request left it.
             let mut session = renewing.create_session();
-            session.insert("user", &format!("user-{}", outcome.rounds + round)).unwrap();
+            session
+                .insert("user", &format!("user-{}", outcome.rounds + round))
+                .unwrap();
             session.insert("cart", &[1, 2, 3]).unwrap();
             renewing.save(&mut session).await.unwrap();
             batch.push(session.id().unwrap().clone());
@@ -213,7 +215,10 @@ fn check(store: &str, outcome: &Outcome) {
         outcome.resurrections, outcome.logout_first, outcome.resurrected
     );
     // Both orders happened, so the race was exercised both ways.
-    assert!(outcome.logout_first > 0 && outcome.renewal_first > 0, "{store}: {outcome:?}");
+    assert!(
+        outcome.logout_first > 0 && outcome.renewal_first > 0,
+        "{store}: {outcome:?}"
+    );
 }
 
 #[actix_rt::test]

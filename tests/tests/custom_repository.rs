@@ -12,7 +12,8 @@ use clustered_session_tests::serve;
 use session_actix::config::PropertySources;
 use session_actix::core::Session as StoredSession;
 use session_actix::{
-    ClusteredSession, FindByIndexNameSessionRepository, Session, SessionHandle, SessionId, SessionRepository, StoreError,
+    ClusteredSession, FindByIndexNameSessionRepository, Session, SessionHandle, SessionId, SessionRepository,
+    StoreError,
 };
 
 /// Wraps the configured store; sessions it creates are tagged and idle out sooner.

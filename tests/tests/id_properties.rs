@@ -11,7 +11,9 @@ use actix_web::{App, HttpResponse, test as actix_test, web};
 use async_trait::async_trait;
 use proptest::prelude::*;
 use session_actix::core::{Session as CoreSession, StoreError};
-use session_actix::{EmbeddedSessionRepository, Session, SessionHandle, SessionId, SessionMiddleware, SessionRepository};
+use session_actix::{
+    EmbeddedSessionRepository, Session, SessionHandle, SessionId, SessionMiddleware, SessionRepository,
+};
 
 /// The embedded store, recording every id looked up.
 #[derive(Clone, Default)]

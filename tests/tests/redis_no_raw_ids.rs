@@ -88,7 +88,10 @@ impl Events {
 }
 
 fn region() -> String {
-    format!("noraw-{}", &SessionId::generate().handle().to_string()[..8].replace(['-', '_'], "x"))
+    format!(
+        "noraw-{}",
+        &SessionId::generate().handle().to_string()[..8].replace(['-', '_'], "x")
+    )
 }
 
 fn repository(server: &RedisServer, settings: SessionSettings, near_cache: bool) -> RedisSessionRepository {
@@ -187,12 +190,18 @@ async fn redis_holds_and_carries_no_raw_session_id_after_sessions_whole_lives() 
     let mut on_b = b.find_by_id(&first).await.unwrap().unwrap();
     on_b.insert("theme", "dark").unwrap();
     b.save(&mut on_b).await.unwrap();
-    assert!(b.find_by_id(&first).await.unwrap().is_some(), "served by B's near cache");
+    assert!(
+        b.find_by_id(&first).await.unwrap().is_some(),
+        "served by B's near cache"
+    );
     let found = a.find_by_principal_name("ada").await.unwrap();
     assert_eq!(found.keys().collect::<Vec<_>>(), [&first.handle()]);
     assert!(found.values().all(|session| session.id().is_none()));
     assert_eq!(
-        a.find_by_index_name_and_index_value("color", "red").await.unwrap().len(),
+        a.find_by_index_name_and_index_value("color", "red")
+            .await
+            .unwrap()
+            .len(),
         1
     );
 
@@ -259,7 +268,10 @@ async fn redis_holds_and_carries_no_raw_session_id_after_sessions_whole_lives() 
 
     // The captures are not empty: they show the handles instead.
     let handle = first.handle().to_string();
-    assert!(monitor.contains(&format!("{region}:session:{{{handle}}}")), "MONITOR saw the session's key");
+    assert!(
+        monitor.contains(&format!("{region}:session:{{{handle}}}")),
+        "MONITOR saw the session's key"
+    );
     let notice = |kind: &str, handle: &str| {
         pubsub
             .lines()
@@ -267,12 +279,18 @@ async fn redis_holds_and_carries_no_raw_session_id_after_sessions_whole_lives() 
             .any(|line| line.starts_with(kind) && line.ends_with(&format!(" {handle}")))
     };
     assert!(notice("created ", &handle), "a `created` notice names the handle");
-    assert!(notice("deleted ", &handle), "a `deleted` notice (the renewal's) names the handle");
+    assert!(
+        notice("deleted ", &handle),
+        "a `deleted` notice (the renewal's) names the handle"
+    );
     assert!(
         pubsub.contains(&format!("{region}:expires:{{{}}}", expiring.handle())),
         "the expiry's keyspace notification names the handle"
     );
-    assert!(contents.iter().any(|c| c == &live.handle().to_string()), "index members are handles");
+    assert!(
+        contents.iter().any(|c| c == &live.handle().to_string()),
+        "index members are handles"
+    );
 
     // What Redis holds after these lives: the live session's hash, marker and index sets.
     let patterns: BTreeSet<String> = keys.iter().map(|key| pattern(key, &region)).collect();
@@ -298,7 +316,11 @@ async fn a_forged_deleted_notice_deletes_nothing() {
     let events = Arc::new(Events::default());
     settings.events().add_listener(events.clone());
     let listening = repository(&server, settings, true);
-    let other = repository(&server, SessionSettings::default().with_region_name(region.clone()), false);
+    let other = repository(
+        &server,
+        SessionSettings::default().with_region_name(region.clone()),
+        false,
+    );
     assert!(listening.wait_for_subscription(Duration::from_secs(5)).await);
     let mut session = other.create_session();
     session.insert(PRINCIPAL_NAME_INDEX_NAME, "dee").unwrap();
@@ -320,6 +342,12 @@ async fn a_forged_deleted_notice_deletes_nothing() {
     for repository in [&listening, &other] {
         let found = repository.find_by_id(&id).await.unwrap().expect("still live");
         assert_eq!(found.id(), Some(&id));
-        assert!(repository.find_by_principal_name("dee").await.unwrap().contains_key(&id.handle()));
+        assert!(
+            repository
+                .find_by_principal_name("dee")
+                .await
+                .unwrap()
+                .contains_key(&id.handle())
+        );
     }
 }

@@ -47,7 +47,10 @@ fn unique_region(name: &str) -> String {
 
 /// The stored bytes of every `attr:` field of a session, by attribute name.
 fn stored_attributes(repo: &RedisSessionRepository, id: &SessionId) -> BTreeMap<String, Vec<u8>> {
-    let fields: BTreeMap<String, Vec<u8>> = SERVER.connection().hgetall(repo.key_layout().session_key(&id.handle())).unwrap();
+    let fields: BTreeMap<String, Vec<u8>> = SERVER
+        .connection()
+        .hgetall(repo.key_layout().session_key(&id.handle()))
+        .unwrap();
     fields
         .into_iter()
         .filter_map(|(field, value)| Some((field.strip_prefix("attr:")?.to_owned(), value)))

@@ -759,7 +759,9 @@ async fn garbage_in_redis_never_panics_and_reads_as_absent() {
     repo.save(&mut indexed).await.unwrap();
     let set = layout.index_key(PRINCIPAL_NAME_INDEX_NAME, "gina");
     let string_session = SessionId::generate();
-    let () = redis.set(layout.session_key(&string_session.handle()), "not a hash").unwrap();
+    let () = redis
+        .set(layout.session_key(&string_session.handle()), "not a hash")
+        .unwrap();
     let () = redis
         .sadd(
             &set,
@@ -820,7 +822,12 @@ async fn every_key_is_under_the_region_and_nothing_else_is_written() {
     assert_eq!(ours.len(), total, "keys outside the region: {ours:?}");
     let sessions: BTreeSet<String> = [renewed.handle(), ids[2].handle()]
         .iter()
-        .flat_map(|handle| [repo.key_layout().session_key(handle), repo.key_layout().expires_key(handle)])
+        .flat_map(|handle| {
+            [
+                repo.key_layout().session_key(handle),
+                repo.key_layout().expires_key(handle),
+            ]
+        })
         .collect();
     let indexes: BTreeSet<String> = [(PRINCIPAL_NAME_INDEX_NAME, "ann"), ("color", "red"), ("color", "{tag}")]
         .iter()

@@ -15,7 +15,8 @@ use clustered_session_tests::serve;
 use session_actix::core::Session as StoredSession;
 use session_actix::{
     EmbeddedSessionRepository, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionAttributes,
-    SessionAttributesError, SessionHandle, SessionId, SessionMiddleware, SessionRepository, SessionSettings, StoreError,
+    SessionAttributesError, SessionHandle, SessionId, SessionMiddleware, SessionRepository, SessionSettings,
+    StoreError,
 };
 
 /// The typed view of a user's session used by most tests.
@@ -420,7 +421,11 @@ async fn principal_field_makes_find_by_principal_name_work() {
     let other = login_as(&client, &server, "erin").await;
 
     let sessions = repo.find_by_principal_name("dave").await.unwrap();
-    let handle_of = |cookie: &str| SessionId::parse(cookie.strip_prefix("SESSION=").unwrap()).unwrap().handle();
+    let handle_of = |cookie: &str| {
+        SessionId::parse(cookie.strip_prefix("SESSION=").unwrap())
+            .unwrap()
+            .handle()
+    };
     let handles: BTreeSet<SessionHandle> = sessions.keys().copied().collect();
     assert_eq!(handles, BTreeSet::from([handle_of(&first), handle_of(&second)]));
     assert_eq!(repo.find_by_principal_name("erin").await.unwrap().len(), 1);

@@ -511,13 +511,16 @@ impl SessionRepository for EmbeddedSessionRepository {
         // eviction listener removes the index entries.
         let instant = Instant::now();
         let mut ended_live = false;
-        self.inner.cache.entry_by_ref(handle).and_compute_with(|entry| match entry {
-            Some(entry) => {
-                ended_live = lock(&entry.value().state).is_live(instant);
-                Op::Remove
-            }
-            None => Op::Nop,
-        });
+        self.inner
+            .cache
+            .entry_by_ref(handle)
+            .and_compute_with(|entry| match entry {
+                Some(entry) => {
+                    ended_live = lock(&entry.value().state).is_live(instant);
+                    Op::Remove
+                }
+                None => Op::Nop,
+            });
         Ok(ended_live)
     }
 }

@@ -163,7 +163,10 @@ async fn the_store_keys_sessions_by_handle_and_keeps_no_raw_id() {
     let id = session.id().unwrap().clone();
     let keys: Vec<SessionHandle> = store.inner.cache.iter().map(|(handle, _)| *handle).collect();
     assert_eq!(keys, [id.handle()]);
-    let indexed: Vec<SessionHandle> = lock(&store.inner.indexes).values().flat_map(|s| s.keys().copied()).collect();
+    let indexed: Vec<SessionHandle> = lock(&store.inner.indexes)
+        .values()
+        .flat_map(|s| s.keys().copied())
+        .collect();
     assert_eq!(indexed, [id.handle()]);
     assert_eq!(store.find_by_id(&id).await.unwrap().unwrap().id(), Some(&id));
     let listed = store.find_by_principal_name("ida").await.unwrap();
@@ -171,7 +174,10 @@ async fn the_store_keys_sessions_by_handle_and_keeps_no_raw_id() {
     assert!(store.delete_by_handle(&id.handle()).await.unwrap());
     while let Ok(event) = events.try_recv() {
         assert_eq!(event.session_handle(), id.handle());
-        assert!(event.session().is_none_or(|session| session.id().is_none()), "{event:?}");
+        assert!(
+            event.session().is_none_or(|session| session.id().is_none()),
+            "{event:?}"
+        );
     }
 }
 

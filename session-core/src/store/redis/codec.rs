@@ -332,8 +332,8 @@ fn interval(session: &Session) -> (Vec<u8>, Vec<u8>) {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::serialization::SessionPdxSerializer;
     use crate::id::SessionId;
+    use crate::serialization::SessionPdxSerializer;
 
     fn field(name: &str, value: &str) -> (Vec<u8>, Vec<u8>) {
         (name.as_bytes().to_vec(), value.as_bytes().to_vec())
@@ -395,10 +395,7 @@ mod tests {
         }
         let mut fields = valid();
         fields.retain(|(f, _)| f != VERSION.as_bytes());
-        assert!(matches!(
-            decode(id, fields, &SessionPdxSerializer),
-            Decoded::Corrupt(_)
-        ));
+        assert!(matches!(decode(id, fields, &SessionPdxSerializer), Decoded::Corrupt(_)));
         let mut fields = valid();
         fields[0] = field(VERSION, "4");
         assert!(matches!(
@@ -423,7 +420,8 @@ mod tests {
     #[test]
     fn delta_writes_only_changes_and_touched_indexes() {
         let indexer = SessionIndexer::new(vec!["color".to_owned()]);
-        let Decoded::Session { parts, .. } = decode(SessionId::generate().handle(), valid(), &SessionPdxSerializer) else {
+        let Decoded::Session { parts, .. } = decode(SessionId::generate().handle(), valid(), &SessionPdxSerializer)
+        else {
             panic!()
         };
         let mut session = Session::from_parts(parts);
