@@ -9,6 +9,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use clustered_session_tests::redis_cluster::RedisCluster;
+use redis::Commands as _;
 use session_core::{
     FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, SessionEvent,
     SessionEventListener, SessionEventPublisher, SessionId, SessionRepository, SessionSettings,
@@ -117,11 +118,16 @@ fn one_seed_with_the_cluster_flag_is_enough() {
 async fn sessions_land_on_every_master_with_their_keys_together() {
     let repository = RedisSessionRepository::new(pool(), settings("spread", 60)).unwrap();
     let mut holders: BTreeMap<u16, usize> = BTreeMap::new();
+    let mut expected_keys = BTreeSet::new();
+    let mut raw_ids = Vec::new();
     for n in 0..30 {
         let mut session = repository.create_session();
         session.insert("n", &n).unwrap();
         repository.save(&mut session).await.unwrap();
+        raw_ids.push(session.id().unwrap().as_str().to_owned());
         let keys = repository.key_layout();
+        expected_keys.insert(keys.session_key(&session.handle()));
+        expected_keys.insert(keys.expires_key(&session.handle()));
         let node = CLUSTER.node_of(&keys.session_key(&session.handle()));
         // Hash and marker share a hash tag, so a slot, so a master.
         assert_eq!(node, CLUSTER.node_of(&keys.expires_key(&session.handle())));
@@ -134,6 +140,23 @@ async fn sessions_land_on_every_master_with_their_keys_together() {
         CLUSTER.ports().into_iter().collect::<BTreeSet<_>>(),
         "30 sessions over 3 masters: each holds some ({holders:?})"
     );
+    // Every key of the region, on every master: the sessions' hashes and markers, named by
+    // handle; none holds a raw id.
+    let region = repository.key_layout().region_name().to_owned();
+    let mut found = BTreeSet::new();
+    for port in CLUSTER.ports() {
+        let mut connection = CLUSTER.node_connection(port);
+        let keys: Vec<String> = connection
+            .scan_match::<_, String>(format!("{region}:*"))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        found.extend(keys);
+    }
+    assert_eq!(found, expected_keys);
+    for key in &found {
+        assert!(raw_ids.iter().all(|raw| !key.contains(raw.as_str())), "{key}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
