@@ -652,6 +652,63 @@ async fn an_update_to_a_session_that_ended_meanwhile_does_not_bring_it_back() {
     assert!(repo.find_by_principal_name("alice").await.unwrap().is_empty());
 }
 
+/// actix-session renews by `delete(old)` then `save(state)`. The state moves to the new key only
+/// if that delete ended the session while live: after a logout in between, the new key holds only
+/// what the renewing request set, never the logged-in state.
+#[actix_rt::test]
+async fn a_renewal_moves_the_state_only_if_its_own_delete_ended_the_session() {
+    let (repo, _, _) = fixture();
+    let store = ClusteredSessionStore::new(repo.clone());
+    let ttl = Ttl::minutes(5);
+    let logged_in = || -> std::collections::HashMap<String, String> {
+        [
+            (ACTIX_IDENTITY_USER_ID_KEY.to_owned(), "\"alice\"".to_owned()),
+            ("cart".to_owned(), "1".to_owned()),
+        ]
+        .into()
+    };
+
+    // Nobody else: the renewal's delete ends the live session, the state moves.
+    let key = store.save(logged_in(), &ttl).await.unwrap();
+    let mut loaded = store.load(&key).await.unwrap().unwrap();
+    loaded.insert("step".to_owned(), "2".to_owned());
+    store.delete(&key).await.unwrap();
+    let moved = store.save(loaded, &ttl).await.unwrap();
+    let moved = repo
+        .find_by_id(&SessionId::parse(moved.as_ref()).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        moved.attributes().keys().collect::<Vec<_>>(),
+        [ACTIX_IDENTITY_USER_ID_KEY, "cart", "step"]
+    );
+
+    // A logout lands after the renewing request loaded the session, before its delete.
+    let key = store.save(logged_in(), &ttl).await.unwrap();
+    let id = SessionId::parse(key.as_ref()).unwrap();
+    let mut loaded = store.load(&key).await.unwrap().unwrap();
+    loaded.insert("step".to_owned(), "2".to_owned());
+    assert!(repo.delete_by_handle(&id.handle()).await.unwrap(), "the logout");
+    store.delete(&key).await.unwrap();
+    let renewed = store.save(loaded, &ttl).await.unwrap();
+    let renewed = repo
+        .find_by_id(&SessionId::parse(renewed.as_ref()).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        renewed.attributes().keys().collect::<Vec<_>>(),
+        ["step"],
+        "only the renewing request's own change, not the logged-out state"
+    );
+    assert_eq!(
+        repo.find_by_principal_name("alice").await.unwrap().len(),
+        1,
+        "the first, moved one"
+    );
+}
+
 #[actix_rt::test]
 async fn ttl_maps_to_the_idle_timeout_and_update_ttl_never_creates() {
     let (repo, embedded, _) = fixture();
