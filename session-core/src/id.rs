@@ -16,8 +16,8 @@ pub const SESSION_ID_LEN: usize = 43;
 /// A validated session id: 43 characters of URL-safe base64 (256 random bits).
 ///
 /// Ids only come into existence through [`SessionId::generate`] or a successful
-/// [`SessionId::parse`], so a value of this type is always safe to use as key
-/// material in a store.
+/// [`SessionId::parse`], so a value of this type is always a well-formed
+/// credential; stores keep only its [`handle`](SessionId::handle).
 ///
 /// An id is a credential: `Display` and `Debug` print its
 /// [log tag](SessionId::log_tag) (`sid#` and 16 hex digits), never the id; the
@@ -65,8 +65,9 @@ impl SessionId {
         Ok(Self(text.to_owned()))
     }
 
-    /// The raw id text, the credential itself: for cookies, headers and store
-    /// keys, never for logs (`Display` prints the log tag).
+    /// The raw id text, the credential itself: for cookies and headers, never
+    /// for logs (`Display` prints the log tag) nor store keys (stores key
+    /// sessions by [`handle`](Self::handle)).
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
