@@ -89,7 +89,9 @@ type State = HashMap<String, String>;
 /// loaded state under the new key. If the session had already ended, the renewal starts a new
 /// session holding only what this request set (as [`update`](SessionStore::update) does).
 /// Whoever ends the session first wins: a logout after the move finds nothing under the old
-/// key.
+/// key. A logout on the same store does not lend its delete to a renewal either: a `delete` that
+/// finds the session already ended withdraws any claim on it. (Two renewals of one session at the
+/// same moment on one instance may then both start new sessions with only their own changes.)
 ///
 /// Cheap to clone; clones share the repository.
 #[derive(Clone)]
@@ -134,6 +136,11 @@ impl ClusteredSessionStore {
         if taken.len() < MAX_TAKEN {
             taken.insert(handle, Instant::now());
         }
+    }
+
+    /// Drops any claim on `handle` (see [`delete`](SessionStore::delete)).
+    fn drop_taken(&self, handle: &SessionHandle) {
+        self.taken.lock().unwrap_or_else(PoisonError::into_inner).remove(handle);
     }
 
     /// Claims the session this store's `delete` ended for a renewal: `true` once per delete
@@ -452,6 +459,11 @@ impl SessionStore for ClusteredSessionStore {
             .map_err(|error| store_failure(handle, "deleting", error))?;
         if ended_live {
             self.record_taken(handle);
+        } else {
+            // Someone else ended it first. A claim left by an earlier delete of this store (a
+            // logout in another request: a purge is a delete with no save after it) is not this
+            // renewal's to use.
+            self.drop_taken(&handle);
         }
         Ok(())
     }

@@ -707,6 +707,21 @@ async fn a_renewal_moves_the_state_only_if_its_own_delete_ended_the_session() {
         1,
         "the first, moved one"
     );
+
+    // The logout runs through the same store (another request of this instance): its delete
+    // ended the session, the renewal's did not, so the renewal does not move it.
+    let key = store.save(logged_in(), &ttl).await.unwrap();
+    let loaded = store.load(&key).await.unwrap().unwrap();
+    store.delete(&key).await.unwrap(); // the logout (a purge: no save follows)
+    store.delete(&key).await.unwrap(); // the renewal's delete
+    let renewed = store.save(loaded, &ttl).await.unwrap();
+    let renewed = repo
+        .find_by_id(&SessionId::parse(renewed.as_ref()).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(renewed.attributes().is_empty(), "the logged-out state came back");
+    assert_eq!(repo.find_by_principal_name("alice").await.unwrap().len(), 1);
 }
 
 #[actix_rt::test]

@@ -9,11 +9,12 @@
 //! carries all of it (the move happened). Zero resurrections.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::cookie::{Cookie, CookieJar, Key};
+use actix_web::dev::Service as _;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, web};
 use async_trait::async_trait;
@@ -34,23 +35,42 @@ const TARGET_ROUNDS: usize = 1_600;
 /// ...or after this long, whichever comes first (a loaded 2-core machine).
 const TIME_BUDGET: Duration = Duration::from_secs(6);
 
-/// A repository that records the sessions its deletes ended while live: which app's delete won.
+/// Which request a delete runs for, set around each request (see `race`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Renewal,
+    Logout,
+}
+
+tokio::task_local! {
+    static ROLE: Role;
+}
+
+/// A repository that records which request's delete ended each session while it was live.
 #[derive(Clone)]
 struct Deletes<R> {
     inner: R,
-    ended_live: Arc<Mutex<HashSet<SessionHandle>>>,
+    ended_by: Arc<Mutex<HashMap<SessionHandle, Role>>>,
 }
 
 impl<R> Deletes<R> {
     fn new(inner: R) -> Self {
         Self {
             inner,
-            ended_live: Arc::default(),
+            ended_by: Arc::default(),
         }
     }
 
-    fn ended(&self, handle: &SessionHandle) -> bool {
-        self.ended_live.lock().unwrap().contains(handle)
+    /// Another repository recording into the same book.
+    fn sharing<S>(&self, inner: S) -> Deletes<S> {
+        Deletes {
+            inner,
+            ended_by: Arc::clone(&self.ended_by),
+        }
+    }
+
+    fn ended_by(&self, handle: &SessionHandle) -> Option<Role> {
+        self.ended_by.lock().unwrap().get(handle).copied()
     }
 }
 
@@ -66,9 +86,13 @@ impl<R: SessionRepository> SessionRepository for Deletes<R> {
         self.inner.find_by_id(id).await
     }
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
+        let role = ROLE.try_with(|role| *role).expect("deletes run within a request");
         let live = self.inner.delete_by_handle(handle).await?;
         if live {
-            self.ended_live.lock().unwrap().insert(*handle);
+            assert!(
+                self.ended_by.lock().unwrap().insert(*handle, role).is_none(),
+                "two deletes ended the same live session"
+            );
         }
         Ok(live)
     }
@@ -116,25 +140,34 @@ struct Outcome {
     resurrected: Vec<String>,
 }
 
-/// Races renewals on app A against logouts on app B; `store` gives each app its repository.
-async fn race<R>(renewing: Deletes<R>, logging_out: Deletes<R>) -> Outcome
+/// Races renewals on app A against logouts on app B (or both on one app, one store).
+async fn race<R>(renewing: Deletes<R>, logging_out: Option<Deletes<R>>) -> Outcome
 where
     R: SessionRepository + Clone,
 {
     let key = Key::generate();
     let app = |repository: Deletes<R>, key: Key| {
+        // One store per app, shared by its workers (clones share their state).
+        let store = ClusteredSessionStore::new(repository);
         move || {
             App::new()
-                .wrap(actix_session::SessionMiddleware::new(
-                    ClusteredSessionStore::new(repository.clone()),
-                    key.clone(),
-                ))
+                .wrap(actix_session::SessionMiddleware::new(store.clone(), key.clone()))
+                // Outermost: the role covers actix-session's delete and save of the request.
+                .wrap_fn(|request, service| {
+                    let role = if request.path() == "/logout" {
+                        Role::Logout
+                    } else {
+                        Role::Renewal
+                    };
+                    ROLE.scope(role, service.call(request))
+                })
                 .route("/renew/{delay}", web::post().to(renew))
                 .route("/logout", web::post().to(logout))
         }
     };
     let server_a = serve!(app(renewing.clone(), key.clone()), 2);
-    let server_b = serve!(app(logging_out.clone(), key.clone()), 2);
+    let server_b = logging_out.map(|logging_out| serve!(app(logging_out, key.clone()), 2));
+    let logout_server = server_b.as_ref().unwrap_or(&server_a);
     let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
     let started = Instant::now();
     let mut outcome = Outcome::default();
@@ -158,7 +191,7 @@ where
                 .insert_header(("Cookie", cookie.clone()))
                 .send();
             let logout = client
-                .post(server_b.url("/logout"))
+                .post(logout_server.url("/logout"))
                 .insert_header(("Cookie", cookie))
                 .send();
             async move {
@@ -172,9 +205,9 @@ where
         });
         let renewed = futures_util::future::join_all(requests).await;
         for (old, header) in batch.iter().zip(renewed) {
-            let handle = old.handle();
-            let (by_renewal, by_logout) = (renewing.ended(&handle), logging_out.ended(&handle));
-            assert!(by_renewal ^ by_logout, "exactly one delete ends the live session");
+            let ended_by = renewing.ended_by(&old.handle());
+            assert!(ended_by.is_some(), "one delete ended the live session");
+            let by_logout = ended_by == Some(Role::Logout);
             assert!(renewing.find_by_id(old).await.unwrap().is_none(), "the old key is dead");
             let Some(header) = header else {
                 assert!(by_logout, "a renewal that found the session sends a new key");
@@ -224,8 +257,22 @@ fn check(store: &str, outcome: &Outcome) {
 #[actix_rt::test]
 async fn a_renewal_racing_a_logout_never_brings_the_session_back_on_the_embedded_store() {
     let embedded = EmbeddedSessionRepository::new(SessionSettings::default());
-    let outcome = race(Deletes::new(embedded.clone()), Deletes::new(embedded)).await;
-    check("embedded", &outcome);
+    let renewing = Deletes::new(embedded.clone());
+    let logging_out = renewing.sharing(embedded);
+    let outcome = race(renewing, Some(logging_out)).await;
+    check("embedded, two apps", &outcome);
+}
+
+/// Both requests on one app, one `ClusteredSessionStore`: the logout's delete must not lend its
+/// success to the renewal that follows it.
+#[actix_rt::test]
+async fn a_renewal_racing_a_logout_on_the_same_instance_never_brings_the_session_back() {
+    let outcome = race(
+        Deletes::new(EmbeddedSessionRepository::new(SessionSettings::default())),
+        None,
+    )
+    .await;
+    check("embedded, one app", &outcome);
 }
 
 #[actix_rt::test]
@@ -239,6 +286,8 @@ async fn a_renewal_racing_a_logout_never_brings_the_session_back_on_redis() {
         )
         .unwrap()
     };
-    let outcome = race(Deletes::new(instance()), Deletes::new(instance())).await;
-    check("redis", &outcome);
+    let renewing = Deletes::new(instance());
+    let logging_out = renewing.sharing(instance());
+    let outcome = race(renewing, Some(logging_out)).await;
+    check("redis, two apps", &outcome);
 }
