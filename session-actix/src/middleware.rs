@@ -6,12 +6,13 @@ use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::{Error, HttpMessage, HttpResponse};
 
-use session_core::{SessionEventPublisher, SessionRepository, StoreError};
+use session_core::{DEFAULT_STORE_BUDGET, SessionEventPublisher, SessionRepository, StoreError};
 
 use crate::id_resolver::{CookieConfig, SessionIdResolver};
 use crate::session::RequestSession;
@@ -29,6 +30,7 @@ struct MiddlewareConfig {
     repository: Arc<dyn SessionRepository>,
     resolver: SessionIdResolver,
     events: Option<SessionEventPublisher>,
+    store_budget: Duration,
 }
 
 impl std::fmt::Debug for SessionMiddleware {
@@ -56,6 +58,7 @@ impl SessionMiddleware {
             repository,
             resolver: SessionIdResolver::default(),
             events: None,
+            store_budget: DEFAULT_STORE_BUDGET,
         }
     }
 }
@@ -66,6 +69,7 @@ pub struct SessionMiddlewareBuilder {
     repository: Arc<dyn SessionRepository>,
     resolver: SessionIdResolver,
     events: Option<SessionEventPublisher>,
+    store_budget: Duration,
 }
 
 impl std::fmt::Debug for SessionMiddlewareBuilder {
@@ -108,6 +112,16 @@ impl SessionMiddlewareBuilder {
         self
     }
 
+    /// The time one request may spend in session store operations altogether
+    /// (loading, the handler's lookups, renewal, saving); once spent, its next
+    /// store operation fails and the request answers 503. Each operation is
+    /// also bounded by the store's own response timeout. Default:
+    /// [`DEFAULT_STORE_BUDGET`] (2 s).
+    pub fn store_budget(mut self, budget: Duration) -> Self {
+        self.store_budget = budget;
+        self
+    }
+
     /// Validates and builds the middleware.
     ///
     /// # Errors
@@ -121,6 +135,7 @@ impl SessionMiddlewareBuilder {
                 repository: self.repository,
                 resolver: self.resolver,
                 events: self.events,
+                store_budget: self.store_budget,
             }),
         })
     }
@@ -183,7 +198,8 @@ where
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
         let config = Arc::clone(&self.config);
-        Box::pin(async move {
+        let budget = config.store_budget;
+        Box::pin(session_core::with_store_budget(budget, async move {
             // Resolving the id reads a header; the store is not touched until a
             // handler extracts the `Session`.
             let incoming = config.resolver.read(request.request());
@@ -196,7 +212,7 @@ where
             request.extensions_mut().insert(Rc::clone(&state));
             let response = service.call(request).await?;
             Ok(write_back(&config, &state, response).await)
-        })
+        }))
     }
 }
 

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod acceptance;
+mod budget;
 pub mod config;
 pub mod dirty;
 mod error;
@@ -23,6 +24,7 @@ mod session;
 mod settings;
 pub mod store;
 
+pub use budget::{DEFAULT_STORE_BUDGET, remaining_store_budget, with_store_budget};
 pub use dirty::{Delta, IsDirtyPredicate};
 pub use error::{AttributeError, InvalidSessionHandle, InvalidSessionId, StoreError};
 pub use events::{HttpSessionListener, SessionEvent, SessionEventListener, SessionEventPublisher};
@@ -52,4 +54,4 @@ pub use settings::{
 };
 pub use store::embedded::EmbeddedSessionRepository;
 #[cfg(feature = "redis")]
-pub use store::redis::{PoolSettings, RedisKeyLayout, RedisSessionRepository};
+pub use store::redis::{BreakerState, PoolSettings, RedisKeyLayout, RedisSessionRepository};
