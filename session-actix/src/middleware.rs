@@ -14,7 +14,7 @@ use actix_web::{Error, HttpMessage, HttpResponse};
 
 use session_core::{DEFAULT_STORE_BUDGET, SessionEventPublisher, SessionRepository, StoreError};
 
-use crate::id_resolver::{CookieConfig, SessionIdResolver};
+use crate::id_resolver::{CookieConfig, IncomingIds, SessionIdResolver};
 use crate::session::RequestSession;
 
 /// Clustered sessions for an actix-web app: `App::new().wrap(SessionMiddleware::new(repository))`.
@@ -127,7 +127,7 @@ impl SessionMiddlewareBuilder {
     /// # Errors
     /// A cookie configuration browsers would reject (e.g. `__Host-` without `Secure`).
     pub fn try_build(self) -> Result<SessionMiddleware, InvalidSessionConfig> {
-        if let SessionIdResolver::Cookie(cookie) = &self.resolver {
+        if let Some(cookie) = self.resolver.cookie_config() {
             cookie.validate().map_err(InvalidSessionConfig)?;
         }
         Ok(SessionMiddleware {
@@ -206,12 +206,12 @@ where
             let state = Rc::new(RefCell::new(RequestSession::new(
                 Arc::clone(&config.repository),
                 config.events.clone(),
-                incoming.ids,
+                incoming.ids.clone(),
                 incoming.client_sent_id,
             )));
             request.extensions_mut().insert(Rc::clone(&state));
             let response = service.call(request).await?;
-            Ok(write_back(&config, &state, response).await)
+            Ok(write_back(&config, &state, &incoming, response).await)
         }))
     }
 }
@@ -220,6 +220,7 @@ where
 async fn write_back<B>(
     config: &MiddlewareConfig,
     state: &RefCell<RequestSession>,
+    incoming: &IncomingIds,
     mut response: ServiceResponse<B>,
 ) -> ServiceResponse<EitherBody<B>> {
     let (session, purged, retired_id, client_sent_id) = {
@@ -240,7 +241,9 @@ async fn write_back<B>(
     }
     if purged {
         if retired_id.is_some() || client_sent_id {
-            config.resolver.clear(&mut response);
+            config
+                .resolver
+                .clear(&mut response, incoming.answer_on(retired_id.as_ref()));
         }
         return response.map_into_left_body();
     }
@@ -248,13 +251,16 @@ async fn write_back<B>(
         && session.has_changes()
     {
         let id_is_new_to_client = session.is_new() || session.previous_id().is_some();
+        // Answered the way the session it replaces (renewed, or purged and
+        // restarted) came, else the way the client sent anything.
+        let carriers = incoming.answer_on(retired_id.as_ref().or(session.previous_id()));
         match config.repository.save(&mut session).await {
             Ok(()) => {}
             Err(error @ StoreError::TooLarge { .. }) => return too_large(response, session.id(), &error),
             Err(error) => return unavailable(response, session.id(), &error),
         }
         if id_is_new_to_client {
-            config.resolver.write(&mut response, session.id());
+            config.resolver.write(&mut response, session.id(), carriers);
         }
     }
     response.map_into_left_body()
