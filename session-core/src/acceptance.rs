@@ -5,7 +5,8 @@
 //! giving a factory that builds a fresh repository from [`SessionSettings`]
 //! (each case uses its own region name, idle timeout and indexed attributes).
 //! The generated tests use `#[tokio::test]`, so the calling crate needs `tokio`
-//! as a dev-dependency. Each case panics with a message on failure, like any test.
+//! as a dev-dependency, and this module exists only with session-core's
+//! `acceptance` feature (enable it on the dev-dependency). Each case panics with a message on failure, like any test.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
 use std::future::Future;

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(any(test, feature = "acceptance"))]
 pub mod acceptance;
 mod budget;
 pub mod config;
