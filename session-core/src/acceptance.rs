@@ -731,6 +731,7 @@ where
     let listener = Arc::new(RecordingListener::default());
     let settings = settings(60);
     settings.events().add_listener(listener.clone());
+    let events = settings.events().clone();
     let repo = factory(settings).await;
     let mut session = repo.create_session();
     session.insert("a", &1).unwrap();
@@ -744,6 +745,7 @@ where
     repo.save(&mut loaded).await.unwrap();
     let second = loaded.id().clone();
     repo.delete_by_id(&second).await.unwrap();
+    assert!(events.delivered(Duration::from_secs(5)).await, "events not delivered");
     let kinds = listener.kinds();
     assert_eq!(
         kinds,
