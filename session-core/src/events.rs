@@ -24,6 +24,7 @@ use tokio::sync::broadcast;
 
 use crate::id::SessionId;
 use crate::session::Session;
+use crate::telemetry;
 
 /// Events buffered per async subscriber before it starts missing some.
 const SUBSCRIBER_BUFFER: usize = 1024;
@@ -84,6 +85,19 @@ impl SessionEvent {
         Self::Changed {
             id: session.id().clone(),
             attribute_names,
+        }
+    }
+
+    /// The event's kind, as metrics label it: `created`, `changed`,
+    /// `deleted`, `expired` or `destroyed`.
+    #[must_use]
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::Created { .. } => "created",
+            Self::Changed { .. } => "changed",
+            Self::Deleted { .. } => "deleted",
+            Self::Destroyed { .. } => "destroyed",
+            Self::Expired { .. } => "expired",
         }
     }
 
@@ -212,6 +226,7 @@ fn deliver(publisher: &Weak<PublisherInner>, queue: &Receiver<SessionEvent>) {
         let listeners = inner.listeners.read().unwrap_or_else(PoisonError::into_inner).clone();
         for listener in listeners {
             if catch_unwind(AssertUnwindSafe(|| listener.on_session_event(&event))).is_err() {
+                telemetry::counter(telemetry::LISTENER_PANICS, &[]);
                 let panics = inner.panics.fetch_add(1, Ordering::Relaxed) + 1;
                 tracing::error!(
                     panics,
@@ -288,6 +303,7 @@ impl SessionEventPublisher {
     /// Queues an event for the listeners and sends it to async subscribers;
     /// never waits (see the module docs).
     pub fn publish(&self, event: SessionEvent) {
+        telemetry::counter(telemetry::SESSION_EVENTS, &[("kind", event.kind_name())]);
         let has_listeners = !self
             .inner
             .listeners
@@ -306,6 +322,7 @@ impl SessionEventPublisher {
                     self.inner.queued.fetch_add(1, Ordering::Release);
                 }
                 Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                    telemetry::counter(telemetry::LISTENER_DROPPED_EVENTS, &[]);
                     let dropped = self.inner.dropped.fetch_add(1, Ordering::Relaxed) + 1;
                     // The first drop, then one warning per thousand.
                     if dropped % 1000 == 1 {

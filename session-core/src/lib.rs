@@ -24,6 +24,7 @@ pub mod serialization;
 mod session;
 mod settings;
 pub mod store;
+pub mod telemetry;
 
 pub use budget::{DEFAULT_STORE_BUDGET, remaining_store_budget, with_store_budget};
 pub use dirty::{Delta, IsDirtyPredicate};
@@ -53,6 +54,7 @@ pub use settings::{
     DEFAULT_EMBEDDED_MAX_SESSIONS, DEFAULT_IDLE_REFRESH_WINDOW_CAP, DEFAULT_REGION_NAME, SessionSettings,
     validate_region_name,
 };
+pub use store::MeteredRepository;
 pub use store::embedded::EmbeddedSessionRepository;
 #[cfg(feature = "redis")]
 pub use store::redis::{BreakerState, PoolSettings, RedisKeyLayout, RedisSessionRepository};

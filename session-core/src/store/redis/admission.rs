@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::StoreError;
+use crate::telemetry;
 
 /// Default [`PoolSettings::breaker_failure_threshold`](super::PoolSettings::breaker_failure_threshold).
 pub const DEFAULT_BREAKER_FAILURE_THRESHOLD: u32 = 5;
@@ -160,6 +161,14 @@ impl Admission {
             // Late reports of operations admitted before the breaker opened.
             (Some(_), current) => current,
         };
+        let was_closed = matches!(*state, State::Closed { .. });
+        let is_closed = matches!(next, State::Closed { .. });
+        if was_closed && !is_closed {
+            telemetry::counter(telemetry::BREAKER_OPENED, &[]);
+        }
+        if was_closed != is_closed {
+            telemetry::gauge(telemetry::BREAKER_OPEN, if is_closed { 0.0 } else { 1.0 });
+        }
         *state = next;
     }
 }
