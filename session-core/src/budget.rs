@@ -51,6 +51,7 @@ pub fn remaining_store_budget() -> Option<Duration> {
 }
 
 /// Counts `elapsed` store time against the current request's budget (if any).
+#[cfg_attr(not(feature = "redis"), allow(dead_code))] // the Redis store spends it
 pub(crate) fn spend_store_budget(elapsed: Duration) {
     let _ = BUDGET.try_with(|left| left.set(left.get().saturating_sub(elapsed)));
 }
@@ -58,6 +59,7 @@ pub(crate) fn spend_store_budget(elapsed: Duration) {
 /// The time a store operation may take now: its own `timeout`, or what is left
 /// of the request's budget if that is less.
 #[must_use]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) fn allowance(timeout: Duration) -> Duration {
     remaining_store_budget().map_or(timeout, |left| left.min(timeout))
 }

@@ -69,6 +69,7 @@ mod record {
         histogram(name, labels, value.as_secs_f64());
     }
 
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn gauge(name: &'static str, value: f64) {
         ::metrics::gauge!(name).set(value);
     }
@@ -81,7 +82,10 @@ mod record {
     pub(crate) fn counter(_: &'static str, _: &[(&'static str, &'static str)]) {}
     pub(crate) fn histogram(_: &'static str, _: &[(&'static str, &'static str)], _: f64) {}
     pub(crate) fn duration(_: &'static str, _: &[(&'static str, &'static str)], _: Duration) {}
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn gauge(_: &'static str, _: f64) {}
 }
 
-pub(crate) use record::{counter, duration, gauge, histogram};
+#[cfg(feature = "redis")]
+pub(crate) use record::gauge;
+pub(crate) use record::{counter, duration, histogram};
