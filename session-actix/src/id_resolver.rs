@@ -1,5 +1,6 @@
-//! Where the session id travels: a cookie (browsers) or a header (REST clients).
-//! Only the configured mechanism is read; the other is ignored.
+//! Where the session id travels: a cookie (browsers), a header (REST clients),
+//! or either (an app serving both: each client is answered the way it sent its
+//! id). Only the configured mechanisms are read; others are ignored.
 //!
 //! Cookies are read from the raw `Cookie` header: a malformed cookie elsewhere
 //! in it (a non-UTF-8 byte, a pair without `=`) hides only itself. Several
@@ -16,7 +17,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderName, HeaderValue};
 
-use session_core::{SessionId, log_tag};
+use session_core::{SessionHandle, SessionId, log_tag};
 
 /// Default cookie name (the seed's `SESSION`).
 pub const DEFAULT_COOKIE_NAME: &str = "SESSION";
@@ -27,11 +28,57 @@ pub const DEFAULT_HEADER_NAME: &str = "X-Auth-Token";
 /// cookies of the session's name); the first that names a live session wins.
 pub(crate) const MAX_ID_CANDIDATES: usize = 4;
 
+/// How one id travelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Carrier {
+    Cookie,
+    Header,
+}
+
+/// The carriers to answer on: the one the request's session came with, else
+/// those the client used, else every configured one (a first visit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Carriers {
+    cookie: bool,
+    header: bool,
+}
+
+impl Carriers {
+    fn of(carrier: Carrier) -> Self {
+        let mut carriers = Self::default();
+        carriers.add(carrier);
+        carriers
+    }
+
+    fn add(&mut self, carrier: Carrier) {
+        match carrier {
+            Carrier::Cookie => self.cookie = true,
+            Carrier::Header => self.header = true,
+        }
+    }
+
+    fn is_empty(self) -> bool {
+        !self.cookie && !self.header
+    }
+
+    fn contains(self, carrier: Carrier) -> bool {
+        match carrier {
+            Carrier::Cookie => self.cookie,
+            Carrier::Header => self.header,
+        }
+    }
+}
+
 /// What the client sent as its session id.
 #[derive(Debug, Default)]
 pub(crate) struct IncomingIds {
-    /// Well-formed ids, in the order sent, without duplicates; at most [`MAX_ID_CANDIDATES`].
+    /// Well-formed ids, in the order read (the resolver's order of carriers,
+    /// then the order sent), without duplicates; at most [`MAX_ID_CANDIDATES`].
     pub(crate) ids: Vec<SessionId>,
+    /// How each of `ids` travelled.
+    carriers: Vec<Carrier>,
+    /// The carriers the client sent anything non-empty on (valid or not).
+    sent_on: Carriers,
     /// Whether the client sent anything non-empty under the session's name (valid or not).
     pub(crate) client_sent_id: bool,
     /// One malformed id per request is logged, not one per cookie.
@@ -39,11 +86,12 @@ pub(crate) struct IncomingIds {
 }
 
 impl IncomingIds {
-    fn offer(&mut self, raw: &[u8]) {
+    fn offer(&mut self, carrier: Carrier, raw: &[u8]) {
         if raw.is_empty() {
             return;
         }
         self.client_sent_id = true;
+        self.sent_on.add(carrier);
         if self.ids.len() >= MAX_ID_CANDIDATES {
             return;
         }
@@ -51,6 +99,7 @@ impl IncomingIds {
             Ok(Ok(id)) => {
                 if !self.ids.contains(&id) {
                     self.ids.push(id);
+                    self.carriers.push(carrier);
                 }
                 return;
             }
@@ -62,6 +111,18 @@ impl IncomingIds {
             let tag = log_tag(&String::from_utf8_lossy(raw));
             tracing::debug!(session = %tag, %reason, "ignoring malformed session id");
         }
+    }
+
+    /// Where to answer about a session that replaced the session `replaced`
+    /// names (a renewal, a restart after purge): on the carrier that session's
+    /// id came with; for an id the client did not
+    /// send, on the carriers it used; for a client that sent nothing, `None`
+    /// (every configured carrier).
+    pub(crate) fn answer_on(&self, replaced: Option<&SessionHandle>) -> Option<Carriers> {
+        if let Some(position) = replaced.and_then(|handle| self.ids.iter().position(|sent| sent.handle() == *handle)) {
+            return Some(Carriers::of(self.carriers[position]));
+        }
+        (!self.sent_on.is_empty()).then_some(self.sent_on)
     }
 }
 
@@ -223,6 +284,31 @@ pub enum SessionIdResolver {
     /// same header when a session is created or renewed, and an empty value when
     /// it is invalidated.
     Header(HeaderName),
+    /// Both, for an app serving browsers and REST or mobile clients (Spring
+    /// Session's composite resolver): ids are read from the cookie and the
+    /// header in `order`, and the first that names a live session is the
+    /// request's. Each client is answered the way it sent its id (a browser
+    /// gets cookies, a mobile client the header, on creation, renewal and
+    /// logout); a client that sent no id gets both.
+    CookieOrHeader {
+        /// The cookie's name and attributes.
+        cookie: CookieConfig,
+        /// The header.
+        header: HeaderName,
+        /// Which is read first when a client sends both.
+        order: IdSourceOrder,
+    },
+}
+
+/// Which id source [`SessionIdResolver::CookieOrHeader`] reads first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum IdSourceOrder {
+    /// The cookie, then the header (the default).
+    #[default]
+    CookieFirst,
+    /// The header, then the cookie.
+    HeaderFirst,
 }
 
 impl Default for SessionIdResolver {
@@ -238,57 +324,103 @@ impl SessionIdResolver {
         Self::Header(HeaderName::from_static("x-auth-token"))
     }
 
+    /// The cookie or header resolver, cookie first, with the default cookie
+    /// and the default `X-Auth-Token` header.
+    #[must_use]
+    pub fn cookie_or_header() -> Self {
+        Self::CookieOrHeader {
+            cookie: CookieConfig::default(),
+            header: HeaderName::from_static("x-auth-token"),
+            order: IdSourceOrder::CookieFirst,
+        }
+    }
+
+    /// The cookie configuration, when a cookie carries the id.
+    pub(crate) fn cookie_config(&self) -> Option<&CookieConfig> {
+        match self {
+            Self::Cookie(config) | Self::CookieOrHeader { cookie: config, .. } => Some(config),
+            Self::Header(_) => None,
+        }
+    }
+
     /// What the client sent: every well-formed id (for cookies: of every cookie
-    /// with the session's name, bounded), and whether it sent anything.
+    /// with the session's name, bounded), and on which carriers.
     pub(crate) fn read(&self, request: &HttpRequest) -> IncomingIds {
         let mut incoming = IncomingIds::default();
+        let read_cookie = |incoming: &mut IncomingIds, config: &CookieConfig| {
+            for value in cookie_values(request, &config.name) {
+                incoming.offer(Carrier::Cookie, value);
+            }
+        };
+        let read_header = |incoming: &mut IncomingIds, name: &HeaderName| {
+            if let Some(value) = request.headers().get(name) {
+                incoming.offer(Carrier::Header, trim_ows(value.as_bytes()));
+            }
+        };
         match self {
-            Self::Cookie(config) => {
-                for value in cookie_values(request, &config.name) {
-                    incoming.offer(value);
+            Self::Cookie(config) => read_cookie(&mut incoming, config),
+            Self::Header(name) => read_header(&mut incoming, name),
+            Self::CookieOrHeader { cookie, header, order } => match order {
+                IdSourceOrder::CookieFirst => {
+                    read_cookie(&mut incoming, cookie);
+                    read_header(&mut incoming, header);
                 }
-            }
-            Self::Header(name) => {
-                if let Some(value) = request.headers().get(name) {
-                    incoming.offer(trim_ows(value.as_bytes()));
+                IdSourceOrder::HeaderFirst => {
+                    read_header(&mut incoming, header);
+                    read_cookie(&mut incoming, cookie);
                 }
-            }
+            },
         }
         incoming
     }
 
-    /// Tells the client its (new) session id.
-    pub(crate) fn write<B>(&self, response: &mut ServiceResponse<B>, id: &SessionId) {
-        self.set(response, id.as_str().to_owned(), false);
+    /// Tells the client its (new) session id, on `carriers` (`None`: every
+    /// configured one).
+    pub(crate) fn write<B>(&self, response: &mut ServiceResponse<B>, id: &SessionId, carriers: Option<Carriers>) {
+        self.set(response, id.as_str(), false, carriers);
     }
 
-    /// Tells the client its session is gone.
-    pub(crate) fn clear<B>(&self, response: &mut ServiceResponse<B>) {
-        self.set(response, String::new(), true);
+    /// Tells the client its session is gone, on `carriers` (`None`: every
+    /// configured one).
+    pub(crate) fn clear<B>(&self, response: &mut ServiceResponse<B>, carriers: Option<Carriers>) {
+        self.set(response, "", true, carriers);
     }
 
-    fn set<B>(&self, response: &mut ServiceResponse<B>, value: String, removal: bool) {
+    fn set<B>(&self, response: &mut ServiceResponse<B>, value: &str, removal: bool, carriers: Option<Carriers>) {
         // A response that carries (or clears) a session id must never be served
         // from a shared cache to somebody else: whatever the handler said.
         response
             .headers_mut()
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let on = |carrier| carriers.is_none_or(|carriers| carriers.contains(carrier));
         match self {
-            Self::Cookie(config) => {
-                let mut cookie = config.cookie(value);
-                if removal {
-                    cookie.make_removal();
+            Self::Cookie(config) => set_cookie(response, config, value, removal),
+            Self::Header(name) => set_header(response, name, value),
+            Self::CookieOrHeader { cookie, header, .. } => {
+                if on(Carrier::Cookie) {
+                    set_cookie(response, cookie, value, removal);
                 }
-                if let Err(error) = response.response_mut().add_cookie(&cookie) {
-                    tracing::error!(%error, "could not set the session cookie");
-                }
-            }
-            Self::Header(name) => {
-                if let Ok(value) = HeaderValue::from_str(&value) {
-                    response.headers_mut().insert(name.clone(), value);
+                if on(Carrier::Header) {
+                    set_header(response, header, value);
                 }
             }
         }
+    }
+}
+
+fn set_cookie<B>(response: &mut ServiceResponse<B>, config: &CookieConfig, value: &str, removal: bool) {
+    let mut cookie = config.cookie(value.to_owned());
+    if removal {
+        cookie.make_removal();
+    }
+    if let Err(error) = response.response_mut().add_cookie(&cookie) {
+        tracing::error!(%error, "could not set the session cookie");
+    }
+}
+
+fn set_header<B>(response: &mut ServiceResponse<B>, name: &HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name.clone(), value);
     }
 }
 

@@ -47,9 +47,9 @@ pub mod websocket;
 pub use actix_session_store::{ClusteredSessionStore, LOADED_STATE_KEY};
 pub use config::{ClusteredSession, ClusteredSessionBuilder, ExposedProperties, SessionRepositoryData};
 pub use error::{SessionError, SessionGetError, SessionInsertError};
-pub use id_resolver::{CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_HEADER_NAME, SessionIdResolver};
+pub use id_resolver::{CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_HEADER_NAME, IdSourceOrder, SessionIdResolver};
 pub use middleware::{InvalidSessionConfig, SessionMiddleware, SessionMiddlewareBuilder, SessionService};
-pub use session::{Session, SessionStatus};
+pub use session::{Session, SessionExt, SessionStatus};
 pub use session_macros::enable_clustered_session;
 pub use typed::{SessionAttributes, SessionAttributesError};
 

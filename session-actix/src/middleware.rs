@@ -6,14 +6,15 @@ use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::{Error, HttpMessage, HttpResponse};
 
-use session_core::{SessionEventPublisher, SessionRepository, StoreError};
+use session_core::{DEFAULT_STORE_BUDGET, SessionEventPublisher, SessionRepository, StoreError};
 
-use crate::id_resolver::{CookieConfig, SessionIdResolver};
+use crate::id_resolver::{CookieConfig, IncomingIds, SessionIdResolver};
 use crate::session::RequestSession;
 
 /// Clustered sessions for an actix-web app: `App::new().wrap(SessionMiddleware::new(repository))`.
@@ -29,6 +30,7 @@ struct MiddlewareConfig {
     repository: Arc<dyn SessionRepository>,
     resolver: SessionIdResolver,
     events: Option<SessionEventPublisher>,
+    store_budget: Duration,
 }
 
 impl std::fmt::Debug for SessionMiddleware {
@@ -56,6 +58,7 @@ impl SessionMiddleware {
             repository,
             resolver: SessionIdResolver::default(),
             events: None,
+            store_budget: DEFAULT_STORE_BUDGET,
         }
     }
 }
@@ -66,6 +69,7 @@ pub struct SessionMiddlewareBuilder {
     repository: Arc<dyn SessionRepository>,
     resolver: SessionIdResolver,
     events: Option<SessionEventPublisher>,
+    store_budget: Duration,
 }
 
 impl std::fmt::Debug for SessionMiddlewareBuilder {
@@ -108,12 +112,22 @@ impl SessionMiddlewareBuilder {
         self
     }
 
+    /// The time one request may spend in session store operations altogether
+    /// (loading, the handler's lookups, renewal, saving); once spent, its next
+    /// store operation fails and the request answers 503. Each operation is
+    /// also bounded by the store's own response timeout. Default:
+    /// [`DEFAULT_STORE_BUDGET`] (2 s).
+    pub fn store_budget(mut self, budget: Duration) -> Self {
+        self.store_budget = budget;
+        self
+    }
+
     /// Validates and builds the middleware.
     ///
     /// # Errors
     /// A cookie configuration browsers would reject (e.g. `__Host-` without `Secure`).
     pub fn try_build(self) -> Result<SessionMiddleware, InvalidSessionConfig> {
-        if let SessionIdResolver::Cookie(cookie) = &self.resolver {
+        if let Some(cookie) = self.resolver.cookie_config() {
             cookie.validate().map_err(InvalidSessionConfig)?;
         }
         Ok(SessionMiddleware {
@@ -121,6 +135,7 @@ impl SessionMiddlewareBuilder {
                 repository: self.repository,
                 resolver: self.resolver,
                 events: self.events,
+                store_budget: self.store_budget,
             }),
         })
     }
@@ -183,20 +198,21 @@ where
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
         let config = Arc::clone(&self.config);
-        Box::pin(async move {
+        let budget = config.store_budget;
+        Box::pin(session_core::with_store_budget(budget, async move {
             // Resolving the id reads a header; the store is not touched until a
             // handler extracts the `Session`.
             let incoming = config.resolver.read(request.request());
             let state = Rc::new(RefCell::new(RequestSession::new(
                 Arc::clone(&config.repository),
                 config.events.clone(),
-                incoming.ids,
+                incoming.ids.clone(),
                 incoming.client_sent_id,
             )));
             request.extensions_mut().insert(Rc::clone(&state));
             let response = service.call(request).await?;
-            Ok(write_back(&config, &state, response).await)
-        })
+            Ok(write_back(&config, &state, &incoming, response).await)
+        }))
     }
 }
 
@@ -204,6 +220,7 @@ where
 async fn write_back<B>(
     config: &MiddlewareConfig,
     state: &RefCell<RequestSession>,
+    incoming: &IncomingIds,
     mut response: ServiceResponse<B>,
 ) -> ServiceResponse<EitherBody<B>> {
     let (session, purged, retired, client_sent_id) = {
@@ -224,7 +241,9 @@ async fn write_back<B>(
     }
     if purged {
         if retired.is_some() || client_sent_id {
-            config.resolver.clear(&mut response);
+            config
+                .resolver
+                .clear(&mut response, incoming.answer_on(retired.as_ref()));
         }
         return response.map_into_left_body();
     }
@@ -232,6 +251,9 @@ async fn write_back<B>(
         && session.has_changes()
     {
         let id_is_new_to_client = session.is_new() || session.previous_handle().is_some();
+        // Answered the way the session it replaces (renewed, or purged and
+        // restarted) came, else the way the client sent anything.
+        let carriers = incoming.answer_on(retired.or(session.previous_handle()).as_ref());
         match config.repository.save(&mut session).await {
             Ok(()) => {}
             Err(error @ StoreError::TooLarge { .. }) => return too_large(response, session.handle(), &error),
@@ -239,7 +261,7 @@ async fn write_back<B>(
         }
         // A new or renewed session was created here, so this copy knows its id.
         if id_is_new_to_client && let Some(id) = session.id() {
-            config.resolver.write(&mut response, id);
+            config.resolver.write(&mut response, id, carriers);
         }
     }
     response.map_into_left_body()

@@ -421,43 +421,84 @@ impl FromRequest for Session {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = Self::state(request);
-        Box::pin(async move {
-            let state = state.ok_or(SessionError::MiddlewareMissing)?;
-            let pending = {
-                let current = state.borrow();
-                if current.loaded {
-                    None
-                } else {
-                    Some((Arc::clone(&current.repository), current.incoming_ids.clone()))
-                }
-            };
-            if let Some((repository, incoming_ids)) = pending {
-                // Several cookies of the session's name (one may be tossed by a
-                // sibling domain): the first that names a live session wins.
-                let mut found = None;
-                for id in &incoming_ids {
-                    found = repository
-                        .find_by_id(id)
-                        .await
-                        .map_err(|error| {
-                            tracing::error!(session = %id.log_tag(), %error, "loading the session failed");
-                            SessionError::Store(error)
-                        })?
-                        // The request's own session: its id is the one the client sent.
-                        .map(|session| session.with_known_id(id.clone()));
-                    if found.is_some() {
-                        break;
-                    }
-                }
-                let mut current = state.borrow_mut();
-                // Another extractor of the same request may have finished first.
-                if !current.loaded {
-                    current.loaded = true;
-                    current.session = found;
-                }
+        Box::pin(load(Self::state(request)))
+    }
+}
+
+/// The request's session, loaded from the store on first use (once per request,
+/// whoever asks first: an extractor, a middleware, a helper).
+async fn load(state: Option<Rc<RefCell<RequestSession>>>) -> Result<Session, SessionError> {
+    let state = state.ok_or(SessionError::MiddlewareMissing)?;
+    let pending = {
+        let current = state.borrow();
+        if current.loaded {
+            None
+        } else {
+            Some((Arc::clone(&current.repository), current.incoming_ids.clone()))
+        }
+    };
+    if let Some((repository, incoming_ids)) = pending {
+        // Several cookies of the session's name (one may be tossed by a
+        // sibling domain): the first that names a live session wins.
+        let mut found = None;
+        for id in &incoming_ids {
+            found = repository
+                .find_by_id(id)
+                .await
+                .map_err(|error| {
+                    tracing::error!(session = %id.log_tag(), %error, "loading the session failed");
+                    SessionError::Store(error)
+                })?
+                // The request's own session: its id is the one the client sent.
+                .map(|session| session.with_known_id(id.clone()));
+            if found.is_some() {
+                break;
             }
-            Ok(Session(state))
-        })
+        }
+        let mut current = state.borrow_mut();
+        // Another extractor of the same request may have finished first.
+        if !current.loaded {
+            current.loaded = true;
+            current.session = found;
+        }
+    }
+    Ok(Session(state))
+}
+
+/// The request's session outside a handler's arguments: in your own middleware
+/// (`ServiceRequest`) or helpers that get the `HttpRequest`, as actix-session's
+/// `SessionExt` offers. Loading is asynchronous (the store is read on first
+/// use, once per request, shared with the handler's `Session`), so it cannot be
+/// used from a synchronous guard.
+///
+/// ```
+/// use actix_web::dev::ServiceRequest;
+/// use session_actix::SessionExt;
+///
+/// async fn is_logged_in(request: &ServiceRequest) -> bool {
+///     match request.get_session().await {
+///         Ok(session) => session.get::<String>("user").ok().flatten().is_some(),
+///         Err(_) => false,
+///     }
+/// }
+/// ```
+pub trait SessionExt {
+    /// The request's session (a new, empty one when the client has none).
+    ///
+    /// # Errors
+    /// [`SessionError::MiddlewareMissing`] without the session middleware, and
+    /// [`SessionError::Store`] when the store cannot be read.
+    fn get_session(&self) -> impl Future<Output = Result<Session, SessionError>> + 'static;
+}
+
+impl SessionExt for HttpRequest {
+    fn get_session(&self) -> impl Future<Output = Result<Session, SessionError>> + 'static {
+        load(Session::state(self))
+    }
+}
+
+impl SessionExt for actix_web::dev::ServiceRequest {
+    fn get_session(&self) -> impl Future<Output = Result<Session, SessionError>> + 'static {
+        load(Session::state(self.request()))
     }
 }

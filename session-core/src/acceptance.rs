@@ -5,7 +5,8 @@
 //! giving a factory that builds a fresh repository from [`SessionSettings`]
 //! (each case uses its own region name, idle timeout and indexed attributes).
 //! The generated tests use `#[tokio::test]`, so the calling crate needs `tokio`
-//! as a dev-dependency. Each case panics with a message on failure, like any test.
+//! as a dev-dependency, and this module exists only with session-core's
+//! `acceptance` feature (enable it on the dev-dependency). Each case panics with a message on failure, like any test.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
 use std::future::Future;
@@ -778,6 +779,7 @@ where
     let listener = Arc::new(RecordingListener::default());
     let settings = settings(60);
     settings.events().add_listener(listener.clone());
+    let events = settings.events().clone();
     let repo = factory(settings).await;
     let mut session = repo.create_session();
     session.insert("a", &1).unwrap();
@@ -791,6 +793,7 @@ where
     repo.save(&mut loaded).await.unwrap();
     let second = loaded.id().unwrap().clone();
     repo.delete_by_id(&second).await.unwrap();
+    assert!(events.delivered(Duration::from_secs(5)).await, "events not delivered");
     let kinds = listener.kinds();
     let (first, second) = (first.handle(), second.handle());
     assert_eq!(

@@ -111,6 +111,15 @@ pub enum StoreError {
     /// The store did not answer within the configured response timeout.
     #[error("session store did not answer within {0:?}")]
     Timeout(std::time::Duration),
+    /// The store failed repeatedly and is given a rest: operations fail at
+    /// once until the cool-down ends and a probe succeeds (see
+    /// [`PoolSettings::with_circuit_breaker`](crate::PoolSettings::with_circuit_breaker)).
+    #[error("session store circuit breaker open after repeated failures")]
+    CircuitOpen,
+    /// This many store operations are already in flight on this instance: the
+    /// operation was refused rather than queued.
+    #[error("session store overloaded: {0} operations already in flight")]
+    Overloaded(usize),
     /// The store answered something this library does not understand.
     #[error("session store returned unexpected data: {0}")]
     Protocol(String),

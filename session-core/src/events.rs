@@ -2,21 +2,35 @@
 //! SessionDestroyedEvent, SessionExpiredEvent and HttpSessionListener).
 //!
 //! Stores publish events to the [`SessionEventPublisher`] in their
-//! [`SessionSettings`](crate::SessionSettings). Listeners are called synchronously
-//! on the thread that observed the event (a request, the embedded store's
-//! sweeper, the Redis subscription task): keep them quick. Async consumers (such
-//! as the WebSocket keep-alive) use [`SessionEventPublisher::subscribe`].
+//! [`SessionSettings`](crate::SessionSettings). Publishing never waits for a
+//! listener: events go to a bounded queue, and one thread of the publisher's
+//! own calls the listeners in publication order. So a slow listener (an audit
+//! insert, a mail call) delays only later events, never a request or the
+//! store's I/O; a listener that panics is logged and counted
+//! ([`SessionEventPublisher::listener_panics`]) and the next event is still
+//! delivered; when the queue is full ([`EVENT_QUEUE_CAPACITY`]) events are
+//! dropped, counted ([`SessionEventPublisher::dropped_events`]) and warned
+//! about. Async consumers (such as the WebSocket keep-alive) use
+//! [`SessionEventPublisher::subscribe`].
 
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, Weak};
+use std::time::Duration;
 
 use tokio::sync::broadcast;
 
 use crate::handle::SessionHandle;
 use crate::session::Session;
+use crate::telemetry;
 
 /// Events buffered per async subscriber before it starts missing some.
 const SUBSCRIBER_BUFFER: usize = 1024;
+
+/// Events waiting for the listeners before new ones are dropped.
+pub const EVENT_QUEUE_CAPACITY: usize = 10_000;
 
 /// Something that happened to a session, named by its [`SessionHandle`]:
 /// stores keep no raw ids, so events carry none (a session an event carries
@@ -74,6 +88,19 @@ impl SessionEvent {
         Self::Changed {
             handle: session.handle(),
             attribute_names,
+        }
+    }
+
+    /// The event's kind, as metrics label it: `created`, `changed`,
+    /// `deleted`, `expired` or `destroyed`.
+    #[must_use]
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::Created { .. } => "created",
+            Self::Changed { .. } => "changed",
+            Self::Deleted { .. } => "deleted",
+            Self::Destroyed { .. } => "destroyed",
+            Self::Expired { .. } => "expired",
         }
     }
 
@@ -150,6 +177,12 @@ pub struct SessionEventPublisher {
 struct PublisherInner {
     listeners: RwLock<Vec<Arc<dyn SessionEventListener>>>,
     channel: broadcast::Sender<SessionEvent>,
+    /// The listeners' queue; its thread starts with the first listener.
+    queue: OnceLock<Mutex<SyncSender<SessionEvent>>>,
+    queued: AtomicU64,
+    delivered: AtomicU64,
+    dropped: AtomicU64,
+    panics: AtomicU64,
 }
 
 impl Default for SessionEventPublisher {
@@ -158,8 +191,53 @@ impl Default for SessionEventPublisher {
             inner: Arc::new(PublisherInner {
                 listeners: RwLock::new(Vec::new()),
                 channel: broadcast::channel(SUBSCRIBER_BUFFER).0,
+                queue: OnceLock::new(),
+                queued: AtomicU64::new(0),
+                delivered: AtomicU64::new(0),
+                dropped: AtomicU64::new(0),
+                panics: AtomicU64::new(0),
             }),
         }
+    }
+}
+
+impl PublisherInner {
+    /// Starts the listeners' thread (once). It holds the publisher weakly and
+    /// ends when the last publisher clone is dropped (the queue's sender with it).
+    fn queue(self: &Arc<Self>) -> &Mutex<SyncSender<SessionEvent>> {
+        self.queue.get_or_init(|| {
+            let (sender, receiver) = sync_channel(EVENT_QUEUE_CAPACITY);
+            let publisher = Arc::downgrade(self);
+            let started = std::thread::Builder::new()
+                .name("session-listeners".to_owned())
+                .spawn(move || deliver(&publisher, &receiver));
+            if let Err(error) = started {
+                tracing::error!(%error, "could not start the session listeners' thread: events will be dropped");
+            }
+            Mutex::new(sender)
+        })
+    }
+}
+
+/// The listeners' thread: every queued event to every listener, in order, each
+/// call guarded.
+fn deliver(publisher: &Weak<PublisherInner>, queue: &Receiver<SessionEvent>) {
+    while let Ok(event) = queue.recv() {
+        let Some(inner) = publisher.upgrade() else {
+            return;
+        };
+        let listeners = inner.listeners.read().unwrap_or_else(PoisonError::into_inner).clone();
+        for listener in listeners {
+            if catch_unwind(AssertUnwindSafe(|| listener.on_session_event(&event))).is_err() {
+                telemetry::counter(telemetry::LISTENER_PANICS, &[]);
+                let panics = inner.panics.fetch_add(1, Ordering::Relaxed) + 1;
+                tracing::error!(
+                    panics,
+                    "a session event listener panicked; later events are still delivered"
+                );
+            }
+        }
+        inner.delivered.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -225,19 +303,65 @@ impl SessionEventPublisher {
                 .is_empty()
     }
 
-    /// Delivers an event to every listener, then to async subscribers.
+    /// Queues an event for the listeners and sends it to async subscribers;
+    /// never waits (see the module docs).
     pub fn publish(&self, event: SessionEvent) {
-        let listeners = self
+        telemetry::counter(telemetry::SESSION_EVENTS, &[("kind", event.kind_name())]);
+        let has_listeners = !self
             .inner
             .listeners
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        for listener in listeners {
-            listener.on_session_event(&event);
+            .is_empty();
+        if has_listeners {
+            let queued = self
+                .inner
+                .queue()
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .try_send(event.clone());
+            match queued {
+                Ok(()) => {
+                    self.inner.queued.fetch_add(1, Ordering::Release);
+                }
+                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                    telemetry::counter(telemetry::LISTENER_DROPPED_EVENTS, &[]);
+                    let dropped = self.inner.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                    // The first drop, then one warning per thousand.
+                    if dropped % 1000 == 1 {
+                        tracing::warn!(dropped, "session event listeners are behind: events dropped");
+                    }
+                }
+            }
         }
         // No subscribers is not an error.
         let _ = self.inner.channel.send(event);
+    }
+
+    /// Events dropped because the listeners' queue was full.
+    #[must_use]
+    pub fn dropped_events(&self) -> u64 {
+        self.inner.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Listener calls that panicked.
+    #[must_use]
+    pub fn listener_panics(&self) -> u64 {
+        self.inner.panics.load(Ordering::Relaxed)
+    }
+
+    /// Waits until every event published so far has reached the listeners, for
+    /// at most `timeout`: for orderly shutdowns and tests. `false` on timeout.
+    pub async fn delivered(&self, timeout: Duration) -> bool {
+        let target = self.inner.queued.load(Ordering::Acquire);
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.inner.delivered.load(Ordering::Acquire) < target {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        true
     }
 }
 
@@ -258,8 +382,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn http_session_listener_gets_created_and_every_kind_of_end() {
+    #[tokio::test]
+    async fn http_session_listener_gets_created_and_every_kind_of_end() {
         let publisher = SessionEventPublisher::new();
         assert!(!publisher.is_observed());
         let recorder = Arc::new(Recorder::default());
@@ -274,6 +398,7 @@ mod tests {
         });
         publisher.publish(SessionEvent::Expired { handle, session: None });
         publisher.publish(SessionEvent::Deleted { handle, session: None });
+        assert!(publisher.delivered(Duration::from_secs(5)).await);
         let seen = recorder.0.lock().unwrap().clone();
         assert_eq!(
             seen,
@@ -294,5 +419,85 @@ mod tests {
         let event = events.recv().await.unwrap();
         assert!(event.ends_session());
         assert_eq!(event.session_handle(), handle);
+    }
+
+    struct Counting(std::sync::atomic::AtomicUsize);
+    impl SessionEventListener for Counting {
+        fn on_session_event(&self, _: &SessionEvent) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn deleted() -> SessionEvent {
+        SessionEvent::Deleted {
+            handle: SessionId::generate().handle(),
+            session: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_listener_never_delays_the_publisher() {
+        struct Slow;
+        impl SessionEventListener for Slow {
+            fn on_session_event(&self, _: &SessionEvent) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        let publisher = SessionEventPublisher::new();
+        publisher.add_listener(Arc::new(Slow));
+        let started = std::time::Instant::now();
+        for _ in 0..50 {
+            publisher.publish(deleted());
+        }
+        // 50 events take the listener 5 s; publishing them takes nothing.
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_listener_is_counted_and_later_events_are_still_delivered() {
+        struct PanicsOnce(std::sync::atomic::AtomicBool);
+        impl SessionEventListener for PanicsOnce {
+            fn on_session_event(&self, _: &SessionEvent) {
+                assert!(self.0.swap(true, Ordering::SeqCst), "listener bug");
+            }
+        }
+        let publisher = SessionEventPublisher::new();
+        publisher.add_listener(Arc::new(PanicsOnce(std::sync::atomic::AtomicBool::new(false))));
+        let counting = Arc::new(Counting(std::sync::atomic::AtomicUsize::new(0)));
+        publisher.add_listener(counting.clone());
+        for _ in 0..3 {
+            publisher.publish(deleted());
+        }
+        assert!(publisher.delivered(Duration::from_secs(5)).await);
+        assert_eq!(publisher.listener_panics(), 1);
+        assert_eq!(
+            counting.0.load(Ordering::SeqCst),
+            3,
+            "every event reached the other listener"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_and_counts_instead_of_blocking() {
+        struct Blocked(Mutex<std::sync::mpsc::Receiver<()>>);
+        impl SessionEventListener for Blocked {
+            fn on_session_event(&self, _: &SessionEvent) {
+                let _ = self.0.lock().unwrap().recv();
+            }
+        }
+        let (release, released) = std::sync::mpsc::channel();
+        let publisher = SessionEventPublisher::new();
+        publisher.add_listener(Arc::new(Blocked(Mutex::new(released))));
+        // One event held by the listener, a full queue behind it, and 10 more.
+        for _ in 0..EVENT_QUEUE_CAPACITY + 11 {
+            publisher.publish(deleted());
+        }
+        assert!(publisher.dropped_events() >= 10, "{}", publisher.dropped_events());
+        drop(release);
+        assert!(publisher.delivered(Duration::from_secs(10)).await);
     }
 }

@@ -6,7 +6,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(any(test, feature = "acceptance"))]
 pub mod acceptance;
+mod budget;
 pub mod config;
 pub mod dirty;
 mod error;
@@ -22,7 +24,9 @@ pub mod serialization;
 mod session;
 mod settings;
 pub mod store;
+pub mod telemetry;
 
+pub use budget::{DEFAULT_STORE_BUDGET, remaining_store_budget, with_store_budget};
 pub use dirty::{Delta, IsDirtyPredicate};
 pub use error::{AttributeError, InvalidSessionHandle, InvalidSessionId, StoreError};
 pub use events::{HttpSessionListener, SessionEvent, SessionEventListener, SessionEventPublisher};
@@ -50,6 +54,7 @@ pub use settings::{
     DEFAULT_EMBEDDED_MAX_SESSIONS, DEFAULT_IDLE_REFRESH_WINDOW_CAP, DEFAULT_REGION_NAME, SessionSettings,
     validate_region_name,
 };
+pub use store::MeteredRepository;
 pub use store::embedded::EmbeddedSessionRepository;
 #[cfg(feature = "redis")]
-pub use store::redis::{PoolSettings, RedisKeyLayout, RedisSessionRepository};
+pub use store::redis::{BreakerState, PoolSettings, RedisKeyLayout, RedisSessionRepository};

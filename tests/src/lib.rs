@@ -7,3 +7,4 @@ pub mod http;
 pub mod redis_cluster;
 pub mod redis_server;
 pub mod repositories;
+pub mod stores;

@@ -1,18 +1,22 @@
 //! The middleware driven through real HTTP requests: cookie and header flows,
-//! renewal, purge, laziness, forged ids, store failures.
+//! renewal, purge, laziness, forged ids, store failures; each against every
+//! store (embedded, Redis, Redis with the near cache).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, web};
 use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::repositories::InstrumentedRepository;
 use clustered_session_tests::serve;
+use clustered_session_tests::stores::StoreUnderTest;
 use session_actix::{
-    CookieConfig, EmbeddedSessionRepository, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session,
-    SessionId, SessionMiddleware, SessionRepository, SessionStatus,
+    CookieConfig, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionId, SessionMiddleware,
+    SessionRepository, SessionStatus,
 };
 
-type Repo = InstrumentedRepository<EmbeddedSessionRepository>;
+type Repo = InstrumentedRepository<Arc<dyn FindByIndexNameSessionRepository>>;
 
 async fn get(session: Session, key: web::Path<String>) -> actix_web::Result<HttpResponse> {
     Ok(HttpResponse::Ok().body(session.get::<String>(&key)?.unwrap_or_default()))
@@ -61,9 +65,24 @@ macro_rules! header_app {
     }};
 }
 
-fn repo() -> Repo {
-    InstrumentedRepository::new(EmbeddedSessionRepository::default())
+fn repo_of(store: &StoreUnderTest) -> Repo {
+    InstrumentedRepository::new(store.repository())
 }
+
+fn repo() -> Repo {
+    repo_of(&StoreUnderTest::embedded())
+}
+
+clustered_session_tests::for_every_store!(
+    cookie_flow_sets_a_secure_cookie_and_reads_it_back,
+    header_flow_returns_the_id_in_x_auth_token,
+    renewal_issues_a_new_id_and_kills_the_old_one,
+    purge_deletes_server_side_and_clears_the_cookie,
+    untouched_session_costs_nothing_and_unchanged_session_is_not_written,
+    forged_malformed_oversized_and_unknown_ids_are_never_adopted,
+    store_failure_is_a_bare_503_and_recovers,
+    twenty_concurrent_requests_setting_different_attributes_all_survive,
+);
 
 async fn body(
     response: &mut awc::ClientResponse<
@@ -73,9 +92,8 @@ async fn body(
     String::from_utf8(response.body().await.unwrap().to_vec()).unwrap()
 }
 
-#[actix_rt::test]
-async fn cookie_flow_sets_a_secure_cookie_and_reads_it_back() {
-    let repo = repo();
+async fn cookie_flow_sets_a_secure_cookie_and_reads_it_back(store: StoreUnderTest) {
+    let repo = repo_of(&store);
     let server = serve!(cookie_app!(repo.clone()));
     let client = awc::Client::default();
 
@@ -110,9 +128,8 @@ async fn cookie_flow_sets_a_secure_cookie_and_reads_it_back() {
     assert_eq!(body(&mut response).await, "");
 }
 
-#[actix_rt::test]
-async fn header_flow_returns_the_id_in_x_auth_token() {
-    let repo = repo();
+async fn header_flow_returns_the_id_in_x_auth_token(store: StoreUnderTest) {
+    let repo = repo_of(&store);
     let server = serve!(header_app!(repo.clone()));
     let client = awc::Client::default();
 
@@ -167,9 +184,8 @@ async fn header_flow_returns_the_id_in_x_auth_token() {
     );
 }
 
-#[actix_rt::test]
-async fn renewal_issues_a_new_id_and_kills_the_old_one() {
-    let repo = repo();
+async fn renewal_issues_a_new_id_and_kills_the_old_one(store: StoreUnderTest) {
+    let repo = repo_of(&store);
     let server = serve!(cookie_app!(repo.clone()));
     let client = awc::Client::default();
 
@@ -206,9 +222,8 @@ async fn renewal_issues_a_new_id_and_kills_the_old_one() {
     );
 }
 
-#[actix_rt::test]
-async fn purge_deletes_server_side_and_clears_the_cookie() {
-    let repo = repo();
+async fn purge_deletes_server_side_and_clears_the_cookie(store: StoreUnderTest) {
+    let repo = repo_of(&store);
     let server = serve!(cookie_app!(repo.clone()));
     let client = awc::Client::default();
 
@@ -232,9 +247,8 @@ async fn purge_deletes_server_side_and_clears_the_cookie() {
     );
 }
 
-#[actix_rt::test]
-async fn untouched_session_costs_nothing_and_unchanged_session_is_not_written() {
-    let repo = repo();
+async fn untouched_session_costs_nothing_and_unchanged_session_is_not_written(store: StoreUnderTest) {
+    let repo = repo_of(&store);
     let server = serve!(cookie_app!(repo.clone()));
     let client = awc::Client::default();
 
@@ -284,9 +298,8 @@ async fn untouched_session_costs_nothing_and_unchanged_session_is_not_written() 
     assert_eq!(repo.calls.snapshot(), (3, 2, 0));
 }
 
-#[actix_rt::test]
-async fn forged_malformed_oversized_and_unknown_ids_are_never_adopted() {
-    let repo = repo();
+async fn forged_malformed_oversized_and_unknown_ids_are_never_adopted(store: StoreUnderTest) {
+    let repo = repo_of(&store);
     let server = serve!(cookie_app!(repo.clone()));
     let client = awc::Client::default();
     let unknown = SessionId::generate().as_str().to_owned();
@@ -331,9 +344,8 @@ async fn forged_malformed_oversized_and_unknown_ids_are_never_adopted() {
     );
 }
 
-#[actix_rt::test]
-async fn store_failure_is_a_bare_503_and_recovers() {
-    let repo = repo();
+async fn store_failure_is_a_bare_503_and_recovers(store: StoreUnderTest) {
+    let repo = repo_of(&store);
     let server = serve!(cookie_app!(repo.clone()));
     let client = awc::Client::default();
     let response = client.post(server.url("/set/a/1")).send().await.unwrap();
@@ -405,9 +417,8 @@ async fn host_prefixed_cookie_works_and_bad_cookie_config_fails_at_startup() {
     );
 }
 
-#[actix_rt::test]
-async fn twenty_concurrent_requests_setting_different_attributes_all_survive() {
-    let repo = repo();
+async fn twenty_concurrent_requests_setting_different_attributes_all_survive(store: StoreUnderTest) {
+    let repo = repo_of(&store);
     let server = serve!(cookie_app!(repo.clone()));
     let client = awc::Client::default();
     let response = client.post(server.url("/set/seed/0")).send().await.unwrap();

@@ -201,3 +201,45 @@ async fn sweeper_evicts_idle_sessions_and_their_index_entries() {
     assert_eq!(store.inner.cache.entry_count(), 0, "sweeper did not run");
     assert!(lock(&store.inner.indexes).is_empty(), "index entries leaked");
 }
+
+/// A listener that panics on every event neither stops moka's eviction
+/// listener (index cleanup) nor later events to other listeners.
+#[tokio::test]
+async fn a_panicking_listener_stops_neither_index_cleanup_nor_later_events() {
+    struct Panics;
+    impl crate::SessionEventListener for Panics {
+        fn on_session_event(&self, _: &SessionEvent) {
+            panic!("listener bug");
+        }
+    }
+    let settings = SessionSettings::default().with_max_inactive_interval_seconds(1);
+    settings.events().add_listener(std::sync::Arc::new(Panics));
+    let mut events = settings.events().subscribe();
+    let publisher = settings.events().clone();
+    let store = EmbeddedSessionRepository::new(settings);
+    for user in ["first", "second"] {
+        let mut session = store.create_session();
+        session.insert(crate::PRINCIPAL_NAME_INDEX_NAME, user).unwrap();
+        store.save(&mut session).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2_300)).await;
+        assert!(
+            store.find_by_principal_name(user).await.unwrap().is_empty(),
+            "{user}'s index entry leaked"
+        );
+        assert!(
+            lock(&store.inner.indexes).is_empty(),
+            "index entries leaked after {user}"
+        );
+    }
+    assert!(publisher.delivered(Duration::from_secs(5)).await);
+    assert!(
+        publisher.listener_panics() >= 4,
+        "created and expired, twice: {}",
+        publisher.listener_panics()
+    );
+    let mut ended = 0;
+    while let Ok(event) = events.try_recv() {
+        ended += usize::from(event.ends_session());
+    }
+    assert_eq!(ended, 2, "both expiries were still published");
+}

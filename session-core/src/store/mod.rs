@@ -2,5 +2,8 @@
 //! Redis (client-server topology).
 
 pub mod embedded;
+mod metered;
 #[cfg(feature = "redis")]
 pub mod redis;
+
+pub use metered::MeteredRepository;

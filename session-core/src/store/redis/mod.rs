@@ -198,6 +198,7 @@
 //! is down or paused, each operation fails within the response timeout with a
 //! [`StoreError`], and works again once Redis is back.
 
+mod admission;
 mod cached_session;
 mod codec;
 mod keys;
@@ -222,7 +223,8 @@ use tokio::sync::watch;
 
 pub use self::keys::RedisKeyLayout;
 pub use self::pool::{
-    DEFAULT_CONNECTION_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_RETRY_ATTEMPTS, DEFAULT_URL, NearCacheCapacity,
+    BreakerState, DEFAULT_BREAKER_COOL_DOWN, DEFAULT_BREAKER_FAILURE_THRESHOLD, DEFAULT_CONNECTION_TIMEOUT,
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_RETRY_ATTEMPTS, DEFAULT_URL, NearCacheCapacity,
     PoolSettings,
 };
 
@@ -412,6 +414,13 @@ impl RedisSessionRepository {
     #[must_use]
     pub fn is_subscribed(&self) -> bool {
         *self.inner.subscribed.borrow()
+    }
+
+    /// The circuit breaker's state (see [`PoolSettings::with_circuit_breaker`]):
+    /// for health checks.
+    #[must_use]
+    pub fn breaker_state(&self) -> BreakerState {
+        self.inner.connection.breaker_state()
     }
 
     /// Waits until this instance is subscribed to server events (the

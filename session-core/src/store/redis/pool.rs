@@ -18,7 +18,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClient;
@@ -31,6 +31,10 @@ use tokio::time::error::Elapsed;
 
 use crate::error::StoreError;
 
+use super::admission::Admission;
+pub use super::admission::{
+    BreakerState, DEFAULT_BREAKER_COOL_DOWN, DEFAULT_BREAKER_FAILURE_THRESHOLD, DEFAULT_MAX_IN_FLIGHT,
+};
 use super::near_cache::InvalidationSink;
 pub(crate) use super::tracked::{TrackedConnection, TrackingMode};
 
@@ -65,6 +69,9 @@ pub struct PoolSettings {
     configure_keyspace_notifications: bool,
     cluster: bool,
     near_cache: Option<NearCacheCapacity>,
+    breaker_failure_threshold: u32,
+    breaker_cool_down: Duration,
+    max_in_flight: usize,
 }
 
 /// How much a near cache (the `CACHING_PROXY` client region) holds per instance.
@@ -96,7 +103,48 @@ impl PoolSettings {
             configure_keyspace_notifications: true,
             cluster: false,
             near_cache: None,
+            breaker_failure_threshold: DEFAULT_BREAKER_FAILURE_THRESHOLD,
+            breaker_cool_down: DEFAULT_BREAKER_COOL_DOWN,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
+    }
+
+    /// The circuit breaker: after `failure_threshold` consecutive failed
+    /// operations (timeouts, lost or refused connections), every operation fails
+    /// at once ([`StoreError::CircuitOpen`], a 503) for `cool_down`; then one
+    /// probe is let through, and its success closes the breaker. A threshold of
+    /// 0 turns it off. Defaults: [`DEFAULT_BREAKER_FAILURE_THRESHOLD`],
+    /// [`DEFAULT_BREAKER_COOL_DOWN`].
+    pub fn with_circuit_breaker(mut self, failure_threshold: u32, cool_down: Duration) -> Self {
+        self.breaker_failure_threshold = failure_threshold;
+        self.breaker_cool_down = cool_down;
+        self
+    }
+
+    /// At most this many store operations in flight per repository; more fail
+    /// at once with [`StoreError::Overloaded`] instead of queueing. 0: no bound.
+    /// Default: [`DEFAULT_MAX_IN_FLIGHT`].
+    pub fn with_max_in_flight(mut self, max_in_flight: usize) -> Self {
+        self.max_in_flight = max_in_flight;
+        self
+    }
+
+    /// See [`PoolSettings::with_circuit_breaker`].
+    #[must_use]
+    pub fn breaker_failure_threshold(&self) -> u32 {
+        self.breaker_failure_threshold
+    }
+
+    /// See [`PoolSettings::with_circuit_breaker`].
+    #[must_use]
+    pub fn breaker_cool_down(&self) -> Duration {
+        self.breaker_cool_down
+    }
+
+    /// See [`PoolSettings::with_max_in_flight`].
+    #[must_use]
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight
     }
 
     /// Replaces the server URLs. One URL is a standalone Redis (or a proxy in
@@ -255,6 +303,9 @@ impl fmt::Debug for PoolSettings {
             )
             .field("cluster", &self.is_cluster())
             .field("near_cache", &self.near_cache)
+            .field("breaker_failure_threshold", &self.breaker_failure_threshold)
+            .field("breaker_cool_down", &self.breaker_cool_down)
+            .field("max_in_flight", &self.max_in_flight)
             .finish()
     }
 }
@@ -361,6 +412,7 @@ pub(crate) struct RedisConnection {
     runtime: Handle,
     deadline: Duration,
     retry_attempts: u32,
+    admission: Admission,
     /// Dropping the sender ends the runtime thread.
     _shutdown: oneshot::Sender<()>,
 }
@@ -455,6 +507,11 @@ impl RedisConnection {
             runtime,
             deadline: settings.response_timeout(),
             retry_attempts: settings.retry_attempts(),
+            admission: Admission::new(
+                settings.breaker_failure_threshold(),
+                settings.breaker_cool_down(),
+                settings.max_in_flight(),
+            ),
             _shutdown: shutdown,
         }
     }
@@ -487,34 +544,68 @@ impl RedisConnection {
         drop(self.runtime.spawn(task));
     }
 
-    /// Runs `op` on the connection's runtime within the response timeout,
+    /// Runs `op` on the connection's runtime within the response timeout (or
+    /// what is left of the request's [store budget](crate::with_store_budget)),
     /// retrying it while the connection was dropped (the manager reconnects).
-    /// `op` must be safe to repeat.
+    /// `op` must be safe to repeat. Fails at once while the circuit breaker is
+    /// open or too many operations are in flight.
     pub(crate) async fn run<T, F, Fut>(&self, op: F) -> Result<T, StoreError>
     where
         F: Fn(Connection) -> Fut + Send + 'static,
         Fut: Future<Output = RedisResult<T>> + Send,
         T: Send + 'static,
     {
-        let deadline = self.deadline;
-        match self.runtime.spawn(self.attempts(op)).await {
-            Ok(Ok(Ok(value))) => Ok(value),
-            Ok(Ok(Err(error))) => Err(store_error(error, deadline)),
-            Ok(Err(_elapsed)) => Err(StoreError::Timeout(deadline)),
-            Err(join_error) => Err(StoreError::unavailable(join_error)),
+        let mut ticket = self.admission.admit()?;
+        let allowance = crate::budget::allowance(self.deadline);
+        if allowance.is_zero() {
+            // The request spent its budget: not Redis's failure (no report).
+            return Err(StoreError::Timeout(self.deadline));
         }
+        let permit = ticket.take_permit();
+        let attempts = self.attempts(op, allowance);
+        let started = Instant::now();
+        let outcome = self
+            .runtime
+            .spawn(async move {
+                // Held while the operation runs, even if its caller stops waiting.
+                let _permit = permit;
+                attempts.await
+            })
+            .await;
+        crate::budget::spend_store_budget(started.elapsed());
+        let result = match outcome {
+            Ok(Ok(Ok(value))) => Ok(value),
+            Ok(Ok(Err(error))) => Err(store_error(error, allowance)),
+            Ok(Err(_elapsed)) => Err(StoreError::Timeout(allowance)),
+            Err(join_error) => Err(StoreError::unavailable(join_error)),
+        };
+        ticket.record(result.is_ok());
+        result
+    }
+
+    /// The circuit breaker's state.
+    pub(crate) fn breaker_state(&self) -> BreakerState {
+        self.admission.breaker_state()
     }
 
     /// Like [`RedisConnection::run`], without waiting for the outcome: failures
-    /// are logged as `what`.
+    /// are logged as `what`. Skipped while the breaker is open or too many
+    /// operations are in flight (background work must not pile up).
     pub(crate) fn run_detached<T, F, Fut>(&self, what: &'static str, op: F)
     where
         F: Fn(Connection) -> Fut + Send + 'static,
         Fut: Future<Output = RedisResult<T>> + Send,
         T: Send + 'static,
     {
-        let attempts = self.attempts(op);
+        let Ok(mut ticket) = self.admission.admit() else {
+            tracing::debug!("Redis: {what} skipped (store failing or overloaded)");
+            return;
+        };
+        let permit = ticket.take_permit();
+        drop(ticket);
+        let attempts = self.attempts(op, self.deadline);
         self.spawn(async move {
+            let _permit = permit;
             match attempts.await {
                 Ok(Ok(_)) => {}
                 Ok(Err(error)) => tracing::warn!(%error, "Redis: {what} failed"),
@@ -529,6 +620,7 @@ impl RedisConnection {
     fn attempts<T, F, Fut>(
         &self,
         op: F,
+        deadline: Duration,
     ) -> impl Future<Output = Result<RedisResult<T>, Elapsed>> + Send + 'static + use<T, F, Fut>
     where
         F: Fn(Connection) -> Fut + Send + 'static,
@@ -537,7 +629,6 @@ impl RedisConnection {
     {
         let connection = self.connection.clone();
         let retries = self.retry_attempts;
-        let deadline = self.deadline;
         async move {
             tokio::time::timeout(deadline, async move {
                 let mut attempt = 0;

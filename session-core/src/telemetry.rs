@@ -1,0 +1,91 @@
+//! Metric names and recording: what operators see of the stores.
+//!
+//! Recorded through the [`metrics`](https://docs.rs/metrics) facade (the
+//! application installs the exporter it wants, e.g. Prometheus; without one,
+//! recording costs next to nothing), behind session-core's default `metrics`
+//! feature. Names follow Prometheus conventions: the unit is in the name.
+//!
+//! | name | type | labels | what |
+//! |---|---|---|---|
+//! | `session_store_operation_duration_seconds` | histogram | `store`, `operation`, `outcome` | one repository operation (`find_by_id`, `save`, `delete`, `find_by_index`) |
+//! | `session_store_errors_total` | counter | `store`, `operation`, `kind` | failed operations by [`StoreError`] kind (`timeout`, `unavailable`, `circuit_open`, `overloaded`, `protocol`, `too_large`) |
+//! | `session_size_bytes` | histogram | `store` | attribute bytes of each saved session |
+//! | `sessions_created_total` | counter | `store` | sessions saved for the first time |
+//! | `sessions_renewed_total` | counter | `store` | id renewals saved |
+//! | `session_events_total` | counter | `kind` | events published: `created`, `changed`, `deleted` (logout, delete, the old id of a renewal), `expired`, `destroyed` (expired under `Destroy`, or evicted) |
+//! | `session_listener_dropped_events_total` | counter | | events dropped because the listeners' queue was full |
+//! | `session_listener_panics_total` | counter | | listener calls that panicked |
+//! | `session_store_breaker_open` | gauge | | 1 while the Redis circuit breaker is open or probing, else 0 |
+//! | `session_store_breaker_opened_total` | counter | | times the breaker opened |
+
+use crate::error::StoreError;
+
+/// See the module docs.
+pub const OPERATION_DURATION: &str = "session_store_operation_duration_seconds";
+/// See the module docs.
+pub const STORE_ERRORS: &str = "session_store_errors_total";
+/// See the module docs.
+pub const SESSION_SIZE: &str = "session_size_bytes";
+/// See the module docs.
+pub const SESSIONS_CREATED: &str = "sessions_created_total";
+/// See the module docs.
+pub const SESSIONS_RENEWED: &str = "sessions_renewed_total";
+/// See the module docs.
+pub const SESSION_EVENTS: &str = "session_events_total";
+/// See the module docs.
+pub const LISTENER_DROPPED_EVENTS: &str = "session_listener_dropped_events_total";
+/// See the module docs.
+pub const LISTENER_PANICS: &str = "session_listener_panics_total";
+/// See the module docs.
+pub const BREAKER_OPEN: &str = "session_store_breaker_open";
+/// See the module docs.
+pub const BREAKER_OPENED: &str = "session_store_breaker_opened_total";
+
+/// The `kind` label of a store error.
+pub(crate) fn error_kind(error: &StoreError) -> &'static str {
+    match error {
+        StoreError::Unavailable(_) => "unavailable",
+        StoreError::Timeout(_) => "timeout",
+        StoreError::CircuitOpen => "circuit_open",
+        StoreError::Overloaded(_) => "overloaded",
+        StoreError::Protocol(_) => "protocol",
+        StoreError::TooLarge { .. } => "too_large",
+    }
+}
+
+#[cfg(feature = "metrics")]
+mod record {
+    use std::time::Duration;
+
+    pub(crate) fn counter(name: &'static str, labels: &[(&'static str, &'static str)]) {
+        ::metrics::counter!(name, labels).increment(1);
+    }
+
+    pub(crate) fn histogram(name: &'static str, labels: &[(&'static str, &'static str)], value: f64) {
+        ::metrics::histogram!(name, labels).record(value);
+    }
+
+    pub(crate) fn duration(name: &'static str, labels: &[(&'static str, &'static str)], value: Duration) {
+        histogram(name, labels, value.as_secs_f64());
+    }
+
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn gauge(name: &'static str, value: f64) {
+        ::metrics::gauge!(name).set(value);
+    }
+}
+
+#[cfg(not(feature = "metrics"))]
+mod record {
+    use std::time::Duration;
+
+    pub(crate) fn counter(_: &'static str, _: &[(&'static str, &'static str)]) {}
+    pub(crate) fn histogram(_: &'static str, _: &[(&'static str, &'static str)], _: f64) {}
+    pub(crate) fn duration(_: &'static str, _: &[(&'static str, &'static str)], _: Duration) {}
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn gauge(_: &'static str, _: f64) {}
+}
+
+#[cfg(feature = "redis")]
+pub(crate) use record::gauge;
+pub(crate) use record::{counter, duration, histogram};
