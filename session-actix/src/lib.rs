@@ -158,6 +158,9 @@ pub use session_core::{
     StoreError, dirty, epoch_millis, expiration, is_reserved_attribute_name,
 };
 
+#[cfg(feature = "redis")]
+pub use session_core::{PoolSettings, RedisKeyLayout, RedisSessionRepository};
+
 /// The framework-neutral core, for store implementers and advanced use.
 pub use session_core as core;
 

@@ -224,3 +224,20 @@ fn suggestion_or_list(suggestion: Option<&str>, documented: &[String]) -> String
         None => format!(": {}", documented.join(", ")),
     }
 }
+
+impl From<ConfigError> for std::io::Error {
+    /// An [`InvalidInput`](std::io::ErrorKind::InvalidInput) error with the
+    /// same message, so that `build()?` works in a `main` returning
+    /// `std::io::Result` (as `#[actix_web::main]` ones do).
+    fn from(error: ConfigError) -> Self {
+        Self::new(std::io::ErrorKind::InvalidInput, error)
+    }
+}
+
+impl From<&ConfigError> for std::io::Error {
+    /// As `From<ConfigError>`, for the shared error a macro-generated
+    /// `<fn>_clustered_session()` returns.
+    fn from(error: &ConfigError) -> Self {
+        Self::new(std::io::ErrorKind::InvalidInput, error.to_string())
+    }
+}
