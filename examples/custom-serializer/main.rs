@@ -33,10 +33,10 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use serde::{Deserialize, Serialize};
-use session_actix::core::RedisKeyLayout;
-use session_actix::core::config::ComponentRegistry;
+use session_actix::RedisKeyLayout;
+use session_actix::config::ComponentRegistry;
 use session_actix::core::serialization::{CUSTOM_MARKERS, SerializationError, SessionSerializer};
-use session_actix::core::{SessionDataSerializer, SessionPdxSerializer};
+use session_actix::core::serialization::{SessionDataSerializer, SessionPdxSerializer};
 use session_actix::{AttributeValue, ClusteredSession, Session};
 
 /// The name the serializer is registered under, and selected by.

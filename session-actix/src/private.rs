@@ -8,8 +8,8 @@ pub use session_core;
 
 // `#[enable_clustered_session]`: the builder it expands to, the shortcut
 // variants it names, and what its per-process static needs.
-pub use crate::config::{ClusteredSession, ClusteredSessionBuilder};
 pub use crate::id_resolver::CookieConfig;
+pub use crate::{ClusteredSession, ClusteredSessionBuilder};
 pub use core::result::Result;
 pub use session_core::config::{ClientRegionShortcut, ConfigError, ServerRegionShortcut};
 pub use std::sync::OnceLock;

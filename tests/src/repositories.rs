@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use session_actix::core::{FindByIndexNameSessionRepository, Session, SessionId, SessionRepository, StoreError};
+use session_actix::core::Session;
+use session_actix::{FindByIndexNameSessionRepository, SessionId, SessionRepository, StoreError};
 
 /// Calls made to a repository.
 #[derive(Debug, Default)]

@@ -22,7 +22,40 @@ use crate::middleware::SessionMiddleware;
 /// policy under, and selects.
 pub const CODE_EXPIRATION_POLICY_NAME: &str = "expirationPolicy";
 
-/// Configures a [`ClusteredSession`]; see the [module docs](super).
+/// Configures a [`ClusteredSession`]: the plain builder that
+/// `#[enable_clustered_session(...)]` expands to.
+///
+/// [`ClusteredSession::builder`] takes the same settings as the macro (one
+/// setter per attribute, same names), plus properties, a configurer, named
+/// components, listeners and the id resolver. [`build`](ClusteredSessionBuilder::build)
+/// resolves the effective configuration once (configurer > properties >
+/// attributes > defaults, see [`ConfigurationResolver`]), builds one
+/// repository (embedded, or Redis when the effective pool has servers), and
+/// returns a [`ClusteredSession`] to share by every worker.
+///
+/// ```
+/// use actix_web::{App, HttpResponse, HttpServer, web};
+/// use session_actix::{ClusteredSession, Session};
+/// use session_actix::config::PropertySources;
+///
+/// async fn visit(session: Session) -> actix_web::Result<HttpResponse> {
+///     let visits = session.get::<u32>("visits")?.unwrap_or(0) + 1;
+///     session.insert("visits", visits)?;
+///     Ok(HttpResponse::Ok().body(format!("visit #{visits}")))
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let sessions = ClusteredSession::builder()
+///     .max_inactive_interval_in_seconds(900)
+///     .region_name("Shop")
+/// #   .replace_properties(PropertySources::default())
+///     .build()?; // properties from the environment and ./application.properties
+/// println!("{}", sessions.configuration()); // every setting with its source
+///
+/// let server = HttpServer::new(move || sessions.wrap(App::new().route("/", web::get().to(visit))));
+/// # drop(server);
+/// # Ok(()) }
+/// ```
 ///
 /// The attribute setters are the attributes of `#[enable_clustered_session(...)]`
 /// (same names, same precedence level: properties and a configurer override them).
@@ -137,7 +170,7 @@ impl ClusteredSessionBuilder {
 
     /// Sessions end this long after their creation however active they stay
     /// (or earlier, when they go idle): a
-    /// [`FixedTimeoutSessionExpirationPolicy`](session_core::expiration::FixedTimeoutSessionExpirationPolicy)
+    /// [`FixedTimeoutSessionExpirationPolicy`](crate::expiration::FixedTimeoutSessionExpirationPolicy)
     /// applied through [`expiration_policy`](Self::expiration_policy).
     pub fn absolute_timeout(self, timeout: Duration) -> Self {
         self.expiration_policy(session_core::expiration::FixedTimeoutSessionExpirationPolicy::new(
@@ -349,7 +382,7 @@ impl ClusteredSessionBuilder {
     }
 
     /// How many sessions the embedded store holds at most (default
-    /// [`DEFAULT_EMBEDDED_MAX_SESSIONS`](session_core::DEFAULT_EMBEDDED_MAX_SESSIONS));
+    /// [`DEFAULT_EMBEDDED_MAX_SESSIONS`](crate::core::DEFAULT_EMBEDDED_MAX_SESSIONS));
     /// beyond it the longest idle ones are evicted, each with a `Destroyed`
     /// event. See [`SessionSettings::with_embedded_max_sessions`].
     pub fn embedded_max_sessions(mut self, max_sessions: u64) -> Self {
