@@ -163,6 +163,16 @@ pub enum ConfigError {
         message: String,
     },
 
+    /// The `customize` function given to `#[enable_clustered_session]`
+    /// returned an error.
+    #[error("the `customize` function `{function}` failed: {source}")]
+    Customize {
+        /// The function, as given to the macro.
+        function: String,
+        /// Its error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// `spring.config.location` names a file that does not exist.
     #[error(
         "`{key}` = {value:?} from {from}: expected an existing properties file, or a directory holding application.properties"
