@@ -25,15 +25,20 @@ pub const CODE_EXPIRATION_POLICY_NAME: &str = "expirationPolicy";
 /// Configures a [`ClusteredSession`]: the plain builder that
 /// `#[enable_clustered_session(...)]` expands to.
 ///
-/// [`ClusteredSession::builder`] takes the same settings as the macro (one
-/// setter per attribute, same names), plus properties, a configurer, named
-/// components, listeners and the id resolver. [`build`](ClusteredSessionBuilder::build)
+/// [`ClusteredSession::builder`] takes plain values (an idle timeout and an
+/// absolute limit as [`Duration`]s, an expiration policy, Redis servers as URLs
+/// or a [`PoolSettings`](crate::PoolSettings)), the macro's settings (one
+/// setter per attribute, same names), property sources on top of the
+/// environment and `application.properties`, a configurer, named components,
+/// listeners and the id resolver. [`build`](ClusteredSessionBuilder::build)
 /// resolves the effective configuration once (configurer > properties >
-/// attributes > defaults, see [`ConfigurationResolver`]), builds one
+/// values set in code > defaults, see [`ConfigurationResolver`]), builds one
 /// repository (embedded, or Redis when the effective pool has servers), and
 /// returns a [`ClusteredSession`] to share by every worker.
 ///
 /// ```
+/// use std::time::Duration;
+///
 /// use actix_web::{App, HttpResponse, HttpServer, web};
 /// use session_actix::{ClusteredSession, Session};
 /// use session_actix::config::PropertySources;
@@ -46,10 +51,11 @@ pub const CODE_EXPIRATION_POLICY_NAME: &str = "expirationPolicy";
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let sessions = ClusteredSession::builder()
-///     .max_inactive_interval_in_seconds(900)
+///     .idle_timeout(Duration::from_secs(15 * 60))
+///     .absolute_timeout(Duration::from_secs(8 * 3600))
 ///     .region_name("Shop")
 /// #   .replace_properties(PropertySources::default())
-///     .build()?; // properties from the environment and ./application.properties
+///     .build()?; // properties from the environment and ./application.properties override code
 /// println!("{}", sessions.configuration()); // every setting with its source
 ///
 /// let server = HttpServer::new(move || sessions.wrap(App::new().route("/", web::get().to(visit))));
@@ -472,7 +478,8 @@ impl ClusteredSessionBuilder {
             settings = settings.with_expiration_policy(policy);
         }
 
-        let warnings = unselected_policies(&configuration, &self.registry);
+        let mut warnings = configuration.warnings().to_vec();
+        warnings.extend(unselected_policies(&configuration, &self.registry));
         for warning in &warnings {
             tracing::warn!(target: "clustered_session::configuration", "{warning}");
         }
