@@ -87,3 +87,25 @@ fn exposed_properties_are_published() {
             .contains("spring.session.data.gemfire.session.region.name=Exposed\n")
     );
 }
+
+#[test]
+fn the_builders_debug_masks_passwords_in_code_given_servers() {
+    let builder = ClusteredSession::builder()
+        .redis("redis://:hunter2@cache.internal:6379")
+        .redis_pool(crate::PoolSettings::new("redis://user:s3cret@cache.internal:6380"));
+    let debug = format!("{builder:?}");
+    assert!(debug.contains("cache.internal:6380"), "{debug}");
+    assert!(!debug.contains("hunter2") && !debug.contains("s3cret"), "{debug}");
+}
+
+#[test]
+fn code_given_servers_then_redis_adds_a_seed() {
+    let sessions = ClusteredSession::builder()
+        .replace_properties(no_files())
+        .redis_pool(crate::PoolSettings::new("redis://127.0.0.1:1"))
+        .redis("redis://127.0.0.1:2")
+        .build()
+        .unwrap();
+    let pool = sessions.configuration().pool().unwrap();
+    assert_eq!(pool.servers.value, ["redis://127.0.0.1:1", "redis://127.0.0.1:2"]);
+}
