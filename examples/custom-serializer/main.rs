@@ -33,10 +33,10 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use serde::{Deserialize, Serialize};
-use session_actix::core::RedisKeyLayout;
-use session_actix::core::config::{ComponentRegistry, PropertySources};
+use session_actix::RedisKeyLayout;
+use session_actix::config::ComponentRegistry;
 use session_actix::core::serialization::{CUSTOM_MARKERS, SerializationError, SessionSerializer};
-use session_actix::core::{SessionDataSerializer, SessionPdxSerializer};
+use session_actix::core::serialization::{SessionDataSerializer, SessionPdxSerializer};
 use session_actix::{AttributeValue, ClusteredSession, Session};
 
 /// The name the serializer is registered under, and selected by.
@@ -246,12 +246,7 @@ async fn main() -> std::io::Result<()> {
         .session_serializer_bean_name(ENCRYPTED_SESSION_SERIALIZER);
     let redis_url = std::env::var("REDIS_URL").ok().filter(|url| !url.trim().is_empty());
     if let Some(url) = &redis_url {
-        // The pool's `servers` property, as `application.properties` would set it.
-        let properties = PropertySources::builder()
-            .env_var("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", url.clone())
-            .build()
-            .map_err(std::io::Error::other)?;
-        builder = builder.properties(properties);
+        builder = builder.redis(url.clone());
     }
     let sessions = builder.build().map_err(std::io::Error::other)?;
     println!("{}", sessions.configuration());

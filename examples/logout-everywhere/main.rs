@@ -32,7 +32,7 @@ use actix_web::http::header::USER_AGENT;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use serde::Deserialize;
 use serde_json::json;
-use session_actix::{ClusteredSessionStore, FindByIndexNameSessionRepository, SessionError, SessionId, epoch_millis};
+use session_actix::{ClusteredSessionStore, FindByIndexNameSessionRepository, SessionId, epoch_millis};
 
 type Sessions = web::Data<dyn FindByIndexNameSessionRepository>;
 
@@ -67,10 +67,7 @@ async fn me(identity: Identity) -> actix_web::Result<HttpResponse> {
 
 async fn list_sessions(identity: Identity, session: Session, sessions: Sessions) -> actix_web::Result<HttpResponse> {
     let current = session.get::<String>(HANDLE)?;
-    let found = sessions
-        .find_by_principal_name(&identity.id()?)
-        .await
-        .map_err(SessionError::Store)?;
+    let found = sessions.find_by_principal_name(&identity.id()?).await?;
     let list: Vec<_> = found
         .values()
         .map(|other| {
@@ -93,14 +90,11 @@ async fn end_other_sessions(
     sessions: Sessions,
 ) -> actix_web::Result<HttpResponse> {
     let current = session.get::<String>(HANDLE)?;
-    let found = sessions
-        .find_by_principal_name(&identity.id()?)
-        .await
-        .map_err(SessionError::Store)?;
+    let found = sessions.find_by_principal_name(&identity.id()?).await?;
     let mut ended = 0;
     for (handle, other) in &found {
         if current.is_none() || other.get::<String>(HANDLE).ok().flatten() != current {
-            sessions.delete_by_handle(handle).await.map_err(SessionError::Store)?;
+            sessions.delete_by_handle(handle).await?;
             ended += 1;
         }
     }

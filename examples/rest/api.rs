@@ -16,8 +16,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use session_actix::{
-    AttributeError, PRINCIPAL_NAME_INDEX_NAME, Session, SessionError, SessionHandle, SessionInsertError,
-    SessionRepositoryData, epoch_millis, is_reserved_attribute_name,
+    AttributeError, PRINCIPAL_NAME_INDEX_NAME, Session, SessionHandle, SessionInsertError, SessionRepositoryData,
+    epoch_millis, is_reserved_attribute_name,
 };
 
 /// The shared repository, registered by the macro: find and end the user's sessions.
@@ -115,10 +115,7 @@ async fn list_sessions(session: Session, sessions: Sessions) -> actix_web::Resul
         return Ok(error(actix_web::http::StatusCode::UNAUTHORIZED, "not logged in"));
     };
     let current = session.id().map(|id| id.handle());
-    let found = sessions
-        .find_by_principal_name(&user)
-        .await
-        .map_err(SessionError::Store)?;
+    let found = sessions.find_by_principal_name(&user).await?;
     let list: Vec<Value> = found
         .iter()
         .map(|(&handle, other)| {
@@ -146,14 +143,11 @@ async fn delete_session(
         return Ok(error(actix_web::http::StatusCode::NOT_FOUND, "no such session"));
     };
     // Only among the caller's own sessions: a handle names a session, it grants nothing.
-    let owned = sessions
-        .find_by_principal_name(&user)
-        .await
-        .map_err(SessionError::Store)?;
+    let owned = sessions.find_by_principal_name(&user).await?;
     if !owned.contains_key(&handle) {
         return Ok(error(actix_web::http::StatusCode::NOT_FOUND, "no such session"));
     }
-    sessions.delete_by_handle(&handle).await.map_err(SessionError::Store)?;
+    sessions.delete_by_handle(&handle).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

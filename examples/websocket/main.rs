@@ -17,7 +17,8 @@ use actix_web::http::header;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde::Deserialize;
 use session_actix::actix_ws::{self, Message};
-use session_actix::{Session, SessionMiddleware, SessionRepository, SessionWebSocket};
+use session_actix::websocket::SessionWebSocket;
+use session_actix::{Session, SessionMiddleware, SessionRepository};
 
 const NAME: &str = "name";
 /// Longest chat line accepted, in bytes; longer frames are refused by actix-ws.

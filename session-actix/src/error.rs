@@ -5,16 +5,20 @@ use actix_web::{HttpResponse, ResponseError};
 
 use session_core::{AttributeError, StoreError};
 
-/// Loading the session failed, or the middleware is missing.
+/// Loading the session failed, or the middleware is missing: the error type
+/// of session handlers.
 ///
 /// As a response it is a 503 (store failure) or 500 (missing middleware) with no
-/// internal detail in the body; the detail goes to the log.
+/// internal detail in the body; the detail goes to the log. A [`StoreError`]
+/// converts into it, so a handler returning `Result<_, SessionError>` can `?`
+/// a repository call (one returning `actix_web::Result` can too: a
+/// `StoreError` is itself a 503 response).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
     /// The session store failed or timed out.
     #[error("session store unavailable")]
-    Store(#[source] StoreError),
+    Store(#[from] StoreError),
     /// A `Session` was requested on a route not wrapped by `SessionMiddleware`.
     #[error("no SessionMiddleware wraps this route")]
     MiddlewareMissing,

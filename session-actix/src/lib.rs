@@ -34,6 +34,8 @@
 pub mod __private;
 #[cfg(feature = "actix-session")]
 mod actix_session_store;
+pub mod admin;
+mod clustered;
 pub mod config;
 mod error;
 mod id_resolver;
@@ -45,7 +47,7 @@ pub mod websocket;
 
 #[cfg(feature = "actix-session")]
 pub use actix_session_store::{ClusteredSessionStore, LOADED_STATE_KEY};
-pub use config::{ClusteredSession, ClusteredSessionBuilder, ExposedProperties, SessionRepositoryData};
+pub use clustered::{ClusteredSession, ClusteredSessionBuilder, ExposedProperties, SessionRepositoryData};
 pub use error::{SessionError, SessionGetError, SessionInsertError};
 pub use id_resolver::{CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_HEADER_NAME, IdSourceOrder, SessionIdResolver};
 pub use middleware::{InvalidSessionConfig, SessionMiddleware, SessionMiddlewareBuilder, SessionService};
@@ -144,22 +146,44 @@ pub use session_core::IndexableAttribute;
 /// # Writes
 /// Saving writes only what changed: every field is inserted, and inserting a
 /// value equal to the stored one is not a change under the default change
-/// detection ([`IsDirtyPredicate`]); an unchanged struct writes nothing.
+/// detection ([`IsDirtyPredicate`](dirty::IsDirtyPredicate)); an unchanged struct writes nothing.
 pub use session_macros::SessionAttributes;
-
-#[cfg(feature = "websocket")]
-pub use websocket::SessionWebSocket;
 
 pub use actix_web::cookie::SameSite;
 pub use session_core::{
-    AttributeError, AttributeValue, Delta, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
-    HttpSessionListener, IsDirtyPredicate, PRINCIPAL_NAME_INDEX_NAME, SessionEvent, SessionEventListener,
+    AttributeError, AttributeValue, DEFAULT_STORE_BUDGET, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
+    HttpSessionListener, MeteredRepository, PRINCIPAL_NAME_INDEX_NAME, SessionEvent, SessionEventListener,
     SessionEventPublisher, SessionHandle, SessionId, SessionRepository, SessionSettings, SessionSizeLimits, SizeLimit,
-    StoreError, dirty, epoch_millis, expiration, is_reserved_attribute_name,
+    StoreError, dirty, epoch_millis, expiration, is_reserved_attribute_name, telemetry,
 };
 
-/// The framework-neutral core, for store implementers and advanced use.
-pub use session_core as core;
+#[cfg(feature = "redis")]
+pub use session_core::store::redis::{
+    BreakerState, NearCacheCapacity, PoolSettings, RedisKeyLayout, RedisSessionRepository,
+};
+
+/// The rest of the framework-neutral core, for store implementers and
+/// advanced use: the stored [`Session`](core::Session) the repositories return
+/// and listeners get (not [the handler's](crate::Session)), how attribute
+/// values are serialized, indexing, and the limits' and settings' defaults.
+/// Every item is here or elsewhere in this crate, never both.
+pub mod core {
+    pub use session_core::events::EVENT_QUEUE_CAPACITY;
+    pub use session_core::serialization;
+    pub use session_core::{
+        ACTIX_IDENTITY_USER_ID_KEY, DEFAULT_EMBEDDED_MAX_SESSIONS, DEFAULT_IDLE_REFRESH_WINDOW_CAP,
+        DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MAX_VALUE_BYTES, IndexEntry, InvalidSessionHandle,
+        InvalidSessionId, RESERVED_ATTRIBUTE_NAMES, RESERVED_ATTRIBUTE_PREFIXES, SESSION_HANDLE_LEN, SESSION_ID_LEN,
+        Session, SessionIdDigest, SessionIndexer, SessionParts, SizeLimitExceeded, from_epoch_millis, log_tag,
+        remaining_store_budget, validate_region_name, with_store_budget,
+    };
+}
+
+/// README's Rust code, compiled (and run unless marked `no_run`) as doc tests
+/// of this crate, so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
 
 /// The actix-ws version [`websocket`] works with (its `handle`, `Session`, `Message`).
 #[cfg(feature = "websocket")]

@@ -8,8 +8,8 @@ pub use session_core;
 
 // `#[enable_clustered_session]`: the builder it expands to, the shortcut
 // variants it names, and what its per-process static needs.
-pub use crate::config::{ClusteredSession, ClusteredSessionBuilder};
 pub use crate::id_resolver::CookieConfig;
+pub use crate::{ClusteredSession, ClusteredSessionBuilder};
 pub use core::result::Result;
 pub use session_core::config::{ClientRegionShortcut, ConfigError, ServerRegionShortcut};
 pub use std::sync::OnceLock;
@@ -28,3 +28,68 @@ pub fn expect_configured(
 
 // `#[derive(SessionAttributes)]`: everything its expansion names, in one namespace.
 pub use crate::typed::support as attributes;
+
+/// An attribute's value that only the compiler could evaluate (`= IDLE_SECS`),
+/// converted to the setter's type `T` (`i64`, or `u64` for a window that must
+/// be 0 or more): the rule the macro checks at compile time for values it can
+/// evaluate. Out of range: the configuration error, naming the attribute, the
+/// expression and its value. `key` is the attribute's property key, which the
+/// error's message turns back into the attribute's name.
+pub fn attribute_seconds<T, V>(key: &'static str, expression: &'static str, value: V) -> Result<T, ConfigError>
+where
+    T: TryFrom<i128> + Bounded,
+    V: TryInto<i128> + Copy + core::fmt::Display,
+{
+    value
+        .try_into()
+        .ok()
+        .and_then(|wide| T::try_from(wide).ok())
+        .ok_or_else(|| ConfigError::InvalidValue {
+            key: key.to_owned(),
+            value: format!("{expression} = {value}"),
+            from: Box::new(session_core::config::ConfigSource::Attribute),
+            expected: T::EXPECTED.to_owned(),
+        })
+}
+
+/// What [`attribute_seconds`] accepts, worded as the macro's compile-time errors.
+pub trait Bounded {
+    /// The accepted range.
+    const EXPECTED: &'static str;
+}
+
+impl Bounded for i64 {
+    const EXPECTED: &'static str = "a whole number of seconds that fits an i64 (negative: never expires)";
+}
+
+impl Bounded for u64 {
+    const EXPECTED: &'static str = "0 or more seconds, fitting a u64 (0: refresh on every access)";
+}
+
+/// What a `customize` function may return: the builder, or a `Result` of it
+/// whose error becomes [`ConfigError::Customize`].
+pub trait Customized {
+    /// The builder, or the error naming `function`.
+    ///
+    /// # Errors
+    /// The function's error, as [`ConfigError::Customize`].
+    fn into_builder(self, function: &'static str) -> Result<ClusteredSessionBuilder, ConfigError>;
+}
+
+impl Customized for ClusteredSessionBuilder {
+    fn into_builder(self, _function: &'static str) -> Result<ClusteredSessionBuilder, ConfigError> {
+        Ok(self)
+    }
+}
+
+impl<E> Customized for Result<ClusteredSessionBuilder, E>
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn into_builder(self, function: &'static str) -> Result<ClusteredSessionBuilder, ConfigError> {
+        self.map_err(|error| ConfigError::Customize {
+            function: function.to_owned(),
+            source: error.into(),
+        })
+    }
+}

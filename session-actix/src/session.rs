@@ -184,7 +184,7 @@ impl Session {
     /// # Errors
     /// When the value cannot be serialized, or the value or the session with
     /// it would exceed the session's
-    /// [size limits](session_core::SessionSizeLimits)
+    /// [size limits](crate::SessionSizeLimits)
     /// ([`AttributeError::TooLarge`], a 413 as a response); nothing changes
     /// then, and no session is created.
     pub fn insert<T: Serialize>(&self, key: impl Into<String>, value: T) -> Result<(), SessionInsertError> {
@@ -195,7 +195,7 @@ impl Session {
     }
 
     /// Like [`Session::insert`] for a value that knows whether it changed
-    /// ([`Delta`](session_core::Delta)): with the default change detection,
+    /// ([`Delta`](crate::dirty::Delta)): with the default change detection,
     /// it is written only if `has_delta()` says so.
     ///
     /// # Errors

@@ -54,7 +54,7 @@ pub trait SessionAttributes: Sized {
     ///
     /// Only what changed reaches the store: inserting a value equal to the stored
     /// one is not a change under the default change detection
-    /// ([`IsDirtyPredicate`](crate::IsDirtyPredicate)), so saving a struct in
+    /// ([`IsDirtyPredicate`](crate::dirty::IsDirtyPredicate)), so saving a struct in
     /// which one field changed writes that attribute only, and saving an
     /// unchanged struct writes nothing. (A field that was absent and is saved
     /// with its default value is a change: the attribute is created, and so is

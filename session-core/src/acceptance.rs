@@ -517,7 +517,9 @@ use crate::expiration::{
 };
 use crate::session::Session;
 
-/// Records events for assertions.
+/// Records events for assertions. Used by the generated tests; hidden from
+/// the docs so that it is not listed among the listeners users implement.
+#[doc(hidden)]
 #[derive(Debug, Default)]
 pub struct RecordingListener(Mutex<Vec<SessionEvent>>);
 

@@ -147,6 +147,24 @@ impl From<SizeLimitExceeded> for StoreError {
     }
 }
 
+/// As a response (feature `actix-web`): a 503 Service Unavailable with no
+/// detail in the body ([`StoreError::TooLarge`]: a 413), as the session
+/// middleware answers; so a handler returning `actix_web::Result` can `?` a
+/// repository call.
+#[cfg(feature = "actix-web")]
+impl actix_web::ResponseError for StoreError {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        match self {
+            Self::TooLarge { .. } => actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            _ => actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        actix_web::HttpResponse::build(self.status_code()).finish()
+    }
+}
+
 impl StoreError {
     /// Wraps any error as [`StoreError::Unavailable`].
     pub fn unavailable(error: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {

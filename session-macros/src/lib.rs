@@ -35,11 +35,9 @@ mod enable;
 ///
 /// #[actix_web::main]
 /// async fn main() -> std::io::Result<()> {
-///     // Optional: fail before binding, and log the configuration with its sources.
-///     let sessions = app_clustered_session().unwrap_or_else(|error| {
-///         eprintln!("error: {error}"); // names the key, the value, its source
-///         std::process::exit(1)
-///     });
+///     // Optional: fail before binding (the error names the key, the value, its
+///     // source, and converts into `std::io::Error`), and log the configuration.
+///     let sessions = app_clustered_session()?;
 ///     println!("{}", sessions.configuration());
 ///     HttpServer::new(app).bind(("127.0.0.1", 8080))?.run().await
 /// }
@@ -67,8 +65,8 @@ mod enable;
 /// |---|---|---|
 /// | `client_region_shortcut` | `PROXY`, `CACHING_PROXY`, `LOCAL` (identifier or string) | `PROXY` |
 /// | `indexable_session_attributes` | `["name", ...]` | none |
-/// | `max_inactive_interval_in_seconds` | integer that fits an `i64`; negative: never expires | `1800` |
-/// | `idle_refresh_window_in_seconds` | integer, 0 or more: with Redis, a read extends the stored deadline only when it lags by more than this; 0: on every access | a tenth of the idle timeout, at most 60 |
+/// | `max_inactive_interval_in_seconds` | integer (see below) that fits an `i64`; negative: never expires | `1800` |
+/// | `idle_refresh_window_in_seconds` | integer (see below), 0 or more: with Redis, a read extends the stored deadline only when it lags by more than this; 0: on every access | a tenth of the idle timeout, at most 60 |
 /// | `pool_name` | string, no dots or whitespace | `"gemfirePool"` |
 /// | `region_name` | string of 1 to 128 of `[A-Za-z0-9_.:-]` (safe in a Redis key) | `"ClusteredSpringSessions"` |
 /// | `server_region_shortcut` | `PARTITION`, `REPLICATE`, `LOCAL` | `PARTITION` |
@@ -76,14 +74,35 @@ mod enable;
 /// | `session_serializer_bean_name` | string: `SessionPdxSerializer`, `SessionDataSerializer`, or one registered by `customize` | `"SessionPdxSerializer"` |
 /// | `expose_configuration_as_properties` | `true` / `false` | `false` |
 /// | `configurer` | path to a `fn() -> impl SpringSessionGemFireConfigurer` | none |
-/// | `customize` | path to a `fn(ClusteredSessionBuilder) -> ClusteredSessionBuilder`, applied last: register policies and listeners, inject properties, ... | none |
+/// | `customize` | path to a `fn(ClusteredSessionBuilder) -> ClusteredSessionBuilder`, or `-> Result<ClusteredSessionBuilder, E>` for any error `E` convertible into `Box<dyn Error + Send + Sync>` (an `Err` is the configuration error `ConfigError::Customize`), applied last: register policies and listeners, inject properties, ... | none |
 /// | `cookie_name` | string: the session cookie's name | `"SESSION"` |
 /// | `header` | flag (or `= true`): carry the id in `X-Auth-Token` instead of a cookie | off |
 ///
 /// The only numbers are `max_inactive_interval_in_seconds`, where any `i64`
 /// means something (negative: never expires), and
 /// `idle_refresh_window_in_seconds`, where any `u64` does; a number given to
-/// any other attribute is a value of the wrong type.
+/// any other attribute is a value of the wrong type. Either takes an integer
+/// literal, arithmetic on literals (`15 * 60`), evaluated and range-checked at
+/// compile time, or any integer expression the compiler evaluates: a path to
+/// a constant (`IDLE_SECS`, `limits::IDLE_SECS`), a `const fn` call,
+/// arithmetic on those. Those are checked by the same rule when the sessions
+/// are built: out of range, `<name>_clustered_session()` returns the
+/// `ConfigError` naming the attribute, the expression and its value.
+///
+/// ```no_run
+/// # use actix_web::App;
+/// # use session_actix::enable_clustered_session;
+/// const IDLE_MINUTES: i64 = 15;
+///
+/// #[enable_clustered_session(
+///     max_inactive_interval_in_seconds = IDLE_MINUTES * 60,
+///     idle_refresh_window_in_seconds = 2 * 30,
+/// )]
+/// fn app() -> App<_> {
+///     App::new()
+/// }
+/// # fn main() {}
+/// ```
 ///
 /// Mistakes are compile errors, all reported at once, each at the offending
 /// token: an unknown attribute (with a did-you-mean), a duplicate, a value of

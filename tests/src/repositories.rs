@@ -5,9 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use session_actix::core::{
-    FindByIndexNameSessionRepository, Session, SessionHandle, SessionId, SessionRepository, StoreError,
-};
+use session_actix::core::Session;
+use session_actix::{FindByIndexNameSessionRepository, SessionHandle, SessionId, SessionRepository, StoreError};
 
 /// Calls made to a repository.
 #[derive(Debug, Default)]

@@ -5,9 +5,10 @@
 
 use std::sync::Arc;
 
-use session_actix::core::store::redis::NearCacheCapacity;
-use session_actix::core::{FindByIndexNameSessionRepository, PoolSettings, RedisSessionRepository};
-use session_actix::{EmbeddedSessionRepository, SessionSettings};
+use session_actix::{
+    EmbeddedSessionRepository, FindByIndexNameSessionRepository, NearCacheCapacity, PoolSettings,
+    RedisSessionRepository, SessionSettings,
+};
 
 use crate::redis_server::RedisServer;
 

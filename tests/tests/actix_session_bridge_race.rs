@@ -21,10 +21,11 @@ use async_trait::async_trait;
 use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::redis_server::RedisServer;
 use clustered_session_tests::serve;
-use session_actix::core::{PoolSettings, RedisSessionRepository, Session as StoredSession, StoreError};
+use session_actix::core::Session as StoredSession;
 use session_actix::{
     ClusteredSessionStore, EmbeddedSessionRepository, SessionHandle, SessionId, SessionRepository, SessionSettings,
 };
+use session_actix::{PoolSettings, RedisSessionRepository, StoreError};
 
 /// actix-session's default cookie name.
 const COOKIE: &str = "id";

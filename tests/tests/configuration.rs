@@ -153,7 +153,7 @@ impl Client {
 // The macro in a real app
 
 fn hermetic(builder: ClusteredSessionBuilder) -> ClusteredSessionBuilder {
-    builder.properties(env_properties(&[]))
+    builder.replace_properties(env_properties(&[]))
 }
 
 #[enable_clustered_session(
@@ -219,7 +219,7 @@ async fn the_macro_attributes_take_effect_in_a_real_app() {
 }
 
 fn env_override(builder: ClusteredSessionBuilder) -> ClusteredSessionBuilder {
-    builder.properties(env_properties(&[
+    builder.replace_properties(env_properties(&[
         (MAX_INACTIVE_PROPERTY, "120"),
         ("SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME", "FromEnv"),
     ]))
@@ -253,7 +253,7 @@ async fn properties_override_the_macro_attributes() {
 }
 
 fn unknown_serializer(builder: ClusteredSessionBuilder) -> ClusteredSessionBuilder {
-    builder.properties(env_properties(&[(
+    builder.replace_properties(env_properties(&[(
         "SPRING_SESSION_DATA_GEMFIRE_SESSION_SERIALIZER_BEAN_NAME",
         "KryoSerializer",
     )]))
@@ -284,7 +284,7 @@ fn a_configuration_error_surfaces_from_the_companion_and_panics_the_factory() {
 
 fn header_properties(builder: ClusteredSessionBuilder) -> ClusteredSessionBuilder {
     builder
-        .properties(env_properties(&[]))
+        .replace_properties(env_properties(&[]))
         .expose_configuration_as_properties(true)
 }
 
@@ -360,7 +360,7 @@ async fn the_seeds_worked_example_end_to_end() {
     let sessions = ClusteredSession::builder()
         .max_inactive_interval_in_seconds(3600)
         .pool_name("DEFAULT")
-        .properties(properties)
+        .replace_properties(properties)
         .configurer(SessionExpirationTimeoutConfigurer)
         .cookie(plain_cookie())
         .build()
@@ -431,7 +431,7 @@ impl SessionExpirationTimeoutAware for RecordingPolicy {
 async fn an_expiration_policy_is_selected_by_bean_name_from_the_registry() {
     let recording = Arc::new(RecordingPolicy::default());
     let sessions = ClusteredSession::builder()
-        .properties(env_properties(&[
+        .replace_properties(env_properties(&[
             (
                 "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_BEAN_NAME",
                 "fixedTimeout",
@@ -471,7 +471,7 @@ async fn an_expiration_policy_is_selected_by_bean_name_from_the_registry() {
     let recording = Arc::new(RecordingPolicy::default());
     let shared: Arc<dyn SessionExpirationPolicy> = Arc::clone(&recording) as _;
     let selected = ClusteredSession::builder()
-        .properties(env_properties(&[(MAX_INACTIVE_PROPERTY, "45")]))
+        .replace_properties(env_properties(&[(MAX_INACTIVE_PROPERTY, "45")]))
         .session_expiration_policy_bean_name("recording")
         .register_shared_expiration_policy("recording", Arc::clone(&shared))
         .build()
@@ -484,7 +484,7 @@ async fn an_expiration_policy_is_selected_by_bean_name_from_the_registry() {
 fn bad_configuration_fails_build_naming_key_value_and_source() {
     // Non-numeric seconds from the environment.
     let error = ClusteredSession::builder()
-        .properties(env_properties(&[(MAX_INACTIVE_PROPERTY, "soon")]))
+        .replace_properties(env_properties(&[(MAX_INACTIVE_PROPERTY, "soon")]))
         .build()
         .unwrap_err()
         .to_string();
@@ -504,7 +504,7 @@ fn bad_configuration_fails_build_naming_key_value_and_source() {
          spring.session.data.gemfire.session.expiration.max-inactive-internval-seconds=3600\n",
     );
     let error = ClusteredSession::builder()
-        .properties(
+        .replace_properties(
             PropertySources::builder()
                 .default_config_location(&dir.0)
                 .build()
@@ -522,7 +522,7 @@ fn bad_configuration_fails_build_naming_key_value_and_source() {
 
     // An unknown bean name lists the registered ones.
     let error = ClusteredSession::builder()
-        .properties(env_properties(&[]))
+        .replace_properties(env_properties(&[]))
         .register_expiration_policy(
             "fixedTimeout",
             FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(1)),
@@ -543,7 +543,7 @@ fn bad_configuration_fails_build_naming_key_value_and_source() {
 
     // An unknown shortcut from a property.
     let error = ClusteredSession::builder()
-        .properties(env_properties(&[(
+        .replace_properties(env_properties(&[(
             "SPRING_SESSION_DATA_GEMFIRE_CACHE_CLIENT_REGION_SHORTCUT",
             "NEAR",
         )]))
@@ -570,7 +570,7 @@ impl HttpSessionListener for CountingListener {
 async fn listeners_registered_through_the_builder_hear_the_store() {
     let created = Arc::new(AtomicUsize::new(0));
     let sessions = ClusteredSession::builder()
-        .properties(env_properties(&[]))
+        .replace_properties(env_properties(&[]))
         .http_session_listener(CountingListener(Arc::clone(&created)))
         .cookie(plain_cookie())
         .build()
@@ -592,7 +592,7 @@ async fn local_keeps_sessions_in_process_even_with_a_pool_and_caching_proxy_read
     let build = |shortcut: &str| {
         ClusteredSession::builder()
             .region_name("ConfigShortcut")
-            .properties(env_properties(&[
+            .replace_properties(env_properties(&[
                 ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", &redis.url()),
                 ("SPRING_SESSION_DATA_GEMFIRE_CACHE_CLIENT_REGION_SHORTCUT", shortcut),
             ]))
@@ -637,7 +637,7 @@ async fn a_configured_pool_selects_the_redis_store() {
     let redis = RedisServer::start();
     let sessions = ClusteredSession::builder()
         .region_name("ConfigRedis")
-        .properties(env_properties(&[
+        .replace_properties(env_properties(&[
             ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", &redis.url()),
             ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_READ_TIMEOUT", "2000"),
         ]))
@@ -670,7 +670,7 @@ async fn a_configured_pool_selects_the_redis_store() {
 #[test]
 fn an_unusable_pool_fails_build_naming_the_servers_property() {
     let error = ClusteredSession::builder()
-        .properties(env_properties(&[(
+        .replace_properties(env_properties(&[(
             "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS",
             "redis://:secret@127.0.0.1:1,redis://127.0.0.1:2",
         )]))
@@ -693,7 +693,7 @@ async fn an_expiration_policy_selected_by_bean_name_governs_the_redis_store() {
     let redis = RedisServer::start();
     let sessions = ClusteredSession::builder()
         .region_name("ConfigRedisPolicy")
-        .properties(env_properties(&[
+        .replace_properties(env_properties(&[
             ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", &redis.url()),
             (
                 "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_BEAN_NAME",
@@ -737,7 +737,7 @@ fn dir_properties(vars: &[(&str, &str)], dir: &TempDir) -> PropertySources {
 fn the_idle_refresh_window_is_set_by_a_property_an_env_var_or_the_builder() {
     // Unset: the store's default (a tenth of the idle timeout, at most 60 s).
     let default = ClusteredSession::builder()
-        .properties(env_properties(&[]))
+        .replace_properties(env_properties(&[]))
         .build()
         .unwrap();
     assert_eq!(default.settings().idle_refresh_window(), None);
@@ -750,7 +750,7 @@ fn the_idle_refresh_window_is_set_by_a_property_an_env_var_or_the_builder() {
     let dir = TempDir::new("refresh-window");
     let file = dir.write("application.properties", &format!("{REFRESH_WINDOW_KEY}=30\n"));
     let from_file = ClusteredSession::builder()
-        .properties(dir_properties(&[], &dir))
+        .replace_properties(dir_properties(&[], &dir))
         .build()
         .unwrap();
     assert_eq!(
@@ -767,7 +767,7 @@ fn the_idle_refresh_window_is_set_by_a_property_an_env_var_or_the_builder() {
 
     // An environment variable, by relaxed binding: 0 refreshes on every access.
     let from_env = ClusteredSession::builder()
-        .properties(env_properties(&[(REFRESH_WINDOW_ENV, "0")]))
+        .replace_properties(env_properties(&[(REFRESH_WINDOW_ENV, "0")]))
         .build()
         .unwrap();
     assert_eq!(from_env.settings().idle_refresh_window(), Some(Duration::ZERO));
@@ -781,7 +781,7 @@ fn the_idle_refresh_window_is_set_by_a_property_an_env_var_or_the_builder() {
 
     // The builder.
     let from_builder = ClusteredSession::builder()
-        .properties(env_properties(&[]))
+        .replace_properties(env_properties(&[]))
         .idle_refresh_window(Duration::from_secs(5))
         .build()
         .unwrap();
@@ -816,7 +816,7 @@ fn the_idle_refresh_window_follows_the_precedence_of_every_setting() {
     dir.write("application.properties", &format!("{REFRESH_WINDOW_KEY}=20\n"));
     let build = |env: &[(&str, &str)], configurer: Option<RefreshWindow>| {
         let builder = ClusteredSession::builder()
-            .properties(dir_properties(env, &dir))
+            .replace_properties(dir_properties(env, &dir))
             .idle_refresh_window(Duration::from_secs(10));
         match configurer {
             Some(configurer) => builder.configurer(configurer),
@@ -842,7 +842,7 @@ fn the_idle_refresh_window_follows_the_precedence_of_every_setting() {
 
     // Without properties, the builder's attribute applies.
     let attribute_only = ClusteredSession::builder()
-        .properties(env_properties(&[]))
+        .replace_properties(env_properties(&[]))
         .idle_refresh_window(Duration::from_secs(10))
         .build()
         .unwrap();
@@ -857,7 +857,7 @@ fn the_idle_refresh_window_follows_the_precedence_of_every_setting() {
 fn a_bad_idle_refresh_window_fails_build_naming_key_value_and_source() {
     for bad in ["-5", "10s", "soon"] {
         let error = ClusteredSession::builder()
-            .properties(env_properties(&[(REFRESH_WINDOW_ENV, bad)]))
+            .replace_properties(env_properties(&[(REFRESH_WINDOW_ENV, bad)]))
             .build()
             .unwrap_err()
             .to_string();
@@ -876,7 +876,7 @@ fn a_bad_idle_refresh_window_fails_build_naming_key_value_and_source() {
         &format!("# the window\n{REFRESH_WINDOW_KEY} = -1\n"),
     );
     let error = ClusteredSession::builder()
-        .properties(dir_properties(&[], &dir))
+        .replace_properties(dir_properties(&[], &dir))
         .idle_refresh_window(Duration::from_secs(1))
         .build()
         .unwrap_err()
@@ -899,7 +899,7 @@ async fn the_idle_refresh_window_property_governs_the_redis_store() {
         let vars: Vec<(&str, &str)> = vars.iter().map(|(name, value)| (*name, value.as_str())).collect();
         ClusteredSession::builder()
             .region_name("ConfigRefreshWindow")
-            .properties(env_properties(&vars))
+            .replace_properties(env_properties(&vars))
             .cookie(plain_cookie())
             .build()
             .unwrap()

@@ -12,11 +12,11 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, web};
 use clustered_session_tests::redis_server::RedisServer;
 use clustered_session_tests::serve;
-use session_actix::core::{PoolSettings, RedisSessionRepository};
 use session_actix::{
     EmbeddedSessionRepository, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionMiddleware,
     SessionSettings,
 };
+use session_actix::{PoolSettings, RedisSessionRepository};
 
 /// Writers per round, as in the report (6 PUTs against one logout).
 const WRITERS: usize = 6;

@@ -13,11 +13,12 @@ use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::redis_server::RedisServer;
 use clustered_session_tests::serve;
 use serde_json::{Value, json};
-use session_actix::core::{PoolSettings, RedisSessionRepository};
+use session_actix::dirty::Delta;
 use session_actix::{
-    Delta, EmbeddedSessionRepository, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session,
-    SessionAttributes, SessionId, SessionMiddleware, SessionSettings, SessionStatus,
+    EmbeddedSessionRepository, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionAttributes,
+    SessionId, SessionMiddleware, SessionSettings, SessionStatus,
 };
+use session_actix::{PoolSettings, RedisSessionRepository};
 
 const FLASH: &str = "flash";
 const FLASH_TEXT: &str = "You have been logged out";

@@ -12,7 +12,7 @@ use actix_web::{App, HttpResponse, web};
 use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::redis_server::RedisServer;
 use clustered_session_tests::serve;
-use session_actix::core::{BreakerState, PoolSettings, RedisSessionRepository};
+use session_actix::{BreakerState, PoolSettings, RedisSessionRepository};
 use session_actix::{Session, SessionMiddleware, SessionSettings};
 use session_core::{
     FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionId, SessionRepository, StoreError,

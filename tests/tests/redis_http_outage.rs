@@ -11,7 +11,7 @@ use actix_web::{App, HttpResponse, web};
 use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::redis_server::RedisServer;
 use clustered_session_tests::serve;
-use session_actix::core::{PoolSettings, RedisSessionRepository};
+use session_actix::{PoolSettings, RedisSessionRepository};
 use session_actix::{Session, SessionMiddleware, SessionSettings};
 
 const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);

@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, web};
 use clustered_session_tests::http::set_cookie;
 use clustered_session_tests::serve;
-use session_actix::core::SessionSizeLimits;
+use session_actix::SessionSizeLimits;
 use session_actix::{EmbeddedSessionRepository, Session, SessionMiddleware, SessionRepository, SessionSettings};
 
 /// Stores the request body (a string) under `name`; an error is the library's
@@ -286,8 +286,8 @@ async fn a_typed_save_over_the_limits_writes_none_of_its_fields() {
 mod redis_store {
     use clustered_session_tests::redis_server::RedisServer;
     use session_actix::SessionSettings;
-    use session_actix::core::SessionSizeLimits;
-    use session_actix::core::{PoolSettings, RedisSessionRepository};
+    use session_actix::SessionSizeLimits;
+    use session_actix::{PoolSettings, RedisSessionRepository};
 
     use super::drive_on;
 

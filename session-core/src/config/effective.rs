@@ -186,6 +186,7 @@ pub struct EffectiveConfiguration {
     pub(crate) session_serializer: SerializerComponent,
     pub(crate) expose_configuration_as_properties: Resolved<bool>,
     pub(crate) pool: Option<EffectivePool>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl EffectiveConfiguration {
@@ -199,6 +200,14 @@ impl EffectiveConfiguration {
     #[must_use]
     pub fn indexable_session_attributes(&self) -> &Resolved<Vec<String>> {
         &self.indexable_session_attributes
+    }
+
+    /// What resolution warned about: values that are set and ignored, such
+    /// as Spring Boot's `spring.session.timeout` under the seed's own
+    /// `...max-inactive-interval-seconds`. Empty when nothing is amiss.
+    #[must_use]
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Idle timeout in seconds; negative: never expires.

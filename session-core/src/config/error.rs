@@ -163,6 +163,16 @@ pub enum ConfigError {
         message: String,
     },
 
+    /// The `customize` function given to `#[enable_clustered_session]`
+    /// returned an error.
+    #[error("the `customize` function `{function}` failed: {source}")]
+    Customize {
+        /// The function, as given to the macro.
+        function: String,
+        /// Its error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// `spring.config.location` names a file that does not exist.
     #[error(
         "`{key}` = {value:?} from {from}: expected an existing properties file, or a directory holding application.properties"
@@ -222,5 +232,22 @@ fn suggestion_or_list(suggestion: Option<&str>, documented: &[String]) -> String
     match suggestion {
         Some(suggestion) => format!("; did you mean `{suggestion}`?"),
         None => format!(": {}", documented.join(", ")),
+    }
+}
+
+impl From<ConfigError> for std::io::Error {
+    /// An [`InvalidInput`](std::io::ErrorKind::InvalidInput) error with the
+    /// same message, so that `build()?` works in a `main` returning
+    /// `std::io::Result` (as `#[actix_web::main]` ones do).
+    fn from(error: ConfigError) -> Self {
+        Self::new(std::io::ErrorKind::InvalidInput, error)
+    }
+}
+
+impl From<&ConfigError> for std::io::Error {
+    /// As `From<ConfigError>`, for the shared error a macro-generated
+    /// `<fn>_clustered_session()` returns.
+    fn from(error: &ConfigError) -> Self {
+        Self::new(std::io::ErrorKind::InvalidInput, error.to_string())
     }
 }

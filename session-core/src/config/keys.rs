@@ -20,6 +20,19 @@ pub const SESSION_EXPIRATION_BEAN_NAME_PROPERTY: &str = "spring.session.data.gem
 /// Property for [`max_inactive_interval_in_seconds`](super::EnableClusteredSession::max_inactive_interval_in_seconds).
 pub const MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY: &str =
     "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds";
+/// Spring Boot's session timeout, an alias of
+/// [`MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY`] below it in precedence: a Boot
+/// duration (`1800`, `30m`, `PT30M`), whole seconds.
+pub const SPRING_SESSION_TIMEOUT_PROPERTY: &str = "spring.session.timeout";
+/// The servlet container's session timeout, Boot's last fallback for the idle
+/// timeout, below [`SPRING_SESSION_TIMEOUT_PROPERTY`]; same syntax.
+pub const SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY: &str = "server.servlet.session.timeout";
+/// The idle timeout's keys, in Spring Boot's precedence: the first one set wins.
+pub const IDLE_TIMEOUT_PROPERTIES: [&str; 3] = [
+    MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY,
+    SPRING_SESSION_TIMEOUT_PROPERTY,
+    SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY,
+];
 /// Property for [`idle_refresh_window`](super::EnableClusteredSession::idle_refresh_window):
 /// whole seconds, 0 or more; empty: the default (a tenth of the idle timeout, at most 60 s).
 pub const IDLE_REFRESH_WINDOW_SECONDS_PROPERTY: &str =

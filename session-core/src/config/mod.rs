@@ -24,7 +24,7 @@
 //! | `spring.session.data.gemfire.cache.server.region.shortcut` | `server_region_shortcut` | `PARTITION` |
 //! | `spring.session.data.gemfire.session.attributes.indexable` (or `.indexed`, which wins) | `indexable_session_attributes` | none |
 //! | `spring.session.data.gemfire.session.expiration.bean-name` | `session_expiration_policy_bean_name` | none |
-//! | `spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds` | `max_inactive_interval_in_seconds` | `1800` |
+//! | `spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds` (then Spring Boot's `spring.session.timeout`, then `server.servlet.session.timeout`: durations such as `30m`) | `max_inactive_interval_in_seconds` | `1800` |
 //! | `spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds` (0 or more; empty: the default) | `idle_refresh_window_in_seconds` | a tenth of the idle timeout, at most `60` |
 //! | `spring.session.data.gemfire.session.region.name` | `region_name` | `ClusteredSpringSessions` |
 //! | `spring.session.data.gemfire.session.serializer.bean-name` | `session_serializer_bean_name` | `SessionPdxSerializer` |
@@ -87,6 +87,7 @@
 //! ```
 
 mod attributes;
+mod boot_duration;
 mod configurer;
 mod did_you_mean;
 mod effective;
@@ -111,12 +112,13 @@ pub use effective::{ConfigSource, EffectiveConfiguration, EffectiveEntry, Effect
 pub use error::ConfigError;
 pub use keys::{
     CLIENT_REGION_SHORTCUT_PROPERTY, CONFIG_LOCATION_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY,
-    IDLE_REFRESH_WINDOW_SECONDS_PROPERTY, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, INDEXED_SESSION_ATTRIBUTES_PROPERTY,
-    MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT,
-    POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SETTINGS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED,
-    PROFILES_ACTIVE_PROPERTY, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
-    SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS, SESSION_PROPERTY_PREFIX,
-    SESSION_SERIALIZER_BEAN_NAME_PROPERTY, env_var_names, pool_property,
+    IDLE_REFRESH_WINDOW_SECONDS_PROPERTY, IDLE_TIMEOUT_PROPERTIES, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
+    INDEXED_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY,
+    POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SETTINGS,
+    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED, PROFILES_ACTIVE_PROPERTY, REGION_NAME_PROPERTY,
+    SERVER_REGION_SHORTCUT_PROPERTY, SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
+    SESSION_PROPERTY_KEYS, SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
+    SPRING_SESSION_TIMEOUT_PROPERTY, env_var_names, pool_property,
 };
 pub use pool::{
     DEFAULT_POOL_READ_TIMEOUT, DEFAULT_POOL_RETRY_ATTEMPTS, DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,

@@ -12,17 +12,19 @@ use super::attributes::{
     DEFAULT_POOL_NAME, DEFAULT_REGION_NAME, DEFAULT_SERVER_REGION_SHORTCUT, DEFAULT_SESSION_SERIALIZER_BEAN_NAME,
     EnableClusteredSession,
 };
+use super::boot_duration::parse_boot_duration;
 use super::configurer::{SpringSessionGemFireConfigurer, select_configurer};
 use super::did_you_mean::did_you_mean;
 use super::effective::{ConfigSource, EffectiveConfiguration, EffectivePool, Resolved, SerializerComponent};
 use super::error::ConfigError;
 use super::keys::{
     CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
-    INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, INDEXED_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY,
-    POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SETTINGS,
-    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
-    SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS, SESSION_PROPERTY_PREFIX,
-    SESSION_SERIALIZER_BEAN_NAME_PROPERTY, canonical_env_name, env_var_names, pool_property,
+    IDLE_TIMEOUT_PROPERTIES, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, INDEXED_SESSION_ATTRIBUTES_PROPERTY,
+    MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT,
+    POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SETTINGS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED,
+    REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
+    SESSION_PROPERTY_KEYS, SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY, canonical_env_name,
+    env_var_names, pool_property,
 };
 use super::pool::{
     DEFAULT_POOL_READ_TIMEOUT, DEFAULT_POOL_RETRY_ATTEMPTS, DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
@@ -31,7 +33,7 @@ use super::pool::{
 use super::redact::{mask_password, mask_passwords, split_server_urls};
 use super::registry::{ComponentKind, ComponentRegistry};
 use super::shortcut::UnknownShortcut;
-use super::sources::{PropertyOrigin, PropertySources, split_list};
+use super::sources::{PropertyOrigin, PropertySources, PropertyValue, split_list};
 
 /// Turns attributes, properties and a configurer into the
 /// [`EffectiveConfiguration`].
@@ -187,10 +189,14 @@ impl ConfigurationResolver {
             attributes.indexable_session_attributes().map(<[String]>::to_vec),
             Vec::new(),
         )?;
+        // The seed's key, then Spring Boot's aliases, in Boot's precedence.
         let max_inactive_interval_in_seconds = self.setting(
             configurer.and_then(|c| c.max_inactive_interval_in_seconds()),
-            &[MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY],
+            &IDLE_TIMEOUT_PROPERTIES,
             |key, value, from| {
+                if key != MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY {
+                    return parse_boot_timeout(key, value, from);
+                }
                 value.trim().parse().map_err(|_| {
                     invalid(
                         key,
@@ -203,6 +209,8 @@ impl ConfigurationResolver {
             attributes.max_inactive_interval_in_seconds(),
             DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
         )?;
+        let mut warnings = Vec::new();
+        self.shadowed_idle_timeouts(&mut warnings)?;
         let idle_refresh_window = self.setting(
             configurer.and_then(|c| c.idle_refresh_window()).map(Some),
             &[IDLE_REFRESH_WINDOW_SECONDS_PROPERTY],
@@ -290,7 +298,32 @@ impl ConfigurationResolver {
             session_serializer,
             expose_configuration_as_properties,
             pool,
+            warnings,
         })
+    }
+
+    /// A warning for each idle-timeout key that is set but loses to one
+    /// before it in Spring Boot's order (its value then does nothing).
+    fn shadowed_idle_timeouts(&self, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
+        let mut winner: Option<(&str, PropertyValue)> = None;
+        for key in IDLE_TIMEOUT_PROPERTIES {
+            let Some(found) = self.properties.get_resolved(key)? else {
+                continue;
+            };
+            match &winner {
+                None => winner = Some((key, found)),
+                Some((winning_key, winning)) => warnings.push(format!(
+                    "`{key}` = {:?} from {} is ignored: `{winning_key}` = {:?} from {} takes precedence \
+                     (Spring Boot's order: {})",
+                    mask_passwords(&found.value),
+                    found.origin,
+                    mask_passwords(&winning.value),
+                    winning.origin,
+                    IDLE_TIMEOUT_PROPERTIES.join(" > ")
+                )),
+            }
+        }
+        Ok(())
     }
 
     /// One setting: the configurer's value, else the first of `keys` set in
@@ -514,6 +547,21 @@ fn parse_server_urls(key: &str, value: &str, from: &ConfigSource) -> Result<Vec<
         )),
         None => Ok(urls),
     }
+}
+
+/// A Spring Boot duration (`1800`, `30m`, `PT30M`) in whole seconds.
+fn parse_boot_timeout(key: &str, value: &str, from: &ConfigSource) -> Result<i64, ConfigError> {
+    parse_boot_duration(value)
+        .filter(|duration| duration.subsec_nanos() == 0)
+        .and_then(|duration| i64::try_from(duration.as_secs()).ok())
+        .ok_or_else(|| {
+            invalid(
+                key,
+                value,
+                from,
+                "a Spring Boot duration in whole seconds: `1800` (seconds), `30m`, `2h`, `1d` or ISO-8601 `PT30M`",
+            )
+        })
 }
 
 fn parse_pool_name(key: &str, value: &str, from: &ConfigSource) -> Result<String, ConfigError> {

@@ -25,6 +25,9 @@ pub enum PropertyOrigin {
         /// The 1-based line where the entry starts.
         line: usize,
     },
+    /// Set in code, by the named call (e.g. `ClusteredSessionBuilder::redis`);
+    /// see [`PropertySources::with_code_property`].
+    Code(String),
 }
 
 impl fmt::Display for PropertyOrigin {
@@ -32,6 +35,7 @@ impl fmt::Display for PropertyOrigin {
         match self {
             Self::EnvVar(name) => write!(f, "env var `{name}`"),
             Self::File { path, line } => write!(f, "{}:{line}", path.display()),
+            Self::Code(call) => write!(f, "code (`{call}`)"),
         }
     }
 }
@@ -92,6 +96,10 @@ impl fmt::Debug for PropertyValue {
 /// assert_eq!(value.origin.to_string(), "env var `SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME`");
 /// ```
 ///
+/// Sources can be stacked ([`over`](Self::over)): the upper set's sources
+/// come first, then the lower's. Values set in code
+/// ([`with_code_property`](Self::with_code_property)) come after every source.
+///
 /// Its `Debug` lists environment variable names, not values: the process
 /// environment holds secrets.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -102,6 +110,10 @@ pub struct PropertySources {
     profile_files: Vec<PropertiesFile>,
     base_file: Option<PropertiesFile>,
     active_profiles: Vec<String>,
+    /// Sources consulted after these ([`over`](Self::over)).
+    lower: Option<Box<PropertySources>>,
+    /// `(key, value, call)` set in code: below every source.
+    code: Vec<(String, String, String)>,
 }
 
 impl PropertySources {
@@ -129,36 +141,133 @@ impl PropertySources {
     /// The raw value of `key` from the highest-precedence source defining it.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<PropertyValue> {
-        self.env_value(key)
-            .or_else(|| self.profile_files.iter().rev().find_map(|file| file_value(file, key)))
-            .or_else(|| self.base_file.as_ref().and_then(|file| file_value(file, key)))
+        self.source_value(key).or_else(|| self.code_value(key))
+    }
+
+    /// These sources stacked on `lower`: a key these do not define is looked
+    /// up in `lower` (its environment, then its files), and values set in code
+    /// in either come last. The active profiles are these sources' own, or
+    /// `lower`'s when these name none.
+    ///
+    /// ```
+    /// use session_core::config::PropertySources;
+    ///
+    /// let no_files = std::env::temp_dir().join("no-such-dir");
+    /// let defaults = PropertySources::builder()
+    ///     .env_var("SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME", "FromEnv")
+    ///     .env_var("APP_TIMEOUT", "600")
+    ///     .default_config_location(&no_files)
+    ///     .build()?;
+    /// let added = PropertySources::builder()
+    ///     .env_var("APP_TIMEOUT", "900")
+    ///     .default_config_location(&no_files)
+    ///     .build()?;
+    /// let sources = added.over(defaults);
+    /// assert_eq!(sources.get("app.timeout").unwrap().value, "900");
+    /// assert_eq!(sources.get("spring.session.data.gemfire.session.region.name").unwrap().value, "FromEnv");
+    /// # Ok::<(), session_core::config::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn over(mut self, lower: PropertySources) -> Self {
+        self.lower = Some(Box::new(match self.lower.take() {
+            Some(own_lower) => own_lower.over(lower),
+            None => lower,
+        }));
+        self
+    }
+
+    /// Sets `key` to `value` from code, below every source (environment and
+    /// files override it); `call` names the code that set it, as the
+    /// effective configuration reports it (`code (`call`)`).
+    ///
+    /// ```
+    /// use session_core::config::{PropertyOrigin, PropertySources};
+    ///
+    /// let sources = PropertySources::default()
+    ///     .with_code_property("spring.data.gemfire.pool.gemfirePool.servers", "redis://127.0.0.1:6379", ".redis");
+    /// let servers = sources.get("spring.data.gemfire.pool.gemfirePool.servers").unwrap();
+    /// assert_eq!(servers.origin, PropertyOrigin::Code(".redis".to_owned()));
+    /// assert_eq!(servers.origin.to_string(), "code (`.redis`)");
+    /// ```
+    #[must_use]
+    pub fn with_code_property(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+        call: impl Into<String>,
+    ) -> Self {
+        let key = key.into();
+        self.code.retain(|(set, _, _)| *set != key);
+        self.code.push((key, value.into(), call.into()));
+        self
     }
 
     /// The active profiles, in the order given.
     #[must_use]
     pub fn active_profiles(&self) -> &[String] {
-        &self.active_profiles
+        match &self.lower {
+            Some(lower) if self.active_profiles.is_empty() => lower.active_profiles(),
+            _ => &self.active_profiles,
+        }
     }
 
     /// The files that were read, lowest precedence first.
     pub fn files(&self) -> impl Iterator<Item = &Path> {
-        self.base_file
-            .iter()
-            .chain(&self.profile_files)
+        let mut layers = self.layers();
+        layers.reverse();
+        layers
+            .into_iter()
+            .flat_map(|layer| layer.base_file.iter().chain(&layer.profile_files))
             .map(|file| file.path.as_path())
     }
 
-    /// The environment variables, `(name, value)`, sorted by name.
-    pub(crate) fn env_vars(&self) -> &[(String, String)] {
-        &self.env
+    /// Every environment variable, `(name, value)`, of every layer.
+    pub(crate) fn env_vars(&self) -> Vec<&(String, String)> {
+        self.layers().into_iter().flat_map(|layer| &layer.env).collect()
     }
 
     /// Every entry of every file read, with its file.
-    pub(crate) fn file_entries(&self) -> impl Iterator<Item = (&Path, &FileEntry)> {
-        self.base_file
-            .iter()
-            .chain(&self.profile_files)
+    pub(crate) fn file_entries(&self) -> Vec<(&Path, &FileEntry)> {
+        self.layers()
+            .into_iter()
+            .flat_map(|layer| layer.base_file.iter().chain(&layer.profile_files))
             .flat_map(|file| file.entries.iter().map(|entry| (file.path.as_path(), entry)))
+            .collect()
+    }
+
+    /// These sources, then each lower layer, highest precedence first.
+    fn layers(&self) -> Vec<&PropertySources> {
+        let mut layers = vec![self];
+        let mut next = self.lower.as_deref();
+        while let Some(layer) = next {
+            layers.push(layer);
+            next = layer.lower.as_deref();
+        }
+        layers
+    }
+
+    /// The value from the environment or a file of any layer.
+    fn source_value(&self, key: &str) -> Option<PropertyValue> {
+        self.layers().into_iter().find_map(|layer| {
+            layer
+                .env_value(key)
+                .or_else(|| layer.profile_files.iter().rev().find_map(|file| file_value(file, key)))
+                .or_else(|| layer.base_file.as_ref().and_then(|file| file_value(file, key)))
+        })
+    }
+
+    /// The value set in code in any layer.
+    fn code_value(&self, key: &str) -> Option<PropertyValue> {
+        self.layers().into_iter().find_map(|layer| {
+            layer
+                .code
+                .iter()
+                .find(|(set, _, _)| set == key)
+                .map(|(_, value, call)| PropertyValue {
+                    value: value.clone(),
+                    origin: PropertyOrigin::Code(call.clone()),
+                })
+        })
     }
 
     fn env_value(&self, key: &str) -> Option<PropertyValue> {
@@ -183,6 +292,11 @@ impl fmt::Debug for PropertySources {
             )
             .field("files", &self.files().collect::<Vec<_>>())
             .field("active_profiles", &self.active_profiles)
+            .field(
+                "code_keys",
+                &self.code.iter().map(|(key, _, _)| key).collect::<Vec<_>>(),
+            )
+            .field("lower", &self.lower)
             .finish()
     }
 }
@@ -522,6 +636,41 @@ mod tests {
         let debug = format!("{sources:?}");
         assert!(debug.contains("REDIS_PASSWORD"), "{debug}");
         assert!(!debug.contains("hunter2"), "{debug}");
+    }
+
+    #[test]
+    fn stacked_sources_then_code_values_in_that_order() {
+        let dir = temp_dir("stacked");
+        let base = write(
+            &dir,
+            "application.properties",
+            "spring.profiles.active=dev\na=file\nb=file\n",
+        );
+        let lower = PropertySources::builder()
+            .env_var("C", "lower-env")
+            .default_config_location(&dir)
+            .build()
+            .unwrap()
+            .with_code_property("d", "code", ".d")
+            .with_code_property("a", "code", ".a");
+        let upper = PropertySources::builder()
+            .env_var("B", "upper-env")
+            .default_config_location(&temp_dir("stacked-empty"))
+            .build()
+            .unwrap();
+        let sources = upper.over(lower);
+        assert_eq!(sources.get("b").unwrap().origin, PropertyOrigin::EnvVar("B".into()));
+        assert_eq!(sources.get("c").unwrap().value, "lower-env");
+        // A file beats code; code fills what nothing else sets.
+        assert_eq!(sources.get("a").unwrap().value, "file");
+        assert_eq!(sources.get("d").unwrap().origin, PropertyOrigin::Code(".d".into()));
+        // The upper set names no profile: the lower's apply.
+        assert_eq!(sources.active_profiles(), ["dev"]);
+        assert_eq!(sources.files().collect::<Vec<_>>(), [base.as_path()]);
+        assert_eq!(sources.env_vars().len(), 2);
+        // Code values are keys, not secrets to hide, but their values stay out of `Debug`.
+        let debug = format!("{sources:?}");
+        assert!(debug.contains("code_keys") && !debug.contains("code\""), "{debug}");
     }
 
     #[test]

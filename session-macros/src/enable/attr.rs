@@ -7,7 +7,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitStr, Meta, Token, UnOp};
+use syn::{BinOp, Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitInt, LitStr, Meta, Token, UnOp};
 
 use super::Errors;
 use crate::did_you_mean::did_you_mean;
@@ -36,12 +36,31 @@ pub(crate) struct ShortcutName {
     pub(crate) span: Span,
 }
 
-/// An integer as written, with its sign applied. `None` when it does not
-/// even fit an `i128` (it certainly does not fit an `i64`).
+/// An integer: a literal or arithmetic on literals, evaluated here (`value`),
+/// or an expression only the compiler can evaluate (`runtime`: a path to a
+/// constant, a `const fn` call, ...), checked by the same rule when the
+/// sessions are built.
 pub(crate) struct Integer {
+    /// The value, with its sign; `None` when it does not even fit an `i128`
+    /// (it certainly does not fit an `i64`). Meaningless when `runtime` is set.
     pub(crate) value: Option<i128>,
-    /// The digits (a leading `-` is a token of its own; errors point at the number).
+    /// The digits (a leading `-` is a token of its own; errors point at the
+    /// number), or the whole expression.
     pub(crate) span: Span,
+    /// The expression to evaluate at run time, when it is not made of literals.
+    pub(crate) runtime: Option<Expr>,
+    /// Arithmetic the macro evaluated, for errors spanning all of it.
+    pub(crate) evaluated: Option<Expr>,
+}
+
+impl Integer {
+    /// An error about the value, at the number or over the whole arithmetic.
+    pub(crate) fn error(&self, message: String) -> syn::Error {
+        match &self.evaluated {
+            Some(expr) => syn::Error::new_spanned(expr, message),
+            None => syn::Error::new(self.span, message),
+        }
+    }
 }
 
 /// A flag given bare (`header`) or with a boolean (`header = false`).
@@ -290,37 +309,121 @@ fn shortcut(value: &Expr, key: &str) -> syn::Result<ShortcutName> {
     }
 }
 
-/// An integer literal, optionally negated, unsuffixed or suffixed `ty`; the
-/// sign and range are checked later.
+/// An integer literal, optionally negated, unsuffixed or suffixed `ty`;
+/// arithmetic on such literals (`15 * 60`), evaluated here; or any other
+/// integer expression (`IDLE_SECS`, `HOURS * 3600`), left to run time. The
+/// sign and range of a value known here are checked later.
 fn integer(value: &Expr, key: &str, ty: &str) -> syn::Result<Integer> {
-    let (negative, literal) = match value {
+    match value {
         Expr::Lit(ExprLit {
             lit: Lit::Int(literal), ..
-        }) => (false, literal),
+        }) => literal_integer(literal, false, key, ty),
         Expr::Unary(ExprUnary {
             op: UnOp::Neg(_), expr, ..
-        }) => match &**expr {
-            Expr::Lit(ExprLit {
+        }) if matches!(&**expr, Expr::Lit(ExprLit { lit: Lit::Int(_), .. })) => {
+            let Expr::Lit(ExprLit {
                 lit: Lit::Int(literal), ..
-            }) => (true, literal),
-            _ => return Err(wrong_type(value, key, "an integer literal (seconds)")),
+            }) = &**expr
+            else {
+                unreachable!("matched above")
+            };
+            literal_integer(literal, true, key, ty)
+        }
+        Expr::Lit(_) | Expr::Array(_) | Expr::Tuple(_) | Expr::Closure(_) | Expr::Range(_) | Expr::Reference(_) => {
+            Err(wrong_type(
+                value,
+                key,
+                "an integer (seconds): a literal, a constant, or arithmetic on them",
+            ))
+        }
+        _ => match evaluate(value, key, ty)? {
+            Evaluated::Value(evaluated) => Ok(Integer {
+                value: evaluated,
+                span: value.span(),
+                runtime: None,
+                evaluated: Some(value.clone()),
+            }),
+            Evaluated::NotConstant => Ok(Integer {
+                value: None,
+                span: value.span(),
+                runtime: Some(value.clone()),
+                evaluated: None,
+            }),
         },
-        _ => return Err(wrong_type(value, key, "an integer literal (seconds)")),
-    };
-    if !(literal.suffix().is_empty() || literal.suffix() == ty) {
-        let article = if ty.starts_with('u') { "a" } else { "an" };
-        return Err(syn::Error::new(
-            literal.span(),
-            format!(
-                "`{key}` is {article} `{ty}` number of seconds: drop the `{}` suffix",
-                literal.suffix()
-            ),
-        ));
     }
+}
+
+fn literal_integer(literal: &LitInt, negative: bool, key: &str, ty: &str) -> syn::Result<Integer> {
+    check_suffix(literal, key, ty)?;
     let magnitude = literal.base10_digits().parse::<i128>().ok();
     Ok(Integer {
         value: magnitude.map(|magnitude| if negative { -magnitude } else { magnitude }),
         span: literal.span(),
+        runtime: None,
+        evaluated: None,
+    })
+}
+
+fn check_suffix(literal: &LitInt, key: &str, ty: &str) -> syn::Result<()> {
+    if literal.suffix().is_empty() || literal.suffix() == ty {
+        return Ok(());
+    }
+    let article = if ty.starts_with('u') { "a" } else { "an" };
+    Err(syn::Error::new(
+        literal.span(),
+        format!(
+            "`{key}` is {article} `{ty}` number of seconds: drop the `{}` suffix",
+            literal.suffix()
+        ),
+    ))
+}
+
+/// What [`evaluate`] made of an expression.
+enum Evaluated {
+    /// Literals and arithmetic on them: the value, `None` past `i128`.
+    Value(Option<i128>),
+    /// Something only the compiler can evaluate.
+    NotConstant,
+}
+
+/// Evaluates `+ - * / %`, negation and parentheses over integer literals, as
+/// the compiler would (`/` and `%` truncate); anything else is `NotConstant`.
+fn evaluate(expr: &Expr, key: &str, ty: &str) -> syn::Result<Evaluated> {
+    use Evaluated::{NotConstant, Value};
+    Ok(match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(literal), ..
+        }) => {
+            check_suffix(literal, key, ty)?;
+            Value(literal.base10_digits().parse::<i128>().ok())
+        }
+        Expr::Paren(inner) => evaluate(&inner.expr, key, ty)?,
+        Expr::Group(inner) => evaluate(&inner.expr, key, ty)?,
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_), expr, ..
+        }) => match evaluate(expr, key, ty)? {
+            Value(value) => Value(value.and_then(i128::checked_neg)),
+            NotConstant => NotConstant,
+        },
+        Expr::Binary(binary) => {
+            let (left, right) = match (evaluate(&binary.left, key, ty)?, evaluate(&binary.right, key, ty)?) {
+                (Value(left), Value(right)) => (left, right),
+                _ => return Ok(NotConstant),
+            };
+            let apply: fn(i128, i128) -> Option<i128> = match binary.op {
+                BinOp::Add(_) => i128::checked_add,
+                BinOp::Sub(_) => i128::checked_sub,
+                BinOp::Mul(_) => i128::checked_mul,
+                BinOp::Div(_) | BinOp::Rem(_) if right == Some(0) => {
+                    return Err(syn::Error::new_spanned(binary, format!("`{key}`: division by zero")));
+                }
+                BinOp::Div(_) => i128::checked_div,
+                BinOp::Rem(_) => i128::checked_rem,
+                _ => return Ok(NotConstant),
+            };
+            Value(left.zip(right).and_then(|(left, right)| apply(left, right)))
+        }
+        _ => NotConstant,
     })
 }
 

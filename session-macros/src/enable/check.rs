@@ -32,30 +32,29 @@ pub(crate) fn check(attributes: &Attributes, errors: &mut Errors) {
     if let Some(shortcut) = &attributes.server_region_shortcut {
         check_shortcut(shortcut, "server region shortcut", SERVER_REGION_SHORTCUTS, errors);
     }
-    if let Some(seconds) = &attributes.max_inactive_interval_in_seconds {
+    // Values only the compiler knows (`runtime`) are checked by the same rule
+    // when the sessions are built (`__private::attribute_seconds`).
+    if let Some(seconds) = &attributes.max_inactive_interval_in_seconds
+        && seconds.runtime.is_none()
+    {
         // Every i64 means something: negative is "never expires".
         if seconds.value.and_then(|value| i64::try_from(value).ok()).is_none() {
-            errors.push(syn::Error::new(
-                seconds.span,
-                format!(
-                    "`max_inactive_interval_in_seconds` must fit an i64 ({} to {}; negative: never expires)",
-                    i64::MIN,
-                    i64::MAX
-                ),
-            ));
+            errors.push(seconds.error(format!(
+                "`max_inactive_interval_in_seconds` must fit an i64 ({} to {}; negative: never expires)",
+                i64::MIN,
+                i64::MAX
+            )));
         }
     }
     if let Some(seconds) = &attributes.idle_refresh_window_in_seconds
+        && seconds.runtime.is_none()
         && seconds.value.and_then(|value| u64::try_from(value).ok()).is_none()
     {
-        errors.push(syn::Error::new(
-            seconds.span,
-            format!(
-                "`idle_refresh_window_in_seconds` must be 0 or more and fit a u64 (at most {}; 0: refresh on every \
+        errors.push(seconds.error(format!(
+            "`idle_refresh_window_in_seconds` must be 0 or more and fit a u64 (at most {}; 0: refresh on every \
                  access)",
-                u64::MAX
-            ),
-        ));
+            u64::MAX
+        )));
     }
     if let Some(names) = &attributes.indexable_session_attributes {
         for (index, name) in names.iter().enumerate() {

@@ -5,7 +5,13 @@
 //! ```text
 //! fn app_clustered_session() -> Result<&'static ClusteredSession, &'static ConfigError> {
 //!     static SESSION: OnceLock<Result<ClusteredSession, ConfigError>> = OnceLock::new();
-//!     SESSION.get_or_init(|| customize(ClusteredSession::builder().setters()...).build()).as_ref()
+//!     SESSION.get_or_init(|| {
+//!         // A setter's value only the compiler can evaluate is checked here: `attribute_seconds(..)?`.
+//!         let builder = ClusteredSession::builder().setters()...;
+//!         // `customize` returns the builder or a `Result` of it.
+//!         let builder = Customized::into_builder(customize(builder), "customize")?;
+//!         builder.build()
+//!     }).as_ref()
 //! }
 //! fn app() -> App<impl ServiceFactory<...>> {
 //!     let session = expect_configured(app_clustered_session());
@@ -115,7 +121,12 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
             })
         });
     }
-    if let Some(seconds) = &attributes.max_inactive_interval_in_seconds {
+    if let Some(seconds) = &attributes.max_inactive_interval_in_seconds
+        && let Some(expr) = &seconds.runtime
+    {
+        let checked = runtime_seconds("MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY", "i64", expr);
+        setters.push(quote_spanned!(seconds.span=> .max_inactive_interval_in_seconds(#checked)));
+    } else if let Some(seconds) = &attributes.max_inactive_interval_in_seconds {
         // Range checked: only i64 values reach here.
         let value = seconds
             .value
@@ -129,7 +140,12 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
         };
         setters.push(quote_spanned!(seconds.span=> .max_inactive_interval_in_seconds(#literal)));
     }
-    if let Some(seconds) = &attributes.idle_refresh_window_in_seconds {
+    if let Some(seconds) = &attributes.idle_refresh_window_in_seconds
+        && let Some(expr) = &seconds.runtime
+    {
+        let checked = runtime_seconds("IDLE_REFRESH_WINDOW_SECONDS_PROPERTY", "u64", expr);
+        setters.push(quote_spanned!(seconds.span=> .idle_refresh_window(::core::time::Duration::from_secs(#checked))));
+    } else if let Some(seconds) = &attributes.idle_refresh_window_in_seconds {
         // Range checked: only u64 values reach here.
         let value = seconds
             .value
@@ -171,6 +187,43 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
     setters
 }
 
+/// `expr` converted to `ty` (`i64` or `u64`) when the sessions are built, or
+/// the configuration error naming the attribute (by its property key,
+/// session-core's `key_constant`), the expression and its value: the rule the macro applies to values it can evaluate. Used inside
+/// the companion's closure, which returns a `Result`.
+fn runtime_seconds(key_constant: &str, ty: &str, expr: &syn::Expr) -> TokenStream {
+    let private = private();
+    let ty = syn::Ident::new(ty, Span::call_site());
+    let key = syn::Ident::new(key_constant, Span::call_site());
+    let text = source_text(&quote!(#expr).to_string());
+    quote_spanned! {expr.span()=>
+        #private::attribute_seconds::<::core::primitive::#ty, _>(
+            #private::session_core::config::#key,
+            #text,
+            #expr,
+        )?
+    }
+}
+
+/// Tokens as a person writes them: `limits :: WINDOW` -> `limits::WINDOW`,
+/// `minutes (8 * 60)` -> `minutes(8 * 60)`, for error messages.
+fn source_text(tokens: &str) -> String {
+    let mut text = tokens.replace(" :: ", "::").replace("( ", "(").replace(" )", ")");
+    let mut at = 0;
+    while let Some(found) = text[at..].find(" (") {
+        let space = at + found;
+        let after_name = text[..space]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        if after_name {
+            text.remove(space);
+        }
+        at = space + 1;
+    }
+    text
+}
+
 /// `CACHING_PROXY` -> `CachingProxy`: the session-core variant of a checked shortcut name.
 fn variant(name: &str, span: Span) -> syn::Ident {
     let camel: String = normalise_shortcut(name)
@@ -196,10 +249,13 @@ fn companion_name(function: &ItemFn) -> syn::Ident {
 pub(crate) fn clustered_app(attributes: &Attributes, function: &ItemFn) -> TokenStream {
     let private = private();
     let setters = setters(attributes);
-    let customize = attributes
-        .customize
-        .as_ref()
-        .map(|customize| quote_spanned!(customize.span()=> let builder = #customize(builder);));
+    // A `customize` function returns the builder, or a `Result` of it.
+    let customize = attributes.customize.as_ref().map(|customize| {
+        let text = source_text(&quote!(#customize).to_string());
+        quote_spanned! {customize.span()=>
+            let builder = #private::Customized::into_builder(#customize(builder), #text)?;
+        }
+    });
     let companion = companion_name(function);
     let name = &function.sig.ident;
     let vis = &function.vis;
@@ -226,7 +282,7 @@ pub(crate) fn clustered_app(attributes: &Attributes, function: &ItemFn) -> Token
             static #cell: #private::OnceLock<#private::Result<#private::ClusteredSession, #private::ConfigError>> =
                 #private::OnceLock::new();
             #cell
-                .get_or_init(|| {
+                .get_or_init(|| -> #private::Result<#private::ClusteredSession, #private::ConfigError> {
                     let builder = #private::ClusteredSession::builder() #(#setters)*;
                     #customize
                     builder.build()
@@ -283,5 +339,21 @@ pub(crate) fn fallback(function: &ItemFn) -> TokenStream {
         }
 
         #function
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_text;
+
+    #[test]
+    fn expressions_read_as_written() {
+        assert_eq!(source_text("limits :: WINDOW"), "limits::WINDOW");
+        assert_eq!(
+            source_text("minutes (8 * 60) - IDLE_SECS"),
+            "minutes(8 * 60) - IDLE_SECS"
+        );
+        assert_eq!(source_text("2 * (A + 1)"), "2 * (A + 1)");
+        assert_eq!(source_text("u64 :: MAX"), "u64::MAX");
     }
 }

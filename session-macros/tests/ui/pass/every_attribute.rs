@@ -23,7 +23,7 @@ fn configurer() -> Configurer {
 
 fn customize(builder: ClusteredSessionBuilder) -> ClusteredSessionBuilder {
     builder
-        .properties(PropertySources::default())
+        .replace_properties(PropertySources::default())
         .register_expiration_policy("fixedTimeout", FixedTimeoutSessionExpirationPolicy::new(Duration::from_secs(60)))
 }
 

@@ -1,0 +1,646 @@
+//! The builder: settings in code, properties, configurers, components, and
+//! [`build`](ClusteredSessionBuilder::build).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use session_core::expiration::SessionExpirationPolicy;
+use session_core::serialization::SessionSerializer;
+use session_core::{
+    EmbeddedSessionRepository, FindByIndexNameSessionRepository, HttpSessionListener, IsDirtyPredicate,
+    SessionEventListener, SessionEventPublisher, SessionRepository, SessionSettings,
+};
+
+use super::code_pool::CodePool;
+use super::*;
+use crate::id_resolver::{CookieConfig, SessionIdResolver};
+use crate::middleware::SessionMiddleware;
+
+/// The name [`ClusteredSessionBuilder::expiration_policy`] registers its
+/// policy under, and selects.
+pub const CODE_EXPIRATION_POLICY_NAME: &str = "expirationPolicy";
+
+/// Configures a [`ClusteredSession`]: the plain builder that
+/// `#[enable_clustered_session(...)]` expands to.
+///
+/// [`ClusteredSession::builder`] takes plain values (an idle timeout and an
+/// absolute limit as [`Duration`]s, an expiration policy, Redis servers as URLs
+/// or a [`PoolSettings`](crate::PoolSettings)), the macro's settings (one
+/// setter per attribute, same names), property sources on top of the
+/// environment and `application.properties`, a configurer, named components,
+/// listeners and the id resolver. [`build`](ClusteredSessionBuilder::build)
+/// resolves the effective configuration once (configurer > properties >
+/// values set in code > defaults, see [`ConfigurationResolver`]), builds one
+/// repository (embedded, or Redis when the effective pool has servers), and
+/// returns a [`ClusteredSession`] to share by every worker.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use actix_web::{App, HttpResponse, HttpServer, web};
+/// use session_actix::{ClusteredSession, Session};
+/// use session_actix::config::PropertySources;
+///
+/// async fn visit(session: Session) -> actix_web::Result<HttpResponse> {
+///     let visits = session.get::<u32>("visits")?.unwrap_or(0) + 1;
+///     session.insert("visits", visits)?;
+///     Ok(HttpResponse::Ok().body(format!("visit #{visits}")))
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let sessions = ClusteredSession::builder()
+///     .idle_timeout(Duration::from_secs(15 * 60))
+///     .absolute_timeout(Duration::from_secs(8 * 3600))
+///     .region_name("Shop")
+/// #   .replace_properties(PropertySources::default())
+///     .build()?; // properties from the environment and ./application.properties override code
+/// println!("{}", sessions.configuration()); // every setting with its source
+///
+/// let server = HttpServer::new(move || sessions.wrap(App::new().route("/", web::get().to(visit))));
+/// # drop(server);
+/// # Ok(()) }
+/// ```
+///
+/// The attribute setters are the attributes of `#[enable_clustered_session(...)]`
+/// (same names, same precedence level: properties and a configurer override them).
+#[must_use]
+pub struct ClusteredSessionBuilder {
+    attributes: EnableClusteredSession,
+    /// Added on top of the defaults (or of the replacement), later ones higher.
+    added_properties: Vec<PropertySources>,
+    /// In place of the process environment and `application.properties`.
+    replaced_properties: Option<PropertySources>,
+    default_config_location: Option<PathBuf>,
+    code_pool: CodePool,
+    /// Each with the profile it is restricted to, if any.
+    configurers: Vec<(Option<String>, Arc<dyn SpringSessionGemFireConfigurer>)>,
+    registry: ComponentRegistry,
+    events: SessionEventPublisher,
+    dirty_predicate: Option<Arc<dyn IsDirtyPredicate>>,
+    embedded_max_sessions: Option<u64>,
+    id_resolver: SessionIdResolver,
+    repository_decorator: Option<RepositoryDecorator>,
+}
+
+/// Wraps or replaces the repository the configuration built (see
+/// [`ClusteredSessionBuilder::decorate_repository`]).
+type RepositoryDecorator = Box<
+    dyn FnOnce(
+        Arc<dyn FindByIndexNameSessionRepository>,
+        &SessionSettings,
+    ) -> Arc<dyn FindByIndexNameSessionRepository>,
+>;
+
+impl Default for ClusteredSessionBuilder {
+    fn default() -> Self {
+        Self {
+            attributes: EnableClusteredSession::new(),
+            added_properties: Vec::new(),
+            replaced_properties: None,
+            default_config_location: None,
+            code_pool: CodePool::default(),
+            configurers: Vec::new(),
+            registry: ComponentRegistry::new(),
+            events: SessionEventPublisher::new(),
+            dirty_predicate: None,
+            embedded_max_sessions: None,
+            id_resolver: SessionIdResolver::default(),
+            repository_decorator: None,
+        }
+    }
+}
+
+impl fmt::Debug for ClusteredSessionBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClusteredSessionBuilder")
+            .field("attributes", &self.attributes)
+            .field("added_properties", &self.added_properties)
+            .field("replaced_properties", &self.replaced_properties)
+            .field("default_config_location", &self.default_config_location)
+            .field("code_pool", &self.code_pool)
+            .field(
+                "configurers",
+                &self
+                    .configurers
+                    .iter()
+                    .map(|(profile, configurer)| match profile {
+                        Some(profile) => format!("{} (profile {profile})", configurer.configurer_name()),
+                        None => configurer.configurer_name(),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .field("registry", &self.registry)
+            .field("events", &self.events)
+            .field("embedded_max_sessions", &self.embedded_max_sessions)
+            .field("id_resolver", &self.id_resolver)
+            .field("repository_decorator", &self.repository_decorator.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClusteredSessionBuilder {
+    /// Attribute `client_region_shortcut`. Default: `PROXY`.
+    pub fn client_region_shortcut(mut self, shortcut: ClientRegionShortcut) -> Self {
+        self.attributes = self.attributes.with_client_region_shortcut(shortcut);
+        self
+    }
+
+    /// Attribute `indexable_session_attributes`: session attributes, by name,
+    /// findable with `find_by_index_name_and_index_value`. Default: none.
+    pub fn indexable_session_attributes<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.attributes = self.attributes.with_indexable_session_attributes(names);
+        self
+    }
+
+    /// Attribute `max_inactive_interval_in_seconds`: the idle timeout;
+    /// negative: sessions never expire. Default: 1800.
+    pub fn max_inactive_interval_in_seconds(mut self, seconds: i64) -> Self {
+        self.attributes = self.attributes.with_max_inactive_interval_in_seconds(seconds);
+        self
+    }
+
+    /// The idle timeout: a session not used for this long ends. Whole
+    /// seconds, a fraction rounded up. The same setting as
+    /// [`max_inactive_interval_in_seconds`](Self::max_inactive_interval_in_seconds)
+    /// (properties and a configurer override it). Default: 30 minutes.
+    pub fn idle_timeout(self, timeout: Duration) -> Self {
+        let seconds = timeout.as_secs().saturating_add(u64::from(timeout.subsec_nanos() > 0));
+        self.max_inactive_interval_in_seconds(i64::try_from(seconds).unwrap_or(i64::MAX))
+    }
+
+    /// Sessions end this long after their creation however active they stay
+    /// (or earlier, when they go idle): a
+    /// [`FixedTimeoutSessionExpirationPolicy`](crate::expiration::FixedTimeoutSessionExpirationPolicy)
+    /// applied through [`expiration_policy`](Self::expiration_policy).
+    pub fn absolute_timeout(self, timeout: Duration) -> Self {
+        self.expiration_policy(session_core::expiration::FixedTimeoutSessionExpirationPolicy::new(
+            timeout,
+        ))
+    }
+
+    /// Applies this expiration policy: registers it as
+    /// [`CODE_EXPIRATION_POLICY_NAME`] and selects that name
+    /// (`session_expiration_policy_bean_name`, so the property
+    /// `spring.session.data.gemfire.session.expiration.bean-name` can still
+    /// select another registered policy, or none when empty). A timeout-aware
+    /// policy is told the idle timeout.
+    pub fn expiration_policy(mut self, policy: impl SessionExpirationPolicy) -> Self {
+        self.registry
+            .register_expiration_policy(CODE_EXPIRATION_POLICY_NAME, policy);
+        self.session_expiration_policy_bean_name(CODE_EXPIRATION_POLICY_NAME)
+    }
+
+    /// Keeps sessions in the Redis server at `url`
+    /// (`redis://[user:password@]host[:port][/db]`); call again to add the
+    /// seed nodes of a Redis Cluster. Builds the Redis store with the default
+    /// pool settings (see [`redis_pool`](Self::redis_pool) for others).
+    ///
+    /// The servers of the pool named in code ([`pool_name`](Self::pool_name),
+    /// default `gemfirePool`): its `servers` property, from the environment or
+    /// a file, overrides them; the effective configuration reports
+    /// `code (`ClusteredSessionBuilder::redis`)` as their source otherwise.
+    pub fn redis(mut self, url: impl Into<String>) -> Self {
+        self.code_pool.add_server(url.into());
+        self
+    }
+
+    /// Keeps sessions in Redis with these settings (servers, timeouts,
+    /// retries, subscription, cluster mode, keyspace notifications, near
+    /// cache). As with [`redis`](Self::redis), the pool's properties override
+    /// the settings they name; the effective configuration reports
+    /// `code (`ClusteredSessionBuilder::redis_pool`)` for the others. A
+    /// `CACHING_PROXY` client region shortcut sets its own near cache.
+    #[cfg(feature = "redis")]
+    pub fn redis_pool(mut self, settings: session_core::store::redis::PoolSettings) -> Self {
+        self.code_pool.set_settings(settings);
+        self
+    }
+
+    /// Attribute `idle_refresh_window_in_seconds`: with Redis, a read extends a
+    /// session's stored deadline only when it lags by more than this, so a
+    /// read-only request usually writes nothing; [`Duration::ZERO`]: refresh
+    /// on every access. Default: a tenth of the idle timeout, at most 60 s.
+    /// See [`SessionSettings::with_idle_refresh_window`].
+    pub fn idle_refresh_window(mut self, window: Duration) -> Self {
+        self.attributes = self.attributes.with_idle_refresh_window(window);
+        self
+    }
+
+    /// Attribute `pool_name`: whose `spring.data.gemfire.pool.<name>.*`
+    /// settings to use. Default: `gemfirePool`.
+    pub fn pool_name(mut self, name: impl Into<String>) -> Self {
+        self.attributes = self.attributes.with_pool_name(name);
+        self
+    }
+
+    /// Attribute `region_name`: the key namespace. Default: `ClusteredSpringSessions`.
+    pub fn region_name(mut self, name: impl Into<String>) -> Self {
+        self.attributes = self.attributes.with_region_name(name);
+        self
+    }
+
+    /// Attribute `server_region_shortcut`. Default: `PARTITION`.
+    pub fn server_region_shortcut(mut self, shortcut: ServerRegionShortcut) -> Self {
+        self.attributes = self.attributes.with_server_region_shortcut(shortcut);
+        self
+    }
+
+    /// Attribute `session_expiration_policy_bean_name`: the name of an
+    /// expiration policy in the [registry](Self::registry). Default: none
+    /// (the idle timeout alone).
+    pub fn session_expiration_policy_bean_name(mut self, name: impl Into<String>) -> Self {
+        self.attributes = self.attributes.with_session_expiration_policy_bean_name(name);
+        self
+    }
+
+    /// Attribute `session_serializer_bean_name`: the name of a serializer in
+    /// the [registry](Self::registry). Default: `SessionPdxSerializer`.
+    pub fn session_serializer_bean_name(mut self, name: impl Into<String>) -> Self {
+        self.attributes = self.attributes.with_session_serializer_bean_name(name);
+        self
+    }
+
+    /// Attribute `expose_configuration_as_properties`: publish the effective
+    /// configuration (see [`ClusteredSession::exposed_properties`]). Default: false.
+    pub fn expose_configuration_as_properties(mut self, expose: bool) -> Self {
+        self.attributes = self.attributes.with_expose_configuration_as_properties(expose);
+        self
+    }
+
+    /// Replaces every attribute at once.
+    pub fn attributes(mut self, attributes: EnableClusteredSession) -> Self {
+        self.attributes = attributes;
+        self
+    }
+
+    /// Adds these property sources on top of the defaults (the process
+    /// environment and `./application.properties`, or what
+    /// [`replace_properties`](Self::replace_properties) gave): a key they
+    /// define wins over the defaults; every other key still comes from the
+    /// defaults. Added later: higher.
+    pub fn properties(mut self, properties: PropertySources) -> Self {
+        self.added_properties.push(properties);
+        self
+    }
+
+    /// Uses these properties instead of reading the process environment and
+    /// `./application.properties`: for tests that must not see the machine's
+    /// configuration, or sources built elsewhere. Sources added with
+    /// [`properties`](Self::properties) still go on top.
+    pub fn replace_properties(mut self, properties: PropertySources) -> Self {
+        self.replaced_properties = Some(properties);
+        self
+    }
+
+    /// Where to look for `application.properties` (a file, or a directory
+    /// holding it) when the environment sets no `SPRING_CONFIG_LOCATION`;
+    /// the environment is still read. Ignored when
+    /// [`replace_properties`](Self::replace_properties) is given. Default: the
+    /// working directory.
+    pub fn default_config_location(mut self, location: impl Into<PathBuf>) -> Self {
+        self.default_config_location = Some(location.into());
+        self
+    }
+
+    /// Registers the configurer, whose implemented methods beat properties
+    /// and attributes. Registering two is an error at [`build`](Self::build)
+    /// unless exactly one is primary.
+    pub fn configurer(self, configurer: impl SpringSessionGemFireConfigurer + 'static) -> Self {
+        self.shared_configurer(Arc::new(configurer))
+    }
+
+    /// Registers a shared configurer; see [`configurer`](Self::configurer).
+    pub fn shared_configurer(mut self, configurer: Arc<dyn SpringSessionGemFireConfigurer>) -> Self {
+        self.configurers.push((None, configurer));
+        self
+    }
+
+    /// Registers a configurer that applies only when `profile` is active
+    /// (`spring.profiles.active`, from the environment or the base properties
+    /// file): the seed's `@Profile("production")` configurer bean.
+    pub fn configurer_for_profile(
+        mut self,
+        profile: impl Into<String>,
+        configurer: impl SpringSessionGemFireConfigurer + 'static,
+    ) -> Self {
+        self.configurers.push((Some(profile.into()), Arc::new(configurer)));
+        self
+    }
+
+    /// Replaces the registry of named components (default: the built-in
+    /// serializers). Later `register_*` calls add to this one.
+    pub fn registry(mut self, registry: ComponentRegistry) -> Self {
+        self.registry = registry;
+        self
+    }
+
+    /// Registers an expiration policy under `name`, for
+    /// `session_expiration_policy_bean_name` (or the property
+    /// `spring.session.data.gemfire.session.expiration.bean-name`) to select:
+    /// registered and never selected, it does not apply, and
+    /// [`build`](Self::build) warns. To apply one, see
+    /// [`expiration_policy`](Self::expiration_policy).
+    pub fn register_expiration_policy(mut self, name: impl Into<String>, policy: impl SessionExpirationPolicy) -> Self {
+        self.registry.register_expiration_policy(name, policy);
+        self
+    }
+
+    /// Registers a session serializer under `name`, for
+    /// `session_serializer_bean_name` (replacing a built-in of that name).
+    pub fn register_serializer(mut self, name: impl Into<String>, serializer: impl SessionSerializer) -> Self {
+        self.registry.register_serializer(name, serializer);
+        self
+    }
+
+    /// Registers a shared expiration policy under `name`; see
+    /// [`register_expiration_policy`](Self::register_expiration_policy).
+    pub fn register_shared_expiration_policy(
+        mut self,
+        name: impl Into<String>,
+        policy: Arc<dyn SessionExpirationPolicy>,
+    ) -> Self {
+        self.registry.register_shared_expiration_policy(name, policy);
+        self
+    }
+
+    /// Registers a session event listener (every event).
+    pub fn listener(self, listener: impl SessionEventListener) -> Self {
+        self.events.add_listener(Arc::new(listener));
+        self
+    }
+
+    /// Registers an [`HttpSessionListener`] (created and destroyed callbacks).
+    pub fn http_session_listener(self, listener: impl HttpSessionListener) -> Self {
+        self.events.add_http_session_listener(Arc::new(listener));
+        self
+    }
+
+    /// Uses this change-detection predicate (default: `DeltaAwareDirtyPredicate`).
+    pub fn dirty_predicate(mut self, predicate: impl IsDirtyPredicate + 'static) -> Self {
+        self.dirty_predicate = Some(Arc::new(predicate));
+        self
+    }
+
+    /// How many sessions the embedded store holds at most (default
+    /// [`DEFAULT_EMBEDDED_MAX_SESSIONS`](crate::core::DEFAULT_EMBEDDED_MAX_SESSIONS));
+    /// beyond it the longest idle ones are evicted, each with a `Destroyed`
+    /// event. See [`SessionSettings::with_embedded_max_sessions`].
+    pub fn embedded_max_sessions(mut self, max_sessions: u64) -> Self {
+        self.embedded_max_sessions = Some(max_sessions);
+        self
+    }
+
+    /// Carries the id in a cookie with these attributes (the default resolver,
+    /// cookie `SESSION`).
+    pub fn cookie(mut self, cookie: CookieConfig) -> Self {
+        self.id_resolver = SessionIdResolver::Cookie(cookie);
+        self
+    }
+
+    /// Carries the id in the `X-Auth-Token` header instead of a cookie (REST clients).
+    pub fn header(mut self) -> Self {
+        self.id_resolver = SessionIdResolver::header();
+        self
+    }
+
+    /// Uses this id resolver.
+    pub fn id_resolver(mut self, resolver: SessionIdResolver) -> Self {
+        self.id_resolver = resolver;
+        self
+    }
+
+    /// Resolves the effective configuration, builds the repository and the
+    /// middleware.
+    ///
+    /// Your own repository in place of the one the configuration builds (the
+    /// seed's `MySessionRepository`): `decorate` gets the configured repository
+    /// (embedded or Redis) and its settings, and returns the repository the
+    /// middleware and handlers use — usually a wrapper that overrides some
+    /// methods (e.g. `create_session`) and delegates the rest. With the macro:
+    /// call it from a `customize` function.
+    pub fn decorate_repository(
+        mut self,
+        decorate: impl FnOnce(
+            Arc<dyn FindByIndexNameSessionRepository>,
+            &SessionSettings,
+        ) -> Arc<dyn FindByIndexNameSessionRepository>
+        + 'static,
+    ) -> Self {
+        self.repository_decorator = Some(Box::new(decorate));
+        self
+    }
+
+    /// The repository is the embedded in-process store, or the Redis store
+    /// when the effective pool has `servers` (it connects lazily: building
+    /// succeeds while Redis is down). The expiration policy named by
+    /// `session_expiration_policy_bean_name` comes from the registry and is
+    /// told the idle timeout when it is timeout-aware.
+    ///
+    /// # Errors
+    /// Bad configuration: a [`ConfigError`] naming the key, the value, its
+    /// source and what was expected (an unknown bean name lists the
+    /// registered ones).
+    pub fn build(self) -> Result<ClusteredSession, ConfigError> {
+        let mut properties = match self.replaced_properties {
+            Some(properties) => properties,
+            None => process_properties(self.default_config_location)?,
+        };
+        for added in self.added_properties {
+            properties = added.over(properties);
+        }
+        let properties = self.code_pool.apply(properties, &self.attributes);
+        let mut resolver = ConfigurationResolver::new(self.attributes)
+            .with_properties(properties)
+            .with_registry(self.registry.clone());
+        for (profile, configurer) in self.configurers {
+            let applies = profile.is_none_or(|profile| resolver.properties().active_profiles().contains(&profile));
+            if applies {
+                resolver = resolver.with_shared_configurer(configurer);
+            }
+        }
+        let configuration = resolver.resolve()?;
+
+        let mut settings = configuration.to_session_settings().with_event_publisher(self.events);
+        if let Some(predicate) = self.dirty_predicate {
+            settings = settings.with_dirty_predicate(predicate);
+        }
+        if let Some(max_sessions) = self.embedded_max_sessions {
+            settings = settings.with_embedded_max_sessions(max_sessions);
+        }
+        if let Some(policy) = expiration_policy(&configuration, &self.registry)? {
+            // After the idle timeout: a timeout-aware policy is told it here.
+            settings = settings.with_expiration_policy(policy);
+        }
+
+        let mut warnings = configuration.warnings().to_vec();
+        warnings.extend(unselected_policies(&configuration, &self.registry));
+        for warning in &warnings {
+            tracing::warn!(target: "clustered_session::configuration", "{warning}");
+        }
+
+        let mut repository = repository(&configuration, settings.clone(), &self.code_pool)?;
+        if let Some(decorate) = self.repository_decorator {
+            repository = decorate(repository, &settings);
+        }
+        let middleware = SessionMiddleware::builder_shared(Arc::clone(&repository) as Arc<dyn SessionRepository>)
+            .id_resolver(self.id_resolver)
+            .event_publisher(settings.events().clone())
+            .try_build()
+            .map_err(|error| ConfigError::InvalidSetting {
+                setting: "session id resolver".to_owned(),
+                message: error.to_string(),
+            })?;
+
+        tracing::debug!(target: "clustered_session::configuration", "{configuration}");
+        let exposed_properties = configuration
+            .expose_configuration_as_properties()
+            .value
+            .then(|| ExposedProperties(configuration.as_properties()));
+        if let Some(exposed) = &exposed_properties {
+            for (key, value) in exposed.iter() {
+                tracing::info!(target: "clustered_session::configuration", "{key}={value}");
+            }
+        }
+
+        Ok(ClusteredSession {
+            inner: Arc::new(Inner {
+                configuration,
+                settings,
+                repository,
+                middleware,
+                exposed_properties,
+                warnings,
+            }),
+        })
+    }
+}
+
+/// The process environment, and the files it selects, defaulting to
+/// `location` (or the working directory) for `application.properties`.
+fn process_properties(location: Option<PathBuf>) -> Result<PropertySources, ConfigError> {
+    match location {
+        None => PropertySources::from_process_environment(),
+        Some(location) => {
+            let vars = std::env::vars_os()
+                .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)));
+            PropertySources::builder()
+                .env_vars(vars)
+                .default_config_location(location)
+                .build()
+        }
+    }
+}
+
+/// The policy named by the effective `session_expiration_policy_bean_name`, if any.
+fn expiration_policy(
+    configuration: &EffectiveConfiguration,
+    registry: &ComponentRegistry,
+) -> Result<Option<Arc<dyn SessionExpirationPolicy>>, ConfigError> {
+    let bean_name = configuration.session_expiration_policy_bean_name();
+    let Some(name) = &bean_name.value else {
+        return Ok(None);
+    };
+    // Resolution checked the name is registered; this also catches a component
+    // registered under the expiration-policy kind that is not a policy.
+    registry
+        .expiration_policy(name)
+        .map(Some)
+        .ok_or_else(|| ConfigError::UnknownBeanName {
+            key: SESSION_EXPIRATION_BEAN_NAME_PROPERTY.to_owned(),
+            value: name.clone(),
+            from: Box::new(bean_name.source.clone()),
+            kind: ComponentKind::SessionExpirationPolicy.to_string(),
+            registered: registry
+                .names(ComponentKind::SessionExpirationPolicy)
+                .into_iter()
+                .filter(|registered| registry.expiration_policy(registered).is_some())
+                .map(str::to_owned)
+                .collect(),
+        })
+}
+
+/// A warning for each registered expiration policy the configuration does
+/// not select: it looks configured, and does not apply.
+fn unselected_policies(configuration: &EffectiveConfiguration, registry: &ComponentRegistry) -> Vec<String> {
+    let selected = configuration.session_expiration_policy_bean_name();
+    registry
+        .names(ComponentKind::SessionExpirationPolicy)
+        .into_iter()
+        .filter(|name| selected.value.as_deref() != Some(*name))
+        .map(|name| {
+            let selection = match &selected.value {
+                Some(other) => format!("`{other}` is selected ({})", selected.source),
+                None => "none is selected".to_owned(),
+            };
+            format!(
+                "expiration policy `{name}` is registered but not applied: {selection}; select it with \
+                 `session_expiration_policy_bean_name = \"{name}\"` (or the property `{SESSION_EXPIRATION_BEAN_NAME_PROPERTY}`), \
+                 or pass the policy to `ClusteredSessionBuilder::expiration_policy`"
+            )
+        })
+        .collect()
+}
+
+/// One repository for the whole process: embedded, or Redis when the
+/// effective pool has servers.
+fn repository(
+    configuration: &EffectiveConfiguration,
+    settings: SessionSettings,
+    code_pool: &CodePool,
+) -> Result<Arc<dyn FindByIndexNameSessionRepository>, ConfigError> {
+    let shortcut = configuration.client_region_shortcut().value;
+    let Some(pool) = configuration.pool().filter(|_| !shortcut.is_local()) else {
+        if configuration.pool().is_some() {
+            tracing::info!(%shortcut, "client region shortcut {shortcut}: sessions stay in this process, not sent to Redis");
+        }
+        return Ok(Arc::new(EmbeddedSessionRepository::new(settings)));
+    };
+    let servers_key = session_core::config::pool_property(&pool.name, session_core::config::POOL_SERVERS);
+    let servers_error = |expected: String| ConfigError::InvalidValue {
+        key: servers_key.clone(),
+        value: pool
+            .servers
+            .value
+            .iter()
+            .map(|url| session_core::config::mask_password(url))
+            .collect::<Vec<_>>()
+            .join(","),
+        from: Box::new(pool.servers.source.clone()),
+        // The store's own message may quote a URL (or the part of one its
+        // client could parse): mask whatever of the configured URLs shows.
+        expected: session_core::config::mask_urls_in(&expected, &pool.servers.value),
+    };
+    #[cfg(feature = "redis")]
+    {
+        let mut pool_settings = code_pool.store_settings(session_core::PoolSettings::from(&pool.to_pool_config()));
+        match shortcut {
+            ClientRegionShortcut::CachingProxy => {
+                pool_settings = pool_settings.with_near_cache(session_core::store::redis::NearCacheCapacity::Sessions(
+                    session_core::config::NEAR_CACHE_DEFAULT_ENTRIES,
+                ));
+            }
+            ClientRegionShortcut::CachingProxyHeapLru => {
+                pool_settings = pool_settings.with_near_cache(session_core::store::redis::NearCacheCapacity::Bytes(
+                    session_core::config::NEAR_CACHE_DEFAULT_BYTES,
+                ));
+            }
+            _ => {}
+        }
+        let store = session_core::RedisSessionRepository::new(pool_settings, settings)
+            .map_err(|error| servers_error(format!("servers the Redis store can use ({error})")))?;
+        Ok(Arc::new(store))
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        drop((settings, code_pool));
+        Err(servers_error(
+            "no servers: session-actix was built without its `redis` feature".to_owned(),
+        ))
+    }
+}

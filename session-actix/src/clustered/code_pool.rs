@@ -1,0 +1,114 @@
+//! Redis servers and pool settings given in code
+//! ([`ClusteredSessionBuilder::redis`](super::ClusteredSessionBuilder::redis),
+//! [`redis_pool`](super::ClusteredSessionBuilder::redis_pool)).
+//!
+//! They become properties of the pool in use set in code: below every property
+//! source, so an environment variable or a file still overrides them, and the
+//! effective configuration reports them as set by code.
+
+use std::fmt;
+
+use session_core::config::{
+    DEFAULT_POOL_NAME, EnableClusteredSession, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS,
+    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED, PropertySources, mask_password, pool_property,
+};
+
+/// What code said about the pool.
+#[derive(Clone, Default)]
+pub(super) struct CodePool {
+    servers: Vec<String>,
+    /// The call that last set the servers, as the configuration reports it.
+    servers_call: &'static str,
+    #[cfg(feature = "redis")]
+    settings: Option<session_core::store::redis::PoolSettings>,
+}
+
+/// How the configuration names `.redis(...)`.
+const REDIS_CALL: &str = "ClusteredSessionBuilder::redis";
+/// How the configuration names `.redis_pool(...)`.
+#[cfg(feature = "redis")]
+const REDIS_POOL_CALL: &str = "ClusteredSessionBuilder::redis_pool";
+
+impl CodePool {
+    /// Adds a server URL.
+    pub(super) fn add_server(&mut self, url: String) {
+        self.servers.push(url);
+        self.servers_call = REDIS_CALL;
+    }
+
+    /// Uses `settings` for the pool, its URLs as the servers.
+    #[cfg(feature = "redis")]
+    pub(super) fn set_settings(&mut self, settings: session_core::store::redis::PoolSettings) {
+        self.servers = settings.urls().to_vec();
+        self.servers_call = REDIS_POOL_CALL;
+        self.settings = Some(settings);
+    }
+
+    /// `properties` with the code's pool values below every source, under
+    /// the pool named in code (`attributes`' `pool_name`, else the default).
+    pub(super) fn apply(
+        &self,
+        mut properties: PropertySources,
+        attributes: &EnableClusteredSession,
+    ) -> PropertySources {
+        let pool = attributes.pool_name().unwrap_or(DEFAULT_POOL_NAME);
+        if !self.servers.is_empty() {
+            properties = properties.with_code_property(
+                pool_property(pool, POOL_SERVERS),
+                self.servers.join(","),
+                self.servers_call,
+            );
+        }
+        #[cfg(feature = "redis")]
+        if let Some(settings) = &self.settings {
+            let values = [
+                (POOL_READ_TIMEOUT, settings.response_timeout().as_millis().to_string()),
+                (
+                    POOL_SOCKET_CONNECT_TIMEOUT,
+                    settings.connection_timeout().as_millis().to_string(),
+                ),
+                (POOL_RETRY_ATTEMPTS, settings.retry_attempts().to_string()),
+                (POOL_SUBSCRIPTION_ENABLED, settings.subscription_enabled().to_string()),
+            ];
+            for (setting, value) in values {
+                properties = properties.with_code_property(pool_property(pool, setting), value, REDIS_POOL_CALL);
+            }
+        }
+        properties
+    }
+
+    /// The store's settings: those resolved from properties (`resolved`),
+    /// with what only code can say (cluster mode for one URL, keyspace
+    /// notifications, a near cache) taken from the code's settings.
+    #[cfg(feature = "redis")]
+    pub(super) fn store_settings(
+        &self,
+        resolved: session_core::store::redis::PoolSettings,
+    ) -> session_core::store::redis::PoolSettings {
+        let Some(code) = &self.settings else {
+            return resolved;
+        };
+        let mut settings = resolved.with_configure_keyspace_notifications(code.configure_keyspace_notifications());
+        if code.is_cluster() && code.urls().len() <= 1 {
+            settings = settings.with_cluster(true);
+        }
+        if let Some(capacity) = code.near_cache() {
+            settings = settings.with_near_cache(capacity);
+        }
+        settings
+    }
+}
+
+impl fmt::Debug for CodePool {
+    /// URLs with their passwords masked.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("CodePool");
+        debug.field(
+            "servers",
+            &self.servers.iter().map(|url| mask_password(url)).collect::<Vec<_>>(),
+        );
+        #[cfg(feature = "redis")]
+        debug.field("settings", &self.settings);
+        debug.finish()
+    }
+}
