@@ -24,7 +24,7 @@
 //! let repository = Arc::new(EmbeddedSessionRepository::default());
 //! let middleware = SessionMiddleware::new(Arc::clone(&repository));
 //! HttpServer::new(move || {
-//!     let admin = SessionsAdmin::new(Arc::clone(&repository), |request: HttpRequest| async move {
+//!     let admin = SessionsAdmin::new(repository.clone(), |request: HttpRequest| async move {
 //!         // Only a logged-in operator (your own rule).
 //!         let Ok(session) = request.get_session().await else { return false };
 //!         session.get::<String>("role").ok().flatten().as_deref() == Some("operator")

@@ -135,11 +135,12 @@ async fn small_session_cost_and_index_change_cost() {
     repo.save(&mut loaded).await.unwrap();
     assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA"], "read + write");
 
-    // Setting the principal adds one SADD, pipelined with the script (same round trip).
+    // Setting the principal adds one SADD and the set's TTL (NX for a new set, GT
+    // to outlive this member), pipelined with the script (same round trip).
     let mut login = repo.find_by_id(&id).await.unwrap().unwrap();
     login.insert(PRINCIPAL_NAME_INDEX_NAME, "ada").unwrap();
     repo.save(&mut login).await.unwrap();
-    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA", "SADD"]);
+    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA", "SADD", "PEXPIRE", "PEXPIRE"]);
 
     // Switching it to another user also drops the id from the old user's set, in
     // the same pipeline: the old value is known from the load. (One round trip
@@ -147,7 +148,10 @@ async fn small_session_cost_and_index_change_cost() {
     let mut switch = repo.find_by_id(&id).await.unwrap().unwrap();
     switch.insert(PRINCIPAL_NAME_INDEX_NAME, "bob").unwrap();
     repo.save(&mut switch).await.unwrap();
-    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA", "SREM", "SADD"]);
+    assert_eq!(
+        monitor.commands(),
+        ["HGETALL", "EVALSHA", "SREM", "SADD", "PEXPIRE", "PEXPIRE"]
+    );
     assert_eq!(repo.find_by_principal_name("ada").await.unwrap().len(), 0);
     assert_eq!(repo.find_by_principal_name("bob").await.unwrap().len(), 1);
     let _ = monitor.commands();

@@ -38,11 +38,11 @@
 //!
 //! | operation | commands | round trips |
 //! |---|---|---|
-//! | [`find_by_id`](SessionRepository::find_by_id) | one `HGETALL` | 1 (+1 `EVALSHA` not waited for, once per refresh window) |
+//! | [`find_by_id`](SessionRepository::find_by_id) | one `HGETALL` | 1 (+1 `EVALSHA` and the index sets' `PEXPIRE .. GT`, not waited for, once per refresh window) |
 //! | `find_by_id` with a near cache, session cached | none | 0 |
 //! | [`save`](SessionRepository::save), unchanged session | none | 0 |
 //! | `save`, changed attributes | one `EVALSHA` with only the changed and removed attributes | 1 |
-//! | `save`, index value set / switched / removed | `EVALSHA`, then `SREM` of the old entry and `SADD` of the new, pipelined | 1 |
+//! | `save`, index value set / switched / removed | `EVALSHA`, then `SREM` of the old entry, `SADD` of the new and its `PEXPIRE .. NX` / `PEXPIRE .. GT`, pipelined | 1 |
 //! | [`delete_by_handle`](SessionRepository::delete_by_handle) / `delete_by_id` | `EVALSHA`, then `SREM` per index entry, pipelined | 1 |
 //! | renewal | `EVALSHA` (old id), then `EVALSHA` + `SREM`/`SADD` (new id) | 2 |
 //! | index lookup | `SMEMBERS`, then one `HGETALL` per member, pipelined | 2 (+1 to prune stale members) |
@@ -76,6 +76,12 @@
 //!   members whose session is gone. A set can thus briefly hold an id the
 //!   session no longer has (a write that lost a race with a logout, before its
 //!   correcting `SREM`), but a lookup never returns it.
+//! * Index sets expire: each carries a TTL of at least its longest-lived
+//!   member's remaining lifetime plus the expiry grace (set with `NX` when a
+//!   member joins a new set, raised with `GT` when a member joins or is
+//!   refreshed), so with or without the subscription no set outlives its
+//!   members by more than the grace and a refresh window. A member that never
+//!   expires gives its set a century.
 //! * Known window: if two requests of one session switch the same indexed value
 //!   back and forth at the same moment, one's `SREM` of the value it replaced can
 //!   land after the other's `SADD` of that same value; the session then misses
@@ -629,8 +635,19 @@ impl RedisSessionRepository {
         for (set, old_id) in also_remove {
             pipe.cmd("SREM").arg(set).arg(old_id.to_string());
         }
-        for (name, value) in &plan.index_sets {
-            pipe.cmd("SADD").arg(keys.index_key(name, value)).arg(&member);
+        if !plan.index_sets.is_empty() {
+            let now = epoch_millis(session.last_accessed_time());
+            let deadline = rule.deadline_after_access(
+                now,
+                epoch_millis(session.creation_time()),
+                session.max_inactive_interval_seconds(),
+            );
+            let ttl = index_ttl(now, deadline);
+            for (name, value) in &plan.index_sets {
+                let set = keys.index_key(name, value);
+                pipe.cmd("SADD").arg(&set).arg(&member);
+                outlive(&mut pipe, &set, ttl);
+            }
         }
         let replies = match &self.inner.near_cache {
             // Own saves reach the near cache in the order Redis applied them.
@@ -773,6 +790,11 @@ impl RedisSessionRepository {
             args.extend(rule.args());
             args.push(self.track_flag().to_owned());
             self.evalsha(&mut pipe, &self.inner.scripts.touch, handle, args);
+            // The session's index sets live at least as long as it now does.
+            let ttl = index_ttl(now_ms, rule.deadline_after_access(now_ms, creation, interval));
+            for (name, value) in &stored.index {
+                outlive(&mut pipe, &self.inner.keys.index_key(name, value), ttl);
+            }
             self.execute_detached("extending a session's idle timer", pipe);
             if let Some(cache) = &self.inner.near_cache {
                 // The refresh does not come back as an invalidation (NOLOOP): move the
@@ -1097,6 +1119,31 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
         }
         Ok(sessions)
     }
+}
+
+/// How long an index set must live for a member whose deadline is
+/// `deadline` (epoch milliseconds, `None`: never): until then plus the expiry
+/// grace (expiry handling still reads it), in milliseconds. A member that never
+/// expires keeps the set for a century: every index set stays volatile, so
+/// `NX` and `GT` below always apply.
+fn index_ttl(now: i64, deadline: Option<i64>) -> u64 {
+    const CENTURY_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
+    let grace = u64::try_from(EXPIRED_SESSION_GRACE.as_millis()).unwrap_or(u64::MAX);
+    deadline.map_or(CENTURY_MS, |deadline| {
+        u64::try_from(deadline.saturating_sub(now))
+            .unwrap_or(0)
+            .max(1)
+            .saturating_add(grace)
+    })
+}
+
+/// Makes index set `set` live at least `ttl` milliseconds from now: a TTL on
+/// a set without one (a new set), a longer one on a set that expires sooner.
+/// Index sets then never outlive their members by more than the grace, with
+/// or without the subscription that removes expired members.
+fn outlive(pipe: &mut Pipeline, set: &str, ttl: u64) {
+    pipe.cmd("PEXPIRE").arg(set).arg(ttl).arg("NX");
+    pipe.cmd("PEXPIRE").arg(set).arg(ttl).arg("GT");
 }
 
 #[cfg(test)]
