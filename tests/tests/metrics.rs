@@ -3,7 +3,7 @@
 //! renewals, session sizes, events by kind, errors by kind and the breaker.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -12,7 +12,7 @@ use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::redis_server::RedisServer;
 use clustered_session_tests::serve;
 use metrics_util::CompositeKey;
-use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use session_actix::{Session, SessionMiddleware};
 use session_core::telemetry;
 use session_core::{MeteredRepository, PoolSettings, RedisSessionRepository, SessionRepository, SessionSettings};
@@ -34,6 +34,17 @@ async fn get(session: Session) -> actix_web::Result<HttpResponse> {
 async fn logout(session: Session) -> HttpResponse {
     session.purge();
     HttpResponse::Ok().finish()
+}
+
+/// One recorder for the whole test binary (a global recorder is installed once).
+fn snapshotter() -> &'static Snapshotter {
+    static SNAPSHOTTER: OnceLock<Snapshotter> = OnceLock::new();
+    SNAPSHOTTER.get_or_init(|| {
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        recorder.install().unwrap();
+        snapshotter
+    })
 }
 
 struct Ignore;
@@ -68,9 +79,7 @@ fn value<U, D>(
 
 #[actix_rt::test]
 async fn requests_against_redis_are_measured_by_operation_outcome_and_kind() {
-    let recorder = DebuggingRecorder::new();
-    let snapshotter = recorder.snapshotter();
-    recorder.install().unwrap();
+    let snapshotter = snapshotter();
 
     let server = RedisServer::start();
     let settings = SessionSettings::default();
@@ -163,4 +172,28 @@ async fn requests_against_redis_are_measured_by_operation_outcome_and_kind() {
         value(&metrics, duration, &[("operation", "find_by_id"), ("outcome", "error")]),
         3.0
     );
+}
+
+/// Sessions built with `ClusteredSession::builder()` are measured without the
+/// app wrapping anything: the builder wraps its repository.
+#[actix_rt::test]
+async fn the_builder_measures_its_repository() {
+    let snapshotter = snapshotter();
+    let sessions = session_actix::ClusteredSession::builder()
+        .replace_properties(session_actix::config::PropertySources::builder().build().unwrap())
+        .build()
+        .unwrap();
+    let repository = sessions.repository();
+    let mut session = repository.create_session();
+    session.insert("k", &1).unwrap();
+    repository.save(&mut session).await.unwrap();
+    let metrics = snapshotter.snapshot().into_vec();
+    assert!(
+        value(
+            &metrics,
+            telemetry::OPERATION_DURATION,
+            &[("store", "embedded"), ("operation", "save")]
+        ) >= 1.0
+    );
+    assert!(value(&metrics, telemetry::SESSIONS_CREATED, &[("store", "embedded")]) >= 1.0);
 }

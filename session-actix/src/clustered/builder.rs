@@ -10,7 +10,7 @@ use session_core::expiration::SessionExpirationPolicy;
 use session_core::serialization::SessionSerializer;
 use session_core::{
     EmbeddedSessionRepository, FindByIndexNameSessionRepository, HttpSessionListener, IsDirtyPredicate,
-    SessionEventListener, SessionEventPublisher, SessionRepository, SessionSettings,
+    MeteredRepository, SessionEventListener, SessionEventPublisher, SessionRepository, SessionSettings,
 };
 
 use super::code_pool::CodePool;
@@ -81,6 +81,7 @@ pub struct ClusteredSessionBuilder {
     dirty_predicate: Option<Arc<dyn IsDirtyPredicate>>,
     embedded_max_sessions: Option<u64>,
     id_resolver: SessionIdResolver,
+    store_budget: Duration,
     repository_decorator: Option<RepositoryDecorator>,
 }
 
@@ -107,6 +108,7 @@ impl Default for ClusteredSessionBuilder {
             dirty_predicate: None,
             embedded_max_sessions: None,
             id_resolver: SessionIdResolver::default(),
+            store_budget: session_core::DEFAULT_STORE_BUDGET,
             repository_decorator: None,
         }
     }
@@ -415,6 +417,14 @@ impl ClusteredSessionBuilder {
         self
     }
 
+    /// The time one request may spend in session store operations altogether
+    /// ([`SessionMiddlewareBuilder::store_budget`](crate::SessionMiddlewareBuilder::store_budget));
+    /// default [`DEFAULT_STORE_BUDGET`](crate::DEFAULT_STORE_BUDGET), 2 s.
+    pub fn store_budget(mut self, budget: Duration) -> Self {
+        self.store_budget = budget;
+        self
+    }
+
     /// Resolves the effective configuration, builds the repository and the
     /// middleware.
     ///
@@ -488,8 +498,16 @@ impl ClusteredSessionBuilder {
         if let Some(decorate) = self.repository_decorator {
             repository = decorate(repository, &settings);
         }
+        // Every operation measured (metrics and spans; see README, Operations).
+        let store = if configuration.pool().is_some() && !configuration.client_region_shortcut().value.is_local() {
+            "redis"
+        } else {
+            "embedded"
+        };
+        repository = Arc::new(MeteredRepository::new(repository, store));
         let middleware = SessionMiddleware::builder_shared(Arc::clone(&repository) as Arc<dyn SessionRepository>)
             .id_resolver(self.id_resolver)
+            .store_budget(self.store_budget)
             .event_publisher(settings.events().clone())
             .try_build()
             .map_err(|error| ConfigError::InvalidSetting {
