@@ -23,6 +23,7 @@ mod session;
 mod settings;
 pub mod store;
 
+pub use config::pool::{NearCacheCapacity, PoolSettings};
 pub use dirty::{Delta, IsDirtyPredicate};
 pub use error::{AttributeError, InvalidSessionHandle, InvalidSessionId, StoreError};
 pub use events::{HttpSessionListener, SessionEvent, SessionEventListener, SessionEventPublisher};
@@ -52,4 +53,4 @@ pub use settings::{
 };
 pub use store::embedded::EmbeddedSessionRepository;
 #[cfg(feature = "redis")]
-pub use store::redis::{PoolSettings, RedisKeyLayout, RedisSessionRepository};
+pub use store::redis::{RedisKeyLayout, RedisSessionRepository};

@@ -47,7 +47,8 @@ pub const SESSION_PROPERTY_KEYS: &[&str] = &[
     EXPOSE_CONFIGURATION_PROPERTY,
 ];
 
-/// Prefix of the pool settings: `spring.data.gemfire.pool.<pool-name>.<setting>`.
+/// Prefix of the pool settings: `spring.data.gemfire.pool.<pool-name>.<setting>`,
+/// or `spring.data.gemfire.pool.<setting>` for the default pool (`gemfirePool`).
 pub const POOL_PROPERTY_PREFIX: &str = "spring.data.gemfire.pool.";
 
 /// Pool setting: comma-separated Redis URLs (`redis://host:port`,
@@ -62,7 +63,11 @@ pub const POOL_SOCKET_CONNECT_TIMEOUT: &str = "socket-connect-timeout";
 pub const POOL_RETRY_ATTEMPTS: &str = "retry-attempts";
 /// Pool setting: whether to subscribe to server events (session expiry and deletion).
 pub const POOL_SUBSCRIPTION_ENABLED: &str = "subscription-enabled";
-
+/// Pool setting: whether a subscribing instance enables the keyspace
+/// notifications it needs with `CONFIG SET` (off for a managed Redis that forbids `CONFIG`).
+pub const POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS: &str = "configure-keyspace-notifications";
+/// Pool setting: whether the servers are Redis Cluster seeds even when there is only one.
+pub const POOL_CLUSTER: &str = "cluster";
 /// Every documented pool setting; any other leaf under a pool prefix is a startup error.
 pub const POOL_SETTINGS: &[&str] = &[
     POOL_SERVERS,
@@ -70,6 +75,8 @@ pub const POOL_SETTINGS: &[&str] = &[
     POOL_SOCKET_CONNECT_TIMEOUT,
     POOL_RETRY_ATTEMPTS,
     POOL_SUBSCRIPTION_ENABLED,
+    POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS,
+    POOL_CLUSTER,
 ];
 
 /// The full key of one pool setting, e.g.

@@ -206,10 +206,6 @@ use redis::{Pipeline, ToRedisArgs, Value};
 use tokio::sync::watch;
 
 pub use self::keys::RedisKeyLayout;
-pub use self::pool::{
-    DEFAULT_CONNECTION_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_RETRY_ATTEMPTS, DEFAULT_URL, NearCacheCapacity,
-    PoolSettings,
-};
 
 use self::cached_session::{CachedSession, OwnSave};
 use self::codec::{Decoded, Fields, WritePlan};
@@ -228,6 +224,7 @@ use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
 use crate::serialization::SessionSerializer;
 use crate::session::{Session, SessionParts, epoch_millis};
 use crate::settings::{SessionSettings, validate_region_name};
+use crate::{NearCacheCapacity, PoolSettings};
 
 /// How long an expired session's hash outlives its marker when no instance
 /// handles the expiry (`GRACE_MS` in `lua/common.lua`).
@@ -245,8 +242,7 @@ const KNOWN_INDEX_IDLE: Duration = Duration::from_secs(30 * 60);
 /// Session repository backed by Redis. Cloning shares the connection.
 ///
 /// ```no_run
-/// use session_core::{SessionRepository, SessionSettings};
-/// use session_core::store::redis::{PoolSettings, RedisSessionRepository};
+/// use session_core::{PoolSettings, RedisSessionRepository, SessionRepository, SessionSettings};
 ///
 /// # async fn demo() -> Result<(), session_core::StoreError> {
 /// let repository = RedisSessionRepository::new(
