@@ -68,6 +68,16 @@ pub const POOL_SUBSCRIPTION_ENABLED: &str = "subscription-enabled";
 pub const POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS: &str = "configure-keyspace-notifications";
 /// Pool setting: whether the servers are Redis Cluster seeds even when there is only one.
 pub const POOL_CLUSTER: &str = "cluster";
+/// Pool setting: a PEM file of certificate authorities trusted for `rediss://`
+/// servers (default: the system's trusted roots).
+pub const POOL_SSL_CA_FILE: &str = "ssl-ca-file";
+/// Pool setting: the client certificate (chain), PEM, for mutual TLS.
+pub const POOL_SSL_CERTIFICATE_FILE: &str = "ssl-certificate-file";
+/// Pool setting: the client certificate's private key, PEM, for mutual TLS.
+pub const POOL_SSL_KEY_FILE: &str = "ssl-key-file";
+/// Pool setting: `true` skips verifying `rediss://` servers' certificates (tests only; warned at startup).
+pub const POOL_SSL_INSECURE: &str = "ssl-insecure";
+
 /// Every documented pool setting; any other leaf under a pool prefix is a startup error.
 pub const POOL_SETTINGS: &[&str] = &[
     POOL_SERVERS,
@@ -77,6 +87,10 @@ pub const POOL_SETTINGS: &[&str] = &[
     POOL_SUBSCRIPTION_ENABLED,
     POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS,
     POOL_CLUSTER,
+    POOL_SSL_CA_FILE,
+    POOL_SSL_CERTIFICATE_FILE,
+    POOL_SSL_KEY_FILE,
+    POOL_SSL_INSECURE,
 ];
 
 /// The full key of one pool setting, e.g.

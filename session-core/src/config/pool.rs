@@ -5,12 +5,14 @@
 //! store all speak it, with one set of defaults.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::attributes::DEFAULT_POOL_NAME;
 use super::keys::{
     POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS,
-    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED,
+    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE, POOL_SSL_KEY_FILE,
+    POOL_SUBSCRIPTION_ENABLED,
 };
 use super::redact::mask_password;
 
@@ -49,6 +51,9 @@ pub const DEFAULT_POOL_SERVER_URL: &str = "redis://127.0.0.1:6379";
 /// | `subscription-enabled` | [`with_subscription_enabled`](Self::with_subscription_enabled) | `false` |
 /// | `configure-keyspace-notifications` | [`with_configure_keyspace_notifications`](Self::with_configure_keyspace_notifications) | `true` |
 /// | `cluster` | [`with_cluster`](Self::with_cluster) | `false` |
+/// | `ssl-ca-file` | [`with_ssl_ca_file`](Self::with_ssl_ca_file) | none: the system's trusted roots |
+/// | `ssl-certificate-file`, `ssl-key-file` | [`with_ssl_client_certificate`](Self::with_ssl_client_certificate) | none: no client certificate |
+/// | `ssl-insecure` | [`with_ssl_insecure`](Self::with_ssl_insecure) | `false` |
 ///
 /// ```
 /// use std::time::Duration;
@@ -75,6 +80,10 @@ pub struct PoolSettings {
     configure_keyspace_notifications: bool,
     cluster: bool,
     near_cache: Option<NearCacheCapacity>,
+    ssl_ca_file: Option<PathBuf>,
+    ssl_certificate_file: Option<PathBuf>,
+    ssl_key_file: Option<PathBuf>,
+    ssl_insecure: bool,
 }
 
 /// How much a near cache (the `CACHING_PROXY` client region) holds per instance.
@@ -108,6 +117,10 @@ impl PoolSettings {
             configure_keyspace_notifications: DEFAULT_POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS,
             cluster: DEFAULT_POOL_CLUSTER,
             near_cache: None,
+            ssl_ca_file: None,
+            ssl_certificate_file: None,
+            ssl_key_file: None,
+            ssl_insecure: false,
         }
     }
 
@@ -197,6 +210,84 @@ impl PoolSettings {
         self
     }
 
+    /// Trusts the certificate authorities in this PEM file (`ssl-ca-file`)
+    /// for `rediss://` servers, instead of the system's trusted roots. Read
+    /// when the repository is built: a missing file or one without a
+    /// parsable certificate fails then, naming the setting and the file.
+    pub fn with_ssl_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ssl_ca_file = Some(path.into());
+        self
+    }
+
+    /// Presents this client certificate (chain) and private key, both PEM
+    /// files, to `rediss://` servers that require one (mutual TLS, Redis's
+    /// `tls-auth-clients yes`; `ssl-certificate-file` and `ssl-key-file`).
+    pub fn with_ssl_client_certificate(
+        mut self,
+        certificate_file: impl Into<PathBuf>,
+        key_file: impl Into<PathBuf>,
+    ) -> Self {
+        self.ssl_certificate_file = Some(certificate_file.into());
+        self.ssl_key_file = Some(key_file.into());
+        self
+    }
+
+    /// Sets or clears the client certificate file alone (`ssl-certificate-file`);
+    /// [`with_ssl_client_certificate`](Self::with_ssl_client_certificate) sets both files at once.
+    pub fn with_ssl_certificate_file(mut self, path: Option<PathBuf>) -> Self {
+        self.ssl_certificate_file = path;
+        self
+    }
+
+    /// Sets or clears the client key file alone (`ssl-key-file`).
+    pub fn with_ssl_key_file(mut self, path: Option<PathBuf>) -> Self {
+        self.ssl_key_file = path;
+        self
+    }
+
+    /// Connects to `rediss://` servers without verifying their certificate
+    /// or name (`ssl-insecure`, default off): anyone on the path can then read
+    /// and change the traffic, session ids included. For tests against
+    /// self-signed servers only; the repository logs a warning when it starts.
+    pub fn with_ssl_insecure(mut self, insecure: bool) -> Self {
+        self.ssl_insecure = insecure;
+        self
+    }
+
+    /// See [`PoolSettings::with_ssl_ca_file`].
+    #[must_use]
+    pub fn ssl_ca_file(&self) -> Option<&Path> {
+        self.ssl_ca_file.as_deref()
+    }
+
+    /// See [`PoolSettings::with_ssl_client_certificate`].
+    #[must_use]
+    pub fn ssl_certificate_file(&self) -> Option<&Path> {
+        self.ssl_certificate_file.as_deref()
+    }
+
+    /// See [`PoolSettings::with_ssl_client_certificate`].
+    #[must_use]
+    pub fn ssl_key_file(&self) -> Option<&Path> {
+        self.ssl_key_file.as_deref()
+    }
+
+    /// See [`PoolSettings::with_ssl_insecure`]; also true when a URL asks for
+    /// it with redis-rs's `#insecure` fragment.
+    #[must_use]
+    pub fn ssl_insecure(&self) -> bool {
+        self.ssl_insecure || self.urls.iter().any(|url| url.ends_with("#insecure"))
+    }
+
+    /// Whether any TLS setting is given (they only apply to `rediss://` servers).
+    #[cfg(all(feature = "redis", not(feature = "tls")))]
+    pub(crate) fn has_ssl_settings(&self) -> bool {
+        self.ssl_ca_file.is_some()
+            || self.ssl_certificate_file.is_some()
+            || self.ssl_key_file.is_some()
+            || self.ssl_insecure
+    }
+
     /// The pool's name.
     #[must_use]
     pub fn name(&self) -> &str {
@@ -270,6 +361,13 @@ impl PoolSettings {
                 self.configure_keyspace_notifications.to_string(),
             ),
             (POOL_CLUSTER, self.is_cluster().to_string()),
+            (POOL_SSL_CA_FILE, path_text(self.ssl_ca_file.as_deref())),
+            (
+                POOL_SSL_CERTIFICATE_FILE,
+                path_text(self.ssl_certificate_file.as_deref()),
+            ),
+            (POOL_SSL_KEY_FILE, path_text(self.ssl_key_file.as_deref())),
+            (POOL_SSL_INSECURE, self.ssl_insecure.to_string()),
         ]
     }
 }
@@ -293,8 +391,23 @@ impl fmt::Debug for PoolSettings {
             )
             .field("cluster", &self.is_cluster())
             .field("near_cache", &self.near_cache)
+            .field("ssl_ca_file", &self.ssl_ca_file)
+            .field("ssl_certificate_file", &self.ssl_certificate_file)
+            .field("ssl_key_file", &self.ssl_key_file)
+            .field("ssl_insecure", &self.ssl_insecure)
             .finish()
     }
+}
+
+/// A path for the startup table; `(none)` when unset.
+fn path_text(path: Option<&Path>) -> String {
+    path.map_or_else(|| "(none)".to_owned(), |path| path.display().to_string())
+}
+
+/// Whether `url` is a TLS (`rediss://`) server URL.
+pub(crate) fn is_tls_url(url: &str) -> bool {
+    url.get(.."rediss://".len())
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("rediss://"))
 }
 
 /// URL schemes a pool server may use.

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,12 +22,14 @@ use super::keys::{
     CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
     INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, INDEXED_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY,
     POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT,
-    POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SETTINGS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED,
-    REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
-    SESSION_PROPERTY_KEYS, SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY, canonical_env_name,
-    env_var_names, pool_property,
+    POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SETTINGS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE,
+    POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE, POOL_SSL_KEY_FILE, POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY,
+    SERVER_REGION_SHORTCUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS,
+    SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY, canonical_env_name, env_var_names, pool_property,
 };
-use super::pool::{DEFAULT_POOL_CLUSTER, DEFAULT_POOL_SERVER_URL, PoolSettings, SERVER_URL_SCHEMES, is_server_url};
+use super::pool::{
+    DEFAULT_POOL_CLUSTER, DEFAULT_POOL_SERVER_URL, PoolSettings, SERVER_URL_SCHEMES, is_server_url, is_tls_url,
+};
 use super::redact::{mask_password, mask_passwords, split_server_urls};
 use super::registry::{ComponentKind, ComponentRegistry};
 use super::shortcut::UnknownShortcut;
@@ -373,6 +376,11 @@ impl ConfigurationResolver {
             &mut sources,
         )?;
         let cluster = self.pool_setting(name, POOL_CLUSTER, parse_bool, DEFAULT_POOL_CLUSTER, &mut sources)?;
+        let ssl_ca_file = self.pool_setting(name, POOL_SSL_CA_FILE, parse_path, None, &mut sources)?;
+        let ssl_certificate_file =
+            self.pool_setting(name, POOL_SSL_CERTIFICATE_FILE, parse_path, None, &mut sources)?;
+        let ssl_key_file = self.pool_setting(name, POOL_SSL_KEY_FILE, parse_path, None, &mut sources)?;
+        let ssl_insecure = self.pool_setting(name, POOL_SSL_INSECURE, parse_bool, false, &mut sources)?;
         let servers = self.pool_setting(name, POOL_SERVERS, parse_server_urls, Vec::new(), &mut sources)?;
         // Blank `servers` (say, an env var set to "") keeps the embedded store.
         if servers.is_empty() {
@@ -386,7 +394,15 @@ impl ConfigurationResolver {
             .with_retry_attempts(retry_attempts)
             .with_subscription_enabled(subscription_enabled)
             .with_configure_keyspace_notifications(configure_keyspace_notifications)
-            .with_cluster(cluster);
+            .with_cluster(cluster)
+            .with_ssl_certificate_file(ssl_certificate_file)
+            .with_ssl_key_file(ssl_key_file)
+            .with_ssl_insecure(ssl_insecure);
+        let pool = match ssl_ca_file {
+            Some(path) => pool.with_ssl_ca_file(path),
+            None => pool,
+        };
+        check_pool_tls(&pool, &sources)?;
         Ok(Some((pool, sources)))
     }
 
@@ -468,6 +484,65 @@ impl fmt::Debug for ConfigurationResolver {
             .field("registry", &self.registry)
             .finish()
     }
+}
+
+/// The pool's TLS settings apply to `rediss://` servers and their files are
+/// usable PEM; errors name the setting, the file and the source.
+fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSource>) -> Result<(), ConfigError> {
+    let error = |setting: &str, value: String, expected: String| ConfigError::InvalidValue {
+        key: pool_property(pool.name(), setting),
+        value,
+        from: Box::new(sources.get(setting).cloned().unwrap_or(ConfigSource::Default)),
+        expected,
+    };
+    let first_set = [
+        (POOL_SSL_CA_FILE, pool.ssl_ca_file().is_some()),
+        (POOL_SSL_CERTIFICATE_FILE, pool.ssl_certificate_file().is_some()),
+        (POOL_SSL_KEY_FILE, pool.ssl_key_file().is_some()),
+        (
+            POOL_SSL_INSECURE,
+            pool.ssl_insecure() && !pool.urls().iter().any(|url| url.ends_with("#insecure")),
+        ),
+    ]
+    .into_iter()
+    .find_map(|(setting, set)| set.then_some(setting));
+    let Some(setting) = first_set else {
+        return Ok(());
+    };
+    let value = |setting: &str| {
+        pool.settings_text()
+            .into_iter()
+            .find_map(|(name, value)| (name == setting).then_some(value))
+            .unwrap_or_default()
+    };
+    if !cfg!(feature = "tls") {
+        return Err(error(
+            setting,
+            value(setting),
+            "no TLS setting: this build has no TLS support (the `tls` feature of session-core / session-actix is off)"
+                .to_owned(),
+        ));
+    }
+    if !pool.urls().iter().any(|url| is_tls_url(url)) {
+        return Err(error(
+            setting,
+            value(setting),
+            format!(
+                "`rediss://` servers in `{}` (TLS settings do nothing for plain `redis://` servers)",
+                pool_property(pool.name(), POOL_SERVERS)
+            ),
+        ));
+    }
+    #[cfg(feature = "tls")]
+    super::tls_files::load(pool)
+        .map_err(|problem| error(problem.setting, problem.path.display().to_string(), problem.reason))?;
+    Ok(())
+}
+
+/// A file path; blank: none.
+fn parse_path(_key: &str, value: &str, _from: &ConfigSource) -> Result<Option<PathBuf>, ConfigError> {
+    let path = value.trim();
+    Ok((!path.is_empty()).then(|| PathBuf::from(path)))
 }
 
 /// The effective pool and where each of its settings came from.

@@ -185,6 +185,7 @@
 
 mod cached_session;
 mod codec;
+mod connect;
 mod keys;
 mod near_cache;
 mod pool;

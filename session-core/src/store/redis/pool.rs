@@ -21,7 +21,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
-use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::{Cmd, FromRedisValue, RedisError, RedisFuture, RedisResult, Value};
@@ -32,6 +31,7 @@ use tokio::time::error::Elapsed;
 use crate::PoolSettings;
 use crate::error::StoreError;
 
+use super::connect::ClientFactory;
 use super::near_cache::InvalidationSink;
 pub(crate) use super::tracked::{TrackedConnection, TrackingMode};
 
@@ -134,6 +134,8 @@ pub(crate) struct RedisConnection {
     /// The first URL: the subscription connects to it (standalone), or to each
     /// master with its scheme and credentials (cluster).
     url: String,
+    /// Clients with the pool's TLS settings, for the subscription.
+    clients: ClientFactory,
     runtime: Handle,
     deadline: Duration,
     retry_attempts: u32,
@@ -156,13 +158,15 @@ impl RedisConnection {
     /// the first operation does, so an application can start while Redis is down.
     pub(crate) fn open(settings: &PoolSettings) -> Result<Self, StoreError> {
         let url = validate_urls(settings)?;
+        let clients = ClientFactory::new(settings)?;
         let (runtime, shutdown) = start_runtime()?;
         let retries = usize::try_from(settings.retry_attempts()).unwrap_or(usize::MAX);
         // Reconnect promptly once Redis is back rather than backing off for long.
         let max_delay = settings.response_timeout().min(Duration::from_secs(1));
         // Both clients spawn their helper tasks on the current runtime: make it ours.
         let connection = if settings.is_cluster() {
-            let client = ClusterClient::builder(settings.urls().iter().map(String::as_str))
+            let client = clients
+                .cluster_builder(settings.urls())
                 .response_timeout(settings.response_timeout())
                 .connection_timeout(settings.connection_timeout())
                 .retries(settings.retry_attempts())
@@ -174,7 +178,7 @@ impl RedisConnection {
                 client.get_pending_async_connection_with_config(redis::cluster::ClusterConfig::default()),
             )
         } else {
-            let client = redis::Client::open(url).map_err(|error| invalid_url(url, &error))?;
+            let client = clients.client(url).map_err(|error| invalid_url(url, &error))?;
             let config = ConnectionManagerConfig::new()
                 .set_response_timeout(Some(settings.response_timeout()))
                 .set_connection_timeout(Some(settings.connection_timeout()))
@@ -186,7 +190,7 @@ impl RedisConnection {
             )
         };
         tracing::debug!(url = %redact(url), cluster = settings.is_cluster(), "Redis session store configured");
-        Ok(Self::with(settings, connection, runtime, shutdown))
+        Ok(Self::with(settings, clients, connection, runtime, shutdown))
     }
 
     /// Like [`RedisConnection::open`], with a [`TrackedConnection`]: Redis
@@ -212,8 +216,10 @@ impl RedisConnection {
                 "the near cache (CACHING_PROXY) needs a standalone Redis; Redis Cluster is not supported",
             ));
         }
+        let clients = ClientFactory::new(settings)?;
+        let client = clients.client(url).map_err(|error| invalid_url(url, &error))?;
         let connection = TrackedConnection::new(
-            url,
+            &client,
             mode,
             sink,
             settings.connection_timeout(),
@@ -221,13 +227,26 @@ impl RedisConnection {
         )
         .map_err(|error| invalid_url(url, &error))?;
         let (runtime, shutdown) = start_runtime()?;
-        Ok(Self::with(settings, Connection::Tracked(connection), runtime, shutdown))
+        Ok(Self::with(
+            settings,
+            clients,
+            Connection::Tracked(connection),
+            runtime,
+            shutdown,
+        ))
     }
 
-    fn with(settings: &PoolSettings, connection: Connection, runtime: Handle, shutdown: oneshot::Sender<()>) -> Self {
+    fn with(
+        settings: &PoolSettings,
+        clients: ClientFactory,
+        connection: Connection,
+        runtime: Handle,
+        shutdown: oneshot::Sender<()>,
+    ) -> Self {
         Self {
             connection,
             url: settings.urls().first().cloned().unwrap_or_default(),
+            clients,
             runtime,
             deadline: settings.response_timeout(),
             retry_attempts: settings.retry_attempts(),
@@ -244,8 +263,8 @@ impl RedisConnection {
     /// cluster node, with the first URL's scheme and credentials.
     pub(crate) fn subscription_client(&self, node: Option<&NodeAddress>) -> RedisResult<redis::Client> {
         match node {
-            None => redis::Client::open(self.url.as_str()),
-            Some(node) => redis::Client::open(node_url(&self.url, node)),
+            None => self.clients.client(&self.url),
+            Some(node) => self.clients.client(&node_url(&self.url, node)),
         }
     }
 
