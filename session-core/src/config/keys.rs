@@ -68,6 +68,12 @@ pub const POOL_SUBSCRIPTION_ENABLED: &str = "subscription-enabled";
 pub const POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS: &str = "configure-keyspace-notifications";
 /// Pool setting: whether the servers are Redis Cluster seeds even when there is only one.
 pub const POOL_CLUSTER: &str = "cluster";
+/// Pool setting: comma-separated Redis Sentinel addresses (`host[port]`,
+/// `host:port`, or `redis://` URLs carrying the sentinels' credentials); the
+/// master is discovered through them. Exclusive with [`POOL_SERVERS`].
+pub const POOL_LOCATORS: &str = "locators";
+/// Pool setting: the name of the master the sentinels monitor (default `mymaster`).
+pub const POOL_SENTINEL_MASTER: &str = "sentinel-master";
 /// Pool setting: a PEM file of certificate authorities trusted for `rediss://`
 /// servers (default: the system's trusted roots).
 pub const POOL_SSL_CA_FILE: &str = "ssl-ca-file";
@@ -81,6 +87,8 @@ pub const POOL_SSL_INSECURE: &str = "ssl-insecure";
 /// Every documented pool setting; any other leaf under a pool prefix is a startup error.
 pub const POOL_SETTINGS: &[&str] = &[
     POOL_SERVERS,
+    POOL_LOCATORS,
+    POOL_SENTINEL_MASTER,
     POOL_READ_TIMEOUT,
     POOL_SOCKET_CONNECT_TIMEOUT,
     POOL_RETRY_ATTEMPTS,

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use super::attributes::DEFAULT_POOL_NAME;
 use super::keys::{
-    POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS,
-    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE, POOL_SSL_KEY_FILE,
-    POOL_SUBSCRIPTION_ENABLED,
+    POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_LOCATORS, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS,
+    POOL_SENTINEL_MASTER, POOL_SERVERS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE,
+    POOL_SSL_INSECURE, POOL_SSL_KEY_FILE, POOL_SUBSCRIPTION_ENABLED,
 };
 use super::redact::mask_password;
 
@@ -33,6 +33,9 @@ pub const DEFAULT_POOL_SUBSCRIPTION_ENABLED: bool = false;
 pub const DEFAULT_POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS: bool = true;
 /// Default [`PoolSettings::is_cluster`] flag (`cluster`): off (several URLs still mean a cluster).
 pub const DEFAULT_POOL_CLUSTER: bool = false;
+/// Default [`PoolSettings::sentinel_master`] (`sentinel-master`): `mymaster`,
+/// the name in Redis's sample `sentinel.conf`.
+pub const DEFAULT_POOL_SENTINEL_MASTER: &str = "mymaster";
 /// The server of [`PoolSettings::default`]: a Redis on this host.
 pub const DEFAULT_POOL_SERVER_URL: &str = "redis://127.0.0.1:6379";
 
@@ -51,6 +54,7 @@ pub const DEFAULT_POOL_SERVER_URL: &str = "redis://127.0.0.1:6379";
 /// | `subscription-enabled` | [`with_subscription_enabled`](Self::with_subscription_enabled) | `false` |
 /// | `configure-keyspace-notifications` | [`with_configure_keyspace_notifications`](Self::with_configure_keyspace_notifications) | `true` |
 /// | `cluster` | [`with_cluster`](Self::with_cluster) | `false` |
+/// | `locators`, `sentinel-master` | [`sentinel`](Self::sentinel) | none; `mymaster` |
 /// | `ssl-ca-file` | [`with_ssl_ca_file`](Self::with_ssl_ca_file) | none: the system's trusted roots |
 /// | `ssl-certificate-file`, `ssl-key-file` | [`with_ssl_client_certificate`](Self::with_ssl_client_certificate) | none: no client certificate |
 /// | `ssl-insecure` | [`with_ssl_insecure`](Self::with_ssl_insecure) | `false` |
@@ -84,6 +88,8 @@ pub struct PoolSettings {
     ssl_certificate_file: Option<PathBuf>,
     ssl_key_file: Option<PathBuf>,
     ssl_insecure: bool,
+    sentinels: Vec<String>,
+    sentinel_master: String,
 }
 
 /// How much a near cache (the `CACHING_PROXY` client region) holds per instance.
@@ -121,7 +127,35 @@ impl PoolSettings {
             ssl_certificate_file: None,
             ssl_key_file: None,
             ssl_insecure: false,
+            sentinels: Vec::new(),
+            sentinel_master: DEFAULT_POOL_SENTINEL_MASTER.to_owned(),
         }
+    }
+
+    /// Settings for a master discovered through Redis Sentinel (the seed's
+    /// pool `locators`): `sentinels` are the sentinels' addresses (`host:port`,
+    /// `host[port]`, or `redis://[user:password@]host:port` URLs, whose
+    /// credentials apply to the sentinels and the master), `master` the name
+    /// they monitor it under (`mymaster` in Redis's sample configuration). The
+    /// store asks the sentinels for the master before connecting, and again
+    /// when the connection to it is lost or it answers `READONLY` /
+    /// `MASTERDOWN` (a failover), without a restart. No servers: a pool has
+    /// servers or sentinels, not both.
+    pub fn sentinel<I, S>(sentinels: I, master: impl Into<String>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut pool = Self::new(DEFAULT_POOL_SERVER_URL);
+        pool.urls.clear();
+        // `host:port` and `host[port]` become URLs; anything else fails when the repository is built.
+        pool.sentinels = sentinels
+            .into_iter()
+            .map(Into::into)
+            .map(|address: String| parse_locators(&address).map_or(address, |mut urls| urls.pop().unwrap_or_default()))
+            .collect();
+        pool.sentinel_master = master.into();
+        pool
     }
 
     /// Names the pool (the seed's pool name, `gemfirePool` by default): it
@@ -288,6 +322,24 @@ impl PoolSettings {
             || self.ssl_insecure
     }
 
+    /// The sentinels' addresses (see [`PoolSettings::sentinel`]); empty: no Sentinel.
+    #[must_use]
+    pub fn sentinels(&self) -> &[String] {
+        &self.sentinels
+    }
+
+    /// The master's name at the sentinels (see [`PoolSettings::sentinel`]).
+    #[must_use]
+    pub fn sentinel_master(&self) -> &str {
+        &self.sentinel_master
+    }
+
+    /// Whether the master is found through sentinels.
+    #[must_use]
+    pub fn is_sentinel(&self) -> bool {
+        !self.sentinels.is_empty()
+    }
+
     /// The pool's name.
     #[must_use]
     pub fn name(&self) -> &str {
@@ -349,6 +401,15 @@ impl PoolSettings {
         let masked: Vec<String> = self.urls.iter().map(|url| mask_password(url)).collect();
         vec![
             (POOL_SERVERS, masked.join(", ")),
+            (
+                POOL_LOCATORS,
+                self.sentinels
+                    .iter()
+                    .map(|url| mask_password(url))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            (POOL_SENTINEL_MASTER, self.sentinel_master.clone()),
             (POOL_READ_TIMEOUT, format!("{} ms", self.response_timeout.as_millis())),
             (
                 POOL_SOCKET_CONNECT_TIMEOUT,
@@ -395,6 +456,11 @@ impl fmt::Debug for PoolSettings {
             .field("ssl_certificate_file", &self.ssl_certificate_file)
             .field("ssl_key_file", &self.ssl_key_file)
             .field("ssl_insecure", &self.ssl_insecure)
+            .field(
+                "sentinels",
+                &self.sentinels.iter().map(|url| mask_password(url)).collect::<Vec<_>>(),
+            )
+            .field("sentinel_master", &self.sentinel_master)
             .finish()
     }
 }
@@ -402,6 +468,36 @@ impl fmt::Debug for PoolSettings {
 /// A path for the startup table; `(none)` when unset.
 fn path_text(path: Option<&Path>) -> String {
     path.map_or_else(|| "(none)".to_owned(), |path| path.display().to_string())
+}
+
+/// The sentinel addresses in `text` (comma-separated `host[port]`,
+/// `host:port`, `[v6]:port` or `redis://` URLs), as `redis://` URLs; the
+/// first address that is none of these is the error.
+pub(crate) fn parse_locators(text: &str) -> Result<Vec<String>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|address| !address.is_empty())
+        .map(|address| {
+            if address.to_ascii_lowercase().starts_with("redis://") {
+                return Ok(address.to_owned());
+            }
+            let (host, port) = match address.strip_suffix(']').and_then(|rest| rest.rsplit_once('[')) {
+                // The seed's GemFire form: host[port].
+                Some((host, port)) if !host.is_empty() && !host.ends_with(':') => (host, port),
+                _ => address.rsplit_once(':').ok_or_else(|| address.to_owned())?,
+            };
+            let port: u16 = port.parse().map_err(|_| address.to_owned())?;
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            if host.is_empty() || host.contains(char::is_whitespace) {
+                return Err(address.to_owned());
+            }
+            Ok(if host.contains(':') {
+                format!("redis://[{host}]:{port}")
+            } else {
+                format!("redis://{host}:{port}")
+            })
+        })
+        .collect()
 }
 
 /// Whether `url` is a TLS (`rediss://`) server URL.

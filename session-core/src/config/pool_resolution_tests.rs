@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::super::sources::test_support::{temp_dir, write};
+use super::super::Topology;
 use super::*;
 
 fn resolve_env(pool_name: &str, env: &[(&str, &str)]) -> Result<EffectiveConfiguration, ConfigError> {
@@ -109,4 +110,68 @@ fn the_unnamed_form_applies_to_the_default_pool_and_the_named_key_wins() {
             origin: PropertyOrigin::File { path: file, line: 1 },
         })
     );
+}
+
+#[test]
+fn locators_name_sentinels_in_either_form_and_exclude_servers() {
+    let effective = resolve_env(
+        "gemfirePool",
+        &[
+            (
+                "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_LOCATORS",
+                "sentinel-a[26379], 10.0.0.2:26380,[::1]:26381",
+            ),
+            ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SENTINEL_MASTER", "sessions"),
+        ],
+    )
+    .unwrap();
+    let pool = effective.pool().unwrap();
+    assert_eq!(
+        pool.sentinels(),
+        [
+            "redis://sentinel-a:26379",
+            "redis://10.0.0.2:26380",
+            "redis://[::1]:26381"
+        ]
+    );
+    assert_eq!(pool.sentinel_master(), "sessions");
+    assert!(pool.urls().is_empty() && pool.is_sentinel());
+    assert_eq!(effective.topology(), Topology::ClientServer);
+
+    let bad = resolve_env(
+        "gemfirePool",
+        &[(
+            "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_LOCATORS",
+            "sentinel-a[26379],nope",
+        )],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        bad.contains("spring.data.gemfire.pool.gemfirePool.locators") && bad.contains("`nope`"),
+        "{bad}"
+    );
+
+    let both = resolve_env(
+        "gemfirePool",
+        &[
+            ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_LOCATORS", "127.0.0.1:26379"),
+            ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", "redis://127.0.0.1:6379"),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    for named in [
+        "spring.data.gemfire.pool.gemfirePool.servers",
+        "spring.data.gemfire.pool.gemfirePool.locators",
+        "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_LOCATORS",
+    ] {
+        assert!(both.contains(named), "{named} missing from: {both}");
+    }
+    let default_master = resolve_env(
+        "gemfirePool",
+        &[("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_LOCATORS", "127.0.0.1:26379")],
+    )
+    .unwrap();
+    assert_eq!(default_master.pool().unwrap().sentinel_master(), "mymaster");
 }

@@ -21,14 +21,16 @@ use super::error::ConfigError;
 use super::keys::{
     CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
     INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, INDEXED_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY,
-    POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT,
-    POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SETTINGS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE,
-    POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE, POOL_SSL_KEY_FILE, POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY,
-    SERVER_REGION_SHORTCUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS,
-    SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY, canonical_env_name, env_var_names, pool_property,
+    POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_LOCATORS, POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX,
+    POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SENTINEL_MASTER, POOL_SERVERS, POOL_SETTINGS,
+    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE, POOL_SSL_KEY_FILE,
+    POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
+    SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS, SESSION_PROPERTY_PREFIX,
+    SESSION_SERIALIZER_BEAN_NAME_PROPERTY, canonical_env_name, env_var_names, pool_property,
 };
 use super::pool::{
-    DEFAULT_POOL_CLUSTER, DEFAULT_POOL_SERVER_URL, PoolSettings, SERVER_URL_SCHEMES, is_server_url, is_tls_url,
+    DEFAULT_POOL_CLUSTER, DEFAULT_POOL_SENTINEL_MASTER, DEFAULT_POOL_SERVER_URL, PoolSettings, SERVER_URL_SCHEMES,
+    is_server_url, is_tls_url, parse_locators,
 };
 use super::redact::{mask_password, mask_passwords, split_server_urls};
 use super::registry::{ComponentKind, ComponentRegistry};
@@ -381,14 +383,47 @@ impl ConfigurationResolver {
             self.pool_setting(name, POOL_SSL_CERTIFICATE_FILE, parse_path, None, &mut sources)?;
         let ssl_key_file = self.pool_setting(name, POOL_SSL_KEY_FILE, parse_path, None, &mut sources)?;
         let ssl_insecure = self.pool_setting(name, POOL_SSL_INSECURE, parse_bool, false, &mut sources)?;
+        let locators = self.pool_setting(name, POOL_LOCATORS, parse_locator_list, Vec::new(), &mut sources)?;
+        let sentinel_master = self.pool_setting(
+            name,
+            POOL_SENTINEL_MASTER,
+            |key, value, from| {
+                let master = value.trim();
+                if master.is_empty() || master.contains(char::is_whitespace) {
+                    return Err(invalid(key, value, from, "a master name without whitespace"));
+                }
+                Ok(master.to_owned())
+            },
+            DEFAULT_POOL_SENTINEL_MASTER.to_owned(),
+            &mut sources,
+        )?;
         let servers = self.pool_setting(name, POOL_SERVERS, parse_server_urls, Vec::new(), &mut sources)?;
         // Blank `servers` (say, an env var set to "") keeps the embedded store.
-        if servers.is_empty() {
-            return Ok(None);
-        }
-        let pool = PoolSettings::new(DEFAULT_POOL_SERVER_URL)
+        let pool = match (servers.is_empty(), locators.is_empty()) {
+            (true, true) => return Ok(None),
+            (false, true) => PoolSettings::new(DEFAULT_POOL_SERVER_URL).with_urls(servers),
+            (true, false) => PoolSettings::sentinel(locators, sentinel_master),
+            (false, false) => {
+                let described = |setting: &str| {
+                    format!(
+                        "`{}` (from {})",
+                        pool_property(name, setting),
+                        sources.get(setting).unwrap_or(&ConfigSource::Default)
+                    )
+                };
+                return Err(ConfigError::InvalidSetting {
+                    setting: format!("pool `{name}`"),
+                    message: format!(
+                        "both {} and {} are set: a pool reaches Redis either at its servers or through the \
+                         sentinels its locators name, not both; remove one",
+                        described(POOL_SERVERS),
+                        described(POOL_LOCATORS)
+                    ),
+                });
+            }
+        };
+        let pool = pool
             .with_name(name)
-            .with_urls(servers)
             .with_response_timeout(read_timeout)
             .with_connection_timeout(socket_connect_timeout)
             .with_retry_attempts(retry_attempts)
@@ -537,6 +572,21 @@ fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSo
     super::tls_files::load(pool)
         .map_err(|problem| error(problem.setting, problem.path.display().to_string(), problem.reason))?;
     Ok(())
+}
+
+/// Comma-separated sentinel addresses (`host[port]`, `host:port`, `redis://` URLs).
+fn parse_locator_list(key: &str, value: &str, from: &ConfigSource) -> Result<Vec<String>, ConfigError> {
+    parse_locators(value).map_err(|bad| {
+        invalid(
+            key,
+            &mask_passwords(value),
+            from,
+            &format!(
+                "comma-separated sentinel addresses, `host[port]` or `host:port` (`{}` is not one)",
+                mask_password(&bad)
+            ),
+        )
+    })
 }
 
 /// A file path; blank: none.

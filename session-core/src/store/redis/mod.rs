@@ -192,6 +192,7 @@ mod pool;
 mod replies;
 mod rule;
 mod scripts;
+mod sentinel;
 mod server_events;
 mod subscription;
 mod tracked;

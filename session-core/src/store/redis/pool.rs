@@ -33,6 +33,7 @@ use crate::error::StoreError;
 
 use super::connect::ClientFactory;
 use super::near_cache::InvalidationSink;
+use super::sentinel::SentinelConnection;
 pub(crate) use super::tracked::{TrackedConnection, TrackingMode};
 
 /// The URL with its password masked (every URL form: see
@@ -66,6 +67,8 @@ pub(crate) enum Connection {
     /// feeding a near cache.
     #[allow(dead_code, reason = "constructed once CACHING_PROXY is wired into mod.rs")]
     Tracked(TrackedConnection),
+    /// The master Redis Sentinel names, re-discovered after a failover.
+    Sentinel(SentinelConnection),
 }
 
 impl ConnectionLike for Connection {
@@ -74,6 +77,7 @@ impl ConnectionLike for Connection {
             Self::Single(connection) => connection.req_packed_command(cmd),
             Self::Cluster(connection) => connection.req_packed_command(cmd),
             Self::Tracked(connection) => connection.req_packed_command(cmd),
+            Self::Sentinel(connection) => connection.req_packed_command(cmd),
         }
     }
 
@@ -87,6 +91,7 @@ impl ConnectionLike for Connection {
             Self::Single(connection) => connection.req_packed_commands(pipeline, offset, count),
             Self::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
             Self::Tracked(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Self::Sentinel(connection) => connection.req_packed_commands(pipeline, offset, count),
         }
     }
 
@@ -95,6 +100,7 @@ impl ConnectionLike for Connection {
             Self::Single(connection) => connection.get_db(),
             Self::Cluster(connection) => connection.get_db(),
             Self::Tracked(connection) => connection.get_db(),
+            Self::Sentinel(connection) => connection.get_db(),
         }
     }
 }
@@ -157,6 +163,9 @@ impl RedisConnection {
     /// Validates the settings and starts the runtime thread. Does not connect:
     /// the first operation does, so an application can start while Redis is down.
     pub(crate) fn open(settings: &PoolSettings) -> Result<Self, StoreError> {
+        if settings.is_sentinel() {
+            return Self::open_sentinel(settings);
+        }
         let url = validate_urls(settings)?;
         let clients = ClientFactory::new(settings)?;
         let (runtime, shutdown) = start_runtime()?;
@@ -193,6 +202,37 @@ impl RedisConnection {
         Ok(Self::with(settings, clients, connection, runtime, shutdown))
     }
 
+    /// [`RedisConnection::open`] for a master found through sentinels.
+    fn open_sentinel(settings: &PoolSettings) -> Result<Self, StoreError> {
+        if !settings.urls().is_empty() {
+            return Err(StoreError::unavailable(
+                "a pool has servers or sentinels (locators), not both",
+            ));
+        }
+        if settings.is_cluster() {
+            return Err(StoreError::unavailable("Redis Sentinel and Redis Cluster do not mix"));
+        }
+        let clients = ClientFactory::new(settings)?;
+        let connection = SentinelConnection::new(settings).map_err(|error| {
+            StoreError::unavailable(format!(
+                "invalid sentinel address in {:?}: {error}",
+                settings.sentinels().iter().map(|url| redact(url)).collect::<Vec<_>>()
+            ))
+        })?;
+        let (runtime, shutdown) = start_runtime()?;
+        tracing::debug!(
+            master = settings.sentinel_master(),
+            "Redis session store configured through Sentinel"
+        );
+        Ok(Self::with(
+            settings,
+            clients,
+            Connection::Sentinel(connection),
+            runtime,
+            shutdown,
+        ))
+    }
+
     /// Like [`RedisConnection::open`], with a [`TrackedConnection`]: Redis
     /// tracks keys as `mode` says (normally [`TrackingMode::broadcast`] of the
     /// region's [`RedisKeyLayout::session_key_prefix`](super::RedisKeyLayout::session_key_prefix))
@@ -210,6 +250,11 @@ impl RedisConnection {
         mode: &TrackingMode,
         sink: Arc<dyn InvalidationSink>,
     ) -> Result<Self, StoreError> {
+        if settings.is_sentinel() {
+            return Err(StoreError::unavailable(
+                "the near cache (CACHING_PROXY) needs a standalone Redis; Redis Sentinel is not supported yet",
+            ));
+        }
         let url = validate_urls(settings)?;
         if settings.is_cluster() {
             return Err(StoreError::unavailable(
@@ -263,7 +308,13 @@ impl RedisConnection {
     /// cluster node, with the first URL's scheme and credentials.
     pub(crate) fn subscription_client(&self, node: Option<&NodeAddress>) -> RedisResult<redis::Client> {
         match node {
-            None => self.clients.client(&self.url),
+            None => match &self.connection {
+                // The subscription follows the master (it reconnects after a failover).
+                Connection::Sentinel(sentinel) => sentinel.current_master().ok_or_else(|| {
+                    RedisError::from((redis::ErrorKind::Io, "no master discovered through the sentinels yet"))
+                }),
+                _ => self.clients.client(&self.url),
+            },
             Some(node) => self.clients.client(&node_url(&self.url, node)),
         }
     }
