@@ -40,19 +40,16 @@ impl TlsFiles {
         let (ca_params, ca_key) = new_ca("clustered-session test CA");
         files.write("ca.pem", &ca_params.self_signed(&ca_key).expect("CA certificate").pem());
         let ca = Issuer::new(ca_params, ca_key);
+        // Cluster nodes present their server certificate as clients of each other's bus too.
+        let server = [ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+        files.leaf(&ca, "server", &["localhost", "127.0.0.1"], &server);
+        files.leaf(&ca, "other-server", &["other.example"], &server[..1]);
         files.leaf(
             &ca,
-            "server",
-            &["localhost", "127.0.0.1"],
-            ExtendedKeyUsagePurpose::ServerAuth,
+            "client",
+            &["session-client"],
+            &[ExtendedKeyUsagePurpose::ClientAuth],
         );
-        files.leaf(
-            &ca,
-            "other-server",
-            &["other.example"],
-            ExtendedKeyUsagePurpose::ServerAuth,
-        );
-        files.leaf(&ca, "client", &["session-client"], ExtendedKeyUsagePurpose::ClientAuth);
 
         let (other_params, other_key) = new_ca("an unrelated CA");
         files.write(
@@ -99,12 +96,12 @@ impl TlsFiles {
         self.dir.join(name)
     }
 
-    fn leaf(&self, ca: &Issuer<'_, KeyPair>, name: &str, names: &[&str], usage: ExtendedKeyUsagePurpose) {
+    fn leaf(&self, ca: &Issuer<'_, KeyPair>, name: &str, names: &[&str], usages: &[ExtendedKeyUsagePurpose]) {
         let key = KeyPair::generate().expect("leaf key");
         let mut params =
             CertificateParams::new(names.iter().map(|name| (*name).to_owned()).collect::<Vec<_>>()).expect("names");
         params.distinguished_name.push(DnType::CommonName, names[0]);
-        params.extended_key_usages = vec![usage];
+        params.extended_key_usages = usages.to_vec();
         let certificate = params.signed_by(&key, ca).expect("sign the leaf certificate");
         self.write(&format!("{name}.pem"), &certificate.pem());
         self.write(&format!("{name}.key"), &key.serialize_pem());
@@ -160,9 +157,21 @@ impl TlsRedisServer {
             ServerIdentity::Loopback => "server",
             ServerIdentity::OtherName => "other-server",
         };
-        let port = free_port();
+        Self::launch(files, name, require_client_certificate, free_port(), None)
+    }
+
+    /// A TLS-only server on `port`; with `cluster_dir`, a cluster node
+    /// (TLS on the cluster bus too) keeping its state there.
+    fn launch(
+        files: &TlsFiles,
+        name: &str,
+        require_client_certificate: bool,
+        port: u16,
+        cluster_dir: Option<&std::path::Path>,
+    ) -> Self {
         let path = |file: PathBuf| file.to_string_lossy().into_owned();
-        let server = Command::new(REDIS_SERVER)
+        let mut command = Command::new(REDIS_SERVER);
+        command
             .args(["--port", "0", "--tls-port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--tls-cert-file", &path(files.path(&format!("{name}.pem")))])
             .args(["--tls-key-file", &path(files.path(&format!("{name}.key")))])
@@ -172,7 +181,21 @@ impl TlsRedisServer {
                 if require_client_certificate { "yes" } else { "no" },
             ])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-            .args(["--loglevel", "warning", "--logfile", ""])
+            .args(["--loglevel", "warning", "--logfile", ""]);
+        if let Some(dir) = cluster_dir {
+            command
+                .args([
+                    "--cluster-enabled",
+                    "yes",
+                    "--tls-cluster",
+                    "yes",
+                    "--cluster-config-file",
+                ])
+                .arg(dir.join(format!("nodes-{port}.conf")))
+                .arg("--dir")
+                .arg(dir);
+        }
+        let server = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -187,7 +210,7 @@ impl TlsRedisServer {
         // Listening is enough: a TLS handshake would need a client certificate for some servers.
         while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
             if let Some(Ok(Some(status))) = started.server.as_mut().map(Child::try_wait) {
-                panic!("redis-server with TLS exited with {status} (is it built with TLS?)");
+                panic!("redis-server with TLS exited with {status} (is it built with TLS? port {port} taken?)");
             }
             assert!(
                 Instant::now() < deadline,
@@ -219,4 +242,99 @@ impl Drop for TlsRedisServer {
             let _ = child.wait();
         }
     }
+}
+
+/// A three-master Redis Cluster speaking only TLS (clients, cluster bus),
+/// with [`TlsFiles`]' loopback certificate; killed on drop.
+#[derive(Debug)]
+pub struct TlsRedisCluster {
+    nodes: Vec<TlsRedisServer>,
+    dir: PathBuf,
+}
+
+impl TlsRedisCluster {
+    /// Starts three TLS nodes, joins them with `redis-cli --tls --cluster
+    /// create` and waits for `cluster_state:ok` on each.
+    ///
+    /// # Panics
+    /// When the cluster does not form within 20 s.
+    #[must_use]
+    pub fn start(files: &TlsFiles) -> Self {
+        let dir = files.path(&format!("cluster-{}", free_port()));
+        std::fs::create_dir_all(&dir).expect("create the cluster dir");
+        let mut nodes = Vec::new();
+        while nodes.len() < 3 {
+            let port = free_port();
+            // The cluster bus listens on port + 10000.
+            if port <= u16::MAX - 10_000 {
+                nodes.push(TlsRedisServer::launch(files, "server", false, port, Some(&dir)));
+            }
+        }
+        let cli = |args: &[String]| {
+            bounded_output(
+                Command::new(crate::redis_cluster::REDIS_CLI)
+                    .args(["--tls", "--cacert", &files.ca().to_string_lossy()])
+                    .args(args),
+            )
+        };
+        let mut create: Vec<String> = vec!["--cluster".to_owned(), "create".to_owned()];
+        create.extend(nodes.iter().map(|node| format!("127.0.0.1:{}", node.port)));
+        create.extend(["--cluster-replicas", "0", "--cluster-yes"].map(str::to_owned));
+        let output = cli(&create);
+        assert!(
+            output.status.success(),
+            "redis-cli --tls --cluster create failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !nodes.iter().all(|node| {
+            let info = cli(&[
+                "-p".to_owned(),
+                node.port.to_string(),
+                "cluster".to_owned(),
+                "info".to_owned(),
+            ]);
+            String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok")
+        }) {
+            assert!(
+                Instant::now() < deadline,
+                "the TLS cluster did not reach cluster_state:ok"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self { nodes, dir }
+    }
+
+    /// One `rediss://127.0.0.1:<port>` URL per node.
+    #[must_use]
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(TlsRedisServer::url).collect()
+    }
+}
+
+impl Drop for TlsRedisCluster {
+    fn drop(&mut self) {
+        self.nodes.clear();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs `command` for at most 20 s (then kills it), returning its output.
+fn bounded_output(command: &mut Command) -> std::process::Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run redis-cli");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("wait for redis-cli").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("redis-cli output")
 }

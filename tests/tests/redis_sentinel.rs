@@ -18,7 +18,11 @@ async fn the_master_is_rediscovered_after_a_failover_under_load() {
     let old_master = setup.master.port();
     let pool = PoolSettings::sentinel(setup.sentinel_addresses(), MASTER_NAME);
     let response_timeout = pool.response_timeout();
-    let repository = RedisSessionRepository::new(pool, SessionSettings::default()).unwrap();
+    let repository = RedisSessionRepository::new(pool.clone(), SessionSettings::default()).unwrap();
+    // Another instance listening to keyspace events: its subscription must follow the master.
+    let listener =
+        RedisSessionRepository::new(pool.with_subscription_enabled(true), SessionSettings::default()).unwrap();
+    assert!(listener.wait_for_subscription(Duration::from_secs(5)).await);
 
     // Sessions that exist before the failover.
     let mut existing: Vec<SessionId> = Vec::new();
@@ -107,6 +111,20 @@ async fn the_master_is_rediscovered_after_a_failover_under_load() {
             .expect("an existing session survives");
         assert_eq!(session.get::<usize>("n").unwrap(), Some(n));
     }
+    // The listener subscribed again, on the new master.
+    assert!(
+        listener.wait_for_subscription(Duration::from_secs(5)).await,
+        "the subscription did not follow the master"
+    );
+    let clients: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query(&mut setup.replica.connection())
+        .unwrap();
+    assert!(
+        clients.contains("psub=1"),
+        "no pattern subscription on the new master: {clients}"
+    );
+
     let mut session = repository.create_session();
     session.insert("after", &true).unwrap();
     repository.save(&mut session).await.unwrap();

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use clustered_session_tests::redis_tls::{ServerIdentity, TlsFiles, TlsRedisServer};
+use clustered_session_tests::redis_tls::{ServerIdentity, TlsFiles, TlsRedisCluster, TlsRedisServer};
 use session_core::config::{ConfigError, ConfigurationResolver, EnableClusteredSession, PropertySources};
 use session_core::{
     NearCacheCapacity, PoolSettings, RedisSessionRepository, SessionRepository, SessionSettings, StoreError,
@@ -59,6 +59,28 @@ async fn the_near_cache_and_the_subscription_connect_over_tls() {
     assert!(
         subscribed.wait_for_subscription(Duration::from_secs(5)).await,
         "the subscription did not connect over TLS"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_cluster_over_tls_serves_sessions_and_the_subscription() {
+    let files = TlsFiles::generate();
+    let cluster = TlsRedisCluster::start(&files);
+    let pool = PoolSettings::default()
+        .with_urls(cluster.urls())
+        .with_ssl_ca_file(files.ca())
+        .with_response_timeout(Duration::from_secs(10));
+    assert!(pool.is_cluster());
+    // Several sessions: their keys land on different masters.
+    for _ in 0..5 {
+        round_trip(pool.clone()).await.unwrap();
+    }
+    // The subscription connects to each master over TLS.
+    let subscribed =
+        RedisSessionRepository::new(pool.with_subscription_enabled(true), SessionSettings::default()).unwrap();
+    assert!(
+        subscribed.wait_for_subscription(Duration::from_secs(10)).await,
+        "the cluster subscription did not connect over TLS"
     );
 }
 

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use super::super::sources::test_support::{temp_dir, write};
 use super::super::Topology;
+use super::super::sources::test_support::{temp_dir, write};
 use super::*;
 
 fn resolve_env(pool_name: &str, env: &[(&str, &str)]) -> Result<EffectiveConfiguration, ConfigError> {

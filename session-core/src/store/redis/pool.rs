@@ -304,15 +304,14 @@ impl RedisConnection {
         self.connection.is_cluster()
     }
 
-    /// A client for the subscription: to the server (standalone), or to one
-    /// cluster node, with the first URL's scheme and credentials.
-    pub(crate) fn subscription_client(&self, node: Option<&NodeAddress>) -> RedisResult<redis::Client> {
+    /// A client for the subscription: to the server (standalone), to the
+    /// master the sentinels name now (asking them if the store has not), or
+    /// to one cluster node, with the first URL's scheme and credentials.
+    pub(crate) async fn subscription_client(&self, node: Option<&NodeAddress>) -> RedisResult<redis::Client> {
         match node {
             None => match &self.connection {
-                // The subscription follows the master (it reconnects after a failover).
-                Connection::Sentinel(sentinel) => sentinel.current_master().ok_or_else(|| {
-                    RedisError::from((redis::ErrorKind::Io, "no master discovered through the sentinels yet"))
-                }),
+                // The subscription follows the master: it reconnects after a failover.
+                Connection::Sentinel(sentinel) => sentinel.master_client().await,
                 _ => self.clients.client(&self.url),
             },
             Some(node) => self.clients.client(&node_url(&self.url, node)),

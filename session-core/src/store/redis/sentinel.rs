@@ -96,8 +96,24 @@ impl SentinelConnection {
         })
     }
 
-    /// The client of the master last discovered (for the subscription), if any.
-    pub(crate) fn current_master(&self) -> Option<redis::Client> {
+    /// A client of the master the sentinels name now, for the subscription
+    /// (which connects at start and after losing its connection, so asks
+    /// afresh). A master other than the store's drops the store's connection too.
+    pub(crate) async fn master_client(&self) -> RedisResult<redis::Client> {
+        let client = self.inner.sentinels.lock().await.async_get_client().await?;
+        let named = client.get_connection_info().addr().to_string();
+        let mut current = self.lock();
+        if current
+            .as_ref()
+            .is_some_and(|master| master.client.get_connection_info().addr().to_string() != named)
+        {
+            tracing::warn!(master = %named, "Redis Sentinel: the sentinels name another master; reconnecting");
+            *current = None;
+        }
+        Ok(client)
+    }
+
+    fn current_master(&self) -> Option<redis::Client> {
         self.lock().as_ref().map(|master| master.client.clone())
     }
 
