@@ -86,6 +86,20 @@ impl SentinelSetup {
         self.sentinels.first().and_then(Sentinel::master_port)
     }
 
+    /// Asks a sentinel to fail over now (`SENTINEL FAILOVER`): the replica
+    /// is promoted and the old master, still running, becomes its replica.
+    ///
+    /// # Panics
+    /// When the sentinel refuses.
+    pub fn force_failover(&self) {
+        let mut connection = self.sentinels[0].connection().expect("connect to a sentinel");
+        let _: () = redis::cmd("SENTINEL")
+            .arg("FAILOVER")
+            .arg(MASTER_NAME)
+            .query(&mut connection)
+            .expect("SENTINEL FAILOVER");
+    }
+
     /// Waits until the replica has everything the master wrote.
     ///
     /// # Panics
@@ -133,7 +147,7 @@ impl Sentinel {
                  dir {dir}\n\
                  sentinel monitor {MASTER_NAME} 127.0.0.1 {master_port} 2\n\
                  sentinel down-after-milliseconds {MASTER_NAME} {down}\n\
-                 sentinel failover-timeout {MASTER_NAME} 2000\n\
+                 sentinel failover-timeout {MASTER_NAME} 1000\n\
                  sentinel parallel-syncs {MASTER_NAME} 1\n",
                 dir = dir.display(),
                 down = DOWN_AFTER.as_millis()

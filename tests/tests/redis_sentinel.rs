@@ -130,3 +130,64 @@ async fn the_master_is_rediscovered_after_a_failover_under_load() {
     repository.save(&mut session).await.unwrap();
     assert!(repository.find_by_id(session.id()).await.unwrap().is_some());
 }
+
+/// A failover the sentinels are told to do (`SENTINEL FAILOVER`) leaves the
+/// old master running, and accepting writes, until the sentinels convert it
+/// into a replica (writes there would then be lost): the store follows the
+/// sentinels' `+switch-master` announcement (or a `READONLY` reply) to the
+/// promoted replica instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forced_failover_moves_writes_to_the_promoted_replica() {
+    let setup = SentinelSetup::start();
+    let old_master = setup.master.port();
+    let repository = RedisSessionRepository::new(
+        PoolSettings::sentinel(setup.sentinel_addresses(), MASTER_NAME),
+        SessionSettings::default(),
+    )
+    .unwrap();
+    let mut session = repository.create_session();
+    session.insert("before", &1).unwrap();
+    repository.save(&mut session).await.unwrap();
+    setup.wait_until_replicated();
+
+    setup.force_failover();
+    let started = Instant::now();
+    let mut failed = 0;
+    let mut readonly_seen = false;
+    loop {
+        let mut session = repository.create_session();
+        session.insert("after", &1).unwrap();
+        match repository.save(&mut session).await {
+            Ok(()) if setup.reported_master_port() != Some(old_master) => break,
+            Ok(()) => {}
+            Err(error) => {
+                failed += 1;
+                readonly_seen |= error.to_string().contains("READONLY");
+            }
+        }
+        assert!(
+            started.elapsed() < RECOVERY_BOUND,
+            "no write succeeded on the new master"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!(
+        "forced failover: writes on the new master after {:?}, {failed} failed, READONLY seen: {readonly_seen}",
+        started.elapsed()
+    );
+    // Writes land on the promoted replica (its key count grows), not on the demoted master.
+    let keys =
+        |setup: &SentinelSetup| -> usize { redis::cmd("DBSIZE").query(&mut setup.replica.connection()).unwrap() };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let before = keys(&setup);
+        let mut probe = repository.create_session();
+        probe.insert("probe", &1).unwrap();
+        if repository.save(&mut probe).await.is_ok() && keys(&setup) > before {
+            break;
+        }
+        assert!(Instant::now() < deadline, "writes do not reach the promoted replica");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(repository.find_by_id(session.id()).await.unwrap().is_some());
+}

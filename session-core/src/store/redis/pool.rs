@@ -220,6 +220,14 @@ impl RedisConnection {
             ))
         })?;
         let (runtime, shutdown) = start_runtime()?;
+        // Until the repository is dropped (its runtime ends with it).
+        drop(
+            runtime.spawn(
+                connection
+                    .clone()
+                    .watch_switches(settings.sentinel_master().to_owned(), settings.connection_timeout()),
+            ),
+        );
         tracing::debug!(
             master = settings.sentinel_master(),
             "Redis session store configured through Sentinel"

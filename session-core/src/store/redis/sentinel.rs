@@ -9,9 +9,16 @@
 //! the sentinels again (redis-rs checks the answer with `ROLE`). Until the
 //! sentinels have promoted a replica, commands fail, and the store answers
 //! 503; the first command after the promotion connects to the new master.
+//!
+//! A failover the old master survives (`SENTINEL FAILOVER`, a network split)
+//! leaves it accepting writes until the sentinels convert it, seconds later,
+//! and those writes are lost then: so the connection also listens to the
+//! sentinels' `+switch-master` announcements ([`SentinelConnection::watch_switches`])
+//! and drops the master as soon as they name another.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
@@ -111,6 +118,51 @@ impl SentinelConnection {
             *current = None;
         }
         Ok(client)
+    }
+
+    /// Listens to `+switch-master` on one sentinel after another, dropping
+    /// the master when the sentinels announce a new one for ours; ends when
+    /// every clone of this connection is gone.
+    pub(crate) async fn watch_switches(self, master_name: String, retry: Duration) {
+        let inner = Arc::downgrade(&self.inner);
+        drop(self);
+        loop {
+            let Some(connection) = inner.upgrade().map(|inner| Self { inner }) else {
+                return;
+            };
+            let error = connection.listen_for_switches(&master_name).await;
+            drop(connection);
+            tracing::debug!(%error, "Redis Sentinel: +switch-master subscription lost; subscribing again");
+            tokio::time::sleep(retry).await;
+        }
+    }
+
+    async fn listen_for_switches(&self, master_name: &str) -> RedisError {
+        let client = match self.inner.sentinels.lock().await.async_get_sentinel_client().await {
+            Ok(client) => client,
+            Err(error) => return error,
+        };
+        let mut pubsub = match client.get_async_pubsub().await {
+            Ok(pubsub) => pubsub,
+            Err(error) => return error,
+        };
+        if let Err(error) = pubsub.subscribe("+switch-master").await {
+            return error;
+        }
+        let weak = Arc::downgrade(&self.inner);
+        let mut messages = pubsub.into_on_message();
+        while let Some(message) = futures_util::StreamExt::next(&mut messages).await {
+            // "<master name> <old ip> <old port> <new ip> <new port>"
+            let payload: String = message.get_payload().unwrap_or_default();
+            if payload.split(' ').next() == Some(master_name) {
+                let Some(inner) = weak.upgrade() else {
+                    break;
+                };
+                tracing::warn!(switch = %payload, "Redis Sentinel: +switch-master; reconnecting to the new master");
+                *inner.current.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            }
+        }
+        RedisError::from((redis::ErrorKind::Io, "the sentinel closed the subscription"))
     }
 
     fn current_master(&self) -> Option<redis::Client> {
