@@ -481,6 +481,10 @@ pub(crate) fn parse_locators(text: &str) -> Result<Vec<String>, String> {
             if address.to_ascii_lowercase().starts_with("redis://") {
                 return Ok(address.to_owned());
             }
+            // Other schemes (`rediss://`: TLS to sentinels is not supported yet).
+            if address.contains("://") {
+                return Err(address.to_owned());
+            }
             let (host, port) = match address.strip_suffix(']').and_then(|rest| rest.rsplit_once('[')) {
                 // The seed's GemFire form: host[port].
                 Some((host, port)) if !host.is_empty() && !host.ends_with(':') => (host, port),
