@@ -11,11 +11,11 @@ use session_actix::{ClusteredSession, FindByIndexNameSessionRepository, SessionE
 pub(crate) fn describe_store(configuration: &EffectiveConfiguration) -> String {
     match (configuration.topology(), configuration.pool()) {
         (Topology::ClientServer, Some(pool)) => {
-            let servers: Vec<String> = pool.servers.value.iter().map(|url| mask_password(url)).collect();
+            let servers: Vec<String> = pool.urls().iter().map(|url| mask_password(url)).collect();
             format!(
                 "session store: Redis {} (pool `{}`, region `{}`)",
                 servers.join(", "),
-                pool.name,
+                pool.name(),
                 configuration.region_name().value
             )
         }

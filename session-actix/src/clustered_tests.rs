@@ -107,5 +107,5 @@ fn code_given_servers_then_redis_adds_a_seed() {
         .build()
         .unwrap();
     let pool = sessions.configuration().pool().unwrap();
-    assert_eq!(pool.servers.value, ["redis://127.0.0.1:1", "redis://127.0.0.1:2"]);
+    assert_eq!(pool.urls(), ["redis://127.0.0.1:1", "redis://127.0.0.1:2"]);
 }

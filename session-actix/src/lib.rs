@@ -158,9 +158,8 @@ pub use session_core::{
 };
 
 #[cfg(feature = "redis")]
-pub use session_core::store::redis::{
-    BreakerState, NearCacheCapacity, PoolSettings, RedisKeyLayout, RedisSessionRepository,
-};
+pub use session_core::store::redis::{BreakerState, RedisKeyLayout, RedisSessionRepository};
+pub use session_core::{NearCacheCapacity, PoolSettings};
 
 /// The rest of the framework-neutral core, for store implementers and
 /// advanced use: the stored [`Session`](core::Session) the repositories return

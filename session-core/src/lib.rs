@@ -27,6 +27,7 @@ pub mod store;
 pub mod telemetry;
 
 pub use budget::{DEFAULT_STORE_BUDGET, remaining_store_budget, with_store_budget};
+pub use config::pool::{NearCacheCapacity, PoolSettings};
 pub use dirty::{Delta, IsDirtyPredicate};
 pub use error::{AttributeError, InvalidSessionHandle, InvalidSessionId, StoreError};
 pub use events::{HttpSessionListener, SessionEvent, SessionEventListener, SessionEventPublisher};
@@ -57,4 +58,4 @@ pub use settings::{
 pub use store::MeteredRepository;
 pub use store::embedded::EmbeddedSessionRepository;
 #[cfg(feature = "redis")]
-pub use store::redis::{BreakerState, PoolSettings, RedisKeyLayout, RedisSessionRepository};
+pub use store::redis::{BreakerState, RedisKeyLayout, RedisSessionRepository};

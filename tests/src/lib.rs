@@ -5,6 +5,8 @@
 
 pub mod http;
 pub mod redis_cluster;
+pub mod redis_sentinel;
 pub mod redis_server;
+pub mod redis_tls;
 pub mod repositories;
 pub mod stores;

@@ -15,7 +15,10 @@ use std::time::Duration;
 
 use actix_web::{App, HttpResponse, web};
 use clustered_session_tests::serve;
-use session_actix::config::{CODE_EXPIRATION_POLICY_NAME, ConfigSource, PropertyOrigin, PropertySources, Topology};
+use session_actix::config::{
+    CODE_EXPIRATION_POLICY_NAME, ConfigSource, POOL_RETRY_ATTEMPTS, POOL_SERVERS, PropertyOrigin, PropertySources,
+    Topology,
+};
 use session_actix::expiration::FixedTimeoutSessionExpirationPolicy;
 use session_actix::{ClusteredSession, Session};
 
@@ -83,9 +86,8 @@ fn redis_servers_in_code_select_redis_and_are_reported_as_code() {
         .unwrap();
     let configuration = sessions.configuration();
     assert_eq!(configuration.topology(), Topology::ClientServer);
-    let servers = &configuration.pool().unwrap().servers;
-    assert_eq!(servers.value, ["redis://:hunter2@127.0.0.1:1"]);
-    assert_eq!(servers.source, code(REDIS_CALL));
+    assert_eq!(configuration.pool().unwrap().urls(), ["redis://:hunter2@127.0.0.1:1"]);
+    assert_eq!(configuration.pool_source(POOL_SERVERS), Some(&code(REDIS_CALL)));
     let servers_row = row(&sessions, "pool gemfirePool servers");
     assert!(
         servers_row.ends_with("from code (`ClusteredSessionBuilder::redis`)"),
@@ -95,8 +97,8 @@ fn redis_servers_in_code_select_redis_and_are_reported_as_code() {
     assert!(!servers_row.contains("hunter2"), "{servers_row}");
     // Settings code did not give keep their defaults.
     assert_eq!(
-        configuration.pool().unwrap().retry_attempts.source,
-        ConfigSource::Default
+        configuration.pool_source(POOL_RETRY_ATTEMPTS),
+        Some(&ConfigSource::Default)
     );
 
     // Two calls: the seed nodes of a cluster.
@@ -107,7 +109,7 @@ fn redis_servers_in_code_select_redis_and_are_reported_as_code() {
         .build()
         .unwrap();
     assert_eq!(
-        cluster.configuration().pool().unwrap().servers.value,
+        cluster.configuration().pool().unwrap().urls(),
         ["redis://127.0.0.1:1", "redis://127.0.0.1:2"]
     );
 }
@@ -127,18 +129,20 @@ fn an_environment_variable_then_a_file_override_servers_set_in_code() {
         .redis("redis://from-code:6379")
         .build()
         .unwrap();
-    let servers = &from_file.configuration().pool().unwrap().servers;
-    assert_eq!(servers.value, ["redis://from-file:6379"]);
+    assert_eq!(
+        from_file.configuration().pool().unwrap().urls(),
+        ["redis://from-file:6379"]
+    );
+    let source = from_file.configuration().pool_source(POOL_SERVERS);
     assert!(
         matches!(
-            &servers.source,
-            ConfigSource::Property {
+            source,
+            Some(ConfigSource::Property {
                 origin: PropertyOrigin::File { line: 1, .. },
                 ..
-            }
+            })
         ),
-        "{:?}",
-        servers.source
+        "{source:?}"
     );
     assert!(row(&from_file, "pool gemfirePool servers").contains("application.properties:1"));
 
@@ -148,8 +152,10 @@ fn an_environment_variable_then_a_file_override_servers_set_in_code() {
         .redis("redis://from-code:6379")
         .build()
         .unwrap();
-    let servers = &from_env.configuration().pool().unwrap().servers;
-    assert_eq!(servers.value, ["redis://from-env:6379"]);
+    assert_eq!(
+        from_env.configuration().pool().unwrap().urls(),
+        ["redis://from-env:6379"]
+    );
     assert!(row(&from_env, "pool gemfirePool servers").ends_with(&format!("from env var `{SERVERS_ENV}`")));
 }
 
@@ -170,16 +176,19 @@ fn a_pool_settings_value_configures_the_pool_and_properties_override_what_they_n
         .build()
         .unwrap();
     let effective = sessions.configuration().pool().unwrap();
-    assert_eq!(effective.servers.value, ["redis://127.0.0.1:1"]);
-    assert_eq!(effective.servers.source, code(REDIS_POOL_CALL));
-    assert_eq!(effective.read_timeout.value, Duration::from_millis(250));
-    assert_eq!(effective.socket_connect_timeout.value, Duration::from_millis(150));
-    assert!(effective.subscription_enabled.value);
+    assert_eq!(effective.urls(), ["redis://127.0.0.1:1"]);
+    assert_eq!(
+        sessions.configuration().pool_source(POOL_SERVERS),
+        Some(&code(REDIS_POOL_CALL))
+    );
+    assert_eq!(effective.response_timeout(), Duration::from_millis(250));
+    assert_eq!(effective.connection_timeout(), Duration::from_millis(150));
+    assert!(effective.subscription_enabled());
     assert!(
         row(&sessions, "pool gemfirePool read-timeout").ends_with("from code (`ClusteredSessionBuilder::redis_pool`)")
     );
     // The environment names retry-attempts: it wins.
-    assert_eq!(effective.retry_attempts.value, 0);
+    assert_eq!(effective.retry_attempts(), 0);
     assert!(row(&sessions, "pool gemfirePool retry-attempts").contains("env var"));
 }
 

@@ -647,9 +647,9 @@ async fn a_configured_pool_selects_the_redis_store() {
     let configuration = sessions.configuration();
     assert_eq!(configuration.topology(), Topology::ClientServer);
     let pool = configuration.pool().unwrap();
-    assert_eq!(pool.name, "gemfirePool");
-    assert_eq!(pool.servers.value, [redis.url()]);
-    assert_eq!(pool.read_timeout.value, Duration::from_secs(2));
+    assert_eq!(pool.name(), "gemfirePool");
+    assert_eq!(pool.urls(), [redis.url()]);
+    assert_eq!(pool.response_timeout(), Duration::from_secs(2));
 
     let server = serve!({
         let sessions = sessions.clone();

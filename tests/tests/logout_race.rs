@@ -127,8 +127,7 @@ async fn redis_store_a_write_racing_a_logout_never_brings_the_session_back() {
 #[actix_rt::test]
 async fn near_cache_a_write_racing_a_logout_never_brings_the_session_back() {
     let server = RedisServer::start();
-    let pool =
-        PoolSettings::new(server.url()).with_near_cache(session_core::store::redis::NearCacheCapacity::Sessions(1_000));
+    let pool = PoolSettings::new(server.url()).with_near_cache(session_core::NearCacheCapacity::Sessions(1_000));
     let repository = RedisSessionRepository::new(pool, SessionSettings::default()).unwrap();
     let rounds = race(repository).await;
     assert!(rounds >= 160, "only {rounds} rounds ran in {TIME_BUDGET:?}");

@@ -347,8 +347,7 @@ fn redis(server: &RedisServer) -> RedisSessionRepository {
 
 /// Redis with the `CACHING_PROXY` near cache.
 fn cached(server: &RedisServer) -> RedisSessionRepository {
-    let pool =
-        PoolSettings::new(server.url()).with_near_cache(session_core::store::redis::NearCacheCapacity::Sessions(1_000));
+    let pool = PoolSettings::new(server.url()).with_near_cache(session_core::NearCacheCapacity::Sessions(1_000));
     RedisSessionRepository::new(pool, SessionSettings::default()).unwrap()
 }
 

@@ -30,7 +30,7 @@ session_core::session_expiration_acceptance_tests!(|settings| async move {
 mod near_cache {
     use std::time::Duration;
 
-    use session_core::store::redis::NearCacheCapacity;
+    use session_core::NearCacheCapacity;
     use session_core::{PoolSettings, RedisSessionRepository};
 
     use super::SERVER;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use clustered_session_tests::redis_server::RedisServer;
 use redis::Commands as _;
-use session_core::store::redis::NearCacheCapacity;
+use session_core::NearCacheCapacity;
 use session_core::{
     FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, SessionEvent,
     SessionEventListener, SessionHandle, SessionId, SessionRepository, SessionSettings,

@@ -219,7 +219,7 @@ impl ClusteredSessionBuilder {
     /// `code (`ClusteredSessionBuilder::redis_pool`)` for the others. A
     /// `CACHING_PROXY` client region shortcut sets its own near cache.
     #[cfg(feature = "redis")]
-    pub fn redis_pool(mut self, settings: session_core::store::redis::PoolSettings) -> Self {
+    pub fn redis_pool(mut self, settings: session_core::PoolSettings) -> Self {
         self.code_pool.set_settings(settings);
         self
     }
@@ -619,32 +619,36 @@ fn repository(
         }
         return Ok(Arc::new(EmbeddedSessionRepository::new(settings)));
     };
-    let servers_key = session_core::config::pool_property(&pool.name, session_core::config::POOL_SERVERS);
+    let servers_key = session_core::config::pool_property(pool.name(), session_core::config::POOL_SERVERS);
     let servers_error = |expected: String| ConfigError::InvalidValue {
         key: servers_key.clone(),
         value: pool
-            .servers
-            .value
+            .urls()
             .iter()
             .map(|url| session_core::config::mask_password(url))
             .collect::<Vec<_>>()
             .join(","),
-        from: Box::new(pool.servers.source.clone()),
+        from: Box::new(
+            configuration
+                .pool_source(session_core::config::POOL_SERVERS)
+                .cloned()
+                .unwrap_or(session_core::config::ConfigSource::Default),
+        ),
         // The store's own message may quote a URL (or the part of one its
         // client could parse): mask whatever of the configured URLs shows.
-        expected: session_core::config::mask_urls_in(&expected, &pool.servers.value),
+        expected: session_core::config::mask_urls_in(&expected, pool.urls()),
     };
     #[cfg(feature = "redis")]
     {
-        let mut pool_settings = code_pool.store_settings(session_core::PoolSettings::from(&pool.to_pool_config()));
+        let mut pool_settings = code_pool.store_settings(pool.clone());
         match shortcut {
             ClientRegionShortcut::CachingProxy => {
-                pool_settings = pool_settings.with_near_cache(session_core::store::redis::NearCacheCapacity::Sessions(
+                pool_settings = pool_settings.with_near_cache(session_core::NearCacheCapacity::Sessions(
                     session_core::config::NEAR_CACHE_DEFAULT_ENTRIES,
                 ));
             }
             ClientRegionShortcut::CachingProxyHeapLru => {
-                pool_settings = pool_settings.with_near_cache(session_core::store::redis::NearCacheCapacity::Bytes(
+                pool_settings = pool_settings.with_near_cache(session_core::NearCacheCapacity::Bytes(
                     session_core::config::NEAR_CACHE_DEFAULT_BYTES,
                 ));
             }

@@ -20,7 +20,7 @@ pub(super) struct CodePool {
     /// The call that last set the servers, as the configuration reports it.
     servers_call: &'static str,
     #[cfg(feature = "redis")]
-    settings: Option<session_core::store::redis::PoolSettings>,
+    settings: Option<session_core::PoolSettings>,
 }
 
 /// How the configuration names `.redis(...)`.
@@ -38,7 +38,7 @@ impl CodePool {
 
     /// Uses `settings` for the pool, its URLs as the servers.
     #[cfg(feature = "redis")]
-    pub(super) fn set_settings(&mut self, settings: session_core::store::redis::PoolSettings) {
+    pub(super) fn set_settings(&mut self, settings: session_core::PoolSettings) {
         self.servers = settings.urls().to_vec();
         self.servers_call = REDIS_POOL_CALL;
         self.settings = Some(settings);
@@ -79,12 +79,10 @@ impl CodePool {
 
     /// The store's settings: those resolved from properties (`resolved`),
     /// with what only code can say (cluster mode for one URL, keyspace
-    /// notifications, a near cache) taken from the code's settings.
+    /// notifications, a near cache, the circuit breaker and the in-flight
+    /// bound) taken from the code's settings.
     #[cfg(feature = "redis")]
-    pub(super) fn store_settings(
-        &self,
-        resolved: session_core::store::redis::PoolSettings,
-    ) -> session_core::store::redis::PoolSettings {
+    pub(super) fn store_settings(&self, resolved: session_core::PoolSettings) -> session_core::PoolSettings {
         let Some(code) = &self.settings else {
             return resolved;
         };
@@ -96,6 +94,8 @@ impl CodePool {
             settings = settings.with_near_cache(capacity);
         }
         settings
+            .with_circuit_breaker(code.breaker_failure_threshold(), code.breaker_cool_down())
+            .with_max_in_flight(code.max_in_flight())
     }
 }
 

@@ -11,12 +11,10 @@ use crate::settings::SessionSettings;
 use super::keys::{
     CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
     INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY,
-    POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED,
     REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
     SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
 };
-use super::pool::PoolConfig;
-use super::redact::mask_password;
+use super::pool::PoolSettings;
 use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
 use super::sources::PropertyOrigin;
 
@@ -77,61 +75,6 @@ pub enum Topology {
     ClientServer,
 }
 
-/// The effective pool's settings, each with its source.
-///
-/// Its `Debug` masks passwords in the server URLs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct EffectivePool {
-    /// The pool's name (the effective `pool_name`).
-    pub name: String,
-    /// Server URLs; never empty.
-    pub servers: Resolved<Vec<String>>,
-    /// Response timeout (`read-timeout`).
-    pub read_timeout: Resolved<Duration>,
-    /// Connection timeout (`socket-connect-timeout`).
-    pub socket_connect_timeout: Resolved<Duration>,
-    /// Retries of a failed operation (`retry-attempts`).
-    pub retry_attempts: Resolved<u32>,
-    /// Whether to subscribe to server events (`subscription-enabled`).
-    pub subscription_enabled: Resolved<bool>,
-}
-
-impl EffectivePool {
-    /// The plain settings, without sources.
-    #[must_use]
-    pub fn to_pool_config(&self) -> PoolConfig {
-        PoolConfig {
-            name: self.name.clone(),
-            urls: self.servers.value.clone(),
-            response_timeout: self.read_timeout.value,
-            connection_timeout: self.socket_connect_timeout.value,
-            retry_attempts: self.retry_attempts.value,
-            subscription_enabled: self.subscription_enabled.value,
-        }
-    }
-}
-
-impl fmt::Debug for EffectivePool {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let servers = Resolved::new(
-            self.servers
-                .value
-                .iter()
-                .map(|url| mask_password(url))
-                .collect::<Vec<_>>(),
-            self.servers.source.clone(),
-        );
-        f.debug_struct("EffectivePool")
-            .field("name", &self.name)
-            .field("servers", &servers)
-            .field("read_timeout", &self.read_timeout)
-            .field("socket_connect_timeout", &self.socket_connect_timeout)
-            .field("retry_attempts", &self.retry_attempts)
-            .field("subscription_enabled", &self.subscription_enabled)
-            .finish()
-    }
-}
-
 /// The resolved serializer; configurations compare it by identity.
 #[derive(Debug, Clone)]
 pub(crate) struct SerializerComponent(pub(crate) Arc<dyn SessionSerializer>);
@@ -185,7 +128,9 @@ pub struct EffectiveConfiguration {
     pub(crate) session_serializer_bean_name: Resolved<String>,
     pub(crate) session_serializer: SerializerComponent,
     pub(crate) expose_configuration_as_properties: Resolved<bool>,
-    pub(crate) pool: Option<EffectivePool>,
+    pub(crate) pool: Option<PoolSettings>,
+    /// Where each pool setting came from, by setting name (`read-timeout`).
+    pub(crate) pool_sources: BTreeMap<&'static str, ConfigSource>,
     pub(crate) warnings: Vec<String>,
 }
 
@@ -278,16 +223,19 @@ impl EffectiveConfiguration {
         }
     }
 
-    /// The effective pool with each setting's source, in the client-server topology.
+    /// The effective pool, when it has servers (the client-server topology,
+    /// unless the client region shortcut is `LOCAL`).
     #[must_use]
-    pub fn pool(&self) -> Option<&EffectivePool> {
+    pub fn pool(&self) -> Option<&PoolSettings> {
         self.pool.as_ref()
     }
 
-    /// The effective pool's plain settings, in the client-server topology.
+    /// Where one setting of the effective pool came from, by its property
+    /// name ([`POOL_READ_TIMEOUT`](super::POOL_READ_TIMEOUT), ...); `None`
+    /// without a pool or for an unknown setting.
     #[must_use]
-    pub fn pool_config(&self) -> Option<PoolConfig> {
-        self.pool.as_ref().map(EffectivePool::to_pool_config)
+    pub fn pool_source(&self, setting: &str) -> Option<&ConfigSource> {
+        self.pool_sources.get(setting)
     }
 
     /// What a repository needs: region name, idle timeout, idle-refresh
@@ -425,31 +373,11 @@ impl EffectiveConfiguration {
             ),
         ];
         if let Some(pool) = &self.pool {
-            let name = |setting: &str| format!("pool {} {setting}", pool.name);
-            let masked: Vec<String> = pool.servers.value.iter().map(|url| mask_password(url)).collect();
-            rows.extend([
-                row(&name(POOL_SERVERS), &pool.servers, masked.join(", ")),
-                row(
-                    &name(POOL_READ_TIMEOUT),
-                    &pool.read_timeout,
-                    format!("{} ms", pool.read_timeout.value.as_millis()),
-                ),
-                row(
-                    &name(POOL_SOCKET_CONNECT_TIMEOUT),
-                    &pool.socket_connect_timeout,
-                    format!("{} ms", pool.socket_connect_timeout.value.as_millis()),
-                ),
-                row(
-                    &name(POOL_RETRY_ATTEMPTS),
-                    &pool.retry_attempts,
-                    pool.retry_attempts.value.to_string(),
-                ),
-                row(
-                    &name(POOL_SUBSCRIPTION_ENABLED),
-                    &pool.subscription_enabled,
-                    pool.subscription_enabled.value.to_string(),
-                ),
-            ]);
+            rows.extend(pool.settings_text().into_iter().map(|(setting, value)| EffectiveEntry {
+                name: format!("pool {} {setting}", pool.name()),
+                value,
+                source: self.pool_sources.get(setting).cloned().unwrap_or(ConfigSource::Default),
+            }));
         }
         rows
     }
@@ -491,12 +419,12 @@ impl fmt::Display for EffectiveConfiguration {
                 f,
                 "clustered-session configuration (topology: embedded; client region shortcut {shortcut}: \
                  session state is not propagated to the servers of pool `{}`):",
-                pool.name
+                pool.name()
             )?,
             Some(pool) => writeln!(
                 f,
                 "clustered-session configuration (topology: client-server, pool `{}`{}):",
-                pool.name,
+                pool.name(),
                 if shortcut.is_caching() {
                     ", with a near cache"
                 } else {

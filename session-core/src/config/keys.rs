@@ -60,7 +60,8 @@ pub const SESSION_PROPERTY_KEYS: &[&str] = &[
     EXPOSE_CONFIGURATION_PROPERTY,
 ];
 
-/// Prefix of the pool settings: `spring.data.gemfire.pool.<pool-name>.<setting>`.
+/// Prefix of the pool settings: `spring.data.gemfire.pool.<pool-name>.<setting>`,
+/// or `spring.data.gemfire.pool.<setting>` for the default pool (`gemfirePool`).
 pub const POOL_PROPERTY_PREFIX: &str = "spring.data.gemfire.pool.";
 
 /// Pool setting: comma-separated Redis URLs (`redis://host:port`,
@@ -75,14 +76,42 @@ pub const POOL_SOCKET_CONNECT_TIMEOUT: &str = "socket-connect-timeout";
 pub const POOL_RETRY_ATTEMPTS: &str = "retry-attempts";
 /// Pool setting: whether to subscribe to server events (session expiry and deletion).
 pub const POOL_SUBSCRIPTION_ENABLED: &str = "subscription-enabled";
+/// Pool setting: whether a subscribing instance enables the keyspace
+/// notifications it needs with `CONFIG SET` (off for a managed Redis that forbids `CONFIG`).
+pub const POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS: &str = "configure-keyspace-notifications";
+/// Pool setting: whether the servers are Redis Cluster seeds even when there is only one.
+pub const POOL_CLUSTER: &str = "cluster";
+/// Pool setting: comma-separated Redis Sentinel addresses (`host[port]`,
+/// `host:port`, or `redis://` URLs carrying the sentinels' credentials); the
+/// master is discovered through them. Exclusive with [`POOL_SERVERS`].
+pub const POOL_LOCATORS: &str = "locators";
+/// Pool setting: the name of the master the sentinels monitor (default `mymaster`).
+pub const POOL_SENTINEL_MASTER: &str = "sentinel-master";
+/// Pool setting: a PEM file of certificate authorities trusted for `rediss://`
+/// servers (default: the system's trusted roots).
+pub const POOL_SSL_CA_FILE: &str = "ssl-ca-file";
+/// Pool setting: the client certificate (chain), PEM, for mutual TLS.
+pub const POOL_SSL_CERTIFICATE_FILE: &str = "ssl-certificate-file";
+/// Pool setting: the client certificate's private key, PEM, for mutual TLS.
+pub const POOL_SSL_KEY_FILE: &str = "ssl-key-file";
+/// Pool setting: `true` skips verifying `rediss://` servers' certificates (tests only; warned at startup).
+pub const POOL_SSL_INSECURE: &str = "ssl-insecure";
 
 /// Every documented pool setting; any other leaf under a pool prefix is a startup error.
 pub const POOL_SETTINGS: &[&str] = &[
     POOL_SERVERS,
+    POOL_LOCATORS,
+    POOL_SENTINEL_MASTER,
     POOL_READ_TIMEOUT,
     POOL_SOCKET_CONNECT_TIMEOUT,
     POOL_RETRY_ATTEMPTS,
     POOL_SUBSCRIPTION_ENABLED,
+    POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS,
+    POOL_CLUSTER,
+    POOL_SSL_CA_FILE,
+    POOL_SSL_CERTIFICATE_FILE,
+    POOL_SSL_KEY_FILE,
+    POOL_SSL_INSECURE,
 ];
 
 /// The full key of one pool setting, e.g.

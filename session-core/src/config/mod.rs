@@ -30,15 +30,19 @@
 //! | `spring.session.data.gemfire.session.serializer.bean-name` | `session_serializer_bean_name` | `SessionPdxSerializer` |
 //! | `spring.session.data.gemfire.session.configuration.expose` | `expose_configuration_as_properties` | `false` |
 //!
-//! Pool settings, per pool name, under `spring.data.gemfire.pool.<pool-name>.`:
+//! Pool settings ([`PoolSettings`](crate::PoolSettings)), per pool name, under
+//! `spring.data.gemfire.pool.<pool-name>.`; for the default pool `gemfirePool`
+//! also unnamed, `spring.data.gemfire.pool.<setting>` (the named key wins):
 //!
 //! | Setting | Meaning | Default |
 //! |---|---|---|
 //! | `servers` | comma-separated Redis URLs, e.g. `redis://127.0.0.1:6379` | none |
-//! | `read-timeout` | response timeout, ms | `10000` |
-//! | `socket-connect-timeout` | connection timeout, ms | `10000` |
-//! | `retry-attempts` | retries of a failed operation | `1` |
+//! | `read-timeout` | response timeout, ms | `1000` |
+//! | `socket-connect-timeout` | connection timeout, ms | `500` |
+//! | `retry-attempts` | retries of a failed operation | `2` |
 //! | `subscription-enabled` | subscribe to server events (expiry) | `false` |
+//! | `configure-keyspace-notifications` | enable the keyspace events a subscription needs (`CONFIG SET`) | `true` |
+//! | `cluster` | the servers are Redis Cluster seeds, even only one | `false` |
 //!
 //! When the effective pool (the effective `pool_name`) has non-blank
 //! `servers`, sessions live in Redis (client-server topology); otherwise in
@@ -81,7 +85,7 @@
 //!     .resolve()?;
 //!
 //! assert_eq!(effective.topology(), Topology::ClientServer);
-//! assert_eq!(effective.pool_config().unwrap().urls, ["redis://127.0.0.1:6379"]);
+//! assert_eq!(effective.pool().unwrap().urls(), ["redis://127.0.0.1:6379"]);
 //! assert_eq!(effective.to_session_settings().max_inactive_interval_seconds(), 600);
 //! # Ok::<(), session_core::config::ConfigError>(())
 //! ```
@@ -94,13 +98,15 @@ mod effective;
 mod error;
 mod keys;
 mod placeholder;
-mod pool;
+pub(crate) mod pool;
 mod properties_file;
 mod redact;
 mod registry;
 mod resolver;
 mod shortcut;
 mod sources;
+#[cfg(feature = "tls")]
+pub(crate) mod tls_files;
 
 pub use attributes::{
     DEFAULT_CLIENT_REGION_SHORTCUT, DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
@@ -108,21 +114,25 @@ pub use attributes::{
     EnableClusteredSession,
 };
 pub use configurer::SpringSessionGemFireConfigurer;
-pub use effective::{ConfigSource, EffectiveConfiguration, EffectiveEntry, EffectivePool, Resolved, Topology};
+pub use effective::{ConfigSource, EffectiveConfiguration, EffectiveEntry, Resolved, Topology};
 pub use error::ConfigError;
 pub use keys::{
     CLIENT_REGION_SHORTCUT_PROPERTY, CONFIG_LOCATION_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY,
     IDLE_REFRESH_WINDOW_SECONDS_PROPERTY, IDLE_TIMEOUT_PROPERTIES, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
-    INDEXED_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY,
-    POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SETTINGS,
-    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED, PROFILES_ACTIVE_PROPERTY, REGION_NAME_PROPERTY,
-    SERVER_REGION_SHORTCUT_PROPERTY, SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
-    SESSION_PROPERTY_KEYS, SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
-    SPRING_SESSION_TIMEOUT_PROPERTY, env_var_names, pool_property,
+    INDEXED_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_CLUSTER,
+    POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_LOCATORS, POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT,
+    POOL_RETRY_ATTEMPTS, POOL_SENTINEL_MASTER, POOL_SERVERS, POOL_SETTINGS, POOL_SOCKET_CONNECT_TIMEOUT,
+    POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE, POOL_SSL_KEY_FILE, POOL_SUBSCRIPTION_ENABLED,
+    PROFILES_ACTIVE_PROPERTY, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
+    SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS,
+    SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY, SPRING_SESSION_TIMEOUT_PROPERTY, env_var_names,
+    pool_property,
 };
 pub use pool::{
-    DEFAULT_POOL_READ_TIMEOUT, DEFAULT_POOL_RETRY_ATTEMPTS, DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
-    DEFAULT_POOL_SUBSCRIPTION_ENABLED, PoolConfig,
+    DEFAULT_BREAKER_COOL_DOWN, DEFAULT_BREAKER_FAILURE_THRESHOLD, DEFAULT_MAX_IN_FLIGHT, DEFAULT_POOL_CLUSTER,
+    DEFAULT_POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, DEFAULT_POOL_READ_TIMEOUT, DEFAULT_POOL_RETRY_ATTEMPTS,
+    DEFAULT_POOL_SENTINEL_MASTER, DEFAULT_POOL_SERVER_URL, DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
+    DEFAULT_POOL_SUBSCRIPTION_ENABLED,
 };
 pub use redact::{mask_password, mask_passwords, mask_urls_in, split_server_urls};
 pub use registry::{

@@ -1,70 +1,493 @@
 //! A named pool: how to reach the servers (Redis) in the client-server topology.
+//!
+//! [`PoolSettings`] is the one pool type: the properties
+//! (`spring.data.gemfire.pool.<name>.<setting>`), the builders and the Redis
+//! store all speak it, with one set of defaults.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::attributes::DEFAULT_POOL_NAME;
+use super::keys::{
+    POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_LOCATORS, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS,
+    POOL_SENTINEL_MASTER, POOL_SERVERS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE,
+    POOL_SSL_INSECURE, POOL_SSL_KEY_FILE, POOL_SUBSCRIPTION_ENABLED,
+};
 use super::redact::mask_password;
 
-/// Default response timeout (GemFire's pool `read-timeout` default, 10 s).
-pub const DEFAULT_POOL_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default connection timeout. Shorter than GemFire's 59 s socket-connect
-/// timeout: a Redis connection that takes longer than this is not coming.
-pub const DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default number of retries of a failed operation.
-pub const DEFAULT_POOL_RETRY_ATTEMPTS: u32 = 1;
-/// Default for subscribing to server events (GemFire's default: off).
+/// Default [`PoolSettings::response_timeout`] (`read-timeout`): 1 s. Shorter
+/// than GemFire's 10 s on purpose: a session store that has not answered in a
+/// second is down for this request, which then fails fast (503) instead of
+/// holding a worker.
+pub const DEFAULT_POOL_READ_TIMEOUT: Duration = Duration::from_secs(1);
+/// Default [`PoolSettings::connection_timeout`] (`socket-connect-timeout`):
+/// 500 ms, so a connection attempt and a retry fit in one read timeout.
+pub const DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// Default [`PoolSettings::retry_attempts`] (`retry-attempts`): 2, within the read timeout.
+pub const DEFAULT_POOL_RETRY_ATTEMPTS: u32 = 2;
+/// Default [`PoolSettings::subscription_enabled`] (`subscription-enabled`): off, as in GemFire.
 pub const DEFAULT_POOL_SUBSCRIPTION_ENABLED: bool = false;
+/// Default [`PoolSettings::configure_keyspace_notifications`]
+/// (`configure-keyspace-notifications`): on.
+pub const DEFAULT_POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS: bool = true;
+/// Default [`PoolSettings::is_cluster`] flag (`cluster`): off (several URLs still mean a cluster).
+pub const DEFAULT_POOL_CLUSTER: bool = false;
+/// Default [`PoolSettings::sentinel_master`] (`sentinel-master`): `mymaster`,
+/// the name in Redis's sample `sentinel.conf`.
+pub const DEFAULT_POOL_SENTINEL_MASTER: &str = "mymaster";
+/// The server of [`PoolSettings::default`]: a Redis on this host.
+pub const DEFAULT_POOL_SERVER_URL: &str = "redis://127.0.0.1:6379";
+/// Default failure threshold of [`PoolSettings::with_circuit_breaker`]:
+/// consecutive failed operations that open the breaker.
+pub const DEFAULT_BREAKER_FAILURE_THRESHOLD: u32 = 5;
+/// Default cool-down of [`PoolSettings::with_circuit_breaker`].
+pub const DEFAULT_BREAKER_COOL_DOWN: Duration = Duration::from_secs(2);
+/// Default [`PoolSettings::max_in_flight`].
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 
-/// Connection settings of one pool, from `spring.data.gemfire.pool.<name>.*`.
+/// How to reach Redis (the seed's pool): its name, server URLs, timeouts,
+/// retries, subscription, cluster mode. The same type whether it comes from
+/// properties (`spring.data.gemfire.pool.<name>.<setting>`, see
+/// [`EffectiveConfiguration::pool`](super::EffectiveConfiguration::pool)) or
+/// from code, with the same defaults:
 ///
-/// Framework- and client-neutral on purpose: the Redis store converts it into
-/// its own settings.
+/// | setting | builder | default |
+/// |---|---|---|
+/// | `servers` | [`new`](Self::new), [`with_urls`](Self::with_urls) | `redis://127.0.0.1:6379` in code; none in properties (embedded store) |
+/// | `read-timeout` (ms) | [`with_response_timeout`](Self::with_response_timeout) | [`DEFAULT_POOL_READ_TIMEOUT`] (1 s) |
+/// | `socket-connect-timeout` (ms) | [`with_connection_timeout`](Self::with_connection_timeout) | [`DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT`] (500 ms) |
+/// | `retry-attempts` | [`with_retry_attempts`](Self::with_retry_attempts) | [`DEFAULT_POOL_RETRY_ATTEMPTS`] (2) |
+/// | `subscription-enabled` | [`with_subscription_enabled`](Self::with_subscription_enabled) | `false` |
+/// | `configure-keyspace-notifications` | [`with_configure_keyspace_notifications`](Self::with_configure_keyspace_notifications) | `true` |
+/// | `cluster` | [`with_cluster`](Self::with_cluster) | `false` |
+/// | `locators`, `sentinel-master` | [`sentinel`](Self::sentinel) | none; `mymaster` |
+/// | `ssl-ca-file` | [`with_ssl_ca_file`](Self::with_ssl_ca_file) | none: the system's trusted roots |
+/// | `ssl-certificate-file`, `ssl-key-file` | [`with_ssl_client_certificate`](Self::with_ssl_client_certificate) | none: no client certificate |
+/// | `ssl-insecure` | [`with_ssl_insecure`](Self::with_ssl_insecure) | `false` |
 ///
 /// ```
-/// use session_core::config::PoolConfig;
+/// use std::time::Duration;
+/// use session_core::PoolSettings;
 ///
-/// let pool = PoolConfig::new("gemfirePool", ["redis://127.0.0.1:6379"]);
-/// assert_eq!(pool.retry_attempts, 1);
+/// let pool = PoolSettings::new("redis://cache.internal:6379/0")
+///     .with_response_timeout(Duration::from_millis(250))
+///     .with_retry_attempts(1);
+/// assert_eq!(pool.urls(), ["redis://cache.internal:6379/0"]);
+/// assert_eq!(pool.name(), "gemfirePool");
+/// assert_eq!(pool.connection_timeout(), Duration::from_millis(500));
 /// ```
+///
+/// Its `Debug` masks passwords in the URLs.
 #[derive(Clone, PartialEq, Eq)]
-pub struct PoolConfig {
-    /// The pool's name.
-    pub name: String,
-    /// Server URLs (`redis://`, `rediss://`, `redis+unix://`, `unix://`); never empty.
-    pub urls: Vec<String>,
-    /// How long to wait for an answer (`read-timeout`).
-    pub response_timeout: Duration,
-    /// How long to wait for a connection (`socket-connect-timeout`).
-    pub connection_timeout: Duration,
-    /// How many times a failed operation is retried (`retry-attempts`).
-    pub retry_attempts: u32,
-    /// Whether to subscribe to server events such as expiry (`subscription-enabled`).
-    pub subscription_enabled: bool,
+#[must_use]
+pub struct PoolSettings {
+    name: String,
+    urls: Vec<String>,
+    response_timeout: Duration,
+    connection_timeout: Duration,
+    retry_attempts: u32,
+    subscription_enabled: bool,
+    configure_keyspace_notifications: bool,
+    cluster: bool,
+    near_cache: Option<NearCacheCapacity>,
+    ssl_ca_file: Option<PathBuf>,
+    ssl_certificate_file: Option<PathBuf>,
+    ssl_key_file: Option<PathBuf>,
+    ssl_insecure: bool,
+    sentinels: Vec<String>,
+    sentinel_master: String,
+    breaker_failure_threshold: u32,
+    breaker_cool_down: Duration,
+    max_in_flight: usize,
 }
 
-impl PoolConfig {
-    /// A pool of `urls` with the default timeouts, retries and subscription.
-    #[must_use]
-    pub fn new<I, S>(name: impl Into<String>, urls: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
+/// How much a near cache (the `CACHING_PROXY` client region) holds per instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NearCacheCapacity {
+    /// At most this many sessions (`CACHING_PROXY`).
+    Sessions(u64),
+    /// At most about this many bytes of session data (`CACHING_PROXY_HEAP_LRU`).
+    Bytes(u64),
+}
+
+impl Default for PoolSettings {
+    /// A Redis on this host ([`DEFAULT_POOL_SERVER_URL`]) with the default settings.
+    fn default() -> Self {
+        Self::new(DEFAULT_POOL_SERVER_URL)
+    }
+}
+
+impl PoolSettings {
+    /// Settings for one server URL (`redis://[user:password@]host[:port][/db]`,
+    /// or `rediss://` for TLS), with the defaults, in pool `gemfirePool`.
+    pub fn new(url: impl Into<String>) -> Self {
         Self {
-            name: name.into(),
-            urls: urls.into_iter().map(Into::into).collect(),
+            name: DEFAULT_POOL_NAME.to_owned(),
+            urls: vec![url.into()],
             response_timeout: DEFAULT_POOL_READ_TIMEOUT,
             connection_timeout: DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
             retry_attempts: DEFAULT_POOL_RETRY_ATTEMPTS,
             subscription_enabled: DEFAULT_POOL_SUBSCRIPTION_ENABLED,
+            configure_keyspace_notifications: DEFAULT_POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS,
+            cluster: DEFAULT_POOL_CLUSTER,
+            near_cache: None,
+            ssl_ca_file: None,
+            ssl_certificate_file: None,
+            ssl_key_file: None,
+            ssl_insecure: false,
+            sentinels: Vec::new(),
+            sentinel_master: DEFAULT_POOL_SENTINEL_MASTER.to_owned(),
+            breaker_failure_threshold: DEFAULT_BREAKER_FAILURE_THRESHOLD,
+            breaker_cool_down: DEFAULT_BREAKER_COOL_DOWN,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
+    }
+
+    /// Settings for a master discovered through Redis Sentinel (the seed's
+    /// pool `locators`): `sentinels` are the sentinels' addresses (`host:port`,
+    /// `host[port]`, or `redis://[user:password@]host:port` URLs, whose
+    /// credentials apply to the sentinels and the master), `master` the name
+    /// they monitor it under (`mymaster` in Redis's sample configuration). The
+    /// store asks the sentinels for the master before connecting, and again
+    /// when the connection to it is lost or it answers `READONLY` /
+    /// `MASTERDOWN` (a failover), without a restart. No servers: a pool has
+    /// servers or sentinels, not both.
+    pub fn sentinel<I, S>(sentinels: I, master: impl Into<String>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut pool = Self::new(DEFAULT_POOL_SERVER_URL);
+        pool.urls.clear();
+        // `host:port` and `host[port]` become URLs; anything else fails when the repository is built.
+        pool.sentinels = sentinels
+            .into_iter()
+            .map(Into::into)
+            .map(|address: String| parse_locators(&address).map_or(address, |mut urls| urls.pop().unwrap_or_default()))
+            .collect();
+        pool.sentinel_master = master.into();
+        pool
+    }
+
+    /// Names the pool (the seed's pool name, `gemfirePool` by default): it
+    /// appears in the startup table and in configuration errors.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Replaces the server URLs (`servers`). One URL is a standalone Redis (or a proxy in
+    /// front of anything); several are the seed nodes of a Redis Cluster (any
+    /// reachable one suffices: the client discovers the rest with `CLUSTER
+    /// SLOTS`). Cluster nodes share the first URL's scheme and credentials, and
+    /// use database 0.
+    pub fn with_urls<I, S>(mut self, urls: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.urls = urls.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The longest any repository operation may take, connecting included; past
+    /// it the operation fails with [`StoreError::Timeout`](crate::StoreError::Timeout)
+    /// (`read-timeout`).
+    pub fn with_response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = timeout;
+        self
+    }
+
+    /// The longest one connection attempt may take (`socket-connect-timeout`).
+    pub fn with_connection_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_timeout = timeout;
+        self
+    }
+
+    /// How many times a connection attempt, and an operation whose connection
+    /// dropped, is retried, within the response timeout (`retry-attempts`).
+    pub fn with_retry_attempts(mut self, attempts: u32) -> Self {
+        self.retry_attempts = attempts;
+        self
+    }
+
+    /// Whether this instance subscribes to server events (the seed's
+    /// `subscriptionEnabled`, `subscription-enabled`, default off): sessions expiring inside Redis
+    /// (`Expired` / `Destroyed` events, and their index entries removed), and
+    /// sessions created or deleted by other instances (`Created` / `Deleted`),
+    /// reach this instance's listeners. It costs one more connection, kept open
+    /// on the repository's runtime and re-subscribed after a reconnect. Off: no
+    /// events from Redis, only those of this instance's own saves and deletes;
+    /// lookups never return an expired session either way.
+    pub fn with_subscription_enabled(mut self, enabled: bool) -> Self {
+        self.subscription_enabled = enabled;
+        self
+    }
+
+    /// Whether a subscribing instance enables the keyspace notifications it
+    /// needs (`configure-keyspace-notifications`, default on): on each (re)connection it reads
+    /// `notify-keyspace-events` and, when `K` or `x` is missing, adds them with
+    /// `CONFIG SET` (keeping the flags already there). Turn this off for a managed
+    /// Redis that forbids `CONFIG`; then configure the server yourself with at
+    /// least `notify-keyspace-events Kx` (for example in its parameter group),
+    /// or no expiry events arrive.
+    pub fn with_configure_keyspace_notifications(mut self, configure: bool) -> Self {
+        self.configure_keyspace_notifications = configure;
+        self
+    }
+
+    /// Keeps a near cache of sessions in this instance (the seed's
+    /// `CACHING_PROXY` client region, which selects it from properties): a read of a cached session makes no
+    /// round trip. Redis keeps it coherent (server-assisted client-side
+    /// caching, `CLIENT TRACKING` on the store's own RESP3 connection): another
+    /// instance's write, logout or renewal drops the entry before this instance
+    /// serves it again, and a lost connection empties the cache. One Redis
+    /// server (6 or later); not available on a Redis Cluster (construction fails).
+    pub fn with_near_cache(mut self, capacity: NearCacheCapacity) -> Self {
+        self.near_cache = Some(capacity);
+        self
+    }
+
+    /// Whether the URLs are Redis Cluster seeds even when there is only one
+    /// (`cluster`; with several URLs, they always are).
+    pub fn with_cluster(mut self, cluster: bool) -> Self {
+        self.cluster = cluster;
+        self
+    }
+
+    /// Trusts the certificate authorities in this PEM file (`ssl-ca-file`)
+    /// for `rediss://` servers, instead of the system's trusted roots. Read
+    /// when the repository is built: a missing file or one without a
+    /// parsable certificate fails then, naming the setting and the file.
+    pub fn with_ssl_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ssl_ca_file = Some(path.into());
+        self
+    }
+
+    /// Presents this client certificate (chain) and private key, both PEM
+    /// files, to `rediss://` servers that require one (mutual TLS, Redis's
+    /// `tls-auth-clients yes`; `ssl-certificate-file` and `ssl-key-file`).
+    pub fn with_ssl_client_certificate(
+        mut self,
+        certificate_file: impl Into<PathBuf>,
+        key_file: impl Into<PathBuf>,
+    ) -> Self {
+        self.ssl_certificate_file = Some(certificate_file.into());
+        self.ssl_key_file = Some(key_file.into());
+        self
+    }
+
+    /// Sets or clears the client certificate file alone (`ssl-certificate-file`);
+    /// [`with_ssl_client_certificate`](Self::with_ssl_client_certificate) sets both files at once.
+    pub fn with_ssl_certificate_file(mut self, path: Option<PathBuf>) -> Self {
+        self.ssl_certificate_file = path;
+        self
+    }
+
+    /// Sets or clears the client key file alone (`ssl-key-file`).
+    pub fn with_ssl_key_file(mut self, path: Option<PathBuf>) -> Self {
+        self.ssl_key_file = path;
+        self
+    }
+
+    /// Connects to `rediss://` servers without verifying their certificate
+    /// or name (`ssl-insecure`, default off): anyone on the path can then read
+    /// and change the traffic, session ids included. For tests against
+    /// self-signed servers only; the repository logs a warning when it starts.
+    pub fn with_ssl_insecure(mut self, insecure: bool) -> Self {
+        self.ssl_insecure = insecure;
+        self
+    }
+
+    /// See [`PoolSettings::with_ssl_ca_file`].
+    #[must_use]
+    pub fn ssl_ca_file(&self) -> Option<&Path> {
+        self.ssl_ca_file.as_deref()
+    }
+
+    /// See [`PoolSettings::with_ssl_client_certificate`].
+    #[must_use]
+    pub fn ssl_certificate_file(&self) -> Option<&Path> {
+        self.ssl_certificate_file.as_deref()
+    }
+
+    /// See [`PoolSettings::with_ssl_client_certificate`].
+    #[must_use]
+    pub fn ssl_key_file(&self) -> Option<&Path> {
+        self.ssl_key_file.as_deref()
+    }
+
+    /// See [`PoolSettings::with_ssl_insecure`]; also true when a URL asks for
+    /// it with redis-rs's `#insecure` fragment.
+    #[must_use]
+    pub fn ssl_insecure(&self) -> bool {
+        self.ssl_insecure || self.urls.iter().any(|url| url.ends_with("#insecure"))
+    }
+
+    /// Whether any TLS setting is given (they only apply to `rediss://` servers).
+    #[cfg(all(feature = "redis", not(feature = "tls")))]
+    pub(crate) fn has_ssl_settings(&self) -> bool {
+        self.ssl_ca_file.is_some()
+            || self.ssl_certificate_file.is_some()
+            || self.ssl_key_file.is_some()
+            || self.ssl_insecure
+    }
+
+    /// The sentinels' addresses (see [`PoolSettings::sentinel`]); empty: no Sentinel.
+    #[must_use]
+    pub fn sentinels(&self) -> &[String] {
+        &self.sentinels
+    }
+
+    /// The master's name at the sentinels (see [`PoolSettings::sentinel`]).
+    #[must_use]
+    pub fn sentinel_master(&self) -> &str {
+        &self.sentinel_master
+    }
+
+    /// The circuit breaker: after `failure_threshold` consecutive failed
+    /// operations (timeouts, lost or refused connections), every operation fails
+    /// at once ([`StoreError::CircuitOpen`](crate::StoreError::CircuitOpen), a
+    /// 503) for `cool_down`; then one probe is let through, and its success
+    /// closes the breaker. A threshold of 0 turns it off. Defaults:
+    /// [`DEFAULT_BREAKER_FAILURE_THRESHOLD`], [`DEFAULT_BREAKER_COOL_DOWN`].
+    pub fn with_circuit_breaker(mut self, failure_threshold: u32, cool_down: Duration) -> Self {
+        self.breaker_failure_threshold = failure_threshold;
+        self.breaker_cool_down = cool_down;
+        self
+    }
+
+    /// At most this many store operations in flight per repository; more fail
+    /// at once with [`StoreError::Overloaded`](crate::StoreError::Overloaded)
+    /// instead of queueing. 0: no bound. Default: [`DEFAULT_MAX_IN_FLIGHT`].
+    pub fn with_max_in_flight(mut self, max_in_flight: usize) -> Self {
+        self.max_in_flight = max_in_flight;
+        self
+    }
+
+    /// See [`PoolSettings::with_circuit_breaker`].
+    #[must_use]
+    pub fn breaker_failure_threshold(&self) -> u32 {
+        self.breaker_failure_threshold
+    }
+
+    /// See [`PoolSettings::with_circuit_breaker`].
+    #[must_use]
+    pub fn breaker_cool_down(&self) -> Duration {
+        self.breaker_cool_down
+    }
+
+    /// See [`PoolSettings::with_max_in_flight`].
+    #[must_use]
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight
+    }
+
+    /// Whether the master is found through sentinels.
+    #[must_use]
+    pub fn is_sentinel(&self) -> bool {
+        !self.sentinels.is_empty()
+    }
+
+    /// The pool's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// See [`PoolSettings::with_near_cache`].
+    #[must_use]
+    pub fn near_cache(&self) -> Option<NearCacheCapacity> {
+        self.near_cache
+    }
+
+    /// Whether this pool connects to a Redis Cluster: [`PoolSettings::with_cluster`],
+    /// or more than one URL.
+    #[must_use]
+    pub fn is_cluster(&self) -> bool {
+        self.cluster || self.urls.len() > 1
+    }
+
+    /// The server URLs.
+    #[must_use]
+    pub fn urls(&self) -> &[String] {
+        &self.urls
+    }
+
+    /// See [`PoolSettings::with_response_timeout`].
+    #[must_use]
+    pub fn response_timeout(&self) -> Duration {
+        self.response_timeout
+    }
+
+    /// See [`PoolSettings::with_connection_timeout`].
+    #[must_use]
+    pub fn connection_timeout(&self) -> Duration {
+        self.connection_timeout
+    }
+
+    /// See [`PoolSettings::with_retry_attempts`].
+    #[must_use]
+    pub fn retry_attempts(&self) -> u32 {
+        self.retry_attempts
+    }
+
+    /// See [`PoolSettings::with_subscription_enabled`].
+    #[must_use]
+    pub fn subscription_enabled(&self) -> bool {
+        self.subscription_enabled
+    }
+
+    /// See [`PoolSettings::with_configure_keyspace_notifications`].
+    #[must_use]
+    pub fn configure_keyspace_notifications(&self) -> bool {
+        self.configure_keyspace_notifications
+    }
+
+    /// Each property-settable value as text for the startup table, in the
+    /// documented order, keyed by setting name; passwords masked.
+    pub(crate) fn settings_text(&self) -> Vec<(&'static str, String)> {
+        let masked: Vec<String> = self.urls.iter().map(|url| mask_password(url)).collect();
+        vec![
+            (POOL_SERVERS, masked.join(", ")),
+            (
+                POOL_LOCATORS,
+                self.sentinels
+                    .iter()
+                    .map(|url| mask_password(url))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            (POOL_SENTINEL_MASTER, self.sentinel_master.clone()),
+            (POOL_READ_TIMEOUT, format!("{} ms", self.response_timeout.as_millis())),
+            (
+                POOL_SOCKET_CONNECT_TIMEOUT,
+                format!("{} ms", self.connection_timeout.as_millis()),
+            ),
+            (POOL_RETRY_ATTEMPTS, self.retry_attempts.to_string()),
+            (POOL_SUBSCRIPTION_ENABLED, self.subscription_enabled.to_string()),
+            (
+                POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS,
+                self.configure_keyspace_notifications.to_string(),
+            ),
+            (POOL_CLUSTER, self.is_cluster().to_string()),
+            (POOL_SSL_CA_FILE, path_text(self.ssl_ca_file.as_deref())),
+            (
+                POOL_SSL_CERTIFICATE_FILE,
+                path_text(self.ssl_certificate_file.as_deref()),
+            ),
+            (POOL_SSL_KEY_FILE, path_text(self.ssl_key_file.as_deref())),
+            (POOL_SSL_INSECURE, self.ssl_insecure.to_string()),
+        ]
     }
 }
 
-impl fmt::Debug for PoolConfig {
-    /// As derived, with passwords in URLs masked: pools end up in logs.
+impl fmt::Debug for PoolSettings {
+    /// Every field, with passwords in URLs masked: pools end up in logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PoolConfig")
+        f.debug_struct("PoolSettings")
             .field("name", &self.name)
             .field(
                 "urls",
@@ -74,8 +497,71 @@ impl fmt::Debug for PoolConfig {
             .field("connection_timeout", &self.connection_timeout)
             .field("retry_attempts", &self.retry_attempts)
             .field("subscription_enabled", &self.subscription_enabled)
+            .field(
+                "configure_keyspace_notifications",
+                &self.configure_keyspace_notifications,
+            )
+            .field("cluster", &self.is_cluster())
+            .field("near_cache", &self.near_cache)
+            .field("ssl_ca_file", &self.ssl_ca_file)
+            .field("ssl_certificate_file", &self.ssl_certificate_file)
+            .field("ssl_key_file", &self.ssl_key_file)
+            .field("ssl_insecure", &self.ssl_insecure)
+            .field(
+                "sentinels",
+                &self.sentinels.iter().map(|url| mask_password(url)).collect::<Vec<_>>(),
+            )
+            .field("sentinel_master", &self.sentinel_master)
+            .field("breaker_failure_threshold", &self.breaker_failure_threshold)
+            .field("breaker_cool_down", &self.breaker_cool_down)
+            .field("max_in_flight", &self.max_in_flight)
             .finish()
     }
+}
+
+/// A path for the startup table; `(none)` when unset.
+fn path_text(path: Option<&Path>) -> String {
+    path.map_or_else(|| "(none)".to_owned(), |path| path.display().to_string())
+}
+
+/// The sentinel addresses in `text` (comma-separated `host[port]`,
+/// `host:port`, `[v6]:port` or `redis://` URLs), as `redis://` URLs; the
+/// first address that is none of these is the error.
+pub(crate) fn parse_locators(text: &str) -> Result<Vec<String>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|address| !address.is_empty())
+        .map(|address| {
+            if address.to_ascii_lowercase().starts_with("redis://") {
+                return Ok(address.to_owned());
+            }
+            // Other schemes (`rediss://`: TLS to sentinels is not supported yet).
+            if address.contains("://") {
+                return Err(address.to_owned());
+            }
+            let (host, port) = match address.strip_suffix(']').and_then(|rest| rest.rsplit_once('[')) {
+                // The seed's GemFire form: host[port].
+                Some((host, port)) if !host.is_empty() && !host.ends_with(':') => (host, port),
+                _ => address.rsplit_once(':').ok_or_else(|| address.to_owned())?,
+            };
+            let port: u16 = port.parse().map_err(|_| address.to_owned())?;
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            if host.is_empty() || host.contains(char::is_whitespace) {
+                return Err(address.to_owned());
+            }
+            Ok(if host.contains(':') {
+                format!("redis://[{host}]:{port}")
+            } else {
+                format!("redis://{host}:{port}")
+            })
+        })
+        .collect()
+}
+
+/// Whether `url` is a TLS (`rediss://`) server URL.
+pub(crate) fn is_tls_url(url: &str) -> bool {
+    url.get(.."rediss://".len())
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("rediss://"))
 }
 
 /// URL schemes a pool server may use.
@@ -107,20 +593,27 @@ mod tests {
 
     #[test]
     fn debug_masks_passwords_in_every_url_form() {
-        let pool = PoolConfig::new(
-            "p",
-            [
-                "redis://:secret@h:6379",
-                "redis://u:se/cret@h3",
-                "redis+unix:///run/redis.sock?pass=secret",
-                "redis://h2",
-            ],
-        );
+        let pool = PoolSettings::default().with_name("p").with_urls([
+            "redis://:secret@h:6379",
+            "redis://u:se/cret@h3",
+            "redis+unix:///run/redis.sock?pass=secret",
+            "redis://h2",
+        ]);
         let debug = format!("{pool:?}");
         assert!(!debug.contains("secret") && !debug.contains("se/"), "{debug}");
         assert!(debug.contains("redis://:****@h:6379"), "{debug}");
         assert!(debug.contains("redis://u:****@h3"), "{debug}");
         assert!(debug.contains("redis+unix:///run/redis.sock?pass=****"), "{debug}");
         assert!(debug.contains("redis://h2"), "{debug}");
+    }
+
+    #[test]
+    fn one_set_of_defaults_fail_fast() {
+        let pool = PoolSettings::new("redis://h:1");
+        assert_eq!(pool.response_timeout(), Duration::from_secs(1));
+        assert_eq!(pool.connection_timeout(), Duration::from_millis(500));
+        assert_eq!(pool.retry_attempts(), 2);
+        assert!(!pool.subscription_enabled() && pool.configure_keyspace_notifications() && !pool.is_cluster());
+        assert_eq!(PoolSettings::default().urls(), [DEFAULT_POOL_SERVER_URL]);
     }
 }

@@ -1,7 +1,9 @@
 //! Resolution: configurer > properties > attributes > defaults, setting by
 //! setting, with every value validated.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,20 +17,21 @@ use super::attributes::{
 use super::boot_duration::parse_boot_duration;
 use super::configurer::{SpringSessionGemFireConfigurer, select_configurer};
 use super::did_you_mean::did_you_mean;
-use super::effective::{ConfigSource, EffectiveConfiguration, EffectivePool, Resolved, SerializerComponent};
+use super::effective::{ConfigSource, EffectiveConfiguration, Resolved, SerializerComponent};
 use super::error::ConfigError;
 use super::keys::{
     CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
     IDLE_TIMEOUT_PROPERTIES, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, INDEXED_SESSION_ATTRIBUTES_PROPERTY,
-    MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT,
-    POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SETTINGS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED,
-    REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
-    SESSION_PROPERTY_KEYS, SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY, canonical_env_name,
-    env_var_names, pool_property,
+    MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_LOCATORS,
+    POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SENTINEL_MASTER,
+    POOL_SERVERS, POOL_SETTINGS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE,
+    POOL_SSL_INSECURE, POOL_SSL_KEY_FILE, POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY,
+    SERVER_REGION_SHORTCUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS,
+    SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY, canonical_env_name, env_var_names, pool_property,
 };
 use super::pool::{
-    DEFAULT_POOL_READ_TIMEOUT, DEFAULT_POOL_RETRY_ATTEMPTS, DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
-    DEFAULT_POOL_SUBSCRIPTION_ENABLED, SERVER_URL_SCHEMES, is_server_url,
+    DEFAULT_POOL_CLUSTER, DEFAULT_POOL_SENTINEL_MASTER, DEFAULT_POOL_SERVER_URL, PoolSettings, SERVER_URL_SCHEMES,
+    is_server_url, is_tls_url, parse_locators,
 };
 use super::redact::{mask_password, mask_passwords, split_server_urls};
 use super::registry::{ComponentKind, ComponentRegistry};
@@ -284,7 +287,9 @@ impl ConfigurationResolver {
             DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES,
         )?;
 
-        let pool = self.pool(&pool_name.value)?;
+        let (pool, pool_sources) = self
+            .pool(&pool_name.value)?
+            .map_or((None, BTreeMap::new()), |(pool, sources)| (Some(pool), sources));
         Ok(EffectiveConfiguration {
             client_region_shortcut,
             indexable_session_attributes,
@@ -298,6 +303,7 @@ impl ConfigurationResolver {
             session_serializer,
             expose_configuration_as_properties,
             pool,
+            pool_sources,
             warnings,
         })
     }
@@ -356,62 +362,135 @@ impl ConfigurationResolver {
         })
     }
 
-    /// The effective pool, if its `servers` are set (non-blank). Every pool
-    /// setting that is set is validated, with or without servers.
-    fn pool(&self, name: &str) -> Result<Option<EffectivePool>, ConfigError> {
-        let pool_setting = |setting: &str| pool_property(name, setting);
-        let read_timeout = self.setting(
-            None,
-            &[&pool_setting(POOL_READ_TIMEOUT)],
+    /// The effective pool, if its `servers` are set (non-blank), with each
+    /// setting's source. Every pool setting that is set is validated, with or
+    /// without servers. The default pool also reads the unnamed keys
+    /// (`spring.data.gemfire.pool.<setting>`); its named keys win.
+    fn pool(&self, name: &str) -> Result<PoolResolution, ConfigError> {
+        let mut sources = BTreeMap::new();
+        let defaults = PoolSettings::default();
+        let read_timeout = self.pool_setting(
+            name,
+            POOL_READ_TIMEOUT,
             parse_millis,
-            None,
-            DEFAULT_POOL_READ_TIMEOUT,
+            defaults.response_timeout(),
+            &mut sources,
         )?;
-        let socket_connect_timeout = self.setting(
-            None,
-            &[&pool_setting(POOL_SOCKET_CONNECT_TIMEOUT)],
+        let socket_connect_timeout = self.pool_setting(
+            name,
+            POOL_SOCKET_CONNECT_TIMEOUT,
             parse_millis,
-            None,
-            DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
+            defaults.connection_timeout(),
+            &mut sources,
         )?;
-        let retry_attempts = self.setting(
-            None,
-            &[&pool_setting(POOL_RETRY_ATTEMPTS)],
+        let retry_attempts = self.pool_setting(
+            name,
+            POOL_RETRY_ATTEMPTS,
             |key, value, from| {
                 value
                     .trim()
                     .parse()
                     .map_err(|_| invalid(key, value, from, "a whole number, 0 or more"))
             },
-            None,
-            DEFAULT_POOL_RETRY_ATTEMPTS,
+            defaults.retry_attempts(),
+            &mut sources,
         )?;
-        let subscription_enabled = self.setting(
-            None,
-            &[&pool_setting(POOL_SUBSCRIPTION_ENABLED)],
+        let subscription_enabled = self.pool_setting(
+            name,
+            POOL_SUBSCRIPTION_ENABLED,
             parse_bool,
-            None,
-            DEFAULT_POOL_SUBSCRIPTION_ENABLED,
+            defaults.subscription_enabled(),
+            &mut sources,
         )?;
-        let servers = self.setting(
-            None,
-            &[&pool_setting(POOL_SERVERS)],
-            parse_server_urls,
-            None,
-            Vec::new(),
+        let configure_keyspace_notifications = self.pool_setting(
+            name,
+            POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS,
+            parse_bool,
+            defaults.configure_keyspace_notifications(),
+            &mut sources,
         )?;
+        let cluster = self.pool_setting(name, POOL_CLUSTER, parse_bool, DEFAULT_POOL_CLUSTER, &mut sources)?;
+        let ssl_ca_file = self.pool_setting(name, POOL_SSL_CA_FILE, parse_path, None, &mut sources)?;
+        let ssl_certificate_file =
+            self.pool_setting(name, POOL_SSL_CERTIFICATE_FILE, parse_path, None, &mut sources)?;
+        let ssl_key_file = self.pool_setting(name, POOL_SSL_KEY_FILE, parse_path, None, &mut sources)?;
+        let ssl_insecure = self.pool_setting(name, POOL_SSL_INSECURE, parse_bool, false, &mut sources)?;
+        let locators = self.pool_setting(name, POOL_LOCATORS, parse_locator_list, Vec::new(), &mut sources)?;
+        let sentinel_master = self.pool_setting(
+            name,
+            POOL_SENTINEL_MASTER,
+            |key, value, from| {
+                let master = value.trim();
+                if master.is_empty() || master.contains(char::is_whitespace) {
+                    return Err(invalid(key, value, from, "a master name without whitespace"));
+                }
+                Ok(master.to_owned())
+            },
+            DEFAULT_POOL_SENTINEL_MASTER.to_owned(),
+            &mut sources,
+        )?;
+        let servers = self.pool_setting(name, POOL_SERVERS, parse_server_urls, Vec::new(), &mut sources)?;
         // Blank `servers` (say, an env var set to "") keeps the embedded store.
-        if servers.value.is_empty() {
-            return Ok(None);
+        let pool = match (servers.is_empty(), locators.is_empty()) {
+            (true, true) => return Ok(None),
+            (false, true) => PoolSettings::new(DEFAULT_POOL_SERVER_URL).with_urls(servers),
+            (true, false) => PoolSettings::sentinel(locators, sentinel_master),
+            (false, false) => {
+                let described = |setting: &str| {
+                    format!(
+                        "`{}` (from {})",
+                        pool_property(name, setting),
+                        sources.get(setting).unwrap_or(&ConfigSource::Default)
+                    )
+                };
+                return Err(ConfigError::InvalidSetting {
+                    setting: format!("pool `{name}`"),
+                    message: format!(
+                        "both {} and {} are set: a pool reaches Redis either at its servers or through the \
+                         sentinels its locators name, not both; remove one",
+                        described(POOL_SERVERS),
+                        described(POOL_LOCATORS)
+                    ),
+                });
+            }
+        };
+        let pool = pool
+            .with_name(name)
+            .with_response_timeout(read_timeout)
+            .with_connection_timeout(socket_connect_timeout)
+            .with_retry_attempts(retry_attempts)
+            .with_subscription_enabled(subscription_enabled)
+            .with_configure_keyspace_notifications(configure_keyspace_notifications)
+            .with_cluster(cluster)
+            .with_ssl_certificate_file(ssl_certificate_file)
+            .with_ssl_key_file(ssl_key_file)
+            .with_ssl_insecure(ssl_insecure);
+        let pool = match ssl_ca_file {
+            Some(path) => pool.with_ssl_ca_file(path),
+            None => pool,
+        };
+        check_pool_tls(&pool, &sources)?;
+        Ok(Some((pool, sources)))
+    }
+
+    /// One setting of pool `name`, its source recorded in `sources`: the
+    /// named key, else (for the default pool) the unnamed one, else `default`.
+    fn pool_setting<T>(
+        &self,
+        name: &str,
+        setting: &'static str,
+        parse: impl Fn(&str, &str, &ConfigSource) -> Result<T, ConfigError>,
+        default: T,
+        sources: &mut BTreeMap<&'static str, ConfigSource>,
+    ) -> Result<T, ConfigError> {
+        let mut keys = vec![pool_property(name, setting)];
+        if name == DEFAULT_POOL_NAME {
+            keys.push(format!("{POOL_PROPERTY_PREFIX}{setting}"));
         }
-        Ok(Some(EffectivePool {
-            name: name.to_owned(),
-            servers,
-            read_timeout,
-            socket_connect_timeout,
-            retry_attempts,
-            subscription_enabled,
-        }))
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let resolved = self.setting(None, &keys, parse, None, default)?;
+        sources.insert(setting, resolved.source);
+        Ok(resolved.value)
     }
 
     /// The serializer the resolved bean name refers to. The name is known to be
@@ -473,6 +552,83 @@ impl fmt::Debug for ConfigurationResolver {
             .finish()
     }
 }
+
+/// The pool's TLS settings apply to `rediss://` servers and their files are
+/// usable PEM; errors name the setting, the file and the source.
+fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSource>) -> Result<(), ConfigError> {
+    let error = |setting: &str, value: String, expected: String| ConfigError::InvalidValue {
+        key: pool_property(pool.name(), setting),
+        value,
+        from: Box::new(sources.get(setting).cloned().unwrap_or(ConfigSource::Default)),
+        expected,
+    };
+    let first_set = [
+        (POOL_SSL_CA_FILE, pool.ssl_ca_file().is_some()),
+        (POOL_SSL_CERTIFICATE_FILE, pool.ssl_certificate_file().is_some()),
+        (POOL_SSL_KEY_FILE, pool.ssl_key_file().is_some()),
+        (
+            POOL_SSL_INSECURE,
+            pool.ssl_insecure() && !pool.urls().iter().any(|url| url.ends_with("#insecure")),
+        ),
+    ]
+    .into_iter()
+    .find_map(|(setting, set)| set.then_some(setting));
+    let Some(setting) = first_set else {
+        return Ok(());
+    };
+    let value = |setting: &str| {
+        pool.settings_text()
+            .into_iter()
+            .find_map(|(name, value)| (name == setting).then_some(value))
+            .unwrap_or_default()
+    };
+    if !cfg!(feature = "tls") {
+        return Err(error(
+            setting,
+            value(setting),
+            "no TLS setting: this build has no TLS support (the `tls` feature of session-core / session-actix is off)"
+                .to_owned(),
+        ));
+    }
+    if !pool.urls().iter().any(|url| is_tls_url(url)) {
+        return Err(error(
+            setting,
+            value(setting),
+            format!(
+                "`rediss://` servers in `{}` (TLS settings do nothing for plain `redis://` servers)",
+                pool_property(pool.name(), POOL_SERVERS)
+            ),
+        ));
+    }
+    #[cfg(feature = "tls")]
+    super::tls_files::load(pool)
+        .map_err(|problem| error(problem.setting, problem.path.display().to_string(), problem.reason))?;
+    Ok(())
+}
+
+/// Comma-separated sentinel addresses (`host[port]`, `host:port`, `redis://` URLs).
+fn parse_locator_list(key: &str, value: &str, from: &ConfigSource) -> Result<Vec<String>, ConfigError> {
+    parse_locators(value).map_err(|bad| {
+        invalid(
+            key,
+            &mask_passwords(value),
+            from,
+            &format!(
+                "comma-separated sentinel addresses, `host[port]` or `host:port` (`{}` is not one)",
+                mask_password(&bad)
+            ),
+        )
+    })
+}
+
+/// A file path; blank: none.
+fn parse_path(_key: &str, value: &str, _from: &ConfigSource) -> Result<Option<PathBuf>, ConfigError> {
+    let path = value.trim();
+    Ok((!path.is_empty()).then(|| PathBuf::from(path)))
+}
+
+/// The effective pool and where each of its settings came from.
+type PoolResolution = Option<(PoolSettings, BTreeMap<&'static str, ConfigSource>)>;
 
 fn invalid(key: &str, value: &str, from: &ConfigSource, expected: &str) -> ConfigError {
     ConfigError::InvalidValue {
@@ -646,7 +802,9 @@ fn check_pool_keys(properties: &PropertySources, pool_name: &str) -> Result<(), 
             continue;
         };
         let (pool, setting) = rest.split_once('.').unwrap_or((pool_name, rest));
-        if POOL_SETTINGS.contains(&setting) && rest.contains('.') {
+        // The unnamed form (`spring.data.gemfire.pool.servers`) belongs to the
+        // default pool; with another effective pool it would silently not apply.
+        if POOL_SETTINGS.contains(&setting) && (rest.contains('.') || pool_name == DEFAULT_POOL_NAME) {
             continue;
         }
         return Err(ConfigError::UnknownKey {
@@ -704,3 +862,7 @@ fn check_pool_keys(properties: &PropertySources, pool_name: &str) -> Result<(), 
 #[cfg(test)]
 #[path = "resolver_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "pool_resolution_tests.rs"]
+mod pool_resolution_tests;

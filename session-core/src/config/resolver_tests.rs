@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use super::super::sources::test_support::{temp_dir, write};
-use super::super::{ClientRegionShortcut, PoolConfig, ServerRegionShortcut, Topology};
+use super::super::{ClientRegionShortcut, ServerRegionShortcut, Topology};
 use super::*;
+use crate::PoolSettings;
 use crate::expiration::IdleTimeoutSessionExpirationPolicy;
 
 /// Sources from an env map and the files in `dir` (nothing from the process).
@@ -120,7 +121,7 @@ fn defaults_when_nothing_is_given() {
         assert_eq!(entry.source, ConfigSource::Default, "{}", entry.name);
     }
     assert_eq!(effective.topology(), Topology::Embedded);
-    assert!(effective.pool_config().is_none());
+    assert!(effective.pool().is_none());
 }
 
 /// The seed's "Configuration Precedence" example.
@@ -782,34 +783,34 @@ fn a_pool_with_servers_selects_client_server() {
     )
     .unwrap();
     assert_eq!(effective.topology(), Topology::ClientServer);
-    let pool = effective.pool_config().unwrap();
+    let pool = effective.pool().unwrap();
     assert_eq!(
-        pool,
-        PoolConfig {
-            name: "gemfirePool".to_owned(),
-            urls: vec![
-                "redis://:secret@10.0.0.1:6379".to_owned(),
-                "redis://10.0.0.2:6379".to_owned()
-            ],
-            response_timeout: Duration::from_millis(15000),
-            connection_timeout: DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
-            retry_attempts: 3,
-            subscription_enabled: true,
-        }
-    );
-    let sources_of_pool = effective.pool().unwrap();
-    assert_eq!(
-        sources_of_pool.servers.source,
-        property_source("spring.data.gemfire.pool.gemfirePool.servers", in_file(&file, 1))
+        *pool,
+        PoolSettings::default()
+            .with_urls(["redis://:secret@10.0.0.1:6379", "redis://10.0.0.2:6379"])
+            .with_response_timeout(Duration::from_millis(15000))
+            .with_connection_timeout(super::super::DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT)
+            .with_retry_attempts(3)
+            .with_subscription_enabled(true)
     );
     assert_eq!(
-        sources_of_pool.retry_attempts.source,
-        property_source(
+        effective.pool_source("servers"),
+        Some(&property_source(
+            "spring.data.gemfire.pool.gemfirePool.servers",
+            in_file(&file, 1)
+        ))
+    );
+    assert_eq!(
+        effective.pool_source("retry-attempts"),
+        Some(&property_source(
             "spring.data.gemfire.pool.gemfirePool.retry-attempts",
             env("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_RETRY_ATTEMPTS")
-        )
+        ))
     );
-    assert_eq!(sources_of_pool.socket_connect_timeout.source, ConfigSource::Default);
+    assert_eq!(
+        effective.pool_source("socket-connect-timeout"),
+        Some(&ConfigSource::Default)
+    );
 
     // The table shows the pool, without the password.
     let table = effective.to_string();
@@ -836,7 +837,7 @@ fn every_url_form_is_masked_in_the_table_debug_and_errors() {
     )
     .unwrap();
     assert_eq!(
-        effective.pool_config().unwrap().urls,
+        effective.pool().unwrap().urls(),
         [
             "redis://app:pa/ss1@10.0.0.1:6379/0",
             "redis+unix:///run/redis.sock?db=2&pass=unixpass2",
@@ -845,7 +846,7 @@ fn every_url_form_is_masked_in_the_table_debug_and_errors() {
         "a raw comma in a password must not split the URL"
     );
     let table = effective.to_string();
-    let debug = format!("{effective:?} {:?}", effective.pool_config().unwrap());
+    let debug = format!("{effective:?} {:?}", effective.pool().unwrap());
     let entries = format!("{:?}", effective.entries());
     for shown in [&table, &debug, &entries] {
         for secret in secrets {
@@ -902,8 +903,8 @@ fn the_pool_is_the_effective_pool_name_and_matches_env_case_insensitively() {
         ),
     ]);
     let effective = resolve(EnableClusteredSession::new().with_pool_name("sessions"), properties).unwrap();
-    assert_eq!(effective.pool_config().unwrap().urls, ["rediss://sessions-pool:6380"]);
-    assert_eq!(effective.pool_config().unwrap().name, "sessions");
+    assert_eq!(effective.pool().unwrap().urls(), ["rediss://sessions-pool:6380"]);
+    assert_eq!(effective.pool().unwrap().name(), "sessions");
 }
 
 #[test]

@@ -16,13 +16,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::error::StoreError;
 use crate::telemetry;
 
-/// Default [`PoolSettings::breaker_failure_threshold`](super::PoolSettings::breaker_failure_threshold).
-pub const DEFAULT_BREAKER_FAILURE_THRESHOLD: u32 = 5;
-/// Default [`PoolSettings::breaker_cool_down`](super::PoolSettings::breaker_cool_down).
-pub const DEFAULT_BREAKER_COOL_DOWN: Duration = Duration::from_secs(2);
-/// Default [`PoolSettings::max_in_flight`](super::PoolSettings::max_in_flight).
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Closed {

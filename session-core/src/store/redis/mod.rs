@@ -207,12 +207,14 @@
 mod admission;
 mod cached_session;
 mod codec;
+mod connect;
 mod keys;
 mod near_cache;
 mod pool;
 mod replies;
 mod rule;
 mod scripts;
+mod sentinel;
 mod server_events;
 mod subscription;
 mod tracked;
@@ -227,12 +229,8 @@ use moka::sync::Cache;
 use redis::{Pipeline, ToRedisArgs, Value};
 use tokio::sync::watch;
 
+pub use self::admission::BreakerState;
 pub use self::keys::RedisKeyLayout;
-pub use self::pool::{
-    BreakerState, DEFAULT_BREAKER_COOL_DOWN, DEFAULT_BREAKER_FAILURE_THRESHOLD, DEFAULT_CONNECTION_TIMEOUT,
-    DEFAULT_MAX_IN_FLIGHT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_RETRY_ATTEMPTS, DEFAULT_URL, NearCacheCapacity,
-    PoolSettings,
-};
 
 use self::cached_session::{CachedSession, OwnSave};
 use self::codec::{Decoded, Fields, WritePlan};
@@ -252,6 +250,7 @@ use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
 use crate::serialization::SessionSerializer;
 use crate::session::{Session, SessionParts, epoch_millis};
 use crate::settings::{SessionSettings, validate_region_name};
+use crate::{NearCacheCapacity, PoolSettings};
 
 /// How long an expired session's hash outlives its marker when no instance
 /// handles the expiry (`GRACE_MS` in `lua/common.lua`).
@@ -269,8 +268,7 @@ const KNOWN_INDEX_IDLE: Duration = Duration::from_secs(30 * 60);
 /// Session repository backed by Redis. Cloning shares the connection.
 ///
 /// ```no_run
-/// use session_core::{SessionRepository, SessionSettings};
-/// use session_core::store::redis::{PoolSettings, RedisSessionRepository};
+/// use session_core::{PoolSettings, RedisSessionRepository, SessionRepository, SessionSettings};
 ///
 /// # async fn demo() -> Result<(), session_core::StoreError> {
 /// let repository = RedisSessionRepository::new(

@@ -21,7 +21,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
-use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::{Cmd, FromRedisValue, RedisError, RedisFuture, RedisResult, Value};
@@ -29,286 +28,14 @@ use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 use tokio::time::error::Elapsed;
 
+use crate::PoolSettings;
 use crate::error::StoreError;
 
-use super::admission::Admission;
-pub use super::admission::{
-    BreakerState, DEFAULT_BREAKER_COOL_DOWN, DEFAULT_BREAKER_FAILURE_THRESHOLD, DEFAULT_MAX_IN_FLIGHT,
-};
+use super::admission::{Admission, BreakerState};
+use super::connect::ClientFactory;
 use super::near_cache::InvalidationSink;
+use super::sentinel::SentinelConnection;
 pub(crate) use super::tracked::{TrackedConnection, TrackingMode};
-
-/// Default [`PoolSettings::response_timeout`].
-pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
-/// Default [`PoolSettings::connection_timeout`].
-pub const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_millis(500);
-/// Default [`PoolSettings::retry_attempts`].
-pub const DEFAULT_RETRY_ATTEMPTS: u32 = 2;
-/// Default URL: a Redis on this host.
-pub const DEFAULT_URL: &str = "redis://127.0.0.1:6379";
-
-/// How to reach Redis (the seed's pool settings): server URLs, timeouts, retries.
-///
-/// ```
-/// use std::time::Duration;
-/// use session_core::store::redis::PoolSettings;
-///
-/// let pool = PoolSettings::new("redis://cache.internal:6379/0")
-///     .with_response_timeout(Duration::from_millis(250))
-///     .with_retry_attempts(1);
-/// assert_eq!(pool.urls(), ["redis://cache.internal:6379/0"]);
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-#[must_use]
-pub struct PoolSettings {
-    urls: Vec<String>,
-    response_timeout: Duration,
-    connection_timeout: Duration,
-    retry_attempts: u32,
-    subscription_enabled: bool,
-    configure_keyspace_notifications: bool,
-    cluster: bool,
-    near_cache: Option<NearCacheCapacity>,
-    breaker_failure_threshold: u32,
-    breaker_cool_down: Duration,
-    max_in_flight: usize,
-}
-
-/// How much a near cache (the `CACHING_PROXY` client region) holds per instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum NearCacheCapacity {
-    /// At most this many sessions (`CACHING_PROXY`).
-    Sessions(u64),
-    /// At most about this many bytes of session data (`CACHING_PROXY_HEAP_LRU`).
-    Bytes(u64),
-}
-
-impl Default for PoolSettings {
-    fn default() -> Self {
-        Self::new(DEFAULT_URL)
-    }
-}
-
-impl PoolSettings {
-    /// Settings for one server URL (`redis://[user:password@]host[:port][/db]`,
-    /// or `rediss://` for TLS), with default timeouts.
-    pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            urls: vec![url.into()],
-            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
-            connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
-            retry_attempts: DEFAULT_RETRY_ATTEMPTS,
-            subscription_enabled: false,
-            configure_keyspace_notifications: true,
-            cluster: false,
-            near_cache: None,
-            breaker_failure_threshold: DEFAULT_BREAKER_FAILURE_THRESHOLD,
-            breaker_cool_down: DEFAULT_BREAKER_COOL_DOWN,
-            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
-        }
-    }
-
-    /// The circuit breaker: after `failure_threshold` consecutive failed
-    /// operations (timeouts, lost or refused connections), every operation fails
-    /// at once ([`StoreError::CircuitOpen`], a 503) for `cool_down`; then one
-    /// probe is let through, and its success closes the breaker. A threshold of
-    /// 0 turns it off. Defaults: [`DEFAULT_BREAKER_FAILURE_THRESHOLD`],
-    /// [`DEFAULT_BREAKER_COOL_DOWN`].
-    pub fn with_circuit_breaker(mut self, failure_threshold: u32, cool_down: Duration) -> Self {
-        self.breaker_failure_threshold = failure_threshold;
-        self.breaker_cool_down = cool_down;
-        self
-    }
-
-    /// At most this many store operations in flight per repository; more fail
-    /// at once with [`StoreError::Overloaded`] instead of queueing. 0: no bound.
-    /// Default: [`DEFAULT_MAX_IN_FLIGHT`].
-    pub fn with_max_in_flight(mut self, max_in_flight: usize) -> Self {
-        self.max_in_flight = max_in_flight;
-        self
-    }
-
-    /// See [`PoolSettings::with_circuit_breaker`].
-    #[must_use]
-    pub fn breaker_failure_threshold(&self) -> u32 {
-        self.breaker_failure_threshold
-    }
-
-    /// See [`PoolSettings::with_circuit_breaker`].
-    #[must_use]
-    pub fn breaker_cool_down(&self) -> Duration {
-        self.breaker_cool_down
-    }
-
-    /// See [`PoolSettings::with_max_in_flight`].
-    #[must_use]
-    pub fn max_in_flight(&self) -> usize {
-        self.max_in_flight
-    }
-
-    /// Replaces the server URLs. One URL is a standalone Redis (or a proxy in
-    /// front of anything); several are the seed nodes of a Redis Cluster (any
-    /// reachable one suffices: the client discovers the rest with `CLUSTER
-    /// SLOTS`). Cluster nodes share the first URL's scheme and credentials, and
-    /// use database 0.
-    pub fn with_urls<I, S>(mut self, urls: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.urls = urls.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// The longest any repository operation may take, connecting included; past
-    /// it the operation fails with [`StoreError::Timeout`] (the seed's read timeout).
-    pub fn with_response_timeout(mut self, timeout: Duration) -> Self {
-        self.response_timeout = timeout;
-        self
-    }
-
-    /// The longest one connection attempt may take.
-    pub fn with_connection_timeout(mut self, timeout: Duration) -> Self {
-        self.connection_timeout = timeout;
-        self
-    }
-
-    /// How many times a connection attempt, and an operation whose connection
-    /// dropped, is retried (within the response timeout).
-    pub fn with_retry_attempts(mut self, attempts: u32) -> Self {
-        self.retry_attempts = attempts;
-        self
-    }
-
-    /// Whether this instance subscribes to server events (the seed's
-    /// `subscriptionEnabled`, default off): sessions expiring inside Redis
-    /// (`Expired` / `Destroyed` events, and their index entries removed), and
-    /// sessions created or deleted by other instances (`Created` / `Deleted`),
-    /// reach this instance's listeners. It costs one more connection, kept open
-    /// on the repository's runtime and re-subscribed after a reconnect. Off: no
-    /// events from Redis, only those of this instance's own saves and deletes;
-    /// lookups never return an expired session either way.
-    pub fn with_subscription_enabled(mut self, enabled: bool) -> Self {
-        self.subscription_enabled = enabled;
-        self
-    }
-
-    /// Whether a subscribing instance enables the keyspace notifications it
-    /// needs (default on): on each (re)connection it reads
-    /// `notify-keyspace-events` and, when `K` or `x` is missing, adds them with
-    /// `CONFIG SET` (keeping the flags already there). Turn this off for a managed
-    /// Redis that forbids `CONFIG`; then configure the server yourself with at
-    /// least `notify-keyspace-events Kx` (for example in its parameter group),
-    /// or no expiry events arrive.
-    pub fn with_configure_keyspace_notifications(mut self, configure: bool) -> Self {
-        self.configure_keyspace_notifications = configure;
-        self
-    }
-
-    /// Keeps a near cache of sessions in this instance (the seed's
-    /// `CACHING_PROXY` client region): a read of a cached session makes no
-    /// round trip. Redis keeps it coherent (server-assisted client-side
-    /// caching, `CLIENT TRACKING` on the store's own RESP3 connection): another
-    /// instance's write, logout or renewal drops the entry before this instance
-    /// serves it again, and a lost connection empties the cache. One Redis
-    /// server (6 or later); not available on a Redis Cluster (construction fails).
-    pub fn with_near_cache(mut self, capacity: NearCacheCapacity) -> Self {
-        self.near_cache = Some(capacity);
-        self
-    }
-
-    /// See [`PoolSettings::with_near_cache`].
-    #[must_use]
-    pub fn near_cache(&self) -> Option<NearCacheCapacity> {
-        self.near_cache
-    }
-
-    /// Whether the URLs are Redis Cluster seeds even when there is only one
-    /// (with several, they always are).
-    pub fn with_cluster(mut self, cluster: bool) -> Self {
-        self.cluster = cluster;
-        self
-    }
-
-    /// Whether this pool connects to a Redis Cluster: [`PoolSettings::with_cluster`],
-    /// or more than one URL.
-    #[must_use]
-    pub fn is_cluster(&self) -> bool {
-        self.cluster || self.urls.len() > 1
-    }
-
-    /// The server URLs.
-    #[must_use]
-    pub fn urls(&self) -> &[String] {
-        &self.urls
-    }
-
-    /// See [`PoolSettings::with_response_timeout`].
-    #[must_use]
-    pub fn response_timeout(&self) -> Duration {
-        self.response_timeout
-    }
-
-    /// See [`PoolSettings::with_connection_timeout`].
-    #[must_use]
-    pub fn connection_timeout(&self) -> Duration {
-        self.connection_timeout
-    }
-
-    /// See [`PoolSettings::with_retry_attempts`].
-    #[must_use]
-    pub fn retry_attempts(&self) -> u32 {
-        self.retry_attempts
-    }
-
-    /// See [`PoolSettings::with_subscription_enabled`].
-    #[must_use]
-    pub fn subscription_enabled(&self) -> bool {
-        self.subscription_enabled
-    }
-
-    /// See [`PoolSettings::with_configure_keyspace_notifications`].
-    #[must_use]
-    pub fn configure_keyspace_notifications(&self) -> bool {
-        self.configure_keyspace_notifications
-    }
-}
-
-impl From<&crate::config::PoolConfig> for PoolSettings {
-    /// Connection settings from a configured pool (its name is not needed here).
-    fn from(pool: &crate::config::PoolConfig) -> Self {
-        Self::new(DEFAULT_URL)
-            .with_urls(pool.urls.iter().cloned())
-            .with_response_timeout(pool.response_timeout)
-            .with_connection_timeout(pool.connection_timeout)
-            .with_retry_attempts(pool.retry_attempts)
-            .with_subscription_enabled(pool.subscription_enabled)
-    }
-}
-
-impl fmt::Debug for PoolSettings {
-    // URLs may carry a password: never print it.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let urls: Vec<String> = self.urls.iter().map(|url| redact(url)).collect();
-        f.debug_struct("PoolSettings")
-            .field("urls", &urls)
-            .field("response_timeout", &self.response_timeout)
-            .field("connection_timeout", &self.connection_timeout)
-            .field("retry_attempts", &self.retry_attempts)
-            .field("subscription_enabled", &self.subscription_enabled)
-            .field(
-                "configure_keyspace_notifications",
-                &self.configure_keyspace_notifications,
-            )
-            .field("cluster", &self.is_cluster())
-            .field("near_cache", &self.near_cache)
-            .field("breaker_failure_threshold", &self.breaker_failure_threshold)
-            .field("breaker_cool_down", &self.breaker_cool_down)
-            .field("max_in_flight", &self.max_in_flight)
-            .finish()
-    }
-}
 
 /// The URL with its password masked (every URL form: see
 /// [`mask_password`](crate::config::mask_password)).
@@ -341,6 +68,8 @@ pub(crate) enum Connection {
     /// feeding a near cache.
     #[allow(dead_code, reason = "constructed once CACHING_PROXY is wired into mod.rs")]
     Tracked(TrackedConnection),
+    /// The master Redis Sentinel names, re-discovered after a failover.
+    Sentinel(SentinelConnection),
 }
 
 impl ConnectionLike for Connection {
@@ -349,6 +78,7 @@ impl ConnectionLike for Connection {
             Self::Single(connection) => connection.req_packed_command(cmd),
             Self::Cluster(connection) => connection.req_packed_command(cmd),
             Self::Tracked(connection) => connection.req_packed_command(cmd),
+            Self::Sentinel(connection) => connection.req_packed_command(cmd),
         }
     }
 
@@ -362,6 +92,7 @@ impl ConnectionLike for Connection {
             Self::Single(connection) => connection.req_packed_commands(pipeline, offset, count),
             Self::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
             Self::Tracked(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Self::Sentinel(connection) => connection.req_packed_commands(pipeline, offset, count),
         }
     }
 
@@ -370,6 +101,7 @@ impl ConnectionLike for Connection {
             Self::Single(connection) => connection.get_db(),
             Self::Cluster(connection) => connection.get_db(),
             Self::Tracked(connection) => connection.get_db(),
+            Self::Sentinel(connection) => connection.get_db(),
         }
     }
 }
@@ -409,6 +141,8 @@ pub(crate) struct RedisConnection {
     /// The first URL: the subscription connects to it (standalone), or to each
     /// master with its scheme and credentials (cluster).
     url: String,
+    /// Clients with the pool's TLS settings, for the subscription.
+    clients: ClientFactory,
     runtime: Handle,
     deadline: Duration,
     retry_attempts: u32,
@@ -431,14 +165,19 @@ impl RedisConnection {
     /// Validates the settings and starts the runtime thread. Does not connect:
     /// the first operation does, so an application can start while Redis is down.
     pub(crate) fn open(settings: &PoolSettings) -> Result<Self, StoreError> {
+        if settings.is_sentinel() {
+            return Self::open_sentinel(settings);
+        }
         let url = validate_urls(settings)?;
+        let clients = ClientFactory::new(settings)?;
         let (runtime, shutdown) = start_runtime()?;
         let retries = usize::try_from(settings.retry_attempts()).unwrap_or(usize::MAX);
         // Reconnect promptly once Redis is back rather than backing off for long.
         let max_delay = settings.response_timeout().min(Duration::from_secs(1));
         // Both clients spawn their helper tasks on the current runtime: make it ours.
         let connection = if settings.is_cluster() {
-            let client = ClusterClient::builder(settings.urls().iter().map(String::as_str))
+            let client = clients
+                .cluster_builder(settings.urls())
                 .response_timeout(settings.response_timeout())
                 .connection_timeout(settings.connection_timeout())
                 .retries(settings.retry_attempts())
@@ -450,7 +189,7 @@ impl RedisConnection {
                 client.get_pending_async_connection_with_config(redis::cluster::ClusterConfig::default()),
             )
         } else {
-            let client = redis::Client::open(url).map_err(|error| invalid_url(url, &error))?;
+            let client = clients.client(url).map_err(|error| invalid_url(url, &error))?;
             let config = ConnectionManagerConfig::new()
                 .set_response_timeout(Some(settings.response_timeout()))
                 .set_connection_timeout(Some(settings.connection_timeout()))
@@ -462,7 +201,46 @@ impl RedisConnection {
             )
         };
         tracing::debug!(url = %redact(url), cluster = settings.is_cluster(), "Redis session store configured");
-        Ok(Self::with(settings, connection, runtime, shutdown))
+        Ok(Self::with(settings, clients, connection, runtime, shutdown))
+    }
+
+    /// [`RedisConnection::open`] for a master found through sentinels.
+    fn open_sentinel(settings: &PoolSettings) -> Result<Self, StoreError> {
+        if !settings.urls().is_empty() {
+            return Err(StoreError::unavailable(
+                "a pool has servers or sentinels (locators), not both",
+            ));
+        }
+        if settings.is_cluster() {
+            return Err(StoreError::unavailable("Redis Sentinel and Redis Cluster do not mix"));
+        }
+        let clients = ClientFactory::new(settings)?;
+        let connection = SentinelConnection::new(settings).map_err(|error| {
+            StoreError::unavailable(format!(
+                "invalid sentinel address in {:?}: {error}",
+                settings.sentinels().iter().map(|url| redact(url)).collect::<Vec<_>>()
+            ))
+        })?;
+        let (runtime, shutdown) = start_runtime()?;
+        // Until the repository is dropped (its runtime ends with it).
+        drop(
+            runtime.spawn(
+                connection
+                    .clone()
+                    .watch_switches(settings.sentinel_master().to_owned(), settings.connection_timeout()),
+            ),
+        );
+        tracing::debug!(
+            master = settings.sentinel_master(),
+            "Redis session store configured through Sentinel"
+        );
+        Ok(Self::with(
+            settings,
+            clients,
+            Connection::Sentinel(connection),
+            runtime,
+            shutdown,
+        ))
     }
 
     /// Like [`RedisConnection::open`], with a [`TrackedConnection`]: Redis
@@ -482,14 +260,21 @@ impl RedisConnection {
         mode: &TrackingMode,
         sink: Arc<dyn InvalidationSink>,
     ) -> Result<Self, StoreError> {
+        if settings.is_sentinel() {
+            return Err(StoreError::unavailable(
+                "the near cache (CACHING_PROXY) needs a standalone Redis; Redis Sentinel is not supported yet",
+            ));
+        }
         let url = validate_urls(settings)?;
         if settings.is_cluster() {
             return Err(StoreError::unavailable(
                 "the near cache (CACHING_PROXY) needs a standalone Redis; Redis Cluster is not supported",
             ));
         }
+        let clients = ClientFactory::new(settings)?;
+        let client = clients.client(url).map_err(|error| invalid_url(url, &error))?;
         let connection = TrackedConnection::new(
-            url,
+            &client,
             mode,
             sink,
             settings.connection_timeout(),
@@ -497,13 +282,26 @@ impl RedisConnection {
         )
         .map_err(|error| invalid_url(url, &error))?;
         let (runtime, shutdown) = start_runtime()?;
-        Ok(Self::with(settings, Connection::Tracked(connection), runtime, shutdown))
+        Ok(Self::with(
+            settings,
+            clients,
+            Connection::Tracked(connection),
+            runtime,
+            shutdown,
+        ))
     }
 
-    fn with(settings: &PoolSettings, connection: Connection, runtime: Handle, shutdown: oneshot::Sender<()>) -> Self {
+    fn with(
+        settings: &PoolSettings,
+        clients: ClientFactory,
+        connection: Connection,
+        runtime: Handle,
+        shutdown: oneshot::Sender<()>,
+    ) -> Self {
         Self {
             connection,
             url: settings.urls().first().cloned().unwrap_or_default(),
+            clients,
             runtime,
             deadline: settings.response_timeout(),
             retry_attempts: settings.retry_attempts(),
@@ -521,12 +319,17 @@ impl RedisConnection {
         self.connection.is_cluster()
     }
 
-    /// A client for the subscription: to the server (standalone), or to one
-    /// cluster node, with the first URL's scheme and credentials.
-    pub(crate) fn subscription_client(&self, node: Option<&NodeAddress>) -> RedisResult<redis::Client> {
+    /// A client for the subscription: to the server (standalone), to the
+    /// master the sentinels name now (asking them if the store has not), or
+    /// to one cluster node, with the first URL's scheme and credentials.
+    pub(crate) async fn subscription_client(&self, node: Option<&NodeAddress>) -> RedisResult<redis::Client> {
         match node {
-            None => redis::Client::open(self.url.as_str()),
-            Some(node) => redis::Client::open(node_url(&self.url, node)),
+            None => match &self.connection {
+                // The subscription follows the master: it reconnects after a failover.
+                Connection::Sentinel(sentinel) => sentinel.master_client().await,
+                _ => self.clients.client(&self.url),
+            },
+            Some(node) => self.clients.client(&node_url(&self.url, node)),
         }
     }
 

@@ -14,16 +14,6 @@ fn passwords_never_reach_debug_output() {
 }
 
 #[test]
-fn configured_pools_convert() {
-    let mut config = crate::config::PoolConfig::new("gemfirePool", ["redis://h:1"]);
-    config.retry_attempts = 7;
-    let pool = PoolSettings::from(&config);
-    assert_eq!(pool.urls(), ["redis://h:1"]);
-    assert_eq!(pool.retry_attempts(), 7);
-    assert_eq!(pool.response_timeout(), config.response_timeout);
-}
-
-#[test]
 fn subscription_settings_default_to_off_and_configuring() {
     let pool = PoolSettings::default();
     assert!(!pool.subscription_enabled());

@@ -218,10 +218,18 @@ async fn listen(
     };
     let client = match RedisSessionRepository::from_weak(inner) {
         None => return Ended::RepositoryDropped,
-        Some(repository) => match repository.inner.connection.subscription_client(node) {
-            Ok(client) => client,
-            Err(error) => return lost(error.to_string()),
-        },
+        Some(repository) => {
+            // Bounded: with Sentinel this may ask the sentinels for the master.
+            let client = tokio::time::timeout(
+                config.response_timeout,
+                repository.inner.connection.subscription_client(node),
+            );
+            match client.await {
+                Ok(Ok(client)) => client,
+                Ok(Err(error)) => return lost(error.to_string()),
+                Err(_) => return lost("finding the server timed out".to_owned()),
+            }
+        }
     };
     let mut pubsub = match tokio::time::timeout(config.connection_timeout, client.get_async_pubsub()).await {
         Ok(Ok(pubsub)) => pubsub,

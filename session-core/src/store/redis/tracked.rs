@@ -90,12 +90,11 @@ use std::time::Duration;
 use futures_util::future::{BoxFuture, FutureExt as _, Shared};
 use redis::aio::{AsyncPushSender, ConnectionLike, MultiplexedConnection, SendError};
 use redis::{
-    AsyncConnectionConfig, Client, Cmd, ErrorKind, IntoConnectionInfo as _, Pipeline, ProtocolVersion, PushInfo,
-    PushKind, RedisError, RedisFuture, RedisResult, Value,
+    AsyncConnectionConfig, Client, Cmd, ErrorKind, Pipeline, ProtocolVersion, PushInfo, PushKind, RedisError,
+    RedisFuture, RedisResult, Value,
 };
 
 use super::near_cache::InvalidationSink;
-use super::pool::redact;
 
 /// A connection attempt, awaited by every command that needs it.
 type PendingLink = Shared<BoxFuture<'static, RedisResult<Link>>>;
@@ -197,23 +196,25 @@ impl fmt::Debug for TrackedConnection {
 }
 
 impl TrackedConnection {
-    /// A connection to the server at `url` whose tracked keys' changes (see
-    /// `mode`) reach `sink`. Does not connect: the first command does.
+    /// A connection to the server `client` reaches (its TLS settings
+    /// included) whose tracked keys' changes (see `mode`) reach `sink`. Does
+    /// not connect: the first command does.
     ///
     /// # Errors
-    /// When `url` is not a valid Redis URL.
+    /// When the client's settings cannot be reused with RESP3.
     pub(crate) fn new(
-        url: &str,
+        client: &Client,
         mode: &TrackingMode,
         sink: Arc<dyn InvalidationSink>,
         connection_timeout: Duration,
         response_timeout: Duration,
     ) -> RedisResult<Self> {
-        let info = url.into_connection_info()?;
+        // The connection info keeps the client's TLS parameters.
+        let info = client.get_connection_info().clone();
         let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
         let db = settings.db();
         let client = Client::open(info.set_redis_settings(settings))?;
-        tracing::debug!(url = %redact(url), ?mode, "Redis near-cache connection configured");
+        tracing::debug!(server = %client.get_connection_info().addr(), ?mode, "Redis near-cache connection configured");
         Ok(Self {
             inner: Arc::new(Inner {
                 client,

@@ -19,8 +19,14 @@ fn tracked_at(url: &str) -> (TrackedConnection, Arc<NearCache<String>>) {
 
 fn tracked_with(url: &str, mode: TrackingMode) -> (TrackedConnection, Arc<NearCache<String>>) {
     let cache = Arc::new(NearCache::with_max_entries(100));
-    let connection =
-        TrackedConnection::new(url, &mode, cache.sink(), Duration::from_secs(2), Duration::from_secs(2)).unwrap();
+    let connection = TrackedConnection::new(
+        &redis::Client::open(url).unwrap(),
+        &mode,
+        cache.sink(),
+        Duration::from_secs(2),
+        Duration::from_secs(2),
+    )
+    .unwrap();
     (connection, cache)
 }
 
@@ -241,7 +247,14 @@ async fn an_unanswered_command_stops_the_cache_and_the_next_one_reconnects() {
     let cache = Arc::new(NearCache::<String>::with_max_entries(10));
     let mode = TrackingMode::broadcast(PREFIX);
     let timeout = Duration::from_millis(100);
-    let connection = TrackedConnection::new(&server.url(), &mode, cache.sink(), timeout, timeout).unwrap();
+    let connection = TrackedConnection::new(
+        &redis::Client::open(server.url()).unwrap(),
+        &mode,
+        cache.sink(),
+        timeout,
+        timeout,
+    )
+    .unwrap();
     ping(&connection).await;
     let mut other = server.client();
     let pause = |other: &mut redis::Connection| {
