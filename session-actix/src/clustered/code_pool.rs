@@ -9,8 +9,9 @@
 use std::fmt;
 
 use session_core::config::{
-    DEFAULT_POOL_NAME, EnableClusteredSession, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS,
-    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SUBSCRIPTION_ENABLED, PropertySources, mask_password, pool_property,
+    DEFAULT_POOL_NAME, EnableClusteredSession, POOL_BREAKER_COOL_DOWN, POOL_BREAKER_FAILURE_THRESHOLD,
+    POOL_MAX_IN_FLIGHT, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SOCKET_CONNECT_TIMEOUT,
+    POOL_SUBSCRIPTION_ENABLED, PropertySources, mask_password, pool_property,
 };
 
 /// What code said about the pool.
@@ -69,6 +70,15 @@ impl CodePool {
                 ),
                 (POOL_RETRY_ATTEMPTS, settings.retry_attempts().to_string()),
                 (POOL_SUBSCRIPTION_ENABLED, settings.subscription_enabled().to_string()),
+                (
+                    POOL_BREAKER_FAILURE_THRESHOLD,
+                    settings.breaker_failure_threshold().to_string(),
+                ),
+                (
+                    POOL_BREAKER_COOL_DOWN,
+                    settings.breaker_cool_down().as_millis().to_string(),
+                ),
+                (POOL_MAX_IN_FLIGHT, settings.max_in_flight().to_string()),
             ];
             for (setting, value) in values {
                 properties = properties.with_code_property(pool_property(pool, setting), value, REDIS_POOL_CALL);
@@ -79,8 +89,7 @@ impl CodePool {
 
     /// The store's settings: those resolved from properties (`resolved`),
     /// with what only code can say (cluster mode for one URL, keyspace
-    /// notifications, a near cache, the circuit breaker and the in-flight
-    /// bound) taken from the code's settings.
+    /// notifications, a near cache) taken from the code's settings.
     #[cfg(feature = "redis")]
     pub(super) fn store_settings(&self, resolved: session_core::PoolSettings) -> session_core::PoolSettings {
         let Some(code) = &self.settings else {
@@ -94,8 +103,6 @@ impl CodePool {
             settings = settings.with_near_cache(capacity);
         }
         settings
-            .with_circuit_breaker(code.breaker_failure_threshold(), code.breaker_cool_down())
-            .with_max_in_flight(code.max_in_flight())
     }
 }
 

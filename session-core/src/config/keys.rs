@@ -96,6 +96,12 @@ pub const POOL_SSL_CERTIFICATE_FILE: &str = "ssl-certificate-file";
 pub const POOL_SSL_KEY_FILE: &str = "ssl-key-file";
 /// Pool setting: `true` skips verifying `rediss://` servers' certificates (tests only; warned at startup).
 pub const POOL_SSL_INSECURE: &str = "ssl-insecure";
+/// Pool setting: consecutive failed operations that open the circuit breaker (0: no breaker).
+pub const POOL_BREAKER_FAILURE_THRESHOLD: &str = "breaker-failure-threshold";
+/// Pool setting: how long an open circuit breaker refuses operations before a probe, in milliseconds.
+pub const POOL_BREAKER_COOL_DOWN: &str = "breaker-cool-down";
+/// Pool setting: most store operations in flight per instance; more fail at once (0: no bound).
+pub const POOL_MAX_IN_FLIGHT: &str = "max-in-flight";
 
 /// Every documented pool setting; any other leaf under a pool prefix is a startup error.
 pub const POOL_SETTINGS: &[&str] = &[
@@ -112,6 +118,9 @@ pub const POOL_SETTINGS: &[&str] = &[
     POOL_SSL_CERTIFICATE_FILE,
     POOL_SSL_KEY_FILE,
     POOL_SSL_INSECURE,
+    POOL_BREAKER_FAILURE_THRESHOLD,
+    POOL_BREAKER_COOL_DOWN,
+    POOL_MAX_IN_FLIGHT,
 ];
 
 /// The full key of one pool setting, e.g.

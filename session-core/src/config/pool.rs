@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use super::attributes::DEFAULT_POOL_NAME;
 use super::keys::{
-    POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_LOCATORS, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS,
-    POOL_SENTINEL_MASTER, POOL_SERVERS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE,
-    POOL_SSL_INSECURE, POOL_SSL_KEY_FILE, POOL_SUBSCRIPTION_ENABLED,
+    POOL_BREAKER_COOL_DOWN, POOL_BREAKER_FAILURE_THRESHOLD, POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS,
+    POOL_LOCATORS, POOL_MAX_IN_FLIGHT, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SENTINEL_MASTER, POOL_SERVERS,
+    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE, POOL_SSL_KEY_FILE,
+    POOL_SUBSCRIPTION_ENABLED,
 };
 use super::redact::mask_password;
 
@@ -480,6 +481,15 @@ impl PoolSettings {
             ),
             (POOL_SSL_KEY_FILE, path_text(self.ssl_key_file.as_deref())),
             (POOL_SSL_INSECURE, self.ssl_insecure.to_string()),
+            (
+                POOL_BREAKER_FAILURE_THRESHOLD,
+                self.breaker_failure_threshold.to_string(),
+            ),
+            (
+                POOL_BREAKER_COOL_DOWN,
+                format!("{} ms", self.breaker_cool_down.as_millis()),
+            ),
+            (POOL_MAX_IN_FLIGHT, self.max_in_flight.to_string()),
         ]
     }
 }

@@ -58,10 +58,15 @@ fn every_pool_setting_is_reachable_from_properties() {
                 "false",
             ),
             ("SPRING_DATA_GEMFIRE_POOL_SESSIONS_CLUSTER", "true"),
+            ("SPRING_DATA_GEMFIRE_POOL_SESSIONS_BREAKER_FAILURE_THRESHOLD", "3"),
+            ("SPRING_DATA_GEMFIRE_POOL_SESSIONS_BREAKER_COOL_DOWN", "750"),
+            ("SPRING_DATA_GEMFIRE_POOL_SESSIONS_MAX_IN_FLIGHT", "64"),
         ],
     )
     .unwrap();
     let expected = PoolSettings::new("redis://h:7000")
+        .with_circuit_breaker(3, Duration::from_millis(750))
+        .with_max_in_flight(64)
         .with_name("sessions")
         .with_response_timeout(Duration::from_millis(2500))
         .with_connection_timeout(Duration::from_millis(300))
@@ -75,6 +80,8 @@ fn every_pool_setting_is_reachable_from_properties() {
         "pool sessions cluster",
         "pool sessions configure-keyspace-notifications",
         "property `spring.data.gemfire.pool.sessions.cluster` from env var",
+        "pool sessions breaker-failure-threshold",
+        "pool sessions max-in-flight",
     ] {
         assert!(table.contains(row), "{row} missing from:\n{table}");
     }
@@ -174,4 +181,22 @@ fn locators_name_sentinels_in_either_form_and_exclude_servers() {
     )
     .unwrap();
     assert_eq!(default_master.pool().unwrap().sentinel_master(), "mymaster");
+}
+
+#[test]
+fn a_bad_breaker_setting_fails_naming_its_key() {
+    let error = resolve_env(
+        "gemfirePool",
+        &[
+            ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", "redis://h:6379"),
+            ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_BREAKER_FAILURE_THRESHOLD", "often"),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("spring.data.gemfire.pool.gemfirePool.breaker-failure-threshold"),
+        "{error}"
+    );
+    assert!(error.contains("often"), "{error}");
 }

@@ -22,12 +22,13 @@ use super::error::ConfigError;
 use super::keys::{
     CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
     IDLE_TIMEOUT_PROPERTIES, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, INDEXED_SESSION_ATTRIBUTES_PROPERTY,
-    MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_LOCATORS,
-    POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SENTINEL_MASTER,
-    POOL_SERVERS, POOL_SETTINGS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE,
-    POOL_SSL_INSECURE, POOL_SSL_KEY_FILE, POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY,
-    SERVER_REGION_SHORTCUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS,
-    SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY, canonical_env_name, env_var_names, pool_property,
+    MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_BREAKER_COOL_DOWN, POOL_BREAKER_FAILURE_THRESHOLD, POOL_CLUSTER,
+    POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_LOCATORS, POOL_MAX_IN_FLIGHT, POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX,
+    POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SENTINEL_MASTER, POOL_SERVERS, POOL_SETTINGS,
+    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE, POOL_SSL_KEY_FILE,
+    POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
+    SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS, SESSION_PROPERTY_PREFIX,
+    SESSION_SERIALIZER_BEAN_NAME_PROPERTY, canonical_env_name, env_var_names, pool_property,
 };
 use super::pool::{
     DEFAULT_POOL_CLUSTER, DEFAULT_POOL_SENTINEL_MASTER, DEFAULT_POOL_SERVER_URL, PoolSettings, SERVER_URL_SCHEMES,
@@ -415,6 +416,38 @@ impl ConfigurationResolver {
             self.pool_setting(name, POOL_SSL_CERTIFICATE_FILE, parse_path, None, &mut sources)?;
         let ssl_key_file = self.pool_setting(name, POOL_SSL_KEY_FILE, parse_path, None, &mut sources)?;
         let ssl_insecure = self.pool_setting(name, POOL_SSL_INSECURE, parse_bool, false, &mut sources)?;
+        let whole_number = |key: &str, value: &str, from: &ConfigSource| {
+            value
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| invalid(key, value, from, "a whole number, 0 or more"))
+        };
+        let breaker_failure_threshold = self.pool_setting(
+            name,
+            POOL_BREAKER_FAILURE_THRESHOLD,
+            whole_number,
+            defaults.breaker_failure_threshold(),
+            &mut sources,
+        )?;
+        let breaker_cool_down = self.pool_setting(
+            name,
+            POOL_BREAKER_COOL_DOWN,
+            parse_millis,
+            defaults.breaker_cool_down(),
+            &mut sources,
+        )?;
+        let max_in_flight = self.pool_setting(
+            name,
+            POOL_MAX_IN_FLIGHT,
+            |key, value, from| {
+                value
+                    .trim()
+                    .parse::<usize>()
+                    .map_err(|_| invalid(key, value, from, "a whole number, 0 or more"))
+            },
+            defaults.max_in_flight(),
+            &mut sources,
+        )?;
         let locators = self.pool_setting(name, POOL_LOCATORS, parse_locator_list, Vec::new(), &mut sources)?;
         let sentinel_master = self.pool_setting(
             name,
@@ -456,6 +489,8 @@ impl ConfigurationResolver {
         };
         let pool = pool
             .with_name(name)
+            .with_circuit_breaker(breaker_failure_threshold, breaker_cool_down)
+            .with_max_in_flight(max_in_flight)
             .with_response_timeout(read_timeout)
             .with_connection_timeout(socket_connect_timeout)
             .with_retry_attempts(retry_attempts)
