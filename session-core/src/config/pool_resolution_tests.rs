@@ -189,7 +189,10 @@ fn a_bad_breaker_setting_fails_naming_its_key() {
         "gemfirePool",
         &[
             ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", "redis://h:6379"),
-            ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_BREAKER_FAILURE_THRESHOLD", "often"),
+            (
+                "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_BREAKER_FAILURE_THRESHOLD",
+                "often",
+            ),
         ],
     )
     .unwrap_err()
