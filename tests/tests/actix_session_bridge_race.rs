@@ -135,6 +135,10 @@ struct Outcome {
     /// The logout ended it after the renewing request loaded it, before its delete: the window.
     logout_first: usize,
     renewal_first: usize,
+    /// The renewal's delete ended the session, but a logout reached the same store
+    /// before the renewal saved: the logout wins, the new key holds only what the
+    /// renewing request set (the state is dropped, never resurrected).
+    renewal_first_then_logout: usize,
     /// Logged-out sessions whose state came back under the renewed key.
     resurrections: usize,
     /// The first few of them (log tags).
@@ -230,9 +234,10 @@ where
                         outcome.resurrected.push(new.log_tag());
                     }
                 }
-            } else {
+            } else if carried {
                 outcome.renewal_first += 1;
-                assert!(carried, "a renewal that won must move the state");
+            } else {
+                outcome.renewal_first_then_logout += 1;
             }
         }
         outcome.rounds += PARALLEL_ROUNDS;
@@ -240,7 +245,7 @@ where
     outcome
 }
 
-fn check(store: &str, outcome: &Outcome) {
+fn check(store: &str, outcome: &Outcome, one_store: bool) {
     println!("{store}: {outcome:?}");
     assert!(outcome.rounds >= 200, "{store}: only {} rounds ran", outcome.rounds);
     assert_eq!(
@@ -248,6 +253,10 @@ fn check(store: &str, outcome: &Outcome) {
         "{store}: {} of {} logged-out sessions came back under the renewed key: {:?}",
         outcome.resurrections, outcome.logout_first, outcome.resurrected
     );
+    // Across two stores nothing withdraws a renewal's claim: a renewal that won moves the state.
+    if !one_store {
+        assert_eq!(outcome.renewal_first_then_logout, 0, "{store}: {outcome:?}");
+    }
     // Both orders happened, so the race was exercised both ways.
     assert!(
         outcome.logout_first > 0 && outcome.renewal_first > 0,
@@ -261,7 +270,7 @@ async fn a_renewal_racing_a_logout_never_brings_the_session_back_on_the_embedded
     let renewing = Deletes::new(embedded.clone());
     let logging_out = renewing.sharing(embedded);
     let outcome = race(renewing, Some(logging_out)).await;
-    check("embedded, two apps", &outcome);
+    check("embedded, two apps", &outcome, false);
 }
 
 /// Both requests on one app, one `ClusteredSessionStore`: the logout's delete must not lend its
@@ -273,7 +282,7 @@ async fn a_renewal_racing_a_logout_on_the_same_instance_never_brings_the_session
         None,
     )
     .await;
-    check("embedded, one app", &outcome);
+    check("embedded, one app", &outcome, true);
 }
 
 #[actix_rt::test]
@@ -290,5 +299,5 @@ async fn a_renewal_racing_a_logout_never_brings_the_session_back_on_redis() {
     let renewing = Deletes::new(instance());
     let logging_out = renewing.sharing(instance());
     let outcome = race(renewing, Some(logging_out)).await;
-    check("redis, two apps", &outcome);
+    check("redis, two apps", &outcome, false);
 }
