@@ -582,6 +582,8 @@ async fn listeners_registered_through_the_builder_hear_the_store() {
     let mut client = Client::new();
     client.post(&server.url("/set/a/1")).await;
     client.post(&server.url("/set/b/2")).await;
+    // Listeners are called from the publisher's own thread.
+    assert!(sessions.events().delivered(std::time::Duration::from_secs(5)).await);
     assert_eq!(created.load(Ordering::SeqCst), 1);
     assert!(sessions.events().is_observed());
 }
