@@ -19,6 +19,16 @@
 //! ```
 //!
 //! `/sessions` lists a random per-session handle, never session ids: an id is a credential.
+//!
+//! Operators get the sessions admin scope under `/admin`, behind a token the app reads from
+//! `ADMIN_TOKEN` (unset: every admin request is refused with 403):
+//!
+//! ```text
+//! ADMIN_TOKEN=s3cret cargo run --example logout-everywhere
+//! curl -s -H 'X-Admin-Token: s3cret' localhost:8080/admin/principals/alice/sessions   # handles, times, attribute names
+//! curl -s -H 'X-Admin-Token: s3cret' -X DELETE localhost:8080/admin/principals/alice/sessions  # {"ended":2}
+//! curl -s -H 'X-Admin-Token: s3cret' localhost:8080/admin/health                     # {"status":"UP"}
+//! ```
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -32,6 +42,7 @@ use actix_web::http::header::USER_AGENT;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use serde::Deserialize;
 use serde_json::json;
+use session_actix::admin::SessionsAdmin;
 use session_actix::{ClusteredSessionStore, FindByIndexNameSessionRepository, SessionId, epoch_millis};
 
 type Sessions = web::Data<dyn FindByIndexNameSessionRepository>;
@@ -115,8 +126,24 @@ async fn main() -> std::io::Result<()> {
     // a generated one is fine for one process.
     let key = Key::generate();
     let port = common::port();
+    // The admin scope's authorization: a token from the environment (none: nobody).
+    let admin_token: Option<Arc<str>> = std::env::var("ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(Arc::from);
     println!("logout-everywhere listening on http://127.0.0.1:{port}/");
     HttpServer::new(move || {
+        let token = admin_token.clone();
+        let admin = SessionsAdmin::new(Arc::clone(&repository), move |request: HttpRequest| {
+            let token = token.clone();
+            async move {
+                let sent = request
+                    .headers()
+                    .get("x-admin-token")
+                    .and_then(|value| value.to_str().ok());
+                matches!((token.as_deref(), sent), (Some(token), Some(sent)) if token == sent)
+            }
+        });
         // The one clustered-session line: this store instead of RedisSessionStore / CookieSessionStore.
         let store = ClusteredSessionStore::new(Arc::clone(&repository));
         App::new()
@@ -133,6 +160,7 @@ async fn main() -> std::io::Result<()> {
             .route("/sessions", web::get().to(list_sessions))
             .route("/sessions/end-others", web::post().to(end_other_sessions))
             .route("/logout", web::post().to(logout))
+            .service(admin.scope("/admin"))
     })
     .bind(("127.0.0.1", port))?
     .run()
