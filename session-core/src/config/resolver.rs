@@ -387,12 +387,7 @@ impl ConfigurationResolver {
         let retry_attempts = self.pool_setting(
             name,
             POOL_RETRY_ATTEMPTS,
-            |key, value, from| {
-                value
-                    .trim()
-                    .parse()
-                    .map_err(|_| invalid(key, value, from, "a whole number, 0 or more"))
-            },
+            parse_count,
             defaults.retry_attempts(),
             &mut sources,
         )?;
@@ -416,16 +411,10 @@ impl ConfigurationResolver {
             self.pool_setting(name, POOL_SSL_CERTIFICATE_FILE, parse_path, None, &mut sources)?;
         let ssl_key_file = self.pool_setting(name, POOL_SSL_KEY_FILE, parse_path, None, &mut sources)?;
         let ssl_insecure = self.pool_setting(name, POOL_SSL_INSECURE, parse_bool, false, &mut sources)?;
-        let whole_number = |key: &str, value: &str, from: &ConfigSource| {
-            value
-                .trim()
-                .parse::<u32>()
-                .map_err(|_| invalid(key, value, from, "a whole number, 0 or more"))
-        };
         let breaker_failure_threshold = self.pool_setting(
             name,
             POOL_BREAKER_FAILURE_THRESHOLD,
-            whole_number,
+            parse_count,
             defaults.breaker_failure_threshold(),
             &mut sources,
         )?;
@@ -439,12 +428,7 @@ impl ConfigurationResolver {
         let max_in_flight = self.pool_setting(
             name,
             POOL_MAX_IN_FLIGHT,
-            |key, value, from| {
-                value
-                    .trim()
-                    .parse::<usize>()
-                    .map_err(|_| invalid(key, value, from, "a whole number, 0 or more"))
-            },
+            parse_count,
             defaults.max_in_flight(),
             &mut sources,
         )?;
@@ -690,6 +674,14 @@ fn parse_bool(key: &str, value: &str, from: &ConfigSource) -> Result<bool, Confi
         "false" => Ok(false),
         _ => Err(invalid(key, value, from, "true or false")),
     }
+}
+
+/// A whole number, 0 or more (retries, thresholds, bounds).
+fn parse_count<T: std::str::FromStr>(key: &str, value: &str, from: &ConfigSource) -> Result<T, ConfigError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| invalid(key, value, from, "a whole number, 0 or more"))
 }
 
 fn parse_millis(key: &str, value: &str, from: &ConfigSource) -> Result<Duration, ConfigError> {

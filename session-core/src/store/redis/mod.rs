@@ -208,6 +208,7 @@ mod admission;
 mod cached_session;
 mod codec;
 mod connect;
+mod index_ttl;
 mod keys;
 mod near_cache;
 mod pool;
@@ -234,6 +235,7 @@ pub use self::keys::RedisKeyLayout;
 
 use self::cached_session::{CachedSession, OwnSave};
 use self::codec::{Decoded, Fields, WritePlan};
+use self::index_ttl::{index_ttl, outlive};
 use self::near_cache::NearCache;
 use self::pool::{RedisConnection, TrackingMode};
 use self::replies::{Written, save_outcome, saved_revision, size_refusal};
@@ -1117,31 +1119,6 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
         }
         Ok(sessions)
     }
-}
-
-/// How long an index set must live for a member whose deadline is
-/// `deadline` (epoch milliseconds, `None`: never): until then plus the expiry
-/// grace (expiry handling still reads it), in milliseconds. A member that never
-/// expires keeps the set for a century: every index set stays volatile, so
-/// `NX` and `GT` below always apply.
-fn index_ttl(now: i64, deadline: Option<i64>) -> u64 {
-    const CENTURY_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
-    let grace = u64::try_from(EXPIRED_SESSION_GRACE.as_millis()).unwrap_or(u64::MAX);
-    deadline.map_or(CENTURY_MS, |deadline| {
-        u64::try_from(deadline.saturating_sub(now))
-            .unwrap_or(0)
-            .max(1)
-            .saturating_add(grace)
-    })
-}
-
-/// Makes index set `set` live at least `ttl` milliseconds from now: a TTL on
-/// a set without one (a new set), a longer one on a set that expires sooner.
-/// Index sets then never outlive their members by more than the grace, with
-/// or without the subscription that removes expired members.
-fn outlive(pipe: &mut Pipeline, set: &str, ttl: u64) {
-    pipe.cmd("PEXPIRE").arg(set).arg(ttl).arg("NX");
-    pipe.cmd("PEXPIRE").arg(set).arg(ttl).arg("GT");
 }
 
 #[cfg(test)]
