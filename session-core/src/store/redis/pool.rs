@@ -4,9 +4,12 @@
 //! serves every worker. A redis-rs `ConnectionManager` spawns its socket driver
 //! (and its reconnects) on whichever runtime first polls it, which would tie all
 //! workers' Redis traffic to one worker and break when that worker stops. So each
-//! repository owns a small runtime on a thread of its own: the connection lives
-//! there, every command is spawned there, and callers on any runtime just await
-//! the result.
+//! repository owns a small runtime on a thread of its own: the shared
+//! connection lives there, its commands are spawned there, and callers on any
+//! runtime just await the result. On a standalone Redis, a caller on a
+//! single-threaded runtime (an actix worker) skips that hop: it gets a
+//! connection of its own thread (see `worker_connection.rs`). Background work
+//! (the subscription, detached writes) stays on the private runtime.
 //!
 //! The connection is either a `ConnectionManager` (one server), redis-rs's
 //! async cluster client (Redis Cluster: several seed URLs, or
@@ -36,6 +39,7 @@ use super::connect::ClientFactory;
 use super::near_cache::InvalidationSink;
 use super::sentinel::SentinelConnection;
 pub(crate) use super::tracked::{TrackedConnection, TrackingMode};
+use super::worker_connection::WorkerConnections;
 
 /// The URL with its password masked (every URL form: see
 /// [`mask_password`](crate::config::mask_password)).
@@ -144,6 +148,8 @@ pub(crate) struct RedisConnection {
     /// Clients with the pool's TLS settings, for the subscription.
     clients: ClientFactory,
     runtime: Handle,
+    /// Per-worker connections (standalone Redis only).
+    workers: Option<WorkerConnections>,
     deadline: Duration,
     retry_attempts: u32,
     admission: Admission,
@@ -185,9 +191,8 @@ impl RedisConnection {
                 .build()
                 .map_err(|error| invalid_url(url, &error))?;
             let _entered = runtime.enter();
-            Connection::Cluster(
-                client.get_pending_async_connection_with_config(redis::cluster::ClusterConfig::default()),
-            )
+            let cluster = client.get_pending_async_connection_with_config(redis::cluster::ClusterConfig::default());
+            (Connection::Cluster(cluster), None)
         } else {
             let client = clients.client(url).map_err(|error| invalid_url(url, &error))?;
             let config = ConnectionManagerConfig::new()
@@ -195,13 +200,16 @@ impl RedisConnection {
                 .set_connection_timeout(Some(settings.connection_timeout()))
                 .set_number_of_retries(retries)
                 .set_max_delay(max_delay);
+            let workers = WorkerConnections::new(client.clone(), config.clone());
             let _entered = runtime.enter();
-            Connection::Single(
-                ConnectionManager::new_lazy_with_config(client, config).map_err(StoreError::unavailable)?,
-            )
+            let shared = ConnectionManager::new_lazy_with_config(client, config).map_err(StoreError::unavailable)?;
+            (Connection::Single(shared), Some(workers))
         };
+        let (connection, workers) = connection;
         tracing::debug!(url = %redact(url), cluster = settings.is_cluster(), "Redis session store configured");
-        Ok(Self::with(settings, clients, connection, runtime, shutdown))
+        let mut opened = Self::with(settings, clients, connection, runtime, shutdown);
+        opened.workers = workers;
+        Ok(opened)
     }
 
     /// [`RedisConnection::open`] for a master found through sentinels.
@@ -303,6 +311,7 @@ impl RedisConnection {
             url: settings.urls().first().cloned().unwrap_or_default(),
             clients,
             runtime,
+            workers: None,
             deadline: settings.response_timeout(),
             retry_attempts: settings.retry_attempts(),
             admission: Admission::new(
@@ -347,7 +356,8 @@ impl RedisConnection {
         drop(self.runtime.spawn(task));
     }
 
-    /// Runs `op` on the connection's runtime within the response timeout (or
+    /// Runs `op` (on the caller's worker connection, else on the shared one on
+    /// the private runtime) within the response timeout (or
     /// what is left of the request's [store budget](crate::with_store_budget)),
     /// retrying it while the connection was dropped (the manager reconnects).
     /// `op` must be safe to repeat. Fails at once while the circuit breaker is
@@ -365,16 +375,24 @@ impl RedisConnection {
             return Err(StoreError::Timeout(self.deadline));
         }
         let permit = ticket.take_permit();
-        let attempts = self.attempts(op, allowance);
         let started = Instant::now();
-        let outcome = self
-            .runtime
-            .spawn(async move {
-                // Held while the operation runs, even if its caller stops waiting.
+        let outcome = match self.workers.as_ref().and_then(WorkerConnections::current) {
+            // On the caller's thread: no hop (see the module docs).
+            Some(connection) => {
                 let _permit = permit;
-                attempts.await
-            })
-            .await;
+                Ok(self.attempts(connection, op, allowance).await)
+            }
+            None => {
+                let attempts = self.attempts(self.connection.clone(), op, allowance);
+                self.runtime
+                    .spawn(async move {
+                        // Held while the operation runs, even if its caller stops waiting.
+                        let _permit = permit;
+                        attempts.await
+                    })
+                    .await
+            }
+        };
         crate::budget::spend_store_budget(started.elapsed());
         let result = match outcome {
             Ok(Ok(Ok(value))) => Ok(value),
@@ -406,7 +424,7 @@ impl RedisConnection {
         };
         let permit = ticket.take_permit();
         drop(ticket);
-        let attempts = self.attempts(op, self.deadline);
+        let attempts = self.attempts(self.connection.clone(), op, self.deadline);
         self.spawn(async move {
             let _permit = permit;
             match attempts.await {
@@ -417,11 +435,12 @@ impl RedisConnection {
         });
     }
 
-    /// `op`, retried while the connection was dropped, within the response
-    /// timeout. The timer starts when the future is first polled, so it belongs
-    /// to the runtime that polls it (ours), not to the caller's.
+    /// `op` on `connection`, retried while the connection was dropped, within
+    /// the response timeout. The timer starts when the future is first polled,
+    /// so it belongs to the runtime that polls it.
     fn attempts<T, F, Fut>(
         &self,
+        connection: Connection,
         op: F,
         deadline: Duration,
     ) -> impl Future<Output = Result<RedisResult<T>, Elapsed>> + Send + 'static + use<T, F, Fut>
@@ -430,7 +449,6 @@ impl RedisConnection {
         Fut: Future<Output = RedisResult<T>> + Send,
         T: Send + 'static,
     {
-        let connection = self.connection.clone();
         let retries = self.retry_attempts;
         async move {
             tokio::time::timeout(deadline, async move {

@@ -136,3 +136,80 @@ async fn concurrent_commands_during_a_reconnect_all_succeed_with_one_connect() {
         "this test's client and one tracked connection: {clients}"
     );
 }
+
+/// The ids of the clients connected to `server`, other than the asking one.
+fn client_count(server: &TestServer) -> usize {
+    let mut admin = server.client();
+    let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut admin).unwrap();
+    list.lines().count() - 1
+}
+
+/// Runs `CLIENT ID` through `connection`, returning the id and the name of
+/// the thread the command's future ran on.
+async fn client_id_and_thread(connection: &RedisConnection) -> (i64, String) {
+    connection
+        .run(|mut c| async move {
+            let id = redis::cmd("CLIENT").arg("ID").query_async::<i64>(&mut c).await?;
+            Ok((id, std::thread::current().name().unwrap_or("").to_owned()))
+        })
+        .await
+        .unwrap()
+}
+
+#[test]
+fn a_single_threaded_runtime_gets_its_own_connection_and_no_thread_hop() {
+    let server = TestServer::start();
+    let connection = Arc::new(RedisConnection::open(&PoolSettings::new(server.url())).unwrap());
+    let on_worker = |name: &'static str| {
+        let connection = Arc::clone(&connection);
+        std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let first = runtime.block_on(client_id_and_thread(&connection));
+                let again = runtime.block_on(client_id_and_thread(&connection));
+                drop(runtime);
+                // A new runtime on the same thread: the old one's connection is
+                // dead with it, a fresh one serves.
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let after_restart = runtime.block_on(client_id_and_thread(&connection));
+                (first, again, after_restart)
+            })
+            .unwrap()
+            .join()
+            .unwrap()
+    };
+    let (first, again, after_restart) = on_worker("worker-a");
+    // The command ran on the calling thread, over one connection reused.
+    assert_eq!(first.1, "worker-a");
+    assert_eq!(first.0, again.0);
+    assert_eq!(after_restart.1, "worker-a");
+    assert_ne!(after_restart.0, first.0, "a dead runtime's connection was reused");
+    // Another worker: another connection.
+    let (other, _, _) = on_worker("worker-b");
+    assert_ne!(other.0, first.0);
+
+    // A multi-threaded runtime uses the shared connection on the private thread.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let shared = runtime.block_on(client_id_and_thread(&connection));
+    assert_eq!(shared.1, "session-redis");
+
+    // Dropping the repository's connection closes what it opened.
+    drop(runtime);
+    drop(connection);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while client_count(&server) > 0 {
+        assert!(Instant::now() < deadline, "connections still open");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
