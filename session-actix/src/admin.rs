@@ -160,18 +160,11 @@ async fn end_all(state: web::Data<AdminState>, request: HttpRequest, name: web::
     if let Err(refused) = authorized(&state, &request).await {
         return refused;
     }
-    let sessions = match state.repository.find_by_principal_name(&name).await {
-        Ok(sessions) => sessions,
+    // One lookup, then every delete in one round trip per store node.
+    let ended = match state.repository.delete_by_principal_name(&name, None).await {
+        Ok(ended) => ended,
         Err(error) => return unavailable(&error),
     };
-    let mut ended = 0_usize;
-    for handle in sessions.keys() {
-        match state.repository.delete_by_handle(handle).await {
-            Ok(true) => ended += 1,
-            Ok(false) => {}
-            Err(error) => return unavailable(&error),
-        }
-    }
     HttpResponse::Ok().json(serde_json::json!({ "ended": ended }))
 }
 

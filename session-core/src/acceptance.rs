@@ -476,6 +476,35 @@ where
     assert_eq!(found.handle(), laptop.handle());
 }
 
+/// "Log out my other devices": every session of a principal ends but the
+/// one kept; sessions of other principals are untouched; the count says how
+/// many live sessions ended.
+pub async fn delete_by_principal_name_keeps_the_current_session<F, Fut, R>(factory: F)
+where
+    F: Fn(SessionSettings) -> Fut,
+    Fut: Future<Output = R>,
+    R: FindByIndexNameSessionRepository,
+{
+    let repo = build(factory, 60).await;
+    let mut sessions = Vec::new();
+    for principal in ["ada", "ada", "ada", "bob"] {
+        let mut session = repo.create_session();
+        session.insert(PRINCIPAL_NAME_INDEX_NAME, principal).unwrap();
+        repo.save(&mut session).await.unwrap();
+        sessions.push(session);
+    }
+    let current = sessions[0].handle();
+    assert_eq!(repo.delete_by_principal_name("ada", Some(&current)).await.unwrap(), 2);
+    assert!(repo.find_by_id(sessions[1].id().unwrap()).await.unwrap().is_none());
+    assert!(repo.find_by_id(sessions[2].id().unwrap()).await.unwrap().is_none());
+    assert!(repo.find_by_id(sessions[0].id().unwrap()).await.unwrap().is_some());
+    assert_eq!(repo.find_by_principal_name("bob").await.unwrap().len(), 1);
+    // Everywhere, the current one included.
+    assert_eq!(repo.delete_by_principal_name("ada", None).await.unwrap(), 1);
+    assert!(repo.find_by_principal_name("ada").await.unwrap().is_empty());
+    assert_eq!(repo.delete_by_principal_name("ada", None).await.unwrap(), 0);
+}
+
 /// Generates one `#[tokio::test]` per acceptance case for a repository factory.
 ///
 /// ```
@@ -493,7 +522,8 @@ macro_rules! session_repository_acceptance_tests {
             attributes_round_trip, update_and_remove, concurrent_copies_keep_both_changes,
             delete_and_unknown_ids, save_after_delete_does_not_resurrect, idle_expiry,
             negative_interval_never_expires, principal_index, attribute_index,
-            index_excludes_deleted_and_expired, renewal_retires_old_id, delete_by_handle_ends_the_session);
+            index_excludes_deleted_and_expired, renewal_retires_old_id, delete_by_handle_ends_the_session,
+            delete_by_principal_name_keeps_the_current_session);
     };
     (@cases $factory:expr; $($case:ident),*) => {
         $(

@@ -51,6 +51,18 @@ pub trait SessionRepository: Send + Sync + 'static {
     /// This is how "end another device" works: the handle comes from a lookup.
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError>;
 
+    /// [`delete_by_handle`](Self::delete_by_handle) of each handle, returning
+    /// how many live sessions it ended. Stores that can send the deletes
+    /// together do (Redis: one round trip per node, however many sessions);
+    /// the default deletes one after the other.
+    async fn delete_by_handles(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
+        let mut ended = 0;
+        for handle in handles {
+            ended += usize::from(self.delete_by_handle(handle).await?);
+        }
+        Ok(ended)
+    }
+
     /// Deletes a session and its index entries. Unknown ids are not an error.
     /// The same as [`delete_by_handle`](Self::delete_by_handle) of the id's handle.
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
@@ -80,6 +92,24 @@ pub trait FindByIndexNameSessionRepository: SessionRepository {
         self.find_by_index_name_and_index_value(PRINCIPAL_NAME_INDEX_NAME, principal_name)
             .await
     }
+
+    /// Ends every session of one principal ("log out everywhere"), except
+    /// `keep` if given ("log out my other devices": pass the current session's
+    /// handle). Returns how many sessions it ended. One lookup, then the
+    /// deletes together ([`delete_by_handles`](SessionRepository::delete_by_handles)).
+    async fn delete_by_principal_name(
+        &self,
+        principal_name: &str,
+        keep: Option<&SessionHandle>,
+    ) -> Result<usize, StoreError> {
+        let handles: Vec<SessionHandle> = self
+            .find_by_principal_name(principal_name)
+            .await?
+            .into_keys()
+            .filter(|handle| Some(handle) != keep)
+            .collect();
+        self.delete_by_handles(&handles).await
+    }
 }
 
 #[async_trait]
@@ -95,6 +125,9 @@ impl<R: SessionRepository + ?Sized> SessionRepository for Arc<R> {
     }
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
         (**self).delete_by_handle(handle).await
+    }
+    async fn delete_by_handles(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
+        (**self).delete_by_handles(handles).await
     }
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
         (**self).delete_by_id(id).await

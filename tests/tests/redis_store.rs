@@ -419,6 +419,36 @@ async fn round_trips_counted_by_the_clock() {
     assert!(repo.find_by_principal_name("bob").await.unwrap().is_empty());
 }
 
+/// "Log out my other devices" for a user with six sessions: one lookup (two
+/// round trips: the index set, then the sessions) and one round trip for all
+/// five deletes, not one per session; the kept session lives on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ending_a_principals_other_sessions_takes_one_round_trip_for_all_deletes() {
+    const DELAY: Duration = Duration::from_millis(300);
+    let server = RedisServer::start();
+    let proxy = DelayProxy::start(&server, DELAY);
+    let pool = PoolSettings::new(proxy.url())
+        .with_response_timeout(Duration::from_secs(5))
+        .with_connection_timeout(Duration::from_secs(2));
+    let repo = RedisSessionRepository::new(pool, settings(&unique_region("everywhere"), 600)).unwrap();
+    let mut handles = Vec::new();
+    for _ in 0..6 {
+        let mut session = repo.create_session();
+        session.insert(PRINCIPAL_NAME_INDEX_NAME, "ada").unwrap();
+        repo.save(&mut session).await.unwrap();
+        handles.push(session.handle());
+    }
+    let current = handles[0];
+    let (ended, took) = timed(repo.delete_by_principal_name("ada", Some(&current))).await;
+    assert_eq!(ended.unwrap(), 5);
+    let round_trips = (took.as_millis() / DELAY.as_millis()) as u32;
+    assert_eq!(round_trips, 3, "lookup (2) + deletes (1) took {took:?}");
+    let left = repo.find_by_principal_name("ada").await.unwrap();
+    assert_eq!(left.keys().copied().collect::<Vec<_>>(), vec![current]);
+    // Ending them again finds nothing more to end.
+    assert_eq!(repo.delete_by_handles(&handles[1..]).await.unwrap(), 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_requests_setting_different_attributes_all_survive() {
     let server = RedisServer::start();

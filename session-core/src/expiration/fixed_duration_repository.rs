@@ -65,6 +65,10 @@ impl<R: SessionRepository> SessionRepository for FixedDurationExpirationSessionR
         self.inner.delete_by_handle(handle).await
     }
 
+    async fn delete_by_handles(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
+        self.inner.delete_by_handles(handles).await
+    }
+
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
         self.inner.delete_by_id(id).await
     }

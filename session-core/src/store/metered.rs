@@ -103,6 +103,10 @@ impl<R: SessionRepository> SessionRepository for MeteredRepository<R> {
         self.measure("delete", self.inner.delete_by_handle(handle)).await
     }
 
+    async fn delete_by_handles(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
+        self.measure("delete", self.inner.delete_by_handles(handles)).await
+    }
+
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
         self.measure("delete", self.inner.delete_by_id(id)).await
     }

@@ -1019,50 +1019,79 @@ impl SessionRepository for RedisSessionRepository {
     }
 
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
+        Ok(self.delete_together(std::slice::from_ref(handle)).await? == 1)
+    }
+
+    async fn delete_by_handles(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
+        self.delete_together(handles).await
+    }
+}
+
+impl RedisSessionRepository {
+    /// Deletes sessions in one pipeline (one round trip; on a cluster, one
+    /// request per command, all at once): per session the `delete` script and
+    /// the `SREM`s of the index entries this instance knows. Returns how many
+    /// were live.
+    async fn delete_together(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
+        if handles.is_empty() {
+            return Ok(0);
+        }
         let keys = &self.inner.keys;
-        // Before (reads sent from now on cannot fill it back) and after (our own delete
-        // does not come back as an invalidation).
-        self.forget_cached(handle);
         let events = self.inner.settings.events();
         let observed = events.is_observed();
-        let known = self.inner.known_index.remove(handle).unwrap_or_default();
-        let member = handle.to_string();
         let mut pipe = new_pipeline();
-        let (channel, message) = self.notice("deleted", handle);
-        let args = [if observed { "1" } else { "" }.to_owned(), channel, message];
-        self.evalsha(&mut pipe, &self.inner.scripts.delete, handle, args);
-        for (name, value) in known.iter() {
-            pipe.cmd("SREM").arg(keys.index_key(name, value)).arg(&member);
+        let mut planned = Vec::with_capacity(handles.len());
+        for handle in handles {
+            // Before (reads sent from now on cannot fill it back) and after (our own delete
+            // does not come back as an invalidation).
+            self.forget_cached(handle);
+            let known = self.inner.known_index.remove(handle).unwrap_or_default();
+            let member = handle.to_string();
+            let (channel, message) = self.notice("deleted", handle);
+            let args = [if observed { "1" } else { "" }.to_owned(), channel, message];
+            self.evalsha(&mut pipe, &self.inner.scripts.delete, handle, args);
+            for (name, value) in known.iter() {
+                pipe.cmd("SREM").arg(keys.index_key(name, value)).arg(&member);
+            }
+            planned.push((handle, known));
         }
         let mut replies = self.execute(pipe).await?.into_iter();
-        let reply = ok(replies
-            .next()
-            .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
-        for reply in replies {
-            ok(reply)?;
+        let mut ended = 0;
+        for (handle, known) in planned {
+            let reply = ok(replies
+                .next()
+                .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
+            for _ in 0..known.len() {
+                ok(replies
+                    .next()
+                    .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
+            }
+            let Value::Array(items) = reply else {
+                return Err(StoreError::Protocol(format!(
+                    "delete script returned {}",
+                    codec::kind(&reply)
+                )));
+            };
+            let mut items = items.into_iter();
+            let live = matches!(items.next(), Some(Value::Int(1)));
+            let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
+            let corrections: Vec<Membership> = index_entries(&fields)
+                .filter(|(name, value)| known.get(name) != Some(value))
+                .map(|(name, value)| (keys.index_key(&name, &value), *handle))
+                .collect();
+            self.remove_detached(&corrections);
+            self.forget_cached(handle);
+            if live {
+                ended += 1;
+                if observed {
+                    events.publish(SessionEvent::Deleted {
+                        handle: *handle,
+                        session: self.decode_untouched(handle, fields),
+                    });
+                }
+            }
         }
-        let Value::Array(items) = reply else {
-            return Err(StoreError::Protocol(format!(
-                "delete script returned {}",
-                codec::kind(&reply)
-            )));
-        };
-        let mut items = items.into_iter();
-        let live = matches!(items.next(), Some(Value::Int(1)));
-        let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
-        let corrections: Vec<Membership> = index_entries(&fields)
-            .filter(|(name, value)| known.get(name) != Some(value))
-            .map(|(name, value)| (keys.index_key(&name, &value), *handle))
-            .collect();
-        self.remove_detached(&corrections);
-        self.forget_cached(handle);
-        if live && observed {
-            events.publish(SessionEvent::Deleted {
-                handle: *handle,
-                session: self.decode_untouched(handle, fields),
-            });
-        }
-        Ok(live)
+        Ok(ended)
     }
 }
 
