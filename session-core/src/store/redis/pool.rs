@@ -6,8 +6,8 @@
 //! workers' Redis traffic to one worker and break when that worker stops. So each
 //! repository owns a small runtime on a thread of its own: the shared
 //! connection lives there, its commands are spawned there, and callers on any
-//! runtime just await the result. On a standalone Redis, a caller on a
-//! single-threaded runtime (an actix worker) skips that hop: it gets a
+//! runtime just await the result. On a standalone Redis or a cluster, a caller
+//! on a single-threaded runtime (an actix worker) skips that hop: it gets a
 //! connection of its own thread (see `worker_connection.rs`). Background work
 //! (the subscription, detached writes) stays on the private runtime.
 //!
@@ -148,7 +148,7 @@ pub(crate) struct RedisConnection {
     /// Clients with the pool's TLS settings, for the subscription.
     clients: ClientFactory,
     runtime: Handle,
-    /// Per-worker connections (standalone Redis only).
+    /// Per-worker connections (standalone Redis and Cluster).
     workers: Option<WorkerConnections>,
     deadline: Duration,
     retry_attempts: u32,
@@ -190,9 +190,16 @@ impl RedisConnection {
                 .max_retry_wait(u64::try_from(max_delay.as_millis()).unwrap_or(u64::MAX))
                 .build()
                 .map_err(|error| invalid_url(url, &error))?;
+            let per_worker = client.clone();
+            let workers = WorkerConnections::new(Box::new(move || {
+                let config = redis::cluster::ClusterConfig::default();
+                Some(Connection::Cluster(
+                    per_worker.get_pending_async_connection_with_config(config),
+                ))
+            }));
             let _entered = runtime.enter();
             let cluster = client.get_pending_async_connection_with_config(redis::cluster::ClusterConfig::default());
-            (Connection::Cluster(cluster), None)
+            (Connection::Cluster(cluster), Some(workers))
         } else {
             let client = clients.client(url).map_err(|error| invalid_url(url, &error))?;
             let config = ConnectionManagerConfig::new()
@@ -200,7 +207,11 @@ impl RedisConnection {
                 .set_connection_timeout(Some(settings.connection_timeout()))
                 .set_number_of_retries(retries)
                 .set_max_delay(max_delay);
-            let workers = WorkerConnections::new(client.clone(), config.clone());
+            let (per_worker, per_worker_config) = (client.clone(), config.clone());
+            let workers = WorkerConnections::new(Box::new(move || {
+                let manager = ConnectionManager::new_lazy_with_config(per_worker.clone(), per_worker_config.clone());
+                manager.ok().map(Connection::Single)
+            }));
             let _entered = runtime.enter();
             let shared = ConnectionManager::new_lazy_with_config(client, config).map_err(StoreError::unavailable)?;
             (Connection::Single(shared), Some(workers))

@@ -1,11 +1,12 @@
-//! A connection per worker thread, for a standalone Redis.
+//! A connection per worker thread, for a standalone Redis or a Redis Cluster.
 //!
 //! actix-web runs one single-threaded runtime per worker. Sending each command
 //! through the repository's own runtime thread (see `pool.rs`) costs two
 //! cross-thread wake-ups per round trip, measured at about a quarter of the
 //! CPU of a session read. So a caller on a single-threaded runtime gets a
-//! `ConnectionManager` of its thread's own, driven by that runtime: a command
-//! never leaves the worker. It is made on the thread's first command (lazily:
+//! connection of its thread's own (a `ConnectionManager`, or a cluster
+//! connection with its own connections to the masters), driven by that
+//! runtime: a command never leaves the worker. It is made on the thread's first command (lazily:
 //! it connects on first use, and reconnects by itself like the shared one),
 //! and dropped when its repository or its runtime goes (a liveness token per
 //! thread tells a runtime that ended, as when a test builds several runtimes
@@ -16,15 +17,16 @@
 use std::cell::RefCell;
 use std::sync::{Arc, Weak};
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::runtime::{Handle, RuntimeFlavor};
 
 use super::pool::Connection;
 
+/// Makes a lazy connection on the current runtime (it connects on first use).
+pub(crate) type MakeConnection = Box<dyn Fn() -> Option<Connection> + Send + Sync>;
+
 /// Makes and finds the calling thread's connection of one repository.
 pub(crate) struct WorkerConnections {
-    client: redis::Client,
-    config: ConnectionManagerConfig,
+    make: MakeConnection,
     /// Entries whose owner is gone are dropped (with their sockets) on the
     /// thread's next lookup.
     owner: Arc<()>,
@@ -49,10 +51,9 @@ thread_local! {
 }
 
 impl WorkerConnections {
-    pub(crate) fn new(client: redis::Client, config: ConnectionManagerConfig) -> Self {
+    pub(crate) fn new(make: MakeConnection) -> Self {
         Self {
-            client,
-            config,
+            make,
             owner: Arc::new(()),
         }
     }
@@ -82,8 +83,7 @@ impl WorkerConnections {
             if let Some(entry) = thread.entries.iter().find(|entry| entry.owner.ptr_eq(&owner)) {
                 return Some(entry.connection.clone());
             }
-            let manager = ConnectionManager::new_lazy_with_config(self.client.clone(), self.config.clone()).ok()?;
-            let connection = Connection::Single(manager);
+            let connection = (self.make)()?;
             thread.entries.push(Entry {
                 owner,
                 connection: connection.clone(),
