@@ -205,11 +205,37 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+
+    /// Several of the problems above, found in one resolution: every bad
+    /// value is reported at once (as the macro does at compile time), in the
+    /// order the settings are resolved. A single problem is never wrapped.
+    #[error("{} configuration problems:{}", .0.len(), numbered(.0))]
+    Several(Vec<ConfigError>),
 }
 
 /// Where a value came from, worded for an error message: the origin alone for
 /// properties, because the message already names the key; the attribute or
 /// configurer method otherwise.
+/// One problem per line, numbered.
+fn numbered(problems: &[ConfigError]) -> String {
+    problems
+        .iter()
+        .enumerate()
+        .map(|(index, problem)| format!("\n  {}. {problem}", index + 1))
+        .collect()
+}
+
+impl ConfigError {
+    /// The problems this error reports: itself, or each of [`ConfigError::Several`].
+    #[must_use]
+    pub fn problems(&self) -> &[ConfigError] {
+        match self {
+            Self::Several(problems) => problems,
+            single => std::slice::from_ref(single),
+        }
+    }
+}
+
 fn describe(from: &ConfigSource, key: &str) -> String {
     let attribute = attribute_for_property(key).unwrap_or(key);
     match from {

@@ -64,65 +64,6 @@ pub const SESSION_PROPERTY_KEYS: &[&str] = &[
 /// or `spring.data.gemfire.pool.<setting>` for the default pool (`gemfirePool`).
 pub const POOL_PROPERTY_PREFIX: &str = "spring.data.gemfire.pool.";
 
-/// Pool setting: comma-separated Redis URLs (`redis://host:port`,
-/// `rediss://...`). Set for the effective pool, it selects the client-server
-/// topology; unset or blank, sessions stay in the embedded store.
-pub const POOL_SERVERS: &str = "servers";
-/// Pool setting: how long to wait for a server's answer, in milliseconds.
-pub const POOL_READ_TIMEOUT: &str = "read-timeout";
-/// Pool setting: how long to wait for a connection, in milliseconds.
-pub const POOL_SOCKET_CONNECT_TIMEOUT: &str = "socket-connect-timeout";
-/// Pool setting: how many times a failed operation is retried.
-pub const POOL_RETRY_ATTEMPTS: &str = "retry-attempts";
-/// Pool setting: whether to subscribe to server events (session expiry and deletion).
-pub const POOL_SUBSCRIPTION_ENABLED: &str = "subscription-enabled";
-/// Pool setting: whether a subscribing instance enables the keyspace
-/// notifications it needs with `CONFIG SET` (off for a managed Redis that forbids `CONFIG`).
-pub const POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS: &str = "configure-keyspace-notifications";
-/// Pool setting: whether the servers are Redis Cluster seeds even when there is only one.
-pub const POOL_CLUSTER: &str = "cluster";
-/// Pool setting: comma-separated Redis Sentinel addresses (`host[port]`,
-/// `host:port`, or `redis://` URLs carrying the sentinels' credentials); the
-/// master is discovered through them. Exclusive with [`POOL_SERVERS`].
-pub const POOL_LOCATORS: &str = "locators";
-/// Pool setting: the name of the master the sentinels monitor (default `mymaster`).
-pub const POOL_SENTINEL_MASTER: &str = "sentinel-master";
-/// Pool setting: a PEM file of certificate authorities trusted for `rediss://`
-/// servers (default: the system's trusted roots).
-pub const POOL_SSL_CA_FILE: &str = "ssl-ca-file";
-/// Pool setting: the client certificate (chain), PEM, for mutual TLS.
-pub const POOL_SSL_CERTIFICATE_FILE: &str = "ssl-certificate-file";
-/// Pool setting: the client certificate's private key, PEM, for mutual TLS.
-pub const POOL_SSL_KEY_FILE: &str = "ssl-key-file";
-/// Pool setting: `true` skips verifying `rediss://` servers' certificates (tests only; warned at startup).
-pub const POOL_SSL_INSECURE: &str = "ssl-insecure";
-/// Pool setting: consecutive failed operations that open the circuit breaker (0: no breaker).
-pub const POOL_BREAKER_FAILURE_THRESHOLD: &str = "breaker-failure-threshold";
-/// Pool setting: how long an open circuit breaker refuses operations before a probe, in milliseconds.
-pub const POOL_BREAKER_COOL_DOWN: &str = "breaker-cool-down";
-/// Pool setting: most store operations in flight per instance; more fail at once (0: no bound).
-pub const POOL_MAX_IN_FLIGHT: &str = "max-in-flight";
-
-/// Every documented pool setting; any other leaf under a pool prefix is a startup error.
-pub const POOL_SETTINGS: &[&str] = &[
-    POOL_SERVERS,
-    POOL_LOCATORS,
-    POOL_SENTINEL_MASTER,
-    POOL_READ_TIMEOUT,
-    POOL_SOCKET_CONNECT_TIMEOUT,
-    POOL_RETRY_ATTEMPTS,
-    POOL_SUBSCRIPTION_ENABLED,
-    POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS,
-    POOL_CLUSTER,
-    POOL_SSL_CA_FILE,
-    POOL_SSL_CERTIFICATE_FILE,
-    POOL_SSL_KEY_FILE,
-    POOL_SSL_INSECURE,
-    POOL_BREAKER_FAILURE_THRESHOLD,
-    POOL_BREAKER_COOL_DOWN,
-    POOL_MAX_IN_FLIGHT,
-];
-
 /// The full key of one pool setting, e.g.
 /// `spring.data.gemfire.pool.gemfirePool.servers`.
 ///

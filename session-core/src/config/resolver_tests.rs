@@ -2,10 +2,12 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
+use std::time::Duration;
 
 use super::super::sources::test_support::{temp_dir, write};
 use super::super::{ClientRegionShortcut, ServerRegionShortcut, Topology};
 use super::*;
+use crate::config::*;
 use crate::PoolSettings;
 use crate::expiration::IdleTimeoutSessionExpirationPolicy;
 

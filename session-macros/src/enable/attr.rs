@@ -10,7 +10,7 @@ use syn::spanned::Spanned;
 use syn::{BinOp, Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitInt, LitStr, Meta, Token, UnOp};
 
 use super::Errors;
-use crate::did_you_mean::did_you_mean;
+use session_rules::did_you_mean;
 
 /// The seed's attributes, in its order, then this macro's extras.
 pub(crate) const ATTRIBUTE_NAMES: &[&str] = &[

@@ -29,7 +29,7 @@ use syn::{ItemFn, ReturnType, Type};
 
 use super::Errors;
 use super::attr::Attributes;
-use super::check::normalise_shortcut;
+use session_rules::normalise_shortcut;
 
 /// Checks the function is an app factory. Returns whether it returns an
 /// `App`, so that it can still be emitted when errors are reported (see [`fallback`]).
