@@ -30,10 +30,10 @@ pub use crate::{DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS, DEFAULT_REGION_NAME};
 /// use session_core::config::{ClientRegionShortcut, EnableClusteredSession};
 ///
 /// let attributes = EnableClusteredSession::new()
-///     .with_max_inactive_interval_in_seconds(900)
+///     .with_max_inactive_interval_seconds(900)
 ///     .with_client_region_shortcut(ClientRegionShortcut::CachingProxy)
 ///     .with_indexable_session_attributes(["tenant", "role"]);
-/// assert_eq!(attributes.max_inactive_interval_in_seconds(), Some(900));
+/// assert_eq!(attributes.max_inactive_interval_seconds(), Some(900));
 /// assert_eq!(attributes.region_name(), None);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,7 +74,7 @@ impl EnableClusteredSession {
     }
 
     /// Idle timeout in seconds; negative: sessions never expire. Default: 1800.
-    pub fn with_max_inactive_interval_in_seconds(mut self, seconds: i64) -> Self {
+    pub fn with_max_inactive_interval_seconds(mut self, seconds: i64) -> Self {
         self.max_inactive_interval_in_seconds = Some(seconds);
         self
     }
@@ -140,7 +140,7 @@ impl EnableClusteredSession {
 
     /// `max_inactive_interval_in_seconds`, if given.
     #[must_use]
-    pub fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+    pub fn max_inactive_interval_seconds(&self) -> Option<i64> {
         self.max_inactive_interval_in_seconds
     }
 
@@ -207,7 +207,7 @@ mod tests {
         let attributes = EnableClusteredSession::new()
             .with_client_region_shortcut(ClientRegionShortcut::Local)
             .with_indexable_session_attributes(["a", "b"])
-            .with_max_inactive_interval_in_seconds(-1)
+            .with_max_inactive_interval_seconds(-1)
             .with_idle_refresh_window(Duration::from_secs(5))
             .with_pool_name("DEFAULT")
             .with_region_name("Sessions")
@@ -220,7 +220,7 @@ mod tests {
             attributes.indexable_session_attributes(),
             Some(&["a".to_owned(), "b".to_owned()][..])
         );
-        assert_eq!(attributes.max_inactive_interval_in_seconds(), Some(-1));
+        assert_eq!(attributes.max_inactive_interval_seconds(), Some(-1));
         assert_eq!(attributes.idle_refresh_window(), Some(Duration::from_secs(5)));
         assert_eq!(attributes.pool_name(), Some("DEFAULT"));
         assert_eq!(attributes.region_name(), Some("Sessions"));

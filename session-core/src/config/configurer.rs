@@ -28,12 +28,12 @@ use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
 ///         Some(ClientRegionShortcut::CachingProxy)
 ///     }
 ///
-///     fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+///     fn max_inactive_interval_seconds(&self) -> Option<i64> {
 ///         Some(3600)
 ///     }
 /// }
 ///
-/// assert_eq!(Production.max_inactive_interval_in_seconds(), Some(3600));
+/// assert_eq!(Production.max_inactive_interval_seconds(), Some(3600));
 /// assert_eq!(Production.region_name(), None); // not implemented: does not apply
 /// ```
 pub trait SpringSessionGemFireConfigurer: Send + Sync {
@@ -48,7 +48,7 @@ pub trait SpringSessionGemFireConfigurer: Send + Sync {
     }
 
     /// Overrides `max_inactive_interval_in_seconds` (negative: never expires).
-    fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+    fn max_inactive_interval_seconds(&self) -> Option<i64> {
         None
     }
 
@@ -131,7 +131,7 @@ mod tests {
 
     struct Plain(i64);
     impl SpringSessionGemFireConfigurer for Plain {
-        fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+        fn max_inactive_interval_seconds(&self) -> Option<i64> {
             Some(self.0)
         }
     }
@@ -155,7 +155,7 @@ mod tests {
             select_configurer(&one)
                 .unwrap()
                 .unwrap()
-                .max_inactive_interval_in_seconds(),
+                .max_inactive_interval_seconds(),
             Some(1)
         );
 

@@ -157,7 +157,7 @@ impl EffectiveConfiguration {
 
     /// Idle timeout in seconds; negative: never expires.
     #[must_use]
-    pub fn max_inactive_interval_in_seconds(&self) -> &Resolved<i64> {
+    pub fn max_inactive_interval_seconds(&self) -> &Resolved<i64> {
         &self.max_inactive_interval_in_seconds
     }
 

@@ -236,11 +236,20 @@ impl ConfigError {
     }
 }
 
+/// The configurer's method for an attribute, where the names differ.
+fn configurer_method(attribute: &str) -> &str {
+    match attribute {
+        "max_inactive_interval_in_seconds" => "max_inactive_interval_seconds",
+        "idle_refresh_window_in_seconds" => "idle_refresh_window",
+        other => other,
+    }
+}
+
 fn describe(from: &ConfigSource, key: &str) -> String {
     let attribute = attribute_for_property(key).unwrap_or(key);
     match from {
         ConfigSource::Property { origin, .. } => origin.to_string(),
-        ConfigSource::Configurer => format!("the configurer's `{attribute}()`"),
+        ConfigSource::Configurer => format!("the configurer's `{}()`", configurer_method(attribute)),
         ConfigSource::Attribute => format!("attribute `{attribute}`"),
         ConfigSource::Default => format!("the default `{attribute}`"),
     }

@@ -17,7 +17,7 @@ pub const INDEXABLE_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gem
 pub const INDEXED_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gemfire.session.attributes.indexed";
 /// Property for [`session_expiration_policy_bean_name`](super::EnableClusteredSession::session_expiration_policy_bean_name).
 pub const SESSION_EXPIRATION_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.expiration.bean-name";
-/// Property for [`max_inactive_interval_in_seconds`](super::EnableClusteredSession::max_inactive_interval_in_seconds).
+/// Property for [`max_inactive_interval_in_seconds`](super::EnableClusteredSession::max_inactive_interval_seconds).
 pub const MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY: &str =
     "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds";
 /// Spring Boot's session timeout, an alias of

@@ -56,7 +56,7 @@ use super::unknown_keys::{check_pool_keys, check_session_keys};
 /// struct SessionExpirationTimeoutConfigurer;
 ///
 /// impl SpringSessionGemFireConfigurer for SessionExpirationTimeoutConfigurer {
-///     fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+///     fn max_inactive_interval_seconds(&self) -> Option<i64> {
 ///         Some(300)
 ///     }
 /// }
@@ -68,14 +68,14 @@ use super::unknown_keys::{check_pool_keys, check_session_keys};
 ///     .build()?;
 /// let effective = ConfigurationResolver::new(
 ///     EnableClusteredSession::new()
-///         .with_max_inactive_interval_in_seconds(3600)
+///         .with_max_inactive_interval_seconds(3600)
 ///         .with_pool_name("DEFAULT"),
 /// )
 /// .with_properties(properties)
 /// .with_configurer(SessionExpirationTimeoutConfigurer)
 /// .resolve()?;
 ///
-/// assert_eq!(effective.max_inactive_interval_in_seconds().value, 300);
+/// assert_eq!(effective.max_inactive_interval_seconds().value, 300);
 /// assert_eq!(effective.region_name().value, "Sessions");
 /// assert_eq!(effective.pool_name().value, "DEFAULT");
 /// assert_eq!(effective.client_region_shortcut().value, ClientRegionShortcut::Proxy);
@@ -204,10 +204,10 @@ impl ConfigurationResolver {
         let max_inactive_interval_in_seconds = setting(
             properties,
             problems,
-            configurer.and_then(|c| c.max_inactive_interval_in_seconds()),
+            configurer.and_then(|c| c.max_inactive_interval_seconds()),
             &IDLE_TIMEOUT_PROPERTIES,
             parse_idle_timeout,
-            attributes.max_inactive_interval_in_seconds(),
+            attributes.max_inactive_interval_seconds(),
             DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
         );
         let warnings = shadowed_idle_timeouts(properties);
