@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::effective::ConfigSource;
-use super::keys::attribute_for_property;
+use super::schema::attribute_for_property;
 use super::sources::PropertyOrigin;
 
 /// Bad configuration, reported at startup.

@@ -44,22 +44,6 @@ pub const SESSION_SERIALIZER_BEAN_NAME_PROPERTY: &str = "spring.session.data.gem
 /// Property for [`expose_configuration_as_properties`](super::EnableClusteredSession::expose_configuration_as_properties).
 pub const EXPOSE_CONFIGURATION_PROPERTY: &str = "spring.session.data.gemfire.session.configuration.expose";
 
-/// Every documented key under [`SESSION_PROPERTY_PREFIX`]; any other key
-/// under that prefix is a startup error.
-pub const SESSION_PROPERTY_KEYS: &[&str] = &[
-    POOL_NAME_PROPERTY,
-    CLIENT_REGION_SHORTCUT_PROPERTY,
-    SERVER_REGION_SHORTCUT_PROPERTY,
-    INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
-    INDEXED_SESSION_ATTRIBUTES_PROPERTY,
-    SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
-    MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY,
-    IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
-    REGION_NAME_PROPERTY,
-    SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
-    EXPOSE_CONFIGURATION_PROPERTY,
-];
-
 /// Prefix of the pool settings: `spring.data.gemfire.pool.<pool-name>.<setting>`,
 /// or `spring.data.gemfire.pool.<setting>` for the default pool (`gemfirePool`).
 pub const POOL_PROPERTY_PREFIX: &str = "spring.data.gemfire.pool.";
@@ -85,26 +69,6 @@ pub const CONFIG_LOCATION_PROPERTY: &str = "spring.config.location";
 /// Comma-separated active profiles; each adds `application-{profile}.properties`.
 /// Read from the environment (`SPRING_PROFILES_ACTIVE`), else from the base file.
 pub const PROFILES_ACTIVE_PROPERTY: &str = "spring.profiles.active";
-
-/// Which attribute a property key sets (`max_inactive_interval_in_seconds`
-/// for `...max-inactive-interval-seconds`), for messages and the
-/// effective-configuration table.
-#[must_use]
-pub(crate) fn attribute_for_property(key: &str) -> Option<&'static str> {
-    Some(match key {
-        POOL_NAME_PROPERTY => "pool_name",
-        CLIENT_REGION_SHORTCUT_PROPERTY => "client_region_shortcut",
-        SERVER_REGION_SHORTCUT_PROPERTY => "server_region_shortcut",
-        INDEXABLE_SESSION_ATTRIBUTES_PROPERTY | INDEXED_SESSION_ATTRIBUTES_PROPERTY => "indexable_session_attributes",
-        SESSION_EXPIRATION_BEAN_NAME_PROPERTY => "session_expiration_policy_bean_name",
-        MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY => "max_inactive_interval_in_seconds",
-        IDLE_REFRESH_WINDOW_SECONDS_PROPERTY => "idle_refresh_window_in_seconds",
-        REGION_NAME_PROPERTY => "region_name",
-        SESSION_SERIALIZER_BEAN_NAME_PROPERTY => "session_serializer_bean_name",
-        EXPOSE_CONFIGURATION_PROPERTY => "expose_configuration_as_properties",
-        _ => return None,
-    })
-}
 
 /// The environment-variable spellings of a key under relaxed binding: dots
 /// become underscores, letters are upper-cased, and dashes become underscores
@@ -138,6 +102,7 @@ pub(crate) fn canonical_env_name(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::schema::{SESSION_PROPERTY_KEYS, attribute_for_property};
     use super::*;
 
     #[test]

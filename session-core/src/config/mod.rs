@@ -104,6 +104,7 @@ mod properties_file;
 mod redact;
 mod registry;
 mod resolver;
+mod schema;
 mod shortcut;
 mod sources;
 mod unknown_keys;
@@ -113,9 +114,7 @@ pub(crate) mod tls_files;
 pub use attributes::{
     DEFAULT_CLIENT_REGION_SHORTCUT, DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
     DEFAULT_POOL_NAME, DEFAULT_REGION_NAME, DEFAULT_SERVER_REGION_SHORTCUT, DEFAULT_SESSION_SERIALIZER_BEAN_NAME,
-    EnableClusteredSession,
 };
-pub use configurer::SpringSessionGemFireConfigurer;
 pub use effective::{ConfigSource, EffectiveConfiguration, EffectiveEntry, Resolved, Topology};
 pub use error::ConfigError;
 pub use keys::{
@@ -123,7 +122,7 @@ pub use keys::{
     IDLE_REFRESH_WINDOW_SECONDS_PROPERTY, IDLE_TIMEOUT_PROPERTIES, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
     INDEXED_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY,
     POOL_PROPERTY_PREFIX, PROFILES_ACTIVE_PROPERTY, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
-    SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS,
+    SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
     SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY, SPRING_SESSION_TIMEOUT_PROPERTY, env_var_names,
     pool_property,
 };
@@ -141,6 +140,7 @@ pub use registry::{
     Component, ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME, SESSION_PDX_SERIALIZER_BEAN_NAME,
 };
 pub use resolver::ConfigurationResolver;
+pub use schema::{EnableClusteredSession, SESSION_PROPERTY_KEYS, SpringSessionGemFireConfigurer};
 pub use shortcut::{
     ClientRegionShortcut, NEAR_CACHE_DEFAULT_BYTES, NEAR_CACHE_DEFAULT_ENTRIES, ServerRegionShortcut, UnknownShortcut,
 };

@@ -5,28 +5,16 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use super::attributes::{
-    DEFAULT_CLIENT_REGION_SHORTCUT, DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
-    DEFAULT_POOL_NAME, DEFAULT_REGION_NAME, DEFAULT_SERVER_REGION_SHORTCUT, DEFAULT_SESSION_SERIALIZER_BEAN_NAME,
-    EnableClusteredSession,
-};
-use super::configurer::{SpringSessionGemFireConfigurer, select_configurer};
-use super::effective::{ConfigSource, EffectiveConfiguration, Resolved, SerializerComponent};
+use super::configurer::select_configurer;
+use super::effective::{EffectiveConfiguration, Resolved, SerializerComponent};
 use super::error::ConfigError;
-use super::keys::{
-    CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
-    IDLE_TIMEOUT_PROPERTIES, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, INDEXED_SESSION_ATTRIBUTES_PROPERTY,
-    POOL_NAME_PROPERTY, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
-    SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
-};
-use super::parse::{
-    check_pool_name, check_region_name, parse_bool, parse_idle_timeout, parse_pool_name, parse_refresh_window,
-    parse_region_name, parse_shortcut,
-};
+use super::keys::{POOL_NAME_PROPERTY, SESSION_SERIALIZER_BEAN_NAME_PROPERTY};
+use super::parse::check_pool_name;
 use super::pool::resolution::resolve_pool;
-use super::precedence::{Problems, setting, shadowed_idle_timeouts};
+use super::precedence::{Problems, shadowed_idle_timeouts};
 use super::registry::{ComponentKind, ComponentRegistry};
-use super::sources::{PropertySources, split_list};
+use super::schema::{EnableClusteredSession, SessionValues, SpringSessionGemFireConfigurer};
+use super::sources::PropertySources;
 use super::unknown_keys::{check_pool_keys, check_session_keys};
 
 /// Turns attributes, properties and a configurer into the
@@ -150,176 +138,42 @@ impl ConfigurationResolver {
         let configurer = problems.take(select_configurer(&self.configurers)).flatten();
         let properties = &self.properties;
         check_session_keys(properties, &mut problems);
-        let attributes = &self.attributes;
-        let problems = &mut problems;
-
-        let pool_name = setting(
+        let values = SessionValues::resolve(
+            &self.attributes,
+            configurer.map(|configurer| &**configurer),
             properties,
-            problems,
-            configurer.and_then(|c| c.pool_name()),
-            &[POOL_NAME_PROPERTY],
-            parse_pool_name,
-            attributes.pool_name().map(str::to_owned),
-            DEFAULT_POOL_NAME.to_owned(),
+            &self.registry,
+            &mut problems,
         );
-        let pool_name_valid = problems
-            .take(check_pool_name(POOL_NAME_PROPERTY, &pool_name.value, &pool_name.source))
-            .is_some();
+        // A bad pool name was reported; its pool keys cannot be told apart.
+        let pool_name = &values.pool_name;
+        let pool_name_valid = check_pool_name(POOL_NAME_PROPERTY, &pool_name.value, &pool_name.source).is_ok();
         if pool_name_valid {
-            check_pool_keys(properties, &pool_name.value, problems);
+            check_pool_keys(properties, &pool_name.value, &mut problems);
         }
-
-        let client_region_shortcut = setting(
-            properties,
-            problems,
-            configurer.and_then(|c| c.client_region_shortcut()),
-            &[CLIENT_REGION_SHORTCUT_PROPERTY],
-            parse_shortcut,
-            attributes.client_region_shortcut(),
-            DEFAULT_CLIENT_REGION_SHORTCUT,
-        );
-        let server_region_shortcut = setting(
-            properties,
-            problems,
-            configurer.and_then(|c| c.server_region_shortcut()),
-            &[SERVER_REGION_SHORTCUT_PROPERTY],
-            parse_shortcut,
-            attributes.server_region_shortcut(),
-            DEFAULT_SERVER_REGION_SHORTCUT,
-        );
-        let indexable_session_attributes = setting(
-            properties,
-            problems,
-            configurer.and_then(|c| c.indexable_session_attributes()),
-            // `indexed` wins over `indexable`, whichever sources they are in.
-            &[
-                INDEXED_SESSION_ATTRIBUTES_PROPERTY,
-                INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
-            ],
-            |_, value, _| Ok(split_list(value)),
-            attributes.indexable_session_attributes().map(<[String]>::to_vec),
-            Vec::new(),
-        );
-        // The seed's key, then Spring Boot's aliases, in Boot's precedence.
-        let max_inactive_interval_in_seconds = setting(
-            properties,
-            problems,
-            configurer.and_then(|c| c.max_inactive_interval_seconds()),
-            &IDLE_TIMEOUT_PROPERTIES,
-            parse_idle_timeout,
-            attributes.max_inactive_interval_seconds(),
-            DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
-        );
         let warnings = shadowed_idle_timeouts(properties);
-        let idle_refresh_window = setting(
-            properties,
-            problems,
-            configurer.and_then(|c| c.idle_refresh_window()).map(Some),
-            &[IDLE_REFRESH_WINDOW_SECONDS_PROPERTY],
-            parse_refresh_window,
-            attributes.idle_refresh_window().map(Some),
-            None,
-        );
-        let region_name = setting(
-            properties,
-            problems,
-            configurer.and_then(|c| c.region_name()),
-            &[REGION_NAME_PROPERTY],
-            parse_region_name,
-            attributes.region_name().map(str::to_owned),
-            DEFAULT_REGION_NAME.to_owned(),
-        );
-        problems.take(check_region_name(
-            REGION_NAME_PROPERTY,
-            &region_name.value,
-            &region_name.source,
-        ));
-
-        let session_expiration_policy_bean_name = setting(
-            properties,
-            problems,
-            configurer
-                .and_then(|c| c.session_expiration_policy_bean_name())
-                .map(Some),
-            &[SESSION_EXPIRATION_BEAN_NAME_PROPERTY],
-            // An empty value turns a policy set elsewhere off.
-            |key, value, from| {
-                let name = value.trim();
-                if name.is_empty() {
-                    return Ok(None);
-                }
-                self.check_bean_name(key, name, from, ComponentKind::SessionExpirationPolicy)?;
-                Ok(Some(name.to_owned()))
-            },
-            attributes
-                .session_expiration_policy_bean_name()
-                .map(|name| Some(name.to_owned())),
-            None,
-        );
-        if let Some(name) = &session_expiration_policy_bean_name.value
-            && !matches!(session_expiration_policy_bean_name.source, ConfigSource::Property { .. })
-        {
-            problems.take(self.check_bean_name(
-                SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
-                name,
-                &session_expiration_policy_bean_name.source,
-                ComponentKind::SessionExpirationPolicy,
-            ));
-        }
-        let session_serializer_bean_name = setting(
-            properties,
-            problems,
-            configurer.and_then(|c| c.session_serializer_bean_name()),
-            &[SESSION_SERIALIZER_BEAN_NAME_PROPERTY],
-            |key, value, from| {
-                let name = value.trim();
-                self.check_bean_name(key, name, from, ComponentKind::SessionSerializer)?;
-                Ok(name.to_owned())
-            },
-            attributes.session_serializer_bean_name().map(str::to_owned),
-            DEFAULT_SESSION_SERIALIZER_BEAN_NAME.to_owned(),
-        );
-        let session_serializer = problems
-            .take(self.check_bean_name(
-                SESSION_SERIALIZER_BEAN_NAME_PROPERTY,
-                &session_serializer_bean_name.value,
-                &session_serializer_bean_name.source,
-                ComponentKind::SessionSerializer,
-            ))
-            .and_then(|()| problems.take(self.serializer(&session_serializer_bean_name)));
-        let expose_configuration_as_properties = setting(
-            properties,
-            problems,
-            configurer.and_then(|c| c.expose_configuration_as_properties()),
-            &[EXPOSE_CONFIGURATION_PROPERTY],
-            parse_bool,
-            attributes.expose_configuration_as_properties(),
-            DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES,
-        );
-
+        let serializer_registered = self
+            .registry
+            .contains(ComponentKind::SessionSerializer, &values.session_serializer_bean_name.value);
+        let session_serializer = if serializer_registered {
+            problems.take(self.serializer(&values.session_serializer_bean_name))
+        } else {
+            None
+        };
         let (pool, pool_sources) = if pool_name_valid {
-            resolve_pool(properties, &pool_name.value, problems)
+            resolve_pool(properties, &values.pool_name.value, &mut problems)
                 .map_or((None, BTreeMap::new()), |(pool, sources)| (Some(pool), sources))
         } else {
             (None, BTreeMap::new())
         };
-        let problems = std::mem::take(problems);
         problems.finish()?;
-        let Some(session_serializer) = session_serializer else {
-            unreachable!("a missing serializer is a recorded problem");
+        let session_serializer = match session_serializer {
+            Some(serializer) => serializer,
+            None => self.serializer(&values.session_serializer_bean_name)?,
         };
         Ok(EffectiveConfiguration {
-            client_region_shortcut,
-            indexable_session_attributes,
-            max_inactive_interval_in_seconds,
-            idle_refresh_window,
-            pool_name,
-            region_name,
-            server_region_shortcut,
-            session_expiration_policy_bean_name,
-            session_serializer_bean_name,
+            values,
             session_serializer,
-            expose_configuration_as_properties,
             pool,
             pool_sources,
             warnings,
@@ -346,25 +200,6 @@ impl ConfigurationResolver {
                     .map(str::to_owned)
                     .collect(),
             })
-    }
-
-    fn check_bean_name(
-        &self,
-        key: &str,
-        name: &str,
-        from: &ConfigSource,
-        kind: ComponentKind,
-    ) -> Result<(), ConfigError> {
-        if self.registry.contains(kind, name) {
-            return Ok(());
-        }
-        Err(ConfigError::UnknownBeanName {
-            key: key.to_owned(),
-            value: name.to_owned(),
-            from: Box::new(from.clone()),
-            kind: kind.to_string(),
-            registered: self.registry.names(kind).into_iter().map(str::to_owned).collect(),
-        })
     }
 }
 
