@@ -49,10 +49,7 @@ fn a_profile_configurer_applies_only_under_its_profile() {
             .unwrap()
     };
     let development = build("dev");
-    assert_eq!(
-        development.configuration().max_inactive_interval_seconds().value,
-        900
-    );
+    assert_eq!(development.configuration().max_inactive_interval_seconds().value, 900);
     let production = build("dev,production");
     assert_eq!(production.configuration().max_inactive_interval_seconds().value, 60);
     assert_eq!(

@@ -120,8 +120,6 @@ pub struct EffectiveConfiguration {
 }
 
 impl EffectiveConfiguration {
-
-
     /// What resolution warned about: values that are set and ignored, such
     /// as Spring Boot's `spring.session.timeout` under the seed's own
     /// `...max-inactive-interval-seconds`. Empty when nothing is amiss.
@@ -130,19 +128,11 @@ impl EffectiveConfiguration {
         &self.warnings
     }
 
-
-
-
-
-
-
-
     /// The serializer registered under [`session_serializer_bean_name`](Self::session_serializer_bean_name).
     #[must_use]
     pub fn session_serializer(&self) -> &Arc<dyn SessionSerializer> {
         &self.session_serializer.0
     }
-
 
     /// The topology: client-server when the effective pool has servers, unless
     /// the client region shortcut is `LOCAL` (sessions then stay in this

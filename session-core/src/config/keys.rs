@@ -1,25 +1,12 @@
-//! The documented property keys, and which attribute each one sets.
+//! Property keys other than the settings' own (those are declared with
+//! their setting in `schema.rs`): prefixes, Spring Boot's aliases, the
+//! config location and profiles, and environment-variable spellings.
+
+use super::schema::MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY;
 
 /// Prefix of every session property key.
 pub const SESSION_PROPERTY_PREFIX: &str = "spring.session.data.gemfire.";
 
-/// Property for [`pool_name`](super::EnableClusteredSession::pool_name).
-pub const POOL_NAME_PROPERTY: &str = "spring.session.data.gemfire.cache.client.pool.name";
-/// Property for [`client_region_shortcut`](super::EnableClusteredSession::client_region_shortcut).
-pub const CLIENT_REGION_SHORTCUT_PROPERTY: &str = "spring.session.data.gemfire.cache.client.region.shortcut";
-/// Property for [`server_region_shortcut`](super::EnableClusteredSession::server_region_shortcut).
-pub const SERVER_REGION_SHORTCUT_PROPERTY: &str = "spring.session.data.gemfire.cache.server.region.shortcut";
-/// Property for [`indexable_session_attributes`](super::EnableClusteredSession::indexable_session_attributes):
-/// a comma-delimited list.
-pub const INDEXABLE_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gemfire.session.attributes.indexable";
-/// Alternative spelling of [`INDEXABLE_SESSION_ATTRIBUTES_PROPERTY`]; when
-/// both are set, in any sources, this one wins (as in the seed).
-pub const INDEXED_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gemfire.session.attributes.indexed";
-/// Property for [`session_expiration_policy_bean_name`](super::EnableClusteredSession::session_expiration_policy_bean_name).
-pub const SESSION_EXPIRATION_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.expiration.bean-name";
-/// Property for [`max_inactive_interval_in_seconds`](super::EnableClusteredSession::max_inactive_interval_seconds).
-pub const MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY: &str =
-    "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds";
 /// Spring Boot's session timeout, an alias of
 /// [`MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY`] below it in precedence: a Boot
 /// duration (`1800`, `30m`, `PT30M`), whole seconds.
@@ -33,16 +20,6 @@ pub const IDLE_TIMEOUT_PROPERTIES: [&str; 3] = [
     SPRING_SESSION_TIMEOUT_PROPERTY,
     SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY,
 ];
-/// Property for [`idle_refresh_window`](super::EnableClusteredSession::idle_refresh_window):
-/// whole seconds, 0 or more; empty: the default (a tenth of the idle timeout, at most 60 s).
-pub const IDLE_REFRESH_WINDOW_SECONDS_PROPERTY: &str =
-    "spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds";
-/// Property for [`region_name`](super::EnableClusteredSession::region_name).
-pub const REGION_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.region.name";
-/// Property for [`session_serializer_bean_name`](super::EnableClusteredSession::session_serializer_bean_name).
-pub const SESSION_SERIALIZER_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.serializer.bean-name";
-/// Property for [`expose_configuration_as_properties`](super::EnableClusteredSession::expose_configuration_as_properties).
-pub const EXPOSE_CONFIGURATION_PROPERTY: &str = "spring.session.data.gemfire.session.configuration.expose";
 
 /// Prefix of the pool settings: `spring.data.gemfire.pool.<pool-name>.<setting>`,
 /// or `spring.data.gemfire.pool.<setting>` for the default pool (`gemfirePool`).
@@ -102,7 +79,7 @@ pub(crate) fn canonical_env_name(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema::{SESSION_PROPERTY_KEYS, attribute_for_property};
+    use super::super::schema::{REGION_NAME_PROPERTY, SESSION_PROPERTY_KEYS, attribute_for_property};
     use super::*;
 
     #[test]

@@ -107,9 +107,9 @@ mod resolver;
 mod schema;
 mod shortcut;
 mod sources;
-mod unknown_keys;
 #[cfg(feature = "tls")]
 pub(crate) mod tls_files;
+mod unknown_keys;
 
 pub use attributes::{
     DEFAULT_CLIENT_REGION_SHORTCUT, DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
@@ -118,12 +118,8 @@ pub use attributes::{
 pub use effective::{ConfigSource, EffectiveConfiguration, EffectiveEntry, Resolved, Topology};
 pub use error::ConfigError;
 pub use keys::{
-    CLIENT_REGION_SHORTCUT_PROPERTY, CONFIG_LOCATION_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY,
-    IDLE_REFRESH_WINDOW_SECONDS_PROPERTY, IDLE_TIMEOUT_PROPERTIES, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
-    INDEXED_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY,
-    POOL_PROPERTY_PREFIX, PROFILES_ACTIVE_PROPERTY, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
-    SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
-    SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY, SPRING_SESSION_TIMEOUT_PROPERTY, env_var_names,
+    CONFIG_LOCATION_PROPERTY, IDLE_TIMEOUT_PROPERTIES, POOL_PROPERTY_PREFIX, PROFILES_ACTIVE_PROPERTY,
+    SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SESSION_PROPERTY_PREFIX, SPRING_SESSION_TIMEOUT_PROPERTY, env_var_names,
     pool_property,
 };
 pub use pool::{
@@ -140,7 +136,9 @@ pub use registry::{
     Component, ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME, SESSION_PDX_SERIALIZER_BEAN_NAME,
 };
 pub use resolver::ConfigurationResolver;
-pub use schema::{EnableClusteredSession, SESSION_PROPERTY_KEYS, SpringSessionGemFireConfigurer};
+// The session settings' attributes, configurer, property keys and
+// `SESSION_PROPERTY_KEYS`, as the schema declares them.
+pub use schema::*;
 pub use shortcut::{
     ClientRegionShortcut, NEAR_CACHE_DEFAULT_BYTES, NEAR_CACHE_DEFAULT_ENTRIES, ServerRegionShortcut, UnknownShortcut,
 };

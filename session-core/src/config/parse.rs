@@ -10,7 +10,7 @@ use crate::settings::validate_region_name;
 use super::boot_duration::parse_boot_duration;
 use super::effective::ConfigSource;
 use super::error::ConfigError;
-use super::keys::MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY;
+use super::schema::MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY;
 use super::shortcut::UnknownShortcut;
 
 /// An [`ConfigError::InvalidValue`].
@@ -28,13 +28,15 @@ pub(crate) fn parse_shortcut<T>(key: &str, value: &str, from: &ConfigSource) -> 
 where
     T: std::str::FromStr<Err = UnknownShortcut>,
 {
-    value.parse().map_err(|error: UnknownShortcut| ConfigError::UnknownShortcut {
-        key: key.to_owned(),
-        value: error.value,
-        from: Box::new(from.clone()),
-        kind: error.kind,
-        valid: error.valid,
-    })
+    value
+        .parse()
+        .map_err(|error: UnknownShortcut| ConfigError::UnknownShortcut {
+            key: key.to_owned(),
+            value: error.value,
+            from: Box::new(from.clone()),
+            kind: error.kind,
+            valid: error.valid,
+        })
 }
 
 /// `true` or `false`, in any case.

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use super::configurer::select_configurer;
 use super::effective::{EffectiveConfiguration, Resolved, SerializerComponent};
 use super::error::ConfigError;
-use super::keys::{POOL_NAME_PROPERTY, SESSION_SERIALIZER_BEAN_NAME_PROPERTY};
 use super::parse::check_pool_name;
 use super::pool::resolution::resolve_pool;
 use super::precedence::{Problems, shadowed_idle_timeouts};
 use super::registry::{ComponentKind, ComponentRegistry};
 use super::schema::{EnableClusteredSession, SessionValues, SpringSessionGemFireConfigurer};
+use super::schema::{POOL_NAME_PROPERTY, SESSION_SERIALIZER_BEAN_NAME_PROPERTY};
 use super::sources::PropertySources;
 use super::unknown_keys::{check_pool_keys, check_session_keys};
 
@@ -152,9 +152,10 @@ impl ConfigurationResolver {
             check_pool_keys(properties, &pool_name.value, &mut problems);
         }
         let warnings = shadowed_idle_timeouts(properties);
-        let serializer_registered = self
-            .registry
-            .contains(ComponentKind::SessionSerializer, &values.session_serializer_bean_name.value);
+        let serializer_registered = self.registry.contains(
+            ComponentKind::SessionSerializer,
+            &values.session_serializer_bean_name.value,
+        );
         let session_serializer = if serializer_registered {
             problems.take(self.serializer(&values.session_serializer_bean_name))
         } else {

@@ -258,7 +258,10 @@ fn every_bad_value_is_reported_at_once_in_resolution_order() {
         EnableClusteredSession::new().with_region_name("bad name"),
         env_only(&[
             ("SPRING_SESSION_DATA_GEMFIRE_CACHE_CLIENT_REGION_SHORTCUT", "PROXXY"),
-            ("SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_MAX_INACTIVE_INTERVAL_SECONDS", "soon"),
+            (
+                "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_MAX_INACTIVE_INTERVAL_SECONDS",
+                "soon",
+            ),
             ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_RETRY_ATTEMPTS", "-1"),
         ]),
     )
@@ -271,10 +274,8 @@ fn every_bad_value_is_reported_at_once_in_resolution_order() {
         matches!(&problems[2], ConfigError::InvalidRegionName { value, from, .. }
             if value == "bad name" && **from == ConfigSource::Attribute)
     );
-    assert!(
-        matches!(&problems[3], ConfigError::InvalidValue { key, value, .. }
-            if key == "spring.data.gemfire.pool.gemfirePool.retry-attempts" && value == "-1")
-    );
+    assert!(matches!(&problems[3], ConfigError::InvalidValue { key, value, .. }
+            if key == "spring.data.gemfire.pool.gemfirePool.retry-attempts" && value == "-1"));
     let message = error.to_string();
     assert!(message.starts_with("4 configuration problems:\n  1. "), "{message}");
     assert!(message.contains("\n  4. invalid value \"-1\""), "{message}");

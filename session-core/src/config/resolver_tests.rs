@@ -8,8 +8,8 @@ use std::time::Duration;
 use super::super::sources::test_support::{temp_dir, write};
 use super::super::{ClientRegionShortcut, ServerRegionShortcut, Topology};
 use super::*;
-use crate::config::*;
 use crate::PoolSettings;
+use crate::config::*;
 use crate::expiration::IdleTimeoutSessionExpirationPolicy;
 
 /// Sources from an env map and the files in `dir` (nothing from the process).
@@ -624,7 +624,7 @@ fn debug_of_the_resolver_names_configurers() {
 
 #[path = "resolver_error_tests.rs"]
 mod errors;
-#[path = "unknown_keys_tests.rs"]
-mod unknown_keys;
 #[path = "resolver_pool_tests.rs"]
 mod pool;
+#[path = "unknown_keys_tests.rs"]
+mod unknown_keys;

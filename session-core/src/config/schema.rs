@@ -18,13 +18,7 @@ use super::attributes::{
 };
 use super::effective::{ConfigSource, Resolved};
 use super::error::ConfigError;
-use super::keys::{
-    CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
-    INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, INDEXED_SESSION_ATTRIBUTES_PROPERTY,
-    MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_NAME_PROPERTY, REGION_NAME_PROPERTY,
-    SERVER_REGION_SHORTCUT_PROPERTY, SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY,
-    SESSION_SERIALIZER_BEAN_NAME_PROPERTY, SPRING_SESSION_TIMEOUT_PROPERTY,
-};
+use super::keys::{SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SPRING_SESSION_TIMEOUT_PROPERTY};
 use super::parse::{
     check_pool_name, check_region_name, parse_bool, parse_idle_timeout, parse_pool_name, parse_refresh_window,
     parse_region_name, parse_shortcut,
@@ -36,6 +30,37 @@ use super::sources::{PropertySources, split_list};
 use session_rules::SEED_ATTRIBUTES;
 
 use crate::settings::SessionSettings;
+
+// The session settings' property keys (public, re-exported from `config`),
+// declared here with the settings that use them.
+
+/// Property for [`pool_name`](EnableClusteredSession::pool_name).
+pub const POOL_NAME_PROPERTY: &str = "spring.session.data.gemfire.cache.client.pool.name";
+/// Property for [`client_region_shortcut`](EnableClusteredSession::client_region_shortcut).
+pub const CLIENT_REGION_SHORTCUT_PROPERTY: &str = "spring.session.data.gemfire.cache.client.region.shortcut";
+/// Property for [`server_region_shortcut`](EnableClusteredSession::server_region_shortcut).
+pub const SERVER_REGION_SHORTCUT_PROPERTY: &str = "spring.session.data.gemfire.cache.server.region.shortcut";
+/// Property for [`indexable_session_attributes`](EnableClusteredSession::indexable_session_attributes):
+/// a comma-delimited list.
+pub const INDEXABLE_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gemfire.session.attributes.indexable";
+/// Alternative spelling of [`INDEXABLE_SESSION_ATTRIBUTES_PROPERTY`]; when
+/// both are set, in any sources, this one wins (as in the seed).
+pub const INDEXED_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gemfire.session.attributes.indexed";
+/// Property for [`session_expiration_policy_bean_name`](EnableClusteredSession::session_expiration_policy_bean_name).
+pub const SESSION_EXPIRATION_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.expiration.bean-name";
+/// Property for [`max_inactive_interval_in_seconds`](EnableClusteredSession::max_inactive_interval_seconds).
+pub const MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY: &str =
+    "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds";
+/// Property for [`idle_refresh_window`](EnableClusteredSession::idle_refresh_window):
+/// whole seconds, 0 or more; empty: the default (a tenth of the idle timeout, at most 60 s).
+pub const IDLE_REFRESH_WINDOW_SECONDS_PROPERTY: &str =
+    "spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds";
+/// Property for [`region_name`](EnableClusteredSession::region_name).
+pub const REGION_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.region.name";
+/// Property for [`session_serializer_bean_name`](EnableClusteredSession::session_serializer_bean_name).
+pub const SESSION_SERIALIZER_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.serializer.bean-name";
+/// Property for [`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties).
+pub const EXPOSE_CONFIGURATION_PROPERTY: &str = "spring.session.data.gemfire.session.configuration.expose";
 
 /// A parse or check function that needs no registry.
 fn plain<T>(
@@ -494,8 +519,8 @@ fn refresh_window_text(values: &SessionValues, window: &Option<Duration>) -> Str
         Some(window) => seconds(*window),
         // As the Redis store computes it: no idle timeout, no window.
         None => {
-            let idle = u64::try_from(values.max_inactive_interval_seconds.value)
-                .map_or(Duration::ZERO, Duration::from_secs);
+            let idle =
+                u64::try_from(values.max_inactive_interval_seconds.value).map_or(Duration::ZERO, Duration::from_secs);
             let window = (idle / 10).min(crate::settings::DEFAULT_IDLE_REFRESH_WINDOW_CAP);
             format!(
                 "min(idle/10, {}) = {}",

@@ -6,10 +6,7 @@ use session_rules::did_you_mean;
 
 use super::attributes::DEFAULT_POOL_NAME;
 use super::error::ConfigError;
-use super::keys::{
-    POOL_PROPERTY_PREFIX, SESSION_PROPERTY_PREFIX, canonical_env_name, env_var_names,
-    pool_property,
-};
+use super::keys::{POOL_PROPERTY_PREFIX, SESSION_PROPERTY_PREFIX, canonical_env_name, env_var_names, pool_property};
 use super::pool::schema::POOL_SETTINGS;
 use super::precedence::Problems;
 use super::redact::mask_passwords;

@@ -197,7 +197,10 @@ fn example(key: &str) -> &'static str {
 fn unknown(span: Span, given: &str) -> syn::Error {
     let hint = match did_you_mean(given, attribute_names()) {
         Some(suggestion) => format!("; did you mean `{suggestion}`?"),
-        None => format!("; expected one of: {}", attribute_names().collect::<Vec<_>>().join(", ")),
+        None => format!(
+            "; expected one of: {}",
+            attribute_names().collect::<Vec<_>>().join(", ")
+        ),
     };
     syn::Error::new(span, format!("unknown attribute `{given}`{hint}"))
 }

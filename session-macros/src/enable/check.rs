@@ -196,5 +196,4 @@ mod tests {
         built_in.sort_unstable();
         assert_eq!(registered, built_in);
     }
-
 }

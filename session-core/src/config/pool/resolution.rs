@@ -5,8 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use super::schema::{POOL_LOCATORS, POOL_SERVERS, POOL_SETTING_TABLE, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE,
-    POOL_SSL_INSECURE, POOL_SSL_KEY_FILE};
+use super::schema::{
+    POOL_LOCATORS, POOL_SERVERS, POOL_SETTING_TABLE, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE,
+    POOL_SSL_KEY_FILE,
+};
 use super::{DEFAULT_POOL_SERVER_URL, PoolSettings, is_tls_url};
 use crate::config::attributes::DEFAULT_POOL_NAME;
 use crate::config::effective::ConfigSource;

@@ -113,7 +113,10 @@ impl Codec for FilePath {
         Ok((!path.is_empty()).then(|| PathBuf::from(path)))
     }
     fn property_text(value: &Option<PathBuf>) -> String {
-        value.as_ref().map(|path| path.display().to_string()).unwrap_or_default()
+        value
+            .as_ref()
+            .map(|path| path.display().to_string())
+            .unwrap_or_default()
     }
     fn display(value: &Option<PathBuf>) -> String {
         value
@@ -145,7 +148,11 @@ impl Codec for ServerUrls {
         value.join(",")
     }
     fn display(value: &Vec<String>) -> String {
-        value.iter().map(|url| mask_password(url)).collect::<Vec<_>>().join(", ")
+        value
+            .iter()
+            .map(|url| mask_password(url))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -292,7 +299,10 @@ mod tests {
     #[test]
     fn shown_values_mask_passwords() {
         let pool = PoolSettings::new("redis://:secret@h:1");
-        let servers = POOL_SETTING_TABLE.iter().find(|setting| setting.name == POOL_SERVERS).unwrap();
+        let servers = POOL_SETTING_TABLE
+            .iter()
+            .find(|setting| setting.name == POOL_SERVERS)
+            .unwrap();
         assert_eq!((servers.display)(&pool), "redis://:****@h:1");
     }
 }
