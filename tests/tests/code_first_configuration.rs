@@ -402,8 +402,7 @@ fn three_bad_values_fail_at_startup_with_one_error_listing_all_three() {
             &dir,
         ))
         .build()
-        .err()
-        .expect("three bad values");
+        .expect_err("three bad values");
     assert!(
         matches!(&error, session_actix::config::ConfigError::Several(problems) if problems.len() == 3),
         "{error:?}"

@@ -48,7 +48,8 @@ pub const INDEXABLE_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gem
 pub const INDEXED_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gemfire.session.attributes.indexed";
 /// Property for [`session_expiration_policy_bean_name`](EnableClusteredSession::session_expiration_policy_bean_name).
 pub const SESSION_EXPIRATION_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.expiration.bean-name";
-/// Property for [`max_inactive_interval_in_seconds`](EnableClusteredSession::max_inactive_interval_seconds).
+/// Property for the idle timeout, attribute `max_inactive_interval_in_seconds`
+/// ([`max_inactive_interval_seconds`](EnableClusteredSession::max_inactive_interval_seconds)).
 pub const MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY: &str =
     "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds";
 /// Property for [`idle_refresh_window`](EnableClusteredSession::idle_refresh_window):
