@@ -39,7 +39,7 @@ impl SpringSessionGemFireConfigurer for ProductionConfigurer {
         Some(ClientRegionShortcut::CachingProxy)
     }
 
-    fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+    fn max_inactive_interval_seconds(&self) -> Option<i64> {
         // Longer sessions in production, unless the operator says otherwise.
         std::env::var("APP_PRODUCTION_TIMEOUT")
             .ok()

@@ -27,7 +27,7 @@ fn embedded_by_default_with_the_defaults() {
 struct Timeout(i64);
 
 impl SpringSessionGemFireConfigurer for Timeout {
-    fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+    fn max_inactive_interval_seconds(&self) -> Option<i64> {
         Some(self.0)
     }
 }
@@ -43,20 +43,17 @@ fn a_profile_configurer_applies_only_under_its_profile() {
                     .build()
                     .unwrap(),
             )
-            .max_inactive_interval_in_seconds(900)
+            .max_inactive_interval_seconds(900)
             .configurer_for_profile("production", Timeout(60))
             .build()
             .unwrap()
     };
     let development = build("dev");
-    assert_eq!(
-        development.configuration().max_inactive_interval_in_seconds().value,
-        900
-    );
+    assert_eq!(development.configuration().max_inactive_interval_seconds().value, 900);
     let production = build("dev,production");
-    assert_eq!(production.configuration().max_inactive_interval_in_seconds().value, 60);
+    assert_eq!(production.configuration().max_inactive_interval_seconds().value, 60);
     assert_eq!(
-        production.configuration().max_inactive_interval_in_seconds().source,
+        production.configuration().max_inactive_interval_seconds().source,
         ConfigSource::Configurer
     );
 }

@@ -231,12 +231,8 @@ impl CookieConfig {
     /// Checks rules browsers enforce, so a misconfiguration fails at startup
     /// instead of silently dropping every cookie.
     pub(crate) fn validate(&self) -> Result<(), String> {
-        let valid_name = !self.name.is_empty()
-            && self
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
-        if !valid_name {
+        // The macro checks `cookie_name` by the same rule at compile time.
+        if !session_rules::is_cookie_name(&self.name) {
             return Err(format!("cookie name {:?} is not a valid cookie name", self.name));
         }
         if self.name.starts_with("__Host-") && (!self.secure || self.path != "/" || self.domain.is_some()) {

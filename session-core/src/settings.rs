@@ -240,21 +240,7 @@ impl SessionSettings {
 /// # Errors
 /// A sentence saying what is wrong with the name.
 pub fn validate_region_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("region name must not be empty".to_owned());
-    }
-    if name.len() > 128 {
-        return Err(format!("region name is {} bytes long, at most 128 allowed", name.len()));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')))
-    {
-        return Err(format!(
-            "region name contains {c:?}; only ASCII letters, digits and `_ . : -` are safe in a Redis key"
-        ));
-    }
-    Ok(())
+    session_rules::region_name_problem(name)
 }
 
 #[cfg(test)]

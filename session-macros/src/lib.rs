@@ -6,7 +6,6 @@
 use proc_macro::TokenStream;
 
 mod attributes;
-mod did_you_mean;
 mod enable;
 
 /// Clustered sessions for an actix-web app (the seed's `@EnableGemFireHttpSession`).

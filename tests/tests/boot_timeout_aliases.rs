@@ -47,7 +47,7 @@ fn sessions(vars: &[(&str, &str)], file: &str) -> Result<ClusteredSession, sessi
                 .build()
                 .unwrap(),
         )
-        .max_inactive_interval_in_seconds(60)
+        .max_inactive_interval_seconds(60)
         .build()
 }
 
@@ -55,7 +55,7 @@ fn sessions(vars: &[(&str, &str)], file: &str) -> Result<ClusteredSession, sessi
 fn boots_aliases_apply_in_boots_order_over_the_attribute() {
     // The servlet timeout alone, from a file, in Boot's duration syntax.
     let servlet = sessions(&[], &format!("{SERVLET_KEY}=30m\n")).unwrap();
-    let timeout = servlet.configuration().max_inactive_interval_in_seconds();
+    let timeout = servlet.configuration().max_inactive_interval_seconds();
     assert_eq!(timeout.value, 1800);
     assert!(
         matches!(&timeout.source, ConfigSource::Property { key, origin: PropertyOrigin::File { line: 1, .. } } if key == SERVLET_KEY),

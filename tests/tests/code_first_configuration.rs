@@ -212,7 +212,7 @@ fn added_property_sources_go_on_top_of_the_defaults_instead_of_replacing_them() 
         .unwrap();
     let configuration = sessions.configuration();
     assert_eq!(configuration.region_name().value, "FromFile");
-    assert_eq!(configuration.max_inactive_interval_in_seconds().value, 900);
+    assert_eq!(configuration.max_inactive_interval_seconds().value, 900);
     assert!(row(&sessions, "max_inactive_interval_in_seconds").contains(&format!("env var `{TIMEOUT_ENV}`")));
 
     // Over a replacement.
@@ -222,7 +222,7 @@ fn added_property_sources_go_on_top_of_the_defaults_instead_of_replacing_them() 
         .build()
         .unwrap();
     assert_eq!(sessions.configuration().region_name().value, "FromFile");
-    assert_eq!(sessions.configuration().max_inactive_interval_in_seconds().value, 900);
+    assert_eq!(sessions.configuration().max_inactive_interval_seconds().value, 900);
 }
 
 #[test]
@@ -238,7 +238,7 @@ fn an_idle_timeout_is_a_duration_in_whole_seconds() {
     let sessions = build(Duration::from_secs(15 * 60));
     assert_eq!(sessions.settings().max_inactive_interval_seconds(), 900);
     assert_eq!(
-        sessions.configuration().max_inactive_interval_in_seconds().source,
+        sessions.configuration().max_inactive_interval_seconds().source,
         ConfigSource::Attribute
     );
     // A fraction rounds up: never shorter than asked.
@@ -382,4 +382,45 @@ async fn a_policy_registered_but_never_selected_is_a_startup_warning() {
         .build()
         .unwrap();
     assert!(selected.warnings().is_empty(), "{:?}", selected.warnings());
+}
+
+#[test]
+fn three_bad_values_fail_at_startup_with_one_error_listing_all_three() {
+    let dir = TempDir::new("three-bad");
+    std::fs::write(
+        dir.0.join("application.properties"),
+        "spring.session.data.gemfire.session.region.name=bad name\n",
+    )
+    .unwrap();
+    let error = ClusteredSession::builder()
+        .replace_properties(properties(
+            &[
+                (TIMEOUT_ENV, "half an hour"),
+                (SERVERS_ENV, "redis://127.0.0.1:1"),
+                ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_READ_TIMEOUT", "soon"),
+            ],
+            &dir,
+        ))
+        .build()
+        .expect_err("three bad values");
+    assert!(
+        matches!(&error, session_actix::config::ConfigError::Several(problems) if problems.len() == 3),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.starts_with("3 configuration problems:"), "{message}");
+    for expected in [
+        // key, value and source of each
+        "`spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds`",
+        "\"half an hour\"",
+        &format!("env var `{TIMEOUT_ENV}`"),
+        "`spring.session.data.gemfire.session.region.name`",
+        "\"bad name\"",
+        "application.properties:1",
+        "`spring.data.gemfire.pool.gemfirePool.read-timeout`",
+        "\"soon\"",
+        "env var `SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_READ_TIMEOUT`",
+    ] {
+        assert!(message.contains(expected), "{expected} missing from {message}");
+    }
 }

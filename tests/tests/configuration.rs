@@ -233,9 +233,9 @@ fn overridden_app() -> App<_> {
 #[actix_rt::test]
 async fn properties_override_the_macro_attributes() {
     let configuration = overridden_app_clustered_session().unwrap().configuration();
-    assert_eq!(configuration.max_inactive_interval_in_seconds().value, 120);
+    assert_eq!(configuration.max_inactive_interval_seconds().value, 120);
     assert_eq!(
-        configuration.max_inactive_interval_in_seconds().source,
+        configuration.max_inactive_interval_seconds().source,
         ConfigSource::Property {
             key: "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds".to_owned(),
             origin: PropertyOrigin::EnvVar(MAX_INACTIVE_PROPERTY.to_owned()),
@@ -335,7 +335,7 @@ async fn header_ids_and_exposed_properties_through_the_macro() {
 struct SessionExpirationTimeoutConfigurer;
 
 impl SpringSessionGemFireConfigurer for SessionExpirationTimeoutConfigurer {
-    fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+    fn max_inactive_interval_seconds(&self) -> Option<i64> {
         Some(300)
     }
 }
@@ -358,7 +358,7 @@ async fn the_seeds_worked_example_end_to_end() {
         .build()
         .unwrap();
     let sessions = ClusteredSession::builder()
-        .max_inactive_interval_in_seconds(3600)
+        .max_inactive_interval_seconds(3600)
         .pool_name("DEFAULT")
         .replace_properties(properties)
         .configurer(SessionExpirationTimeoutConfigurer)
@@ -368,9 +368,9 @@ async fn the_seeds_worked_example_end_to_end() {
     let configuration = sessions.configuration();
 
     // Configurer 300 > property 900 > attribute 3600.
-    assert_eq!(configuration.max_inactive_interval_in_seconds().value, 300);
+    assert_eq!(configuration.max_inactive_interval_seconds().value, 300);
     assert_eq!(
-        configuration.max_inactive_interval_in_seconds().source,
+        configuration.max_inactive_interval_seconds().source,
         ConfigSource::Configurer
     );
     // Region from the property (file and line), over the default.

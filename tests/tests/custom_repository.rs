@@ -72,7 +72,7 @@ async fn a_decorated_repository_creates_the_sessions_and_stores_through_the_conf
         .unwrap();
     let sessions = ClusteredSession::builder()
         .replace_properties(properties)
-        .max_inactive_interval_in_seconds(1800)
+        .max_inactive_interval_seconds(1800)
         .decorate_repository(|configured, settings| {
             assert_eq!(
                 settings.max_inactive_interval_seconds(),

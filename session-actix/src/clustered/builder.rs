@@ -162,18 +162,18 @@ impl ClusteredSessionBuilder {
 
     /// Attribute `max_inactive_interval_in_seconds`: the idle timeout;
     /// negative: sessions never expire. Default: 1800.
-    pub fn max_inactive_interval_in_seconds(mut self, seconds: i64) -> Self {
-        self.attributes = self.attributes.with_max_inactive_interval_in_seconds(seconds);
+    pub fn max_inactive_interval_seconds(mut self, seconds: i64) -> Self {
+        self.attributes = self.attributes.with_max_inactive_interval_seconds(seconds);
         self
     }
 
     /// The idle timeout: a session not used for this long ends. Whole
     /// seconds, a fraction rounded up. The same setting as
-    /// [`max_inactive_interval_in_seconds`](Self::max_inactive_interval_in_seconds)
+    /// [`max_inactive_interval_in_seconds`](Self::max_inactive_interval_seconds)
     /// (properties and a configurer override it). Default: 30 minutes.
     pub fn idle_timeout(self, timeout: Duration) -> Self {
         let seconds = timeout.as_secs().saturating_add(u64::from(timeout.subsec_nanos() > 0));
-        self.max_inactive_interval_in_seconds(i64::try_from(seconds).unwrap_or(i64::MAX))
+        self.max_inactive_interval_seconds(i64::try_from(seconds).unwrap_or(i64::MAX))
     }
 
     /// Sessions end this long after their creation however active they stay

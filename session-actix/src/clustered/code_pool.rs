@@ -9,9 +9,7 @@
 use std::fmt;
 
 use session_core::config::{
-    DEFAULT_POOL_NAME, EnableClusteredSession, POOL_BREAKER_COOL_DOWN, POOL_BREAKER_FAILURE_THRESHOLD,
-    POOL_MAX_IN_FLIGHT, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SERVERS, POOL_SOCKET_CONNECT_TIMEOUT,
-    POOL_SUBSCRIPTION_ENABLED, PropertySources, mask_password, pool_property,
+    DEFAULT_POOL_NAME, EnableClusteredSession, POOL_SERVERS, PropertySources, mask_password, pool_property,
 };
 
 /// What code said about the pool.
@@ -60,49 +58,28 @@ impl CodePool {
                 self.servers_call,
             );
         }
+        // Every setting the value holds (the servers are above), so each is
+        // reported as set by code and a property naming it still wins.
         #[cfg(feature = "redis")]
         if let Some(settings) = &self.settings {
-            let values = [
-                (POOL_READ_TIMEOUT, settings.response_timeout().as_millis().to_string()),
-                (
-                    POOL_SOCKET_CONNECT_TIMEOUT,
-                    settings.connection_timeout().as_millis().to_string(),
-                ),
-                (POOL_RETRY_ATTEMPTS, settings.retry_attempts().to_string()),
-                (POOL_SUBSCRIPTION_ENABLED, settings.subscription_enabled().to_string()),
-                (
-                    POOL_BREAKER_FAILURE_THRESHOLD,
-                    settings.breaker_failure_threshold().to_string(),
-                ),
-                (
-                    POOL_BREAKER_COOL_DOWN,
-                    settings.breaker_cool_down().as_millis().to_string(),
-                ),
-                (POOL_MAX_IN_FLIGHT, settings.max_in_flight().to_string()),
-            ];
-            for (setting, value) in values {
-                properties = properties.with_code_property(pool_property(pool, setting), value, REDIS_POOL_CALL);
+            for (setting, value) in settings.to_properties() {
+                if setting != POOL_SERVERS {
+                    properties = properties.with_code_property(pool_property(pool, setting), value, REDIS_POOL_CALL);
+                }
             }
         }
         properties
     }
 
     /// The store's settings: those resolved from properties (`resolved`),
-    /// with what only code can say (cluster mode for one URL, keyspace
-    /// notifications, a near cache) taken from the code's settings.
+    /// with the near cache, which only code can ask for, taken from the
+    /// code's settings.
     #[cfg(feature = "redis")]
     pub(super) fn store_settings(&self, resolved: session_core::PoolSettings) -> session_core::PoolSettings {
-        let Some(code) = &self.settings else {
-            return resolved;
-        };
-        let mut settings = resolved.with_configure_keyspace_notifications(code.configure_keyspace_notifications());
-        if code.is_cluster() && code.urls().len() <= 1 {
-            settings = settings.with_cluster(true);
+        match self.settings.as_ref().and_then(session_core::PoolSettings::near_cache) {
+            Some(capacity) => resolved.with_near_cache(capacity),
+            None => resolved,
         }
-        if let Some(capacity) = code.near_cache() {
-            settings = settings.with_near_cache(capacity);
-        }
-        settings
     }
 }
 

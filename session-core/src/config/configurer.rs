@@ -1,103 +1,12 @@
 //! The configurer: programmatic, conditional configuration that overrides
-//! properties and attributes, one setting at a time.
+//! properties and attributes, one setting at a time. The trait's methods
+//! follow from `schema.rs`; this file chooses the configurer that applies.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::error::ConfigError;
-use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
 
-/// Adjusts the configuration in code (the seed's `SpringSessionGemFireConfigurer`).
-///
-/// One method per attribute; each returns `None` unless implemented, and only
-/// the implemented ones apply: a configurer's value beats properties, which
-/// beat the macro or builder attributes, which beat the defaults, setting by
-/// setting.
-///
-/// One configurer per application. Registering several is a startup error
-/// unless exactly one returns `true` from [`is_primary`](Self::is_primary),
-/// and then only that one applies.
-///
-/// ```
-/// use session_core::config::{ClientRegionShortcut, SpringSessionGemFireConfigurer};
-///
-/// struct Production;
-///
-/// impl SpringSessionGemFireConfigurer for Production {
-///     fn client_region_shortcut(&self) -> Option<ClientRegionShortcut> {
-///         Some(ClientRegionShortcut::CachingProxy)
-///     }
-///
-///     fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
-///         Some(3600)
-///     }
-/// }
-///
-/// assert_eq!(Production.max_inactive_interval_in_seconds(), Some(3600));
-/// assert_eq!(Production.region_name(), None); // not implemented: does not apply
-/// ```
-pub trait SpringSessionGemFireConfigurer: Send + Sync {
-    /// Overrides `client_region_shortcut`.
-    fn client_region_shortcut(&self) -> Option<ClientRegionShortcut> {
-        None
-    }
-
-    /// Overrides `indexable_session_attributes`.
-    fn indexable_session_attributes(&self) -> Option<Vec<String>> {
-        None
-    }
-
-    /// Overrides `max_inactive_interval_in_seconds` (negative: never expires).
-    fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
-        None
-    }
-
-    /// Overrides `idle_refresh_window_in_seconds` (the Redis store's idle-refresh
-    /// window; [`Duration::ZERO`]: refresh on every access).
-    fn idle_refresh_window(&self) -> Option<Duration> {
-        None
-    }
-
-    /// Overrides `pool_name`.
-    fn pool_name(&self) -> Option<String> {
-        None
-    }
-
-    /// Overrides `region_name`.
-    fn region_name(&self) -> Option<String> {
-        None
-    }
-
-    /// Overrides `server_region_shortcut`.
-    fn server_region_shortcut(&self) -> Option<ServerRegionShortcut> {
-        None
-    }
-
-    /// Overrides `session_expiration_policy_bean_name`.
-    fn session_expiration_policy_bean_name(&self) -> Option<String> {
-        None
-    }
-
-    /// Overrides `session_serializer_bean_name`.
-    fn session_serializer_bean_name(&self) -> Option<String> {
-        None
-    }
-
-    /// Overrides `expose_configuration_as_properties`.
-    fn expose_configuration_as_properties(&self) -> Option<bool> {
-        None
-    }
-
-    /// Whether this configurer wins when several are registered (the seed's `@Primary`).
-    fn is_primary(&self) -> bool {
-        false
-    }
-
-    /// A name for messages; the implementing type's name unless overridden.
-    fn configurer_name(&self) -> String {
-        std::any::type_name::<Self>().to_owned()
-    }
-}
+use super::schema::SpringSessionGemFireConfigurer;
 
 /// The configurer that applies: none, the only one, or the one primary among several.
 ///
@@ -131,7 +40,7 @@ mod tests {
 
     struct Plain(i64);
     impl SpringSessionGemFireConfigurer for Plain {
-        fn max_inactive_interval_in_seconds(&self) -> Option<i64> {
+        fn max_inactive_interval_seconds(&self) -> Option<i64> {
             Some(self.0)
         }
     }
@@ -155,7 +64,7 @@ mod tests {
             select_configurer(&one)
                 .unwrap()
                 .unwrap()
-                .max_inactive_interval_in_seconds(),
+                .max_inactive_interval_seconds(),
             Some(1)
         );
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::effective::ConfigSource;
-use super::keys::attribute_for_property;
+use super::schema::attribute_for_property;
 use super::sources::PropertyOrigin;
 
 /// Bad configuration, reported at startup.
@@ -205,16 +205,51 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+
+    /// Several of the problems above, found in one resolution: every bad
+    /// value is reported at once (as the macro does at compile time), in the
+    /// order the settings are resolved. A single problem is never wrapped.
+    #[error("{} configuration problems:{}", .0.len(), numbered(.0))]
+    Several(Vec<ConfigError>),
 }
 
 /// Where a value came from, worded for an error message: the origin alone for
 /// properties, because the message already names the key; the attribute or
 /// configurer method otherwise.
+/// One problem per line, numbered.
+fn numbered(problems: &[ConfigError]) -> String {
+    problems
+        .iter()
+        .enumerate()
+        .map(|(index, problem)| format!("\n  {}. {problem}", index + 1))
+        .collect()
+}
+
+impl ConfigError {
+    /// The problems this error reports: itself, or each of [`ConfigError::Several`].
+    #[must_use]
+    pub fn problems(&self) -> &[ConfigError] {
+        match self {
+            Self::Several(problems) => problems,
+            single => std::slice::from_ref(single),
+        }
+    }
+}
+
+/// The configurer's method for an attribute, where the names differ.
+fn configurer_method(attribute: &str) -> &str {
+    match attribute {
+        "max_inactive_interval_in_seconds" => "max_inactive_interval_seconds",
+        "idle_refresh_window_in_seconds" => "idle_refresh_window",
+        other => other,
+    }
+}
+
 fn describe(from: &ConfigSource, key: &str) -> String {
     let attribute = attribute_for_property(key).unwrap_or(key);
     match from {
         ConfigSource::Property { origin, .. } => origin.to_string(),
-        ConfigSource::Configurer => format!("the configurer's `{attribute}()`"),
+        ConfigSource::Configurer => format!("the configurer's `{}()`", configurer_method(attribute)),
         ConfigSource::Attribute => format!("attribute `{attribute}`"),
         ConfigSource::Default => format!("the default `{attribute}`"),
     }

@@ -93,40 +93,33 @@
 mod attributes;
 mod boot_duration;
 mod configurer;
-mod did_you_mean;
 mod effective;
 mod error;
 mod keys;
+mod parse;
 mod placeholder;
 pub(crate) mod pool;
+mod precedence;
 mod properties_file;
 mod redact;
 mod registry;
 mod resolver;
+mod schema;
 mod shortcut;
 mod sources;
 #[cfg(feature = "tls")]
 pub(crate) mod tls_files;
+mod unknown_keys;
 
 pub use attributes::{
     DEFAULT_CLIENT_REGION_SHORTCUT, DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
     DEFAULT_POOL_NAME, DEFAULT_REGION_NAME, DEFAULT_SERVER_REGION_SHORTCUT, DEFAULT_SESSION_SERIALIZER_BEAN_NAME,
-    EnableClusteredSession,
 };
-pub use configurer::SpringSessionGemFireConfigurer;
 pub use effective::{ConfigSource, EffectiveConfiguration, EffectiveEntry, Resolved, Topology};
 pub use error::ConfigError;
 pub use keys::{
-    CLIENT_REGION_SHORTCUT_PROPERTY, CONFIG_LOCATION_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY,
-    IDLE_REFRESH_WINDOW_SECONDS_PROPERTY, IDLE_TIMEOUT_PROPERTIES, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY,
-    INDEXED_SESSION_ATTRIBUTES_PROPERTY, MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_BREAKER_COOL_DOWN,
-    POOL_BREAKER_FAILURE_THRESHOLD, POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_LOCATORS,
-    POOL_MAX_IN_FLIGHT, POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS,
-    POOL_SENTINEL_MASTER, POOL_SERVERS, POOL_SETTINGS, POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE,
-    POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE, POOL_SSL_KEY_FILE, POOL_SUBSCRIPTION_ENABLED,
-    PROFILES_ACTIVE_PROPERTY, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
-    SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SESSION_EXPIRATION_BEAN_NAME_PROPERTY, SESSION_PROPERTY_KEYS,
-    SESSION_PROPERTY_PREFIX, SESSION_SERIALIZER_BEAN_NAME_PROPERTY, SPRING_SESSION_TIMEOUT_PROPERTY, env_var_names,
+    CONFIG_LOCATION_PROPERTY, IDLE_TIMEOUT_PROPERTIES, POOL_PROPERTY_PREFIX, PROFILES_ACTIVE_PROPERTY,
+    SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SESSION_PROPERTY_PREFIX, SPRING_SESSION_TIMEOUT_PROPERTY, env_var_names,
     pool_property,
 };
 pub use pool::{
@@ -135,11 +128,17 @@ pub use pool::{
     DEFAULT_POOL_SENTINEL_MASTER, DEFAULT_POOL_SERVER_URL, DEFAULT_POOL_SOCKET_CONNECT_TIMEOUT,
     DEFAULT_POOL_SUBSCRIPTION_ENABLED,
 };
+// Every pool setting's key constant (`POOL_SERVERS`...) and `POOL_SETTINGS`,
+// as the schema declares them.
+pub use pool::schema::*;
 pub use redact::{mask_password, mask_passwords, mask_urls_in, split_server_urls};
 pub use registry::{
     Component, ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME, SESSION_PDX_SERIALIZER_BEAN_NAME,
 };
 pub use resolver::ConfigurationResolver;
+// The session settings' attributes, configurer, property keys and
+// `SESSION_PROPERTY_KEYS`, as the schema declares them.
+pub use schema::*;
 pub use shortcut::{
     ClientRegionShortcut, NEAR_CACHE_DEFAULT_BYTES, NEAR_CACHE_DEFAULT_ENTRIES, ServerRegionShortcut, UnknownShortcut,
 };

@@ -9,13 +9,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::attributes::DEFAULT_POOL_NAME;
-use super::keys::{
-    POOL_BREAKER_COOL_DOWN, POOL_BREAKER_FAILURE_THRESHOLD, POOL_CLUSTER, POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS,
-    POOL_LOCATORS, POOL_MAX_IN_FLIGHT, POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SENTINEL_MASTER, POOL_SERVERS,
-    POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE, POOL_SSL_KEY_FILE,
-    POOL_SUBSCRIPTION_ENABLED,
-};
-use super::redact::mask_password;
+
+pub(crate) mod resolution;
+pub(crate) mod schema;
+
+use schema::POOL_SETTING_TABLE;
 
 /// Default [`PoolSettings::response_timeout`] (`read-timeout`): 1 s. Shorter
 /// than GemFire's 10 s on purpose: a session store that has not answered in a
@@ -447,91 +445,49 @@ impl PoolSettings {
         self.configure_keyspace_notifications
     }
 
+    /// Every pool setting as the text of its property
+    /// (`spring.data.gemfire.pool.<name>.<setting>`), keyed by setting name,
+    /// in the documented order: properties that configure this pool.
+    /// Passwords are not masked: this is configuration, not a log line.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use session_core::PoolSettings;
+    ///
+    /// let pool = PoolSettings::new("redis://127.0.0.1:6379").with_response_timeout(Duration::from_millis(250));
+    /// let properties = pool.to_properties();
+    /// assert!(properties.contains(&("read-timeout", "250".to_owned())));
+    /// assert!(properties.contains(&("servers", "redis://127.0.0.1:6379".to_owned())));
+    /// ```
+    #[must_use]
+    pub fn to_properties(&self) -> Vec<(&'static str, String)> {
+        POOL_SETTING_TABLE
+            .iter()
+            .map(|setting| (setting.name, (setting.property_text)(self)))
+            .collect()
+    }
+
     /// Each property-settable value as text for the startup table, in the
     /// documented order, keyed by setting name; passwords masked.
     pub(crate) fn settings_text(&self) -> Vec<(&'static str, String)> {
-        let masked: Vec<String> = self.urls.iter().map(|url| mask_password(url)).collect();
-        vec![
-            (POOL_SERVERS, masked.join(", ")),
-            (
-                POOL_LOCATORS,
-                self.sentinels
-                    .iter()
-                    .map(|url| mask_password(url))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
-            (POOL_SENTINEL_MASTER, self.sentinel_master.clone()),
-            (POOL_READ_TIMEOUT, format!("{} ms", self.response_timeout.as_millis())),
-            (
-                POOL_SOCKET_CONNECT_TIMEOUT,
-                format!("{} ms", self.connection_timeout.as_millis()),
-            ),
-            (POOL_RETRY_ATTEMPTS, self.retry_attempts.to_string()),
-            (POOL_SUBSCRIPTION_ENABLED, self.subscription_enabled.to_string()),
-            (
-                POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS,
-                self.configure_keyspace_notifications.to_string(),
-            ),
-            (POOL_CLUSTER, self.is_cluster().to_string()),
-            (POOL_SSL_CA_FILE, path_text(self.ssl_ca_file.as_deref())),
-            (
-                POOL_SSL_CERTIFICATE_FILE,
-                path_text(self.ssl_certificate_file.as_deref()),
-            ),
-            (POOL_SSL_KEY_FILE, path_text(self.ssl_key_file.as_deref())),
-            (POOL_SSL_INSECURE, self.ssl_insecure.to_string()),
-            (
-                POOL_BREAKER_FAILURE_THRESHOLD,
-                self.breaker_failure_threshold.to_string(),
-            ),
-            (
-                POOL_BREAKER_COOL_DOWN,
-                format!("{} ms", self.breaker_cool_down.as_millis()),
-            ),
-            (POOL_MAX_IN_FLIGHT, self.max_in_flight.to_string()),
-        ]
+        POOL_SETTING_TABLE
+            .iter()
+            .map(|setting| (setting.name, (setting.display)(self)))
+            .collect()
     }
 }
 
 impl fmt::Debug for PoolSettings {
-    /// Every field, with passwords in URLs masked: pools end up in logs.
+    /// The name, every setting as the startup table shows it (passwords in
+    /// URLs masked: pools end up in logs), and the near cache.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PoolSettings")
-            .field("name", &self.name)
-            .field(
-                "urls",
-                &self.urls.iter().map(|url| mask_password(url)).collect::<Vec<_>>(),
-            )
-            .field("response_timeout", &self.response_timeout)
-            .field("connection_timeout", &self.connection_timeout)
-            .field("retry_attempts", &self.retry_attempts)
-            .field("subscription_enabled", &self.subscription_enabled)
-            .field(
-                "configure_keyspace_notifications",
-                &self.configure_keyspace_notifications,
-            )
-            .field("cluster", &self.is_cluster())
-            .field("near_cache", &self.near_cache)
-            .field("ssl_ca_file", &self.ssl_ca_file)
-            .field("ssl_certificate_file", &self.ssl_certificate_file)
-            .field("ssl_key_file", &self.ssl_key_file)
-            .field("ssl_insecure", &self.ssl_insecure)
-            .field(
-                "sentinels",
-                &self.sentinels.iter().map(|url| mask_password(url)).collect::<Vec<_>>(),
-            )
-            .field("sentinel_master", &self.sentinel_master)
-            .field("breaker_failure_threshold", &self.breaker_failure_threshold)
-            .field("breaker_cool_down", &self.breaker_cool_down)
-            .field("max_in_flight", &self.max_in_flight)
-            .finish()
+        let mut debug = f.debug_struct("PoolSettings");
+        debug.field("name", &self.name);
+        for setting in POOL_SETTING_TABLE {
+            debug.field(setting.field, &format_args!("{}", (setting.display)(self)));
+        }
+        debug.field("near_cache", &self.near_cache).finish()
     }
-}
-
-/// A path for the startup table; `(none)` when unset.
-fn path_text(path: Option<&Path>) -> String {
-    path.map_or_else(|| "(none)".to_owned(), |path| path.display().to_string())
 }
 
 /// The sentinel addresses in `text` (comma-separated `host[port]`,

@@ -7,6 +7,8 @@ use std::time::Duration;
 use super::super::Topology;
 use super::super::sources::test_support::{temp_dir, write};
 use super::*;
+use crate::PoolSettings;
+use crate::config::*;
 
 fn resolve_env(pool_name: &str, env: &[(&str, &str)]) -> Result<EffectiveConfiguration, ConfigError> {
     let properties = PropertySources::builder()

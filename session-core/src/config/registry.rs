@@ -9,10 +9,7 @@ use std::sync::Arc;
 use crate::expiration::SessionExpirationPolicy;
 use crate::serialization::{SessionDataSerializer, SessionPdxSerializer, SessionSerializer};
 
-/// Bean name of the built-in self-describing serializer (the seed's PDX), the default.
-pub const SESSION_PDX_SERIALIZER_BEAN_NAME: &str = "SessionPdxSerializer";
-/// Bean name of the built-in compact binary serializer (the seed's Data Serialization).
-pub const SESSION_DATA_SERIALIZER_BEAN_NAME: &str = "SessionDataSerializer";
+pub use session_rules::{SESSION_DATA_SERIALIZER_BEAN_NAME, SESSION_PDX_SERIALIZER_BEAN_NAME};
 
 /// What a named component is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -18,10 +18,8 @@ pub struct UnknownShortcut {
 
 /// Normalises a shortcut name so `caching-proxy`, `Caching_Proxy` and
 /// `CACHING_PROXY` all parse: the seed writes Java enum constants, operators
-/// write whatever their shell makes easy.
-fn normalise(name: &str) -> String {
-    name.trim().to_ascii_uppercase().replace('-', "_")
-}
+/// write whatever their shell makes easy. The macro compares them the same way.
+use session_rules::normalise_shortcut as normalise;
 
 /// Where the application keeps session state in the client-server topology
 /// (the seed's `clientRegionShortcut`). Default: [`ClientRegionShortcut::Proxy`].

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use super::keys::{POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_KEY_FILE};
 use super::pool::PoolSettings;
+use super::pool::schema::{POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_KEY_FILE};
 
 /// The PEM contents of a pool's TLS files, checked.
 #[derive(Clone, Default)]

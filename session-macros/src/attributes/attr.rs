@@ -196,7 +196,7 @@ fn set_once<T>(slot: &mut Option<T>, value: T, key: &syn::Ident, errors: &mut Er
 fn unknown_key(key: &syn::Ident, known: &[&str], level: &str) -> syn::Error {
     let name = key.to_string();
     let list = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-    let message = match crate::did_you_mean::did_you_mean(&name, known.iter().copied()) {
+    let message = match session_rules::did_you_mean(&name, known.iter().copied()) {
         Some(suggestion) => {
             format!("unknown `#[{ATTRIBUTE}]` {level} key `{name}`: did you mean `{suggestion}`? (known: {list})")
         }

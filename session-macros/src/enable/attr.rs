@@ -10,25 +10,15 @@ use syn::spanned::Spanned;
 use syn::{BinOp, Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitInt, LitStr, Meta, Token, UnOp};
 
 use super::Errors;
-use crate::did_you_mean::did_you_mean;
+use session_rules::{SEED_ATTRIBUTES, did_you_mean};
+
+/// This macro's attributes beyond the seed's (`session_rules::SEED_ATTRIBUTES`).
+const EXTRA_ATTRIBUTE_NAMES: &[&str] = &["configurer", "customize", "cookie_name", "header"];
 
 /// The seed's attributes, in its order, then this macro's extras.
-pub(crate) const ATTRIBUTE_NAMES: &[&str] = &[
-    "client_region_shortcut",
-    "indexable_session_attributes",
-    "max_inactive_interval_in_seconds",
-    "idle_refresh_window_in_seconds",
-    "pool_name",
-    "region_name",
-    "server_region_shortcut",
-    "session_expiration_policy_bean_name",
-    "session_serializer_bean_name",
-    "expose_configuration_as_properties",
-    "configurer",
-    "customize",
-    "cookie_name",
-    "header",
-];
+fn attribute_names() -> impl Iterator<Item = &'static str> {
+    SEED_ATTRIBUTES.iter().chain(EXTRA_ATTRIBUTE_NAMES).copied()
+}
 
 /// A shortcut as written: an identifier (`CACHING_PROXY`) or a string (`"CACHING_PROXY"`).
 pub(crate) struct ShortcutName {
@@ -108,7 +98,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Attributes {
             continue;
         };
         let key = name.to_string();
-        if !ATTRIBUTE_NAMES.contains(&key.as_str()) {
+        if !attribute_names().any(|known| known == key) {
             errors.push(unknown(name.span(), &key));
             continue;
         }
@@ -183,7 +173,7 @@ impl Attributes {
             "configurer" => self.configurer = Some(path(&value, &key)?),
             "customize" => self.customize = Some(path(&value, &key)?),
             "cookie_name" => self.cookie_name = Some(string(&value, &key)?),
-            _ => unreachable!("every name in ATTRIBUTE_NAMES is handled"),
+            _ => unreachable!("every attribute name is handled"),
         }
         Ok(())
     }
@@ -205,9 +195,12 @@ fn example(key: &str) -> &'static str {
 }
 
 fn unknown(span: Span, given: &str) -> syn::Error {
-    let hint = match did_you_mean(given, ATTRIBUTE_NAMES.iter().copied()) {
+    let hint = match did_you_mean(given, attribute_names()) {
         Some(suggestion) => format!("; did you mean `{suggestion}`?"),
-        None => format!("; expected one of: {}", ATTRIBUTE_NAMES.join(", ")),
+        None => format!(
+            "; expected one of: {}",
+            attribute_names().collect::<Vec<_>>().join(", ")
+        ),
     };
     syn::Error::new(span, format!("unknown attribute `{given}`{hint}"))
 }

@@ -2,27 +2,17 @@
 //! and cookie names, bean names, and combinations of attributes. Every
 //! problem is reported, each at its token.
 //!
-//! Some rules repeat session-core's runtime checks (a proc macro cannot call
-//! the crate it generates code for); the unit tests hold the two together.
+//! The rules are session-core's own, from the shared `session-rules` crate
+//! (a proc macro cannot call the crate it generates code for); the unit
+//! tests check that session-core's types agree with the names listed there.
 
-use syn::LitStr;
+use session_rules::{
+    BUILT_IN_SERIALIZERS, CLIENT_REGION_SHORTCUTS, SERVER_REGION_SHORTCUTS, bean_name_problem, did_you_mean,
+    is_cookie_name, normalise_shortcut, pool_name_problem, region_name_problem,
+};
 
 use super::Errors;
 use super::attr::{Attributes, ShortcutName};
-use crate::did_you_mean::did_you_mean;
-
-/// Client region shortcuts (session-core's `ClientRegionShortcut`), as the seed names them.
-pub(crate) const CLIENT_REGION_SHORTCUTS: &[&str] = &[
-    "PROXY",
-    "CACHING_PROXY",
-    "CACHING_PROXY_HEAP_LRU",
-    "LOCAL",
-    "LOCAL_HEAP_LRU",
-];
-/// Server region shortcuts (session-core's `ServerRegionShortcut`).
-pub(crate) const SERVER_REGION_SHORTCUTS: &[&str] = &["PARTITION", "REPLICATE", "LOCAL"];
-/// Serializers every registry holds.
-pub(crate) const BUILT_IN_SERIALIZERS: &[&str] = &["SessionPdxSerializer", "SessionDataSerializer"];
 
 /// Checks every attribute's value and how they combine.
 pub(crate) fn check(attributes: &Attributes, errors: &mut Errors) {
@@ -77,14 +67,23 @@ pub(crate) fn check(attributes: &Attributes, errors: &mut Errors) {
         errors.push(syn::Error::new(name.span(), reason));
     }
     if let Some(name) = &attributes.pool_name
-        && let Err(reason) = pool_name_problem(&name.value())
+        && let Err(expected) = pool_name_problem(&name.value())
     {
-        errors.push(syn::Error::new(name.span(), reason));
+        errors.push(syn::Error::new(
+            name.span(),
+            format!("invalid pool name {:?}: expected {expected}", name.value()),
+        ));
     }
     if let Some(name) = &attributes.cookie_name
-        && let Err(reason) = cookie_name_problem(&name.value())
+        && !is_cookie_name(&name.value())
     {
-        errors.push(syn::Error::new(name.span(), reason));
+        errors.push(syn::Error::new(
+            name.span(),
+            format!(
+                "{:?} is not a valid cookie name: expected visible ASCII without separators like `; , = \"`",
+                name.value()
+            ),
+        ));
     }
     check_bean_names(attributes, errors);
     if let (Some(header), Some(cookie_name)) = (&attributes.header, &attributes.cookie_name)
@@ -121,11 +120,6 @@ fn check_shortcut(shortcut: &ShortcutName, kind: &str, valid: &[&str], errors: &
     ));
 }
 
-/// A shortcut name as session-core compares them: trimmed, upper case, `-` as `_`.
-pub(crate) fn normalise_shortcut(name: &str) -> String {
-    name.trim().to_ascii_uppercase().replace('-', "_")
-}
-
 /// Bean names must be non-blank; and without `customize`, the registry holds
 /// only the built-in serializers and no expiration policy, so any other name
 /// would fail at startup: better now.
@@ -133,8 +127,8 @@ fn check_bean_names(attributes: &Attributes, errors: &mut Errors) {
     let customized = attributes.customize.is_some();
     if let Some(name) = &attributes.session_serializer_bean_name {
         let value = name.value();
-        if value.trim().is_empty() {
-            errors.push(blank_bean_name(name));
+        if let Err(reason) = bean_name_problem(&value) {
+            errors.push(syn::Error::new(name.span(), reason));
         } else if !customized && !BUILT_IN_SERIALIZERS.contains(&value.as_str()) {
             let hint = match did_you_mean(&value, BUILT_IN_SERIALIZERS.iter().copied()) {
                 Some(suggestion) => format!("did you mean `{suggestion}`? Or register "),
@@ -152,8 +146,8 @@ fn check_bean_names(attributes: &Attributes, errors: &mut Errors) {
     }
     if let Some(name) = &attributes.session_expiration_policy_bean_name {
         let value = name.value();
-        if value.trim().is_empty() {
-            errors.push(blank_bean_name(name));
+        if let Err(reason) = bean_name_problem(&value) {
+            errors.push(syn::Error::new(name.span(), reason));
         } else if !customized {
             errors.push(syn::Error::new(
                 name.span(),
@@ -166,92 +160,9 @@ fn check_bean_names(attributes: &Attributes, errors: &mut Errors) {
     }
 }
 
-fn blank_bean_name(name: &LitStr) -> syn::Error {
-    syn::Error::new(name.span(), "a bean name must not be blank")
-}
-
-/// session-core's `validate_region_name`: 1 to 128 characters from
-/// `[A-Za-z0-9_.:-]`, so the name is safe as a Redis key prefix.
-pub(crate) fn region_name_problem(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("region name must not be empty".to_owned());
-    }
-    if name.len() > 128 {
-        return Err(format!("region name is {} bytes long, at most 128 allowed", name.len()));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')))
-    {
-        return Err(format!(
-            "region name contains {c:?}; only ASCII letters, digits and `_ . : -` are safe in a Redis key"
-        ));
-    }
-    Ok(())
-}
-
-/// session-core's pool name rule: pool names are a segment of
-/// `spring.data.gemfire.pool.<name>.<setting>`.
-pub(crate) fn pool_name_problem(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.contains(|c: char| c == '.' || c.is_whitespace()) {
-        return Err(format!(
-            "invalid pool name {name:?}: expected a non-empty pool name without dots or whitespace"
-        ));
-    }
-    Ok(())
-}
-
-/// session-actix's cookie name rule (an HTTP token).
-pub(crate) fn cookie_name_problem(name: &str) -> Result<(), String> {
-    let valid = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
-    if valid {
-        Ok(())
-    } else {
-        Err(format!(
-            "{name:?} is not a valid cookie name: expected visible ASCII without separators like `; , = \"`"
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Names around every edge of the rule.
-    const REGION_NAMES: &[&str] = &[
-        "",
-        "a",
-        "ClusteredSpringSessions",
-        "app-1:sessions.v2",
-        "a b",
-        "x{y}",
-        "star*",
-        "q?",
-        "[a]",
-        "ü",
-        "tab\t",
-        "new\nline",
-        "quote\"",
-        "slash/",
-        "back\\slash",
-        "percent%",
-    ];
-
-    #[test]
-    fn region_names_follow_session_core() {
-        let long = "r".repeat(128);
-        let too_long = "r".repeat(129);
-        for name in REGION_NAMES.iter().copied().chain([long.as_str(), too_long.as_str()]) {
-            assert_eq!(
-                region_name_problem(name),
-                session_actix::core::validate_region_name(name),
-                "{name:?}"
-            );
-        }
-    }
 
     #[test]
     fn shortcuts_follow_session_core() {
@@ -284,15 +195,5 @@ mod tests {
         registered.sort_unstable();
         built_in.sort_unstable();
         assert_eq!(registered, built_in);
-    }
-
-    #[test]
-    fn pool_and_cookie_names() {
-        assert!(pool_name_problem("gemfirePool").is_ok());
-        assert!(pool_name_problem("a.b").is_err());
-        assert!(pool_name_problem("").is_err());
-        assert!(cookie_name_problem("__Host-SESSION").is_ok());
-        assert!(cookie_name_problem("a;b").is_err());
-        assert!(cookie_name_problem("").is_err());
     }
 }

@@ -29,7 +29,7 @@ use syn::{ItemFn, ReturnType, Type};
 
 use super::Errors;
 use super::attr::Attributes;
-use super::check::normalise_shortcut;
+use session_rules::normalise_shortcut;
 
 /// Checks the function is an app factory. Returns whether it returns an
 /// `App`, so that it can still be emitted when errors are reported (see [`fallback`]).
@@ -125,7 +125,7 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
         && let Some(expr) = &seconds.runtime
     {
         let checked = runtime_seconds("MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY", "i64", expr);
-        setters.push(quote_spanned!(seconds.span=> .max_inactive_interval_in_seconds(#checked)));
+        setters.push(quote_spanned!(seconds.span=> .max_inactive_interval_seconds(#checked)));
     } else if let Some(seconds) = &attributes.max_inactive_interval_in_seconds {
         // Range checked: only i64 values reach here.
         let value = seconds
@@ -138,7 +138,7 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
             let literal = Literal::i64_unsuffixed(value);
             quote!(#literal)
         };
-        setters.push(quote_spanned!(seconds.span=> .max_inactive_interval_in_seconds(#literal)));
+        setters.push(quote_spanned!(seconds.span=> .max_inactive_interval_seconds(#literal)));
     }
     if let Some(seconds) = &attributes.idle_refresh_window_in_seconds
         && let Some(expr) = &seconds.runtime

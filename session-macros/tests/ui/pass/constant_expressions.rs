@@ -72,18 +72,18 @@ fn failing_app() -> App<_> {
 
 fn main() {
     let arithmetic = arithmetic_app_clustered_session().expect("valid").configuration();
-    assert_eq!(arithmetic.max_inactive_interval_in_seconds().value, 900);
-    assert_eq!(arithmetic.max_inactive_interval_in_seconds().source, ConfigSource::Attribute);
+    assert_eq!(arithmetic.max_inactive_interval_seconds().value, 900);
+    assert_eq!(arithmetic.max_inactive_interval_seconds().source, ConfigSource::Attribute);
     assert_eq!(arithmetic.idle_refresh_window().value, Some(Duration::from_secs(2)));
     let _ = arithmetic_app();
 
     let constants = constants_app_clustered_session().expect("valid").configuration();
-    assert_eq!(constants.max_inactive_interval_in_seconds().value, 900);
+    assert_eq!(constants.max_inactive_interval_seconds().value, 900);
     assert_eq!(constants.idle_refresh_window().value, Some(Duration::from_secs(30)));
     let _ = constants_app();
 
     let const_fn = const_fn_app_clustered_session().expect("valid").configuration();
-    assert_eq!(const_fn.max_inactive_interval_in_seconds().value, 8 * 3600 - 900);
+    assert_eq!(const_fn.max_inactive_interval_seconds().value, 8 * 3600 - 900);
     let _ = const_fn_app;
 
     // The rule the macro applies to values it evaluates, applied when the sessions are built.

@@ -67,7 +67,7 @@ fn main() {
     let configuration = sessions.configuration();
     assert_eq!(configuration.client_region_shortcut().value, ClientRegionShortcut::CachingProxy);
     assert_eq!(configuration.indexable_session_attributes().value, ["tenant", "role"]);
-    assert_eq!(configuration.max_inactive_interval_in_seconds().value, -1);
+    assert_eq!(configuration.max_inactive_interval_seconds().value, -1);
     assert_eq!(configuration.idle_refresh_window().value, Some(Duration::ZERO));
     assert_eq!(sessions.settings().idle_refresh_window(), Some(Duration::ZERO));
     assert_eq!(configuration.pool_name().value, "fromConfigurer");
@@ -88,7 +88,7 @@ fn main() {
     let _ = local_app();
 
     let min = min_app_clustered_session().unwrap().configuration();
-    assert_eq!(min.max_inactive_interval_in_seconds().value, i64::MIN);
+    assert_eq!(min.max_inactive_interval_seconds().value, i64::MIN);
     assert_eq!(min.idle_refresh_window().value, Some(Duration::from_secs(u64::MAX)));
     let _ = min_app();
 }

@@ -12,7 +12,7 @@ fn main() {
     let sessions = app_clustered_session().expect("the defaults are valid");
     let configuration = sessions.configuration();
     assert_eq!(configuration.region_name().value, "ClusteredSpringSessions");
-    assert_eq!(configuration.max_inactive_interval_in_seconds().value, 1800);
+    assert_eq!(configuration.max_inactive_interval_seconds().value, 1800);
     // Built once per process: every call hands out the same sessions.
     assert!(std::ptr::eq(sessions, app_clustered_session().unwrap()));
     let _server = HttpServer::new(app);

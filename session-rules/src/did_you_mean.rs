@@ -1,11 +1,11 @@
-//! "Did you mean" suggestions for misspelled attribute names, keys and values,
-//! shared by both macros (session-core's configuration has the same rule for
-//! properties; a proc-macro crate cannot call it at compile time).
+//! "Did you mean" suggestions for misspelled attribute names, property keys
+//! and values: one rule for the macros' compile-time errors and the
+//! configuration's startup errors.
 
 /// The candidate closest to `given` when it is a likely typo: compared without
 /// regard to case, at most a fifth of the candidate's length away (at least 2
 /// edits), and never a candidate that would have to be typed from scratch.
-pub(crate) fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let given = given.to_lowercase();
     candidates
         .into_iter()
@@ -63,6 +63,10 @@ mod tests {
             Some("region_name")
         );
         assert_eq!(did_you_mean("colour", ["region_name"]), None);
+        let pool_settings = ["servers", "read-timeout", "retry-attempts"];
+        assert_eq!(did_you_mean("server", pool_settings), Some("servers"));
+        assert_eq!(did_you_mean("retry-atempts", pool_settings), Some("retry-attempts"));
+        assert_eq!(did_you_mean("colour", pool_settings), None);
         assert_eq!(
             did_you_mean("PARTITIONED", ["PARTITION", "REPLICATE", "LOCAL"]),
             Some("PARTITION")

@@ -1,0 +1,533 @@
+//! Every session setting, declared once: its attribute (the macro's and the
+//! builder's name), property keys, type, default, parsing and validation, how
+//! it shows in the effective-configuration table and as an exposed property,
+//! and what it sets on [`SessionSettings`](crate::SessionSettings).
+//!
+//! From this table follow [`EnableClusteredSession`] (field, `with_...`
+//! setter, getter), [`SpringSessionGemFireConfigurer`] (one override method),
+//! [`EffectiveConfiguration`](super::EffectiveConfiguration) (accessor, table
+//! row, exposed property, session settings), resolution with its precedence,
+//! [`SESSION_PROPERTY_KEYS`] (the unknown-key check) and the attribute names
+//! errors use. To add one, see CONTRIBUTING.md, "Adding a setting".
+
+use std::time::Duration;
+
+use super::attributes::{
+    DEFAULT_CLIENT_REGION_SHORTCUT, DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
+    DEFAULT_POOL_NAME, DEFAULT_REGION_NAME, DEFAULT_SERVER_REGION_SHORTCUT, DEFAULT_SESSION_SERIALIZER_BEAN_NAME,
+};
+use super::effective::{ConfigSource, Resolved};
+use super::error::ConfigError;
+use super::keys::{SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SPRING_SESSION_TIMEOUT_PROPERTY};
+use super::parse::{
+    check_pool_name, check_region_name, parse_bool, parse_idle_timeout, parse_pool_name, parse_refresh_window,
+    parse_region_name, parse_shortcut,
+};
+use super::precedence::{Problems, setting};
+use super::registry::{ComponentKind, ComponentRegistry};
+use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
+use super::sources::{PropertySources, split_list};
+use session_rules::SEED_ATTRIBUTES;
+
+use crate::settings::SessionSettings;
+
+// The session settings' property keys (public, re-exported from `config`),
+// declared here with the settings that use them.
+
+/// Property for [`pool_name`](EnableClusteredSession::pool_name).
+pub const POOL_NAME_PROPERTY: &str = "spring.session.data.gemfire.cache.client.pool.name";
+/// Property for [`client_region_shortcut`](EnableClusteredSession::client_region_shortcut).
+pub const CLIENT_REGION_SHORTCUT_PROPERTY: &str = "spring.session.data.gemfire.cache.client.region.shortcut";
+/// Property for [`server_region_shortcut`](EnableClusteredSession::server_region_shortcut).
+pub const SERVER_REGION_SHORTCUT_PROPERTY: &str = "spring.session.data.gemfire.cache.server.region.shortcut";
+/// Property for [`indexable_session_attributes`](EnableClusteredSession::indexable_session_attributes):
+/// a comma-delimited list.
+pub const INDEXABLE_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gemfire.session.attributes.indexable";
+/// Alternative spelling of [`INDEXABLE_SESSION_ATTRIBUTES_PROPERTY`]; when
+/// both are set, in any sources, this one wins (as in the seed).
+pub const INDEXED_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gemfire.session.attributes.indexed";
+/// Property for [`session_expiration_policy_bean_name`](EnableClusteredSession::session_expiration_policy_bean_name).
+pub const SESSION_EXPIRATION_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.expiration.bean-name";
+/// Property for the idle timeout, attribute `max_inactive_interval_in_seconds`
+/// ([`max_inactive_interval_seconds`](EnableClusteredSession::max_inactive_interval_seconds)).
+pub const MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY: &str =
+    "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds";
+/// Property for [`idle_refresh_window`](EnableClusteredSession::idle_refresh_window):
+/// whole seconds, 0 or more; empty: the default (a tenth of the idle timeout, at most 60 s).
+pub const IDLE_REFRESH_WINDOW_SECONDS_PROPERTY: &str =
+    "spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds";
+/// Property for [`region_name`](EnableClusteredSession::region_name).
+pub const REGION_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.region.name";
+/// Property for [`session_serializer_bean_name`](EnableClusteredSession::session_serializer_bean_name).
+pub const SESSION_SERIALIZER_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.serializer.bean-name";
+/// Property for [`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties).
+pub const EXPOSE_CONFIGURATION_PROPERTY: &str = "spring.session.data.gemfire.session.configuration.expose";
+
+/// A parse or check function that needs no registry.
+fn plain<T>(
+    parse: fn(&str, &str, &ConfigSource) -> Result<T, ConfigError>,
+) -> impl Fn(&ComponentRegistry, &str, &str, &ConfigSource) -> Result<T, ConfigError> {
+    move |_, key, value, from| parse(key, value, from)
+}
+
+/// No check beyond parsing.
+fn unchecked<T>(_: &ComponentRegistry, _: &str, _: &T, _: &ConfigSource) -> Result<(), ConfigError> {
+    Ok(())
+}
+
+/// A bean name of `kind` is registered.
+fn check_bean_name(
+    registry: &ComponentRegistry,
+    key: &str,
+    name: &str,
+    from: &ConfigSource,
+    kind: ComponentKind,
+) -> Result<(), ConfigError> {
+    if registry.contains(kind, name) {
+        return Ok(());
+    }
+    Err(ConfigError::UnknownBeanName {
+        key: key.to_owned(),
+        value: name.to_owned(),
+        from: Box::new(from.clone()),
+        kind: kind.to_string(),
+        registered: registry.names(kind).into_iter().map(str::to_owned).collect(),
+    })
+}
+
+/// `(none)` for an empty list, else its items.
+fn list_text(items: &[String]) -> String {
+    if items.is_empty() {
+        "(none)".to_owned()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// Declares the session settings and generates what follows from them.
+macro_rules! session_settings {
+    ($(
+        $(#[doc = $doc:literal])*
+        $field:ident: $ty:ty => $effective:ty {
+            attribute: $attribute:literal,
+            keys: [$($key:expr),+],
+            aliases: [$($alias:expr),*],
+            set $setter:ident($arg:ident: $input:ty) = $convert:expr,
+            get: $get:ty = $getter:expr,
+            lift: $lift:expr,
+            default: $default:expr,
+            parse: $parse:expr,
+            check: $check:expr,
+            shown: $shown:expr,
+            published: $published_key:ident = $published:expr,
+            applies: $applies:expr,
+        }
+    )*) => {
+        /// The attributes given to `#[enable_clustered_session(...)]` or set with this
+        /// builder; each is `None` until given. Properties and a configurer may
+        /// override them, and defaults fill what nobody gives (see
+        /// [`ConfigurationResolver`](super::ConfigurationResolver)).
+        ///
+        /// Setting an attribute does not validate it; resolution does, naming the
+        /// attribute as the source of a bad value.
+        ///
+        /// ```
+        /// use session_core::config::{ClientRegionShortcut, EnableClusteredSession};
+        ///
+        /// let attributes = EnableClusteredSession::new()
+        ///     .with_max_inactive_interval_seconds(900)
+        ///     .with_client_region_shortcut(ClientRegionShortcut::CachingProxy)
+        ///     .with_indexable_session_attributes(["tenant", "role"]);
+        /// assert_eq!(attributes.max_inactive_interval_seconds(), Some(900));
+        /// assert_eq!(attributes.region_name(), None);
+        /// ```
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        #[must_use]
+        pub struct EnableClusteredSession {
+            $($field: Option<$ty>,)*
+        }
+
+        impl EnableClusteredSession {
+            /// No attributes given.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            $(
+                $(#[doc = $doc])*
+                pub fn $setter(mut self, $arg: $input) -> Self {
+                    self.$field = Some($convert);
+                    self
+                }
+
+                #[doc = concat!("`", $attribute, "`, if given.")]
+                #[must_use]
+                pub fn $field(&self) -> $get {
+                    ($getter)(&self.$field)
+                }
+            )*
+        }
+
+        /// Adjusts the configuration in code (the seed's `SpringSessionGemFireConfigurer`).
+        ///
+        /// One method per attribute; each returns `None` unless implemented, and only
+        /// the implemented ones apply: a configurer's value beats properties, which
+        /// beat the macro or builder attributes, which beat the defaults, setting by
+        /// setting.
+        ///
+        /// One configurer per application. Registering several is a startup error
+        /// unless exactly one returns `true` from [`is_primary`](Self::is_primary),
+        /// and then only that one applies.
+        ///
+        /// ```
+        /// use session_core::config::{ClientRegionShortcut, SpringSessionGemFireConfigurer};
+        ///
+        /// struct Production;
+        ///
+        /// impl SpringSessionGemFireConfigurer for Production {
+        ///     fn client_region_shortcut(&self) -> Option<ClientRegionShortcut> {
+        ///         Some(ClientRegionShortcut::CachingProxy)
+        ///     }
+        ///
+        ///     fn max_inactive_interval_seconds(&self) -> Option<i64> {
+        ///         Some(3600)
+        ///     }
+        /// }
+        ///
+        /// assert_eq!(Production.max_inactive_interval_seconds(), Some(3600));
+        /// assert_eq!(Production.region_name(), None); // not implemented: does not apply
+        /// ```
+        pub trait SpringSessionGemFireConfigurer: Send + Sync {
+            $(
+                #[doc = concat!("Overrides `", $attribute, "`:")]
+                ///
+                $(#[doc = $doc])*
+                fn $field(&self) -> Option<$ty> {
+                    None
+                }
+            )*
+
+            /// Whether this configurer wins when several are registered (the seed's `@Primary`).
+            fn is_primary(&self) -> bool {
+                false
+            }
+
+            /// A name for messages; the implementing type's name unless overridden.
+            fn configurer_name(&self) -> String {
+                std::any::type_name::<Self>().to_owned()
+            }
+        }
+
+        /// Every session setting's effective value and source.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub(crate) struct SessionValues {
+            $(pub(crate) $field: Resolved<$effective>,)*
+        }
+
+        impl super::EffectiveConfiguration {
+            $(
+                #[doc = concat!("The effective `", $attribute, "` and its source:")]
+                ///
+                $(#[doc = $doc])*
+                #[must_use]
+                pub fn $field(&self) -> &Resolved<$effective> {
+                    &self.values.$field
+                }
+            )*
+        }
+
+        impl SessionValues {
+            /// Applies the precedence to every setting, recording each problem.
+            pub(crate) fn resolve(
+                attributes: &EnableClusteredSession,
+                configurer: Option<&dyn SpringSessionGemFireConfigurer>,
+                properties: &PropertySources,
+                registry: &ComponentRegistry,
+                problems: &mut Problems,
+            ) -> Self {
+                $(
+                    let lift = $lift;
+                    let parse = $parse;
+                    let $field = setting(
+                        properties,
+                        problems,
+                        configurer.and_then(|configurer| configurer.$field()).map(lift),
+                        &[$($key,)+ $($alias,)*],
+                        |key, value, from| parse(registry, key, value, from),
+                        attributes.$field.clone().map(lift),
+                        $default,
+                    );
+                    let first_key: &str = [$($key),+][0];
+                    problems.take(($check)(registry, first_key, &$field.value, &$field.source));
+                )*
+                Self { $($field,)* }
+            }
+
+            /// Each setting's row of the effective-configuration table: attribute,
+            /// value, source; the seed's attributes in the seed's order, then the others.
+            pub(crate) fn rows(&self) -> Vec<(&'static str, String, &ConfigSource)> {
+                let mut rows = vec![$(
+                    ($attribute, ($shown)(self, &self.$field.value), &self.$field.source),
+                )*];
+                rows.sort_by_key(|(attribute, _, _)| {
+                    SEED_ATTRIBUTES.iter().position(|seed| seed == attribute).unwrap_or(usize::MAX)
+                });
+                rows
+            }
+
+            /// Each setting as an exposed property: key, value.
+            pub(crate) fn published(&self) -> Vec<(&'static str, String)> {
+                vec![$(($published_key, ($published)(&self.$field.value)),)*]
+            }
+
+            /// The session settings these values give.
+            pub(crate) fn apply(&self, settings: SessionSettings) -> SessionSettings {
+                $(let settings = ($applies)(settings, &self.$field.value);)*
+                settings
+            }
+        }
+
+        /// Every documented key under [`SESSION_PROPERTY_PREFIX`](super::SESSION_PROPERTY_PREFIX);
+        /// any other key under that prefix is a startup error.
+        pub const SESSION_PROPERTY_KEYS: &[&str] = &[$($($key,)+)*];
+
+        /// Which attribute a property key sets (`max_inactive_interval_in_seconds`
+        /// for `...max-inactive-interval-seconds`), for messages and the
+        /// effective-configuration table.
+        #[must_use]
+        pub(crate) fn attribute_for_property(key: &str) -> Option<&'static str> {
+            $(
+                if [$($key),+].contains(&key) {
+                    return Some($attribute);
+                }
+            )*
+            None
+        }
+    };
+}
+
+session_settings! {
+    /// Name of the pool (the Redis connection settings) to use. Default: `gemfirePool`.
+    pool_name: String => String {
+        attribute: "pool_name",
+        keys: [POOL_NAME_PROPERTY],
+        aliases: [],
+        set with_pool_name(name: impl Into<String>) = name.into(),
+        get: Option<&str> = Option::as_deref,
+        lift: |name| name,
+        default: DEFAULT_POOL_NAME.to_owned(),
+        parse: plain(parse_pool_name),
+        check: |_: &ComponentRegistry, key: &str, name: &String, from: &ConfigSource| check_pool_name(key, name, from),
+        shown: |_: &SessionValues, name: &String| name.clone(),
+        published: POOL_NAME_PROPERTY = String::clone,
+        applies: |settings, _: &String| settings,
+    }
+
+    /// Where session state lives in the client-server topology. Default: `PROXY`.
+    client_region_shortcut: ClientRegionShortcut => ClientRegionShortcut {
+        attribute: "client_region_shortcut",
+        keys: [CLIENT_REGION_SHORTCUT_PROPERTY],
+        aliases: [],
+        set with_client_region_shortcut(shortcut: ClientRegionShortcut) = shortcut,
+        get: Option<ClientRegionShortcut> = |value: &Option<ClientRegionShortcut>| *value,
+        lift: |shortcut| shortcut,
+        default: DEFAULT_CLIENT_REGION_SHORTCUT,
+        parse: plain(parse_shortcut),
+        check: unchecked,
+        shown: |_: &SessionValues, shortcut: &ClientRegionShortcut| shortcut.to_string(),
+        published: CLIENT_REGION_SHORTCUT_PROPERTY = |shortcut: &ClientRegionShortcut| shortcut.to_string(),
+        applies: |settings, _: &ClientRegionShortcut| settings,
+    }
+
+    /// Data layout in the store. Default: `PARTITION`.
+    server_region_shortcut: ServerRegionShortcut => ServerRegionShortcut {
+        attribute: "server_region_shortcut",
+        keys: [SERVER_REGION_SHORTCUT_PROPERTY],
+        aliases: [],
+        set with_server_region_shortcut(shortcut: ServerRegionShortcut) = shortcut,
+        get: Option<ServerRegionShortcut> = |value: &Option<ServerRegionShortcut>| *value,
+        lift: |shortcut| shortcut,
+        default: DEFAULT_SERVER_REGION_SHORTCUT,
+        parse: plain(parse_shortcut),
+        check: unchecked,
+        shown: |_: &SessionValues, shortcut: &ServerRegionShortcut| shortcut.to_string(),
+        published: SERVER_REGION_SHORTCUT_PROPERTY = |shortcut: &ServerRegionShortcut| shortcut.to_string(),
+        applies: |settings, _: &ServerRegionShortcut| settings,
+    }
+
+    /// Session attributes, by name, to index for lookups. Default: none.
+    indexable_session_attributes: Vec<String> => Vec<String> {
+        attribute: "indexable_session_attributes",
+        // `indexed` wins over `indexable`, whichever sources they are in.
+        keys: [INDEXED_SESSION_ATTRIBUTES_PROPERTY, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY],
+        aliases: [],
+        set with_indexable_session_attributes(names: impl IntoIterator<Item = impl Into<String>>) =
+            names.into_iter().map(Into::into).collect(),
+        get: Option<&[String]> = Option::as_deref,
+        lift: |names| names,
+        default: Vec::new(),
+        parse: |_: &ComponentRegistry, _: &str, value: &str, _: &ConfigSource| Ok(split_list(value)),
+        check: unchecked,
+        shown: |_: &SessionValues, names: &Vec<String>| list_text(names),
+        published: INDEXABLE_SESSION_ATTRIBUTES_PROPERTY = |names: &Vec<String>| names.join(","),
+        applies: |settings: SessionSettings, names: &Vec<String>| {
+            settings.with_indexable_session_attributes(names.iter().cloned())
+        },
+    }
+
+    /// Name of a registered expiration policy. Default: none (idle timeout
+    /// only); an empty property turns a policy set elsewhere off.
+    session_expiration_policy_bean_name: String => Option<String> {
+        attribute: "session_expiration_policy_bean_name",
+        keys: [SESSION_EXPIRATION_BEAN_NAME_PROPERTY],
+        aliases: [],
+        set with_session_expiration_policy_bean_name(name: impl Into<String>) = name.into(),
+        get: Option<&str> = Option::as_deref,
+        lift: Some,
+        default: None,
+        parse: |registry: &ComponentRegistry, key: &str, value: &str, from: &ConfigSource| {
+            let name = value.trim();
+            if name.is_empty() {
+                return Ok(None);
+            }
+            check_bean_name(registry, key, name, from, ComponentKind::SessionExpirationPolicy)?;
+            Ok(Some(name.to_owned()))
+        },
+        check: |registry: &ComponentRegistry, key: &str, name: &Option<String>, from: &ConfigSource| match name {
+            Some(name) => check_bean_name(registry, key, name, from, ComponentKind::SessionExpirationPolicy),
+            None => Ok(()),
+        },
+        shown: |_: &SessionValues, name: &Option<String>| name.clone().unwrap_or_else(|| "(none)".to_owned()),
+        published: SESSION_EXPIRATION_BEAN_NAME_PROPERTY = |name: &Option<String>| name.clone().unwrap_or_default(),
+        applies: |settings, _: &Option<String>| settings,
+    }
+
+    /// Idle timeout in seconds; negative: sessions never expire. Default: 1800.
+    /// Properties: the seed's key, then Spring Boot's `spring.session.timeout`,
+    /// then `server.servlet.session.timeout`.
+    max_inactive_interval_seconds: i64 => i64 {
+        attribute: "max_inactive_interval_in_seconds",
+        keys: [MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY],
+        aliases: [SPRING_SESSION_TIMEOUT_PROPERTY, SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY],
+        set with_max_inactive_interval_seconds(seconds: i64) = seconds,
+        get: Option<i64> = |value: &Option<i64>| *value,
+        lift: |seconds| seconds,
+        default: DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
+        parse: plain(parse_idle_timeout),
+        check: unchecked,
+        shown: |_: &SessionValues, seconds: &i64| seconds.to_string(),
+        published: MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY = |seconds: &i64| seconds.to_string(),
+        applies: |settings: SessionSettings, seconds: &i64| settings.with_max_inactive_interval_seconds(*seconds),
+    }
+
+    /// Idle-refresh window of the Redis store: a read extends a session's
+    /// stored deadline only when it lags by more than this (see
+    /// [`SessionSettings::with_idle_refresh_window`](crate::SessionSettings::with_idle_refresh_window)).
+    /// [`Duration::ZERO`]: refresh on every access. Default (`None`): a tenth
+    /// of the idle timeout, at most 60 s.
+    idle_refresh_window: Duration => Option<Duration> {
+        attribute: "idle_refresh_window_in_seconds",
+        keys: [IDLE_REFRESH_WINDOW_SECONDS_PROPERTY],
+        aliases: [],
+        set with_idle_refresh_window(window: Duration) = window,
+        get: Option<Duration> = |value: &Option<Duration>| *value,
+        lift: Some,
+        default: None,
+        parse: plain(parse_refresh_window),
+        check: unchecked,
+        shown: refresh_window_text,
+        published: IDLE_REFRESH_WINDOW_SECONDS_PROPERTY = |window: &Option<Duration>| {
+            // Whole seconds, a fraction (only possible in code) rounded up; empty: the default.
+            window
+                .map(|window| (window.as_secs() + u64::from(window.subsec_nanos() > 0)).to_string())
+                .unwrap_or_default()
+        },
+        applies: |settings: SessionSettings, window: &Option<Duration>| match window {
+            Some(window) => settings.with_idle_refresh_window(*window),
+            None => settings,
+        },
+    }
+
+    /// The key namespace. Default: `ClusteredSpringSessions`.
+    region_name: String => String {
+        attribute: "region_name",
+        keys: [REGION_NAME_PROPERTY],
+        aliases: [],
+        set with_region_name(name: impl Into<String>) = name.into(),
+        get: Option<&str> = Option::as_deref,
+        lift: |name| name,
+        default: DEFAULT_REGION_NAME.to_owned(),
+        parse: plain(parse_region_name),
+        check: |_: &ComponentRegistry, key: &str, name: &String, from: &ConfigSource| {
+            check_region_name(key, name, from)
+        },
+        shown: |_: &SessionValues, name: &String| name.clone(),
+        published: REGION_NAME_PROPERTY = String::clone,
+        applies: |settings: SessionSettings, name: &String| settings.with_region_name(name.clone()),
+    }
+
+    /// Name of a registered serializer. Default: `SessionPdxSerializer`.
+    session_serializer_bean_name: String => String {
+        attribute: "session_serializer_bean_name",
+        keys: [SESSION_SERIALIZER_BEAN_NAME_PROPERTY],
+        aliases: [],
+        set with_session_serializer_bean_name(name: impl Into<String>) = name.into(),
+        get: Option<&str> = Option::as_deref,
+        lift: |name| name,
+        default: DEFAULT_SESSION_SERIALIZER_BEAN_NAME.to_owned(),
+        parse: |registry: &ComponentRegistry, key: &str, value: &str, from: &ConfigSource| {
+            let name = value.trim();
+            check_bean_name(registry, key, name, from, ComponentKind::SessionSerializer)?;
+            Ok(name.to_owned())
+        },
+        check: |registry: &ComponentRegistry, key: &str, name: &String, from: &ConfigSource| {
+            check_bean_name(registry, key, name, from, ComponentKind::SessionSerializer)
+        },
+        shown: |_: &SessionValues, name: &String| name.clone(),
+        published: SESSION_SERIALIZER_BEAN_NAME_PROPERTY = String::clone,
+        applies: |settings, _: &String| settings,
+    }
+
+    /// Whether to publish the effective configuration as
+    /// `spring.session.data.gemfire.*` properties. Default: false.
+    expose_configuration_as_properties: bool => bool {
+        attribute: "expose_configuration_as_properties",
+        keys: [EXPOSE_CONFIGURATION_PROPERTY],
+        aliases: [],
+        set with_expose_configuration_as_properties(expose: bool) = expose,
+        get: Option<bool> = |value: &Option<bool>| *value,
+        lift: |expose| expose,
+        default: DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES,
+        parse: plain(parse_bool),
+        check: unchecked,
+        shown: |_: &SessionValues, expose: &bool| expose.to_string(),
+        published: EXPOSE_CONFIGURATION_PROPERTY = |expose: &bool| expose.to_string(),
+        applies: |settings, _: &bool| settings,
+    }
+}
+
+/// The window in seconds (`0.5` for a fraction, only possible in code); the
+/// default as its rule and what it gives at the configured idle timeout.
+fn refresh_window_text(values: &SessionValues, window: &Option<Duration>) -> String {
+    let seconds = |window: Duration| {
+        if window.subsec_nanos() == 0 {
+            window.as_secs().to_string()
+        } else {
+            window.as_secs_f64().to_string()
+        }
+    };
+    match window {
+        Some(window) => seconds(*window),
+        // As the Redis store computes it: no idle timeout, no window.
+        None => {
+            let idle =
+                u64::try_from(values.max_inactive_interval_seconds.value).map_or(Duration::ZERO, Duration::from_secs);
+            let window = (idle / 10).min(crate::settings::DEFAULT_IDLE_REFRESH_WINDOW_CAP);
+            format!(
+                "min(idle/10, {}) = {}",
+                crate::settings::DEFAULT_IDLE_REFRESH_WINDOW_CAP.as_secs(),
+                seconds(window)
+            )
+        }
+    }
+}

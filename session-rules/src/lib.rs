@@ -1,0 +1,149 @@
+//! The rules a configuration value must follow, written once for both places
+//! that check them: session-core when the configuration is resolved at
+//! startup, and session-macros when `#[enable_clustered_session(...)]` is
+//! compiled (a proc macro cannot call the crate it generates code for, so the
+//! rules live here, as serde_derive's live in serde_derive_internals).
+//!
+//! Each rule returns `Err(reason)` in words fit for either message; the
+//! callers add the key, value and source (or the token's span).
+//!
+//! Not a public API: the items are re-exported by session-core where users
+//! meet them.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod did_you_mean;
+
+pub use did_you_mean::did_you_mean;
+
+/// The seed's attributes (`@EnableGemFireHttpSession`'s), in its order: the
+/// macro's first attribute names, and the order of the effective-configuration table.
+pub const SEED_ATTRIBUTES: &[&str] = &[
+    "client_region_shortcut",
+    "indexable_session_attributes",
+    "max_inactive_interval_in_seconds",
+    "idle_refresh_window_in_seconds",
+    "pool_name",
+    "region_name",
+    "server_region_shortcut",
+    "session_expiration_policy_bean_name",
+    "session_serializer_bean_name",
+    "expose_configuration_as_properties",
+];
+
+/// The client region shortcuts (session-core's `ClientRegionShortcut`), as the seed names them.
+pub const CLIENT_REGION_SHORTCUTS: &[&str] = &[
+    "PROXY",
+    "CACHING_PROXY",
+    "CACHING_PROXY_HEAP_LRU",
+    "LOCAL",
+    "LOCAL_HEAP_LRU",
+];
+
+/// The server region shortcuts (session-core's `ServerRegionShortcut`).
+pub const SERVER_REGION_SHORTCUTS: &[&str] = &["PARTITION", "REPLICATE", "LOCAL"];
+
+/// A shortcut name as it is compared: trimmed, upper case, `-` as `_`
+/// (`caching-proxy` is `CACHING_PROXY`).
+#[must_use]
+pub fn normalise_shortcut(name: &str) -> String {
+    name.trim().to_ascii_uppercase().replace('-', "_")
+}
+
+/// Name of the built-in PDX-style serializer, the default.
+pub const SESSION_PDX_SERIALIZER_BEAN_NAME: &str = "SessionPdxSerializer";
+/// Name of the built-in compact (MessagePack) serializer.
+pub const SESSION_DATA_SERIALIZER_BEAN_NAME: &str = "SessionDataSerializer";
+/// The serializers every component registry holds.
+pub const BUILT_IN_SERIALIZERS: &[&str] = &[SESSION_PDX_SERIALIZER_BEAN_NAME, SESSION_DATA_SERIALIZER_BEAN_NAME];
+
+/// A region name (the key namespace): 1 to 128 characters from
+/// `[A-Za-z0-9_.:-]`, so the name is safe as a Redis key prefix.
+///
+/// # Errors
+/// Why the name is not one.
+pub fn region_name_problem(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("region name must not be empty".to_owned());
+    }
+    if name.len() > 128 {
+        return Err(format!("region name is {} bytes long, at most 128 allowed", name.len()));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')))
+    {
+        return Err(format!(
+            "region name contains {c:?}; only ASCII letters, digits and `_ . : -` are safe in a Redis key"
+        ));
+    }
+    Ok(())
+}
+
+/// What a pool name must be, for messages.
+pub const POOL_NAME_EXPECTED: &str = "a non-empty pool name without dots or whitespace";
+
+/// A pool name: a segment of `spring.data.gemfire.pool.<name>.<setting>`,
+/// so neither empty nor holding dots or whitespace.
+///
+/// # Errors
+/// [`POOL_NAME_EXPECTED`].
+pub fn pool_name_problem(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.contains(|c: char| c == '.' || c.is_whitespace()) {
+        return Err(POOL_NAME_EXPECTED);
+    }
+    Ok(())
+}
+
+/// A cookie name: an HTTP token (visible ASCII without separators).
+#[must_use]
+pub fn is_cookie_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+}
+
+/// A bean name (of a serializer or an expiration policy): not blank.
+///
+/// # Errors
+/// Why the name is not one.
+pub fn bean_name_problem(name: &str) -> Result<(), &'static str> {
+    if name.trim().is_empty() {
+        return Err("a bean name must not be blank");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names() {
+        assert!(region_name_problem("ClusteredSpringSessions").is_ok());
+        assert!(region_name_problem("app-1:sessions.v2").is_ok());
+        assert!(region_name_problem("").is_err());
+        assert!(region_name_problem("a b").is_err());
+        assert!(region_name_problem(&"r".repeat(128)).is_ok());
+        assert!(region_name_problem(&"r".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn pool_cookie_and_bean_names() {
+        assert!(pool_name_problem("gemfirePool").is_ok());
+        assert_eq!(pool_name_problem("a.b"), Err(POOL_NAME_EXPECTED));
+        assert!(pool_name_problem("").is_err());
+        assert!(is_cookie_name("__Host-SESSION"));
+        assert!(!is_cookie_name("a;b"));
+        assert!(!is_cookie_name(""));
+        assert!(bean_name_problem(" ").is_err());
+        assert!(bean_name_problem("SessionPdxSerializer").is_ok());
+    }
+
+    #[test]
+    fn shortcuts_are_compared_normalised() {
+        assert_eq!(normalise_shortcut(" caching-proxy "), "CACHING_PROXY");
+    }
+}
