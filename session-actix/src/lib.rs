@@ -152,9 +152,9 @@ pub use session_macros::SessionAttributes;
 pub use actix_web::cookie::SameSite;
 pub use session_core::{
     AttributeError, AttributeValue, DEFAULT_STORE_BUDGET, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
-    HttpSessionListener, MeteredRepository, PRINCIPAL_NAME_INDEX_NAME, SessionEvent, SessionEventListener,
-    SessionEventPublisher, SessionHandle, SessionId, SessionRepository, SessionSettings, SessionSizeLimits, SizeLimit,
-    StoreError, dirty, epoch_millis, expiration, is_reserved_attribute_name, telemetry,
+    HttpSessionListener, ListenerScope, MeteredRepository, PRINCIPAL_NAME_INDEX_NAME, SessionEvent,
+    SessionEventListener, SessionEventPublisher, SessionHandle, SessionId, SessionRepository, SessionSettings,
+    SessionSizeLimits, SizeLimit, StoreError, dirty, epoch_millis, expiration, is_reserved_attribute_name, telemetry,
 };
 
 #[cfg(feature = "redis")]

@@ -12,6 +12,22 @@
 //! dropped, counted ([`SessionEventPublisher::dropped_events`]) and warned
 //! about. Async consumers (such as the WebSocket keep-alive) use
 //! [`SessionEventPublisher::subscribe`].
+//!
+//! # Once per instance or once per cluster
+//! With several instances on one Redis, each subscribed instance hears every
+//! expiry and every other instance's creations and logouts: a listener
+//! registered with [`SessionEventPublisher::add_listener`] runs on every
+//! instance for each of them ([`ListenerScope::EveryInstance`]), right for
+//! local work (a cache, a WebSocket). An audit log or a mail wants each event
+//! once in the whole cluster: register it with
+//! [`ListenerScope::OncePerCluster`]
+//! ([`SessionEventPublisher::add_listener_with_scope`]). It hears the events
+//! of the instance that acted (the one that created, changed, deleted or
+//! renewed the session) and an expiry only on the instance that handled it
+//! first (the Redis store decides that atomically), not the copies other
+//! instances learn of. An expiry no subscribed instance handles within
+//! [`EXPIRED_SESSION_GRACE`](crate::store::redis::EXPIRED_SESSION_GRACE)
+//! reaches nobody. Async subscribers get every event, like `EveryInstance`.
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -167,6 +183,27 @@ impl SessionEventListener for HttpSessionListenerAdapter {
     }
 }
 
+/// Which copies of an event a listener hears when several instances share
+/// one store (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ListenerScope {
+    /// Every event this instance learns of, its own and the other instances'
+    /// (the default).
+    #[default]
+    EveryInstance,
+    /// Each event once in the cluster: on the instance that acted, or for an
+    /// expiry, on the one that handled it first.
+    OncePerCluster,
+}
+
+/// Where an event was seen: on the instance that acted, or as a copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Here,
+    Elsewhere,
+}
+
 /// Delivers events to registered listeners and async subscribers. Cheap to
 /// clone; clones share listeners.
 #[derive(Clone)]
@@ -175,10 +212,10 @@ pub struct SessionEventPublisher {
 }
 
 struct PublisherInner {
-    listeners: RwLock<Vec<Arc<dyn SessionEventListener>>>,
+    listeners: RwLock<Vec<(Arc<dyn SessionEventListener>, ListenerScope)>>,
     channel: broadcast::Sender<SessionEvent>,
     /// The listeners' queue; its thread starts with the first listener.
-    queue: OnceLock<Mutex<SyncSender<SessionEvent>>>,
+    queue: OnceLock<Mutex<SyncSender<(SessionEvent, Origin)>>>,
     queued: AtomicU64,
     delivered: AtomicU64,
     dropped: AtomicU64,
@@ -204,7 +241,7 @@ impl Default for SessionEventPublisher {
 impl PublisherInner {
     /// Starts the listeners' thread (once). It holds the publisher weakly and
     /// ends when the last publisher clone is dropped (the queue's sender with it).
-    fn queue(self: &Arc<Self>) -> &Mutex<SyncSender<SessionEvent>> {
+    fn queue(self: &Arc<Self>) -> &Mutex<SyncSender<(SessionEvent, Origin)>> {
         self.queue.get_or_init(|| {
             let (sender, receiver) = sync_channel(EVENT_QUEUE_CAPACITY);
             let publisher = Arc::downgrade(self);
@@ -221,13 +258,16 @@ impl PublisherInner {
 
 /// The listeners' thread: every queued event to every listener, in order, each
 /// call guarded.
-fn deliver(publisher: &Weak<PublisherInner>, queue: &Receiver<SessionEvent>) {
-    while let Ok(event) = queue.recv() {
+fn deliver(publisher: &Weak<PublisherInner>, queue: &Receiver<(SessionEvent, Origin)>) {
+    while let Ok((event, origin)) = queue.recv() {
         let Some(inner) = publisher.upgrade() else {
             return;
         };
         let listeners = inner.listeners.read().unwrap_or_else(PoisonError::into_inner).clone();
-        for listener in listeners {
+        for (listener, scope) in listeners {
+            if scope == ListenerScope::OncePerCluster && origin == Origin::Elsewhere {
+                continue;
+            }
             if catch_unwind(AssertUnwindSafe(|| listener.on_session_event(&event))).is_err() {
                 telemetry::counter(telemetry::LISTENER_PANICS, &[]);
                 let panics = inner.panics.fetch_add(1, Ordering::Relaxed) + 1;
@@ -271,13 +311,20 @@ impl SessionEventPublisher {
         Self::default()
     }
 
-    /// Registers a listener for every event.
+    /// Registers a listener for every event this instance learns of
+    /// ([`ListenerScope::EveryInstance`]).
     pub fn add_listener(&self, listener: Arc<dyn SessionEventListener>) {
+        self.add_listener_with_scope(listener, ListenerScope::EveryInstance);
+    }
+
+    /// Registers a listener that hears either every copy of an event or each
+    /// event once per cluster (see the module docs).
+    pub fn add_listener_with_scope(&self, listener: Arc<dyn SessionEventListener>, scope: ListenerScope) {
         self.inner
             .listeners
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(listener);
+            .push((listener, scope));
     }
 
     /// Registers an [`HttpSessionListener`] (created / destroyed callbacks).
@@ -304,8 +351,20 @@ impl SessionEventPublisher {
     }
 
     /// Queues an event for the listeners and sends it to async subscribers;
-    /// never waits (see the module docs).
+    /// never waits (see the module docs). For stores: an event of this
+    /// instance's own doing (or, for an expiry, one it handled first).
     pub fn publish(&self, event: SessionEvent) {
+        self.publish_from(event, Origin::Here);
+    }
+
+    /// Like [`publish`](Self::publish), for a copy of an event another
+    /// instance published too (a notice of its write, an expiry it handled
+    /// first): [`ListenerScope::OncePerCluster`] listeners do not hear it.
+    pub fn publish_copy(&self, event: SessionEvent) {
+        self.publish_from(event, Origin::Elsewhere);
+    }
+
+    fn publish_from(&self, event: SessionEvent, origin: Origin) {
         telemetry::counter(telemetry::SESSION_EVENTS, &[("kind", event.kind_name())]);
         let has_listeners = !self
             .inner
@@ -319,7 +378,7 @@ impl SessionEventPublisher {
                 .queue()
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .try_send(event.clone());
+                .try_send((event.clone(), origin));
             match queued {
                 Ok(()) => {
                     self.inner.queued.fetch_add(1, Ordering::Release);

@@ -30,7 +30,7 @@ pub use budget::{DEFAULT_STORE_BUDGET, remaining_store_budget, with_store_budget
 pub use config::pool::{NearCacheCapacity, PoolSettings};
 pub use dirty::{Delta, IsDirtyPredicate};
 pub use error::{AttributeError, InvalidSessionHandle, InvalidSessionId, StoreError};
-pub use events::{HttpSessionListener, SessionEvent, SessionEventListener, SessionEventPublisher};
+pub use events::{HttpSessionListener, ListenerScope, SessionEvent, SessionEventListener, SessionEventPublisher};
 pub use expiration::{
     ExpirationAction, FixedDurationExpirationSessionRepository, FixedTimeoutSessionExpirationPolicy,
     IdleTimeoutSessionExpirationPolicy, SessionExpirationPolicy, SessionExpirationTimeoutAware,

@@ -15,9 +15,9 @@ use session_core::expiration::ExpirationRule;
 use session_core::store::redis::EXPIRED_SESSION_LINGER;
 use session_core::{
     ExpirationAction, FindByIndexNameSessionRepository, FixedTimeoutSessionExpirationPolicy,
-    IdleTimeoutSessionExpirationPolicy, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, Session,
-    SessionEvent, SessionEventListener, SessionEventPublisher, SessionExpirationPolicy, SessionId, SessionRepository,
-    SessionSettings, epoch_millis,
+    IdleTimeoutSessionExpirationPolicy, ListenerScope, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository,
+    Session, SessionEvent, SessionEventListener, SessionEventPublisher, SessionExpirationPolicy, SessionId,
+    SessionRepository, SessionSettings, epoch_millis,
 };
 
 /// How long a test waits for an event that should come.
@@ -375,6 +375,71 @@ async fn each_subscribed_instance_gets_exactly_one_expiry_event() {
     }
     let mut redis = server.connection();
     assert!(members(&mut redis, &writer.repo, PRINCIPAL_NAME_INDEX_NAME, "hal").is_empty());
+}
+
+/// An audit log on three instances hears each event once in the cluster:
+/// the creation and the logout on the instance that did them, each expiry on
+/// one instance only; listeners of every instance hear every copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_per_cluster_listeners_hear_each_event_once_across_instances() {
+    let server = RedisServer::start();
+    let settings = settings("audit", 1);
+    let mut instances = Vec::new();
+    let mut audits = Vec::new();
+    for _ in 0..3 {
+        let (events, audit) = (Arc::new(Recorder::default()), Arc::new(Recorder::default()));
+        let publisher = SessionEventPublisher::new();
+        publisher.add_listener(events.clone());
+        publisher.add_listener_with_scope(audit.clone(), ListenerScope::OncePerCluster);
+        let pool = PoolSettings::new(server.url()).with_subscription_enabled(true);
+        let repo = RedisSessionRepository::new(pool, settings.clone().with_event_publisher(publisher)).unwrap();
+        assert!(repo.wait_for_subscription(Duration::from_secs(5)).await);
+        instances.push(Instance { repo, events });
+        audits.push(audit);
+    }
+    // One session logged out on instance 0, one left to expire.
+    let mut logged_out = instances[0].repo.create_session();
+    instances[0].repo.save(&mut logged_out).await.unwrap();
+    let logged_out = logged_out.id().unwrap().clone();
+    let mut expiring = instances[0].repo.create_session();
+    instances[0].repo.save(&mut expiring).await.unwrap();
+    let expiring = expiring.id().unwrap().clone();
+    instances[0].repo.delete_by_id(&logged_out).await.unwrap();
+    for instance in &instances {
+        assert!(
+            instance
+                .events
+                .wait_for(&expiring, "expired", EVENT_TIMEOUT)
+                .await
+                .is_some()
+        );
+        assert!(
+            instance
+                .events
+                .wait_for(&logged_out, "deleted", EVENT_TIMEOUT)
+                .await
+                .is_some()
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every instance's listener heard every copy.
+    for instance in &instances {
+        assert_eq!(instance.events.kinds(&logged_out), ["created", "deleted"]);
+        assert_eq!(instance.events.kinds(&expiring), ["created", "expired"]);
+    }
+    // The audit log heard each event once in the cluster.
+    let heard = |id: &SessionId| -> Vec<&'static str> {
+        let mut kinds: Vec<_> = audits.iter().flat_map(|audit| audit.kinds(id)).collect();
+        kinds.sort_unstable();
+        kinds
+    };
+    assert_eq!(heard(&logged_out), ["created", "deleted"]);
+    assert_eq!(heard(&expiring), ["created", "expired"]);
+    assert_eq!(
+        audits[0].kinds(&logged_out),
+        ["created", "deleted"],
+        "on the acting instance"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,7 @@ use redis::Value;
 use super::pool::NodeAddress;
 use super::{RedisSessionRepository, codec, index_entries, new_pipeline, ok, subscription};
 use crate::error::StoreError;
-use crate::events::SessionEvent;
+use crate::events::{SessionEvent, SessionEventPublisher};
 use crate::expiration::ExpirationAction;
 use crate::handle::SessionHandle;
 use crate::session::Session;
@@ -101,7 +101,7 @@ impl RedisSessionRepository {
                     // needed) and tell listeners; nothing is deleted.
                     for handle in handles {
                         self.inner.known_index.invalidate(&handle);
-                        events.publish(SessionEvent::Deleted { handle, session: None });
+                        events.publish_copy(SessionEvent::Deleted { handle, session: None });
                     }
                 }
                 Notice::Expired(_) => self.on_expired(&handles).await,
@@ -137,7 +137,7 @@ impl RedisSessionRepository {
         let events = self.inner.settings.events();
         // Gone again already: its `deleted` notice (or expiry) follows.
         for (session, _) in sessions.into_iter().flatten() {
-            events.publish(SessionEvent::Created { session });
+            events.publish_copy(SessionEvent::Created { session });
         }
     }
 
@@ -154,32 +154,41 @@ impl RedisSessionRepository {
                 Vec::new()
             }
         };
-        last_states.resize_with(ids.len(), || None);
-        for (id, last_state) in ids.iter().zip(last_states) {
+        last_states.resize_with(ids.len(), || (None, false));
+        for (id, (last_state, first)) in ids.iter().zip(last_states) {
             self.inner.known_index.invalidate(id);
             tracing::debug!(session = %id, ?action, "session expired");
             if events.is_observed() {
                 let handle = *id;
-                events.publish(match action {
-                    ExpirationAction::Destroy => SessionEvent::Destroyed { handle, session: None },
-                    ExpirationAction::Invalidate => SessionEvent::Expired {
-                        handle,
-                        session: last_state,
+                let publish = if first {
+                    SessionEventPublisher::publish
+                } else {
+                    SessionEventPublisher::publish_copy
+                };
+                publish(
+                    events,
+                    match action {
+                        ExpirationAction::Destroy => SessionEvent::Destroyed { handle, session: None },
+                        ExpirationAction::Invalidate => SessionEvent::Expired {
+                            handle,
+                            session: last_state,
+                        },
                     },
-                });
+                );
             }
         }
     }
 
     /// Runs the `reap` script for each id (one pipeline), then removes the index
     /// entries of those this instance reaped first (one more). Returns each
-    /// session's last state when asked for and still there.
+    /// session's last state when asked for and still there, and whether this
+    /// instance handled the expiry first.
     async fn reap(
         &self,
         ids: &[SessionHandle],
         action: ExpirationAction,
         want_state: bool,
-    ) -> Result<Vec<Option<Session>>, StoreError> {
+    ) -> Result<Vec<(Option<Session>, bool)>, StoreError> {
         let action_arg = match action {
             ExpirationAction::Destroy => "destroy",
             ExpirationAction::Invalidate => "invalidate",
@@ -209,11 +218,12 @@ impl RedisSessionRepository {
                     stale_count += 1;
                 }
             }
-            last_states.push(if want_state && !fields.is_empty() {
+            let last_state = if want_state && !fields.is_empty() {
                 self.decode_untouched(id, fields)
             } else {
                 None
-            });
+            };
+            last_states.push((last_state, first));
         }
         if stale_count > 0 {
             for reply in self.execute(stale).await? {
