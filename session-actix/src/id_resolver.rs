@@ -320,6 +320,29 @@ impl SessionIdResolver {
         Self::Header(HeaderName::from_static("x-auth-token"))
     }
 
+    /// The resolver for the configured sources (the
+    /// `spring.session.data.gemfire.session.id.sources` setting), with this
+    /// cookie where a cookie carries the id and the `X-Auth-Token` header.
+    #[must_use]
+    pub fn for_sources(sources: session_core::config::SessionIdSources, cookie: CookieConfig) -> Self {
+        use session_core::config::SessionIdSources;
+        let header = HeaderName::from_static("x-auth-token");
+        match sources {
+            SessionIdSources::Header => Self::Header(header),
+            SessionIdSources::CookieThenHeader => Self::CookieOrHeader {
+                cookie,
+                header,
+                order: IdSourceOrder::CookieFirst,
+            },
+            SessionIdSources::HeaderThenCookie => Self::CookieOrHeader {
+                cookie,
+                header,
+                order: IdSourceOrder::HeaderFirst,
+            },
+            _ => Self::Cookie(cookie),
+        }
+    }
+
     /// The cookie or header resolver, cookie first, with the default cookie
     /// and the default `X-Auth-Token` header.
     #[must_use]

@@ -76,6 +76,7 @@ mod enable;
 /// | `customize` | path to a `fn(ClusteredSessionBuilder) -> ClusteredSessionBuilder`, or `-> Result<ClusteredSessionBuilder, E>` for any error `E` convertible into `Box<dyn Error + Send + Sync>` (an `Err` is the configuration error `ConfigError::Customize`), applied last: register policies and listeners, inject properties, ... | none |
 /// | `cookie_name` | string: the session cookie's name | `"SESSION"` |
 /// | `header` | flag (or `= true`): carry the id in `X-Auth-Token` instead of a cookie | off |
+/// | `session_id_sources` | `"cookie"`, `"header"`, or both in order (`"cookie,header"`: browsers get cookies, REST clients the header) | `"cookie"` |
 ///
 /// The only numbers are `max_inactive_interval_in_seconds`, where any `i64`
 /// means something (negative: never expires), and

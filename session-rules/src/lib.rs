@@ -116,6 +116,35 @@ pub fn bean_name_problem(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Where a session id may travel: the request cookie or the `X-Auth-Token`
+/// header.
+pub const SESSION_ID_SOURCE_NAMES: &[&str] = &["cookie", "header"];
+
+/// A list of session id sources as written (`"cookie"`, `"header"`,
+/// `"cookie, header"`, `"header,cookie"`): the sources in the order they are
+/// tried, each once, at least one.
+///
+/// # Errors
+/// What is wrong with the list.
+pub fn session_id_sources(text: &str) -> Result<Vec<&'static str>, String> {
+    let mut sources: Vec<&'static str> = Vec::new();
+    for given in text.split(',').map(|name| name.trim().to_ascii_lowercase()) {
+        let Some(source) = SESSION_ID_SOURCE_NAMES.iter().copied().find(|name| *name == given) else {
+            let hint = did_you_mean(&given, SESSION_ID_SOURCE_NAMES.iter().copied())
+                .map(|name| format!(" (did you mean `{name}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown session id source `{given}`{hint}: expected `cookie`, `header`, or both in order (`cookie,header`)"
+            ));
+        };
+        if sources.contains(&source) {
+            return Err(format!("session id source `{source}` listed twice"));
+        }
+        sources.push(source);
+    }
+    Ok(sources)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

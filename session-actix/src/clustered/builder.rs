@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use session_core::config::SessionIdSources;
 use session_core::expiration::SessionExpirationPolicy;
 use session_core::serialization::SessionSerializer;
 use session_core::{
@@ -80,7 +81,10 @@ pub struct ClusteredSessionBuilder {
     events: SessionEventPublisher,
     dirty_predicate: Option<Arc<dyn IsDirtyPredicate>>,
     embedded_max_sessions: Option<u64>,
-    id_resolver: SessionIdResolver,
+    /// A resolver set in code; else one for the configured id sources.
+    id_resolver: Option<SessionIdResolver>,
+    /// The cookie, when a cookie carries the id.
+    cookie: CookieConfig,
     store_budget: Duration,
     repository_decorator: Option<RepositoryDecorator>,
 }
@@ -107,7 +111,8 @@ impl Default for ClusteredSessionBuilder {
             events: SessionEventPublisher::new(),
             dirty_predicate: None,
             embedded_max_sessions: None,
-            id_resolver: SessionIdResolver::default(),
+            id_resolver: None,
+            cookie: CookieConfig::default(),
             store_budget: session_core::DEFAULT_STORE_BUDGET,
             repository_decorator: None,
         }
@@ -137,6 +142,7 @@ impl fmt::Debug for ClusteredSessionBuilder {
             .field("events", &self.events)
             .field("embedded_max_sessions", &self.embedded_max_sessions)
             .field("id_resolver", &self.id_resolver)
+            .field("cookie", &self.cookie)
             .field("repository_decorator", &self.repository_decorator.is_some())
             .finish_non_exhaustive()
     }
@@ -398,22 +404,31 @@ impl ClusteredSessionBuilder {
         self
     }
 
-    /// Carries the id in a cookie with these attributes (the default resolver,
-    /// cookie `SESSION`).
+    /// The cookie's name and attributes, where a cookie carries the id
+    /// (default: cookie `SESSION`).
     pub fn cookie(mut self, cookie: CookieConfig) -> Self {
-        self.id_resolver = SessionIdResolver::Cookie(cookie);
+        self.cookie = cookie;
         self
     }
 
-    /// Carries the id in the `X-Auth-Token` header instead of a cookie (REST clients).
-    pub fn header(mut self) -> Self {
-        self.id_resolver = SessionIdResolver::header();
+    /// Carries the id in the `X-Auth-Token` header instead of a cookie (REST
+    /// clients): [`session_id_sources`](Self::session_id_sources) `Header`.
+    pub fn header(self) -> Self {
+        self.session_id_sources(SessionIdSources::Header)
+    }
+
+    /// Where the session id travels: the cookie, the `X-Auth-Token` header,
+    /// or both in an order (`CookieThenHeader` serves browsers and mobile
+    /// clients from one app). Properties override it
+    /// (`spring.session.data.gemfire.session.id.sources`).
+    pub fn session_id_sources(mut self, sources: SessionIdSources) -> Self {
+        self.attributes = self.attributes.with_session_id_sources(sources);
         self
     }
 
-    /// Uses this id resolver.
+    /// Uses this id resolver, whatever the configured id sources say.
     pub fn id_resolver(mut self, resolver: SessionIdResolver) -> Self {
-        self.id_resolver = resolver;
+        self.id_resolver = Some(resolver);
         self
     }
 
@@ -506,7 +521,9 @@ impl ClusteredSessionBuilder {
         };
         repository = Arc::new(MeteredRepository::new(repository, store));
         let middleware = SessionMiddleware::builder_shared(Arc::clone(&repository) as Arc<dyn SessionRepository>)
-            .id_resolver(self.id_resolver)
+            .id_resolver(self.id_resolver.unwrap_or_else(|| {
+                SessionIdResolver::for_sources(configuration.session_id_sources().value, self.cookie)
+            }))
             .store_budget(self.store_budget)
             .event_publisher(settings.events().clone())
             .try_build()

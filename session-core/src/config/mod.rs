@@ -95,6 +95,7 @@ mod boot_duration;
 mod configurer;
 mod effective;
 mod error;
+mod id_sources;
 mod keys;
 mod parse;
 mod placeholder;
@@ -117,6 +118,7 @@ pub use attributes::{
 };
 pub use effective::{ConfigSource, EffectiveConfiguration, EffectiveEntry, Resolved, Topology};
 pub use error::ConfigError;
+pub use id_sources::SessionIdSources;
 pub use keys::{
     CONFIG_LOCATION_PROPERTY, IDLE_TIMEOUT_PROPERTIES, POOL_PROPERTY_PREFIX, PROFILES_ACTIVE_PROPERTY,
     SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SESSION_PROPERTY_PREFIX, SPRING_SESSION_TIMEOUT_PROPERTY, env_var_names,

@@ -132,3 +132,12 @@ pub(crate) fn check_region_name(key: &str, name: &str, from: &ConfigSource) -> R
         reason,
     })
 }
+
+/// Where the session id travels: `cookie`, `header`, or both in order.
+pub(crate) fn parse_session_id_sources(
+    key: &str,
+    value: &str,
+    from: &ConfigSource,
+) -> Result<super::SessionIdSources, ConfigError> {
+    super::SessionIdSources::parse(value).map_err(|problem| invalid(key, value, from, &problem))
+}

@@ -99,6 +99,9 @@ impl SpringSessionGemFireConfigurer for Everything {
     fn expose_configuration_as_properties(&self) -> Option<bool> {
         Some(true)
     }
+    fn session_id_sources(&self) -> Option<SessionIdSources> {
+        Some(SessionIdSources::HeaderThenCookie)
+    }
 }
 
 const SESSION_DATA_SERIALIZER: &str = super::super::SESSION_DATA_SERIALIZER_BEAN_NAME;
@@ -165,7 +168,7 @@ fn the_seeds_worked_example() {
 
 #[test]
 fn precedence_key_by_key() {
-    // Each of the ten settings, set at every level: the configurer wins everywhere.
+    // Each of the eleven settings, set at every level: the configurer wins everywhere.
     let dir = temp_dir("precedence-all");
     write(
         &dir,
@@ -179,9 +182,11 @@ fn precedence_key_by_key() {
          spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds=0\n\
          spring.session.data.gemfire.session.region.name=FromProperty\n\
          spring.session.data.gemfire.session.serializer.bean-name=SessionPdxSerializer\n\
-         spring.session.data.gemfire.session.configuration.expose=false\n",
+         spring.session.data.gemfire.session.configuration.expose=false\n\
+         spring.session.data.gemfire.session.id.sources=header\n",
     );
     let attributes = EnableClusteredSession::new()
+        .with_session_id_sources(SessionIdSources::Cookie)
         .with_client_region_shortcut(ClientRegionShortcut::Proxy)
         .with_indexable_session_attributes(["fromAttribute"])
         .with_max_inactive_interval_seconds(3600)
@@ -449,6 +454,7 @@ fn effective_values_as_properties_and_session_settings() {
             "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds",
             "-1",
         ),
+        ("spring.session.data.gemfire.session.id.sources", "cookie"),
         ("spring.session.data.gemfire.session.region.name", "Shop"),
         (
             "spring.session.data.gemfire.session.serializer.bean-name",
@@ -498,7 +504,7 @@ fn display_is_a_table_with_every_setting_and_source() {
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines[0], "clustered-session configuration (topology: embedded):");
     assert!(lines[1].trim_start().starts_with("setting"), "{table}");
-    assert_eq!(lines.len(), 2 + 10, "{table}");
+    assert_eq!(lines.len(), 2 + 11, "{table}");
     let row = |name: &str| *lines.iter().find(|line| line.trim_start().starts_with(name)).unwrap();
     assert!(row("max_inactive_interval_in_seconds").contains(" 300 "), "{table}");
     assert!(

@@ -18,10 +18,11 @@ use super::attributes::{
 };
 use super::effective::{ConfigSource, Resolved};
 use super::error::ConfigError;
+use super::id_sources::SessionIdSources;
 use super::keys::{SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SPRING_SESSION_TIMEOUT_PROPERTY};
 use super::parse::{
     check_pool_name, check_region_name, parse_bool, parse_idle_timeout, parse_pool_name, parse_refresh_window,
-    parse_region_name, parse_shortcut,
+    parse_region_name, parse_session_id_sources, parse_shortcut,
 };
 use super::precedence::{Problems, setting};
 use super::registry::{ComponentKind, ComponentRegistry};
@@ -60,6 +61,9 @@ pub const IDLE_REFRESH_WINDOW_SECONDS_PROPERTY: &str =
 pub const REGION_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.region.name";
 /// Property for [`session_serializer_bean_name`](EnableClusteredSession::session_serializer_bean_name).
 pub const SESSION_SERIALIZER_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.serializer.bean-name";
+/// Property for [`session_id_sources`](EnableClusteredSession::session_id_sources):
+/// `cookie`, `header`, `cookie,header` or `header,cookie`.
+pub const SESSION_ID_SOURCES_PROPERTY: &str = "spring.session.data.gemfire.session.id.sources";
 /// Property for [`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties).
 pub const EXPOSE_CONFIGURATION_PROPERTY: &str = "spring.session.data.gemfire.session.configuration.expose";
 
@@ -486,6 +490,27 @@ session_settings! {
         shown: |_: &SessionValues, name: &String| name.clone(),
         published: SESSION_SERIALIZER_BEAN_NAME_PROPERTY = String::clone,
         applies: |settings, _: &String| settings,
+    }
+
+    /// Where the session id travels: the cookie (default), the
+    /// `X-Auth-Token` header, or both in a given order (a browser gets
+    /// cookies, a REST client the header). Code that sets its own resolver
+    /// ([`ClusteredSessionBuilder::id_resolver`]) overrides it.
+    ///
+    /// [`ClusteredSessionBuilder::id_resolver`]: https://docs.rs/session-actix
+    session_id_sources: SessionIdSources => SessionIdSources {
+        attribute: "session_id_sources",
+        keys: [SESSION_ID_SOURCES_PROPERTY],
+        aliases: [],
+        set with_session_id_sources(sources: SessionIdSources) = sources,
+        get: Option<SessionIdSources> = |value: &Option<SessionIdSources>| *value,
+        lift: |sources| sources,
+        default: SessionIdSources::Cookie,
+        parse: plain(parse_session_id_sources),
+        check: unchecked,
+        shown: |_: &SessionValues, sources: &SessionIdSources| sources.to_string(),
+        published: SESSION_ID_SOURCES_PROPERTY = |sources: &SessionIdSources| sources.to_string(),
+        applies: |settings, _: &SessionIdSources| settings,
     }
 
     /// Whether to publish the effective configuration as

@@ -13,7 +13,7 @@ use super::Errors;
 use session_rules::{SEED_ATTRIBUTES, did_you_mean};
 
 /// This macro's attributes beyond the seed's (`session_rules::SEED_ATTRIBUTES`).
-const EXTRA_ATTRIBUTE_NAMES: &[&str] = &["configurer", "customize", "cookie_name", "header"];
+const EXTRA_ATTRIBUTE_NAMES: &[&str] = &["configurer", "customize", "cookie_name", "header", "session_id_sources"];
 
 /// The seed's attributes, in its order, then this macro's extras.
 fn attribute_names() -> impl Iterator<Item = &'static str> {
@@ -76,6 +76,7 @@ pub(crate) struct Attributes {
     pub(crate) customize: Option<syn::Path>,
     pub(crate) cookie_name: Option<LitStr>,
     pub(crate) header: Option<Flag>,
+    pub(crate) session_id_sources: Option<LitStr>,
 }
 
 /// Parses the attribute arguments, recording every problem in `errors` and
@@ -173,6 +174,7 @@ impl Attributes {
             "configurer" => self.configurer = Some(path(&value, &key)?),
             "customize" => self.customize = Some(path(&value, &key)?),
             "cookie_name" => self.cookie_name = Some(string(&value, &key)?),
+            "session_id_sources" => self.session_id_sources = Some(string(&value, &key)?),
             _ => unreachable!("every attribute name is handled"),
         }
         Ok(())
@@ -190,6 +192,7 @@ fn example(key: &str) -> &'static str {
         "expose_configuration_as_properties" | "header" => "true",
         "configurer" => "path::to::configurer_fn",
         "customize" => "path::to::customize_fn",
+        "session_id_sources" => "\"cookie,header\"",
         _ => "\"...\"",
     }
 }

@@ -86,6 +86,22 @@ pub(crate) fn check(attributes: &Attributes, errors: &mut Errors) {
         ));
     }
     check_bean_names(attributes, errors);
+    if let Some(sources) = &attributes.session_id_sources
+        && let Err(problem) = session_rules::session_id_sources(&sources.value())
+    {
+        errors.push(syn::Error::new(sources.span(), problem));
+    }
+    if let (Some(header), Some(sources)) = (&attributes.header, &attributes.session_id_sources)
+        && header.value
+    {
+        errors.push(syn::Error::new(
+            header.span,
+            format!(
+                "`header` is `session_id_sources = \"header\"`; with `session_id_sources = {:?}` too, keep one of the two",
+                sources.value()
+            ),
+        ));
+    }
     if let (Some(header), Some(cookie_name)) = (&attributes.header, &attributes.cookie_name)
         && header.value
     {

@@ -184,6 +184,18 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
     {
         setters.push(quote!(.header()));
     }
+    if let Some(sources) = &attributes.session_id_sources
+        && let Ok(names) = session_rules::session_id_sources(&sources.value())
+    {
+        let variant = match names.as_slice() {
+            ["header"] => "Header",
+            ["cookie", "header"] => "CookieThenHeader",
+            ["header", "cookie"] => "HeaderThenCookie",
+            _ => "Cookie",
+        };
+        let variant = syn::Ident::new(variant, sources.span());
+        setters.push(quote_spanned!(sources.span()=> .session_id_sources(#private::SessionIdSources::#variant)));
+    }
     setters
 }
 
