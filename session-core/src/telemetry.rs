@@ -17,6 +17,7 @@
 //! | `session_listener_panics_total` | counter | | listener calls that panicked |
 //! | `session_store_breaker_open` | gauge | | 1 while the Redis circuit breaker is open or probing, else 0 |
 //! | `session_store_breaker_opened_total` | counter | | times the breaker opened |
+//! | `session_subscription_reconnects_total` | counter | | times a Redis event subscription that was listening was lost (connection closed or killed, no answer to its keepalive `PING`, its task ended) and reconnecting began |
 
 use crate::error::StoreError;
 
@@ -40,6 +41,8 @@ pub const LISTENER_PANICS: &str = "session_listener_panics_total";
 pub const BREAKER_OPEN: &str = "session_store_breaker_open";
 /// See the module docs.
 pub const BREAKER_OPENED: &str = "session_store_breaker_opened_total";
+/// See the module docs.
+pub const SUBSCRIPTION_RECONNECTS: &str = "session_subscription_reconnects_total";
 
 /// The `kind` label of a store error.
 pub(crate) fn error_kind(error: &StoreError) -> &'static str {

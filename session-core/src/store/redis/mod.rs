@@ -393,7 +393,7 @@ impl RedisSessionRepository {
             near_cache,
         });
         if inner.pool.subscription_enabled() {
-            let task = subscription::run(Arc::downgrade(&inner), subscription::Config::new(&inner), state);
+            let task = subscription::supervise(Arc::downgrade(&inner), subscription::Config::new(&inner), state);
             inner.connection.spawn(task);
         }
         Ok(Self { inner })
