@@ -7,7 +7,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::error::StoreError;
+use crate::budget::{DEFAULT_STORE_BUDGET, with_store_budget};
 use crate::handle::SessionHandle;
+use crate::health::StoreHealth;
 use crate::id::SessionId;
 use crate::session::Session;
 
@@ -56,6 +58,19 @@ pub trait SessionRepository: Send + Sync + 'static {
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
         self.delete_by_handle(&id.handle()).await.map(drop)
     }
+
+    /// Whether the store can serve sessions now, for readiness probes; answers
+    /// within [`DEFAULT_STORE_BUDGET`]. By default: a lookup of a fresh id
+    /// (one read, nothing created) succeeded in time. The Redis store answers
+    /// with a `PING`, its subscription's and its circuit breaker's state.
+    async fn health(&self) -> StoreHealth {
+        let unknown = SessionId::generate();
+        let probe = with_store_budget(DEFAULT_STORE_BUDGET, self.find_by_id(&unknown));
+        StoreHealth::reachable(matches!(
+            tokio::time::timeout(DEFAULT_STORE_BUDGET, probe).await,
+            Ok(Ok(_))
+        ))
+    }
 }
 
 /// A repository that can find sessions by an indexed attribute value, such as
@@ -98,6 +113,9 @@ impl<R: SessionRepository + ?Sized> SessionRepository for Arc<R> {
     }
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
         (**self).delete_by_id(id).await
+    }
+    async fn health(&self) -> StoreHealth {
+        (**self).health().await
     }
 }
 

@@ -217,6 +217,7 @@ mod rule;
 mod scripts;
 mod sentinel;
 mod server_events;
+mod health;
 mod subscription;
 mod tracked;
 mod transport;
@@ -908,6 +909,10 @@ fn index_entries(fields: &Fields) -> impl Iterator<Item = (String, String)> + '_
 
 #[async_trait]
 impl SessionRepository for RedisSessionRepository {
+    async fn health(&self) -> crate::StoreHealth {
+        self.check_health().await
+    }
+
     fn create_session(&self) -> Session {
         self.with_predicate(Session::generated(
             self.inner.settings.max_inactive_interval_seconds(),
