@@ -641,6 +641,10 @@ fn repository(
     #[cfg(feature = "redis")]
     {
         let mut pool_settings = code_pool.store_settings(pool.clone());
+        // REPLICATE, PARTITION_REDUNDANT (and _PERSISTENT): writes wait for replica acknowledgement.
+        if configuration.server_region_shortcut().value.acknowledges_replicas() {
+            pool_settings = pool_settings.with_replica_acknowledgement(true);
+        }
         match shortcut {
             ClientRegionShortcut::CachingProxy => {
                 pool_settings = pool_settings.with_near_cache(session_core::NearCacheCapacity::Sessions(

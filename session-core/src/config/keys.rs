@@ -102,6 +102,11 @@ pub const POOL_BREAKER_FAILURE_THRESHOLD: &str = "breaker-failure-threshold";
 pub const POOL_BREAKER_COOL_DOWN: &str = "breaker-cool-down";
 /// Pool setting: most store operations in flight per instance; more fail at once (0: no bound).
 pub const POOL_MAX_IN_FLIGHT: &str = "max-in-flight";
+/// Pool setting: replicas that must acknowledge each session write under a
+/// replicating server region shortcut (`REPLICATE`, `PARTITION_REDUNDANT`, ...).
+pub const POOL_REPLICA_ACKS: &str = "replica-acks";
+/// Pool setting: how long a session write waits for its replica acknowledgements, in milliseconds.
+pub const POOL_REPLICA_ACK_TIMEOUT: &str = "replica-ack-timeout";
 
 /// Every documented pool setting; any other leaf under a pool prefix is a startup error.
 pub const POOL_SETTINGS: &[&str] = &[
@@ -121,6 +126,8 @@ pub const POOL_SETTINGS: &[&str] = &[
     POOL_BREAKER_FAILURE_THRESHOLD,
     POOL_BREAKER_COOL_DOWN,
     POOL_MAX_IN_FLIGHT,
+    POOL_REPLICA_ACKS,
+    POOL_REPLICA_ACK_TIMEOUT,
 ];
 
 /// The full key of one pool setting, e.g.

@@ -23,7 +23,7 @@ use super::keys::{
     CLIENT_REGION_SHORTCUT_PROPERTY, EXPOSE_CONFIGURATION_PROPERTY, IDLE_REFRESH_WINDOW_SECONDS_PROPERTY,
     IDLE_TIMEOUT_PROPERTIES, INDEXABLE_SESSION_ATTRIBUTES_PROPERTY, INDEXED_SESSION_ATTRIBUTES_PROPERTY,
     MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY, POOL_BREAKER_COOL_DOWN, POOL_BREAKER_FAILURE_THRESHOLD, POOL_CLUSTER,
-    POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_LOCATORS, POOL_MAX_IN_FLIGHT, POOL_NAME_PROPERTY, POOL_PROPERTY_PREFIX,
+    POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS, POOL_LOCATORS, POOL_MAX_IN_FLIGHT, POOL_NAME_PROPERTY, POOL_REPLICA_ACKS, POOL_REPLICA_ACK_TIMEOUT, POOL_PROPERTY_PREFIX,
     POOL_READ_TIMEOUT, POOL_RETRY_ATTEMPTS, POOL_SENTINEL_MASTER, POOL_SERVERS, POOL_SETTINGS,
     POOL_SOCKET_CONNECT_TIMEOUT, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE, POOL_SSL_KEY_FILE,
     POOL_SUBSCRIPTION_ENABLED, REGION_NAME_PROPERTY, SERVER_REGION_SHORTCUT_PROPERTY,
@@ -432,6 +432,20 @@ impl ConfigurationResolver {
             defaults.max_in_flight(),
             &mut sources,
         )?;
+        let replica_acks = self.pool_setting(
+            name,
+            POOL_REPLICA_ACKS,
+            parse_count,
+            defaults.replica_acks(),
+            &mut sources,
+        )?;
+        let replica_ack_timeout = self.pool_setting(
+            name,
+            POOL_REPLICA_ACK_TIMEOUT,
+            parse_millis,
+            defaults.replica_ack_timeout(),
+            &mut sources,
+        )?;
         let locators = self.pool_setting(name, POOL_LOCATORS, parse_locator_list, Vec::new(), &mut sources)?;
         let sentinel_master = self.pool_setting(
             name,
@@ -475,6 +489,7 @@ impl ConfigurationResolver {
             .with_name(name)
             .with_circuit_breaker(breaker_failure_threshold, breaker_cool_down)
             .with_max_in_flight(max_in_flight)
+            .with_replica_acks(replica_acks, replica_ack_timeout)
             .with_response_timeout(read_timeout)
             .with_connection_timeout(socket_connect_timeout)
             .with_retry_attempts(retry_attempts)

@@ -20,7 +20,14 @@ pub(crate) const CLIENT_REGION_SHORTCUTS: &[&str] = &[
     "LOCAL_HEAP_LRU",
 ];
 /// Server region shortcuts (session-core's `ServerRegionShortcut`).
-pub(crate) const SERVER_REGION_SHORTCUTS: &[&str] = &["PARTITION", "REPLICATE", "LOCAL"];
+pub(crate) const SERVER_REGION_SHORTCUTS: &[&str] = &[
+    "PARTITION",
+    "REPLICATE",
+    "LOCAL",
+    "PARTITION_REDUNDANT",
+    "REPLICATE_PERSISTENT",
+    "PARTITION_REDUNDANT_PERSISTENT",
+];
 /// Serializers every registry holds.
 pub(crate) const BUILT_IN_SERIALIZERS: &[&str] = &["SessionPdxSerializer", "SessionDataSerializer"];
 

@@ -218,6 +218,7 @@ mod scripts;
 mod sentinel;
 mod server_events;
 mod health;
+mod replication;
 mod subscription;
 mod tracked;
 mod transport;
@@ -377,6 +378,7 @@ impl RedisSessionRepository {
             Some(cache) => RedisConnection::open_tracked(&pool, &TrackingMode::PerKey, cache.sink())?,
             None => RedisConnection::open(&pool)?,
         };
+        replication::check_topology(&pool, connection.is_cluster())?;
         let (state, subscribed) = watch::channel(false);
         let inner = Arc::new(Inner {
             connection,
@@ -650,7 +652,8 @@ impl RedisSessionRepository {
                 outlive(&mut pipe, &set, ttl);
             }
         }
-        let replies = match &self.inner.near_cache {
+        let asked_replicas = self.ask_replicas(&mut pipe);
+        let mut replies = match &self.inner.near_cache {
             // Own saves reach the near cache in the order Redis applied them.
             Some(cache) => {
                 let own = OwnSave::of(session, plan, mode != Mode::Update);
@@ -663,6 +666,7 @@ impl RedisSessionRepository {
             }
             None => self.execute(pipe).await?,
         };
+        let acknowledged = asked_replicas.map_or(Ok(()), |asked| asked.check(&mut replies));
         let mut replies = replies.into_iter();
         let reply = ok(replies
             .next()
@@ -713,6 +717,7 @@ impl RedisSessionRepository {
         } else {
             self.inner.known_index.invalidate(id);
         }
+        acknowledged?;
         Ok(written)
     }
 
@@ -1033,7 +1038,10 @@ impl SessionRepository for RedisSessionRepository {
         for (name, value) in known.iter() {
             pipe.cmd("SREM").arg(keys.index_key(name, value)).arg(&member);
         }
-        let mut replies = self.execute(pipe).await?.into_iter();
+        let asked_replicas = self.ask_replicas(&mut pipe);
+        let mut replies = self.execute(pipe).await?;
+        let acknowledged = asked_replicas.map_or(Ok(()), |asked| asked.check(&mut replies));
+        let mut replies = replies.into_iter();
         let reply = ok(replies
             .next()
             .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
@@ -1061,6 +1069,7 @@ impl SessionRepository for RedisSessionRepository {
                 session: self.decode_untouched(handle, fields),
             });
         }
+        acknowledged?;
         Ok(live)
     }
 }
