@@ -52,12 +52,10 @@ async fn metrics() -> HttpResponse {
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     // Before anything records: the metrics facade keeps the first recorder installed.
-    let prometheus = PrometheusBuilder::new()
-        .install_recorder()
-        .unwrap_or_else(|error| {
-            eprintln!("error: metrics recorder: {error}");
-            std::process::exit(1)
-        });
+    let prometheus = PrometheusBuilder::new().install_recorder().unwrap_or_else(|error| {
+        eprintln!("error: metrics recorder: {error}");
+        std::process::exit(1)
+    });
     let _ = PROMETHEUS.set(prometheus);
     // Resolve the configuration now: an error stops the program before it binds.
     let sessions = app_clustered_session().unwrap_or_else(|error| {

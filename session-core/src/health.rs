@@ -63,7 +63,11 @@ impl fmt::Display for StoreHealth {
     /// `not ready (store unreachable, subscription down, breaker open)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", if self.is_ready() { "ready" } else { "not ready" })?;
-        write!(f, " (store {}", if self.reachable { "reachable" } else { "unreachable" })?;
+        write!(
+            f,
+            " (store {}",
+            if self.reachable { "reachable" } else { "unreachable" }
+        )?;
         if let Some(listening) = self.subscription {
             write!(f, ", subscription {}", if listening { "listening" } else { "down" })?;
         }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::error::StoreError;
 use crate::budget::{DEFAULT_STORE_BUDGET, with_store_budget};
+use crate::error::StoreError;
 use crate::handle::SessionHandle;
 use crate::health::StoreHealth;
 use crate::id::SessionId;

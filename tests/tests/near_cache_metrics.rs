@@ -51,7 +51,10 @@ async fn hits_misses_invalidations_and_flushes_are_counted() {
     other.save(&mut session).await.unwrap();
     let id = session.id().unwrap().clone();
     assert!(cached.find_by_id(&id).await.unwrap().is_some());
-    assert!(counters.get(telemetry::NEAR_CACHE_FLUSHES) >= 1, "tracking started with a flush");
+    assert!(
+        counters.get(telemetry::NEAR_CACHE_FLUSHES) >= 1,
+        "tracking started with a flush"
+    );
     assert_eq!(counters.get(telemetry::NEAR_CACHE_MISSES), 1);
     for _ in 0..3 {
         assert!(cached.find_by_id(&id).await.unwrap().is_some());

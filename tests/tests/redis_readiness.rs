@@ -75,7 +75,10 @@ async fn readiness_is_503_while_redis_is_paused_or_down_and_200_again_after() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["status"], "DOWN");
     assert_eq!(body["store"], "DOWN");
-    assert!(elapsed <= DEFAULT_STORE_BUDGET + SLACK, "a paused Redis took {elapsed:?}");
+    assert!(
+        elapsed <= DEFAULT_STORE_BUDGET + SLACK,
+        "a paused Redis took {elapsed:?}"
+    );
     drop(redis);
     until_ready(&client, &url, Duration::from_secs(10)).await;
 
@@ -84,10 +87,16 @@ async fn readiness_is_503_while_redis_is_paused_or_down_and_200_again_after() {
     let (status, body, elapsed) = probe(&client, &url).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["store"], "DOWN");
-    assert!(elapsed <= DEFAULT_STORE_BUDGET + SLACK, "a killed Redis took {elapsed:?}");
+    assert!(
+        elapsed <= DEFAULT_STORE_BUDGET + SLACK,
+        "a killed Redis took {elapsed:?}"
+    );
     let started = Instant::now();
     while repository.is_subscribed() {
-        assert!(started.elapsed() < Duration::from_secs(5), "still subscribed to a dead Redis");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "still subscribed to a dead Redis"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let (status, body, _) = probe(&client, &url).await;

@@ -44,7 +44,10 @@ fn sessions(master: &RedisServer, shortcut: &str) -> ClusteredSession {
             PropertySources::builder()
                 .env_vars([
                     ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", master.url()),
-                    ("SPRING_SESSION_DATA_GEMFIRE_CACHE_SERVER_REGION_SHORTCUT", shortcut.to_owned()),
+                    (
+                        "SPRING_SESSION_DATA_GEMFIRE_CACHE_SERVER_REGION_SHORTCUT",
+                        shortcut.to_owned(),
+                    ),
                     (
                         "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_REPLICA_ACK_TIMEOUT",
                         ACK_TIMEOUT_MS.to_string(),
@@ -99,7 +102,10 @@ async fn replicated_writes_are_on_the_replica_when_they_return_and_503_without_i
         elapsed <= Duration::from_millis(ACK_TIMEOUT_MS) + SLACK,
         "an unacknowledged write took {elapsed:?}"
     );
-    assert!(elapsed >= Duration::from_millis(ACK_TIMEOUT_MS), "answered before the timeout: {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(ACK_TIMEOUT_MS),
+        "answered before the timeout: {elapsed:?}"
+    );
 
     // Replica back: writes are acknowledged again.
     let response = client.post(app.url("/write/100")).send().await.unwrap();

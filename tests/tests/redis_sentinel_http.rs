@@ -80,12 +80,11 @@ async fn the_app_serves_again_after_kill_9_of_the_master_under_http_load() {
             setup.master.stop(); // SIGKILL
             killed_at = Some(Instant::now());
         }
-        if let Some(killed) = killed_at {
-            if recovered_at.is_some_and(|at| at.elapsed() >= Duration::from_millis(500))
-                || killed.elapsed() > RECOVERY_BOUND + Duration::from_secs(2)
-            {
-                break;
-            }
+        if let Some(killed) = killed_at
+            && (recovered_at.is_some_and(|at| at.elapsed() >= Duration::from_millis(500))
+                || killed.elapsed() > RECOVERY_BOUND + Duration::from_secs(2))
+        {
+            break;
         }
         n += 1;
         let started = Instant::now();
@@ -97,7 +96,10 @@ async fn the_app_serves_again_after_kill_9_of_the_master_under_http_load() {
         };
         if let Some(killed) = killed_at {
             if outcome.status == StatusCode::OK {
-                if outcomes.iter().any(|o| o.started >= killed && o.status != StatusCode::OK) {
+                if outcomes
+                    .iter()
+                    .any(|o| o.started >= killed && o.status != StatusCode::OK)
+                {
                     recovered_at.get_or_insert(started + outcome.elapsed);
                 }
             } else {
@@ -111,7 +113,10 @@ async fn the_app_serves_again_after_kill_9_of_the_master_under_http_load() {
     let killed_at = killed_at.unwrap();
 
     let after_kill: Vec<&Outcome> = outcomes.iter().filter(|o| o.started >= killed_at).collect();
-    let unavailable = after_kill.iter().filter(|o| o.status == StatusCode::SERVICE_UNAVAILABLE).count();
+    let unavailable = after_kill
+        .iter()
+        .filter(|o| o.status == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
     let slowest = outcomes.iter().map(|o| o.elapsed).max().unwrap();
     let recovery = recovered_at.map(|at| at.duration_since(killed_at));
     println!(
@@ -130,7 +135,10 @@ async fn the_app_serves_again_after_kill_9_of_the_master_under_http_load() {
     }
     assert!(unavailable > 0, "the kill went unnoticed: the test measured nothing");
     let recovery = recovery.expect("the app serves again after the failover");
-    assert!(recovery < RECOVERY_BOUND, "served again only {recovery:?} after the kill");
+    assert!(
+        recovery < RECOVERY_BOUND,
+        "served again only {recovery:?} after the kill"
+    );
     assert!(
         slowest <= DEFAULT_STORE_BUDGET + SLACK,
         "a request took {slowest:?}, past the store budget"

@@ -13,8 +13,8 @@ use clustered_session_tests::redis_server::RedisServer;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use session_core::telemetry;
 use session_core::{
-    PoolSettings, RedisSessionRepository, SessionEvent, SessionEventListener, SessionEventPublisher, SessionHandle, SessionId,
-    SessionRepository, SessionSettings,
+    PoolSettings, RedisSessionRepository, SessionEvent, SessionEventListener, SessionEventPublisher, SessionHandle,
+    SessionId, SessionRepository, SessionSettings,
 };
 
 /// Handles of the sessions whose expiry reached the listener.
@@ -37,7 +37,10 @@ async fn a_killed_subscription_connection_comes_back_and_expiries_still_arrive()
 
     let server = RedisServer::start();
     let settings = SessionSettings::default()
-        .with_region_name(format!("sub-{}", &SessionId::generate().as_str()[..8].replace(['-', '_'], "x")))
+        .with_region_name(format!(
+            "sub-{}",
+            &SessionId::generate().as_str()[..8].replace(['-', '_'], "x")
+        ))
         .with_max_inactive_interval_seconds(1);
     let expiries = Arc::new(Expiries::default());
     let publisher = SessionEventPublisher::new();
@@ -77,7 +80,10 @@ async fn a_killed_subscription_connection_comes_back_and_expiries_still_arrive()
     while !saw_unsubscribed.load(Ordering::Relaxed) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert!(saw_unsubscribed.load(Ordering::Relaxed), "is_subscribed() stayed true after the kill");
+    assert!(
+        saw_unsubscribed.load(Ordering::Relaxed),
+        "is_subscribed() stayed true after the kill"
+    );
     assert!(
         watcher.wait_for_subscription(Duration::from_secs(5)).await,
         "the subscription did not come back"

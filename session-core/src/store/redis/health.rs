@@ -24,9 +24,10 @@ impl RedisSessionRepository {
     /// Whether the server answers a `PING` within `budget` (through the
     /// breaker: while it is open, at once `false`).
     async fn ping(&self, budget: Duration) -> bool {
-        let ping = self.inner.connection.run(|mut connection| async move {
-            connection.query_on::<Value>(None, &redis::cmd("PING")).await
-        });
+        let ping = self
+            .inner
+            .connection
+            .run(|mut connection| async move { connection.query_on::<Value>(None, &redis::cmd("PING")).await });
         matches!(
             tokio::time::timeout(budget, with_store_budget(budget, ping)).await,
             Ok(Ok(_))
