@@ -110,6 +110,31 @@ async fn readiness_is_503_while_redis_is_paused_or_down_and_200_again_after() {
 }
 
 #[actix_rt::test]
+async fn clustered_session_health_reports_its_redis_store() {
+    let mut server = RedisServer::start();
+    let empty = std::env::temp_dir().join(format!("clustered-session-readiness-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let sessions = session_actix::ClusteredSession::builder()
+        .replace_properties(
+            session_actix::config::PropertySources::builder()
+                .env_vars([("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", server.url())])
+                .default_config_location(&empty)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let health = sessions.health().await;
+    assert!(health.is_ready(), "{health}");
+    assert_eq!(health.subscription, None, "subscription is off by default");
+    assert_eq!(health.breaker, Some(session_actix::BreakerState::Closed));
+    server.stop();
+    let health = sessions.health().await;
+    assert!(!health.is_ready());
+    assert_eq!(health.to_string(), "not ready (store unreachable, breaker closed)");
+}
+
+#[actix_rt::test]
 async fn the_embedded_store_is_always_ready() {
     let repository = session_actix::EmbeddedSessionRepository::new(SessionSettings::default());
     let health = repository.health().await;
