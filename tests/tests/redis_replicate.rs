@@ -142,3 +142,22 @@ async fn replicate_without_a_replica_answers_503() {
     let response = client.post(app.url("/write/1")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[actix_rt::test]
+async fn the_persistence_check_reads_the_servers_configuration() {
+    let server = RedisServer::start();
+    let repository = session_actix::RedisSessionRepository::new(
+        session_actix::PoolSettings::new(server.url()),
+        session_actix::SessionSettings::default(),
+    )
+    .unwrap();
+    // The test servers start with `--save "" --appendonly no`.
+    assert_eq!(repository.server_persists().await.unwrap(), Some(false));
+    let () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("appendonly")
+        .arg("yes")
+        .query(&mut server.connection())
+        .unwrap();
+    assert_eq!(repository.server_persists().await.unwrap(), Some(true));
+}

@@ -660,6 +660,9 @@ fn repository(
         }
         let store = session_core::RedisSessionRepository::new(pool_settings, settings)
             .map_err(|error| servers_error(format!("servers the Redis store can use ({error})")))?;
+        if configuration.server_region_shortcut().value.is_persistent() {
+            store.warn_unless_persistent();
+        }
         Ok(Arc::new(store))
     }
     #[cfg(not(feature = "redis"))]

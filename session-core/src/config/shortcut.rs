@@ -178,6 +178,13 @@ impl ServerRegionShortcut {
         }
     }
 
+    /// Whether the shortcut asks for persistence (`*_PERSISTENT`): the store
+    /// then checks at startup that Redis persists, and warns if not.
+    #[must_use]
+    pub const fn is_persistent(self) -> bool {
+        matches!(self, Self::ReplicatePersistent | Self::PartitionRedundantPersistent)
+    }
+
     /// Whether each session write waits until replicas have it (Redis `WAIT`):
     /// the replicating and redundant shortcuts.
     #[must_use]

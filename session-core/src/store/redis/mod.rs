@@ -212,6 +212,7 @@ mod health;
 mod index_ttl;
 mod keys;
 mod near_cache;
+mod persistence;
 mod pool;
 mod replication;
 mod replies;
