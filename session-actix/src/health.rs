@@ -3,7 +3,7 @@
 
 use actix_web::HttpResponse;
 use serde_json::{Map, Value};
-use session_core::StoreHealth;
+use crate::StoreHealth;
 
 use crate::clustered::SessionRepositoryData;
 

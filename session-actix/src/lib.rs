@@ -156,7 +156,7 @@ pub use session_core::{
     AttributeError, AttributeValue, DEFAULT_STORE_BUDGET, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
     HttpSessionListener, MeteredRepository, PRINCIPAL_NAME_INDEX_NAME, SessionEvent, SessionEventListener,
     SessionEventPublisher, SessionHandle, SessionId, SessionRepository, SessionSettings, SessionSizeLimits, SizeLimit,
-    StoreError, dirty, epoch_millis, expiration, is_reserved_attribute_name, telemetry,
+    StoreError, StoreHealth, dirty, epoch_millis, expiration, is_reserved_attribute_name, telemetry,
 };
 
 #[cfg(feature = "redis")]
