@@ -3,8 +3,8 @@
 
 use actix_web::HttpResponse;
 use serde_json::{Map, Value};
-use crate::StoreHealth;
 
+use crate::StoreHealth;
 use crate::clustered::SessionRepositoryData;
 
 /// Readiness handler: `200` when the session store is ready
