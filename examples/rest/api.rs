@@ -155,6 +155,8 @@ async fn delete_session(
 pub(crate) fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/health", web::get().to(|| async { HttpResponse::Ok().body("ok") }))
+        // Readiness: 200 while the session store can serve, 503 with a small JSON body otherwise.
+        .route("/health/ready", web::get().to(session_actix::readiness))
         .route("/session", web::get().to(get_session))
         .route("/session/attributes/{name}", web::put().to(put_attribute))
         .route("/session/attributes/{name}", web::delete().to(delete_attribute))

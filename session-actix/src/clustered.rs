@@ -10,7 +10,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, Error, web};
 
-use session_core::{FindByIndexNameSessionRepository, SessionEventPublisher, SessionSettings};
+use session_core::{FindByIndexNameSessionRepository, SessionEventPublisher, SessionSettings, StoreHealth};
 
 use crate::middleware::SessionMiddleware;
 
@@ -72,6 +72,14 @@ impl ClusteredSession {
     #[must_use]
     pub fn repository(&self) -> Arc<dyn FindByIndexNameSessionRepository> {
         Arc::clone(&self.inner.repository)
+    }
+
+    /// Whether the shared store can serve sessions now (reachable by a bounded
+    /// probe, subscribed when it subscribes, the Redis breaker's state), within
+    /// the default store budget: for readiness probes (see
+    /// [`readiness`](crate::readiness)) and startup checks.
+    pub async fn health(&self) -> StoreHealth {
+        self.inner.repository.health().await
     }
 
     /// The repository as app data, for handlers taking a [`SessionRepositoryData`].

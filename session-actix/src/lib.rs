@@ -38,6 +38,7 @@ pub mod admin;
 mod clustered;
 pub mod config;
 mod error;
+mod health;
 mod id_resolver;
 mod middleware;
 mod session;
@@ -49,6 +50,7 @@ pub mod websocket;
 pub use actix_session_store::{ClusteredSessionStore, LOADED_STATE_KEY};
 pub use clustered::{ClusteredSession, ClusteredSessionBuilder, ExposedProperties, SessionRepositoryData};
 pub use error::{SessionError, SessionGetError, SessionInsertError};
+pub use health::readiness;
 pub use id_resolver::{CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_HEADER_NAME, IdSourceOrder, SessionIdResolver};
 pub use middleware::{InvalidSessionConfig, SessionMiddleware, SessionMiddlewareBuilder, SessionService};
 pub use session::{Session, SessionExt, SessionStatus};
@@ -154,7 +156,8 @@ pub use session_core::{
     AttributeError, AttributeValue, DEFAULT_STORE_BUDGET, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
     HttpSessionListener, ListenerScope, MeteredRepository, PRINCIPAL_NAME_INDEX_NAME, SessionEvent,
     SessionEventListener, SessionEventPublisher, SessionHandle, SessionId, SessionRepository, SessionSettings,
-    SessionSizeLimits, SizeLimit, StoreError, dirty, epoch_millis, expiration, is_reserved_attribute_name, telemetry,
+    SessionSizeLimits, SizeLimit, StoreError, StoreHealth, dirty, epoch_millis, expiration, is_reserved_attribute_name,
+    telemetry,
 };
 
 #[cfg(feature = "redis")]

@@ -15,6 +15,7 @@ mod error;
 pub mod events;
 pub mod expiration;
 mod handle;
+mod health;
 mod id;
 mod index;
 mod indexable;
@@ -36,6 +37,7 @@ pub use expiration::{
     IdleTimeoutSessionExpirationPolicy, SessionExpirationPolicy, SessionExpirationTimeoutAware,
 };
 pub use handle::{SESSION_HANDLE_LEN, SessionHandle, SessionIdDigest};
+pub use health::StoreHealth;
 pub use id::{SESSION_ID_LEN, SessionId, log_tag};
 pub use index::{
     ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, RESERVED_ATTRIBUTE_NAMES, RESERVED_ATTRIBUTE_PREFIXES, SessionIndexer,

@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::budget::{DEFAULT_STORE_BUDGET, with_store_budget};
 use crate::error::StoreError;
 use crate::handle::SessionHandle;
+use crate::health::StoreHealth;
 use crate::id::SessionId;
 use crate::session::Session;
 
@@ -67,6 +69,19 @@ pub trait SessionRepository: Send + Sync + 'static {
     /// The same as [`delete_by_handle`](Self::delete_by_handle) of the id's handle.
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
         self.delete_by_handle(&id.handle()).await.map(drop)
+    }
+
+    /// Whether the store can serve sessions now, for readiness probes; answers
+    /// within [`DEFAULT_STORE_BUDGET`]. By default: a lookup of a fresh id
+    /// (one read, nothing created) succeeded in time. The Redis store answers
+    /// with a `PING`, its subscription's and its circuit breaker's state.
+    async fn health(&self) -> StoreHealth {
+        let unknown = SessionId::generate();
+        let probe = with_store_budget(DEFAULT_STORE_BUDGET, self.find_by_id(&unknown));
+        StoreHealth::reachable(matches!(
+            tokio::time::timeout(DEFAULT_STORE_BUDGET, probe).await,
+            Ok(Ok(_))
+        ))
     }
 }
 
@@ -131,6 +146,9 @@ impl<R: SessionRepository + ?Sized> SessionRepository for Arc<R> {
     }
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
         (**self).delete_by_id(id).await
+    }
+    async fn health(&self) -> StoreHealth {
+        (**self).health().await
     }
 }
 

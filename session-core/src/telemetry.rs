@@ -17,6 +17,11 @@
 //! | `session_listener_panics_total` | counter | | listener calls that panicked |
 //! | `session_store_breaker_open` | gauge | | 1 while the Redis circuit breaker is open or probing, else 0 |
 //! | `session_store_breaker_opened_total` | counter | | times the breaker opened |
+//! | `session_near_cache_hits_total` | counter | | reads served from the near cache (`CACHING_PROXY`) |
+//! | `session_near_cache_misses_total` | counter | | near-cache reads that went to Redis |
+//! | `session_near_cache_invalidations_total` | counter | | keys Redis invalidated in the near cache (another instance's write, expiry, eviction) |
+//! | `session_near_cache_flushes_total` | counter | | times the near cache was emptied (tracking started or lost, server flush) |
+//! | `session_subscription_reconnects_total` | counter | | times a Redis event subscription that was listening was lost (connection closed or killed, no answer to its keepalive `PING`, its task ended) and reconnecting began |
 
 use crate::error::StoreError;
 
@@ -40,6 +45,16 @@ pub const LISTENER_PANICS: &str = "session_listener_panics_total";
 pub const BREAKER_OPEN: &str = "session_store_breaker_open";
 /// See the module docs.
 pub const BREAKER_OPENED: &str = "session_store_breaker_opened_total";
+/// See the module docs.
+pub const NEAR_CACHE_HITS: &str = "session_near_cache_hits_total";
+/// See the module docs.
+pub const NEAR_CACHE_MISSES: &str = "session_near_cache_misses_total";
+/// See the module docs.
+pub const NEAR_CACHE_INVALIDATIONS: &str = "session_near_cache_invalidations_total";
+/// See the module docs.
+pub const NEAR_CACHE_FLUSHES: &str = "session_near_cache_flushes_total";
+/// See the module docs.
+pub const SUBSCRIPTION_RECONNECTS: &str = "session_subscription_reconnects_total";
 
 /// The `kind` label of a store error.
 pub(crate) fn error_kind(error: &StoreError) -> &'static str {

@@ -42,7 +42,14 @@ pub const CLIENT_REGION_SHORTCUTS: &[&str] = &[
 ];
 
 /// The server region shortcuts (session-core's `ServerRegionShortcut`).
-pub const SERVER_REGION_SHORTCUTS: &[&str] = &["PARTITION", "REPLICATE", "LOCAL"];
+pub const SERVER_REGION_SHORTCUTS: &[&str] = &[
+    "PARTITION",
+    "REPLICATE",
+    "LOCAL",
+    "PARTITION_REDUNDANT",
+    "REPLICATE_PERSISTENT",
+    "PARTITION_REDUNDANT_PERSISTENT",
+];
 
 /// A shortcut name as it is compared: trimmed, upper case, `-` as `_`
 /// (`caching-proxy` is `CACHING_PROXY`).

@@ -231,3 +231,16 @@ async fn an_oversized_value_is_a_413_with_a_json_error_and_changes_nothing() {
         Some("alice")
     );
 }
+
+#[actix_rt::test]
+async fn the_readiness_route_reports_the_store() {
+    let repository = EmbeddedSessionRepository::default();
+    let server = start(&repository);
+    let mut probe = Client::new(&server);
+    let (status, body) = probe.send("GET", "/health/ready", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({ "status": "UP", "store": "UP" })
+    );
+}

@@ -658,6 +658,10 @@ fn repository(
     #[cfg(feature = "redis")]
     {
         let mut pool_settings = code_pool.store_settings(pool.clone());
+        // REPLICATE, PARTITION_REDUNDANT (and _PERSISTENT): writes wait for replica acknowledgement.
+        if configuration.server_region_shortcut().value.acknowledges_replicas() {
+            pool_settings = pool_settings.with_replica_acknowledgement(true);
+        }
         match shortcut {
             ClientRegionShortcut::CachingProxy => {
                 pool_settings = pool_settings.with_near_cache(session_core::NearCacheCapacity::Sessions(
@@ -673,6 +677,9 @@ fn repository(
         }
         let store = session_core::RedisSessionRepository::new(pool_settings, settings)
             .map_err(|error| servers_error(format!("servers the Redis store can use ({error})")))?;
+        if configuration.server_region_shortcut().value.is_persistent() {
+            store.warn_unless_persistent();
+        }
         Ok(Arc::new(store))
     }
     #[cfg(not(feature = "redis"))]

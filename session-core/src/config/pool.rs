@@ -44,6 +44,10 @@ pub const DEFAULT_BREAKER_FAILURE_THRESHOLD: u32 = 5;
 pub const DEFAULT_BREAKER_COOL_DOWN: Duration = Duration::from_secs(2);
 /// Default [`PoolSettings::max_in_flight`].
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
+/// Default replicas of [`PoolSettings::with_replica_acks`] (`replica-acks`).
+pub const DEFAULT_REPLICA_ACKS: u32 = 1;
+/// Default timeout of [`PoolSettings::with_replica_acks`] (`replica-ack-timeout`).
+pub const DEFAULT_REPLICA_ACK_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// How to reach Redis (the seed's pool): its name, server URLs, timeouts,
 /// retries, subscription, cluster mode. The same type whether it comes from
@@ -64,6 +68,7 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 /// | `ssl-ca-file` | [`with_ssl_ca_file`](Self::with_ssl_ca_file) | none: the system's trusted roots |
 /// | `ssl-certificate-file`, `ssl-key-file` | [`with_ssl_client_certificate`](Self::with_ssl_client_certificate) | none: no client certificate |
 /// | `ssl-insecure` | [`with_ssl_insecure`](Self::with_ssl_insecure) | `false` |
+/// | `replica-acks`, `replica-ack-timeout` (ms) | [`with_replica_acks`](Self::with_replica_acks) | 1, 500 ms; waited for only under [`with_replica_acknowledgement`](Self::with_replica_acknowledgement) (server region shortcut `REPLICATE`, `PARTITION_REDUNDANT`, ...) |
 ///
 /// ```
 /// use std::time::Duration;
@@ -99,6 +104,9 @@ pub struct PoolSettings {
     breaker_failure_threshold: u32,
     breaker_cool_down: Duration,
     max_in_flight: usize,
+    replica_acknowledgement: bool,
+    replica_acks: u32,
+    replica_ack_timeout: Duration,
 }
 
 /// How much a near cache (the `CACHING_PROXY` client region) holds per instance.
@@ -141,6 +149,9 @@ impl PoolSettings {
             breaker_failure_threshold: DEFAULT_BREAKER_FAILURE_THRESHOLD,
             breaker_cool_down: DEFAULT_BREAKER_COOL_DOWN,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            replica_acknowledgement: false,
+            replica_acks: DEFAULT_REPLICA_ACKS,
+            replica_ack_timeout: DEFAULT_REPLICA_ACK_TIMEOUT,
         }
     }
 
@@ -364,6 +375,51 @@ impl PoolSettings {
     pub fn with_max_in_flight(mut self, max_in_flight: usize) -> Self {
         self.max_in_flight = max_in_flight;
         self
+    }
+
+    /// Every session write (save, renewal, delete) is acknowledged only once
+    /// [`with_replica_acks`](Self::with_replica_acks) replicas have it (Redis
+    /// `WAIT`, in the write's own round trip), so that a failover loses no
+    /// acknowledged write. Not acknowledged in time: the operation fails with
+    /// [`StoreError::Unavailable`](crate::StoreError::Unavailable) (503), though
+    /// the write may still have applied on the master (and reach the replicas
+    /// later). Standalone and Sentinel only. What the server region shortcuts
+    /// `REPLICATE`, `PARTITION_REDUNDANT` (and their `_PERSISTENT` forms) turn
+    /// on. Default: off.
+    pub fn with_replica_acknowledgement(mut self, enabled: bool) -> Self {
+        self.replica_acknowledgement = enabled;
+        self
+    }
+
+    /// How many replicas acknowledge each write, and how long a write waits
+    /// for them, under [`with_replica_acknowledgement`](Self::with_replica_acknowledgement).
+    /// Defaults: [`DEFAULT_REPLICA_ACKS`], [`DEFAULT_REPLICA_ACK_TIMEOUT`]. A
+    /// shared connection waits with the write: keep the timeout well under
+    /// the `read-timeout`.
+    pub fn with_replica_acks(mut self, replicas: u32, timeout: Duration) -> Self {
+        self.replica_acks = replicas;
+        self.replica_ack_timeout = timeout;
+        self
+    }
+
+    /// The replicas and timeout each write waits for, when
+    /// [`with_replica_acknowledgement`](Self::with_replica_acknowledgement) is on
+    /// and at least one replica is asked for.
+    #[must_use]
+    pub fn replica_acknowledgement(&self) -> Option<(u32, Duration)> {
+        (self.replica_acknowledgement && self.replica_acks > 0).then_some((self.replica_acks, self.replica_ack_timeout))
+    }
+
+    /// See [`PoolSettings::with_replica_acks`].
+    #[must_use]
+    pub fn replica_acks(&self) -> u32 {
+        self.replica_acks
+    }
+
+    /// See [`PoolSettings::with_replica_acks`].
+    #[must_use]
+    pub fn replica_ack_timeout(&self) -> Duration {
+        self.replica_ack_timeout
     }
 
     /// See [`PoolSettings::with_circuit_breaker`].

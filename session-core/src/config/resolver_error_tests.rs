@@ -81,7 +81,7 @@ fn unknown_shortcut_lists_valid_ones() {
     let file = write(
         &dir,
         "application.properties",
-        "spring.session.data.gemfire.cache.server.region.shortcut=PARTITION_REDUNDANT\n",
+        "spring.session.data.gemfire.cache.server.region.shortcut=PARTITION_OVERFLOW\n",
     );
     let error = resolve(EnableClusteredSession::new(), sources(&[], &dir)).unwrap_err();
     assert!(matches!(error, ConfigError::UnknownShortcut { .. }), "{error:?}");
@@ -89,7 +89,7 @@ fn unknown_shortcut_lists_valid_ones() {
         &error.to_string(),
         &[
             SERVER_REGION_SHORTCUT_PROPERTY,
-            "\"PARTITION_REDUNDANT\"",
+            "\"PARTITION_OVERFLOW\"",
             &format!("{}:1", file.display()),
             "expected one of PARTITION, REPLICATE, LOCAL",
         ],

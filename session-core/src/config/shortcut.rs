@@ -137,15 +137,31 @@ pub enum ServerRegionShortcut {
     /// hash-tagged per session). The default.
     #[default]
     Partition,
-    /// `REPLICATE`: every node holds all data (a single Redis primary with replicas).
+    /// `REPLICATE`: every node holds all data (a Redis master with replicas):
+    /// each session write waits for replica acknowledgement (`WAIT`, see
+    /// [`PoolSettings::with_replica_acknowledgement`](crate::PoolSettings::with_replica_acknowledgement)).
     Replicate,
-    /// `LOCAL`: data kept on this node only.
+    /// `LOCAL`: data kept on this node only (a single Redis server, no replica expected).
     Local,
+    /// `PARTITION_REDUNDANT`: partitioned with redundant copies: as
+    /// [`ServerRegionShortcut::Replicate`], each write waits for replica acknowledgement.
+    PartitionRedundant,
+    /// `REPLICATE_PERSISTENT`: [`ServerRegionShortcut::Replicate`]; persistence is the server's own configuration.
+    ReplicatePersistent,
+    /// `PARTITION_REDUNDANT_PERSISTENT`: [`ServerRegionShortcut::PartitionRedundant`]; persistence is the server's own configuration.
+    PartitionRedundantPersistent,
 }
 
 impl ServerRegionShortcut {
     /// Every variant, in declaration order.
-    pub const ALL: &'static [Self] = &[Self::Partition, Self::Replicate, Self::Local];
+    pub const ALL: &'static [Self] = &[
+        Self::Partition,
+        Self::Replicate,
+        Self::Local,
+        Self::PartitionRedundant,
+        Self::ReplicatePersistent,
+        Self::PartitionRedundantPersistent,
+    ];
 
     /// The seed's name for the shortcut, e.g. `PARTITION`.
     #[must_use]
@@ -154,7 +170,27 @@ impl ServerRegionShortcut {
             Self::Partition => "PARTITION",
             Self::Replicate => "REPLICATE",
             Self::Local => "LOCAL",
+            Self::PartitionRedundant => "PARTITION_REDUNDANT",
+            Self::ReplicatePersistent => "REPLICATE_PERSISTENT",
+            Self::PartitionRedundantPersistent => "PARTITION_REDUNDANT_PERSISTENT",
         }
+    }
+
+    /// Whether the shortcut asks for persistence (`*_PERSISTENT`): the store
+    /// then checks at startup that Redis persists, and warns if not.
+    #[must_use]
+    pub const fn is_persistent(self) -> bool {
+        matches!(self, Self::ReplicatePersistent | Self::PartitionRedundantPersistent)
+    }
+
+    /// Whether each session write waits until replicas have it (Redis `WAIT`):
+    /// the replicating and redundant shortcuts.
+    #[must_use]
+    pub const fn acknowledges_replicas(self) -> bool {
+        matches!(
+            self,
+            Self::Replicate | Self::PartitionRedundant | Self::ReplicatePersistent | Self::PartitionRedundantPersistent
+        )
     }
 }
 

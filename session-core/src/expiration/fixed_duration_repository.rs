@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use crate::error::StoreError;
 use crate::handle::SessionHandle;
+use crate::health::StoreHealth;
 use crate::id::SessionId;
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
 use crate::session::Session;
@@ -71,6 +72,10 @@ impl<R: SessionRepository> SessionRepository for FixedDurationExpirationSessionR
 
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
         self.inner.delete_by_id(id).await
+    }
+
+    async fn health(&self) -> StoreHealth {
+        self.inner.health().await
     }
 }
 

@@ -13,6 +13,7 @@ use tracing::Instrument as _;
 
 use crate::error::StoreError;
 use crate::handle::SessionHandle;
+use crate::health::StoreHealth;
 use crate::id::SessionId;
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
 use crate::session::Session;
@@ -109,6 +110,10 @@ impl<R: SessionRepository> SessionRepository for MeteredRepository<R> {
 
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
         self.measure("delete", self.inner.delete_by_id(id)).await
+    }
+
+    async fn health(&self) -> StoreHealth {
+        self.inner.health().await
     }
 }
 

@@ -271,6 +271,11 @@ pool_settings! {
     POOL_BREAKER_COOL_DOWN = "breaker-cool-down" => breaker_cool_down: Millis;
     /// Pool setting: most store operations in flight per instance; more fail at once (0: no bound).
     POOL_MAX_IN_FLIGHT = "max-in-flight" => max_in_flight: Count<usize>;
+    /// Pool setting: replicas that must acknowledge each session write under a
+    /// replicating server region shortcut (`REPLICATE`, `PARTITION_REDUNDANT`, ...).
+    POOL_REPLICA_ACKS = "replica-acks" => replica_acks: Count<u32>;
+    /// Pool setting: how long a session write waits for its replica acknowledgements, in milliseconds.
+    POOL_REPLICA_ACK_TIMEOUT = "replica-ack-timeout" => replica_ack_timeout: Millis;
 }
 
 #[cfg(test)]

@@ -213,10 +213,13 @@ mod admission;
 mod cached_session;
 mod codec;
 mod connect;
+mod health;
 mod index_ttl;
 mod keys;
 mod near_cache;
+mod persistence;
 mod pool;
+mod replication;
 mod replies;
 mod rule;
 mod scripts;
@@ -382,6 +385,7 @@ impl RedisSessionRepository {
             Some(cache) => RedisConnection::open_tracked(&pool, &TrackingMode::PerKey, cache.sink())?,
             None => RedisConnection::open(&pool)?,
         };
+        replication::check_topology(&pool, connection.is_cluster())?;
         let (state, subscribed) = watch::channel(false);
         let inner = Arc::new(Inner {
             connection,
@@ -399,7 +403,7 @@ impl RedisSessionRepository {
             near_cache,
         });
         if inner.pool.subscription_enabled() {
-            let task = subscription::run(Arc::downgrade(&inner), subscription::Config::new(&inner), state);
+            let task = subscription::supervise(Arc::downgrade(&inner), subscription::Config::new(&inner), state);
             inner.connection.spawn(task);
         }
         Ok(Self { inner })
@@ -655,7 +659,8 @@ impl RedisSessionRepository {
                 outlive(&mut pipe, &set, ttl);
             }
         }
-        let replies = match &self.inner.near_cache {
+        let asked_replicas = self.ask_replicas(&mut pipe);
+        let mut replies = match &self.inner.near_cache {
             // Own saves reach the near cache in the order Redis applied them.
             Some(cache) => {
                 let own = OwnSave::of(session, plan, mode != Mode::Update);
@@ -668,6 +673,7 @@ impl RedisSessionRepository {
             }
             None => self.execute(pipe).await?,
         };
+        let acknowledged = asked_replicas.map_or(Ok(()), |asked| asked.check(&mut replies));
         let mut replies = replies.into_iter();
         let reply = ok(replies
             .next()
@@ -718,6 +724,7 @@ impl RedisSessionRepository {
         } else {
             self.inner.known_index.invalidate(id);
         }
+        acknowledged?;
         Ok(written)
     }
 
@@ -914,6 +921,10 @@ fn index_entries(fields: &Fields) -> impl Iterator<Item = (String, String)> + '_
 
 #[async_trait]
 impl SessionRepository for RedisSessionRepository {
+    async fn health(&self) -> crate::StoreHealth {
+        self.check_health().await
+    }
+
     fn create_session(&self) -> Session {
         self.with_predicate(Session::generated(
             self.inner.settings.max_inactive_interval_seconds(),
@@ -1055,7 +1066,10 @@ impl RedisSessionRepository {
             }
             planned.push((handle, known));
         }
-        let mut replies = self.execute(pipe).await?.into_iter();
+        let asked_replicas = self.ask_replicas(&mut pipe);
+        let mut replies = self.execute(pipe).await?;
+        let acknowledged = asked_replicas.map_or(Ok(()), |asked| asked.check(&mut replies));
+        let mut replies = replies.into_iter();
         let mut ended = 0;
         for (handle, known) in planned {
             let reply = ok(replies
@@ -1091,6 +1105,7 @@ impl RedisSessionRepository {
                 }
             }
         }
+        acknowledged?;
         Ok(ended)
     }
 }

@@ -58,6 +58,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use moka::sync::Cache;
 
+use crate::telemetry;
+
 /// A cached value's revision: the stored session's `rev` field (every applied
 /// save increments it). Markers stand for "at least this revision, state
 /// unknown" and are never served.
@@ -224,6 +226,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             return None;
         }
         self.counters.hits.fetch_add(1, Ordering::Relaxed);
+        telemetry::counter(telemetry::NEAR_CACHE_HITS, &[]);
         Some((entry.value, ticket))
     }
 
@@ -331,11 +334,13 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.entries.invalidate_all();
         self.counters.flushes.fetch_add(1, Ordering::Relaxed);
+        telemetry::counter(telemetry::NEAR_CACHE_FLUSHES, &[]);
     }
 
     /// Counts a lookup that had to go to Redis.
     pub(crate) fn record_miss(&self) {
         self.counters.misses.fetch_add(1, Ordering::Relaxed);
+        telemetry::counter(telemetry::NEAR_CACHE_MISSES, &[]);
     }
 
     /// The counters so far.
@@ -380,6 +385,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> InvalidationSink for NearCac
         for key in keys {
             self.remove_bytes(key);
             self.counters.keys_invalidated.fetch_add(1, Ordering::Relaxed);
+            telemetry::counter(telemetry::NEAR_CACHE_INVALIDATIONS, &[]);
         }
     }
 

@@ -11,6 +11,10 @@
 //! own `CONFIG SET`. A `PUBLISH` reaches every node of a cluster, so the notice
 //! channel is subscribed on one master only (the first by address), or each
 //! notice would arrive once per master.
+//!
+//! The whole subscription runs under [`supervise`]: whatever ends it while the
+//! repository lives (a panic in message handling included) restarts it after a
+//! bounded backoff, and the state reads `false` until it listens again.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
@@ -23,6 +27,7 @@ use tokio::task::JoinHandle;
 
 use super::pool::NodeAddress;
 use super::{Inner, RedisSessionRepository};
+use crate::telemetry;
 
 /// How often an idle subscription checks that the server still answers: a
 /// connection that died silently (no FIN) would otherwise miss events forever.
@@ -69,14 +74,39 @@ enum Ended {
     Lost { listened: bool, reason: String },
 }
 
+/// Runs the subscription until the repository is dropped, restarting it
+/// (after [`MIN_RETRY_DELAY`], doubling up to [`MAX_RETRY_DELAY`]) whenever its
+/// task ends otherwise, by a panic or an unexpected return; `state` says
+/// whether it is subscribed right now and is `false` while it is restarted.
+pub(super) async fn supervise(inner: Weak<Inner>, config: Config, state: watch::Sender<bool>) {
+    let config = Arc::new(config);
+    let state = Arc::new(state);
+    let mut delay = MIN_RETRY_DELAY;
+    loop {
+        let outcome = tokio::spawn(run(inner.clone(), Arc::clone(&config), Arc::clone(&state))).await;
+        state.send_replace(false);
+        if inner.strong_count() == 0 {
+            return;
+        }
+        match outcome {
+            Err(error) if error.is_panic() => {
+                tracing::error!("Redis session event subscription panicked; restarting it");
+            }
+            _ => tracing::warn!("Redis session event subscription ended; restarting it"),
+        }
+        telemetry::counter(telemetry::SUBSCRIPTION_RECONNECTS, &[]);
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(MAX_RETRY_DELAY);
+    }
+}
+
 /// Listens until the repository is dropped, reconnecting as needed; `state`
 /// says whether it is subscribed right now (on a cluster: on every master).
-pub(super) async fn run(inner: Weak<Inner>, config: Config, state: watch::Sender<bool>) {
-    let config = Arc::new(config);
+async fn run(inner: Weak<Inner>, config: Arc<Config>, state: Arc<watch::Sender<bool>>) {
     if config.cluster {
-        run_cluster(inner, config, state).await;
+        run_cluster(inner, config, &state).await;
     } else {
-        run_node(inner, config, None, true, state).await;
+        run_node(inner, config, None, true, &state).await;
     }
 }
 
@@ -93,7 +123,7 @@ impl Drop for NodeListener {
     }
 }
 
-async fn run_cluster(inner: Weak<Inner>, config: Arc<Config>, state: watch::Sender<bool>) {
+async fn run_cluster(inner: Weak<Inner>, config: Arc<Config>, state: &watch::Sender<bool>) {
     let mut listeners: BTreeMap<NodeAddress, NodeListener> = BTreeMap::new();
     loop {
         let Some(repository) = RedisSessionRepository::from_weak(&inner) else {
@@ -114,7 +144,7 @@ async fn run_cluster(inner: Weak<Inner>, config: Arc<Config>, state: watch::Send
                     let with_channel = Some(&node) == channel_node.as_ref();
                     tracing::debug!(%node, with_channel, "Redis session event subscription: listening to a master");
                     let (node_state, subscribed) = watch::channel(false);
-                    let task = tokio::spawn(run_node(
+                    let task = tokio::spawn(run_node_owned(
                         inner.clone(),
                         Arc::clone(&config),
                         Some(node.clone()),
@@ -139,11 +169,29 @@ async fn run_cluster(inner: Weak<Inner>, config: Arc<Config>, state: watch::Send
             if inner.strong_count() == 0 {
                 return;
             }
+            // A master's listener that ended (it panicked) is not listening: start it again now.
+            let before = listeners.len();
+            listeners.retain(|_, listener| !listener.task.is_finished());
             let all = !listeners.is_empty() && listeners.values().all(|listener| *listener.subscribed.borrow());
             state.send_if_modified(|current| std::mem::replace(current, all) != all);
+            if listeners.len() < before {
+                telemetry::counter(telemetry::SUBSCRIPTION_RECONNECTS, &[]);
+                break;
+            }
             tokio::time::sleep(STATE_POLL).await;
         }
     }
+}
+
+/// [`run_node`] for a task of its own.
+async fn run_node_owned(
+    inner: Weak<Inner>,
+    config: Arc<Config>,
+    node: Option<NodeAddress>,
+    with_channel: bool,
+    state: watch::Sender<bool>,
+) {
+    run_node(inner, config, node, with_channel, &state).await;
 }
 
 /// Listens to one server (or cluster master) until the repository is dropped,
@@ -153,11 +201,11 @@ async fn run_node(
     config: Arc<Config>,
     node: Option<NodeAddress>,
     with_channel: bool,
-    state: watch::Sender<bool>,
+    state: &watch::Sender<bool>,
 ) {
     let mut delay = MIN_RETRY_DELAY;
     loop {
-        let ended = listen(&inner, &config, node.as_ref(), with_channel, &state).await;
+        let ended = listen(&inner, &config, node.as_ref(), with_channel, state).await;
         state.send_replace(false);
         match ended {
             Ended::RepositoryDropped => return,
@@ -165,6 +213,7 @@ async fn run_node(
                 let node = node.as_ref().map(ToString::to_string).unwrap_or_default();
                 if listened {
                     delay = MIN_RETRY_DELAY;
+                    telemetry::counter(telemetry::SUBSCRIPTION_RECONNECTS, &[]);
                     tracing::warn!(%reason, %node, "Redis session event subscription lost; reconnecting");
                 } else {
                     tracing::debug!(%reason, %node, ?delay, "Redis session event subscription failed; retrying");

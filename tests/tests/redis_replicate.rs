@@ -1,0 +1,163 @@
+//! The server region shortcut `REPLICATE` against a real master and replica:
+//! each session write is acknowledged by the replica (`WAIT`) before the
+//! request answers, so the replica already has it; with the replica frozen
+//! (SIGSTOP), a write answers 503 within the acknowledgement timeout.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use actix_web::{App, HttpResponse, web};
+use clustered_session_tests::redis_server::RedisServer;
+use clustered_session_tests::serve;
+use redis::Commands as _;
+use session_actix::config::PropertySources;
+use session_actix::{ClusteredSession, Session};
+
+const ACK_TIMEOUT_MS: u64 = 300;
+/// Scheduling slack on a loaded 2-core machine.
+const SLACK: Duration = Duration::from_millis(700);
+
+async fn write(session: Session, value: web::Path<u32>) -> actix_web::Result<HttpResponse> {
+    session.insert("value", *value)?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+fn replication_info(server: &RedisServer) -> String {
+    redis::cmd("INFO")
+        .arg("replication")
+        .query(&mut server.connection())
+        .unwrap()
+}
+
+fn keys(server: &RedisServer) -> BTreeSet<String> {
+    server.connection().keys("*").unwrap()
+}
+
+/// Sessions over `master` with `shortcut`, configured as an operator would (env vars).
+fn sessions(master: &RedisServer, shortcut: &str) -> ClusteredSession {
+    let empty = std::env::temp_dir().join(format!("clustered-session-replicate-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    ClusteredSession::builder()
+        .replace_properties(
+            PropertySources::builder()
+                .env_vars([
+                    ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", master.url()),
+                    (
+                        "SPRING_SESSION_DATA_GEMFIRE_CACHE_SERVER_REGION_SHORTCUT",
+                        shortcut.to_owned(),
+                    ),
+                    (
+                        "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_REPLICA_ACK_TIMEOUT",
+                        ACK_TIMEOUT_MS.to_string(),
+                    ),
+                ])
+                .default_config_location(&empty)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
+}
+
+#[actix_rt::test]
+async fn replicated_writes_are_on_the_replica_when_they_return_and_503_without_it() {
+    let master = RedisServer::start();
+    let replica = RedisServer::start();
+    let () = redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(master.port())
+        .query(&mut replica.connection())
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !replication_info(&replica).contains("master_link_status:up") {
+        assert!(Instant::now() < deadline, "the replica did not link within 10 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let sessions = sessions(&master, "replicate");
+    let pool = sessions.configuration().pool().unwrap().clone();
+    assert_eq!(pool.replica_acks(), 1);
+    assert_eq!(pool.replica_ack_timeout(), Duration::from_millis(ACK_TIMEOUT_MS));
+    let app = serve!(move || sessions.wrap(App::new().route("/write/{value}", web::post().to(write))));
+    let client = awc::Client::builder().timeout(Duration::from_secs(10)).finish();
+
+    // Each write creates a session: the replica holds every key the master does as soon as it returns.
+    for value in 0..20 {
+        let response = client.post(app.url(&format!("/write/{value}"))).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "write {value}");
+        let on_master = keys(&master);
+        assert!(!on_master.is_empty());
+        assert_eq!(keys(&replica), on_master, "write {value} is not on the replica yet");
+    }
+
+    replica.pause();
+    let started = Instant::now();
+    let response = client.post(app.url("/write/99")).send().await.unwrap();
+    let elapsed = started.elapsed();
+    replica.resume();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        elapsed <= Duration::from_millis(ACK_TIMEOUT_MS) + SLACK,
+        "an unacknowledged write took {elapsed:?}"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(ACK_TIMEOUT_MS),
+        "answered before the timeout: {elapsed:?}"
+    );
+
+    // Replica back: writes are acknowledged again.
+    let response = client.post(app.url("/write/100")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[actix_rt::test]
+async fn partition_does_not_wait_for_replicas() {
+    let master = RedisServer::start();
+    let sessions = sessions(&master, "PARTITION");
+    let app = serve!(move || sessions.wrap(App::new().route("/write/{value}", web::post().to(write))));
+    let client = awc::Client::default();
+    // No replica at all, and no wait for one.
+    let response = client.post(app.url("/write/1")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let waits: i64 = redis::cmd("INFO")
+        .arg("commandstats")
+        .query::<String>(&mut master.connection())
+        .unwrap()
+        .lines()
+        .filter(|line| line.starts_with("cmdstat_wait:"))
+        .count()
+        .try_into()
+        .unwrap();
+    assert_eq!(waits, 0);
+}
+
+#[actix_rt::test]
+async fn replicate_without_a_replica_answers_503() {
+    let master = RedisServer::start();
+    let sessions = sessions(&master, "REPLICATE_PERSISTENT");
+    let app = serve!(move || sessions.wrap(App::new().route("/write/{value}", web::post().to(write))));
+    let client = awc::Client::default();
+    let response = client.post(app.url("/write/1")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[actix_rt::test]
+async fn the_persistence_check_reads_the_servers_configuration() {
+    let server = RedisServer::start();
+    let repository = session_actix::RedisSessionRepository::new(
+        session_actix::PoolSettings::new(server.url()),
+        session_actix::SessionSettings::default(),
+    )
+    .unwrap();
+    // The test servers start with `--save "" --appendonly no`.
+    assert_eq!(repository.server_persists().await.unwrap(), Some(false));
+    let () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("appendonly")
+        .arg("yes")
+        .query(&mut server.connection())
+        .unwrap();
+    assert_eq!(repository.server_persists().await.unwrap(), Some(true));
+}
