@@ -47,7 +47,9 @@ use session_actix::{ClusteredSessionStore, FindByIndexNameSessionRepository, Ses
 
 type Sessions = web::Data<dyn FindByIndexNameSessionRepository>;
 
-/// A random, public name for one session (shown in lists, unlike the id).
+/// A random, public name for one session, set at login: actix-session's
+/// `Session` does not expose its key, so this is how a request knows which
+/// listed session is its own (the store's handles name the others).
 const HANDLE: &str = "handle";
 /// The client's `User-Agent` at login.
 const DEVICE: &str = "device";
@@ -102,13 +104,13 @@ async fn end_other_sessions(
 ) -> actix_web::Result<HttpResponse> {
     let current = session.get::<String>(HANDLE)?;
     let found = sessions.find_by_principal_name(&identity.id()?).await?;
-    let mut ended = 0;
-    for (handle, other) in &found {
-        if current.is_none() || other.get::<String>(HANDLE).ok().flatten() != current {
-            sessions.delete_by_handle(handle).await?;
-            ended += 1;
-        }
-    }
+    let others: Vec<_> = found
+        .iter()
+        .filter(|(_, other)| current.is_none() || other.get::<String>(HANDLE).ok().flatten() != current)
+        .map(|(handle, _)| *handle)
+        .collect();
+    // All at once: one round trip to each Redis node, however many devices.
+    let ended = sessions.delete_by_handles(&others).await?;
     Ok(HttpResponse::Ok().json(json!({ "ended": ended })))
 }
 
