@@ -288,6 +288,7 @@ impl Session {
     }
 
     /// A new session under a freshly generated id (what stores' `create_session` returns).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "used by the Redis store"))]
     pub(crate) fn generated(max_inactive_interval_seconds: i64, now: SystemTime) -> Self {
         let mut session = Self::new(SessionId::generate(), max_inactive_interval_seconds, now);
         session.generated_id = true;
@@ -296,6 +297,7 @@ impl Session {
 
     /// Whether the current id was generated here ([`Session::change_session_id`],
     /// or a store's `create_session`) rather than given by the caller.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "used by the Redis store"))]
     pub(crate) fn has_generated_id(&self) -> bool {
         self.generated_id
     }

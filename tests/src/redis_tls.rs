@@ -338,3 +338,90 @@ fn bounded_output(command: &mut Command) -> std::process::Output {
     }
     child.wait_with_output().expect("redis-cli output")
 }
+
+/// A TLS-only master ([`TlsRedisServer`], no replica) watched by one
+/// TLS-only `redis-sentinel` that also reaches the master over TLS; both
+/// present [`TlsFiles`]' loopback certificate. Killed on drop.
+#[derive(Debug)]
+pub struct TlsSentinelSetup {
+    /// The master.
+    pub master: TlsRedisServer,
+    sentinel_port: u16,
+    sentinel: Option<Child>,
+    watchdog: Option<Child>,
+    dir: PathBuf,
+}
+
+impl TlsSentinelSetup {
+    /// Starts the master, then the sentinel monitoring it as
+    /// [`MASTER_NAME`](crate::redis_sentinel::MASTER_NAME).
+    ///
+    /// # Panics
+    /// When either does not listen within 5 s.
+    #[must_use]
+    pub fn start(files: &TlsFiles) -> Self {
+        let master = TlsRedisServer::start(files, ServerIdentity::Loopback, false);
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("clustered-session-tls-sentinel-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create the sentinel's dir");
+        let config = dir.join("sentinel.conf");
+        let path = |file: PathBuf| file.to_string_lossy().into_owned();
+        std::fs::write(
+            &config,
+            format!(
+                "port 0\ntls-port {port}\nbind 127.0.0.1\ndaemonize no\nprotected-mode no\nlogfile \"\"\n\
+                 dir {dir}\n\
+                 tls-cert-file {cert}\ntls-key-file {key}\ntls-ca-cert-file {ca}\n\
+                 tls-auth-clients no\ntls-replication yes\n\
+                 sentinel monitor {name} 127.0.0.1 {master} 1\n",
+                dir = dir.display(),
+                cert = path(files.path("server.pem")),
+                key = path(files.path("server.key")),
+                ca = path(files.ca()),
+                name = crate::redis_sentinel::MASTER_NAME,
+                master = master.port,
+            ),
+        )
+        .expect("write sentinel.conf");
+        let sentinel = Command::new(crate::redis_sentinel::REDIS_SENTINEL)
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run redis-sentinel (installed by scripts/test)");
+        let setup = Self {
+            master,
+            sentinel_port: port,
+            watchdog: spawn_watchdog(sentinel.id()),
+            sentinel: Some(sentinel),
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-sentinel with TLS did not listen within 5 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        setup
+    }
+
+    /// The sentinel's address as the pool's `locators` take it: `rediss://127.0.0.1:<port>`.
+    #[must_use]
+    pub fn sentinel_url(&self) -> String {
+        format!("rediss://127.0.0.1:{}", self.sentinel_port)
+    }
+}
+
+impl Drop for TlsSentinelSetup {
+    fn drop(&mut self) {
+        for child in [self.sentinel.take(), self.watchdog.take()].into_iter().flatten() {
+            let mut child = child;
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use clustered_session_tests::redis_tls::{ServerIdentity, TlsFiles, TlsRedisCluster, TlsRedisServer};
+use clustered_session_tests::redis_sentinel::MASTER_NAME;
+use clustered_session_tests::redis_tls::{ServerIdentity, TlsFiles, TlsRedisCluster, TlsRedisServer, TlsSentinelSetup};
 use session_core::config::{ConfigError, ConfigurationResolver, EnableClusteredSession, PropertySources};
 use session_core::{
     NearCacheCapacity, PoolSettings, RedisSessionRepository, SessionRepository, SessionSettings, StoreError,
@@ -85,6 +86,24 @@ async fn a_redis_cluster_over_tls_serves_sessions_and_the_subscription() {
         subscribed.wait_for_subscription(Duration::from_secs(10)).await,
         "the cluster subscription did not connect over TLS"
     );
+}
+
+/// Sentinels over TLS (#10): the master is found through a `rediss://`
+/// sentinel trusting the pool's CA, and reached over TLS too; a sentinel
+/// whose certificate the pool's CA did not sign is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_master_is_found_through_sentinels_over_tls() {
+    let files = TlsFiles::generate();
+    let setup = TlsSentinelSetup::start(&files);
+    let sentinels =
+        || PoolSettings::sentinel([setup.sentinel_url()], MASTER_NAME).with_response_timeout(Duration::from_secs(10));
+    round_trip(sentinels().with_ssl_ca_file(files.ca())).await.unwrap();
+
+    let refused = round_trip(sentinels().with_ssl_ca_file(files.other_ca()))
+        .await
+        .unwrap_err();
+    let message = refused.to_string();
+    assert!(message.contains("UnknownIssuer"), "{message}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -85,6 +85,76 @@ impl ClientFactory {
         redis::Client::open(url)
     }
 
+    /// A Sentinel client for the pool's sentinels and master name. Over TLS
+    /// (`rediss://` sentinel addresses) it speaks TLS to the sentinels and to
+    /// the master they name, with the pool's CA and client certificate; the
+    /// first address's credentials and database apply to the master too.
+    pub(crate) fn sentinel_client(&self, pool: &PoolSettings) -> RedisResult<redis::sentinel::SentinelClient> {
+        use redis::IntoConnectionInfo as _;
+        use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
+
+        let sentinels: Vec<String> = pool.sentinels().to_vec();
+        let master_settings = sentinels
+            .first()
+            .map(|url| url.as_str().into_connection_info())
+            .transpose()?
+            .map(|info| info.redis_settings().clone())
+            .unwrap_or_default();
+        #[cfg(feature = "tls")]
+        if urls_are_tls(&sentinels) {
+            let mut addresses = Vec::with_capacity(sentinels.len());
+            for url in &sentinels {
+                addresses.push(
+                    self.with_insecure_flag(url)
+                        .as_str()
+                        .into_connection_info()?
+                        .addr()
+                        .clone(),
+                );
+            }
+            let mode = if self.insecure {
+                redis::TlsMode::Insecure
+            } else {
+                redis::TlsMode::Secure
+            };
+            let mut builder = redis::sentinel::SentinelClientBuilder::new(
+                addresses,
+                pool.sentinel_master(),
+                SentinelServerType::Master,
+            )?
+            .set_client_to_sentinel_tls_mode(mode)
+            .set_client_to_redis_tls_mode(mode)
+            .set_client_to_redis_db(master_settings.db());
+            if let Some(username) = master_settings.username() {
+                builder = builder
+                    .set_client_to_redis_username(username)
+                    .set_client_to_sentinel_username(username);
+            }
+            if let Some(password) = master_settings.password() {
+                builder = builder
+                    .set_client_to_redis_password(password)
+                    .set_client_to_sentinel_password(password);
+            }
+            if let Some(certificates) = &self.certificates {
+                builder = builder
+                    .set_client_to_sentinel_certificates(certificates.clone())
+                    .set_client_to_redis_certificates(certificates.clone());
+            }
+            return builder.build();
+        }
+        let node = SentinelNodeConnectionInfo::default().set_redis_connection_info(master_settings);
+        #[allow(
+            clippy::unnecessary_to_owned,
+            reason = "redis-rs takes a String without its TLS feature, `impl AsRef<str>` with it"
+        )]
+        SentinelClient::build(
+            sentinels,
+            pool.sentinel_master().to_owned(),
+            Some(node),
+            SentinelServerType::Master,
+        )
+    }
+
     /// A Redis Cluster client builder for `urls`, with the pool's TLS settings.
     pub(crate) fn cluster_builder(&self, urls: &[String]) -> redis::cluster::ClusterClientBuilder {
         #[cfg(feature = "tls")]

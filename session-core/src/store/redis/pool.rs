@@ -234,7 +234,7 @@ impl RedisConnection {
             return Err(StoreError::unavailable("Redis Sentinel and Redis Cluster do not mix"));
         }
         let clients = ClientFactory::new(settings)?;
-        let connection = SentinelConnection::new(settings).map_err(|error| {
+        let connection = SentinelConnection::new(settings, &clients).map_err(|error| {
             StoreError::unavailable(format!(
                 "invalid sentinel address in {:?}: {error}",
                 settings.sentinels().iter().map(|url| redact(url)).collect::<Vec<_>>()

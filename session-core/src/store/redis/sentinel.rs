@@ -21,11 +21,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, MultiplexedConnection};
-use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
-use redis::{
-    AsyncConnectionConfig, Cmd, IntoConnectionInfo as _, Pipeline, RedisError, RedisFuture, RedisResult, Value,
-};
+use redis::sentinel::SentinelClient;
+use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
+use super::connect::ClientFactory;
 use crate::PoolSettings;
 
 /// One master, found through sentinels; cheap to clone (clones share it).
@@ -66,30 +65,13 @@ impl fmt::Debug for SentinelConnection {
 }
 
 impl SentinelConnection {
-    /// For the pool's sentinels and master name; connects to nothing yet.
+    /// For the pool's sentinels and master name (over TLS when they are
+    /// `rediss://`, see [`ClientFactory::sentinel_client`]); connects to nothing yet.
     ///
     /// # Errors
     /// When a sentinel address is not a valid URL.
-    pub(crate) fn new(pool: &PoolSettings) -> RedisResult<Self> {
-        let sentinels: Vec<String> = pool.sentinels().to_vec();
-        // The first address's credentials and database apply to the master too.
-        let master_settings = sentinels
-            .first()
-            .map(|url| url.as_str().into_connection_info())
-            .transpose()?
-            .map(|info| info.redis_settings().clone())
-            .unwrap_or_default();
-        let node = SentinelNodeConnectionInfo::default().set_redis_connection_info(master_settings);
-        #[allow(
-            clippy::unnecessary_to_owned,
-            reason = "redis-rs takes a String without its TLS feature, `impl AsRef<str>` with it"
-        )]
-        let client = SentinelClient::build(
-            sentinels,
-            pool.sentinel_master().to_owned(),
-            Some(node),
-            SentinelServerType::Master,
-        )?;
+    pub(crate) fn new(pool: &PoolSettings, clients: &ClientFactory) -> RedisResult<Self> {
+        let client = clients.sentinel_client(pool)?;
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(pool.connection_timeout()))
             .set_response_timeout(Some(pool.response_timeout()));
