@@ -200,9 +200,9 @@
 //! (on a cluster: one per master, managed by the cluster client),
 //! owned by a private runtime thread so the repository can be shared by every
 //! actix worker (each has its own runtime); a subscribing repository keeps its
-//! pub/sub connection there too. On a standalone Redis or a cluster, requests
-//! served on a single-threaded runtime (each actix worker) use a connection of
-//! their worker's own instead, so a command does not cross threads on its way
+//! pub/sub connection there too. On a standalone Redis, a cluster or through
+//! Sentinel, requests served on a single-threaded runtime (each actix worker)
+//! use a connection of their worker's own instead, so a command does not cross threads on its way
 //! (`worker_connection.rs`; measured at a quarter of a read's CPU): expect one
 //! connection per worker plus the shared one. Construction never waits for
 //! Redis; while Redis is down or paused, each operation fails within the

@@ -6,8 +6,8 @@
 //! workers' Redis traffic to one worker and break when that worker stops. So each
 //! repository owns a small runtime on a thread of its own: the shared
 //! connection lives there, its commands are spawned there, and callers on any
-//! runtime just await the result. On a standalone Redis or a cluster, a caller
-//! on a single-threaded runtime (an actix worker) skips that hop: it gets a
+//! runtime just await the result. On a standalone Redis, a cluster or through
+//! Sentinel, a caller on a single-threaded runtime (an actix worker) skips that hop: it gets a
 //! connection of its own thread (see `worker_connection.rs`). Background work
 //! (the subscription, detached writes) stays on the private runtime.
 //!
@@ -148,7 +148,7 @@ pub(crate) struct RedisConnection {
     /// Clients with the pool's TLS settings, for the subscription.
     clients: ClientFactory,
     runtime: Handle,
-    /// Per-worker connections (standalone Redis and Cluster).
+    /// Per-worker connections (standalone Redis, Cluster, Sentinel).
     workers: Option<WorkerConnections>,
     deadline: Duration,
     retry_attempts: u32,
@@ -253,13 +253,20 @@ impl RedisConnection {
             master = settings.sentinel_master(),
             "Redis session store configured through Sentinel"
         );
-        Ok(Self::with(
-            settings,
-            clients,
-            Connection::Sentinel(connection),
-            runtime,
-            shutdown,
-        ))
+        // Each worker asks the sentinels itself and follows the switches itself.
+        let (per_worker, per_worker_clients) = (settings.clone(), clients.clone());
+        let workers = WorkerConnections::new(Box::new(move || {
+            let connection = SentinelConnection::new(&per_worker, &per_worker_clients).ok()?;
+            let watch = connection
+                .clone()
+                .watch_switches(per_worker.sentinel_master().to_owned(), per_worker.connection_timeout());
+            // On the worker's runtime: it ends with it.
+            drop(tokio::spawn(watch));
+            Some(Connection::Sentinel(connection))
+        }));
+        let mut opened = Self::with(settings, clients, Connection::Sentinel(connection), runtime, shutdown);
+        opened.workers = Some(workers);
+        Ok(opened)
     }
 
     /// Like [`RedisConnection::open`], with a [`TrackedConnection`]: Redis

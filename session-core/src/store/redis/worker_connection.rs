@@ -1,12 +1,14 @@
-//! A connection per worker thread, for a standalone Redis or a Redis Cluster.
+//! A connection per worker thread, for a standalone Redis, a Redis Cluster or
+//! a master found through Sentinel.
 //!
 //! actix-web runs one single-threaded runtime per worker. Sending each command
 //! through the repository's own runtime thread (see `pool.rs`) costs two
 //! cross-thread wake-ups per round trip, measured at about a quarter of the
 //! CPU of a session read. So a caller on a single-threaded runtime gets a
-//! connection of its thread's own (a `ConnectionManager`, or a cluster
-//! connection with its own connections to the masters), driven by that
-//! runtime: a command never leaves the worker. It is made on the thread's first command (lazily:
+//! connection of its thread's own (a `ConnectionManager`, a cluster
+//! connection with its own connections to the masters, or a Sentinel
+//! connection that discovers the master and follows its switches itself),
+//! driven by that runtime: a command never leaves the worker. It is made on the thread's first command (lazily:
 //! it connects on first use, and reconnects by itself like the shared one),
 //! and dropped when its repository or its runtime goes (a liveness token per
 //! thread tells a runtime that ended, as when a test builds several runtimes
