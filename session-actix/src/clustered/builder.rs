@@ -10,8 +10,8 @@ use session_core::config::SessionIdSources;
 use session_core::expiration::SessionExpirationPolicy;
 use session_core::serialization::SessionSerializer;
 use session_core::{
-    EmbeddedSessionRepository, FindByIndexNameSessionRepository, HttpSessionListener, IsDirtyPredicate,
-    MeteredRepository, SessionEventListener, SessionEventPublisher, SessionRepository, SessionSettings,
+    FindByIndexNameSessionRepository, HttpSessionListener, IsDirtyPredicate, MeteredRepository, SessionEventListener,
+    SessionEventPublisher, SessionRepository, SessionSettings,
 };
 
 use super::code_pool::CodePool;
@@ -498,18 +498,24 @@ impl ClusteredSessionBuilder {
         if let Some(max_sessions) = self.embedded_max_sessions {
             settings = settings.with_embedded_max_sessions(max_sessions);
         }
-        if let Some(policy) = expiration_policy(&configuration, &self.registry)? {
+        if let Some(policy) = session_core::config::selected_expiration_policy(&configuration, &self.registry)? {
             // After the idle timeout: a timeout-aware policy is told it here.
             settings = settings.with_expiration_policy(policy);
         }
 
         let mut warnings = configuration.warnings().to_vec();
-        warnings.extend(unselected_policies(&configuration, &self.registry));
+        warnings.extend(session_core::config::unselected_policy_warnings(
+            &configuration,
+            &self.registry,
+        ));
         for warning in &warnings {
             tracing::warn!(target: "clustered_session::configuration", "{warning}");
         }
 
-        let mut repository = repository(&configuration, settings.clone(), &self.code_pool)?;
+        let code_pool = &self.code_pool;
+        let mut repository = session_core::config::repository_for(&configuration, settings.clone(), |pool| {
+            code_pool.store_settings(pool)
+        })?;
         if let Some(decorate) = self.repository_decorator {
             repository = decorate(repository, &settings);
         }
@@ -569,124 +575,5 @@ fn process_properties(location: Option<PathBuf>) -> Result<PropertySources, Conf
                 .default_config_location(location)
                 .build()
         }
-    }
-}
-
-/// The policy named by the effective `session_expiration_policy_bean_name`, if any.
-fn expiration_policy(
-    configuration: &EffectiveConfiguration,
-    registry: &ComponentRegistry,
-) -> Result<Option<Arc<dyn SessionExpirationPolicy>>, ConfigError> {
-    let bean_name = configuration.session_expiration_policy_bean_name();
-    let Some(name) = &bean_name.value else {
-        return Ok(None);
-    };
-    // Resolution checked the name is registered; this also catches a component
-    // registered under the expiration-policy kind that is not a policy.
-    registry
-        .expiration_policy(name)
-        .map(Some)
-        .ok_or_else(|| ConfigError::UnknownBeanName {
-            key: SESSION_EXPIRATION_BEAN_NAME_PROPERTY.to_owned(),
-            value: name.clone(),
-            from: Box::new(bean_name.source.clone()),
-            kind: ComponentKind::SessionExpirationPolicy.to_string(),
-            registered: registry
-                .names(ComponentKind::SessionExpirationPolicy)
-                .into_iter()
-                .filter(|registered| registry.expiration_policy(registered).is_some())
-                .map(str::to_owned)
-                .collect(),
-        })
-}
-
-/// A warning for each registered expiration policy the configuration does
-/// not select: it looks configured, and does not apply.
-fn unselected_policies(configuration: &EffectiveConfiguration, registry: &ComponentRegistry) -> Vec<String> {
-    let selected = configuration.session_expiration_policy_bean_name();
-    registry
-        .names(ComponentKind::SessionExpirationPolicy)
-        .into_iter()
-        .filter(|name| selected.value.as_deref() != Some(*name))
-        .map(|name| {
-            let selection = match &selected.value {
-                Some(other) => format!("`{other}` is selected ({})", selected.source),
-                None => "none is selected".to_owned(),
-            };
-            format!(
-                "expiration policy `{name}` is registered but not applied: {selection}; select it with \
-                 `session_expiration_policy_bean_name = \"{name}\"` (or the property `{SESSION_EXPIRATION_BEAN_NAME_PROPERTY}`), \
-                 or pass the policy to `ClusteredSessionBuilder::expiration_policy`"
-            )
-        })
-        .collect()
-}
-
-/// One repository for the whole process: embedded, or Redis when the
-/// effective pool has servers.
-fn repository(
-    configuration: &EffectiveConfiguration,
-    settings: SessionSettings,
-    code_pool: &CodePool,
-) -> Result<Arc<dyn FindByIndexNameSessionRepository>, ConfigError> {
-    let shortcut = configuration.client_region_shortcut().value;
-    let Some(pool) = configuration.pool().filter(|_| !shortcut.is_local()) else {
-        if configuration.pool().is_some() {
-            tracing::info!(%shortcut, "client region shortcut {shortcut}: sessions stay in this process, not sent to Redis");
-        }
-        return Ok(Arc::new(EmbeddedSessionRepository::new(settings)));
-    };
-    let servers_key = session_core::config::pool_property(pool.name(), session_core::config::POOL_SERVERS);
-    let servers_error = |expected: String| ConfigError::InvalidValue {
-        key: servers_key.clone(),
-        value: pool
-            .urls()
-            .iter()
-            .map(|url| session_core::config::mask_password(url))
-            .collect::<Vec<_>>()
-            .join(","),
-        from: Box::new(
-            configuration
-                .pool_source(session_core::config::POOL_SERVERS)
-                .cloned()
-                .unwrap_or(session_core::config::ConfigSource::Default),
-        ),
-        // The store's own message may quote a URL (or the part of one its
-        // client could parse): mask whatever of the configured URLs shows.
-        expected: session_core::config::mask_urls_in(&expected, pool.urls()),
-    };
-    #[cfg(feature = "redis")]
-    {
-        let mut pool_settings = code_pool.store_settings(pool.clone());
-        // REPLICATE, PARTITION_REDUNDANT (and _PERSISTENT): writes wait for replica acknowledgement.
-        if configuration.server_region_shortcut().value.acknowledges_replicas() {
-            pool_settings = pool_settings.with_replica_acknowledgement(true);
-        }
-        match shortcut {
-            ClientRegionShortcut::CachingProxy => {
-                pool_settings = pool_settings.with_near_cache(session_core::NearCacheCapacity::Sessions(
-                    session_core::config::NEAR_CACHE_DEFAULT_ENTRIES,
-                ));
-            }
-            ClientRegionShortcut::CachingProxyHeapLru => {
-                pool_settings = pool_settings.with_near_cache(session_core::NearCacheCapacity::Bytes(
-                    session_core::config::NEAR_CACHE_DEFAULT_BYTES,
-                ));
-            }
-            _ => {}
-        }
-        let store = session_core::RedisSessionRepository::new(pool_settings, settings)
-            .map_err(|error| servers_error(format!("servers the Redis store can use ({error})")))?;
-        if configuration.server_region_shortcut().value.is_persistent() {
-            store.warn_unless_persistent();
-        }
-        Ok(Arc::new(store))
-    }
-    #[cfg(not(feature = "redis"))]
-    {
-        drop((settings, code_pool));
-        Err(servers_error(
-            "no servers: session-actix was built without its `redis` feature".to_owned(),
-        ))
     }
 }

@@ -108,6 +108,7 @@ mod resolver;
 mod schema;
 mod shortcut;
 mod sources;
+mod stores;
 #[cfg(feature = "tls")]
 pub(crate) mod tls_files;
 mod unknown_keys;
@@ -145,3 +146,4 @@ pub use shortcut::{
     ClientRegionShortcut, NEAR_CACHE_DEFAULT_BYTES, NEAR_CACHE_DEFAULT_ENTRIES, ServerRegionShortcut, UnknownShortcut,
 };
 pub use sources::{DEFAULT_CONFIG_FILE_NAME, PropertyOrigin, PropertySources, PropertySourcesBuilder, PropertyValue};
+pub use stores::{repository_for, selected_expiration_policy, unselected_policy_warnings};
