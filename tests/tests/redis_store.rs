@@ -939,7 +939,7 @@ async fn saves_of_more_fields_than_one_script_call_takes_apply_whole() {
     let repo = repository(&server, settings(&region, 600).with_size_limits(limits));
     let mut session = repo.create_session();
     for i in 0..1200 {
-        session.insert(&format!("a{i}"), &i).unwrap();
+        session.insert(format!("a{i}"), &i).unwrap();
     }
     repo.save(&mut session).await.unwrap();
     let id = session.id().unwrap().clone();
@@ -950,7 +950,7 @@ async fn saves_of_more_fields_than_one_script_call_takes_apply_whole() {
         loaded.remove(&format!("a{i}"));
     }
     for i in 1100..1200 {
-        loaded.insert(&format!("a{i}"), &-i).unwrap();
+        loaded.insert(format!("a{i}"), &-i).unwrap();
     }
     repo.save(&mut loaded).await.unwrap();
     let stored = repo.find_by_id(&id).await.unwrap().unwrap();
@@ -965,7 +965,7 @@ async fn saves_of_more_fields_than_one_script_call_takes_apply_whole() {
     );
     let mut grown = tight.find_by_id(&id).await.unwrap().unwrap();
     for i in 0..100 {
-        grown.insert(&format!("b{i}"), &i).unwrap();
+        grown.insert(format!("b{i}"), &i).unwrap();
     }
     tight.save(&mut grown).await.unwrap();
     let mut first = tight.find_by_id(&id).await.unwrap().unwrap();
