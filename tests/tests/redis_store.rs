@@ -927,3 +927,55 @@ fn one_repository_serves_every_worker_runtime() {
     let merged = runtime.block_on(repo.find_by_id(&id)).unwrap().unwrap();
     assert_eq!(merged.attributes().len(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saves_of_more_fields_than_one_script_call_takes_apply_whole() {
+    // The save script hands its field lists to HSET/HDEL straight from its
+    // arguments, in chunks past 1000 values: 1200 attributes are 2400 values to
+    // set at creation, then 1100 to delete and 100 to change in one update.
+    let server = RedisServer::start();
+    let limits = SessionSizeLimits::default().with_max_attributes(5000);
+    let region = unique_region("wide");
+    let repo = repository(&server, settings(&region, 600).with_size_limits(limits));
+    let mut session = repo.create_session();
+    for i in 0..1200 {
+        session.insert(format!("a{i}"), &i).unwrap();
+    }
+    repo.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(loaded.attributes().len(), 1200);
+    assert_eq!(loaded.get::<i32>("a1199").unwrap(), Some(1199));
+    for i in 0..1100 {
+        loaded.remove(&format!("a{i}"));
+    }
+    for i in 1100..1200 {
+        loaded.insert(format!("a{i}"), &-i).unwrap();
+    }
+    repo.save(&mut loaded).await.unwrap();
+    let stored = repo.find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(stored.attributes().len(), 100);
+    assert_eq!(stored.get::<i32>("a1100").unwrap(), Some(-1100));
+    assert_eq!(stored.get::<i32>("a0").unwrap(), None);
+    // The script's size counters followed: under a bound of 201, two copies
+    // each adding one to 200 attributes cannot both succeed.
+    let tight = repository(
+        &server,
+        settings(&region, 600).with_size_limits(SessionSizeLimits::default().with_max_attributes(201)),
+    );
+    let mut grown = tight.find_by_id(&id).await.unwrap().unwrap();
+    for i in 0..100 {
+        grown.insert(format!("b{i}"), &i).unwrap();
+    }
+    tight.save(&mut grown).await.unwrap();
+    let mut first = tight.find_by_id(&id).await.unwrap().unwrap();
+    let mut second = tight.find_by_id(&id).await.unwrap().unwrap();
+    first.insert("x", &1).unwrap();
+    second.insert("y", &1).unwrap();
+    tight.save(&mut first).await.unwrap();
+    assert!(
+        tight.save(&mut second).await.is_err(),
+        "202 attributes under a bound of 201"
+    );
+    assert_eq!(tight.find_by_id(&id).await.unwrap().unwrap().attributes().len(), 201);
+}

@@ -1,4 +1,4 @@
-//! Expiration rules as the scripts take them (`lua/common.lua`, `time_to_live`),
+//! Expiration rules as the scripts take them (`lua/expiry.lua`, `time_to_live`),
 //! and the decision a plain read makes: does the stored deadline need extending?
 //!
 //! A read is one `HGETALL`; it writes nothing unless the session's stored
@@ -92,7 +92,7 @@ impl ScriptRule {
         }
     }
 
-    /// The four script arguments (`lua/common.lua`).
+    /// The four script arguments (`lua/expiry.lua`, `time_to_live`).
     pub(crate) fn args(&self) -> [String; 4] {
         match self {
             Self::Idle { timeout, window } => [

@@ -15,17 +15,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use redis::Script;
 use tokio::sync::Mutex;
 
-/// A script's source: the shared helpers, then the script.
+/// A script's source: the shared helpers, the deadline helpers for the
+/// scripts that set TTLs, then the script. (Each helper costs a closure on
+/// every run, so a script gets only the ones it may use.)
 macro_rules! source {
     ($file:literal) => {
         concat!(include_str!("lua/common.lua"), include_str!($file))
+    };
+    (expiry, $file:literal) => {
+        concat!(
+            include_str!("lua/common.lua"),
+            include_str!("lua/expiry.lua"),
+            include_str!($file)
+        )
     };
 }
 
 /// Every script's source, in [`Scripts::all`]'s order.
 const SOURCES: [&str; 5] = [
-    source!("lua/touch.lua"),
-    source!("lua/save.lua"),
+    source!(expiry, "lua/touch.lua"),
+    source!(expiry, "lua/save.lua"),
     source!("lua/take.lua"),
     source!("lua/delete.lua"),
     source!("lua/reap.lua"),

@@ -3,69 +3,79 @@
 --          'create' (write unconditionally, replacing whatever the id held) or
 --          'update' (only if the session is still live: a write racing a logout,
 --          a renewal or the expiry must not bring it back).
--- ARGV[2..5]: the expiration rule (common.lua).
+-- ARGV[2..5]: the expiration rule (expiry.lua).
 -- ARGV[6], ARGV[7]: channel and message published when this creates the
 --          session (see announce in common.lua).
 -- ARGV[8]: now, epoch milliseconds of the application's clock.
 -- ARGV[9]: '1' when a near cache tracks this key (read it last, see below).
 -- ARGV[10], ARGV[11]: the most attributes, and bytes of attributes (names
 --          plus stored values), the session may hold (SessionSizeLimits).
--- ARGV[12]: n, then n field/value pairs to set (attributes, metadata).
--- then:    m, then m fields to delete (removed attributes).
+-- ARGV[12]: m, ARGV[13]: a, then m metadata field/value pairs, then a
+--          attribute field/value pairs (fields `attr:<name>`): the fields to set.
+-- then:    d, then d fields to delete (removed attributes).
 -- then:    k, then k index name/value pairs (index fields to set).
 -- then:    r, then r index names (index fields to delete).
+-- (codec.rs: WritePlan::script_args. Counts and limits come from the
+-- application and are well-formed; stored values may not be.)
 -- Returns {2, limit, max, actual} when the save would take the session past a
 -- size limit ('attributes' or 'total'): nothing is written.
 -- Returns {1, created, rev, deadline, name1, old1, ...} with the revision this
 -- save produced, the stored expiresAt after it, and the index values that were
 -- replaced or removed (their sets must drop this id), or {0, 0} when nothing
 -- was written. created is 1 when no live session had this id.
+--
+-- Cost: this runs on every write, so it reads its arguments in place (no
+-- copies of ARGV), parses only the numbers it needs, compares deadlines as
+-- numbers and formats one only when it is written.
 local hash, marker = KEYS[1], KEYS[2]
+local mode = ARGV[1]
 local result = {1, 1, 0, ''}
 local live = false
-if ARGV[1] == 'update' then
+if mode == 'update' then
   -- (A hash of another type under a live marker is caught by the HMGET below.)
   live = redis.call('EXISTS', marker) == 1
-  result[2] = 0
-elseif ARGV[1] == 'create' then
-  live = is_live(hash, marker)
-  result[2] = live and 0 or 1
-end
-if ARGV[1] == 'update' and not live then
-  return {0, 0}
-end
-if ARGV[1] == 'create' and not live then
-  -- An expired session still in its grace period (or garbage) under this id:
-  -- start from nothing, and report its index entries so their sets drop the id.
-  local old = read_hash(hash)
-  for i = 1, #old, 2 do
-    if string.sub(old[i], 1, 4) == 'idx:' then
-      result[#result + 1] = string.sub(old[i], 5)
-      result[#result + 1] = old[i + 1]
-    end
+  if not live then
+    return {0, 0}
   end
-  redis.call('DEL', hash)
+  result[2] = 0
+elseif mode == 'create' then
+  -- Live: its marker exists and its hash is a hash.
+  live = redis.call('EXISTS', marker) == 1 and redis.call('TYPE', hash).ok == 'hash'
+  result[2] = live and 0 or 1
+  if not live then
+    -- An expired session still in its grace period (or garbage) under this id:
+    -- start from nothing, and report its index entries so their sets drop the id.
+    local old = read_hash(hash)
+    for i = 1, #old, 2 do
+      if string.sub(old[i], 1, 4) == 'idx:' then
+        result[#result + 1] = string.sub(old[i], 5)
+        result[#result + 1] = old[i + 1]
+      end
+    end
+    redis.call('DEL', hash)
+  end
 end
 
-local i = 12
-local function take_list(width)
-  local count = tonumber(ARGV[i])
-  local list = {}
-  for j = 1, count * width do
-    list[j] = ARGV[i + j]
-  end
-  i = i + count * width + 1
-  return list
-end
-local sets = take_list(2)
-local deletes = take_list(1)
-local index_sets = take_list(2)
-local index_deletes = take_list(1)
+-- Where each list starts in ARGV (the count's position) and how long it is.
+-- (Counts are mostly '0': compared before converting, which costs a strtod.)
+local meta_n, attr_n = ARGV[12] + 0, ARGV[13] + 0
+local fields_from, fields_to = 14, 13 + 2 * (meta_n + attr_n)
+local attrs_from = 14 + 2 * meta_n
+local del_at = fields_to + 1
+local del_n = ARGV[del_at]
+del_n = del_n == '0' and 0 or del_n + 0
+local iset_at = del_at + 1 + del_n
+local iset_n = ARGV[iset_at]
+iset_n = iset_n == '0' and 0 or iset_n + 0
+local idel_at = iset_at + 1 + 2 * iset_n
+local idel_n = ARGV[idel_at]
+idel_n = idel_n == '0' and 0 or idel_n + 0
 
 -- The stored metadata (another request may have changed the idle timeout:
--- the stored value wins unless this save sets it), revision and deadline.
+-- the stored value wins unless this save sets it), revision, deadline and
+-- size counters (as stored: parsed only if this save changes them).
 local creation, interval, rev, deadline
-local count, bytes = 0, 0
+local stored_count, stored_bytes = false, false
 if live then
   local stored = redis.pcall(
     'HMGET', hash, 'creationTime', 'maxInactiveInterval', 'rev', 'expiresAt', 'attrCount', 'attrBytes'
@@ -75,84 +85,162 @@ if live then
     return {0, 0}
   end
   creation, interval, rev, deadline = number(stored[1]), number(stored[2]), number(stored[3]), stored[4]
-  count, bytes = number(stored[5]) or 0, number(stored[6]) or 0
+  stored_count, stored_bytes = stored[5], stored[6]
 end
 
 -- Size bounds, checked against what the hash holds now (concurrent requests
 -- each adding attributes cannot together exceed them). Counters kept in the
 -- hash; one HSTRLEN per attribute this save sets or removes on a live session.
-local count_before, bytes_before = count, bytes
-local function stored_length(field)
-  if not live then
-    return 0
+local count_change, bytes_change = 0, 0
+for j = attrs_from, fields_to, 2 do
+  local field, value = ARGV[j], ARGV[j + 1]
+  local old = 0
+  if live then
+    old = redis.call('HSTRLEN', hash, field)
   end
-  return redis.call('HSTRLEN', hash, field)
+  if old == 0 then
+    count_change = count_change + 1
+    bytes_change = bytes_change + #field - 5 + #value
+  else
+    bytes_change = bytes_change + #value - old
+  end
 end
-for j = 1, #sets, 2 do
-  local field = sets[j]
-  if string.sub(field, 1, 5) == 'attr:' then
-    local old = stored_length(field)
-    if old == 0 then
-      count = count + 1
-      bytes = bytes + #field - 5 + #sets[j + 1]
-    else
-      bytes = bytes + #sets[j + 1] - old
+if live then
+  for j = del_at + 1, del_at + del_n do
+    local field = ARGV[j]
+    local old = redis.call('HSTRLEN', hash, field)
+    if old > 0 then
+      count_change = count_change - 1
+      bytes_change = bytes_change - (#field - 5) - old
     end
   end
 end
-for j = 1, #deletes do
-  local old = stored_length(deletes[j])
-  if old > 0 then
-    count = count - 1
-    bytes = bytes - (#deletes[j] - 5) - old
+-- A counter this save leaves alone is written back as stored; a bound is read
+-- only when this save grows what it bounds.
+local count_arg, bytes_arg = stored_count, stored_bytes
+if count_change ~= 0 or not count_arg then
+  local count = (number(stored_count) or 0) + count_change
+  if count_change > 0 and count > ARGV[10] + 0 then
+    return {2, 'attributes', ARGV[10], count}
   end
+  count_arg = whole(count)
 end
-local max_count, max_bytes = tonumber(ARGV[10]), tonumber(ARGV[11])
-if count > max_count and count > count_before then
-  return {2, 'attributes', ARGV[10], count}
+if bytes_change ~= 0 or not bytes_arg then
+  local bytes = (number(stored_bytes) or 0) + bytes_change
+  if bytes_change > 0 and bytes > ARGV[11] + 0 then
+    return {2, 'total', ARGV[11], bytes}
+  end
+  bytes_arg = whole(bytes)
 end
-if bytes > max_bytes and bytes > bytes_before then
-  return {2, 'total', ARGV[11], bytes}
-end
-sets[#sets + 1] = 'attrCount'
-sets[#sets + 1] = string.format('%d', count)
-sets[#sets + 1] = 'attrBytes'
-sets[#sets + 1] = string.format('%d', bytes)
-for j = 1, #sets, 2 do
-  if sets[j] == 'creationTime' then
-    creation = number(sets[j + 1])
-  elseif sets[j] == 'maxInactiveInterval' then
-    interval = number(sets[j + 1])
+for j = fields_from, attrs_from - 1, 2 do
+  local field = ARGV[j]
+  if field == 'creationTime' then
+    creation = number(ARGV[j + 1])
+  elseif field == 'maxInactiveInterval' then
+    interval = number(ARGV[j + 1])
   end
 end
 -- Like a read, a write extends the deadline only when it lags by more than the
--- refresh window: most writes then leave the TTLs alone.
+-- refresh window: most writes then leave the TTLs alone. The new deadline (the
+-- hash's expiresAt, '-1' for never) is compared as a number and formatted only
+-- when written.
 local ttl = nil
 if creation ~= nil and interval ~= nil then
-  local rule = {ARGV[2], ARGV[3], ARGV[4], ARGV[5]}
-  local new_ttl = time_to_live(rule, creation, interval)
-  local new_deadline = expires_at(new_ttl, tonumber(ARGV[8]))
-  if not live or deadline_lags(new_deadline, deadline, rule) then
+  local window = tonumber(ARGV[5]) or 0
+  local new_ttl = time_to_live(ARGV[2], ARGV[3], ARGV[4], window, creation, interval)
+  local never = new_ttl == NEVER or new_ttl > MAX_TTL_MS
+  local new_at = nil
+  if not never then
+    if new_ttl < 1 then
+      new_at = ARGV[8] + 1
+    else
+      new_at = ARGV[8] + new_ttl
+    end
+    -- As string.format('%d') would write it (new_at is positive).
+    new_at = new_at - new_at % 1
+  end
+  local lags = true
+  if live and window ~= 0 and deadline then
+    if never or deadline == '-1' then
+      lags = not (never and deadline == '-1')
+    else
+      local diff = new_at - (tonumber(deadline) or 0)
+      lags = diff > window or -diff > window
+    end
+  end
+  if lags then
     ttl = new_ttl
-    deadline = new_deadline
-    sets[#sets + 1] = 'expiresAt'
-    sets[#sets + 1] = new_deadline
+    if never then
+      deadline = '-1'
+    else
+      deadline = string.format('%d', new_at)
+    end
   end
 end
 result[4] = deadline or ''
 -- Every applied save is one revision (near caches check theirs against it).
 result[3] = (rev or 0) + 1
-sets[#sets + 1] = 'rev'
-sets[#sets + 1] = string.format('%d', result[3])
 
-call_chunked('HSET', hash, sets)
-call_chunked('HDEL', hash, deletes)
+-- Runs `command key a1 a2 ...` in chunks: Lua's unpack has a small limit.
+local function call_chunked(command, key, list)
+  if #list == 0 then
+    return
+  elseif #list <= 1000 then
+    redis.call(command, key, unpack(list))
+    return
+  end
+  local chunk = {}
+  for i = 1, #list do
+    chunk[#chunk + 1] = list[i]
+    if #chunk == 1000 then
+      redis.call(command, key, unpack(chunk))
+      chunk = {}
+    end
+  end
+  if #chunk > 0 then
+    redis.call(command, key, unpack(chunk))
+  end
+end
+
+-- Metadata, attributes and counters in one HSET, straight from ARGV when the
+-- list fits one call (Lua's unpack has a small limit).
+local rev_arg = whole(result[3])
+if fields_to - fields_from < 1000 then
+  if ttl ~= nil then
+    redis.call('HSET', hash, 'attrCount', count_arg, 'attrBytes', bytes_arg, 'rev', rev_arg,
+      'expiresAt', deadline, unpack(ARGV, fields_from, fields_to))
+  else
+    redis.call('HSET', hash, 'attrCount', count_arg, 'attrBytes', bytes_arg, 'rev', rev_arg,
+      unpack(ARGV, fields_from, fields_to))
+  end
+else
+  local list = {'attrCount', count_arg, 'attrBytes', bytes_arg, 'rev', rev_arg}
+  if ttl ~= nil then
+    list[7] = 'expiresAt'
+    list[8] = deadline
+  end
+  for j = fields_from, fields_to do
+    list[#list + 1] = ARGV[j]
+  end
+  call_chunked('HSET', hash, list)
+end
+if del_n > 0 then
+  if del_n <= 1000 then
+    redis.call('HDEL', hash, unpack(ARGV, del_at + 1, del_at + del_n))
+  else
+    local fields = {}
+    for j = del_at + 1, del_at + del_n do
+      fields[#fields + 1] = ARGV[j]
+    end
+    call_chunked('HDEL', hash, fields)
+  end
+end
 
 local function replace(name, value)
   local field = 'idx:' .. name
   -- A new id has no old values to report.
   local old = false
-  if ARGV[1] ~= 'new' then
+  if mode ~= 'new' then
     old = redis.call('HGET', hash, field)
   end
   if old and old ~= value then
@@ -165,11 +253,11 @@ local function replace(name, value)
     redis.call('HDEL', hash, field)
   end
 end
-for j = 1, #index_sets, 2 do
-  replace(index_sets[j], index_sets[j + 1])
+for j = iset_at + 1, iset_at + 2 * iset_n, 2 do
+  replace(ARGV[j], ARGV[j + 1])
 end
-for j = 1, #index_deletes do
-  replace(index_deletes[j], false)
+for j = idel_at + 1, idel_at + idel_n do
+  replace(ARGV[j], false)
 end
 
 if ttl ~= nil then

@@ -3,9 +3,25 @@
 -- access now gives; never creates anything.
 -- ARGV[1]: now, epoch milliseconds of the application's clock (the new
 --          lastAccessedTime).
--- ARGV[2..5]: the expiration rule (common.lua).
+-- ARGV[2..5]: the expiration rule (expiry.lua).
 -- ARGV[6]: '1' when a near cache tracks this key (read it last, see save.lua).
 -- Returns 1, or 0 when the session is gone (or its metadata is unreadable).
+
+-- The hash's `expiresAt` for `ttl` from `now`: epoch milliseconds of the
+-- application's clock (the one readers compare it with), '-1' for never.
+local function expires_at(ttl, now)
+  if ttl == NEVER or ttl > MAX_TTL_MS then
+    return '-1'
+  end
+  return string.format('%d', now + math.max(ttl, 1))
+end
+
+-- creationTime and maxInactiveInterval as stored (nil when missing or corrupt).
+local function stored_metadata(hash)
+  local stored = redis.call('HMGET', hash, 'creationTime', 'maxInactiveInterval')
+  return number(stored[1]), number(stored[2])
+end
+
 local hash, marker = KEYS[1], KEYS[2]
 if redis.call('EXISTS', marker) == 0 then
   return 0
@@ -14,7 +30,7 @@ local creation, interval = stored_metadata(hash)
 if creation == nil or interval == nil then
   return 0
 end
-local ttl = time_to_live({ARGV[2], ARGV[3], ARGV[4], ARGV[5]}, creation, interval)
+local ttl = time_to_live(ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]) or 0, creation, interval)
 redis.call('HSET', hash, 'lastAccessedTime', ARGV[1], 'expiresAt', expires_at(ttl, tonumber(ARGV[1])))
 set_key_ttls(hash, marker, ttl)
 if ARGV[6] == '1' then
