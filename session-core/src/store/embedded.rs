@@ -47,6 +47,7 @@ use crate::handle::SessionHandle;
 use crate::id::SessionId;
 use crate::index::{IndexEntry, SessionIndexer};
 use crate::limits::{SessionSizeLimits, SizeLimitExceeded};
+use crate::login::{LoginError, MaximumSessionsPolicy};
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
 use crate::session::{AttributeValue, Session, SessionParts};
 use crate::settings::SessionSettings;
@@ -66,6 +67,9 @@ struct Inner {
     indexes: Arc<Mutex<Indexes>>,
     indexer: SessionIndexer,
     settings: SessionSettings,
+    /// Admits one login at a time, so concurrent logins of a principal count
+    /// each other (see `admit_login`).
+    logins: tokio::sync::Mutex<()>,
 }
 
 /// (index name, value) -> the sessions with that entry. Lookups read the
@@ -243,6 +247,7 @@ impl EmbeddedSessionRepository {
             indexes,
             indexer: SessionIndexer::new(settings.indexable_session_attributes().to_vec()),
             settings,
+            logins: tokio::sync::Mutex::new(()),
         });
         spawn_sweeper(Arc::downgrade(&inner));
         Self { inner }
@@ -367,6 +372,10 @@ fn spawn_sweeper(inner: Weak<Inner>) {
 
 #[async_trait]
 impl SessionRepository for EmbeddedSessionRepository {
+    async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, LoginError> {
+        self.admit_login_locked(handle, principal).await
+    }
+
     fn create_session(&self) -> Session {
         Session::new(
             SessionId::generate(),
@@ -572,6 +581,38 @@ fn apply_delta(target: &mut Session, changes: &Session) {
     }
     if changes.metadata_changed() {
         target.set_max_inactive_interval_seconds(changes.max_inactive_interval_seconds());
+    }
+}
+
+impl EmbeddedSessionRepository {
+    /// The maximum sessions rule under the store's login lock: the principal's
+    /// live sessions other than `handle`, least recently used first, are
+    /// ended or the login refused.
+    async fn admit_login_locked(&self, handle: &SessionHandle, principal: &str) -> Result<usize, LoginError> {
+        let Some(maximum) = self.inner.settings.maximum_sessions_per_principal() else {
+            return Ok(0);
+        };
+        let _admitting = self.inner.logins.lock().await;
+        let mut others: Vec<(SystemTime, SessionHandle)> = self
+            .find_by_principal_name(principal)
+            .await?
+            .into_iter()
+            .filter(|(other, _)| other != handle)
+            .map(|(other, session)| (session.last_accessed_time(), other))
+            .collect();
+        let allowed_others = maximum.limit().get() - 1;
+        if others.len() <= allowed_others {
+            return Ok(0);
+        }
+        if maximum.policy() == MaximumSessionsPolicy::RefuseLogin {
+            return Err(LoginError::MaximumSessionsExceeded { limit: maximum.limit() });
+        }
+        others.sort();
+        let evicted: Vec<SessionHandle> = others[..others.len() - allowed_others]
+            .iter()
+            .map(|(_, other)| *other)
+            .collect();
+        Ok(self.delete_by_handles(&evicted).await?)
     }
 }
 
