@@ -67,9 +67,10 @@ struct Inner {
     indexes: Arc<Mutex<Indexes>>,
     indexer: SessionIndexer,
     settings: SessionSettings,
-    /// Admits one login at a time, so concurrent logins of a principal count
-    /// each other (see `admit_login`).
-    logins: tokio::sync::Mutex<()>,
+    /// The sessions admitted per principal (see `admit_login`), behind the
+    /// lock that admits one login at a time, so concurrent logins count each
+    /// other. A session saved with a principal but refused is not in it.
+    logins: tokio::sync::Mutex<HashMap<String, BTreeSet<SessionHandle>>>,
 }
 
 /// (index name, value) -> the sessions with that entry. Lookups read the
@@ -247,7 +248,7 @@ impl EmbeddedSessionRepository {
             indexes,
             indexer: SessionIndexer::new(settings.indexable_session_attributes().to_vec()),
             settings,
-            logins: tokio::sync::Mutex::new(()),
+            logins: tokio::sync::Mutex::new(HashMap::new()),
         });
         spawn_sweeper(Arc::downgrade(&inner));
         Self { inner }
@@ -592,26 +593,28 @@ impl EmbeddedSessionRepository {
         let Some(maximum) = self.inner.settings.maximum_sessions_per_principal() else {
             return Ok(0);
         };
-        let _admitting = self.inner.logins.lock().await;
-        let mut others: Vec<(SystemTime, SessionHandle)> = self
-            .find_by_principal_name(principal)
-            .await?
-            .into_iter()
-            .filter(|(other, _)| other != handle)
-            .map(|(other, session)| (session.last_accessed_time(), other))
+        let mut logins = self.inner.logins.lock().await;
+        let live = self.find_by_principal_name(principal).await?;
+        let admitted = logins.entry(principal.to_owned()).or_default();
+        // Ended (deleted, expired, renewed away) or logged in as someone else: no longer counted.
+        admitted.retain(|member| live.contains_key(member) && member != handle);
+        let mut others: Vec<(SystemTime, SessionHandle)> = admitted
+            .iter()
+            .filter_map(|member| Some((live.get(member)?.last_accessed_time(), *member)))
             .collect();
         let allowed_others = maximum.limit().get() - 1;
-        if others.len() <= allowed_others {
-            return Ok(0);
-        }
-        if maximum.policy() == MaximumSessionsPolicy::RefuseLogin {
+        if others.len() > allowed_others && maximum.policy() == MaximumSessionsPolicy::RefuseLogin {
             return Err(LoginError::MaximumSessionsExceeded { limit: maximum.limit() });
         }
         others.sort();
-        let evicted: Vec<SessionHandle> = others[..others.len() - allowed_others]
+        let evicted: Vec<SessionHandle> = others[..others.len().saturating_sub(allowed_others)]
             .iter()
             .map(|(_, other)| *other)
             .collect();
+        for member in &evicted {
+            admitted.remove(member);
+        }
+        admitted.insert(*handle);
         Ok(self.delete_by_handles(&evicted).await?)
     }
 }
