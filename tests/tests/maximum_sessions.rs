@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::{App, HttpResponse, web};
+use actix_identity::{Identity, IdentityMiddleware};
+use actix_web::cookie::Key;
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, web};
 use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::redis_server::RedisServer;
 use clustered_session_tests::serve;
@@ -17,7 +19,7 @@ use session_actix::config::{
     MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY, MAXIMUM_SESSIONS_POLICY_PROPERTY, PropertySources,
 };
 use session_actix::{
-    ClusteredSession, EmbeddedSessionRepository, FindByIndexNameSessionRepository, LoginError, MaximumSessions,
+    ClusteredSession, ClusteredSessionStore, EmbeddedSessionRepository, FindByIndexNameSessionRepository, LoginError, MaximumSessions,
     MaximumSessionsPolicy, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, Session, SessionEvent,
     SessionEventListener, SessionEventPublisher, SessionHandle, SessionId, SessionLoginError, SessionSettings,
 };
@@ -342,4 +344,61 @@ fn configuration_mistakes_fail_at_startup_naming_key_value_and_source() {
             MaximumSessionsPolicy::RefuseLogin
         ))
     );
+}
+
+async fn identity_login(request: HttpRequest, user: web::Path<String>) -> actix_web::Result<HttpResponse> {
+    Identity::login(&request.extensions(), user.into_inner())?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn identity_whoami(identity: Option<Identity>) -> actix_web::Result<HttpResponse> {
+    Ok(match identity {
+        Some(identity) => HttpResponse::Ok().body(identity.id()?),
+        None => HttpResponse::Unauthorized().finish(),
+    })
+}
+
+/// actix-identity over the actix-session bridge: its user id is the
+/// principal, so a second login of the user (maximum 1) ends the first
+/// device's session; under refusal the second device stays logged out.
+#[actix_rt::test]
+async fn actix_identity_logins_through_the_bridge_are_limited() {
+    let server = RedisServer::start();
+    for policy in [
+        MaximumSessionsPolicy::ExpireLeastRecentlyUsed,
+        MaximumSessionsPolicy::RefuseLogin,
+    ] {
+        let repository = redis(&server, settings(1, policy).with_region_name(format!("Identity{}", policy.to_string().len())));
+        let key = Key::generate();
+        let app = serve!(move || App::new()
+            .wrap(IdentityMiddleware::default())
+            .wrap(actix_session::SessionMiddleware::new(
+                ClusteredSessionStore::new(repository.clone()),
+                key.clone(),
+            ))
+            .route("/login/{user}", web::post().to(identity_login))
+            .route("/whoami", web::get().to(identity_whoami)));
+        let client = awc::Client::default();
+        let mut cookies = Vec::new();
+        for _ in 0..2 {
+            let response = client.post(app.url("/login/alice")).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::NO_CONTENT);
+            cookies.push(format!("id={}", cookie_value(&set_cookie(&response, "id").unwrap())));
+        }
+        let mut statuses = Vec::new();
+        for cookie in &cookies {
+            let response = client
+                .get(app.url("/whoami"))
+                .insert_header(("Cookie", cookie.clone()))
+                .send()
+                .await
+                .unwrap();
+            statuses.push(response.status());
+        }
+        let expected = match policy {
+            MaximumSessionsPolicy::RefuseLogin => [StatusCode::OK, StatusCode::UNAUTHORIZED],
+            _ => [StatusCode::UNAUTHORIZED, StatusCode::OK],
+        };
+        assert_eq!(statuses, expected, "{policy}");
+    }
 }

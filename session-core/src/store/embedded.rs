@@ -48,7 +48,7 @@ use crate::id::SessionId;
 use crate::index::{IndexEntry, SessionIndexer};
 use crate::limits::{SessionSizeLimits, SizeLimitExceeded};
 use crate::login::{LoginError, MaximumSessionsPolicy};
-use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
+use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
 use crate::session::{AttributeValue, Session, SessionParts};
 use crate::settings::SessionSettings;
 
@@ -427,6 +427,7 @@ impl SessionRepository for EmbeddedSessionRepository {
             }
             if let Some(renewed) = renewed {
                 self.insert_full(&renewed, now, instant);
+                self.carry_login(&previous, &renewed).await;
             }
             session.mark_saved();
             return Ok(());
@@ -586,6 +587,27 @@ fn apply_delta(target: &mut Session, changes: &Session) {
 }
 
 impl EmbeddedSessionRepository {
+    /// A renewal of an admitted session keeps its slot under the new handle.
+    async fn carry_login(&self, previous: &SessionHandle, renewed: &Session) {
+        if self.inner.settings.maximum_sessions_per_principal().is_none() {
+            return;
+        }
+        let Some((_, principal)) = self
+            .inner
+            .indexer
+            .entries(renewed)
+            .into_iter()
+            .find(|(name, _)| name == PRINCIPAL_NAME_INDEX_NAME)
+        else {
+            return;
+        };
+        if let Some(admitted) = self.inner.logins.lock().await.get_mut(&principal)
+            && admitted.remove(previous)
+        {
+            admitted.insert(renewed.handle());
+        }
+    }
+
     /// The maximum sessions rule under the store's login lock: the principal's
     /// live sessions other than `handle`, least recently used first, are
     /// ended or the login refused.
