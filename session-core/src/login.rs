@@ -27,12 +27,11 @@ impl MaximumSessionsPolicy {
     /// Parses the property form (any case, surrounding blanks ignored).
     ///
     /// # Errors
-    /// The valid names, for an unknown one.
+    /// What is wrong, with the valid names and a did-you-mean.
     pub fn parse(text: &str) -> Result<Self, String> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "expire-least-recently-used" => Ok(Self::ExpireLeastRecentlyUsed),
+        match session_rules::maximum_sessions_policy(text)? {
             "refuse-login" => Ok(Self::RefuseLogin),
-            _ => Err("expire-least-recently-used or refuse-login".to_owned()),
+            _ => Ok(Self::ExpireLeastRecentlyUsed),
         }
     }
 }

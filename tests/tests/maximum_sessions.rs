@@ -22,6 +22,7 @@ use session_actix::{
     ClusteredSession, ClusteredSessionStore, EmbeddedSessionRepository, FindByIndexNameSessionRepository, LoginError, MaximumSessions,
     MaximumSessionsPolicy, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, Session, SessionEvent,
     SessionEventListener, SessionEventPublisher, SessionHandle, SessionId, SessionLoginError, SessionSettings,
+    enable_clustered_session,
 };
 
 const USER: &str = "alice";
@@ -401,4 +402,20 @@ async fn actix_identity_logins_through_the_bridge_are_limited() {
         };
         assert_eq!(statuses, expected, "{policy}");
     }
+}
+
+#[enable_clustered_session(maximum_sessions_per_principal = 1, maximum_sessions_policy = "refuse-login")]
+fn macro_app() -> App<_> {
+    App::new().route("/login/{user}", web::post().to(login_handler))
+}
+
+/// The macro attributes configure it: a second login of the user is a 409.
+#[actix_rt::test]
+async fn the_macro_attributes_set_the_maximum_and_the_policy() {
+    let app = serve!(macro_app);
+    let client = awc::Client::default();
+    let first = client.post(app.url("/login/alice")).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::NO_CONTENT);
+    let second = client.post(app.url("/login/alice")).send().await.unwrap();
+    assert_eq!(second.status(), StatusCode::CONFLICT);
 }
