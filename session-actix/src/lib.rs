@@ -155,10 +155,9 @@ pub use actix_web::cookie::SameSite;
 pub use session_core::{
     AttributeError, AttributeValue, DEFAULT_STORE_BUDGET, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
     HttpSessionListener, ListenerScope, LoginError, MaximumSessions, MaximumSessionsPolicy, MeteredRepository,
-    PRINCIPAL_NAME_INDEX_NAME, SessionEvent,
-    SessionEventListener, SessionEventPublisher, SessionHandle, SessionId, SessionRepository, SessionSettings,
-    SessionSizeLimits, SizeLimit, StoreError, StoreHealth, dirty, epoch_millis, expiration, is_reserved_attribute_name,
-    telemetry,
+    PRINCIPAL_NAME_INDEX_NAME, SessionEvent, SessionEventListener, SessionEventPublisher, SessionHandle, SessionId,
+    SessionRepository, SessionSettings, SessionSizeLimits, SizeLimit, StoreError, StoreHealth, dirty, epoch_millis,
+    expiration, is_reserved_attribute_name, telemetry,
 };
 
 #[cfg(feature = "redis")]

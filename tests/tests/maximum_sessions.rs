@@ -8,9 +8,9 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
 use actix_identity::{Identity, IdentityMiddleware};
 use actix_web::cookie::Key;
+use actix_web::http::StatusCode;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, web};
 use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::redis_server::RedisServer;
@@ -19,10 +19,10 @@ use session_actix::config::{
     MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY, MAXIMUM_SESSIONS_POLICY_PROPERTY, PropertySources,
 };
 use session_actix::{
-    ClusteredSession, ClusteredSessionStore, EmbeddedSessionRepository, FindByIndexNameSessionRepository, LoginError, MaximumSessions,
-    MaximumSessionsPolicy, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, Session, SessionEvent,
-    SessionEventListener, SessionEventPublisher, SessionHandle, SessionId, SessionLoginError, SessionSettings,
-    enable_clustered_session,
+    ClusteredSession, ClusteredSessionStore, EmbeddedSessionRepository, FindByIndexNameSessionRepository, LoginError,
+    MaximumSessions, MaximumSessionsPolicy, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, Session,
+    SessionEvent, SessionEventListener, SessionEventPublisher, SessionHandle, SessionId, SessionLoginError,
+    SessionSettings, enable_clustered_session,
 };
 
 const USER: &str = "alice";
@@ -43,10 +43,7 @@ impl SessionEventListener for Deletions {
 
 fn settings(maximum: usize, policy: MaximumSessionsPolicy) -> SessionSettings {
     SessionSettings::default()
-        .with_maximum_sessions_per_principal(Some(MaximumSessions::new(
-            NonZeroUsize::new(maximum).unwrap(),
-            policy,
-        )))
+        .with_maximum_sessions_per_principal(Some(MaximumSessions::new(NonZeroUsize::new(maximum).unwrap(), policy)))
         // Every access is recorded at once: the least recently used is exact.
         .with_idle_refresh_window(Duration::ZERO)
 }
@@ -119,7 +116,10 @@ async fn twenty_concurrent_logins<R: FindByIndexNameSessionRepository>(
     match policy {
         MaximumSessionsPolicy::RefuseLogin => {
             assert_eq!(admitted, 3, "exactly the maximum admitted ({live} live)");
-            assert!(principal_sessions <= 3, "{principal_sessions} sessions of the principal");
+            assert!(
+                principal_sessions <= 3,
+                "{principal_sessions} sessions of the principal"
+            );
         }
         _ => {
             assert_eq!(admitted, 20, "eviction admits every login");
@@ -317,7 +317,12 @@ fn startup_error(maximum: &str, policy: &str) -> String {
 fn configuration_mistakes_fail_at_startup_naming_key_value_and_source() {
     for (maximum, policy, key, value) in [
         ("0", "refuse-login", MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY, "0"),
-        ("three", "refuse-login", MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY, "three"),
+        (
+            "three",
+            "refuse-login",
+            MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY,
+            "three",
+        ),
         ("3", "kick-oldest", MAXIMUM_SESSIONS_POLICY_PROPERTY, "kick-oldest"),
     ] {
         let error = startup_error(maximum, policy);
@@ -369,7 +374,10 @@ async fn actix_identity_logins_through_the_bridge_are_limited() {
         MaximumSessionsPolicy::ExpireLeastRecentlyUsed,
         MaximumSessionsPolicy::RefuseLogin,
     ] {
-        let repository = redis(&server, settings(1, policy).with_region_name(format!("Identity{}", policy.to_string().len())));
+        let repository = redis(
+            &server,
+            settings(1, policy).with_region_name(format!("Identity{}", policy.to_string().len())),
+        );
         let key = Key::generate();
         let app = serve!(move || App::new()
             .wrap(IdentityMiddleware::default())

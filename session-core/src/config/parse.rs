@@ -143,21 +143,39 @@ pub(crate) fn parse_session_id_sources(
 }
 
 /// The maximum sessions per principal: a whole number, 1 or more; empty: no limit.
-pub(crate) fn parse_maximum_sessions(key: &str, value: &str, from: &ConfigSource) -> Result<Option<usize>, ConfigError> {
+pub(crate) fn parse_maximum_sessions(
+    key: &str,
+    value: &str,
+    from: &ConfigSource,
+) -> Result<Option<usize>, ConfigError> {
     let text = value.trim();
     if text.is_empty() {
         return Ok(None);
     }
     match text.parse::<usize>() {
         Ok(maximum) if maximum > 0 => Ok(Some(maximum)),
-        _ => Err(invalid(key, value, from, "a whole number of sessions, 1 or more (empty: no limit)")),
+        _ => Err(invalid(
+            key,
+            value,
+            from,
+            "a whole number of sessions, 1 or more (empty: no limit)",
+        )),
     }
 }
 
 /// A maximum given in code (an attribute or a configurer) is 1 or more too.
-pub(crate) fn check_maximum_sessions(key: &str, maximum: Option<usize>, from: &ConfigSource) -> Result<(), ConfigError> {
+pub(crate) fn check_maximum_sessions(
+    key: &str,
+    maximum: Option<usize>,
+    from: &ConfigSource,
+) -> Result<(), ConfigError> {
     match maximum {
-        Some(0) => Err(invalid(key, "0", from, "a whole number of sessions, 1 or more (empty: no limit)")),
+        Some(0) => Err(invalid(
+            key,
+            "0",
+            from,
+            "a whole number of sessions, 1 or more (empty: no limit)",
+        )),
         _ => Ok(()),
     }
 }

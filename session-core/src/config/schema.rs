@@ -22,9 +22,9 @@ use super::error::ConfigError;
 use super::id_sources::SessionIdSources;
 use super::keys::{SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SPRING_SESSION_TIMEOUT_PROPERTY};
 use super::parse::{
-    check_maximum_sessions, check_pool_name, check_region_name, parse_bool, parse_idle_timeout,
-    parse_maximum_sessions, parse_maximum_sessions_policy, parse_pool_name, parse_refresh_window, parse_region_name,
-    parse_session_id_sources, parse_shortcut,
+    check_maximum_sessions, check_pool_name, check_region_name, parse_bool, parse_idle_timeout, parse_maximum_sessions,
+    parse_maximum_sessions_policy, parse_pool_name, parse_refresh_window, parse_region_name, parse_session_id_sources,
+    parse_shortcut,
 };
 use super::precedence::{Problems, setting};
 use super::registry::{ComponentKind, ComponentRegistry};
@@ -69,7 +69,8 @@ pub const SESSION_SERIALIZER_BEAN_NAME_PROPERTY: &str = "spring.session.data.gem
 pub const SESSION_ID_SOURCES_PROPERTY: &str = "spring.session.data.gemfire.session.id.sources";
 /// Property for [`maximum_sessions_per_principal`](EnableClusteredSession::maximum_sessions_per_principal):
 /// a whole number, 1 or more; empty: no limit.
-pub const MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY: &str = "spring.session.data.gemfire.session.principal.maximum-sessions";
+pub const MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY: &str =
+    "spring.session.data.gemfire.session.principal.maximum-sessions";
 /// Property for [`maximum_sessions_policy`](EnableClusteredSession::maximum_sessions_policy):
 /// `expire-least-recently-used` or `refuse-login`.
 pub const MAXIMUM_SESSIONS_POLICY_PROPERTY: &str =

@@ -199,7 +199,10 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
     if let Some(maximum) = &attributes.maximum_sessions_per_principal {
         // A literal was checked above; any other expression is typed `usize`
         // by the compiler and checked (1 or more) when the sessions are built.
-        let value = match (&maximum.runtime, maximum.value.and_then(|value| u32::try_from(value).ok())) {
+        let value = match (
+            &maximum.runtime,
+            maximum.value.and_then(|value| u32::try_from(value).ok()),
+        ) {
             (Some(expr), _) => quote!(#expr),
             (None, value) => {
                 let literal = Literal::usize_unsuffixed(usize::try_from(value.unwrap_or(1)).unwrap_or(1));
@@ -217,7 +220,8 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
             "ExpireLeastRecentlyUsed"
         };
         let variant = syn::Ident::new(variant, policy.span());
-        setters.push(quote_spanned!(policy.span()=> .maximum_sessions_policy(#private::MaximumSessionsPolicy::#variant)));
+        setters
+            .push(quote_spanned!(policy.span()=> .maximum_sessions_policy(#private::MaximumSessionsPolicy::#variant)));
     }
     setters
 }

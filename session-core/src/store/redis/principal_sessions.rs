@@ -30,7 +30,11 @@ use crate::session::epoch_millis;
 
 impl RedisSessionRepository {
     /// [`SessionRepository::admit_login`](crate::SessionRepository::admit_login) on Redis.
-    pub(super) async fn admit_login_on_redis(&self, handle: &SessionHandle, principal: &str) -> Result<usize, LoginError> {
+    pub(super) async fn admit_login_on_redis(
+        &self,
+        handle: &SessionHandle,
+        principal: &str,
+    ) -> Result<usize, LoginError> {
         let Some(maximum) = self.inner.settings.maximum_sessions_per_principal() else {
             return Ok(0);
         };
@@ -72,12 +76,13 @@ impl RedisSessionRepository {
         }
         let evicted = self.run_admit_script(&key, handle, maximum, &dead, &live).await?;
         match evicted {
-            None => Err(LoginError::MaximumSessionsExceeded {
-                limit: maximum.limit(),
-            }),
+            None => Err(LoginError::MaximumSessionsExceeded { limit: maximum.limit() }),
             Some(evicted) => {
                 if !evicted.is_empty() {
-                    tracing::debug!(evicted = evicted.len(), "maximum sessions per principal: least recently used ended");
+                    tracing::debug!(
+                        evicted = evicted.len(),
+                        "maximum sessions per principal: least recently used ended"
+                    );
                 }
                 Ok(self.delete_together(&evicted).await?)
             }
