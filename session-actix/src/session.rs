@@ -332,7 +332,8 @@ impl Session {
     /// ([`ClusteredSessionBuilder::maximum_sessions_per_principal`](crate::ClusteredSessionBuilder::maximum_sessions_per_principal)):
     /// beyond it the principal's least recently used sessions end (their ids
     /// stop working, WebSockets bound to them close), or, under the refuse
-    /// policy, this login fails and the session is left logged out. Call
+    /// policy, this login fails and the session is left logged out (as after
+    /// any error). Call
     /// [`renew`](Self::renew) first (the new id is the one admitted).
     /// Returns how many sessions the login ended.
     ///
@@ -355,8 +356,8 @@ impl Session {
             Ok(()) => repository.admit_login(&session.handle(), principal).await,
             Err(error) => Err(session_core::LoginError::Store(error)),
         };
-        if matches!(admitted, Err(session_core::LoginError::MaximumSessionsExceeded { .. })) {
-            // Refused: the session stays, logged out.
+        if admitted.is_err() {
+            // Refused, or not known to be admitted: the session stays, logged out.
             session.remove(session_core::PRINCIPAL_NAME_INDEX_NAME);
         }
         let mut state = self.0.borrow_mut();

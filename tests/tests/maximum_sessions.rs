@@ -427,3 +427,35 @@ async fn the_macro_attributes_set_the_maximum_and_the_policy() {
     let second = client.post(app.url("/login/alice")).send().await.unwrap();
     assert_eq!(second.status(), StatusCode::CONFLICT);
 }
+
+/// A renewal keeps the session's slot under its new id: the next login
+/// beyond the maximum ends the renewed session.
+async fn a_renewed_session_keeps_its_slot<R: FindByIndexNameSessionRepository>(repository: R) {
+    let (first, _) = login(&repository, USER, None).await;
+    let mut session = repository.find_by_id(&first).await.unwrap().unwrap();
+    let renewed = session.change_session_id().clone();
+    repository.save(&mut session).await.unwrap();
+    assert!(!is_live(&repository, &first).await && is_live(&repository, &renewed).await);
+    let (second, admitted) = login(&repository, USER, None).await;
+    assert_eq!(admitted.unwrap(), 1, "the renewed session counted");
+    assert!(!is_live(&repository, &renewed).await && is_live(&repository, &second).await);
+}
+
+#[actix_rt::test]
+async fn redis_a_renewed_session_keeps_its_slot() {
+    let server = RedisServer::start();
+    a_renewed_session_keeps_its_slot(redis(
+        &server,
+        settings(1, MaximumSessionsPolicy::ExpireLeastRecentlyUsed),
+    ))
+    .await;
+}
+
+#[actix_rt::test]
+async fn embedded_a_renewed_session_keeps_its_slot() {
+    a_renewed_session_keeps_its_slot(EmbeddedSessionRepository::new(settings(
+        1,
+        MaximumSessionsPolicy::ExpireLeastRecentlyUsed,
+    )))
+    .await;
+}

@@ -787,7 +787,10 @@ impl RedisSessionRepository {
                 .iter()
                 .any(|(name, value)| name == PRINCIPAL_NAME_INDEX_NAME && value == principal)
         {
-            self.carry_login(previous, &session.handle(), principal).await?;
+            // The renewal stands either way (uncounted until the user logs in again).
+            if let Err(error) = self.carry_login(previous, &session.handle(), principal).await {
+                tracing::warn!(session = %session.handle(), %error, "could not carry a login's slot to the renewed id");
+            }
         }
         tracing::debug!(from = %previous, to = %session.handle(), "session renewed");
         Ok(true)
