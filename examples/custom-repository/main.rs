@@ -64,6 +64,11 @@ impl<R: SessionRepository> SessionRepository for MySessionRepository<R> {
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
         self.inner.delete_by_handle(handle).await
     }
+
+    // Forwarded so the inner store keeps enforcing the maximum sessions per user.
+    async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, session_actix::LoginError> {
+        self.inner.admit_login(handle, principal).await
+    }
 }
 
 #[async_trait]

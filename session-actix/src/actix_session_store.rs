@@ -10,7 +10,8 @@ use actix_web::cookie::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use session_core::{
-    AttributeValue, Session, SessionHandle, SessionId, SessionParts, SessionRepository, StoreError, log_tag,
+    ACTIX_IDENTITY_USER_ID_KEY, AttributeValue, LoginError, PRINCIPAL_NAME_INDEX_NAME, Session, SessionHandle,
+    SessionId, SessionIndexer, SessionParts, SessionRepository, StoreError, log_tag,
 };
 
 /// The entry [`ClusteredSessionStore`] adds to the state it loads: a JSON object naming the
@@ -189,6 +190,37 @@ impl ClusteredSessionStore {
     }
 
     /// Stores a new session with these attributes; its id is the key actix-session sends.
+    /// A session created with a principal (actix-identity's login renews the
+    /// session, so it lands here, as does any renewal of a logged-in session)
+    /// is admitted under the maximum sessions per principal: beyond it the
+    /// least recently used sessions end, or, under the refuse policy, this
+    /// session is left logged out (the handler has answered already; use
+    /// `Session::login` for a 409).
+    async fn admit_login(&self, session: &mut Session) -> Result<(), anyhow::Error> {
+        let Some((_, principal)) = SessionIndexer::default()
+            .entries(session)
+            .into_iter()
+            .find(|(name, _)| name == PRINCIPAL_NAME_INDEX_NAME)
+        else {
+            return Ok(());
+        };
+        match self.repository.admit_login(&session.handle(), &principal).await {
+            Ok(_) => Ok(()),
+            Err(LoginError::MaximumSessionsExceeded { .. }) => {
+                tracing::debug!(session = %session.handle(), "login refused: maximum sessions per principal");
+                for name in [PRINCIPAL_NAME_INDEX_NAME, ACTIX_IDENTITY_USER_ID_KEY] {
+                    session.remove(name);
+                }
+                self.repository
+                    .save(session)
+                    .await
+                    .map_err(|error| store_failure(session.handle(), "saving", error))
+            }
+            Err(LoginError::Store(error)) => Err(store_failure(session.handle(), "admitting a login", error)),
+            Err(error) => Err(anyhow::anyhow!("login not admitted: {error}")),
+        }
+    }
+
     async fn create(
         &self,
         attributes: impl IntoIterator<Item = (String, AttributeValue)>,
@@ -203,6 +235,7 @@ impl ClusteredSessionStore {
             .save(&mut session)
             .await
             .map_err(|error| store_failure(session.handle(), "saving", error))?;
+        self.admit_login(&mut session).await?;
         // A session created here knows its id.
         let id = session
             .id()

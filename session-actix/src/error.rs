@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
-use session_core::{AttributeError, StoreError};
+use session_core::{AttributeError, LoginError, StoreError};
 
 /// Loading the session failed, or the middleware is missing: the error type
 /// of session handlers.
@@ -69,5 +69,42 @@ impl ResponseError for SessionInsertError {
         } else {
             StatusCode::INTERNAL_SERVER_ERROR
         }
+    }
+}
+
+/// [`Session::login`](crate::Session::login) did not log the principal in.
+/// As a response: 409 Conflict when the principal has its maximum of sessions
+/// and the policy refuses new logins (a handler may answer 429 instead), 503
+/// for a store failure, 500 for a principal that cannot be stored; no body.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionLoginError {
+    /// Refused, or the store failed ([`LoginError`]).
+    #[error(transparent)]
+    Login(#[from] LoginError),
+    /// The principal could not be stored as an attribute (size limits).
+    #[error(transparent)]
+    Attribute(#[from] AttributeError),
+}
+
+impl SessionLoginError {
+    /// Whether the login was refused for the maximum sessions per principal.
+    #[must_use]
+    pub fn is_maximum_sessions_exceeded(&self) -> bool {
+        matches!(self, Self::Login(LoginError::MaximumSessionsExceeded { .. }))
+    }
+}
+
+impl ResponseError for SessionLoginError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Login(LoginError::MaximumSessionsExceeded { .. }) => StatusCode::CONFLICT,
+            Self::Login(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Attribute(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).finish()
     }
 }

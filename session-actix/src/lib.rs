@@ -49,7 +49,7 @@ pub mod websocket;
 #[cfg(feature = "actix-session")]
 pub use actix_session_store::{ClusteredSessionStore, LOADED_STATE_KEY};
 pub use clustered::{ClusteredSession, ClusteredSessionBuilder, ExposedProperties, SessionRepositoryData};
-pub use error::{SessionError, SessionGetError, SessionInsertError};
+pub use error::{SessionError, SessionGetError, SessionInsertError, SessionLoginError};
 pub use health::readiness;
 pub use id_resolver::{CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_HEADER_NAME, IdSourceOrder, SessionIdResolver};
 pub use middleware::{InvalidSessionConfig, SessionMiddleware, SessionMiddlewareBuilder, SessionService};
@@ -154,10 +154,10 @@ pub use session_macros::SessionAttributes;
 pub use actix_web::cookie::SameSite;
 pub use session_core::{
     AttributeError, AttributeValue, DEFAULT_STORE_BUDGET, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
-    HttpSessionListener, ListenerScope, MeteredRepository, PRINCIPAL_NAME_INDEX_NAME, SessionEvent,
-    SessionEventListener, SessionEventPublisher, SessionHandle, SessionId, SessionRepository, SessionSettings,
-    SessionSizeLimits, SizeLimit, StoreError, StoreHealth, dirty, epoch_millis, expiration, is_reserved_attribute_name,
-    telemetry,
+    HttpSessionListener, ListenerScope, LoginError, MaximumSessions, MaximumSessionsPolicy, MeteredRepository,
+    PRINCIPAL_NAME_INDEX_NAME, SessionEvent, SessionEventListener, SessionEventPublisher, SessionHandle, SessionId,
+    SessionRepository, SessionSettings, SessionSizeLimits, SizeLimit, StoreError, StoreHealth, dirty, epoch_millis,
+    expiration, is_reserved_attribute_name, telemetry,
 };
 
 #[cfg(feature = "redis")]

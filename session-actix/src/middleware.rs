@@ -223,13 +223,14 @@ async fn write_back<B>(
     incoming: &IncomingIds,
     mut response: ServiceResponse<B>,
 ) -> ServiceResponse<EitherBody<B>> {
-    let (session, purged, retired, client_sent_id) = {
+    let (session, purged, retired, client_sent_id, saved_early) = {
         let mut state = state.borrow_mut();
         (
             state.session.take(),
             state.purged,
             state.retired.take(),
             state.client_sent_id,
+            state.saved_early.take(),
         )
     };
     // A purged session is deleted first, whatever happened after the purge: a
@@ -248,12 +249,14 @@ async fn write_back<B>(
         return response.map_into_left_body();
     }
     if let Some(mut session) = session
-        && session.has_changes()
+        && (session.has_changes() || saved_early.is_some())
     {
-        let id_is_new_to_client = session.is_new() || session.previous_handle().is_some();
+        // A login saves the session before the response (`Session::login`).
+        let (saved_new_id, saved_replaced) = saved_early.unwrap_or((false, None));
+        let id_is_new_to_client = saved_new_id || session.is_new() || session.previous_handle().is_some();
         // Answered the way the session it replaces (renewed, or purged and
         // restarted) came, else the way the client sent anything.
-        let carriers = incoming.answer_on(retired.or(session.previous_handle()).as_ref());
+        let carriers = incoming.answer_on(retired.or(session.previous_handle()).or(saved_replaced).as_ref());
         match config.repository.save(&mut session).await {
             Ok(()) => {}
             Err(error @ StoreError::TooLarge { .. }) => return too_large(response, session.handle(), &error),

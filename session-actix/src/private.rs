@@ -11,6 +11,7 @@ pub use session_core;
 pub use crate::id_resolver::CookieConfig;
 pub use crate::{ClusteredSession, ClusteredSessionBuilder};
 pub use core::result::Result;
+pub use session_core::MaximumSessionsPolicy;
 pub use session_core::config::{ClientRegionShortcut, ConfigError, ServerRegionShortcut, SessionIdSources};
 pub use std::sync::OnceLock;
 

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 
 use session_core::{AttributeError, AttributeValue, SessionHandle, SessionId, SessionRepository};
 
-use crate::error::{SessionError, SessionGetError, SessionInsertError};
+use crate::error::{SessionError, SessionGetError, SessionInsertError, SessionLoginError};
 
 /// What happened to the session during this request (actix-session's names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,6 +59,9 @@ pub(crate) struct RequestSession {
     pub(crate) retired: Option<SessionHandle>,
     /// A write after `purge` started a new session (with a new id).
     pub(crate) restarted: bool,
+    /// [`Session::login`] saved the session before the response: whether its
+    /// id is new to the client, and the handle it replaced, for the response.
+    pub(crate) saved_early: Option<(bool, Option<SessionHandle>)>,
 }
 
 impl RequestSession {
@@ -80,6 +83,7 @@ impl RequestSession {
             purged: false,
             retired: None,
             restarted: false,
+            saved_early: None,
         }
     }
 
@@ -319,6 +323,50 @@ impl Session {
         let mut state = self.0.borrow_mut();
         state.renewed = true;
         state.session_for_write().change_session_id();
+    }
+
+    /// Logs `principal` in: sets the
+    /// [`PRINCIPAL_NAME_INDEX_NAME`](session_core::PRINCIPAL_NAME_INDEX_NAME)
+    /// attribute, saves the session at once and has the store admit the login
+    /// under the maximum sessions per principal
+    /// ([`ClusteredSessionBuilder::maximum_sessions_per_principal`](crate::ClusteredSessionBuilder::maximum_sessions_per_principal)):
+    /// beyond it the principal's least recently used sessions end (their ids
+    /// stop working, WebSockets bound to them close), or, under the refuse
+    /// policy, this login fails and the session is left logged out (as after
+    /// any error). Call
+    /// [`renew`](Self::renew) first (the new id is the one admitted).
+    /// Returns how many sessions the login ended.
+    ///
+    /// # Errors
+    /// [`SessionLoginError`]: refused (a 409 response), the principal not
+    /// storable, or the store failed (503).
+    pub async fn login(&self, principal: &str) -> Result<usize, SessionLoginError> {
+        let (repository, mut session) = {
+            let mut state = self.0.borrow_mut();
+            state.write_checked(|session| session.insert(session_core::PRINCIPAL_NAME_INDEX_NAME, principal))?;
+            let Some(session) = state.session.take() else {
+                unreachable!("write_checked leaves a session");
+            };
+            (Arc::clone(&state.repository), session)
+        };
+        let id_is_new_to_client = session.is_new() || session.previous_handle().is_some();
+        let replaced = session.previous_handle();
+        let saved = repository.save(&mut session).await;
+        let admitted = match saved {
+            Ok(()) => repository.admit_login(&session.handle(), principal).await,
+            Err(error) => Err(session_core::LoginError::Store(error)),
+        };
+        if admitted.is_err() {
+            // Refused, or not known to be admitted: the session stays, logged out.
+            session.remove(session_core::PRINCIPAL_NAME_INDEX_NAME);
+        }
+        let mut state = self.0.borrow_mut();
+        let early = state.saved_early.get_or_insert((false, None));
+        early.0 |= id_is_new_to_client;
+        early.1 = early.1.or(replaced);
+        state.renewed = false;
+        state.session = Some(session);
+        Ok(admitted?)
     }
 
     /// What will happen to the session when the response is sent.

@@ -20,6 +20,7 @@ mod id;
 mod index;
 mod indexable;
 mod limits;
+mod login;
 mod repository;
 pub mod serialization;
 mod session;
@@ -48,6 +49,7 @@ pub use limits::{
     DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MAX_VALUE_BYTES, SessionSizeLimits, SizeLimit,
     SizeLimitExceeded,
 };
+pub use login::{LoginError, MaximumSessions, MaximumSessionsPolicy};
 pub use repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
 pub use serialization::{SessionDataSerializer, SessionPdxSerializer, SessionSerializer};
 pub use session::{

@@ -11,6 +11,7 @@ use crate::error::StoreError;
 use crate::handle::SessionHandle;
 use crate::health::StoreHealth;
 use crate::id::SessionId;
+use crate::login::LoginError;
 use crate::session::Session;
 
 /// Name of the index that holds the principal (user) name of each session, and
@@ -69,6 +70,24 @@ pub trait SessionRepository: Send + Sync + 'static {
     /// The same as [`delete_by_handle`](Self::delete_by_handle) of the id's handle.
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
         self.delete_by_handle(&id.handle()).await.map(drop)
+    }
+
+    /// Admits a login of `principal` in the session `handle` names (saved
+    /// already, with `principal` as its [`PRINCIPAL_NAME_INDEX_NAME`] value),
+    /// under the settings'
+    /// [maximum sessions per principal](crate::SessionSettings::with_maximum_sessions_per_principal):
+    /// counts the principal's live sessions and, beyond the maximum, ends the
+    /// least recently used ones (returned: how many) or refuses. The built-in
+    /// stores do this atomically across instances (Redis: one script on a
+    /// per-principal sorted set). By default (custom repositories): admits
+    /// every login.
+    ///
+    /// # Errors
+    /// [`LoginError::MaximumSessionsExceeded`] under the refuse policy (the
+    /// caller takes the principal off the session); [`LoginError::Store`].
+    async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, LoginError> {
+        let _ = (handle, principal);
+        Ok(0)
     }
 
     /// Whether the store can serve sessions now, for readiness probes; answers
@@ -149,6 +168,9 @@ impl<R: SessionRepository + ?Sized> SessionRepository for Arc<R> {
     }
     async fn health(&self) -> StoreHealth {
         (**self).health().await
+    }
+    async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, LoginError> {
+        (**self).admit_login(handle, principal).await
     }
 }
 

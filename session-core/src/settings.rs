@@ -8,6 +8,7 @@ use crate::dirty::{DeltaAwareDirtyPredicate, IsDirtyPredicate};
 use crate::events::SessionEventPublisher;
 use crate::expiration::{IdleTimeoutSessionExpirationPolicy, SessionExpirationPolicy};
 use crate::limits::SessionSizeLimits;
+use crate::login::MaximumSessions;
 use crate::serialization::{SessionPdxSerializer, SessionSerializer};
 use crate::session::DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS;
 
@@ -40,6 +41,7 @@ pub struct SessionSettings {
     idle_refresh_window: Option<Duration>,
     embedded_max_sessions: u64,
     size_limits: SessionSizeLimits,
+    maximum_sessions: Option<MaximumSessions>,
 }
 
 impl Default for SessionSettings {
@@ -55,6 +57,7 @@ impl Default for SessionSettings {
             idle_refresh_window: None,
             embedded_max_sessions: DEFAULT_EMBEDDED_MAX_SESSIONS,
             size_limits: SessionSizeLimits::default(),
+            maximum_sessions: None,
         }
     }
 }
@@ -70,11 +73,28 @@ impl PartialEq for SessionSettings {
             && Arc::ptr_eq(&self.session_serializer, &other.session_serializer)
             && self.idle_refresh_window == other.idle_refresh_window
             && self.embedded_max_sessions == other.embedded_max_sessions
+            && self.maximum_sessions == other.maximum_sessions
             && self.size_limits == other.size_limits
     }
 }
 
 impl SessionSettings {
+    /// Limits how many live sessions one principal (the
+    /// [`PRINCIPAL_NAME_INDEX_NAME`](crate::PRINCIPAL_NAME_INDEX_NAME) value)
+    /// may have; `None` (the default): no limit. Enforced when a login is
+    /// admitted ([`SessionRepository::admit_login`](crate::SessionRepository::admit_login)),
+    /// across instances.
+    pub fn with_maximum_sessions_per_principal(mut self, maximum: Option<MaximumSessions>) -> Self {
+        self.maximum_sessions = maximum;
+        self
+    }
+
+    /// The limit of live sessions per principal, if any.
+    #[must_use]
+    pub fn maximum_sessions_per_principal(&self) -> Option<MaximumSessions> {
+        self.maximum_sessions
+    }
+
     /// Sets the region name (key namespace). See [`validate_region_name`].
     pub fn with_region_name(mut self, region_name: impl Into<String>) -> Self {
         self.region_name = region_name.into();

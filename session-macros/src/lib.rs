@@ -77,10 +77,14 @@ mod enable;
 /// | `cookie_name` | string: the session cookie's name | `"SESSION"` |
 /// | `header` | flag (or `= true`): carry the id in `X-Auth-Token` instead of a cookie | off |
 /// | `session_id_sources` | `"cookie"`, `"header"`, or both in order (`"cookie,header"`: browsers get cookies, REST clients the header) | `"cookie"` |
+/// | `maximum_sessions_per_principal` | integer, 1 or more: the most live sessions one user may have (see `Session::login`) | no limit |
+/// | `maximum_sessions_policy` | `"expire-least-recently-used"` or `"refuse-login"` | `"expire-least-recently-used"` |
 ///
 /// The only numbers are `max_inactive_interval_in_seconds`, where any `i64`
-/// means something (negative: never expires), and
-/// `idle_refresh_window_in_seconds`, where any `u64` does; a number given to
+/// means something (negative: never expires),
+/// `idle_refresh_window_in_seconds`, where any `u64` does, and
+/// `maximum_sessions_per_principal` (1 or more; an expression that is not a
+/// literal is a `usize`, and 0 fails when the sessions are built); a number given to
 /// any other attribute is a value of the wrong type. Either takes an integer
 /// literal, arithmetic on literals (`15 * 60`), evaluated and range-checked at
 /// compile time, or any integer expression the compiler evaluates: a path to

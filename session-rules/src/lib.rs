@@ -152,6 +152,27 @@ pub fn session_id_sources(text: &str) -> Result<Vec<&'static str>, String> {
     Ok(sources)
 }
 
+/// The maximum sessions policies as written in properties and the macro.
+pub const MAXIMUM_SESSIONS_POLICY_NAMES: &[&str] = &["expire-least-recently-used", "refuse-login"];
+
+/// A maximum sessions policy as written (any case, blanks around ignored).
+///
+/// # Errors
+/// The valid names, with a did-you-mean.
+pub fn maximum_sessions_policy(text: &str) -> Result<&'static str, String> {
+    let given = text.trim().to_ascii_lowercase();
+    MAXIMUM_SESSIONS_POLICY_NAMES
+        .iter()
+        .copied()
+        .find(|name| *name == given)
+        .ok_or_else(|| {
+            let hint = did_you_mean(&given, MAXIMUM_SESSIONS_POLICY_NAMES.iter().copied())
+                .map(|name| format!(" (did you mean `{name}`?)"))
+                .unwrap_or_default();
+            format!("unknown maximum sessions policy `{given}`{hint}: expected `expire-least-recently-used` or `refuse-login`")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,6 +89,10 @@ impl<R: SessionRepository> SessionRepository for InstrumentedRepository<R> {
         self.check()?;
         self.inner.delete_by_handle(handle).await
     }
+    async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, session_core::LoginError> {
+        self.check()?;
+        self.inner.admit_login(handle, principal).await
+    }
 }
 
 #[async_trait]

@@ -17,8 +17,8 @@ use futures_util::{Sink, SinkExt as _, Stream, StreamExt as _};
 use session_actix::actix_ws;
 use session_actix::websocket::{ConnectionEnd, SessionEnd, SessionWebSocket};
 use session_actix::{
-    EmbeddedSessionRepository, Session, SessionEventPublisher, SessionId, SessionMiddleware, SessionRepository,
-    SessionSettings,
+    EmbeddedSessionRepository, MaximumSessions, MaximumSessionsPolicy, Session, SessionEventPublisher, SessionId,
+    SessionLoginError, SessionMiddleware, SessionRepository, SessionSettings,
 };
 
 type Repo = InstrumentedRepository<EmbeddedSessionRepository>;
@@ -42,6 +42,12 @@ async fn start(session: Session) -> actix_web::Result<HttpResponse> {
 async fn login(session: Session) -> actix_web::Result<HttpResponse> {
     session.insert("user", "alice")?;
     session.renew();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn sign_in(session: Session) -> Result<HttpResponse, SessionLoginError> {
+    session.renew();
+    session.login("alice").await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -104,6 +110,7 @@ fn fixture_with(repo: Repo, middleware: SessionMiddleware) -> Fixture {
             .route("/start", web::post().to(start))
             .route("/login", web::post().to(login))
             .route("/logout", web::post().to(logout))
+            .route("/sign-in", web::post().to(sign_in))
             .route("/ws", web::get().to(echo))
     });
     Fixture { repo, ends, server }
@@ -249,6 +256,30 @@ async fn logout_over_http_closes_the_socket_with_1008() {
         fixture.ends(1).await,
         [ConnectionEnd::SessionEnded(SessionEnd::Deleted)]
     );
+}
+
+/// With a maximum of one session per user, a login on another device ends
+/// this session (least recently used): its socket closes with 1008.
+#[actix_rt::test]
+async fn a_session_ended_by_a_newer_login_closes_its_socket_with_1008() {
+    let (settings, events) = settings();
+    let settings = settings.with_maximum_sessions_per_principal(Some(MaximumSessions::new(
+        std::num::NonZeroUsize::MIN,
+        MaximumSessionsPolicy::ExpireLeastRecentlyUsed,
+    )));
+    let repo = InstrumentedRepository::new(EmbeddedSessionRepository::new(settings));
+    let middleware = SessionMiddleware::builder(repo.clone()).event_publisher(events).build();
+    let fixture = fixture_with(repo, middleware);
+    let first = fixture.post("/sign-in", None).await.expect("no session cookie");
+    let mut connection = fixture.connect(Some(&first)).await.unwrap();
+    round_trip(&mut connection, "hello").await;
+
+    let second = fixture.post("/sign-in", None).await.expect("no session cookie");
+
+    let (reason, after) = close_frame(&mut connection, Duration::from_secs(2)).await;
+    assert_eq!(reason, policy(SessionEnd::Deleted));
+    assert!(after < Duration::from_secs(2));
+    assert!(!fixture.exists(&first).await && fixture.exists(&second).await);
 }
 
 #[actix_rt::test]

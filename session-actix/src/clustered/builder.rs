@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use session_core::MaximumSessionsPolicy;
 use session_core::config::SessionIdSources;
 use session_core::expiration::SessionExpirationPolicy;
 use session_core::serialization::SessionSerializer;
@@ -423,6 +424,23 @@ impl ClusteredSessionBuilder {
     /// (`spring.session.data.gemfire.session.id.sources`).
     pub fn session_id_sources(mut self, sources: SessionIdSources) -> Self {
         self.attributes = self.attributes.with_session_id_sources(sources);
+        self
+    }
+
+    /// Attribute `maximum_sessions_per_principal`: the most live sessions one
+    /// principal may have (1 or more), enforced when [`Session::login`](crate::Session::login)
+    /// admits a login, across instances. Default: no limit. Properties override
+    /// it (`spring.session.data.gemfire.session.principal.maximum-sessions`).
+    pub fn maximum_sessions_per_principal(mut self, maximum: usize) -> Self {
+        self.attributes = self.attributes.with_maximum_sessions_per_principal(maximum);
+        self
+    }
+
+    /// Attribute `maximum_sessions_policy`: what a login beyond
+    /// [`maximum_sessions_per_principal`](Self::maximum_sessions_per_principal)
+    /// does (default: end the least recently used sessions).
+    pub fn maximum_sessions_policy(mut self, policy: MaximumSessionsPolicy) -> Self {
+        self.attributes = self.attributes.with_maximum_sessions_policy(policy);
         self
     }
 

@@ -141,3 +141,50 @@ pub(crate) fn parse_session_id_sources(
 ) -> Result<super::SessionIdSources, ConfigError> {
     super::SessionIdSources::parse(value).map_err(|problem| invalid(key, value, from, &problem))
 }
+
+/// The maximum sessions per principal: a whole number, 1 or more; empty: no limit.
+pub(crate) fn parse_maximum_sessions(
+    key: &str,
+    value: &str,
+    from: &ConfigSource,
+) -> Result<Option<usize>, ConfigError> {
+    let text = value.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<usize>() {
+        Ok(maximum) if maximum > 0 => Ok(Some(maximum)),
+        _ => Err(invalid(
+            key,
+            value,
+            from,
+            "a whole number of sessions, 1 or more (empty: no limit)",
+        )),
+    }
+}
+
+/// A maximum given in code (an attribute or a configurer) is 1 or more too.
+pub(crate) fn check_maximum_sessions(
+    key: &str,
+    maximum: Option<usize>,
+    from: &ConfigSource,
+) -> Result<(), ConfigError> {
+    match maximum {
+        Some(0) => Err(invalid(
+            key,
+            "0",
+            from,
+            "a whole number of sessions, 1 or more (empty: no limit)",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// What a login beyond the maximum does.
+pub(crate) fn parse_maximum_sessions_policy(
+    key: &str,
+    value: &str,
+    from: &ConfigSource,
+) -> Result<crate::MaximumSessionsPolicy, ConfigError> {
+    crate::MaximumSessionsPolicy::parse(value).map_err(|expected| invalid(key, value, from, &expected))
+}

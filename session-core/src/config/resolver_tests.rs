@@ -8,9 +8,9 @@ use std::time::Duration;
 use super::super::sources::test_support::{temp_dir, write};
 use super::super::{ClientRegionShortcut, ServerRegionShortcut, Topology};
 use super::*;
-use crate::PoolSettings;
 use crate::config::*;
 use crate::expiration::IdleTimeoutSessionExpirationPolicy;
+use crate::{MaximumSessionsPolicy, PoolSettings};
 
 /// Sources from an env map and the files in `dir` (nothing from the process).
 fn sources(env: &[(&str, &str)], dir: &Path) -> PropertySources {
@@ -102,6 +102,12 @@ impl SpringSessionGemFireConfigurer for Everything {
     fn session_id_sources(&self) -> Option<SessionIdSources> {
         Some(SessionIdSources::HeaderThenCookie)
     }
+    fn maximum_sessions_per_principal(&self) -> Option<usize> {
+        Some(5)
+    }
+    fn maximum_sessions_policy(&self) -> Option<MaximumSessionsPolicy> {
+        Some(MaximumSessionsPolicy::RefuseLogin)
+    }
 }
 
 const SESSION_DATA_SERIALIZER: &str = super::super::SESSION_DATA_SERIALIZER_BEAN_NAME;
@@ -168,7 +174,7 @@ fn the_seeds_worked_example() {
 
 #[test]
 fn precedence_key_by_key() {
-    // Each of the eleven settings, set at every level: the configurer wins everywhere.
+    // Each of the thirteen settings, set at every level: the configurer wins everywhere.
     let dir = temp_dir("precedence-all");
     write(
         &dir,
@@ -183,7 +189,9 @@ fn precedence_key_by_key() {
          spring.session.data.gemfire.session.region.name=FromProperty\n\
          spring.session.data.gemfire.session.serializer.bean-name=SessionPdxSerializer\n\
          spring.session.data.gemfire.session.configuration.expose=false\n\
-         spring.session.data.gemfire.session.id.sources=header\n",
+         spring.session.data.gemfire.session.id.sources=header\n\
+         spring.session.data.gemfire.session.principal.maximum-sessions=4\n\
+         spring.session.data.gemfire.session.principal.maximum-sessions-policy=refuse-login\n",
     );
     let attributes = EnableClusteredSession::new()
         .with_session_id_sources(SessionIdSources::Cookie)
@@ -196,7 +204,9 @@ fn precedence_key_by_key() {
         .with_server_region_shortcut(ServerRegionShortcut::Partition)
         .with_session_expiration_policy_bean_name("policy")
         .with_session_serializer_bean_name("SessionPdxSerializer")
-        .with_expose_configuration_as_properties(false);
+        .with_expose_configuration_as_properties(false)
+        .with_maximum_sessions_per_principal(3)
+        .with_maximum_sessions_policy(MaximumSessionsPolicy::ExpireLeastRecentlyUsed);
     let mut registry = ComponentRegistry::new();
     registry.register_expiration_policy("policy", IdleTimeoutSessionExpirationPolicy::new());
 
@@ -229,6 +239,11 @@ fn precedence_key_by_key() {
     );
     assert_eq!(configured.session_serializer_bean_name().value, SESSION_DATA_SERIALIZER);
     assert!(configured.expose_configuration_as_properties().value);
+    assert_eq!(configured.maximum_sessions_per_principal().value, Some(5));
+    assert_eq!(
+        configured.maximum_sessions_policy().value,
+        MaximumSessionsPolicy::RefuseLogin
+    );
 
     // Without the configurer, properties win over attributes everywhere.
     let from_properties = resolver(None, sources(&[], &dir));
@@ -249,6 +264,7 @@ fn precedence_key_by_key() {
     assert_eq!(from_properties.idle_refresh_window().value, Some(Duration::ZERO));
     assert_eq!(from_properties.pool_name().value, "fromProperty");
     assert_eq!(from_properties.region_name().value, "FromProperty");
+    assert_eq!(from_properties.maximum_sessions_per_principal().value, Some(4));
     assert_eq!(
         from_properties.server_region_shortcut().value,
         ServerRegionShortcut::Replicate
@@ -455,6 +471,11 @@ fn effective_values_as_properties_and_session_settings() {
             "-1",
         ),
         ("spring.session.data.gemfire.session.id.sources", "cookie"),
+        ("spring.session.data.gemfire.session.principal.maximum-sessions", ""),
+        (
+            "spring.session.data.gemfire.session.principal.maximum-sessions-policy",
+            "expire-least-recently-used",
+        ),
         ("spring.session.data.gemfire.session.region.name", "Shop"),
         (
             "spring.session.data.gemfire.session.serializer.bean-name",
@@ -504,7 +525,11 @@ fn display_is_a_table_with_every_setting_and_source() {
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines[0], "clustered-session configuration (topology: embedded):");
     assert!(lines[1].trim_start().starts_with("setting"), "{table}");
-    assert_eq!(lines.len(), 2 + 11, "{table}");
+    assert_eq!(lines.len(), 2 + 13, "{table}");
+    assert!(
+        row_text(&lines, "maximum_sessions_per_principal").contains(" (no limit) "),
+        "{table}"
+    );
     let row = |name: &str| *lines.iter().find(|line| line.trim_start().starts_with(name)).unwrap();
     assert!(row("max_inactive_interval_in_seconds").contains(" 300 "), "{table}");
     assert!(
@@ -634,3 +659,8 @@ mod errors;
 mod pool;
 #[path = "unknown_keys_tests.rs"]
 mod unknown_keys;
+
+/// The row of the effective-configuration table for one setting.
+fn row_text<'a>(lines: &[&'a str], name: &str) -> &'a str {
+    lines.iter().find(|line| line.trim_start().starts_with(name)).unwrap()
+}

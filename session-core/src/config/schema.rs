@@ -10,6 +10,7 @@
 //! [`SESSION_PROPERTY_KEYS`] (the unknown-key check) and the attribute names
 //! errors use. To add one, see CONTRIBUTING.md, "Adding a setting".
 
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use super::attributes::{
@@ -21,8 +22,9 @@ use super::error::ConfigError;
 use super::id_sources::SessionIdSources;
 use super::keys::{SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SPRING_SESSION_TIMEOUT_PROPERTY};
 use super::parse::{
-    check_pool_name, check_region_name, parse_bool, parse_idle_timeout, parse_pool_name, parse_refresh_window,
-    parse_region_name, parse_session_id_sources, parse_shortcut,
+    check_maximum_sessions, check_pool_name, check_region_name, parse_bool, parse_idle_timeout, parse_maximum_sessions,
+    parse_maximum_sessions_policy, parse_pool_name, parse_refresh_window, parse_region_name, parse_session_id_sources,
+    parse_shortcut,
 };
 use super::precedence::{Problems, setting};
 use super::registry::{ComponentKind, ComponentRegistry};
@@ -30,6 +32,7 @@ use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
 use super::sources::{PropertySources, split_list};
 use session_rules::SEED_ATTRIBUTES;
 
+use crate::login::{MaximumSessions, MaximumSessionsPolicy};
 use crate::settings::SessionSettings;
 
 // The session settings' property keys (public, re-exported from `config`),
@@ -64,6 +67,14 @@ pub const SESSION_SERIALIZER_BEAN_NAME_PROPERTY: &str = "spring.session.data.gem
 /// Property for [`session_id_sources`](EnableClusteredSession::session_id_sources):
 /// `cookie`, `header`, `cookie,header` or `header,cookie`.
 pub const SESSION_ID_SOURCES_PROPERTY: &str = "spring.session.data.gemfire.session.id.sources";
+/// Property for [`maximum_sessions_per_principal`](EnableClusteredSession::maximum_sessions_per_principal):
+/// a whole number, 1 or more; empty: no limit.
+pub const MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY: &str =
+    "spring.session.data.gemfire.session.principal.maximum-sessions";
+/// Property for [`maximum_sessions_policy`](EnableClusteredSession::maximum_sessions_policy):
+/// `expire-least-recently-used` or `refuse-login`.
+pub const MAXIMUM_SESSIONS_POLICY_PROPERTY: &str =
+    "spring.session.data.gemfire.session.principal.maximum-sessions-policy";
 /// Property for [`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties).
 pub const EXPOSE_CONFIGURATION_PROPERTY: &str = "spring.session.data.gemfire.session.configuration.expose";
 
@@ -511,6 +522,65 @@ session_settings! {
         shown: |_: &SessionValues, sources: &SessionIdSources| sources.to_string(),
         published: SESSION_ID_SOURCES_PROPERTY = |sources: &SessionIdSources| sources.to_string(),
         applies: |settings, _: &SessionIdSources| settings,
+    }
+
+    /// The most live sessions one principal (the
+    /// [`PRINCIPAL_NAME_INDEX_NAME`](crate::PRINCIPAL_NAME_INDEX_NAME) value)
+    /// may have, 1 or more; beyond it,
+    /// [`maximum_sessions_policy`](EnableClusteredSession::maximum_sessions_policy)
+    /// applies. Default: no limit. Enforced where a login is admitted
+    /// ([`SessionRepository::admit_login`](crate::SessionRepository::admit_login)),
+    /// across instances.
+    maximum_sessions_per_principal: usize => Option<usize> {
+        attribute: "maximum_sessions_per_principal",
+        keys: [MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY],
+        aliases: [],
+        set with_maximum_sessions_per_principal(maximum: usize) = maximum,
+        get: Option<usize> = |value: &Option<usize>| *value,
+        lift: Some,
+        default: None,
+        parse: plain(parse_maximum_sessions),
+        check: |_: &ComponentRegistry, key: &str, maximum: &Option<usize>, from: &ConfigSource| {
+            check_maximum_sessions(key, *maximum, from)
+        },
+        shown: |_: &SessionValues, maximum: &Option<usize>| {
+            maximum.map_or_else(|| "(no limit)".to_owned(), |maximum| maximum.to_string())
+        },
+        published: MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY = |maximum: &Option<usize>| {
+            maximum.map(|maximum| maximum.to_string()).unwrap_or_default()
+        },
+        applies: |settings: SessionSettings, maximum: &Option<usize>| {
+            settings.with_maximum_sessions_per_principal(
+                maximum
+                    .and_then(NonZeroUsize::new)
+                    .map(|limit| MaximumSessions::new(limit, MaximumSessionsPolicy::default())),
+            )
+        },
+    }
+
+    /// What a login beyond
+    /// [`maximum_sessions_per_principal`](EnableClusteredSession::maximum_sessions_per_principal)
+    /// does: end the principal's least recently used sessions (default), or
+    /// refuse the login with [`LoginError::MaximumSessionsExceeded`](crate::LoginError::MaximumSessionsExceeded).
+    maximum_sessions_policy: MaximumSessionsPolicy => MaximumSessionsPolicy {
+        attribute: "maximum_sessions_policy",
+        keys: [MAXIMUM_SESSIONS_POLICY_PROPERTY],
+        aliases: [],
+        set with_maximum_sessions_policy(policy: MaximumSessionsPolicy) = policy,
+        get: Option<MaximumSessionsPolicy> = |value: &Option<MaximumSessionsPolicy>| *value,
+        lift: |policy| policy,
+        default: MaximumSessionsPolicy::default(),
+        parse: plain(parse_maximum_sessions_policy),
+        check: unchecked,
+        shown: |_: &SessionValues, policy: &MaximumSessionsPolicy| policy.to_string(),
+        published: MAXIMUM_SESSIONS_POLICY_PROPERTY = |policy: &MaximumSessionsPolicy| policy.to_string(),
+        // After the maximum (declared above): the policy of the limit it set.
+        applies: |settings: SessionSettings, policy: &MaximumSessionsPolicy| {
+            let maximum = settings.maximum_sessions_per_principal();
+            settings.with_maximum_sessions_per_principal(
+                maximum.map(|maximum| MaximumSessions::new(maximum.limit(), *policy)),
+            )
+        },
     }
 
     /// Whether to publish the effective configuration as

@@ -47,7 +47,8 @@ use crate::handle::SessionHandle;
 use crate::id::SessionId;
 use crate::index::{IndexEntry, SessionIndexer};
 use crate::limits::{SessionSizeLimits, SizeLimitExceeded};
-use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
+use crate::login::{LoginError, MaximumSessionsPolicy};
+use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
 use crate::session::{AttributeValue, Session, SessionParts};
 use crate::settings::SessionSettings;
 
@@ -66,6 +67,10 @@ struct Inner {
     indexes: Arc<Mutex<Indexes>>,
     indexer: SessionIndexer,
     settings: SessionSettings,
+    /// The sessions admitted per principal (see `admit_login`), behind the
+    /// lock that admits one login at a time, so concurrent logins count each
+    /// other. A session saved with a principal but refused is not in it.
+    logins: tokio::sync::Mutex<HashMap<String, BTreeSet<SessionHandle>>>,
 }
 
 /// (index name, value) -> the sessions with that entry. Lookups read the
@@ -243,6 +248,7 @@ impl EmbeddedSessionRepository {
             indexes,
             indexer: SessionIndexer::new(settings.indexable_session_attributes().to_vec()),
             settings,
+            logins: tokio::sync::Mutex::new(HashMap::new()),
         });
         spawn_sweeper(Arc::downgrade(&inner));
         Self { inner }
@@ -367,6 +373,10 @@ fn spawn_sweeper(inner: Weak<Inner>) {
 
 #[async_trait]
 impl SessionRepository for EmbeddedSessionRepository {
+    async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, LoginError> {
+        self.admit_login_locked(handle, principal).await
+    }
+
     fn create_session(&self) -> Session {
         Session::new(
             SessionId::generate(),
@@ -417,6 +427,7 @@ impl SessionRepository for EmbeddedSessionRepository {
             }
             if let Some(renewed) = renewed {
                 self.insert_full(&renewed, now, instant);
+                self.carry_login(&previous, &renewed).await;
             }
             session.mark_saved();
             return Ok(());
@@ -572,6 +583,61 @@ fn apply_delta(target: &mut Session, changes: &Session) {
     }
     if changes.metadata_changed() {
         target.set_max_inactive_interval_seconds(changes.max_inactive_interval_seconds());
+    }
+}
+
+impl EmbeddedSessionRepository {
+    /// A renewal of an admitted session keeps its slot under the new handle.
+    async fn carry_login(&self, previous: &SessionHandle, renewed: &Session) {
+        if self.inner.settings.maximum_sessions_per_principal().is_none() {
+            return;
+        }
+        let Some((_, principal)) = self
+            .inner
+            .indexer
+            .entries(renewed)
+            .into_iter()
+            .find(|(name, _)| name == PRINCIPAL_NAME_INDEX_NAME)
+        else {
+            return;
+        };
+        if let Some(admitted) = self.inner.logins.lock().await.get_mut(&principal)
+            && admitted.remove(previous)
+        {
+            admitted.insert(renewed.handle());
+        }
+    }
+
+    /// The maximum sessions rule under the store's login lock: the principal's
+    /// live sessions other than `handle`, least recently used first, are
+    /// ended or the login refused.
+    async fn admit_login_locked(&self, handle: &SessionHandle, principal: &str) -> Result<usize, LoginError> {
+        let Some(maximum) = self.inner.settings.maximum_sessions_per_principal() else {
+            return Ok(0);
+        };
+        let mut logins = self.inner.logins.lock().await;
+        let live = self.find_by_principal_name(principal).await?;
+        let admitted = logins.entry(principal.to_owned()).or_default();
+        // Ended (deleted, expired, renewed away) or logged in as someone else: no longer counted.
+        admitted.retain(|member| live.contains_key(member) && member != handle);
+        let mut others: Vec<(SystemTime, SessionHandle)> = admitted
+            .iter()
+            .filter_map(|member| Some((live.get(member)?.last_accessed_time(), *member)))
+            .collect();
+        let allowed_others = maximum.limit().get() - 1;
+        if others.len() > allowed_others && maximum.policy() == MaximumSessionsPolicy::RefuseLogin {
+            return Err(LoginError::MaximumSessionsExceeded { limit: maximum.limit() });
+        }
+        others.sort();
+        let evicted: Vec<SessionHandle> = others[..others.len().saturating_sub(allowed_others)]
+            .iter()
+            .map(|(_, other)| *other)
+            .collect();
+        for member in &evicted {
+            admitted.remove(member);
+        }
+        admitted.insert(*handle);
+        Ok(self.delete_by_handles(&evicted).await?)
     }
 }
 

@@ -115,6 +115,10 @@ impl<R: SessionRepository> SessionRepository for MeteredRepository<R> {
     async fn health(&self) -> StoreHealth {
         self.inner.health().await
     }
+
+    async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, crate::LoginError> {
+        self.inner.admit_login(handle, principal).await
+    }
 }
 
 #[async_trait]

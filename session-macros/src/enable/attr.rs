@@ -13,7 +13,15 @@ use super::Errors;
 use session_rules::{SEED_ATTRIBUTES, did_you_mean};
 
 /// This macro's attributes beyond the seed's (`session_rules::SEED_ATTRIBUTES`).
-const EXTRA_ATTRIBUTE_NAMES: &[&str] = &["configurer", "customize", "cookie_name", "header", "session_id_sources"];
+const EXTRA_ATTRIBUTE_NAMES: &[&str] = &[
+    "configurer",
+    "customize",
+    "cookie_name",
+    "header",
+    "session_id_sources",
+    "maximum_sessions_per_principal",
+    "maximum_sessions_policy",
+];
 
 /// The seed's attributes, in its order, then this macro's extras.
 fn attribute_names() -> impl Iterator<Item = &'static str> {
@@ -77,6 +85,8 @@ pub(crate) struct Attributes {
     pub(crate) cookie_name: Option<LitStr>,
     pub(crate) header: Option<Flag>,
     pub(crate) session_id_sources: Option<LitStr>,
+    pub(crate) maximum_sessions_per_principal: Option<Integer>,
+    pub(crate) maximum_sessions_policy: Option<LitStr>,
 }
 
 /// Parses the attribute arguments, recording every problem in `errors` and
@@ -175,6 +185,10 @@ impl Attributes {
             "customize" => self.customize = Some(path(&value, &key)?),
             "cookie_name" => self.cookie_name = Some(string(&value, &key)?),
             "session_id_sources" => self.session_id_sources = Some(string(&value, &key)?),
+            "maximum_sessions_per_principal" => {
+                self.maximum_sessions_per_principal = Some(integer(&value, &key, "usize")?);
+            }
+            "maximum_sessions_policy" => self.maximum_sessions_policy = Some(string(&value, &key)?),
             _ => unreachable!("every attribute name is handled"),
         }
         Ok(())
@@ -193,6 +207,8 @@ fn example(key: &str) -> &'static str {
         "configurer" => "path::to::configurer_fn",
         "customize" => "path::to::customize_fn",
         "session_id_sources" => "\"cookie,header\"",
+        "maximum_sessions_per_principal" => "3",
+        "maximum_sessions_policy" => "\"refuse-login\"",
         _ => "\"...\"",
     }
 }

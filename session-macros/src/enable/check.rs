@@ -91,6 +91,23 @@ pub(crate) fn check(attributes: &Attributes, errors: &mut Errors) {
     {
         errors.push(syn::Error::new(sources.span(), problem));
     }
+    if let Some(maximum) = &attributes.maximum_sessions_per_principal
+        && maximum.runtime.is_none()
+        && maximum
+            .value
+            .and_then(|value| u32::try_from(value).ok())
+            .is_none_or(|value| value == 0)
+    {
+        errors.push(maximum.error(format!(
+            "`maximum_sessions_per_principal` must be 1 or more (at most {}); leave it out for no limit",
+            u32::MAX
+        )));
+    }
+    if let Some(policy) = &attributes.maximum_sessions_policy
+        && let Err(problem) = session_rules::maximum_sessions_policy(&policy.value())
+    {
+        errors.push(syn::Error::new(policy.span(), problem));
+    }
     if let (Some(header), Some(sources)) = (&attributes.header, &attributes.session_id_sources)
         && header.value
     {

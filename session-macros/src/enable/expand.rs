@@ -196,6 +196,33 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
         let variant = syn::Ident::new(variant, sources.span());
         setters.push(quote_spanned!(sources.span()=> .session_id_sources(#private::SessionIdSources::#variant)));
     }
+    if let Some(maximum) = &attributes.maximum_sessions_per_principal {
+        // A literal was checked above; any other expression is typed `usize`
+        // by the compiler and checked (1 or more) when the sessions are built.
+        let value = match (
+            &maximum.runtime,
+            maximum.value.and_then(|value| u32::try_from(value).ok()),
+        ) {
+            (Some(expr), _) => quote!(#expr),
+            (None, value) => {
+                let literal = Literal::usize_unsuffixed(usize::try_from(value.unwrap_or(1)).unwrap_or(1));
+                quote!(#literal)
+            }
+        };
+        setters.push(quote_spanned!(maximum.span=> .maximum_sessions_per_principal(#value)));
+    }
+    if let Some(policy) = &attributes.maximum_sessions_policy
+        && let Ok(name) = session_rules::maximum_sessions_policy(&policy.value())
+    {
+        let variant = if name == "refuse-login" {
+            "RefuseLogin"
+        } else {
+            "ExpireLeastRecentlyUsed"
+        };
+        let variant = syn::Ident::new(variant, policy.span());
+        setters
+            .push(quote_spanned!(policy.span()=> .maximum_sessions_policy(#private::MaximumSessionsPolicy::#variant)));
+    }
     setters
 }
 

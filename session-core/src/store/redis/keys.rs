@@ -14,6 +14,7 @@ use crate::handle::SessionHandle;
 /// | `{region}:session:{<handle>}` | hash | one session: metadata, `attr:<name>` fields, `idx:<index name>` fields |
 /// | `{region}:expires:{<handle>}` | string | the session's expiry marker: its TTL is the session's remaining lifetime |
 /// | `{region}:index:<b64(index name)>:<b64(index value)>` | set | handles of the sessions with that index entry |
+/// | `{region}:principal-sessions:{<b64(principal)>}` | sorted set | handles of one principal's sessions scored by last access (epoch ms), with a maximum of sessions per principal |
 /// | `{region}:events` | pub/sub channel (not a key) | `created <origin> <handle>` / `deleted <origin> <handle>` notices between instances |
 ///
 /// `{region}` is the region name as configured (no braces, see
@@ -107,6 +108,18 @@ impl RedisKeyLayout {
             self.index_prefix,
             URL_SAFE_NO_PAD.encode(index_name),
             URL_SAFE_NO_PAD.encode(index_value)
+        )
+    }
+
+    /// The sorted set of one principal's session handles, scored by last
+    /// access, that enforces the maximum sessions per principal. Its hash tag
+    /// is the encoded principal, so it is one key in one slot.
+    #[must_use]
+    pub fn principal_sessions_key(&self, principal: &str) -> String {
+        format!(
+            "{}:principal-sessions:{{{}}}",
+            self.region_name,
+            URL_SAFE_NO_PAD.encode(principal)
         )
     }
 }

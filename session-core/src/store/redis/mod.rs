@@ -219,6 +219,7 @@ mod keys;
 mod near_cache;
 mod persistence;
 mod pool;
+mod principal_sessions;
 mod replication;
 mod replies;
 mod rule;
@@ -257,7 +258,7 @@ use crate::expiration::{self, SessionExpirationPolicy};
 use crate::handle::SessionHandle;
 use crate::id::SessionId;
 use crate::index::SessionIndexer;
-use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
+use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
 use crate::serialization::SessionSerializer;
 use crate::session::{Session, SessionParts, epoch_millis};
 use crate::settings::{SessionSettings, validate_region_name};
@@ -780,6 +781,17 @@ impl RedisSessionRepository {
         if written.created {
             self.publish_created(&renewed);
         }
+        if let Some(principal) = old_index.get(PRINCIPAL_NAME_INDEX_NAME)
+            && plan
+                .index_sets
+                .iter()
+                .any(|(name, value)| name == PRINCIPAL_NAME_INDEX_NAME && value == principal)
+        {
+            // The renewal stands either way (uncounted until the user logs in again).
+            if let Err(error) = self.carry_login(previous, &session.handle(), principal).await {
+                tracing::warn!(session = %session.handle(), %error, "could not carry a login's slot to the renewed id");
+            }
+        }
         tracing::debug!(from = %previous, to = %session.handle(), "session renewed");
         Ok(true)
     }
@@ -1036,6 +1048,10 @@ impl SessionRepository for RedisSessionRepository {
     async fn delete_by_handles(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
         self.delete_together(handles).await
     }
+
+    async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, crate::LoginError> {
+        self.admit_login_on_redis(handle, principal).await
+    }
 }
 
 impl RedisSessionRepository {
@@ -1094,6 +1110,9 @@ impl RedisSessionRepository {
                 .map(|(name, value)| (keys.index_key(&name, &value), *handle))
                 .collect();
             self.remove_detached(&corrections);
+            if let Some((_, principal)) = index_entries(&fields).find(|(name, _)| name == PRINCIPAL_NAME_INDEX_NAME) {
+                self.forget_login(handle, &principal);
+            }
             self.forget_cached(handle);
             if live {
                 ended += 1;

@@ -32,12 +32,13 @@ macro_rules! source {
 }
 
 /// Every script's source, in [`Scripts::all`]'s order.
-const SOURCES: [&str; 5] = [
+const SOURCES: [&str; 6] = [
     source!(expiry, "lua/touch.lua"),
     source!(expiry, "lua/save.lua"),
     source!("lua/take.lua"),
     source!("lua/delete.lua"),
     source!("lua/reap.lua"),
+    source!("lua/admit_login.lua"),
 ];
 
 /// All scripts, hashed once per repository.
@@ -52,6 +53,9 @@ pub(crate) struct Scripts {
     pub(crate) delete: Script,
     /// Expiry handling: read the last state, then delete or shorten the grace period.
     pub(crate) reap: Script,
+    /// Maximum sessions per principal: count, evict or refuse on the
+    /// principal's sorted set (its one key; see `principal_sessions.rs`).
+    pub(crate) admit_login: Script,
     /// Bumped by each completed load: a caller that met `NOSCRIPT` with a
     /// reply sent before the latest load need not load again.
     loads: AtomicU64,
@@ -67,6 +71,7 @@ impl Scripts {
             take: Script::new(SOURCES[2]),
             delete: Script::new(SOURCES[3]),
             reap: Script::new(SOURCES[4]),
+            admit_login: Script::new(SOURCES[5]),
             loads: AtomicU64::new(0),
             loading: Mutex::new(()),
         }
@@ -92,7 +97,7 @@ impl Scripts {
     }
 
     /// Every script's source, for `SCRIPT LOAD` after `NOSCRIPT`.
-    pub(crate) fn sources(&self) -> [&'static str; 5] {
+    pub(crate) fn sources(&self) -> [&'static str; 6] {
         SOURCES
     }
 }

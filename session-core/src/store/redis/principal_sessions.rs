@@ -1,0 +1,181 @@
+//! The maximum sessions per principal on Redis: one sorted set per principal
+//! (`RedisKeyLayout::principal_sessions_key`) of its sessions' handles scored
+//! by last access, changed only by the `admit_login` script, so the count, the
+//! eviction or the refusal are one atomic step on the server, whichever
+//! instance the concurrent logins reach.
+//!
+//! A login: read the set's members and, pipelined, nothing else (one round
+//! trip); read those sessions without touching them (one round trip) to learn
+//! which have ended (deleted, expired, renewed away, logged in as someone
+//! else: removed from the set in the script) and their last access (scores
+//! raised to it, so eviction takes the least recently used); then the script
+//! (one round trip), then the deletes of the evicted sessions (one round
+//! trip, `Deleted` events). A logout removes its member (`delete_together`);
+//! a renewal moves it to the new handle (`carry_login`). Members of expired
+//! sessions are pruned by the next login of their principal.
+
+use std::num::NonZeroUsize;
+use std::time::SystemTime;
+
+use redis::Value;
+
+use super::RedisSessionRepository;
+use super::codec;
+use super::transport::{new_pipeline, ok};
+use crate::error::StoreError;
+use crate::handle::SessionHandle;
+use crate::login::{LoginError, MaximumSessions, MaximumSessionsPolicy};
+use crate::repository::PRINCIPAL_NAME_INDEX_NAME;
+use crate::session::epoch_millis;
+
+impl RedisSessionRepository {
+    /// [`SessionRepository::admit_login`](crate::SessionRepository::admit_login) on Redis.
+    pub(super) async fn admit_login_on_redis(
+        &self,
+        handle: &SessionHandle,
+        principal: &str,
+    ) -> Result<usize, LoginError> {
+        let Some(maximum) = self.inner.settings.maximum_sessions_per_principal() else {
+            return Ok(0);
+        };
+        let key = self.inner.keys.principal_sessions_key(principal);
+        let mut pipe = new_pipeline();
+        pipe.cmd("ZRANGE").arg(&key).arg(0).arg(-1);
+        let members = match self.single(pipe).await? {
+            Value::Array(members) | Value::Set(members) => members,
+            other => {
+                return Err(StoreError::Protocol(format!("ZRANGE returned {}", codec::kind(&other))).into());
+            }
+        };
+        let mut dead: Vec<Vec<u8>> = Vec::new();
+        let mut handles = Vec::with_capacity(members.len());
+        for member in members {
+            let member = codec::bytes(member)?;
+            match std::str::from_utf8(&member)
+                .ok()
+                .and_then(|text| SessionHandle::parse(text).ok())
+            {
+                Some(member) if member != *handle => handles.push(member),
+                Some(_) => {}
+                None => dead.push(member),
+            }
+        }
+        let mut live: Vec<(SessionHandle, i64)> = Vec::with_capacity(handles.len());
+        for (member, found) in handles.iter().zip(self.peek(&handles).await?) {
+            match found {
+                Some((session, index))
+                    if index
+                        .get(PRINCIPAL_NAME_INDEX_NAME)
+                        .is_some_and(|value| value == principal) =>
+                {
+                    live.push((*member, epoch_millis(session.last_accessed_time())));
+                }
+                // Ended, or now another principal's: it no longer counts.
+                _ => dead.push(member.to_string().into_bytes()),
+            }
+        }
+        let evicted = self.run_admit_script(&key, handle, maximum, &dead, &live).await?;
+        match evicted {
+            None => Err(LoginError::MaximumSessionsExceeded { limit: maximum.limit() }),
+            Some(evicted) => {
+                if !evicted.is_empty() {
+                    tracing::debug!(
+                        evicted = evicted.len(),
+                        "maximum sessions per principal: least recently used ended"
+                    );
+                }
+                Ok(self.delete_together(&evicted).await?)
+            }
+        }
+    }
+
+    /// A renewal of a logged-in session: its member moves from `previous` to
+    /// `current` (under the same rule, so a member a racing login evicted
+    /// meanwhile cannot bring the count over the maximum).
+    pub(super) async fn carry_login(
+        &self,
+        previous: &SessionHandle,
+        current: &SessionHandle,
+        principal: &str,
+    ) -> Result<(), StoreError> {
+        let Some(maximum) = self.inner.settings.maximum_sessions_per_principal() else {
+            return Ok(());
+        };
+        let key = self.inner.keys.principal_sessions_key(principal);
+        // Always admitted: a renewal is not a new login, whatever the policy.
+        let carried = MaximumSessions::new(maximum.limit(), MaximumSessionsPolicy::ExpireLeastRecentlyUsed);
+        let dead = [previous.to_string().into_bytes()];
+        if let Some(evicted) = self.run_admit_script(&key, current, carried, &dead, &[]).await? {
+            self.delete_together(&evicted).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes a deleted session's member, without waiting.
+    pub(super) fn forget_login(&self, handle: &SessionHandle, principal: &str) {
+        if self.inner.settings.maximum_sessions_per_principal().is_none() {
+            return;
+        }
+        let mut pipe = new_pipeline();
+        pipe.cmd("ZREM")
+            .arg(self.inner.keys.principal_sessions_key(principal))
+            .arg(handle.to_string());
+        self.execute_detached("removing a logged-out session from its principal's sessions", pipe);
+    }
+
+    /// The script: `Some(evicted)` when admitted, `None` when refused.
+    async fn run_admit_script(
+        &self,
+        key: &str,
+        handle: &SessionHandle,
+        maximum: MaximumSessions,
+        dead: &[Vec<u8>],
+        live: &[(SessionHandle, i64)],
+    ) -> Result<Option<Vec<SessionHandle>>, StoreError> {
+        let policy = match maximum.policy() {
+            MaximumSessionsPolicy::RefuseLogin => "refuse",
+            _ => "lru",
+        };
+        let now = epoch_millis(SystemTime::now());
+        let mut pipe = new_pipeline();
+        pipe.cmd("EVALSHA")
+            .arg(self.inner.scripts.admit_login.get_hash())
+            .arg(1)
+            .arg(key)
+            .arg(handle.to_string())
+            .arg(now)
+            .arg(limit_arg(maximum.limit()))
+            .arg(policy)
+            .arg(dead.len());
+        for member in dead {
+            pipe.arg(member.as_slice());
+        }
+        for (member, last_access) in live {
+            pipe.arg(member.to_string()).arg(*last_access);
+        }
+        let Value::Array(items) = ok(self.single(pipe).await?)? else {
+            return Err(StoreError::Protocol("admit_login script returned no array".to_owned()));
+        };
+        let mut items = items.into_iter();
+        if !matches!(items.next(), Some(Value::Int(1))) {
+            return Ok(None);
+        }
+        let mut evicted = Vec::new();
+        for item in items {
+            let text = codec::bytes(item)?;
+            // Members are only ever handles (parsed before they are added).
+            if let Some(member) = std::str::from_utf8(&text)
+                .ok()
+                .and_then(|text| SessionHandle::parse(text).ok())
+            {
+                evicted.push(member);
+            }
+        }
+        Ok(Some(evicted))
+    }
+}
+
+/// The limit as the script's number.
+fn limit_arg(limit: NonZeroUsize) -> u64 {
+    u64::try_from(limit.get()).unwrap_or(u64::MAX)
+}
