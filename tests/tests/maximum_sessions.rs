@@ -162,7 +162,8 @@ async fn eviction_takes_the_least_recently_used<R: FindByIndexNameSessionReposit
     let deletions = Arc::new(Deletions::default());
     let publisher = SessionEventPublisher::new();
     publisher.add_listener(Arc::clone(&deletions) as Arc<dyn SessionEventListener>);
-    let repository = make(settings(3, MaximumSessionsPolicy::ExpireLeastRecentlyUsed).with_event_publisher(publisher));
+    let repository =
+        make(settings(3, MaximumSessionsPolicy::ExpireLeastRecentlyUsed).with_event_publisher(publisher.clone()));
     let mut ids = Vec::new();
     for _ in 0..3 {
         let (id, admitted) = login(&repository, USER, None).await;
@@ -178,6 +179,8 @@ async fn eviction_takes_the_least_recently_used<R: FindByIndexNameSessionReposit
     for id in [&ids[0], &ids[2], &fourth] {
         assert!(is_live(&repository, id).await);
     }
+    // Listeners run on the publisher's own thread: wait for delivery.
+    assert!(publisher.delivered(Duration::from_secs(2)).await);
     assert_eq!(*deletions.0.lock().unwrap(), vec![ids[1].handle()]);
     // Another principal is not limited by this one's sessions.
     assert_eq!(login(&repository, "bob", None).await.1.unwrap(), 0);
@@ -222,7 +225,19 @@ async fn refusal_and_freed_slots<R: FindByIndexNameSessionRepository>(repository
 #[actix_rt::test]
 async fn redis_refusal_keeps_older_sessions_and_ended_sessions_free_their_slot() {
     let server = RedisServer::start();
-    refusal_and_freed_slots(redis(&server, settings(2, MaximumSessionsPolicy::RefuseLogin))).await;
+    let repository = redis(&server, settings(2, MaximumSessionsPolicy::RefuseLogin));
+    let key = repository.key_layout().principal_sessions_key(USER);
+    let idle_ms = repository.settings().max_inactive_interval_seconds() * 1000;
+    refusal_and_freed_slots(repository).await;
+    // Like an index set, the principal's set never outlives its sessions by
+    // more than the expiry grace: it has a TTL of about the idle timeout plus
+    // the grace.
+    let ttl: i64 = redis::cmd("PTTL").arg(&key).query(&mut server.connection()).unwrap();
+    let grace_ms = i64::try_from(session_core::store::redis::EXPIRED_SESSION_GRACE.as_millis()).unwrap();
+    assert!(
+        ttl > grace_ms && ttl <= idle_ms + grace_ms,
+        "PTTL {ttl} ms, expected within the idle timeout ({idle_ms} ms) plus the grace ({grace_ms} ms)"
+    );
 }
 
 #[actix_rt::test]

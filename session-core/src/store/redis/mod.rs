@@ -820,6 +820,12 @@ impl RedisSessionRepository {
             for (name, value) in &stored.index {
                 outlive(&mut pipe, &self.inner.keys.index_key(name, value), ttl);
             }
+            // And its principal's logins (`principal_sessions.rs`), when counted.
+            if self.inner.settings.maximum_sessions_per_principal().is_some()
+                && let Some(principal) = stored.index.get(crate::repository::PRINCIPAL_NAME_INDEX_NAME)
+            {
+                outlive(&mut pipe, &self.inner.keys.principal_sessions_key(principal), ttl);
+            }
             self.execute_detached("extending a session's idle timer", pipe);
             if let Some(cache) = &self.inner.near_cache {
                 // The refresh does not come back as an invalidation (NOLOOP): move the

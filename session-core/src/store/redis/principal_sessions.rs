@@ -12,7 +12,10 @@
 //! (one round trip), then the deletes of the evicted sessions (one round
 //! trip, `Deleted` events). A logout removes its member (`delete_together`);
 //! a renewal moves it to the new handle (`carry_login`). Members of expired
-//! sessions are pruned by the next login of their principal.
+//! sessions are pruned by the next login of their principal. The set carries
+//! a TTL like an index set: set at each login, raised with each idle-timer
+//! refresh of a logged-in member, so it never outlives its sessions by more
+//! than the expiry grace.
 
 use std::num::NonZeroUsize;
 use std::time::SystemTime;
@@ -21,6 +24,7 @@ use redis::Value;
 
 use super::RedisSessionRepository;
 use super::codec;
+use super::index_ttl::{index_ttl, outlive};
 use super::transport::{new_pipeline, ok};
 use crate::error::StoreError;
 use crate::handle::SessionHandle;
@@ -153,7 +157,14 @@ impl RedisSessionRepository {
         for (member, last_access) in live {
             pipe.arg(member.to_string()).arg(*last_access);
         }
-        let Value::Array(items) = ok(self.single(pipe).await?)? else {
+        // Like an index set, the set lives as long as its sessions may (each
+        // idle-timer refresh of a member extends it too), plus the expiry grace.
+        let interval = self.inner.settings.max_inactive_interval_seconds();
+        let deadline = (interval >= 0).then(|| now.saturating_add(interval.saturating_mul(1000)));
+        outlive(&mut pipe, key, index_ttl(now, deadline));
+        let reply = self.execute(pipe).await?.into_iter().next();
+        let reply = reply.ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?;
+        let Value::Array(items) = ok(reply)? else {
             return Err(StoreError::Protocol("admit_login script returned no array".to_owned()));
         };
         let mut items = items.into_iter();
