@@ -213,13 +213,16 @@ mod admission;
 mod cached_session;
 mod codec;
 mod connect;
+mod delete;
 mod health;
 mod index_ttl;
 mod keys;
+mod lookup;
 mod near_cache;
 mod persistence;
 mod pool;
 mod principal_sessions;
+mod renewal;
 mod replication;
 mod replies;
 mod rule;
@@ -230,6 +233,7 @@ mod subscription;
 mod tracked;
 mod transport;
 mod worker_connection;
+mod write;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Weak};
@@ -587,215 +591,6 @@ impl RedisSessionRepository {
         }
     }
 
-    /// Writes a plan into one session hash (the script), with the index changes
-    /// in the same round trip: `SREM` of the entries it replaces, as far as this
-    /// instance knows them, plus `also_remove`, then `SADD` of the new entries.
-    /// Corrections, if the script reports otherwise, are sent without waiting.
-    async fn write(
-        &self,
-        session: &Session,
-        mode: Mode,
-        plan: &WritePlan,
-        rule: &ScriptRule,
-        also_remove: &[Membership],
-    ) -> Result<Written, StoreError> {
-        let id = &session.handle();
-        let member = id.to_string();
-        let keys = &self.inner.keys;
-        let known = self.inner.known_index.get(id);
-        let new_entries: BTreeMap<&str, &str> = plan
-            .index_sets
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-            .collect();
-        let mut removed: BTreeSet<(String, String)> = BTreeSet::new();
-        if let Some(known) = &known {
-            let touched = new_entries
-                .keys()
-                .copied()
-                .chain(plan.index_deletes.iter().map(String::as_str));
-            for name in touched {
-                if let Some(old) = known.get(name)
-                    && new_entries.get(name) != Some(&old.as_str())
-                {
-                    removed.insert((name.to_owned(), old.clone()));
-                }
-            }
-        }
-        let (channel, message) = match mode {
-            Mode::New | Mode::Create => self.notice("created", id),
-            Mode::Update => (String::new(), String::new()),
-        };
-        let limits = self.inner.settings.size_limits();
-        let mut args: Vec<Vec<u8>> = vec![mode.as_arg().into()];
-        args.extend(rule.args().map(String::into_bytes));
-        args.extend([
-            channel.into_bytes(),
-            message.into_bytes(),
-            epoch_millis(session.last_accessed_time()).to_string().into_bytes(),
-            self.track_flag().into(),
-            limits.max_attributes().to_string().into_bytes(),
-            limits.max_total_bytes().to_string().into_bytes(),
-        ]);
-        args.extend(plan.script_args());
-        let mut pipe = new_pipeline();
-        self.evalsha(&mut pipe, &self.inner.scripts.save, id, args);
-        for (name, old) in &removed {
-            pipe.cmd("SREM").arg(keys.index_key(name, old)).arg(&member);
-        }
-        for (set, old_id) in also_remove {
-            pipe.cmd("SREM").arg(set).arg(old_id.to_string());
-        }
-        if !plan.index_sets.is_empty() {
-            let now = epoch_millis(session.last_accessed_time());
-            let deadline = rule.deadline_after_access(
-                now,
-                epoch_millis(session.creation_time()),
-                session.max_inactive_interval_seconds(),
-            );
-            let ttl = index_ttl(now, deadline);
-            for (name, value) in &plan.index_sets {
-                let set = keys.index_key(name, value);
-                pipe.cmd("SADD").arg(&set).arg(&member);
-                outlive(&mut pipe, &set, ttl);
-            }
-        }
-        let asked_replicas = self.ask_replicas(&mut pipe);
-        let mut replies = match &self.inner.near_cache {
-            // Own saves reach the near cache in the order Redis applied them.
-            Some(cache) => {
-                let own = OwnSave::of(session, plan, mode != Mode::Update);
-                let (cache, key) = (Arc::clone(cache), keys.session_key(id));
-                let record = move |replies: &[Value]| match replies.first().map(saved_revision) {
-                    Some(Some((rev, deadline))) => own.record(&cache, &key, rev, deadline),
-                    _ => cache.remove(&key),
-                };
-                self.execute_then(pipe, Some(Arc::new(record))).await?
-            }
-            None => self.execute(pipe).await?,
-        };
-        let acknowledged = asked_replicas.map_or(Ok(()), |asked| asked.check(&mut replies));
-        let mut replies = replies.into_iter();
-        let reply = ok(replies
-            .next()
-            .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
-        for reply in replies {
-            ok(reply)?;
-        }
-        if let Some(exceeded) = size_refusal(&reply) {
-            // Nothing was written: undo the SADDs sent along with the script.
-            let sent: Vec<Membership> = plan
-                .index_sets
-                .iter()
-                .map(|(name, value)| (keys.index_key(name, value), *id))
-                .collect();
-            self.remove_detached(&sent);
-            return Err(exceeded.into());
-        }
-        let (written, replaced) = save_outcome(reply)?;
-        let corrections: Vec<Membership> = if written.applied {
-            replaced
-                .into_iter()
-                .filter(|(name, old)| {
-                    new_entries.get(name.as_str()) != Some(&old.as_str())
-                        && !removed.contains(&(name.clone(), old.clone()))
-                })
-                .map(|(name, old)| (keys.index_key(&name, &old), *id))
-                .collect()
-        } else {
-            // The session was gone: undo the SADDs sent along with the script.
-            plan.index_sets
-                .iter()
-                .map(|(name, value)| (keys.index_key(name, value), *id))
-                .collect()
-        };
-        self.remove_detached(&corrections);
-        if written.applied {
-            let mut index = match (mode, known) {
-                (Mode::Update, Some(known)) => (*known).clone(),
-                _ => BTreeMap::new(),
-            };
-            for (name, value) in &plan.index_sets {
-                index.insert(name.clone(), value.clone());
-            }
-            for name in &plan.index_deletes {
-                index.remove(name);
-            }
-            self.remember_index(id, index);
-        } else {
-            self.inner.known_index.invalidate(id);
-        }
-        acknowledged?;
-        Ok(written)
-    }
-
-    /// Renewal: moves the stored session (with this request's changes) from
-    /// `previous` to the session's new handle. See the module docs for the two steps.
-    /// `false` when the session had ended meanwhile (nothing is recreated).
-    async fn renew(&self, session: &Session, previous: &SessionHandle, now: SystemTime) -> Result<bool, StoreError> {
-        let keys = &self.inner.keys;
-        self.inner.known_index.invalidate(previous);
-        self.forget_cached(previous);
-        let mut pipe = new_pipeline();
-        let (channel, message) = self.notice("deleted", previous);
-        self.evalsha(&mut pipe, &self.inner.scripts.take, previous, [channel, message]);
-        let Some(fields) = codec::fields(self.single(pipe).await?)? else {
-            tracing::debug!(session = %previous, "renewal of a session deleted meanwhile: not recreated");
-            return Ok(false);
-        };
-        let (parts, old_index) = match codec::decode(*previous, fields, self.serializer()) {
-            Decoded::Session { parts, index, .. } => (parts, index),
-            Decoded::Corrupt(reason) | Decoded::UnknownVersion(reason) => {
-                tracing::warn!(session = %previous, %reason, "unreadable session dropped on renewal");
-                return Ok(false);
-            }
-        };
-        let events = self.inner.settings.events();
-        if events.is_observed() {
-            events.publish(SessionEvent::Deleted {
-                handle: *previous,
-                session: Some(Session::from_parts(parts.clone())),
-            });
-        }
-        let mut renewed = Session::from_parts(SessionParts {
-            handle: session.handle(),
-            ..parts
-        });
-        for (name, value) in session.changed_attributes() {
-            renewed.insert_raw(name, value.clone());
-        }
-        for name in session.removed_attributes() {
-            renewed.remove(name);
-        }
-        if session.metadata_changed() {
-            renewed.set_max_inactive_interval_seconds(session.max_inactive_interval_seconds());
-        }
-        renewed.set_last_accessed_time(now);
-        let plan = WritePlan::full(&renewed, now, &self.inner.indexer, self.serializer());
-        let old_sets: Vec<Membership> = old_index
-            .iter()
-            .map(|(name, value)| (keys.index_key(name, value), *previous))
-            .collect();
-        let rule = self.rule_for(&renewed);
-        let written = self.write(&renewed, Mode::New, &plan, &rule, &old_sets).await?;
-        if written.created {
-            self.publish_created(&renewed);
-        }
-        if let Some(principal) = old_index.get(PRINCIPAL_NAME_INDEX_NAME)
-            && plan
-                .index_sets
-                .iter()
-                .any(|(name, value)| name == PRINCIPAL_NAME_INDEX_NAME && value == principal)
-        {
-            // The renewal stands either way (uncounted until the user logs in again).
-            if let Err(error) = self.carry_login(previous, &session.handle(), principal).await {
-                tracing::warn!(session = %session.handle(), %error, "could not carry a login's slot to the renewed id");
-            }
-        }
-        tracing::debug!(from = %previous, to = %session.handle(), "session renewed");
-        Ok(true)
-    }
-
     /// A request's copy of a stored session accessed `now`; extends its idle
     /// timer when the stored deadline lags by more than the refresh window
     /// (one script, not waited for).
@@ -859,45 +654,6 @@ impl RedisSessionRepository {
             tracing::warn!(session = %handle, %error, "could not delete a corrupt session");
         }
         Ok(None)
-    }
-
-    /// Reads sessions without touching them (index lookups, notices): one
-    /// `HGETALL` each, pipelined. `None` for a session that is gone, expired
-    /// or unreadable.
-    async fn peek(
-        &self,
-        handles: &[SessionHandle],
-    ) -> Result<Vec<Option<(Session, BTreeMap<String, String>)>>, StoreError> {
-        if handles.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut pipe = new_pipeline();
-        for handle in handles {
-            pipe.cmd("HGETALL").arg(self.inner.keys.session_key(handle));
-        }
-        let now = epoch_millis(SystemTime::now());
-        let replies = self.execute(pipe).await?;
-        let mut sessions = Vec::with_capacity(handles.len());
-        for (handle, reply) in handles.iter().zip(replies) {
-            let fields = match reply {
-                Value::ServerError(error) if error.code() == "WRONGTYPE" => None,
-                reply => codec::fields(ok(reply)?)?,
-            };
-            sessions.push(
-                fields.and_then(|fields| match codec::decode(*handle, fields, self.serializer()) {
-                    Decoded::Session {
-                        parts,
-                        index,
-                        expires_at,
-                        ..
-                    } if expires_at.is_none_or(|deadline| deadline > now) => {
-                        Some((self.with_predicate(Session::from_parts(parts)), index))
-                    }
-                    _ => None,
-                }),
-            );
-        }
-        Ok(sessions)
     }
 
     fn publish_created(&self, session: &Session) {
@@ -1057,142 +813,6 @@ impl SessionRepository for RedisSessionRepository {
 
     async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, crate::LoginError> {
         self.admit_login_on_redis(handle, principal).await
-    }
-}
-
-impl RedisSessionRepository {
-    /// Deletes sessions in one pipeline (one round trip; on a cluster, one
-    /// request per command, all at once): per session the `delete` script and
-    /// the `SREM`s of the index entries this instance knows. Returns how many
-    /// were live.
-    async fn delete_together(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
-        if handles.is_empty() {
-            return Ok(0);
-        }
-        let keys = &self.inner.keys;
-        let events = self.inner.settings.events();
-        let observed = events.is_observed();
-        let mut pipe = new_pipeline();
-        let mut planned = Vec::with_capacity(handles.len());
-        for handle in handles {
-            // Before (reads sent from now on cannot fill it back) and after (our own delete
-            // does not come back as an invalidation).
-            self.forget_cached(handle);
-            let known = self.inner.known_index.remove(handle).unwrap_or_default();
-            let member = handle.to_string();
-            let (channel, message) = self.notice("deleted", handle);
-            let args = [if observed { "1" } else { "" }.to_owned(), channel, message];
-            self.evalsha(&mut pipe, &self.inner.scripts.delete, handle, args);
-            for (name, value) in known.iter() {
-                pipe.cmd("SREM").arg(keys.index_key(name, value)).arg(&member);
-            }
-            planned.push((handle, known));
-        }
-        let asked_replicas = self.ask_replicas(&mut pipe);
-        let mut replies = self.execute(pipe).await?;
-        let acknowledged = asked_replicas.map_or(Ok(()), |asked| asked.check(&mut replies));
-        let mut replies = replies.into_iter();
-        let mut ended = 0;
-        for (handle, known) in planned {
-            let reply = ok(replies
-                .next()
-                .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
-            for _ in 0..known.len() {
-                ok(replies
-                    .next()
-                    .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
-            }
-            let Value::Array(items) = reply else {
-                return Err(StoreError::Protocol(format!(
-                    "delete script returned {}",
-                    codec::kind(&reply)
-                )));
-            };
-            let mut items = items.into_iter();
-            let live = matches!(items.next(), Some(Value::Int(1)));
-            let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
-            let corrections: Vec<Membership> = index_entries(&fields)
-                .filter(|(name, value)| known.get(name) != Some(value))
-                .map(|(name, value)| (keys.index_key(&name, &value), *handle))
-                .collect();
-            self.remove_detached(&corrections);
-            if let Some((_, principal)) = index_entries(&fields).find(|(name, _)| name == PRINCIPAL_NAME_INDEX_NAME) {
-                self.forget_login(handle, &principal);
-            }
-            self.forget_cached(handle);
-            if live {
-                ended += 1;
-                if observed {
-                    events.publish(SessionEvent::Deleted {
-                        handle: *handle,
-                        session: self.decode_untouched(handle, fields),
-                    });
-                }
-            }
-        }
-        acknowledged?;
-        Ok(ended)
-    }
-}
-
-#[async_trait]
-impl FindByIndexNameSessionRepository for RedisSessionRepository {
-    async fn find_by_index_name_and_index_value(
-        &self,
-        index_name: &str,
-        index_value: &str,
-    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
-        let set_key = self.inner.keys.index_key(index_name, index_value);
-        let mut pipe = new_pipeline();
-        pipe.cmd("SMEMBERS").arg(&set_key);
-        let members = match self.single(pipe).await? {
-            Value::Array(members) | Value::Set(members) => members,
-            other => {
-                return Err(StoreError::Protocol(format!(
-                    "SMEMBERS returned {}",
-                    codec::kind(&other)
-                )));
-            }
-        };
-        let mut stale: Vec<Vec<u8>> = Vec::new();
-        let mut handles = Vec::with_capacity(members.len());
-        for member in members {
-            let member = codec::bytes(member)?;
-            // Anything but a handle (say, a raw id left by the layout before
-            // handles) is stale.
-            match std::str::from_utf8(&member)
-                .ok()
-                .and_then(|text| SessionHandle::parse(text).ok())
-            {
-                Some(handle) => handles.push(handle),
-                None => stale.push(member),
-            }
-        }
-        let mut sessions = BTreeMap::new();
-        // Read without touching: an index lookup must not extend lifetimes.
-        for (handle, found) in handles.iter().zip(self.peek(&handles).await?) {
-            let Some((session, index)) = found else {
-                // Gone, expired or unreadable (a newer format's session reads as this too,
-                // and its own version removes a stale member again if needed).
-                stale.push(handle.to_string().into_bytes());
-                continue;
-            };
-            // A member whose session now has another value is skipped, not
-            // removed: its save removes it, and removing it here could race a
-            // request setting the value back.
-            if index.get(index_name).is_some_and(|value| value == index_value) {
-                // Known entries make a following delete ("log out everywhere") one round trip.
-                self.remember_index(handle, index);
-                sessions.insert(*handle, session);
-            }
-        }
-        if !stale.is_empty() {
-            // Safe without a race: a deleted or expired session never comes back.
-            let mut pipe = new_pipeline();
-            pipe.cmd("SREM").arg(&set_key).arg(stale);
-            ok(self.single(pipe).await?)?;
-        }
-        Ok(sessions)
     }
 }
 

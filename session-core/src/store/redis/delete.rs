@@ -1,0 +1,79 @@
+//! Deleting sessions: the delete script per session and the index entries'
+//! `SREM`s, all in one pipeline.
+
+use super::*;
+
+impl RedisSessionRepository {
+    /// Deletes sessions in one pipeline (one round trip; on a cluster, one
+    /// request per command, all at once): per session the `delete` script and
+    /// the `SREM`s of the index entries this instance knows. Returns how many
+    /// were live.
+    pub(super) async fn delete_together(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
+        if handles.is_empty() {
+            return Ok(0);
+        }
+        let keys = &self.inner.keys;
+        let events = self.inner.settings.events();
+        let observed = events.is_observed();
+        let mut pipe = new_pipeline();
+        let mut planned = Vec::with_capacity(handles.len());
+        for handle in handles {
+            // Before (reads sent from now on cannot fill it back) and after (our own delete
+            // does not come back as an invalidation).
+            self.forget_cached(handle);
+            let known = self.inner.known_index.remove(handle).unwrap_or_default();
+            let member = handle.to_string();
+            let (channel, message) = self.notice("deleted", handle);
+            let args = [if observed { "1" } else { "" }.to_owned(), channel, message];
+            self.evalsha(&mut pipe, &self.inner.scripts.delete, handle, args);
+            for (name, value) in known.iter() {
+                pipe.cmd("SREM").arg(keys.index_key(name, value)).arg(&member);
+            }
+            planned.push((handle, known));
+        }
+        let asked_replicas = self.ask_replicas(&mut pipe);
+        let mut replies = self.execute(pipe).await?;
+        let acknowledged = asked_replicas.map_or(Ok(()), |asked| asked.check(&mut replies));
+        let mut replies = replies.into_iter();
+        let mut ended = 0;
+        for (handle, known) in planned {
+            let reply = ok(replies
+                .next()
+                .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
+            for _ in 0..known.len() {
+                ok(replies
+                    .next()
+                    .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
+            }
+            let Value::Array(items) = reply else {
+                return Err(StoreError::Protocol(format!(
+                    "delete script returned {}",
+                    codec::kind(&reply)
+                )));
+            };
+            let mut items = items.into_iter();
+            let live = matches!(items.next(), Some(Value::Int(1)));
+            let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
+            let corrections: Vec<Membership> = index_entries(&fields)
+                .filter(|(name, value)| known.get(name) != Some(value))
+                .map(|(name, value)| (keys.index_key(&name, &value), *handle))
+                .collect();
+            self.remove_detached(&corrections);
+            if let Some((_, principal)) = index_entries(&fields).find(|(name, _)| name == PRINCIPAL_NAME_INDEX_NAME) {
+                self.forget_login(handle, &principal);
+            }
+            self.forget_cached(handle);
+            if live {
+                ended += 1;
+                if observed {
+                    events.publish(SessionEvent::Deleted {
+                        handle: *handle,
+                        session: self.decode_untouched(handle, fields),
+                    });
+                }
+            }
+        }
+        acknowledged?;
+        Ok(ended)
+    }
+}

@@ -1,0 +1,78 @@
+//! Renewal: the session moves to its new id in two steps, the old id dead at
+//! once (see the module docs, *Consistency*).
+
+use super::*;
+
+impl RedisSessionRepository {
+    /// Renewal: moves the stored session (with this request's changes) from
+    /// `previous` to the session's new handle. See the module docs for the two steps.
+    /// `false` when the session had ended meanwhile (nothing is recreated).
+    pub(super) async fn renew(
+        &self,
+        session: &Session,
+        previous: &SessionHandle,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let keys = &self.inner.keys;
+        self.inner.known_index.invalidate(previous);
+        self.forget_cached(previous);
+        let mut pipe = new_pipeline();
+        let (channel, message) = self.notice("deleted", previous);
+        self.evalsha(&mut pipe, &self.inner.scripts.take, previous, [channel, message]);
+        let Some(fields) = codec::fields(self.single(pipe).await?)? else {
+            tracing::debug!(session = %previous, "renewal of a session deleted meanwhile: not recreated");
+            return Ok(false);
+        };
+        let (parts, old_index) = match codec::decode(*previous, fields, self.serializer()) {
+            Decoded::Session { parts, index, .. } => (parts, index),
+            Decoded::Corrupt(reason) | Decoded::UnknownVersion(reason) => {
+                tracing::warn!(session = %previous, %reason, "unreadable session dropped on renewal");
+                return Ok(false);
+            }
+        };
+        let events = self.inner.settings.events();
+        if events.is_observed() {
+            events.publish(SessionEvent::Deleted {
+                handle: *previous,
+                session: Some(Session::from_parts(parts.clone())),
+            });
+        }
+        let mut renewed = Session::from_parts(SessionParts {
+            handle: session.handle(),
+            ..parts
+        });
+        for (name, value) in session.changed_attributes() {
+            renewed.insert_raw(name, value.clone());
+        }
+        for name in session.removed_attributes() {
+            renewed.remove(name);
+        }
+        if session.metadata_changed() {
+            renewed.set_max_inactive_interval_seconds(session.max_inactive_interval_seconds());
+        }
+        renewed.set_last_accessed_time(now);
+        let plan = WritePlan::full(&renewed, now, &self.inner.indexer, self.serializer());
+        let old_sets: Vec<Membership> = old_index
+            .iter()
+            .map(|(name, value)| (keys.index_key(name, value), *previous))
+            .collect();
+        let rule = self.rule_for(&renewed);
+        let written = self.write(&renewed, Mode::New, &plan, &rule, &old_sets).await?;
+        if written.created {
+            self.publish_created(&renewed);
+        }
+        if let Some(principal) = old_index.get(PRINCIPAL_NAME_INDEX_NAME)
+            && plan
+                .index_sets
+                .iter()
+                .any(|(name, value)| name == PRINCIPAL_NAME_INDEX_NAME && value == principal)
+        {
+            // The renewal stands either way (uncounted until the user logs in again).
+            if let Err(error) = self.carry_login(previous, &session.handle(), principal).await {
+                tracing::warn!(session = %session.handle(), %error, "could not carry a login's slot to the renewed id");
+            }
+        }
+        tracing::debug!(from = %previous, to = %session.handle(), "session renewed");
+        Ok(true)
+    }
+}

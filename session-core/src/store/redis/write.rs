@@ -1,0 +1,148 @@
+//! Writing a session: the save script and, in the same round trip, the
+//! index-set changes it implies (see the module docs, *Consistency*).
+
+use super::*;
+
+impl RedisSessionRepository {
+    /// Writes a plan into one session hash (the script), with the index changes
+    /// in the same round trip: `SREM` of the entries it replaces, as far as this
+    /// instance knows them, plus `also_remove`, then `SADD` of the new entries.
+    /// Corrections, if the script reports otherwise, are sent without waiting.
+    pub(super) async fn write(
+        &self,
+        session: &Session,
+        mode: Mode,
+        plan: &WritePlan,
+        rule: &ScriptRule,
+        also_remove: &[Membership],
+    ) -> Result<Written, StoreError> {
+        let id = &session.handle();
+        let member = id.to_string();
+        let keys = &self.inner.keys;
+        let known = self.inner.known_index.get(id);
+        let new_entries: BTreeMap<&str, &str> = plan
+            .index_sets
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let mut removed: BTreeSet<(String, String)> = BTreeSet::new();
+        if let Some(known) = &known {
+            let touched = new_entries
+                .keys()
+                .copied()
+                .chain(plan.index_deletes.iter().map(String::as_str));
+            for name in touched {
+                if let Some(old) = known.get(name)
+                    && new_entries.get(name) != Some(&old.as_str())
+                {
+                    removed.insert((name.to_owned(), old.clone()));
+                }
+            }
+        }
+        let (channel, message) = match mode {
+            Mode::New | Mode::Create => self.notice("created", id),
+            Mode::Update => (String::new(), String::new()),
+        };
+        let limits = self.inner.settings.size_limits();
+        let mut args: Vec<Vec<u8>> = vec![mode.as_arg().into()];
+        args.extend(rule.args().map(String::into_bytes));
+        args.extend([
+            channel.into_bytes(),
+            message.into_bytes(),
+            epoch_millis(session.last_accessed_time()).to_string().into_bytes(),
+            self.track_flag().into(),
+            limits.max_attributes().to_string().into_bytes(),
+            limits.max_total_bytes().to_string().into_bytes(),
+        ]);
+        args.extend(plan.script_args());
+        let mut pipe = new_pipeline();
+        self.evalsha(&mut pipe, &self.inner.scripts.save, id, args);
+        for (name, old) in &removed {
+            pipe.cmd("SREM").arg(keys.index_key(name, old)).arg(&member);
+        }
+        for (set, old_id) in also_remove {
+            pipe.cmd("SREM").arg(set).arg(old_id.to_string());
+        }
+        if !plan.index_sets.is_empty() {
+            let now = epoch_millis(session.last_accessed_time());
+            let deadline = rule.deadline_after_access(
+                now,
+                epoch_millis(session.creation_time()),
+                session.max_inactive_interval_seconds(),
+            );
+            let ttl = index_ttl(now, deadline);
+            for (name, value) in &plan.index_sets {
+                let set = keys.index_key(name, value);
+                pipe.cmd("SADD").arg(&set).arg(&member);
+                outlive(&mut pipe, &set, ttl);
+            }
+        }
+        let asked_replicas = self.ask_replicas(&mut pipe);
+        let mut replies = match &self.inner.near_cache {
+            // Own saves reach the near cache in the order Redis applied them.
+            Some(cache) => {
+                let own = OwnSave::of(session, plan, mode != Mode::Update);
+                let (cache, key) = (Arc::clone(cache), keys.session_key(id));
+                let record = move |replies: &[Value]| match replies.first().map(saved_revision) {
+                    Some(Some((rev, deadline))) => own.record(&cache, &key, rev, deadline),
+                    _ => cache.remove(&key),
+                };
+                self.execute_then(pipe, Some(Arc::new(record))).await?
+            }
+            None => self.execute(pipe).await?,
+        };
+        let acknowledged = asked_replicas.map_or(Ok(()), |asked| asked.check(&mut replies));
+        let mut replies = replies.into_iter();
+        let reply = ok(replies
+            .next()
+            .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
+        for reply in replies {
+            ok(reply)?;
+        }
+        if let Some(exceeded) = size_refusal(&reply) {
+            // Nothing was written: undo the SADDs sent along with the script.
+            let sent: Vec<Membership> = plan
+                .index_sets
+                .iter()
+                .map(|(name, value)| (keys.index_key(name, value), *id))
+                .collect();
+            self.remove_detached(&sent);
+            return Err(exceeded.into());
+        }
+        let (written, replaced) = save_outcome(reply)?;
+        let corrections: Vec<Membership> = if written.applied {
+            replaced
+                .into_iter()
+                .filter(|(name, old)| {
+                    new_entries.get(name.as_str()) != Some(&old.as_str())
+                        && !removed.contains(&(name.clone(), old.clone()))
+                })
+                .map(|(name, old)| (keys.index_key(&name, &old), *id))
+                .collect()
+        } else {
+            // The session was gone: undo the SADDs sent along with the script.
+            plan.index_sets
+                .iter()
+                .map(|(name, value)| (keys.index_key(name, value), *id))
+                .collect()
+        };
+        self.remove_detached(&corrections);
+        if written.applied {
+            let mut index = match (mode, known) {
+                (Mode::Update, Some(known)) => (*known).clone(),
+                _ => BTreeMap::new(),
+            };
+            for (name, value) in &plan.index_sets {
+                index.insert(name.clone(), value.clone());
+            }
+            for name in &plan.index_deletes {
+                index.remove(name);
+            }
+            self.remember_index(id, index);
+        } else {
+            self.inner.known_index.invalidate(id);
+        }
+        acknowledged?;
+        Ok(written)
+    }
+}
