@@ -10,3 +10,4 @@ pub mod redis_server;
 pub mod redis_tls;
 pub mod repositories;
 pub mod stores;
+pub mod temp_dir;

@@ -4,8 +4,7 @@
 //! duration syntax; a startup warning for each alias that is set and loses.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use clustered_session_tests::temp_dir::TempDir;
 
 use session_actix::ClusteredSession;
 use session_actix::config::{ConfigSource, PropertyOrigin, PropertySources};
@@ -13,28 +12,6 @@ use session_actix::config::{ConfigSource, PropertyOrigin, PropertySources};
 const SEED_ENV: &str = "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_MAX_INACTIVE_INTERVAL_SECONDS";
 const BOOT_ENV: &str = "SPRING_SESSION_TIMEOUT";
 const SERVLET_KEY: &str = "server.servlet.session.timeout";
-
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "clustered-session-boot-aliases-{}-{name}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn sessions(vars: &[(&str, &str)], file: &str) -> Result<ClusteredSession, session_actix::config::ConfigError> {
     let dir = TempDir::new("case");

@@ -9,12 +9,11 @@
 //! changed, and read only where a test says so.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::{App, HttpResponse, web};
 use clustered_session_tests::serve;
+use clustered_session_tests::temp_dir::TempDir;
 use session_actix::config::{
     CODE_EXPIRATION_POLICY_NAME, ConfigSource, POOL_RETRY_ATTEMPTS, POOL_SERVERS, PropertyOrigin, PropertySources,
     Topology,
@@ -27,28 +26,6 @@ const SERVERS_KEY: &str = "spring.data.gemfire.pool.gemfirePool.servers";
 const TIMEOUT_ENV: &str = "SPRING_SESSION_DATA_GEMFIRE_SESSION_EXPIRATION_MAX_INACTIVE_INTERVAL_SECONDS";
 const REDIS_CALL: &str = "ClusteredSessionBuilder::redis";
 const REDIS_POOL_CALL: &str = "ClusteredSessionBuilder::redis_pool";
-
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "clustered-session-code-first-{}-{name}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Properties from these variables and `dir`'s `application.properties`, if any.
 fn properties(vars: &[(&str, &str)], dir: &TempDir) -> PropertySources {

@@ -8,7 +8,6 @@
 //! environment is never read or changed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,6 +15,7 @@ use std::time::Duration;
 use actix_web::{App, HttpResponse, web};
 use clustered_session_tests::redis_server::RedisServer;
 use clustered_session_tests::serve;
+use clustered_session_tests::temp_dir::TempDir;
 use session_actix::config::{
     ClientRegionShortcut, ConfigSource, PropertyOrigin, PropertySources, SpringSessionGemFireConfigurer, Topology,
 };
@@ -33,34 +33,6 @@ const REFRESH_WINDOW_KEY: &str = "spring.session.data.gemfire.session.expiration
 
 // ---------------------------------------------------------------------------
 // Support
-
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "clustered-session-configuration-{}-{name}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Properties from these environment variables only, no file.
 fn env_properties(vars: &[(&str, &str)]) -> PropertySources {

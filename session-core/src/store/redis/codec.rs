@@ -334,6 +334,24 @@ fn interval(session: &Session) -> (Vec<u8>, Vec<u8>) {
     )
 }
 
+/// Set members read back as session handles; anything else (a raw id left by
+/// the layout before handles, garbage) is returned as is, for removal.
+pub(super) fn handle_members(members: Vec<Value>) -> Result<(Vec<SessionHandle>, Vec<Vec<u8>>), StoreError> {
+    let mut handles = Vec::with_capacity(members.len());
+    let mut others = Vec::new();
+    for member in members {
+        let member = bytes(member)?;
+        match std::str::from_utf8(&member)
+            .ok()
+            .and_then(|text| SessionHandle::parse(text).ok())
+        {
+            Some(handle) => handles.push(handle),
+            None => others.push(member),
+        }
+    }
+    Ok((handles, others))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -63,20 +63,9 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
                 )));
             }
         };
-        let mut stale: Vec<Vec<u8>> = Vec::new();
-        let mut handles = Vec::with_capacity(members.len());
-        for member in members {
-            let member = codec::bytes(member)?;
-            // Anything but a handle (say, a raw id left by the layout before
-            // handles) is stale.
-            match std::str::from_utf8(&member)
-                .ok()
-                .and_then(|text| SessionHandle::parse(text).ok())
-            {
-                Some(handle) => handles.push(handle),
-                None => stale.push(member),
-            }
-        }
+        // Anything but a handle (say, a raw id left by the layout before
+        // handles) is stale.
+        let (handles, mut stale) = codec::handle_members(members)?;
         let mut sessions = BTreeMap::new();
         // Read without touching: an index lookup must not extend lifetimes.
         for (handle, found) in handles.iter().zip(self.peek(&handles).await?) {

@@ -51,19 +51,8 @@ impl RedisSessionRepository {
                 return Err(StoreError::Protocol(format!("ZRANGE returned {}", codec::kind(&other))).into());
             }
         };
-        let mut dead: Vec<Vec<u8>> = Vec::new();
-        let mut handles = Vec::with_capacity(members.len());
-        for member in members {
-            let member = codec::bytes(member)?;
-            match std::str::from_utf8(&member)
-                .ok()
-                .and_then(|text| SessionHandle::parse(text).ok())
-            {
-                Some(member) if member != *handle => handles.push(member),
-                Some(_) => {}
-                None => dead.push(member),
-            }
-        }
+        let (mut handles, mut dead) = codec::handle_members(members)?;
+        handles.retain(|member| member != handle);
         let mut live: Vec<(SessionHandle, i64)> = Vec::with_capacity(handles.len());
         for (member, found) in handles.iter().zip(self.peek(&handles).await?) {
             match found {
