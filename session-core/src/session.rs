@@ -1,6 +1,6 @@
 //! The session model: metadata, serialized attributes and change tracking.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -232,8 +232,13 @@ pub struct Session {
     last_accessed_time: SystemTime,
     max_inactive_interval_seconds: i64,
     attributes: BTreeMap<String, AttributeValue>,
-    /// Attribute names set or removed since the last save.
-    changed_attributes: BTreeSet<String>,
+    /// Attribute names set or removed since the last save, each with its
+    /// value's [`stored_len`](AttributeValue::stored_len) before (`None`: absent).
+    changed_attributes: BTreeMap<String, Option<usize>>,
+    /// When the store's copy expired as the store told when it loaded this copy
+    /// (epoch milliseconds; inner `None`: never); `None` when not told. A store
+    /// can then tell whether a write must extend the deadline without asking.
+    loaded_deadline: Option<Option<i64>>,
     metadata_changed: bool,
     is_new: bool,
     /// The id was generated here from the CSPRNG (a new session or a renewal),
@@ -277,7 +282,8 @@ impl Session {
             last_accessed_time: now,
             max_inactive_interval_seconds,
             attributes: BTreeMap::new(),
-            changed_attributes: BTreeSet::new(),
+            changed_attributes: BTreeMap::new(),
+            loaded_deadline: None,
             metadata_changed: true,
             is_new: true,
             generated_id: false,
@@ -315,7 +321,8 @@ impl Session {
             last_accessed_time: parts.last_accessed_time,
             max_inactive_interval_seconds: parts.max_inactive_interval_seconds,
             attributes: parts.attributes,
-            changed_attributes: BTreeSet::new(),
+            changed_attributes: BTreeMap::new(),
+            loaded_deadline: None,
             metadata_changed: false,
             is_new: false,
             generated_id: false,
@@ -598,7 +605,8 @@ impl Session {
         };
         // The request sees what it set either way; only dirty values are written.
         if self.dirty_predicate.is_dirty(&change) {
-            self.changed_attributes.insert(name.clone());
+            let size_before = change.old.map(AttributeValue::stored_len);
+            self.changed_attributes.entry(name.clone()).or_insert(size_before);
         }
         self.attributes.insert(name, value);
     }
@@ -606,8 +614,10 @@ impl Session {
     /// Removes an attribute, returning its serialized value.
     pub fn remove(&mut self, name: &str) -> Option<AttributeValue> {
         let removed = self.attributes.remove(name);
-        if removed.is_some() {
-            self.changed_attributes.insert(name.to_owned());
+        if let Some(removed) = &removed {
+            self.changed_attributes
+                .entry(name.to_owned())
+                .or_insert(Some(removed.stored_len()));
         }
         removed
     }
@@ -653,16 +663,37 @@ impl Session {
     /// The attributes set since the last save, with their new values.
     pub fn changed_attributes(&self) -> impl Iterator<Item = (&str, &AttributeValue)> {
         self.changed_attributes
-            .iter()
+            .keys()
             .filter_map(|name| self.attributes.get(name).map(|value| (name.as_str(), value)))
     }
 
     /// The attributes removed since the last save.
     pub fn removed_attributes(&self) -> impl Iterator<Item = &str> {
         self.changed_attributes
-            .iter()
+            .keys()
             .filter(|name| !self.attributes.contains_key(*name))
             .map(String::as_str)
+    }
+
+    /// Each attribute changed since the last save with its value's
+    /// [`stored_len`](AttributeValue::stored_len) before (`None`: absent).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "used by the Redis store"))]
+    pub(crate) fn sizes_before(&self) -> impl Iterator<Item = (&str, Option<usize>)> {
+        self.changed_attributes
+            .iter()
+            .map(|(name, size)| (name.as_str(), *size))
+    }
+
+    /// The store's deadline for this copy, as told by [`set_loaded_deadline`](Self::set_loaded_deadline).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "used by the Redis store"))]
+    pub(crate) fn loaded_deadline(&self) -> Option<Option<i64>> {
+        self.loaded_deadline
+    }
+
+    /// Tells this copy when the store's copy expires (epoch milliseconds, `None`: never).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "used by the Redis store"))]
+    pub(crate) fn set_loaded_deadline(&mut self, deadline: Option<Option<i64>>) {
+        self.loaded_deadline = deadline;
     }
 
     /// Called by a store after a successful save: the session is now clean.

@@ -81,8 +81,8 @@ async fn cached_reads_make_no_round_trip_and_a_read_plus_write_is_one() {
         repo.save(&mut loaded).await.unwrap();
         assert_eq!(
             monitor.commands(),
-            ["EVALSHA"],
-            "get + insert: one round trip, the write"
+            ["MULTI", "EXISTS", "HSTRLEN", "HSET", "HINCRBY", "HGET", "EXEC"],
+            "get + insert: one round trip, the write (one transaction)"
         );
     }
 }

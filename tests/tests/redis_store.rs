@@ -74,7 +74,12 @@ async fn one_round_trip_per_read_one_per_changed_save_none_for_unchanged() {
     let before = server.traffic();
     repo.save(&mut loaded).await.unwrap();
     let write = server.traffic().since(&before);
-    assert_eq!(write.calls_of("evalsha"), 1, "{write:?}");
+    assert_eq!(write.calls_of("exec"), 1, "one transaction: {write:?}");
+    assert_eq!(
+        write.calls_of("evalsha"),
+        0,
+        "a smaller value needs no script: {write:?}"
+    );
     assert!(
         write.net_input_bytes < 1024,
         "changing one 10-byte attribute of a 100x500-byte session sent {} bytes",
@@ -92,7 +97,11 @@ async fn one_round_trip_per_read_one_per_changed_save_none_for_unchanged() {
     );
     loaded.insert("attribute-050", "87654321").unwrap();
     repo.save(&mut loaded).await.unwrap();
-    assert_eq!(monitor.commands(), ["EVALSHA"], "a changed save must be one command");
+    assert_eq!(
+        monitor.commands(),
+        ["MULTI", "EXISTS", "HSTRLEN", "HSET", "HINCRBY", "EXEC"],
+        "a changed save inside the refresh window is one transaction of plain commands (one round trip)"
+    );
 
     let reloaded = repo.find_by_id(&id).await.unwrap().unwrap();
     assert_eq!(
@@ -133,7 +142,11 @@ async fn small_session_cost_and_index_change_cost() {
     let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
     loaded.insert("visits", &3).unwrap();
     repo.save(&mut loaded).await.unwrap();
-    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA"], "read + write");
+    assert_eq!(
+        monitor.commands(),
+        ["HGETALL", "MULTI", "EXISTS", "HSTRLEN", "HSET", "HINCRBY", "EXEC"],
+        "read + write"
+    );
 
     // Setting the principal adds one SADD and the set's TTL (NX for a new set, GT
     // to outlive this member), pipelined with the script (same round trip).
@@ -268,15 +281,17 @@ async fn a_save_inside_the_refresh_window_leaves_the_ttls_alone() {
     let before = server.traffic();
     repo.save(&mut loaded).await.unwrap();
     let save = server.traffic().since(&before);
-    assert_eq!(save.calls_of("evalsha"), 1);
-    for untouched in ["set", "pexpire", "hincrby", "type", "hget", "time"] {
+    assert_eq!(save.calls_of("evalsha"), 0, "{save:?}");
+    assert_eq!(save.calls_of("exec"), 1, "{save:?}");
+    for untouched in ["set", "pexpire", "type", "hget", "time"] {
         assert_eq!(
             save.calls_of(untouched),
             0,
             "{untouched} in a save inside the window: {save:?}"
         );
     }
-    assert_eq!(save.calls_of("hset"), 1, "one HSET: the change and the revision");
+    assert_eq!(save.calls_of("hset"), 1, "one HSET: the change and the access time");
+    assert_eq!(save.calls_of("hincrby"), 1, "the revision");
     let after_ttl: i64 = redis.pttl(&marker).unwrap();
     assert!(after_ttl <= before_ttl, "the deadline did not move inside the window");
     assert!(after_ttl >= 600_000, "and is still at least the idle timeout away");
@@ -979,4 +994,115 @@ async fn saves_of_more_fields_than_one_script_call_takes_apply_whole() {
         "202 attributes under a bound of 201"
     );
     assert_eq!(tight.find_by_id(&id).await.unwrap().unwrap().attributes().len(), 201);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_that_grows_the_session_runs_the_script_that_checks_the_size_bounds() {
+    let server = RedisServer::start();
+    let repo = repository(&server, settings(&unique_region("grows"), 600));
+    let mut session = repo.create_session();
+    session.insert("cart", "ab").unwrap();
+    repo.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    let mut monitor = server.monitor();
+
+    let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    loaded.insert("cart", "abc").unwrap();
+    repo.save(&mut loaded).await.unwrap();
+    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA"], "a larger value");
+
+    let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    loaded.insert("coupon", "x").unwrap();
+    repo.save(&mut loaded).await.unwrap();
+    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA"], "a new attribute");
+
+    // Smaller, and a removal, in one save: a transaction.
+    let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    loaded.insert("cart", "a").unwrap();
+    loaded.remove("coupon");
+    repo.save(&mut loaded).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await; // the counters' change is not waited for
+    assert_eq!(
+        monitor.commands(),
+        [
+            "HGETALL", "MULTI", "EXISTS", "HSTRLEN", "HSTRLEN", "HSET", "HDEL", "HINCRBY", "EXEC", "HINCRBY", "HINCRBY"
+        ],
+        "then the size counters' change, not waited for"
+    );
+    let reloaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(reloaded.get::<String>("cart").unwrap().as_deref(), Some("a"));
+    assert_eq!(reloaded.get::<String>("coupon").unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn size_counters_stay_exact_through_transaction_saves() {
+    let server = RedisServer::start();
+    let repo = repository(&server, settings(&unique_region("counters"), 600));
+    let mut session = repo.create_session();
+    for (name, value) in [("a", "x".repeat(40)), ("b", "y".repeat(30)), ("c", "z".repeat(20))] {
+        session.insert(name, &value).unwrap();
+    }
+    repo.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    let hash = repo.key_layout().session_key(&id.handle());
+    let mut redis = server.connection();
+    // What the counters must say: the attribute fields' names and values, as stored.
+    let exact = |redis: &mut redis::Connection| -> (i64, i64) {
+        let fields: Vec<(String, String)> = redis.hgetall(&hash).unwrap();
+        let attributes: Vec<_> = fields
+            .iter()
+            .filter_map(|(f, v)| Some((f.strip_prefix("attr:")?, v)))
+            .collect();
+        let bytes = attributes
+            .iter()
+            .map(|(name, value)| name.len() + value.len())
+            .sum::<usize>();
+        (attributes.len() as i64, bytes as i64)
+    };
+    let counters = |redis: &mut redis::Connection| -> (i64, i64) {
+        redis::cmd("HMGET")
+            .arg(&hash)
+            .arg("attrCount")
+            .arg("attrBytes")
+            .query(redis)
+            .unwrap()
+    };
+    assert_eq!(counters(&mut redis), exact(&mut redis));
+
+    let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    loaded.insert("a", &"x".repeat(10)).unwrap();
+    loaded.remove("c");
+    repo.save(&mut loaded).await.unwrap();
+    // Two copies loaded before either saves: each shrinks "b" from what it read.
+    let mut first = repo.find_by_id(&id).await.unwrap().unwrap();
+    let mut second = repo.find_by_id(&id).await.unwrap().unwrap();
+    first.insert("b", &"y".repeat(5)).unwrap();
+    second.insert("b", &"y".repeat(12)).unwrap();
+    repo.save(&mut first).await.unwrap();
+    repo.save(&mut second).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await; // the counters' change is not waited for
+    assert_eq!(counters(&mut redis), exact(&mut redis), "the counters match the hash");
+    assert_eq!(exact(&mut redis), (2, 1 + 12 + 1 + 14));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_save_racing_a_logout_brings_nothing_back_and_leaves_no_key() {
+    let server = RedisServer::start();
+    let repo = repository(&server, settings(&unique_region("racelogout"), 600));
+    let mut session = repo.create_session();
+    session.insert("visits", &1).unwrap();
+    repo.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    let hash = repo.key_layout().session_key(&id.handle());
+
+    let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+    repo.delete_by_id(&id).await.unwrap(); // logged out
+    loaded.insert("visits", &2).unwrap();
+    repo.save(&mut loaded).await.unwrap();
+    assert!(loaded.ended_meanwhile(), "the save tells it found the session ended");
+    assert!(repo.find_by_id(&id).await.unwrap().is_none(), "not brought back");
+    tokio::time::sleep(Duration::from_millis(100)).await; // the clean-up is not waited for
+    let mut redis = server.connection();
+    let exists: bool = redis.exists(&hash).unwrap();
+    assert!(!exists, "what the write left behind is deleted");
 }

@@ -41,7 +41,8 @@
 //! | [`find_by_id`](SessionRepository::find_by_id) | one `HGETALL` | 1 (+1 `EVALSHA` and the index sets' `PEXPIRE .. GT`, not waited for, once per refresh window) |
 //! | `find_by_id` with a near cache, session cached | none | 0 |
 //! | [`save`](SessionRepository::save), unchanged session | none | 0 |
-//! | `save`, changed attributes | one `EVALSHA` with only the changed and removed attributes | 1 |
+//! | `save`, attributes replaced by values no larger (or removed), inside the refresh window | one `MULTI`/`EXEC` of plain commands: `EXISTS`, `HSTRLEN` per attribute, `HSET`, `HDEL`, `HINCRBY` (`attribute_write.rs`); then, when sizes changed, the size counters' `HINCRBY`, not waited for | 1 |
+//! | `save`, other changed attributes | one `EVALSHA` with only the changed and removed attributes | 1 |
 //! | `save`, index value set / switched / removed | `EVALSHA`, then `SREM` of the old entry, `SADD` of the new and its `PEXPIRE .. NX` / `PEXPIRE .. GT`, pipelined | 1 |
 //! | [`delete_by_handle`](SessionRepository::delete_by_handle) / `delete_by_id` | `EVALSHA`, then `SREM` per index entry, pipelined | 1 |
 //! | renewal | `EVALSHA` (old id), then `EVALSHA` + `SREM`/`SADD` (new id) | 2 |
@@ -57,7 +58,9 @@
 //!
 //! # Consistency
 //! * Writes to an existing session apply only if it is still live, checked and
-//!   written atomically in the script: a request racing a logout, a renewal or
+//!   written atomically in the script (or, for a save that only replaces
+//!   attributes, in one transaction whose liveness check decides whether it
+//!   counts, see `attribute_write.rs`): a request racing a logout, a renewal or
 //!   the expiry cannot bring the old id back. Concurrent requests changing
 //!   different attributes never lose each other's changes (each writes only its
 //!   own fields).
@@ -210,6 +213,7 @@
 //! [`StoreError`], and works again once Redis is back.
 
 mod admission;
+mod attribute_write;
 mod cached_session;
 mod codec;
 mod connect;
@@ -247,6 +251,7 @@ use tokio::sync::watch;
 pub use self::admission::BreakerState;
 pub use self::keys::RedisKeyLayout;
 
+use self::attribute_write::AttributeWrite;
 use self::cached_session::{CachedSession, OwnSave};
 use self::codec::{Decoded, Fields, WritePlan};
 use self::index_ttl::{index_ttl, outlive};
@@ -597,6 +602,7 @@ impl RedisSessionRepository {
     fn served(&self, handle: &SessionHandle, key: &str, stored: &CachedSession, now: SystemTime) -> Session {
         let mut session = self.with_predicate(stored.to_session());
         session.set_last_accessed_time(now);
+        session.set_loaded_deadline(Some(stored.expires_at));
         if !stored.index.is_empty() {
             self.remember_index(handle, stored.index.clone());
         }
@@ -622,10 +628,12 @@ impl RedisSessionRepository {
                 outlive(&mut pipe, &self.inner.keys.principal_sessions_key(principal), ttl);
             }
             self.execute_detached("extending a session's idle timer", pipe);
+            let deadline = rule.deadline_after_access(now_ms, creation, interval);
+            // This request's saves need not extend it again.
+            session.set_loaded_deadline(Some(deadline));
             if let Some(cache) = &self.inner.near_cache {
                 // The refresh does not come back as an invalidation (NOLOOP): move the
                 // cached deadline along, so that the next reads do not refresh again.
-                let deadline = rule.deadline_after_access(now_ms, creation, interval);
                 cache.update(key, |cached| {
                     (cached.rev == stored.rev).then(|| cached.with_deadline(deadline))
                 });
@@ -728,7 +736,15 @@ impl SessionRepository for RedisSessionRepository {
         } else {
             let plan = WritePlan::delta(session, now, &self.inner.indexer, self.serializer());
             let rule = self.rule_for(session);
-            let written = self.write(session, Mode::Update, &plan, &rule, &[]).await?;
+            let written = match AttributeWrite::of(session, &plan, &rule) {
+                Some(write) => self.write_attributes(session, &plan, &write).await?,
+                None => {
+                    let written = self.write(session, Mode::Update, &plan, &rule, &[]).await?;
+                    // The script may have moved the deadline: ask it again next time.
+                    session.set_loaded_deadline(None);
+                    written
+                }
+            };
             let events = self.inner.settings.events();
             if !written.applied {
                 tracing::debug!(session = %session.handle(), "save of a session deleted meanwhile: dropped");

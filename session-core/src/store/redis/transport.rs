@@ -45,7 +45,7 @@ pub(super) async fn send(mut connection: Connection, pipe: &Pipeline, scripts: &
 /// client follows `MOVED`/`ASK` redirections per command). Replies come back in
 /// the pipeline's order, server errors as values, as with one server.
 async fn send_once(connection: &mut Connection, pipe: &Pipeline) -> RedisResult<Vec<Value>> {
-    if !connection.is_cluster() || pipe.len() <= 1 {
+    if !connection.is_cluster() || pipe.len() <= 1 || is_transaction(pipe) {
         return pipe.query_async(connection).await;
     }
     let requests = pipe.cmd_iter().map(|cmd| {
@@ -67,6 +67,15 @@ async fn send_once(connection: &mut Connection, pipe: &Pipeline) -> RedisResult<
         }
     });
     futures_util::future::join_all(requests).await.into_iter().collect()
+}
+
+/// A pipeline that opens with `MULTI`: one session's keys (one slot), sent
+/// whole to that slot's master.
+fn is_transaction(pipe: &Pipeline) -> bool {
+    pipe.cmd_iter()
+        .next()
+        .and_then(|cmd| cmd.args_iter().next())
+        .is_some_and(|arg| matches!(arg, redis::Arg::Simple(name) if name.eq_ignore_ascii_case(b"MULTI")))
 }
 
 fn is_noscript(reply: &Value) -> bool {

@@ -1,0 +1,230 @@
+//! The common save without a script: a request that changed or removed
+//! attributes it read, inside the refresh window, without growing the session.
+//!
+//! Such a save needs none of the save script's logic: no deadline to extend, no
+//! size bound it could cross, no index to maintain. It is one `MULTI`/`EXEC`
+//! of plain commands, which costs Redis about a third of the script's
+//! instructions (a script run pays for the Lua call, its arguments as Lua
+//! strings and every `redis.call`):
+//!
+//! ```text
+//! MULTI
+//! EXISTS <marker>                      is the session still live?
+//! HSTRLEN <hash> attr:<name>           per set or removed attribute: its size before
+//! HSET <hash> lastAccessedTime <now> attr:<name> <value> ...
+//! HDEL <hash> attr:<removed> ...       when attributes were removed
+//! HINCRBY <hash> rev 1                 the revision near caches compare theirs with
+//! HGET <hash> rev                      with a near cache: read last, so Redis tracks the key again
+//! EXEC
+//! ```
+//!
+//! Liveness without a script: the transaction applies whatever the
+//! marker says, and the reply of its `EXISTS` tells whether it wrote into a
+//! live session. When not, the write changed a session that had already ended,
+//! which no reader serves: a logged-out session's hash is gone, so the write
+//! left fields without `version` or deadline (unreadable, deleted right after
+//! by a one-line script that removes a hash without `version`); an expired
+//! session's hash, kept for the grace period, keeps its past deadline. So a
+//! write racing a logout or the expiry brings nothing back, as with the script.
+//!
+//! Size counters (`attrCount`, `attrBytes`, which the script checks bounds
+//! against) are kept exact: the `HSTRLEN`s answer what each field held when the
+//! transaction ran, and the difference is added afterwards (without waiting;
+//! nothing for a value replaced by one of the same size). The request's own
+//! copy tells the save does not grow the session, so concurrent saves cannot
+//! together take it past a bound either.
+
+use super::*;
+
+/// What a save qualifying for [`RedisSessionRepository::write_attributes`] writes.
+#[derive(Debug)]
+pub(super) struct AttributeWrite {
+    /// `attr:<name>` fields set, with their values' sizes.
+    sets: Vec<(usize, usize)>,
+    /// Fields removed: the name's length.
+    removed: Vec<usize>,
+    /// The stored deadline, unchanged by this save.
+    deadline: Option<i64>,
+}
+
+impl AttributeWrite {
+    /// `plan` (a delta of `session`) as such a write, when it qualifies: no
+    /// metadata or index change, the stored deadline known and inside the
+    /// refresh window, and every attribute it sets or removes was there before,
+    /// the new values taking no more room in total than the old ones.
+    pub(super) fn of(session: &Session, plan: &WritePlan, rule: &ScriptRule) -> Option<Self> {
+        if session.metadata_changed() || !plan.index_sets.is_empty() || !plan.index_deletes.is_empty() {
+            return None;
+        }
+        let deadline = session.loaded_deadline()?;
+        let now = epoch_millis(session.last_accessed_time());
+        let creation = epoch_millis(session.creation_time());
+        if rule.needs_refresh(now, creation, session.max_inactive_interval_seconds(), deadline) {
+            return None;
+        }
+        // Growth measured as the session's own size checks measure it.
+        let mut growth: i64 = 0;
+        for (name, before) in session.sizes_before() {
+            let after = session.get_raw(name).map_or(0, |value| name.len() + value.stored_len());
+            growth += signed(after) - signed(name.len() + before?);
+        }
+        let attribute = |field: &[u8]| field.strip_prefix(codec::ATTRIBUTE_PREFIX.as_bytes()).map(<[u8]>::len);
+        let mut sets = Vec::with_capacity(plan.sets.len());
+        for (field, value) in &plan.sets {
+            match attribute(field) {
+                Some(name) => sets.push((name, value.len())),
+                // Only the access time may come along.
+                None if field.as_slice() == codec::LAST_ACCESSED_TIME.as_bytes() => {}
+                None => return None,
+            }
+        }
+        let removed = plan
+            .deletes
+            .iter()
+            .map(|field| attribute(field))
+            .collect::<Option<Vec<_>>>()?;
+        (growth <= 0).then_some(Self {
+            sets,
+            removed,
+            deadline,
+        })
+    }
+
+    /// The size counters' change, from the `HSTRLEN` replies (in plan order:
+    /// the set fields, then the removed ones): (attributes, bytes).
+    fn counter_change(&self, sizes_before: &[Value]) -> (i64, i64) {
+        let (mut count, mut bytes) = (0, 0);
+        let mut sizes = sizes_before.iter().map(|size| match size {
+            Value::Int(size) => *size,
+            _ => 0,
+        });
+        for &(name, value) in &self.sets {
+            match sizes.next().unwrap_or(0) {
+                0 => {
+                    count += 1;
+                    bytes += signed(name + value);
+                }
+                old => bytes += signed(value) - old,
+            }
+        }
+        for &name in &self.removed {
+            let old = sizes.next().unwrap_or(0);
+            if old > 0 {
+                count -= 1;
+                bytes -= signed(name) + old;
+            }
+        }
+        (count, bytes)
+    }
+}
+
+fn signed(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Deletes a hash that has no `version` field: what a write into an ended
+/// session leaves when the session's hash was already gone.
+const DROP_UNVERSIONED: &str = "if redis.call('HEXISTS', KEYS[1], 'version') == 0 then \
+                                return redis.call('DEL', KEYS[1]) end return 0";
+
+impl RedisSessionRepository {
+    /// Writes `plan` (which [`AttributeWrite::of`] accepted as `write`) in one
+    /// transaction (see the module docs).
+    pub(super) async fn write_attributes(
+        &self,
+        session: &Session,
+        plan: &WritePlan,
+        write: &AttributeWrite,
+    ) -> Result<Written, StoreError> {
+        let handle = session.handle();
+        let keys = &self.inner.keys;
+        let hash = keys.session_key(&handle);
+        let mut pipe = new_pipeline();
+        pipe.cmd("MULTI");
+        pipe.cmd("EXISTS").arg(keys.expires_key(&handle));
+        for field in plan.sets.iter().map(|(field, _)| field).chain(&plan.deletes) {
+            if field.starts_with(codec::ATTRIBUTE_PREFIX.as_bytes()) {
+                pipe.cmd("HSTRLEN").arg(&hash).arg(field);
+            }
+        }
+        pipe.cmd("HSET").arg(&hash);
+        for (field, value) in &plan.sets {
+            pipe.arg(field).arg(value);
+        }
+        if !plan.deletes.is_empty() {
+            pipe.cmd("HDEL").arg(&hash).arg(&plan.deletes);
+        }
+        pipe.cmd("HINCRBY").arg(&hash).arg(codec::REVISION).arg(1);
+        if self.inner.near_cache.is_some() {
+            // Read last: Redis stops tracking a key for the client that wrote it.
+            pipe.cmd("HGET").arg(&hash).arg(codec::REVISION);
+        }
+        pipe.cmd("EXEC");
+        // Where the transaction's replies are in EXEC's array.
+        let sized = write.sets.len() + write.removed.len();
+        let rev_at = 1 + sized + 1 + usize::from(!plan.deletes.is_empty());
+        let exec_at = pipe.len() - 1;
+        let asked_replicas = self.ask_replicas(&mut pipe);
+        let revision = move |replies: &[Value]| -> Option<i64> {
+            let Some(Value::Array(results)) = replies.get(exec_at) else {
+                return None;
+            };
+            match (results.first(), results.get(rev_at)) {
+                (Some(Value::Int(1)), Some(Value::Int(rev))) => Some(*rev),
+                _ => None,
+            }
+        };
+        let mut replies = match &self.inner.near_cache {
+            Some(cache) => {
+                let own = OwnSave::of(session, plan, false);
+                let (cache, key, deadline) = (Arc::clone(cache), hash.clone(), write.deadline);
+                let record = move |replies: &[Value]| match revision(replies) {
+                    Some(rev) => own.record(&cache, &key, rev, deadline),
+                    None => cache.remove(&key),
+                };
+                self.execute_then(pipe, Some(Arc::new(record))).await?
+            }
+            None => self.execute(pipe).await?,
+        };
+        let acknowledged = asked_replicas.map_or(Ok(()), |asked| asked.check(&mut replies));
+        let results = match replies.into_iter().nth(exec_at) {
+            Some(Value::Array(results)) => results,
+            Some(Value::ServerError(error)) => return Err(StoreError::unavailable(error)),
+            other => {
+                return Err(StoreError::Protocol(format!(
+                    "EXEC returned {}",
+                    other.as_ref().map_or("nothing", codec::kind)
+                )));
+            }
+        };
+        let mut results = results.into_iter().map(ok).collect::<Result<Vec<_>, _>>()?;
+        let live = matches!(results.first(), Some(Value::Int(1)));
+        if !live {
+            let mut drop = new_pipeline();
+            drop.cmd("EVAL").arg(DROP_UNVERSIONED).arg(1).arg(&hash);
+            self.execute_detached("dropping a write into an ended session", drop);
+            self.inner.known_index.invalidate(&handle);
+            acknowledged?;
+            return Ok(Written {
+                applied: false,
+                created: false,
+            });
+        }
+        let (count, bytes) = write.counter_change(&results.drain(1..=sized).collect::<Vec<_>>());
+        if count != 0 || bytes != 0 {
+            let mut counters = new_pipeline();
+            if bytes != 0 {
+                counters.cmd("HINCRBY").arg(&hash).arg("attrBytes").arg(bytes);
+            }
+            if count != 0 {
+                counters.cmd("HINCRBY").arg(&hash).arg("attrCount").arg(count);
+            }
+            self.execute_detached("updating a session's size counters", counters);
+        }
+        acknowledged?;
+        Ok(Written {
+            applied: true,
+            created: false,
+        })
+    }
+}
