@@ -52,7 +52,7 @@ impl SpringSessionGemFireConfigurer for ProductionConfigurer {
 struct LoggingListener;
 
 impl HttpSessionListener for LoggingListener {
-    fn session_created(&self, session: &session_actix::core::Session) {
+    fn session_created(&self, session: &session_actix::StoredSession) {
         // Events name sessions by handle (not a credential), never by id.
         println!("session created: {}", session.handle());
     }
@@ -60,7 +60,7 @@ impl HttpSessionListener for LoggingListener {
     fn session_destroyed(
         &self,
         handle: &session_actix::SessionHandle,
-        _session: Option<&session_actix::core::Session>,
+        _session: Option<&session_actix::StoredSession>,
     ) {
         println!("session ended: {handle}");
     }

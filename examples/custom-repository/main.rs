@@ -23,7 +23,7 @@ use std::sync::Arc;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use async_trait::async_trait;
 use serde_json::json;
-use session_actix::core::Session as StoredSession;
+use session_actix::StoredSession;
 use session_actix::{
     ClusteredSessionBuilder, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionHandle,
     SessionId, SessionRepository, StoreError, enable_clustered_session,

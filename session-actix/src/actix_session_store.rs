@@ -10,15 +10,15 @@ use actix_web::cookie::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use session_core::{
-    ACTIX_IDENTITY_USER_ID_KEY, AttributeValue, LoginError, PRINCIPAL_NAME_INDEX_NAME, Session, SessionHandle,
-    SessionId, SessionIndexer, SessionParts, SessionRepository, StoreError, log_tag,
+    ACTIX_IDENTITY_USER_ID_KEY, AttributeValue, LoginError, PRINCIPAL_NAME_INDEX_NAME, SessionHandle, SessionId,
+    SessionIndexer, SessionParts, SessionRepository, StoreError, StoredSession, log_tag,
 };
 
 /// The entry [`ClusteredSessionStore`] adds to the state it loads: a JSON object naming the
 /// loaded session's handle and a fingerprint of each attribute value, from which
 /// [`update`](SessionStore::update) tells what the request changed and
 /// [`save`](SessionStore::save) which session a renewal moves. Never stored; ignore it when
-/// listing `Session::entries()`.
+/// listing `StoredSession::entries()`.
 pub const LOADED_STATE_KEY: &str = "__clustered_session.loaded";
 
 /// How long a session this store's `delete` ended stays claimable by the `save` of the same
@@ -72,7 +72,7 @@ type State = HashMap<String, String>;
 /// that snapshot: values that differ were set by this request, names that disappeared were
 /// removed by it; everything else, including attributes other requests wrote meanwhile, is left
 /// as stored. The entry is never stored and never sent to the client; it is visible to handlers
-/// that list `Session::entries()`. A map without it (the handler called `Session::clear`)
+/// that list `StoredSession::entries()`. A map without it (the handler called `StoredSession::clear`)
 /// replaces the stored attributes.
 ///
 /// Still last-writer-wins: two requests setting the same attribute, and a renewal (its whole
@@ -81,7 +81,7 @@ type State = HashMap<String, String>;
 ///
 /// # Renewal racing a logout
 ///
-/// actix-session renews (`Session::renew`) by deleting the old key, then saving the request's
+/// actix-session renews (`StoredSession::renew`) by deleting the old key, then saving the request's
 /// whole state under a new one. A logout (or "log out everywhere", or an expiry) of the same
 /// session landing between the renewing request's load and its delete must not be undone by
 /// that save. So a renewal is "move if still alive": `delete` ends the session in one atomic
@@ -159,7 +159,7 @@ impl ClusteredSessionStore {
         self
     }
 
-    fn apply_ttl(&self, session: &mut Session, ttl: &Duration) {
+    fn apply_ttl(&self, session: &mut StoredSession, ttl: &Duration) {
         if self.ttl_from_actix_session {
             // A TTL of zero or less would end the session before the response is sent.
             session.set_max_inactive_interval_seconds(ttl.whole_seconds().max(1));
@@ -169,7 +169,7 @@ impl ClusteredSessionStore {
     /// The stored session `id` as far as an update needs it, without loading it: the
     /// attributes this request removed (so that their removal is written), and the idle timeout
     /// actix-session's TTL sets. Saving it writes only what the request changes.
-    fn unloaded(&self, id: &SessionId, removed: &[String], ttl: &Duration) -> Session {
+    fn unloaded(&self, id: &SessionId, removed: &[String], ttl: &Duration) -> StoredSession {
         let template = self.repository.create_session();
         let interval = if self.ttl_from_actix_session {
             ttl.whole_seconds().max(1)
@@ -178,7 +178,7 @@ impl ClusteredSessionStore {
         };
         let now = std::time::SystemTime::now();
         let placeholder = AttributeValue::from_bytes(Vec::new());
-        let mut session = Session::from_parts(SessionParts {
+        let mut session = StoredSession::from_parts(SessionParts {
             handle: id.handle(),
             creation_time: now,
             last_accessed_time: now,
@@ -195,8 +195,8 @@ impl ClusteredSessionStore {
     /// is admitted under the maximum sessions per principal: beyond it the
     /// least recently used sessions end, or, under the refuse policy, this
     /// session is left logged out (the handler has answered already; use
-    /// `Session::login` for a 409).
-    async fn admit_login(&self, session: &mut Session) -> Result<(), anyhow::Error> {
+    /// `StoredSession::login` for a 409).
+    async fn admit_login(&self, session: &mut StoredSession) -> Result<(), anyhow::Error> {
         let Some((_, principal)) = SessionIndexer::default()
             .entries(session)
             .into_iter()
@@ -276,7 +276,7 @@ fn fingerprint(value: &str) -> u64 {
 }
 
 /// actix-session's view of a stored session, plus the [`LOADED_STATE_KEY`] snapshot.
-fn state_of(session: &Session) -> State {
+fn state_of(session: &StoredSession) -> State {
     let mut state = State::with_capacity(session.attributes().len() + 1);
     let mut values = BTreeMap::new();
     for (name, value) in session.attributes() {
@@ -358,7 +358,7 @@ impl Changes {
     }
 
     /// Applies the changes to the stored session; its change tracking then writes only them.
-    fn apply(&self, session: &mut Session) {
+    fn apply(&self, session: &mut StoredSession) {
         let removed: Vec<String> = match &self.removed {
             Removed::Names(names) => names.clone(),
             Removed::AllOthers => session
@@ -508,8 +508,8 @@ mod tests {
 
     use super::*;
 
-    fn stored(attributes: &[(&str, &str)]) -> Session {
-        Session::from_parts(SessionParts {
+    fn stored(attributes: &[(&str, &str)]) -> StoredSession {
+        StoredSession::from_parts(SessionParts {
             handle: SessionId::generate().handle(),
             creation_time: SystemTime::now(),
             last_accessed_time: SystemTime::now(),
@@ -521,7 +521,7 @@ mod tests {
         })
     }
 
-    fn names(session: &Session) -> Vec<&str> {
+    fn names(session: &StoredSession) -> Vec<&str> {
         session.attributes().keys().map(String::as_str).collect()
     }
 

@@ -45,9 +45,7 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse, Scope, web};
 use serde::Serialize;
 
-use session_core::{
-    FindByIndexNameSessionRepository, Session as StoredSession, SessionHandle, SessionId, epoch_millis,
-};
+use session_core::{FindByIndexNameSessionRepository, SessionHandle, SessionId, StoredSession, epoch_millis};
 
 type Authorize = Rc<dyn Fn(HttpRequest) -> Pin<Box<dyn Future<Output = bool>>>>;
 

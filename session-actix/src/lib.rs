@@ -156,8 +156,8 @@ pub use session_core::{
     AttributeError, AttributeValue, DEFAULT_STORE_BUDGET, EmbeddedSessionRepository, FindByIndexNameSessionRepository,
     HttpSessionListener, ListenerScope, LoginError, MaximumSessions, MaximumSessionsPolicy, MeteredRepository,
     PRINCIPAL_NAME_INDEX_NAME, SessionEvent, SessionEventListener, SessionEventPublisher, SessionHandle, SessionId,
-    SessionRepository, SessionSettings, SessionSizeLimits, SizeLimit, StoreError, StoreHealth, dirty, epoch_millis,
-    expiration, is_reserved_attribute_name, telemetry,
+    SessionRepository, SessionSettings, SessionSizeLimits, SizeLimit, StoreError, StoreHealth, StoredSession, dirty,
+    epoch_millis, expiration, is_reserved_attribute_name, telemetry,
 };
 
 #[cfg(feature = "redis")]
@@ -165,9 +165,8 @@ pub use session_core::store::redis::{BreakerState, RedisKeyLayout, RedisSessionR
 pub use session_core::{NearCacheCapacity, PoolSettings};
 
 /// The rest of the framework-neutral core, for store implementers and
-/// advanced use: the stored [`Session`](core::Session) the repositories return
-/// and listeners get (not [the handler's](crate::Session)), how attribute
-/// values are serialized, indexing, and the limits' and settings' defaults.
+/// advanced use: how attribute values are serialized, indexing, and the
+/// limits' and settings' defaults.
 /// Every item is here or elsewhere in this crate, never both.
 pub mod core {
     pub use session_core::events::EVENT_QUEUE_CAPACITY;
@@ -176,7 +175,7 @@ pub mod core {
         ACTIX_IDENTITY_USER_ID_KEY, DEFAULT_EMBEDDED_MAX_SESSIONS, DEFAULT_IDLE_REFRESH_WINDOW_CAP,
         DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MAX_VALUE_BYTES, IndexEntry, InvalidSessionHandle,
         InvalidSessionId, RESERVED_ATTRIBUTE_NAMES, RESERVED_ATTRIBUTE_PREFIXES, SESSION_HANDLE_LEN, SESSION_ID_LEN,
-        Session, SessionIdDigest, SessionIndexer, SessionParts, SizeLimitExceeded, from_epoch_millis, log_tag,
+        SessionIdDigest, SessionIndexer, SessionParts, SizeLimitExceeded, from_epoch_millis, log_tag,
         remaining_store_budget, validate_region_name, with_store_budget,
     };
 }

@@ -50,7 +50,7 @@ pub(crate) struct RequestSession {
     /// Whether the client sent any id at all (valid or not).
     pub(crate) client_sent_id: bool,
     pub(crate) loaded: bool,
-    pub(crate) session: Option<session_core::Session>,
+    pub(crate) session: Option<session_core::StoredSession>,
     pub(crate) renewed: bool,
     /// `purge` was the last thing that happened to the session: the request has none.
     pub(crate) purged: bool,
@@ -92,7 +92,11 @@ impl RequestSession {
             SessionStatus::Purged
         } else if self.renewed || self.restarted {
             SessionStatus::Renewed
-        } else if self.session.as_ref().is_some_and(session_core::Session::has_changes) {
+        } else if self
+            .session
+            .as_ref()
+            .is_some_and(session_core::StoredSession::has_changes)
+        {
             SessionStatus::Changed
         } else {
             SessionStatus::Unchanged
@@ -103,7 +107,7 @@ impl RequestSession {
     /// never adopted, the client gets a fresh one. After `purge` the purged
     /// session is gone for good: a write starts a brand-new one (as Spring's
     /// `getSession(true)` after `invalidate()`).
-    fn session_for_write(&mut self) -> &mut session_core::Session {
+    fn session_for_write(&mut self) -> &mut session_core::StoredSession {
         if self.purged {
             self.purged = false;
             self.restarted = true;
@@ -117,7 +121,7 @@ impl RequestSession {
     /// that cannot be stored must not create a session, nor undo a `purge`).
     fn write_checked(
         &mut self,
-        change: impl FnOnce(&mut session_core::Session) -> Result<(), AttributeError>,
+        change: impl FnOnce(&mut session_core::StoredSession) -> Result<(), AttributeError>,
     ) -> Result<(), AttributeError> {
         if let Some(session) = self.session.as_mut() {
             return change(session);
@@ -161,7 +165,7 @@ impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = self.0.borrow();
         f.debug_struct("Session")
-            .field("id", &state.session.as_ref().map(session_core::Session::id))
+            .field("id", &state.session.as_ref().map(session_core::StoredSession::id))
             .field("status", &state.status())
             .finish()
     }
@@ -239,7 +243,7 @@ impl Session {
         if state.session.is_none() && !sets {
             return Ok(()); // only removals, and nothing to remove them from
         }
-        let apply = |session: &mut session_core::Session| {
+        let apply = |session: &mut session_core::StoredSession| {
             for (name, value, type_name) in fields {
                 match value {
                     Some(value) => session.insert_serialized(name, value, type_name, None)?,
@@ -409,7 +413,7 @@ impl Session {
             .borrow()
             .session
             .as_ref()
-            .is_none_or(session_core::Session::is_new)
+            .is_none_or(session_core::StoredSession::is_new)
     }
 
     /// When the session was created.
@@ -419,7 +423,7 @@ impl Session {
             .borrow()
             .session
             .as_ref()
-            .map(session_core::Session::creation_time)
+            .map(session_core::StoredSession::creation_time)
     }
 
     /// When the session was last accessed.
@@ -429,7 +433,7 @@ impl Session {
             .borrow()
             .session
             .as_ref()
-            .map(session_core::Session::last_accessed_time)
+            .map(session_core::StoredSession::last_accessed_time)
     }
 
     /// The idle timeout in seconds (negative: never expires).
@@ -439,7 +443,7 @@ impl Session {
             .borrow()
             .session
             .as_ref()
-            .map(session_core::Session::max_inactive_interval_seconds)
+            .map(session_core::StoredSession::max_inactive_interval_seconds)
     }
 
     /// Changes this session's idle timeout (negative: never expires).

@@ -515,13 +515,13 @@ mod tests {
 
     #[async_trait]
     impl SessionRepository for Unavailable {
-        fn create_session(&self) -> session_core::Session {
-            session_core::Session::new(SessionId::generate(), 60, std::time::SystemTime::now())
+        fn create_session(&self) -> session_core::StoredSession {
+            session_core::StoredSession::new(SessionId::generate(), 60, std::time::SystemTime::now())
         }
-        async fn save(&self, _: &mut session_core::Session) -> Result<(), StoreError> {
+        async fn save(&self, _: &mut session_core::StoredSession) -> Result<(), StoreError> {
             Err(StoreError::unavailable("down"))
         }
-        async fn find_by_id(&self, _: &SessionId) -> Result<Option<session_core::Session>, StoreError> {
+        async fn find_by_id(&self, _: &SessionId) -> Result<Option<session_core::StoredSession>, StoreError> {
             Err(StoreError::unavailable("down"))
         }
         async fn delete_by_handle(&self, _: &SessionHandle) -> Result<bool, StoreError> {

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | [`ALWAYS_DIRTY`] | always | |
 //! | [`NEVER_DIRTY`] | never | |
-//! | [`DeltaAwareDirtyPredicate`] | its [`Delta::has_delta`] says so (values inserted with [`Session::insert_delta`](crate::Session::insert_delta)); otherwise when it differs from the old value | yes |
+//! | [`DeltaAwareDirtyPredicate`] | its [`Delta::has_delta`] says so (values inserted with [`StoredSession::insert_delta`](crate::StoredSession::insert_delta)); otherwise when it differs from the old value | yes |
 //! | [`EqualsDirtyPredicate`] | it differs from the old value (serialized forms compared) | |
 //! | [`IdentityEqualsPredicate`] | it is not the very same stored value (re-inserting a value read with `get_raw` is not a change; a freshly serialized value always is) | |
 //!
@@ -164,13 +164,13 @@ impl<A: IsDirtyPredicate, B: IsDirtyPredicate> IsDirtyPredicate for OrThen<A, B>
 mod tests {
     use super::*;
     use crate::id::SessionId;
-    use crate::session::{Session, SessionParts};
+    use crate::session::{SessionParts, StoredSession};
     use serde::{Deserialize, Serialize};
     use std::collections::BTreeMap;
     use std::time::SystemTime;
 
-    fn stored(attributes: &[(&str, &str)]) -> Session {
-        Session::from_parts(SessionParts {
+    fn stored(attributes: &[(&str, &str)]) -> StoredSession {
+        StoredSession::from_parts(SessionParts {
             handle: SessionId::generate().handle(),
             creation_time: SystemTime::now(),
             last_accessed_time: SystemTime::now(),

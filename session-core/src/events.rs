@@ -39,7 +39,7 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 use crate::handle::SessionHandle;
-use crate::session::Session;
+use crate::session::StoredSession;
 use crate::telemetry;
 
 /// Events buffered per async subscriber before it starts missing some.
@@ -50,7 +50,7 @@ pub const EVENT_QUEUE_CAPACITY: usize = 10_000;
 
 /// Something that happened to a session, named by its [`SessionHandle`]:
 /// stores keep no raw ids, so events carry none (a session an event carries
-/// has [`Session::id`] `None`). Compare [`SessionEvent::session_handle`] with
+/// has [`StoredSession::id`] `None`). Compare [`SessionEvent::session_handle`] with
 /// [`SessionId::handle`](crate::SessionId::handle) of an id you hold.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -58,7 +58,7 @@ pub enum SessionEvent {
     /// A new session was saved for the first time (also: the new id of a renewal).
     Created {
         /// The session as saved (without its raw id).
-        session: Session,
+        session: StoredSession,
     },
     /// Attributes of a stored session changed (published by the instance that saved them).
     Changed {
@@ -72,7 +72,7 @@ pub enum SessionEvent {
         /// The session's handle.
         handle: SessionHandle,
         /// Its last state, when the store still had it.
-        session: Option<Session>,
+        session: Option<StoredSession>,
     },
     /// The session expired under [`ExpirationAction::Destroy`](crate::expiration::ExpirationAction::Destroy),
     /// or was evicted for capacity.
@@ -80,14 +80,14 @@ pub enum SessionEvent {
         /// The session's handle.
         handle: SessionHandle,
         /// Its last state, when the store still had it.
-        session: Option<Session>,
+        session: Option<StoredSession>,
     },
     /// The session expired under [`ExpirationAction::Invalidate`](crate::expiration::ExpirationAction::Invalidate) (the default).
     Expired {
         /// The session's handle.
         handle: SessionHandle,
         /// Its last state, when the store still had it.
-        session: Option<Session>,
+        session: Option<StoredSession>,
     },
 }
 
@@ -95,7 +95,7 @@ impl SessionEvent {
     /// The `Changed` event for a session about to be marked saved: the names of
     /// the attributes it set or removed.
     #[must_use]
-    pub fn changed(session: &Session) -> Self {
+    pub fn changed(session: &StoredSession) -> Self {
         let attribute_names = session
             .changed_attributes()
             .map(|(name, _)| name.to_owned())
@@ -134,7 +134,7 @@ impl SessionEvent {
 
     /// The session's state carried by the event, if any.
     #[must_use]
-    pub fn session(&self) -> Option<&Session> {
+    pub fn session(&self) -> Option<&StoredSession> {
         match self {
             Self::Created { session } => Some(session),
             Self::Changed { .. } => None,
@@ -164,9 +164,9 @@ pub trait SessionEventListener: Send + Sync + 'static {
 /// end (deleted, destroyed or expired).
 pub trait HttpSessionListener: Send + Sync + 'static {
     /// A session was created.
-    fn session_created(&self, _session: &Session) {}
+    fn session_created(&self, _session: &StoredSession) {}
     /// A session ended; `session` is its last state when the store still had it.
-    fn session_destroyed(&self, _handle: &SessionHandle, _session: Option<&Session>) {}
+    fn session_destroyed(&self, _handle: &SessionHandle, _session: Option<&StoredSession>) {}
 }
 
 /// Adapts an [`HttpSessionListener`] to session events (the seed's
@@ -433,10 +433,10 @@ mod tests {
     #[derive(Default)]
     struct Recorder(Mutex<Vec<String>>);
     impl HttpSessionListener for Recorder {
-        fn session_created(&self, session: &Session) {
+        fn session_created(&self, session: &StoredSession) {
             self.0.lock().unwrap().push(format!("created {}", session.handle()));
         }
-        fn session_destroyed(&self, handle: &SessionHandle, _: Option<&Session>) {
+        fn session_destroyed(&self, handle: &SessionHandle, _: Option<&StoredSession>) {
             self.0.lock().unwrap().push(format!("destroyed {handle}"));
         }
     }
@@ -448,7 +448,7 @@ mod tests {
         let recorder = Arc::new(Recorder::default());
         publisher.add_http_session_listener(recorder.clone());
         assert!(publisher.is_observed());
-        let session = Session::new(SessionId::generate(), 60, std::time::SystemTime::now());
+        let session = StoredSession::new(SessionId::generate(), 60, std::time::SystemTime::now());
         let handle = session.handle();
         publisher.publish(SessionEvent::Created { session });
         publisher.publish(SessionEvent::Changed {

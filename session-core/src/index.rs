@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::repository::PRINCIPAL_NAME_INDEX_NAME;
-use crate::session::{AttributeValue, Session};
+use crate::session::{AttributeValue, StoredSession};
 
 /// The session attribute in which actix-identity keeps the logged-in user id;
 /// it is indexed as the principal name, as the seed does with Spring Security's
@@ -76,12 +76,12 @@ impl SessionIndexer {
 
     /// The entries a session should currently have.
     #[must_use]
-    pub fn entries(&self, session: &Session) -> BTreeSet<IndexEntry> {
+    pub fn entries(&self, session: &StoredSession) -> BTreeSet<IndexEntry> {
         self.entries_in(session.attributes())
     }
 
     /// The entries a session with these attributes should have (for stores
-    /// that hold attributes without a [`Session`] around them).
+    /// that hold attributes without a [`StoredSession`] around them).
     #[must_use]
     pub fn entries_in(&self, attributes: &BTreeMap<String, AttributeValue>) -> BTreeSet<IndexEntry> {
         let mut entries = BTreeSet::new();
@@ -102,7 +102,7 @@ impl SessionIndexer {
     /// Whether saving `session` can change its index entries (an indexed
     /// attribute was set or removed), so stores can skip recomputing them.
     #[must_use]
-    pub fn affects_indexes(&self, session: &Session) -> bool {
+    pub fn affects_indexes(&self, session: &StoredSession) -> bool {
         session
             .changed_attributes()
             .any(|(name, _)| self.is_indexed_attribute(name))

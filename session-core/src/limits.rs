@@ -28,7 +28,7 @@ pub const DEFAULT_MAX_TOTAL_BYTES: usize = 1024 * 1024;
 /// sends would otherwise grow the session without end).
 ///
 /// Enforced twice:
-/// - by [`Session::insert`](crate::Session::insert) and its siblings: a value
+/// - by [`StoredSession::insert`](crate::StoredSession::insert) and its siblings: a value
 ///   over a limit is refused with
 ///   [`AttributeError::TooLarge`](crate::AttributeError::TooLarge) and the
 ///   session is left as it was (the actix layer answers 413);
@@ -40,7 +40,7 @@ pub const DEFAULT_MAX_TOTAL_BYTES: usize = 1024 * 1024;
 ///
 /// Decoding a stored value also stops at [`max_value_bytes`](Self::max_value_bytes):
 /// a value that would decompress to more (damaged data, or a value written
-/// under a larger limit) fails that attribute's [`get`](crate::Session::get)
+/// under a larger limit) fails that attribute's [`get`](crate::StoredSession::get)
 /// and allocates nothing near its claimed size.
 ///
 /// ```

@@ -12,7 +12,7 @@ use crate::handle::SessionHandle;
 use crate::health::StoreHealth;
 use crate::id::SessionId;
 use crate::login::LoginError;
-use crate::session::Session;
+use crate::session::StoredSession;
 
 /// Name of the index that holds the principal (user) name of each session, and
 /// of the session attribute that sets it. Same value as Spring Session's
@@ -37,16 +37,16 @@ pub const PRINCIPAL_NAME_INDEX_NAME: &str =
 pub trait SessionRepository: Send + Sync + 'static {
     /// A new session with a fresh id and the configured idle timeout. Nothing is
     /// stored until [`save`](SessionRepository::save).
-    fn create_session(&self) -> Session;
+    fn create_session(&self) -> StoredSession;
 
     /// Writes the session's changes (attributes set or removed, metadata, a
     /// renewed id) and marks it clean. A session that is not new and no longer
     /// exists in the store is not written back.
-    async fn save(&self, session: &mut Session) -> Result<(), StoreError>;
+    async fn save(&self, session: &mut StoredSession) -> Result<(), StoreError>;
 
     /// Loads a session and extends its idle timer. Expired or unknown: `None`.
-    /// The session returned knows its id ([`Session::with_known_id`]).
-    async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError>;
+    /// The session returned knows its id ([`StoredSession::with_known_id`]).
+    async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError>;
 
     /// Deletes the session with this handle and its index entries, in one
     /// atomic step: `Ok(true)` when it ended a live session, `Ok(false)` when
@@ -110,19 +110,19 @@ pub trait SessionRepository: Send + Sync + 'static {
 pub trait FindByIndexNameSessionRepository: SessionRepository {
     /// Sessions whose index `index_name` has the value `index_value`, by
     /// handle. The sessions know their handle, not their raw id
-    /// ([`Session::id`] is `None`). Never includes expired or deleted sessions.
+    /// ([`StoredSession::id`] is `None`). Never includes expired or deleted sessions.
     /// Does not extend idle timers.
     async fn find_by_index_name_and_index_value(
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError>;
+    ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError>;
 
     /// Sessions of one principal (the [`PRINCIPAL_NAME_INDEX_NAME`] index).
     async fn find_by_principal_name(
         &self,
         principal_name: &str,
-    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError> {
         self.find_by_index_name_and_index_value(PRINCIPAL_NAME_INDEX_NAME, principal_name)
             .await
     }
@@ -148,13 +148,13 @@ pub trait FindByIndexNameSessionRepository: SessionRepository {
 
 #[async_trait]
 impl<R: SessionRepository + ?Sized> SessionRepository for Arc<R> {
-    fn create_session(&self) -> Session {
+    fn create_session(&self) -> StoredSession {
         (**self).create_session()
     }
-    async fn save(&self, session: &mut Session) -> Result<(), StoreError> {
+    async fn save(&self, session: &mut StoredSession) -> Result<(), StoreError> {
         (**self).save(session).await
     }
-    async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+    async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         (**self).find_by_id(id).await
     }
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
@@ -180,7 +180,7 @@ impl<R: FindByIndexNameSessionRepository + ?Sized> FindByIndexNameSessionReposit
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError> {
         (**self)
             .find_by_index_name_and_index_value(index_name, index_value)
             .await

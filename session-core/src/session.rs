@@ -21,7 +21,7 @@ pub const DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS: i64 = 1800;
 ///
 /// Values stay serialized while a session travels between the store and the
 /// handler: loading a session parses nothing, and a value is decoded only when a
-/// handler asks for it with [`Session::get`].
+/// handler asks for it with [`StoredSession::get`].
 ///
 /// A value a store read in a binary format (say, LZ4-compressed MessagePack
 /// from [`SessionDataSerializer`](crate::SessionDataSerializer)) is kept as
@@ -219,14 +219,14 @@ impl std::fmt::Debug for AttributeValue {
 /// A session: metadata plus named, serialized attributes, with change tracking so
 /// that a store writes back only what changed.
 #[derive(Debug, Clone)]
-pub struct Session {
+pub struct StoredSession {
     /// The raw id, when this copy knows it: a session created here or found by
     /// its id does; one read by an index lookup or carried by an event does
     /// not (stores keep only handles).
     id: Option<SessionId>,
     /// The handle of `id`, computed once: what stores key the session by.
     handle: SessionHandle,
-    /// Set by [`Session::change_session_id`] until the store has moved the data.
+    /// Set by [`StoredSession::change_session_id`] until the store has moved the data.
     previous_handle: Option<SessionHandle>,
     creation_time: SystemTime,
     last_accessed_time: SystemTime,
@@ -244,7 +244,7 @@ pub struct Session {
     /// The id was generated here from the CSPRNG (a new session or a renewal),
     /// so no store can hold anything under it: a store may write it blind.
     generated_id: bool,
-    /// The last save found the session ended (see [`Session::ended_meanwhile`]).
+    /// The last save found the session ended (see [`StoredSession::ended_meanwhile`]).
     ended_meanwhile: bool,
     dirty_predicate: Arc<dyn IsDirtyPredicate>,
     size_limits: SessionSizeLimits,
@@ -254,7 +254,7 @@ pub struct Session {
 static DEFAULT_DIRTY_PREDICATE: LazyLock<Arc<dyn IsDirtyPredicate>> =
     LazyLock::new(|| Arc::new(DeltaAwareDirtyPredicate));
 
-/// Metadata and attributes of a session as a store holds them; see [`Session::from_parts`].
+/// Metadata and attributes of a session as a store holds them; see [`StoredSession::from_parts`].
 /// A store keeps the session's [`SessionHandle`], never its raw id.
 #[derive(Debug, Clone)]
 pub struct SessionParts {
@@ -270,7 +270,7 @@ pub struct SessionParts {
     pub attributes: BTreeMap<String, AttributeValue>,
 }
 
-impl Session {
+impl StoredSession {
     /// A new, not yet saved session.
     #[must_use]
     pub fn new(id: SessionId, max_inactive_interval_seconds: i64, now: SystemTime) -> Self {
@@ -301,7 +301,7 @@ impl Session {
         session
     }
 
-    /// Whether the current id was generated here ([`Session::change_session_id`],
+    /// Whether the current id was generated here ([`StoredSession::change_session_id`],
     /// or a store's `create_session`) rather than given by the caller.
     #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "used by the Redis store"))]
     pub(crate) fn has_generated_id(&self) -> bool {
@@ -344,7 +344,7 @@ impl Session {
         &self.dirty_predicate
     }
 
-    /// Builder form of [`Session::set_dirty_predicate`].
+    /// Builder form of [`StoredSession::set_dirty_predicate`].
     #[must_use]
     pub fn with_dirty_predicate(mut self, predicate: Arc<dyn IsDirtyPredicate>) -> Self {
         self.dirty_predicate = predicate;
@@ -363,7 +363,7 @@ impl Session {
         }
     }
 
-    /// Builder form of [`Session::set_size_limits`].
+    /// Builder form of [`StoredSession::set_size_limits`].
     #[must_use]
     pub fn with_size_limits(mut self, limits: SessionSizeLimits) -> Self {
         self.set_size_limits(limits);
@@ -417,7 +417,7 @@ impl Session {
         self
     }
 
-    /// The handle this session had before [`Session::change_session_id`], until saved.
+    /// The handle this session had before [`StoredSession::change_session_id`], until saved.
     #[must_use]
     pub fn previous_handle(&self) -> Option<SessionHandle> {
         self.previous_handle
@@ -514,11 +514,11 @@ impl Session {
         self.check_then_set(name, serialized, std::any::type_name::<T>(), None)
     }
 
-    /// Like [`Session::insert`] for a value that knows whether it changed
+    /// Like [`StoredSession::insert`] for a value that knows whether it changed
     /// ([`Delta`](crate::dirty::Delta)); the default predicate trusts `has_delta`.
     ///
     /// # Errors
-    /// As [`Session::insert`].
+    /// As [`StoredSession::insert`].
     pub fn insert_delta<T: Serialize + crate::dirty::Delta>(
         &mut self,
         name: impl Into<String>,
@@ -706,10 +706,10 @@ impl Session {
     }
 }
 
-impl Session {
+impl StoredSession {
     /// Records that a save found this session ended in the store (logout,
     /// expiry, renewal or delete elsewhere) and wrote nothing. Stores call it
-    /// after [`Session::mark_saved`].
+    /// after [`StoredSession::mark_saved`].
     pub fn mark_ended_meanwhile(&mut self) {
         self.ended_meanwhile = true;
     }

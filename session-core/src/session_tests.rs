@@ -3,10 +3,10 @@
 use super::*;
 use crate::limits::SizeLimit;
 
-fn loaded() -> Session {
+fn loaded() -> StoredSession {
     let mut attributes = BTreeMap::new();
     attributes.insert("a".to_owned(), AttributeValue::from_bytes(b"1".to_vec()));
-    Session::from_parts(SessionParts {
+    StoredSession::from_parts(SessionParts {
         handle: SessionId::generate().handle(),
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
@@ -66,7 +66,7 @@ fn debug_output_shows_lengths_never_attribute_values() {
     assert_eq!(format!("{value:?}"), "AttributeValue(16 bytes)");
     let debug = format!("{session:?}");
     assert!(!debug.contains("hunter2"), "{debug}");
-    let mut known = Session::new(SessionId::generate(), 60, SystemTime::now());
+    let mut known = StoredSession::new(SessionId::generate(), 60, SystemTime::now());
     known.change_session_id();
     let debug = format!("{known:?}");
     assert!(!debug.contains(known.id().unwrap().as_str()), "{debug}");
@@ -169,7 +169,7 @@ fn attribute_count_and_total_size_are_bounded_and_replacing_is_not_adding() {
     );
     assert_eq!(session.get::<u32>("b").unwrap(), Some(2));
     assert_eq!(
-        *Session::new(SessionId::generate(), 60, SystemTime::now()).size_limits(),
+        *StoredSession::new(SessionId::generate(), 60, SystemTime::now()).size_limits(),
         SessionSizeLimits::default()
     );
 }
@@ -188,7 +188,7 @@ fn a_session_over_lowered_limits_can_still_shrink() {
 #[test]
 fn expiry_follows_max_inactive_interval() {
     let now = SystemTime::now();
-    let mut session = Session::new(SessionId::generate(), 10, now);
+    let mut session = StoredSession::new(SessionId::generate(), 10, now);
     assert!(!session.is_expired(now + Duration::from_secs(9)));
     assert!(session.is_expired(now + Duration::from_secs(10)));
     session.set_max_inactive_interval_seconds(-1);
@@ -213,10 +213,10 @@ fn renewal_remembers_the_old_handle_until_saved() {
 #[test]
 fn a_session_knows_its_id_only_when_told() {
     let id = SessionId::generate();
-    let created = Session::new(id.clone(), 60, SystemTime::now());
+    let created = StoredSession::new(id.clone(), 60, SystemTime::now());
     assert_eq!(created.id(), Some(&id));
     assert_eq!(created.handle(), id.handle());
-    let stored = Session::from_parts(SessionParts {
+    let stored = StoredSession::from_parts(SessionParts {
         handle: id.handle(),
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),

@@ -271,7 +271,7 @@ mod tests {
     struct RecordsIdleTimeout(std::sync::Mutex<Vec<Option<std::time::Duration>>>);
 
     impl SessionExpirationPolicy for RecordsIdleTimeout {
-        fn determine_expiration_timeout(&self, _: &crate::Session) -> Option<std::time::Duration> {
+        fn determine_expiration_timeout(&self, _: &crate::StoredSession) -> Option<std::time::Duration> {
             None
         }
         fn as_timeout_aware(&self) -> Option<&dyn crate::expiration::SessionExpirationTimeoutAware> {

@@ -13,7 +13,7 @@ use session_core::serialization::format::DATA_LZ4_MESSAGEPACK_V1;
 use session_core::serialization::{
     SerializationError, SessionDataSerializer, SessionSerializer, read_attribute, write_attribute,
 };
-use session_core::{AttributeError, AttributeValue, Session, SessionId, SessionParts, SessionSizeLimits};
+use session_core::{AttributeError, AttributeValue, SessionId, SessionParts, SessionSizeLimits, StoredSession};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -38,8 +38,8 @@ fn lz4_of(packed: &[u8]) -> Vec<u8> {
     stored
 }
 
-fn loaded(attributes: BTreeMap<String, AttributeValue>) -> Session {
-    Session::from_parts(SessionParts {
+fn loaded(attributes: BTreeMap<String, AttributeValue>) -> StoredSession {
+    StoredSession::from_parts(SessionParts {
         handle: SessionId::generate().handle(),
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),

@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use session_core::serialization::{SessionDataSerializer, read_attribute, write_attribute};
-use session_core::{AttributeValue, Session, SessionId, SessionParts, SessionSizeLimits};
+use session_core::{AttributeValue, SessionId, SessionParts, SessionSizeLimits, StoredSession};
 
 const DATA: SessionDataSerializer = SessionDataSerializer::new();
 
-fn loaded(attributes: BTreeMap<String, AttributeValue>) -> Session {
-    Session::from_parts(SessionParts {
+fn loaded(attributes: BTreeMap<String, AttributeValue>) -> StoredSession {
+    StoredSession::from_parts(SessionParts {
         handle: SessionId::generate().handle(),
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),

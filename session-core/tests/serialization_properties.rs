@@ -16,7 +16,8 @@ use serde_json::Value;
 use session_core::serialization::format::{DATA_LZ4_MESSAGEPACK_V1, DATA_MESSAGEPACK_V1};
 use session_core::serialization::{SessionSerializer, read_attribute, write_attribute};
 use session_core::{
-    AttributeValue, Session, SessionDataSerializer, SessionId, SessionParts, SessionPdxSerializer, SessionSizeLimits,
+    AttributeValue, SessionDataSerializer, SessionId, SessionParts, SessionPdxSerializer, SessionSizeLimits,
+    StoredSession,
 };
 
 const PDX: SessionPdxSerializer = SessionPdxSerializer::new();
@@ -76,8 +77,8 @@ fn stored() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-fn loaded(attributes: BTreeMap<String, AttributeValue>, limits: SessionSizeLimits) -> Session {
-    Session::from_parts(SessionParts {
+fn loaded(attributes: BTreeMap<String, AttributeValue>, limits: SessionSizeLimits) -> StoredSession {
+    StoredSession::from_parts(SessionParts {
         handle: SessionId::generate().handle(),
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),

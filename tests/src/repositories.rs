@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use session_actix::core::Session;
+use session_actix::StoredSession;
 use session_actix::{FindByIndexNameSessionRepository, SessionHandle, SessionId, SessionRepository, StoreError};
 
 /// Calls made to a repository.
@@ -66,11 +66,11 @@ impl<R> InstrumentedRepository<R> {
 
 #[async_trait]
 impl<R: SessionRepository> SessionRepository for InstrumentedRepository<R> {
-    fn create_session(&self) -> Session {
+    fn create_session(&self) -> StoredSession {
         self.inner.create_session()
     }
 
-    async fn save(&self, session: &mut Session) -> Result<(), StoreError> {
+    async fn save(&self, session: &mut StoredSession) -> Result<(), StoreError> {
         if session.has_changes() {
             self.calls.saves.fetch_add(1, Ordering::SeqCst);
         }
@@ -78,7 +78,7 @@ impl<R: SessionRepository> SessionRepository for InstrumentedRepository<R> {
         self.inner.save(session).await
     }
 
-    async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+    async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         self.calls.finds.fetch_add(1, Ordering::SeqCst);
         self.check()?;
         self.inner.find_by_id(id).await
@@ -101,7 +101,7 @@ impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository for I
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError> {
         self.check()?;
         self.inner
             .find_by_index_name_and_index_value(index_name, index_value)

@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::redis_server::RedisServer;
 use clustered_session_tests::serve;
-use session_actix::core::Session as StoredSession;
+use session_actix::StoredSession;
 use session_actix::{
     ClusteredSessionStore, EmbeddedSessionRepository, SessionHandle, SessionId, SessionRepository, SessionSettings,
 };

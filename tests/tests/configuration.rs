@@ -384,7 +384,7 @@ struct RecordingPolicy {
 }
 
 impl SessionExpirationPolicy for RecordingPolicy {
-    fn determine_expiration_timeout(&self, _session: &session_actix::core::Session) -> Option<Duration> {
+    fn determine_expiration_timeout(&self, _session: &session_actix::StoredSession) -> Option<Duration> {
         None
     }
 
@@ -533,7 +533,7 @@ fn bad_configuration_fails_build_naming_key_value_and_source() {
 struct CountingListener(Arc<AtomicUsize>);
 
 impl HttpSessionListener for CountingListener {
-    fn session_created(&self, _session: &session_actix::core::Session) {
+    fn session_created(&self, _session: &session_actix::StoredSession) {
         self.0.fetch_add(1, Ordering::SeqCst);
     }
 }

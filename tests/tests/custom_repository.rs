@@ -9,8 +9,8 @@ use actix_web::{App, HttpResponse, web};
 use async_trait::async_trait;
 use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::serve;
+use session_actix::StoredSession;
 use session_actix::config::PropertySources;
-use session_actix::core::Session as StoredSession;
 use session_actix::{
     ClusteredSession, FindByIndexNameSessionRepository, Session, SessionHandle, SessionId, SessionRepository,
     StoreError,

@@ -11,7 +11,7 @@ use actix_web::{App, HttpResponse, test as actix_test, web};
 use async_trait::async_trait;
 use proptest::prelude::*;
 use session_actix::StoreError;
-use session_actix::core::Session as CoreSession;
+use session_actix::StoredSession as CoreSession;
 use session_actix::{
     EmbeddedSessionRepository, Session, SessionHandle, SessionId, SessionMiddleware, SessionRepository,
 };

@@ -16,8 +16,8 @@ use session_core::store::redis::EXPIRED_SESSION_LINGER;
 use session_core::{
     ExpirationAction, FindByIndexNameSessionRepository, FixedTimeoutSessionExpirationPolicy,
     IdleTimeoutSessionExpirationPolicy, ListenerScope, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository,
-    Session, SessionEvent, SessionEventListener, SessionEventPublisher, SessionExpirationPolicy, SessionId,
-    SessionRepository, SessionSettings, epoch_millis,
+    SessionEvent, SessionEventListener, SessionEventPublisher, SessionExpirationPolicy, SessionId, SessionRepository,
+    SessionSettings, StoredSession, epoch_millis,
 };
 
 /// How long a test waits for an event that should come.
@@ -284,7 +284,7 @@ async fn no_events_from_redis_without_subscription_and_lookups_still_hide_expire
 struct DestroyOnExpiry;
 
 impl SessionExpirationPolicy for DestroyOnExpiry {
-    fn determine_expiration_timeout(&self, _: &Session) -> Option<Duration> {
+    fn determine_expiration_timeout(&self, _: &StoredSession) -> Option<Duration> {
         None
     }
     fn expiration_action(&self) -> ExpirationAction {
@@ -504,7 +504,7 @@ async fn a_new_session_saved_under_an_expired_id_is_created_again_from_nothing()
     tokio::time::sleep(Duration::from_millis(1_300)).await;
     assert!(a.repo.find_by_id(&id).await.unwrap().is_none());
 
-    let mut again = Session::new(id.clone(), 60, SystemTime::now());
+    let mut again = StoredSession::new(id.clone(), 60, SystemTime::now());
     again.insert(PRINCIPAL_NAME_INDEX_NAME, "new-user").unwrap();
     a.repo.save(&mut again).await.unwrap();
     assert!(a.repo.settings().events().delivered(EVENT_TIMEOUT).await);
@@ -527,7 +527,7 @@ async fn a_new_session_saved_under_an_expired_id_is_created_again_from_nothing()
     assert!(old_entry_removed, "the expired session's index entry must go");
 
     // Saving it again as new (a retried create) does not announce it twice.
-    let mut retried = Session::new(id.clone(), 60, SystemTime::now());
+    let mut retried = StoredSession::new(id.clone(), 60, SystemTime::now());
     retried.insert("x", &1).unwrap();
     a.repo.save(&mut retried).await.unwrap();
     assert_eq!(a.events.kinds(&id), ["created", "created"]);
@@ -548,7 +548,7 @@ fn assert_ttl(ttl: i64, expected: i64, what: &str) {
 struct ShortOrFive;
 
 impl SessionExpirationPolicy for ShortOrFive {
-    fn determine_expiration_timeout(&self, session: &Session) -> Option<Duration> {
+    fn determine_expiration_timeout(&self, session: &StoredSession) -> Option<Duration> {
         let short = session.get::<bool>("short").ok().flatten() == Some(true);
         Some(Duration::from_secs(if short { 1 } else { 5 }))
     }

@@ -87,7 +87,7 @@ fn profile() -> Profile {
 
 /// Inserts attributes of several types, including ones each serializer stores
 /// differently (binary, compressed, kept as JSON).
-fn fill(session: &mut session_core::Session) {
+fn fill(session: &mut session_core::StoredSession) {
     session.insert("profile", &profile()).unwrap();
     session.insert("visits", &42_u32).unwrap();
     session.insert("ratio", &0.25_f64).unwrap();
@@ -97,7 +97,7 @@ fn fill(session: &mut session_core::Session) {
     session.insert("unicode", "héllo ✓").unwrap();
 }
 
-fn check(session: &session_core::Session) {
+fn check(session: &session_core::StoredSession) {
     assert_eq!(session.get::<Profile>("profile").unwrap(), Some(profile()));
     assert_eq!(session.get::<u32>("visits").unwrap(), Some(42));
     assert_eq!(session.get::<f64>("ratio").unwrap(), Some(0.25));

@@ -13,8 +13,8 @@ use clustered_session_tests::redis_server::{DelayProxy, RedisServer};
 use redis::Commands as _;
 use session_core::store::redis::EXPIRED_SESSION_GRACE;
 use session_core::{
-    FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, Session,
-    SessionExpirationPolicy, SessionId, SessionRepository, SessionSettings, SessionSizeLimits,
+    FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository,
+    SessionExpirationPolicy, SessionId, SessionRepository, SessionSettings, SessionSizeLimits, StoredSession,
 };
 use tokio::sync::Barrier;
 
@@ -368,7 +368,7 @@ async fn timed<T>(operation: impl std::future::Future<Output = T>) -> (T, Durati
 struct TenMinutes;
 
 impl SessionExpirationPolicy for TenMinutes {
-    fn determine_expiration_timeout(&self, _: &Session) -> Option<Duration> {
+    fn determine_expiration_timeout(&self, _: &StoredSession) -> Option<Duration> {
         Some(Duration::from_secs(600))
     }
 }

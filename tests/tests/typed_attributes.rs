@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::repositories::InstrumentedRepository;
 use clustered_session_tests::serve;
-use session_actix::core::Session as StoredSession;
+use session_actix::StoredSession;
 use session_actix::{
     EmbeddedSessionRepository, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, Session, SessionAttributes,
     SessionAttributesError, SessionHandle, SessionId, SessionMiddleware, SessionRepository, SessionSettings,

@@ -15,7 +15,7 @@ use crate::events::{SessionEvent, SessionEventListener};
 use crate::expiration::{
     ChainedSessionExpirationPolicy, ExpirationAction, FixedTimeoutSessionExpirationPolicy, SessionExpirationPolicy,
 };
-use crate::session::Session;
+use crate::session::StoredSession;
 
 /// Records events for assertions. Used by the generated tests; hidden from
 /// the docs so that it is not listed among the listeners users implement.
@@ -74,7 +74,7 @@ impl RecordingListener {
 struct ShortSessionsPolicy(ExpirationAction);
 
 impl SessionExpirationPolicy for ShortSessionsPolicy {
-    fn determine_expiration_timeout(&self, session: &Session) -> Option<Duration> {
+    fn determine_expiration_timeout(&self, session: &StoredSession) -> Option<Duration> {
         (session.get::<bool>("short").ok().flatten() == Some(true)).then_some(Duration::from_secs(1))
     }
     fn expiration_action(&self) -> ExpirationAction {
@@ -208,7 +208,7 @@ where
 struct TwiceTheIdleTimeout(Mutex<Option<Duration>>);
 
 impl SessionExpirationPolicy for TwiceTheIdleTimeout {
-    fn determine_expiration_timeout(&self, _: &Session) -> Option<Duration> {
+    fn determine_expiration_timeout(&self, _: &StoredSession) -> Option<Duration> {
         self.0.lock().unwrap().map(|idle| idle * 2)
     }
     fn as_timeout_aware(&self) -> Option<&dyn crate::expiration::SessionExpirationTimeoutAware> {

@@ -192,7 +192,7 @@ mod tests {
 
     use super::*;
     use crate::expiration::{FixedTimeoutSessionExpirationPolicy, IdleTimeoutSessionExpirationPolicy};
-    use crate::{Session, SessionId};
+    use crate::{SessionId, StoredSession};
 
     #[test]
     fn built_in_serializers_are_registered() {
@@ -236,7 +236,7 @@ mod tests {
 
     #[test]
     fn expiration_policies_come_back_as_trait_objects() {
-        let session = Session::new(SessionId::generate(), 1800, std::time::SystemTime::now());
+        let session = StoredSession::new(SessionId::generate(), 1800, std::time::SystemTime::now());
         let mut registry = ComponentRegistry::new();
         registry.register_expiration_policy(
             "idle",

@@ -10,7 +10,7 @@ use crate::handle::SessionHandle;
 use crate::health::StoreHealth;
 use crate::id::SessionId;
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
-use crate::session::Session;
+use crate::session::StoredSession;
 
 /// Wraps any repository: on access, a session older than the fixed duration
 /// (counted from its creation) is deleted and not returned.
@@ -37,22 +37,22 @@ impl<R> FixedDurationExpirationSessionRepository<R> {
         &self.inner
     }
 
-    fn is_past_duration(&self, session: &Session, now: SystemTime) -> bool {
+    fn is_past_duration(&self, session: &StoredSession, now: SystemTime) -> bool {
         now >= session.creation_time() + self.fixed_duration
     }
 }
 
 #[async_trait]
 impl<R: SessionRepository> SessionRepository for FixedDurationExpirationSessionRepository<R> {
-    fn create_session(&self) -> Session {
+    fn create_session(&self) -> StoredSession {
         self.inner.create_session()
     }
 
-    async fn save(&self, session: &mut Session) -> Result<(), StoreError> {
+    async fn save(&self, session: &mut StoredSession) -> Result<(), StoreError> {
         self.inner.save(session).await
     }
 
-    async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+    async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         match self.inner.find_by_id(id).await? {
             Some(session) if self.is_past_duration(&session, SystemTime::now()) => {
                 self.inner.delete_by_handle(&session.handle()).await?;
@@ -91,7 +91,7 @@ impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError> {
         let mut found = self
             .inner
             .find_by_index_name_and_index_value(index_name, index_value)

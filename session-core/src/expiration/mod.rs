@@ -28,7 +28,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use crate::session::Session;
+use crate::session::StoredSession;
 
 pub use fixed_duration_repository::FixedDurationExpirationSessionRepository;
 
@@ -48,7 +48,7 @@ pub trait SessionExpirationPolicy: Send + Sync + fmt::Debug + 'static {
     /// How long, from the session's last access, until it expires; `None` falls
     /// back to the idle timeout (the session's max inactive interval). May differ
     /// per session and per call.
-    fn determine_expiration_timeout(&self, session: &Session) -> Option<Duration>;
+    fn determine_expiration_timeout(&self, session: &StoredSession) -> Option<Duration>;
 
     /// What happens on expiry.
     fn expiration_action(&self) -> ExpirationAction {
@@ -107,7 +107,7 @@ pub trait SessionExpirationTimeoutAware: Send + Sync {
 /// Time from `session`'s last access until it expires under `policy`:
 /// the policy's answer, or the idle timeout, or `None` for never.
 #[must_use]
-pub fn time_to_live(policy: &dyn SessionExpirationPolicy, session: &Session) -> Option<Duration> {
+pub fn time_to_live(policy: &dyn SessionExpirationPolicy, session: &StoredSession) -> Option<Duration> {
     policy
         .determine_expiration_timeout(session)
         .or_else(|| session.max_inactive_interval())
@@ -115,7 +115,7 @@ pub fn time_to_live(policy: &dyn SessionExpirationPolicy, session: &Session) -> 
 
 /// When `session` expires under `policy`; `None`: never.
 #[must_use]
-pub fn expiration_deadline(policy: &dyn SessionExpirationPolicy, session: &Session) -> Option<SystemTime> {
+pub fn expiration_deadline(policy: &dyn SessionExpirationPolicy, session: &StoredSession) -> Option<SystemTime> {
     time_to_live(policy, session).map(|ttl| session.last_accessed_time() + ttl)
 }
 
@@ -145,7 +145,7 @@ impl IdleTimeoutSessionExpirationPolicy {
 }
 
 impl SessionExpirationPolicy for IdleTimeoutSessionExpirationPolicy {
-    fn determine_expiration_timeout(&self, _session: &Session) -> Option<Duration> {
+    fn determine_expiration_timeout(&self, _session: &StoredSession) -> Option<Duration> {
         self.idle_timeout
     }
 
@@ -192,7 +192,7 @@ impl FixedTimeoutSessionExpirationPolicy {
 }
 
 impl SessionExpirationPolicy for FixedTimeoutSessionExpirationPolicy {
-    fn determine_expiration_timeout(&self, session: &Session) -> Option<Duration> {
+    fn determine_expiration_timeout(&self, session: &StoredSession) -> Option<Duration> {
         let fixed_deadline = session.creation_time() + self.fixed_timeout;
         let remaining = fixed_deadline
             .duration_since(session.last_accessed_time())
@@ -249,7 +249,7 @@ impl ChainedSessionExpirationPolicy {
 }
 
 impl SessionExpirationPolicy for ChainedSessionExpirationPolicy {
-    fn determine_expiration_timeout(&self, session: &Session) -> Option<Duration> {
+    fn determine_expiration_timeout(&self, session: &StoredSession) -> Option<Duration> {
         self.policies
             .iter()
             .find_map(|policy| policy.determine_expiration_timeout(session))
@@ -305,8 +305,8 @@ mod tests {
     const MINUTE: Duration = Duration::from_secs(60);
 
     /// A session created at `t0`, last accessed `active` later, with a 30-minute idle timeout.
-    fn session(t0: SystemTime, active: Duration) -> Session {
-        Session::from_parts(SessionParts {
+    fn session(t0: SystemTime, active: Duration) -> StoredSession {
+        StoredSession::from_parts(SessionParts {
             handle: SessionId::generate().handle(),
             creation_time: t0,
             last_accessed_time: t0 + active,
@@ -372,7 +372,7 @@ mod tests {
     #[derive(Debug)]
     struct Fixed(Option<Duration>, ExpirationAction);
     impl SessionExpirationPolicy for Fixed {
-        fn determine_expiration_timeout(&self, _: &Session) -> Option<Duration> {
+        fn determine_expiration_timeout(&self, _: &StoredSession) -> Option<Duration> {
             self.0
         }
         fn expiration_action(&self) -> ExpirationAction {

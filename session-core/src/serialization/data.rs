@@ -11,7 +11,7 @@ use crate::config::SESSION_DATA_SERIALIZER_BEAN_NAME;
 use crate::session::AttributeValue;
 
 /// Nesting depth accepted when reading MessagePack: serde_json's own
-/// recursion limit, so nothing deeper could be read by `Session::get` anyway,
+/// recursion limit, so nothing deeper could be read by `StoredSession::get` anyway,
 /// and damaged data cannot make the transcoder recurse far.
 const MAX_DEPTH: usize = 128;
 /// Values whose MessagePack is shorter are not worth trying LZ4 on: its header
@@ -50,7 +50,7 @@ fn max_packed_len(max_json: usize) -> usize {
 /// `serde_json::Value` in between) and checks it reads back identically;
 /// reading transcodes back, lazily: a loaded session keeps its binary values as
 /// stored, and each is decoded the first time something needs its JSON
-/// ([`Session::get`](crate::Session::get)), at most to the session's per-value
+/// ([`StoredSession::get`](crate::StoredSession::get)), at most to the session's per-value
 /// size limit ([`deserialize_attribute_capped`](SessionSerializer::deserialize_attribute_capped):
 /// an LZ4 header stating more is refused before anything is allocated, and
 /// transcoding stops at the limit). A value written back unchanged is written

@@ -27,7 +27,7 @@ pub const CUSTOM_MARKERS: RangeInclusive<u8> = 0xF8..=0xFF;
 
 /// Whether `stored` starts like a JSON text (the PDX form): its first byte
 /// after JSON whitespace can begin a JSON value. Only the start is looked at;
-/// whether the rest parses is for [`Session::get`](crate::Session::get) to find out.
+/// whether the rest parses is for [`StoredSession::get`](crate::StoredSession::get) to find out.
 #[must_use]
 pub fn looks_like_json(stored: &[u8]) -> bool {
     stored

@@ -12,7 +12,7 @@
 //! - [`format`](mod@format): the marker each stored value starts with, naming its format.
 //! - [`write_attribute`] / [`read_attribute`]: what stores call; reading picks
 //!   the serializer by the stored marker, never fails, and decodes nothing:
-//!   a binary value is decoded when [`Session::get`](crate::Session::get)
+//!   a binary value is decoded when [`StoredSession::get`](crate::StoredSession::get)
 //!   asks for it, capped at the session's per-value size limit
 //!   ([`SessionSizeLimits`](crate::SessionSizeLimits)).
 //!

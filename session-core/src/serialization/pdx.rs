@@ -17,7 +17,7 @@ use crate::session::AttributeValue;
 /// lends the value's bytes, reading wraps the stored bytes. A stored value
 /// that is not JSON text is not this serializer's to read
 /// ([`SerializationError::UnrecognizedFormat`]); JSON text that does not
-/// parse is left for [`Session::get`](crate::Session::get) to report. Writing
+/// parse is left for [`StoredSession::get`](crate::StoredSession::get) to report. Writing
 /// refuses only bytes that are not JSON text at all, which the in-memory form
 /// never is except for a value kept as stored because nothing could read it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

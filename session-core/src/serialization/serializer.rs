@@ -36,7 +36,7 @@ use crate::session::AttributeValue;
 /// Nothing here may panic on any input. When [`serialize_attribute`](Self::serialize_attribute)
 /// fails, the store writes the value's bytes as they are (the PDX form); when no
 /// serializer can read a stored value, the store keeps its bytes as they were, so
-/// only that attribute's [`Session::get`](crate::Session::get) fails.
+/// only that attribute's [`StoredSession::get`](crate::StoredSession::get) fails.
 ///
 /// ```
 /// use std::borrow::Cow;

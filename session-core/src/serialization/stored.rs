@@ -43,17 +43,17 @@ pub fn write_attribute<'v>(serializer: &dyn SessionSerializer, name: &str, value
 /// whose format it is (so data written under another configuration reads too).
 ///
 /// Decodes nothing: JSON is kept as it is, and a value in a built-in binary
-/// format is decoded on first use ([`Session::get`](crate::Session::get),
+/// format is decoded on first use ([`StoredSession::get`](crate::StoredSession::get),
 /// [`AttributeValue::as_bytes`]), at most to the per-value size limit (the
 /// default [`DEFAULT_MAX_VALUE_BYTES`] until the session's
-/// [limits](crate::Session::set_size_limits) say otherwise). A value in a
+/// [limits](crate::StoredSession::set_size_limits) say otherwise). A value in a
 /// custom serializer's format is decoded now (this function cannot keep a
 /// borrowed serializer; [`read_attribute_shared`] can).
 ///
 /// Never fails: a value no serializer can read (truncated, damaged, too large
 /// once decoded, or written by a custom serializer this instance does not use)
 /// is kept with its stored bytes, so that only
-/// [`Session::get`](crate::Session::get) of that attribute fails, and it is
+/// [`StoredSession::get`](crate::StoredSession::get) of that attribute fails, and it is
 /// written back unchanged if the session is rewritten whole.
 #[must_use]
 pub fn read_attribute(serializer: &dyn SessionSerializer, name: &str, stored: &[u8]) -> AttributeValue {

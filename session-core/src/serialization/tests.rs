@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::format::{DATA_LZ4_MESSAGEPACK_V1, DATA_MESSAGEPACK_V1};
 use super::*;
-use crate::session::{AttributeValue, Session, SessionParts};
+use crate::session::{AttributeValue, SessionParts, StoredSession};
 use crate::{AttributeError, SessionId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,8 +55,8 @@ fn cart() -> Cart {
 }
 
 /// A session holding `attributes` as a store would load it.
-fn loaded(attributes: BTreeMap<String, AttributeValue>) -> Session {
-    Session::from_parts(SessionParts {
+fn loaded(attributes: BTreeMap<String, AttributeValue>) -> StoredSession {
+    StoredSession::from_parts(SessionParts {
         handle: SessionId::generate().handle(),
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
@@ -67,7 +67,7 @@ fn loaded(attributes: BTreeMap<String, AttributeValue>) -> Session {
 
 /// Writes every attribute of `session` with `writer`, reads each back through
 /// [`read_attribute`] with `reader` configured.
-fn through(session: &Session, writer: &dyn SessionSerializer, reader: &dyn SessionSerializer) -> Session {
+fn through(session: &StoredSession, writer: &dyn SessionSerializer, reader: &dyn SessionSerializer) -> StoredSession {
     let stored: BTreeMap<String, Vec<u8>> = session
         .attributes()
         .iter()
@@ -81,8 +81,8 @@ fn through(session: &Session, writer: &dyn SessionSerializer, reader: &dyn Sessi
     )
 }
 
-fn typed_session() -> Session {
-    let mut session = Session::new(SessionId::generate(), 60, SystemTime::now());
+fn typed_session() -> StoredSession {
+    let mut session = StoredSession::new(SessionId::generate(), 60, SystemTime::now());
     session.insert("name", "Ada Lovelace").unwrap();
     session.insert("unicode", "héllo ✓ \"quoted\" \\ \n tab\t").unwrap();
     session.insert("visits", &42_u32).unwrap();
@@ -102,7 +102,7 @@ fn typed_session() -> Session {
     session
 }
 
-fn assert_typed(session: &Session) {
+fn assert_typed(session: &StoredSession) {
     assert_eq!(session.get::<String>("name").unwrap().as_deref(), Some("Ada Lovelace"));
     assert_eq!(
         session.get::<String>("unicode").unwrap().as_deref(),
@@ -298,7 +298,7 @@ fn alphanumeric(rng: &mut Lcg, len: usize) -> String {
 }
 
 fn mixed_session() -> BTreeMap<String, AttributeValue> {
-    let mut session = Session::new(SessionId::generate(), 1800, SystemTime::now());
+    let mut session = StoredSession::new(SessionId::generate(), 1800, SystemTime::now());
     session.insert("SPRING_SECURITY_CONTEXT", "ada@example.com").unwrap();
     session
         .insert(

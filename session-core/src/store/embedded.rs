@@ -49,7 +49,7 @@ use crate::index::{IndexEntry, SessionIndexer};
 use crate::limits::{SessionSizeLimits, SizeLimitExceeded};
 use crate::login::{LoginError, MaximumSessionsPolicy};
 use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
-use crate::session::{AttributeValue, Session, SessionParts};
+use crate::session::{AttributeValue, SessionParts, StoredSession};
 use crate::settings::SessionSettings;
 
 /// How often expired sessions are swept out (the seed's expiry threads run once a second).
@@ -63,7 +63,7 @@ pub struct EmbeddedSessionRepository {
 
 struct Inner {
     /// Keyed by handle: the store keeps no raw id (see [`SessionHandle`]).
-    cache: Cache<SessionHandle, Arc<StoredSession>>,
+    cache: Cache<SessionHandle, Arc<EmbeddedEntry>>,
     indexes: Arc<Mutex<Indexes>>,
     indexer: SessionIndexer,
     settings: SessionSettings,
@@ -76,11 +76,11 @@ struct Inner {
 /// (index name, value) -> the sessions with that entry. Lookups read the
 /// sessions from here, not from the cache, so they neither extend idle timers
 /// nor count as a use for eviction.
-type Indexes = HashMap<IndexEntry, HashMap<SessionHandle, Arc<StoredSession>>>;
+type Indexes = HashMap<IndexEntry, HashMap<SessionHandle, Arc<EmbeddedEntry>>>;
 
 /// One stored session; the mutex makes attribute deltas from concurrent requests
 /// apply one after another instead of overwriting each other.
-struct StoredSession {
+struct EmbeddedEntry {
     state: Mutex<StoredState>,
 }
 
@@ -111,7 +111,7 @@ impl StoredState {
         policy: &dyn SessionExpirationPolicy,
         now: SystemTime,
         instant: Instant,
-    ) -> Session {
+    ) -> StoredSession {
         self.last_accessed_time = now;
         let session = self.to_session(handle);
         self.deadline = expiration::time_to_live(policy, &session).map(|ttl| instant + ttl);
@@ -148,8 +148,8 @@ impl StoredState {
     }
 
     /// The session as stored: it knows its handle, not its raw id.
-    fn to_session(&self, handle: SessionHandle) -> Session {
-        Session::from_parts(SessionParts {
+    fn to_session(&self, handle: SessionHandle) -> StoredSession {
+        StoredSession::from_parts(SessionParts {
             handle,
             creation_time: self.creation_time,
             last_accessed_time: self.last_accessed_time,
@@ -162,15 +162,15 @@ impl StoredState {
 /// Reads each entry's own deadline, so only explicit touches move it.
 struct DeadlineExpiry;
 
-impl moka::Expiry<SessionHandle, Arc<StoredSession>> for DeadlineExpiry {
-    fn expire_after_create(&self, _: &SessionHandle, value: &Arc<StoredSession>, now: Instant) -> Option<Duration> {
+impl moka::Expiry<SessionHandle, Arc<EmbeddedEntry>> for DeadlineExpiry {
+    fn expire_after_create(&self, _: &SessionHandle, value: &Arc<EmbeddedEntry>, now: Instant) -> Option<Duration> {
         time_to_live(value, now)
     }
 
     fn expire_after_read(
         &self,
         _: &SessionHandle,
-        value: &Arc<StoredSession>,
+        value: &Arc<EmbeddedEntry>,
         now: Instant,
         _: Option<Duration>,
         _: Instant,
@@ -181,7 +181,7 @@ impl moka::Expiry<SessionHandle, Arc<StoredSession>> for DeadlineExpiry {
     fn expire_after_update(
         &self,
         _: &SessionHandle,
-        value: &Arc<StoredSession>,
+        value: &Arc<EmbeddedEntry>,
         now: Instant,
         _: Option<Duration>,
     ) -> Option<Duration> {
@@ -189,7 +189,7 @@ impl moka::Expiry<SessionHandle, Arc<StoredSession>> for DeadlineExpiry {
     }
 }
 
-fn time_to_live(value: &StoredSession, now: Instant) -> Option<Duration> {
+fn time_to_live(value: &EmbeddedEntry, now: Instant) -> Option<Duration> {
     lock(&value.state)
         .deadline
         .map(|deadline| deadline.saturating_duration_since(now))
@@ -225,7 +225,7 @@ impl EmbeddedSessionRepository {
             // every new session (moka's default TinyLFU could refuse a login).
             .eviction_policy(EvictionPolicy::lru())
             .expire_after(DeadlineExpiry)
-            .eviction_listener(move |handle: Arc<SessionHandle>, stored: Arc<StoredSession>, cause| {
+            .eviction_listener(move |handle: Arc<SessionHandle>, stored: Arc<EmbeddedEntry>, cause| {
                 // A replaced entry is the same session re-put after a touch or save;
                 // its index entries are maintained by the save itself.
                 if cause == RemovalCause::Replaced {
@@ -272,7 +272,7 @@ impl EmbeddedSessionRepository {
     fn update_indexes(
         &self,
         handle: SessionHandle,
-        stored: &Arc<StoredSession>,
+        stored: &Arc<EmbeddedEntry>,
         old: &BTreeSet<IndexEntry>,
         new: &BTreeSet<IndexEntry>,
     ) {
@@ -291,7 +291,7 @@ impl EmbeddedSessionRepository {
     }
 
     /// Stores a complete session under its (new) handle and announces it.
-    fn insert_full(&self, session: &Session, now: SystemTime, instant: Instant) {
+    fn insert_full(&self, session: &StoredSession, now: SystemTime, instant: Instant) {
         let index_entries = self.inner.indexer.entries(session);
         let mut state = StoredState {
             creation_time: session.creation_time(),
@@ -306,7 +306,7 @@ impl EmbeddedSessionRepository {
         state.touch_in_place(handle, self.policy(), now, instant);
         let events = self.inner.settings.events();
         let created = events.is_observed().then(|| state.to_session(handle));
-        let stored = Arc::new(StoredSession {
+        let stored = Arc::new(EmbeddedEntry {
             state: Mutex::new(state),
         });
         {
@@ -341,7 +341,7 @@ fn remove_index_entries(indexes: &mut Indexes, handle: SessionHandle, entries: &
 fn publish_removal(
     events: &SessionEventPublisher,
     handle: SessionHandle,
-    session: Option<Session>,
+    session: Option<StoredSession>,
     cause: RemovalCause,
     action: ExpirationAction,
 ) {
@@ -377,8 +377,8 @@ impl SessionRepository for EmbeddedSessionRepository {
         self.admit_login_locked(handle, principal).await
     }
 
-    fn create_session(&self) -> Session {
-        Session::new(
+    fn create_session(&self) -> StoredSession {
+        StoredSession::new(
             SessionId::generate(),
             self.inner.settings.max_inactive_interval_seconds(),
             SystemTime::now(),
@@ -387,7 +387,7 @@ impl SessionRepository for EmbeddedSessionRepository {
         .with_size_limits(*self.inner.settings.size_limits())
     }
 
-    async fn save(&self, session: &mut Session) -> Result<(), StoreError> {
+    async fn save(&self, session: &mut StoredSession) -> Result<(), StoreError> {
         if !session.has_changes() {
             return Ok(());
         }
@@ -487,7 +487,7 @@ impl SessionRepository for EmbeddedSessionRepository {
         Ok(())
     }
 
-    async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+    async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         let now = SystemTime::now();
         let instant = Instant::now();
         let mut found = None;
@@ -542,7 +542,7 @@ impl SessionRepository for EmbeddedSessionRepository {
 fn check_delta(
     limits: &SessionSizeLimits,
     attributes: &BTreeMap<String, AttributeValue>,
-    changes: &Session,
+    changes: &StoredSession,
 ) -> Result<(), SizeLimitExceeded> {
     let before_count = attributes.len();
     let before_total = SessionSizeLimits::total_bytes(attributes);
@@ -574,7 +574,7 @@ fn check_delta(
 }
 
 /// Applies a request's attribute changes onto a stored copy.
-fn apply_delta(target: &mut Session, changes: &Session) {
+fn apply_delta(target: &mut StoredSession, changes: &StoredSession) {
     for (name, value) in changes.changed_attributes() {
         target.insert_raw(name, value.clone());
     }
@@ -588,7 +588,7 @@ fn apply_delta(target: &mut Session, changes: &Session) {
 
 impl EmbeddedSessionRepository {
     /// A renewal of an admitted session keeps its slot under the new handle.
-    async fn carry_login(&self, previous: &SessionHandle, renewed: &Session) {
+    async fn carry_login(&self, previous: &SessionHandle, renewed: &StoredSession) {
         if self.inner.settings.maximum_sessions_per_principal().is_none() {
             return;
         }
@@ -647,9 +647,9 @@ impl FindByIndexNameSessionRepository for EmbeddedSessionRepository {
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError> {
         let key = (index_name.to_owned(), index_value.to_owned());
-        let candidates: Vec<(SessionHandle, Arc<StoredSession>)> = lock(&self.inner.indexes)
+        let candidates: Vec<(SessionHandle, Arc<EmbeddedEntry>)> = lock(&self.inner.indexes)
             .get(&key)
             .map(|sessions| {
                 sessions

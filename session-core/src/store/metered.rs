@@ -16,7 +16,7 @@ use crate::handle::SessionHandle;
 use crate::health::StoreHealth;
 use crate::id::SessionId;
 use crate::repository::{FindByIndexNameSessionRepository, SessionRepository};
-use crate::session::Session;
+use crate::session::StoredSession;
 use crate::telemetry;
 
 /// Records metrics and spans around every operation of `R` (see the module docs).
@@ -74,11 +74,11 @@ impl<R> MeteredRepository<R> {
 
 #[async_trait]
 impl<R: SessionRepository> SessionRepository for MeteredRepository<R> {
-    fn create_session(&self) -> Session {
+    fn create_session(&self) -> StoredSession {
         self.inner.create_session()
     }
 
-    async fn save(&self, session: &mut Session) -> Result<(), StoreError> {
+    async fn save(&self, session: &mut StoredSession) -> Result<(), StoreError> {
         let created = session.is_new();
         let renewed = !created && session.previous_handle().is_some();
         let changed = session.has_changes();
@@ -96,7 +96,7 @@ impl<R: SessionRepository> SessionRepository for MeteredRepository<R> {
         Ok(())
     }
 
-    async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+    async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         self.measure("find_by_id", self.inner.find_by_id(id)).await
     }
 
@@ -127,7 +127,7 @@ impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository for M
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError> {
         self.measure(
             "find_by_index",
             self.inner.find_by_index_name_and_index_value(index_name, index_value),

@@ -52,7 +52,7 @@ impl AttributeWrite {
     /// metadata or index change, the stored deadline known and inside the
     /// refresh window, and every attribute it sets or removes was there before,
     /// the new values taking no more room in total than the old ones.
-    pub(super) fn of(session: &Session, plan: &WritePlan, rule: &ScriptRule) -> Option<Self> {
+    pub(super) fn of(session: &StoredSession, plan: &WritePlan, rule: &ScriptRule) -> Option<Self> {
         if session.metadata_changed() || !plan.index_sets.is_empty() || !plan.index_deletes.is_empty() {
             return None;
         }
@@ -132,7 +132,7 @@ impl RedisSessionRepository {
     /// transaction (see the module docs).
     pub(super) async fn write_attributes(
         &self,
-        session: &Session,
+        session: &StoredSession,
         plan: &WritePlan,
         write: &AttributeWrite,
     ) -> Result<Written, StoreError> {

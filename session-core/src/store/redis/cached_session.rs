@@ -17,7 +17,7 @@ use super::codec::WritePlan;
 use super::near_cache::{NearCache, Revisioned};
 use crate::handle::SessionHandle;
 use crate::session::AttributeValue;
-use crate::session::{Session, SessionParts};
+use crate::session::{SessionParts, StoredSession};
 
 /// One cached session: the state as stored at revision `rev`.
 #[derive(Debug)]
@@ -62,8 +62,8 @@ impl CachedSession {
     }
 
     /// A request's own copy.
-    pub(crate) fn to_session(&self) -> Session {
-        Session::from_parts(self.parts.clone())
+    pub(crate) fn to_session(&self) -> StoredSession {
+        StoredSession::from_parts(self.parts.clone())
     }
 
     /// Whether it may be served at `now` (epoch milliseconds).
@@ -118,7 +118,7 @@ pub(crate) struct OwnSave {
 
 impl OwnSave {
     /// The changes `session` carries (before `mark_saved`) and `plan` writes.
-    pub(crate) fn of(session: &Session, plan: &WritePlan, whole: bool) -> Self {
+    pub(crate) fn of(session: &StoredSession, plan: &WritePlan, whole: bool) -> Self {
         let set = if whole {
             session
                 .attributes()

@@ -22,7 +22,7 @@ use crate::handle::SessionHandle;
 use crate::index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
 use crate::repository::PRINCIPAL_NAME_INDEX_NAME;
 use crate::serialization::{SessionSerializer, read_attribute, write_attribute};
-use crate::session::{AttributeValue, Session, SessionParts, epoch_millis, from_epoch_millis};
+use crate::session::{AttributeValue, SessionParts, StoredSession, epoch_millis, from_epoch_millis};
 
 pub(crate) const VERSION: &str = "version";
 pub(crate) const FORMAT_VERSION: &str = "3";
@@ -207,7 +207,7 @@ pub(crate) struct WritePlan {
 impl WritePlan {
     /// Everything about a session: for a new session, or a renewed one under its new id.
     pub(crate) fn full(
-        session: &Session,
+        session: &StoredSession,
         now: SystemTime,
         indexer: &SessionIndexer,
         serializer: &dyn SessionSerializer,
@@ -234,7 +234,7 @@ impl WritePlan {
     /// Only what this request changed: set and removed attributes, the idle
     /// timeout if changed, the access time, and the indexes fed by a changed attribute.
     pub(crate) fn delta(
-        session: &Session,
+        session: &StoredSession,
         now: SystemTime,
         indexer: &SessionIndexer,
         serializer: &dyn SessionSerializer,
@@ -327,7 +327,7 @@ fn millis(time: SystemTime) -> Vec<u8> {
     epoch_millis(time).to_string().into_bytes()
 }
 
-fn interval(session: &Session) -> (Vec<u8>, Vec<u8>) {
+fn interval(session: &StoredSession) -> (Vec<u8>, Vec<u8>) {
     (
         MAX_INACTIVE_INTERVAL.into(),
         session.max_inactive_interval_seconds().to_string().into_bytes(),
@@ -490,7 +490,7 @@ mod tests {
         else {
             panic!()
         };
-        let mut session = Session::from_parts(parts);
+        let mut session = StoredSession::from_parts(parts);
         session.insert("cart", &[1, 2]).unwrap();
         session.remove("name");
         let plan = WritePlan::delta(&session, SystemTime::now(), &indexer, &SessionPdxSerializer);

@@ -10,7 +10,7 @@ impl RedisSessionRepository {
     pub(super) async fn peek(
         &self,
         handles: &[SessionHandle],
-    ) -> Result<Vec<Option<(Session, BTreeMap<String, String>)>>, StoreError> {
+    ) -> Result<Vec<Option<(StoredSession, BTreeMap<String, String>)>>, StoreError> {
         if handles.is_empty() {
             return Ok(Vec::new());
         }
@@ -34,7 +34,7 @@ impl RedisSessionRepository {
                         expires_at,
                         ..
                     } if expires_at.is_none_or(|deadline| deadline > now) => {
-                        Some((self.with_predicate(Session::from_parts(parts)), index))
+                        Some((self.with_predicate(StoredSession::from_parts(parts)), index))
                     }
                     _ => None,
                 }),
@@ -50,7 +50,7 @@ impl FindByIndexNameSessionRepository for RedisSessionRepository {
         &self,
         index_name: &str,
         index_value: &str,
-    ) -> Result<BTreeMap<SessionHandle, Session>, StoreError> {
+    ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError> {
         let set_key = self.inner.keys.index_key(index_name, index_value);
         let mut pipe = new_pipeline();
         pipe.cmd("SMEMBERS").arg(&set_key);

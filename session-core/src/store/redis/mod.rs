@@ -269,7 +269,7 @@ use crate::id::SessionId;
 use crate::index::SessionIndexer;
 use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
 use crate::serialization::SessionSerializer;
-use crate::session::{Session, SessionParts, epoch_millis};
+use crate::session::{SessionParts, StoredSession, epoch_millis};
 use crate::settings::{SessionSettings, validate_region_name};
 use crate::{NearCacheCapacity, PoolSettings};
 
@@ -355,7 +355,7 @@ impl Mode {
     }
 
     /// A save of a new session: blind when its id was generated here.
-    fn for_new(session: &Session) -> Self {
+    fn for_new(session: &StoredSession) -> Self {
         if session.has_generated_id() {
             Self::New
         } else {
@@ -576,7 +576,7 @@ impl RedisSessionRepository {
     /// The expiration rule for `session` accessed now, as the scripts take it:
     /// a built-in policy's rule with the refresh window, or the TTL a custom
     /// policy gives the session.
-    fn rule_for(&self, session: &Session) -> ScriptRule {
+    fn rule_for(&self, session: &StoredSession) -> ScriptRule {
         match self.policy().expiration_rule() {
             Some(rule) => ScriptRule::built_in(
                 rule,
@@ -599,7 +599,7 @@ impl RedisSessionRepository {
     /// A request's copy of a stored session accessed `now`; extends its idle
     /// timer when the stored deadline lags by more than the refresh window
     /// (one script, not waited for).
-    fn served(&self, handle: &SessionHandle, key: &str, stored: &CachedSession, now: SystemTime) -> Session {
+    fn served(&self, handle: &SessionHandle, key: &str, stored: &CachedSession, now: SystemTime) -> StoredSession {
         let mut session = self.with_predicate(stored.to_session());
         session.set_last_accessed_time(now);
         session.set_loaded_deadline(Some(stored.expires_at));
@@ -656,7 +656,7 @@ impl RedisSessionRepository {
 
     /// A session hash this version cannot read (damaged, or a key of another
     /// type): treated as absent and deleted.
-    async fn drop_unreadable(&self, handle: &SessionHandle, reason: &str) -> Result<Option<Session>, StoreError> {
+    async fn drop_unreadable(&self, handle: &SessionHandle, reason: &str) -> Result<Option<StoredSession>, StoreError> {
         tracing::warn!(session = %handle, %reason, "corrupt session in Redis treated as absent and deleted");
         if let Err(error) = self.delete_by_handle(handle).await {
             tracing::warn!(session = %handle, %error, "could not delete a corrupt session");
@@ -664,7 +664,7 @@ impl RedisSessionRepository {
         Ok(None)
     }
 
-    fn publish_created(&self, session: &Session) {
+    fn publish_created(&self, session: &StoredSession) {
         let events = self.inner.settings.events();
         if events.is_observed() {
             // Events name sessions by handle only.
@@ -675,15 +675,15 @@ impl RedisSessionRepository {
     }
 
     /// A session as read by an index lookup or for an event (no touch).
-    fn decode_untouched(&self, handle: &SessionHandle, fields: Fields) -> Option<Session> {
+    fn decode_untouched(&self, handle: &SessionHandle, fields: Fields) -> Option<StoredSession> {
         match codec::decode(*handle, fields, self.serializer()) {
-            Decoded::Session { parts, .. } => Some(self.with_predicate(Session::from_parts(parts))),
+            Decoded::Session { parts, .. } => Some(self.with_predicate(StoredSession::from_parts(parts))),
             Decoded::Corrupt(_) | Decoded::UnknownVersion(_) => None,
         }
     }
 
     /// A session handed out by this store: the settings' change detection and size limits.
-    fn with_predicate(&self, session: Session) -> Session {
+    fn with_predicate(&self, session: StoredSession) -> StoredSession {
         session
             .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
             .with_size_limits(*self.inner.settings.size_limits())
@@ -707,14 +707,14 @@ impl SessionRepository for RedisSessionRepository {
         self.check_health().await
     }
 
-    fn create_session(&self) -> Session {
-        self.with_predicate(Session::generated(
+    fn create_session(&self) -> StoredSession {
+        self.with_predicate(StoredSession::generated(
             self.inner.settings.max_inactive_interval_seconds(),
             SystemTime::now(),
         ))
     }
 
-    async fn save(&self, session: &mut Session) -> Result<(), StoreError> {
+    async fn save(&self, session: &mut StoredSession) -> Result<(), StoreError> {
         if !session.has_changes() {
             return Ok(());
         }
@@ -759,7 +759,7 @@ impl SessionRepository for RedisSessionRepository {
         Ok(())
     }
 
-    async fn find_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+    async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         let now = SystemTime::now();
         // The one digest of this request: every key below is derived from it.
         let handle = id.handle();

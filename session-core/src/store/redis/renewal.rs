@@ -9,7 +9,7 @@ impl RedisSessionRepository {
     /// `false` when the session had ended meanwhile (nothing is recreated).
     pub(super) async fn renew(
         &self,
-        session: &Session,
+        session: &StoredSession,
         previous: &SessionHandle,
         now: SystemTime,
     ) -> Result<bool, StoreError> {
@@ -34,10 +34,10 @@ impl RedisSessionRepository {
         if events.is_observed() {
             events.publish(SessionEvent::Deleted {
                 handle: *previous,
-                session: Some(Session::from_parts(parts.clone())),
+                session: Some(StoredSession::from_parts(parts.clone())),
             });
         }
-        let mut renewed = Session::from_parts(SessionParts {
+        let mut renewed = StoredSession::from_parts(SessionParts {
             handle: session.handle(),
             ..parts
         });

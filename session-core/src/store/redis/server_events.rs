@@ -12,7 +12,7 @@ use crate::error::StoreError;
 use crate::events::{SessionEvent, SessionEventPublisher};
 use crate::expiration::ExpirationAction;
 use crate::handle::SessionHandle;
-use crate::session::Session;
+use crate::session::StoredSession;
 
 impl RedisSessionRepository {
     /// Merges the keyspace-notification flags this store needs (`K`: keyspace
@@ -188,7 +188,7 @@ impl RedisSessionRepository {
         ids: &[SessionHandle],
         action: ExpirationAction,
         want_state: bool,
-    ) -> Result<Vec<(Option<Session>, bool)>, StoreError> {
+    ) -> Result<Vec<(Option<StoredSession>, bool)>, StoreError> {
         let action_arg = match action {
             ExpirationAction::Destroy => "destroy",
             ExpirationAction::Invalidate => "invalidate",

@@ -26,7 +26,7 @@ fn script_rules_follow_the_policy() {
     #[derive(Debug)]
     struct Custom;
     impl SessionExpirationPolicy for Custom {
-        fn determine_expiration_timeout(&self, _: &Session) -> Option<Duration> {
+        fn determine_expiration_timeout(&self, _: &StoredSession) -> Option<Duration> {
             Some(Duration::from_secs(5))
         }
     }

@@ -10,7 +10,7 @@ impl RedisSessionRepository {
     /// Corrections, if the script reports otherwise, are sent without waiting.
     pub(super) async fn write(
         &self,
-        session: &Session,
+        session: &StoredSession,
         mode: Mode,
         plan: &WritePlan,
         rule: &ScriptRule,
