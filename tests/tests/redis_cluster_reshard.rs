@@ -173,7 +173,7 @@ async fn live_sessions_survive_resharding_under_http_load() {
         }
         attribute += 1;
         let started = Instant::now();
-        let status = if attribute % 5 == 0 {
+        let status = if attribute.is_multiple_of(5) {
             let user = USERS[usize::try_from(attribute / 5).unwrap() % USERS.len()];
             let mut response = client
                 .get(app.url(&format!("/sessions-of/{user}")))

@@ -155,7 +155,9 @@
 //! Several URLs in [`PoolSettings`] (or [`PoolSettings::with_cluster`]) connect
 //! with redis-rs's async cluster client, on the same private runtime, with the
 //! same response timeout, connection timeout and retries (the client also
-//! follows `MOVED`/`ASK` redirections and refreshes its slot map). The store's
+//! follows `MOVED`/`ASK` redirections and refreshes its slot map; it retries a
+//! `TRYAGAIN` of a slot being migrated, a `CLUSTERDOWN` and an unreachable
+//! node after 50 ms, doubling, so a retry fits in the response timeout). The store's
 //! logic is the same on both: all keys of a session share a hash tag, so each
 //! script runs on the master of that session's slot; `SCRIPT LOAD` (after
 //! `NOSCRIPT`) goes to every master.
@@ -182,8 +184,9 @@
 //!
 //! # Server
 //! Redis 5 or later (the scripts read the server clock before writing, which
-//! needs effect replication, the default since 5.0); tested with 7.0, standalone
-//! and as a three-master cluster.
+//! needs effect replication, the default since 5.0); tested with 7.0, standalone,
+//! through Sentinel and as a three-master cluster, with replicas through a
+//! failover and under resharding.
 //!
 //! # Near cache (`CACHING_PROXY`)
 //! With [`PoolSettings::with_near_cache`], the store's connection is a RESP3
