@@ -157,7 +157,8 @@
 //! same response timeout, connection timeout and retries (the client also
 //! follows `MOVED`/`ASK` redirections and refreshes its slot map; it retries a
 //! `TRYAGAIN` of a slot being migrated, a `CLUSTERDOWN` and an unreachable
-//! node after 50 ms, doubling, so a retry fits in the response timeout). The store's
+//! node after 50 ms or a little more, so its retries fit in the response
+//! timeout). The store's
 //! logic is the same on both: all keys of a session share a hash tag, so each
 //! script runs on the master of that session's slot; `SCRIPT LOAD` (after
 //! `NOSCRIPT`) goes to every master.
