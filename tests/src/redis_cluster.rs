@@ -320,6 +320,31 @@ impl RedisCluster {
             .expect("the master has a replica")
     }
 
+    /// Waits until every replica has everything its master wrote (replication offsets).
+    ///
+    /// # Panics
+    /// After 10 s.
+    pub fn wait_until_replicated(&self) {
+        let offset = |port: u16, field: &str| {
+            query::<String>(port, redis::cmd("INFO").arg("replication")).and_then(|info| {
+                info.lines()
+                    .find_map(|line| line.strip_prefix(field)?.strip_prefix(':')?.trim().parse::<u64>().ok())
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.slot_ranges().iter().all(|range| {
+            let master = offset(range.master, "master_repl_offset");
+            master.is_some()
+                && range
+                    .replicas
+                    .iter()
+                    .all(|&replica| offset(replica, "slave_repl_offset") >= master)
+        }) {
+            assert!(Instant::now() < deadline, "the replicas did not catch up within 10 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// `key`'s hash slot (`CLUSTER KEYSLOT`).
     ///
     /// # Panics
