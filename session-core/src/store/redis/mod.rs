@@ -174,8 +174,9 @@
 //!
 //! Keyspace notifications are node-local in a cluster, so a subscribing
 //! instance keeps one pub/sub connection per master (found with `CLUSTER SLOTS`
-//! at start and again every 5 s, so failovers and new masters are followed;
-//! each reconnects on its own), each listening to the markers of its own keys,
+//! at start and again every 5 s, or every second while some master is not
+//! listened to, so failovers and new masters are followed; each reconnects on
+//! its own), each listening to the markers of its own keys,
 //! and applies `CONFIG SET notify-keyspace-events` to each master. A `PUBLISH`
 //! reaches every node of a cluster, so the notice channel is subscribed on one
 //! master only, the first by address (else each notice would arrive once per
