@@ -1,5 +1,5 @@
-//! A real Redis Sentinel setup on 127.0.0.1: one master, one replica and
-//! three `redis-sentinel` processes watching it as `mymaster` with a short
+//! A real Redis Sentinel setup on 127.0.0.1: one master, one replica (or
+//! more) and three `redis-sentinel` processes watching it as `mymaster` with a short
 //! `down-after-milliseconds`, so a failover takes a few seconds. Every
 //! process is killed by its pid on drop (and by a watchdog if the test
 //! process dies first).
@@ -16,13 +16,16 @@ pub const MASTER_NAME: &str = "mymaster";
 /// How long a sentinel waits before it thinks the master is down.
 pub const DOWN_AFTER: Duration = Duration::from_millis(500);
 
-/// One master, one replica, three sentinels.
+/// One master, one replica (or more), three sentinels.
 #[derive(Debug)]
 pub struct SentinelSetup {
     /// The master the sentinels started with.
     pub master: RedisServer,
     /// Its replica, promoted by a failover.
     pub replica: RedisServer,
+    /// Its other replicas, if started with more than one: after a failover,
+    /// the sentinels make them replicas of the promoted one.
+    pub other_replicas: Vec<RedisServer>,
     sentinels: Vec<Sentinel>,
 }
 
@@ -43,16 +46,30 @@ impl SentinelSetup {
     /// When a process does not start or the setup does not settle within 15 s.
     #[must_use]
     pub fn start() -> Self {
+        Self::start_with_replicas(1)
+    }
+
+    /// [`SentinelSetup::start`] with `replicas` replicas (at least one).
+    ///
+    /// # Panics
+    /// As [`SentinelSetup::start`], or for `replicas` = 0.
+    #[must_use]
+    pub fn start_with_replicas(replicas: usize) -> Self {
+        assert!(replicas > 0, "a Sentinel setup needs a replica");
         let master = RedisServer::start();
-        let replica = RedisServer::start();
-        let _: () = redis::cmd("REPLICAOF")
-            .arg("127.0.0.1")
-            .arg(master.port())
-            .query(&mut replica.connection())
-            .expect("REPLICAOF");
+        let mut all: Vec<RedisServer> = (0..replicas).map(|_| RedisServer::start()).collect();
+        for replica in &all {
+            let _: () = redis::cmd("REPLICAOF")
+                .arg("127.0.0.1")
+                .arg(master.port())
+                .query(&mut replica.connection())
+                .expect("REPLICAOF");
+        }
+        let replica = all.remove(0);
         let mut setup = Self {
             master,
             replica,
+            other_replicas: all,
             sentinels: Vec::new(),
         };
         setup.wait_until_replicated();
@@ -61,7 +78,7 @@ impl SentinelSetup {
             setup.sentinels.push(sentinel);
         }
         let deadline = Instant::now() + Duration::from_secs(15);
-        while !setup.sentinels.iter().all(Sentinel::sees_everyone) {
+        while !setup.sentinels.iter().all(|sentinel| sentinel.sees_everyone(replicas)) {
             assert!(
                 Instant::now() < deadline,
                 "the sentinels did not find each other within 15 s"
@@ -100,7 +117,7 @@ impl SentinelSetup {
             .expect("SENTINEL FAILOVER");
     }
 
-    /// Waits until the replica has everything the master wrote.
+    /// Waits until every replica has everything the master wrote.
     ///
     /// # Panics
     /// After 10 s.
@@ -108,9 +125,12 @@ impl SentinelSetup {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let master_offset = replication_field(&self.master, "master_repl_offset");
-            let replica_offset = replication_field(&self.replica, "slave_repl_offset");
-            let linked = replication_info(&self.replica).contains("master_link_status:up");
-            if linked && master_offset.is_some() && replica_offset >= master_offset {
+            let caught_up = |replica: &RedisServer| {
+                let replica_offset = replication_field(replica, "slave_repl_offset");
+                let linked = replication_info(replica).contains("master_link_status:up");
+                linked && master_offset.is_some() && replica_offset >= master_offset
+            };
+            if caught_up(&self.replica) && self.other_replicas.iter().all(caught_up) {
                 return;
             }
             assert!(Instant::now() < deadline, "the replica did not catch up within 10 s");
@@ -197,7 +217,7 @@ impl Sentinel {
         address.get(1)?.parse().ok()
     }
 
-    fn sees_everyone(&self) -> bool {
+    fn sees_everyone(&self, replicas: usize) -> bool {
         let Some(mut connection) = self.connection() else {
             return false;
         };
@@ -208,7 +228,7 @@ impl Sentinel {
                 .query::<Vec<redis::Value>>(connection)
                 .map_or(0, |entries| entries.len())
         };
-        count("sentinels", &mut connection) == 2 && count("replicas", &mut connection) == 1
+        count("sentinels", &mut connection) == 2 && count("replicas", &mut connection) == replicas
     }
 }
 

@@ -158,7 +158,10 @@
 //! Several URLs in [`PoolSettings`] (or [`PoolSettings::with_cluster`]) connect
 //! with redis-rs's async cluster client, on the same private runtime, with the
 //! same response timeout, connection timeout and retries (the client also
-//! follows `MOVED`/`ASK` redirections and refreshes its slot map). The store's
+//! follows `MOVED`/`ASK` redirections and refreshes its slot map; it retries a
+//! `TRYAGAIN` of a slot being migrated, a `CLUSTERDOWN` and an unreachable
+//! node after 50 ms or a little more, so its retries fit in the response
+//! timeout). The store's
 //! logic is the same on both: all keys of a session share a hash tag, so each
 //! script runs on the master of that session's slot; `SCRIPT LOAD` (after
 //! `NOSCRIPT`) goes to every master.
@@ -174,8 +177,9 @@
 //!
 //! Keyspace notifications are node-local in a cluster, so a subscribing
 //! instance keeps one pub/sub connection per master (found with `CLUSTER SLOTS`
-//! at start and again every 5 s, so failovers and new masters are followed;
-//! each reconnects on its own), each listening to the markers of its own keys,
+//! at start and again every 5 s, or every second while some master is not
+//! listened to, so failovers and new masters are followed; each reconnects on
+//! its own), each listening to the markers of its own keys,
 //! and applies `CONFIG SET notify-keyspace-events` to each master. A `PUBLISH`
 //! reaches every node of a cluster, so the notice channel is subscribed on one
 //! master only, the first by address (else each notice would arrive once per
@@ -185,8 +189,9 @@
 //!
 //! # Server
 //! Redis 5 or later (the scripts read the server clock before writing, which
-//! needs effect replication, the default since 5.0); tested with 7.0, standalone
-//! and as a three-master cluster.
+//! needs effect replication, the default since 5.0); tested with 7.0, standalone,
+//! through Sentinel and as a three-master cluster, with replicas through a
+//! failover and under resharding.
 //!
 //! # Near cache (`CACHING_PROXY`)
 //! With [`PoolSettings::with_near_cache`], the store's connection is a RESP3

@@ -47,6 +47,12 @@ pub(crate) fn redact(url: &str) -> String {
     crate::config::mask_password(url)
 }
 
+/// The cluster client's shortest wait before retrying a `TRYAGAIN` (a slot
+/// half migrated), a `CLUSTERDOWN` (a failover under way) or a node it cannot
+/// reach. redis-rs's default, 1.28 s, is longer than the response timeout, so
+/// each such request used to time out (503) instead of being retried.
+const CLUSTER_MIN_RETRY_WAIT: Duration = Duration::from_millis(50);
+
 /// A Redis cluster node, as `CLUSTER SLOTS` names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct NodeAddress {
@@ -187,7 +193,8 @@ impl RedisConnection {
                 .response_timeout(settings.response_timeout())
                 .connection_timeout(settings.connection_timeout())
                 .retries(settings.retry_attempts())
-                .max_retry_wait(u64::try_from(max_delay.as_millis()).unwrap_or(u64::MAX))
+                .min_retry_wait(millis(CLUSTER_MIN_RETRY_WAIT.min(max_delay)))
+                .max_retry_wait(millis(max_delay))
                 .build()
                 .map_err(|error| invalid_url(url, &error))?;
             let per_worker = client.clone();
@@ -495,6 +502,10 @@ fn validate_urls(settings: &PoolSettings) -> Result<&str, StoreError> {
         redis::Client::open(url.as_str()).map_err(|error| invalid_url(url, &error))?;
     }
     Ok(first)
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn invalid_url(url: &str, error: &RedisError) -> StoreError {

@@ -6,9 +6,10 @@
 //!
 //! On Redis Cluster, keyspace notifications are node-local: each master only
 //! announces its own keys. So there is one such connection per master, found
-//! with `CLUSTER SLOTS` at start and again every [`REDISCOVER`] (masters that
-//! appear get a listener, vanished ones lose theirs), and each master gets its
-//! own `CONFIG SET`. A `PUBLISH` reaches every node of a cluster, so the notice
+//! with `CLUSTER SLOTS` at start and again every [`REDISCOVER`], or every
+//! [`REDISCOVER_INCOMPLETE`] while some master is not listened to (as after a
+//! failover): masters that appear get a listener, vanished ones lose theirs.
+//! Each master gets its own `CONFIG SET`. A `PUBLISH` reaches every node of a cluster, so the notice
 //! channel is subscribed on one master only (the first by address), or each
 //! notice would arrive once per master.
 //!
@@ -40,6 +41,9 @@ const MAX_BATCH: usize = 256;
 /// How often a cluster subscription looks for masters that appeared or went
 /// (failover, resharding onto new nodes).
 const REDISCOVER: Duration = Duration::from_secs(5);
+/// How often it looks while some master is not listened to: a master that
+/// died is replaced by its promoted replica within seconds.
+const REDISCOVER_INCOMPLETE: Duration = Duration::from_secs(1);
 /// How often a cluster subscription re-checks whether every master listens.
 const STATE_POLL: Duration = Duration::from_millis(50);
 
@@ -164,7 +168,8 @@ async fn run_cluster(inner: Weak<Inner>, config: Arc<Config>, state: &watch::Sen
             Ok(_) => tracing::debug!("Redis cluster reported no masters; retrying"),
             Err(error) => tracing::debug!(%error, "Redis cluster masters not found; retrying"),
         }
-        let next = tokio::time::Instant::now() + REDISCOVER;
+        let looked = tokio::time::Instant::now();
+        let next = looked + REDISCOVER;
         while tokio::time::Instant::now() < next {
             if inner.strong_count() == 0 {
                 return;
@@ -176,6 +181,9 @@ async fn run_cluster(inner: Weak<Inner>, config: Arc<Config>, state: &watch::Sen
             state.send_if_modified(|current| std::mem::replace(current, all) != all);
             if listeners.len() < before {
                 telemetry::counter(telemetry::SUBSCRIPTION_RECONNECTS, &[]);
+                break;
+            }
+            if !all && looked.elapsed() >= REDISCOVER_INCOMPLETE {
                 break;
             }
             tokio::time::sleep(STATE_POLL).await;
