@@ -11,9 +11,9 @@ use super::error::ConfigError;
 use super::keys::{POOL_PROPERTY_PREFIX, SESSION_PROPERTY_PREFIX, canonical_env_name, env_var_names, pool_property};
 use super::pool::schema::POOL_SETTINGS;
 use super::precedence::Problems;
+use super::properties_file::FileEntry;
 use super::redact::mask_passwords;
 use super::schema::SESSION_PROPERTY_KEYS;
-use super::properties_file::FileEntry;
 use super::sources::{PropertyOrigin, PropertySources};
 
 /// Rejects undocumented keys under `spring.session.data.gemfire.`, in files
@@ -60,7 +60,10 @@ pub(crate) fn check_pool_keys(properties: &PropertySources, pool_name: &str, pro
             path,
             entry,
             did_you_mean(setting, POOL_SETTINGS.iter().copied()).map(|setting| pool_property(pool, setting)),
-            POOL_SETTINGS.iter().map(|setting| pool_property(pool, setting)).collect(),
+            POOL_SETTINGS
+                .iter()
+                .map(|setting| pool_property(pool, setting))
+                .collect(),
         ));
     }
 
@@ -92,7 +95,12 @@ pub(crate) fn check_pool_keys(properties: &PropertySources, pool_name: &str, pro
 
 /// An unknown key in a properties file, with the closest documented key and
 /// every documented one.
-fn unknown_file_key(path: &Path, entry: &FileEntry, suggestion: Option<String>, documented: Vec<String>) -> ConfigError {
+fn unknown_file_key(
+    path: &Path,
+    entry: &FileEntry,
+    suggestion: Option<String>,
+    documented: Vec<String>,
+) -> ConfigError {
     ConfigError::UnknownKey {
         key: entry.key.clone(),
         value: mask_passwords(&entry.value),
