@@ -65,7 +65,8 @@ pub(crate) enum Given {
     Text(LitStr),
     Names(Vec<LitStr>),
     Shortcut(ShortcutName),
-    Integer(Integer),
+    /// Boxed: expressions are large, the other shapes small.
+    Integer(Box<Integer>),
     Function(syn::Path),
 }
 
@@ -190,7 +191,7 @@ fn given(declared: &Attribute, meta: Meta) -> syn::Result<Given> {
         AttributeValue::Text(_) | AttributeValue::Choice { .. } => Given::Text(string(&value, key)?),
         AttributeValue::Names(_) => Given::Names(strings(&value, key)?),
         AttributeValue::Shortcut(_) => Given::Shortcut(shortcut(&value, key)?),
-        AttributeValue::Integer(integer_value) => Given::Integer(integer(&value, key, integer_value.ty)?),
+        AttributeValue::Integer(integer_value) => Given::Integer(Box::new(integer(&value, key, integer_value.ty)?)),
         AttributeValue::Function => Given::Function(path(&value, key)?),
         AttributeValue::Flag => unreachable!("handled above"),
     })

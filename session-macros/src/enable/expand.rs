@@ -165,6 +165,7 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
                 let method = syn::Ident::new(method, given.span);
                 let value = match (&given.runtime, integer.checked_at_build_as) {
                     (Some(expr), Some(key)) => runtime_checked(key, integer.ty, expr),
+                    // Typed by the setter, checked (if need be) when the sessions are built.
                     (Some(expr), None) => quote!(#expr),
                     // Range checked: only values of the setter's type reach here.
                     (None, _) => integer_literal(given.value.unwrap_or_default()),
