@@ -6,13 +6,12 @@ pub use actix_web;
 pub use serde;
 pub use session_core;
 
-// `#[enable_clustered_session]`: the builder it expands to, the shortcut
-// variants it names, and what its per-process static needs.
+// `#[enable_clustered_session]`: the builder it expands to and what its
+// per-process static needs (the value types it names, through `session_core`).
 pub use crate::id_resolver::CookieConfig;
 pub use crate::{ClusteredSession, ClusteredSessionBuilder};
 pub use core::result::Result;
-pub use session_core::MaximumSessionsPolicy;
-pub use session_core::config::{ClientRegionShortcut, ConfigError, ServerRegionShortcut, SessionIdSources};
+pub use session_core::config::ConfigError;
 pub use std::sync::OnceLock;
 
 /// The app factory's session, or a panic with the configuration error: the

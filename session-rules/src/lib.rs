@@ -13,24 +13,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod attributes;
 mod did_you_mean;
 
 pub use did_you_mean::did_you_mean;
-
-/// The seed's attributes (`@EnableGemFireHttpSession`'s), in its order: the
-/// macro's first attribute names, and the order of the effective-configuration table.
-pub const SEED_ATTRIBUTES: &[&str] = &[
-    "client_region_shortcut",
-    "indexable_session_attributes",
-    "max_inactive_interval_in_seconds",
-    "idle_refresh_window_in_seconds",
-    "pool_name",
-    "region_name",
-    "server_region_shortcut",
-    "session_expiration_policy_bean_name",
-    "session_serializer_bean_name",
-    "expose_configuration_as_properties",
-];
 
 /// The client region shortcuts (session-core's `ClientRegionShortcut`), as the seed names them.
 pub const CLIENT_REGION_SHORTCUTS: &[&str] = &[

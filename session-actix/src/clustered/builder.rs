@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_core::MaximumSessionsPolicy;
 use session_core::config::SessionIdSources;
 use session_core::expiration::SessionExpirationPolicy;
 use session_core::serialization::SessionSerializer;
@@ -90,6 +89,10 @@ pub struct ClusteredSessionBuilder {
     repository_decorator: Option<RepositoryDecorator>,
 }
 
+// The session settings' setters, one per setting of session-core's schema
+// (`config/schema.rs`): `client_region_shortcut`, `max_inactive_interval_seconds`, ...
+session_core::__session_settings_builder_setters!(ClusteredSessionBuilder);
+
 /// Wraps or replaces the repository the configuration built (see
 /// [`ClusteredSessionBuilder::decorate_repository`]).
 type RepositoryDecorator = Box<
@@ -150,30 +153,6 @@ impl fmt::Debug for ClusteredSessionBuilder {
 }
 
 impl ClusteredSessionBuilder {
-    /// Attribute `client_region_shortcut`. Default: `PROXY`.
-    pub fn client_region_shortcut(mut self, shortcut: ClientRegionShortcut) -> Self {
-        self.attributes = self.attributes.with_client_region_shortcut(shortcut);
-        self
-    }
-
-    /// Attribute `indexable_session_attributes`: session attributes, by name,
-    /// findable with `find_by_index_name_and_index_value`. Default: none.
-    pub fn indexable_session_attributes<I, S>(mut self, names: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.attributes = self.attributes.with_indexable_session_attributes(names);
-        self
-    }
-
-    /// Attribute `max_inactive_interval_in_seconds`: the idle timeout;
-    /// negative: sessions never expire. Default: 1800.
-    pub fn max_inactive_interval_seconds(mut self, seconds: i64) -> Self {
-        self.attributes = self.attributes.with_max_inactive_interval_seconds(seconds);
-        self
-    }
-
     /// The idle timeout: a session not used for this long ends. Whole
     /// seconds, a fraction rounded up. The same setting as
     /// [`max_inactive_interval_in_seconds`](Self::max_inactive_interval_seconds)
@@ -228,57 +207,6 @@ impl ClusteredSessionBuilder {
     #[cfg(feature = "redis")]
     pub fn redis_pool(mut self, settings: session_core::PoolSettings) -> Self {
         self.code_pool.set_settings(settings);
-        self
-    }
-
-    /// Attribute `idle_refresh_window_in_seconds`: with Redis, a read extends a
-    /// session's stored deadline only when it lags by more than this, so a
-    /// read-only request usually writes nothing; [`Duration::ZERO`]: refresh
-    /// on every access. Default: a tenth of the idle timeout, at most 60 s.
-    /// See [`SessionSettings::with_idle_refresh_window`].
-    pub fn idle_refresh_window(mut self, window: Duration) -> Self {
-        self.attributes = self.attributes.with_idle_refresh_window(window);
-        self
-    }
-
-    /// Attribute `pool_name`: whose `spring.data.gemfire.pool.<name>.*`
-    /// settings to use. Default: `gemfirePool`.
-    pub fn pool_name(mut self, name: impl Into<String>) -> Self {
-        self.attributes = self.attributes.with_pool_name(name);
-        self
-    }
-
-    /// Attribute `region_name`: the key namespace. Default: `ClusteredSpringSessions`.
-    pub fn region_name(mut self, name: impl Into<String>) -> Self {
-        self.attributes = self.attributes.with_region_name(name);
-        self
-    }
-
-    /// Attribute `server_region_shortcut`. Default: `PARTITION`.
-    pub fn server_region_shortcut(mut self, shortcut: ServerRegionShortcut) -> Self {
-        self.attributes = self.attributes.with_server_region_shortcut(shortcut);
-        self
-    }
-
-    /// Attribute `session_expiration_policy_bean_name`: the name of an
-    /// expiration policy in the [registry](Self::registry). Default: none
-    /// (the idle timeout alone).
-    pub fn session_expiration_policy_bean_name(mut self, name: impl Into<String>) -> Self {
-        self.attributes = self.attributes.with_session_expiration_policy_bean_name(name);
-        self
-    }
-
-    /// Attribute `session_serializer_bean_name`: the name of a serializer in
-    /// the [registry](Self::registry). Default: `SessionPdxSerializer`.
-    pub fn session_serializer_bean_name(mut self, name: impl Into<String>) -> Self {
-        self.attributes = self.attributes.with_session_serializer_bean_name(name);
-        self
-    }
-
-    /// Attribute `expose_configuration_as_properties`: publish the effective
-    /// configuration (see [`ClusteredSession::exposed_properties`]). Default: false.
-    pub fn expose_configuration_as_properties(mut self, expose: bool) -> Self {
-        self.attributes = self.attributes.with_expose_configuration_as_properties(expose);
         self
     }
 
@@ -416,32 +344,6 @@ impl ClusteredSessionBuilder {
     /// clients): [`session_id_sources`](Self::session_id_sources) `Header`.
     pub fn header(self) -> Self {
         self.session_id_sources(SessionIdSources::Header)
-    }
-
-    /// Where the session id travels: the cookie, the `X-Auth-Token` header,
-    /// or both in an order (`CookieThenHeader` serves browsers and mobile
-    /// clients from one app). Properties override it
-    /// (`spring.session.data.gemfire.session.id.sources`).
-    pub fn session_id_sources(mut self, sources: SessionIdSources) -> Self {
-        self.attributes = self.attributes.with_session_id_sources(sources);
-        self
-    }
-
-    /// Attribute `maximum_sessions_per_principal`: the most live sessions one
-    /// principal may have (1 or more), enforced when [`Session::login`](crate::Session::login)
-    /// admits a login, across instances. Default: no limit. Properties override
-    /// it (`spring.session.data.gemfire.session.principal.maximum-sessions`).
-    pub fn maximum_sessions_per_principal(mut self, maximum: usize) -> Self {
-        self.attributes = self.attributes.with_maximum_sessions_per_principal(maximum);
-        self
-    }
-
-    /// Attribute `maximum_sessions_policy`: what a login beyond
-    /// [`maximum_sessions_per_principal`](Self::maximum_sessions_per_principal)
-    /// does (default: end the least recently used sessions).
-    pub fn maximum_sessions_policy(mut self, policy: MaximumSessionsPolicy) -> Self {
-        self.attributes = self.attributes.with_maximum_sessions_policy(policy);
-        self
     }
 
     /// Uses this id resolver, whatever the configured id sources say.

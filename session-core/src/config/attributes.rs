@@ -5,15 +5,15 @@
 use super::registry::SESSION_PDX_SERIALIZER_BEAN_NAME;
 use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
 
-/// Default [`client_region_shortcut`](EnableClusteredSession::client_region_shortcut): `PROXY`.
+/// Default [`client_region_shortcut`](super::EnableClusteredSession::client_region_shortcut): `PROXY`.
 pub const DEFAULT_CLIENT_REGION_SHORTCUT: ClientRegionShortcut = ClientRegionShortcut::Proxy;
-/// Default [`server_region_shortcut`](EnableClusteredSession::server_region_shortcut): `PARTITION`.
+/// Default [`server_region_shortcut`](super::EnableClusteredSession::server_region_shortcut): `PARTITION`.
 pub const DEFAULT_SERVER_REGION_SHORTCUT: ServerRegionShortcut = ServerRegionShortcut::Partition;
-/// Default [`pool_name`](EnableClusteredSession::pool_name): `gemfirePool`.
+/// Default [`pool_name`](super::EnableClusteredSession::pool_name): `gemfirePool`.
 pub const DEFAULT_POOL_NAME: &str = "gemfirePool";
-/// Default [`session_serializer_bean_name`](EnableClusteredSession::session_serializer_bean_name).
+/// Default [`session_serializer_bean_name`](super::EnableClusteredSession::session_serializer_bean_name).
 pub const DEFAULT_SESSION_SERIALIZER_BEAN_NAME: &str = SESSION_PDX_SERIALIZER_BEAN_NAME;
-/// Default [`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties).
+/// Default [`expose_configuration_as_properties`](super::EnableClusteredSession::expose_configuration_as_properties).
 pub const DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES: bool = false;
 pub use crate::{DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS, DEFAULT_REGION_NAME};
 

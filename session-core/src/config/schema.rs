@@ -30,7 +30,7 @@ use super::precedence::{Problems, setting};
 use super::registry::{ComponentKind, ComponentRegistry};
 use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
 use super::sources::{PropertySources, split_list};
-use session_rules::SEED_ATTRIBUTES;
+use session_rules::attributes::ATTRIBUTES;
 
 use crate::login::{MaximumSessions, MaximumSessionsPolicy};
 use crate::settings::SessionSettings;
@@ -279,13 +279,14 @@ macro_rules! session_settings {
             }
 
             /// Each setting's row of the effective-configuration table: attribute,
-            /// value, source; the seed's attributes in the seed's order, then the others.
+            /// value, source; in the order of the macro's attributes (the seed's in
+            /// the seed's order, then the others).
             pub(crate) fn rows(&self) -> Vec<(&'static str, String, &ConfigSource)> {
                 let mut rows = vec![$(
                     ($attribute, ($shown)(self, &self.$field.value), &self.$field.source),
                 )*];
                 rows.sort_by_key(|(attribute, _, _)| {
-                    SEED_ATTRIBUTES.iter().position(|seed| seed == attribute).unwrap_or(usize::MAX)
+                    ATTRIBUTES.iter().position(|declared| declared.name == *attribute).unwrap_or(usize::MAX)
                 });
                 rows
             }
@@ -301,6 +302,41 @@ macro_rules! session_settings {
                 settings
             }
         }
+
+        /// The builder setters of the session settings, for session-actix's
+        /// `ClusteredSessionBuilder` (whose `attributes` field holds an
+        /// [`EnableClusteredSession`]): one per setting, named as its getter,
+        /// documented as the setting. Not a public API.
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __session_settings_builder_setters {
+            ($builder:ident) => {
+                // The types the settings' setters take, in scope for the setters only.
+                const _: () = {
+                    use ::std::time::Duration;
+                    use $crate::MaximumSessionsPolicy;
+                    use $crate::config::{ClientRegionShortcut, ServerRegionShortcut, SessionIdSources};
+
+                    impl $builder {
+                        $(
+                            #[doc = concat!(
+                                "Attribute `", $attribute, "` (properties and a configurer override it):"
+                            )]
+                            ///
+                            $(#[doc = $doc])*
+                            pub fn $field(mut self, $arg: $input) -> Self {
+                                self.attributes = self.attributes.$setter($arg);
+                                self
+                            }
+                        )*
+                    }
+                };
+            };
+        }
+
+        /// Each setting's attribute and field, which names its builder setter.
+        #[cfg(test)]
+        pub(crate) const ATTRIBUTE_FIELDS: &[(&str, &str)] = &[$(($attribute, stringify!($field)),)*];
 
         /// Every documented key under [`SESSION_PROPERTY_PREFIX`](super::SESSION_PROPERTY_PREFIX);
         /// any other key under that prefix is a startup error.
@@ -623,6 +659,23 @@ fn refresh_window_text(values: &SessionValues, window: &Option<Duration>) -> Str
                 crate::settings::DEFAULT_IDLE_REFRESH_WINDOW_CAP.as_secs(),
                 seconds(window)
             )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use session_rules::attributes::attribute;
+
+    use super::ATTRIBUTE_FIELDS;
+
+    /// The macro's declaration of each setting's attribute (in session-rules)
+    /// calls the builder setter this schema generates.
+    #[test]
+    fn every_setting_is_a_macro_attribute_calling_its_builder_setter() {
+        for (name, field) in ATTRIBUTE_FIELDS {
+            let declared = attribute(name).unwrap_or_else(|| panic!("`{name}` is not in session_rules::attributes"));
+            assert_eq!(declared.builder_method, Some(*field), "{name}");
         }
     }
 }

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use session_rules::{CLIENT_REGION_SHORTCUTS, SERVER_REGION_SHORTCUTS, normalise_shortcut};
+
 /// A shortcut name that is not one of the known ones.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} `{value}`: expected one of {}", .valid.join(", "))]
@@ -16,10 +18,26 @@ pub struct UnknownShortcut {
     pub valid: Vec<&'static str>,
 }
 
-/// Normalises a shortcut name so `caching-proxy`, `Caching_Proxy` and
+/// The shortcut of `all` named `text`, compared normalised
+/// ([`normalise_shortcut`]) so `caching-proxy`, `Caching_Proxy` and
 /// `CACHING_PROXY` all parse: the seed writes Java enum constants, operators
 /// write whatever their shell makes easy. The macro compares them the same way.
-use session_rules::normalise_shortcut as normalise;
+fn parse<T: Copy>(
+    text: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+    kind: &'static str,
+) -> Result<T, UnknownShortcut> {
+    let wanted = normalise_shortcut(text);
+    all.iter()
+        .copied()
+        .find(|shortcut| name(*shortcut) == wanted)
+        .ok_or_else(|| UnknownShortcut {
+            kind,
+            value: text.to_owned(),
+            valid: all.iter().map(|shortcut| name(*shortcut)).collect(),
+        })
+}
 
 /// Where the application keeps session state in the client-server topology
 /// (the seed's `clientRegionShortcut`). Default: [`ClientRegionShortcut::Proxy`].
@@ -76,13 +94,8 @@ impl ClientRegionShortcut {
     /// The seed's name for the shortcut, e.g. `CACHING_PROXY`.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Proxy => "PROXY",
-            Self::CachingProxy => "CACHING_PROXY",
-            Self::CachingProxyHeapLru => "CACHING_PROXY_HEAP_LRU",
-            Self::Local => "LOCAL",
-            Self::LocalHeapLru => "LOCAL_HEAP_LRU",
-        }
+        // Listed in declaration order where the macro checks them too.
+        CLIENT_REGION_SHORTCUTS[self as usize]
     }
 
     /// Whether sessions stay in this process (never sent to the server).
@@ -108,16 +121,7 @@ impl FromStr for ClientRegionShortcut {
     type Err = UnknownShortcut;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = normalise(s);
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|shortcut| shortcut.as_str() == wanted)
-            .ok_or_else(|| UnknownShortcut {
-                kind: "ClientRegionShortcut",
-                value: s.to_owned(),
-                valid: Self::ALL.iter().map(|shortcut| shortcut.as_str()).collect(),
-            })
+        parse(s, Self::ALL, Self::as_str, "ClientRegionShortcut")
     }
 }
 
@@ -166,14 +170,8 @@ impl ServerRegionShortcut {
     /// The seed's name for the shortcut, e.g. `PARTITION`.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Partition => "PARTITION",
-            Self::Replicate => "REPLICATE",
-            Self::Local => "LOCAL",
-            Self::PartitionRedundant => "PARTITION_REDUNDANT",
-            Self::ReplicatePersistent => "REPLICATE_PERSISTENT",
-            Self::PartitionRedundantPersistent => "PARTITION_REDUNDANT_PERSISTENT",
-        }
+        // Listed in declaration order where the macro checks them too.
+        SERVER_REGION_SHORTCUTS[self as usize]
     }
 
     /// Whether the shortcut asks for persistence (`*_PERSISTENT`): the store
@@ -204,16 +202,7 @@ impl FromStr for ServerRegionShortcut {
     type Err = UnknownShortcut;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = normalise(s);
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|shortcut| shortcut.as_str() == wanted)
-            .ok_or_else(|| UnknownShortcut {
-                kind: "ServerRegionShortcut",
-                value: s.to_owned(),
-                valid: Self::ALL.iter().map(|shortcut| shortcut.as_str()).collect(),
-            })
+        parse(s, Self::ALL, Self::as_str, "ServerRegionShortcut")
     }
 }
 
@@ -240,6 +229,17 @@ mod tests {
             assert_eq!(shortcut.as_str().to_lowercase().parse(), Ok(*shortcut));
         }
         assert_eq!(ServerRegionShortcut::default(), ServerRegionShortcut::Partition);
+    }
+
+    #[test]
+    fn every_variant_has_its_own_name() {
+        assert_eq!(ClientRegionShortcut::ALL.len(), CLIENT_REGION_SHORTCUTS.len());
+        assert_eq!(ServerRegionShortcut::ALL.len(), SERVER_REGION_SHORTCUTS.len());
+        assert_eq!(ClientRegionShortcut::LocalHeapLru.as_str(), "LOCAL_HEAP_LRU");
+        assert_eq!(
+            ServerRegionShortcut::PartitionRedundantPersistent.as_str(),
+            "PARTITION_REDUNDANT_PERSISTENT"
+        );
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! documented, and any unknown setting under a pool prefix, is a startup
 //! error with a did-you-mean.
 
+use std::path::Path;
+
 use session_rules::did_you_mean;
 
 use super::attributes::DEFAULT_POOL_NAME;
@@ -9,6 +11,7 @@ use super::error::ConfigError;
 use super::keys::{POOL_PROPERTY_PREFIX, SESSION_PROPERTY_PREFIX, canonical_env_name, env_var_names, pool_property};
 use super::pool::schema::POOL_SETTINGS;
 use super::precedence::Problems;
+use super::properties_file::FileEntry;
 use super::redact::mask_passwords;
 use super::schema::SESSION_PROPERTY_KEYS;
 use super::sources::{PropertyOrigin, PropertySources};
@@ -18,16 +21,12 @@ use super::sources::{PropertyOrigin, PropertySources};
 pub(crate) fn check_session_keys(properties: &PropertySources, problems: &mut Problems) {
     for (path, entry) in properties.file_entries() {
         if entry.key.starts_with(SESSION_PROPERTY_PREFIX) && !SESSION_PROPERTY_KEYS.contains(&entry.key.as_str()) {
-            problems.push(ConfigError::UnknownKey {
-                key: entry.key.clone(),
-                value: mask_passwords(&entry.value),
-                from: Box::new(PropertyOrigin::File {
-                    path: path.to_owned(),
-                    line: entry.line,
-                }),
-                suggestion: did_you_mean(&entry.key, SESSION_PROPERTY_KEYS.iter().copied()).map(str::to_owned),
-                documented: SESSION_PROPERTY_KEYS.iter().map(|key| (*key).to_owned()).collect(),
-            });
+            problems.push(unknown_file_key(
+                path,
+                entry,
+                did_you_mean(&entry.key, SESSION_PROPERTY_KEYS.iter().copied()).map(str::to_owned),
+                SESSION_PROPERTY_KEYS.iter().map(|key| (*key).to_owned()).collect(),
+            ));
         }
     }
 
@@ -38,16 +37,7 @@ pub(crate) fn check_session_keys(properties: &PropertySources, problems: &mut Pr
         if !canonical.starts_with(&env_prefix) || spellings.iter().flatten().any(|known| *known == canonical) {
             continue;
         }
-        let suggestion = did_you_mean(&canonical, spellings.iter().flatten().map(String::as_str))
-            .and_then(|close| spellings.iter().find(|pair| pair.iter().any(|known| known == close)))
-            .map(|[underscored, _]| underscored.clone());
-        problems.push(ConfigError::UnknownKey {
-            key: name.clone(),
-            value: mask_passwords(value),
-            from: Box::new(PropertyOrigin::EnvVar(name.clone())),
-            suggestion,
-            documented: spellings.iter().map(|[underscored, _]| underscored.clone()).collect(),
-        });
+        problems.push(unknown_env_key(name, &canonical, value, &spellings));
     }
 }
 
@@ -66,20 +56,15 @@ pub(crate) fn check_pool_keys(properties: &PropertySources, pool_name: &str, pro
         if POOL_SETTINGS.contains(&setting) && (rest.contains('.') || pool_name == DEFAULT_POOL_NAME) {
             continue;
         }
-        problems.push(ConfigError::UnknownKey {
-            key: entry.key.clone(),
-            value: mask_passwords(&entry.value),
-            from: Box::new(PropertyOrigin::File {
-                path: path.to_owned(),
-                line: entry.line,
-            }),
-            suggestion: did_you_mean(setting, POOL_SETTINGS.iter().copied())
-                .map(|setting| pool_property(pool, setting)),
-            documented: POOL_SETTINGS
+        problems.push(unknown_file_key(
+            path,
+            entry,
+            did_you_mean(setting, POOL_SETTINGS.iter().copied()).map(|setting| pool_property(pool, setting)),
+            POOL_SETTINGS
                 .iter()
                 .map(|setting| pool_property(pool, setting))
                 .collect(),
-        });
+        ));
     }
 
     let spellings: Vec<[String; 2]> = POOL_SETTINGS
@@ -104,15 +89,43 @@ pub(crate) fn check_pool_keys(properties: &PropertySources, pool_name: &str, pro
         {
             continue;
         }
-        let suggestion = did_you_mean(&canonical, spellings.iter().flatten().map(String::as_str))
-            .and_then(|close| spellings.iter().find(|pair| pair.iter().any(|known| known == close)))
-            .map(|[underscored, _]| underscored.clone());
-        problems.push(ConfigError::UnknownKey {
-            key: name.clone(),
-            value: mask_passwords(value),
-            from: Box::new(PropertyOrigin::EnvVar(name.clone())),
-            suggestion,
-            documented: spellings.iter().map(|[underscored, _]| underscored.clone()).collect(),
-        });
+        problems.push(unknown_env_key(name, &canonical, value, &spellings));
+    }
+}
+
+/// An unknown key in a properties file, with the closest documented key and
+/// every documented one.
+fn unknown_file_key(
+    path: &Path,
+    entry: &FileEntry,
+    suggestion: Option<String>,
+    documented: Vec<String>,
+) -> ConfigError {
+    ConfigError::UnknownKey {
+        key: entry.key.clone(),
+        value: mask_passwords(&entry.value),
+        from: Box::new(PropertyOrigin::File {
+            path: path.to_owned(),
+            line: entry.line,
+        }),
+        suggestion,
+        documented,
+    }
+}
+
+/// An unknown environment variable `name` (`canonical`: as compared), given
+/// the two spellings of each documented key (underscored first): the closest
+/// one, in either spelling, is suggested in its underscored form, and every
+/// documented key is listed that way.
+fn unknown_env_key(name: &str, canonical: &str, value: &str, spellings: &[[String; 2]]) -> ConfigError {
+    let suggestion = did_you_mean(canonical, spellings.iter().flatten().map(String::as_str))
+        .and_then(|close| spellings.iter().find(|pair| pair.iter().any(|known| known == close)))
+        .map(|[underscored, _]| underscored.clone());
+    ConfigError::UnknownKey {
+        key: name.to_owned(),
+        value: mask_passwords(value),
+        from: Box::new(PropertyOrigin::EnvVar(name.to_owned())),
+        suggestion,
+        documented: spellings.iter().map(|[underscored, _]| underscored.clone()).collect(),
     }
 }

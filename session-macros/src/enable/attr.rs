@@ -7,25 +7,15 @@ use proc_macro2::{Span, TokenStream};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{BinOp, Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitInt, LitStr, Meta, Token, UnOp};
+use syn::{BinOp, Expr, ExprLit, ExprUnary, Lit, LitBool, LitInt, LitStr, Meta, Token, UnOp};
 
 use super::Errors;
-use session_rules::{SEED_ATTRIBUTES, did_you_mean};
+use session_rules::attributes::{ATTRIBUTES, Attribute, AttributeValue, attribute};
+use session_rules::did_you_mean;
 
-/// This macro's attributes beyond the seed's (`session_rules::SEED_ATTRIBUTES`).
-const EXTRA_ATTRIBUTE_NAMES: &[&str] = &[
-    "configurer",
-    "customize",
-    "cookie_name",
-    "header",
-    "session_id_sources",
-    "maximum_sessions_per_principal",
-    "maximum_sessions_policy",
-];
-
-/// The seed's attributes, in its order, then this macro's extras.
+/// Every attribute name, in the declared order (the seed's, then this macro's own).
 fn attribute_names() -> impl Iterator<Item = &'static str> {
-    SEED_ATTRIBUTES.iter().chain(EXTRA_ATTRIBUTE_NAMES).copied()
+    ATTRIBUTES.iter().map(|attribute| attribute.name)
 }
 
 /// A shortcut as written: an identifier (`CACHING_PROXY`) or a string (`"CACHING_PROXY"`).
@@ -67,26 +57,58 @@ pub(crate) struct Flag {
     pub(crate) span: Span,
 }
 
-/// Every attribute given, each `None` until given.
+/// An attribute's value as written, of the shape its [`AttributeValue`] takes.
+pub(crate) enum Given {
+    Bool(LitBool),
+    Flag(Flag),
+    /// A [`AttributeValue::Text`] or [`AttributeValue::Choice`].
+    Text(LitStr),
+    Names(Vec<LitStr>),
+    Shortcut(ShortcutName),
+    /// Boxed: expressions are large, the other shapes small.
+    Integer(Box<Integer>),
+    Function(syn::Path),
+}
+
+/// Every attribute given, in the declared order (not as written), each with
+/// its declaration.
 #[derive(Default)]
 pub(crate) struct Attributes {
-    pub(crate) client_region_shortcut: Option<ShortcutName>,
-    pub(crate) indexable_session_attributes: Option<Vec<LitStr>>,
-    pub(crate) max_inactive_interval_in_seconds: Option<Integer>,
-    pub(crate) idle_refresh_window_in_seconds: Option<Integer>,
-    pub(crate) pool_name: Option<LitStr>,
-    pub(crate) region_name: Option<LitStr>,
-    pub(crate) server_region_shortcut: Option<ShortcutName>,
-    pub(crate) session_expiration_policy_bean_name: Option<LitStr>,
-    pub(crate) session_serializer_bean_name: Option<LitStr>,
-    pub(crate) expose_configuration_as_properties: Option<LitBool>,
-    pub(crate) configurer: Option<syn::Path>,
-    pub(crate) customize: Option<syn::Path>,
-    pub(crate) cookie_name: Option<LitStr>,
-    pub(crate) header: Option<Flag>,
-    pub(crate) session_id_sources: Option<LitStr>,
-    pub(crate) maximum_sessions_per_principal: Option<Integer>,
-    pub(crate) maximum_sessions_policy: Option<LitStr>,
+    pub(crate) given: Vec<(&'static Attribute, Given)>,
+}
+
+impl Attributes {
+    /// The value of the attribute `name`, if given.
+    pub(crate) fn get(&self, name: &str) -> Option<&Given> {
+        self.given
+            .iter()
+            .find(|(attribute, _)| attribute.name == name)
+            .map(|(_, given)| given)
+    }
+
+    /// The string given to `name`, if any.
+    pub(crate) fn text(&self, name: &str) -> Option<&LitStr> {
+        match self.get(name) {
+            Some(Given::Text(text)) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// Whether the flag `name` is given and true; its span.
+    pub(crate) fn flag(&self, name: &str) -> Option<Span> {
+        match self.get(name) {
+            Some(Given::Flag(flag)) if flag.value => Some(flag.span),
+            _ => None,
+        }
+    }
+
+    /// The function given to `name`, if any.
+    pub(crate) fn function(&self, name: &str) -> Option<&syn::Path> {
+        match self.get(name) {
+            Some(Given::Function(path)) => Some(path),
+            _ => None,
+        }
+    }
 }
 
 /// Parses the attribute arguments, recording every problem in `errors` and
@@ -109,10 +131,10 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Attributes {
             continue;
         };
         let key = name.to_string();
-        if !attribute_names().any(|known| known == key) {
+        let Some(declared) = attribute(&key) else {
             errors.push(unknown(name.span(), &key));
             continue;
-        }
+        };
         if seen.contains(&key) {
             errors.push(syn::Error::new(
                 name.span(),
@@ -121,96 +143,58 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Attributes {
             continue;
         }
         seen.push(key);
-        if let Err(error) = attributes.set(&name, meta) {
-            errors.push(error);
+        match given(declared, meta) {
+            Ok(given) => attributes.given.push((declared, given)),
+            Err(error) => errors.push(error),
         }
     }
     attributes
+        .given
+        .sort_by_key(|(declared, _)| ATTRIBUTES.iter().position(|attribute| attribute.name == declared.name));
+    attributes
 }
 
-impl Attributes {
-    /// Records one known attribute, or says why its value has the wrong shape.
-    fn set(&mut self, name: &Ident, meta: Meta) -> syn::Result<()> {
-        let key = name.to_string();
-        if key == "header" {
-            self.header = Some(match meta {
-                Meta::Path(path) => Flag {
-                    value: true,
-                    span: path.span(),
-                },
-                Meta::NameValue(pair) => {
-                    let flag = boolean(&pair.value, &key)?;
-                    Flag {
-                        value: flag.value,
-                        span: flag.span,
-                    }
+/// One known attribute's value, or why it has the wrong shape.
+fn given(declared: &Attribute, meta: Meta) -> syn::Result<Given> {
+    let key = declared.name;
+    let example = declared.example;
+    if matches!(declared.value, AttributeValue::Flag) {
+        return Ok(Given::Flag(match meta {
+            Meta::Path(path) => Flag {
+                value: true,
+                span: path.span(),
+            },
+            Meta::NameValue(pair) => {
+                let flag = boolean(&pair.value, key)?;
+                Flag {
+                    value: flag.value,
+                    span: flag.span,
                 }
-                Meta::List(list) => return Err(not_a_list(&list, &key, "`header` or `header = true`")),
-            });
-            return Ok(());
-        }
-        let value = match meta {
-            Meta::NameValue(pair) => pair.value,
-            Meta::Path(path) => {
-                return Err(syn::Error::new(
-                    path.span(),
-                    format!("`{key}` needs a value: `{key} = {}`", example(&key)),
-                ));
             }
             Meta::List(list) => {
-                let expected = format!("`{key} = {}`", example(&key));
-                return Err(not_a_list(&list, &key, &expected));
+                return Err(not_a_list(&list, key, &format!("`{key}` or `{key} = {example}`")));
             }
-        };
-        match key.as_str() {
-            "client_region_shortcut" => self.client_region_shortcut = Some(shortcut(&value, &key)?),
-            "server_region_shortcut" => self.server_region_shortcut = Some(shortcut(&value, &key)?),
-            "indexable_session_attributes" => self.indexable_session_attributes = Some(strings(&value, &key)?),
-            "max_inactive_interval_in_seconds" => {
-                self.max_inactive_interval_in_seconds = Some(integer(&value, &key, "i64")?);
-            }
-            "idle_refresh_window_in_seconds" => {
-                self.idle_refresh_window_in_seconds = Some(integer(&value, &key, "u64")?);
-            }
-            "pool_name" => self.pool_name = Some(string(&value, &key)?),
-            "region_name" => self.region_name = Some(string(&value, &key)?),
-            "session_expiration_policy_bean_name" => {
-                self.session_expiration_policy_bean_name = Some(string(&value, &key)?);
-            }
-            "session_serializer_bean_name" => self.session_serializer_bean_name = Some(string(&value, &key)?),
-            "expose_configuration_as_properties" => {
-                self.expose_configuration_as_properties = Some(boolean(&value, &key)?);
-            }
-            "configurer" => self.configurer = Some(path(&value, &key)?),
-            "customize" => self.customize = Some(path(&value, &key)?),
-            "cookie_name" => self.cookie_name = Some(string(&value, &key)?),
-            "session_id_sources" => self.session_id_sources = Some(string(&value, &key)?),
-            "maximum_sessions_per_principal" => {
-                self.maximum_sessions_per_principal = Some(integer(&value, &key, "usize")?);
-            }
-            "maximum_sessions_policy" => self.maximum_sessions_policy = Some(string(&value, &key)?),
-            _ => unreachable!("every attribute name is handled"),
+        }));
+    }
+    let value = match meta {
+        Meta::NameValue(pair) => pair.value,
+        Meta::Path(path) => {
+            return Err(syn::Error::new(
+                path.span(),
+                format!("`{key}` needs a value: `{key} = {example}`"),
+            ));
         }
-        Ok(())
-    }
-}
-
-/// What a value of `key` looks like, for messages.
-fn example(key: &str) -> &'static str {
-    match key {
-        "client_region_shortcut" => "PROXY",
-        "server_region_shortcut" => "PARTITION",
-        "indexable_session_attributes" => "[\"name\", ...]",
-        "max_inactive_interval_in_seconds" => "1800",
-        "idle_refresh_window_in_seconds" => "60",
-        "expose_configuration_as_properties" | "header" => "true",
-        "configurer" => "path::to::configurer_fn",
-        "customize" => "path::to::customize_fn",
-        "session_id_sources" => "\"cookie,header\"",
-        "maximum_sessions_per_principal" => "3",
-        "maximum_sessions_policy" => "\"refuse-login\"",
-        _ => "\"...\"",
-    }
+        Meta::List(list) => return Err(not_a_list(&list, key, &format!("`{key} = {example}`"))),
+    };
+    Ok(match &declared.value {
+        AttributeValue::Bool => Given::Bool(boolean(&value, key)?),
+        AttributeValue::Text(_) | AttributeValue::Choice { .. } => Given::Text(string(&value, key)?),
+        AttributeValue::Names(_) => Given::Names(strings(&value, key)?),
+        AttributeValue::Shortcut(_) => Given::Shortcut(shortcut(&value, key)?),
+        AttributeValue::Integer(integer_value) => Given::Integer(Box::new(integer(&value, key, integer_value.ty)?)),
+        AttributeValue::Function => Given::Function(path(&value, key)?),
+        AttributeValue::Flag => unreachable!("handled above"),
+    })
 }
 
 fn unknown(span: Span, given: &str) -> syn::Error {

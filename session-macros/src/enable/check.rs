@@ -1,129 +1,62 @@
-//! What the parsed values mean: shortcut names, number ranges, region, pool
-//! and cookie names, bean names, and combinations of attributes. Every
-//! problem is reported, each at its token.
+//! What the parsed values mean: each attribute's value by the rule its
+//! declaration (`session_rules::attributes::ATTRIBUTES`) names, then the
+//! combinations of attributes. Every problem is reported, each at its token.
 //!
 //! The rules are session-core's own, from the shared `session-rules` crate
 //! (a proc macro cannot call the crate it generates code for); the unit
 //! tests check that session-core's types agree with the names listed there.
 
-use session_rules::{
-    BUILT_IN_SERIALIZERS, CLIENT_REGION_SHORTCUTS, SERVER_REGION_SHORTCUTS, bean_name_problem, did_you_mean,
-    is_cookie_name, normalise_shortcut, pool_name_problem, region_name_problem,
-};
+use session_rules::attributes::AttributeValue;
+use session_rules::{BUILT_IN_SERIALIZERS, did_you_mean, normalise_shortcut};
 
 use super::Errors;
-use super::attr::{Attributes, ShortcutName};
+use super::attr::{Attributes, Given, ShortcutName};
 
-/// Checks every attribute's value and how they combine.
+/// Checks every attribute's value by its declared rule, then how they combine.
 pub(crate) fn check(attributes: &Attributes, errors: &mut Errors) {
-    if let Some(shortcut) = &attributes.client_region_shortcut {
-        check_shortcut(shortcut, "client region shortcut", CLIENT_REGION_SHORTCUTS, errors);
-    }
-    if let Some(shortcut) = &attributes.server_region_shortcut {
-        check_shortcut(shortcut, "server region shortcut", SERVER_REGION_SHORTCUTS, errors);
-    }
-    // Values only the compiler knows (`runtime`) are checked by the same rule
-    // when the sessions are built (`__private::attribute_seconds`).
-    if let Some(seconds) = &attributes.max_inactive_interval_in_seconds
-        && seconds.runtime.is_none()
-    {
-        // Every i64 means something: negative is "never expires".
-        if seconds.value.and_then(|value| i64::try_from(value).ok()).is_none() {
-            errors.push(seconds.error(format!(
-                "`max_inactive_interval_in_seconds` must fit an i64 ({} to {}; negative: never expires)",
-                i64::MIN,
-                i64::MAX
-            )));
-        }
-    }
-    if let Some(seconds) = &attributes.idle_refresh_window_in_seconds
-        && seconds.runtime.is_none()
-        && seconds.value.and_then(|value| u64::try_from(value).ok()).is_none()
-    {
-        errors.push(seconds.error(format!(
-            "`idle_refresh_window_in_seconds` must be 0 or more and fit a u64 (at most {}; 0: refresh on every \
-                 access)",
-            u64::MAX
-        )));
-    }
-    if let Some(names) = &attributes.indexable_session_attributes {
-        for (index, name) in names.iter().enumerate() {
-            if name.value().trim().is_empty() {
-                errors.push(syn::Error::new(
-                    name.span(),
-                    "an indexable session attribute name must not be blank",
-                ));
-            } else if names[..index].iter().any(|earlier| earlier.value() == name.value()) {
-                errors.push(syn::Error::new(
-                    name.span(),
-                    format!("session attribute {:?} is listed twice", name.value()),
-                ));
+    for (declared, given) in &attributes.given {
+        match (&declared.value, given) {
+            (AttributeValue::Shortcut(shortcut), Given::Shortcut(name)) => {
+                check_shortcut(name, shortcut.what, shortcut.names, errors);
             }
+            // Values only the compiler knows (`runtime`) are checked by the same
+            // rule when the sessions are built (`__private::attribute_seconds`),
+            // or by the setter's type.
+            (AttributeValue::Integer(integer), Given::Integer(given)) if given.runtime.is_none() => {
+                if let Err(message) = (integer.rule)(given.value) {
+                    errors.push(given.error(message));
+                }
+            }
+            (AttributeValue::Names(rule), Given::Names(names)) => {
+                let mut earlier: Vec<String> = Vec::with_capacity(names.len());
+                for name in names {
+                    if let Err(message) = rule(&name.value(), &earlier) {
+                        errors.push(syn::Error::new(name.span(), message));
+                    }
+                    earlier.push(name.value());
+                }
+            }
+            (AttributeValue::Text(rule) | AttributeValue::Choice { rule, .. }, Given::Text(text)) => {
+                if let Err(message) = rule(&text.value()) {
+                    errors.push(syn::Error::new(text.span(), message));
+                }
+            }
+            _ => {}
         }
-    }
-    if let Some(name) = &attributes.region_name
-        && let Err(reason) = region_name_problem(&name.value())
-    {
-        errors.push(syn::Error::new(name.span(), reason));
-    }
-    if let Some(name) = &attributes.pool_name
-        && let Err(expected) = pool_name_problem(&name.value())
-    {
-        errors.push(syn::Error::new(
-            name.span(),
-            format!("invalid pool name {:?}: expected {expected}", name.value()),
-        ));
-    }
-    if let Some(name) = &attributes.cookie_name
-        && !is_cookie_name(&name.value())
-    {
-        errors.push(syn::Error::new(
-            name.span(),
-            format!(
-                "{:?} is not a valid cookie name: expected visible ASCII without separators like `; , = \"`",
-                name.value()
-            ),
-        ));
     }
     check_bean_names(attributes, errors);
-    if let Some(sources) = &attributes.session_id_sources
-        && let Err(problem) = session_rules::session_id_sources(&sources.value())
-    {
-        errors.push(syn::Error::new(sources.span(), problem));
-    }
-    if let Some(maximum) = &attributes.maximum_sessions_per_principal
-        && maximum.runtime.is_none()
-        && maximum
-            .value
-            .and_then(|value| u32::try_from(value).ok())
-            .is_none_or(|value| value == 0)
-    {
-        errors.push(maximum.error(format!(
-            "`maximum_sessions_per_principal` must be 1 or more (at most {}); leave it out for no limit",
-            u32::MAX
-        )));
-    }
-    if let Some(policy) = &attributes.maximum_sessions_policy
-        && let Err(problem) = session_rules::maximum_sessions_policy(&policy.value())
-    {
-        errors.push(syn::Error::new(policy.span(), problem));
-    }
-    if let (Some(header), Some(sources)) = (&attributes.header, &attributes.session_id_sources)
-        && header.value
-    {
+    if let (Some(header), Some(sources)) = (attributes.flag("header"), attributes.text("session_id_sources")) {
         errors.push(syn::Error::new(
-            header.span,
+            header,
             format!(
                 "`header` is `session_id_sources = \"header\"`; with `session_id_sources = {:?}` too, keep one of the two",
                 sources.value()
             ),
         ));
     }
-    if let (Some(header), Some(cookie_name)) = (&attributes.header, &attributes.cookie_name)
-        && header.value
-    {
+    if let (Some(header), Some(cookie_name)) = (attributes.flag("header"), attributes.text("cookie_name")) {
         errors.push(syn::Error::new(
-            header.span,
+            header,
             format!(
                 "`header` carries the session id in `X-Auth-Token`, so `cookie_name = {:?}` would have no effect: \
                  keep one of the two",
@@ -153,16 +86,16 @@ fn check_shortcut(shortcut: &ShortcutName, kind: &str, valid: &[&str], errors: &
     ));
 }
 
-/// Bean names must be non-blank; and without `customize`, the registry holds
-/// only the built-in serializers and no expiration policy, so any other name
-/// would fail at startup: better now.
+/// Without `customize`, the registry holds only the built-in serializers and
+/// no expiration policy, so any other (non-blank) name would fail at
+/// startup: better now.
 fn check_bean_names(attributes: &Attributes, errors: &mut Errors) {
-    let customized = attributes.customize.is_some();
-    if let Some(name) = &attributes.session_serializer_bean_name {
+    if attributes.function("customize").is_some() {
+        return;
+    }
+    if let Some(name) = attributes.text("session_serializer_bean_name") {
         let value = name.value();
-        if let Err(reason) = bean_name_problem(&value) {
-            errors.push(syn::Error::new(name.span(), reason));
-        } else if !customized && !BUILT_IN_SERIALIZERS.contains(&value.as_str()) {
+        if !value.trim().is_empty() && !BUILT_IN_SERIALIZERS.contains(&value.as_str()) {
             let hint = match did_you_mean(&value, BUILT_IN_SERIALIZERS.iter().copied()) {
                 Some(suggestion) => format!("did you mean `{suggestion}`? Or register "),
                 None => "register ".to_owned(),
@@ -177,11 +110,9 @@ fn check_bean_names(attributes: &Attributes, errors: &mut Errors) {
             ));
         }
     }
-    if let Some(name) = &attributes.session_expiration_policy_bean_name {
+    if let Some(name) = attributes.text("session_expiration_policy_bean_name") {
         let value = name.value();
-        if let Err(reason) = bean_name_problem(&value) {
-            errors.push(syn::Error::new(name.span(), reason));
-        } else if !customized {
+        if !value.trim().is_empty() {
             errors.push(syn::Error::new(
                 name.span(),
                 format!(
@@ -196,6 +127,7 @@ fn check_bean_names(attributes: &Attributes, errors: &mut Errors) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use session_rules::{CLIENT_REGION_SHORTCUTS, SERVER_REGION_SHORTCUTS};
 
     #[test]
     fn shortcuts_follow_session_core() {

@@ -28,7 +28,8 @@ use syn::spanned::Spanned;
 use syn::{ItemFn, ReturnType, Type};
 
 use super::Errors;
-use super::attr::Attributes;
+use super::attr::{Attributes, Given};
+use session_rules::attributes::AttributeValue;
 use session_rules::normalise_shortcut;
 
 /// Checks the function is an app factory. Returns whether it returns an
@@ -103,134 +104,113 @@ fn app_type() -> TokenStream {
     }
 }
 
-/// The builder calls for the attributes given, in the seed's order, each
-/// spanned at its value so type errors point at the attribute.
+/// The builder calls for the attributes given, in the declared order, each
+/// made by the kind of value the attribute takes; those whose value can be
+/// of a wrong type are spanned at the value, so type errors point at it.
 fn setters(attributes: &Attributes) -> Vec<TokenStream> {
     let private = private();
     let mut setters = Vec::new();
-    if let Some(shortcut) = &attributes.client_region_shortcut {
-        let variant = variant(&shortcut.name, shortcut.span);
-        setters.push(quote_spanned!(shortcut.span=> .client_region_shortcut(#private::ClientRegionShortcut::#variant)));
-    }
-    if let Some(names) = &attributes.indexable_session_attributes {
-        let count = names.len();
-        setters.push(quote! {
-            .indexable_session_attributes({
-                let names: [&'static str; #count] = [#(#names),*];
-                names
-            })
-        });
-    }
-    if let Some(seconds) = &attributes.max_inactive_interval_in_seconds
-        && let Some(expr) = &seconds.runtime
-    {
-        let checked = runtime_seconds("MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY", "i64", expr);
-        setters.push(quote_spanned!(seconds.span=> .max_inactive_interval_seconds(#checked)));
-    } else if let Some(seconds) = &attributes.max_inactive_interval_in_seconds {
-        // Range checked: only i64 values reach here.
-        let value = seconds
-            .value
-            .and_then(|value| i64::try_from(value).ok())
-            .unwrap_or_default();
-        let literal = if value == i64::MIN {
-            quote!(::core::primitive::i64::MIN)
-        } else {
-            let literal = Literal::i64_unsuffixed(value);
-            quote!(#literal)
-        };
-        setters.push(quote_spanned!(seconds.span=> .max_inactive_interval_seconds(#literal)));
-    }
-    if let Some(seconds) = &attributes.idle_refresh_window_in_seconds
-        && let Some(expr) = &seconds.runtime
-    {
-        let checked = runtime_seconds("IDLE_REFRESH_WINDOW_SECONDS_PROPERTY", "u64", expr);
-        setters.push(quote_spanned!(seconds.span=> .idle_refresh_window(::core::time::Duration::from_secs(#checked))));
-    } else if let Some(seconds) = &attributes.idle_refresh_window_in_seconds {
-        // Range checked: only u64 values reach here.
-        let value = seconds
-            .value
-            .and_then(|value| u64::try_from(value).ok())
-            .unwrap_or_default();
-        let literal = Literal::u64_unsuffixed(value);
-        setters.push(quote_spanned!(seconds.span=> .idle_refresh_window(::core::time::Duration::from_secs(#literal))));
-    }
-    if let Some(name) = &attributes.pool_name {
-        setters.push(quote!(.pool_name(#name)));
-    }
-    if let Some(name) = &attributes.region_name {
-        setters.push(quote!(.region_name(#name)));
-    }
-    if let Some(shortcut) = &attributes.server_region_shortcut {
-        let variant = variant(&shortcut.name, shortcut.span);
-        setters.push(quote_spanned!(shortcut.span=> .server_region_shortcut(#private::ServerRegionShortcut::#variant)));
-    }
-    if let Some(name) = &attributes.session_expiration_policy_bean_name {
-        setters.push(quote!(.session_expiration_policy_bean_name(#name)));
-    }
-    if let Some(name) = &attributes.session_serializer_bean_name {
-        setters.push(quote!(.session_serializer_bean_name(#name)));
-    }
-    if let Some(expose) = &attributes.expose_configuration_as_properties {
-        setters.push(quote!(.expose_configuration_as_properties(#expose)));
-    }
-    if let Some(configurer) = &attributes.configurer {
-        setters.push(quote_spanned!(configurer.span()=> .configurer(#configurer())));
-    }
-    if let Some(name) = &attributes.cookie_name {
-        setters.push(quote!(.cookie(#private::CookieConfig::default().name(#name))));
-    }
-    if let Some(header) = &attributes.header
-        && header.value
-    {
-        setters.push(quote!(.header()));
-    }
-    if let Some(sources) = &attributes.session_id_sources
-        && let Ok(names) = session_rules::session_id_sources(&sources.value())
-    {
-        let variant = match names.as_slice() {
-            ["header"] => "Header",
-            ["cookie", "header"] => "CookieThenHeader",
-            ["header", "cookie"] => "HeaderThenCookie",
-            _ => "Cookie",
-        };
-        let variant = syn::Ident::new(variant, sources.span());
-        setters.push(quote_spanned!(sources.span()=> .session_id_sources(#private::SessionIdSources::#variant)));
-    }
-    if let Some(maximum) = &attributes.maximum_sessions_per_principal {
-        // A literal was checked above; any other expression is typed `usize`
-        // by the compiler and checked (1 or more) when the sessions are built.
-        let value = match (
-            &maximum.runtime,
-            maximum.value.and_then(|value| u32::try_from(value).ok()),
-        ) {
-            (Some(expr), _) => quote!(#expr),
-            (None, value) => {
-                let literal = Literal::usize_unsuffixed(usize::try_from(value.unwrap_or(1)).unwrap_or(1));
-                quote!(#literal)
+    for (declared, given) in &attributes.given {
+        let Some(method) = declared.builder_method else {
+            // `customize` wraps the builder (see `clustered_app`).
+            if let ("cookie_name", Given::Text(name)) = (declared.name, given) {
+                setters.push(quote!(.cookie(#private::CookieConfig::default().name(#name))));
             }
+            continue;
         };
-        setters.push(quote_spanned!(maximum.span=> .maximum_sessions_per_principal(#value)));
-    }
-    if let Some(policy) = &attributes.maximum_sessions_policy
-        && let Ok(name) = session_rules::maximum_sessions_policy(&policy.value())
-    {
-        let variant = if name == "refuse-login" {
-            "RefuseLogin"
-        } else {
-            "ExpireLeastRecentlyUsed"
+        let setter = match (&declared.value, given) {
+            (AttributeValue::Bool, Given::Bool(value)) => {
+                let method = syn::Ident::new(method, Span::call_site());
+                quote!(.#method(#value))
+            }
+            (AttributeValue::Flag, Given::Flag(flag)) => {
+                if !flag.value {
+                    continue;
+                }
+                let method = syn::Ident::new(method, Span::call_site());
+                quote!(.#method())
+            }
+            (AttributeValue::Text(_), Given::Text(text)) => {
+                let method = syn::Ident::new(method, Span::call_site());
+                quote!(.#method(#text))
+            }
+            (AttributeValue::Names(_), Given::Names(names)) => {
+                let method = syn::Ident::new(method, Span::call_site());
+                let count = names.len();
+                quote! {
+                    .#method({
+                        let names: [&'static str; #count] = [#(#names),*];
+                        names
+                    })
+                }
+            }
+            (AttributeValue::Shortcut(shortcut), Given::Shortcut(name)) => {
+                let method = syn::Ident::new(method, name.span);
+                let type_path = declared_path(shortcut.type_path);
+                let variant = variant(&name.name, name.span);
+                quote_spanned!(name.span=> .#method(#private::session_core::#type_path::#variant))
+            }
+            (AttributeValue::Choice { type_path, .. }, Given::Text(text)) => {
+                // Checked above by the rule `parse` applies, so it cannot fail here.
+                let method = syn::Ident::new(method, text.span());
+                let type_path = declared_path(type_path);
+                quote_spanned! {text.span()=>
+                    .#method(match #private::session_core::#type_path::parse(#text) {
+                        #private::Result::Ok(value) => value,
+                        #private::Result::Err(problem) => ::core::unreachable!("{}", problem),
+                    })
+                }
+            }
+            (AttributeValue::Integer(integer), Given::Integer(given)) => {
+                let method = syn::Ident::new(method, given.span);
+                let value = match (&given.runtime, integer.checked_at_build_as) {
+                    (Some(expr), Some(key)) => runtime_checked(key, integer.ty, expr),
+                    // Typed by the setter, checked (if need be) when the sessions are built.
+                    (Some(expr), None) => quote!(#expr),
+                    // Range checked: only values of the setter's type reach here.
+                    (None, _) => integer_literal(given.value.unwrap_or_default()),
+                };
+                let value = match integer.converted_by {
+                    Some(function) => {
+                        let function = declared_path(function);
+                        quote!(#function(#value))
+                    }
+                    None => value,
+                };
+                quote_spanned!(given.span=> .#method(#value))
+            }
+            (AttributeValue::Function, Given::Function(path)) => {
+                let method = syn::Ident::new(method, path.span());
+                quote_spanned!(path.span()=> .#method(#path()))
+            }
+            _ => unreachable!("`attr::given` parses each kind of value into its shape"),
         };
-        let variant = syn::Ident::new(variant, policy.span());
-        setters
-            .push(quote_spanned!(policy.span()=> .maximum_sessions_policy(#private::MaximumSessionsPolicy::#variant)));
+        setters.push(setter);
     }
     setters
+}
+
+/// A path written in the attribute declarations (`config::SessionIdSources`,
+/// `::core::time::Duration::from_secs`).
+fn declared_path(path: &str) -> syn::Path {
+    syn::parse_str(path).unwrap_or_else(|error| panic!("declared path `{path}`: {error}"))
+}
+
+/// An integer the macro evaluated, as an unsuffixed literal the setter's type
+/// infers; `i64::MIN` by name, as its digits alone overflow.
+fn integer_literal(value: i128) -> TokenStream {
+    if value == i128::from(i64::MIN) {
+        return quote!(::core::primitive::i64::MIN);
+    }
+    let literal = Literal::i128_unsuffixed(value);
+    quote!(#literal)
 }
 
 /// `expr` converted to `ty` (`i64` or `u64`) when the sessions are built, or
 /// the configuration error naming the attribute (by its property key,
 /// session-core's `key_constant`), the expression and its value: the rule the macro applies to values it can evaluate. Used inside
 /// the companion's closure, which returns a `Result`.
-fn runtime_seconds(key_constant: &str, ty: &str, expr: &syn::Expr) -> TokenStream {
+fn runtime_checked(key_constant: &str, ty: &str, expr: &syn::Expr) -> TokenStream {
     let private = private();
     let ty = syn::Ident::new(ty, Span::call_site());
     let key = syn::Ident::new(key_constant, Span::call_site());
@@ -289,7 +269,7 @@ pub(crate) fn clustered_app(attributes: &Attributes, function: &ItemFn) -> Token
     let private = private();
     let setters = setters(attributes);
     // A `customize` function returns the builder, or a `Result` of it.
-    let customize = attributes.customize.as_ref().map(|customize| {
+    let customize = attributes.function("customize").map(|customize| {
         let text = source_text(&quote!(#customize).to_string());
         quote_spanned! {customize.span()=>
             let builder = #private::Customized::into_builder(#customize(builder), #text)?;
