@@ -95,7 +95,10 @@ async fn visit_then_login<R: SessionRepository>(repository: R) -> (SessionHandle
 /// The events are a creation of `old`, then exactly one `IdChanged` from
 /// `old` to `new` carrying the login's change, and nothing else.
 fn assert_created_then_one_id_changed(events: &[SessionEvent], old: SessionHandle, new: SessionHandle) {
-    let [SessionEvent::Created { session: created }, SessionEvent::IdChanged { old_handle, session }] = events
+    let [
+        SessionEvent::Created { session: created },
+        SessionEvent::IdChanged { old_handle, session },
+    ] = events
     else {
         panic!("expected Created then one IdChanged, got {events:?}");
     };
@@ -120,7 +123,10 @@ async fn embedded_a_login_is_one_id_changed_event() {
 #[actix_rt::test]
 async fn redis_a_login_is_one_id_changed_event_here_and_on_another_instance() {
     let server = RedisServer::start();
-    let region = format!("login-{}", &SessionId::generate().as_str()[..8].replace(['-', '_'], "x"));
+    let region = format!(
+        "login-{}",
+        &SessionId::generate().as_str()[..8].replace(['-', '_'], "x")
+    );
     let settings = SessionSettings::default().with_region_name(region);
     let subscribed = || PoolSettings::new(server.url()).with_subscription_enabled(true);
     let (here, here_events, here_recorder) = recorded(settings.clone());

@@ -17,7 +17,7 @@ use session_core::{
     ExpirationAction, FindByIndexNameSessionRepository, FixedTimeoutSessionExpirationPolicy,
     IdleTimeoutSessionExpirationPolicy, ListenerScope, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository,
     Session, SessionEvent, SessionEventListener, SessionEventPublisher, SessionExpirationPolicy, SessionId,
-    SessionRepository, SessionSettings, epoch_millis,
+    SessionRepository, SessionSettings, SessionSizeLimits, StoreError, epoch_millis,
 };
 
 /// How long a test waits for an event that should come.
@@ -236,7 +236,11 @@ async fn a_renewal_reaches_other_instances_as_one_id_changed_event() {
     };
     assert_eq!(old_handle, old.handle());
     assert_eq!(session.handle(), new.handle());
-    assert_eq!(session.get::<i32>("step").unwrap(), Some(2), "as saved under the new id");
+    assert_eq!(
+        session.get::<i32>("step").unwrap(),
+        Some(2),
+        "as saved under the new id"
+    );
     assert!(session.id().is_none(), "events carry no raw id");
 
     // Nothing else: no Deleted of the old id, no Created of the new one, anywhere.
@@ -250,6 +254,65 @@ async fn a_renewal_reaches_other_instances_as_one_id_changed_event() {
     // B forgot the old id's index entries: its lookup finds the session under the new id.
     let found = b.repo.find_by_principal_name("cyd").await.unwrap();
     assert_eq!(found.keys().copied().collect::<Vec<_>>(), [new.handle()]);
+}
+
+/// A renewal whose second step fails after the first retired the old id (here:
+/// another request pushed the stored session to its attribute limit, so the
+/// new id's save is refused) leaves the session under neither id: listeners
+/// hear the old id's `Deleted`, here with its last state and on another
+/// instance too, and no `IdChanged`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_failing_after_retiring_the_old_id_is_announced_as_deleted() {
+    let server = RedisServer::start();
+    let settings = settings("lost-renewal", 60).with_size_limits(SessionSizeLimits::unlimited().with_max_attributes(2));
+    let a = instance(&server, &settings, true).await;
+    let b = instance(&server, &settings, true).await;
+    let mut session = a.repo.create_session();
+    session.insert("one", &1).unwrap();
+    a.repo.save(&mut session).await.unwrap();
+    let old = session.id().unwrap().clone();
+    let mut renewing = a.repo.find_by_id(&old).await.unwrap().unwrap();
+    let mut concurrent = a.repo.find_by_id(&old).await.unwrap().unwrap();
+    concurrent.insert("two", &2).unwrap();
+    a.repo.save(&mut concurrent).await.unwrap();
+    renewing.change_session_id();
+    renewing.insert("three", &3).unwrap(); // two attributes in this copy, three in all
+    let refused = a.repo.save(&mut renewing).await.unwrap_err();
+    assert!(matches!(refused, StoreError::TooLarge { .. }), "{refused:?}");
+    let new = renewing.id().unwrap().clone();
+
+    let (_, deleted) = a
+        .events
+        .wait_for(&old, "deleted", EVENT_TIMEOUT)
+        .await
+        .expect("no Deleted on the renewing instance");
+    assert_eq!(
+        deleted.session().unwrap().get::<i32>("two").unwrap(),
+        Some(2),
+        "the last state as stored"
+    );
+    b.events
+        .wait_for(&old, "deleted", EVENT_TIMEOUT)
+        .await
+        .expect("no Deleted on the other instance");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for instance in [&a, &b] {
+        assert!(
+            instance.events.kinds(&new).is_empty(),
+            "no IdChanged, nothing of the new id"
+        );
+        assert_eq!(
+            instance
+                .events
+                .kinds(&old)
+                .iter()
+                .filter(|kind| **kind == "deleted")
+                .count(),
+            1
+        );
+    }
+    assert!(a.repo.find_by_id(&old).await.unwrap().is_none());
+    assert!(a.repo.find_by_id(&new).await.unwrap().is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

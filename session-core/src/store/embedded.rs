@@ -401,7 +401,10 @@ impl SessionRepository for EmbeddedSessionRepository {
         if session.is_new() {
             limits.check_attributes(session.attributes())?;
             if let Some(created) = self.insert_full(session, now, instant) {
-                self.inner.settings.events().publish(SessionEvent::Created { session: created });
+                self.inner
+                    .settings
+                    .events()
+                    .publish(SessionEvent::Created { session: created });
             }
             session.mark_saved();
             return Ok(());

@@ -53,7 +53,10 @@ impl RedisSessionRepository {
             .map(|(name, value)| (keys.index_key(name, value), *previous))
             .collect();
         let rule = self.rule_for(&renewed);
-        match self.write(&renewed, Mode::New, &plan, &rule, &old_sets, Some(previous)).await {
+        match self
+            .write(&renewed, Mode::New, &plan, &rule, &old_sets, Some(previous))
+            .await
+        {
             Ok(_) => self.publish_id_changed(previous, &renewed),
             Err(error) => {
                 // The old id is gone and the new one was not written: to everyone

@@ -55,7 +55,8 @@ fn script_rules_follow_the_policy() {
 
 #[test]
 fn notices_carry_handles_only_and_renewals_name_both() {
-    let here = RedisSessionRepository::new(PoolSettings::new("redis://127.0.0.1:1"), SessionSettings::default()).unwrap();
+    let here =
+        RedisSessionRepository::new(PoolSettings::new("redis://127.0.0.1:1"), SessionSettings::default()).unwrap();
     let there =
         RedisSessionRepository::new(PoolSettings::new("redis://127.0.0.1:1"), SessionSettings::default()).unwrap();
     let (old, new) = (SessionId::generate(), SessionId::generate());
@@ -74,7 +75,10 @@ fn notices_carry_handles_only_and_renewals_name_both() {
     );
     assert_eq!(here.parse_notice(message.as_bytes()), None, "an instance skips its own");
     let (_, deleted) = here.notice("deleted", &[old.handle()]);
-    assert_eq!(there.parse_notice(deleted.as_bytes()), Some(Notice::Deleted(old.handle())));
+    assert_eq!(
+        there.parse_notice(deleted.as_bytes()),
+        Some(Notice::Deleted(old.handle()))
+    );
     // Malformed: a renewal without its new handle, anything after the handles.
     let origin = message.split(' ').nth(1).unwrap();
     for malformed in [
