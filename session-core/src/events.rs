@@ -15,7 +15,7 @@
 //!
 //! # Once per instance or once per cluster
 //! With several instances on one Redis, each subscribed instance hears every
-//! expiry and every other instance's creations and logouts: a listener
+//! expiry and every other instance's creations, renewals and logouts: a listener
 //! registered with [`SessionEventPublisher::add_listener`] runs on every
 //! instance for each of them ([`ListenerScope::EveryInstance`]), right for
 //! local work (a cache, a WebSocket). An audit log or a mail wants each event

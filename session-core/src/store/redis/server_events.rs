@@ -161,8 +161,9 @@ impl RedisSessionRepository {
     /// Sessions renewed elsewhere (`old[i]` to `new[i]`): the old ids'
     /// remembered index entries forgotten, the sessions read (without
     /// touching) under their new ids and announced as `IdChanged`. A session
-    /// gone again already is announced as the old id's `Deleted`: its old id
-    /// stopped working, and the new one's `deleted` notice (or expiry) follows.
+    /// gone again already (or unreadable now) is announced as the old id's
+    /// `Deleted`, which is true either way: its old id stopped working (a gone
+    /// session's own `deleted` notice or expiry follows).
     /// Like a forged `deleted` notice, a forged `renewed` one deletes nothing.
     async fn on_renewed_elsewhere(&self, old: &[SessionHandle], new: &[SessionHandle]) {
         for handle in old {
