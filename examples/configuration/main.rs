@@ -48,7 +48,7 @@ impl SpringSessionGemFireConfigurer for ProductionConfigurer {
     }
 }
 
-/// Logs sessions as they come and go.
+/// Logs sessions as they come, go and get renewed ids.
 struct LoggingListener;
 
 impl HttpSessionListener for LoggingListener {
@@ -63,6 +63,11 @@ impl HttpSessionListener for LoggingListener {
         _session: Option<&session_actix::StoredSession>,
     ) {
         println!("session ended: {handle}");
+    }
+
+    fn session_id_changed(&self, old_handle: &session_actix::SessionHandle, session: &session_actix::StoredSession) {
+        // A login renewed the id: the same session, not an end and a creation.
+        println!("session renewed: {old_handle} -> {}", session.handle());
     }
 }
 

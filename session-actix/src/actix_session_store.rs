@@ -53,7 +53,10 @@ type State = HashMap<String, String>;
 /// - Keys are [`SessionId`]s; a key that is not a valid id (forged, or issued by another store)
 ///   is treated as absent and never reaches the repository.
 /// - `save` creates a session in the repository (with the whole state: new sessions and
-///   renewals, which actix-session does as delete + save).
+///   renewals, which actix-session does as delete + save). So through this adapter a renewal
+///   reaches event listeners as a `Deleted` of the old key and a `Created` of the new one, not as
+///   one [`SessionEvent::IdChanged`](session_core::SessionEvent::IdChanged): actix-session's
+///   store interface does not say that a delete is the first half of a renewal.
 /// - `update` writes only what the request changed (below), and never writes into a session
 ///   that ended meanwhile (logout, "log out everywhere", expiry): it creates a new one holding
 ///   only the request's own changes and returns its key, as actix-session expects.

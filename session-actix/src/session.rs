@@ -322,7 +322,8 @@ impl Session {
 
     /// Gives the session a new id, keeping its attributes. Do this on login:
     /// the old id stops working when the response is sent. After
-    /// [`purge`](Self::purge), it starts a new, empty session instead.
+    /// [`purge`](Self::purge), it starts a new, empty session instead. Listeners
+    /// hear one [`SessionEvent::IdChanged`](crate::SessionEvent::IdChanged).
     pub fn renew(&self) {
         let mut state = self.0.borrow_mut();
         state.renewed = true;

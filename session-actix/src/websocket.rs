@@ -8,6 +8,13 @@
 //! close code 1008 (policy violation) as soon as the session is deleted (logout),
 //! expires, is destroyed, or is renewed away (the old id of a login).
 //!
+//! A renewal ([`SessionEvent::IdChanged`]) closes a socket bound to the old id
+//! too, with its own reason ([`SessionEnd::Renewed`]), although the session
+//! lives on: the socket was authenticated with the old id (renewal exists to
+//! retire it, against session fixation), and events carry no raw id, so the
+//! socket could not keep the session alive under its new one anyway. The
+//! client reconnects with its new id, as after any close.
+//!
 //! The session middleware must be given the repository's event publisher
 //! ([`SessionMiddlewareBuilder::event_publisher`](crate::SessionMiddlewareBuilder::event_publisher)):
 //! session ends are learnt from its events.
@@ -90,9 +97,11 @@ impl ResponseError for WebSocketBindError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SessionEnd {
-    /// Deleted explicitly: logout (purge), `delete_by_handle`, or a renewal (login)
-    /// that moved the session to a new id.
+    /// Deleted explicitly: logout (purge), `delete_by_handle`.
     Deleted,
+    /// Renewed (a login): the session lives on under a new id; the socket of
+    /// the old id is closed and the client reconnects with the new one.
+    Renewed,
     /// Expired: idle or expiration-policy timeout (`ExpirationAction::Invalidate`).
     Expired,
     /// Destroyed: `ExpirationAction::Destroy`, or evicted for capacity.
@@ -107,6 +116,7 @@ impl SessionEnd {
         match event {
             SessionEvent::Expired { .. } => Self::Expired,
             SessionEvent::Destroyed { .. } => Self::Destroyed,
+            SessionEvent::IdChanged { .. } => Self::Renewed,
             _ => Self::Deleted,
         }
     }
@@ -125,7 +135,8 @@ impl SessionEnd {
 impl fmt::Display for SessionEnd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Self::Deleted => "session ended (logout or renewal)",
+            Self::Deleted => "session ended (logout)",
+            Self::Renewed => "session id renewed: reconnect",
             Self::Expired => "session expired",
             Self::Destroyed => "session destroyed",
             Self::NotFound => "session not found",
@@ -375,7 +386,8 @@ impl SessionWebSocket {
     }
 
     fn observe(&mut self, event: &SessionEvent) {
-        if self.end.is_none() && event.ends_session() && event.session_handle() == self.handle {
+        // An end of the session, or a renewal away from this id.
+        if self.end.is_none() && event.retired_handle() == Some(self.handle) {
             // Confirmed by the store before the socket is closed: one lookup per end.
             self.reported_end = Some(SessionEnd::of(event));
             self.missed_events = true;
@@ -440,6 +452,31 @@ mod tests {
         assert!(!binding.touch().await.unwrap());
         assert_eq!(binding.end(), Some(SessionEnd::Deleted));
         assert_eq!(binding.ended().await, SessionEnd::Deleted);
+    }
+
+    #[actix_rt::test]
+    async fn a_renewal_away_from_the_bound_id_closes_with_its_own_reason() {
+        let (repository, _, mut binding) = bound().await;
+        let mut session = repository.find_by_id(binding.session_id()).await.unwrap().unwrap();
+        session.change_session_id();
+        repository.save(&mut session).await.unwrap();
+        assert!(!binding.touch().await.unwrap());
+        assert_eq!(binding.end(), Some(SessionEnd::Renewed));
+        assert_eq!(binding.ended().await, SessionEnd::Renewed);
+    }
+
+    #[actix_rt::test]
+    async fn a_renewal_to_the_bound_id_ends_nothing() {
+        let (_, events, mut binding) = bound().await;
+        let session = session_core::StoredSession::new(binding.session_id().clone(), 60, std::time::SystemTime::now());
+        events.publish(SessionEvent::IdChanged {
+            old_handle: SessionId::generate().handle(),
+            session,
+        });
+        assert!(binding.touch().await.unwrap());
+        let end = tokio::time::timeout(Duration::from_millis(100), binding.ended()).await;
+        assert!(end.is_err(), "ended although the session lives");
+        assert!(!binding.missed_events, "no lookup asked for");
     }
 
     #[actix_rt::test]

@@ -15,7 +15,7 @@
 //!
 //! # Once per instance or once per cluster
 //! With several instances on one Redis, each subscribed instance hears every
-//! expiry and every other instance's creations and logouts: a listener
+//! expiry and every other instance's creations, renewals and logouts: a listener
 //! registered with [`SessionEventPublisher::add_listener`] runs on every
 //! instance for each of them ([`ListenerScope::EveryInstance`]), right for
 //! local work (a cache, a WebSocket). An audit log or a mail wants each event
@@ -55,7 +55,7 @@ pub const EVENT_QUEUE_CAPACITY: usize = 10_000;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum SessionEvent {
-    /// A new session was saved for the first time (also: the new id of a renewal).
+    /// A new session was saved for the first time.
     Created {
         /// The session as saved (without its raw id).
         session: StoredSession,
@@ -67,7 +67,7 @@ pub enum SessionEvent {
         /// Attributes set or removed.
         attribute_names: Vec<String>,
     },
-    /// The session was deleted explicitly: logout, `delete_by_handle` / `delete_by_id`, or the old id of a renewal.
+    /// The session was deleted explicitly: logout, `delete_by_handle` / `delete_by_id`.
     Deleted {
         /// The session's handle.
         handle: SessionHandle,
@@ -89,6 +89,19 @@ pub enum SessionEvent {
         /// Its last state, when the store still had it.
         session: Option<StoredSession>,
     },
+    /// The session's id was renewed (a login: `StoredSession::renew`,
+    /// [`StoredSession::change_session_id`]): the old id stopped working and the
+    /// session lives on under the new one, attributes and all (Spring
+    /// Session's `SessionIdChangedEvent`). Not an end and not a creation, so
+    /// an audit log can tell it from a logout. [`SessionEvent::session_handle`]
+    /// is the new id's handle.
+    IdChanged {
+        /// The handle of the id that stopped working.
+        old_handle: SessionHandle,
+        /// The session as saved under its new id (without its raw id);
+        /// `session.handle()` is the new handle.
+        session: StoredSession,
+    },
 }
 
 impl SessionEvent {
@@ -108,7 +121,7 @@ impl SessionEvent {
     }
 
     /// The event's kind, as metrics label it: `created`, `changed`,
-    /// `deleted`, `expired` or `destroyed`.
+    /// `deleted`, `expired`, `destroyed` or `id_changed`.
     #[must_use]
     pub fn kind_name(&self) -> &'static str {
         match self {
@@ -117,14 +130,16 @@ impl SessionEvent {
             Self::Deleted { .. } => "deleted",
             Self::Destroyed { .. } => "destroyed",
             Self::Expired { .. } => "expired",
+            Self::IdChanged { .. } => "id_changed",
         }
     }
 
-    /// The handle of the session the event is about.
+    /// The handle of the session the event is about (for
+    /// [`IdChanged`](Self::IdChanged), the new id's).
     #[must_use]
     pub fn session_handle(&self) -> SessionHandle {
         match self {
-            Self::Created { session } => session.handle(),
+            Self::Created { session } | Self::IdChanged { session, .. } => session.handle(),
             Self::Changed { handle, .. }
             | Self::Deleted { handle, .. }
             | Self::Destroyed { handle, .. }
@@ -136,7 +151,7 @@ impl SessionEvent {
     #[must_use]
     pub fn session(&self) -> Option<&StoredSession> {
         match self {
-            Self::Created { session } => Some(session),
+            Self::Created { session } | Self::IdChanged { session, .. } => Some(session),
             Self::Changed { .. } => None,
             Self::Deleted { session, .. } | Self::Destroyed { session, .. } | Self::Expired { session, .. } => {
                 session.as_ref()
@@ -144,13 +159,29 @@ impl SessionEvent {
         }
     }
 
-    /// Whether the id stops working with this event (deleted, destroyed, expired).
+    /// Whether the session ends with this event (deleted, destroyed,
+    /// expired). A renewal ([`IdChanged`](Self::IdChanged)) does not end it.
     #[must_use]
     pub fn ends_session(&self) -> bool {
         matches!(
             self,
             Self::Deleted { .. } | Self::Destroyed { .. } | Self::Expired { .. }
         )
+    }
+
+    /// The handle of the id that stops working with this event: the ended
+    /// session's, or the old id of a renewal. `None` for `Created` and
+    /// `Changed`. What holds an id (a WebSocket, a cache keyed by handle)
+    /// checks this rather than [`ends_session`](Self::ends_session).
+    #[must_use]
+    pub fn retired_handle(&self) -> Option<SessionHandle> {
+        match self {
+            Self::Deleted { handle, .. } | Self::Destroyed { handle, .. } | Self::Expired { handle, .. } => {
+                Some(*handle)
+            }
+            Self::IdChanged { old_handle, .. } => Some(*old_handle),
+            Self::Created { .. } | Self::Changed { .. } => None,
+        }
     }
 }
 
@@ -161,12 +192,16 @@ pub trait SessionEventListener: Send + Sync + 'static {
 }
 
 /// The seed's `HttpSessionListener`: told when sessions are created and when they
-/// end (deleted, destroyed or expired).
+/// end (deleted, destroyed or expired); with the servlet API's
+/// `HttpSessionIdListener`, when a session's id is renewed.
 pub trait HttpSessionListener: Send + Sync + 'static {
     /// A session was created.
     fn session_created(&self, _session: &StoredSession) {}
     /// A session ended; `session` is its last state when the store still had it.
     fn session_destroyed(&self, _handle: &SessionHandle, _session: Option<&StoredSession>) {}
+    /// A session's id was renewed: `old_handle` stopped working, `session` (as
+    /// saved under its new id) lives on. Neither a creation nor an end.
+    fn session_id_changed(&self, _old_handle: &SessionHandle, _session: &StoredSession) {}
 }
 
 /// Adapts an [`HttpSessionListener`] to session events (the seed's
@@ -177,8 +212,11 @@ impl SessionEventListener for HttpSessionListenerAdapter {
     fn on_session_event(&self, event: &SessionEvent) {
         match event {
             SessionEvent::Created { session } => self.0.session_created(session),
+            SessionEvent::IdChanged { old_handle, session } => self.0.session_id_changed(old_handle, session),
             SessionEvent::Changed { .. } => {}
-            ended => self.0.session_destroyed(&ended.session_handle(), ended.session()),
+            SessionEvent::Deleted { handle, session }
+            | SessionEvent::Destroyed { handle, session }
+            | SessionEvent::Expired { handle, session } => self.0.session_destroyed(handle, session.as_ref()),
         }
     }
 }
@@ -439,10 +477,16 @@ mod tests {
         fn session_destroyed(&self, handle: &SessionHandle, _: Option<&StoredSession>) {
             self.0.lock().unwrap().push(format!("destroyed {handle}"));
         }
+        fn session_id_changed(&self, old_handle: &SessionHandle, session: &StoredSession) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("id changed {old_handle} -> {}", session.handle()));
+        }
     }
 
     #[tokio::test]
-    async fn http_session_listener_gets_created_and_every_kind_of_end() {
+    async fn http_session_listener_gets_created_renewed_and_every_kind_of_end() {
         let publisher = SessionEventPublisher::new();
         assert!(!publisher.is_observed());
         let recorder = Arc::new(Recorder::default());
@@ -455,7 +499,16 @@ mod tests {
             handle,
             attribute_names: vec!["a".into()],
         });
-        publisher.publish(SessionEvent::Expired { handle, session: None });
+        let renewed = StoredSession::new(SessionId::generate(), 60, std::time::SystemTime::now());
+        let new_handle = renewed.handle();
+        publisher.publish(SessionEvent::IdChanged {
+            old_handle: handle,
+            session: renewed,
+        });
+        publisher.publish(SessionEvent::Expired {
+            handle: new_handle,
+            session: None,
+        });
         publisher.publish(SessionEvent::Deleted { handle, session: None });
         assert!(publisher.delivered(Duration::from_secs(5)).await);
         let seen = recorder.0.lock().unwrap().clone();
@@ -463,10 +516,29 @@ mod tests {
             seen,
             [
                 format!("created {handle}"),
-                format!("destroyed {handle}"),
+                format!("id changed {handle} -> {new_handle}"),
+                format!("destroyed {new_handle}"),
                 format!("destroyed {handle}")
             ]
         );
+    }
+
+    #[test]
+    fn a_renewal_retires_the_old_handle_without_ending_the_session() {
+        let old_handle = SessionId::generate().handle();
+        let session = StoredSession::new(SessionId::generate(), 60, std::time::SystemTime::now());
+        let new_handle = session.handle();
+        let event = SessionEvent::IdChanged { old_handle, session };
+        assert!(!event.ends_session());
+        assert_eq!(event.retired_handle(), Some(old_handle));
+        assert_eq!(event.session_handle(), new_handle);
+        assert_eq!(event.kind_name(), "id_changed");
+        assert!(event.session().is_some());
+        let deleted = SessionEvent::Deleted {
+            handle: old_handle,
+            session: None,
+        };
+        assert_eq!(deleted.retired_handle(), Some(old_handle));
     }
 
     #[tokio::test]

@@ -637,7 +637,8 @@ impl StoredSession {
     }
 
     /// Gives the session a fresh id, keeping its attributes (renewal on login).
-    /// The store retires the old id when the session is saved.
+    /// The store retires the old id when the session is saved, and publishes one
+    /// [`SessionEvent::IdChanged`](crate::SessionEvent::IdChanged).
     pub fn change_session_id(&mut self) -> &SessionId {
         let id = SessionId::generate();
         let old = std::mem::replace(&mut self.handle, id.handle());

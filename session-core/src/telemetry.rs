@@ -11,8 +11,8 @@
 //! | `session_store_errors_total` | counter | `store`, `operation`, `kind` | failed operations by [`StoreError`] kind (`timeout`, `unavailable`, `circuit_open`, `overloaded`, `protocol`, `too_large`) |
 //! | `session_size_bytes` | histogram | `store` | attribute bytes of each saved session |
 //! | `sessions_created_total` | counter | `store` | sessions saved for the first time |
-//! | `sessions_renewed_total` | counter | `store` | id renewals saved |
-//! | `session_events_total` | counter | `kind` | events published: `created`, `changed`, `deleted` (logout, delete, the old id of a renewal), `expired`, `destroyed` (expired under `Destroy`, or evicted) |
+//! | `sessions_renewed_total` | counter | `store` | id renewals saved (not counted in `sessions_created_total`) |
+//! | `session_events_total` | counter | `kind` | events published: `created`, `changed`, `deleted` (logout, delete), `expired`, `destroyed` (expired under `Destroy`, or evicted), `id_changed` (a renewal: neither a `deleted` nor a `created`) |
 //! | `session_listener_dropped_events_total` | counter | | events dropped because the listeners' queue was full |
 //! | `session_listener_panics_total` | counter | | listener calls that panicked |
 //! | `session_store_breaker_open` | gauge | | 1 while the Redis circuit breaker is open or probing, else 0 |

@@ -1,7 +1,7 @@
 //! The Redis store against a real three-master Redis Cluster: the store and
 //! expiration acceptance suites, sessions spread over the masters, expiry
 //! events from every master reaching another instance, the principal index
-//! across many sessions, and notices heard once per instance.
+//! across many sessions, and notices (renewals too) heard once per instance.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -247,6 +247,44 @@ async fn created_and_deleted_notices_arrive_once_per_instance() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     for id in &ids {
         assert_eq!((b_events.count(id, created), b_events.count(id, deleted)), (1, 1));
+    }
+}
+
+/// Renewals on a cluster (old and new ids on different masters) reach another
+/// instance as one `IdChanged` each: the notice is heard once, not once per
+/// master, and no `Deleted` or `Created` stands in for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renewals_arrive_once_per_instance_as_id_changed() {
+    let settings = settings("renewals", 60);
+    let (a, _) = instance(&settings, true).await;
+    let (_b, b_events) = instance(&settings, true).await;
+    let mut renewals = Vec::new();
+    for _ in 0..6 {
+        let mut session = a.create_session();
+        session.insert("k", "v").unwrap();
+        a.save(&mut session).await.unwrap();
+        let old = session.id().unwrap().clone();
+        session.change_session_id();
+        a.save(&mut session).await.unwrap();
+        renewals.push((old, session.id().unwrap().clone()));
+    }
+    let id_changed = |event: &SessionEvent| matches!(event, SessionEvent::IdChanged { .. });
+    let ended = |event: &SessionEvent| event.ends_session();
+    assert!(
+        eventually(Duration::from_secs(3), || renewals
+            .iter()
+            .all(|(_, new)| b_events.count(new, id_changed) == 1))
+        .await,
+        "renewals did not reach the other instance"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for (old, new) in &renewals {
+        assert_eq!(b_events.count(new, id_changed), 1, "once, not once per master");
+        assert_eq!(b_events.count(old, ended) + b_events.count(new, ended), 0);
+        assert_eq!(
+            b_events.count(new, |event| matches!(event, SessionEvent::Created { .. })),
+            0
+        );
     }
 }
 

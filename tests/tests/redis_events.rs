@@ -17,7 +17,7 @@ use session_core::{
     ExpirationAction, FindByIndexNameSessionRepository, FixedTimeoutSessionExpirationPolicy,
     IdleTimeoutSessionExpirationPolicy, ListenerScope, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository,
     SessionEvent, SessionEventListener, SessionEventPublisher, SessionExpirationPolicy, SessionId, SessionRepository,
-    SessionSettings, StoredSession, epoch_millis,
+    SessionSettings, SessionSizeLimits, StoreError, StoredSession, epoch_millis,
 };
 
 /// How long a test waits for an event that should come.
@@ -41,6 +41,7 @@ fn kind(event: &SessionEvent) -> &'static str {
         SessionEvent::Deleted { .. } => "deleted",
         SessionEvent::Destroyed { .. } => "destroyed",
         SessionEvent::Expired { .. } => "expired",
+        SessionEvent::IdChanged { .. } => "id_changed",
         _ => "other",
     }
 }
@@ -183,6 +184,135 @@ async fn created_changed_deleted_locally_and_created_deleted_on_other_instances(
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(a.events.kinds(&id), ["created", "changed", "deleted"]);
     assert_eq!(b.events.kinds(&id), ["created", "deleted"]);
+}
+
+/// A renewal (login) on instance A reaches B's listeners as one `IdChanged`
+/// (not a logout and a new session), through A's `renewed` notice, carrying
+/// the session as saved under the new id; an audit log (`OncePerCluster`)
+/// hears it once in the cluster, on A.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_reaches_other_instances_as_one_id_changed_event() {
+    let server = RedisServer::start();
+    let settings = settings("renewal", 60);
+    let mut instances = Vec::new();
+    let mut audits = Vec::new();
+    for _ in 0..2 {
+        let (events, audit) = (Arc::new(Recorder::default()), Arc::new(Recorder::default()));
+        let publisher = SessionEventPublisher::new();
+        publisher.add_listener(events.clone());
+        publisher.add_listener_with_scope(audit.clone(), ListenerScope::OncePerCluster);
+        let pool = PoolSettings::new(server.url()).with_subscription_enabled(true);
+        let repo = RedisSessionRepository::new(pool, settings.clone().with_event_publisher(publisher)).unwrap();
+        assert!(repo.wait_for_subscription(Duration::from_secs(5)).await);
+        instances.push(Instance { repo, events });
+        audits.push(audit);
+    }
+    let (a, b) = (&instances[0], &instances[1]);
+    let mut session = a.repo.create_session();
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "cyd").unwrap();
+    a.repo.save(&mut session).await.unwrap();
+    let old = session.id().unwrap().clone();
+    b.events
+        .wait_for(&old, "created", EVENT_TIMEOUT)
+        .await
+        .expect("created not announced to B");
+    // B serves the session too, so it remembers its index entries.
+    b.repo.find_by_id(&old).await.unwrap().unwrap();
+
+    let mut loaded = a.repo.find_by_id(&old).await.unwrap().unwrap();
+    loaded.change_session_id();
+    loaded.insert("step", &2).unwrap();
+    a.repo.save(&mut loaded).await.unwrap();
+    let new = loaded.id().unwrap().clone();
+    let (_, event) = b
+        .events
+        .wait_for(&new, "id_changed", EVENT_TIMEOUT)
+        .await
+        .expect("the renewal not announced to B");
+    assert!(!event.ends_session(), "the session lives on");
+    assert_eq!(event.retired_handle(), Some(old.handle()));
+    let SessionEvent::IdChanged { old_handle, session } = event else {
+        unreachable!()
+    };
+    assert_eq!(old_handle, old.handle());
+    assert_eq!(session.handle(), new.handle());
+    assert_eq!(
+        session.get::<i32>("step").unwrap(),
+        Some(2),
+        "as saved under the new id"
+    );
+    assert!(session.id().is_none(), "events carry no raw id");
+
+    // Nothing else: no Deleted of the old id, no Created of the new one, anywhere.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for instance in &instances {
+        assert_eq!(instance.events.kinds(&old), ["created"]);
+        assert_eq!(instance.events.kinds(&new), ["id_changed"]);
+    }
+    assert_eq!(audits[0].kinds(&new), ["id_changed"], "on the renewing instance");
+    assert!(audits[1].kinds(&new).is_empty(), "once per cluster");
+    // B forgot the old id's index entries: its lookup finds the session under the new id.
+    let found = b.repo.find_by_principal_name("cyd").await.unwrap();
+    assert_eq!(found.keys().copied().collect::<Vec<_>>(), [new.handle()]);
+}
+
+/// A renewal whose second step fails after the first retired the old id (here:
+/// another request pushed the stored session to its attribute limit, so the
+/// new id's save is refused) leaves the session under neither id: listeners
+/// hear the old id's `Deleted`, here with its last state and on another
+/// instance too, and no `IdChanged`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_failing_after_retiring_the_old_id_is_announced_as_deleted() {
+    let server = RedisServer::start();
+    let settings = settings("lost-renewal", 60).with_size_limits(SessionSizeLimits::unlimited().with_max_attributes(2));
+    let a = instance(&server, &settings, true).await;
+    let b = instance(&server, &settings, true).await;
+    let mut session = a.repo.create_session();
+    session.insert("one", &1).unwrap();
+    a.repo.save(&mut session).await.unwrap();
+    let old = session.id().unwrap().clone();
+    let mut renewing = a.repo.find_by_id(&old).await.unwrap().unwrap();
+    let mut concurrent = a.repo.find_by_id(&old).await.unwrap().unwrap();
+    concurrent.insert("two", &2).unwrap();
+    a.repo.save(&mut concurrent).await.unwrap();
+    renewing.change_session_id();
+    renewing.insert("three", &3).unwrap(); // two attributes in this copy, three in all
+    let refused = a.repo.save(&mut renewing).await.unwrap_err();
+    assert!(matches!(refused, StoreError::TooLarge { .. }), "{refused:?}");
+    let new = renewing.id().unwrap().clone();
+
+    let (_, deleted) = a
+        .events
+        .wait_for(&old, "deleted", EVENT_TIMEOUT)
+        .await
+        .expect("no Deleted on the renewing instance");
+    assert_eq!(
+        deleted.session().unwrap().get::<i32>("two").unwrap(),
+        Some(2),
+        "the last state as stored"
+    );
+    b.events
+        .wait_for(&old, "deleted", EVENT_TIMEOUT)
+        .await
+        .expect("no Deleted on the other instance");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for instance in [&a, &b] {
+        assert!(
+            instance.events.kinds(&new).is_empty(),
+            "no IdChanged, nothing of the new id"
+        );
+        assert_eq!(
+            instance
+                .events
+                .kinds(&old)
+                .iter()
+                .filter(|kind| **kind == "deleted")
+                .count(),
+            1
+        );
+    }
+    assert!(a.repo.find_by_id(&old).await.unwrap().is_none());
+    assert!(a.repo.find_by_id(&new).await.unwrap().is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

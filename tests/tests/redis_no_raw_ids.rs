@@ -280,8 +280,12 @@ async fn redis_holds_and_carries_no_raw_session_id_after_sessions_whole_lives() 
     };
     assert!(notice("created ", &handle), "a `created` notice names the handle");
     assert!(
-        notice("deleted ", &handle),
-        "a `deleted` notice (the renewal's) names the handle"
+        notice("renewed ", &format!("{handle} {}", second.handle())),
+        "a `renewed` notice (the login's) names the old and the new handle"
+    );
+    assert!(
+        notice("deleted ", &second.handle().to_string()),
+        "a `deleted` notice (the logout's) names the handle"
     );
     assert!(
         pubsub.contains(&format!("{region}:expires:{{{}}}", expiring.handle())),
@@ -305,11 +309,11 @@ async fn redis_holds_and_carries_no_raw_session_id_after_sessions_whole_lives() 
     );
 }
 
-/// Anyone allowed to `PUBLISH` on the region's channel can send a `deleted` notice for a handle
-/// (handles are not secret). It deletes nothing: the session stays readable on every instance,
-/// by index too; listeners hear of a deletion that did not happen.
+/// Anyone allowed to `PUBLISH` on the region's channel can send a `deleted` (or `renewed`) notice
+/// for a handle (handles are not secret). It deletes nothing: the session stays readable on every
+/// instance, by index too; listeners hear of a deletion (or renewal) that did not happen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_forged_deleted_notice_deletes_nothing() {
+async fn a_forged_deleted_or_renewed_notice_deletes_nothing() {
     let server = RedisServer::start();
     let region = region();
     let settings = SessionSettings::default().with_region_name(region.clone());
@@ -342,6 +346,39 @@ async fn a_forged_deleted_notice_deletes_nothing() {
     for repository in [&listening, &other] {
         let found = repository.find_by_id(&id).await.unwrap().expect("still live");
         assert_eq!(found.id(), Some(&id));
+        assert!(
+            repository
+                .find_by_principal_name("dee")
+                .await
+                .unwrap()
+                .contains_key(&id.handle())
+        );
+    }
+
+    // A forged `renewed` notice ("this session now has that id") deletes nothing either.
+    let mut second = other.create_session();
+    other.save(&mut second).await.unwrap();
+    let second = second.id().unwrap().clone();
+    let receivers: i64 = server
+        .connection()
+        .publish(&channel, format!("renewed forger {} {}", id.handle(), second.handle()))
+        .unwrap();
+    assert!(receivers >= 1);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !events
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|event| matches!(event, SessionEvent::IdChanged { .. }))
+    {
+        assert!(Instant::now() < deadline, "the notice did not arrive");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for repository in [&listening, &other] {
+        for id in [&id, &second] {
+            assert!(repository.find_by_id(id).await.unwrap().is_some(), "still live");
+        }
         assert!(
             repository
                 .find_by_principal_name("dee")

@@ -1,6 +1,6 @@
 //! WebSocket connections bound to their HTTP session, over real HTTP: messages
 //! keep a 2 s-idle session alive, silence lets it expire, logout and renewal
-//! close the socket with 1008, touches are throttled.
+//! close the socket with 1008 (each with its reason), touches are throttled.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
@@ -295,8 +295,13 @@ async fn renewal_closes_the_socket_of_the_old_id_only() {
         .expect("renewal sets a new id");
     assert_ne!(new_id, old_id);
 
+    // The session lives on under the new id; the socket of the retired id closes, saying why.
     let (reason, _) = close_frame(&mut old, Duration::from_secs(2)).await;
-    assert_eq!(reason, policy(SessionEnd::Deleted));
+    assert_eq!(reason, policy(SessionEnd::Renewed));
+    assert_eq!(
+        fixture.ends(1).await,
+        [ConnectionEnd::SessionEnded(SessionEnd::Renewed)]
+    );
     let mut new = fixture.connect(Some(&new_id)).await.unwrap();
     round_trip(&mut new, "after login").await;
 }

@@ -11,7 +11,7 @@ use crate::settings::SessionSettings;
 
 use std::sync::{Arc, Mutex};
 
-use crate::events::{SessionEvent, SessionEventListener};
+use crate::events::{HttpSessionListener, ListenerScope, SessionEvent, SessionEventListener};
 use crate::expiration::{
     ChainedSessionExpirationPolicy, ExpirationAction, FixedTimeoutSessionExpirationPolicy, SessionExpirationPolicy,
 };
@@ -43,6 +43,7 @@ impl RecordingListener {
                     SessionEvent::Deleted { .. } => "deleted",
                     SessionEvent::Destroyed { .. } => "destroyed",
                     SessionEvent::Expired { .. } => "expired",
+                    SessionEvent::IdChanged { .. } => "id_changed",
                 };
                 (kind, event.session_handle())
             })
@@ -271,7 +272,7 @@ where
 }
 
 /// Created on first save (once), changed on later saves, deleted on delete,
-/// deleted + created on renewal.
+/// one id-changed (under the new handle) on renewal.
 pub async fn events_for_created_changed_deleted_renewed<F, Fut, R>(factory: F)
 where
     F: Fn(SessionSettings) -> Fut,
@@ -303,8 +304,7 @@ where
         [
             ("created", first),
             ("changed", first),
-            ("deleted", first),
-            ("created", second),
+            ("id_changed", second),
             ("deleted", second)
         ],
         "unexpected event sequence"
@@ -318,6 +318,84 @@ where
             .filter_map(SessionEvent::session)
             .all(|session| session.id().is_none()),
         "events carry no raw id"
+    );
+}
+
+/// A renewal is one [`SessionEvent::IdChanged`], not a logout and a new
+/// session: it names the old id's handle and carries the session as saved
+/// under the new one (the request's changes included, no raw id); an
+/// `HttpSessionListener` hears `session_id_changed` only; a
+/// `OncePerCluster` listener hears it once.
+pub async fn renewal_is_one_id_changed_event<F, Fut, R>(factory: F)
+where
+    F: Fn(SessionSettings) -> Fut,
+    Fut: Future<Output = R>,
+    R: FindByIndexNameSessionRepository,
+{
+    #[derive(Default)]
+    struct HttpRecorder(Mutex<Vec<String>>);
+    impl HttpSessionListener for HttpRecorder {
+        fn session_created(&self, session: &StoredSession) {
+            self.0.lock().unwrap().push(format!("created {}", session.handle()));
+        }
+        fn session_destroyed(&self, handle: &SessionHandle, _: Option<&StoredSession>) {
+            self.0.lock().unwrap().push(format!("destroyed {handle}"));
+        }
+        fn session_id_changed(&self, old_handle: &SessionHandle, session: &StoredSession) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("id changed {old_handle} -> {}", session.handle()));
+        }
+    }
+    let settings = settings(60);
+    let (listener, once, http) = (
+        Arc::new(RecordingListener::default()),
+        Arc::new(RecordingListener::default()),
+        Arc::new(HttpRecorder::default()),
+    );
+    settings.events().add_listener(listener.clone());
+    settings
+        .events()
+        .add_listener_with_scope(once.clone(), ListenerScope::OncePerCluster);
+    settings.events().add_http_session_listener(http.clone());
+    let events = settings.events().clone();
+    let repo = factory(settings).await;
+    let mut session = repo.create_session();
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "ines").unwrap();
+    session.insert("cart", &2).unwrap();
+    repo.save(&mut session).await.unwrap();
+    let old = session.id().unwrap().handle();
+    assert!(events.delivered(Duration::from_secs(5)).await, "events not delivered");
+    listener.0.lock().unwrap().clear();
+    once.0.lock().unwrap().clear();
+    http.0.lock().unwrap().clear();
+
+    let mut loaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
+    loaded.change_session_id();
+    loaded.insert("cart", &3).unwrap();
+    repo.save(&mut loaded).await.unwrap();
+    let new = loaded.id().unwrap().handle();
+    assert!(events.delivered(Duration::from_secs(5)).await, "events not delivered");
+    // A late copy (say, this instance hearing its own Redis notice) would be here by now.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let seen = listener.0.lock().unwrap().clone();
+    let [SessionEvent::IdChanged { old_handle, session }] = seen.as_slice() else {
+        panic!("a renewal is one IdChanged event, got {seen:?}");
+    };
+    assert_eq!(*old_handle, old);
+    assert_eq!(session.handle(), new);
+    assert!(session.id().is_none(), "events carry no raw id");
+    assert_eq!(session.get::<i32>("cart").unwrap(), Some(3), "the request's changes");
+    assert_eq!(
+        session.get::<String>(PRINCIPAL_NAME_INDEX_NAME).unwrap().as_deref(),
+        Some("ines")
+    );
+    assert_eq!(once.kinds(), [("id_changed", new)], "once per cluster");
+    assert_eq!(
+        *http.0.lock().unwrap(),
+        [format!("id changed {old} -> {new}")],
+        "neither a creation nor an end"
     );
 }
 
@@ -370,6 +448,7 @@ macro_rules! session_expiration_acceptance_tests {
             idle_timeout_before_fixed_timeout, chained_custom_policy,
             fixed_duration_repository_ends_active_sessions_on_access,
             timeout_aware_policy_gets_the_configured_idle_timeout,
-            events_for_created_changed_deleted_renewed, expiry_events_follow_the_expiration_action);
+            events_for_created_changed_deleted_renewed, renewal_is_one_id_changed_event,
+            expiry_events_follow_the_expiration_action);
     };
 }

@@ -95,6 +95,9 @@ struct StoredState {
     /// The entry left the cache (deleted, renewed away, expired or evicted):
     /// whoever still holds it must treat the session as gone.
     removed: bool,
+    /// The entry was removed by a renewal: the renewal's
+    /// [`IdChanged`](SessionEvent::IdChanged) replaces the `Deleted` event.
+    renewed_away: bool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -236,7 +239,7 @@ impl EmbeddedSessionRepository {
                     state.removed = true;
                     let entries = std::mem::take(&mut state.index_entries);
                     remove_index_entries(&mut lock(&listener_indexes), *handle, &entries);
-                    events.is_observed().then(|| state.to_session(*handle))
+                    (events.is_observed() && !state.renewed_away).then(|| state.to_session(*handle))
                 };
                 if last_state.is_some() {
                     publish_removal(&events, *handle, last_state, cause, action);
@@ -290,8 +293,10 @@ impl EmbeddedSessionRepository {
         }
     }
 
-    /// Stores a complete session under its (new) handle and announces it.
-    fn insert_full(&self, session: &StoredSession, now: SystemTime, instant: Instant) {
+    /// Stores a complete session under its (new) handle. Returns the session
+    /// as stored when someone listens, for the caller's event (`Created`, or
+    /// `IdChanged` for a renewal).
+    fn insert_full(&self, session: &StoredSession, now: SystemTime, instant: Instant) -> Option<StoredSession> {
         let index_entries = self.inner.indexer.entries(session);
         let mut state = StoredState {
             creation_time: session.creation_time(),
@@ -301,6 +306,7 @@ impl EmbeddedSessionRepository {
             attributes: session.attributes().clone(),
             index_entries: index_entries.clone(),
             removed: false,
+            renewed_away: false,
         };
         let handle = session.handle();
         state.touch_in_place(handle, self.policy(), now, instant);
@@ -316,9 +322,7 @@ impl EmbeddedSessionRepository {
             self.update_indexes(handle, &stored, &BTreeSet::new(), &index_entries);
         }
         self.inner.cache.insert(handle, stored);
-        if let Some(session) = created {
-            events.publish(SessionEvent::Created { session });
-        }
+        created
     }
 
     fn policy(&self) -> &dyn SessionExpirationPolicy {
@@ -396,7 +400,12 @@ impl SessionRepository for EmbeddedSessionRepository {
         let limits = self.inner.settings.size_limits();
         if session.is_new() {
             limits.check_attributes(session.attributes())?;
-            self.insert_full(session, now, instant);
+            if let Some(created) = self.insert_full(session, now, instant) {
+                self.inner
+                    .settings
+                    .events()
+                    .publish(SessionEvent::Created { session: created });
+            }
             session.mark_saved();
             return Ok(());
         }
@@ -404,12 +413,12 @@ impl SessionRepository for EmbeddedSessionRepository {
             // Renewal: the old entry must still be live (a concurrent logout
             // wins, and an idle-expired entry the sweeper has not reached yet is
             // as gone as a missing one); it is removed before the new id
-            // becomes valid.
+            // becomes valid, announced as one `IdChanged` (not `Deleted`).
             let mut renewed = None;
             let mut refused = None;
             self.inner.cache.entry_by_ref(&previous).and_compute_with(|entry| {
                 let Some(entry) = entry else { return Op::Nop };
-                let state = lock(&entry.value().state);
+                let mut state = lock(&entry.value().state);
                 if !state.is_live(instant) {
                     return Op::Nop;
                 }
@@ -420,13 +429,20 @@ impl SessionRepository for EmbeddedSessionRepository {
                 let mut copy = state.to_session(session.handle());
                 apply_delta(&mut copy, session);
                 renewed = Some(copy);
+                // Read by the eviction listener, which runs for this removal.
+                state.renewed_away = true;
                 Op::Remove
             });
             if let Some(exceeded) = refused {
                 return Err(exceeded.into());
             }
             if let Some(renewed) = renewed {
-                self.insert_full(&renewed, now, instant);
+                if let Some(session) = self.insert_full(&renewed, now, instant) {
+                    self.inner.settings.events().publish(SessionEvent::IdChanged {
+                        old_handle: previous,
+                        session,
+                    });
+                }
                 self.carry_login(&previous, &renewed).await;
             }
             session.mark_saved();

@@ -23,7 +23,7 @@ impl RedisSessionRepository {
             self.forget_cached(handle);
             let known = self.inner.known_index.remove(handle).unwrap_or_default();
             let member = handle.to_string();
-            let (channel, message) = self.notice("deleted", handle);
+            let (channel, message) = self.notice("deleted", std::slice::from_ref(handle));
             let args = [if observed { "1" } else { "" }.to_owned(), channel, message];
             self.evalsha(&mut pipe, &self.inner.scripts.delete, handle, args);
             for (name, value) in known.iter() {

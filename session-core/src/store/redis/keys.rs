@@ -15,7 +15,7 @@ use crate::handle::SessionHandle;
 /// | `{region}:expires:{<handle>}` | string | the session's expiry marker: its TTL is the session's remaining lifetime |
 /// | `{region}:index:<b64(index name)>:<b64(index value)>` | set | handles of the sessions with that index entry |
 /// | `{region}:principal-sessions:{<b64(principal)>}` | sorted set | handles of one principal's sessions scored by last access (epoch ms), with a maximum of sessions per principal |
-/// | `{region}:events` | pub/sub channel (not a key) | `created <origin> <handle>` / `deleted <origin> <handle>` notices between instances |
+/// | `{region}:events` | pub/sub channel (not a key) | `created <origin> <handle>` / `deleted <origin> <handle>` / `renewed <origin> <old handle> <new handle>` notices between instances |
 ///
 /// `{region}` is the region name as configured (no braces, see
 /// [`validate_region_name`](crate::validate_region_name)); `<handle>` is the

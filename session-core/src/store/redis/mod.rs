@@ -6,7 +6,7 @@
 //! See [`RedisKeyLayout`] for the keys and the `codec` module for the hash
 //! fields. Sessions are named by their [`SessionHandle`] (a SHA-256 digest of
 //! the id, computed once per request), never by the id: keys, index-set members
-//! and the `created`/`deleted` notices carry handles, so read access to Redis
+//! and the `created`/`deleted`/`renewed` notices carry handles, so read access to Redis
 //! (a replica, an RDB backup, `MONITOR`, `SUBSCRIBE`) yields no usable session
 //! token. Only [`find_by_id`](SessionRepository::find_by_id) is given a raw id,
 //! and the session it returns knows it; lookups and events name sessions by
@@ -70,7 +70,8 @@
 //!   hash is written. Between the two steps the session exists under neither id;
 //!   a request presenting the old id then gets a fresh session, as it would just
 //!   after. Should Redis fail between the steps, the session is lost (the user
-//!   logs in again) rather than duplicated.
+//!   logs in again) rather than duplicated; listeners then get the old id's
+//!   `Deleted` instead of `IdChanged`.
 //! * Index sets do not share the session's hash tag (one set spans many
 //!   sessions), so they are maintained by commands pipelined next to the session
 //!   script, not inside it. Lookups therefore check every member against the
@@ -101,23 +102,29 @@
 //!
 //! | event | when | on which instances | carries |
 //! |---|---|---|---|
-//! | `Created` | first save of a new session; the new id of a renewal; a new session saved under an id whose session had expired | the saving one; every other subscribed one, told by a `PUBLISH` from the save script, which then reads the session (one command each) | the session as saved |
+//! | `Created` | first save of a new session; a new session saved under an id whose session had expired | the saving one; every other subscribed one, told by a `PUBLISH` from the save script, which then reads the session (one command each) | the session as saved |
 //! | `Changed` | a save of changed attributes that applied | the saving one only | the names of the attributes set or removed |
-//! | `Deleted` | `delete_by_handle` of a live session (logout); the old id of a renewal | the deleting one, with the last state; every other subscribed one, told by a `PUBLISH` from the script, without state | the last state where said |
+//! | `Deleted` | `delete_by_handle` of a live session (logout) | the deleting one, with the last state; every other subscribed one, told by a `PUBLISH` from the script, without state | the last state where said |
+//! | `IdChanged` | a renewal (the old id's handle, and the session under its new id) | the renewing one; every other subscribed one, told by a `renewed <origin> <old> <new>` `PUBLISH` from the new id's save script, which then reads the session (one command each) | the session as saved under the new id |
 //! | `Expired` | the marker expired, policy action [`ExpirationAction::Invalidate`](crate::expiration::ExpirationAction::Invalidate) | every subscribed one | the last state (below) |
 //! | `Destroyed` | the marker expired, policy action [`ExpirationAction::Destroy`](crate::expiration::ExpirationAction::Destroy) | every subscribed one | no state |
 //!
 //! Events name sessions by handle ([`SessionEvent::session_handle`]); the
 //! sessions they carry have no raw id.
 //!
-//! An instance never hears its own `created`/`deleted` notices twice: each
+//! An instance never hears its own `created`/`deleted`/`renewed` notices twice: each
 //! names the instance that sent it. Notices are not authenticated: anyone
 //! allowed to `PUBLISH` on the region's channel can forge one. A notice only
 //! ever carries a handle (not a credential), and a forged `deleted` notice
 //! deletes nothing: the instances that hear it forget the index entries they
 //! remembered for that session (read again when needed) and tell their
 //! listeners (the WebSocket keep-alive confirms an end with a lookup before
-//! closing a socket); the session stays live and readable everywhere. Created events fire once per session id per
+//! closing a socket); the session stays live and readable everywhere. A
+//! forged `renewed` notice is announced as `IdChanged` only when the new
+//! handle names a live session (it is read first), and deletes nothing either.
+//! A renewal whose new session is gone again before another instance reads
+//! it reaches that instance as the old id's `Deleted` (the new id's own end
+//! follows). Created events fire once per session id per
 //! instance (a save that finds the id live already does not announce it); a new
 //! session saved under an expired id fires again. Deletes by hand (`redis-cli
 //! DEL`) announce nothing: cross-instance `Deleted` comes from the scripts'
@@ -559,8 +566,9 @@ impl RedisSessionRepository {
         }
     }
 
-    /// A `created` or `deleted` notice for the other instances, as (channel,
-    /// message). The scripts publish it only when some instance subscribes
+    /// A notice for the other instances, as (channel, message):
+    /// `created <origin> <handle>`, `deleted <origin> <handle>` or
+    /// `renewed <origin> <old handle> <new handle>`. The scripts publish it only when some instance subscribes
     /// (`announce` in `lua/common.lua`: `PUBSUB NUMSUB` on one server; on a
     /// cluster, where that count is node-local, always).
     /// Notices name sessions by handle: anyone who can `SUBSCRIBE` learns no
@@ -568,14 +576,15 @@ impl RedisSessionRepository {
     /// make an instance drop its cached copy and remembered index entries of
     /// that session and tell its listeners (which then see the session alive
     /// on their next read): nothing is deleted by a notice.
-    fn notice(&self, kind: &str, handle: &SessionHandle) -> (String, String) {
+    fn notice(&self, kind: &str, handles: &[SessionHandle]) -> (String, String) {
         let channel = self.inner.keys.events_channel();
         let channel = if self.inner.pool.is_cluster() {
             channel
         } else {
             format!("?{channel}")
         };
-        (channel, format!("{kind} {} {handle}", self.inner.origin))
+        let handles: Vec<String> = handles.iter().map(SessionHandle::to_string).collect();
+        (channel, format!("{kind} {} {}", self.inner.origin, handles.join(" ")))
     }
 
     /// The expiration rule for `session` accessed now, as the scripts take it:
@@ -734,7 +743,9 @@ impl SessionRepository for RedisSessionRepository {
         } else if session.is_new() {
             let plan = WritePlan::full(session, now, &self.inner.indexer, self.serializer());
             let rule = self.rule_for(session);
-            let written = self.write(session, Mode::for_new(session), &plan, &rule, &[]).await?;
+            let written = self
+                .write(session, Mode::for_new(session), &plan, &rule, &[], None)
+                .await?;
             if written.created {
                 self.publish_created(session);
             }
@@ -744,7 +755,7 @@ impl SessionRepository for RedisSessionRepository {
             let written = match AttributeWrite::of(session, &plan, &rule) {
                 Some(write) => self.write_attributes(session, &plan, &write).await?,
                 None => {
-                    let written = self.write(session, Mode::Update, &plan, &rule, &[]).await?;
+                    let written = self.write(session, Mode::Update, &plan, &rule, &[], None).await?;
                     // The script may have moved the deadline: ask it again next time.
                     session.set_loaded_deadline(None);
                     written

@@ -1,5 +1,7 @@
 //! Renewal: the session moves to its new id in two steps, the old id dead at
-//! once (see the module docs, *Consistency*).
+//! once (see the module docs, *Consistency*), announced as one
+//! [`SessionEvent::IdChanged`]: here, and to the other instances by the save
+//! script's `renewed <origin> <old> <new>` notice.
 
 use super::*;
 
@@ -17,8 +19,8 @@ impl RedisSessionRepository {
         self.inner.known_index.invalidate(previous);
         self.forget_cached(previous);
         let mut pipe = new_pipeline();
-        let (channel, message) = self.notice("deleted", previous);
-        self.evalsha(&mut pipe, &self.inner.scripts.take, previous, [channel, message]);
+        // No notice yet: the new id's save announces the renewal as a whole.
+        self.evalsha(&mut pipe, &self.inner.scripts.take, previous, ["", ""]);
         let Some(fields) = codec::fields(self.single(pipe).await?)? else {
             tracing::debug!(session = %previous, "renewal of a session deleted meanwhile: not recreated");
             return Ok(false);
@@ -30,13 +32,7 @@ impl RedisSessionRepository {
                 return Ok(false);
             }
         };
-        let events = self.inner.settings.events();
-        if events.is_observed() {
-            events.publish(SessionEvent::Deleted {
-                handle: *previous,
-                session: Some(StoredSession::from_parts(parts.clone())),
-            });
-        }
+        let old_state = StoredSession::from_parts(parts.clone());
         let mut renewed = StoredSession::from_parts(SessionParts {
             handle: session.handle(),
             ..parts
@@ -57,9 +53,17 @@ impl RedisSessionRepository {
             .map(|(name, value)| (keys.index_key(name, value), *previous))
             .collect();
         let rule = self.rule_for(&renewed);
-        let written = self.write(&renewed, Mode::New, &plan, &rule, &old_sets).await?;
-        if written.created {
-            self.publish_created(&renewed);
+        match self
+            .write(&renewed, Mode::New, &plan, &rule, &old_sets, Some(previous))
+            .await
+        {
+            Ok(_) => self.publish_id_changed(previous, &renewed),
+            Err(error) => {
+                // The old id is gone and the new one was not written: to everyone
+                // this is the session's end (see the module docs, *Consistency*).
+                self.announce_lost_renewal(previous, old_state);
+                return Err(error);
+            }
         }
         if let Some(principal) = old_index.get(PRINCIPAL_NAME_INDEX_NAME)
             && plan
@@ -74,5 +78,37 @@ impl RedisSessionRepository {
         }
         tracing::debug!(from = %previous, to = %session.handle(), "session renewed");
         Ok(true)
+    }
+
+    /// Tells this instance's listeners of a renewal it made.
+    fn publish_id_changed(&self, previous: &SessionHandle, renewed: &StoredSession) {
+        let events = self.inner.settings.events();
+        if events.is_observed() {
+            // Events name sessions by handle only.
+            let mut saved = renewed.clone().without_id();
+            saved.mark_saved();
+            events.publish(SessionEvent::IdChanged {
+                old_handle: *previous,
+                session: saved,
+            });
+        }
+    }
+
+    /// A renewal whose second step failed: the session exists under neither
+    /// id. Listeners here get `Deleted` with its last state; the other
+    /// instances a `deleted` notice, sent without waiting (Redis may be what
+    /// failed, then they hear nothing, as of a session lost with Redis).
+    fn announce_lost_renewal(&self, previous: &SessionHandle, last_state: StoredSession) {
+        let events = self.inner.settings.events();
+        if events.is_observed() {
+            events.publish(SessionEvent::Deleted {
+                handle: *previous,
+                session: Some(self.with_predicate(last_state)),
+            });
+        }
+        let (channel, message) = self.notice("deleted", &[*previous]);
+        let mut pipe = new_pipeline();
+        pipe.cmd("PUBLISH").arg(channel.trim_start_matches('?')).arg(message);
+        self.execute_detached("announcing a renewal that failed", pipe);
     }
 }

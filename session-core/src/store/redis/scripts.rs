@@ -45,7 +45,7 @@ const SOURCES: [&str; 6] = [
 pub(crate) struct Scripts {
     /// Idle refresh after a read: `lastAccessedTime` and the TTLs.
     pub(crate) touch: Script,
-    /// `save`: conditional delta write, index fields, TTLs, `created` notice.
+    /// `save`: conditional delta write, index fields, TTLs, `created` (or a renewal's `renewed`) notice.
     pub(crate) save: Script,
     /// Renewal, first step: read and delete the old id.
     pub(crate) take: Script,

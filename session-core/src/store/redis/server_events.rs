@@ -1,6 +1,6 @@
 //! Server events, run on the subscription task one batch of messages at a
 //! time: keyspace notifications of expired markers and other instances'
-//! created/deleted notices, turned into cleanup and listener events.
+//! created/deleted/renewed notices, turned into cleanup and listener events.
 
 use std::collections::BTreeMap;
 
@@ -95,6 +95,16 @@ impl RedisSessionRepository {
             let handles: Vec<SessionHandle> = run.iter().map(Notice::handle).collect();
             match run[0] {
                 Notice::Created(_) => self.on_created_elsewhere(&handles).await,
+                Notice::Renewed { .. } => {
+                    let old_handles: Vec<SessionHandle> = run
+                        .iter()
+                        .filter_map(|notice| match notice {
+                            Notice::Renewed { old, .. } => Some(*old),
+                            _ => None,
+                        })
+                        .collect();
+                    self.on_renewed_elsewhere(&old_handles, &handles).await;
+                }
                 Notice::Deleted(_) => {
                     // A forged notice can do no more than this: forget what this
                     // instance remembers of the session (it is read again when
@@ -109,20 +119,27 @@ impl RedisSessionRepository {
         }
     }
 
-    /// `created <origin> <handle>` / `deleted <origin> <handle>` from another
-    /// instance's script; `None` for our own and for anything malformed.
-    fn parse_notice(&self, payload: &[u8]) -> Option<Notice> {
-        let mut words = std::str::from_utf8(payload).ok()?.splitn(3, ' ');
+    /// `created <origin> <handle>` / `deleted <origin> <handle>` /
+    /// `renewed <origin> <old handle> <new handle>` from another instance's
+    /// script; `None` for our own and for anything malformed.
+    pub(super) fn parse_notice(&self, payload: &[u8]) -> Option<Notice> {
+        let mut words = std::str::from_utf8(payload).ok()?.split(' ');
         let (kind, origin, handle) = (words.next()?, words.next()?, words.next()?);
         if origin == self.inner.origin {
             return None;
         }
         let handle = SessionHandle::parse(handle).ok()?;
-        match kind {
-            "created" => Some(Notice::Created(handle)),
-            "deleted" => Some(Notice::Deleted(handle)),
-            _ => None,
-        }
+        let notice = match kind {
+            "created" => Notice::Created(handle),
+            "deleted" => Notice::Deleted(handle),
+            "renewed" => Notice::Renewed {
+                old: handle,
+                new: SessionHandle::parse(words.next()?).ok()?,
+            },
+            _ => return None,
+        };
+        // Nothing after the handles.
+        words.next().is_none().then_some(notice)
     }
 
     /// Sessions created elsewhere: read (without touching) and announced.
@@ -138,6 +155,39 @@ impl RedisSessionRepository {
         // Gone again already: its `deleted` notice (or expiry) follows.
         for (session, _) in sessions.into_iter().flatten() {
             events.publish_copy(SessionEvent::Created { session });
+        }
+    }
+
+    /// Sessions renewed elsewhere (`old[i]` to `new[i]`): the old ids'
+    /// remembered index entries forgotten, the sessions read (without
+    /// touching) under their new ids and announced as `IdChanged`. A session
+    /// gone again already (or unreadable now) is announced as the old id's
+    /// `Deleted`, which is true either way: its old id stopped working (a gone
+    /// session's own `deleted` notice or expiry follows).
+    /// Like a forged `deleted` notice, a forged `renewed` one deletes nothing.
+    async fn on_renewed_elsewhere(&self, old: &[SessionHandle], new: &[SessionHandle]) {
+        for handle in old {
+            self.inner.known_index.invalidate(handle);
+        }
+        let sessions = match self.peek(new).await {
+            Ok(sessions) => sessions,
+            Err(error) => {
+                tracing::warn!(%error, sessions = new.len(), "could not read sessions renewed elsewhere");
+                vec![None; new.len()]
+            }
+        };
+        let events = self.inner.settings.events();
+        for (old_handle, found) in old.iter().zip(sessions) {
+            events.publish_copy(match found {
+                Some((session, _)) => SessionEvent::IdChanged {
+                    old_handle: *old_handle,
+                    session,
+                },
+                None => SessionEvent::Deleted {
+                    handle: *old_handle,
+                    session: None,
+                },
+            });
         }
     }
 
@@ -235,16 +285,24 @@ impl RedisSessionRepository {
 }
 
 /// What a subscription message asks of this instance.
+#[derive(Debug, PartialEq, Eq)]
 pub(super) enum Notice {
     Created(SessionHandle),
     Deleted(SessionHandle),
     Expired(SessionHandle),
+    /// The session with handle `old` now has the id of handle `new`.
+    Renewed {
+        old: SessionHandle,
+        new: SessionHandle,
+    },
 }
 
 impl Notice {
+    /// The handle of the session as it is now (a renewal's new one).
     fn handle(&self) -> SessionHandle {
         match self {
             Self::Created(handle) | Self::Deleted(handle) | Self::Expired(handle) => *handle,
+            Self::Renewed { new, .. } => *new,
         }
     }
 }

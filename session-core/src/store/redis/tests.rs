@@ -1,6 +1,6 @@
 //! Unit tests of `store::redis`.
 #![allow(clippy::unwrap_used)]
-use super::server_events::merged_notify_flags;
+use super::server_events::{Notice, merged_notify_flags};
 use super::*;
 
 #[test]
@@ -51,4 +51,42 @@ fn script_rules_follow_the_policy() {
     .unwrap();
     let never_idle = fixed.create_session();
     assert_eq!(fixed.rule_for(&never_idle).args(), ["fixed", "60000", "-1", "0"]);
+}
+
+#[test]
+fn notices_carry_handles_only_and_renewals_name_both() {
+    let here =
+        RedisSessionRepository::new(PoolSettings::new("redis://127.0.0.1:1"), SessionSettings::default()).unwrap();
+    let there =
+        RedisSessionRepository::new(PoolSettings::new("redis://127.0.0.1:1"), SessionSettings::default()).unwrap();
+    let (old, new) = (SessionId::generate(), SessionId::generate());
+    let (channel, message) = here.notice("renewed", &[old.handle(), new.handle()]);
+    assert_eq!(channel, format!("?{}", here.key_layout().events_channel()));
+    assert!(
+        !message.contains(old.as_str()) && !message.contains(new.as_str()),
+        "no raw id in a notice"
+    );
+    assert_eq!(
+        there.parse_notice(message.as_bytes()),
+        Some(Notice::Renewed {
+            old: old.handle(),
+            new: new.handle()
+        })
+    );
+    assert_eq!(here.parse_notice(message.as_bytes()), None, "an instance skips its own");
+    let (_, deleted) = here.notice("deleted", &[old.handle()]);
+    assert_eq!(
+        there.parse_notice(deleted.as_bytes()),
+        Some(Notice::Deleted(old.handle()))
+    );
+    // Malformed: a renewal without its new handle, anything after the handles.
+    let origin = message.split(' ').nth(1).unwrap();
+    for malformed in [
+        format!("renewed {origin} {}", old.handle()),
+        format!("{message} extra"),
+        format!("{deleted} {}", new.handle()),
+        format!("renewed {origin} {} {}", old.handle(), new.as_str()),
+    ] {
+        assert_eq!(there.parse_notice(malformed.as_bytes()), None, "{malformed}");
+    }
 }

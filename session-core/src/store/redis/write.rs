@@ -8,6 +8,8 @@ impl RedisSessionRepository {
     /// in the same round trip: `SREM` of the entries it replaces, as far as this
     /// instance knows them, plus `also_remove`, then `SADD` of the new entries.
     /// Corrections, if the script reports otherwise, are sent without waiting.
+    /// A write that creates the session announces it to the other instances:
+    /// `created`, or with `renewed_from` (the old id of a renewal), `renewed`.
     pub(super) async fn write(
         &self,
         session: &StoredSession,
@@ -15,6 +17,7 @@ impl RedisSessionRepository {
         plan: &WritePlan,
         rule: &ScriptRule,
         also_remove: &[Membership],
+        renewed_from: Option<&SessionHandle>,
     ) -> Result<Written, StoreError> {
         let id = &session.handle();
         let member = id.to_string();
@@ -39,9 +42,10 @@ impl RedisSessionRepository {
                 }
             }
         }
-        let (channel, message) = match mode {
-            Mode::New | Mode::Create => self.notice("created", id),
-            Mode::Update => (String::new(), String::new()),
+        let (channel, message) = match (mode, renewed_from) {
+            (Mode::Update, _) => (String::new(), String::new()),
+            (Mode::New | Mode::Create, Some(old)) => self.notice("renewed", &[*old, *id]),
+            (Mode::New | Mode::Create, None) => self.notice("created", &[*id]),
         };
         let limits = self.inner.settings.size_limits();
         let mut args: Vec<Vec<u8>> = vec![mode.as_arg().into()];
