@@ -208,7 +208,11 @@
 //! before any later reply is seen (`near_cache.rs`). Scripts that write a hash
 //! read it last when a near cache is on, because Redis stops tracking a key for
 //! the client that wrote it. This instance's own saves update the entry when
-//! their revision follows the cached one (`cached_session.rs`).
+//! their revision follows the cached one (`cached_session.rs`). Through
+//! Sentinel, the tracked connection goes to the master the sentinels name, and
+//! a failover (the master's socket closes, a `READONLY`/`MASTERDOWN` reply, or
+//! the sentinels' `+switch-master`) empties the cache before the next read
+//! (`tracked.rs`, *Through Sentinel*). Not on a Redis Cluster.
 //!
 //! # Connections
 //! [`PoolSettings`] configures one multiplexed, auto-reconnecting connection

@@ -294,9 +294,7 @@ impl RedisConnection {
         sink: Arc<dyn InvalidationSink>,
     ) -> Result<Self, StoreError> {
         if settings.is_sentinel() {
-            return Err(StoreError::unavailable(
-                "the near cache (CACHING_PROXY) needs a standalone Redis; Redis Sentinel is not supported yet",
-            ));
+            return Self::open_tracked_through_sentinel(settings, mode, sink);
         }
         let url = validate_urls(settings)?;
         if settings.is_cluster() {
@@ -315,6 +313,56 @@ impl RedisConnection {
         )
         .map_err(|error| invalid_url(url, &error))?;
         let (runtime, shutdown) = start_runtime()?;
+        Ok(Self::with(
+            settings,
+            clients,
+            Connection::Tracked(connection),
+            runtime,
+            shutdown,
+        ))
+    }
+
+    /// [`RedisConnection::open_tracked`] to the master the sentinels name.
+    fn open_tracked_through_sentinel(
+        settings: &PoolSettings,
+        mode: &TrackingMode,
+        sink: Arc<dyn InvalidationSink>,
+    ) -> Result<Self, StoreError> {
+        let clients = ClientFactory::new(settings)?;
+        let sentinel = SentinelConnection::new(settings, &clients).map_err(|error| {
+            StoreError::unavailable(format!(
+                "invalid sentinel address in {:?}: {error}",
+                settings.sentinels().iter().map(|url| redact(url)).collect::<Vec<_>>()
+            ))
+        })?;
+        let (runtime, shutdown) = start_runtime()?;
+        // Until the repository is dropped (its runtime ends with it).
+        drop(
+            runtime.spawn(
+                sentinel
+                    .clone()
+                    .watch_switches(settings.sentinel_master().to_owned(), settings.connection_timeout()),
+            ),
+        );
+        // The first sentinel address's database applies to the master (`ClientFactory::sentinel_client`).
+        let db = settings
+            .sentinels()
+            .first()
+            .and_then(|url| redis::IntoConnectionInfo::into_connection_info(url.as_str()).ok())
+            .map_or(0, |info| info.redis_settings().db());
+        let connection = TrackedConnection::through_sentinel(
+            sentinel,
+            db,
+            mode,
+            sink,
+            settings.connection_timeout(),
+            settings.response_timeout(),
+        );
+        connection.follow_master_drops(&runtime);
+        tracing::debug!(
+            master = settings.sentinel_master(),
+            "Redis session store with a near cache configured through Sentinel"
+        );
         Ok(Self::with(
             settings,
             clients,

@@ -40,6 +40,9 @@ struct Inner {
     current: Mutex<Option<Master>>,
     /// Discoveries so far, to drop only the connection a failure was seen on.
     discoveries: std::sync::atomic::AtomicU64,
+    /// Times the master was dropped (lost, or another named): connections of
+    /// their own to the master (the near cache's) watch it to follow.
+    drops: tokio::sync::watch::Sender<u64>,
     config: AsyncConnectionConfig,
 }
 
@@ -80,6 +83,7 @@ impl SentinelConnection {
                 sentinels: tokio::sync::Mutex::new(client),
                 current: Mutex::new(None),
                 discoveries: std::sync::atomic::AtomicU64::new(0),
+                drops: tokio::sync::watch::Sender::new(0),
                 config,
             }),
         })
@@ -98,8 +102,29 @@ impl SentinelConnection {
         {
             tracing::warn!(master = %named, "Redis Sentinel: the sentinels name another master; reconnecting");
             *current = None;
+            self.inner.dropped();
         }
         Ok(client)
+    }
+
+    /// How many times the master was dropped so far (lost, or another named):
+    /// a connection made to the master before the count moved must not be used.
+    pub(crate) fn master_drops(&self) -> u64 {
+        *self.inner.drops.borrow()
+    }
+
+    /// Told each time the master is dropped.
+    pub(crate) fn watch_master_drops(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.drops.subscribe()
+    }
+
+    /// A connection of another owner to the master found it lost (see
+    /// [`is_master_lost`]): ask the sentinels again on the next command.
+    pub(crate) fn forget_master(&self) {
+        if self.lock().take().is_some() {
+            tracing::warn!("Redis Sentinel: lost the master; asking the sentinels again");
+        }
+        self.inner.dropped();
     }
 
     /// Listens to `+switch-master` on one sentinel after another, dropping
@@ -142,6 +167,7 @@ impl SentinelConnection {
                 };
                 tracing::warn!(switch = %payload, "Redis Sentinel: +switch-master; reconnecting to the new master");
                 *inner.current.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                inner.dropped();
             }
         }
         RedisError::from((redis::ErrorKind::Io, "the sentinel closed the subscription"))
@@ -190,6 +216,7 @@ impl SentinelConnection {
         if current.as_ref().is_some_and(|master| master.discovery == discovery) {
             tracing::warn!(%error, "Redis Sentinel: lost the master; asking the sentinels again");
             *current = None;
+            self.inner.dropped();
         }
     }
 
@@ -198,13 +225,24 @@ impl SentinelConnection {
     }
 }
 
+impl Inner {
+    fn dropped(&self) {
+        self.drops.send_modify(|drops| *drops += 1);
+    }
+}
+
+/// Whether a server's error reply says it is no longer the master to write to.
+pub(crate) fn is_master_lost(code: &str) -> bool {
+    matches!(code, "READONLY" | "MASTERDOWN")
+}
+
 /// Whether `error` means the connection's server is no longer the master to write to.
 fn master_lost(error: &RedisError) -> bool {
     error.is_connection_dropped()
         || error.is_io_error()
         || error.is_timeout()
         || error.is_connection_refusal()
-        || matches!(error.code(), Some("READONLY" | "MASTERDOWN"))
+        || error.code().is_some_and(is_master_lost)
 }
 
 impl ConnectionLike for SentinelConnection {

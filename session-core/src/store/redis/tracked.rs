@@ -77,6 +77,16 @@
 //! serves every command and the cache stays inactive: every read goes to Redis.
 //! That is logged once, as a warning.
 //!
+//! # Through Sentinel
+//! [`TrackedConnection::through_sentinel`] connects to the master the
+//! sentinels name at each connection attempt. A failover ends the connection:
+//! its socket closes (the master died), or a reply says the server is no
+//! longer a writable master (`READONLY`, `MASTERDOWN`: it was demoted), or the
+//! sentinels announce another master (`+switch-master`, followed by the
+//! repository's [`SentinelConnection`]). Each of these empties the cache, as any
+//! lost connection does, and the next command connects to the new master: a
+//! cache never serves what it read from a master that is no longer the one.
+//!
 //! Redis Cluster is not supported (each master would need its own tracked
 //! connection); [`RedisConnection::open_tracked`](super::RedisConnection::open_tracked)
 //! refuses cluster settings.
@@ -95,6 +105,7 @@ use redis::{
 };
 
 use super::near_cache::InvalidationSink;
+use super::sentinel::{SentinelConnection, is_master_lost};
 
 /// A connection attempt, awaited by every command that needs it.
 type PendingLink = Shared<BoxFuture<'static, RedisResult<Link>>>;
@@ -150,8 +161,8 @@ pub(crate) struct TrackedConnection {
 }
 
 struct Inner {
-    /// RESP3, with the URL's address, credentials and database.
-    client: Client,
+    /// Where to connect.
+    server: Server,
     /// `CLIENT TRACKING ON … NOLOOP`.
     tracking: Cmd,
     sink: Arc<dyn InvalidationSink>,
@@ -163,6 +174,44 @@ struct Inner {
     connects: AtomicU64,
     /// Whether the "cache stays inactive" warning was logged.
     warned: AtomicBool,
+}
+
+/// The server a [`TrackedConnection`] connects to.
+enum Server {
+    /// One server: RESP3, with the URL's address, credentials and database.
+    Fixed(Client),
+    /// The master the sentinels name at each connection attempt.
+    Sentinel(SentinelConnection),
+}
+
+impl Server {
+    /// A RESP3 client of the server to connect to now, and the sentinels' count
+    /// of master drops it was named at (0 for a fixed server).
+    async fn client(&self) -> RedisResult<(Client, u64)> {
+        match self {
+            Self::Fixed(client) => Ok((client.clone(), 0)),
+            Self::Sentinel(sentinel) => {
+                let drops = sentinel.master_drops();
+                Ok((resp3(&sentinel.master_client().await?)?, drops))
+            }
+        }
+    }
+
+    /// Whether a connection made when the sentinels' count was `drops` is to
+    /// a master that has since been dropped.
+    fn is_stale(&self, drops: u64) -> bool {
+        match self {
+            Self::Fixed(_) => false,
+            Self::Sentinel(sentinel) => sentinel.master_drops() != drops,
+        }
+    }
+}
+
+/// `client`'s address, credentials, database and TLS settings, speaking RESP3.
+fn resp3(client: &Client) -> RedisResult<Client> {
+    let info = client.get_connection_info().clone();
+    let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
+    Client::open(info.set_redis_settings(settings))
 }
 
 #[derive(Default)]
@@ -182,6 +231,8 @@ struct State {
 struct Link {
     epoch: u64,
     connection: MultiplexedConnection,
+    /// Through Sentinel: the count of master drops when it was made.
+    master_drops: u64,
 }
 
 impl fmt::Debug for TrackedConnection {
@@ -210,14 +261,51 @@ impl TrackedConnection {
         response_timeout: Duration,
     ) -> RedisResult<Self> {
         // The connection info keeps the client's TLS parameters.
-        let info = client.get_connection_info().clone();
-        let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
-        let db = settings.db();
-        let client = Client::open(info.set_redis_settings(settings))?;
+        let client = resp3(client)?;
+        let db = client.get_connection_info().redis_settings().db();
         tracing::debug!(server = %client.get_connection_info().addr(), ?mode, "Redis near-cache connection configured");
-        Ok(Self {
+        Ok(Self::to(
+            Server::Fixed(client),
+            db,
+            mode,
+            sink,
+            connection_timeout,
+            response_timeout,
+        ))
+    }
+
+    /// Like [`new`](Self::new), to the master `sentinel` finds (see the module
+    /// docs, *Through Sentinel*); database `db` of it.
+    pub(crate) fn through_sentinel(
+        sentinel: SentinelConnection,
+        db: i64,
+        mode: &TrackingMode,
+        sink: Arc<dyn InvalidationSink>,
+        connection_timeout: Duration,
+        response_timeout: Duration,
+    ) -> Self {
+        tracing::debug!(?mode, "Redis near-cache connection configured through Sentinel");
+        Self::to(
+            Server::Sentinel(sentinel),
+            db,
+            mode,
+            sink,
+            connection_timeout,
+            response_timeout,
+        )
+    }
+
+    fn to(
+        server: Server,
+        db: i64,
+        mode: &TrackingMode,
+        sink: Arc<dyn InvalidationSink>,
+        connection_timeout: Duration,
+        response_timeout: Duration,
+    ) -> Self {
+        Self {
             inner: Arc::new(Inner {
-                client,
+                server,
                 tracking: mode.command(),
                 sink,
                 connection_timeout,
@@ -227,7 +315,31 @@ impl TrackedConnection {
                 connects: AtomicU64::new(0),
                 warned: AtomicBool::new(false),
             }),
-        })
+        }
+    }
+
+    /// Through Sentinel: empties the cache and drops the connection as soon
+    /// as the master is dropped (lost, or the sentinels named another), not
+    /// at the next command: reads served from the cache send none. Runs on
+    /// `runtime` until this connection is gone.
+    pub(crate) fn follow_master_drops(&self, runtime: &tokio::runtime::Handle) {
+        let Server::Sentinel(sentinel) = &self.inner.server else {
+            return;
+        };
+        let mut drops = sentinel.watch_master_drops();
+        let inner = Arc::downgrade(&self.inner);
+        drop(runtime.spawn(async move {
+            while drops.changed().await.is_ok() {
+                let Some(inner) = inner.upgrade() else {
+                    return;
+                };
+                let current = inner.lock().current.as_ref().map(|link| link.epoch);
+                if let Some(epoch) = current {
+                    tracing::debug!("Redis near-cache connection: the master changed; reconnecting");
+                    inner.lost(epoch);
+                }
+            }
+        }));
     }
 
     /// Connection attempts so far (the first connect included).
@@ -239,6 +351,12 @@ impl TrackedConnection {
     /// attempt under way). Must be awaited inside a Tokio runtime: the
     /// connection's driver task is spawned on it.
     async fn link(&self) -> RedisResult<Link> {
+        if let Some(link) = self.inner.lock().current.clone()
+            && self.inner.server.is_stale(link.master_drops)
+        {
+            tracing::debug!("Redis near-cache connection to a former master; reconnecting");
+            self.inner.lost(link.epoch);
+        }
         let pending = {
             let mut state = self.inner.lock();
             if let Some(link) = &state.current {
@@ -277,6 +395,7 @@ impl TrackedConnection {
     async fn request<T, Fut>(&self, send: impl FnOnce(MultiplexedConnection) -> Fut) -> RedisResult<T>
     where
         Fut: Future<Output = RedisResult<T>>,
+        T: Replies,
     {
         let link = self.link().await?;
         let mut in_flight = InFlight {
@@ -286,11 +405,14 @@ impl TrackedConnection {
         };
         let result = send(link.connection).await;
         in_flight.answered = true;
-        if let Err(error) = &result
-            && (error.is_unrecoverable_error() || error.is_timeout())
-        {
-            tracing::debug!(%error, "Redis near-cache connection failed; reconnecting on the next command");
-            self.inner.lost(link.epoch);
+        match &result {
+            Err(error) if error.is_unrecoverable_error() || error.is_timeout() => {
+                tracing::debug!(%error, "Redis near-cache connection failed; reconnecting on the next command");
+                self.inner.lost(link.epoch);
+            }
+            Err(error) if error.code().is_some_and(is_master_lost) => self.inner.master_lost(link.epoch),
+            Ok(replies) if replies.say_master_lost() => self.inner.master_lost(link.epoch),
+            _ => {}
         }
         result
     }
@@ -316,6 +438,23 @@ impl ConnectionLike for TrackedConnection {
 
     fn get_db(&self) -> i64 {
         self.inner.db
+    }
+}
+
+/// What a request answered, checked for a server that is no longer the master.
+trait Replies {
+    fn say_master_lost(&self) -> bool;
+}
+
+impl Replies for Value {
+    fn say_master_lost(&self) -> bool {
+        matches!(self, Value::ServerError(error) if is_master_lost(error.code()))
+    }
+}
+
+impl Replies for Vec<Value> {
+    fn say_master_lost(&self) -> bool {
+        self.iter().any(Replies::say_master_lost)
     }
 }
 
@@ -357,6 +496,16 @@ impl Inner {
         }
     }
 
+    /// The server of connection `epoch` answered that it is no longer a
+    /// writable master: connect to the one the sentinels name now.
+    fn master_lost(&self, epoch: u64) {
+        tracing::warn!("Redis near-cache connection: the server is no longer the master; reconnecting");
+        if let Server::Sentinel(sentinel) = &self.server {
+            sentinel.forget_master();
+        }
+        self.lost(epoch);
+    }
+
     fn warn_once(&self, error: &RedisError, what: &str) {
         if !self.warned.swap(true, Ordering::SeqCst) {
             tracing::warn!(
@@ -376,7 +525,7 @@ async fn connect(inner: Arc<Inner>, epoch: u64) -> RedisResult<Link> {
     if state.epoch == epoch {
         state.connecting = None;
     }
-    let (connection, tracking) = outcome?;
+    let (connection, tracking, master_drops) = outcome?;
     if state.dead == epoch {
         return Err(RedisError::from(std::io::Error::from(std::io::ErrorKind::NotConnected)));
     }
@@ -385,7 +534,11 @@ async fn connect(inner: Arc<Inner>, epoch: u64) -> RedisResult<Link> {
         // between handing it out and starting the cache.
         inner.sink.tracking_started();
     }
-    let link = Link { epoch, connection };
+    let link = Link {
+        epoch,
+        connection,
+        master_drops,
+    };
     state.current = Some(link.clone());
     drop(state);
     tracing::debug!(epoch, tracking, "Redis near-cache connection established");
@@ -394,7 +547,8 @@ async fn connect(inner: Arc<Inner>, epoch: u64) -> RedisResult<Link> {
 
 /// Opens the socket (RESP3, pushes to this attempt's handler) and enables
 /// tracking; `true` when tracking is on.
-async fn establish(inner: &Arc<Inner>, epoch: u64) -> RedisResult<(MultiplexedConnection, bool)> {
+/// Also returns the sentinels' count of master drops the server was named at.
+async fn establish(inner: &Arc<Inner>, epoch: u64) -> RedisResult<(MultiplexedConnection, bool, u64)> {
     let plain = AsyncConnectionConfig::new()
         .set_connection_timeout(Some(inner.connection_timeout))
         .set_response_timeout(Some(inner.response_timeout));
@@ -404,23 +558,24 @@ async fn establish(inner: &Arc<Inner>, epoch: u64) -> RedisResult<(MultiplexedCo
         epoch,
     };
     let config = plain.clone().set_push_sender(handler);
-    let mut connection = match inner.client.get_multiplexed_async_connection_with_config(&config).await {
+    let (client, master_drops) = inner.server.client().await?;
+    let mut connection = match client.get_multiplexed_async_connection_with_config(&config).await {
         Ok(connection) => connection,
         Err(error) if refuses_resp3(&error) => {
             inner.warn_once(&error, "RESP3");
-            let info = inner.client.get_connection_info().clone();
+            let info = client.get_connection_info().clone();
             let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP2);
             let client = Client::open(info.set_redis_settings(settings))?;
             let connection = client.get_multiplexed_async_connection_with_config(&plain).await?;
-            return Ok((connection, false));
+            return Ok((connection, false, master_drops));
         }
         Err(error) => return Err(error),
     };
     match inner.tracking.query_async::<()>(&mut connection).await {
-        Ok(()) => Ok((connection, true)),
+        Ok(()) => Ok((connection, true, master_drops)),
         Err(error) if matches!(error.kind(), ErrorKind::Server(_) | ErrorKind::Extension) => {
             inner.warn_once(&error, "CLIENT TRACKING");
-            Ok((connection, false))
+            Ok((connection, false, master_drops))
         }
         Err(error) => Err(error),
     }
