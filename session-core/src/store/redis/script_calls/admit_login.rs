@@ -123,7 +123,17 @@ mod tests {
         let alive = alive.to_string();
         assert_eq!(
             sent[4..],
-            [handle.as_str(), "9", "2", "refuse", "2", "d1", "d2", alive.as_str(), "5"]
+            [
+                handle.as_str(),
+                "9",
+                "2",
+                "refuse",
+                "2",
+                "d1",
+                "d2",
+                alive.as_str(),
+                "5"
+            ]
         );
     }
 
@@ -135,11 +145,17 @@ mod tests {
             Value::BulkString(evicted.to_string().into_bytes()),
             Value::BulkString(b"not a handle".to_vec()),
         ]);
-        assert_eq!(LoginAdmission::parse(reply).unwrap(), LoginAdmission::Admitted(vec![evicted]));
+        assert_eq!(
+            LoginAdmission::parse(reply).unwrap(),
+            LoginAdmission::Admitted(vec![evicted])
+        );
         assert_eq!(
             LoginAdmission::parse(Value::Array(vec![Value::Int(0)])).unwrap(),
             LoginAdmission::Refused
         );
-        assert!(matches!(LoginAdmission::parse(Value::Okay), Err(StoreError::Protocol(_))));
+        assert!(matches!(
+            LoginAdmission::parse(Value::Okay),
+            Err(StoreError::Protocol(_))
+        ));
     }
 }

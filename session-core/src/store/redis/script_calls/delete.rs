@@ -97,7 +97,10 @@ mod tests {
         );
         let gone = DeleteReply::parse(Value::Array(vec![Value::Int(0)])).unwrap();
         assert!(!gone.live && gone.fields.is_empty());
-        assert!(matches!(DeleteReply::parse(Value::Int(1)), Err(StoreError::Protocol(_))));
+        assert!(matches!(
+            DeleteReply::parse(Value::Int(1)),
+            Err(StoreError::Protocol(_))
+        ));
         let odd = Value::Array(vec![Value::Int(1), Value::BulkString(b"idx:color".to_vec())]);
         assert!(matches!(DeleteReply::parse(odd), Err(StoreError::Protocol(_))));
     }

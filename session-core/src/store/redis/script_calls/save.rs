@@ -144,7 +144,13 @@ impl SaveReply {
         };
         match items.as_slice() {
             [Value::Int(0), ..] => Ok(Self::Gone),
-            [Value::Int(1), Value::Int(created), Value::Int(revision), deadline, replaced @ ..] => {
+            [
+                Value::Int(1),
+                Value::Int(created),
+                Value::Int(revision),
+                deadline,
+                replaced @ ..,
+            ] => {
                 if replaced.len() % 2 != 0 {
                     return Err(malformed());
                 }
@@ -183,7 +189,9 @@ impl SaveReply {
 /// The stored deadline: `-1` never; anything unreadable is treated as already
 /// past (a near cache then does not serve it).
 fn deadline_of(value: &Value) -> Option<i64> {
-    let text = codec::bytes(value.clone()).ok().and_then(|bytes| String::from_utf8(bytes).ok());
+    let text = codec::bytes(value.clone())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok());
     match text.and_then(|text| text.parse::<i64>().ok()) {
         Some(-1) => None,
         Some(deadline) => Some(deadline.max(0)),
@@ -308,7 +316,10 @@ mod tests {
         };
         let mut pipe = redis::pipe();
         update.append_to(&mut pipe, &scripts, &keys);
-        assert_eq!(appended_args(&pipe, 5)[..10], ["update", "idle", "2000", "", "200", "", "", "1700000000000", "", "256"]);
+        assert_eq!(
+            appended_args(&pipe, 5)[..10],
+            ["update", "idle", "2000", "", "200", "", "", "1700000000000", "", "256"]
+        );
     }
 
     #[test]
@@ -333,7 +344,11 @@ mod tests {
         let never = Value::Array(vec![Value::Int(1), Value::Int(0), Value::Int(2), text("-1")]);
         assert!(matches!(
             SaveReply::parse(&never).unwrap(),
-            SaveReply::Applied { created: false, deadline: None, .. }
+            SaveReply::Applied {
+                created: false,
+                deadline: None,
+                ..
+            }
         ));
         let unreadable = Value::Array(vec![Value::Int(1), Value::Int(0), Value::Int(2), text("")]);
         assert!(matches!(
@@ -357,10 +372,19 @@ mod tests {
             Value::Int(1),
             Value::Array(vec![]),
             Value::Array(vec![Value::Int(1), Value::Int(0)]),
-            Value::Array(vec![Value::Int(1), Value::Int(0), Value::Int(2), text("-1"), text("odd")]),
+            Value::Array(vec![
+                Value::Int(1),
+                Value::Int(0),
+                Value::Int(2),
+                text("-1"),
+                text("odd"),
+            ]),
             Value::Array(vec![Value::Int(2), text("total")]),
         ] {
-            assert!(matches!(SaveReply::parse(&malformed), Err(StoreError::Protocol(_))), "{malformed:?}");
+            assert!(
+                matches!(SaveReply::parse(&malformed), Err(StoreError::Protocol(_))),
+                "{malformed:?}"
+            );
         }
     }
 }
