@@ -26,7 +26,13 @@ async fn value_seen(repository: &RedisSessionRepository, id: &SessionId) -> Opti
 }
 
 /// Writes `v` on `writer` until a write lands on a master other than `old_master`.
-async fn write_after_failover(setup: &SentinelSetup, writer: &RedisSessionRepository, id: &SessionId, old_master: u16, v: i32) {
+async fn write_after_failover(
+    setup: &SentinelSetup,
+    writer: &RedisSessionRepository,
+    id: &SessionId,
+    old_master: u16,
+    v: i32,
+) {
     let started = Instant::now();
     loop {
         if let Ok(Some(mut session)) = writer.find_by_id(id).await {
@@ -78,7 +84,9 @@ async fn two_cached_instances_stay_coherent_across_a_failover_the_old_master_sur
     setup.force_failover();
     write_after_failover(&setup, &a, &id, old_master, 3).await;
     let took = seen_within(&b, &id, 3, Duration::from_secs(2)).await;
-    println!("near cache through Sentinel, forced failover: the other instance saw the new master's write after {took:?}");
+    println!(
+        "near cache through Sentinel, forced failover: the other instance saw the new master's write after {took:?}"
+    );
 
     // And coherent again on the new master.
     let mut loaded = a.find_by_id(&id).await.unwrap().unwrap();

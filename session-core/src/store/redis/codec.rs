@@ -275,34 +275,6 @@ impl WritePlan {
         }
         plan
     }
-
-    /// The script arguments after the limits: counted lists, see `lua/save.lua`.
-    /// The fields to set go as two counts (metadata, then attributes) and the
-    /// metadata pairs before the attribute pairs, so that the script neither
-    /// tells them apart by prefix nor copies them.
-    pub(crate) fn script_args(&self) -> Vec<Vec<u8>> {
-        let is_attribute = |field: &[u8]| field.starts_with(ATTRIBUTE_PREFIX.as_bytes());
-        let (attributes, metadata): (Vec<_>, Vec<_>) = self.sets.iter().partition(|(field, _)| is_attribute(field));
-        let mut args = Vec::with_capacity(
-            5 + 2 * self.sets.len() + self.deletes.len() + 2 * self.index_sets.len() + self.index_deletes.len(),
-        );
-        args.push(metadata.len().to_string().into_bytes());
-        args.push(attributes.len().to_string().into_bytes());
-        for (field, value) in metadata.into_iter().chain(attributes) {
-            args.push(field.clone());
-            args.push(value.clone());
-        }
-        args.push(self.deletes.len().to_string().into_bytes());
-        args.extend(self.deletes.iter().cloned());
-        args.push(self.index_sets.len().to_string().into_bytes());
-        for (name, value) in &self.index_sets {
-            args.push(name.clone().into_bytes());
-            args.push(value.clone().into_bytes());
-        }
-        args.push(self.index_deletes.len().to_string().into_bytes());
-        args.extend(self.index_deletes.iter().map(|name| name.clone().into_bytes()));
-        args
-    }
 }
 
 /// The index whose value depends on attribute `name`, if any.
@@ -439,48 +411,6 @@ mod tests {
             Value::BulkString(b"b".to_vec()),
         )]);
         assert_eq!(fields(map).unwrap().unwrap(), vec![field("a", "b")]);
-    }
-
-    #[test]
-    fn script_args_put_metadata_before_attributes_with_separate_counts() {
-        let plan = WritePlan {
-            sets: vec![
-                field(LAST_ACCESSED_TIME, "5"),
-                field("attr:a", "1"),
-                field(MAX_INACTIVE_INTERVAL, "60"),
-                field("attr:b", "2"),
-            ],
-            deletes: vec![b"attr:c".to_vec()],
-            index_sets: vec![("color".to_owned(), "blue".to_owned())],
-            index_deletes: vec!["size".to_owned()],
-        };
-        let args: Vec<String> = plan
-            .script_args()
-            .into_iter()
-            .map(|arg| String::from_utf8(arg).unwrap())
-            .collect();
-        assert_eq!(
-            args,
-            [
-                "2",
-                "2",
-                LAST_ACCESSED_TIME,
-                "5",
-                MAX_INACTIVE_INTERVAL,
-                "60",
-                "attr:a",
-                "1",
-                "attr:b",
-                "2",
-                "1",
-                "attr:c",
-                "1",
-                "color",
-                "blue",
-                "1",
-                "size"
-            ]
-        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Deleting sessions: the delete script per session and the index entries'
 //! `SREM`s, all in one pipeline.
 
+use super::script_calls::{DeleteArgs, DeleteReply};
 use super::*;
 
 impl RedisSessionRepository {
@@ -23,9 +24,12 @@ impl RedisSessionRepository {
             self.forget_cached(handle);
             let known = self.inner.known_index.remove(handle).unwrap_or_default();
             let member = handle.to_string();
-            let (channel, message) = self.notice("deleted", std::slice::from_ref(handle));
-            let args = [if observed { "1" } else { "" }.to_owned(), channel, message];
-            self.evalsha(&mut pipe, &self.inner.scripts.delete, handle, args);
+            let delete = DeleteArgs {
+                handle,
+                all_fields: observed,
+                deleted: self.announcement("deleted", std::slice::from_ref(handle)),
+            };
+            self.call(&mut pipe, &delete);
             for (name, value) in known.iter() {
                 pipe.cmd("SREM").arg(keys.index_key(name, value)).arg(&member);
             }
@@ -45,15 +49,7 @@ impl RedisSessionRepository {
                     .next()
                     .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
             }
-            let Value::Array(items) = reply else {
-                return Err(StoreError::Protocol(format!(
-                    "delete script returned {}",
-                    codec::kind(&reply)
-                )));
-            };
-            let mut items = items.into_iter();
-            let live = matches!(items.next(), Some(Value::Int(1)));
-            let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
+            let DeleteReply { live, fields } = DeleteReply::parse(reply)?;
             let corrections: Vec<Membership> = index_entries(&fields)
                 .filter(|(name, value)| known.get(name) != Some(value))
                 .map(|(name, value)| (keys.index_key(&name, &value), *handle))

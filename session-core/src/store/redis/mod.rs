@@ -244,8 +244,8 @@ mod pool;
 mod principal_sessions;
 mod renewal;
 mod replication;
-mod replies;
 mod rule;
+mod script_calls;
 mod scripts;
 mod sentinel;
 mod server_events;
@@ -273,10 +273,11 @@ use self::codec::{Decoded, Fields, WritePlan};
 use self::index_ttl::{index_ttl, outlive};
 use self::near_cache::NearCache;
 use self::pool::{RedisConnection, TrackingMode};
-use self::replies::{Written, save_outcome, saved_revision, size_refusal};
 use self::rule::ScriptRule;
+use self::script_calls::{Announcement, Mode, ScriptCall, TouchArgs};
 use self::scripts::Scripts;
 use self::transport::{new_pipeline, ok, send};
+use self::write::Written;
 use crate::error::StoreError;
 use crate::events::SessionEvent;
 use crate::expiration::{self, SessionExpirationPolicy};
@@ -347,36 +348,6 @@ impl std::fmt::Debug for RedisSessionRepository {
             .field("pool", &self.inner.pool)
             .field("subscribed", &self.is_subscribed())
             .finish_non_exhaustive()
-    }
-}
-
-/// Whether a save may create the hash or only change a live one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// A freshly generated id: nothing can be stored under it, write blind.
-    New,
-    /// Replace whatever the id held (an id the caller chose).
-    Create,
-    /// Only if still live.
-    Update,
-}
-
-impl Mode {
-    fn as_arg(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Create => "create",
-            Self::Update => "update",
-        }
-    }
-
-    /// A save of a new session: blind when its id was generated here.
-    fn for_new(session: &StoredSession) -> Self {
-        if session.has_generated_id() {
-            Self::New
-        } else {
-            Self::Create
-        }
     }
 }
 
@@ -551,7 +522,13 @@ impl RedisSessionRepository {
         self.execute_detached("removing stale index entries", pipe);
     }
 
-    /// `EVALSHA` of a script on one session's keys (hash, marker).
+    /// Appends a script call (its `EVALSHA`, typed in `script_calls`) to `pipe`.
+    fn call(&self, pipe: &mut Pipeline, call: &impl ScriptCall) {
+        call.append_to(pipe, &self.inner.scripts, &self.inner.keys);
+    }
+
+    /// `EVALSHA` of a script on one session's keys (hash, marker), with
+    /// positional arguments (`take` only; the others are typed, see [`Self::call`]).
     fn evalsha<A: ToRedisArgs>(
         &self,
         pipe: &mut Pipeline,
@@ -559,12 +536,7 @@ impl RedisSessionRepository {
         handle: &SessionHandle,
         args: impl IntoIterator<Item = A>,
     ) {
-        let keys = &self.inner.keys;
-        pipe.cmd("EVALSHA")
-            .arg(script.get_hash())
-            .arg(2)
-            .arg(keys.session_key(handle))
-            .arg(keys.expires_key(handle));
+        script_calls::session_evalsha(pipe, script, &self.inner.keys, handle);
         for arg in args {
             pipe.arg(arg);
         }
@@ -589,6 +561,12 @@ impl RedisSessionRepository {
         };
         let handles: Vec<String> = handles.iter().map(SessionHandle::to_string).collect();
         (channel, format!("{kind} {} {}", self.inner.origin, handles.join(" ")))
+    }
+
+    /// [`Self::notice`] as a typed script argument.
+    fn announcement(&self, kind: &str, handles: &[SessionHandle]) -> Announcement {
+        let (channel, message) = self.notice(kind, handles);
+        Announcement { channel, message }
     }
 
     /// The expiration rule for `session` accessed now, as the scripts take it:
@@ -630,10 +608,13 @@ impl RedisSessionRepository {
         let rule = self.rule_for(&session);
         if rule.needs_refresh(now_ms, creation, interval, stored.expires_at) {
             let mut pipe = new_pipeline();
-            let mut args = vec![now_ms.to_string()];
-            args.extend(rule.args());
-            args.push(self.track_flag().to_owned());
-            self.evalsha(&mut pipe, &self.inner.scripts.touch, handle, args);
+            let touch = TouchArgs {
+                handle,
+                now: now_ms,
+                rule: &rule,
+                tracked: self.is_tracked(),
+            };
+            self.call(&mut pipe, &touch);
             // The session's index sets live at least as long as it now does.
             let ttl = index_ttl(now_ms, rule.deadline_after_access(now_ms, creation, interval));
             for (name, value) in &stored.index {
@@ -660,9 +641,9 @@ impl RedisSessionRepository {
         session
     }
 
-    /// The scripts' "read the hash last" flag: only a near cache needs it.
-    fn track_flag(&self) -> &'static str {
-        if self.inner.near_cache.is_some() { "1" } else { "" }
+    /// Whether the scripts read the hash last: only a near cache needs it.
+    fn is_tracked(&self) -> bool {
+        self.inner.near_cache.is_some()
     }
 
     /// Drops a session from the near cache.

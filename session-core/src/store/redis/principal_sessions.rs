@@ -17,7 +17,6 @@
 //! refresh of a logged-in member, so it never outlives its sessions by more
 //! than the expiry grace.
 
-use std::num::NonZeroUsize;
 use std::time::SystemTime;
 
 use redis::Value;
@@ -25,6 +24,7 @@ use redis::Value;
 use super::RedisSessionRepository;
 use super::codec;
 use super::index_ttl::{index_ttl, outlive};
+use super::script_calls::{AdmitLoginArgs, LoginAdmission};
 use super::transport::{new_pipeline, ok};
 use crate::error::StoreError;
 use crate::handle::SessionHandle;
@@ -125,27 +125,17 @@ impl RedisSessionRepository {
         dead: &[Vec<u8>],
         live: &[(SessionHandle, i64)],
     ) -> Result<Option<Vec<SessionHandle>>, StoreError> {
-        let policy = match maximum.policy() {
-            MaximumSessionsPolicy::RefuseLogin => "refuse",
-            _ => "lru",
-        };
         let now = epoch_millis(SystemTime::now());
         let mut pipe = new_pipeline();
-        pipe.cmd("EVALSHA")
-            .arg(self.inner.scripts.admit_login.get_hash())
-            .arg(1)
-            .arg(key)
-            .arg(handle.to_string())
-            .arg(now)
-            .arg(limit_arg(maximum.limit()))
-            .arg(policy)
-            .arg(dead.len());
-        for member in dead {
-            pipe.arg(member.as_slice());
-        }
-        for (member, last_access) in live {
-            pipe.arg(member.to_string()).arg(*last_access);
-        }
+        let admit = AdmitLoginArgs {
+            key,
+            handle,
+            now,
+            maximum,
+            dead,
+            live,
+        };
+        self.call(&mut pipe, &admit);
         // Like an index set, the set lives as long as its sessions may (each
         // idle-timer refresh of a member extends it too), plus the expiry grace.
         let interval = self.inner.settings.max_inactive_interval_seconds();
@@ -153,29 +143,9 @@ impl RedisSessionRepository {
         outlive(&mut pipe, key, index_ttl(now, deadline));
         let reply = self.execute(pipe).await?.into_iter().next();
         let reply = reply.ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?;
-        let Value::Array(items) = ok(reply)? else {
-            return Err(StoreError::Protocol("admit_login script returned no array".to_owned()));
-        };
-        let mut items = items.into_iter();
-        if !matches!(items.next(), Some(Value::Int(1))) {
-            return Ok(None);
+        match LoginAdmission::parse(ok(reply)?)? {
+            LoginAdmission::Admitted(evicted) => Ok(Some(evicted)),
+            LoginAdmission::Refused => Ok(None),
         }
-        let mut evicted = Vec::new();
-        for item in items {
-            let text = codec::bytes(item)?;
-            // Members are only ever handles (parsed before they are added).
-            if let Some(member) = std::str::from_utf8(&text)
-                .ok()
-                .and_then(|text| SessionHandle::parse(text).ok())
-            {
-                evicted.push(member);
-            }
-        }
-        Ok(Some(evicted))
     }
-}
-
-/// The limit as the script's number.
-fn limit_arg(limit: NonZeroUsize) -> u64 {
-    u64::try_from(limit.get()).unwrap_or(u64::MAX)
 }

@@ -9,6 +9,9 @@
 //! meanwhile wait for it instead of loading again.
 //!
 //! Reads are not scripts: a session read is a plain `HGETALL` (see `rule.rs`).
+//!
+//! Each script's arguments and reply are typed once, next to each other, in
+//! `script_calls/<script>.rs` (the scripts' header comments point there).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use redis::Value;
 
 use super::pool::NodeAddress;
-use super::{RedisSessionRepository, codec, index_entries, new_pipeline, ok, subscription};
+use super::script_calls::{ReapArgs, ReapReply};
+use super::{RedisSessionRepository, index_entries, new_pipeline, ok, subscription};
 use crate::error::StoreError;
 use crate::events::{SessionEvent, SessionEventPublisher};
 use crate::expiration::ExpirationAction;
@@ -239,26 +240,21 @@ impl RedisSessionRepository {
         action: ExpirationAction,
         want_state: bool,
     ) -> Result<Vec<(Option<StoredSession>, bool)>, StoreError> {
-        let action_arg = match action {
-            ExpirationAction::Destroy => "destroy",
-            ExpirationAction::Invalidate => "invalidate",
-        };
-        let want = if want_state { "1" } else { "" };
         let mut pipe = new_pipeline();
-        for id in ids {
-            self.evalsha(&mut pipe, &self.inner.scripts.reap, id, [action_arg, want]);
+        for handle in ids {
+            let reap = ReapArgs {
+                handle,
+                action,
+                all_fields: want_state,
+            };
+            self.call(&mut pipe, &reap);
         }
         let replies = self.execute(pipe).await?;
         let mut stale = new_pipeline();
         let mut stale_count = 0;
         let mut last_states = Vec::with_capacity(ids.len());
         for (id, reply) in ids.iter().zip(replies) {
-            let Value::Array(items) = ok(reply)? else {
-                return Err(StoreError::Protocol("reap script returned no array".to_owned()));
-            };
-            let mut items = items.into_iter();
-            let first = matches!((items.next(), items.next()), (Some(Value::Int(1)), Some(Value::Int(1))));
-            let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
+            let ReapReply { first, fields } = ReapReply::parse(ok(reply)?)?;
             if first {
                 for (name, value) in index_entries(&fields) {
                     stale

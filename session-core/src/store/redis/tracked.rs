@@ -179,7 +179,7 @@ struct Inner {
 /// The server a [`TrackedConnection`] connects to.
 enum Server {
     /// One server: RESP3, with the URL's address, credentials and database.
-    Fixed(Client),
+    Fixed(Box<Client>),
     /// The master the sentinels name at each connection attempt.
     Sentinel(SentinelConnection),
 }
@@ -189,7 +189,7 @@ impl Server {
     /// of master drops it was named at (0 for a fixed server).
     async fn client(&self) -> RedisResult<(Client, u64)> {
         match self {
-            Self::Fixed(client) => Ok((client.clone(), 0)),
+            Self::Fixed(client) => Ok((Client::clone(client), 0)),
             Self::Sentinel(sentinel) => {
                 let drops = sentinel.master_drops();
                 Ok((resp3(&sentinel.master_client().await?)?, drops))
@@ -265,7 +265,7 @@ impl TrackedConnection {
         let db = client.get_connection_info().redis_settings().db();
         tracing::debug!(server = %client.get_connection_info().addr(), ?mode, "Redis near-cache connection configured");
         Ok(Self::to(
-            Server::Fixed(client),
+            Server::Fixed(Box::new(client)),
             db,
             mode,
             sink,

@@ -1,7 +1,16 @@
 //! Writing a session: the save script and, in the same round trip, the
 //! index-set changes it implies (see the module docs, *Consistency*).
 
+use super::script_calls::{SaveArgs, SaveReply};
 use super::*;
+
+/// What a save did (by the save script, or by `attribute_write.rs`'s transaction).
+#[derive(Debug)]
+pub(super) struct Written {
+    pub(super) applied: bool,
+    /// No live session had the id before.
+    pub(super) created: bool,
+}
 
 impl RedisSessionRepository {
     /// Writes a plan into one session hash (the script), with the index changes
@@ -42,25 +51,22 @@ impl RedisSessionRepository {
                 }
             }
         }
-        let (channel, message) = match (mode, renewed_from) {
-            (Mode::Update, _) => (String::new(), String::new()),
-            (Mode::New | Mode::Create, Some(old)) => self.notice("renewed", &[*old, *id]),
-            (Mode::New | Mode::Create, None) => self.notice("created", &[*id]),
+        let save = SaveArgs {
+            handle: id,
+            mode,
+            rule,
+            announce: match (mode, renewed_from) {
+                (Mode::Update, _) => None,
+                (Mode::New | Mode::Create, Some(old)) => Some(self.announcement("renewed", &[*old, *id])),
+                (Mode::New | Mode::Create, None) => Some(self.announcement("created", &[*id])),
+            },
+            now: epoch_millis(session.last_accessed_time()),
+            tracked: self.is_tracked(),
+            limits: *self.inner.settings.size_limits(),
+            plan,
         };
-        let limits = self.inner.settings.size_limits();
-        let mut args: Vec<Vec<u8>> = vec![mode.as_arg().into()];
-        args.extend(rule.args().map(String::into_bytes));
-        args.extend([
-            channel.into_bytes(),
-            message.into_bytes(),
-            epoch_millis(session.last_accessed_time()).to_string().into_bytes(),
-            self.track_flag().into(),
-            limits.max_attributes().to_string().into_bytes(),
-            limits.max_total_bytes().to_string().into_bytes(),
-        ]);
-        args.extend(plan.script_args());
         let mut pipe = new_pipeline();
-        self.evalsha(&mut pipe, &self.inner.scripts.save, id, args);
+        self.call(&mut pipe, &save);
         for (name, old) in &removed {
             pipe.cmd("SREM").arg(keys.index_key(name, old)).arg(&member);
         }
@@ -87,8 +93,10 @@ impl RedisSessionRepository {
             Some(cache) => {
                 let own = OwnSave::of(session, plan, mode != Mode::Update);
                 let (cache, key) = (Arc::clone(cache), keys.session_key(id));
-                let record = move |replies: &[Value]| match replies.first().map(saved_revision) {
-                    Some(Some((rev, deadline))) => own.record(&cache, &key, rev, deadline),
+                let record = move |replies: &[Value]| match replies.first().map(SaveReply::parse) {
+                    Some(Ok(SaveReply::Applied { revision, deadline, .. })) => {
+                        own.record(&cache, &key, revision, deadline);
+                    }
                     _ => cache.remove(&key),
                 };
                 self.execute_then(pipe, Some(Arc::new(record))).await?
@@ -103,17 +111,26 @@ impl RedisSessionRepository {
         for reply in replies {
             ok(reply)?;
         }
-        if let Some(exceeded) = size_refusal(&reply) {
-            // Nothing was written: undo the SADDs sent along with the script.
-            let sent: Vec<Membership> = plan
-                .index_sets
-                .iter()
-                .map(|(name, value)| (keys.index_key(name, value), *id))
-                .collect();
-            self.remove_detached(&sent);
-            return Err(exceeded.into());
-        }
-        let (written, replaced) = save_outcome(reply)?;
+        let (written, replaced) = match SaveReply::parse(&reply)? {
+            SaveReply::Applied { created, replaced, .. } => (Written { applied: true, created }, replaced),
+            SaveReply::Gone => (
+                Written {
+                    applied: false,
+                    created: false,
+                },
+                Vec::new(),
+            ),
+            SaveReply::TooLarge(exceeded) => {
+                // Nothing was written: undo the SADDs sent along with the script.
+                let sent: Vec<Membership> = plan
+                    .index_sets
+                    .iter()
+                    .map(|(name, value)| (keys.index_key(name, value), *id))
+                    .collect();
+                self.remove_detached(&sent);
+                return Err(exceeded.into());
+            }
+        };
         let corrections: Vec<Membership> = if written.applied {
             replaced
                 .into_iter()

@@ -2,11 +2,10 @@
 -- scripts it touches one key of its own: KEYS[1] = the principal's sorted set
 -- of session handles, scored by last access (epoch ms). Atomic on that key, so
 -- concurrent logins on any instances count each other.
--- ARGV: handle, now (ms), limit, policy (`lru` | `refuse`), the number of
--- dead members, the dead members (sessions the caller found ended: removed),
--- then (member, last access) pairs of live members (scores only ever raised).
--- Returns {1, evicted...} when admitted (evicted: handles the caller must end),
--- {0} when refused.
+-- ARGV and the reply: `AdmitLoginArgs` and `LoginAdmission` in
+-- script_calls/admit_login.rs, the one definition of their layout (handle, now,
+-- limit, policy, counted dead members, then live member/last-access pairs;
+-- {1, evicted...} or {0}).
 local key = KEYS[1]
 local handle = ARGV[1]
 local now = ARGV[2]

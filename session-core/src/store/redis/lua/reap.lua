@@ -1,11 +1,8 @@
 -- Expiry: run by every subscribed instance when the marker's `expired`
 -- notification arrives; idempotent.
--- ARGV[1]: 'destroy' (delete the hash now) or 'invalidate' (keep it readable
---          LINGER_MS longer, for the other instances' listeners).
--- ARGV[2]: '1' to return every field, '' for the index fields only.
--- Returns {0, 0} when the id is live again (a new session saved under it: not
--- ours to touch), else {1, first, field1, value1, ...}: first is 1 for the one
--- instance that should remove the index entries.
+-- ARGV and the reply: `ReapArgs` and `ReapReply` in script_calls/reap.rs, the
+-- one definition of their layout (action, all-fields flag; {0, 0} when live
+-- again, else {1, first, field1, value1, ...}).
 local hash, marker = KEYS[1], KEYS[2]
 if redis.call('EXISTS', marker) == 1 then
   return {0, 0}

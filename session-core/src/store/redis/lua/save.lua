@@ -1,28 +1,9 @@
 -- save: applies one session's changes atomically.
--- ARGV[1]: 'new' (a freshly generated id: written without reading anything),
---          'create' (write unconditionally, replacing whatever the id held) or
---          'update' (only if the session is still live: a write racing a logout,
---          a renewal or the expiry must not bring it back).
--- ARGV[2..5]: the expiration rule (expiry.lua).
--- ARGV[6], ARGV[7]: channel and message published when this creates the
---          session (see announce in common.lua).
--- ARGV[8]: now, epoch milliseconds of the application's clock.
--- ARGV[9]: '1' when a near cache tracks this key (read it last, see below).
--- ARGV[10], ARGV[11]: the most attributes, and bytes of attributes (names
---          plus stored values), the session may hold (SessionSizeLimits).
--- ARGV[12]: m, ARGV[13]: a, then m metadata field/value pairs, then a
---          attribute field/value pairs (fields `attr:<name>`): the fields to set.
--- then:    d, then d fields to delete (removed attributes).
--- then:    k, then k index name/value pairs (index fields to set).
--- then:    r, then r index names (index fields to delete).
--- (codec.rs: WritePlan::script_args. Counts and limits come from the
--- application and are well-formed; stored values may not be.)
--- Returns {2, limit, max, actual} when the save would take the session past a
--- size limit ('attributes' or 'total'): nothing is written.
--- Returns {1, created, rev, deadline, name1, old1, ...} with the revision this
--- save produced, the stored expiresAt after it, and the index values that were
--- replaced or removed (their sets must drop this id), or {0, 0} when nothing
--- was written. created is 1 when no live session had this id.
+-- ARGV and the reply: `SaveArgs` and `SaveReply` in script_calls/save.rs, the
+-- one definition of their layout (mode, expiration rule, `created` notice, now,
+-- tracked flag, size limits, then counted lists of fields to set and delete and
+-- of index fields to set and delete). Counts and limits come from the
+-- application and are well-formed; stored values may not be.
 --
 -- Cost: this runs on every write, so it reads its arguments in place (no
 -- copies of ARGV), parses only the numbers it needs, compares deadlines as

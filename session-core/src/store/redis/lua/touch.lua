@@ -1,11 +1,8 @@
 -- refresh: extends a live session's lifetime after a read (the idle timer),
 -- sent when the stored deadline is more than the refresh window behind what an
 -- access now gives; never creates anything.
--- ARGV[1]: now, epoch milliseconds of the application's clock (the new
---          lastAccessedTime).
--- ARGV[2..5]: the expiration rule (expiry.lua).
--- ARGV[6]: '1' when a near cache tracks this key (read it last, see save.lua).
--- Returns 1, or 0 when the session is gone (or its metadata is unreadable).
+-- ARGV and the reply: `TouchArgs` in script_calls/touch.rs, the one definition
+-- of their layout (now, expiration rule, tracked flag; 1, or 0 when gone).
 
 -- The hash's `expiresAt` for `ttl` from `now`: epoch milliseconds of the
 -- application's clock (the one readers compare it with), '-1' for never.
