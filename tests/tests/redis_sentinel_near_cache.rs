@@ -112,3 +112,27 @@ async fn a_cached_instance_follows_the_master_after_kill_9() {
     let took = seen_within(&b, &id, 2, Duration::from_secs(2)).await;
     println!("near cache through Sentinel, kill -9: the other instance saw the new master's write after {took:?}");
 }
+
+/// The master freezes (SIGSTOP: like a network partition, its sockets stay
+/// open and no invalidation comes): the other instance, serving from memory
+/// and sending nothing, learns of the failover from the sentinels only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_instance_serving_from_memory_drops_its_cache_when_the_sentinels_switch_masters() {
+    let setup = SentinelSetup::start();
+    let old_master = setup.master.port();
+    let (a, b) = (cached(&setup), cached(&setup));
+    let mut session = a.create_session();
+    session.insert("v", &1).unwrap();
+    a.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    assert_eq!(value_seen(&b, &id).await, Some(1), "b caches it");
+    setup.wait_until_replicated();
+
+    setup.master.pause(); // SIGSTOP
+    write_after_failover(&setup, &a, &id, old_master, 2).await;
+    let took = seen_within(&b, &id, 2, Duration::from_secs(2)).await;
+    println!(
+        "near cache through Sentinel, frozen master: the other instance saw the new master's write after {took:?}"
+    );
+    setup.master.resume();
+}

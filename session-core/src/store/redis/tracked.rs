@@ -351,7 +351,9 @@ impl TrackedConnection {
     /// attempt under way). Must be awaited inside a Tokio runtime: the
     /// connection's driver task is spawned on it.
     async fn link(&self) -> RedisResult<Link> {
-        if let Some(link) = self.inner.lock().current.clone()
+        // (The guard is dropped before `lost` locks again.)
+        let current = self.inner.lock().current.clone();
+        if let Some(link) = current
             && self.inner.server.is_stale(link.master_drops)
         {
             tracing::debug!("Redis near-cache connection to a former master; reconnecting");
