@@ -164,7 +164,7 @@ impl RedisSessionRepository {
         let sized = write.sets.len() + write.removed.len();
         let rev_at = 1 + sized + 1 + usize::from(!plan.deletes.is_empty());
         let exec_at = pipe.len() - 1;
-        let asked_replicas = self.ask_replicas(&mut pipe);
+        let asked_replicas = self.ask_replicas(&mut pipe, vec![hash.clone()]);
         let revision = move |replies: &[Value]| -> Option<i64> {
             let Some(Value::Array(results)) = replies.get(exec_at) else {
                 return None;
@@ -186,7 +186,7 @@ impl RedisSessionRepository {
             }
             None => self.execute(pipe).await?,
         };
-        let acknowledged = asked_replicas.map_or(Ok(()), |asked| asked.check(&mut replies));
+        let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
         let results = match replies.into_iter().nth(exec_at) {
             Some(Value::Array(results)) => results,
             Some(Value::ServerError(error)) => return Err(StoreError::unavailable(error)),

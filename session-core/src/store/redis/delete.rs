@@ -35,9 +35,12 @@ impl RedisSessionRepository {
             }
             planned.push((handle, known));
         }
-        let asked_replicas = self.ask_replicas(&mut pipe);
+        let asked_replicas = self.ask_replicas(
+            &mut pipe,
+            planned.iter().map(|(handle, _)| keys.session_key(handle)).collect(),
+        );
         let mut replies = self.execute(pipe).await?;
-        let acknowledged = asked_replicas.map_or(Ok(()), |asked| asked.check(&mut replies));
+        let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
         let mut replies = replies.into_iter();
         let mut ended = 0;
         for (handle, known) in planned {

@@ -261,7 +261,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use moka::sync::Cache;
-use redis::{Pipeline, ToRedisArgs, Value};
+use redis::{Pipeline, Value};
 use tokio::sync::watch;
 
 pub use self::admission::BreakerState;
@@ -274,7 +274,7 @@ use self::index_ttl::{index_ttl, outlive};
 use self::near_cache::NearCache;
 use self::pool::{RedisConnection, TrackingMode};
 use self::rule::ScriptRule;
-use self::script_calls::{Announcement, Mode, ScriptCall, TouchArgs};
+use self::script_calls::{Announcement, Mode, ScriptCall, TakeArgs, TakeReply, TouchArgs};
 use self::scripts::Scripts;
 use self::transport::{new_pipeline, ok, send};
 use self::write::Written;
@@ -382,7 +382,6 @@ impl RedisSessionRepository {
             Some(cache) => RedisConnection::open_tracked(&pool, &TrackingMode::PerKey, cache.sink())?,
             None => RedisConnection::open(&pool)?,
         };
-        replication::check_topology(&pool, connection.is_cluster())?;
         let (state, subscribed) = watch::channel(false);
         let inner = Arc::new(Inner {
             connection,
@@ -525,21 +524,6 @@ impl RedisSessionRepository {
     /// Appends a script call (its `EVALSHA`, typed in `script_calls`) to `pipe`.
     fn call(&self, pipe: &mut Pipeline, call: &impl ScriptCall) {
         call.append_to(pipe, &self.inner.scripts, &self.inner.keys);
-    }
-
-    /// `EVALSHA` of a script on one session's keys (hash, marker), with
-    /// positional arguments (`take` only; the others are typed, see [`Self::call`]).
-    fn evalsha<A: ToRedisArgs>(
-        &self,
-        pipe: &mut Pipeline,
-        script: &redis::Script,
-        handle: &SessionHandle,
-        args: impl IntoIterator<Item = A>,
-    ) {
-        script_calls::session_evalsha(pipe, script, &self.inner.keys, handle);
-        for arg in args {
-            pipe.arg(arg);
-        }
     }
 
     /// A notice for the other instances, as (channel, message):

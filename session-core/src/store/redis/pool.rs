@@ -122,6 +122,19 @@ impl Connection {
         matches!(self, Self::Cluster(_))
     }
 
+    /// Runs `cmd` (one without keys, such as `WAIT`) on the master that holds
+    /// `key`, over the connection that wrote it; on one server, there.
+    pub(crate) async fn query_beside(&mut self, key: &str, cmd: &Cmd) -> RedisResult<Value> {
+        match self {
+            Self::Cluster(connection) => {
+                let route = redis::cluster_routing::Route::with_key(key, redis::cluster_routing::SlotAddr::Master);
+                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route));
+                connection.route_command(cmd.clone(), routing).await
+            }
+            connection => cmd.query_async(connection).await,
+        }
+    }
+
     /// Runs `cmd` on one cluster node (`None`, or a standalone server: wherever
     /// the command would go anyway).
     pub(crate) async fn query_on<T: FromRedisValue>(

@@ -20,8 +20,8 @@ impl RedisSessionRepository {
         self.forget_cached(previous);
         let mut pipe = new_pipeline();
         // No notice yet: the new id's save announces the renewal as a whole.
-        self.evalsha(&mut pipe, &self.inner.scripts.take, previous, ["", ""]);
-        let Some(fields) = codec::fields(self.single(pipe).await?)? else {
+        self.call(&mut pipe, &TakeArgs { handle: previous });
+        let Some(fields) = TakeReply::parse(self.single(pipe).await?)?.fields else {
             tracing::debug!(session = %previous, "renewal of a session deleted meanwhile: not recreated");
             return Ok(false);
         };

@@ -87,7 +87,7 @@ impl RedisSessionRepository {
                 outlive(&mut pipe, &set, ttl);
             }
         }
-        let asked_replicas = self.ask_replicas(&mut pipe);
+        let asked_replicas = self.ask_replicas(&mut pipe, vec![keys.session_key(id)]);
         let mut replies = match &self.inner.near_cache {
             // Own saves reach the near cache in the order Redis applied them.
             Some(cache) => {
@@ -103,7 +103,7 @@ impl RedisSessionRepository {
             }
             None => self.execute(pipe).await?,
         };
-        let acknowledged = asked_replicas.map_or(Ok(()), |asked| asked.check(&mut replies));
+        let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
         let mut replies = replies.into_iter();
         let reply = ok(replies
             .next()

@@ -1,7 +1,7 @@
 -- Renewal, first step: removes the live session under its old id and returns
--- its fields, so the old id is dead before the new one exists.
--- ARGV[1], ARGV[2]: channel and message published when it was live (see announce in common.lua);
---          renewal.rs passes none: the new id's save announces the renewal.
+-- its fields, so the old id is dead before the new one exists. Announces
+-- nothing: the new id's save announces the renewal.
+-- Arguments and reply: script_calls/take.rs (TakeArgs, TakeReply).
 -- Returns nil when there is no live session.
 local hash, marker = KEYS[1], KEYS[2]
 if redis.call('EXISTS', marker) == 0 then
@@ -12,5 +12,4 @@ redis.call('DEL', hash, marker)
 if #fields == 0 then
   return false
 end
-announce(ARGV[1], ARGV[2])
 return fields

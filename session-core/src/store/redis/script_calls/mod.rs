@@ -4,13 +4,12 @@
 //! [`StoreError::Protocol`](crate::error::StoreError::Protocol) when malformed),
 //! side by side in one file. These are the one definition of each script's
 //! argument layout and reply; the scripts' header comments point here.
-//!
-//! (`take`, renewal's first step, is still called positionally from `renewal.rs`.)
 
 mod admit_login;
 mod delete;
 mod reap;
 mod save;
+mod take;
 mod touch;
 
 use redis::{Pipeline, Script};
@@ -19,6 +18,7 @@ pub(super) use self::admit_login::{AdmitLoginArgs, LoginAdmission};
 pub(super) use self::delete::{DeleteArgs, DeleteReply};
 pub(super) use self::reap::{ReapArgs, ReapReply};
 pub(super) use self::save::{Mode, SaveArgs, SaveReply};
+pub(super) use self::take::{TakeArgs, TakeReply};
 pub(super) use self::touch::TouchArgs;
 use super::keys::RedisKeyLayout;
 use super::scripts::Scripts;
