@@ -48,7 +48,11 @@ async fn replicated_writes_on_a_cluster_are_on_the_sessions_replica_when_they_re
         let key = repository.key_layout().session_key(&id.handle());
         let master = cluster.node_of(&key);
         let replica = cluster.replica_of(master);
-        assert_eq!(on_replica(&cluster, replica, &key).get("attr:n").map(String::as_str), Some(n.to_string().as_str()), "a new session");
+        assert_eq!(
+            on_replica(&cluster, replica, &key).get("attr:n").map(String::as_str),
+            Some(n.to_string().as_str()),
+            "a new session"
+        );
         let waits = wait_calls(&cluster, master);
         assert!(waits > 0, "the session's master was asked to WAIT");
 
@@ -56,7 +60,11 @@ async fn replicated_writes_on_a_cluster_are_on_the_sessions_replica_when_they_re
         let mut loaded = repository.find_by_id(&id).await.unwrap().unwrap();
         loaded.insert("n", &(n + 10)).unwrap();
         repository.save(&mut loaded).await.unwrap();
-        assert_eq!(on_replica(&cluster, replica, &key).get("attr:n").map(String::as_str), Some((n + 10).to_string().as_str()), "a change");
+        assert_eq!(
+            on_replica(&cluster, replica, &key).get("attr:n").map(String::as_str),
+            Some((n + 10).to_string().as_str()),
+            "a change"
+        );
         repository.delete_by_id(&id).await.unwrap();
         assert!(on_replica(&cluster, replica, &key).is_empty(), "a logout");
         assert!(wait_calls(&cluster, master) >= waits + 2, "each write waited");
