@@ -25,7 +25,7 @@ pub const DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS: i64 = 1800;
 ///
 /// A value a store read in a binary format (say, LZ4-compressed MessagePack
 /// from [`SessionDataSerializer`](crate::SessionDataSerializer)) is kept as
-/// stored until something needs its JSON form ([`get`](Session::get),
+/// stored until something needs its JSON form ([`get`](StoredSession::get),
 /// [`as_bytes`](Self::as_bytes), an index); it is then decoded once, and the
 /// decoded size is capped at the session's
 /// [`max_value_bytes`](crate::SessionSizeLimits::max_value_bytes): a value that
