@@ -60,18 +60,27 @@ async fn seen_within(reader: &RedisSessionRepository, id: &SessionId, v: i32, li
     started.elapsed()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_cached_instances_stay_coherent_across_a_failover_the_old_master_survives() {
-    let setup = SentinelSetup::start();
-    let old_master = setup.master.port();
-    let (a, b) = (cached(&setup), cached(&setup));
+/// Two cached instances through the sentinels, and a session written by the
+/// first (`v` = 1) that the second has read and cached, replicated.
+async fn two_instances_sharing_a_session(
+    setup: &SentinelSetup,
+) -> (RedisSessionRepository, RedisSessionRepository, SessionId) {
+    let (a, b) = (cached(setup), cached(setup));
     let mut session = a.create_session();
     session.insert("v", &1).unwrap();
     a.save(&mut session).await.unwrap();
     let id = session.id().unwrap().clone();
+    assert_eq!(value_seen(&b, &id).await, Some(1), "b caches it");
+    (a, b, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_cached_instances_stay_coherent_across_a_failover_the_old_master_survives() {
+    let setup = SentinelSetup::start();
+    let old_master = setup.master.port();
+    let (a, b, id) = two_instances_sharing_a_session(&setup).await;
 
     // Coherent before: b caches, a writes, b sees it (the master's invalidation).
-    assert_eq!(value_seen(&b, &id).await, Some(1));
     let mut loaded = a.find_by_id(&id).await.unwrap().unwrap();
     loaded.insert("v", &2).unwrap();
     a.save(&mut loaded).await.unwrap();
@@ -99,12 +108,7 @@ async fn two_cached_instances_stay_coherent_across_a_failover_the_old_master_sur
 async fn a_cached_instance_follows_the_master_after_kill_9() {
     let mut setup = SentinelSetup::start();
     let old_master = setup.master.port();
-    let (a, b) = (cached(&setup), cached(&setup));
-    let mut session = a.create_session();
-    session.insert("v", &1).unwrap();
-    a.save(&mut session).await.unwrap();
-    let id = session.id().unwrap().clone();
-    assert_eq!(value_seen(&b, &id).await, Some(1), "b caches it");
+    let (a, b, id) = two_instances_sharing_a_session(&setup).await;
     setup.wait_until_replicated();
 
     setup.master.stop(); // SIGKILL
@@ -120,12 +124,7 @@ async fn a_cached_instance_follows_the_master_after_kill_9() {
 async fn a_cached_instance_serving_from_memory_drops_its_cache_when_the_sentinels_switch_masters() {
     let setup = SentinelSetup::start();
     let old_master = setup.master.port();
-    let (a, b) = (cached(&setup), cached(&setup));
-    let mut session = a.create_session();
-    session.insert("v", &1).unwrap();
-    a.save(&mut session).await.unwrap();
-    let id = session.id().unwrap().clone();
-    assert_eq!(value_seen(&b, &id).await, Some(1), "b caches it");
+    let (a, b, id) = two_instances_sharing_a_session(&setup).await;
     setup.wait_until_replicated();
 
     setup.master.pause(); // SIGSTOP

@@ -197,7 +197,7 @@ impl RedisSessionRepository {
                 )));
             }
         };
-        let mut results = results.into_iter().map(ok).collect::<Result<Vec<_>, _>>()?;
+        let results = results.into_iter().map(ok).collect::<Result<Vec<_>, _>>()?;
         let live = matches!(results.first(), Some(Value::Int(1)));
         if !live {
             let mut drop = new_pipeline();
@@ -210,7 +210,7 @@ impl RedisSessionRepository {
                 created: false,
             });
         }
-        let (count, bytes) = write.counter_change(&results.drain(1..=sized).collect::<Vec<_>>());
+        let (count, bytes) = write.counter_change(results.get(1..=sized).unwrap_or_default());
         if count != 0 || bytes != 0 {
             let mut counters = new_pipeline();
             if bytes != 0 {

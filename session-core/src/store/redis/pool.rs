@@ -245,30 +245,7 @@ impl RedisConnection {
 
     /// [`RedisConnection::open`] for a master found through sentinels.
     fn open_sentinel(settings: &PoolSettings) -> Result<Self, StoreError> {
-        if !settings.urls().is_empty() {
-            return Err(StoreError::unavailable(
-                "a pool has servers or sentinels (locators), not both",
-            ));
-        }
-        if settings.is_cluster() {
-            return Err(StoreError::unavailable("Redis Sentinel and Redis Cluster do not mix"));
-        }
-        let clients = ClientFactory::new(settings)?;
-        let connection = SentinelConnection::new(settings, &clients).map_err(|error| {
-            StoreError::unavailable(format!(
-                "invalid sentinel address in {:?}: {error}",
-                settings.sentinels().iter().map(|url| redact(url)).collect::<Vec<_>>()
-            ))
-        })?;
-        let (runtime, shutdown) = start_runtime()?;
-        // Until the repository is dropped (its runtime ends with it).
-        drop(
-            runtime.spawn(
-                connection
-                    .clone()
-                    .watch_switches(settings.sentinel_master().to_owned(), settings.connection_timeout()),
-            ),
-        );
+        let (clients, connection, runtime, shutdown) = sentinel_on_own_runtime(settings)?;
         tracing::debug!(
             master = settings.sentinel_master(),
             "Redis session store configured through Sentinel"
@@ -341,22 +318,7 @@ impl RedisConnection {
         mode: &TrackingMode,
         sink: Arc<dyn InvalidationSink>,
     ) -> Result<Self, StoreError> {
-        let clients = ClientFactory::new(settings)?;
-        let sentinel = SentinelConnection::new(settings, &clients).map_err(|error| {
-            StoreError::unavailable(format!(
-                "invalid sentinel address in {:?}: {error}",
-                settings.sentinels().iter().map(|url| redact(url)).collect::<Vec<_>>()
-            ))
-        })?;
-        let (runtime, shutdown) = start_runtime()?;
-        // Until the repository is dropped (its runtime ends with it).
-        drop(
-            runtime.spawn(
-                sentinel
-                    .clone()
-                    .watch_switches(settings.sentinel_master().to_owned(), settings.connection_timeout()),
-            ),
-        );
+        let (clients, sentinel, runtime, shutdown) = sentinel_on_own_runtime(settings)?;
         // The first sentinel address's database applies to the master (`ClientFactory::sentinel_client`).
         let db = settings
             .sentinels()
@@ -596,6 +558,38 @@ fn store_error(error: RedisError, deadline: Duration) -> StoreError {
 }
 
 /// Starts a thread running a current-thread runtime until `shutdown` is dropped.
+/// The pool's sentinels, checked (not with servers, not a cluster), and the
+/// private runtime that follows their `+switch-master` announcements until the
+/// repository is dropped (its runtime ends with it).
+fn sentinel_on_own_runtime(
+    settings: &PoolSettings,
+) -> Result<(ClientFactory, SentinelConnection, Handle, oneshot::Sender<()>), StoreError> {
+    if !settings.urls().is_empty() {
+        return Err(StoreError::unavailable(
+            "a pool has servers or sentinels (locators), not both",
+        ));
+    }
+    if settings.is_cluster() {
+        return Err(StoreError::unavailable("Redis Sentinel and Redis Cluster do not mix"));
+    }
+    let clients = ClientFactory::new(settings)?;
+    let sentinel = SentinelConnection::new(settings, &clients).map_err(|error| {
+        StoreError::unavailable(format!(
+            "invalid sentinel address in {:?}: {error}",
+            settings.sentinels().iter().map(|url| redact(url)).collect::<Vec<_>>()
+        ))
+    })?;
+    let (runtime, shutdown) = start_runtime()?;
+    drop(
+        runtime.spawn(
+            sentinel
+                .clone()
+                .watch_switches(settings.sentinel_master().to_owned(), settings.connection_timeout()),
+        ),
+    );
+    Ok((clients, sentinel, runtime, shutdown))
+}
+
 fn start_runtime() -> Result<(Handle, oneshot::Sender<()>), StoreError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

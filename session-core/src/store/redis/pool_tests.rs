@@ -1,7 +1,7 @@
 //! Unit tests of `pool`.
 #![allow(clippy::unwrap_used)]
 use super::super::near_cache::NearCache;
-use super::super::tracked::test_server::{TestServer, eventually};
+use super::super::test_server::{TestServer, eventually};
 use super::*;
 
 #[test]

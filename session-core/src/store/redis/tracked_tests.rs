@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 
 use super::super::near_cache::NearCache;
-use super::test_server::{TestServer, eventually};
+use super::super::test_server::{TestServer, eventually};
 use super::*;
 
 const PREFIX: &str = "app:session:{";

@@ -2,10 +2,10 @@
 
 use redis::{Pipeline, Value};
 
-use super::{Announcement, ScriptCall, flag, session_evalsha};
+use super::{Announcement, ScriptCall, flag, leading_then_fields, session_evalsha};
 use crate::error::StoreError;
 use crate::handle::SessionHandle;
-use crate::store::redis::codec::{self, Fields};
+use crate::store::redis::codec::Fields;
 use crate::store::redis::keys::RedisKeyLayout;
 use crate::store::redis::scripts::Scripts;
 
@@ -43,15 +43,8 @@ pub(crate) struct DeleteReply {
 impl DeleteReply {
     /// Reads the reply.
     pub(crate) fn parse(reply: Value) -> Result<Self, StoreError> {
-        let Value::Array(items) = reply else {
-            return Err(StoreError::Protocol(format!(
-                "delete script returned {}",
-                codec::kind(&reply)
-            )));
-        };
-        let mut items = items.into_iter();
-        let live = matches!(items.next(), Some(Value::Int(1)));
-        let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
+        let (leading, fields) = leading_then_fields(reply, "delete", 1)?;
+        let live = matches!(leading.as_slice(), [Value::Int(1)]);
         Ok(Self { live, fields })
     }
 }

@@ -12,7 +12,10 @@ mod save;
 mod take;
 mod touch;
 
-use redis::{Pipeline, Script};
+use redis::{Pipeline, Script, Value};
+
+use super::codec::{self, Fields};
+use crate::error::StoreError;
 
 pub(super) use self::admit_login::{AdmitLoginArgs, LoginAdmission};
 pub(super) use self::delete::{DeleteArgs, DeleteReply};
@@ -60,6 +63,20 @@ impl Announcement {
             None => pipe.arg("").arg(""),
         };
     }
+}
+
+/// A reply of `n` leading items, then hash fields (`delete`, `reap`): the
+/// leading items and the fields.
+fn leading_then_fields(reply: Value, script: &str, n: usize) -> Result<(Vec<Value>, Fields), StoreError> {
+    let Value::Array(mut items) = reply else {
+        return Err(StoreError::Protocol(format!(
+            "{script} script returned {}",
+            codec::kind(&reply)
+        )));
+    };
+    let fields = items.split_off(n.min(items.len()));
+    let fields = codec::fields(Value::Array(fields))?.unwrap_or_default();
+    Ok((items, fields))
 }
 
 /// A boolean argument as the scripts test it: `'1'` or `''`.

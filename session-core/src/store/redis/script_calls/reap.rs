@@ -3,11 +3,11 @@
 
 use redis::{Pipeline, Value};
 
-use super::{ScriptCall, flag, session_evalsha};
+use super::{ScriptCall, flag, leading_then_fields, session_evalsha};
 use crate::error::StoreError;
 use crate::expiration::ExpirationAction;
 use crate::handle::SessionHandle;
-use crate::store::redis::codec::{self, Fields};
+use crate::store::redis::codec::Fields;
 use crate::store::redis::keys::RedisKeyLayout;
 use crate::store::redis::scripts::Scripts;
 
@@ -48,12 +48,8 @@ pub(crate) struct ReapReply {
 impl ReapReply {
     /// Reads the reply.
     pub(crate) fn parse(reply: Value) -> Result<Self, StoreError> {
-        let Value::Array(items) = reply else {
-            return Err(StoreError::Protocol("reap script returned no array".to_owned()));
-        };
-        let mut items = items.into_iter();
-        let first = matches!((items.next(), items.next()), (Some(Value::Int(1)), Some(Value::Int(1))));
-        let fields = codec::fields(Value::Array(items.collect()))?.unwrap_or_default();
+        let (leading, fields) = leading_then_fields(reply, "reap", 2)?;
+        let first = matches!(leading.as_slice(), [Value::Int(1), Value::Int(1)]);
         Ok(Self { first, fields })
     }
 }
