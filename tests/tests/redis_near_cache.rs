@@ -318,3 +318,156 @@ async fn a_cached_session_is_never_served_past_its_deadline() {
         "served past the fixed deadline although read all along"
     );
 }
+
+/// Runs `work` on `worker` (a thread with a single-threaded runtime of its own,
+/// as each actix-web worker is) and waits for its result.
+async fn on<T: Send + 'static>(worker: &actix_rt::Arbiter, work: impl Future<Output = T> + Send + 'static) -> T {
+    let (result, received) = tokio::sync::oneshot::channel();
+    assert!(worker.spawn(async move {
+        let _ = result.send(work.await);
+    }));
+    received.await.unwrap()
+}
+
+/// The session's `color`, as `repo` serves it on `worker`.
+async fn color_on(worker: &actix_rt::Arbiter, repo: &RedisSessionRepository, id: &SessionId) -> Option<String> {
+    let (repo, id) = (repo.clone(), id.clone());
+    on(worker, async move {
+        let session = repo.find_by_id(&id).await.unwrap()?;
+        session.get::<String>("color").unwrap()
+    })
+    .await
+}
+
+/// On actix workers each worker has a tracked connection and a cache of its
+/// own (a request's commands never leave its worker): reads are served from
+/// the worker's memory, and a write or logout on one worker reaches the other
+/// worker's cache as another instance's would.
+#[actix_rt::test]
+async fn on_worker_threads_each_worker_caches_and_sees_the_others_writes_at_once() {
+    let server = RedisServer::start();
+    let repo = cached(&server, settings(&region("workers"), 600));
+    let (one, two) = (actix_rt::Arbiter::new(), actix_rt::Arbiter::new());
+    let id = on(&one, {
+        let repo = repo.clone();
+        async move {
+            let mut session = repo.create_session();
+            session.insert("color", "yellow").unwrap();
+            repo.save(&mut session).await.unwrap();
+            session.id().unwrap().clone()
+        }
+    })
+    .await;
+    // Worker two's first read opens its connection: a read sent before tracking was on
+    // is not cached, the next one is.
+    for _ in 0..2 {
+        assert_eq!(color_on(&one, &repo, &id).await.as_deref(), Some("yellow"));
+        assert_eq!(color_on(&two, &repo, &id).await.as_deref(), Some("yellow"));
+    }
+
+    let mut monitor = server.monitor();
+    for _ in 0..3 {
+        assert_eq!(color_on(&one, &repo, &id).await.as_deref(), Some("yellow"));
+        assert_eq!(color_on(&two, &repo, &id).await.as_deref(), Some("yellow"));
+    }
+    let commands = monitor.commands();
+    assert!(
+        commands.is_empty(),
+        "each worker serves the session from its own cache: {commands:?}"
+    );
+
+    // A read + write on worker one: one transaction; worker two stops serving the old value at once.
+    on(&one, {
+        let (repo, id) = (repo.clone(), id.clone());
+        async move {
+            let mut session = repo.find_by_id(&id).await.unwrap().unwrap();
+            session.insert("color", "green").unwrap();
+            repo.save(&mut session).await.unwrap();
+        }
+    })
+    .await;
+    assert_eq!(
+        monitor.commands(),
+        ["MULTI", "EXISTS", "HSTRLEN", "HSET", "HINCRBY", "HGET", "EXEC"],
+        "get + insert on a worker: one round trip"
+    );
+    let seen = within(Duration::from_secs(1), async || {
+        color_on(&two, &repo, &id).await.as_deref() == Some("green")
+    })
+    .await;
+    assert!(seen.is_some(), "worker two went on serving its stale copy");
+    assert_eq!(
+        color_on(&one, &repo, &id).await.as_deref(),
+        Some("green"),
+        "the writer keeps its own write"
+    );
+    let _ = monitor.commands();
+    assert_eq!(color_on(&one, &repo, &id).await.as_deref(), Some("green"));
+    assert!(monitor.commands().is_empty(), "the writer's cache holds what it wrote");
+
+    // A logout on worker two: worker one answers "no session" at once.
+    on(&two, {
+        let (repo, id) = (repo.clone(), id.clone());
+        async move { repo.delete_by_id(&id).await.unwrap() }
+    })
+    .await;
+    let ended = within(Duration::from_secs(1), async || {
+        on(&one, {
+            let (repo, id) = (repo.clone(), id.clone());
+            async move { repo.find_by_id(&id).await.unwrap().is_none() }
+        })
+        .await
+    })
+    .await;
+    assert!(ended.is_some(), "worker one went on serving a logged-out session");
+    one.stop();
+    two.stop();
+}
+
+/// A worker's lost connection empties that worker's cache: its next read goes
+/// to Redis, and once tracking is back, reads are cached again.
+#[actix_rt::test]
+async fn a_workers_lost_connection_empties_its_cache() {
+    let server = RedisServer::start();
+    let repo = cached(&server, settings(&region("worker-flush"), 600));
+    let worker = actix_rt::Arbiter::new();
+    let id = on(&worker, {
+        let repo = repo.clone();
+        async move {
+            let mut session = repo.create_session();
+            session.insert("color", "yellow").unwrap();
+            repo.save(&mut session).await.unwrap();
+            session.id().unwrap().clone()
+        }
+    })
+    .await;
+    assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
+    let mut monitor = server.monitor();
+    assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
+    assert!(monitor.commands().is_empty());
+
+    let mut admin = server.connection();
+    let _: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .arg("SKIPME")
+        .arg("yes")
+        .query(&mut admin)
+        .unwrap();
+    monitor = server.monitor();
+    let noticed = within(Duration::from_secs(1), async || {
+        assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
+        monitor.commands().contains(&"HGETALL".to_owned())
+    })
+    .await;
+    assert!(
+        noticed.is_some(),
+        "after a disconnect, the worker went on serving its cache"
+    );
+    assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
+    let _ = monitor.commands();
+    assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
+    assert!(monitor.commands().is_empty(), "tracking is back: cached again");
+    worker.stop();
+}

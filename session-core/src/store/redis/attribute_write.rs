@@ -155,7 +155,7 @@ impl RedisSessionRepository {
             pipe.cmd("HDEL").arg(&hash).arg(&plan.deletes);
         }
         pipe.cmd("HINCRBY").arg(&hash).arg(codec::REVISION).arg(1);
-        if self.inner.near_cache.is_some() {
+        if self.is_tracked() {
             // Read last: Redis stops tracking a key for the client that wrote it.
             pipe.cmd("HGET").arg(&hash).arg(codec::REVISION);
         }
@@ -174,7 +174,7 @@ impl RedisSessionRepository {
                 _ => None,
             }
         };
-        let mut replies = match &self.inner.near_cache {
+        let mut replies = match &self.near_cache() {
             Some(cache) => {
                 let own = OwnSave::of(session, plan, false);
                 let (cache, key, deadline) = (Arc::clone(cache), hash.clone(), write.deadline);

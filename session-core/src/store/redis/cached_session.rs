@@ -15,9 +15,27 @@ use std::time::SystemTime;
 
 use super::codec::WritePlan;
 use super::near_cache::{NearCache, Revisioned};
+use crate::NearCacheCapacity;
 use crate::handle::SessionHandle;
 use crate::session::AttributeValue;
 use crate::session::{SessionParts, StoredSession};
+
+/// A near cache of sessions, keyed by session hash key.
+pub(crate) type SessionCache = Arc<NearCache<Arc<CachedSession>>>;
+
+/// A near cache holding `1 / shares` of `capacity` (at least one session, or
+/// 64 KiB): the capacity is split between the caches of one repository, one
+/// per worker thread plus the shared one (see `pool.rs`).
+pub(crate) fn new_session_cache(capacity: NearCacheCapacity, shares: u64) -> SessionCache {
+    let shares = shares.max(1);
+    Arc::new(match capacity {
+        NearCacheCapacity::Sessions(sessions) => NearCache::with_max_entries((sessions / shares).max(1)),
+        NearCacheCapacity::Bytes(bytes) => NearCache::with_max_weight(
+            (bytes / shares).max(64 * 1024),
+            |_: &str, session: &Arc<CachedSession>| session.weight(),
+        ),
+    })
+}
 
 /// One cached session: the state as stored at revision `rev`.
 #[derive(Debug)]

@@ -12,11 +12,15 @@ impl RedisSessionRepository {
         let handle = id.handle();
         let key = self.inner.keys.session_key(&handle);
         let mut ticket = None;
-        if let Some(cache) = &self.inner.near_cache {
+        let near_cache = self.near_cache();
+        if let Some(cache) = &near_cache {
             if let Some((cached, _)) = cache.get(&key)
                 && cached.is_live_at(epoch_millis(now))
             {
-                return Ok(Some(self.served(&handle, &key, &cached, now).with_known_id(id.clone())));
+                return Ok(Some(
+                    self.served(&handle, &key, &cached, near_cache.as_ref(), now)
+                        .with_known_id(id.clone()),
+                ));
             }
             cache.record_miss();
             ticket = Some(cache.ticket(&key));
@@ -53,10 +57,13 @@ impl RedisSessionRepository {
                     return Ok(None);
                 }
                 let cached = Arc::new(cached);
-                if let (Some(cache), Some(ticket)) = (&self.inner.near_cache, ticket) {
+                if let (Some(cache), Some(ticket)) = (&near_cache, ticket) {
                     cache.insert(key.clone(), Arc::clone(&cached), ticket);
                 }
-                Ok(Some(self.served(&handle, &key, &cached, now).with_known_id(id.clone())))
+                Ok(Some(
+                    self.served(&handle, &key, &cached, near_cache.as_ref(), now)
+                        .with_known_id(id.clone()),
+                ))
             }
             Decoded::Corrupt(reason) => self.drop_unreadable(&handle, &reason).await,
             Decoded::UnknownVersion(version) => {
@@ -68,8 +75,15 @@ impl RedisSessionRepository {
 
     /// A request's copy of a stored session accessed `now`; extends its idle
     /// timer when the stored deadline lags by more than the refresh window
-    /// (one script, not waited for).
-    fn served(&self, handle: &SessionHandle, key: &str, stored: &CachedSession, now: SystemTime) -> StoredSession {
+    /// (one script, not waited for). `near_cache` is the caller's thread's.
+    fn served(
+        &self,
+        handle: &SessionHandle,
+        key: &str,
+        stored: &CachedSession,
+        near_cache: Option<&SessionCache>,
+        now: SystemTime,
+    ) -> StoredSession {
         let mut session = self.with_predicate(stored.to_session());
         session.set_last_accessed_time(now);
         session.set_loaded_deadline(Some(stored.expires_at));
@@ -104,7 +118,7 @@ impl RedisSessionRepository {
             let deadline = rule.deadline_after_access(now_ms, creation, interval);
             // This request's saves need not extend it again.
             session.set_loaded_deadline(Some(deadline));
-            if let Some(cache) = &self.inner.near_cache {
+            if let Some(cache) = near_cache {
                 // The refresh does not come back as an invalidation (NOLOOP): move the
                 // cached deadline along, so that the next reads do not refresh again.
                 cache.update(key, |cached| {
