@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clustered_session_tests::redis_server::RedisServer;
-use session_core::NearCacheCapacity;
 use session_core::{
     FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, SessionId,
     SessionRepository, SessionSettings,
 };
+use session_core::{NearCacheCapacity, RedisKeyLayout};
 use tokio::sync::Barrier;
 
 fn region(name: &str) -> String {
@@ -381,7 +381,7 @@ async fn on_worker_threads_each_worker_caches_and_sees_the_others_writes_at_once
         let (repo, id) = (repo.clone(), id.clone());
         async move {
             let mut session = repo.find_by_id(&id).await.unwrap().unwrap();
-            session.insert("color", "green").unwrap();
+            session.insert("color", "orange").unwrap();
             repo.save(&mut session).await.unwrap();
         }
     })
@@ -392,17 +392,17 @@ async fn on_worker_threads_each_worker_caches_and_sees_the_others_writes_at_once
         "get + insert on a worker: one round trip"
     );
     let seen = within(Duration::from_secs(1), async || {
-        color_on(&two, &repo, &id).await.as_deref() == Some("green")
+        color_on(&two, &repo, &id).await.as_deref() == Some("orange")
     })
     .await;
     assert!(seen.is_some(), "worker two went on serving its stale copy");
     assert_eq!(
         color_on(&one, &repo, &id).await.as_deref(),
-        Some("green"),
+        Some("orange"),
         "the writer keeps its own write"
     );
     let _ = monitor.commands();
-    assert_eq!(color_on(&one, &repo, &id).await.as_deref(), Some("green"));
+    assert_eq!(color_on(&one, &repo, &id).await.as_deref(), Some("orange"));
     assert!(monitor.commands().is_empty(), "the writer's cache holds what it wrote");
 
     // A logout on worker two: worker one answers "no session" at once.
@@ -470,4 +470,72 @@ async fn a_workers_lost_connection_empties_its_cache() {
     assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
     assert!(monitor.commands().is_empty(), "tracking is back: cached again");
     worker.stop();
+}
+
+/// The size counters of `id`'s hash, as Redis holds them.
+fn size_counters(server: &RedisServer, region: &str, id: &SessionId) -> (Option<i64>, Option<i64>) {
+    let key = RedisKeyLayout::new(region).session_key(&id.handle());
+    redis::cmd("HMGET")
+        .arg(key)
+        .arg("attrCount")
+        .arg("attrBytes")
+        .query(&mut server.connection())
+        .unwrap()
+}
+
+/// `a` caches a session, then saves a smaller value: the transaction, then the
+/// size counters' correction (a write of its own, not waited for). Another
+/// instance's write after that must still reach `a`'s cache: Redis stops
+/// tracking a key for the connection that writes it, so the correction must
+/// leave it tracked again.
+async fn own_shrinking_write_then_anothers_write(server: &RedisServer, a: &RedisSessionRepository, region: &str) {
+    let b = cached(server, settings(region, 600));
+    let mut session = a.create_session();
+    session.insert("color", "yellow").unwrap();
+    a.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    for _ in 0..2 {
+        a.find_by_id(&id).await.unwrap().unwrap();
+    }
+    let before = size_counters(server, region, &id);
+    let mut mine = a.find_by_id(&id).await.unwrap().unwrap();
+    mine.insert("color", "red").unwrap();
+    a.save(&mut mine).await.unwrap();
+    let corrected = within(Duration::from_secs(1), async || {
+        size_counters(server, region, &id) != before
+    })
+    .await;
+    assert!(corrected.is_some(), "the size counters were not corrected");
+
+    let mut theirs = b.find_by_id(&id).await.unwrap().unwrap();
+    theirs.insert("color", "blue").unwrap();
+    b.save(&mut theirs).await.unwrap();
+    let seen = within(Duration::from_secs(1), async || {
+        a.find_by_id(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .get::<String>("color")
+            .unwrap()
+            .as_deref()
+            == Some("blue")
+    })
+    .await;
+    assert!(seen.is_some(), "a kept serving its own write after another instance's");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_own_write_that_corrects_the_size_counters_other_writes_still_invalidate() {
+    let server = RedisServer::start();
+    let region = region("shrink");
+    let a = cached(&server, settings(&region, 600));
+    own_shrinking_write_then_anothers_write(&server, &a, &region).await;
+}
+
+#[actix_rt::test]
+async fn on_a_worker_after_an_own_write_that_corrects_the_size_counters_other_writes_still_invalidate() {
+    let server = RedisServer::start();
+    let region = region("shrink-worker");
+    let a = cached(&server, settings(&region, 600));
+    own_shrinking_write_then_anothers_write(&server, &a, &region).await;
 }

@@ -37,6 +37,17 @@ pub(crate) fn new_session_cache(capacity: NearCacheCapacity, shares: u64) -> Ses
     })
 }
 
+/// A stored session's index entries, deadline and revision, as a read found them.
+#[derive(Debug)]
+pub(crate) struct StoredMeta<'a> {
+    /// Index name -> value.
+    pub(crate) index: &'a BTreeMap<String, String>,
+    /// Epoch milliseconds (`None`: never).
+    pub(crate) expires_at: Option<i64>,
+    /// The hash's `rev` field.
+    pub(crate) rev: i64,
+}
+
 /// One cached session: the state as stored at revision `rev`.
 #[derive(Debug)]
 pub(crate) struct CachedSession {
@@ -82,6 +93,15 @@ impl CachedSession {
     /// A request's own copy.
     pub(crate) fn to_session(&self) -> StoredSession {
         StoredSession::from_parts(self.parts.clone())
+    }
+
+    /// What a read learns of the stored session besides its state.
+    pub(crate) fn meta(&self) -> StoredMeta<'_> {
+        StoredMeta {
+            index: &self.index,
+            expires_at: self.expires_at,
+            rev: self.rev,
+        }
     }
 
     /// Whether it may be served at `now` (epoch milliseconds).

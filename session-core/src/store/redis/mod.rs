@@ -276,7 +276,7 @@ pub use self::admission::BreakerState;
 pub use self::keys::RedisKeyLayout;
 
 use self::attribute_write::AttributeWrite;
-use self::cached_session::{CachedSession, OwnSave, SessionCache};
+use self::cached_session::{CachedSession, OwnSave, SessionCache, StoredMeta};
 use self::codec::{Decoded, Fields, WritePlan};
 use self::index_ttl::{index_ttl, outlive};
 use self::pool::{RedisConnection, TrackingMode};

@@ -8,8 +8,9 @@
 //! connection lives there, its commands are spawned there, and callers on any
 //! runtime just await the result. On a standalone Redis, a cluster or through
 //! Sentinel, a caller on a single-threaded runtime (an actix worker) skips that hop: it gets a
-//! connection of its own thread (see `worker_connection.rs`). Background work
-//! (the subscription, detached writes) stays on the private runtime.
+//! connection of its own thread (see `worker_connection.rs`), and so do the
+//! writes it leaves running (idle refreshes, size counters). Background work
+//! (the subscription, its corrections) stays on the private runtime.
 //!
 //! The connection is either a `ConnectionManager` (one server), redis-rs's
 //! async cluster client (Redis Cluster: several seed URLs, or
@@ -536,15 +537,27 @@ impl RedisConnection {
         };
         let permit = ticket.take_permit();
         drop(ticket);
-        let attempts = self.attempts(self.connection.clone(), op, self.deadline);
-        self.spawn(async move {
+        // On a worker, its own connection: with a near cache, a write through
+        // another connection would come back to the worker's as an invalidation
+        // of its own entry. Work left when the worker stops is dropped with it.
+        let worker = self.workers.as_ref().and_then(WorkerConnections::current);
+        let connection = worker
+            .as_ref()
+            .map_or_else(|| self.connection.clone(), |own| own.connection.clone());
+        let attempts = self.attempts(connection, op, self.deadline);
+        let task = async move {
             let _permit = permit;
             match attempts.await {
                 Ok(Ok(_)) => {}
                 Ok(Err(error)) => tracing::warn!(%error, "Redis: {what} failed"),
                 Err(_elapsed) => tracing::warn!("Redis: {what} timed out"),
             }
-        });
+        };
+        if worker.is_some() {
+            drop(tokio::spawn(task));
+        } else {
+            self.spawn(task);
+        }
     }
 
     /// `op` on `connection`, retried while the connection was dropped, within
