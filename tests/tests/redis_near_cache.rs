@@ -339,12 +339,12 @@ async fn color_on(worker: &actix_rt::Arbiter, repo: &RedisSessionRepository, id:
     .await
 }
 
-/// On actix workers each worker has a tracked connection and a cache of its
-/// own (a request's commands never leave its worker): reads are served from
-/// the worker's memory, and a write or logout on one worker reaches the other
-/// worker's cache as another instance's would.
+/// On actix workers each worker has a tracked connection of its own (a
+/// request's commands never leave its worker), all feeding one cache: reads
+/// on any worker are served from memory, a write on one worker is what the
+/// others read next, and a logout on one worker ends the session for all.
 #[actix_rt::test]
-async fn on_worker_threads_each_worker_caches_and_sees_the_others_writes_at_once() {
+async fn on_worker_threads_the_workers_share_the_cache_and_see_each_others_writes_at_once() {
     let server = RedisServer::start();
     let repo = cached(&server, settings(&region("workers"), 600));
     let (one, two) = (actix_rt::Arbiter::new(), actix_rt::Arbiter::new());
@@ -358,8 +358,6 @@ async fn on_worker_threads_each_worker_caches_and_sees_the_others_writes_at_once
         }
     })
     .await;
-    // Worker two's first read opens its connection: a read sent before tracking was on
-    // is not cached, the next one is.
     for _ in 0..2 {
         assert_eq!(color_on(&one, &repo, &id).await.as_deref(), Some("yellow"));
         assert_eq!(color_on(&two, &repo, &id).await.as_deref(), Some("yellow"));
@@ -373,7 +371,7 @@ async fn on_worker_threads_each_worker_caches_and_sees_the_others_writes_at_once
     let commands = monitor.commands();
     assert!(
         commands.is_empty(),
-        "each worker serves the session from its own cache: {commands:?}"
+        "every worker serves the session from memory: {commands:?}"
     );
 
     // A read + write on worker one: one transaction; worker two stops serving the old value at once.
@@ -538,4 +536,60 @@ async fn on_a_worker_after_an_own_write_that_corrects_the_size_counters_other_wr
     let region = region("shrink-worker");
     let a = cached(&server, settings(&region, 600));
     own_shrinking_write_then_anothers_write(&server, &a, &region).await;
+}
+
+/// Whichever worker's connection read or wrote the session last, another
+/// instance's write reaches the shared cache: the entry changes guardian with
+/// each worker's write, and the guardian's tracking reports the next change.
+#[actix_rt::test]
+async fn another_instances_write_is_seen_whichever_worker_wrote_last() {
+    let server = RedisServer::start();
+    let region = region("guardian");
+    let repo = cached(&server, settings(&region, 600));
+    let other = cached(&server, settings(&region, 600));
+    let (one, two) = (actix_rt::Arbiter::new(), actix_rt::Arbiter::new());
+    let id = on(&two, {
+        let repo = repo.clone();
+        async move {
+            let mut session = repo.create_session();
+            session.insert("color", "yellow").unwrap();
+            repo.save(&mut session).await.unwrap();
+            session.id().unwrap().clone()
+        }
+    })
+    .await;
+    for (writer, color, theirs) in [
+        (&one, "orange", "purple"),
+        (&two, "silver", "maroon"),
+        (&one, "indigo", "violet"),
+    ] {
+        on(writer, {
+            let (repo, id) = (repo.clone(), id.clone());
+            async move {
+                let mut session = repo.find_by_id(&id).await.unwrap().unwrap();
+                session.insert("color", color).unwrap();
+                repo.save(&mut session).await.unwrap();
+            }
+        })
+        .await;
+        for worker in [&one, &two] {
+            assert_eq!(color_on(worker, &repo, &id).await.as_deref(), Some(color));
+        }
+        // Another instance writes: both workers stop serving this instance's write.
+        let mut session = other.find_by_id(&id).await.unwrap().unwrap();
+        session.insert("color", theirs).unwrap();
+        other.save(&mut session).await.unwrap();
+        for worker in [&one, &two] {
+            let seen = within(Duration::from_secs(1), async || {
+                color_on(worker, &repo, &id).await.as_deref() == Some(theirs)
+            })
+            .await;
+            assert!(
+                seen.is_some(),
+                "a worker went on serving {color} after another instance wrote {theirs}"
+            );
+        }
+    }
+    one.stop();
+    two.stop();
 }

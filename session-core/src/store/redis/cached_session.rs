@@ -14,26 +14,23 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::codec::WritePlan;
-use super::near_cache::{NearCache, Revisioned};
+use super::near_cache::{NearCache, NearCacheView, Revisioned};
 use crate::NearCacheCapacity;
 use crate::handle::SessionHandle;
 use crate::session::AttributeValue;
 use crate::session::{SessionParts, StoredSession};
 
-/// A near cache of sessions, keyed by session hash key.
-pub(crate) type SessionCache = Arc<NearCache<Arc<CachedSession>>>;
+/// The near cache of sessions as one tracked connection sees it (see
+/// [`NearCacheView`]), keyed by session hash key.
+pub(crate) type SessionCache = Arc<NearCacheView<Arc<CachedSession>>>;
 
-/// A near cache holding `1 / shares` of `capacity` (at least one session, or
-/// 64 KiB): the capacity is split between the caches of one repository, one
-/// per worker thread plus the shared one (see `pool.rs`).
-pub(crate) fn new_session_cache(capacity: NearCacheCapacity, shares: u64) -> SessionCache {
-    let shares = shares.max(1);
+/// The near cache of one repository, of `capacity`.
+pub(crate) fn new_session_cache(capacity: NearCacheCapacity) -> Arc<NearCache<Arc<CachedSession>>> {
     Arc::new(match capacity {
-        NearCacheCapacity::Sessions(sessions) => NearCache::with_max_entries((sessions / shares).max(1)),
-        NearCacheCapacity::Bytes(bytes) => NearCache::with_max_weight(
-            (bytes / shares).max(64 * 1024),
-            |_: &str, session: &Arc<CachedSession>| session.weight(),
-        ),
+        NearCacheCapacity::Sessions(sessions) => NearCache::with_max_entries(sessions),
+        NearCacheCapacity::Bytes(bytes) => {
+            NearCache::with_max_weight(bytes, |_: &str, session: &Arc<CachedSession>| session.weight())
+        }
     })
 }
 
@@ -185,7 +182,7 @@ impl OwnSave {
 
     /// Records the save in `cache` under `key`: revision `rev`, stored deadline
     /// `deadline` (what the save script answered).
-    pub(crate) fn record(&self, cache: &NearCache<Arc<CachedSession>>, key: &str, rev: i64, deadline: Option<i64>) {
+    pub(crate) fn record(&self, cache: &SessionCache, key: &str, rev: i64, deadline: Option<i64>) {
         if self.whole {
             let state = Arc::new(CachedSession {
                 parts: SessionParts {

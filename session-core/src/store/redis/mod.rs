@@ -213,11 +213,11 @@
 //! a failover (the master's socket closes, a `READONLY`/`MASTERDOWN` reply, or
 //! the sentinels' `+switch-master`) empties the cache before the next read
 //! (`tracked.rs`, *Through Sentinel*). Not on a Redis Cluster. Each actix
-//! worker has a tracked connection and a cache of its own, as each has a
-//! connection of its own without a near cache (`pool.rs`,
-//! `RedisConnection::open_cached`): `NOLOOP` spares only the writing
-//! connection, so a cache shared by several connections would lose its entry
-//! to every write of a sibling worker.
+//! worker has a tracked connection of its own, as each has a connection of its
+//! own without a near cache (`pool.rs`, `RedisConnection::open_cached`), and
+//! all feed one cache; `NOLOOP` spares only the writing connection, so an
+//! entry is guarded by the connection that read or wrote it last
+//! (`near_cache.rs`, *Several connections*).
 //!
 //! # Connections
 //! [`PoolSettings`] configures one multiplexed, auto-reconnecting connection

@@ -38,7 +38,7 @@ use crate::error::StoreError;
 use super::admission::{Admission, BreakerState};
 use super::cached_session::{SessionCache, new_session_cache};
 use super::connect::ClientFactory;
-use super::near_cache::InvalidationSink;
+use super::near_cache::{InvalidationSink, NearCacheView};
 use super::sentinel::SentinelConnection;
 pub(crate) use super::tracked::{TrackedConnection, TrackingMode};
 use super::worker_connection::{ThreadConnection, WorkerConnections};
@@ -320,27 +320,27 @@ impl RedisConnection {
     }
 
     /// The connection of a repository with a near cache (`CACHING_PROXY`):
-    /// [`RedisConnection::open_tracked`] feeding a shared cache, and on each
-    /// worker thread a tracked connection of its own feeding a cache of its
-    /// own, so that a request's commands never leave its worker (as without
-    /// a near cache). Each connection's `NOLOOP` spares only its own writes,
-    /// so each connection needs its own cache: a write on one worker reaches
-    /// the other workers' caches as an invalidation, like another instance's.
-    /// The capacity is split evenly between the caches: one per available
-    /// core (actix-web's default worker count) plus the shared one.
+    /// [`RedisConnection::open_tracked`], and on each worker thread a tracked
+    /// connection of its own, so that a request's commands never leave its
+    /// worker (as without a near cache). All feed one cache, each through a
+    /// view of its own ([`NearCacheView`](super::near_cache::NearCacheView)):
+    /// `NOLOOP` spares only the writing connection, so the cache keeps an
+    /// entry guarded by the connection that read or wrote it last, and only
+    /// that connection's invalidations remove it (see `near_cache.rs`,
+    /// *Several connections*).
     pub(crate) fn open_cached(
         settings: &PoolSettings,
         mode: &TrackingMode,
         capacity: NearCacheCapacity,
     ) -> Result<Self, StoreError> {
-        let shares = std::thread::available_parallelism().map_or(1, |cores| cores.get() as u64) + 1;
-        let shared = new_session_cache(capacity, shares);
+        let cache = new_session_cache(capacity);
+        let shared = NearCacheView::new(&cache);
         let mut opened = Self::open_tracked(settings, mode, shared.sink())?;
         opened.near_cache = Some(shared);
         let (settings, mode) = (settings.clone(), mode.clone());
         let clients = opened.clients.clone();
         opened.workers = Some(WorkerConnections::new(Box::new(move || {
-            let cache = new_session_cache(capacity, shares);
+            let view = NearCacheView::new(&cache);
             let (connect, respond) = (settings.connection_timeout(), settings.response_timeout());
             let connection = if settings.is_sentinel() {
                 let sentinel = SentinelConnection::new(&settings, &clients).ok()?;
@@ -354,7 +354,7 @@ impl RedisConnection {
                     sentinel,
                     sentinel_db(&settings),
                     &mode,
-                    cache.sink(),
+                    view.sink(),
                     connect,
                     respond,
                 );
@@ -362,11 +362,11 @@ impl RedisConnection {
                 tracked
             } else {
                 let client = clients.client(settings.urls().first()?).ok()?;
-                TrackedConnection::new(&client, &mode, cache.sink(), connect, respond).ok()?
+                TrackedConnection::new(&client, &mode, view.sink(), connect, respond).ok()?
             };
             Some(ThreadConnection {
                 connection: Connection::Tracked(connection),
-                near_cache: Some(cache),
+                near_cache: Some(view),
             })
         })));
         Ok(opened)
