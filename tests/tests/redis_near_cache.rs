@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clustered_session_tests::redis_server::RedisServer;
-use session_core::NearCacheCapacity;
 use session_core::{
     FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, SessionId,
     SessionRepository, SessionSettings,
 };
+use session_core::{NearCacheCapacity, RedisKeyLayout};
 use tokio::sync::Barrier;
 
 fn region(name: &str) -> String {
@@ -317,4 +317,279 @@ async fn a_cached_session_is_never_served_past_its_deadline() {
         absolute.find_by_id(session.id().unwrap()).await.unwrap().is_none(),
         "served past the fixed deadline although read all along"
     );
+}
+
+/// Runs `work` on `worker` (a thread with a single-threaded runtime of its own,
+/// as each actix-web worker is) and waits for its result.
+async fn on<T: Send + 'static>(worker: &actix_rt::Arbiter, work: impl Future<Output = T> + Send + 'static) -> T {
+    let (result, received) = tokio::sync::oneshot::channel();
+    assert!(worker.spawn(async move {
+        let _ = result.send(work.await);
+    }));
+    received.await.unwrap()
+}
+
+/// The session's `color`, as `repo` serves it on `worker`.
+async fn color_on(worker: &actix_rt::Arbiter, repo: &RedisSessionRepository, id: &SessionId) -> Option<String> {
+    let (repo, id) = (repo.clone(), id.clone());
+    on(worker, async move {
+        let session = repo.find_by_id(&id).await.unwrap()?;
+        session.get::<String>("color").unwrap()
+    })
+    .await
+}
+
+/// On actix workers each worker has a tracked connection of its own (a
+/// request's commands never leave its worker), all feeding one cache: reads
+/// on any worker are served from memory, a write on one worker is what the
+/// others read next, and a logout on one worker ends the session for all.
+#[actix_rt::test]
+async fn on_worker_threads_the_workers_share_the_cache_and_see_each_others_writes_at_once() {
+    let server = RedisServer::start();
+    let repo = cached(&server, settings(&region("workers"), 600));
+    let (one, two) = (actix_rt::Arbiter::new(), actix_rt::Arbiter::new());
+    let id = on(&one, {
+        let repo = repo.clone();
+        async move {
+            let mut session = repo.create_session();
+            session.insert("color", "yellow").unwrap();
+            repo.save(&mut session).await.unwrap();
+            session.id().unwrap().clone()
+        }
+    })
+    .await;
+    for _ in 0..2 {
+        assert_eq!(color_on(&one, &repo, &id).await.as_deref(), Some("yellow"));
+        assert_eq!(color_on(&two, &repo, &id).await.as_deref(), Some("yellow"));
+    }
+
+    let mut monitor = server.monitor();
+    for _ in 0..3 {
+        assert_eq!(color_on(&one, &repo, &id).await.as_deref(), Some("yellow"));
+        assert_eq!(color_on(&two, &repo, &id).await.as_deref(), Some("yellow"));
+    }
+    let commands = monitor.commands();
+    assert!(
+        commands.is_empty(),
+        "every worker serves the session from memory: {commands:?}"
+    );
+
+    // A read + write on worker one: one transaction; worker two stops serving the old value at once.
+    on(&one, {
+        let (repo, id) = (repo.clone(), id.clone());
+        async move {
+            let mut session = repo.find_by_id(&id).await.unwrap().unwrap();
+            session.insert("color", "orange").unwrap();
+            repo.save(&mut session).await.unwrap();
+        }
+    })
+    .await;
+    assert_eq!(
+        monitor.commands(),
+        ["MULTI", "EXISTS", "HSTRLEN", "HSET", "HINCRBY", "HGET", "EXEC"],
+        "get + insert on a worker: one round trip"
+    );
+    let seen = within(Duration::from_secs(1), async || {
+        color_on(&two, &repo, &id).await.as_deref() == Some("orange")
+    })
+    .await;
+    assert!(seen.is_some(), "worker two went on serving its stale copy");
+    assert_eq!(
+        color_on(&one, &repo, &id).await.as_deref(),
+        Some("orange"),
+        "the writer keeps its own write"
+    );
+    let _ = monitor.commands();
+    assert_eq!(color_on(&one, &repo, &id).await.as_deref(), Some("orange"));
+    assert!(monitor.commands().is_empty(), "the writer's cache holds what it wrote");
+
+    // A logout on worker two: worker one answers "no session" at once.
+    on(&two, {
+        let (repo, id) = (repo.clone(), id.clone());
+        async move { repo.delete_by_id(&id).await.unwrap() }
+    })
+    .await;
+    let ended = within(Duration::from_secs(1), async || {
+        on(&one, {
+            let (repo, id) = (repo.clone(), id.clone());
+            async move { repo.find_by_id(&id).await.unwrap().is_none() }
+        })
+        .await
+    })
+    .await;
+    assert!(ended.is_some(), "worker one went on serving a logged-out session");
+    one.stop();
+    two.stop();
+}
+
+/// A worker's lost connection empties that worker's cache: its next read goes
+/// to Redis, and once tracking is back, reads are cached again.
+#[actix_rt::test]
+async fn a_workers_lost_connection_empties_its_cache() {
+    let server = RedisServer::start();
+    let repo = cached(&server, settings(&region("worker-flush"), 600));
+    let worker = actix_rt::Arbiter::new();
+    let id = on(&worker, {
+        let repo = repo.clone();
+        async move {
+            let mut session = repo.create_session();
+            session.insert("color", "yellow").unwrap();
+            repo.save(&mut session).await.unwrap();
+            session.id().unwrap().clone()
+        }
+    })
+    .await;
+    assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
+    let mut monitor = server.monitor();
+    assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
+    assert!(monitor.commands().is_empty());
+
+    let mut admin = server.connection();
+    let _: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .arg("SKIPME")
+        .arg("yes")
+        .query(&mut admin)
+        .unwrap();
+    monitor = server.monitor();
+    let noticed = within(Duration::from_secs(1), async || {
+        assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
+        monitor.commands().contains(&"HGETALL".to_owned())
+    })
+    .await;
+    assert!(
+        noticed.is_some(),
+        "after a disconnect, the worker went on serving its cache"
+    );
+    assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
+    let _ = monitor.commands();
+    assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
+    assert!(monitor.commands().is_empty(), "tracking is back: cached again");
+    worker.stop();
+}
+
+/// The size counters of `id`'s hash, as Redis holds them.
+fn size_counters(server: &RedisServer, region: &str, id: &SessionId) -> (Option<i64>, Option<i64>) {
+    let key = RedisKeyLayout::new(region).session_key(&id.handle());
+    redis::cmd("HMGET")
+        .arg(key)
+        .arg("attrCount")
+        .arg("attrBytes")
+        .query(&mut server.connection())
+        .unwrap()
+}
+
+/// `a` caches a session, then saves a smaller value: the transaction, then the
+/// size counters' correction (a write of its own, not waited for). Another
+/// instance's write after that must still reach `a`'s cache: Redis stops
+/// tracking a key for the connection that writes it, so the correction must
+/// leave it tracked again.
+async fn own_shrinking_write_then_anothers_write(server: &RedisServer, a: &RedisSessionRepository, region: &str) {
+    let b = cached(server, settings(region, 600));
+    let mut session = a.create_session();
+    session.insert("color", "yellow").unwrap();
+    a.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    for _ in 0..2 {
+        a.find_by_id(&id).await.unwrap().unwrap();
+    }
+    let before = size_counters(server, region, &id);
+    let mut mine = a.find_by_id(&id).await.unwrap().unwrap();
+    mine.insert("color", "red").unwrap();
+    a.save(&mut mine).await.unwrap();
+    let corrected = within(Duration::from_secs(1), async || {
+        size_counters(server, region, &id) != before
+    })
+    .await;
+    assert!(corrected.is_some(), "the size counters were not corrected");
+
+    let mut theirs = b.find_by_id(&id).await.unwrap().unwrap();
+    theirs.insert("color", "blue").unwrap();
+    b.save(&mut theirs).await.unwrap();
+    let seen = within(Duration::from_secs(1), async || {
+        a.find_by_id(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .get::<String>("color")
+            .unwrap()
+            .as_deref()
+            == Some("blue")
+    })
+    .await;
+    assert!(seen.is_some(), "a kept serving its own write after another instance's");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_own_write_that_corrects_the_size_counters_other_writes_still_invalidate() {
+    let server = RedisServer::start();
+    let region = region("shrink");
+    let a = cached(&server, settings(&region, 600));
+    own_shrinking_write_then_anothers_write(&server, &a, &region).await;
+}
+
+#[actix_rt::test]
+async fn on_a_worker_after_an_own_write_that_corrects_the_size_counters_other_writes_still_invalidate() {
+    let server = RedisServer::start();
+    let region = region("shrink-worker");
+    let a = cached(&server, settings(&region, 600));
+    own_shrinking_write_then_anothers_write(&server, &a, &region).await;
+}
+
+/// Whichever worker's connection read or wrote the session last, another
+/// instance's write reaches the shared cache: the entry changes guardian with
+/// each worker's write, and the guardian's tracking reports the next change.
+#[actix_rt::test]
+async fn another_instances_write_is_seen_whichever_worker_wrote_last() {
+    let server = RedisServer::start();
+    let region = region("guardian");
+    let repo = cached(&server, settings(&region, 600));
+    let other = cached(&server, settings(&region, 600));
+    let (one, two) = (actix_rt::Arbiter::new(), actix_rt::Arbiter::new());
+    let id = on(&two, {
+        let repo = repo.clone();
+        async move {
+            let mut session = repo.create_session();
+            session.insert("color", "yellow").unwrap();
+            repo.save(&mut session).await.unwrap();
+            session.id().unwrap().clone()
+        }
+    })
+    .await;
+    for (writer, color, theirs) in [
+        (&one, "orange", "purple"),
+        (&two, "silver", "maroon"),
+        (&one, "indigo", "violet"),
+    ] {
+        on(writer, {
+            let (repo, id) = (repo.clone(), id.clone());
+            async move {
+                let mut session = repo.find_by_id(&id).await.unwrap().unwrap();
+                session.insert("color", color).unwrap();
+                repo.save(&mut session).await.unwrap();
+            }
+        })
+        .await;
+        for worker in [&one, &two] {
+            assert_eq!(color_on(worker, &repo, &id).await.as_deref(), Some(color));
+        }
+        // Another instance writes: both workers stop serving this instance's write.
+        let mut session = other.find_by_id(&id).await.unwrap().unwrap();
+        session.insert("color", theirs).unwrap();
+        other.save(&mut session).await.unwrap();
+        for worker in [&one, &two] {
+            let seen = within(Duration::from_secs(1), async || {
+                color_on(worker, &repo, &id).await.as_deref() == Some(theirs)
+            })
+            .await;
+            assert!(
+                seen.is_some(),
+                "a worker went on serving {color} after another instance wrote {theirs}"
+            );
+        }
+    }
+    one.stop();
+    two.stop();
 }

@@ -155,7 +155,7 @@ impl RedisSessionRepository {
             pipe.cmd("HDEL").arg(&hash).arg(&plan.deletes);
         }
         pipe.cmd("HINCRBY").arg(&hash).arg(codec::REVISION).arg(1);
-        if self.inner.near_cache.is_some() {
+        if self.is_tracked() {
             // Read last: Redis stops tracking a key for the client that wrote it.
             pipe.cmd("HGET").arg(&hash).arg(codec::REVISION);
         }
@@ -174,7 +174,7 @@ impl RedisSessionRepository {
                 _ => None,
             }
         };
-        let mut replies = match &self.inner.near_cache {
+        let mut replies = match &self.near_cache() {
             Some(cache) => {
                 let own = OwnSave::of(session, plan, false);
                 let (cache, key, deadline) = (Arc::clone(cache), hash.clone(), write.deadline);
@@ -213,11 +213,22 @@ impl RedisSessionRepository {
         let (count, bytes) = write.counter_change(results.get(1..=sized).unwrap_or_default());
         if count != 0 || bytes != 0 {
             let mut counters = new_pipeline();
+            let tracked = self.is_tracked();
+            if tracked {
+                // Atomic with the read that follows: a write stops Redis tracking the
+                // key for this connection, and the read tracks it again, with no gap
+                // in which another instance's write would go unreported.
+                counters.cmd("MULTI");
+            }
             if bytes != 0 {
                 counters.cmd("HINCRBY").arg(&hash).arg("attrBytes").arg(bytes);
             }
             if count != 0 {
                 counters.cmd("HINCRBY").arg(&hash).arg("attrCount").arg(count);
+            }
+            if tracked {
+                counters.cmd("HGET").arg(&hash).arg(codec::REVISION);
+                counters.cmd("EXEC");
             }
             self.execute_detached("updating a session's size counters", counters);
         }

@@ -14,10 +14,36 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::codec::WritePlan;
-use super::near_cache::{NearCache, Revisioned};
+use super::near_cache::{NearCache, NearCacheView, Revisioned};
+use crate::NearCacheCapacity;
 use crate::handle::SessionHandle;
 use crate::session::AttributeValue;
 use crate::session::{SessionParts, StoredSession};
+
+/// The near cache of sessions as one tracked connection sees it (see
+/// [`NearCacheView`]), keyed by session hash key.
+pub(crate) type SessionCache = Arc<NearCacheView<Arc<CachedSession>>>;
+
+/// The near cache of one repository, of `capacity`.
+pub(crate) fn new_session_cache(capacity: NearCacheCapacity) -> Arc<NearCache<Arc<CachedSession>>> {
+    Arc::new(match capacity {
+        NearCacheCapacity::Sessions(sessions) => NearCache::with_max_entries(sessions),
+        NearCacheCapacity::Bytes(bytes) => {
+            NearCache::with_max_weight(bytes, |_: &str, session: &Arc<CachedSession>| session.weight())
+        }
+    })
+}
+
+/// A stored session's index entries, deadline and revision, as a read found them.
+#[derive(Debug)]
+pub(crate) struct StoredMeta<'a> {
+    /// Index name -> value.
+    pub(crate) index: &'a BTreeMap<String, String>,
+    /// Epoch milliseconds (`None`: never).
+    pub(crate) expires_at: Option<i64>,
+    /// The hash's `rev` field.
+    pub(crate) rev: i64,
+}
 
 /// One cached session: the state as stored at revision `rev`.
 #[derive(Debug)]
@@ -64,6 +90,15 @@ impl CachedSession {
     /// A request's own copy.
     pub(crate) fn to_session(&self) -> StoredSession {
         StoredSession::from_parts(self.parts.clone())
+    }
+
+    /// What a read learns of the stored session besides its state.
+    pub(crate) fn meta(&self) -> StoredMeta<'_> {
+        StoredMeta {
+            index: &self.index,
+            expires_at: self.expires_at,
+            rev: self.rev,
+        }
     }
 
     /// Whether it may be served at `now` (epoch milliseconds).
@@ -147,7 +182,7 @@ impl OwnSave {
 
     /// Records the save in `cache` under `key`: revision `rev`, stored deadline
     /// `deadline` (what the save script answered).
-    pub(crate) fn record(&self, cache: &NearCache<Arc<CachedSession>>, key: &str, rev: i64, deadline: Option<i64>) {
+    pub(crate) fn record(&self, cache: &SessionCache, key: &str, rev: i64, deadline: Option<i64>) {
         if self.whole {
             let state = Arc::new(CachedSession {
                 parts: SessionParts {

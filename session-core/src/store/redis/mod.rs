@@ -212,7 +212,12 @@
 //! Sentinel, the tracked connection goes to the master the sentinels name, and
 //! a failover (the master's socket closes, a `READONLY`/`MASTERDOWN` reply, or
 //! the sentinels' `+switch-master`) empties the cache before the next read
-//! (`tracked.rs`, *Through Sentinel*). Not on a Redis Cluster.
+//! (`tracked.rs`, *Through Sentinel*). Not on a Redis Cluster. Each actix
+//! worker has a tracked connection of its own, as each has a connection of its
+//! own without a near cache (`pool.rs`, `RedisConnection::open_cached`), and
+//! all feed one cache; `NOLOOP` spares only the writing connection, so an
+//! entry is guarded by the connection that read or wrote it last
+//! (`near_cache.rs`, *Several connections*).
 //!
 //! # Connections
 //! [`PoolSettings`] configures one multiplexed, auto-reconnecting connection
@@ -271,16 +276,16 @@ pub use self::admission::BreakerState;
 pub use self::keys::RedisKeyLayout;
 
 use self::attribute_write::AttributeWrite;
-use self::cached_session::{CachedSession, OwnSave};
+use self::cached_session::{CachedSession, OwnSave, SessionCache, StoredMeta};
 use self::codec::{Decoded, Fields, WritePlan};
 use self::index_ttl::{index_ttl, outlive};
-use self::near_cache::NearCache;
 use self::pool::{RedisConnection, TrackingMode};
 use self::rule::ScriptRule;
 use self::script_calls::{Announcement, Mode, ScriptCall, TakeArgs, TakeReply, TouchArgs};
 use self::scripts::Scripts;
 use self::transport::{new_pipeline, ok, send};
 use self::write::Written;
+use crate::PoolSettings;
 use crate::error::StoreError;
 use crate::events::SessionEvent;
 use crate::expiration::{self, SessionExpirationPolicy};
@@ -291,7 +296,6 @@ use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_N
 use crate::serialization::SessionSerializer;
 use crate::session::{SessionParts, StoredSession, epoch_millis};
 use crate::settings::{SessionSettings, validate_region_name};
-use crate::{NearCacheCapacity, PoolSettings};
 
 /// How long an expired session's hash outlives its marker when no instance
 /// handles the expiry (`GRACE_MS` in `lua/common.lua`).
@@ -340,8 +344,6 @@ struct Inner {
     known_index: Cache<SessionHandle, Arc<BTreeMap<String, String>>>,
     /// Whether the subscription is listening (never, when disabled).
     subscribed: watch::Receiver<bool>,
-    /// The near cache (`CACHING_PROXY`), keyed by session hash key.
-    near_cache: Option<Arc<NearCache<Arc<CachedSession>>>>,
 }
 
 impl std::fmt::Debug for RedisSessionRepository {
@@ -371,18 +373,10 @@ impl RedisSessionRepository {
     /// (see [`validate_region_name`]), or when the connection thread cannot start.
     pub fn new(pool: PoolSettings, settings: SessionSettings) -> Result<Self, StoreError> {
         validate_region_name(settings.region_name()).map_err(StoreError::unavailable)?;
-        let near_cache = pool.near_cache().map(|capacity| {
-            Arc::new(match capacity {
-                NearCacheCapacity::Sessions(sessions) => NearCache::with_max_entries(sessions),
-                NearCacheCapacity::Bytes(bytes) => {
-                    NearCache::with_max_weight(bytes, |_: &str, session: &Arc<CachedSession>| session.weight())
-                }
-            })
-        });
-        let connection = match &near_cache {
+        let connection = match pool.near_cache() {
             // Per-key tracking: Redis spares this connection's own script writes (NOLOOP)
             // only in this mode; the scripts read the session hash last to keep it tracked.
-            Some(cache) => RedisConnection::open_tracked(&pool, &TrackingMode::PerKey, cache.sink())?,
+            Some(capacity) => RedisConnection::open_cached(&pool, &TrackingMode::PerKey, capacity)?,
             None => RedisConnection::open(&pool)?,
         };
         let (state, subscribed) = watch::channel(false);
@@ -399,7 +393,6 @@ impl RedisSessionRepository {
             subscribed,
             settings,
             pool,
-            near_cache,
         });
         if inner.pool.subscription_enabled() {
             let task = subscription::supervise(Arc::downgrade(&inner), subscription::Config::new(&inner), state);
@@ -581,12 +574,19 @@ impl RedisSessionRepository {
 
     /// Whether the scripts read the hash last: only a near cache needs it.
     fn is_tracked(&self) -> bool {
-        self.inner.near_cache.is_some()
+        self.inner.pool.near_cache().is_some()
+    }
+
+    /// The near cache (`CACHING_PROXY`) of the caller's thread, keyed by
+    /// session hash key: the one fed by the connection this thread's commands
+    /// go through (`pool.rs`).
+    fn near_cache(&self) -> Option<SessionCache> {
+        self.inner.connection.near_cache()
     }
 
     /// Drops a session from the near cache.
     fn forget_cached(&self, handle: &SessionHandle) {
-        if let Some(cache) = &self.inner.near_cache {
+        if let Some(cache) = self.near_cache() {
             cache.remove(&self.inner.keys.session_key(handle));
         }
     }

@@ -50,6 +50,23 @@
 //!
 //! Stripes are shared by unrelated keys (hash collisions): that only refuses
 //! a few more inserts, never serves a stale value.
+//!
+//! # Several connections
+//! An instance has a tracked connection per actix worker plus a shared one,
+//! and one cache for all ([`NearCacheView`]: one per connection). `NOLOOP`
+//! spares only the connection that writes, so a write through one worker's
+//! connection comes back as an invalidation on every other connection that
+//! tracks the key: dropping the entry for those would cost a hot session its
+//! entry on every write made on another worker. So each entry is *guarded*
+//! by the connection that read it (a fill) or wrote it (an own write; every
+//! write of ours reads the key last, so that connection tracks it from then
+//! on), and only the guardian's invalidations remove it: from the moment its
+//! value was read, the guardian's tracking reports every change of the key by
+//! anyone else (Redis drops a key from the tracking table only when it
+//! reports it, or when the connection itself writes it, which is an own
+//! write). Every connection's invalidations still bump the stripe (refusing
+//! fills in flight), a lost or restarted connection flushes the whole cache,
+//! and an entry is served only while its guardian's tracking is on.
 
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
@@ -114,9 +131,25 @@ pub(crate) trait InvalidationSink: Send + Sync + 'static {
     fn tracking_stopped(&self);
 }
 
+/// One tracked connection feeding the cache (see the module docs, *Several
+/// connections*): the entries it filled or wrote are guarded by it.
+#[derive(Debug, Default)]
+pub(crate) struct Guardian {
+    /// Tracking is established on the connection.
+    active: AtomicBool,
+}
+
+impl Guardian {
+    fn is_active(&self) -> bool {
+        self.active.load(Ordering::SeqCst)
+    }
+}
+
 #[derive(Clone)]
 struct Entry<V> {
     generation: u64,
+    /// The connection whose tracking covers this value.
+    guardian: Arc<Guardian>,
     value: V,
 }
 
@@ -140,7 +173,8 @@ struct Counters {
 /// only while tracking is active; see the module docs.
 pub(crate) struct NearCache<V: Clone + Send + Sync + Revisioned + 'static> {
     entries: Cache<String, Entry<V>>,
-    active: AtomicBool,
+    /// The guardian of the cache's own methods (one connection, `sink`).
+    own: Arc<Guardian>,
     generation: AtomicU64,
     stripes: Box<[Stripe]>,
     hasher: RandomState,
@@ -186,7 +220,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             .collect();
         Self {
             entries,
-            active: AtomicBool::new(false),
+            own: Arc::new(Guardian::default()),
             generation: AtomicU64::new(0),
             stripes,
             hasher: RandomState::new(),
@@ -195,6 +229,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     }
 
     /// This cache as the receiver of a tracked connection's invalidations.
+    #[cfg(test)] // The store goes through views; tests drive one connection.
     pub(crate) fn sink(self: &Arc<Self>) -> Arc<dyn InvalidationSink> {
         Arc::clone(self) as Arc<dyn InvalidationSink>
     }
@@ -202,7 +237,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// Whether tracking is established on the current connection: only then
     /// are values served and stored.
     pub(crate) fn is_active(&self) -> bool {
-        self.active.load(Ordering::SeqCst)
+        self.own.is_active()
     }
 
     /// The snapshot to take before sending a read whose reply may be inserted.
@@ -213,15 +248,12 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// The cached value of `key`, with the ticket of this moment (for inserting
     /// a value built on it), while the cache is active. Counts a hit.
     pub(crate) fn get(&self, key: &str) -> Option<(V, Ticket)> {
-        if !self.is_active() {
-            return None;
-        }
         let ticket = self.ticket(key);
         let entry = self.entries.get(key)?;
         if entry.generation != ticket.generation
             || !entry.value.is_state()
             || self.ticket_of(ticket.stripe) != ticket
-            || !self.is_active()
+            || !entry.guardian.is_active()
         {
             return None;
         }
@@ -237,14 +269,20 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// this value doubtful (concurrent misses of one hot key then do not keep
     /// evicting each other's fills). This instance's own writes go through
     /// [`NearCache::update`], which spends older tickets.
+    #[cfg(test)] // The store goes through views; tests drive one connection.
     pub(crate) fn insert(&self, key: String, value: V, ticket: Ticket) -> bool {
+        self.insert_guarded(&self.own, key, value, ticket)
+    }
+
+    /// [`NearCache::insert`] of a value read through `guardian`'s connection.
+    fn insert_guarded(&self, guardian: &Arc<Guardian>, key: String, value: V, ticket: Ticket) -> bool {
         let index = self.stripe_of(key.as_bytes());
         let stripe = &self.stripes[index];
         let _writers = stripe.writers.lock().unwrap_or_else(PoisonError::into_inner);
         let current = ticket.stripe == index
             && stripe.count.load(Ordering::SeqCst) == ticket.count
             && self.generation.load(Ordering::SeqCst) == ticket.generation
-            && self.is_active();
+            && guardian.is_active();
         if !current {
             return false;
         }
@@ -266,6 +304,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             key,
             Entry {
                 generation: ticket.generation,
+                guardian: Arc::clone(guardian),
                 value,
             },
         );
@@ -276,8 +315,22 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// state becomes `apply(cached)` when it is revision `rev - 1`, otherwise
     /// `marker()` (revision `rev`, not served) unless something newer is cached.
     /// `apply` may answer `None` for "cannot tell": a marker then.
+    #[cfg(test)] // The store goes through views; tests drive one connection.
     pub(crate) fn record_own_write(
         &self,
+        key: &str,
+        rev: i64,
+        apply: impl FnOnce(&V) -> Option<V>,
+        marker: impl FnOnce() -> V,
+    ) {
+        self.record_own_write_guarded(&self.own, key, rev, apply, marker);
+    }
+
+    /// [`NearCache::record_own_write`] of a write made through `guardian`'s
+    /// connection (which reads the key last, so its tracking covers the result).
+    fn record_own_write_guarded(
+        &self,
+        guardian: &Arc<Guardian>,
         key: &str,
         rev: i64,
         apply: impl FnOnce(&V) -> Option<V>,
@@ -288,7 +341,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             .writers
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if !self.is_active() {
+        if !guardian.is_active() {
             return;
         }
         let generation = self.generation.load(Ordering::SeqCst);
@@ -300,7 +353,15 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             }
             _ => marker(),
         };
-        self.entries.insert(key.to_owned(), Entry { generation, value });
+        let guardian = Arc::clone(guardian);
+        self.entries.insert(
+            key.to_owned(),
+            Entry {
+                generation,
+                guardian,
+                value,
+            },
+        );
     }
 
     /// Replaces the cached value of `key` by what `change` makes of it (`None`:
@@ -313,11 +374,18 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
         let _writers = stripe.writers.lock().unwrap_or_else(PoisonError::into_inner);
         let generation = self.generation.load(Ordering::SeqCst);
         if let Some(entry) = self.entries.get(key) {
-            match (entry.generation == generation && self.is_active())
+            match (entry.generation == generation && entry.guardian.is_active())
                 .then(|| change(&entry.value))
                 .flatten()
             {
-                Some(value) => self.entries.insert(key.to_owned(), Entry { generation, value }),
+                Some(value) => self.entries.insert(
+                    key.to_owned(),
+                    Entry {
+                        generation,
+                        guardian: entry.guardian,
+                        value,
+                    },
+                ),
                 None => self.entries.invalidate(key),
             }
         }
@@ -370,23 +438,147 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
 
     /// Removes the key (if it is one this cache can hold), then bumps its stripe.
     fn remove_bytes(&self, key: &[u8]) {
+        self.invalidate_from(None, key);
+    }
+
+    /// An invalidation of `key` that reached `from`'s connection (`None`: any
+    /// removal): removes the entry if `from` guards it, and bumps the stripe
+    /// (refusing the fills of reads sent before). Another connection's
+    /// invalidation of an entry it does not guard changes nothing: the
+    /// guardian's tracking reports every later change itself.
+    fn invalidate_from(&self, from: Option<&Arc<Guardian>>, key: &[u8]) {
         let stripe = &self.stripes[self.stripe_of(key)];
         let _writers = stripe.writers.lock().unwrap_or_else(PoisonError::into_inner);
         if let Ok(key) = std::str::from_utf8(key) {
-            self.entries.invalidate(key);
+            let guarded = from.is_none_or(|from| {
+                self.entries
+                    .get(key)
+                    .is_some_and(|entry| Arc::ptr_eq(&entry.guardian, from))
+            });
+            if guarded {
+                self.entries.invalidate(key);
+            }
         }
         stripe.count.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn invalidated(&self, from: &Arc<Guardian>, keys: &mut dyn Iterator<Item = &[u8]>) {
+        self.counters.invalidation_messages.fetch_add(1, Ordering::Relaxed);
+        for key in keys {
+            self.invalidate_from(Some(from), key);
+            self.counters.keys_invalidated.fetch_add(1, Ordering::Relaxed);
+            telemetry::counter(telemetry::NEAR_CACHE_INVALIDATIONS, &[]);
+        }
+    }
+
+    fn start_tracking(&self, guardian: &Guardian) {
+        // Flush first: tickets taken before (reads sent before tracking covered
+        // them) cannot fill.
+        self.flush();
+        guardian.active.store(true, Ordering::SeqCst);
+    }
+
+    fn stop_tracking(&self, guardian: &Guardian) {
+        guardian.active.store(false, Ordering::SeqCst);
+        self.flush();
+    }
+}
+
+/// The cache as one of several tracked connections sees it (one per actix
+/// worker, and the repository's shared one): what this connection reads or
+/// writes is cached guarded by it, and its invalidations reach the cache.
+pub(crate) struct NearCacheView<V: Clone + Send + Sync + Revisioned + 'static> {
+    cache: Arc<NearCache<V>>,
+    guardian: Arc<Guardian>,
+}
+
+impl<V: Clone + Send + Sync + Revisioned + 'static> fmt::Debug for NearCacheView<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NearCacheView")
+            .field("active", &self.guardian.is_active())
+            .field("cache", &self.cache)
+            .finish()
+    }
+}
+
+impl<V: Clone + Send + Sync + Revisioned + 'static> NearCacheView<V> {
+    /// A view of `cache` for a new connection (inactive until its tracking starts).
+    pub(crate) fn new(cache: &Arc<NearCache<V>>) -> Arc<Self> {
+        Arc::new(Self {
+            cache: Arc::clone(cache),
+            guardian: Arc::new(Guardian::default()),
+        })
+    }
+
+    /// This view as the receiver of its connection's invalidations.
+    pub(crate) fn sink(self: &Arc<Self>) -> Arc<dyn InvalidationSink> {
+        Arc::clone(self) as Arc<dyn InvalidationSink>
+    }
+
+    /// [`NearCache::ticket`].
+    pub(crate) fn ticket(&self, key: &str) -> Ticket {
+        self.cache.ticket(key)
+    }
+
+    /// [`NearCache::get`]: whichever connection's entry.
+    pub(crate) fn get(&self, key: &str) -> Option<(V, Ticket)> {
+        self.cache.get(key)
+    }
+
+    /// [`NearCache::insert`] of a value read through this connection.
+    pub(crate) fn insert(&self, key: String, value: V, ticket: Ticket) -> bool {
+        self.cache.insert_guarded(&self.guardian, key, value, ticket)
+    }
+
+    /// [`NearCache::record_own_write`] of a write made through this connection.
+    pub(crate) fn record_own_write(
+        &self,
+        key: &str,
+        rev: i64,
+        apply: impl FnOnce(&V) -> Option<V>,
+        marker: impl FnOnce() -> V,
+    ) {
+        self.cache
+            .record_own_write_guarded(&self.guardian, key, rev, apply, marker);
+    }
+
+    /// [`NearCache::update`].
+    pub(crate) fn update(&self, key: &str, change: impl FnOnce(&V) -> Option<V>) {
+        self.cache.update(key, change);
+    }
+
+    /// [`NearCache::remove`].
+    pub(crate) fn remove(&self, key: &str) {
+        self.cache.remove(key);
+    }
+
+    /// [`NearCache::record_miss`].
+    pub(crate) fn record_miss(&self) {
+        self.cache.record_miss();
+    }
+}
+
+impl<V: Clone + Send + Sync + Revisioned + 'static> InvalidationSink for NearCacheView<V> {
+    fn invalidate_keys(&self, keys: &mut dyn Iterator<Item = &[u8]>) {
+        self.cache.invalidated(&self.guardian, keys);
+    }
+
+    fn invalidate_all(&self) {
+        self.cache.invalidate_all();
+    }
+
+    fn tracking_started(&self) {
+        self.cache.start_tracking(&self.guardian);
+    }
+
+    fn tracking_stopped(&self) {
+        self.cache.stop_tracking(&self.guardian);
     }
 }
 
 impl<V: Clone + Send + Sync + Revisioned + 'static> InvalidationSink for NearCache<V> {
     fn invalidate_keys(&self, keys: &mut dyn Iterator<Item = &[u8]>) {
-        self.counters.invalidation_messages.fetch_add(1, Ordering::Relaxed);
-        for key in keys {
-            self.remove_bytes(key);
-            self.counters.keys_invalidated.fetch_add(1, Ordering::Relaxed);
-            telemetry::counter(telemetry::NEAR_CACHE_INVALIDATIONS, &[]);
-        }
+        self.invalidated(&Arc::clone(&self.own), keys);
     }
 
     fn invalidate_all(&self) {
@@ -395,15 +587,11 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> InvalidationSink for NearCac
     }
 
     fn tracking_started(&self) {
-        // Flush first: nothing cached before tracking covered it is trusted, and
-        // tickets taken before cannot fill.
-        self.flush();
-        self.active.store(true, Ordering::SeqCst);
+        self.start_tracking(&self.own);
     }
 
     fn tracking_stopped(&self) {
-        self.active.store(false, Ordering::SeqCst);
-        self.flush();
+        self.stop_tracking(&self.own);
     }
 }
 
@@ -431,6 +619,43 @@ mod tests {
     fn fill(cache: &NearCache<String>, key: &str, value: &str) -> bool {
         let ticket = cache.ticket(key);
         cache.insert(key.to_owned(), value.to_owned(), ticket)
+    }
+
+    /// Two connections (two workers) sharing one cache: an entry goes only
+    /// with its guardian's invalidation; any connection's loss empties it all.
+    #[test]
+    fn only_the_guardians_invalidation_removes_an_entry() {
+        let cache = Arc::new(NearCache::<String>::with_max_entries(100));
+        let (one, two) = (NearCacheView::new(&cache), NearCacheView::new(&cache));
+        assert!(
+            !one.insert("k".to_owned(), "v".to_owned(), one.ticket("k")),
+            "inactive views store nothing"
+        );
+        one.tracking_started();
+        two.tracking_started();
+        assert!(one.insert("k".to_owned(), "v".to_owned(), one.ticket("k")));
+        assert_eq!(two.get("k").unwrap().0, "v", "every view serves every entry");
+
+        // One writes (NOLOOP spares it); two's connection reports that write.
+        one.record_own_write("k", 1, |_| Some("w@1".to_owned()), || "?@1".to_owned());
+        let ticket = two.ticket("k");
+        two.invalidate_keys(&mut std::iter::once(b"k".as_slice()));
+        assert_eq!(
+            two.get("k").unwrap().0,
+            "w@1",
+            "not two's entry: one's tracking covers it"
+        );
+        assert!(
+            !two.insert("k".to_owned(), "x@2".to_owned(), ticket),
+            "a read sent before the invalidation cannot fill"
+        );
+        // Another instance writes: one's connection reports it.
+        one.invalidate_keys(&mut std::iter::once(b"k".as_slice()));
+        assert!(two.get("k").is_none());
+
+        assert!(two.insert("k".to_owned(), "y@3".to_owned(), two.ticket("k")));
+        one.tracking_stopped();
+        assert!(two.get("k").is_none(), "a lost connection empties the whole cache");
     }
 
     #[test]

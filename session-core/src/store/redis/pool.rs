@@ -8,8 +8,9 @@
 //! connection lives there, its commands are spawned there, and callers on any
 //! runtime just await the result. On a standalone Redis, a cluster or through
 //! Sentinel, a caller on a single-threaded runtime (an actix worker) skips that hop: it gets a
-//! connection of its own thread (see `worker_connection.rs`). Background work
-//! (the subscription, detached writes) stays on the private runtime.
+//! connection of its own thread (see `worker_connection.rs`), and so do the
+//! writes it leaves running (idle refreshes, size counters). Background work
+//! (the subscription, its corrections) stays on the private runtime.
 //!
 //! The connection is either a `ConnectionManager` (one server), redis-rs's
 //! async cluster client (Redis Cluster: several seed URLs, or
@@ -35,11 +36,13 @@ use crate::PoolSettings;
 use crate::error::StoreError;
 
 use super::admission::{Admission, BreakerState};
+use super::cached_session::{SessionCache, new_session_cache};
 use super::connect::ClientFactory;
-use super::near_cache::InvalidationSink;
+use super::near_cache::{InvalidationSink, NearCacheView};
 use super::sentinel::SentinelConnection;
 pub(crate) use super::tracked::{TrackedConnection, TrackingMode};
-use super::worker_connection::WorkerConnections;
+use super::worker_connection::{ThreadConnection, WorkerConnections};
+use crate::NearCacheCapacity;
 
 /// The URL with its password masked (every URL form: see
 /// [`mask_password`](crate::config::mask_password)).
@@ -76,7 +79,6 @@ pub(crate) enum Connection {
     Cluster(ClusterConnection),
     /// One server, multiplexed, reconnecting, with client-side caching tracking
     /// feeding a near cache.
-    #[allow(dead_code, reason = "constructed once CACHING_PROXY is wired into mod.rs")]
     Tracked(TrackedConnection),
     /// The master Redis Sentinel names, re-discovered after a failover.
     Sentinel(SentinelConnection),
@@ -167,8 +169,12 @@ pub(crate) struct RedisConnection {
     /// Clients with the pool's TLS settings, for the subscription.
     clients: ClientFactory,
     runtime: Handle,
-    /// Per-worker connections (standalone Redis, Cluster, Sentinel).
+    /// Per-worker connections (standalone Redis, Cluster, Sentinel), each
+    /// with its own near cache when the repository has one.
     workers: Option<WorkerConnections>,
+    /// The near cache fed by the shared connection's invalidations (callers
+    /// off a worker thread, background work).
+    near_cache: Option<SessionCache>,
     deadline: Duration,
     retry_attempts: u32,
     admission: Admission,
@@ -213,9 +219,9 @@ impl RedisConnection {
             let per_worker = client.clone();
             let workers = WorkerConnections::new(Box::new(move || {
                 let config = redis::cluster::ClusterConfig::default();
-                Some(Connection::Cluster(
+                Some(ThreadConnection::plain(Connection::Cluster(
                     per_worker.get_pending_async_connection_with_config(config),
-                ))
+                )))
             }));
             let _entered = runtime.enter();
             let cluster = client.get_pending_async_connection_with_config(redis::cluster::ClusterConfig::default());
@@ -230,7 +236,9 @@ impl RedisConnection {
             let (per_worker, per_worker_config) = (client.clone(), config.clone());
             let workers = WorkerConnections::new(Box::new(move || {
                 let manager = ConnectionManager::new_lazy_with_config(per_worker.clone(), per_worker_config.clone());
-                manager.ok().map(Connection::Single)
+                manager
+                    .ok()
+                    .map(|manager| ThreadConnection::plain(Connection::Single(manager)))
             }));
             let _entered = runtime.enter();
             let shared = ConnectionManager::new_lazy_with_config(client, config).map_err(StoreError::unavailable)?;
@@ -259,7 +267,7 @@ impl RedisConnection {
                 .watch_switches(per_worker.sentinel_master().to_owned(), per_worker.connection_timeout());
             // On the worker's runtime: it ends with it.
             drop(tokio::spawn(watch));
-            Some(Connection::Sentinel(connection))
+            Some(ThreadConnection::plain(Connection::Sentinel(connection)))
         }));
         let mut opened = Self::with(settings, clients, Connection::Sentinel(connection), runtime, shutdown);
         opened.workers = Some(workers);
@@ -277,7 +285,6 @@ impl RedisConnection {
     /// Those of [`RedisConnection::open`], and [`StoreError::Unavailable`] for
     /// cluster settings: the near cache needs a standalone Redis (or a proxy
     /// that supports RESP3 and `CLIENT TRACKING`).
-    #[allow(dead_code, reason = "called once CACHING_PROXY is wired into mod.rs")]
     pub(crate) fn open_tracked(
         settings: &PoolSettings,
         mode: &TrackingMode,
@@ -312,6 +319,69 @@ impl RedisConnection {
         ))
     }
 
+    /// The connection of a repository with a near cache (`CACHING_PROXY`):
+    /// [`RedisConnection::open_tracked`], and on each worker thread a tracked
+    /// connection of its own, so that a request's commands never leave its
+    /// worker (as without a near cache). All feed one cache, each through a
+    /// view of its own ([`NearCacheView`](super::near_cache::NearCacheView)):
+    /// `NOLOOP` spares only the writing connection, so the cache keeps an
+    /// entry guarded by the connection that read or wrote it last, and only
+    /// that connection's invalidations remove it (see `near_cache.rs`,
+    /// *Several connections*).
+    pub(crate) fn open_cached(
+        settings: &PoolSettings,
+        mode: &TrackingMode,
+        capacity: NearCacheCapacity,
+    ) -> Result<Self, StoreError> {
+        let cache = new_session_cache(capacity);
+        let shared = NearCacheView::new(&cache);
+        let mut opened = Self::open_tracked(settings, mode, shared.sink())?;
+        opened.near_cache = Some(shared);
+        let (settings, mode) = (settings.clone(), mode.clone());
+        let clients = opened.clients.clone();
+        opened.workers = Some(WorkerConnections::new(Box::new(move || {
+            let view = NearCacheView::new(&cache);
+            let (connect, respond) = (settings.connection_timeout(), settings.response_timeout());
+            let connection = if settings.is_sentinel() {
+                let sentinel = SentinelConnection::new(&settings, &clients).ok()?;
+                // On the worker's runtime: these end with it.
+                drop(tokio::spawn(
+                    sentinel
+                        .clone()
+                        .watch_switches(settings.sentinel_master().to_owned(), connect),
+                ));
+                let tracked = TrackedConnection::through_sentinel(
+                    sentinel,
+                    sentinel_db(&settings),
+                    &mode,
+                    view.sink(),
+                    connect,
+                    respond,
+                );
+                tracked.follow_master_drops(&Handle::current());
+                tracked
+            } else {
+                let client = clients.client(settings.urls().first()?).ok()?;
+                TrackedConnection::new(&client, &mode, view.sink(), connect, respond).ok()?
+            };
+            Some(ThreadConnection {
+                connection: Connection::Tracked(connection),
+                near_cache: Some(view),
+            })
+        })));
+        Ok(opened)
+    }
+
+    /// The near cache of the caller's thread (its worker's own, else the
+    /// shared one): the one that goes with the connection [`RedisConnection::run`]
+    /// uses on this thread.
+    pub(crate) fn near_cache(&self) -> Option<SessionCache> {
+        match self.workers.as_ref().and_then(WorkerConnections::current) {
+            Some(ThreadConnection { near_cache, .. }) => near_cache,
+            None => self.near_cache.clone(),
+        }
+    }
+
     /// [`RedisConnection::open_tracked`] to the master the sentinels name.
     fn open_tracked_through_sentinel(
         settings: &PoolSettings,
@@ -319,15 +389,9 @@ impl RedisConnection {
         sink: Arc<dyn InvalidationSink>,
     ) -> Result<Self, StoreError> {
         let (clients, sentinel, runtime, shutdown) = sentinel_on_own_runtime(settings)?;
-        // The first sentinel address's database applies to the master (`ClientFactory::sentinel_client`).
-        let db = settings
-            .sentinels()
-            .first()
-            .and_then(|url| redis::IntoConnectionInfo::into_connection_info(url.as_str()).ok())
-            .map_or(0, |info| info.redis_settings().db());
         let connection = TrackedConnection::through_sentinel(
             sentinel,
-            db,
+            sentinel_db(settings),
             mode,
             sink,
             settings.connection_timeout(),
@@ -360,6 +424,7 @@ impl RedisConnection {
             clients,
             runtime,
             workers: None,
+            near_cache: None,
             deadline: settings.response_timeout(),
             retry_attempts: settings.retry_attempts(),
             admission: Admission::new(
@@ -426,7 +491,7 @@ impl RedisConnection {
         let started = Instant::now();
         let outcome = match self.workers.as_ref().and_then(WorkerConnections::current) {
             // On the caller's thread: no hop (see the module docs).
-            Some(connection) => {
+            Some(ThreadConnection { connection, .. }) => {
                 let _permit = permit;
                 Ok(self.attempts(connection, op, allowance).await)
             }
@@ -472,15 +537,27 @@ impl RedisConnection {
         };
         let permit = ticket.take_permit();
         drop(ticket);
-        let attempts = self.attempts(self.connection.clone(), op, self.deadline);
-        self.spawn(async move {
+        // On a worker, its own connection: with a near cache, a write through
+        // another connection would come back to the worker's as an invalidation
+        // of its own entry. Work left when the worker stops is dropped with it.
+        let worker = self.workers.as_ref().and_then(WorkerConnections::current);
+        let connection = worker
+            .as_ref()
+            .map_or_else(|| self.connection.clone(), |own| own.connection.clone());
+        let attempts = self.attempts(connection, op, self.deadline);
+        let task = async move {
             let _permit = permit;
             match attempts.await {
                 Ok(Ok(_)) => {}
                 Ok(Err(error)) => tracing::warn!(%error, "Redis: {what} failed"),
                 Err(_elapsed) => tracing::warn!("Redis: {what} timed out"),
             }
-        });
+        };
+        if worker.is_some() {
+            drop(tokio::spawn(task));
+        } else {
+            self.spawn(task);
+        }
     }
 
     /// `op` on `connection`, retried while the connection was dropped, within
@@ -514,6 +591,15 @@ impl RedisConnection {
             .await
         }
     }
+}
+
+/// The master's database: the first sentinel address's (`ClientFactory::sentinel_client`).
+fn sentinel_db(settings: &PoolSettings) -> i64 {
+    settings
+        .sentinels()
+        .first()
+        .and_then(|url| redis::IntoConnectionInfo::into_connection_info(url.as_str()).ok())
+        .map_or(0, |info| info.redis_settings().db())
 }
 
 /// The first URL, once every URL parsed.

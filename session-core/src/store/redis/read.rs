@@ -12,11 +12,15 @@ impl RedisSessionRepository {
         let handle = id.handle();
         let key = self.inner.keys.session_key(&handle);
         let mut ticket = None;
-        if let Some(cache) = &self.inner.near_cache {
+        let near_cache = self.near_cache();
+        if let Some(cache) = &near_cache {
             if let Some((cached, _)) = cache.get(&key)
                 && cached.is_live_at(epoch_millis(now))
             {
-                return Ok(Some(self.served(&handle, &key, &cached, now).with_known_id(id.clone())));
+                return Ok(Some(
+                    self.served(&handle, &key, cached.to_session(), &cached.meta(), Some(cache), now)
+                        .with_known_id(id.clone()),
+                ));
             }
             cache.record_miss();
             ticket = Some(cache.ticket(&key));
@@ -41,22 +45,33 @@ impl RedisSessionRepository {
                 expires_at,
                 rev,
             } => {
-                let cached = CachedSession {
-                    parts,
-                    index,
-                    expires_at,
-                    rev,
-                    marker: false,
-                };
-                if !cached.is_live_at(epoch_millis(now)) {
+                if expires_at.is_some_and(|deadline| deadline <= epoch_millis(now)) {
                     // Expired (its marker is gone or going): what is left is for listeners only.
                     return Ok(None);
                 }
-                let cached = Arc::new(cached);
-                if let (Some(cache), Some(ticket)) = (&self.inner.near_cache, ticket) {
-                    cache.insert(key.clone(), Arc::clone(&cached), ticket);
-                }
-                Ok(Some(self.served(&handle, &key, &cached, now).with_known_id(id.clone())))
+                let session = match (&near_cache, ticket) {
+                    (Some(cache), Some(ticket)) => {
+                        let cached = Arc::new(CachedSession {
+                            parts,
+                            index,
+                            expires_at,
+                            rev,
+                            marker: false,
+                        });
+                        cache.insert(key.clone(), Arc::clone(&cached), ticket);
+                        self.served(&handle, &key, cached.to_session(), &cached.meta(), Some(cache), now)
+                    }
+                    // Without a near cache the request's copy is the decoded state itself.
+                    _ => {
+                        let meta = StoredMeta {
+                            index: &index,
+                            expires_at,
+                            rev,
+                        };
+                        self.served(&handle, &key, StoredSession::from_parts(parts), &meta, None, now)
+                    }
+                };
+                Ok(Some(session.with_known_id(id.clone())))
             }
             Decoded::Corrupt(reason) => self.drop_unreadable(&handle, &reason).await,
             Decoded::UnknownVersion(version) => {
@@ -66,19 +81,27 @@ impl RedisSessionRepository {
         }
     }
 
-    /// A request's copy of a stored session accessed `now`; extends its idle
-    /// timer when the stored deadline lags by more than the refresh window
-    /// (one script, not waited for).
-    fn served(&self, handle: &SessionHandle, key: &str, stored: &CachedSession, now: SystemTime) -> StoredSession {
-        let mut session = self.with_predicate(stored.to_session());
+    /// `session`, a request's copy of a stored session, accessed `now`; extends
+    /// its idle timer when the stored deadline lags by more than the refresh
+    /// window (one script, not waited for). `near_cache` is the caller's thread's.
+    fn served(
+        &self,
+        handle: &SessionHandle,
+        key: &str,
+        session: StoredSession,
+        stored: &StoredMeta<'_>,
+        near_cache: Option<&SessionCache>,
+        now: SystemTime,
+    ) -> StoredSession {
+        let mut session = self.with_predicate(session);
         session.set_last_accessed_time(now);
         session.set_loaded_deadline(Some(stored.expires_at));
         if !stored.index.is_empty() {
             self.remember_index(handle, stored.index.clone());
         }
         let now_ms = epoch_millis(now);
-        let creation = epoch_millis(stored.parts.creation_time);
-        let interval = stored.parts.max_inactive_interval_seconds;
+        let creation = epoch_millis(session.creation_time());
+        let interval = session.max_inactive_interval_seconds();
         let rule = self.rule_for(&session);
         if rule.needs_refresh(now_ms, creation, interval, stored.expires_at) {
             let mut pipe = new_pipeline();
@@ -91,7 +114,7 @@ impl RedisSessionRepository {
             self.call(&mut pipe, &touch);
             // The session's index sets live at least as long as it now does.
             let ttl = index_ttl(now_ms, rule.deadline_after_access(now_ms, creation, interval));
-            for (name, value) in &stored.index {
+            for (name, value) in stored.index {
                 outlive(&mut pipe, &self.inner.keys.index_key(name, value), ttl);
             }
             // And its principal's logins (`principal_sessions.rs`), when counted.
@@ -104,11 +127,12 @@ impl RedisSessionRepository {
             let deadline = rule.deadline_after_access(now_ms, creation, interval);
             // This request's saves need not extend it again.
             session.set_loaded_deadline(Some(deadline));
-            if let Some(cache) = &self.inner.near_cache {
+            if let Some(cache) = near_cache {
                 // The refresh does not come back as an invalidation (NOLOOP): move the
                 // cached deadline along, so that the next reads do not refresh again.
+                let rev = stored.rev;
                 cache.update(key, |cached| {
-                    (cached.rev == stored.rev).then(|| cached.with_deadline(deadline))
+                    (cached.rev == rev).then(|| cached.with_deadline(deadline))
                 });
             }
         }

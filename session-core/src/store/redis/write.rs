@@ -88,7 +88,7 @@ impl RedisSessionRepository {
             }
         }
         let asked_replicas = self.ask_replicas(&mut pipe, vec![keys.session_key(id)]);
-        let mut replies = match &self.inner.near_cache {
+        let mut replies = match &self.near_cache() {
             // Own saves reach the near cache in the order Redis applied them.
             Some(cache) => {
                 let own = OwnSave::of(session, plan, mode != Mode::Update);
