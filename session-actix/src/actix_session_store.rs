@@ -533,8 +533,12 @@ mod tests {
     use super::*;
 
     fn stored(attributes: &[(&str, &str)]) -> StoredSession {
+        stored_as(SessionId::generate().handle(), attributes)
+    }
+
+    fn stored_as(handle: SessionHandle, attributes: &[(&str, &str)]) -> StoredSession {
         StoredSession::from_parts(SessionParts {
-            handle: SessionId::generate().handle(),
+            handle,
             creation_time: SystemTime::now(),
             last_accessed_time: SystemTime::now(),
             max_inactive_interval_seconds: 60,
@@ -571,6 +575,40 @@ mod tests {
             current.changed_attributes().map(|(name, _)| name).collect::<Vec<_>>(),
             ["a", "d"]
         );
+    }
+
+    #[test]
+    fn the_snapshot_gives_sizes_before_only_of_attributes_the_request_loaded() {
+        let mut loaded = stored(&[("a", "1"), ("b", "\"two\""), ("c", "3")]);
+        loaded.declare_loaded(|_| None, Some(Some(1_234)));
+        let mut state = state_of(&loaded);
+        state.insert("a".into(), "10".into()); // changed
+        state.remove("b"); // removed
+        state.insert("d".into(), "4".into()); // added: no size to claim
+        let changes = Changes::of(state);
+        assert_eq!(
+            changes.sizes_before,
+            HashMap::from([("a".to_owned(), 1), ("b".to_owned(), 5)])
+        );
+        let loaded_session = changes.loaded.unwrap();
+        assert_eq!(loaded_session.handle, loaded.handle());
+        assert_eq!(loaded_session.deadline, Some(Some(1_234)));
+        assert_eq!(loaded_session.max_inactive_interval_seconds, 60);
+        assert_eq!(
+            loaded_session.creation_ms,
+            session_core::epoch_millis(loaded.creation_time())
+        );
+
+        // Declared onto a copy of the same session: the loaded deadline comes along.
+        let mut rebuilt = stored_as(loaded.handle(), &[("b", "")]);
+        changes.apply(&mut rebuilt);
+        changes.declare_loaded(&mut rebuilt);
+        assert_eq!(rebuilt.loaded_deadline(), Some(Some(1_234)));
+        // A snapshot of another session declares nothing.
+        let mut other = stored(&[("b", "")]);
+        changes.apply(&mut other);
+        changes.declare_loaded(&mut other);
+        assert_eq!(other.loaded_deadline(), None);
     }
 
     #[test]

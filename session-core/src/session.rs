@@ -37,7 +37,8 @@ pub struct StoredSession {
     max_inactive_interval_seconds: i64,
     attributes: BTreeMap<String, AttributeValue>,
     /// Attribute names set or removed since the last save, each with its
-    /// value's [`stored_len`](AttributeValue::stored_len) before (`None`: absent).
+    /// value's [`stored_len`](AttributeValue::stored_len) before (`None`: absent,
+    /// or not known: see [`StoredSession::declare_loaded`]).
     changed_attributes: BTreeMap<String, Option<usize>>,
     /// When the store's copy expired as the store told when it loaded this copy
     /// (epoch milliseconds; inner `None`: never); `None` when not told. A store
