@@ -2,14 +2,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher as _;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
 
 use session_core::{
-    ACTIX_IDENTITY_USER_ID_KEY, AttributeValue, LoginError, PRINCIPAL_NAME_INDEX_NAME, SessionHandle, SessionId,
+    ACTIX_IDENTITY_USER_ID_KEY, AttributeValue, IsDirtyPredicate, LoginError, PRINCIPAL_NAME_INDEX_NAME, SessionHandle, SessionId,
     SessionIndexer, SessionParts, SessionRepository, StoreError, StoredSession, from_epoch_millis, log_tag,
 };
 
@@ -108,6 +108,9 @@ pub struct ClusteredSessionStore {
     ttl_from_actix_session: bool,
     /// Sessions this store's `delete` ended while live, for the `save` of the same renewal.
     taken: Arc<Mutex<HashMap<SessionHandle, Instant>>>,
+    /// The repository's change detection, taken from its first new session: an update's
+    /// rebuilt copy needs it, and a new session costs a random id and its digest.
+    dirty_predicate: Arc<OnceLock<Arc<dyn IsDirtyPredicate>>>,
 }
 
 impl std::fmt::Debug for ClusteredSessionStore {
@@ -131,6 +134,7 @@ impl ClusteredSessionStore {
             repository,
             ttl_from_actix_session: true,
             taken: Arc::default(),
+            dirty_predicate: Arc::default(),
         }
     }
 
@@ -177,7 +181,9 @@ impl ClusteredSessionStore {
     /// metadata as `loaded`, and the attributes this request removed (so that their removal is
     /// written). Saving it after [`Changes::apply`] writes only what the request changes.
     fn unloaded(&self, id: &SessionId, loaded: &LoadedSession, removed: &[String]) -> StoredSession {
-        let template = self.repository.create_session();
+        let predicate = self
+            .dirty_predicate
+            .get_or_init(|| Arc::clone(self.repository.create_session().dirty_predicate()));
         let placeholder = AttributeValue::from_bytes(Vec::new());
         let mut session = StoredSession::from_parts(SessionParts {
             handle: id.handle(),
@@ -186,7 +192,7 @@ impl ClusteredSessionStore {
             max_inactive_interval_seconds: loaded.max_inactive_interval_seconds,
             attributes: removed.iter().map(|name| (name.clone(), placeholder.clone())).collect(),
         });
-        session.set_dirty_predicate(Arc::clone(template.dirty_predicate()));
+        session.set_dirty_predicate(Arc::clone(predicate));
         session
     }
 
@@ -332,28 +338,26 @@ impl Changes {
                 ..Self::default()
             };
         };
+        // One pass over the snapshot, taking each loaded name out of the map: what is left
+        // afterwards was added by the request.
         let mut sizes_before = HashMap::new();
         let mut removed = Vec::new();
-        for (name, loaded) in &values {
-            if !state.contains_key(*name) {
-                removed.push((*name).to_owned());
-                sizes_before.insert((*name).to_owned(), loaded.stored_len);
-            }
-        }
-        removed.sort_unstable();
         let mut set = BTreeMap::new();
-        let mut unchanged = Vec::with_capacity(state.len());
-        for (name, json) in state {
-            match values.get(name.as_str()) {
-                Some(loaded) if loaded.fingerprint == fingerprint(&json) => unchanged.push((name, json)),
-                loaded => {
-                    if let Some(loaded) = loaded {
-                        sizes_before.insert(name.clone(), loaded.stored_len);
-                    }
+        let mut unchanged = Vec::with_capacity(values.len());
+        for (name, loaded) in values {
+            match state.remove_entry(name) {
+                None => {
+                    removed.push(name.to_owned());
+                    sizes_before.insert(name.to_owned(), loaded.stored_len);
+                }
+                Some((name, json)) if fingerprint(&json) == loaded.fingerprint => unchanged.push((name, json)),
+                Some((name, json)) => {
+                    sizes_before.insert(name.clone(), loaded.stored_len);
                     set.insert(name, value(json));
                 }
             }
         }
+        set.extend(state.into_iter().map(|(name, json)| (name, value(json))));
         Self {
             loaded: Some(session),
             set,

@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! <handle> <creation ms> <max inactive interval s> <deadline: ms, "n" never, "-" not told>\n
-//! then per attribute, back to back:
-//! <fingerprint> <stored length> <name length in bytes> <name>
+//! then per attribute, back to back, in ascending name order:
+//! <fingerprint: 16 hex digits> <stored length> <name length in bytes> <name>
 //! ```
 //!
 //! Never stored and never sent: it lives in one request's attribute map. Anything that does not
@@ -52,9 +52,14 @@ pub(super) struct SnapshotWriter {
     numbers: itoa::Buffer,
 }
 
-/// Bytes an attribute takes besides its name, at most: three numbers (20 digits each) and three
-/// spaces.
-const PER_ATTRIBUTE: usize = 3 * 20 + 3;
+/// Bytes an attribute takes besides its name, at most: the fingerprint, two numbers (20 digits
+/// each) and three spaces.
+const PER_ATTRIBUTE: usize = FINGERPRINT_DIGITS + 2 * 20 + 3;
+/// Bytes an attribute takes at least: the fingerprint, two one-digit numbers, three spaces.
+const MIN_PER_ATTRIBUTE: usize = FINGERPRINT_DIGITS + 2 + 3;
+/// A fingerprint's 64 bits in hex: fixed width, read without searching.
+const FINGERPRINT_DIGITS: usize = 16;
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 impl SnapshotWriter {
     /// `attributes` and `name_bytes` size the text once.
@@ -82,8 +87,13 @@ impl SnapshotWriter {
         self.text.push_str(self.numbers.format(n));
     }
 
+    /// Adds one attribute; names come in strictly ascending order (a session's attributes are a
+    /// sorted map), which [`parse`] checks.
     pub(super) fn push(&mut self, name: &str, value: LoadedValue) {
-        self.text.push_str(self.numbers.format(value.fingerprint));
+        for shift in (0..FINGERPRINT_DIGITS).rev() {
+            let nibble = (value.fingerprint >> (shift * 4)) & 0xf;
+            self.text.push(char::from(HEX_DIGITS[usize::try_from(nibble).unwrap_or_default()]));
+        }
         self.number(value.stored_len);
         self.number(name.len());
         self.text.push(' ');
@@ -95,12 +105,14 @@ impl SnapshotWriter {
     }
 }
 
-/// The attributes a snapshot lists, by name (borrowed from its text).
-pub(super) type LoadedValues<'a> = foldhash::HashMap<&'a str, LoadedValue>;
+/// The attributes a snapshot lists, in name order, names borrowed from its text.
+pub(super) type LoadedValues<'a> = Vec<(&'a str, LoadedValue)>;
 
-/// Reads a snapshot back; `None` when it is not one.
+/// Reads a snapshot back; `None` when it is not one. Read on every write, so without a map:
+/// the entries come back in the order written, which [`SnapshotWriter::push`] keeps strictly
+/// ascending by name (so a repeated name is garbage too).
 pub(super) fn parse(text: &str) -> Option<(LoadedSession, LoadedValues<'_>)> {
-    let (header, mut rest) = text.split_once('\n')?;
+    let (header, entries) = text.split_once('\n')?;
     let mut fields = header.split(' ');
     let handle = SessionHandle::parse(fields.next()?).ok()?;
     let creation_ms = fields.next()?.parse().ok()?;
@@ -119,23 +131,57 @@ pub(super) fn parse(text: &str) -> Option<(LoadedSession, LoadedValues<'_>)> {
         max_inactive_interval_seconds,
         deadline,
     };
-    let mut values = LoadedValues::default();
-    while !rest.is_empty() {
-        let (fingerprint, tail) = rest.split_once(' ')?;
-        let (stored_len, tail) = tail.split_once(' ')?;
-        let (name_len, tail) = tail.split_once(' ')?;
-        let name_len: usize = name_len.parse().ok()?;
-        let name = tail.get(..name_len)?;
-        rest = &tail[name_len..];
-        let value = LoadedValue {
-            fingerprint: fingerprint.parse().ok()?,
-            stored_len: stored_len.parse().ok()?,
-        };
-        if values.insert(name, value).is_some() {
+    let mut values = LoadedValues::with_capacity(entries.len() / MIN_PER_ATTRIBUTE);
+    let mut at = 0;
+    while at < entries.len() {
+        let fingerprint = hex_fingerprint(entries, &mut at)?;
+        let stored_len = usize::try_from(number(entries, &mut at)?).ok()?;
+        let name_len = usize::try_from(number(entries, &mut at)?).ok()?;
+        let name = entries.get(at..at.checked_add(name_len)?)?;
+        at += name_len;
+        if values.last().is_some_and(|(last, _)| *last >= name) {
             return None;
         }
+        values.push((name, LoadedValue { fingerprint, stored_len }));
     }
     Some((session, values))
+}
+
+/// The fingerprint at `text[*at..]` and the space after it; moves `at` past both.
+fn hex_fingerprint(text: &str, at: &mut usize) -> Option<u64> {
+    let end = at.checked_add(FINGERPRINT_DIGITS)?;
+    let (digits, space) = (text.as_bytes().get(*at..end)?, text.as_bytes().get(end)?);
+    if *space != b' ' {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &digit in digits {
+        let nibble = match digit {
+            b'0'..=b'9' => digit - b'0',
+            b'a'..=b'f' => digit - b'a' + 10,
+            _ => return None,
+        };
+        value = value << 4 | u64::from(nibble);
+    }
+    *at = end + 1;
+    Some(value)
+}
+
+/// The decimal number at `text[*at..]` and the space after it; moves `at` past both.
+fn number(text: &str, at: &mut usize) -> Option<u64> {
+    let digits = text.as_bytes().get(*at..)?;
+    let mut value: u64 = 0;
+    for (i, &byte) in digits.iter().enumerate() {
+        match byte {
+            b'0'..=b'9' => value = value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?,
+            b' ' if i > 0 => {
+                *at += i + 1;
+                return Some(value);
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -164,16 +210,14 @@ mod tests {
                 ("with space\nand 12 3 newline", LoadedValue { fingerprint: 0, stored_len: 500 }),
                 ("é 🦀", LoadedValue { fingerprint: 42, stored_len: 7 }),
             ];
+            assert!(values.is_sorted_by_key(|(name, _)| *name));
             for (name, value) in values {
                 writer.push(name, value);
             }
             let text = writer.finish();
             let (read, read_values) = parse(&text).unwrap();
             assert_eq!(read, loaded);
-            assert_eq!(read_values.len(), 3);
-            for (name, value) in values {
-                assert_eq!(read_values[name], value, "{name:?}");
-            }
+            assert_eq!(read_values, values);
         }
     }
 
@@ -198,7 +242,13 @@ mod tests {
             "{\"session\":\"x\"}".to_owned(),
             text[..text.len() - 1].to_owned(),
             format!("{text}x"),
-            format!("{text}1 2 4 name"),
+            format!("{text}0000000000000001 2 4 name"),
+            format!("{text}0000000000000001 2 1 a"),
+            text.replace("2 4 name", "2 4 nam"),
+            text.replace(" 2 4", " -2 4"),
+            text.replace(" 2 4", " 2 99999999999999999999999"),
+            text.replace("0000000000000001", "000000000000001"),
+            text.replace("0000000000000001", "000000000000000g"),
             text.replacen(' ', "  ", 1),
             text.replace("\n", " 9\n"),
         ] {

@@ -93,6 +93,15 @@ impl AttributeValue {
         }
     }
 
+    /// The JSON form as a shared buffer, without copying a value already in
+    /// memory (what a serializer's `deserialize_attribute` returns).
+    pub(crate) fn into_json(self) -> Arc<[u8]> {
+        match self.0 {
+            Repr::Json(json) => json,
+            Repr::Stored(stored) => Arc::from(stored.decoded().unwrap_or_else(|_| stored.stored())),
+        }
+    }
+
     /// How many bytes the value takes where it is kept (its stored form for a
     /// value a store read, its JSON text otherwise), without decoding it: what
     /// [`SessionSizeLimits::max_total_bytes`] counts.
