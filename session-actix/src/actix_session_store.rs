@@ -9,8 +9,8 @@ use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, Upd
 use actix_web::cookie::time::Duration;
 
 use session_core::{
-    ACTIX_IDENTITY_USER_ID_KEY, AttributeValue, IsDirtyPredicate, LoginError, PRINCIPAL_NAME_INDEX_NAME, SessionHandle, SessionId,
-    SessionIndexer, SessionParts, SessionRepository, StoreError, StoredSession, from_epoch_millis, log_tag,
+    ACTIX_IDENTITY_USER_ID_KEY, AttributeValue, IsDirtyPredicate, LoginError, PRINCIPAL_NAME_INDEX_NAME, SessionHandle,
+    SessionId, SessionIndexer, SessionParts, SessionRepository, StoreError, StoredSession, from_epoch_millis, log_tag,
 };
 
 use self::loaded_snapshot::{LoadedSession, LoadedValue, SnapshotWriter};
@@ -22,7 +22,7 @@ mod loaded_snapshot;
 /// value's fingerprint and stored size, from which [`update`](SessionStore::update) tells what
 /// the request changed (and writes it as a save of the loaded copy would be written) and
 /// [`save`](SessionStore::save) which session a renewal moves. Never stored; ignore it when
-/// listing `StoredSession::entries()`.
+/// listing `actix_session::Session::entries()`.
 pub const LOADED_STATE_KEY: &str = "__clustered_session.loaded";
 
 /// How long a session this store's `delete` ended stays claimable by the `save` of the same
@@ -79,8 +79,15 @@ type State = HashMap<String, String>;
 /// that snapshot: values that differ were set by this request, names that disappeared were
 /// removed by it; everything else, including attributes other requests wrote meanwhile, is left
 /// as stored. The entry is never stored and never sent to the client; it is visible to handlers
-/// that list `StoredSession::entries()`. A map without it (the handler called `StoredSession::clear`)
-/// replaces the stored attributes.
+/// that list `actix_session::Session::entries()`. A map without it (the handler called
+/// `actix_session::Session::clear`) replaces the stored attributes.
+///
+/// `update` does not load the session again: it saves the changes into a copy rebuilt from the
+/// entry, which also records each value's stored size and the session's stored deadline, and
+/// hands them on ([`StoredSession::declare_loaded`]). The repository then writes the save as it
+/// would a save of the loaded copy: with Redis, replacing values by no larger ones inside the
+/// idle refresh window is one `MULTI`/`EXEC`; growth, new attributes, a principal change or a
+/// due refresh run the save script, which checks the size bounds.
 ///
 /// Still last-writer-wins: two requests setting the same attribute, and a renewal (its whole
 /// state is saved under the new key, so a change another request made to the old session after
@@ -452,9 +459,9 @@ impl SessionStore for ClusteredSessionStore {
             (Removed::Names(removed), Some(loaded)) => (Some(self.unloaded(&id, loaded, removed)), true),
             _ => {
                 let found = self
-                .repository
-                .find_by_id(&id)
-                .await
+                    .repository
+                    .find_by_id(&id)
+                    .await
                     .map_err(|error| UpdateError::Other(store_failure(id.handle(), "loading", error)))?;
                 (found, false)
             }

@@ -253,5 +253,8 @@ fn a_rebuilt_copy_declares_what_the_loaded_copy_knew_and_nothing_more() {
     assert_eq!(rebuilt.loaded_deadline(), Some(Some(1_000)));
     // The changes themselves are untouched.
     assert_eq!(rebuilt.removed_attributes().collect::<Vec<_>>(), ["gone"]);
-    assert_eq!(rebuilt.changed_attributes().map(|(name, _)| name).collect::<Vec<_>>(), ["b", "new"]);
+    assert_eq!(
+        rebuilt.changed_attributes().map(|(name, _)| name).collect::<Vec<_>>(),
+        ["b", "new"]
+    );
 }

@@ -84,7 +84,7 @@ fn id_of(key: &SessionKey) -> SessionId {
 async fn request(store: &ClusteredSessionStore, key: &SessionKey, handler: impl FnOnce(&mut State)) -> SessionKey {
     let mut loaded = store.load(key).await.unwrap().expect("the session is live");
     handler(&mut loaded);
-    store.update(again(&key), loaded, &ttl()).await.unwrap()
+    store.update(again(key), loaded, &ttl()).await.unwrap()
 }
 
 /// The value of `name` as stored, decoded.
@@ -170,7 +170,11 @@ async fn growth_a_new_attribute_a_login_and_a_new_ttl_still_run_the_script() {
     })
     .await;
     let switch = monitor.commands();
-    assert_eq!(switch[..2], ["HGETALL", "EVALSHA"], "a principal of the same size: {switch:?}");
+    assert_eq!(
+        switch[..2],
+        ["HGETALL", "EVALSHA"],
+        "a principal of the same size: {switch:?}"
+    );
     assert!(!switch.contains(&"MULTI".to_owned()), "{switch:?}");
     assert!(repo.find_by_principal_name("alice").await.unwrap().is_empty());
     assert!(

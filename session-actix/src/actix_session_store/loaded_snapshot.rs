@@ -92,7 +92,8 @@ impl SnapshotWriter {
     pub(super) fn push(&mut self, name: &str, value: LoadedValue) {
         for shift in (0..FINGERPRINT_DIGITS).rev() {
             let nibble = (value.fingerprint >> (shift * 4)) & 0xf;
-            self.text.push(char::from(HEX_DIGITS[usize::try_from(nibble).unwrap_or_default()]));
+            self.text
+                .push(char::from(HEX_DIGITS[usize::try_from(nibble).unwrap_or_default()]));
         }
         self.number(value.stored_len);
         self.number(name.len());
@@ -142,7 +143,13 @@ pub(super) fn parse(text: &str) -> Option<(LoadedSession, LoadedValues<'_>)> {
         if values.last().is_some_and(|(last, _)| *last >= name) {
             return None;
         }
-        values.push((name, LoadedValue { fingerprint, stored_len }));
+        values.push((
+            name,
+            LoadedValue {
+                fingerprint,
+                stored_len,
+            },
+        ));
     }
     Some((session, values))
 }
@@ -205,10 +212,28 @@ mod tests {
             let loaded = session(deadline);
             let mut writer = SnapshotWriter::new(&loaded, 3, 20);
             let values = [
-                ("a", LoadedValue { fingerprint: u64::MAX, stored_len: 0 }),
+                (
+                    "a",
+                    LoadedValue {
+                        fingerprint: u64::MAX,
+                        stored_len: 0,
+                    },
+                ),
                 // Names may hold the format's own separators, and any UTF-8.
-                ("with space\nand 12 3 newline", LoadedValue { fingerprint: 0, stored_len: 500 }),
-                ("é 🦀", LoadedValue { fingerprint: 42, stored_len: 7 }),
+                (
+                    "with space\nand 12 3 newline",
+                    LoadedValue {
+                        fingerprint: 0,
+                        stored_len: 500,
+                    },
+                ),
+                (
+                    "é 🦀",
+                    LoadedValue {
+                        fingerprint: 42,
+                        stored_len: 7,
+                    },
+                ),
             ];
             assert!(values.is_sorted_by_key(|(name, _)| *name));
             for (name, value) in values {
@@ -234,7 +259,13 @@ mod tests {
     fn anything_else_is_no_snapshot() {
         let loaded = session(None);
         let mut writer = SnapshotWriter::new(&loaded, 1, 4);
-        writer.push("name", LoadedValue { fingerprint: 1, stored_len: 2 });
+        writer.push(
+            "name",
+            LoadedValue {
+                fingerprint: 1,
+                stored_len: 2,
+            },
+        );
         let text = writer.finish();
         for garbled in [
             String::new(),
