@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_wrap)]
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use actix_session::storage::{SessionKey, SessionStore};
@@ -18,9 +19,9 @@ use redis::Commands as _;
 use session_actix::core::ACTIX_IDENTITY_USER_ID_KEY;
 use session_actix::{
     ClusteredSessionStore, FindByIndexNameSessionRepository, PoolSettings, RedisSessionRepository, SessionId,
-    SessionRepository, SessionSettings,
+    SessionRepository, SessionSettings, StoredSession,
 };
-use session_core::{SessionSizeLimits, epoch_millis};
+use session_core::{SessionExpirationPolicy, SessionSizeLimits, epoch_millis};
 
 /// actix-session's attribute map: name to JSON text.
 type State = HashMap<String, String>;
@@ -362,4 +363,43 @@ async fn a_bridge_transaction_racing_a_logout_brings_nothing_back() {
     tokio::time::sleep(Duration::from_millis(100)).await; // the clean-up is not waited for
     let exists: bool = server.connection().exists(&hash).unwrap();
     assert!(!exists, "what the write left behind is deleted");
+}
+
+/// A custom policy (no built-in rule, so the store asks it with the session it saves): an
+/// absolute deadline 600 s after creation, whatever the activity.
+#[derive(Debug)]
+struct TenMinutesFromCreation;
+
+impl SessionExpirationPolicy for TenMinutesFromCreation {
+    fn determine_expiration_timeout(&self, session: &StoredSession) -> Option<Duration> {
+        let deadline = session.creation_time() + Duration::from_secs(600);
+        Some(deadline.duration_since(session.last_accessed_time()).unwrap_or_default())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bridge_write_keeps_a_custom_policys_deadline_from_creation() {
+    let server = RedisServer::start();
+    let settings = SessionSettings::default()
+        .with_region_name(unique_region("bridgepolicy"))
+        .with_max_inactive_interval_seconds(TTL_SECONDS)
+        .with_expiration_policy(Arc::new(TenMinutesFromCreation));
+    let repo = RedisSessionRepository::new(PoolSettings::new(server.url()), settings).unwrap();
+    let store = ClusteredSessionStore::new(repo.clone());
+    let key = create(&store, &[("cart", "abc")]).await;
+    let created = repo.find_by_id(&id_of(&key)).await.unwrap().unwrap().creation_time();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // The rebuilt copy carries the loaded creation time: the policy sees the real one.
+    request(&store, &key, |state| {
+        state.insert("cart".into(), json("abcd"));
+    })
+    .await;
+    let hash = repo.key_layout().session_key(&id_of(&key).handle());
+    let expires_at: i64 = server.connection().hget(&hash, "expiresAt").unwrap();
+    let deadline = epoch_millis(created) + 600_000;
+    assert!(
+        (deadline - 100..=deadline + 100).contains(&expires_at),
+        "stored deadline {expires_at}, 600 s after creation is {deadline}"
+    );
 }
