@@ -10,11 +10,11 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use actix_session::storage::{SessionKey, SessionStore};
 use actix_web::cookie::time::Duration as Ttl;
-use clustered_session_tests::redis_server::RedisServer;
+use clustered_session_tests::redis_server::{DelayProxy, RedisServer};
 use redis::Commands as _;
 use session_actix::core::ACTIX_IDENTITY_USER_ID_KEY;
 use session_actix::{
@@ -373,7 +373,11 @@ struct TenMinutesFromCreation;
 impl SessionExpirationPolicy for TenMinutesFromCreation {
     fn determine_expiration_timeout(&self, session: &StoredSession) -> Option<Duration> {
         let deadline = session.creation_time() + Duration::from_secs(600);
-        Some(deadline.duration_since(session.last_accessed_time()).unwrap_or_default())
+        Some(
+            deadline
+                .duration_since(session.last_accessed_time())
+                .unwrap_or_default(),
+        )
     }
 }
 
@@ -402,4 +406,32 @@ async fn a_bridge_write_keeps_a_custom_policys_deadline_from_creation() {
         (deadline - 100..=deadline + 100).contains(&expires_at),
         "stored deadline {expires_at}, 600 s after creation is {deadline}"
     );
+}
+
+/// Round trips counted by the clock: a proxy holds every reply back 300 ms, so a changing bridge
+/// request (load, then the transaction, whose `MULTI` ... `EXEC` go out together) takes two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changing_bridge_request_takes_two_round_trips() {
+    const DELAY: Duration = Duration::from_millis(300);
+    let server = RedisServer::start();
+    let proxy = DelayProxy::start(&server, DELAY);
+    let pool = PoolSettings::new(proxy.url())
+        .with_response_timeout(Duration::from_secs(5))
+        .with_connection_timeout(Duration::from_secs(2));
+    let settings = SessionSettings::default()
+        .with_region_name(unique_region("bridgeclock"))
+        .with_max_inactive_interval_seconds(TTL_SECONDS);
+    let store = ClusteredSessionStore::new(RedisSessionRepository::new(pool, settings).unwrap());
+    // Warm-up: connecting and loading the scripts take their own round trips.
+    let key = create(&store, &[("cart", "abc")]).await;
+    store.load(&key).await.unwrap().unwrap();
+
+    let started = Instant::now();
+    request(&store, &key, |state| {
+        state.insert("cart".into(), json("xyz"));
+    })
+    .await;
+    let took = started.elapsed();
+    let round_trips = took.as_millis() / DELAY.as_millis();
+    assert_eq!(round_trips, 2, "load + save took {took:?}");
 }
