@@ -16,7 +16,7 @@ impl RedisSessionRepository {
             if let Some((cached, _)) = cache.get(&key)
                 && cached.is_live_at(epoch_millis(now))
             {
-                return Ok(Some(self.served(&handle, &key, &cached, now).with_known_id(id.clone())));
+                return Ok(Some(self.served(&handle, &key, cached, now).with_known_id(id.clone())));
             }
             cache.record_miss();
             ticket = Some(cache.ticket(&key));
@@ -56,7 +56,7 @@ impl RedisSessionRepository {
                 if let (Some(cache), Some(ticket)) = (&self.inner.near_cache, ticket) {
                     cache.insert(key.clone(), Arc::clone(&cached), ticket);
                 }
-                Ok(Some(self.served(&handle, &key, &cached, now).with_known_id(id.clone())))
+                Ok(Some(self.served(&handle, &key, cached, now).with_known_id(id.clone())))
             }
             Decoded::Corrupt(reason) => self.drop_unreadable(&handle, &reason).await,
             Decoded::UnknownVersion(version) => {
@@ -69,18 +69,21 @@ impl RedisSessionRepository {
     /// A request's copy of a stored session accessed `now`; extends its idle
     /// timer when the stored deadline lags by more than the refresh window
     /// (one script, not waited for).
-    fn served(&self, handle: &SessionHandle, key: &str, stored: &CachedSession, now: SystemTime) -> StoredSession {
-        let mut session = self.with_predicate(stored.to_session());
-        session.set_last_accessed_time(now);
-        session.set_loaded_deadline(Some(stored.expires_at));
-        if !stored.index.is_empty() {
-            self.remember_index(handle, stored.index.clone());
-        }
-        let now_ms = epoch_millis(now);
+    fn served(&self, handle: &SessionHandle, key: &str, stored: Arc<CachedSession>, now: SystemTime) -> StoredSession {
+        let (expires_at, rev) = (stored.expires_at, stored.rev);
         let creation = epoch_millis(stored.parts.creation_time);
         let interval = stored.parts.max_inactive_interval_seconds;
+        // Not shared (no near cache): the request takes the state as read instead of a copy.
+        let (session, index) = match Arc::try_unwrap(stored) {
+            Ok(owned) => (StoredSession::from_parts(owned.parts), owned.index),
+            Err(shared) => (shared.to_session(), shared.index.clone()),
+        };
+        let mut session = self.with_predicate(session);
+        session.set_last_accessed_time(now);
+        session.set_loaded_deadline(Some(expires_at));
+        let now_ms = epoch_millis(now);
         let rule = self.rule_for(&session);
-        if rule.needs_refresh(now_ms, creation, interval, stored.expires_at) {
+        if rule.needs_refresh(now_ms, creation, interval, expires_at) {
             let mut pipe = new_pipeline();
             let touch = TouchArgs {
                 handle,
@@ -91,12 +94,12 @@ impl RedisSessionRepository {
             self.call(&mut pipe, &touch);
             // The session's index sets live at least as long as it now does.
             let ttl = index_ttl(now_ms, rule.deadline_after_access(now_ms, creation, interval));
-            for (name, value) in &stored.index {
+            for (name, value) in &index {
                 outlive(&mut pipe, &self.inner.keys.index_key(name, value), ttl);
             }
             // And its principal's logins (`principal_sessions.rs`), when counted.
             if self.inner.settings.maximum_sessions_per_principal().is_some()
-                && let Some(principal) = stored.index.get(crate::repository::PRINCIPAL_NAME_INDEX_NAME)
+                && let Some(principal) = index.get(crate::repository::PRINCIPAL_NAME_INDEX_NAME)
             {
                 outlive(&mut pipe, &self.inner.keys.principal_sessions_key(principal), ttl);
             }
@@ -108,9 +111,12 @@ impl RedisSessionRepository {
                 // The refresh does not come back as an invalidation (NOLOOP): move the
                 // cached deadline along, so that the next reads do not refresh again.
                 cache.update(key, |cached| {
-                    (cached.rev == stored.rev).then(|| cached.with_deadline(deadline))
+                    (cached.rev == rev).then(|| cached.with_deadline(deadline))
                 });
             }
+        }
+        if !index.is_empty() {
+            self.remember_index(handle, index);
         }
         session
     }
