@@ -2,23 +2,27 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher as _;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
-use serde::{Deserialize, Serialize};
 
 use session_core::{
-    ACTIX_IDENTITY_USER_ID_KEY, AttributeValue, LoginError, PRINCIPAL_NAME_INDEX_NAME, SessionHandle, SessionId,
-    SessionIndexer, SessionParts, SessionRepository, StoreError, StoredSession, log_tag,
+    ACTIX_IDENTITY_USER_ID_KEY, AttributeValue, IsDirtyPredicate, LoginError, PRINCIPAL_NAME_INDEX_NAME, SessionHandle,
+    SessionId, SessionIndexer, SessionParts, SessionRepository, StoreError, StoredSession, from_epoch_millis, log_tag,
 };
 
-/// The entry [`ClusteredSessionStore`] adds to the state it loads: a JSON object naming the
-/// loaded session's handle and a fingerprint of each attribute value, from which
-/// [`update`](SessionStore::update) tells what the request changed and
+use self::loaded_snapshot::{LoadedSession, LoadedValue, SnapshotWriter};
+
+mod loaded_snapshot;
+
+/// The entry [`ClusteredSessionStore`] adds to the state it loads: a short text naming the
+/// loaded session's handle, creation time, idle timeout and stored deadline, and each attribute
+/// value's fingerprint and stored size, from which [`update`](SessionStore::update) tells what
+/// the request changed (and writes it as a save of the loaded copy would be written) and
 /// [`save`](SessionStore::save) which session a renewal moves. Never stored; ignore it when
-/// listing `StoredSession::entries()`.
+/// listing `actix_session::Session::entries()`.
 pub const LOADED_STATE_KEY: &str = "__clustered_session.loaded";
 
 /// How long a session this store's `delete` ended stays claimable by the `save` of the same
@@ -75,8 +79,15 @@ type State = HashMap<String, String>;
 /// that snapshot: values that differ were set by this request, names that disappeared were
 /// removed by it; everything else, including attributes other requests wrote meanwhile, is left
 /// as stored. The entry is never stored and never sent to the client; it is visible to handlers
-/// that list `StoredSession::entries()`. A map without it (the handler called `StoredSession::clear`)
-/// replaces the stored attributes.
+/// that list `actix_session::Session::entries()`. A map without it (the handler called
+/// `actix_session::Session::clear`) replaces the stored attributes.
+///
+/// `update` does not load the session again: it saves the changes into a copy rebuilt from the
+/// entry, which also records each value's stored size and the session's stored deadline, and
+/// hands them on ([`StoredSession::declare_loaded`]). The repository then writes the save as it
+/// would a save of the loaded copy: with Redis, replacing values by no larger ones inside the
+/// idle refresh window is one `MULTI`/`EXEC`; growth, new attributes, a principal change or a
+/// due refresh run the save script, which checks the size bounds.
 ///
 /// Still last-writer-wins: two requests setting the same attribute, and a renewal (its whole
 /// state is saved under the new key, so a change another request made to the old session after
@@ -104,6 +115,9 @@ pub struct ClusteredSessionStore {
     ttl_from_actix_session: bool,
     /// Sessions this store's `delete` ended while live, for the `save` of the same renewal.
     taken: Arc<Mutex<HashMap<SessionHandle, Instant>>>,
+    /// The repository's change detection, taken from its first new session: an update's
+    /// rebuilt copy needs it, and a new session costs a random id and its digest.
+    dirty_predicate: Arc<OnceLock<Arc<dyn IsDirtyPredicate>>>,
 }
 
 impl std::fmt::Debug for ClusteredSessionStore {
@@ -127,6 +141,7 @@ impl ClusteredSessionStore {
             repository,
             ttl_from_actix_session: true,
             taken: Arc::default(),
+            dirty_predicate: Arc::default(),
         }
     }
 
@@ -169,26 +184,22 @@ impl ClusteredSessionStore {
         }
     }
 
-    /// The stored session `id` as far as an update needs it, without loading it: the
-    /// attributes this request removed (so that their removal is written), and the idle timeout
-    /// actix-session's TTL sets. Saving it writes only what the request changes.
-    fn unloaded(&self, id: &SessionId, removed: &[String], ttl: &Duration) -> StoredSession {
-        let template = self.repository.create_session();
-        let interval = if self.ttl_from_actix_session {
-            ttl.whole_seconds().max(1)
-        } else {
-            template.max_inactive_interval_seconds()
-        };
-        let now = std::time::SystemTime::now();
+    /// The stored session `id` as far as an update needs it, without loading it again: its
+    /// metadata as `loaded`, and the attributes this request removed (so that their removal is
+    /// written). Saving it after [`Changes::apply`] writes only what the request changes.
+    fn unloaded(&self, id: &SessionId, loaded: &LoadedSession, removed: &[String]) -> StoredSession {
+        let predicate = self
+            .dirty_predicate
+            .get_or_init(|| Arc::clone(self.repository.create_session().dirty_predicate()));
         let placeholder = AttributeValue::from_bytes(Vec::new());
         let mut session = StoredSession::from_parts(SessionParts {
             handle: id.handle(),
-            creation_time: now,
-            last_accessed_time: now,
-            max_inactive_interval_seconds: interval,
+            creation_time: from_epoch_millis(loaded.creation_ms),
+            last_accessed_time: std::time::SystemTime::now(),
+            max_inactive_interval_seconds: loaded.max_inactive_interval_seconds,
             attributes: removed.iter().map(|name| (name.clone(), placeholder.clone())).collect(),
         });
-        session.set_dirty_predicate(Arc::clone(template.dirty_predicate()));
+        session.set_dirty_predicate(Arc::clone(predicate));
         session
     }
 
@@ -263,15 +274,6 @@ fn store_failure(handle: SessionHandle, action: &str, error: StoreError) -> anyh
     anyhow::Error::new(error)
 }
 
-/// What [`LOADED_STATE_KEY`] holds: the loaded session and its values' fingerprints.
-#[derive(Debug, Serialize, Deserialize)]
-struct Loaded {
-    /// The session as loaded (a renewal moves it only if this store's delete ended it live).
-    session: SessionHandle,
-    /// Attribute name to value fingerprint.
-    values: BTreeMap<String, u64>,
-}
-
 /// A fingerprint of one value as loaded: 64 bits of a fast hash with a fixed seed (a changed
 /// value goes unnoticed with odds of 2^-64). Only compared within one request, on one process.
 fn fingerprint(value: &str) -> u64 {
@@ -280,12 +282,18 @@ fn fingerprint(value: &str) -> u64 {
 
 /// actix-session's view of a stored session, plus the [`LOADED_STATE_KEY`] snapshot.
 fn state_of(session: &StoredSession) -> State {
-    let mut state = State::with_capacity(session.attributes().len() + 1);
-    let mut values = BTreeMap::new();
-    for (name, value) in session.attributes() {
+    let attributes = session.attributes();
+    let mut state = State::with_capacity(attributes.len() + 1);
+    let name_bytes = attributes.keys().map(String::len).sum();
+    let mut snapshot = SnapshotWriter::new(&LoadedSession::of(session), attributes.len(), name_bytes);
+    for (name, value) in attributes {
         match std::str::from_utf8(value.as_bytes()) {
             Ok(text) if name != LOADED_STATE_KEY => {
-                values.insert(name.clone(), fingerprint(text));
+                let loaded = LoadedValue {
+                    fingerprint: fingerprint(text),
+                    stored_len: value.stored_len(),
+                };
+                snapshot.push(name, loaded);
                 state.insert(name.clone(), text.to_owned());
             }
             // Not JSON text (another serializer wrote it), or the reserved name: hidden from
@@ -297,13 +305,7 @@ fn state_of(session: &StoredSession) -> State {
             ),
         }
     }
-    let snapshot = Loaded {
-        session: session.handle(),
-        values,
-    };
-    // Strings and a handle always serialize; an empty marker only disables the delta.
-    let snapshot = serde_json::to_string(&snapshot).unwrap_or_default();
-    state.insert(LOADED_STATE_KEY.to_owned(), snapshot);
+    state.insert(LOADED_STATE_KEY.to_owned(), snapshot.finish());
     state
 }
 
@@ -311,13 +313,17 @@ fn state_of(session: &StoredSession) -> State {
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Changes {
     /// The session the request loaded, if the map says (its snapshot).
-    loaded: Option<SessionHandle>,
+    loaded: Option<LoadedSession>,
     /// Attributes the request set to a new value or added.
     set: BTreeMap<String, AttributeValue>,
     /// Attributes the request removed.
     removed: Removed,
-    /// Every other attribute of the map, as the request loaded it.
-    unchanged: BTreeMap<String, AttributeValue>,
+    /// The stored size as loaded (the snapshot's word for it) of each attribute in `set` or
+    /// `removed` that the request loaded.
+    sizes_before: HashMap<String, usize>,
+    /// Every other attribute of the map, as the request loaded it (JSON text; only a renewal
+    /// writes them).
+    unchanged: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -332,32 +338,51 @@ enum Removed {
 
 impl Changes {
     fn of(mut state: State) -> Self {
-        let snapshot = state
-            .remove(LOADED_STATE_KEY)
-            .and_then(|text| serde_json::from_str::<Loaded>(&text).ok());
-        let Some(Loaded { session, values }) = snapshot else {
+        let snapshot = state.remove(LOADED_STATE_KEY).unwrap_or_default();
+        let Some((session, values)) = loaded_snapshot::parse(&snapshot) else {
             return Self {
                 set: state.into_iter().map(|(name, json)| (name, value(json))).collect(),
                 ..Self::default()
             };
         };
-        let removed = values
-            .keys()
-            .filter(|name| !state.contains_key(*name))
-            .cloned()
-            .collect();
-        let (unchanged, set) = state
-            .into_iter()
-            .map(|(name, json)| (name, value(json)))
-            .partition(|(name, json)| {
-                std::str::from_utf8(json.as_bytes()).is_ok_and(|text| values.get(name) == Some(&fingerprint(text)))
-            });
+        // One pass over the snapshot, taking each loaded name out of the map: what is left
+        // afterwards was added by the request.
+        let mut sizes_before = HashMap::new();
+        let mut removed = Vec::new();
+        let mut set = BTreeMap::new();
+        let mut unchanged = Vec::with_capacity(values.len());
+        for (name, loaded) in values {
+            match state.remove_entry(name) {
+                None => {
+                    removed.push(name.to_owned());
+                    sizes_before.insert(name.to_owned(), loaded.stored_len);
+                }
+                Some((name, json)) if fingerprint(&json) == loaded.fingerprint => unchanged.push((name, json)),
+                Some((name, json)) => {
+                    sizes_before.insert(name.clone(), loaded.stored_len);
+                    set.insert(name, value(json));
+                }
+            }
+        }
+        set.extend(state.into_iter().map(|(name, json)| (name, value(json))));
         Self {
             loaded: Some(session),
             set,
             removed: Removed::Names(removed),
+            sizes_before,
             unchanged,
         }
+    }
+
+    /// Tells `session` (rebuilt without reading the store, then [`apply`](Self::apply)'d)
+    /// what the copy the request loaded knew, when the snapshot is of this session: the stored
+    /// size of each attribute it changes as loaded, and the stored deadline. The store can then
+    /// write a save that does not grow the session without its checking script.
+    fn declare_loaded(&self, session: &mut StoredSession) {
+        let Some(loaded) = self.loaded.filter(|loaded| loaded.handle == session.handle()) else {
+            return;
+        };
+        session.declare_loaded(|name| self.sizes_before.get(name).copied(), loaded.deadline);
     }
 
     /// Applies the changes to the stored session; its change tracking then writes only them.
@@ -408,9 +433,9 @@ impl SessionStore for ClusteredSessionStore {
         // A renewal (actix-session deleted the loaded key just before) moves the loaded state
         // only if that delete ended the session while live; otherwise it ended first (logout,
         // expiry) and only this request's own changes start the new session.
-        let moved = loaded.is_none_or(|handle| self.claim_taken(&handle));
+        let moved = loaded.is_none_or(|loaded| self.claim_taken(&loaded.handle));
         if moved {
-            set.extend(unchanged);
+            set.extend(unchanged.into_iter().map(|(name, json)| (name, value(json))));
         } else {
             tracing::debug!("session ended before its renewal; starting a new one");
         }
@@ -430,18 +455,25 @@ impl SessionStore for ClusteredSessionStore {
         // Only the changes are written, into the session as stored (the save applies them only
         // while it is live): no need to load it again, unless the handler cleared the session
         // (then every stored attribute must be named to be removed).
-        let stored = match &changes.removed {
-            Removed::Names(removed) => Some(self.unloaded(&id, removed, ttl)),
-            Removed::AllOthers => self
-                .repository
-                .find_by_id(&id)
-                .await
-                .map_err(|error| UpdateError::Other(store_failure(id.handle(), "loading", error)))?,
+        let (stored, rebuilt) = match (&changes.removed, &changes.loaded) {
+            (Removed::Names(removed), Some(loaded)) => (Some(self.unloaded(&id, loaded, removed)), true),
+            _ => {
+                let found = self
+                    .repository
+                    .find_by_id(&id)
+                    .await
+                    .map_err(|error| UpdateError::Other(store_failure(id.handle(), "loading", error)))?;
+                (found, false)
+            }
         };
         let saved = match stored {
             Some(mut session) => {
                 changes.apply(&mut session);
                 self.apply_ttl(&mut session, ttl);
+                if rebuilt {
+                    // Not loaded again: pass on what the request's load knew.
+                    changes.declare_loaded(&mut session);
+                }
                 self.repository
                     .save(&mut session)
                     .await
@@ -512,8 +544,12 @@ mod tests {
     use super::*;
 
     fn stored(attributes: &[(&str, &str)]) -> StoredSession {
+        stored_as(SessionId::generate().handle(), attributes)
+    }
+
+    fn stored_as(handle: SessionHandle, attributes: &[(&str, &str)]) -> StoredSession {
         StoredSession::from_parts(SessionParts {
-            handle: SessionId::generate().handle(),
+            handle,
             creation_time: SystemTime::now(),
             last_accessed_time: SystemTime::now(),
             max_inactive_interval_seconds: 60,
@@ -550,6 +586,40 @@ mod tests {
             current.changed_attributes().map(|(name, _)| name).collect::<Vec<_>>(),
             ["a", "d"]
         );
+    }
+
+    #[test]
+    fn the_snapshot_gives_sizes_before_only_of_attributes_the_request_loaded() {
+        let mut loaded = stored(&[("a", "1"), ("b", "\"two\""), ("c", "3")]);
+        loaded.declare_loaded(|_| None, Some(Some(1_234)));
+        let mut state = state_of(&loaded);
+        state.insert("a".into(), "10".into()); // changed
+        state.remove("b"); // removed
+        state.insert("d".into(), "4".into()); // added: no size to claim
+        let changes = Changes::of(state);
+        assert_eq!(
+            changes.sizes_before,
+            HashMap::from([("a".to_owned(), 1), ("b".to_owned(), 5)])
+        );
+        let loaded_session = changes.loaded.unwrap();
+        assert_eq!(loaded_session.handle, loaded.handle());
+        assert_eq!(loaded_session.deadline, Some(Some(1_234)));
+        assert_eq!(loaded_session.max_inactive_interval_seconds, 60);
+        assert_eq!(
+            loaded_session.creation_ms,
+            session_core::epoch_millis(loaded.creation_time())
+        );
+
+        // Declared onto a copy of the same session: the loaded deadline comes along.
+        let mut rebuilt = stored_as(loaded.handle(), &[("b", "")]);
+        changes.apply(&mut rebuilt);
+        changes.declare_loaded(&mut rebuilt);
+        assert_eq!(rebuilt.loaded_deadline(), Some(Some(1_234)));
+        // A snapshot of another session declares nothing.
+        let mut other = stored(&[("b", "")]);
+        changes.apply(&mut other);
+        changes.declare_loaded(&mut other);
+        assert_eq!(other.loaded_deadline(), None);
     }
 
     #[test]

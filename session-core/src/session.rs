@@ -37,7 +37,8 @@ pub struct StoredSession {
     max_inactive_interval_seconds: i64,
     attributes: BTreeMap<String, AttributeValue>,
     /// Attribute names set or removed since the last save, each with its
-    /// value's [`stored_len`](AttributeValue::stored_len) before (`None`: absent).
+    /// value's [`stored_len`](AttributeValue::stored_len) before (`None`: absent,
+    /// or not known: see [`StoredSession::declare_loaded`]).
     changed_attributes: BTreeMap<String, Option<usize>>,
     /// When the store's copy expired as the store told when it loaded this copy
     /// (epoch milliseconds; inner `None`: never); `None` when not told. A store
@@ -489,10 +490,38 @@ impl StoredSession {
             .map(|(name, size)| (name.as_str(), *size))
     }
 
-    /// The store's deadline for this copy, as told by [`set_loaded_deadline`](Self::set_loaded_deadline).
-    #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "used by the Redis store"))]
-    pub(crate) fn loaded_deadline(&self) -> Option<Option<i64>> {
+    /// When the store's copy of this session expires, as the store told when it
+    /// loaded this copy: `Some(Some(epoch milliseconds))`, `Some(None)` for
+    /// never, `None` when the store did not tell (the embedded store, a new
+    /// session, a copy saved through the store's checking script since). An
+    /// adapter that saves through a rebuilt copy passes it on with
+    /// [`declare_loaded`](Self::declare_loaded).
+    #[must_use]
+    pub fn loaded_deadline(&self) -> Option<Option<i64>> {
         self.loaded_deadline
+    }
+
+    /// For an adapter that saves a request's changes into a copy it rebuilt
+    /// without reading the store again (actix-session's `update`, through
+    /// `session_actix::ClusteredSessionStore`): declares what the copy the
+    /// request loaded knew, so that the store treats the save as it would a save
+    /// of that loaded copy. Call it after applying the changes, before saving.
+    ///
+    /// - `stored_len_before(name)`: for each attribute changed or removed, the
+    ///   [`stored_len`](AttributeValue::stored_len) of its value as loaded;
+    ///   `None` when it was not loaded or is not known.
+    /// - `deadline`: the loaded copy's [`loaded_deadline`](Self::loaded_deadline).
+    ///
+    /// A store trusts both to skip its checks: the Redis store writes a save
+    /// that does not grow the session, inside the idle refresh window, as one
+    /// transaction instead of its size-checking script. So declare only what the
+    /// loaded copy said; anything unknown stays `None`, and the store checks.
+    /// This is the one way to give a copy sizes and a deadline it did not load.
+    pub fn declare_loaded(&mut self, stored_len_before: impl Fn(&str) -> Option<usize>, deadline: Option<Option<i64>>) {
+        for (name, size) in &mut self.changed_attributes {
+            *size = stored_len_before(name);
+        }
+        self.loaded_deadline = deadline;
     }
 
     /// Tells this copy when the store's copy expires (epoch milliseconds, `None`: never).

@@ -228,3 +228,33 @@ fn a_session_knows_its_id_only_when_told() {
     assert_eq!(found.id(), Some(&id));
     assert_eq!(found.without_id().id(), None);
 }
+
+#[test]
+fn a_rebuilt_copy_declares_what_the_loaded_copy_knew_and_nothing_more() {
+    // A copy rebuilt without the stored values: "gone" held 7 bytes, "b" 3, "new" nothing.
+    let mut rebuilt = StoredSession::from_parts(SessionParts {
+        handle: SessionId::generate().handle(),
+        creation_time: SystemTime::now(),
+        last_accessed_time: SystemTime::now(),
+        max_inactive_interval_seconds: 60,
+        attributes: BTreeMap::from([("gone".to_owned(), AttributeValue::from_bytes(Vec::new()))]),
+    });
+    rebuilt.remove("gone");
+    rebuilt.insert_raw("b", AttributeValue::from_bytes(b"22".to_vec()));
+    rebuilt.insert_raw("new", AttributeValue::from_bytes(b"1".to_vec()));
+    assert_eq!(rebuilt.loaded_deadline(), None);
+    let before = BTreeMap::from([("gone", 7), ("b", 3), ("untouched", 9)]);
+    rebuilt.declare_loaded(|name| before.get(name).copied(), Some(Some(1_000)));
+    assert_eq!(
+        rebuilt.sizes_before().collect::<Vec<_>>(),
+        [("b", Some(3)), ("gone", Some(7)), ("new", None)],
+        "only changed attributes, with the declared sizes; unknown stays unknown"
+    );
+    assert_eq!(rebuilt.loaded_deadline(), Some(Some(1_000)));
+    // The changes themselves are untouched.
+    assert_eq!(rebuilt.removed_attributes().collect::<Vec<_>>(), ["gone"]);
+    assert_eq!(
+        rebuilt.changed_attributes().map(|(name, _)| name).collect::<Vec<_>>(),
+        ["b", "new"]
+    );
+}

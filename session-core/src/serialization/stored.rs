@@ -188,7 +188,8 @@ impl StoredValue {
                 let serializer = self.reader.serializer();
                 serializer
                     .deserialize_attribute_capped(&self.name, &self.bytes, max_len)
-                    .map(|value| Arc::from(value.as_bytes()))
+                    // The decoded buffer itself: no second copy of every value read.
+                    .map(AttributeValue::into_json)
                     .map_err(|error| {
                         tracing::warn!(attribute = &*self.name, %error, "unreadable session attribute");
                         Arc::new(error)

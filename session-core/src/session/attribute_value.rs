@@ -12,11 +12,11 @@ use crate::serialization::StoredValue;
 ///
 /// Values stay serialized while a session travels between the store and the
 /// handler: loading a session parses nothing, and a value is decoded only when a
-/// handler asks for it with [`StoredSession::get`].
+/// handler asks for it with [`StoredSession::get`](crate::StoredSession::get).
 ///
 /// A value a store read in a binary format (say, LZ4-compressed MessagePack
 /// from [`SessionDataSerializer`](crate::SessionDataSerializer)) is kept as
-/// stored until something needs its JSON form ([`get`](StoredSession::get),
+/// stored until something needs its JSON form ([`get`](crate::StoredSession::get),
 /// [`as_bytes`](Self::as_bytes), an index); it is then decoded once, and the
 /// decoded size is capped at the session's
 /// [`max_value_bytes`](crate::SessionSizeLimits::max_value_bytes): a value that
@@ -93,9 +93,18 @@ impl AttributeValue {
         }
     }
 
+    /// The JSON form as a shared buffer, without copying a value already in
+    /// memory (what a serializer's `deserialize_attribute` returns).
+    pub(crate) fn into_json(self) -> Arc<[u8]> {
+        match self.0 {
+            Repr::Json(json) => json,
+            Repr::Stored(stored) => Arc::from(stored.decoded().unwrap_or_else(|_| stored.stored())),
+        }
+    }
+
     /// How many bytes the value takes where it is kept (its stored form for a
     /// value a store read, its JSON text otherwise), without decoding it: what
-    /// [`SessionSizeLimits::max_total_bytes`] counts.
+    /// [`SessionSizeLimits::max_total_bytes`](crate::SessionSizeLimits::max_total_bytes) counts.
     #[must_use]
     pub fn stored_len(&self) -> usize {
         match &self.0 {
