@@ -339,10 +339,10 @@ async fn color_on(worker: &actix_rt::Arbiter, repo: &RedisSessionRepository, id:
     .await
 }
 
-/// On actix workers each worker has a tracked connection of its own (a
-/// request's commands never leave its worker), all feeding one cache: reads
-/// on any worker are served from memory, a write on one worker is what the
-/// others read next, and a logout on one worker ends the session for all.
+/// On actix workers (each a thread with a runtime of its own) sharing one
+/// repository: reads on any worker are served from memory, a write on one
+/// worker is what the others read next, and a logout on one worker ends the
+/// session for all.
 #[actix_rt::test]
 async fn on_worker_threads_the_workers_share_the_cache_and_see_each_others_writes_at_once() {
     let server = RedisServer::start();
@@ -422,10 +422,10 @@ async fn on_worker_threads_the_workers_share_the_cache_and_see_each_others_write
     two.stop();
 }
 
-/// A worker's lost connection empties that worker's cache: its next read goes
-/// to Redis, and once tracking is back, reads are cached again.
+/// On an actix worker, a lost connection empties the cache: the next read
+/// goes to Redis, and once tracking is back, reads are cached again.
 #[actix_rt::test]
-async fn a_workers_lost_connection_empties_its_cache() {
+async fn on_a_worker_a_lost_connection_empties_the_cache() {
     let server = RedisServer::start();
     let repo = cached(&server, settings(&region("worker-flush"), 600));
     let worker = actix_rt::Arbiter::new();
@@ -538,9 +538,8 @@ async fn on_a_worker_after_an_own_write_that_corrects_the_size_counters_other_wr
     own_shrinking_write_then_anothers_write(&server, &a, &region).await;
 }
 
-/// Whichever worker's connection read or wrote the session last, another
-/// instance's write reaches the shared cache: the entry changes guardian with
-/// each worker's write, and the guardian's tracking reports the next change.
+/// Whichever worker wrote the session last, another instance's write reaches
+/// the cache and both workers stop serving this instance's write.
 #[actix_rt::test]
 async fn another_instances_write_is_seen_whichever_worker_wrote_last() {
     let server = RedisServer::start();

@@ -2,9 +2,7 @@
 //! near cache each, kept coherent by the master's invalidations, and after a
 //! failover (the old master demoted and still running, or killed) neither
 //! serves what it cached from the old master once the other has written to the
-//! new one, on the shared connection (a multi-threaded runtime) and on a
-//! worker's own (a single-threaded one, as each actix worker runs). Prints how
-//! long the second instance took to see the write.
+//! new one. Prints how long the second instance took to see the write.
 #![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
@@ -106,9 +104,7 @@ async fn two_cached_instances_stay_coherent_across_a_failover_the_old_master_sur
     seen_within(&b, &id, 4, Duration::from_secs(1)).await;
 }
 
-/// On a single-threaded runtime, as on an actix worker: each instance's own
-/// tracked connection of this thread, asking the sentinels itself.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cached_instance_follows_the_master_after_kill_9() {
     let mut setup = SentinelSetup::start();
     let old_master = setup.master.port();
@@ -123,10 +119,8 @@ async fn a_cached_instance_follows_the_master_after_kill_9() {
 
 /// The master freezes (SIGSTOP: like a network partition, its sockets stay
 /// open and no invalidation comes): the other instance, serving from memory
-/// and sending nothing, learns of the failover from the sentinels only. On a
-/// single-threaded runtime, as on an actix worker (the worker's own tracked
-/// connection follows the sentinels' `+switch-master`).
-#[tokio::test]
+/// and sending nothing, learns of the failover from the sentinels only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cached_instance_serving_from_memory_drops_its_cache_when_the_sentinels_switch_masters() {
     let setup = SentinelSetup::start();
     let old_master = setup.master.port();

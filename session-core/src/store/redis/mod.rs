@@ -212,12 +212,9 @@
 //! Sentinel, the tracked connection goes to the master the sentinels name, and
 //! a failover (the master's socket closes, a `READONLY`/`MASTERDOWN` reply, or
 //! the sentinels' `+switch-master`) empties the cache before the next read
-//! (`tracked.rs`, *Through Sentinel*). Not on a Redis Cluster. Each actix
-//! worker has a tracked connection of its own, as each has a connection of its
-//! own without a near cache (`pool.rs`, `RedisConnection::open_cached`), and
-//! all feed one cache; `NOLOOP` spares only the writing connection, so an
-//! entry is guarded by the connection that read or wrote it last
-//! (`near_cache.rs`, *Several connections*).
+//! (`tracked.rs`, *Through Sentinel*). Not on a Redis Cluster. Every command
+//! of such a repository goes through that one connection, workers' included
+//! (`pool.rs`, `RedisConnection::open_cached`, says why).
 //!
 //! # Connections
 //! [`PoolSettings`] configures one multiplexed, auto-reconnecting connection

@@ -41,7 +41,7 @@ use super::connect::ClientFactory;
 use super::near_cache::{InvalidationSink, NearCacheView};
 use super::sentinel::SentinelConnection;
 pub(crate) use super::tracked::{TrackedConnection, TrackingMode};
-use super::worker_connection::{ThreadConnection, WorkerConnections};
+use super::worker_connection::WorkerConnections;
 use crate::NearCacheCapacity;
 
 /// The URL with its password masked (every URL form: see
@@ -169,11 +169,10 @@ pub(crate) struct RedisConnection {
     /// Clients with the pool's TLS settings, for the subscription.
     clients: ClientFactory,
     runtime: Handle,
-    /// Per-worker connections (standalone Redis, Cluster, Sentinel), each
-    /// with its own near cache when the repository has one.
+    /// Per-worker connections (standalone Redis, Cluster, Sentinel; not with
+    /// a near cache).
     workers: Option<WorkerConnections>,
-    /// The near cache fed by the shared connection's invalidations (callers
-    /// off a worker thread, background work).
+    /// The near cache the connection's invalidations feed (`CACHING_PROXY`).
     near_cache: Option<SessionCache>,
     deadline: Duration,
     retry_attempts: u32,
@@ -219,9 +218,9 @@ impl RedisConnection {
             let per_worker = client.clone();
             let workers = WorkerConnections::new(Box::new(move || {
                 let config = redis::cluster::ClusterConfig::default();
-                Some(ThreadConnection::plain(Connection::Cluster(
+                Some(Connection::Cluster(
                     per_worker.get_pending_async_connection_with_config(config),
-                )))
+                ))
             }));
             let _entered = runtime.enter();
             let cluster = client.get_pending_async_connection_with_config(redis::cluster::ClusterConfig::default());
@@ -236,9 +235,7 @@ impl RedisConnection {
             let (per_worker, per_worker_config) = (client.clone(), config.clone());
             let workers = WorkerConnections::new(Box::new(move || {
                 let manager = ConnectionManager::new_lazy_with_config(per_worker.clone(), per_worker_config.clone());
-                manager
-                    .ok()
-                    .map(|manager| ThreadConnection::plain(Connection::Single(manager)))
+                manager.ok().map(Connection::Single)
             }));
             let _entered = runtime.enter();
             let shared = ConnectionManager::new_lazy_with_config(client, config).map_err(StoreError::unavailable)?;
@@ -267,7 +264,7 @@ impl RedisConnection {
                 .watch_switches(per_worker.sentinel_master().to_owned(), per_worker.connection_timeout());
             // On the worker's runtime: it ends with it.
             drop(tokio::spawn(watch));
-            Some(ThreadConnection::plain(Connection::Sentinel(connection)))
+            Some(Connection::Sentinel(connection))
         }));
         let mut opened = Self::with(settings, clients, Connection::Sentinel(connection), runtime, shutdown);
         opened.workers = Some(workers);
@@ -320,66 +317,28 @@ impl RedisConnection {
     }
 
     /// The connection of a repository with a near cache (`CACHING_PROXY`):
-    /// [`RedisConnection::open_tracked`], and on each worker thread a tracked
-    /// connection of its own, so that a request's commands never leave its
-    /// worker (as without a near cache). All feed one cache, each through a
-    /// view of its own ([`NearCacheView`](super::near_cache::NearCacheView)):
-    /// `NOLOOP` spares only the writing connection, so the cache keeps an
-    /// entry guarded by the connection that read or wrote it last, and only
-    /// that connection's invalidations remove it (see `near_cache.rs`,
+    /// [`RedisConnection::open_tracked`] feeding the cache through its view
+    /// ([`NearCacheView`]). Every command goes through this one connection,
+    /// workers' included: a connection per worker (as without a near cache)
+    /// spares the hop to the private thread, but measured worse on a hot
+    /// session's writes (`NOLOOP` spares only the writing connection, and
+    /// replies on several sockets arrive out of Redis's order, so most own
+    /// writes left a marker instead of the new state; see `near_cache.rs`,
     /// *Several connections*).
     pub(crate) fn open_cached(
         settings: &PoolSettings,
         mode: &TrackingMode,
         capacity: NearCacheCapacity,
     ) -> Result<Self, StoreError> {
-        let cache = new_session_cache(capacity);
-        let shared = NearCacheView::new(&cache);
-        let mut opened = Self::open_tracked(settings, mode, shared.sink())?;
-        opened.near_cache = Some(shared);
-        let (settings, mode) = (settings.clone(), mode.clone());
-        let clients = opened.clients.clone();
-        opened.workers = Some(WorkerConnections::new(Box::new(move || {
-            let view = NearCacheView::new(&cache);
-            let (connect, respond) = (settings.connection_timeout(), settings.response_timeout());
-            let connection = if settings.is_sentinel() {
-                let sentinel = SentinelConnection::new(&settings, &clients).ok()?;
-                // On the worker's runtime: these end with it.
-                drop(tokio::spawn(
-                    sentinel
-                        .clone()
-                        .watch_switches(settings.sentinel_master().to_owned(), connect),
-                ));
-                let tracked = TrackedConnection::through_sentinel(
-                    sentinel,
-                    sentinel_db(&settings),
-                    &mode,
-                    view.sink(),
-                    connect,
-                    respond,
-                );
-                tracked.follow_master_drops(&Handle::current());
-                tracked
-            } else {
-                let client = clients.client(settings.urls().first()?).ok()?;
-                TrackedConnection::new(&client, &mode, view.sink(), connect, respond).ok()?
-            };
-            Some(ThreadConnection {
-                connection: Connection::Tracked(connection),
-                near_cache: Some(view),
-            })
-        })));
+        let view = NearCacheView::new(&new_session_cache(capacity));
+        let mut opened = Self::open_tracked(settings, mode, view.sink())?;
+        opened.near_cache = Some(view);
         Ok(opened)
     }
 
-    /// The near cache of the caller's thread (its worker's own, else the
-    /// shared one): the one that goes with the connection [`RedisConnection::run`]
-    /// uses on this thread.
+    /// The near cache, as the connection every command goes through feeds it.
     pub(crate) fn near_cache(&self) -> Option<SessionCache> {
-        match self.workers.as_ref().and_then(WorkerConnections::current) {
-            Some(ThreadConnection { near_cache, .. }) => near_cache,
-            None => self.near_cache.clone(),
-        }
+        self.near_cache.clone()
     }
 
     /// [`RedisConnection::open_tracked`] to the master the sentinels name.
@@ -491,7 +450,7 @@ impl RedisConnection {
         let started = Instant::now();
         let outcome = match self.workers.as_ref().and_then(WorkerConnections::current) {
             // On the caller's thread: no hop (see the module docs).
-            Some(ThreadConnection { connection, .. }) => {
+            Some(connection) => {
                 let _permit = permit;
                 Ok(self.attempts(connection, op, allowance).await)
             }
@@ -537,13 +496,10 @@ impl RedisConnection {
         };
         let permit = ticket.take_permit();
         drop(ticket);
-        // On a worker, its own connection: with a near cache, a write through
-        // another connection would come back to the worker's as an invalidation
-        // of its own entry. Work left when the worker stops is dropped with it.
+        // On a worker, its own connection (no hop). Work left when the worker
+        // stops is dropped with it.
         let worker = self.workers.as_ref().and_then(WorkerConnections::current);
-        let connection = worker
-            .as_ref()
-            .map_or_else(|| self.connection.clone(), |own| own.connection.clone());
+        let connection = worker.clone().unwrap_or_else(|| self.connection.clone());
         let attempts = self.attempts(connection, op, self.deadline);
         let task = async move {
             let _permit = permit;

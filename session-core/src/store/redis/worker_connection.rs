@@ -8,9 +8,7 @@
 //! connection of its thread's own (a `ConnectionManager`, a cluster
 //! connection with its own connections to the masters, or a Sentinel
 //! connection that discovers the master and follows its switches itself),
-//! driven by that runtime: a command never leaves the worker. With a near
-//! cache (`CACHING_PROXY`), the thread's connection is a tracked one feeding a
-//! near cache of the thread's own (see `near_cache` in `pool.rs`). It is made on the thread's first command (lazily:
+//! driven by that runtime: a command never leaves the worker. It is made on the thread's first command (lazily:
 //! it connects on first use, and reconnects by itself like the shared one),
 //! and dropped when its repository or its runtime goes (a liveness token per
 //! thread tells a runtime that ended, as when a test builds several runtimes
@@ -23,30 +21,10 @@ use std::sync::{Arc, Weak};
 
 use tokio::runtime::{Handle, RuntimeFlavor};
 
-use super::cached_session::SessionCache;
 use super::pool::Connection;
 
 /// Makes a lazy connection on the current runtime (it connects on first use).
-pub(crate) type MakeConnection = Box<dyn Fn() -> Option<ThreadConnection> + Send + Sync>;
-
-/// One thread's connection of one repository, and the near cache its
-/// invalidations feed (with `CACHING_PROXY`): a read served from that cache
-/// and the commands of the same request go through the same connection.
-#[derive(Clone)]
-pub(crate) struct ThreadConnection {
-    pub(crate) connection: Connection,
-    pub(crate) near_cache: Option<SessionCache>,
-}
-
-impl ThreadConnection {
-    /// A connection without near cache.
-    pub(crate) fn plain(connection: Connection) -> Self {
-        Self {
-            connection,
-            near_cache: None,
-        }
-    }
-}
+pub(crate) type MakeConnection = Box<dyn Fn() -> Option<Connection> + Send + Sync>;
 
 /// Makes and finds the calling thread's connection of one repository.
 pub(crate) struct WorkerConnections {
@@ -65,7 +43,7 @@ struct ThreadConnections {
 
 struct Entry {
     owner: Weak<()>,
-    connection: ThreadConnection,
+    connection: Connection,
 }
 
 thread_local! {
@@ -84,7 +62,7 @@ impl WorkerConnections {
 
     /// The calling thread's connection, or `None` off a single-threaded
     /// runtime (the caller then uses the shared connection).
-    pub(crate) fn current(&self) -> Option<ThreadConnection> {
+    pub(crate) fn current(&self) -> Option<Connection> {
         let runtime = Handle::try_current().ok()?;
         if runtime.runtime_flavor() != RuntimeFlavor::CurrentThread {
             return None;
