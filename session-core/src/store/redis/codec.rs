@@ -85,6 +85,17 @@ pub(crate) fn fields(value: Value) -> Result<Option<Fields>, StoreError> {
     Ok((!pairs.is_empty()).then_some(pairs))
 }
 
+/// The `idx:` fields of a hash, as (index name, value).
+pub(crate) fn index_entries(fields: &Fields) -> impl Iterator<Item = (String, String)> + '_ {
+    fields.iter().filter_map(|(name, value)| {
+        let name = name.strip_prefix(INDEX_PREFIX.as_bytes())?;
+        Some((
+            String::from_utf8(name.to_vec()).ok()?,
+            String::from_utf8(value.clone()).ok()?,
+        ))
+    })
+}
+
 /// A string reply as bytes.
 pub(crate) fn bytes(value: Value) -> Result<Vec<u8>, StoreError> {
     match value {

@@ -274,7 +274,7 @@ pub use self::keys::RedisKeyLayout;
 
 use self::attribute_write::AttributeWrite;
 use self::cached_session::{CachedSession, OwnSave, SessionCache, StoredMeta};
-use self::codec::{Decoded, Fields, WritePlan};
+use self::codec::{Decoded, Fields, WritePlan, index_entries};
 use self::index_ttl::{index_ttl, outlive};
 use self::pool::{RedisConnection, TrackingMode};
 use self::rule::ScriptRule;
@@ -612,17 +612,6 @@ impl RedisSessionRepository {
             .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
             .with_size_limits(*self.inner.settings.size_limits())
     }
-}
-
-/// The `idx:` fields of a hash, as (index name, value).
-fn index_entries(fields: &Fields) -> impl Iterator<Item = (String, String)> + '_ {
-    fields.iter().filter_map(|(name, value)| {
-        let name = name.strip_prefix(codec::INDEX_PREFIX.as_bytes())?;
-        Some((
-            String::from_utf8(name.to_vec()).ok()?,
-            String::from_utf8(value.clone()).ok()?,
-        ))
-    })
 }
 
 #[async_trait]

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use redis::Value;
 
+use super::codec::index_entries;
 use super::pool::NodeAddress;
 use super::script_calls::{ReapArgs, ReapReply};
-use super::{RedisSessionRepository, index_entries, new_pipeline, ok, subscription};
+use super::{RedisSessionRepository, new_pipeline, ok, subscription};
 use crate::error::StoreError;
 use crate::events::{SessionEvent, SessionEventPublisher};
 use crate::expiration::ExpirationAction;
