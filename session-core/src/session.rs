@@ -35,7 +35,8 @@ pub struct StoredSession {
     creation_time: SystemTime,
     last_accessed_time: SystemTime,
     max_inactive_interval_seconds: i64,
-    attributes: BTreeMap<String, AttributeValue>,
+    /// Shared with the store's cached copy until this copy changes (copy on write).
+    attributes: Arc<BTreeMap<String, AttributeValue>>,
     /// Attribute names set or removed since the last save, each with its
     /// value's [`stored_len`](AttributeValue::stored_len) before (`None`: absent,
     /// or not known: see [`StoredSession::declare_loaded`]).
@@ -86,7 +87,7 @@ impl StoredSession {
             creation_time: now,
             last_accessed_time: now,
             max_inactive_interval_seconds,
-            attributes: BTreeMap::new(),
+            attributes: Arc::default(),
             changed_attributes: BTreeMap::new(),
             loaded_deadline: None,
             metadata_changed: true,
@@ -113,6 +114,27 @@ impl StoredSession {
         self.generated_id
     }
 
+    /// [`from_parts`](Self::from_parts) with attributes shared with a store's
+    /// cached copy (the near cache): this copy clones them on its first change.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "used by the Redis store"))]
+    pub(crate) fn from_shared_parts(
+        handle: SessionHandle,
+        creation_time: SystemTime,
+        last_accessed_time: SystemTime,
+        max_inactive_interval_seconds: i64,
+        attributes: Arc<BTreeMap<String, AttributeValue>>,
+    ) -> Self {
+        let mut session = Self::from_parts(SessionParts {
+            handle,
+            creation_time,
+            last_accessed_time,
+            max_inactive_interval_seconds,
+            attributes: BTreeMap::new(),
+        });
+        session.attributes = attributes;
+        session
+    }
+
     /// A session as loaded from a store: not new, nothing changed. It knows
     /// its handle but not its raw id ([`id`](Self::id) is `None`) until the
     /// caller that presented the id says so ([`with_known_id`](Self::with_known_id)).
@@ -125,7 +147,7 @@ impl StoredSession {
             creation_time: parts.creation_time,
             last_accessed_time: parts.last_accessed_time,
             max_inactive_interval_seconds: parts.max_inactive_interval_seconds,
-            attributes: parts.attributes,
+            attributes: Arc::new(parts.attributes),
             changed_attributes: BTreeMap::new(),
             loaded_deadline: None,
             metadata_changed: false,
@@ -413,12 +435,12 @@ impl StoredSession {
             let size_before = change.old.map(AttributeValue::stored_len);
             self.changed_attributes.entry(name.clone()).or_insert(size_before);
         }
-        self.attributes.insert(name, value);
+        Arc::make_mut(&mut self.attributes).insert(name, value);
     }
 
     /// Removes an attribute, returning its serialized value.
     pub fn remove(&mut self, name: &str) -> Option<AttributeValue> {
-        let removed = self.attributes.remove(name);
+        let removed = Arc::make_mut(&mut self.attributes).remove(name);
         if let Some(removed) = &removed {
             self.changed_attributes
                 .entry(name.to_owned())

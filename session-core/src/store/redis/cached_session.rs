@@ -45,10 +45,33 @@ pub(crate) struct StoredMeta<'a> {
     pub(crate) rev: i64,
 }
 
+/// A cached session's state: [`SessionParts`] with the attributes shared with
+/// the requests' copies (each clones them on its first change).
+#[derive(Debug, Clone)]
+pub(crate) struct CachedParts {
+    pub(crate) handle: SessionHandle,
+    pub(crate) creation_time: SystemTime,
+    pub(crate) last_accessed_time: SystemTime,
+    pub(crate) max_inactive_interval_seconds: i64,
+    pub(crate) attributes: Arc<BTreeMap<String, AttributeValue>>,
+}
+
+impl From<SessionParts> for CachedParts {
+    fn from(parts: SessionParts) -> Self {
+        Self {
+            handle: parts.handle,
+            creation_time: parts.creation_time,
+            last_accessed_time: parts.last_accessed_time,
+            max_inactive_interval_seconds: parts.max_inactive_interval_seconds,
+            attributes: Arc::new(parts.attributes),
+        }
+    }
+}
+
 /// One cached session: the state as stored at revision `rev`.
 #[derive(Debug)]
 pub(crate) struct CachedSession {
-    pub(crate) parts: SessionParts,
+    pub(crate) parts: CachedParts,
     /// Index entries (index name -> value) as stored.
     pub(crate) index: BTreeMap<String, String>,
     /// Deadline, epoch milliseconds (`None`: never). Never served past it.
@@ -73,12 +96,12 @@ impl CachedSession {
     /// A marker of revision `rev` of session `handle`.
     pub(crate) fn marker(handle: SessionHandle, rev: i64) -> Arc<Self> {
         Arc::new(Self {
-            parts: SessionParts {
+            parts: CachedParts {
                 handle,
                 creation_time: std::time::UNIX_EPOCH,
                 last_accessed_time: std::time::UNIX_EPOCH,
                 max_inactive_interval_seconds: 0,
-                attributes: BTreeMap::new(),
+                attributes: Arc::default(),
             },
             index: BTreeMap::new(),
             expires_at: Some(0),
@@ -87,9 +110,16 @@ impl CachedSession {
         })
     }
 
-    /// A request's own copy.
+    /// A request's own copy (its attributes shared until it changes them).
     pub(crate) fn to_session(&self) -> StoredSession {
-        StoredSession::from_parts(self.parts.clone())
+        let parts = &self.parts;
+        StoredSession::from_shared_parts(
+            parts.handle,
+            parts.creation_time,
+            parts.last_accessed_time,
+            parts.max_inactive_interval_seconds,
+            Arc::clone(&parts.attributes),
+        )
     }
 
     /// What a read learns of the stored session besides its state.
@@ -185,12 +215,12 @@ impl OwnSave {
     pub(crate) fn record(&self, cache: &SessionCache, key: &str, rev: i64, deadline: Option<i64>) {
         if self.whole {
             let state = Arc::new(CachedSession {
-                parts: SessionParts {
+                parts: CachedParts {
                     handle: self.handle,
                     creation_time: self.creation_time,
                     last_accessed_time: self.last_accessed_time,
                     max_inactive_interval_seconds: self.max_inactive_interval_seconds.unwrap_or_default(),
-                    attributes: self.set.iter().cloned().collect(),
+                    attributes: Arc::new(self.set.iter().cloned().collect()),
                 },
                 index: self.index_sets.iter().cloned().collect(),
                 expires_at: deadline,
@@ -214,11 +244,12 @@ impl OwnSave {
             return None;
         }
         let mut parts = cached.parts.clone();
+        let attributes = Arc::make_mut(&mut parts.attributes);
         for (name, value) in &self.set {
-            parts.attributes.insert(name.clone(), value.clone());
+            attributes.insert(name.clone(), value.clone());
         }
         for name in &self.removed {
-            parts.attributes.remove(name);
+            attributes.remove(name);
         }
         if let Some(interval) = self.max_inactive_interval_seconds {
             parts.max_inactive_interval_seconds = interval;

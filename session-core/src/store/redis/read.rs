@@ -52,7 +52,7 @@ impl RedisSessionRepository {
                 let session = match (&near_cache, ticket) {
                     (Some(cache), Some(ticket)) => {
                         let cached = Arc::new(CachedSession {
-                            parts,
+                            parts: parts.into(),
                             index,
                             expires_at,
                             rev,
