@@ -14,18 +14,17 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::codec::WritePlan;
-use super::near_cache::{NearCache, NearCacheView, Revisioned};
+use super::near_cache::{NearCache, Revisioned};
 use crate::NearCacheCapacity;
 use crate::handle::SessionHandle;
 use crate::session::AttributeValue;
 use crate::session::{SessionParts, StoredSession};
 
-/// The near cache of sessions as one tracked connection sees it (see
-/// [`NearCacheView`]), keyed by session hash key.
-pub(crate) type SessionCache = Arc<NearCacheView<Arc<CachedSession>>>;
+/// The near cache of sessions, keyed by session hash key.
+pub(crate) type SessionCache = Arc<NearCache<Arc<CachedSession>>>;
 
 /// The near cache of one repository, of `capacity`.
-pub(crate) fn new_session_cache(capacity: NearCacheCapacity) -> Arc<NearCache<Arc<CachedSession>>> {
+pub(crate) fn new_session_cache(capacity: NearCacheCapacity) -> SessionCache {
     Arc::new(match capacity {
         NearCacheCapacity::Sessions(sessions) => NearCache::with_max_entries(sessions),
         NearCacheCapacity::Bytes(bytes) => {

@@ -50,32 +50,6 @@
 //!
 //! Stripes are shared by unrelated keys (hash collisions): that only refuses
 //! a few more inserts, never serves a stale value.
-//!
-//! # Several connections
-//! Each tracked connection feeds the cache through a view of its own
-//! ([`NearCacheView`]); the store has one today (every command of a
-//! `CACHING_PROXY` repository goes through it, see `pool.rs`). With several
-//! (say one per actix worker, which spares the hop to the private thread),
-//! `NOLOOP` spares only the connection that writes, so a write through one
-//! connection comes back as an invalidation on every other connection that
-//! tracks the key: dropping the entry for those would cost a hot session its
-//! entry on every write made on another worker. So each entry is *guarded*
-//! by the connection that read it (a fill) or wrote it (an own write; every
-//! write of ours reads the key last, so that connection tracks it from then
-//! on), and only the guardian's invalidations remove it: from the moment its
-//! value was read, the guardian's tracking reports every change of the key by
-//! anyone else (Redis drops a key from the tracking table only when it
-//! reports it, or when the connection itself writes it, which is an own
-//! write). Every connection's invalidations still bump the stripe (refusing
-//! fills in flight), a lost or restarted connection flushes the whole cache,
-//! and an entry is served only while its guardian's tracking is on. Measured
-//! with a connection per worker, that still lost a hot session's entry on most
-//! writes (peer benchmark, 2 workers, one session, 32 clients: 70-80% of
-//! get + insert requests missed): the guardian's invalidation of a sibling's
-//! write often arrives before that sibling's reply, and own writes' replies on
-//! several sockets arrive out of Redis's order, so most leave a marker. Hence
-//! the one connection, until own writes can revalidate an entry their sibling's
-//! invalidation suspended and apply out of order.
 
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
@@ -140,25 +114,9 @@ pub(crate) trait InvalidationSink: Send + Sync + 'static {
     fn tracking_stopped(&self);
 }
 
-/// One tracked connection feeding the cache (see the module docs, *Several
-/// connections*): the entries it filled or wrote are guarded by it.
-#[derive(Debug, Default)]
-pub(crate) struct Guardian {
-    /// Tracking is established on the connection.
-    active: AtomicBool,
-}
-
-impl Guardian {
-    fn is_active(&self) -> bool {
-        self.active.load(Ordering::SeqCst)
-    }
-}
-
 #[derive(Clone)]
 struct Entry<V> {
     generation: u64,
-    /// The connection whose tracking covers this value.
-    guardian: Arc<Guardian>,
     value: V,
 }
 
@@ -182,8 +140,7 @@ struct Counters {
 /// only while tracking is active; see the module docs.
 pub(crate) struct NearCache<V: Clone + Send + Sync + Revisioned + 'static> {
     entries: Cache<String, Entry<V>>,
-    /// The guardian of the cache's own methods (one connection, `sink`).
-    own: Arc<Guardian>,
+    active: AtomicBool,
     generation: AtomicU64,
     stripes: Box<[Stripe]>,
     hasher: RandomState,
@@ -229,7 +186,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             .collect();
         Self {
             entries,
-            own: Arc::new(Guardian::default()),
+            active: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             stripes,
             hasher: RandomState::new(),
@@ -238,7 +195,6 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     }
 
     /// This cache as the receiver of a tracked connection's invalidations.
-    #[cfg(test)] // The store goes through views; tests drive one connection.
     pub(crate) fn sink(self: &Arc<Self>) -> Arc<dyn InvalidationSink> {
         Arc::clone(self) as Arc<dyn InvalidationSink>
     }
@@ -246,7 +202,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// Whether tracking is established on the current connection: only then
     /// are values served and stored.
     pub(crate) fn is_active(&self) -> bool {
-        self.own.is_active()
+        self.active.load(Ordering::SeqCst)
     }
 
     /// The snapshot to take before sending a read whose reply may be inserted.
@@ -257,12 +213,15 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// The cached value of `key`, with the ticket of this moment (for inserting
     /// a value built on it), while the cache is active. Counts a hit.
     pub(crate) fn get(&self, key: &str) -> Option<(V, Ticket)> {
+        if !self.is_active() {
+            return None;
+        }
         let ticket = self.ticket(key);
         let entry = self.entries.get(key)?;
         if entry.generation != ticket.generation
             || !entry.value.is_state()
             || self.ticket_of(ticket.stripe) != ticket
-            || !entry.guardian.is_active()
+            || !self.is_active()
         {
             return None;
         }
@@ -278,20 +237,14 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// this value doubtful (concurrent misses of one hot key then do not keep
     /// evicting each other's fills). This instance's own writes go through
     /// [`NearCache::update`], which spends older tickets.
-    #[cfg(test)] // The store goes through views; tests drive one connection.
     pub(crate) fn insert(&self, key: String, value: V, ticket: Ticket) -> bool {
-        self.insert_guarded(&self.own, key, value, ticket)
-    }
-
-    /// [`NearCache::insert`] of a value read through `guardian`'s connection.
-    fn insert_guarded(&self, guardian: &Arc<Guardian>, key: String, value: V, ticket: Ticket) -> bool {
         let index = self.stripe_of(key.as_bytes());
         let stripe = &self.stripes[index];
         let _writers = stripe.writers.lock().unwrap_or_else(PoisonError::into_inner);
         let current = ticket.stripe == index
             && stripe.count.load(Ordering::SeqCst) == ticket.count
             && self.generation.load(Ordering::SeqCst) == ticket.generation
-            && guardian.is_active();
+            && self.is_active();
         if !current {
             return false;
         }
@@ -313,7 +266,6 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             key,
             Entry {
                 generation: ticket.generation,
-                guardian: Arc::clone(guardian),
                 value,
             },
         );
@@ -324,22 +276,8 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// state becomes `apply(cached)` when it is revision `rev - 1`, otherwise
     /// `marker()` (revision `rev`, not served) unless something newer is cached.
     /// `apply` may answer `None` for "cannot tell": a marker then.
-    #[cfg(test)] // The store goes through views; tests drive one connection.
     pub(crate) fn record_own_write(
         &self,
-        key: &str,
-        rev: i64,
-        apply: impl FnOnce(&V) -> Option<V>,
-        marker: impl FnOnce() -> V,
-    ) {
-        self.record_own_write_guarded(&self.own, key, rev, apply, marker);
-    }
-
-    /// [`NearCache::record_own_write`] of a write made through `guardian`'s
-    /// connection (which reads the key last, so its tracking covers the result).
-    fn record_own_write_guarded(
-        &self,
-        guardian: &Arc<Guardian>,
         key: &str,
         rev: i64,
         apply: impl FnOnce(&V) -> Option<V>,
@@ -350,7 +288,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             .writers
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if !guardian.is_active() {
+        if !self.is_active() {
             return;
         }
         let generation = self.generation.load(Ordering::SeqCst);
@@ -362,15 +300,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             }
             _ => marker(),
         };
-        let guardian = Arc::clone(guardian);
-        self.entries.insert(
-            key.to_owned(),
-            Entry {
-                generation,
-                guardian,
-                value,
-            },
-        );
+        self.entries.insert(key.to_owned(), Entry { generation, value });
     }
 
     /// Replaces the cached value of `key` by what `change` makes of it (`None`:
@@ -383,18 +313,11 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
         let _writers = stripe.writers.lock().unwrap_or_else(PoisonError::into_inner);
         let generation = self.generation.load(Ordering::SeqCst);
         if let Some(entry) = self.entries.get(key) {
-            match (entry.generation == generation && entry.guardian.is_active())
+            match (entry.generation == generation && self.is_active())
                 .then(|| change(&entry.value))
                 .flatten()
             {
-                Some(value) => self.entries.insert(
-                    key.to_owned(),
-                    Entry {
-                        generation,
-                        guardian: entry.guardian,
-                        value,
-                    },
-                ),
+                Some(value) => self.entries.insert(key.to_owned(), Entry { generation, value }),
                 None => self.entries.invalidate(key),
             }
         }
@@ -447,147 +370,23 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
 
     /// Removes the key (if it is one this cache can hold), then bumps its stripe.
     fn remove_bytes(&self, key: &[u8]) {
-        self.invalidate_from(None, key);
-    }
-
-    /// An invalidation of `key` that reached `from`'s connection (`None`: any
-    /// removal): removes the entry if `from` guards it, and bumps the stripe
-    /// (refusing the fills of reads sent before). Another connection's
-    /// invalidation of an entry it does not guard changes nothing: the
-    /// guardian's tracking reports every later change itself.
-    fn invalidate_from(&self, from: Option<&Arc<Guardian>>, key: &[u8]) {
         let stripe = &self.stripes[self.stripe_of(key)];
         let _writers = stripe.writers.lock().unwrap_or_else(PoisonError::into_inner);
         if let Ok(key) = std::str::from_utf8(key) {
-            let guarded = from.is_none_or(|from| {
-                self.entries
-                    .get(key)
-                    .is_some_and(|entry| Arc::ptr_eq(&entry.guardian, from))
-            });
-            if guarded {
-                self.entries.invalidate(key);
-            }
+            self.entries.invalidate(key);
         }
         stripe.count.fetch_add(1, Ordering::SeqCst);
-    }
-
-    fn invalidated(&self, from: &Arc<Guardian>, keys: &mut dyn Iterator<Item = &[u8]>) {
-        self.counters.invalidation_messages.fetch_add(1, Ordering::Relaxed);
-        for key in keys {
-            self.invalidate_from(Some(from), key);
-            self.counters.keys_invalidated.fetch_add(1, Ordering::Relaxed);
-            telemetry::counter(telemetry::NEAR_CACHE_INVALIDATIONS, &[]);
-        }
-    }
-
-    fn start_tracking(&self, guardian: &Guardian) {
-        // Flush first: tickets taken before (reads sent before tracking covered
-        // them) cannot fill.
-        self.flush();
-        guardian.active.store(true, Ordering::SeqCst);
-    }
-
-    fn stop_tracking(&self, guardian: &Guardian) {
-        guardian.active.store(false, Ordering::SeqCst);
-        self.flush();
-    }
-}
-
-/// The cache as one of several tracked connections sees it (one per actix
-/// worker, and the repository's shared one): what this connection reads or
-/// writes is cached guarded by it, and its invalidations reach the cache.
-pub(crate) struct NearCacheView<V: Clone + Send + Sync + Revisioned + 'static> {
-    cache: Arc<NearCache<V>>,
-    guardian: Arc<Guardian>,
-}
-
-impl<V: Clone + Send + Sync + Revisioned + 'static> fmt::Debug for NearCacheView<V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NearCacheView")
-            .field("active", &self.guardian.is_active())
-            .field("cache", &self.cache)
-            .finish()
-    }
-}
-
-impl<V: Clone + Send + Sync + Revisioned + 'static> NearCacheView<V> {
-    /// A view of `cache` for a new connection (inactive until its tracking starts).
-    pub(crate) fn new(cache: &Arc<NearCache<V>>) -> Arc<Self> {
-        Arc::new(Self {
-            cache: Arc::clone(cache),
-            guardian: Arc::new(Guardian::default()),
-        })
-    }
-
-    /// This view as the receiver of its connection's invalidations.
-    pub(crate) fn sink(self: &Arc<Self>) -> Arc<dyn InvalidationSink> {
-        Arc::clone(self) as Arc<dyn InvalidationSink>
-    }
-
-    /// [`NearCache::ticket`].
-    pub(crate) fn ticket(&self, key: &str) -> Ticket {
-        self.cache.ticket(key)
-    }
-
-    /// [`NearCache::get`]: whichever connection's entry.
-    pub(crate) fn get(&self, key: &str) -> Option<(V, Ticket)> {
-        self.cache.get(key)
-    }
-
-    /// [`NearCache::insert`] of a value read through this connection.
-    pub(crate) fn insert(&self, key: String, value: V, ticket: Ticket) -> bool {
-        self.cache.insert_guarded(&self.guardian, key, value, ticket)
-    }
-
-    /// [`NearCache::record_own_write`] of a write made through this connection.
-    pub(crate) fn record_own_write(
-        &self,
-        key: &str,
-        rev: i64,
-        apply: impl FnOnce(&V) -> Option<V>,
-        marker: impl FnOnce() -> V,
-    ) {
-        self.cache
-            .record_own_write_guarded(&self.guardian, key, rev, apply, marker);
-    }
-
-    /// [`NearCache::update`].
-    pub(crate) fn update(&self, key: &str, change: impl FnOnce(&V) -> Option<V>) {
-        self.cache.update(key, change);
-    }
-
-    /// [`NearCache::remove`].
-    pub(crate) fn remove(&self, key: &str) {
-        self.cache.remove(key);
-    }
-
-    /// [`NearCache::record_miss`].
-    pub(crate) fn record_miss(&self) {
-        self.cache.record_miss();
-    }
-}
-
-impl<V: Clone + Send + Sync + Revisioned + 'static> InvalidationSink for NearCacheView<V> {
-    fn invalidate_keys(&self, keys: &mut dyn Iterator<Item = &[u8]>) {
-        self.cache.invalidated(&self.guardian, keys);
-    }
-
-    fn invalidate_all(&self) {
-        self.cache.invalidate_all();
-    }
-
-    fn tracking_started(&self) {
-        self.cache.start_tracking(&self.guardian);
-    }
-
-    fn tracking_stopped(&self) {
-        self.cache.stop_tracking(&self.guardian);
     }
 }
 
 impl<V: Clone + Send + Sync + Revisioned + 'static> InvalidationSink for NearCache<V> {
     fn invalidate_keys(&self, keys: &mut dyn Iterator<Item = &[u8]>) {
-        self.invalidated(&Arc::clone(&self.own), keys);
+        self.counters.invalidation_messages.fetch_add(1, Ordering::Relaxed);
+        for key in keys {
+            self.remove_bytes(key);
+            self.counters.keys_invalidated.fetch_add(1, Ordering::Relaxed);
+            telemetry::counter(telemetry::NEAR_CACHE_INVALIDATIONS, &[]);
+        }
     }
 
     fn invalidate_all(&self) {
@@ -596,14 +395,212 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> InvalidationSink for NearCac
     }
 
     fn tracking_started(&self) {
-        self.start_tracking(&self.own);
+        // Flush first: nothing cached before tracking covered it is trusted, and
+        // tickets taken before cannot fill.
+        self.flush();
+        self.active.store(true, Ordering::SeqCst);
     }
 
     fn tracking_stopped(&self) {
-        self.stop_tracking(&self.own);
+        self.active.store(false, Ordering::SeqCst);
+        self.flush();
     }
 }
 
 #[cfg(test)]
-#[path = "near_cache_tests.rs"]
-mod tests;
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Test values: text at revision 0 unless written `text@rev`; `?@rev` is a marker.
+    impl Revisioned for String {
+        fn revision(&self) -> i64 {
+            self.split_once('@').and_then(|(_, rev)| rev.parse().ok()).unwrap_or(0)
+        }
+        fn is_state(&self) -> bool {
+            !self.starts_with('?')
+        }
+    }
+
+    fn active_cache() -> NearCache<String> {
+        let cache = NearCache::with_max_entries(100);
+        cache.tracking_started();
+        cache
+    }
+
+    fn fill(cache: &NearCache<String>, key: &str, value: &str) -> bool {
+        let ticket = cache.ticket(key);
+        cache.insert(key.to_owned(), value.to_owned(), ticket)
+    }
+
+    #[test]
+    fn an_inactive_cache_neither_serves_nor_stores() {
+        let cache = NearCache::<String>::with_max_entries(100);
+        assert!(!cache.is_active());
+        assert!(!fill(&cache, "k", "v"));
+        assert!(cache.get("k").is_none());
+        cache.tracking_started();
+        assert!(fill(&cache, "k", "v"));
+        assert_eq!(cache.get("k").unwrap().0, "v");
+        cache.tracking_stopped();
+        assert!(!cache.is_active());
+        assert!(cache.get("k").is_none());
+        // Back on: the old entry is gone (it was not covered while tracking was off).
+        cache.tracking_started();
+        assert!(cache.get("k").is_none());
+        assert_eq!(cache.stats().flushes, 3);
+        assert_eq!(cache.stats().hits, 1);
+    }
+
+    #[test]
+    fn an_invalidation_after_the_ticket_refuses_the_fill() {
+        let cache = active_cache();
+        let ticket = cache.ticket("k");
+        cache.invalidate_keys(&mut [b"k".as_slice()].into_iter());
+        assert!(!cache.insert("k".to_owned(), "old".to_owned(), ticket));
+        assert!(cache.get("k").is_none());
+        // A ticket taken after the invalidation fills.
+        assert!(fill(&cache, "k", "new"));
+        let stats = cache.stats();
+        assert_eq!((stats.invalidation_messages, stats.keys_invalidated), (1, 1));
+    }
+
+    #[test]
+    fn a_flush_after_the_ticket_refuses_the_fill() {
+        let cache = active_cache();
+        let ticket = cache.ticket("k");
+        cache.invalidate_all();
+        assert!(!cache.insert("k".to_owned(), "v".to_owned(), ticket));
+        let ticket = cache.ticket("k");
+        cache.tracking_stopped();
+        cache.tracking_started();
+        assert!(!cache.insert("k".to_owned(), "v".to_owned(), ticket));
+    }
+
+    #[test]
+    fn fills_never_replace_a_newer_or_equal_revision() {
+        let cache = active_cache();
+        assert!(fill(&cache, "k", "v@3"));
+        assert!(!fill(&cache, "k", "old@2"), "an older fill");
+        assert!(!fill(&cache, "k", "same@3"), "an equal fill");
+        assert_eq!(cache.get("k").unwrap().0, "v@3");
+        assert!(fill(&cache, "k", "new@4"));
+        assert_eq!(cache.get("k").unwrap().0, "new@4");
+    }
+
+    #[test]
+    fn own_writes_apply_in_revision_order_or_leave_a_marker() {
+        let cache = active_cache();
+        assert!(fill(&cache, "k", "a@1"));
+        // The next revision applies to the cached state.
+        cache.record_own_write(
+            "k",
+            2,
+            |v| Some(format!("{}+b@2", v.split('@').next().unwrap())),
+            || "?@2".to_owned(),
+        );
+        assert_eq!(cache.get("k").unwrap().0, "a+b@2");
+        // Out of order: revision 4 completes before 3: a marker, not served.
+        cache.record_own_write("k", 4, |_| Some("wrong@4".to_owned()), || "?@4".to_owned());
+        assert!(cache.get("k").is_none());
+        cache.record_own_write("k", 3, |_| Some("wrong@3".to_owned()), || "?@3".to_owned());
+        assert!(
+            cache.get("k").is_none(),
+            "an older own write never replaces a newer marker"
+        );
+        // A read that started before revision 4 cannot fill; one that saw it can.
+        assert!(!fill(&cache, "k", "stale@3"));
+        assert!(fill(&cache, "k", "fresh@4"));
+        assert_eq!(cache.get("k").unwrap().0, "fresh@4");
+        // An own write when nothing is cached leaves a marker that refuses older fills.
+        cache.remove("k");
+        cache.record_own_write("k", 6, |_| None, || "?@6".to_owned());
+        assert!(!fill(&cache, "k", "stale@5"));
+        assert!(fill(&cache, "k", "fresh@6"));
+        // Same-revision changes (an idle refresh) go through update.
+        cache.update("k", |v| Some(format!("{v}+refreshed")));
+        assert_eq!(cache.get("k").unwrap().0, "fresh@6+refreshed");
+    }
+
+    #[test]
+    fn a_removal_refuses_fills_from_reads_sent_before_it() {
+        let cache = active_cache();
+        let ticket = cache.ticket("k");
+        cache.remove("k");
+        assert!(!cache.insert("k".to_owned(), "v".to_owned(), ticket));
+        // Another key's ticket is not accepted for this one either.
+        let other = (0..10_000)
+            .map(|n| format!("other{n}"))
+            .find(|key| cache.ticket(key).stripe != cache.ticket("k").stripe)
+            .unwrap();
+        let foreign = cache.ticket(&other);
+        assert!(!cache.insert("k".to_owned(), "v".to_owned(), foreign));
+    }
+
+    #[test]
+    fn misses_are_counted_as_reported() {
+        let cache = active_cache();
+        assert!(cache.get("k").is_none());
+        cache.record_miss();
+        assert_eq!(cache.stats().misses, 1);
+        assert_eq!(cache.stats().hits, 0);
+    }
+
+    #[test]
+    fn capacity_is_bounded_in_entries_or_weight() {
+        let cache = NearCache::<String>::with_max_entries(10);
+        cache.tracking_started();
+        for n in 0..100 {
+            fill(&cache, &format!("k{n}"), "v");
+        }
+        cache.entries.run_pending_tasks();
+        assert!(cache.entries.entry_count() <= 10, "{}", cache.entries.entry_count());
+
+        let cache = NearCache::<String>::with_max_weight(1_000, |key, value| {
+            u32::try_from(key.len() + value.len()).unwrap_or(u32::MAX)
+        });
+        cache.tracking_started();
+        let value = "x".repeat(98);
+        for n in 0..100 {
+            fill(&cache, &format!("k{n}"), &value);
+        }
+        cache.entries.run_pending_tasks();
+        assert!(
+            cache.entries.weighted_size() <= 1_000,
+            "{}",
+            cache.entries.weighted_size()
+        );
+        assert!(cache.entries.entry_count() >= 1);
+    }
+
+    #[test]
+    fn concurrent_fills_never_outlive_an_invalidation() {
+        // Many threads fill one key with tickets taken before an invalidation
+        // that another thread applies meanwhile: afterwards the key is never
+        // cached with a value older than the invalidation.
+        let cache = Arc::new(active_cache());
+        for round in 0..200 {
+            let tickets: Vec<Ticket> = (0..4).map(|_| cache.ticket("k")).collect();
+            let handles: Vec<_> = tickets
+                .into_iter()
+                .map(|ticket| {
+                    let cache = Arc::clone(&cache);
+                    std::thread::spawn(move || cache.insert("k".to_owned(), format!("old{round}"), ticket))
+                })
+                .collect();
+            cache.invalidate_keys(&mut [b"k".as_slice()].into_iter());
+            let stored: usize = handles.into_iter().map(|h| usize::from(h.join().unwrap())).sum();
+            assert!(stored <= 1, "only one fill of one revision can insert");
+            // A fill that landed before the invalidation was removed by it; one
+            // that came after found its ticket spent.
+            assert!(
+                cache.get("k").is_none(),
+                "round {round}: a fill outlived the invalidation"
+            );
+            let after = cache.ticket("k");
+            assert!(cache.insert("k".to_owned(), "fresh@1".to_owned(), after));
+            assert_eq!(cache.get("k").unwrap().0, "fresh@1");
+            cache.remove("k");
+        }
+    }
+}

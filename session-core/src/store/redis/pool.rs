@@ -38,7 +38,7 @@ use crate::error::StoreError;
 use super::admission::{Admission, BreakerState};
 use super::cached_session::{SessionCache, new_session_cache};
 use super::connect::ClientFactory;
-use super::near_cache::{InvalidationSink, NearCacheView};
+use super::near_cache::InvalidationSink;
 use super::sentinel::SentinelConnection;
 pub(crate) use super::tracked::{TrackedConnection, TrackingMode};
 use super::worker_connection::WorkerConnections;
@@ -317,22 +317,21 @@ impl RedisConnection {
     }
 
     /// The connection of a repository with a near cache (`CACHING_PROXY`):
-    /// [`RedisConnection::open_tracked`] feeding the cache through its view
-    /// ([`NearCacheView`]). Every command goes through this one connection,
-    /// workers' included: a connection per worker (as without a near cache)
-    /// spares the hop to the private thread, but measured worse on a hot
-    /// session's writes (`NOLOOP` spares only the writing connection, and
-    /// replies on several sockets arrive out of Redis's order, so most own
-    /// writes left a marker instead of the new state; see `near_cache.rs`,
-    /// *Several connections*).
+    /// [`RedisConnection::open_tracked`] feeding a new cache. Every command
+    /// goes through this one connection, workers' included: a connection per
+    /// worker (as without a near cache) spares the hop to the private thread,
+    /// but measured worse on a hot session's writes (`NOLOOP` spares only the
+    /// writing connection, so a sibling's connection reports each write as an
+    /// invalidation, and replies on several sockets arrive out of Redis's
+    /// order, so most own writes left a marker instead of the new state).
     pub(crate) fn open_cached(
         settings: &PoolSettings,
         mode: &TrackingMode,
         capacity: NearCacheCapacity,
     ) -> Result<Self, StoreError> {
-        let view = NearCacheView::new(&new_session_cache(capacity));
-        let mut opened = Self::open_tracked(settings, mode, view.sink())?;
-        opened.near_cache = Some(view);
+        let cache = new_session_cache(capacity);
+        let mut opened = Self::open_tracked(settings, mode, cache.sink())?;
+        opened.near_cache = Some(cache);
         Ok(opened)
     }
 
