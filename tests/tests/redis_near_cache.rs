@@ -36,6 +36,19 @@ fn settings(region: &str, idle_seconds: i64) -> SessionSettings {
         .with_max_inactive_interval_seconds(idle_seconds)
 }
 
+/// Closes every client connection of the server but `admin`'s (the store's
+/// sockets close, as when Redis restarts or a proxy drops them).
+fn kill_client_connections(admin: &mut redis::Connection) {
+    let _: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .arg("SKIPME")
+        .arg("yes")
+        .query(admin)
+        .unwrap();
+}
+
 /// Polls `check` until it holds or `limit` passes; how long it took.
 async fn within(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> Option<Duration> {
     let start = Instant::now();
@@ -213,14 +226,7 @@ async fn a_lost_connection_or_flushall_empties_the_cache() {
     assert!(monitor.commands().is_empty());
 
     let mut admin = server.connection();
-    let _: i64 = redis::cmd("CLIENT")
-        .arg("KILL")
-        .arg("TYPE")
-        .arg("normal")
-        .arg("SKIPME")
-        .arg("yes")
-        .query(&mut admin)
-        .unwrap();
+    kill_client_connections(&mut admin);
     monitor = server.monitor();
     // The cache learns of the disconnect when the socket closes: from then on, reads go to Redis.
     let noticed = within(Duration::from_secs(1), async || {
@@ -444,15 +450,7 @@ async fn on_a_worker_a_lost_connection_empties_the_cache() {
     assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
     assert!(monitor.commands().is_empty());
 
-    let mut admin = server.connection();
-    let _: i64 = redis::cmd("CLIENT")
-        .arg("KILL")
-        .arg("TYPE")
-        .arg("normal")
-        .arg("SKIPME")
-        .arg("yes")
-        .query(&mut admin)
-        .unwrap();
+    kill_client_connections(&mut server.connection());
     monitor = server.monitor();
     let noticed = within(Duration::from_secs(1), async || {
         assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
