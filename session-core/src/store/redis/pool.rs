@@ -9,8 +9,11 @@
 //! runtime just await the result. On a standalone Redis, a cluster or through
 //! Sentinel, a caller on a single-threaded runtime (an actix worker) skips that hop: it gets a
 //! connection of its own thread (see `worker_connection.rs`), and so do the
-//! writes it leaves running (idle refreshes, size counters). Background work
-//! (the subscription, its corrections) stays on the private runtime.
+//! writes it leaves running (idle refreshes, size counters). With a near cache
+//! there is one tracked connection, driven on the private runtime; a worker
+//! still sends its commands into it and awaits the reply itself (no task
+//! spawned on the private runtime per command). Background work (the
+//! subscription, its corrections) stays on the private runtime.
 //!
 //! The connection is either a `ConnectionManager` (one server), redis-rs's
 //! async cluster client (Redis Cluster: several seed URLs, or
@@ -307,6 +310,7 @@ impl RedisConnection {
         )
         .map_err(|error| invalid_url(url, &error))?;
         let (runtime, shutdown) = start_runtime()?;
+        connection.drive_on(&runtime);
         Ok(Self::with(
             settings,
             clients,
@@ -318,7 +322,8 @@ impl RedisConnection {
 
     /// The connection of a repository with a near cache (`CACHING_PROXY`):
     /// [`RedisConnection::open_tracked`] feeding a new cache. Every command
-    /// goes through this one connection, workers' included: a connection per
+    /// goes through this one connection, workers' included (they send into it
+    /// directly; its socket is driven on the private runtime): a connection per
     /// worker (as without a near cache) spares the hop to the private thread,
     /// but measured worse on a hot session's writes (`NOLOOP` spares only the
     /// writing connection, so a sibling's connection reports each write as an
@@ -355,6 +360,7 @@ impl RedisConnection {
             settings.connection_timeout(),
             settings.response_timeout(),
         );
+        connection.drive_on(&runtime);
         connection.follow_master_drops(&runtime);
         tracing::debug!(
             master = settings.sentinel_master(),
@@ -447,7 +453,7 @@ impl RedisConnection {
         }
         let permit = ticket.take_permit();
         let started = Instant::now();
-        let outcome = match self.workers.as_ref().and_then(WorkerConnections::current) {
+        let outcome = match self.on_this_thread() {
             // On the caller's thread: no hop (see the module docs).
             Some(connection) => {
                 let _permit = permit;
@@ -497,7 +503,7 @@ impl RedisConnection {
         drop(ticket);
         // On a worker, its own connection (no hop). Work left when the worker
         // stops is dropped with it.
-        let worker = self.workers.as_ref().and_then(WorkerConnections::current);
+        let worker = self.on_this_thread();
         let connection = worker.clone().unwrap_or_else(|| self.connection.clone());
         let attempts = self.attempts(connection, op, self.deadline);
         let task = async move {
@@ -512,6 +518,20 @@ impl RedisConnection {
             drop(tokio::spawn(task));
         } else {
             self.spawn(task);
+        }
+    }
+
+    /// The connection a caller on an actix worker (a single-threaded runtime)
+    /// sends its commands through itself, without the hop to the private
+    /// runtime: its worker connection, or the tracked connection (whose
+    /// socket is driven on the private runtime whoever sends). `None`
+    /// elsewhere.
+    fn on_this_thread(&self) -> Option<Connection> {
+        match &self.connection {
+            Connection::Tracked(_) => Handle::try_current()
+                .is_ok_and(|runtime| runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread)
+                .then(|| self.connection.clone()),
+            _ => self.workers.as_ref().and_then(WorkerConnections::current),
         }
     }
 
@@ -530,8 +550,12 @@ impl RedisConnection {
         T: Send + 'static,
     {
         let retries = self.retry_attempts;
+        let tracked = match &connection {
+            Connection::Tracked(tracked) => Some(tracked.clone()),
+            _ => None,
+        };
         async move {
-            tokio::time::timeout(deadline, async move {
+            let outcome = tokio::time::timeout(deadline, async move {
                 let mut attempt = 0;
                 loop {
                     match op(connection.clone()).await {
@@ -543,7 +567,11 @@ impl RedisConnection {
                     }
                 }
             })
-            .await
+            .await;
+            if let (Err(_elapsed), Some(tracked)) = (&outcome, tracked) {
+                tracked.abandon();
+            }
+            outcome
         }
     }
 }

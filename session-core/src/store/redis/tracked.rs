@@ -66,11 +66,14 @@
 //! one connection attempt. When the socket closes, redis-rs sends a
 //! `Disconnection` push: the cache becomes inactive and empty at once (it
 //! missed whatever changed meanwhile) and the connection is forgotten. So is a
-//! connection on which a command failed unrecoverably, timed out, or was
-//! abandoned before its reply (the repository's deadline passed): the server
+//! connection on which a command failed unrecoverably or timed out (the
+//! repository's deadline passed: [`TrackedConnection::abandon`]): the server
 //! may be unreachable with the socket still open, and then no invalidation
-//! would arrive either. The next connection enables tracking, and only then
-//! does the cache become active again, empty.
+//! would arrive either. A command its caller dropped for another reason (the
+//! HTTP client went away) is followed by a `PING` on the connection, which is
+//! forgotten only if that goes unanswered for the response timeout. The next
+//! connection enables tracking, and only then does the cache become active
+//! again, empty.
 //!
 //! If Redis refuses `CLIENT TRACKING` (an ACL without `client`, a proxy that
 //! does not know it) or RESP3 (`HELLO`, before Redis 6), the connection still
@@ -94,7 +97,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
 use futures_util::future::{BoxFuture, FutureExt as _, Shared};
@@ -174,6 +177,9 @@ struct Inner {
     connects: AtomicU64,
     /// Whether the "cache stays inactive" warning was logged.
     warned: AtomicBool,
+    /// The runtime the socket's driver (and its reconnects) run on, whoever
+    /// sends the commands; unset, the caller's.
+    driver: OnceLock<tokio::runtime::Handle>,
 }
 
 /// The server a [`TrackedConnection`] connects to.
@@ -314,6 +320,7 @@ impl TrackedConnection {
                 state: Mutex::new(State::default()),
                 connects: AtomicU64::new(0),
                 warned: AtomicBool::new(false),
+                driver: OnceLock::new(),
             }),
         }
     }
@@ -340,6 +347,26 @@ impl TrackedConnection {
                 }
             }
         }));
+    }
+
+    /// Connects (and drives the socket) on `runtime` from now on, whichever
+    /// runtime sends the commands: callers on actix workers send theirs
+    /// directly, and the connection outlives any one worker.
+    pub(crate) fn drive_on(&self, runtime: &tokio::runtime::Handle) {
+        // Set once, right after construction.
+        drop(self.inner.driver.set(runtime.clone()));
+    }
+
+    /// The repository gave up waiting for a reply (its deadline passed): the
+    /// server may be unreachable with the socket still open, so no
+    /// invalidation would arrive either. Stops the cache and reconnects on the
+    /// next command.
+    pub(crate) fn abandon(&self) {
+        let current = self.inner.lock().current.as_ref().map(|link| link.epoch);
+        if let Some(epoch) = current {
+            tracing::debug!("Redis near-cache request timed out; reconnecting on the next command");
+            self.inner.lost(epoch);
+        }
     }
 
     /// Connection attempts so far (the first connect included).
@@ -369,8 +396,11 @@ impl TrackedConnection {
                 // task ended abnormally) is not reused.
                 Some(pending) if pending.peek().is_none() => pending.clone(),
                 _ => {
-                    let runtime = tokio::runtime::Handle::try_current()
-                        .map_err(|_| RedisError::from((ErrorKind::Client, "no Tokio runtime to connect on")))?;
+                    let runtime = match self.inner.driver.get() {
+                        Some(runtime) => runtime.clone(),
+                        None => tokio::runtime::Handle::try_current()
+                            .map_err(|_| RedisError::from((ErrorKind::Client, "no Tokio runtime to connect on")))?,
+                    };
                     state.epoch += 1;
                     let task = runtime.spawn(connect(Arc::clone(&self.inner), state.epoch));
                     let pending = async move {
@@ -402,10 +432,10 @@ impl TrackedConnection {
         let link = self.link().await?;
         let mut in_flight = InFlight {
             inner: &self.inner,
-            epoch: link.epoch,
+            link: &link,
             answered: false,
         };
-        let result = send(link.connection).await;
+        let result = send(link.connection.clone()).await;
         in_flight.answered = true;
         match &result {
             Err(error) if error.is_unrecoverable_error() || error.is_timeout() => {
@@ -460,19 +490,40 @@ impl Replies for Vec<Value> {
     }
 }
 
-/// A request sent and not answered yet: if it is dropped so (the caller's
-/// deadline passed), the connection is no longer trusted.
+/// A request sent and not answered yet. If its caller drops it so (an HTTP
+/// client went away, or a deadline passed), a `PING` on the same connection
+/// tells whether the server still answers: a connection that does not answer
+/// within the response timeout is no longer trusted (see the module docs). A
+/// cancelled request alone costs the cache nothing.
 struct InFlight<'a> {
-    inner: &'a Inner,
-    epoch: u64,
+    inner: &'a Arc<Inner>,
+    link: &'a Link,
     answered: bool,
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if !self.answered {
-            tracing::debug!("Redis near-cache request abandoned; reconnecting on the next command");
-            self.inner.lost(self.epoch);
+        if self.answered {
+            return;
+        }
+        let runtime = self
+            .inner
+            .driver
+            .get()
+            .cloned()
+            .or_else(|| tokio::runtime::Handle::try_current().ok());
+        let (inner, epoch, mut connection) = (Arc::clone(self.inner), self.link.epoch, self.link.connection.clone());
+        let probe = async move {
+            let ping = redis::cmd("PING");
+            let answered = tokio::time::timeout(inner.response_timeout, ping.query_async::<()>(&mut connection)).await;
+            if !matches!(answered, Ok(Ok(()))) {
+                tracing::debug!("Redis near-cache connection does not answer; reconnecting on the next command");
+                inner.lost(epoch);
+            }
+        };
+        match runtime {
+            Some(runtime) => drop(runtime.spawn(probe)),
+            None => self.inner.lost(epoch),
         }
     }
 }

@@ -274,16 +274,53 @@ async fn an_unanswered_command_stops_the_cache_and_the_next_one_reconnects() {
     assert_eq!(connection.connects(), 2);
     assert!(cache.is_active());
 
-    // A command abandoned by its caller (the repository's deadline).
+    // A command the repository gave up on (its deadline passed).
     pause(&mut other);
     let mut command = redis::cmd("PING");
     let abandoned = tokio::time::timeout(Duration::from_millis(20), query::<String>(&connection, &mut command));
     assert!(abandoned.await.is_err());
+    connection.abandon();
     assert!(!cache.is_active());
     tokio::time::sleep(Duration::from_millis(300)).await;
     ping(&connection).await;
     assert_eq!(connection.connects(), 3);
     assert!(cache.is_active());
+
+    // A command its caller dropped, the server not answering: the probe that
+    // follows goes unanswered for the response timeout.
+    pause(&mut other);
+    let mut command = redis::cmd("PING");
+    let dropped = tokio::time::timeout(Duration::from_millis(20), query::<String>(&connection, &mut command));
+    assert!(dropped.await.is_err());
+    eventually("the unanswered probe stops the cache", || !cache.is_active()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ping(&connection).await;
+    assert_eq!(connection.connects(), 4);
+    assert!(cache.is_active());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_its_caller_drops_costs_nothing_while_the_server_answers() {
+    let server = TestServer::start();
+    let (connection, cache) = tracked(&server);
+    ping(&connection).await;
+    fill(&cache, "app:session:{a}", "a");
+    // An HTTP client that went away: its request's command is dropped unanswered.
+    redis::cmd("CLIENT")
+        .arg(["PAUSE", "50", "ALL"].as_slice())
+        .query::<()>(&mut server.client())
+        .unwrap();
+    let mut command = redis::cmd("PING");
+    let dropped = tokio::time::timeout(Duration::from_millis(5), query::<String>(&connection, &mut command));
+    assert!(dropped.await.is_err());
+    // The probe's PING is answered after the pause; then invalidations still arrive.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    ping(&connection).await;
+    assert!(cache.is_active());
+    assert_eq!(connection.connects(), 1, "no reconnect");
+    assert_eq!(cache.get("app:session:{a}").unwrap().0, "a", "the entry is kept");
+    hset(&mut server.client(), "app:session:{a}");
+    eventually("invalidations still arrive", || cache.get("app:session:{a}").is_none()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

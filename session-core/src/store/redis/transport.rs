@@ -17,21 +17,22 @@ pub(super) async fn send(mut connection: Connection, pipe: &Pipeline, scripts: &
     let mut replies = send_once(&mut connection, pipe).await?;
     if replies.iter().any(is_noscript) {
         let mut loader = connection.clone();
-        scripts
-            .load_once(seen, async move {
-                // One round trip; on a cluster each `SCRIPT LOAD` goes to every master.
-                let mut load = new_pipeline();
-                for source in scripts.sources() {
-                    load.cmd("SCRIPT").arg("LOAD").arg(source);
+        // Boxed: this rare path would otherwise triple the size of every
+        // command's future (and of every future awaiting one).
+        Box::pin(scripts.load_once(seen, async move {
+            // One round trip; on a cluster each `SCRIPT LOAD` goes to every master.
+            let mut load = new_pipeline();
+            for source in scripts.sources() {
+                load.cmd("SCRIPT").arg("LOAD").arg(source);
+            }
+            for reply in send_once(&mut loader, &load).await? {
+                if let Value::ServerError(error) = reply {
+                    return Err(redis::RedisError::from(error));
                 }
-                for reply in send_once(&mut loader, &load).await? {
-                    if let Value::ServerError(error) = reply {
-                        return Err(redis::RedisError::from(error));
-                    }
-                }
-                Ok(())
-            })
-            .await?;
+            }
+            Ok(())
+        }))
+        .await?;
         replies = send_once(&mut connection, pipe).await?;
     }
     Ok(replies)
