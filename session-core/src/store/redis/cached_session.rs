@@ -24,12 +24,17 @@ use crate::session::{SessionParts, StoredSession};
 pub(crate) type SessionCache = Arc<NearCache<Arc<CachedSession>>>;
 
 /// The near cache of one repository, of `capacity`.
-pub(crate) fn new_session_cache(capacity: NearCacheCapacity) -> SessionCache {
-    Arc::new(match capacity {
+pub(crate) fn new_session_cache(capacity: NearCacheCapacity, own_writes_reported: bool) -> SessionCache {
+    let cache = match capacity {
         NearCacheCapacity::Sessions(sessions) => NearCache::with_max_entries(sessions),
         NearCacheCapacity::Bytes(bytes) => {
             NearCache::with_max_weight(bytes, |_: &str, session: &Arc<CachedSession>| session.weight())
         }
+    };
+    Arc::new(if own_writes_reported {
+        cache.reporting_own_writes()
+    } else {
+        cache
     })
 }
 

@@ -212,9 +212,13 @@
 //! Sentinel, the tracked connection goes to the master the sentinels name, and
 //! a failover (the master's socket closes, a `READONLY`/`MASTERDOWN` reply, or
 //! the sentinels' `+switch-master`) empties the cache before the next read
-//! (`tracked.rs`, *Through Sentinel*). Not on a Redis Cluster. Every command
-//! of such a repository goes through that one connection, workers' included
-//! (`pool.rs`, `RedisConnection::open_cached`, says why).
+//! (`tracked.rs`, *Through Sentinel*). Every command of such a repository
+//! goes through that one connection, workers' included (`pool.rs`,
+//! `RedisConnection::open_cached`, says why). On a Redis Cluster, commands go
+//! through the cluster connections as without a near cache, and a `BCAST`
+//! tracking connection on every master feeds the cache; own writes then come
+//! back as invalidations, so they drop the entry instead of updating it
+//! (`cluster_tracking.rs`).
 //!
 //! # Connections
 //! [`PoolSettings`] configures one multiplexed, auto-reconnecting connection
@@ -233,6 +237,7 @@
 mod admission;
 mod attribute_write;
 mod cached_session;
+mod cluster_tracking;
 mod codec;
 mod connect;
 mod delete;
@@ -373,7 +378,12 @@ impl RedisSessionRepository {
         let connection = match pool.near_cache() {
             // Per-key tracking: Redis spares this connection's own script writes (NOLOOP)
             // only in this mode; the scripts read the session hash last to keep it tracked.
-            Some(capacity) => RedisConnection::open_cached(&pool, &TrackingMode::PerKey, capacity)?,
+            Some(capacity) => RedisConnection::open_cached(
+                &pool,
+                &TrackingMode::PerKey,
+                RedisKeyLayout::new(settings.region_name()).session_key_prefix(),
+                capacity,
+            )?,
             None => RedisConnection::open(&pool)?,
         };
         let (state, subscribed) = watch::channel(false);

@@ -145,6 +145,9 @@ pub(crate) struct NearCache<V: Clone + Send + Sync + Revisioned + 'static> {
     stripes: Box<[Stripe]>,
     hasher: RandomState,
     counters: Counters,
+    /// Whether Redis reports this instance's own writes back (tracking on
+    /// connections other than the one writing: a Redis Cluster).
+    own_writes_reported: bool,
 }
 
 impl<V: Clone + Send + Sync + Revisioned + 'static> fmt::Debug for NearCache<V> {
@@ -191,7 +194,17 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             stripes,
             hasher: RandomState::new(),
             counters: Counters::default(),
+            own_writes_reported: false,
         }
+    }
+
+    /// For tracking that reports this instance's own writes back, in no order
+    /// with their replies (`cluster_tracking.rs`): an own write then removes
+    /// the entry ([`NearCache::record_own_write`]), and the next read fills it.
+    #[must_use]
+    pub(crate) fn reporting_own_writes(mut self) -> Self {
+        self.own_writes_reported = true;
+        self
     }
 
     /// This cache as the receiver of a tracked connection's invalidations.
@@ -275,7 +288,9 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// Records a save of this instance that produced revision `rev`: the cached
     /// state becomes `apply(cached)` when it is revision `rev - 1`, otherwise
     /// `marker()` (revision `rev`, not served) unless something newer is cached.
-    /// `apply` may answer `None` for "cannot tell": a marker then.
+    /// `apply` may answer `None` for "cannot tell": a marker then. When own
+    /// writes are [reported back](NearCache::reporting_own_writes), removes
+    /// the entry instead.
     pub(crate) fn record_own_write(
         &self,
         key: &str,
@@ -283,6 +298,10 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
         apply: impl FnOnce(&V) -> Option<V>,
         marker: impl FnOnce() -> V,
     ) {
+        if self.own_writes_reported {
+            self.remove(key);
+            return;
+        }
         let index = self.stripe_of(key.as_bytes());
         let _writers = self.stripes[index]
             .writers
@@ -486,6 +505,21 @@ mod tests {
         assert_eq!(cache.get("k").unwrap().0, "v@3");
         assert!(fill(&cache, "k", "new@4"));
         assert_eq!(cache.get("k").unwrap().0, "new@4");
+    }
+
+    #[test]
+    fn where_own_writes_are_reported_back_they_remove_the_entry() {
+        let cache = NearCache::with_max_entries(100).reporting_own_writes();
+        cache.tracking_started();
+        assert!(fill(&cache, "k", "a@1"));
+        let before_the_write = cache.ticket("k");
+        cache.record_own_write("k", 2, |_| Some("a+b@2".to_owned()), || "?@2".to_owned());
+        assert!(cache.get("k").is_none(), "the next read goes to Redis");
+        assert!(
+            !cache.insert("k".to_owned(), "a@1".to_owned(), before_the_write),
+            "a read sent before the write cannot fill"
+        );
+        assert!(fill(&cache, "k", "a+b@2"));
     }
 
     #[test]

@@ -40,6 +40,7 @@ use crate::error::StoreError;
 
 use super::admission::{Admission, BreakerState};
 use super::cached_session::{SessionCache, new_session_cache};
+use super::cluster_tracking::ClusterTracking;
 use super::connect::ClientFactory;
 use super::near_cache::InvalidationSink;
 use super::sentinel::SentinelConnection;
@@ -329,12 +330,35 @@ impl RedisConnection {
     /// writing connection, so a sibling's connection reports each write as an
     /// invalidation, and replies on several sockets arrive out of Redis's
     /// order, so most own writes left a marker instead of the new state).
+    ///
+    /// On a Redis Cluster: [`RedisConnection::open`], plus a tracking
+    /// connection on every master of the cluster, for the session hashes
+    /// under `prefix` (see `cluster_tracking.rs`).
     pub(crate) fn open_cached(
         settings: &PoolSettings,
         mode: &TrackingMode,
+        prefix: &str,
         capacity: NearCacheCapacity,
     ) -> Result<Self, StoreError> {
-        let cache = new_session_cache(capacity);
+        if settings.is_cluster() {
+            let cache = new_session_cache(capacity, true);
+            let mut opened = Self::open(settings)?;
+            opened.spawn(
+                ClusterTracking {
+                    cluster: opened.connection.clone(),
+                    clients: opened.clients.clone(),
+                    url: opened.url.clone(),
+                    prefix: prefix.to_owned(),
+                    sink: cache.sink(),
+                    connection_timeout: settings.connection_timeout(),
+                    response_timeout: settings.response_timeout(),
+                }
+                .run(),
+            );
+            opened.near_cache = Some(cache);
+            return Ok(opened);
+        }
+        let cache = new_session_cache(capacity, false);
         let mut opened = Self::open_tracked(settings, mode, cache.sink())?;
         opened.near_cache = Some(cache);
         Ok(opened)
@@ -606,7 +630,7 @@ fn invalid_url(url: &str, error: &RedisError) -> StoreError {
 
 /// `url` with its authority's host and port replaced by the node's and no
 /// database path (cluster nodes only have database 0).
-fn node_url(url: &str, node: &NodeAddress) -> String {
+pub(crate) fn node_url(url: &str, node: &NodeAddress) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("redis", url));
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     let user_info = rest[..authority_end].rfind('@').map_or("", |at| &rest[..=at]);

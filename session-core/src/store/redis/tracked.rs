@@ -90,9 +90,9 @@
 //! lost connection does, and the next command connects to the new master: a
 //! cache never serves what it read from a master that is no longer the one.
 //!
-//! Redis Cluster is not supported (each master would need its own tracked
-//! connection); [`RedisConnection::open_tracked`](super::RedisConnection::open_tracked)
-//! refuses cluster settings.
+//! On a Redis Cluster, commands go through the cluster connections and
+//! each master gets a `BCAST` connection of this type that only tracks
+//! (`cluster_tracking.rs`).
 
 use std::fmt;
 use std::future::Future;
@@ -115,13 +115,6 @@ type PendingLink = Shared<BoxFuture<'static, RedisResult<Link>>>;
 
 /// Which keys Redis reports changes of to the tracked connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "broadcast mode is kept to pin Redis's behaviour with scripts in tests"
-    )
-)]
 pub(crate) enum TrackingMode {
     /// `CLIENT TRACKING ON BCAST PREFIX <prefix> NOLOOP`: every key starting
     /// with `prefix` (the region's session hashes:
@@ -139,7 +132,6 @@ pub(crate) enum TrackingMode {
 
 impl TrackingMode {
     /// `CLIENT TRACKING ON BCAST PREFIX <prefix> NOLOOP`.
-    #[cfg_attr(not(test), allow(dead_code, reason = "see the enum"))]
     pub(crate) fn broadcast(prefix: impl Into<String>) -> Self {
         Self::Broadcast { prefix: prefix.into() }
     }

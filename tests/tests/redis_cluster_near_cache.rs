@@ -1,0 +1,222 @@
+//! The `CACHING_PROXY` near cache on a real three-master Redis Cluster: reads
+//! of sessions spread over every master served from memory, another
+//! instance's writes, renewals and logouts seen at once, and a master whose
+//! tracking connection is lost turning the cache off until it tracks again.
+//!
+//! The tests count commands with the masters' `INFO commandstats`, so they run
+//! one at a time on a cluster of their own.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+use clustered_session_tests::redis_cluster::RedisCluster;
+use session_core::{
+    FindByIndexNameSessionRepository, NearCacheCapacity, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisKeyLayout,
+    RedisSessionRepository, SessionId, SessionRepository, SessionSettings,
+};
+
+static CLUSTER: LazyLock<RedisCluster> = LazyLock::new(RedisCluster::start);
+/// One test at a time: they count the cluster's commands.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn cached(region: &str) -> RedisSessionRepository {
+    RedisSessionRepository::new(
+        PoolSettings::default()
+            .with_urls(CLUSTER.urls())
+            .with_response_timeout(Duration::from_secs(2))
+            .with_near_cache(NearCacheCapacity::Sessions(1_000)),
+        SessionSettings::default()
+            .with_region_name(region)
+            .with_max_inactive_interval_seconds(600),
+    )
+    .unwrap()
+}
+
+fn region(name: &str) -> String {
+    format!(
+        "{name}-{}",
+        &SessionId::generate().as_str()[..8].replace(['-', '_'], "x")
+    )
+}
+
+/// `HGETALL`s (session reads that went to Redis) the masters ran so far.
+fn reads_sent() -> u64 {
+    CLUSTER
+        .masters()
+        .into_iter()
+        .map(|port| {
+            let info: String = redis::cmd("INFO")
+                .arg("commandstats")
+                .query(&mut CLUSTER.node_connection(port))
+                .unwrap();
+            info.lines()
+                .find_map(|line| line.strip_prefix("cmdstat_hgetall:calls="))
+                .and_then(|rest| rest.split(',').next())
+                .map_or(0, |calls| calls.parse::<u64>().unwrap())
+        })
+        .sum()
+}
+
+async fn color(repository: &RedisSessionRepository, id: &SessionId) -> Option<String> {
+    let session = repository.find_by_id(id).await.unwrap()?;
+    session.get::<String>("color").unwrap()
+}
+
+/// Reads `ids` until a round of reads sends nothing (the cache tracks every
+/// master and holds them); panics after 5 s.
+async fn until_served_from_memory(repository: &RedisSessionRepository, ids: &[SessionId]) {
+    let start = Instant::now();
+    loop {
+        let before = reads_sent();
+        for id in ids {
+            repository.find_by_id(id).await.unwrap().unwrap();
+        }
+        if reads_sent() == before {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the near cache did not start serving"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Polls `check` until it holds; how long that took (panics after `limit`).
+async fn within(limit: Duration, what: &str, mut check: impl AsyncFnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+    start.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_of_sessions_on_every_master_are_served_from_memory() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let region = region("cluster-hits");
+    let repository = cached(&region);
+    let layout = RedisKeyLayout::new(&region);
+    let mut ids = Vec::new();
+    let mut masters = std::collections::BTreeSet::new();
+    while masters.len() < 3 {
+        let mut session = repository.create_session();
+        session.insert("color", "red").unwrap();
+        repository.save(&mut session).await.unwrap();
+        let id = session.id().unwrap().clone();
+        masters.insert(CLUSTER.node_of(&layout.session_key(&id.handle())));
+        ids.push(id);
+    }
+
+    until_served_from_memory(&repository, &ids).await;
+    let before = reads_sent();
+    for _ in 0..10 {
+        for id in &ids {
+            assert_eq!(color(&repository, id).await.as_deref(), Some("red"));
+        }
+    }
+    assert_eq!(reads_sent(), before, "sessions on all three masters read from memory");
+
+    // An own write: the next read goes to Redis once, then memory again.
+    let mut session = repository.find_by_id(&ids[0]).await.unwrap().unwrap();
+    session.insert("color", "green").unwrap();
+    repository.save(&mut session).await.unwrap();
+    assert_eq!(color(&repository, &ids[0]).await.as_deref(), Some("green"));
+    until_served_from_memory(&repository, &ids[..1]).await;
+    assert_eq!(color(&repository, &ids[0]).await.as_deref(), Some("green"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_logouts_and_renewals_on_one_instance_are_seen_by_the_other_at_once() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let region = region("cluster-coherent");
+    let a = cached(&region);
+    let b = cached(&region);
+    let mut session = a.create_session();
+    session.insert("color", "red").unwrap();
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "ada").unwrap();
+    a.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    until_served_from_memory(&b, std::slice::from_ref(&id)).await;
+
+    let mut stale = Duration::ZERO;
+    for color_now in ["green", "blue", "black"] {
+        let mut on_a = a.find_by_id(&id).await.unwrap().unwrap();
+        on_a.insert("color", color_now).unwrap();
+        a.save(&mut on_a).await.unwrap();
+        stale = stale.max(
+            within(Duration::from_secs(1), "B sees A's write", async || {
+                color(&b, &id).await.as_deref() == Some(color_now)
+            })
+            .await,
+        );
+        until_served_from_memory(&b, std::slice::from_ref(&id)).await;
+    }
+
+    // Renewal on A: the old id is dead on B.
+    let mut on_a = a.find_by_id(&id).await.unwrap().unwrap();
+    on_a.change_session_id();
+    a.save(&mut on_a).await.unwrap();
+    let renewed = on_a.id().unwrap().clone();
+    stale = stale.max(
+        within(Duration::from_secs(1), "the old id dies on B", async || {
+            b.find_by_id(&id).await.unwrap().is_none()
+        })
+        .await,
+    );
+
+    // Logout on A: B answers "no session".
+    until_served_from_memory(&b, std::slice::from_ref(&renewed)).await;
+    a.delete_by_id(&renewed).await.unwrap();
+    stale = stale.max(
+        within(Duration::from_secs(1), "the logout reaches B", async || {
+            b.find_by_id(&renewed).await.unwrap().is_none()
+        })
+        .await,
+    );
+    assert!(b.find_by_principal_name("ada").await.unwrap().is_empty());
+    println!("cluster staleness bound, acknowledged write or logout on A to B serving the new state: {stale:?}");
+    assert!(stale < Duration::from_millis(100), "{stale:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_master_whose_tracking_connection_is_lost_turns_the_cache_off_until_it_tracks_again() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let region = region("cluster-lost");
+    let a = cached(&region);
+    let b = cached(&region);
+    let mut session = a.create_session();
+    session.insert("color", "red").unwrap();
+    a.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    until_served_from_memory(&a, std::slice::from_ref(&id)).await;
+
+    // Every client connection of another master than the session's closes.
+    let other = CLUSTER
+        .masters()
+        .into_iter()
+        .find(|&port| port != CLUSTER.node_of(&RedisKeyLayout::new(&region).session_key(&id.handle())))
+        .unwrap();
+    let _: i64 = redis::cmd("CLIENT")
+        .arg(["KILL", "TYPE", "normal", "SKIPME", "yes"].as_slice())
+        .query(&mut CLUSTER.node_connection(other))
+        .unwrap();
+    // A does not know what that master reported meanwhile: it stops serving from memory.
+    within(Duration::from_secs(1), "the cache turns off", async || {
+        let before = reads_sent();
+        color(&a, &id).await;
+        reads_sent() > before
+    })
+    .await;
+    // Meanwhile B writes; A must not serve what it cached before.
+    let mut on_b = b.find_by_id(&id).await.unwrap().unwrap();
+    on_b.insert("color", "blue").unwrap();
+    b.save(&mut on_b).await.unwrap();
+    assert_eq!(color(&a, &id).await.as_deref(), Some("blue"));
+
+    // The master tracks again within a keepalive: reads are served from memory again.
+    until_served_from_memory(&a, std::slice::from_ref(&id)).await;
+    assert_eq!(color(&a, &id).await.as_deref(), Some("blue"));
+}
