@@ -1,10 +1,12 @@
 //! The `CACHING_PROXY` near cache on a real three-master Redis Cluster: reads
 //! of sessions spread over every master served from memory, another
-//! instance's writes, renewals and logouts seen at once, and a master whose
-//! tracking connection is lost turning the cache off until it tracks again.
+//! instance's writes, renewals and logouts seen at once, a master whose
+//! tracking connection is lost turning the cache off until it tracks again,
+//! and no stale read across a slot migration or a failover (kill -9 of a
+//! master, its replica promoted).
 //!
 //! The tests count commands with the masters' `INFO commandstats`, so they run
-//! one at a time on a cluster of their own.
+//! one at a time on clusters of their own.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::LazyLock;
@@ -21,9 +23,13 @@ static CLUSTER: LazyLock<RedisCluster> = LazyLock::new(RedisCluster::start);
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn cached(region: &str) -> RedisSessionRepository {
+    cached_on(&CLUSTER, region)
+}
+
+fn cached_on(cluster: &RedisCluster, region: &str) -> RedisSessionRepository {
     RedisSessionRepository::new(
         PoolSettings::default()
-            .with_urls(CLUSTER.urls())
+            .with_urls(cluster.urls())
             .with_response_timeout(Duration::from_secs(2))
             .with_near_cache(NearCacheCapacity::Sessions(1_000)),
         SessionSettings::default()
@@ -42,13 +48,17 @@ fn region(name: &str) -> String {
 
 /// `HGETALL`s (session reads that went to Redis) the masters ran so far.
 fn reads_sent() -> u64 {
-    CLUSTER
+    reads_sent_on(&CLUSTER)
+}
+
+fn reads_sent_on(cluster: &RedisCluster) -> u64 {
+    cluster
         .masters()
         .into_iter()
         .map(|port| {
             let info: String = redis::cmd("INFO")
                 .arg("commandstats")
-                .query(&mut CLUSTER.node_connection(port))
+                .query(&mut cluster.node_connection(port))
                 .unwrap();
             info.lines()
                 .find_map(|line| line.strip_prefix("cmdstat_hgetall:calls="))
@@ -66,17 +76,21 @@ async fn color(repository: &RedisSessionRepository, id: &SessionId) -> Option<St
 /// Reads `ids` until a round of reads sends nothing (the cache tracks every
 /// master and holds them); panics after 5 s.
 async fn until_served_from_memory(repository: &RedisSessionRepository, ids: &[SessionId]) {
+    until_served_from_memory_on(&CLUSTER, repository, ids).await;
+}
+
+async fn until_served_from_memory_on(cluster: &RedisCluster, repository: &RedisSessionRepository, ids: &[SessionId]) {
     let start = Instant::now();
     loop {
-        let before = reads_sent();
+        let before = reads_sent_on(cluster);
         for id in ids {
             repository.find_by_id(id).await.unwrap().unwrap();
         }
-        if reads_sent() == before {
+        if reads_sent_on(cluster) == before {
             return;
         }
         assert!(
-            start.elapsed() < Duration::from_secs(5),
+            start.elapsed() < Duration::from_secs(15),
             "the near cache did not start serving"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -219,4 +233,95 @@ async fn a_master_whose_tracking_connection_is_lost_turns_the_cache_off_until_it
     // The master tracks again within a keepalive: reads are served from memory again.
     until_served_from_memory(&a, std::slice::from_ref(&id)).await;
     assert_eq!(color(&a, &id).await.as_deref(), Some("blue"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_whose_slot_moves_to_another_master_is_not_served_stale() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let region = region("cluster-reshard");
+    let (a, b) = (cached(&region), cached(&region));
+    let mut session = a.create_session();
+    session.insert("color", "red").unwrap();
+    a.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    until_served_from_memory(&a, std::slice::from_ref(&id)).await;
+
+    let key = RedisKeyLayout::new(&region).session_key(&id.handle());
+    let (slot, from) = (CLUSTER.key_slot(&key), CLUSTER.node_of(&key));
+    let to = CLUSTER.masters().into_iter().find(|&port| port != from).unwrap();
+    assert!(CLUSTER.move_slot(slot, from, to, Duration::ZERO) > 0);
+    // B writes the session on its new master; A cached it from the old one.
+    let mut on_b = b.find_by_id(&id).await.unwrap().unwrap();
+    on_b.insert("color", "blue").unwrap();
+    b.save(&mut on_b).await.unwrap();
+    within(
+        Duration::from_secs(1),
+        "A sees the write made on the new master",
+        async || color(&a, &id).await.as_deref() == Some("blue"),
+    )
+    .await;
+    // And it is cached again, now from the new master, and still coherent.
+    until_served_from_memory(&a, std::slice::from_ref(&id)).await;
+    let mut on_b = b.find_by_id(&id).await.unwrap().unwrap();
+    on_b.insert("color", "green").unwrap();
+    b.save(&mut on_b).await.unwrap();
+    within(Duration::from_secs(1), "A sees the next write", async || {
+        color(&a, &id).await.as_deref() == Some("green")
+    })
+    .await;
+    CLUSTER.move_slot(slot, to, from, Duration::ZERO);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_failover_writes_on_the_promoted_master_are_seen() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let mut cluster = RedisCluster::start_with_replicas(Duration::from_millis(1000));
+    cluster.wait_until_replicated();
+    let region = region("cluster-failover");
+    let (a, b) = (cached_on(&cluster, &region), cached_on(&cluster, &region));
+    let mut session = a.create_session();
+    session.insert("color", "red").unwrap();
+    a.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    cluster.wait_until_replicated();
+    until_served_from_memory_on(&cluster, &a, std::slice::from_ref(&id)).await;
+
+    let key = RedisKeyLayout::new(&region).session_key(&id.handle());
+    let victim = cluster.node_of(&key);
+    let slot = cluster.key_slot(&key);
+    cluster.kill(victim); // SIGKILL
+    let start = Instant::now();
+    while cluster.master_of_slot(slot) == victim || !cluster.healthy() {
+        assert!(start.elapsed() < Duration::from_secs(15), "no replica promoted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Both instances read again once their connections catch up (A may cache what it reads).
+    for instance in [&a, &b] {
+        let start = Instant::now();
+        while !matches!(instance.find_by_id(&id).await, Ok(Some(_))) {
+            assert!(start.elapsed() < Duration::from_secs(10), "no read after the failover");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    // B writes on the promoted master: A stops serving what it read before.
+    let mut on_b = b.find_by_id(&id).await.unwrap().unwrap();
+    on_b.insert("color", "blue").unwrap();
+    b.save(&mut on_b).await.unwrap();
+    within(
+        Duration::from_secs(1),
+        "A sees B's write on the promoted master",
+        async || color(&a, &id).await.as_deref() == Some("blue"),
+    )
+    .await;
+    // The cache serves again once every master (the promoted one too) tracks, and stays coherent.
+    until_served_from_memory_on(&cluster, &a, std::slice::from_ref(&id)).await;
+    let mut on_b = b.find_by_id(&id).await.unwrap().unwrap();
+    on_b.insert("color", "green").unwrap();
+    b.save(&mut on_b).await.unwrap();
+    within(
+        Duration::from_secs(1),
+        "A sees a write on the promoted master",
+        async || color(&a, &id).await.as_deref() == Some("green"),
+    )
+    .await;
 }
