@@ -44,9 +44,9 @@ use std::time::Duration;
 
 use redis::{RedisResult, Value};
 
-use super::connect::ClientFactory;
+use super::connect::{ClientFactory, node_url};
 use super::near_cache::InvalidationSink;
-use super::pool::{Connection, NodeAddress, node_url};
+use super::pool::{Connection, NodeAddress};
 use super::subscription::masters_from_slots;
 use super::tracked::{TrackedConnection, TrackingMode};
 

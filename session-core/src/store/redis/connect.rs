@@ -1,15 +1,17 @@
 //! Connection establishment: a redis-rs client for a server URL with the
 //! pool's TLS settings, the same for the store's connection (standalone,
-//! cluster or tracked) and the subscription's.
+//! cluster or tracked) and the subscription's; the URLs' checks and rewrites.
 
 use std::fmt;
 
-use redis::RedisResult;
 #[cfg(feature = "tls")]
 use redis::cluster::ClusterClientBuilder;
+use redis::{RedisError, RedisResult};
 
 use crate::PoolSettings;
 use crate::error::StoreError;
+
+use super::pool::{NodeAddress, redact};
 
 /// Builds the clients of one repository.
 #[derive(Clone)]
@@ -190,4 +192,42 @@ fn urls_are_tls(urls: &[String]) -> bool {
 #[cfg(feature = "tls")]
 fn is_tls(url: &str) -> bool {
     crate::config::pool::is_tls_url(url)
+}
+
+/// The master's database: the first sentinel address's (`ClientFactory::sentinel_client`).
+pub(crate) fn sentinel_db(settings: &PoolSettings) -> i64 {
+    settings
+        .sentinels()
+        .first()
+        .and_then(|url| redis::IntoConnectionInfo::into_connection_info(url.as_str()).ok())
+        .map_or(0, |info| info.redis_settings().db())
+}
+
+/// The first URL, once every URL parsed.
+pub(crate) fn validate_urls(settings: &PoolSettings) -> Result<&str, StoreError> {
+    let Some(first) = settings.urls().first() else {
+        return Err(StoreError::unavailable("no Redis URL configured"));
+    };
+    for url in settings.urls() {
+        redis::Client::open(url.as_str()).map_err(|error| invalid_url(url, &error))?;
+    }
+    Ok(first)
+}
+
+pub(crate) fn invalid_url(url: &str, error: &RedisError) -> StoreError {
+    StoreError::unavailable(format!("invalid Redis URL {}: {error}", redact(url)))
+}
+
+/// `url` with its authority's host and port replaced by the node's and no
+/// database path (cluster nodes only have database 0).
+pub(crate) fn node_url(url: &str, node: &NodeAddress) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("redis", url));
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let user_info = rest[..authority_end].rfind('@').map_or("", |at| &rest[..=at]);
+    let host = if node.host.contains(':') {
+        format!("[{}]", node.host)
+    } else {
+        node.host.clone()
+    };
+    format!("{scheme}://{user_info}{host}:{}", node.port)
 }

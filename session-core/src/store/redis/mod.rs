@@ -201,24 +201,13 @@
 //! failover and under resharding.
 //!
 //! # Near cache (`CACHING_PROXY`)
-//! With [`PoolSettings::with_near_cache`], the store's connection is a RESP3
-//! connection of its own (`tracked.rs`) with `CLIENT TRACKING ON NOLOOP`:
-//! Redis tells this instance of every change another client makes to a session
-//! hash it read, on the same socket, and those messages drop the cached entry
-//! before any later reply is seen (`near_cache.rs`). Scripts that write a hash
-//! read it last when a near cache is on, because Redis stops tracking a key for
-//! the client that wrote it. This instance's own saves update the entry when
-//! their revision follows the cached one (`cached_session.rs`). Through
-//! Sentinel, the tracked connection goes to the master the sentinels name, and
-//! a failover (the master's socket closes, a `READONLY`/`MASTERDOWN` reply, or
-//! the sentinels' `+switch-master`) empties the cache before the next read
-//! (`tracked.rs`, *Through Sentinel*). Every command of such a repository
-//! goes through that one connection, workers' included (`pool.rs`,
-//! `RedisConnection::open_cached`, says why). On a Redis Cluster, commands go
-//! through the cluster connections as without a near cache, and a `BCAST`
-//! tracking connection on every master feeds the cache; own writes then come
-//! back as invalidations, so they drop the entry instead of updating it
-//! (`cluster_tracking.rs`).
+//! With [`PoolSettings::with_near_cache`], Redis's client-side caching keeps
+//! each instance's cache coherent: on one server (or through Sentinel) the
+//! store's one connection tracks (`tracked.rs`, `CLIENT TRACKING ON NOLOOP`),
+//! so own saves update the entry (`cached_session.rs`) and scripts that write a
+//! hash read it last; on a Redis Cluster a tracking-only `BCAST` connection per
+//! master feeds it, and own writes drop the entry (`cluster_tracking.rs`). The
+//! races between invalidations and fills are settled in `near_cache.rs`.
 //!
 //! # Connections
 //! [`PoolSettings`] configures one multiplexed, auto-reconnecting connection

@@ -41,7 +41,7 @@ use crate::error::StoreError;
 use super::admission::{Admission, BreakerState};
 use super::cached_session::{SessionCache, new_session_cache};
 use super::cluster_tracking::ClusterTracking;
-use super::connect::ClientFactory;
+use super::connect::{ClientFactory, invalid_url, node_url, sentinel_db, validate_urls};
 use super::near_cache::InvalidationSink;
 use super::sentinel::SentinelConnection;
 pub(crate) use super::tracked::{TrackedConnection, TrackingMode};
@@ -600,46 +600,8 @@ impl RedisConnection {
     }
 }
 
-/// The master's database: the first sentinel address's (`ClientFactory::sentinel_client`).
-fn sentinel_db(settings: &PoolSettings) -> i64 {
-    settings
-        .sentinels()
-        .first()
-        .and_then(|url| redis::IntoConnectionInfo::into_connection_info(url.as_str()).ok())
-        .map_or(0, |info| info.redis_settings().db())
-}
-
-/// The first URL, once every URL parsed.
-fn validate_urls(settings: &PoolSettings) -> Result<&str, StoreError> {
-    let Some(first) = settings.urls().first() else {
-        return Err(StoreError::unavailable("no Redis URL configured"));
-    };
-    for url in settings.urls() {
-        redis::Client::open(url.as_str()).map_err(|error| invalid_url(url, &error))?;
-    }
-    Ok(first)
-}
-
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-fn invalid_url(url: &str, error: &RedisError) -> StoreError {
-    StoreError::unavailable(format!("invalid Redis URL {}: {error}", redact(url)))
-}
-
-/// `url` with its authority's host and port replaced by the node's and no
-/// database path (cluster nodes only have database 0).
-pub(crate) fn node_url(url: &str, node: &NodeAddress) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("redis", url));
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let user_info = rest[..authority_end].rfind('@').map_or("", |at| &rest[..=at]);
-    let host = if node.host.contains(':') {
-        format!("[{}]", node.host)
-    } else {
-        node.host.clone()
-    };
-    format!("{scheme}://{user_info}{host}:{}", node.port)
 }
 
 fn store_error(error: RedisError, deadline: Duration) -> StoreError {
