@@ -1,5 +1,5 @@
 //! The Redis store against a real three-master Redis Cluster: the store and
-//! expiration acceptance suites, sessions spread over the masters, expiry
+//! expiration acceptance suites (with and without the near cache), sessions spread over the masters, expiry
 //! events from every master reaching another instance, the principal index
 //! across many sessions, and notices (renewals too) heard once per instance.
 #![allow(clippy::unwrap_used)]
@@ -36,6 +36,31 @@ session_core::session_expiration_acceptance_tests!(|settings| async move {
     );
     repository
 });
+
+/// The same suites with the `CACHING_PROXY` near cache (a tracking connection
+/// per master): it must change nothing a user can observe.
+mod near_cache {
+    use std::time::Duration;
+
+    use session_core::{NearCacheCapacity, PoolSettings, RedisSessionRepository};
+
+    fn pool() -> PoolSettings {
+        super::pool().with_near_cache(NearCacheCapacity::Sessions(1_000))
+    }
+
+    session_core::session_repository_acceptance_tests!(|settings| async move {
+        RedisSessionRepository::new(pool(), settings).unwrap()
+    });
+
+    session_core::session_expiration_acceptance_tests!(|settings| async move {
+        let repository = RedisSessionRepository::new(pool().with_subscription_enabled(true), settings).unwrap();
+        assert!(
+            repository.wait_for_subscription(Duration::from_secs(10)).await,
+            "the subscription did not start"
+        );
+        repository
+    });
+}
 
 fn settings(name: &str, max_inactive_interval_seconds: i64) -> SessionSettings {
     let region = format!(

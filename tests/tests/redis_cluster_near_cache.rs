@@ -325,3 +325,27 @@ async fn after_a_failover_writes_on_the_promoted_master_are_seen() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_on_one_instance_never_invalidate_the_other() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let region = region("cluster-quiet");
+    let (a, b) = (cached(&region), cached(&region));
+    let mut session = a.create_session();
+    session.insert("color", "red").unwrap();
+    a.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    until_served_from_memory(&a, std::slice::from_ref(&id)).await;
+    until_served_from_memory(&b, std::slice::from_ref(&id)).await;
+
+    let before = reads_sent();
+    for _ in 0..50 {
+        assert_eq!(color(&b, &id).await.as_deref(), Some("red"));
+        assert_eq!(color(&a, &id).await.as_deref(), Some("red"));
+    }
+    assert_eq!(
+        reads_sent(),
+        before,
+        "reads on either instance left the other's entry alone"
+    );
+}
