@@ -284,8 +284,9 @@ impl RedisConnection {
     ///
     /// # Errors
     /// Those of [`RedisConnection::open`], and [`StoreError::Unavailable`] for
-    /// cluster settings: the near cache needs a standalone Redis (or a proxy
-    /// that supports RESP3 and `CLIENT TRACKING`).
+    /// cluster settings: one tracked connection goes to one server (or a proxy
+    /// that supports RESP3 and `CLIENT TRACKING`); [`RedisConnection::open_cached`]
+    /// tracks each master of a cluster instead.
     pub(crate) fn open_tracked(
         settings: &PoolSettings,
         mode: &TrackingMode,
@@ -297,7 +298,7 @@ impl RedisConnection {
         let url = validate_urls(settings)?;
         if settings.is_cluster() {
             return Err(StoreError::unavailable(
-                "the near cache (CACHING_PROXY) needs a standalone Redis; Redis Cluster is not supported",
+                "one tracked connection goes to one server; on a Redis Cluster the near cache tracks each master",
             ));
         }
         let clients = ClientFactory::new(settings)?;

@@ -64,12 +64,14 @@ fn tracked_connections(connection: &RedisConnection) -> &TrackedConnection {
 }
 
 #[test]
-fn the_near_cache_refuses_cluster_settings() {
+fn one_tracked_connection_is_for_one_server_and_a_cluster_tracks_each_master() {
     let cache = Arc::new(NearCache::<String>::with_max_entries(10));
     let cluster = PoolSettings::default().with_urls(["redis://127.0.0.1:1", "redis://127.0.0.1:2"]);
     let mode = TrackingMode::broadcast("r:session:{");
     let error = RedisConnection::open_tracked(&cluster, &mode, cache.sink()).unwrap_err();
     assert!(error.to_string().contains("Cluster"), "{error}");
+    let cached = RedisConnection::open_cached(&cluster, &mode, "r:session:{", NearCacheCapacity::Sessions(10)).unwrap();
+    assert!(cached.is_cluster() && cached.near_cache().is_some());
     assert!(RedisConnection::open_tracked(&PoolSettings::new("nonsense"), &mode, cache.sink()).is_err());
     // Lazy, like the others.
     assert!(RedisConnection::open_tracked(&PoolSettings::new("redis://127.0.0.1:1"), &mode, cache.sink()).is_ok());
