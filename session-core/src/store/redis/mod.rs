@@ -467,21 +467,24 @@ impl RedisSessionRepository {
     async fn execute_then(&self, pipe: Pipeline, on_replies: Option<OnReplies>) -> Result<Vec<Value>, StoreError> {
         let pipe = Arc::new(pipe);
         let scripts = Arc::clone(&self.inner.scripts);
-        self.inner
-            .connection
-            .run(move |connection| {
-                let pipe = Arc::clone(&pipe);
-                let scripts = Arc::clone(&scripts);
-                let on_replies = on_replies.clone();
-                async move {
-                    let replies = send(connection, &pipe, &scripts).await?;
-                    if let Some(on_replies) = on_replies {
-                        on_replies(&replies);
-                    }
-                    Ok(replies)
+        let in_order = on_replies.is_some();
+        let op = move |connection| {
+            let pipe = Arc::clone(&pipe);
+            let scripts = Arc::clone(&scripts);
+            let on_replies = on_replies.clone();
+            async move {
+                let replies = send(connection, &pipe, &scripts).await?;
+                if let Some(on_replies) = on_replies {
+                    on_replies(&replies);
                 }
-            })
-            .await
+                Ok(replies)
+            }
+        };
+        if in_order {
+            self.inner.connection.run_in_reply_order(op).await
+        } else {
+            self.inner.connection.run(op).await
+        }
     }
 
     /// Sends a pipeline without waiting for it; failures are logged as `what`.

@@ -470,6 +470,37 @@ impl RedisConnection {
         Fut: Future<Output = RedisResult<T>> + Send,
         T: Send + 'static,
     {
+        self.run_on(self.on_this_thread(), op).await
+    }
+
+    /// [`RedisConnection::run`] for an `op` that acts on its replies in the
+    /// order the connection received them: with a near cache, own saves are
+    /// recorded in the cache from the replies, and a save recorded after a
+    /// later one leaves a marker (the next read goes to Redis). So on the
+    /// tracked connection such an op runs on the private runtime, whose one
+    /// thread drives the socket and wakes the ops in reply order; elsewhere
+    /// as `run`.
+    pub(crate) async fn run_in_reply_order<T, F, Fut>(&self, op: F) -> Result<T, StoreError>
+    where
+        F: Fn(Connection) -> Fut + Send + 'static,
+        Fut: Future<Output = RedisResult<T>> + Send,
+        T: Send + 'static,
+    {
+        let local = match &self.connection {
+            Connection::Tracked(_) => None,
+            _ => self.on_this_thread(),
+        };
+        self.run_on(local, op).await
+    }
+
+    /// `op` on `local` (the caller's thread's connection), or on the shared
+    /// connection on the private runtime.
+    async fn run_on<T, F, Fut>(&self, local: Option<Connection>, op: F) -> Result<T, StoreError>
+    where
+        F: Fn(Connection) -> Fut + Send + 'static,
+        Fut: Future<Output = RedisResult<T>> + Send,
+        T: Send + 'static,
+    {
         let mut ticket = self.admission.admit()?;
         let allowance = crate::budget::allowance(self.deadline);
         if allowance.is_zero() {
@@ -478,7 +509,7 @@ impl RedisConnection {
         }
         let permit = ticket.take_permit();
         let started = Instant::now();
-        let outcome = match self.on_this_thread() {
+        let outcome = match local {
             // On the caller's thread: no hop (see the module docs).
             Some(connection) => {
                 let _permit = permit;
