@@ -11,9 +11,11 @@
 //! connection of its own thread (see `worker_connection.rs`), and so do the
 //! writes it leaves running (idle refreshes, size counters). With a near cache
 //! there is one tracked connection, driven on the private runtime; a worker
-//! still sends its commands into it and awaits the reply itself (no task
-//! spawned on the private runtime per command). Background work (the
-//! subscription, its corrections) stays on the private runtime.
+//! sends its reads and the writes it leaves running into it itself (no task
+//! spawned per command), while saves, whose replies update the cache, run on
+//! the private runtime in reply order ([`RedisConnection::run_in_reply_order`]).
+//! Background work (the subscription, its corrections) stays on the private
+//! runtime.
 //!
 //! The connection is either a `ConnectionManager` (one server), redis-rs's
 //! async cluster client (Redis Cluster: several seed URLs, or
@@ -324,8 +326,8 @@ impl RedisConnection {
 
     /// The connection of a repository with a near cache (`CACHING_PROXY`):
     /// [`RedisConnection::open_tracked`] feeding a new cache. Every command
-    /// goes through this one connection, workers' included (they send into it
-    /// directly; its socket is driven on the private runtime): a connection per
+    /// goes through this one connection, workers' included (driven on the
+    /// private runtime; see the module docs): a connection per
     /// worker (as without a near cache) spares the hop to the private thread,
     /// but measured worse on a hot session's writes (`NOLOOP` spares only the
     /// writing connection, so a sibling's connection reports each write as an
