@@ -68,6 +68,21 @@ fn reads_sent_on(cluster: &RedisCluster) -> u64 {
         .sum()
 }
 
+/// A new session on `repository` whose `color` is `red`.
+async fn red_session(repository: &RedisSessionRepository) -> SessionId {
+    let mut session = repository.create_session();
+    session.insert("color", "red").unwrap();
+    repository.save(&mut session).await.unwrap();
+    session.id().unwrap().clone()
+}
+
+/// A get + insert request on `repository`: the session's `color` becomes `color`.
+async fn set_color(repository: &RedisSessionRepository, id: &SessionId, color: &str) {
+    let mut session = repository.find_by_id(id).await.unwrap().unwrap();
+    session.insert("color", color).unwrap();
+    repository.save(&mut session).await.unwrap();
+}
+
 async fn color(repository: &RedisSessionRepository, id: &SessionId) -> Option<String> {
     let session = repository.find_by_id(id).await.unwrap()?;
     session.get::<String>("color").unwrap()
@@ -116,10 +131,7 @@ async fn reads_of_sessions_on_every_master_are_served_from_memory() {
     let mut ids = Vec::new();
     let mut masters = std::collections::BTreeSet::new();
     while masters.len() < 3 {
-        let mut session = repository.create_session();
-        session.insert("color", "red").unwrap();
-        repository.save(&mut session).await.unwrap();
-        let id = session.id().unwrap().clone();
+        let id = red_session(&repository).await;
         masters.insert(CLUSTER.node_of(&layout.session_key(&id.handle())));
         ids.push(id);
     }
@@ -134,9 +146,7 @@ async fn reads_of_sessions_on_every_master_are_served_from_memory() {
     assert_eq!(reads_sent(), before, "sessions on all three masters read from memory");
 
     // An own write: the next read goes to Redis once, then memory again.
-    let mut session = repository.find_by_id(&ids[0]).await.unwrap().unwrap();
-    session.insert("color", "green").unwrap();
-    repository.save(&mut session).await.unwrap();
+    set_color(&repository, &ids[0], "green").await;
     assert_eq!(color(&repository, &ids[0]).await.as_deref(), Some("green"));
     until_served_from_memory(&repository, &ids[..1]).await;
     assert_eq!(color(&repository, &ids[0]).await.as_deref(), Some("green"));
@@ -157,9 +167,7 @@ async fn writes_logouts_and_renewals_on_one_instance_are_seen_by_the_other_at_on
 
     let mut stale = Duration::ZERO;
     for color_now in ["green", "blue", "black"] {
-        let mut on_a = a.find_by_id(&id).await.unwrap().unwrap();
-        on_a.insert("color", color_now).unwrap();
-        a.save(&mut on_a).await.unwrap();
+        set_color(&a, &id, color_now).await;
         stale = stale.max(
             within(Duration::from_secs(1), "B sees A's write", async || {
                 color(&b, &id).await.as_deref() == Some(color_now)
@@ -201,10 +209,7 @@ async fn a_master_whose_tracking_connection_is_lost_turns_the_cache_off_until_it
     let region = region("cluster-lost");
     let a = cached(&region);
     let b = cached(&region);
-    let mut session = a.create_session();
-    session.insert("color", "red").unwrap();
-    a.save(&mut session).await.unwrap();
-    let id = session.id().unwrap().clone();
+    let id = red_session(&a).await;
     until_served_from_memory(&a, std::slice::from_ref(&id)).await;
 
     // Every client connection of another master than the session's closes.
@@ -225,9 +230,7 @@ async fn a_master_whose_tracking_connection_is_lost_turns_the_cache_off_until_it
     })
     .await;
     // Meanwhile B writes; A must not serve what it cached before.
-    let mut on_b = b.find_by_id(&id).await.unwrap().unwrap();
-    on_b.insert("color", "blue").unwrap();
-    b.save(&mut on_b).await.unwrap();
+    set_color(&b, &id, "blue").await;
     assert_eq!(color(&a, &id).await.as_deref(), Some("blue"));
 
     // The master tracks again within a keepalive: reads are served from memory again.
@@ -240,10 +243,7 @@ async fn a_session_whose_slot_moves_to_another_master_is_not_served_stale() {
     let _one = ONE_AT_A_TIME.lock().await;
     let region = region("cluster-reshard");
     let (a, b) = (cached(&region), cached(&region));
-    let mut session = a.create_session();
-    session.insert("color", "red").unwrap();
-    a.save(&mut session).await.unwrap();
-    let id = session.id().unwrap().clone();
+    let id = red_session(&a).await;
     until_served_from_memory(&a, std::slice::from_ref(&id)).await;
 
     let key = RedisKeyLayout::new(&region).session_key(&id.handle());
@@ -251,9 +251,7 @@ async fn a_session_whose_slot_moves_to_another_master_is_not_served_stale() {
     let to = CLUSTER.masters().into_iter().find(|&port| port != from).unwrap();
     assert!(CLUSTER.move_slot(slot, from, to, Duration::ZERO) > 0);
     // B writes the session on its new master; A cached it from the old one.
-    let mut on_b = b.find_by_id(&id).await.unwrap().unwrap();
-    on_b.insert("color", "blue").unwrap();
-    b.save(&mut on_b).await.unwrap();
+    set_color(&b, &id, "blue").await;
     within(
         Duration::from_secs(1),
         "A sees the write made on the new master",
@@ -262,9 +260,7 @@ async fn a_session_whose_slot_moves_to_another_master_is_not_served_stale() {
     .await;
     // And it is cached again, now from the new master, and still coherent.
     until_served_from_memory(&a, std::slice::from_ref(&id)).await;
-    let mut on_b = b.find_by_id(&id).await.unwrap().unwrap();
-    on_b.insert("color", "green").unwrap();
-    b.save(&mut on_b).await.unwrap();
+    set_color(&b, &id, "green").await;
     within(Duration::from_secs(1), "A sees the next write", async || {
         color(&a, &id).await.as_deref() == Some("green")
     })
@@ -279,10 +275,7 @@ async fn after_a_failover_writes_on_the_promoted_master_are_seen() {
     cluster.wait_until_replicated();
     let region = region("cluster-failover");
     let (a, b) = (cached_on(&cluster, &region), cached_on(&cluster, &region));
-    let mut session = a.create_session();
-    session.insert("color", "red").unwrap();
-    a.save(&mut session).await.unwrap();
-    let id = session.id().unwrap().clone();
+    let id = red_session(&a).await;
     cluster.wait_until_replicated();
     until_served_from_memory_on(&cluster, &a, std::slice::from_ref(&id)).await;
 
@@ -304,9 +297,7 @@ async fn after_a_failover_writes_on_the_promoted_master_are_seen() {
         }
     }
     // B writes on the promoted master: A stops serving what it read before.
-    let mut on_b = b.find_by_id(&id).await.unwrap().unwrap();
-    on_b.insert("color", "blue").unwrap();
-    b.save(&mut on_b).await.unwrap();
+    set_color(&b, &id, "blue").await;
     within(
         Duration::from_secs(1),
         "A sees B's write on the promoted master",
@@ -315,9 +306,7 @@ async fn after_a_failover_writes_on_the_promoted_master_are_seen() {
     .await;
     // The cache serves again once every master (the promoted one too) tracks, and stays coherent.
     until_served_from_memory_on(&cluster, &a, std::slice::from_ref(&id)).await;
-    let mut on_b = b.find_by_id(&id).await.unwrap().unwrap();
-    on_b.insert("color", "green").unwrap();
-    b.save(&mut on_b).await.unwrap();
+    set_color(&b, &id, "green").await;
     within(
         Duration::from_secs(1),
         "A sees a write on the promoted master",
@@ -331,10 +320,7 @@ async fn reads_on_one_instance_never_invalidate_the_other() {
     let _one = ONE_AT_A_TIME.lock().await;
     let region = region("cluster-quiet");
     let (a, b) = (cached(&region), cached(&region));
-    let mut session = a.create_session();
-    session.insert("color", "red").unwrap();
-    a.save(&mut session).await.unwrap();
-    let id = session.id().unwrap().clone();
+    let id = red_session(&a).await;
     until_served_from_memory(&a, std::slice::from_ref(&id)).await;
     until_served_from_memory(&b, std::slice::from_ref(&id)).await;
 
