@@ -571,9 +571,11 @@ impl RedisSessionRepository {
         }
     }
 
-    /// Whether the scripts read the hash last: only a near cache needs it.
+    /// Whether writes read the hash last: Redis stops tracking a key for the
+    /// connection that writes it, so a near cache fed by that connection needs
+    /// it (not on a cluster, where other connections track: `cluster_tracking.rs`).
     fn is_tracked(&self) -> bool {
-        self.inner.pool.near_cache().is_some()
+        self.inner.pool.near_cache().is_some() && !self.inner.connection.is_cluster()
     }
 
     /// The near cache (`CACHING_PROXY`) of the caller's thread, keyed by
