@@ -251,10 +251,12 @@ impl PoolSettings {
     /// Keeps a near cache of sessions in this instance (the seed's
     /// `CACHING_PROXY` client region, which selects it from properties): a read of a cached session makes no
     /// round trip. Redis keeps it coherent (server-assisted client-side
-    /// caching, `CLIENT TRACKING` on the store's own RESP3 connection): another
-    /// instance's write, logout or renewal drops the entry before this instance
-    /// serves it again, and a lost connection empties the cache. One Redis
-    /// server (6 or later); not available on a Redis Cluster (construction fails).
+    /// caching, `CLIENT TRACKING` on the store's own RESP3 connection, or on a
+    /// Redis Cluster on one more connection per master): another instance's
+    /// write, logout or renewal drops the entry before this instance serves it
+    /// again, and a lost connection empties the cache. Redis 6 or later:
+    /// standalone, through Sentinel, or a cluster (where this instance's own
+    /// writes drop its entry too, and the next read fetches it).
     pub fn with_near_cache(mut self, capacity: NearCacheCapacity) -> Self {
         self.near_cache = Some(capacity);
         self
