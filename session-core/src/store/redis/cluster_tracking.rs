@@ -42,12 +42,11 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use redis::{RedisResult, Value};
+use redis::RedisResult;
 
 use super::connect::{ClientFactory, node_url};
 use super::near_cache::InvalidationSink;
 use super::pool::{Connection, NodeAddress};
-use super::subscription::masters_from_slots;
 use super::tracked::{TrackedConnection, TrackingMode};
 
 /// How often the masters are listed again and every tracking connection is
@@ -108,13 +107,10 @@ impl ClusterTracking {
     }
 
     async fn masters(&self) -> RedisResult<Vec<NodeAddress>> {
-        let mut slots = redis::cmd("CLUSTER");
-        slots.arg("SLOTS");
         let mut cluster = self.cluster.clone();
-        let reply = tokio::time::timeout(self.response_timeout, cluster.query_on::<Value>(None, &slots))
+        tokio::time::timeout(self.response_timeout, cluster.cluster_masters())
             .await
-            .map_err(|_| redis::RedisError::from((redis::ErrorKind::Io, "CLUSTER SLOTS timed out")))??;
-        Ok(masters_from_slots(&reply))
+            .map_err(|_| redis::RedisError::from((redis::ErrorKind::Io, "CLUSTER SLOTS timed out")))?
     }
 
     fn connection(

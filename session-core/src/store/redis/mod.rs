@@ -229,6 +229,7 @@ mod cached_session;
 mod cluster_tracking;
 mod codec;
 mod connect;
+mod connection;
 mod delete;
 mod health;
 mod index_ttl;

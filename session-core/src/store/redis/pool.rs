@@ -29,10 +29,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
-use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
-use redis::{Cmd, FromRedisValue, RedisError, RedisFuture, RedisResult, Value};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{RedisError, RedisResult};
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 use tokio::time::error::Elapsed;
@@ -44,6 +42,7 @@ use super::admission::{Admission, BreakerState};
 use super::cached_session::{SessionCache, new_session_cache};
 use super::cluster_tracking::ClusterTracking;
 use super::connect::{ClientFactory, invalid_url, node_url, sentinel_db, validate_urls};
+pub(crate) use super::connection::{Connection, NodeAddress};
 use super::near_cache::InvalidationSink;
 use super::sentinel::SentinelConnection;
 pub(crate) use super::tracked::{TrackedConnection, TrackingMode};
@@ -61,108 +60,6 @@ pub(crate) fn redact(url: &str) -> String {
 /// reach. redis-rs's default, 1.28 s, is longer than the response timeout, so
 /// each such request used to time out (503) instead of being retried.
 const CLUSTER_MIN_RETRY_WAIT: Duration = Duration::from_millis(50);
-
-/// A Redis cluster node, as `CLUSTER SLOTS` names it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct NodeAddress {
-    pub(crate) host: String,
-    pub(crate) port: u16,
-}
-
-impl fmt::Display for NodeAddress {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.host, self.port)
-    }
-}
-
-/// One connection to Redis, standalone or cluster; cheap to clone (all share
-/// their sockets).
-#[derive(Clone)]
-pub(crate) enum Connection {
-    /// One server: multiplexed, reconnecting.
-    Single(ConnectionManager),
-    /// Redis Cluster: each command is routed to the master of its key's slot.
-    Cluster(ClusterConnection),
-    /// One server, multiplexed, reconnecting, with client-side caching tracking
-    /// feeding a near cache.
-    Tracked(TrackedConnection),
-    /// The master Redis Sentinel names, re-discovered after a failover.
-    Sentinel(SentinelConnection),
-}
-
-impl ConnectionLike for Connection {
-    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            Self::Single(connection) => connection.req_packed_command(cmd),
-            Self::Cluster(connection) => connection.req_packed_command(cmd),
-            Self::Tracked(connection) => connection.req_packed_command(cmd),
-            Self::Sentinel(connection) => connection.req_packed_command(cmd),
-        }
-    }
-
-    fn req_packed_commands<'a>(
-        &'a mut self,
-        pipeline: &'a redis::Pipeline,
-        offset: usize,
-        count: usize,
-    ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            Self::Single(connection) => connection.req_packed_commands(pipeline, offset, count),
-            Self::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
-            Self::Tracked(connection) => connection.req_packed_commands(pipeline, offset, count),
-            Self::Sentinel(connection) => connection.req_packed_commands(pipeline, offset, count),
-        }
-    }
-
-    fn get_db(&self) -> i64 {
-        match self {
-            Self::Single(connection) => connection.get_db(),
-            Self::Cluster(connection) => connection.get_db(),
-            Self::Tracked(connection) => connection.get_db(),
-            Self::Sentinel(connection) => connection.get_db(),
-        }
-    }
-}
-
-impl Connection {
-    /// Whether this is a cluster connection (pipelines must then stay within one slot).
-    pub(crate) fn is_cluster(&self) -> bool {
-        matches!(self, Self::Cluster(_))
-    }
-
-    /// Runs `cmd` (one without keys, such as `WAIT`) on the master that holds
-    /// `key`, over the connection that wrote it; on one server, there.
-    pub(crate) async fn query_beside(&mut self, key: &str, cmd: &Cmd) -> RedisResult<Value> {
-        match self {
-            Self::Cluster(connection) => {
-                let route = redis::cluster_routing::Route::with_key(key, redis::cluster_routing::SlotAddr::Master);
-                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route));
-                connection.route_command(cmd.clone(), routing).await
-            }
-            connection => cmd.query_async(connection).await,
-        }
-    }
-
-    /// Runs `cmd` on one cluster node (`None`, or a standalone server: wherever
-    /// the command would go anyway).
-    pub(crate) async fn query_on<T: FromRedisValue>(
-        &mut self,
-        node: Option<&NodeAddress>,
-        cmd: &Cmd,
-    ) -> RedisResult<T> {
-        match (self, node) {
-            (Self::Cluster(connection), Some(node)) => {
-                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
-                    host: node.host.clone(),
-                    port: node.port,
-                });
-                let value = connection.route_command(cmd.clone(), routing).await?;
-                Ok(T::from_redis_value(value)?)
-            }
-            (connection, _) => cmd.query_async(connection).await,
-        }
-    }
-}
 
 /// The connection of one repository: a `ConnectionManager` or cluster
 /// connection living on a private runtime thread, which ends when this value

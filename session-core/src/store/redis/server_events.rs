@@ -4,12 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use redis::Value;
-
 use super::codec::index_entries;
 use super::pool::NodeAddress;
 use super::script_calls::{ReapArgs, ReapReply};
-use super::{RedisSessionRepository, new_pipeline, ok, subscription};
+use super::{RedisSessionRepository, new_pipeline, ok};
 use crate::error::StoreError;
 use crate::events::{SessionEvent, SessionEventPublisher};
 use crate::expiration::ExpirationAction;
@@ -61,16 +59,10 @@ impl RedisSessionRepository {
 
     /// The masters of the cluster (`CLUSTER SLOTS`), for the subscription.
     pub(super) async fn cluster_masters(&self) -> Result<Vec<NodeAddress>, StoreError> {
-        let reply = self
-            .inner
+        self.inner
             .connection
-            .run(|mut connection| async move {
-                let mut slots = redis::cmd("CLUSTER");
-                slots.arg("SLOTS");
-                connection.query_on::<Value>(None, &slots).await
-            })
-            .await?;
-        Ok(subscription::masters_from_slots(&reply))
+            .run(|mut connection| async move { connection.cluster_masters().await })
+            .await
     }
 
     /// Messages that arrived together on the subscription, in order: markers'
