@@ -206,8 +206,7 @@
 //! store's one connection tracks (`tracked.rs`, `CLIENT TRACKING ON NOLOOP`),
 //! so own saves update the entry (`cached_session.rs`) and scripts that write a
 //! hash read it last; on a Redis Cluster a tracking-only `BCAST` connection per
-//! master feeds it, and own writes drop the entry (`cluster_tracking.rs`). The
-//! races between invalidations and fills are settled in `near_cache.rs`.
+//! master feeds it, and own writes drop the entry (`cluster_tracking.rs`).
 //!
 //! # Connections
 //! [`PoolSettings`] configures one multiplexed, auto-reconnecting connection
