@@ -1,6 +1,12 @@
 //! Unit tests of `embedded`.
 
+use std::time::Duration;
+
 use super::*;
+use crate::events::SessionEvent;
+use crate::limits::SessionSizeLimits;
+use crate::repository::FindByIndexNameSessionRepository;
+use crate::session::AttributeValue;
 
 crate::session_expiration_acceptance_tests!(|settings| async move { EmbeddedSessionRepository::new(settings) });
 

@@ -1,0 +1,226 @@
+//! The embedded store: sessions live in this process (the seed's peer-to-peer
+//! topology). The default when no Redis pool is configured.
+//!
+//! Built on a moka cache with per-entry expiry: each entry's deadline is part of
+//! the entry, so a read by an index lookup does not extend it while
+//! [`find_by_id`](SessionRepository::find_by_id) does. A background thread runs
+//! moka's maintenance once a second, which evicts idle sessions and drops their
+//! index entries.
+//!
+//! Sessions and index entries are keyed by [`SessionHandle`] (a digest of the
+//! id): the store keeps no raw id, and hands out sessions that know their id
+//! only from [`find_by_id`](SessionRepository::find_by_id), which was given it.
+//!
+//! Every change to an entry (a save, a touch, a renewal, a delete) goes through
+//! moka's per-key compute, which runs one at a time per session: a save that
+//! read the entry cannot put it back after a logout removed it. Index entries
+//! change under the session's own lock, with the entry they describe.
+//!
+//! The store holds at most
+//! [`embedded_max_sessions`](SessionSettings::embedded_max_sessions) sessions
+//! (default [`DEFAULT_EMBEDDED_MAX_SESSIONS`](crate::settings::DEFAULT_EMBEDDED_MAX_SESSIONS)):
+//! beyond it, the least recently used (longest idle) sessions are evicted
+//! first, within about a second, each with a
+//! [`Destroyed`](crate::events::SessionEvent::Destroyed) event.
+//!
+//! Sessions are bounded by the settings'
+//! [`size_limits`](SessionSettings::size_limits): every session the store
+//! hands out enforces them on insert, and a save is checked against what the
+//! entry holds when the save is applied (under the entry's lock), so concurrent
+//! requests each adding attributes cannot together exceed them. A save that
+//! would is refused whole with [`StoreError::TooLarge`]; the entry stays as it was.
+
+mod admission;
+mod entry;
+mod index;
+mod save;
+mod sweeper;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use async_trait::async_trait;
+use moka::notification::RemovalCause;
+use moka::ops::compute::Op;
+use moka::policy::EvictionPolicy;
+use moka::sync::Cache;
+
+use crate::error::StoreError;
+use crate::expiration::SessionExpirationPolicy;
+use crate::handle::SessionHandle;
+use crate::id::SessionId;
+use crate::index::SessionIndexer;
+use crate::login::LoginError;
+use crate::repository::SessionRepository;
+use crate::session::StoredSession;
+use crate::settings::SessionSettings;
+use entry::{DeadlineExpiry, EmbeddedEntry, lock};
+use index::{Indexes, remove_index_entries};
+use sweeper::{publish_removal, spawn_sweeper};
+
+/// In-process session repository. Cloning shares the same sessions.
+#[derive(Clone)]
+pub struct EmbeddedSessionRepository {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Keyed by handle: the store keeps no raw id (see [`SessionHandle`]).
+    cache: Cache<SessionHandle, Arc<EmbeddedEntry>>,
+    indexes: Arc<Mutex<Indexes>>,
+    indexer: SessionIndexer,
+    settings: SessionSettings,
+    /// The sessions admitted per principal (see `admit_login`), behind the
+    /// lock that admits one login at a time, so concurrent logins count each
+    /// other. A session saved with a principal but refused is not in it.
+    logins: tokio::sync::Mutex<HashMap<String, BTreeSet<SessionHandle>>>,
+}
+
+impl std::fmt::Debug for EmbeddedSessionRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedSessionRepository")
+            .field("sessions", &self.inner.cache.entry_count())
+            .field("settings", &self.inner.settings)
+            .finish()
+    }
+}
+
+impl Default for EmbeddedSessionRepository {
+    fn default() -> Self {
+        Self::new(SessionSettings::default())
+    }
+}
+
+impl EmbeddedSessionRepository {
+    /// A new, empty store. Starts a sweeper thread that ends when the last
+    /// clone of the store is dropped.
+    #[must_use]
+    pub fn new(settings: SessionSettings) -> Self {
+        let indexes: Arc<Mutex<Indexes>> = Arc::default();
+        let listener_indexes = Arc::clone(&indexes);
+        let events = settings.events().clone();
+        let action = settings.expiration_policy().expiration_action();
+        let cache = Cache::builder()
+            .max_capacity(settings.embedded_max_sessions())
+            // Beyond capacity, the least recently used session goes; LRU admits
+            // every new session (moka's default TinyLFU could refuse a login).
+            .eviction_policy(EvictionPolicy::lru())
+            .expire_after(DeadlineExpiry)
+            .eviction_listener(move |handle: Arc<SessionHandle>, stored: Arc<EmbeddedEntry>, cause| {
+                // A replaced entry is the same session re-put after a touch or save;
+                // its index entries are maintained by the save itself.
+                if cause == RemovalCause::Replaced {
+                    return;
+                }
+                let last_state = {
+                    let mut state = lock(&stored.state);
+                    state.removed = true;
+                    let entries = std::mem::take(&mut state.index_entries);
+                    remove_index_entries(&mut lock(&listener_indexes), *handle, &entries);
+                    (events.is_observed() && !state.renewed_away).then(|| state.to_session(*handle))
+                };
+                if last_state.is_some() {
+                    publish_removal(&events, *handle, last_state, cause, action);
+                }
+            })
+            .build();
+        let inner = Arc::new(Inner {
+            cache,
+            indexes,
+            indexer: SessionIndexer::new(settings.indexable_session_attributes().to_vec()),
+            settings,
+            logins: tokio::sync::Mutex::new(HashMap::new()),
+        });
+        spawn_sweeper(Arc::downgrade(&inner));
+        Self { inner }
+    }
+
+    /// The settings this store was built with.
+    pub fn settings(&self) -> &SessionSettings {
+        &self.inner.settings
+    }
+
+    /// Number of live sessions (after evicting expired ones).
+    #[must_use]
+    pub fn session_count(&self) -> u64 {
+        self.inner.cache.run_pending_tasks();
+        self.inner.cache.entry_count()
+    }
+
+    fn policy(&self) -> &dyn SessionExpirationPolicy {
+        self.inner.settings.expiration_policy().as_ref()
+    }
+}
+
+#[async_trait]
+impl SessionRepository for EmbeddedSessionRepository {
+    async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, LoginError> {
+        self.admit_login_locked(handle, principal).await
+    }
+
+    fn create_session(&self) -> StoredSession {
+        StoredSession::new(
+            SessionId::generate(),
+            self.inner.settings.max_inactive_interval_seconds(),
+            SystemTime::now(),
+        )
+        .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
+        .with_size_limits(*self.inner.settings.size_limits())
+    }
+
+    async fn save(&self, session: &mut StoredSession) -> Result<(), StoreError> {
+        self.save_changes(session).await
+    }
+
+    async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
+        let now = SystemTime::now();
+        let instant = Instant::now();
+        let mut found = None;
+        let policy = self.policy();
+        let handle = id.handle();
+        self.inner.cache.entry_by_ref(&handle).and_compute_with(|entry| {
+            let Some(entry) = entry else { return Op::Nop };
+            let stored = entry.into_value();
+            {
+                let mut state = lock(&stored.state);
+                if !state.is_live(instant) {
+                    return Op::Nop;
+                }
+                let session = state.touch(handle, policy, now, instant);
+                found = Some(
+                    session
+                        .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
+                        .with_size_limits(*self.inner.settings.size_limits())
+                        .with_known_id(id.clone()),
+                );
+            }
+            // Re-putting the same entry makes moka pick up the new deadline.
+            Op::Put(stored)
+        });
+        Ok(found)
+    }
+
+    async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
+        // Through the per-key compute, like every write: a save or touch that
+        // read the entry before this delete cannot put it back afterwards (a
+        // plain `remove` can run between their read and their put). The
+        // eviction listener removes the index entries.
+        let instant = Instant::now();
+        let mut ended_live = false;
+        self.inner
+            .cache
+            .entry_by_ref(handle)
+            .and_compute_with(|entry| match entry {
+                Some(entry) => {
+                    ended_live = lock(&entry.value().state).is_live(instant);
+                    Op::Remove
+                }
+                None => Op::Nop,
+            });
+        Ok(ended_live)
+    }
+}
+
+#[cfg(test)]
+mod tests;
