@@ -223,18 +223,22 @@
 //! [`StoreError`], and works again once Redis is back.
 
 mod admission;
+mod announce;
 mod attribute_write;
 mod cached_session;
 mod cluster_tracking;
 mod codec;
+mod commands;
 mod connect;
 mod connection;
 mod delete;
 mod health;
 mod index_ttl;
 mod keys;
+mod known_index;
 mod lookup;
 mod near_cache;
+mod near_cache_access;
 mod persistence;
 mod pool;
 mod principal_sessions;
@@ -242,6 +246,7 @@ mod read;
 mod renewal;
 mod replication;
 mod rule;
+mod save;
 mod script_calls;
 mod scripts;
 mod sentinel;
@@ -266,13 +271,12 @@ use tokio::sync::watch;
 pub use self::admission::BreakerState;
 pub use self::keys::RedisKeyLayout;
 
-use self::attribute_write::AttributeWrite;
 use self::cached_session::{CachedSession, OwnSave, SessionCache, StoredMeta};
 use self::codec::{Decoded, Fields, WritePlan, index_entries};
 use self::index_ttl::{index_ttl, outlive};
 use self::pool::{RedisConnection, TrackingMode};
 use self::rule::ScriptRule;
-use self::script_calls::{Announcement, Mode, ScriptCall, TakeArgs, TakeReply, TouchArgs};
+use self::script_calls::{Mode, ScriptCall, TakeArgs, TakeReply, TouchArgs};
 use self::scripts::Scripts;
 use self::transport::{new_pipeline, ok, send};
 use self::write::Written;
@@ -295,11 +299,6 @@ pub const EXPIRED_SESSION_GRACE: Duration = Duration::from_secs(300);
 /// What is left of [`EXPIRED_SESSION_GRACE`] once an instance has handled an
 /// `Invalidate` expiry (`LINGER_MS` in `lua/common.lua`).
 pub const EXPIRED_SESSION_LINGER: Duration = Duration::from_secs(10);
-
-/// Sessions whose index entries this instance remembers (see the cost table).
-const KNOWN_INDEX_CAPACITY: u64 = 50_000;
-/// How long an unused remembered entry is kept.
-const KNOWN_INDEX_IDLE: Duration = Duration::from_secs(30 * 60);
 
 /// Session repository backed by Redis. Cloning shares the connection.
 ///
@@ -347,9 +346,6 @@ impl std::fmt::Debug for RedisSessionRepository {
     }
 }
 
-/// What runs where a pipeline's replies arrive (see `execute_then`).
-type OnReplies = Arc<dyn Fn(&[Value]) + Send + Sync>;
-
 /// An index set key and the handle to add to or remove from it.
 type Membership = (String, SessionHandle);
 
@@ -382,10 +378,7 @@ impl RedisSessionRepository {
             keys: RedisKeyLayout::new(settings.region_name()),
             indexer: SessionIndexer::new(settings.indexable_session_attributes().to_vec()),
             origin: SessionId::generate().as_str()[..16].to_owned(),
-            known_index: Cache::builder()
-                .max_capacity(KNOWN_INDEX_CAPACITY)
-                .time_to_idle(KNOWN_INDEX_IDLE)
-                .build(),
+            known_index: known_index::new_cache(),
             subscribed,
             settings,
             pool,
@@ -455,99 +448,6 @@ impl RedisSessionRepository {
         self.inner.settings.expiration_policy().as_ref()
     }
 
-    /// Sends a pipeline (one round trip) and returns one reply per command,
-    /// server errors included as [`Value::ServerError`].
-    async fn execute(&self, pipe: Pipeline) -> Result<Vec<Value>, StoreError> {
-        self.execute_then(pipe, None).await
-    }
-
-    /// [`RedisSessionRepository::execute`], running `on_replies` (if any) where
-    /// the replies arrive (on the connection's runtime, in reply order), before
-    /// the caller resumes. It may run more than once (retries): make it idempotent.
-    async fn execute_then(&self, pipe: Pipeline, on_replies: Option<OnReplies>) -> Result<Vec<Value>, StoreError> {
-        let pipe = Arc::new(pipe);
-        let scripts = Arc::clone(&self.inner.scripts);
-        let in_order = on_replies.is_some();
-        let op = move |connection| {
-            let pipe = Arc::clone(&pipe);
-            let scripts = Arc::clone(&scripts);
-            let on_replies = on_replies.clone();
-            async move {
-                let replies = send(connection, &pipe, &scripts).await?;
-                if let Some(on_replies) = on_replies {
-                    on_replies(&replies);
-                }
-                Ok(replies)
-            }
-        };
-        if in_order {
-            self.inner.connection.run_in_reply_order(op).await
-        } else {
-            self.inner.connection.run(op).await
-        }
-    }
-
-    /// Sends a pipeline without waiting for it; failures are logged as `what`.
-    fn execute_detached(&self, what: &'static str, pipe: Pipeline) {
-        let pipe = Arc::new(pipe);
-        let scripts = Arc::clone(&self.inner.scripts);
-        self.inner.connection.run_detached(what, move |connection| {
-            let pipe = Arc::clone(&pipe);
-            let scripts = Arc::clone(&scripts);
-            async move { send(connection, &pipe, &scripts).await }
-        });
-    }
-
-    /// One command, one reply.
-    async fn single(&self, pipe: Pipeline) -> Result<Value, StoreError> {
-        let reply = self.execute(pipe).await?.into_iter().next();
-        ok(reply.ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)
-    }
-
-    /// Removes ids from index sets without waiting (corrections; see the module docs).
-    fn remove_detached(&self, memberships: &[Membership]) {
-        if memberships.is_empty() {
-            return;
-        }
-        let mut pipe = new_pipeline();
-        for (set, handle) in memberships {
-            pipe.cmd("SREM").arg(set).arg(handle.to_string());
-        }
-        self.execute_detached("removing stale index entries", pipe);
-    }
-
-    /// Appends a script call (its `EVALSHA`, typed in `script_calls`) to `pipe`.
-    fn call(&self, pipe: &mut Pipeline, call: &impl ScriptCall) {
-        call.append_to(pipe, &self.inner.scripts, &self.inner.keys);
-    }
-
-    /// A notice for the other instances, as (channel, message):
-    /// `created <origin> <handle>`, `deleted <origin> <handle>` or
-    /// `renewed <origin> <old handle> <new handle>`. The scripts publish it only when some instance subscribes
-    /// (`announce` in `lua/common.lua`: `PUBSUB NUMSUB` on one server; on a
-    /// cluster, where that count is node-local, always).
-    /// Notices name sessions by handle: anyone who can `SUBSCRIBE` learns no
-    /// id, and a forged `deleted` notice (anyone who can `PUBLISH`) can only
-    /// make an instance drop its cached copy and remembered index entries of
-    /// that session and tell its listeners (which then see the session alive
-    /// on their next read): nothing is deleted by a notice.
-    fn notice(&self, kind: &str, handles: &[SessionHandle]) -> (String, String) {
-        let channel = self.inner.keys.events_channel();
-        let channel = if self.inner.pool.is_cluster() {
-            channel
-        } else {
-            format!("?{channel}")
-        };
-        let handles: Vec<String> = handles.iter().map(SessionHandle::to_string).collect();
-        (channel, format!("{kind} {} {}", self.inner.origin, handles.join(" ")))
-    }
-
-    /// [`Self::notice`] as a typed script argument.
-    fn announcement(&self, kind: &str, handles: &[SessionHandle]) -> Announcement {
-        let (channel, message) = self.notice(kind, handles);
-        Announcement { channel, message }
-    }
-
     /// The expiration rule for `session` accessed now, as the scripts take it:
     /// a built-in policy's rule with the refresh window, or the TTL a custom
     /// policy gives the session.
@@ -559,46 +459,6 @@ impl RedisSessionRepository {
                 self.inner.settings.idle_refresh_window(),
             ),
             None => ScriptRule::Ttl(rule::millis(expiration::time_to_live(self.policy(), session))),
-        }
-    }
-
-    /// Remembers (or forgets) the index entries a session has in Redis.
-    fn remember_index(&self, handle: &SessionHandle, index: BTreeMap<String, String>) {
-        if index.is_empty() {
-            self.inner.known_index.invalidate(handle);
-        } else {
-            self.inner.known_index.insert(*handle, Arc::new(index));
-        }
-    }
-
-    /// Whether writes read the hash last: Redis stops tracking a key for the
-    /// connection that writes it, so a near cache fed by that connection needs
-    /// it (not on a cluster, where other connections track: `cluster_tracking.rs`).
-    fn is_tracked(&self) -> bool {
-        self.inner.pool.near_cache().is_some() && !self.inner.connection.is_cluster()
-    }
-
-    /// The near cache (`CACHING_PROXY`) of the caller's thread, keyed by
-    /// session hash key: the one fed by the connection this thread's commands
-    /// go through (`pool.rs`).
-    fn near_cache(&self) -> Option<SessionCache> {
-        self.inner.connection.near_cache()
-    }
-
-    /// Drops a session from the near cache.
-    fn forget_cached(&self, handle: &SessionHandle) {
-        if let Some(cache) = self.near_cache() {
-            cache.remove(&self.inner.keys.session_key(handle));
-        }
-    }
-
-    fn publish_created(&self, session: &StoredSession) {
-        let events = self.inner.settings.events();
-        if events.is_observed() {
-            // Events name sessions by handle only.
-            let mut saved = session.clone().without_id();
-            saved.mark_saved();
-            events.publish(SessionEvent::Created { session: saved });
         }
     }
 
@@ -632,50 +492,7 @@ impl SessionRepository for RedisSessionRepository {
     }
 
     async fn save(&self, session: &mut StoredSession) -> Result<(), StoreError> {
-        if !session.has_changes() {
-            return Ok(());
-        }
-        let now = SystemTime::now();
-        session.set_last_accessed_time(now);
-        if let Some(previous) = session.previous_handle() {
-            if !self.renew(session, &previous, now).await? {
-                session.mark_saved();
-                session.mark_ended_meanwhile();
-                return Ok(());
-            }
-        } else if session.is_new() {
-            let plan = WritePlan::full(session, now, &self.inner.indexer, self.serializer());
-            let rule = self.rule_for(session);
-            let written = self
-                .write(session, Mode::for_new(session), &plan, &rule, &[], None)
-                .await?;
-            if written.created {
-                self.publish_created(session);
-            }
-        } else {
-            let plan = WritePlan::delta(session, now, &self.inner.indexer, self.serializer());
-            let rule = self.rule_for(session);
-            let written = match AttributeWrite::of(session, &plan, &rule) {
-                Some(write) => self.write_attributes(session, &plan, &write).await?,
-                None => {
-                    let written = self.write(session, Mode::Update, &plan, &rule, &[], None).await?;
-                    // The script may have moved the deadline: ask it again next time.
-                    session.set_loaded_deadline(None);
-                    written
-                }
-            };
-            let events = self.inner.settings.events();
-            if !written.applied {
-                tracing::debug!(session = %session.handle(), "save of a session deleted meanwhile: dropped");
-                session.mark_saved();
-                session.mark_ended_meanwhile();
-                return Ok(());
-            } else if events.is_observed() {
-                events.publish(SessionEvent::changed(session));
-            }
-        }
-        session.mark_saved();
-        Ok(())
+        self.save_changes(session).await
     }
 
     async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
