@@ -14,6 +14,13 @@ pub use core::result::Result;
 pub use session_core::config::ConfigError;
 pub use std::sync::OnceLock;
 
+/// The builder after the macro's attribute setters: what they set is
+/// reported as coming from attributes (a `customize` function's calls, made
+/// after this, as code).
+pub fn from_attributes(builder: ClusteredSessionBuilder) -> ClusteredSessionBuilder {
+    builder.attributes_from_macro()
+}
+
 /// The app factory's session, or a panic with the configuration error: the
 /// factory has no error channel, and `HttpServer::new` calls it at startup.
 #[track_caller]

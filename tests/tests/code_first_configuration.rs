@@ -3,7 +3,8 @@
 //! that applies; their precedence against environment variables and files,
 //! as the effective-configuration table reports it; property sources added
 //! on top of the defaults; the warning for a policy registered and never
-//! selected.
+//! selected; builder-set session settings reported as code, the macro's
+//! attributes as attributes.
 //!
 //! Every test injects its properties: the process environment is never
 //! changed, and read only where a test says so.
@@ -14,12 +15,13 @@ use std::time::Duration;
 use actix_web::{App, HttpResponse, web};
 use clustered_session_tests::serve;
 use clustered_session_tests::temp_dir::TempDir;
+use session_actix::config::EnableClusteredSession;
 use session_actix::config::{
     CODE_EXPIRATION_POLICY_NAME, ConfigSource, POOL_RETRY_ATTEMPTS, POOL_SERVERS, PropertyOrigin, PropertySources,
     Topology,
 };
 use session_actix::expiration::FixedTimeoutSessionExpirationPolicy;
-use session_actix::{ClusteredSession, Session};
+use session_actix::{ClusteredSession, ClusteredSessionBuilder, Session, enable_clustered_session};
 
 const SERVERS_ENV: &str = "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS";
 const SERVERS_KEY: &str = "spring.data.gemfire.pool.gemfirePool.servers";
@@ -216,7 +218,7 @@ fn an_idle_timeout_is_a_duration_in_whole_seconds() {
     assert_eq!(sessions.settings().max_inactive_interval_seconds(), 900);
     assert_eq!(
         sessions.configuration().max_inactive_interval_seconds().source,
-        ConfigSource::Attribute
+        ConfigSource::Code("ClusteredSessionBuilder::idle_timeout".to_owned())
     );
     // A fraction rounds up: never shorter than asked.
     assert_eq!(
@@ -400,4 +402,80 @@ fn three_bad_values_fail_at_startup_with_one_error_listing_all_three() {
     ] {
         assert!(message.contains(expected), "{expected} missing from {message}");
     }
+}
+
+/// The source the effective configuration names for a builder call.
+fn builder_call(call: &str) -> ConfigSource {
+    ConfigSource::Code(format!("ClusteredSessionBuilder::{call}"))
+}
+
+#[test]
+fn session_settings_set_with_the_builder_are_reported_as_code() {
+    let dir = TempDir::new("code-source");
+    let sessions = ClusteredSession::builder()
+        .replace_properties(properties(&[], &dir))
+        .region_name("CodeSessions")
+        .max_inactive_interval_seconds(600)
+        .absolute_timeout(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let configuration = sessions.configuration();
+    assert_eq!(configuration.region_name().source, builder_call("region_name"));
+    assert_eq!(
+        configuration.max_inactive_interval_seconds().source,
+        builder_call("max_inactive_interval_seconds")
+    );
+    assert_eq!(
+        configuration.session_expiration_policy_bean_name().source,
+        builder_call("expiration_policy")
+    );
+    assert!(
+        row(&sessions, "region_name").ends_with("code (`ClusteredSessionBuilder::region_name`)"),
+        "{configuration}"
+    );
+
+    // Attributes given whole (the seed's annotation object) stay attributes.
+    let sessions = ClusteredSession::builder()
+        .replace_properties(properties(&[], &dir))
+        .attributes(EnableClusteredSession::new().with_region_name("AttributeSessions"))
+        .build()
+        .unwrap();
+    assert_eq!(sessions.configuration().region_name().source, ConfigSource::Attribute);
+
+    // A bad value set in code names the call.
+    let error = ClusteredSession::builder()
+        .replace_properties(properties(&[], &dir))
+        .region_name("bad name")
+        .build()
+        .expect_err("a region name with a space");
+    let message = error.to_string();
+    assert!(
+        message.contains("\"bad name\"") && message.contains("code (`ClusteredSessionBuilder::region_name`)"),
+        "{message}"
+    );
+}
+
+/// The macro app's `customize`: hermetic properties, and one setting in code.
+fn idle_in_code(builder: ClusteredSessionBuilder) -> ClusteredSessionBuilder {
+    let no_variables: [(&str, &str); 0] = [];
+    builder
+        .replace_properties(PropertySources::builder().env_vars(no_variables).build().unwrap())
+        .idle_timeout(Duration::from_secs(120))
+}
+
+#[enable_clustered_session(region_name = "MacroSessions", customize = idle_in_code)]
+fn macro_app() -> App<_> {
+    App::new()
+}
+
+#[test]
+fn the_macros_attributes_are_reported_as_attributes_and_its_customize_calls_as_code() {
+    let configuration = macro_app_clustered_session().unwrap().configuration();
+    assert_eq!(configuration.region_name().value, "MacroSessions");
+    assert_eq!(configuration.region_name().source, ConfigSource::Attribute);
+    assert_eq!(configuration.max_inactive_interval_seconds().value, 120);
+    assert_eq!(
+        configuration.max_inactive_interval_seconds().source,
+        builder_call("idle_timeout")
+    );
 }

@@ -354,9 +354,12 @@ async fn the_seeds_worked_example_end_to_end() {
             origin: PropertyOrigin::File { path: file, line: 3 },
         }
     );
-    // Pool from the attribute; client region shortcut from the default.
+    // Pool from the builder (code); client region shortcut from the default.
     assert_eq!(configuration.pool_name().value, "DEFAULT");
-    assert_eq!(configuration.pool_name().source, ConfigSource::Attribute);
+    assert_eq!(
+        configuration.pool_name().source,
+        ConfigSource::Code("ClusteredSessionBuilder::pool_name".to_owned())
+    );
     assert_eq!(
         configuration.client_region_shortcut().value,
         ClientRegionShortcut::Proxy
@@ -765,14 +768,17 @@ fn the_idle_refresh_window_is_set_by_a_property_an_env_var_or_the_builder() {
     );
     assert_eq!(
         from_builder.configuration().idle_refresh_window().source,
-        ConfigSource::Attribute
+        ConfigSource::Code("ClusteredSessionBuilder::idle_refresh_window".to_owned())
     );
     let table = from_builder.configuration().to_string();
     let row = table
         .lines()
         .find(|line| line.trim_start().starts_with("idle_refresh_window_in_seconds"))
         .unwrap();
-    assert!(row.contains(" 5 ") && row.ends_with("attribute"), "{table}");
+    assert!(
+        row.contains(" 5 ") && row.ends_with("code (`ClusteredSessionBuilder::idle_refresh_window`)"),
+        "{table}"
+    );
 }
 
 /// Sets the window in code, over everything else.

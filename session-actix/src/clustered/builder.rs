@@ -65,7 +65,10 @@ pub const CODE_EXPIRATION_POLICY_NAME: &str = "expirationPolicy";
 /// ```
 ///
 /// The attribute setters are the attributes of `#[enable_clustered_session(...)]`
-/// (same names, same precedence level: properties and a configurer override them).
+/// (same names, same precedence level: properties and a configurer override them);
+/// the effective configuration names the call that set a value
+/// (`code (`ClusteredSessionBuilder::region_name`)`), and the macro's attributes
+/// as `attribute`.
 #[must_use]
 pub struct ClusteredSessionBuilder {
     attributes: EnableClusteredSession,
@@ -160,6 +163,7 @@ impl ClusteredSessionBuilder {
     pub fn idle_timeout(self, timeout: Duration) -> Self {
         let seconds = timeout.as_secs().saturating_add(u64::from(timeout.subsec_nanos() > 0));
         self.max_inactive_interval_seconds(i64::try_from(seconds).unwrap_or(i64::MAX))
+            .set_in_code("max_inactive_interval_seconds", "ClusteredSessionBuilder::idle_timeout")
     }
 
     /// Sessions end this long after their creation however active they stay
@@ -182,6 +186,25 @@ impl ClusteredSessionBuilder {
         self.registry
             .register_expiration_policy(CODE_EXPIRATION_POLICY_NAME, policy);
         self.session_expiration_policy_bean_name(CODE_EXPIRATION_POLICY_NAME)
+            .set_in_code(
+                "session_expiration_policy_bean_name",
+                "ClusteredSessionBuilder::expiration_policy",
+            )
+    }
+
+    /// Names `call` as the source of the setting of field `field` (the
+    /// effective configuration's "code" source), for setters that set it
+    /// through another setting's setter.
+    fn set_in_code(mut self, field: &'static str, call: &'static str) -> Self {
+        self.attributes = self.attributes.set_in_code(field, call);
+        self
+    }
+
+    /// Every setting given so far came from the macro's attributes: the
+    /// effective configuration names "attribute" as their source, not code.
+    pub(crate) fn attributes_from_macro(mut self) -> Self {
+        self.attributes = self.attributes.attributes_from_macro();
+        self
     }
 
     /// Keeps sessions in the Redis server at `url`

@@ -12,7 +12,7 @@ use super::schema::SessionValues;
 use super::sources::PropertyOrigin;
 
 /// Where an effective value came from. Precedence, highest first:
-/// configurer, property, attribute, default.
+/// configurer, property, attribute or code, default.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigSource {
@@ -25,8 +25,13 @@ pub enum ConfigSource {
         /// Where it was defined.
         origin: PropertyOrigin,
     },
-    /// An attribute of `#[enable_clustered_session(...)]` or of the builder.
+    /// An attribute of `#[enable_clustered_session(...)]`, or of an
+    /// [`EnableClusteredSession`](super::EnableClusteredSession) given whole.
     Attribute,
+    /// Set in code by the named builder call (e.g.
+    /// `ClusteredSessionBuilder::idle_timeout`), at the attributes' level of
+    /// precedence.
+    Code(String),
     /// The built-in default.
     Default,
 }
@@ -37,6 +42,7 @@ impl fmt::Display for ConfigSource {
             Self::Configurer => f.write_str("configurer"),
             Self::Property { key, origin } => write!(f, "property `{key}` from {origin}"),
             Self::Attribute => f.write_str("attribute"),
+            Self::Code(call) => write!(f, "code (`{call}`)"),
             Self::Default => f.write_str("default"),
         }
     }

@@ -251,6 +251,8 @@ fn describe(from: &ConfigSource, key: &str) -> String {
         ConfigSource::Property { origin, .. } => origin.to_string(),
         ConfigSource::Configurer => format!("the configurer's `{}()`", configurer_method(attribute)),
         ConfigSource::Attribute => format!("attribute `{attribute}`"),
+        // The attribute too: the call may be named otherwise (`idle_timeout`).
+        ConfigSource::Code(call) => format!("code (`{call}`), attribute `{attribute}`"),
         ConfigSource::Default => format!("the default `{attribute}`"),
     }
 }

@@ -42,7 +42,7 @@ pub(crate) fn setting<T>(
     configured: Option<T>,
     keys: &[&str],
     parse: impl Fn(&str, &str, &ConfigSource) -> Result<T, ConfigError>,
-    attribute: Option<T>,
+    attribute: Option<(T, ConfigSource)>,
     default: T,
 ) -> Resolved<T> {
     let mut property = None;
@@ -62,7 +62,7 @@ pub(crate) fn setting<T>(
     match (configured, property, attribute) {
         (Some(value), _, _) => Resolved::new(value, ConfigSource::Configurer),
         (None, Some(property), _) => property,
-        (None, None, Some(value)) => Resolved::new(value, ConfigSource::Attribute),
+        (None, None, Some((value, source))) => Resolved::new(value, source),
         (None, None, None) => Resolved::new(default, ConfigSource::Default),
     }
 }

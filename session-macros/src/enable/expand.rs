@@ -7,7 +7,8 @@
 //!     static SESSION: OnceLock<Result<ClusteredSession, ConfigError>> = OnceLock::new();
 //!     SESSION.get_or_init(|| {
 //!         // A setter's value only the compiler can evaluate is checked here: `attribute_seconds(..)?`.
-//!         let builder = ClusteredSession::builder().setters()...;
+//!         // What the setters set is reported as "attribute", not code.
+//!         let builder = from_attributes(ClusteredSession::builder().setters()...);
 //!         // `customize` returns the builder or a `Result` of it.
 //!         let builder = Customized::into_builder(customize(builder), "customize")?;
 //!         builder.build()
@@ -302,7 +303,7 @@ pub(crate) fn clustered_app(attributes: &Attributes, function: &ItemFn) -> Token
                 #private::OnceLock::new();
             #cell
                 .get_or_init(|| -> #private::Result<#private::ClusteredSession, #private::ConfigError> {
-                    let builder = #private::ClusteredSession::builder() #(#setters)*;
+                    let builder = #private::from_attributes(#private::ClusteredSession::builder() #(#setters)*);
                     #customize
                     builder.build()
                 })

@@ -44,6 +44,9 @@ macro_rules! session_settings {
         #[must_use]
         pub struct EnableClusteredSession {
             $($field: Option<$ty>,)*
+            /// The settings a builder call set, by field, with that call's name:
+            /// their source is code, not an attribute.
+            set_in_code: std::collections::BTreeMap<&'static str, &'static str>,
         }
 
         impl EnableClusteredSession {
@@ -52,10 +55,39 @@ macro_rules! session_settings {
                 Self::default()
             }
 
+            /// Records that the builder call `call` set the setting of field
+            /// `field`, so the effective configuration names code as its source
+            /// (until the next `with_...` setter of that field, or
+            /// [`attributes_from_macro`](Self::attributes_from_macro)). For
+            /// session-actix's builder; not a public API.
+            #[doc(hidden)]
+            pub fn set_in_code(mut self, field: &'static str, call: &'static str) -> Self {
+                self.set_in_code.insert(field, call);
+                self
+            }
+
+            /// Every setting given so far came from `#[enable_clustered_session]`'s
+            /// attributes (which expand to builder calls). For the macro's
+            /// expansion; not a public API.
+            #[doc(hidden)]
+            pub fn attributes_from_macro(mut self) -> Self {
+                self.set_in_code.clear();
+                self
+            }
+
+            /// Where a given setting came from: the builder call that set it, or an attribute.
+            fn source_of(&self, field: &str) -> ConfigSource {
+                match self.set_in_code.get(field) {
+                    Some(call) => ConfigSource::Code((*call).to_owned()),
+                    None => ConfigSource::Attribute,
+                }
+            }
+
             $(
                 $(#[doc = $doc])*
                 pub fn $setter(mut self, $arg: $input) -> Self {
                     self.$field = Some($convert);
+                    self.set_in_code.remove(stringify!($field));
                     self
                 }
 
@@ -153,7 +185,7 @@ macro_rules! session_settings {
                         configurer.and_then(|configurer| configurer.$field()).map(lift),
                         &[$($key,)+ $($alias,)*],
                         |key, value, from| parse(registry, key, value, from),
-                        attributes.$field.clone().map(lift),
+                        attributes.$field.clone().map(|value| (lift(value), attributes.source_of(stringify!($field)))),
                         $default,
                     );
                     let first_key: &str = [$($key),+][0];
@@ -209,7 +241,10 @@ macro_rules! session_settings {
                             ///
                             $(#[doc = $doc])*
                             pub fn $field(mut self, $arg: $input) -> Self {
-                                self.attributes = self.attributes.$setter($arg);
+                                self.attributes = self.attributes.$setter($arg).set_in_code(
+                                    stringify!($field),
+                                    concat!(stringify!($builder), "::", stringify!($field)),
+                                );
                                 self
                             }
                         )*
