@@ -67,7 +67,7 @@
 //! # Example
 //!
 //! ```
-//! use session_core::config::{
+//! use session_actix::config::{
 //!     ConfigurationResolver, EnableClusteredSession, PropertySources, Topology,
 //! };
 //!
@@ -87,7 +87,7 @@
 //! assert_eq!(effective.topology(), Topology::ClientServer);
 //! assert_eq!(effective.pool().unwrap().urls(), ["redis://127.0.0.1:6379"]);
 //! assert_eq!(effective.to_session_settings().max_inactive_interval_seconds(), 600);
-//! # Ok::<(), session_core::config::ConfigError>(())
+//! # Ok::<(), session_actix::config::ConfigError>(())
 //! ```
 
 mod attributes;

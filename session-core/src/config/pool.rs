@@ -72,7 +72,7 @@ pub const DEFAULT_REPLICA_ACK_TIMEOUT: Duration = Duration::from_millis(500);
 ///
 /// ```
 /// use std::time::Duration;
-/// use session_core::PoolSettings;
+/// use session_actix::PoolSettings;
 ///
 /// let pool = PoolSettings::new("redis://cache.internal:6379/0")
 ///     .with_response_timeout(Duration::from_millis(250))
@@ -510,7 +510,7 @@ impl PoolSettings {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use session_core::PoolSettings;
+    /// use session_actix::PoolSettings;
     ///
     /// let pool = PoolSettings::new("redis://127.0.0.1:6379").with_response_timeout(Duration::from_millis(250));
     /// let properties = pool.to_properties();

@@ -147,7 +147,7 @@ macro_rules! session_settings {
         /// attribute as the source of a bad value.
         ///
         /// ```
-        /// use session_core::config::{ClientRegionShortcut, EnableClusteredSession};
+        /// use session_actix::config::{ClientRegionShortcut, EnableClusteredSession};
         ///
         /// let attributes = EnableClusteredSession::new()
         ///     .with_max_inactive_interval_seconds(900)
@@ -195,7 +195,7 @@ macro_rules! session_settings {
         /// and then only that one applies.
         ///
         /// ```
-        /// use session_core::config::{ClientRegionShortcut, SpringSessionGemFireConfigurer};
+        /// use session_actix::config::{ClientRegionShortcut, SpringSessionGemFireConfigurer};
         ///
         /// struct Production;
         ///
