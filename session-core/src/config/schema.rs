@@ -542,9 +542,7 @@ session_settings! {
     /// Where the session id travels: the cookie (default), the
     /// `X-Auth-Token` header, or both in a given order (a browser gets
     /// cookies, a REST client the header). Code that sets its own resolver
-    /// ([`ClusteredSessionBuilder::id_resolver`]) overrides it.
-    ///
-    /// [`ClusteredSessionBuilder::id_resolver`]: https://docs.rs/session-actix
+    /// (session-actix's `ClusteredSessionBuilder::id_resolver`) overrides it.
     session_id_sources: SessionIdSources => SessionIdSources {
         attribute: "session_id_sources",
         keys: [SESSION_ID_SOURCES_PROPERTY],
