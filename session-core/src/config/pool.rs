@@ -49,8 +49,9 @@ pub const DEFAULT_REPLICA_ACKS: u32 = 1;
 /// Default timeout of [`PoolSettings::with_replica_acks`] (`replica-ack-timeout`).
 pub const DEFAULT_REPLICA_ACK_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// How to reach Redis (the seed's pool): its name, server URLs, timeouts,
-/// retries, subscription, cluster mode. The same type whether it comes from
+/// How to reach Redis: the server URLs, timeouts, retries, subscription and
+/// cluster mode, kept under a name (the seed calls this a pool; default
+/// `gemfirePool`). The same type whether it comes from
 /// properties (`spring.data.gemfire.pool.<name>.<setting>`, see
 /// [`EffectiveConfiguration::pool`](super::EffectiveConfiguration::pool)) or
 /// from code, with the same defaults:

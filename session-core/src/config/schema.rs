@@ -38,44 +38,56 @@ use crate::settings::SessionSettings;
 // The session settings' property keys (public, re-exported from `config`),
 // declared here with the settings that use them.
 
-/// Property for [`pool_name`](EnableClusteredSession::pool_name).
+/// The property key that names the pool (the Redis connection settings) sessions use
+/// ([`pool_name`](EnableClusteredSession::pool_name)).
 pub const POOL_NAME_PROPERTY: &str = "spring.session.data.gemfire.cache.client.pool.name";
-/// Property for [`client_region_shortcut`](EnableClusteredSession::client_region_shortcut).
+/// The property key that says where session state lives in the client-server topology
+/// ([`client_region_shortcut`](EnableClusteredSession::client_region_shortcut)).
 pub const CLIENT_REGION_SHORTCUT_PROPERTY: &str = "spring.session.data.gemfire.cache.client.region.shortcut";
-/// Property for [`server_region_shortcut`](EnableClusteredSession::server_region_shortcut).
+/// The property key that sets the data layout in the store
+/// ([`server_region_shortcut`](EnableClusteredSession::server_region_shortcut)).
 pub const SERVER_REGION_SHORTCUT_PROPERTY: &str = "spring.session.data.gemfire.cache.server.region.shortcut";
-/// Property for [`indexable_session_attributes`](EnableClusteredSession::indexable_session_attributes):
-/// a comma-delimited list.
+/// The property key that lists the session attributes to index for lookups, comma-delimited
+/// ([`indexable_session_attributes`](EnableClusteredSession::indexable_session_attributes)).
 pub const INDEXABLE_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gemfire.session.attributes.indexable";
-/// Alternative spelling of [`INDEXABLE_SESSION_ATTRIBUTES_PROPERTY`]; when
-/// both are set, in any sources, this one wins (as in the seed).
+/// The other property key that lists the session attributes to index, the seed's alternative
+/// spelling of [`INDEXABLE_SESSION_ATTRIBUTES_PROPERTY`]; when both are set, in any sources,
+/// this one wins (as in the seed).
 pub const INDEXED_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gemfire.session.attributes.indexed";
-/// Property for [`session_expiration_policy_bean_name`](EnableClusteredSession::session_expiration_policy_bean_name).
+/// The property key that selects a registered expiration policy by name
+/// ([`session_expiration_policy_bean_name`](EnableClusteredSession::session_expiration_policy_bean_name)).
 pub const SESSION_EXPIRATION_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.expiration.bean-name";
-/// Property for the idle timeout, attribute `max_inactive_interval_in_seconds`
+/// The property key that sets the idle timeout in seconds, attribute `max_inactive_interval_in_seconds`
 /// ([`max_inactive_interval_seconds`](EnableClusteredSession::max_inactive_interval_seconds)).
 pub const MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY: &str =
     "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds";
-/// Property for [`idle_refresh_window`](EnableClusteredSession::idle_refresh_window):
-/// whole seconds, 0 or more; empty: the default (a tenth of the idle timeout, at most 60 s).
+/// The property key that sets the Redis store's idle-refresh window
+/// ([`idle_refresh_window`](EnableClusteredSession::idle_refresh_window)): whole seconds, 0 or
+/// more; empty: the default (a tenth of the idle timeout, at most 60 s).
 pub const IDLE_REFRESH_WINDOW_SECONDS_PROPERTY: &str =
     "spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds";
-/// Property for [`region_name`](EnableClusteredSession::region_name).
+/// The property key that sets the key namespace sessions are stored under
+/// ([`region_name`](EnableClusteredSession::region_name)).
 pub const REGION_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.region.name";
-/// Property for [`session_serializer_bean_name`](EnableClusteredSession::session_serializer_bean_name).
+/// The property key that selects a registered serializer by name
+/// ([`session_serializer_bean_name`](EnableClusteredSession::session_serializer_bean_name)).
 pub const SESSION_SERIALIZER_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.serializer.bean-name";
-/// Property for [`session_id_sources`](EnableClusteredSession::session_id_sources):
-/// `cookie`, `header`, `cookie,header` or `header,cookie`.
+/// The property key that says where the session id travels
+/// ([`session_id_sources`](EnableClusteredSession::session_id_sources)): `cookie`, `header`,
+/// `cookie,header` or `header,cookie`.
 pub const SESSION_ID_SOURCES_PROPERTY: &str = "spring.session.data.gemfire.session.id.sources";
-/// Property for [`maximum_sessions_per_principal`](EnableClusteredSession::maximum_sessions_per_principal):
+/// The property key that caps the live sessions of one principal
+/// ([`maximum_sessions_per_principal`](EnableClusteredSession::maximum_sessions_per_principal)):
 /// a whole number, 1 or more; empty: no limit.
 pub const MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY: &str =
     "spring.session.data.gemfire.session.principal.maximum-sessions";
-/// Property for [`maximum_sessions_policy`](EnableClusteredSession::maximum_sessions_policy):
+/// The property key that says what a login beyond the cap does
+/// ([`maximum_sessions_policy`](EnableClusteredSession::maximum_sessions_policy)):
 /// `expire-least-recently-used` or `refuse-login`.
 pub const MAXIMUM_SESSIONS_POLICY_PROPERTY: &str =
     "spring.session.data.gemfire.session.principal.maximum-sessions-policy";
-/// Property for [`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties).
+/// The property key that turns on publishing the effective configuration as properties
+/// ([`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties)).
 pub const EXPOSE_CONFIGURATION_PROPERTY: &str = "spring.session.data.gemfire.session.configuration.expose";
 
 /// A parse or check function that needs no registry.
@@ -170,12 +182,16 @@ macro_rules! session_settings {
 
             $(
                 $(#[doc = $doc])*
+                ///
+                #[doc = concat!("Sets attribute `", $attribute, "`.")]
                 pub fn $setter(mut self, $arg: $input) -> Self {
                     self.$field = Some($convert);
                     self
                 }
 
-                #[doc = concat!("`", $attribute, "`, if given.")]
+                $(#[doc = $doc])*
+                ///
+                #[doc = concat!("Attribute `", $attribute, "` as given: `None` until set.")]
                 #[must_use]
                 pub fn $field(&self) -> $get {
                     ($getter)(&self.$field)
@@ -214,9 +230,11 @@ macro_rules! session_settings {
         /// ```
         pub trait SpringSessionGemFireConfigurer: Send + Sync {
             $(
-                #[doc = concat!("Overrides `", $attribute, "`:")]
-                ///
                 $(#[doc = $doc])*
+                ///
+                #[doc = concat!(
+                    "Overrides attribute `", $attribute, "` and the properties when it returns `Some`."
+                )]
                 fn $field(&self) -> Option<$ty> {
                     None
                 }
@@ -241,9 +259,9 @@ macro_rules! session_settings {
 
         impl super::EffectiveConfiguration {
             $(
-                #[doc = concat!("The effective `", $attribute, "` and its source:")]
-                ///
                 $(#[doc = $doc])*
+                ///
+                #[doc = concat!("The effective value of attribute `", $attribute, "` and where it came from.")]
                 #[must_use]
                 pub fn $field(&self) -> &Resolved<$effective> {
                     &self.values.$field
@@ -319,11 +337,11 @@ macro_rules! session_settings {
 
                     impl $builder {
                         $(
-                            #[doc = concat!(
-                                "Attribute `", $attribute, "` (properties and a configurer override it):"
-                            )]
-                            ///
                             $(#[doc = $doc])*
+                            ///
+                            #[doc = concat!(
+                                "Sets attribute `", $attribute, "`; properties and a configurer override it."
+                            )]
                             pub fn $field(mut self, $arg: $input) -> Self {
                                 self.attributes = self.attributes.$setter($arg);
                                 self
