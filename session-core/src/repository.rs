@@ -18,8 +18,7 @@ use crate::session::StoredSession;
 /// of the session attribute that sets it:
 /// `"org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME"`,
 /// the value of Spring Session's `FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME`.
-pub const PRINCIPAL_NAME_INDEX_NAME: &str =
-    "org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME";
+pub const PRINCIPAL_NAME_INDEX_NAME: &str = session_rules::PRINCIPAL_NAME_INDEX_NAME;
 
 /// Creates, saves, finds and deletes sessions.
 ///

@@ -80,7 +80,8 @@
 //! # Ok::<(), session_actix::config::ConfigError>(())
 //! ```
 
-mod attributes;
+#[cfg(test)]
+mod attributes_tests;
 mod boot_duration;
 mod configurer;
 mod effective;
@@ -103,10 +104,6 @@ mod stores;
 pub(crate) mod tls_files;
 mod unknown_keys;
 
-pub use attributes::{
-    DEFAULT_CLIENT_REGION_SHORTCUT, DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
-    DEFAULT_POOL_NAME, DEFAULT_REGION_NAME, DEFAULT_SERVER_REGION_SHORTCUT, DEFAULT_SESSION_SERIALIZER_BEAN_NAME,
-};
 pub use effective::{ConfigSource, EffectiveConfiguration, EffectiveEntry, Resolved, Topology};
 pub use error::ConfigError;
 pub use id_sources::SessionIdSources;
@@ -129,8 +126,8 @@ pub use registry::{
     Component, ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME, SESSION_PDX_SERIALIZER_BEAN_NAME,
 };
 pub use resolver::ConfigurationResolver;
-// The session settings' attributes, configurer, property keys and
-// `SESSION_PROPERTY_KEYS`, as the schema declares them.
+// The session settings' attributes, configurer, property keys, public
+// defaults and `SESSION_PROPERTY_KEYS`, as the schema declares them.
 pub use schema::*;
 pub use shortcut::{
     ClientRegionShortcut, NEAR_CACHE_DEFAULT_BYTES, NEAR_CACHE_DEFAULT_ENTRIES, ServerRegionShortcut, UnknownShortcut,

@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::attributes::DEFAULT_POOL_NAME;
+use super::schema::DEFAULT_POOL_NAME;
 
 pub(crate) mod resolution;
 pub(crate) mod schema;

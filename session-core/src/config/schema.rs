@@ -13,27 +13,24 @@
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use super::attributes::{
-    DEFAULT_CLIENT_REGION_SHORTCUT, DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
-    DEFAULT_POOL_NAME, DEFAULT_REGION_NAME, DEFAULT_SERVER_REGION_SHORTCUT, DEFAULT_SESSION_SERIALIZER_BEAN_NAME,
-};
 use super::effective::{ConfigSource, Resolved};
 use super::error::ConfigError;
 use super::id_sources::SessionIdSources;
 use super::keys::{SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SPRING_SESSION_TIMEOUT_PROPERTY};
 use super::parse::{
-    check_maximum_sessions, check_pool_name, check_region_name, parse_bool, parse_idle_timeout, parse_maximum_sessions,
-    parse_maximum_sessions_policy, parse_pool_name, parse_refresh_window, parse_region_name, parse_session_id_sources,
-    parse_shortcut,
+    check_indexable_attributes, check_maximum_sessions, check_pool_name, check_region_name, parse_bool,
+    parse_idle_timeout, parse_maximum_sessions, parse_maximum_sessions_policy, parse_pool_name, parse_refresh_window,
+    parse_region_name, parse_session_id_sources, parse_shortcut,
 };
 use super::precedence::{Problems, setting};
-use super::registry::{ComponentKind, ComponentRegistry};
+use super::registry::{ComponentKind, ComponentRegistry, SESSION_PDX_SERIALIZER_BEAN_NAME};
 use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
 use super::sources::{PropertySources, split_list};
 use session_rules::attributes::ATTRIBUTES;
 
 use crate::login::{MaximumSessions, MaximumSessionsPolicy};
 use crate::settings::SessionSettings;
+pub use crate::{DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS, DEFAULT_REGION_NAME};
 
 // The session settings' property keys (public, re-exported from `config`),
 // declared here with the settings that use them.
@@ -89,6 +86,20 @@ pub const MAXIMUM_SESSIONS_POLICY_PROPERTY: &str =
 /// The property key that turns on publishing the effective configuration as properties
 /// ([`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties)).
 pub const EXPOSE_CONFIGURATION_PROPERTY: &str = "spring.session.data.gemfire.session.configuration.expose";
+
+// The defaults users may name (public, re-exported from `config`); the
+// others are written in the settings' `default:`.
+
+/// Default [`client_region_shortcut`](EnableClusteredSession::client_region_shortcut): `PROXY`.
+pub const DEFAULT_CLIENT_REGION_SHORTCUT: ClientRegionShortcut = ClientRegionShortcut::Proxy;
+/// Default [`server_region_shortcut`](EnableClusteredSession::server_region_shortcut): `PARTITION`.
+pub const DEFAULT_SERVER_REGION_SHORTCUT: ServerRegionShortcut = ServerRegionShortcut::Partition;
+/// Default [`pool_name`](EnableClusteredSession::pool_name): `gemfirePool`.
+pub const DEFAULT_POOL_NAME: &str = "gemfirePool";
+/// Default [`session_serializer_bean_name`](EnableClusteredSession::session_serializer_bean_name).
+pub const DEFAULT_SESSION_SERIALIZER_BEAN_NAME: &str = SESSION_PDX_SERIALIZER_BEAN_NAME;
+/// Default [`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties).
+pub const DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES: bool = false;
 
 /// A parse or check function that needs no registry.
 fn plain<T>(
@@ -372,6 +383,18 @@ macro_rules! session_settings {
             )*
             None
         }
+
+        /// The configurer's method for an attribute: the setting's field
+        /// (`max_inactive_interval_seconds` for `max_inactive_interval_in_seconds`).
+        #[must_use]
+        pub(crate) fn configurer_method_for_attribute(attribute: &str) -> Option<&'static str> {
+            $(
+                if attribute == $attribute {
+                    return Some(stringify!($field));
+                }
+            )*
+            None
+        }
     };
 }
 
@@ -435,8 +458,14 @@ session_settings! {
         get: Option<&[String]> = Option::as_deref,
         lift: |names| names,
         default: Vec::new(),
-        parse: |_: &ComponentRegistry, _: &str, value: &str, _: &ConfigSource| Ok(split_list(value)),
-        check: unchecked,
+        parse: |_: &ComponentRegistry, key: &str, value: &str, from: &ConfigSource| {
+            let names = split_list(value);
+            check_indexable_attributes(key, &names, from)?;
+            Ok(names)
+        },
+        check: |_: &ComponentRegistry, key: &str, names: &Vec<String>, from: &ConfigSource| {
+            check_indexable_attributes(key, names, from)
+        },
         shown: |_: &SessionValues, names: &Vec<String>| list_text(names),
         published: INDEXABLE_SESSION_ATTRIBUTES_PROPERTY = |names: &Vec<String>| names.join(","),
         applies: |settings: SessionSettings, names: &Vec<String>| {
