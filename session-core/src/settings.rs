@@ -42,7 +42,6 @@ pub struct SessionSettings {
     embedded_max_sessions: u64,
     size_limits: SessionSizeLimits,
     maximum_sessions: Option<MaximumSessions>,
-    scratch_flag: bool,
 }
 
 impl Default for SessionSettings {
@@ -59,7 +58,6 @@ impl Default for SessionSettings {
             embedded_max_sessions: DEFAULT_EMBEDDED_MAX_SESSIONS,
             size_limits: SessionSizeLimits::default(),
             maximum_sessions: None,
-            scratch_flag: false,
         }
     }
 }
@@ -95,18 +93,6 @@ impl SessionSettings {
     #[must_use]
     pub fn maximum_sessions_per_principal(&self) -> Option<MaximumSessions> {
         self.maximum_sessions
-    }
-
-    /// Sets the scratch flag.
-    pub fn with_scratch_flag(mut self, flag: bool) -> Self {
-        self.scratch_flag = flag;
-        self
-    }
-
-    /// The scratch flag.
-    #[must_use]
-    pub fn scratch_flag(&self) -> bool {
-        self.scratch_flag
     }
 
     /// Sets the region name (key namespace). See [`validate_region_name`].

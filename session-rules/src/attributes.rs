@@ -224,12 +224,6 @@ pub const ATTRIBUTES: &[Attribute] = &[
         builder_method: Some("maximum_sessions_policy"),
         example: "\"refuse-login\"",
     },
-    Attribute {
-        name: "scratch_flag",
-        value: AttributeValue::Bool,
-        builder_method: Some("scratch_flag"),
-        example: "true",
-    },
 ];
 
 /// The attribute named `name`, if there is one.

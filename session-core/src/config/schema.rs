@@ -101,9 +101,6 @@ pub const DEFAULT_SESSION_SERIALIZER_BEAN_NAME: &str = SESSION_PDX_SERIALIZER_BE
 /// Default [`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties).
 pub const DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES: bool = false;
 
-/// The property key that turns the scratch flag on ([`scratch_flag`](EnableClusteredSession::scratch_flag)).
-pub const SCRATCH_FLAG_PROPERTY: &str = "spring.session.data.gemfire.session.scratch.flag";
-
 /// A parse or check function that needs no registry.
 fn plain<T>(
     parse: fn(&str, &str, &ConfigSource) -> Result<T, ConfigError>,
@@ -682,22 +679,6 @@ session_settings! {
         shown: |_: &SessionValues, expose: &bool| expose.to_string(),
         published: EXPOSE_CONFIGURATION_PROPERTY = |expose: &bool| expose.to_string(),
         applies: |settings, _: &bool| settings,
-    }
-
-    /// A throwaway flag. Default: false.
-    scratch_flag: bool => bool {
-        attribute: "scratch_flag",
-        keys: [SCRATCH_FLAG_PROPERTY],
-        aliases: [],
-        set with_scratch_flag(flag: bool) = flag,
-        get: Option<bool> = |value: &Option<bool>| *value,
-        lift: |flag| flag,
-        default: false,
-        parse: plain(parse_bool),
-        check: unchecked,
-        shown: |_: &SessionValues, flag: &bool| flag.to_string(),
-        published: SCRATCH_FLAG_PROPERTY = |flag: &bool| flag.to_string(),
-        applies: |settings: SessionSettings, flag: &bool| settings.with_scratch_flag(*flag),
     }
 }
 
