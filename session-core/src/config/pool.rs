@@ -129,7 +129,8 @@ impl Default for PoolSettings {
 
 impl PoolSettings {
     /// Settings for one server URL (`redis://[user:password@]host[:port][/db]`,
-    /// or `rediss://` for TLS), with the defaults, in pool `gemfirePool`.
+    /// or `rediss://` for TLS), with the defaults, named `gemfirePool` (the
+    /// name properties use for the default pool).
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             name: DEFAULT_POOL_NAME.to_owned(),
@@ -182,8 +183,8 @@ impl PoolSettings {
         pool
     }
 
-    /// Names the pool (the seed's pool name, `gemfirePool` by default): it
-    /// appears in the startup table and in configuration errors.
+    /// Names these settings, as the startup table and configuration errors
+    /// show them (`gemfirePool` by default; the seed calls this the pool name).
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
