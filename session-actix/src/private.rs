@@ -55,22 +55,27 @@ where
             key: key.to_owned(),
             value: format!("{expression} = {value}"),
             from: Box::new(session_core::config::ConfigSource::Attribute),
-            expected: T::EXPECTED.to_owned(),
+            expected: T::expected(),
         })
 }
 
-/// What [`attribute_seconds`] accepts, worded as the macro's compile-time errors.
+/// What [`attribute_seconds`] accepts: the words of the macro's compile-time
+/// rule for the attribute of that type (session-rules).
 pub trait Bounded {
     /// The accepted range.
-    const EXPECTED: &'static str;
+    fn expected() -> String;
 }
 
 impl Bounded for i64 {
-    const EXPECTED: &'static str = "a whole number of seconds that fits an i64 (negative: never expires)";
+    fn expected() -> String {
+        session_rules::attributes::idle_timeout_seconds_expected()
+    }
 }
 
 impl Bounded for u64 {
-    const EXPECTED: &'static str = "0 or more seconds, fitting a u64 (0: refresh on every access)";
+    fn expected() -> String {
+        session_rules::attributes::idle_refresh_window_seconds_expected()
+    }
 }
 
 /// What a `customize` function may return: the builder, or a `Result` of it

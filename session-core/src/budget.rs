@@ -30,7 +30,7 @@ tokio::task_local! {
 ///
 /// ```
 /// use std::time::Duration;
-/// use session_core::{remaining_store_budget, with_store_budget};
+/// use session_actix::core::{remaining_store_budget, with_store_budget};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// assert_eq!(remaining_store_budget(), None);

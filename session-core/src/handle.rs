@@ -37,7 +37,7 @@ pub type SessionIdDigest = [u8; 32];
 /// the same text, validated.
 ///
 /// ```
-/// use session_core::{SessionHandle, SessionId};
+/// use session_actix::{SessionHandle, SessionId};
 ///
 /// let id = SessionId::generate();
 /// let handle = id.handle();

@@ -24,7 +24,7 @@ pub const SESSION_ID_LEN: usize = 43;
 /// raw text is only available through [`SessionId::as_str`].
 ///
 /// ```
-/// use session_core::SessionId;
+/// use session_actix::SessionId;
 ///
 /// let id = SessionId::generate();
 /// assert_eq!(id.to_string(), id.log_tag());

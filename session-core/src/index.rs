@@ -34,7 +34,7 @@ pub const RESERVED_ATTRIBUTE_PREFIXES: [&str; 3] = [
 /// logged in as anyone, without a login.
 ///
 /// ```
-/// use session_core::{PRINCIPAL_NAME_INDEX_NAME, is_reserved_attribute_name};
+/// use session_actix::{PRINCIPAL_NAME_INDEX_NAME, is_reserved_attribute_name};
 ///
 /// assert!(is_reserved_attribute_name(PRINCIPAL_NAME_INDEX_NAME));
 /// assert!(is_reserved_attribute_name("actix_identity.logged_in_at"));

@@ -40,7 +40,7 @@ use serde::Serialize;
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
-/// use session_core::IndexableAttribute;
+/// use session_actix::IndexableAttribute;
 ///
 /// #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 /// #[serde(transparent)]

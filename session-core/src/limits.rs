@@ -44,7 +44,7 @@ pub const DEFAULT_MAX_TOTAL_BYTES: usize = 1024 * 1024;
 /// and allocates nothing near its claimed size.
 ///
 /// ```
-/// use session_core::{SessionSettings, SessionSizeLimits};
+/// use session_actix::{SessionSettings, SessionSizeLimits};
 ///
 /// let limits = SessionSizeLimits::default().with_max_value_bytes(16 * 1024).with_max_attributes(64);
 /// let settings = SessionSettings::default().with_size_limits(limits);

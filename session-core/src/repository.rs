@@ -15,10 +15,10 @@ use crate::login::LoginError;
 use crate::session::StoredSession;
 
 /// Name of the index that holds the principal (user) name of each session, and
-/// of the session attribute that sets it. Same value as Spring Session's
-/// `FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME`.
-pub const PRINCIPAL_NAME_INDEX_NAME: &str =
-    "org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME";
+/// of the session attribute that sets it:
+/// `"org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME"`,
+/// the value of Spring Session's `FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME`.
+pub const PRINCIPAL_NAME_INDEX_NAME: &str = session_rules::PRINCIPAL_NAME_INDEX_NAME;
 
 /// Creates, saves, finds and deletes sessions.
 ///

@@ -5,8 +5,9 @@
 //! declares the setting, and the builder setter follows from it).
 
 use crate::{
-    CLIENT_REGION_SHORTCUTS, SERVER_REGION_SHORTCUTS, bean_name_problem, is_cookie_name, maximum_sessions_policy,
-    pool_name_problem, region_name_problem, session_id_sources,
+    CLIENT_REGION_SHORTCUTS, SERVER_REGION_SHORTCUTS, bean_name_problem, indexable_attribute_name_problem,
+    is_cookie_name, maximum_sessions_policy, maximum_sessions_problem, pool_name_problem, region_name_problem,
+    session_id_sources,
 };
 
 /// One attribute of `#[enable_clustered_session(...)]`.
@@ -103,7 +104,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     },
     Attribute {
         name: "indexable_session_attributes",
-        value: AttributeValue::Names(indexable_attribute_name),
+        value: AttributeValue::Names(indexable_attribute_name_problem),
         builder_method: Some("indexable_session_attributes"),
         example: "[\"name\", ...]",
     },
@@ -236,14 +237,34 @@ pub fn attribute(name: &str) -> Option<&'static Attribute> {
     ATTRIBUTES.iter().find(|attribute| attribute.name == name)
 }
 
-/// Every i64 means something: negative is "never expires".
+/// What `max_inactive_interval_in_seconds` must be, in the words of both
+/// checks: the macro's, and session-actix's for a value only the compiler
+/// evaluates. Every i64 means something: negative is "never expires".
+#[must_use]
+pub fn idle_timeout_seconds_expected() -> String {
+    format!(
+        "a whole number of seconds that fits an i64 ({} to {}; negative: never expires)",
+        i64::MIN,
+        i64::MAX
+    )
+}
+
+/// What `idle_refresh_window_in_seconds` must be, as
+/// [`idle_timeout_seconds_expected`] for the idle timeout.
+#[must_use]
+pub fn idle_refresh_window_seconds_expected() -> String {
+    format!(
+        "0 or more seconds, fitting a u64 (at most {}; 0: refresh on every access)",
+        u64::MAX
+    )
+}
+
 fn idle_timeout_seconds(value: Option<i128>) -> Result<(), String> {
     match value.map(i64::try_from) {
         Some(Ok(_)) => Ok(()),
         _ => Err(format!(
-            "`max_inactive_interval_in_seconds` must fit an i64 ({} to {}; negative: never expires)",
-            i64::MIN,
-            i64::MAX
+            "`max_inactive_interval_in_seconds` must be {}",
+            idle_timeout_seconds_expected()
         )),
     }
 }
@@ -252,31 +273,15 @@ fn idle_refresh_window_seconds(value: Option<i128>) -> Result<(), String> {
     match value.map(u64::try_from) {
         Some(Ok(_)) => Ok(()),
         _ => Err(format!(
-            "`idle_refresh_window_in_seconds` must be 0 or more and fit a u64 (at most {}; 0: refresh on every \
-             access)",
-            u64::MAX
+            "`idle_refresh_window_in_seconds` must be {}",
+            idle_refresh_window_seconds_expected()
         )),
     }
 }
 
 fn maximum_sessions(value: Option<i128>) -> Result<(), String> {
-    match value.map(u32::try_from) {
-        Some(Ok(1..)) => Ok(()),
-        _ => Err(format!(
-            "`maximum_sessions_per_principal` must be 1 or more (at most {}); leave it out for no limit",
-            u32::MAX
-        )),
-    }
-}
-
-fn indexable_attribute_name(name: &str, earlier: &[String]) -> Result<(), String> {
-    if name.trim().is_empty() {
-        return Err("an indexable session attribute name must not be blank".to_owned());
-    }
-    if earlier.iter().any(|earlier| earlier == name) {
-        return Err(format!("session attribute {name:?} is listed twice"));
-    }
-    Ok(())
+    maximum_sessions_problem(value)
+        .map_err(|expected| format!("`maximum_sessions_per_principal` must be {expected}; leave it out for no limit"))
 }
 
 fn pool_name(name: &str) -> Result<(), String> {
@@ -326,13 +331,5 @@ mod tests {
         assert!(maximum_sessions(Some(1)).is_ok());
         assert!(maximum_sessions(Some(0)).is_err());
         assert!(maximum_sessions(Some(i128::from(u32::MAX) + 1)).is_err());
-    }
-
-    #[test]
-    fn indexable_names_are_distinct_and_not_blank() {
-        let earlier = ["tenant".to_owned()];
-        assert!(indexable_attribute_name("role", &earlier).is_ok());
-        assert!(indexable_attribute_name("tenant", &earlier).is_err());
-        assert!(indexable_attribute_name(" ", &[]).is_err());
     }
 }

@@ -44,6 +44,44 @@ pub fn normalise_shortcut(name: &str) -> String {
     name.trim().to_ascii_uppercase().replace('-', "_")
 }
 
+/// Name of the index that holds the principal (user) name of each session,
+/// and of the session attribute that sets it: Spring Session's
+/// `FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME`. session-core
+/// exports it; the `SessionAttributes` derive refuses a field renamed to it.
+pub const PRINCIPAL_NAME_INDEX_NAME: &str =
+    "org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME";
+
+/// The most live sessions per principal a configuration may allow: at most
+/// `u32::MAX`, which every target's `usize` holds (the least is 1).
+pub const MAXIMUM_SESSIONS_LIMIT: u32 = u32::MAX;
+
+/// A maximum number of sessions per principal: 1 to [`MAXIMUM_SESSIONS_LIMIT`].
+/// `None`: a number too large to be given (it fits no `i128`).
+///
+/// # Errors
+/// The accepted range, for messages.
+pub fn maximum_sessions_problem(value: Option<i128>) -> Result<(), String> {
+    match value {
+        Some(value) if (1..=i128::from(MAXIMUM_SESSIONS_LIMIT)).contains(&value) => Ok(()),
+        _ => Err(format!("1 or more (at most {MAXIMUM_SESSIONS_LIMIT})")),
+    }
+}
+
+/// One name in a list of session attributes to index, given the names listed
+/// before it: not blank, and not listed twice.
+///
+/// # Errors
+/// Why the name cannot be listed.
+pub fn indexable_attribute_name_problem(name: &str, earlier: &[String]) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("an indexable session attribute name must not be blank".to_owned());
+    }
+    if earlier.iter().any(|earlier| earlier == name) {
+        return Err(format!("session attribute {name:?} is listed twice"));
+    }
+    Ok(())
+}
+
 /// Name of the built-in PDX-style serializer, the default.
 pub const SESSION_PDX_SERIALIZER_BEAN_NAME: &str = "SessionPdxSerializer";
 /// Name of the built-in compact (MessagePack) serializer.
@@ -183,6 +221,23 @@ mod tests {
         assert!(!is_cookie_name(""));
         assert!(bean_name_problem(" ").is_err());
         assert!(bean_name_problem("SessionPdxSerializer").is_ok());
+    }
+
+    #[test]
+    fn maximum_sessions_range() {
+        assert!(maximum_sessions_problem(Some(1)).is_ok());
+        assert!(maximum_sessions_problem(Some(i128::from(u32::MAX))).is_ok());
+        assert!(maximum_sessions_problem(Some(0)).is_err());
+        assert!(maximum_sessions_problem(Some(i128::from(u32::MAX) + 1)).is_err());
+        assert!(maximum_sessions_problem(None).is_err());
+    }
+
+    #[test]
+    fn indexable_names_are_distinct_and_not_blank() {
+        let earlier = ["tenant".to_owned()];
+        assert!(indexable_attribute_name_problem("role", &earlier).is_ok());
+        assert!(indexable_attribute_name_problem("tenant", &earlier).is_err());
+        assert!(indexable_attribute_name_problem(" ", &[]).is_err());
     }
 
     #[test]

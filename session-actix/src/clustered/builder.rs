@@ -212,9 +212,9 @@ impl ClusteredSessionBuilder {
     /// seed nodes of a Redis Cluster. Builds the Redis store with the default
     /// pool settings (see [`redis_pool`](Self::redis_pool) for others).
     ///
-    /// The servers of the pool named in code ([`pool_name`](Self::pool_name),
-    /// default `gemfirePool`): its `servers` property, from the environment or
-    /// a file, overrides them; the effective configuration reports
+    /// Properties still win: a `servers` property for this pool (default name
+    /// `gemfirePool`, see [`pool_name`](Self::pool_name)), from the environment
+    /// or a file, overrides these URLs; the effective configuration reports
     /// `code (`ClusteredSessionBuilder::redis`)` as their source otherwise.
     pub fn redis(mut self, url: impl Into<String>) -> Self {
         self.code_pool.add_server(url.into());

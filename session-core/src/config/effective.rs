@@ -104,7 +104,7 @@ pub struct EffectiveEntry {
 /// Its `Display` is a table for the startup log:
 ///
 /// ```
-/// use session_core::config::{ConfigSource, ConfigurationResolver, EnableClusteredSession, Topology};
+/// use session_actix::config::{ConfigSource, ConfigurationResolver, EnableClusteredSession, Topology};
 ///
 /// let effective = ConfigurationResolver::new(EnableClusteredSession::new().with_pool_name("DEFAULT"))
 ///     .resolve()

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::effective::ConfigSource;
-use super::schema::attribute_for_property;
+use super::schema::{attribute_for_property, configurer_method_for_attribute};
 use super::sources::PropertyOrigin;
 
 /// Bad configuration, reported at startup.
@@ -236,20 +236,14 @@ impl ConfigError {
     }
 }
 
-/// The configurer's method for an attribute, where the names differ.
-fn configurer_method(attribute: &str) -> &str {
-    match attribute {
-        "max_inactive_interval_in_seconds" => "max_inactive_interval_seconds",
-        "idle_refresh_window_in_seconds" => "idle_refresh_window",
-        other => other,
-    }
-}
-
 fn describe(from: &ConfigSource, key: &str) -> String {
     let attribute = attribute_for_property(key).unwrap_or(key);
     match from {
         ConfigSource::Property { origin, .. } => origin.to_string(),
-        ConfigSource::Configurer => format!("the configurer's `{}()`", configurer_method(attribute)),
+        ConfigSource::Configurer => format!(
+            "the configurer's `{}()`",
+            configurer_method_for_attribute(attribute).unwrap_or(attribute)
+        ),
         ConfigSource::Attribute => format!("attribute `{attribute}`"),
         // The attribute too: the call may be named otherwise (`idle_timeout`).
         ConfigSource::Code(call) => format!("code (`{call}`), attribute `{attribute}`"),

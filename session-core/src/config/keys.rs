@@ -29,7 +29,7 @@ pub const POOL_PROPERTY_PREFIX: &str = "spring.data.gemfire.pool.";
 /// `spring.data.gemfire.pool.gemfirePool.servers`.
 ///
 /// ```
-/// use session_core::config::{POOL_SERVERS, pool_property};
+/// use session_actix::config::{POOL_SERVERS, pool_property};
 ///
 /// assert_eq!(pool_property("gemfirePool", POOL_SERVERS), "spring.data.gemfire.pool.gemfirePool.servers");
 /// ```
@@ -53,7 +53,7 @@ pub const PROFILES_ACTIVE_PROPERTY: &str = "spring.profiles.active";
 /// underscores, so both are accepted).
 ///
 /// ```
-/// use session_core::config::env_var_names;
+/// use session_actix::config::env_var_names;
 ///
 /// assert_eq!(
 ///     env_var_names("spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds"),

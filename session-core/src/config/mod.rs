@@ -17,32 +17,22 @@
 //!
 //! # Properties
 //!
-//! | Property | Attribute | Default |
-//! |---|---|---|
-//! | `spring.session.data.gemfire.cache.client.pool.name` | `pool_name` | `gemfirePool` |
-//! | `spring.session.data.gemfire.cache.client.region.shortcut` | `client_region_shortcut` | `PROXY` |
-//! | `spring.session.data.gemfire.cache.server.region.shortcut` | `server_region_shortcut` | `PARTITION` |
-//! | `spring.session.data.gemfire.session.attributes.indexable` (or `.indexed`, which wins) | `indexable_session_attributes` | none |
-//! | `spring.session.data.gemfire.session.expiration.bean-name` | `session_expiration_policy_bean_name` | none |
-//! | `spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds` (then Spring Boot's `spring.session.timeout`, then `server.servlet.session.timeout`: durations such as `30m`) | `max_inactive_interval_in_seconds` | `1800` |
-//! | `spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds` (0 or more; empty: the default) | `idle_refresh_window_in_seconds` | a tenth of the idle timeout, at most `60` |
-//! | `spring.session.data.gemfire.session.region.name` | `region_name` | `ClusteredSpringSessions` |
-//! | `spring.session.data.gemfire.session.serializer.bean-name` | `session_serializer_bean_name` | `SessionPdxSerializer` |
-//! | `spring.session.data.gemfire.session.configuration.expose` | `expose_configuration_as_properties` | `false` |
+//! Each session setting has one property key, a `*_PROPERTY` constant whose
+//! doc says what it sets (the attribute's `with_...` setter on
+//! [`EnableClusteredSession`] gives its default); [`SESSION_PROPERTY_KEYS`]
+//! lists them all, and any other key under
+//! [`SESSION_PROPERTY_PREFIX`] is a startup error. The idle timeout also reads
+//! Spring Boot's [`IDLE_TIMEOUT_PROPERTIES`], below the seed's key.
 //!
 //! Pool settings ([`PoolSettings`](crate::PoolSettings)), per pool name, under
 //! `spring.data.gemfire.pool.<pool-name>.`; for the default pool `gemfirePool`
-//! also unnamed, `spring.data.gemfire.pool.<setting>` (the named key wins):
+//! also unnamed, `spring.data.gemfire.pool.<setting>` (the named key wins).
+//! Each is a `POOL_*` constant naming the setting ([`POOL_SERVERS`] is
+//! `servers`), [`POOL_SETTINGS`] lists them all, and each default is a
+//! `DEFAULT_*` constant and [`PoolSettings::new`](crate::PoolSettings::new)'s.
 //!
-//! | Setting | Meaning | Default |
-//! |---|---|---|
-//! | `servers` | comma-separated Redis URLs, e.g. `redis://127.0.0.1:6379` | none |
-//! | `read-timeout` | response timeout, ms | `1000` |
-//! | `socket-connect-timeout` | connection timeout, ms | `500` |
-//! | `retry-attempts` | retries of a failed operation | `2` |
-//! | `subscription-enabled` | subscribe to server events (expiry) | `false` |
-//! | `configure-keyspace-notifications` | enable the keyspace events a subscription needs (`CONFIG SET`) | `true` |
-//! | `cluster` | the servers are Redis Cluster seeds, even only one | `false` |
+//! These lists come from the settings' declarations, so they are complete;
+//! README's *Configuration* section tables both, with each setting's effect.
 //!
 //! When the effective pool (the effective `pool_name`) has non-blank
 //! `servers`, sessions live in Redis (client-server topology); otherwise in
@@ -67,7 +57,7 @@
 //! # Example
 //!
 //! ```
-//! use session_core::config::{
+//! use session_actix::config::{
 //!     ConfigurationResolver, EnableClusteredSession, PropertySources, Topology,
 //! };
 //!
@@ -87,10 +77,11 @@
 //! assert_eq!(effective.topology(), Topology::ClientServer);
 //! assert_eq!(effective.pool().unwrap().urls(), ["redis://127.0.0.1:6379"]);
 //! assert_eq!(effective.to_session_settings().max_inactive_interval_seconds(), 600);
-//! # Ok::<(), session_core::config::ConfigError>(())
+//! # Ok::<(), session_actix::config::ConfigError>(())
 //! ```
 
-mod attributes;
+#[cfg(test)]
+mod attributes_tests;
 mod boot_duration;
 mod configurer;
 mod effective;
@@ -113,10 +104,6 @@ mod stores;
 pub(crate) mod tls_files;
 mod unknown_keys;
 
-pub use attributes::{
-    DEFAULT_CLIENT_REGION_SHORTCUT, DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
-    DEFAULT_POOL_NAME, DEFAULT_REGION_NAME, DEFAULT_SERVER_REGION_SHORTCUT, DEFAULT_SESSION_SERIALIZER_BEAN_NAME,
-};
 pub use effective::{ConfigSource, EffectiveConfiguration, EffectiveEntry, Resolved, Topology};
 pub use error::ConfigError;
 pub use id_sources::SessionIdSources;
@@ -139,8 +126,8 @@ pub use registry::{
     Component, ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME, SESSION_PDX_SERIALIZER_BEAN_NAME,
 };
 pub use resolver::ConfigurationResolver;
-// The session settings' attributes, configurer, property keys and
-// `SESSION_PROPERTY_KEYS`, as the schema declares them.
+// The session settings' attributes, configurer, property keys, public
+// defaults and `SESSION_PROPERTY_KEYS`, as the schema declares them.
 pub use schema::*;
 pub use shortcut::{
     ClientRegionShortcut, NEAR_CACHE_DEFAULT_BYTES, NEAR_CACHE_DEFAULT_ENTRIES, ServerRegionShortcut, UnknownShortcut,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use session_rules::pool_name_problem;
+use session_rules::{indexable_attribute_name_problem, maximum_sessions_problem, pool_name_problem};
 
 use crate::settings::validate_region_name;
 
@@ -142,7 +142,8 @@ pub(crate) fn parse_session_id_sources(
     super::SessionIdSources::parse(value).map_err(|problem| invalid(key, value, from, &problem))
 }
 
-/// The maximum sessions per principal: a whole number, 1 or more; empty: no limit.
+/// The maximum sessions per principal: a whole number in session-rules'
+/// range, the macro's; empty: no limit.
 pub(crate) fn parse_maximum_sessions(
     key: &str,
     value: &str,
@@ -152,32 +153,51 @@ pub(crate) fn parse_maximum_sessions(
     if text.is_empty() {
         return Ok(None);
     }
-    match text.parse::<usize>() {
-        Ok(maximum) if maximum > 0 => Ok(Some(maximum)),
-        _ => Err(invalid(
-            key,
-            value,
-            from,
-            "a whole number of sessions, 1 or more (empty: no limit)",
-        )),
+    let maximum = text.parse::<i128>().ok();
+    match maximum_sessions_problem(maximum) {
+        // In the range, so a `usize` on every target this crate builds for.
+        Ok(()) => Ok(maximum.and_then(|maximum| usize::try_from(maximum).ok())),
+        Err(range) => Err(maximum_sessions_invalid(key, value, from, &range)),
     }
 }
 
-/// A maximum given in code (an attribute or a configurer) is 1 or more too.
+/// A maximum given in code (an attribute or a configurer) follows the same rule.
 pub(crate) fn check_maximum_sessions(
     key: &str,
     maximum: Option<usize>,
     from: &ConfigSource,
 ) -> Result<(), ConfigError> {
-    match maximum {
-        Some(0) => Err(invalid(
-            key,
-            "0",
-            from,
-            "a whole number of sessions, 1 or more (empty: no limit)",
-        )),
-        _ => Ok(()),
+    let Some(maximum) = maximum else {
+        return Ok(());
+    };
+    maximum_sessions_problem(i128::try_from(maximum).ok())
+        .map_err(|range| maximum_sessions_invalid(key, &maximum.to_string(), from, &range))
+}
+
+/// The error for a maximum out of `range` (session-rules' words).
+fn maximum_sessions_invalid(key: &str, value: &str, from: &ConfigSource, range: &str) -> ConfigError {
+    invalid(
+        key,
+        value,
+        from,
+        &format!("a whole number of sessions, {range}; empty: no limit"),
+    )
+}
+
+/// Session attributes to index, as listed in code (an attribute or a
+/// configurer) or a property: the macro's rule, no blank name and none twice.
+pub(crate) fn check_indexable_attributes(key: &str, names: &[String], from: &ConfigSource) -> Result<(), ConfigError> {
+    for (index, name) in names.iter().enumerate() {
+        if let Err(problem) = indexable_attribute_name_problem(name, &names[..index]) {
+            return Err(invalid(
+                key,
+                &names.join(","),
+                from,
+                &format!("distinct attribute names ({problem})"),
+            ));
+        }
     }
+    Ok(())
 }
 
 /// What a login beyond the maximum does.

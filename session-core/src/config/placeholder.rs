@@ -20,7 +20,7 @@ impl PropertySources {
     /// was defined; `Ok(None)` if no source defines it.
     ///
     /// ```
-    /// use session_core::config::PropertySources;
+    /// use session_actix::config::PropertySources;
     ///
     /// let sources = PropertySources::builder()
     ///     .env_var("TIMEOUT", "${APP_TIMEOUT:${DEFAULT_TIMEOUT:3600}}")

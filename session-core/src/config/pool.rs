@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::attributes::DEFAULT_POOL_NAME;
+use super::schema::DEFAULT_POOL_NAME;
 
 pub(crate) mod resolution;
 pub(crate) mod schema;
@@ -51,8 +51,9 @@ pub const DEFAULT_REPLICA_ACKS: u32 = 1;
 /// Default timeout of [`PoolSettings::with_replica_acks`] (`replica-ack-timeout`).
 pub const DEFAULT_REPLICA_ACK_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// How to reach Redis (the seed's pool): its name, server URLs, timeouts,
-/// retries, subscription, cluster mode. The same type whether it comes from
+/// How to reach Redis: the server URLs, timeouts, retries, subscription and
+/// cluster mode, kept under a name (the seed calls this a pool; default
+/// `gemfirePool`). The same type whether it comes from
 /// properties (`spring.data.gemfire.pool.<name>.<setting>`, see
 /// [`EffectiveConfiguration::pool`](super::EffectiveConfiguration::pool)) or
 /// from code, with the same defaults:
@@ -74,7 +75,7 @@ pub const DEFAULT_REPLICA_ACK_TIMEOUT: Duration = Duration::from_millis(500);
 ///
 /// ```
 /// use std::time::Duration;
-/// use session_core::PoolSettings;
+/// use session_actix::PoolSettings;
 ///
 /// let pool = PoolSettings::new("redis://cache.internal:6379/0")
 ///     .with_response_timeout(Duration::from_millis(250))
@@ -130,7 +131,8 @@ impl Default for PoolSettings {
 
 impl PoolSettings {
     /// Settings for one server URL (`redis://[user:password@]host[:port][/db]`,
-    /// or `rediss://` for TLS), with the defaults, in pool `gemfirePool`.
+    /// or `rediss://` for TLS), with the defaults, named `gemfirePool` (the
+    /// name properties use for the default pool).
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             name: DEFAULT_POOL_NAME.to_owned(),
@@ -183,8 +185,8 @@ impl PoolSettings {
         pool
     }
 
-    /// Names the pool (the seed's pool name, `gemfirePool` by default): it
-    /// appears in the startup table and in configuration errors.
+    /// Names these settings, as the startup table and configuration errors
+    /// show them (`gemfirePool` by default; the seed calls this the pool name).
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
@@ -512,7 +514,7 @@ impl PoolSettings {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use session_core::PoolSettings;
+    /// use session_actix::PoolSettings;
     ///
     /// let pool = PoolSettings::new("redis://127.0.0.1:6379").with_response_timeout(Duration::from_millis(250));
     /// let properties = pool.to_properties();

@@ -34,7 +34,7 @@ const PLAIN_PARAMETERS: &[&str] = &["db", "user", "username", "protocol", "insec
 /// it holds an `@` or a `pass=` parameter.
 ///
 /// ```
-/// use session_core::config::mask_password;
+/// use session_actix::config::mask_password;
 ///
 /// assert_eq!(mask_password("redis://user:secret@host:6379/0"), "redis://user:****@host:6379/0");
 /// assert_eq!(mask_password("redis://:se/cr,et@host"), "redis://:****@host");
@@ -114,7 +114,7 @@ fn secret_ranges(url: &str) -> Vec<Range<usize>> {
 /// the separators are kept as written.
 ///
 /// ```
-/// use session_core::config::mask_passwords;
+/// use session_actix::config::mask_passwords;
 ///
 /// assert_eq!(
 ///     mask_passwords("redis://:a,b@h1, redis://u:c@h2"),
@@ -136,7 +136,7 @@ pub fn mask_passwords(list: &str) -> String {
 /// code that does not mask, such as a client library's errors.
 ///
 /// ```
-/// use session_core::config::mask_urls_in;
+/// use session_actix::config::mask_urls_in;
 ///
 /// let urls = ["redis://u:pa/ss@host:1"];
 /// assert_eq!(
@@ -170,7 +170,7 @@ pub fn mask_urls_in<S: AsRef<str>>(text: &str, urls: &[S]) -> String {
 /// URL; any other comma separates. Items are trimmed; empty ones are dropped.
 ///
 /// ```
-/// use session_core::config::split_server_urls;
+/// use session_actix::config::split_server_urls;
 ///
 /// assert_eq!(
 ///     split_server_urls(" redis://:a,b@h1 ,, redis://h2 ,"),

@@ -42,9 +42,9 @@ pub type Component = Arc<dyn Any + Send + Sync>;
 /// ```
 /// use std::time::Duration;
 ///
-/// use session_core::config::{ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME};
-/// use session_core::expiration::FixedTimeoutSessionExpirationPolicy;
-/// use session_core::SessionDataSerializer;
+/// use session_actix::config::{ComponentKind, ComponentRegistry, SESSION_DATA_SERIALIZER_BEAN_NAME};
+/// use session_actix::expiration::FixedTimeoutSessionExpirationPolicy;
+/// use session_actix::core::serialization::SessionDataSerializer;
 ///
 /// let mut registry = ComponentRegistry::new();
 /// registry.register_expiration_policy(

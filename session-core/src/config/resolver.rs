@@ -36,7 +36,7 @@ use super::unknown_keys::{check_pool_keys, check_session_keys};
 /// The seed's worked example:
 ///
 /// ```
-/// use session_core::config::{
+/// use session_actix::config::{
 ///     ClientRegionShortcut, ConfigSource, ConfigurationResolver, EnableClusteredSession,
 ///     PropertySources, SpringSessionGemFireConfigurer,
 /// };
@@ -68,7 +68,7 @@ use super::unknown_keys::{check_pool_keys, check_session_keys};
 /// assert_eq!(effective.pool_name().value, "DEFAULT");
 /// assert_eq!(effective.client_region_shortcut().value, ClientRegionShortcut::Proxy);
 /// assert_eq!(effective.client_region_shortcut().source, ConfigSource::Default);
-/// # Ok::<(), session_core::config::ConfigError>(())
+/// # Ok::<(), session_actix::config::ConfigError>(())
 /// ```
 #[derive(Clone)]
 #[must_use]

@@ -287,3 +287,76 @@ fn one_problem_is_not_wrapped() {
     assert!(matches!(error, ConfigError::InvalidRegionName { .. }), "{error:?}");
     assert_eq!(error.problems().len(), 1);
 }
+
+// The runtime applies the macro's rules (session-rules) to every source: a
+// value the macro refuses at compile time is a startup error from properties
+// and code too.
+
+#[test]
+fn maximum_sessions_beyond_the_macros_range_is_refused_from_properties_and_code() {
+    let too_many = (u64::from(u32::MAX) + 1).to_string();
+    let error = resolve(
+        EnableClusteredSession::new(),
+        env_only(&[(
+            "SPRING_SESSION_DATA_GEMFIRE_SESSION_PRINCIPAL_MAXIMUM_SESSIONS",
+            &too_many,
+        )]),
+    )
+    .unwrap_err();
+    assert!(matches!(&error, ConfigError::InvalidValue { key, value, .. }
+        if key == MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY && *value == too_many));
+    assert!(error.to_string().contains("1 or more (at most 4294967295)"), "{error}");
+
+    let in_code = usize::try_from(u64::from(u32::MAX) + 1).unwrap();
+    let error = resolve(
+        EnableClusteredSession::new().with_maximum_sessions_per_principal(in_code),
+        env_only(&[]),
+    )
+    .unwrap_err();
+    assert!(matches!(&error, ConfigError::InvalidValue { from, .. } if **from == ConfigSource::Attribute));
+
+    let at_most = resolve(
+        EnableClusteredSession::new().with_maximum_sessions_per_principal(u32::MAX as usize),
+        env_only(&[]),
+    )
+    .unwrap();
+    assert_eq!(at_most.maximum_sessions_per_principal().value, Some(u32::MAX as usize));
+}
+
+#[test]
+fn an_indexable_attribute_listed_twice_is_refused_from_properties_and_code() {
+    let error = resolve(
+        EnableClusteredSession::new(),
+        env_only(&[(
+            "SPRING_SESSION_DATA_GEMFIRE_SESSION_ATTRIBUTES_INDEXABLE",
+            "tenant, role,tenant",
+        )]),
+    )
+    .unwrap_err();
+    assert!(matches!(&error, ConfigError::InvalidValue { value, .. } if value == "tenant,role,tenant"));
+    assert!(
+        error
+            .to_string()
+            .contains("session attribute \"tenant\" is listed twice"),
+        "{error}"
+    );
+
+    let error = resolve(
+        EnableClusteredSession::new().with_indexable_session_attributes(["tenant", " "]),
+        env_only(&[]),
+    )
+    .unwrap_err();
+    assert!(matches!(&error, ConfigError::InvalidValue { from, .. } if **from == ConfigSource::Attribute));
+    assert!(error.to_string().contains("must not be blank"), "{error}");
+
+    // Blank items of a property's list are list syntax, not names: skipped, as before.
+    let listed = resolve(
+        EnableClusteredSession::new(),
+        env_only(&[(
+            "SPRING_SESSION_DATA_GEMFIRE_SESSION_ATTRIBUTES_INDEXABLE",
+            "tenant,,role,",
+        )]),
+    )
+    .unwrap();
+    assert_eq!(listed.indexable_session_attributes().value, ["tenant", "role"]);
+}

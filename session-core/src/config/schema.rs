@@ -18,70 +18,93 @@ mod generate;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use super::attributes::{
-    DEFAULT_CLIENT_REGION_SHORTCUT, DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS,
-    DEFAULT_POOL_NAME, DEFAULT_REGION_NAME, DEFAULT_SERVER_REGION_SHORTCUT, DEFAULT_SESSION_SERIALIZER_BEAN_NAME,
-};
 use super::effective::{ConfigSource, Resolved};
 use super::error::ConfigError;
 use super::id_sources::SessionIdSources;
 use super::keys::{SERVER_SERVLET_SESSION_TIMEOUT_PROPERTY, SPRING_SESSION_TIMEOUT_PROPERTY};
 use super::parse::{
-    check_maximum_sessions, check_pool_name, check_region_name, parse_bool, parse_idle_timeout, parse_maximum_sessions,
-    parse_maximum_sessions_policy, parse_pool_name, parse_refresh_window, parse_region_name, parse_session_id_sources,
-    parse_shortcut,
+    check_indexable_attributes, check_maximum_sessions, check_pool_name, check_region_name, parse_bool,
+    parse_idle_timeout, parse_maximum_sessions, parse_maximum_sessions_policy, parse_pool_name, parse_refresh_window,
+    parse_region_name, parse_session_id_sources, parse_shortcut,
 };
 use super::precedence::{Problems, setting};
-use super::registry::{ComponentKind, ComponentRegistry};
+use super::registry::{ComponentKind, ComponentRegistry, SESSION_PDX_SERIALIZER_BEAN_NAME};
 use super::shortcut::{ClientRegionShortcut, ServerRegionShortcut};
 use super::sources::{PropertySources, split_list};
 use session_rules::attributes::ATTRIBUTES;
 
 use crate::login::{MaximumSessions, MaximumSessionsPolicy};
 use crate::settings::SessionSettings;
+pub use crate::{DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS, DEFAULT_REGION_NAME};
 
 // The session settings' property keys (public, re-exported from `config`),
 // declared here with the settings that use them.
 
-/// Property for [`pool_name`](EnableClusteredSession::pool_name).
+/// The property key that names the pool (the Redis connection settings) sessions use
+/// ([`pool_name`](EnableClusteredSession::pool_name)).
 pub const POOL_NAME_PROPERTY: &str = "spring.session.data.gemfire.cache.client.pool.name";
-/// Property for [`client_region_shortcut`](EnableClusteredSession::client_region_shortcut).
+/// The property key that says where session state lives in the client-server topology
+/// ([`client_region_shortcut`](EnableClusteredSession::client_region_shortcut)).
 pub const CLIENT_REGION_SHORTCUT_PROPERTY: &str = "spring.session.data.gemfire.cache.client.region.shortcut";
-/// Property for [`server_region_shortcut`](EnableClusteredSession::server_region_shortcut).
+/// The property key that sets the data layout in the store
+/// ([`server_region_shortcut`](EnableClusteredSession::server_region_shortcut)).
 pub const SERVER_REGION_SHORTCUT_PROPERTY: &str = "spring.session.data.gemfire.cache.server.region.shortcut";
-/// Property for [`indexable_session_attributes`](EnableClusteredSession::indexable_session_attributes):
-/// a comma-delimited list.
+/// The property key that lists the session attributes to index for lookups, comma-delimited
+/// ([`indexable_session_attributes`](EnableClusteredSession::indexable_session_attributes)).
 pub const INDEXABLE_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gemfire.session.attributes.indexable";
-/// Alternative spelling of [`INDEXABLE_SESSION_ATTRIBUTES_PROPERTY`]; when
-/// both are set, in any sources, this one wins (as in the seed).
+/// The other property key that lists the session attributes to index, the seed's alternative
+/// spelling of [`INDEXABLE_SESSION_ATTRIBUTES_PROPERTY`]; when both are set, in any sources,
+/// this one wins (as in the seed).
 pub const INDEXED_SESSION_ATTRIBUTES_PROPERTY: &str = "spring.session.data.gemfire.session.attributes.indexed";
-/// Property for [`session_expiration_policy_bean_name`](EnableClusteredSession::session_expiration_policy_bean_name).
+/// The property key that selects a registered expiration policy by name
+/// ([`session_expiration_policy_bean_name`](EnableClusteredSession::session_expiration_policy_bean_name)).
 pub const SESSION_EXPIRATION_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.expiration.bean-name";
-/// Property for the idle timeout, attribute `max_inactive_interval_in_seconds`
+/// The property key that sets the idle timeout in seconds, attribute `max_inactive_interval_in_seconds`
 /// ([`max_inactive_interval_seconds`](EnableClusteredSession::max_inactive_interval_seconds)).
 pub const MAX_INACTIVE_INTERVAL_SECONDS_PROPERTY: &str =
     "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds";
-/// Property for [`idle_refresh_window`](EnableClusteredSession::idle_refresh_window):
-/// whole seconds, 0 or more; empty: the default (a tenth of the idle timeout, at most 60 s).
+/// The property key that sets the Redis store's idle-refresh window
+/// ([`idle_refresh_window`](EnableClusteredSession::idle_refresh_window)): whole seconds, 0 or
+/// more; empty: the default (a tenth of the idle timeout, at most 60 s).
 pub const IDLE_REFRESH_WINDOW_SECONDS_PROPERTY: &str =
     "spring.session.data.gemfire.session.expiration.idle-refresh-window-seconds";
-/// Property for [`region_name`](EnableClusteredSession::region_name).
+/// The property key that sets the key namespace sessions are stored under
+/// ([`region_name`](EnableClusteredSession::region_name)).
 pub const REGION_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.region.name";
-/// Property for [`session_serializer_bean_name`](EnableClusteredSession::session_serializer_bean_name).
+/// The property key that selects a registered serializer by name
+/// ([`session_serializer_bean_name`](EnableClusteredSession::session_serializer_bean_name)).
 pub const SESSION_SERIALIZER_BEAN_NAME_PROPERTY: &str = "spring.session.data.gemfire.session.serializer.bean-name";
-/// Property for [`session_id_sources`](EnableClusteredSession::session_id_sources):
-/// `cookie`, `header`, `cookie,header` or `header,cookie`.
+/// The property key that says where the session id travels
+/// ([`session_id_sources`](EnableClusteredSession::session_id_sources)): `cookie`, `header`,
+/// `cookie,header` or `header,cookie`.
 pub const SESSION_ID_SOURCES_PROPERTY: &str = "spring.session.data.gemfire.session.id.sources";
-/// Property for [`maximum_sessions_per_principal`](EnableClusteredSession::maximum_sessions_per_principal):
+/// The property key that caps the live sessions of one principal
+/// ([`maximum_sessions_per_principal`](EnableClusteredSession::maximum_sessions_per_principal)):
 /// a whole number, 1 or more; empty: no limit.
 pub const MAXIMUM_SESSIONS_PER_PRINCIPAL_PROPERTY: &str =
     "spring.session.data.gemfire.session.principal.maximum-sessions";
-/// Property for [`maximum_sessions_policy`](EnableClusteredSession::maximum_sessions_policy):
+/// The property key that says what a login beyond the cap does
+/// ([`maximum_sessions_policy`](EnableClusteredSession::maximum_sessions_policy)):
 /// `expire-least-recently-used` or `refuse-login`.
 pub const MAXIMUM_SESSIONS_POLICY_PROPERTY: &str =
     "spring.session.data.gemfire.session.principal.maximum-sessions-policy";
-/// Property for [`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties).
+/// The property key that turns on publishing the effective configuration as properties
+/// ([`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties)).
 pub const EXPOSE_CONFIGURATION_PROPERTY: &str = "spring.session.data.gemfire.session.configuration.expose";
+
+// The defaults users may name (public, re-exported from `config`); the
+// others are written in the settings' `default:`.
+
+/// Default [`client_region_shortcut`](EnableClusteredSession::client_region_shortcut): `PROXY`.
+pub const DEFAULT_CLIENT_REGION_SHORTCUT: ClientRegionShortcut = ClientRegionShortcut::Proxy;
+/// Default [`server_region_shortcut`](EnableClusteredSession::server_region_shortcut): `PARTITION`.
+pub const DEFAULT_SERVER_REGION_SHORTCUT: ServerRegionShortcut = ServerRegionShortcut::Partition;
+/// Default [`pool_name`](EnableClusteredSession::pool_name): `gemfirePool`.
+pub const DEFAULT_POOL_NAME: &str = "gemfirePool";
+/// Default [`session_serializer_bean_name`](EnableClusteredSession::session_serializer_bean_name).
+pub const DEFAULT_SESSION_SERIALIZER_BEAN_NAME: &str = SESSION_PDX_SERIALIZER_BEAN_NAME;
+/// Default [`expose_configuration_as_properties`](EnableClusteredSession::expose_configuration_as_properties).
+pub const DEFAULT_EXPOSE_CONFIGURATION_AS_PROPERTIES: bool = false;
 
 /// A parse or check function that needs no registry.
 fn plain<T>(
@@ -184,8 +207,14 @@ session_settings! {
         get: Option<&[String]> = Option::as_deref,
         lift: |names| names,
         default: Vec::new(),
-        parse: |_: &ComponentRegistry, _: &str, value: &str, _: &ConfigSource| Ok(split_list(value)),
-        check: unchecked,
+        parse: |_: &ComponentRegistry, key: &str, value: &str, from: &ConfigSource| {
+            let names = split_list(value);
+            check_indexable_attributes(key, &names, from)?;
+            Ok(names)
+        },
+        check: |_: &ComponentRegistry, key: &str, names: &Vec<String>, from: &ConfigSource| {
+            check_indexable_attributes(key, names, from)
+        },
         shown: |_: &SessionValues, names: &Vec<String>| list_text(names),
         published: INDEXABLE_SESSION_ATTRIBUTES_PROPERTY = |names: &Vec<String>| names.join(","),
         applies: |settings: SessionSettings, names: &Vec<String>| {
@@ -309,9 +338,7 @@ session_settings! {
     /// Where the session id travels: the cookie (default), the
     /// `X-Auth-Token` header, or both in a given order (a browser gets
     /// cookies, a REST client the header). Code that sets its own resolver
-    /// ([`ClusteredSessionBuilder::id_resolver`]) overrides it.
-    ///
-    /// [`ClusteredSessionBuilder::id_resolver`]: https://docs.rs/session-actix
+    /// (session-actix's `ClusteredSessionBuilder::id_resolver`) overrides it.
     session_id_sources: SessionIdSources => SessionIdSources {
         attribute: "session_id_sources",
         keys: [SESSION_ID_SOURCES_PROPERTY],

@@ -45,7 +45,7 @@ fn parse<T: Copy>(
 /// Parses case-insensitively from the seed's names, dashes accepted for underscores:
 ///
 /// ```
-/// use session_core::config::ClientRegionShortcut;
+/// use session_actix::config::ClientRegionShortcut;
 ///
 /// let shortcut: ClientRegionShortcut = "caching_proxy".parse().unwrap();
 /// assert_eq!(shortcut, ClientRegionShortcut::CachingProxy);
@@ -129,7 +129,7 @@ impl FromStr for ClientRegionShortcut {
 /// `serverRegionShortcut`). Default: [`ServerRegionShortcut::Partition`].
 ///
 /// ```
-/// use session_core::config::ServerRegionShortcut;
+/// use session_actix::config::ServerRegionShortcut;
 ///
 /// assert_eq!("replicate".parse(), Ok(ServerRegionShortcut::Replicate));
 /// assert_eq!(ServerRegionShortcut::default().to_string(), "PARTITION");

@@ -84,7 +84,7 @@ impl fmt::Debug for PropertyValue {
 /// or from explicit variables and paths (for tests) with [`PropertySources::builder`]:
 ///
 /// ```
-/// use session_core::config::PropertySources;
+/// use session_actix::config::PropertySources;
 ///
 /// let sources = PropertySources::builder()
 ///     .env_var("SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME", "Sessions")
@@ -150,7 +150,7 @@ impl PropertySources {
     /// `lower`'s when these name none.
     ///
     /// ```
-    /// use session_core::config::PropertySources;
+    /// use session_actix::config::PropertySources;
     ///
     /// let no_files = std::env::temp_dir().join("no-such-dir");
     /// let defaults = PropertySources::builder()
@@ -165,7 +165,7 @@ impl PropertySources {
     /// let sources = added.over(defaults);
     /// assert_eq!(sources.get("app.timeout").unwrap().value, "900");
     /// assert_eq!(sources.get("spring.session.data.gemfire.session.region.name").unwrap().value, "FromEnv");
-    /// # Ok::<(), session_core::config::ConfigError>(())
+    /// # Ok::<(), session_actix::config::ConfigError>(())
     /// ```
     #[must_use]
     pub fn over(mut self, lower: PropertySources) -> Self {
@@ -181,7 +181,7 @@ impl PropertySources {
     /// effective configuration reports it (`code (`call`)`).
     ///
     /// ```
-    /// use session_core::config::{PropertyOrigin, PropertySources};
+    /// use session_actix::config::{PropertyOrigin, PropertySources};
     ///
     /// let sources = PropertySources::default()
     ///     .with_code_property("spring.data.gemfire.pool.gemfirePool.servers", "redis://127.0.0.1:6379", ".redis");

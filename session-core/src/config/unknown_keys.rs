@@ -6,13 +6,13 @@ use std::path::Path;
 
 use session_rules::did_you_mean;
 
-use super::attributes::DEFAULT_POOL_NAME;
 use super::error::ConfigError;
 use super::keys::{POOL_PROPERTY_PREFIX, SESSION_PROPERTY_PREFIX, canonical_env_name, env_var_names, pool_property};
 use super::pool::schema::POOL_SETTINGS;
 use super::precedence::Problems;
 use super::properties_file::FileEntry;
 use super::redact::mask_passwords;
+use super::schema::DEFAULT_POOL_NAME;
 use super::schema::SESSION_PROPERTY_KEYS;
 use super::sources::{PropertyOrigin, PropertySources};
 

@@ -41,8 +41,8 @@ use crate::session::AttributeValue;
 /// ```
 /// use std::borrow::Cow;
 ///
-/// use session_core::AttributeValue;
-/// use session_core::serialization::{SerializationError, SessionSerializer, looks_like_json};
+/// use session_actix::AttributeValue;
+/// use session_actix::core::serialization::{SerializationError, SessionSerializer, looks_like_json};
 ///
 /// /// Stores JSON as is, like the PDX serializer, but refuses values over 1 KiB.
 /// #[derive(Debug)]
@@ -79,7 +79,7 @@ use crate::session::AttributeValue;
 /// let value = AttributeValue::serialize("theme", "dark")?;
 /// assert!(SmallJson.can_serialize(&value));
 /// assert_eq!(SmallJson.serialize_attribute("theme", &value).unwrap().as_ref(), b"\"dark\"");
-/// # Ok::<(), session_core::AttributeError>(())
+/// # Ok::<(), session_actix::AttributeError>(())
 /// ```
 pub trait SessionSerializer: Any + Send + Sync + Debug {
     /// A name for logs and errors; by convention the name it is registered

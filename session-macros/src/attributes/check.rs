@@ -6,11 +6,9 @@ use std::collections::BTreeMap;
 use super::Errors;
 use super::attr::{AttributeName, Container};
 
-/// `session_core::PRINCIPAL_NAME_INDEX_NAME`'s value, to catch a field renamed
-/// to it (the generated code names the constant itself; the integration tests
-/// check that the two agree).
-const PRINCIPAL_NAME_INDEX_NAME: &str =
-    "org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME";
+// The principal name attribute (session-core exports the same constant), to
+// catch a field renamed to it; the generated code names session-core's constant.
+use session_rules::PRINCIPAL_NAME_INDEX_NAME;
 
 /// The named fields of the input, or `None` (reported) for enums, unions,
 /// tuple structs and unit structs.

@@ -10,12 +10,12 @@ use super::schema::{
     POOL_SSL_KEY_FILE,
 };
 use super::{DEFAULT_POOL_SERVER_URL, PoolSettings, is_tls_url};
-use crate::config::attributes::DEFAULT_POOL_NAME;
 use crate::config::effective::ConfigSource;
 use crate::config::error::ConfigError;
 use crate::config::keys::{POOL_PROPERTY_PREFIX, pool_property};
 use crate::config::parse::invalid;
 use crate::config::precedence::{Problems, setting};
+use crate::config::schema::DEFAULT_POOL_NAME;
 use crate::config::sources::PropertySources;
 
 /// The effective pool and where each of its settings came from.

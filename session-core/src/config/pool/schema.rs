@@ -233,48 +233,48 @@ macro_rules! pool_settings {
 }
 
 pool_settings! {
-    /// Pool setting: comma-separated Redis URLs (`redis://host:port`,
-    /// `rediss://...`). Set for the effective pool, it selects the client-server
+    /// The pool setting that lists the Redis servers: comma-separated URLs
+    /// (`redis://host:port`, `rediss://...`). Set for the effective pool, it selects the client-server
     /// topology; unset or blank, sessions stay in the embedded store.
     POOL_SERVERS = "servers" => urls: ServerUrls;
-    /// Pool setting: comma-separated Redis Sentinel addresses (`host[port]`,
+    /// The pool setting that lists the Redis Sentinels: comma-separated addresses (`host[port]`,
     /// `host:port`, or `redis://` URLs carrying the sentinels' credentials); the
     /// master is discovered through them. Exclusive with [`POOL_SERVERS`].
     POOL_LOCATORS = "locators" => sentinels: Locators;
-    /// Pool setting: the name of the master the sentinels monitor (default `mymaster`).
+    /// The pool setting that names the master the sentinels monitor (default `mymaster`).
     POOL_SENTINEL_MASTER = "sentinel-master" => sentinel_master: MasterName;
-    /// Pool setting: how long to wait for a server's answer, in milliseconds.
+    /// The pool setting that bounds the wait for a server's answer, in milliseconds.
     POOL_READ_TIMEOUT = "read-timeout" => response_timeout: Millis;
-    /// Pool setting: how long to wait for a connection, in milliseconds.
+    /// The pool setting that bounds the wait for a connection, in milliseconds.
     POOL_SOCKET_CONNECT_TIMEOUT = "socket-connect-timeout" => connection_timeout: Millis;
-    /// Pool setting: how many times a failed operation is retried.
+    /// The pool setting that says how many times a failed operation is retried.
     POOL_RETRY_ATTEMPTS = "retry-attempts" => retry_attempts: Count<u32>;
-    /// Pool setting: whether to subscribe to server events (session expiry and deletion).
+    /// The pool setting that turns the subscription to server events on or off (session expiry and deletion).
     POOL_SUBSCRIPTION_ENABLED = "subscription-enabled" => subscription_enabled: Flag;
-    /// Pool setting: whether a subscribing instance enables the keyspace
+    /// The pool setting that says whether a subscribing instance enables the keyspace
     /// notifications it needs with `CONFIG SET` (off for a managed Redis that forbids `CONFIG`).
     POOL_CONFIGURE_KEYSPACE_NOTIFICATIONS = "configure-keyspace-notifications" => configure_keyspace_notifications: Flag;
-    /// Pool setting: whether the servers are Redis Cluster seeds even when there is only one.
+    /// The pool setting that says whether the servers are Redis Cluster seeds even when there is only one.
     POOL_CLUSTER = "cluster" => cluster: Flag, shown as |pool| pool.is_cluster().to_string();
-    /// Pool setting: a PEM file of certificate authorities trusted for `rediss://`
+    /// The pool setting that names a PEM file of certificate authorities trusted for `rediss://`
     /// servers (default: the system's trusted roots).
     POOL_SSL_CA_FILE = "ssl-ca-file" => ssl_ca_file: FilePath;
-    /// Pool setting: the client certificate (chain), PEM, for mutual TLS.
+    /// The pool setting that names the client certificate (chain) file, PEM, for mutual TLS.
     POOL_SSL_CERTIFICATE_FILE = "ssl-certificate-file" => ssl_certificate_file: FilePath;
-    /// Pool setting: the client certificate's private key, PEM, for mutual TLS.
+    /// The pool setting that names the client certificate's private key file, PEM, for mutual TLS.
     POOL_SSL_KEY_FILE = "ssl-key-file" => ssl_key_file: FilePath;
-    /// Pool setting: `true` skips verifying `rediss://` servers' certificates (tests only; warned at startup).
+    /// The pool setting that, `true`, skips verifying `rediss://` servers' certificates (tests only; warned at startup).
     POOL_SSL_INSECURE = "ssl-insecure" => ssl_insecure: Flag;
-    /// Pool setting: consecutive failed operations that open the circuit breaker (0: no breaker).
+    /// The pool setting that sets how many consecutive failed operations open the circuit breaker (0: no breaker).
     POOL_BREAKER_FAILURE_THRESHOLD = "breaker-failure-threshold" => breaker_failure_threshold: Count<u32>;
-    /// Pool setting: how long an open circuit breaker refuses operations before a probe, in milliseconds.
+    /// The pool setting that sets how long an open circuit breaker refuses operations before a probe, in milliseconds.
     POOL_BREAKER_COOL_DOWN = "breaker-cool-down" => breaker_cool_down: Millis;
-    /// Pool setting: most store operations in flight per instance; more fail at once (0: no bound).
+    /// The pool setting that bounds the store operations in flight per instance; more fail at once (0: no bound).
     POOL_MAX_IN_FLIGHT = "max-in-flight" => max_in_flight: Count<usize>;
-    /// Pool setting: replicas that must acknowledge each session write under a
+    /// The pool setting that sets how many replicas must acknowledge each session write under a
     /// replicating server region shortcut (`REPLICATE`, `PARTITION_REDUNDANT`, ...).
     POOL_REPLICA_ACKS = "replica-acks" => replica_acks: Count<u32>;
-    /// Pool setting: how long a session write waits for its replica acknowledgements, in milliseconds.
+    /// The pool setting that bounds how long a session write waits for its replica acknowledgements, in milliseconds.
     POOL_REPLICA_ACK_TIMEOUT = "replica-ack-timeout" => replica_ack_timeout: Millis;
 }
 

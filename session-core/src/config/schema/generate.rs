@@ -31,7 +31,7 @@ macro_rules! session_settings {
         /// attribute as the source of a bad value.
         ///
         /// ```
-        /// use session_core::config::{ClientRegionShortcut, EnableClusteredSession};
+        /// use session_actix::config::{ClientRegionShortcut, EnableClusteredSession};
         ///
         /// let attributes = EnableClusteredSession::new()
         ///     .with_max_inactive_interval_seconds(900)
@@ -85,13 +85,17 @@ macro_rules! session_settings {
 
             $(
                 $(#[doc = $doc])*
+                ///
+                #[doc = concat!("Sets attribute `", $attribute, "`.")]
                 pub fn $setter(mut self, $arg: $input) -> Self {
                     self.$field = Some($convert);
                     self.set_in_code.remove(stringify!($field));
                     self
                 }
 
-                #[doc = concat!("`", $attribute, "`, if given.")]
+                $(#[doc = $doc])*
+                ///
+                #[doc = concat!("Attribute `", $attribute, "` as given: `None` until set.")]
                 #[must_use]
                 pub fn $field(&self) -> $get {
                     ($getter)(&self.$field)
@@ -111,7 +115,7 @@ macro_rules! session_settings {
         /// and then only that one applies.
         ///
         /// ```
-        /// use session_core::config::{ClientRegionShortcut, SpringSessionGemFireConfigurer};
+        /// use session_actix::config::{ClientRegionShortcut, SpringSessionGemFireConfigurer};
         ///
         /// struct Production;
         ///
@@ -130,9 +134,11 @@ macro_rules! session_settings {
         /// ```
         pub trait SpringSessionGemFireConfigurer: Send + Sync {
             $(
-                #[doc = concat!("Overrides `", $attribute, "`:")]
-                ///
                 $(#[doc = $doc])*
+                ///
+                #[doc = concat!(
+                    "Overrides attribute `", $attribute, "` and the properties when it returns `Some`."
+                )]
                 fn $field(&self) -> Option<$ty> {
                     None
                 }
@@ -157,9 +163,9 @@ macro_rules! session_settings {
 
         impl super::EffectiveConfiguration {
             $(
-                #[doc = concat!("The effective `", $attribute, "` and its source:")]
-                ///
                 $(#[doc = $doc])*
+                ///
+                #[doc = concat!("The effective value of attribute `", $attribute, "` and where it came from.")]
                 #[must_use]
                 pub fn $field(&self) -> &Resolved<$effective> {
                     &self.values.$field
@@ -235,11 +241,11 @@ macro_rules! session_settings {
 
                     impl $builder {
                         $(
-                            #[doc = concat!(
-                                "Attribute `", $attribute, "` (properties and a configurer override it):"
-                            )]
-                            ///
                             $(#[doc = $doc])*
+                            ///
+                            #[doc = concat!(
+                                "Sets attribute `", $attribute, "`; properties and a configurer override it."
+                            )]
                             pub fn $field(mut self, $arg: $input) -> Self {
                                 self.attributes = self.attributes.$setter($arg).set_in_code(
                                     stringify!($field),
@@ -269,6 +275,18 @@ macro_rules! session_settings {
             $(
                 if [$($key),+].contains(&key) {
                     return Some($attribute);
+                }
+            )*
+            None
+        }
+
+        /// The configurer's method for an attribute: the setting's field
+        /// (`max_inactive_interval_seconds` for `max_inactive_interval_in_seconds`).
+        #[must_use]
+        pub(crate) fn configurer_method_for_attribute(attribute: &str) -> Option<&'static str> {
+            $(
+                if attribute == $attribute {
+                    return Some(stringify!($field));
                 }
             )*
             None

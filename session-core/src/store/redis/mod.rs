@@ -303,9 +303,9 @@ pub const EXPIRED_SESSION_LINGER: Duration = Duration::from_secs(10);
 /// Session repository backed by Redis. Cloning shares the connection.
 ///
 /// ```no_run
-/// use session_core::{PoolSettings, RedisSessionRepository, SessionRepository, SessionSettings};
+/// use session_actix::{PoolSettings, RedisSessionRepository, SessionRepository, SessionSettings};
 ///
-/// # async fn demo() -> Result<(), session_core::StoreError> {
+/// # async fn demo() -> Result<(), session_actix::StoreError> {
 /// let repository = RedisSessionRepository::new(
 ///     PoolSettings::new("redis://127.0.0.1:6379").with_subscription_enabled(true),
 ///     SessionSettings::default(),
