@@ -62,13 +62,13 @@ mod enable;
 ///
 /// | attribute | value | default |
 /// |---|---|---|
-/// | `client_region_shortcut` | `PROXY`, `CACHING_PROXY`, `LOCAL` (identifier or string) | `PROXY` |
+/// | `client_region_shortcut` | `PROXY`, `CACHING_PROXY`, `CACHING_PROXY_HEAP_LRU`, `LOCAL`, `LOCAL_HEAP_LRU` (identifier or string) | `PROXY` |
 /// | `indexable_session_attributes` | `["name", ...]` | none |
 /// | `max_inactive_interval_in_seconds` | integer (see below) that fits an `i64`; negative: never expires | `1800` |
 /// | `idle_refresh_window_in_seconds` | integer (see below), 0 or more: with Redis, a read extends the stored deadline only when it lags by more than this; 0: on every access | a tenth of the idle timeout, at most 60 |
 /// | `pool_name` | string, no dots or whitespace | `"gemfirePool"` |
 /// | `region_name` | string of 1 to 128 of `[A-Za-z0-9_.:-]` (safe in a Redis key) | `"ClusteredSpringSessions"` |
-/// | `server_region_shortcut` | `PARTITION`, `REPLICATE`, `LOCAL` | `PARTITION` |
+/// | `server_region_shortcut` | `PARTITION`, `REPLICATE`, `LOCAL`, `PARTITION_REDUNDANT`, `REPLICATE_PERSISTENT`, `PARTITION_REDUNDANT_PERSISTENT` (identifier or string; the replicating ones make each write wait for a replica, `WAIT`) | `PARTITION` |
 /// | `session_expiration_policy_bean_name` | string: a policy registered by `customize` | none |
 /// | `session_serializer_bean_name` | string: `SessionPdxSerializer`, `SessionDataSerializer`, or one registered by `customize` | `"SessionPdxSerializer"` |
 /// | `expose_configuration_as_properties` | `true` / `false` | `false` |

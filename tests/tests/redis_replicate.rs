@@ -161,3 +161,55 @@ async fn the_persistence_check_reads_the_servers_configuration() {
         .unwrap();
     assert_eq!(repository.server_persists().await.unwrap(), Some(true));
 }
+
+/// How many `WAIT`s the server has answered (`INFO commandstats`).
+fn waits(server: &RedisServer) -> u64 {
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut server.connection())
+        .unwrap();
+    stats
+        .lines()
+        .find_map(|line| line.strip_prefix("cmdstat_wait:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |calls| calls.parse().unwrap())
+}
+
+/// Replica acknowledgement asked for in code (#10): `redis_pool` carries it
+/// to the store as the `REPLICATE` shortcut would (no property holds it),
+/// with the code's replica count and timeout: a write waits (`WAIT`) and,
+/// with no replica to acknowledge it, answers 503.
+#[actix_rt::test]
+async fn replica_acknowledgement_given_to_redis_pool_makes_writes_wait() {
+    let master = RedisServer::start();
+    let empty = std::env::temp_dir().join(format!("clustered-session-replicate-code-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let sessions = ClusteredSession::builder()
+        .replace_properties(
+            PropertySources::builder()
+                .default_config_location(&empty)
+                .build()
+                .unwrap(),
+        )
+        .redis_pool(
+            session_actix::PoolSettings::new(master.url())
+                .with_replica_acknowledgement(true)
+                .with_replica_acks(1, Duration::from_millis(ACK_TIMEOUT_MS)),
+        )
+        .build()
+        .unwrap();
+    let pool = sessions.configuration().pool().unwrap().clone();
+    assert_eq!(pool.replica_ack_timeout(), Duration::from_millis(ACK_TIMEOUT_MS));
+    let app = serve!(move || sessions.wrap(App::new().route("/write/{value}", web::post().to(write))));
+    let client = awc::Client::builder().timeout(Duration::from_secs(10)).finish();
+    let before = waits(&master);
+    let started = Instant::now();
+    let response = client.post(app.url("/write/1")).send().await.unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(waits(&master) > before, "the write sent no WAIT");
+    assert!(
+        elapsed >= Duration::from_millis(ACK_TIMEOUT_MS),
+        "answered before the acknowledgement timeout: {elapsed:?}"
+    );
+}

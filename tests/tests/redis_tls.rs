@@ -15,7 +15,11 @@ use session_core::{
 
 /// Saves a session with one attribute and reads it back.
 async fn round_trip(pool: PoolSettings) -> Result<(), StoreError> {
-    let repository = RedisSessionRepository::new(pool, SessionSettings::default())?;
+    round_trip_on(&RedisSessionRepository::new(pool, SessionSettings::default())?).await
+}
+
+/// [`round_trip`] on a repository already built.
+async fn round_trip_on<R: SessionRepository + ?Sized>(repository: &R) -> Result<(), StoreError> {
     let mut session = repository.create_session();
     session.insert("colour", "blue").unwrap();
     repository.save(&mut session).await?;
@@ -104,6 +108,77 @@ async fn the_master_is_found_through_sentinels_over_tls() {
         .unwrap_err();
     let message = refused.to_string();
     assert!(message.contains("UnknownIssuer"), "{message}");
+}
+
+/// Sentinels over TLS from properties (#10): `rediss://` locators and the
+/// CA file, as environment variables, pass startup checks (a Sentinel pool
+/// has no servers) and reach the master; with a CA that did not sign the
+/// sentinel, the handshake is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rediss_locators_and_a_ca_file_from_properties_reach_the_master() {
+    let files = TlsFiles::generate();
+    let setup = TlsSentinelSetup::start(&files);
+    let ca = files.ca().display().to_string();
+    let sentinel = setup.sentinel_url();
+    let locators = ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_LOCATORS", sentinel.as_str());
+    let pool = resolve(&[
+        locators,
+        ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SSL_CA_FILE", &ca),
+        ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_READ_TIMEOUT", "10000"),
+    ])
+    .unwrap();
+    assert_eq!(pool.sentinels(), [setup.sentinel_url()]);
+    assert!(pool.urls().is_empty());
+    round_trip(pool).await.unwrap();
+
+    let other_ca = files.other_ca().display().to_string();
+    let refused = resolve(&[
+        locators,
+        ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SSL_CA_FILE", &other_ca),
+        ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_READ_TIMEOUT", "10000"),
+    ])
+    .unwrap();
+    let message = round_trip(refused).await.unwrap_err().to_string();
+    assert!(message.contains("UnknownIssuer"), "{message}");
+
+    // TLS settings with plain sentinels still do nothing, and say so.
+    let plain = resolve(&[
+        (locators.0, "127.0.0.1:26379"),
+        ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SSL_CA_FILE", &ca),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        plain.contains("spring.data.gemfire.pool.gemfirePool.ssl-ca-file") && plain.contains("`rediss://`"),
+        "{plain}"
+    );
+}
+
+/// The same through the code-first builder (#10): `redis_pool` turns the
+/// value into properties, which pass the same startup checks, and the store
+/// it builds finds the master through the TLS sentinel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_sentinel_pool_given_to_the_builder_reaches_the_master() {
+    let files = TlsFiles::generate();
+    let setup = TlsSentinelSetup::start(&files);
+    let sessions = session_actix::ClusteredSession::builder()
+        .replace_properties(
+            PropertySources::builder()
+                .default_config_location(std::env::temp_dir().join("clustered-session-tls-no-such-dir"))
+                .build()
+                .unwrap(),
+        )
+        .redis_pool(
+            PoolSettings::sentinel([setup.sentinel_url()], MASTER_NAME)
+                .with_ssl_ca_file(files.ca())
+                .with_response_timeout(Duration::from_secs(10)),
+        )
+        .build()
+        .unwrap();
+    let effective = sessions.configuration().pool().unwrap();
+    assert_eq!(effective.sentinels(), [setup.sentinel_url()]);
+    assert_eq!(effective.ssl_ca_file(), Some(files.ca().as_path()));
+    round_trip_on(sessions.repository().as_ref()).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

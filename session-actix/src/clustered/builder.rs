@@ -221,9 +221,10 @@ impl ClusteredSessionBuilder {
         self
     }
 
-    /// Keeps sessions in Redis with these settings (servers, timeouts,
-    /// retries, subscription, cluster mode, keyspace notifications, near
-    /// cache). As with [`redis`](Self::redis), the pool's properties override
+    /// Keeps sessions in Redis with these settings (every one of them:
+    /// servers or sentinels, timeouts, retries, subscription, cluster mode,
+    /// keyspace notifications, TLS, breaker, replica acknowledgement, near
+    /// cache; the pool's name is [`pool_name`](Self::pool_name)'s). As with [`redis`](Self::redis), the pool's properties override
     /// the settings they name; the effective configuration reports
     /// `code (`ClusteredSessionBuilder::redis_pool`)` for the others. A
     /// `CACHING_PROXY` client region shortcut sets its own near cache.

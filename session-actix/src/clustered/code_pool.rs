@@ -72,14 +72,21 @@ impl CodePool {
     }
 
     /// The store's settings: those resolved from properties (`resolved`),
-    /// with the near cache, which only code can ask for, taken from the
-    /// code's settings.
+    /// with what no property carries taken from the code's settings: the near
+    /// cache and replica acknowledgement (properties ask for these through
+    /// the client and server region shortcuts, which can only add them).
     #[cfg(feature = "redis")]
-    pub(super) fn store_settings(&self, resolved: session_core::PoolSettings) -> session_core::PoolSettings {
-        match self.settings.as_ref().and_then(session_core::PoolSettings::near_cache) {
-            Some(capacity) => resolved.with_near_cache(capacity),
-            None => resolved,
+    pub(super) fn store_settings(&self, mut resolved: session_core::PoolSettings) -> session_core::PoolSettings {
+        let Some(code) = &self.settings else {
+            return resolved;
+        };
+        if let Some(capacity) = code.near_cache() {
+            resolved = resolved.with_near_cache(capacity);
         }
+        if code.replica_acknowledgement_enabled() {
+            resolved = resolved.with_replica_acknowledgement(true);
+        }
+        resolved
     }
 }
 

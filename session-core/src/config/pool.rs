@@ -389,9 +389,12 @@ impl PoolSettings {
     /// acknowledged write. Not acknowledged in time: the operation fails with
     /// [`StoreError::Unavailable`](crate::StoreError::Unavailable) (503), though
     /// the write may still have applied on the master (and reach the replicas
-    /// later). Standalone and Sentinel only. What the server region shortcuts
-    /// `REPLICATE`, `PARTITION_REDUNDANT` (and their `_PERSISTENT` forms) turn
-    /// on. Default: off.
+    /// later). Standalone, Sentinel and Redis Cluster (there, one more round
+    /// trip: a `WAIT` on the session's master once the write is in). What the
+    /// server region shortcuts `REPLICATE`, `PARTITION_REDUNDANT` (and their
+    /// `_PERSISTENT` forms) turn on; given to
+    /// `ClusteredSessionBuilder::redis_pool`, it applies whatever the shortcut.
+    /// Default: off.
     pub fn with_replica_acknowledgement(mut self, enabled: bool) -> Self {
         self.replica_acknowledgement = enabled;
         self
@@ -414,6 +417,13 @@ impl PoolSettings {
     #[must_use]
     pub fn replica_acknowledgement(&self) -> Option<(u32, Duration)> {
         (self.replica_acknowledgement && self.replica_acks > 0).then_some((self.replica_acks, self.replica_ack_timeout))
+    }
+
+    /// Whether [`with_replica_acknowledgement`](Self::with_replica_acknowledgement)
+    /// is on (whatever the number of replicas asked for).
+    #[must_use]
+    pub fn replica_acknowledgement_enabled(&self) -> bool {
+        self.replica_acknowledgement
     }
 
     /// See [`PoolSettings::with_replica_acks`].

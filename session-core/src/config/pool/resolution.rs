@@ -79,7 +79,7 @@ pub(crate) fn resolve_pool(properties: &PropertySources, name: &str, problems: &
     Some((pool, sources))
 }
 
-/// The pool's TLS settings apply to `rediss://` servers and their files are
+/// The pool's TLS settings apply to `rediss://` servers or sentinels and their files are
 /// usable PEM; errors name the setting, the file and the source.
 fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSource>) -> Result<(), ConfigError> {
     let error = |setting: &str, value: String, expected: String| ConfigError::InvalidValue {
@@ -116,13 +116,15 @@ fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSo
                 .to_owned(),
         ));
     }
-    if !pool.urls().iter().any(|url| is_tls_url(url)) {
+    // A Sentinel pool has no servers: its `rediss://` locators use the TLS settings.
+    if !pool.urls().iter().chain(pool.sentinels()).any(|url| is_tls_url(url)) {
         return Err(error(
             setting,
             value(setting),
             format!(
-                "`rediss://` servers in `{}` (TLS settings do nothing for plain `redis://` servers)",
-                pool_property(pool.name(), POOL_SERVERS)
+                "`rediss://` servers in `{}` or sentinels in `{}` (TLS settings do nothing for plain `redis://` ones)",
+                pool_property(pool.name(), POOL_SERVERS),
+                pool_property(pool.name(), POOL_LOCATORS)
             ),
         ));
     }

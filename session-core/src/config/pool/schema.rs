@@ -156,7 +156,7 @@ impl Codec for ServerUrls {
     }
 }
 
-/// Comma-separated sentinel addresses (`host[port]`, `host:port`, `redis://` URLs).
+/// Comma-separated sentinel addresses (`host[port]`, `host:port`, `redis://` or `rediss://` URLs).
 struct Locators;
 impl Codec for Locators {
     type Value = Vec<String>;
@@ -165,7 +165,7 @@ impl Codec for Locators {
             Rejected::new(
                 &mask_passwords(text),
                 format!(
-                    "comma-separated sentinel addresses, `host[port]` or `host:port` (`{}` is not one)",
+                    "comma-separated sentinel addresses, `host[port]`, `host:port` or `redis[s]://host:port` (`{}` is not one)",
                     mask_password(&bad)
                 ),
             )
@@ -238,7 +238,7 @@ pool_settings! {
     /// topology; unset or blank, sessions stay in the embedded store.
     POOL_SERVERS = "servers" => urls: ServerUrls;
     /// The pool setting that lists the Redis Sentinels: comma-separated addresses (`host[port]`,
-    /// `host:port`, or `redis://` URLs carrying the sentinels' credentials); the
+    /// `host:port`, or `redis://` URLs carrying the sentinels' credentials, `rediss://` for TLS); the
     /// master is discovered through them. Exclusive with [`POOL_SERVERS`].
     POOL_LOCATORS = "locators" => sentinels: Locators;
     /// The pool setting that names the master the sentinels monitor (default `mymaster`).

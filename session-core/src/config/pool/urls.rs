@@ -3,17 +3,18 @@
 //! sentinel list may take.
 
 /// The sentinel addresses in `text` (comma-separated `host[port]`,
-/// `host:port`, `[v6]:port` or `redis://` URLs), as `redis://` URLs; the
+/// `host:port`, `[v6]:port`, `redis://` or `rediss://` URLs), as URLs; the
 /// first address that is none of these is the error.
 pub(crate) fn parse_locators(text: &str) -> Result<Vec<String>, String> {
     text.split(',')
         .map(str::trim)
         .filter(|address| !address.is_empty())
         .map(|address| {
-            if address.to_ascii_lowercase().starts_with("redis://") {
+            // `rediss://`: TLS to the sentinels (and the master), with the pool's `ssl-*` settings.
+            if address.to_ascii_lowercase().starts_with("redis://") || is_tls_url(address) {
                 return Ok(address.to_owned());
             }
-            // Other schemes (`rediss://`: TLS to sentinels is not supported yet).
+            // Other schemes.
             if address.contains("://") {
                 return Err(address.to_owned());
             }

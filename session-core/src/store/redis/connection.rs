@@ -77,6 +77,16 @@ impl ConnectionLike for Connection {
 }
 
 impl Connection {
+    /// The sentinels naming the master, if this connection goes to the
+    /// master they name (with or without a near cache).
+    pub(crate) fn sentinel(&self) -> Option<&SentinelConnection> {
+        match self {
+            Self::Sentinel(sentinel) => Some(sentinel),
+            Self::Tracked(tracked) => tracked.sentinel(),
+            Self::Single(_) | Self::Cluster(_) => None,
+        }
+    }
+
     /// Whether this is a cluster connection (pipelines must then stay within one slot).
     pub(crate) fn is_cluster(&self) -> bool {
         matches!(self, Self::Cluster(_))

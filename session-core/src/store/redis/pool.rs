@@ -334,13 +334,24 @@ impl RedisConnection {
     /// to one cluster node, with the first URL's scheme and credentials.
     pub(crate) async fn subscription_client(&self, node: Option<&NodeAddress>) -> RedisResult<redis::Client> {
         match node {
-            None => match &self.connection {
+            None => match self.connection.sentinel() {
                 // The subscription follows the master: it reconnects after a failover.
-                Connection::Sentinel(sentinel) => sentinel.master_client().await,
-                _ => self.clients.client(&self.url),
+                Some(sentinel) => sentinel.master_client().await,
+                None => self.clients.client(&self.url),
             },
             Some(node) => self.clients.client(&node_url(&self.url, node)),
         }
+    }
+
+    /// Through Sentinel, told each time the store drops the master (lost, or
+    /// the sentinels named another, `+switch-master` included), already
+    /// marked seen: the subscription listens on a master until then. A
+    /// failover the old master survives leaves a pub/sub connection to it open
+    /// (Sentinel kills only normal clients), where no event arrives any more.
+    pub(crate) fn watch_master_drops(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        let mut drops = self.connection.sentinel()?.watch_master_drops();
+        drops.mark_unchanged();
+        Some(drops)
     }
 
     /// The database number of the URL (keyspace notifications are per

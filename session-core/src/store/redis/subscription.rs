@@ -3,6 +3,10 @@
 //! notifications) and to the region's notice channel. It reconnects, enables
 //! keyspace notifications again (a restarted Redis forgot them) and
 //! re-subscribes whenever the connection is lost, and ends with the repository.
+//! Through Sentinel it also re-subscribes whenever the store drops the master
+//! (see [`RedisConnection::watch_master_drops`](super::pool::RedisConnection::watch_master_drops)):
+//! after a failover the old master survives, its pub/sub connection stays
+//! open but hears nothing more.
 //!
 //! On Redis Cluster, keyspace notifications are node-local: each master only
 //! announces its own keys. So there is one such connection per master, found
@@ -273,20 +277,24 @@ async fn listen(
         listened: false,
         reason,
     };
-    let client = match RedisSessionRepository::from_weak(inner) {
-        None => return Ended::RepositoryDropped,
-        Some(repository) => {
-            // Bounded: with Sentinel this may ask the sentinels for the master.
-            let client = tokio::time::timeout(
-                config.response_timeout,
-                repository.inner.connection.subscription_client(node),
-            );
-            match client.await {
-                Ok(Ok(client)) => client,
-                Ok(Err(error)) => return lost(error.to_string()),
-                Err(_) => return lost("finding the server timed out".to_owned()),
-            }
-        }
+    let Some(repository) = RedisSessionRepository::from_weak(inner) else {
+        return Ended::RepositoryDropped;
+    };
+    // Through Sentinel: watched from before the master is asked for, so a
+    // drop after that answer (even one the question itself causes, when the
+    // store had another master) means listening on the new master instead.
+    let mut master_drops = repository.inner.connection.watch_master_drops();
+    // Bounded: with Sentinel this may ask the sentinels for the master.
+    let client = tokio::time::timeout(
+        config.response_timeout,
+        repository.inner.connection.subscription_client(node),
+    )
+    .await;
+    drop(repository);
+    let client = match client {
+        Ok(Ok(client)) => client,
+        Ok(Err(error)) => return lost(error.to_string()),
+        Err(_) => return lost("finding the server timed out".to_owned()),
     };
     let mut pubsub = match tokio::time::timeout(config.connection_timeout, client.get_async_pubsub()).await {
         Ok(Ok(pubsub)) => pubsub,
@@ -349,6 +357,12 @@ async fn listen(
                     return lost("connection closed");
                 }
             }
+            changed = master_dropped(master_drops.as_mut()) => {
+                if changed.is_err() {
+                    return Ended::RepositoryDropped;
+                }
+                return lost("the store dropped the master (failover, or connection lost); asking the sentinels again");
+            }
             _ = keepalive.tick() => {
                 if inner.strong_count() == 0 {
                     return Ended::RepositoryDropped;
@@ -359,6 +373,15 @@ async fn listen(
                 }
             }
         }
+    }
+}
+
+/// Resolves when the store drops the master it named (an error: the
+/// connection is gone, as the repository is); never without Sentinel.
+async fn master_dropped(drops: Option<&mut watch::Receiver<u64>>) -> Result<(), watch::error::RecvError> {
+    match drops {
+        Some(drops) => drops.changed().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -317,6 +317,14 @@ impl TrackedConnection {
         }
     }
 
+    /// The sentinels this connection follows, if it goes to the master they name.
+    pub(crate) fn sentinel(&self) -> Option<&SentinelConnection> {
+        match &self.inner.server {
+            Server::Sentinel(sentinel) => Some(sentinel),
+            Server::Fixed(_) => None,
+        }
+    }
+
     /// Through Sentinel: empties the cache and drops the connection as soon
     /// as the master is dropped (lost, or the sentinels named another), not
     /// at the next command: reads served from the cache send none. Runs on
