@@ -51,6 +51,10 @@ use crate::login::{LoginError, MaximumSessionsPolicy};
 use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
 use crate::session::{AttributeValue, SessionParts, StoredSession};
 use crate::settings::SessionSettings;
+use crate::telemetry::{self, EndReason};
+
+/// The `store` label of what this store counts itself (sessions ended).
+const EMBEDDED_STORE: &str = "embedded";
 
 /// How often expired sessions are swept out (the seed's expiry threads run once a second).
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
@@ -98,6 +102,9 @@ struct StoredState {
     /// The entry was removed by a renewal: the renewal's
     /// [`IdChanged`](SessionEvent::IdChanged) replaces the `Deleted` event.
     renewed_away: bool,
+    /// The entry was deleted to make room for a login of its principal (the
+    /// maximum sessions): counted as evicted, announced as `Deleted`.
+    evicted_for_login: bool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -239,6 +246,16 @@ impl EmbeddedSessionRepository {
                     state.removed = true;
                     let entries = std::mem::take(&mut state.index_entries);
                     remove_index_entries(&mut lock(&listener_indexes), *handle, &entries);
+                    if !state.renewed_away {
+                        // Counted whether or not anyone listens; moka calls this once per removal.
+                        let reason = match cause {
+                            RemovalCause::Explicit if state.evicted_for_login => EndReason::Evicted,
+                            RemovalCause::Explicit => EndReason::Logout,
+                            RemovalCause::Expired => EndReason::Expired,
+                            _ => EndReason::Evicted,
+                        };
+                        telemetry::sessions_destroyed(EMBEDDED_STORE, reason, 1);
+                    }
                     (events.is_observed() && !state.renewed_away).then(|| state.to_session(*handle))
                 };
                 if last_state.is_some() {
@@ -307,6 +324,7 @@ impl EmbeddedSessionRepository {
             index_entries: index_entries.clone(),
             removed: false,
             renewed_away: false,
+            evicted_for_login: false,
         };
         let handle = session.handle();
         state.touch_in_place(handle, self.policy(), now, instant);
@@ -532,23 +550,7 @@ impl SessionRepository for EmbeddedSessionRepository {
     }
 
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
-        // Through the per-key compute, like every write: a save or touch that
-        // read the entry before this delete cannot put it back afterwards (a
-        // plain `remove` can run between their read and their put). The
-        // eviction listener removes the index entries.
-        let instant = Instant::now();
-        let mut ended_live = false;
-        self.inner
-            .cache
-            .entry_by_ref(handle)
-            .and_compute_with(|entry| match entry {
-                Some(entry) => {
-                    ended_live = lock(&entry.value().state).is_live(instant);
-                    Op::Remove
-                }
-                None => Op::Nop,
-            });
-        Ok(ended_live)
+        Ok(self.remove(handle, EndReason::Logout))
     }
 }
 
@@ -603,6 +605,30 @@ fn apply_delta(target: &mut StoredSession, changes: &StoredSession) {
 }
 
 impl EmbeddedSessionRepository {
+    /// Deletes a session, for `reason` (a logout, or a principal's maximum
+    /// sessions); whether it was live.
+    fn remove(&self, handle: &SessionHandle, reason: EndReason) -> bool {
+        // Through the per-key compute, like every write: a save or touch that
+        // read the entry before this delete cannot put it back afterwards (a
+        // plain `remove` can run between their read and their put). The
+        // eviction listener removes the index entries and counts the end.
+        let instant = Instant::now();
+        let mut ended_live = false;
+        self.inner
+            .cache
+            .entry_by_ref(handle)
+            .and_compute_with(|entry| match entry {
+                Some(entry) => {
+                    let mut state = lock(&entry.value().state);
+                    ended_live = state.is_live(instant);
+                    state.evicted_for_login = reason == EndReason::Evicted;
+                    Op::Remove
+                }
+                None => Op::Nop,
+            });
+        ended_live
+    }
+
     /// A renewal of an admitted session keeps its slot under the new handle.
     async fn carry_login(&self, previous: &SessionHandle, renewed: &StoredSession) {
         if self.inner.settings.maximum_sessions_per_principal().is_none() {
@@ -653,7 +679,11 @@ impl EmbeddedSessionRepository {
             admitted.remove(member);
         }
         admitted.insert(*handle);
-        Ok(self.delete_by_handles(&evicted).await?)
+        let mut ended = 0;
+        for member in &evicted {
+            ended += usize::from(self.remove(member, EndReason::Evicted));
+        }
+        Ok(ended)
     }
 }
 
