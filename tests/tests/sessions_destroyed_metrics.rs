@@ -1,82 +1,22 @@
 //! `sessions_destroyed_total` read back through a debugging recorder, with no
 //! event listener anywhere: each store counts every session end once, by
 //! reason (logout, expired, evicted), and a renewal is not an end.
-#![allow(clippy::unwrap_used, clippy::cast_precision_loss)]
+#![allow(clippy::unwrap_used, clippy::float_cmp)]
 
-use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use clustered_session_tests::recorded_metrics::RecordedMetrics;
 use clustered_session_tests::redis_server::RedisServer;
-use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
-use session_core::telemetry;
+use session_core::telemetry::SESSIONS_DESTROYED;
 use session_core::{
     EmbeddedSessionRepository, FindByIndexNameSessionRepository, MaximumSessions, MaximumSessionsPolicy,
     PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, SessionRepository, SessionSettings,
 };
 
-/// Counter totals of one test: the recorder is global and a snapshot drains
-/// it, so the tests of this binary take turns and add up what they drain.
-struct Totals {
-    snapshotter: &'static Snapshotter,
-    totals: BTreeMap<(String, String), u64>,
-}
-
-impl Totals {
-    /// Starts counting from zero; holds the turn until dropped.
-    async fn start() -> (Self, tokio::sync::MutexGuard<'static, ()>) {
-        static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-        static SNAPSHOTTER: OnceLock<Snapshotter> = OnceLock::new();
-        let turn = TURN.lock().await;
-        let snapshotter = SNAPSHOTTER.get_or_init(|| {
-            let recorder = DebuggingRecorder::new();
-            let snapshotter = recorder.snapshotter();
-            recorder.install().unwrap();
-            snapshotter
-        });
-        // What an earlier test left behind is not ours.
-        let _ = snapshotter.snapshot();
-        let totals = Self {
-            snapshotter,
-            totals: BTreeMap::new(),
-        };
-        (totals, turn)
-    }
-
-    /// Sessions of `store` destroyed for `reason` so far.
-    fn destroyed(&mut self, store: &str, reason: &str) -> u64 {
-        for (key, _, _, value) in self.snapshotter.snapshot().into_vec() {
-            if key.key().name() != telemetry::SESSIONS_DESTROYED {
-                continue;
-            }
-            let DebugValue::Counter(count) = value else { continue };
-            let label = |name: &str| {
-                key.key()
-                    .labels()
-                    .find(|label| label.key() == name)
-                    .map(|label| label.value().to_owned())
-                    .unwrap_or_default()
-            };
-            *self.totals.entry((label("store"), label("reason"))).or_default() += count;
-        }
-        self.totals
-            .get(&(store.to_owned(), reason.to_owned()))
-            .copied()
-            .unwrap_or_default()
-    }
-
-    /// Waits (at most `timeout`) until `store` counted `expected` for `reason`.
-    async fn wait_for(&mut self, store: &str, reason: &str, expected: u64, timeout: Duration) -> u64 {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let count = self.destroyed(store, reason);
-            if count >= expected || Instant::now() > deadline {
-                return count;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
+/// Sessions of `store` destroyed for `reason` so far.
+fn destroyed(metrics: &RecordedMetrics, store: &str, reason: &str) -> f64 {
+    metrics.get(SESSIONS_DESTROYED, &[("store", store), ("reason", reason)])
 }
 
 /// At most one session per principal, the older one ending; every access recorded.
@@ -123,7 +63,7 @@ async fn save_expiring<R: SessionRepository>(repository: &R, seconds: i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedded_store_counts_each_end_by_reason_without_listeners() {
-    let (mut totals, _turn) = Totals::start().await;
+    let (metrics, _turn) = RecordedMetrics::start().await;
     let store = EmbeddedSessionRepository::new(settings());
     logout_renewal_and_second_login(&store).await;
     save_expiring(&store, 1).await;
@@ -135,28 +75,35 @@ async fn the_embedded_store_counts_each_end_by_reason_without_listeners() {
     assert_eq!(full.session_count(), 2);
 
     assert_eq!(
-        totals.destroyed("embedded", "logout"),
-        1,
+        destroyed(&metrics, "embedded", "logout"),
+        1.0,
         "the logout (not the renewal)"
     );
     assert_eq!(
-        totals.destroyed("embedded", "evicted"),
-        2,
+        destroyed(&metrics, "embedded", "evicted"),
+        2.0,
         "the first login, and the session over capacity"
     );
     tokio::time::sleep(Duration::from_millis(1200)).await;
     // The sweeper evicts the expired session within a second; counting it does not wait for a read.
     assert_eq!(
-        totals.wait_for("embedded", "expired", 1, Duration::from_secs(3)).await,
-        1
+        metrics
+            .wait_for(
+                SESSIONS_DESTROYED,
+                &[("store", "embedded"), ("reason", "expired")],
+                1.0,
+                Duration::from_secs(3)
+            )
+            .await,
+        1.0
     );
-    assert_eq!(totals.destroyed("embedded", "logout"), 1);
-    assert_eq!(totals.destroyed("embedded", "evicted"), 2);
+    assert_eq!(destroyed(&metrics, "embedded", "logout"), 1.0);
+    assert_eq!(destroyed(&metrics, "embedded", "evicted"), 2.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_redis_store_counts_each_end_once_in_the_cluster_without_listeners() {
-    let (mut totals, _turn) = Totals::start().await;
+    let (metrics, _turn) = RecordedMetrics::start().await;
     let server = RedisServer::start();
     let pool = PoolSettings::new(server.url()).with_subscription_enabled(true);
     // Two subscribed instances hear every expiry; only the one reaping first counts it.
@@ -166,14 +113,32 @@ async fn the_redis_store_counts_each_end_once_in_the_cluster_without_listeners()
         assert!(instance.wait_for_subscription(Duration::from_secs(5)).await);
     }
     logout_renewal_and_second_login(&first).await;
-    assert_eq!(totals.destroyed("redis", "logout"), 1, "the logout (not the renewal)");
-    assert_eq!(totals.destroyed("redis", "evicted"), 1, "the first login");
+    assert_eq!(
+        destroyed(&metrics, "redis", "logout"),
+        1.0,
+        "the logout (not the renewal)"
+    );
+    assert_eq!(destroyed(&metrics, "redis", "evicted"), 1.0, "the first login");
 
     save_expiring(&first, 1).await;
-    assert_eq!(totals.wait_for("redis", "expired", 1, Duration::from_secs(5)).await, 1);
+    assert_eq!(
+        metrics
+            .wait_for(
+                SESSIONS_DESTROYED,
+                &[("store", "redis"), ("reason", "expired")],
+                1.0,
+                Duration::from_secs(5)
+            )
+            .await,
+        1.0
+    );
     // The other instance's reap of the same expiry has had time to run.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(totals.destroyed("redis", "expired"), 1, "once, not once per instance");
-    assert_eq!(totals.destroyed("redis", "logout"), 1);
-    assert_eq!(totals.destroyed("redis", "evicted"), 1);
+    assert_eq!(
+        destroyed(&metrics, "redis", "expired"),
+        1.0,
+        "once, not once per instance"
+    );
+    assert_eq!(destroyed(&metrics, "redis", "logout"), 1.0);
+    assert_eq!(destroyed(&metrics, "redis", "evicted"), 1.0);
 }
