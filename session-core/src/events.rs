@@ -403,7 +403,10 @@ impl SessionEventPublisher {
     }
 
     fn publish_from(&self, event: SessionEvent, origin: Origin) {
-        telemetry::counter(telemetry::SESSION_EVENTS, &[("kind", event.kind_name())]);
+        // A copy was counted by the instance that published it first.
+        if origin == Origin::Here {
+            telemetry::counter(telemetry::SESSION_EVENTS, &[("kind", event.kind_name())]);
+        }
         let has_listeners = !self
             .inner
             .listeners

@@ -7,12 +7,13 @@
 //!
 //! | name | type | labels | what |
 //! |---|---|---|---|
-//! | `session_store_operation_duration_seconds` | histogram | `store`, `operation`, `outcome` | one repository operation (`find_by_id`, `save`, `delete`, `find_by_index`) |
+//! | `session_store_operation_duration_seconds` | histogram | `store`, `operation`, `outcome` | one repository operation (`find_by_id`, `save`, `delete`, `find_by_index`, `admit_login`) |
 //! | `session_store_errors_total` | counter | `store`, `operation`, `kind` | failed operations by [`StoreError`] kind (`timeout`, `unavailable`, `circuit_open`, `overloaded`, `protocol`, `too_large`) |
 //! | `session_size_bytes` | histogram | `store` | attribute bytes of each saved session |
 //! | `sessions_created_total` | counter | `store` | sessions saved for the first time |
 //! | `sessions_renewed_total` | counter | `store` | id renewals saved (not counted in `sessions_created_total`) |
-//! | `session_events_total` | counter | `kind` | events published: `created`, `changed`, `deleted` (logout, delete), `expired`, `destroyed` (expired under `Destroy`, or evicted), `id_changed` (a renewal: neither a `deleted` nor a `created`) |
+//! | `sessions_destroyed_total` | counter | `store`, `reason` | sessions that ended, once per session, counted by the store whether or not anyone listens: `logout` (deleted), `expired`, `evicted` (capacity, `maxmemory`, a principal's maximum sessions). A renewal is not an end: it is `sessions_renewed_total` (so live sessions = created - destroyed). On Redis, expiries and evictions are seen only with the subscription on, and counted by the instance that handles them first |
+//! | `session_events_total` | counter | `kind` | events published by the instance that acted (copies heard from other instances are not counted; stores publish only while someone listens, so count ends with `sessions_destroyed_total`): `created`, `changed`, `deleted` (logout, delete), `expired`, `destroyed` (expired under `Destroy`, or evicted), `id_changed` (a renewal: neither a `deleted` nor a `created`) |
 //! | `session_listener_dropped_events_total` | counter | | events dropped because the listeners' queue was full |
 //! | `session_listener_panics_total` | counter | | listener calls that panicked |
 //! | `session_store_breaker_open` | gauge | | 1 while the Redis circuit breaker is open or probing, else 0 |
@@ -36,6 +37,8 @@ pub const SESSIONS_CREATED: &str = "sessions_created_total";
 /// See the module docs.
 pub const SESSIONS_RENEWED: &str = "sessions_renewed_total";
 /// See the module docs.
+pub const SESSIONS_DESTROYED: &str = "sessions_destroyed_total";
+/// See the module docs.
 pub const SESSION_EVENTS: &str = "session_events_total";
 /// See the module docs.
 pub const LISTENER_DROPPED_EVENTS: &str = "session_listener_dropped_events_total";
@@ -56,6 +59,39 @@ pub const NEAR_CACHE_FLUSHES: &str = "session_near_cache_flushes_total";
 /// See the module docs.
 pub const SUBSCRIPTION_RECONNECTS: &str = "session_subscription_reconnects_total";
 
+/// Why a session ended: the `reason` label of [`SESSIONS_DESTROYED`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EndReason {
+    /// Deleted: a logout, `delete_by_*`.
+    Logout,
+    /// Its idle timeout (or the expiration policy) ran out.
+    Expired,
+    /// Removed to make room: the embedded store's capacity, Redis `maxmemory`,
+    /// a principal's maximum sessions.
+    Evicted,
+}
+
+impl EndReason {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Expired => "expired",
+            Self::Evicted => "evicted",
+        }
+    }
+}
+
+/// Counts `count` sessions of `store` that ended for `reason`.
+pub(crate) fn sessions_destroyed(store: &'static str, reason: EndReason, count: u64) {
+    if count > 0 {
+        record::counter_by(
+            SESSIONS_DESTROYED,
+            &[("store", store), ("reason", reason.label())],
+            count,
+        );
+    }
+}
+
 /// The `kind` label of a store error.
 pub(crate) fn error_kind(error: &StoreError) -> &'static str {
     match error {
@@ -73,7 +109,11 @@ mod record {
     use std::time::Duration;
 
     pub(crate) fn counter(name: &'static str, labels: &[(&'static str, &'static str)]) {
-        ::metrics::counter!(name, labels).increment(1);
+        counter_by(name, labels, 1);
+    }
+
+    pub(crate) fn counter_by(name: &'static str, labels: &[(&'static str, &'static str)], count: u64) {
+        ::metrics::counter!(name, labels).increment(count);
     }
 
     pub(crate) fn histogram(name: &'static str, labels: &[(&'static str, &'static str)], value: f64) {
@@ -95,6 +135,7 @@ mod record {
     use std::time::Duration;
 
     pub(crate) fn counter(_: &'static str, _: &[(&'static str, &'static str)]) {}
+    pub(crate) fn counter_by(_: &'static str, _: &[(&'static str, &'static str)], _: u64) {}
     pub(crate) fn histogram(_: &'static str, _: &[(&'static str, &'static str)], _: f64) {}
     pub(crate) fn duration(_: &'static str, _: &[(&'static str, &'static str)], _: Duration) {}
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]

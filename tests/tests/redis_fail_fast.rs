@@ -222,3 +222,72 @@ async fn operations_beyond_the_in_flight_bound_fail_at_once_instead_of_queueing(
     // Slots free again once the operations end.
     assert!(repository.find_by_id(&SessionId::generate()).await.unwrap().is_none());
 }
+
+/// A Redis out of memory answers every write with an error, but it answers:
+/// the breaker stays closed and reads go on (it opens for timeouts and lost
+/// connections, when waiting for Redis is what hurts).
+#[actix_rt::test]
+async fn error_replies_of_a_redis_that_answers_do_not_open_the_breaker() {
+    let server = RedisServer::start();
+    let repository = RedisSessionRepository::new(
+        PoolSettings::new(server.url()).with_circuit_breaker(2, Duration::from_secs(30)),
+        SessionSettings::default(),
+    )
+    .unwrap();
+    let mut session = repository.create_session();
+    session.insert("cart", "abc").unwrap();
+    repository.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+
+    let mut redis = server.connection();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory-policy")
+        .arg("noeviction")
+        .arg("maxmemory")
+        .arg(1)
+        .query(&mut redis)
+        .unwrap();
+    for _ in 0..4 {
+        // A same-size change: the transaction path, refused as a whole (`EXECABORT` after `OOM`).
+        let mut loaded = repository.find_by_id(&id).await.unwrap().unwrap();
+        loaded.insert("cart", "xyz").unwrap();
+        assert!(repository.save(&mut loaded).await.is_err(), "Redis is out of memory");
+    }
+    assert_eq!(repository.breaker_state(), BreakerState::Closed);
+    let loaded = repository.find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(loaded.get::<String>("cart").unwrap().as_deref(), Some("abc"));
+
+    // A user the server refuses scripts to (`NOPERM` loading them): refused, not down.
+    let _: () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("noscripts")
+        .arg("on")
+        .arg(">secret")
+        .arg("~*")
+        .arg("&*")
+        .arg("+@all")
+        .arg("-script")
+        .query(&mut redis)
+        .unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg(0)
+        .query(&mut redis)
+        .unwrap();
+    let _: () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut redis).unwrap();
+    let url = format!("redis://noscripts:secret@127.0.0.1:{}", server.port());
+    let refused = RedisSessionRepository::new(
+        PoolSettings::new(url).with_circuit_breaker(2, Duration::from_secs(30)),
+        SessionSettings::default(),
+    )
+    .unwrap();
+    for _ in 0..4 {
+        let mut session = refused.create_session();
+        session.insert("cart", "abc").unwrap();
+        assert!(refused.save(&mut session).await.is_err(), "no scripts for this user");
+    }
+    assert_eq!(refused.breaker_state(), BreakerState::Closed);
+    assert!(refused.find_by_id(&id).await.unwrap().is_some(), "reads need no script");
+}

@@ -1,7 +1,9 @@
 //! A repository wrapper that records what every operation costs: duration and
 //! outcome metrics, errors by kind, session sizes, creations and renewals
 //! ([`telemetry`](crate::telemetry)), and a `tracing` span per operation with
-//! OpenTelemetry's database attribute names. Stores compose: it wraps any
+//! OpenTelemetry's database attribute names (`db.system.name`,
+//! `db.operation.name`, `error.type`) and `session.handle`, the session's
+//! hashed [`SessionHandle`] (never its id). Stores compose: it wraps any
 //! repository, and the configured ones are wrapped by the builder.
 
 use std::collections::BTreeMap;
@@ -41,12 +43,16 @@ impl<R> MeteredRepository<R> {
     async fn measure<T>(
         &self,
         operation: &'static str,
+        session: Option<SessionHandle>,
         work: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
+        // `session.handle`: the session's hashed handle, never its id. Formatted
+        // only when a subscriber records the span.
         let span = tracing::debug_span!(
             "session_store",
             db.system.name = self.store,
             db.operation.name = operation,
+            session.handle = session.map(tracing::field::display),
             error.type = tracing::field::Empty,
         );
         let started = Instant::now();
@@ -82,7 +88,8 @@ impl<R: SessionRepository> SessionRepository for MeteredRepository<R> {
         let created = session.is_new();
         let renewed = !created && session.previous_handle().is_some();
         let changed = session.has_changes();
-        self.measure("save", self.inner.save(session)).await?;
+        let handle = session.handle();
+        self.measure("save", Some(handle), self.inner.save(session)).await?;
         if changed {
             let size = session.total_bytes();
             #[allow(clippy::cast_precision_loss, reason = "a histogram of sizes")]
@@ -97,19 +104,23 @@ impl<R: SessionRepository> SessionRepository for MeteredRepository<R> {
     }
 
     async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
-        self.measure("find_by_id", self.inner.find_by_id(id)).await
+        self.measure("find_by_id", Some(id.handle()), self.inner.find_by_id(id))
+            .await
     }
 
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
-        self.measure("delete", self.inner.delete_by_handle(handle)).await
+        self.measure("delete", Some(*handle), self.inner.delete_by_handle(handle))
+            .await
     }
 
     async fn delete_by_handles(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
-        self.measure("delete", self.inner.delete_by_handles(handles)).await
+        self.measure("delete", None, self.inner.delete_by_handles(handles))
+            .await
     }
 
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.measure("delete", self.inner.delete_by_id(id)).await
+        self.measure("delete", Some(id.handle()), self.inner.delete_by_id(id))
+            .await
     }
 
     async fn health(&self) -> StoreHealth {
@@ -117,7 +128,14 @@ impl<R: SessionRepository> SessionRepository for MeteredRepository<R> {
     }
 
     async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, crate::LoginError> {
-        self.inner.admit_login(handle, principal).await
+        // A refused login is an answer, not a store error: only store failures count as errors.
+        self.measure("admit_login", Some(*handle), async {
+            match self.inner.admit_login(handle, principal).await {
+                Err(crate::LoginError::Store(error)) => Err(error),
+                answer => Ok(answer),
+            }
+        })
+        .await?
     }
 }
 
@@ -130,6 +148,7 @@ impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository for M
     ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError> {
         self.measure(
             "find_by_index",
+            None,
             self.inner.find_by_index_name_and_index_value(index_name, index_value),
         )
         .await

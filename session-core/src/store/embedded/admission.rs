@@ -8,6 +8,7 @@ use crate::handle::SessionHandle;
 use crate::login::{LoginError, MaximumSessionsPolicy};
 use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
 use crate::session::StoredSession;
+use crate::telemetry::EndReason;
 
 impl EmbeddedSessionRepository {
     /// A renewal of an admitted session keeps its slot under the new handle.
@@ -64,6 +65,10 @@ impl EmbeddedSessionRepository {
             admitted.remove(member);
         }
         admitted.insert(*handle);
-        Ok(self.delete_by_handles(&evicted).await?)
+        let mut ended = 0;
+        for member in &evicted {
+            ended += usize::from(self.remove(member, EndReason::Evicted));
+        }
+        Ok(ended)
     }
 }

@@ -30,6 +30,9 @@ pub(super) struct StoredState {
     /// The entry was removed by a renewal: the renewal's
     /// [`IdChanged`](crate::events::SessionEvent::IdChanged) replaces the `Deleted` event.
     pub(super) renewed_away: bool,
+    /// The entry was deleted to make room for a login of its principal (the
+    /// maximum sessions): counted as evicted, announced as `Deleted`.
+    pub(super) evicted_for_login: bool,
 }
 
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

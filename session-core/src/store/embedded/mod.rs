@@ -55,9 +55,13 @@ use crate::login::LoginError;
 use crate::repository::SessionRepository;
 use crate::session::StoredSession;
 use crate::settings::SessionSettings;
+use crate::telemetry::{self, EndReason};
 use entry::{DeadlineExpiry, EmbeddedEntry, lock};
 use index::{Indexes, remove_index_entries};
 use sweeper::{publish_removal, spawn_sweeper};
+
+/// The `store` label of what this store counts itself (sessions ended).
+const EMBEDDED_STORE: &str = "embedded";
 
 /// In-process session repository. Cloning shares the same sessions.
 #[derive(Clone)]
@@ -118,6 +122,16 @@ impl EmbeddedSessionRepository {
                     state.removed = true;
                     let entries = std::mem::take(&mut state.index_entries);
                     remove_index_entries(&mut lock(&listener_indexes), *handle, &entries);
+                    if !state.renewed_away {
+                        // Counted whether or not anyone listens; moka calls this once per removal.
+                        let reason = match cause {
+                            RemovalCause::Explicit if state.evicted_for_login => EndReason::Evicted,
+                            RemovalCause::Explicit => EndReason::Logout,
+                            RemovalCause::Expired => EndReason::Expired,
+                            _ => EndReason::Evicted,
+                        };
+                        telemetry::sessions_destroyed(EMBEDDED_STORE, reason, 1);
+                    }
                     (events.is_observed() && !state.renewed_away).then(|| state.to_session(*handle))
                 };
                 if last_state.is_some() {
@@ -202,10 +216,18 @@ impl SessionRepository for EmbeddedSessionRepository {
     }
 
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
+        Ok(self.remove(handle, EndReason::Logout))
+    }
+}
+
+impl EmbeddedSessionRepository {
+    /// Deletes a session, for `reason` (a logout, or a principal's maximum
+    /// sessions); whether it was live.
+    pub(super) fn remove(&self, handle: &SessionHandle, reason: EndReason) -> bool {
         // Through the per-key compute, like every write: a save or touch that
         // read the entry before this delete cannot put it back afterwards (a
         // plain `remove` can run between their read and their put). The
-        // eviction listener removes the index entries.
+        // eviction listener removes the index entries and counts the end.
         let instant = Instant::now();
         let mut ended_live = false;
         self.inner
@@ -213,12 +235,14 @@ impl SessionRepository for EmbeddedSessionRepository {
             .entry_by_ref(handle)
             .and_compute_with(|entry| match entry {
                 Some(entry) => {
-                    ended_live = lock(&entry.value().state).is_live(instant);
+                    let mut state = lock(&entry.value().state);
+                    ended_live = state.is_live(instant);
+                    state.evicted_for_login = reason == EndReason::Evicted;
                     Op::Remove
                 }
                 None => Op::Nop,
             });
-        Ok(ended_live)
+        ended_live
     }
 }
 

@@ -148,6 +148,7 @@ impl EmbeddedSessionRepository {
             index_entries: index_entries.clone(),
             removed: false,
             renewed_away: false,
+            evicted_for_login: false,
         };
         let handle = session.handle();
         state.touch_in_place(handle, self.policy(), now, instant);

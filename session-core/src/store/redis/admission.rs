@@ -68,6 +68,8 @@ impl Admission {
         } else {
             max_in_flight.min(Semaphore::MAX_PERMITS)
         };
+        // Closed from the start: the gauge exists (0) before the first opening.
+        telemetry::gauge(telemetry::BREAKER_OPEN, 0.0);
         Self {
             state: Mutex::new(State::Closed { failures: 0 }),
             threshold,

@@ -3,13 +3,19 @@
 
 use super::script_calls::{DeleteArgs, DeleteReply};
 use super::*;
+use crate::telemetry::{self, EndReason};
 
 impl RedisSessionRepository {
     /// Deletes sessions in one pipeline (one round trip; on a cluster, one
     /// request per command, all at once): per session the `delete` script and
     /// the `SREM`s of the index entries this instance knows. Returns how many
-    /// were live.
-    pub(super) async fn delete_together(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
+    /// were live, and counts them as ended for `reason` (a logout, or a
+    /// principal's maximum sessions evicting them).
+    pub(super) async fn delete_together(
+        &self,
+        handles: &[SessionHandle],
+        reason: EndReason,
+    ) -> Result<usize, StoreError> {
         if handles.is_empty() {
             return Ok(0);
         }
@@ -72,6 +78,10 @@ impl RedisSessionRepository {
                 }
             }
         }
+        // Counted here, whether or not anyone listens: the script's `live`
+        // says this call ended the session, so a concurrent delete elsewhere
+        // does not count it twice.
+        telemetry::sessions_destroyed(REDIS_STORE, reason, ended as u64);
         acknowledged?;
         Ok(ended)
     }

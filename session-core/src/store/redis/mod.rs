@@ -291,6 +291,10 @@ use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_N
 use crate::serialization::SessionSerializer;
 use crate::session::{SessionParts, StoredSession, epoch_millis};
 use crate::settings::{SessionSettings, validate_region_name};
+use crate::telemetry::EndReason;
+
+/// The `store` label of what this store counts itself (sessions ended).
+const REDIS_STORE: &str = "redis";
 
 /// How long an expired session's hash outlives its marker when no instance
 /// handles the expiry (`GRACE_MS` in `lua/common.lua`).
@@ -500,11 +504,14 @@ impl SessionRepository for RedisSessionRepository {
     }
 
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
-        Ok(self.delete_together(std::slice::from_ref(handle)).await? == 1)
+        Ok(self
+            .delete_together(std::slice::from_ref(handle), EndReason::Logout)
+            .await?
+            == 1)
     }
 
     async fn delete_by_handles(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
-        self.delete_together(handles).await
+        self.delete_together(handles, EndReason::Logout).await
     }
 
     async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, crate::LoginError> {

@@ -437,13 +437,18 @@ impl RedisConnection {
             }
         };
         crate::budget::spend_store_budget(started.elapsed());
+        let failed = match &outcome {
+            Ok(Ok(Ok(_))) => false,
+            Ok(Ok(Err(error))) => is_outage(error),
+            Ok(Err(_)) | Err(_) => true,
+        };
         let result = match outcome {
             Ok(Ok(Ok(value))) => Ok(value),
             Ok(Ok(Err(error))) => Err(store_error(error, allowance)),
             Ok(Err(_elapsed)) => Err(StoreError::Timeout(allowance)),
             Err(join_error) => Err(StoreError::unavailable(join_error)),
         };
-        ticket.record(result.is_ok());
+        ticket.record(!failed);
         result
     }
 
@@ -544,6 +549,30 @@ impl RedisConnection {
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Whether `error` says Redis is down or unreachable (a timeout, a lost or
+/// refused connection, a server loading or failing over), which counts
+/// toward the circuit breaker; not an error reply of a server that answered
+/// (`OOM`, `WRONGTYPE`, a script error, `NOPERM`): Redis is up, and refusing
+/// every request for a cool-down would not help.
+fn is_outage(error: &RedisError) -> bool {
+    use redis::{ErrorKind, ServerErrorKind};
+    !matches!(
+        error.kind(),
+        ErrorKind::Server(
+            ServerErrorKind::ResponseError
+                | ServerErrorKind::ExecAbort
+                | ServerErrorKind::NoScript
+                | ServerErrorKind::NoPerm
+                | ServerErrorKind::CrossSlot
+                | ServerErrorKind::NotBusy
+                | ServerErrorKind::NoSub
+        ) | ErrorKind::Extension
+            | ErrorKind::Parse
+            | ErrorKind::UnexpectedReturnType
+            | ErrorKind::Client
+    ) || error.is_timeout()
 }
 
 fn store_error(error: RedisError, deadline: Duration) -> StoreError {

@@ -31,6 +31,7 @@ use crate::handle::SessionHandle;
 use crate::login::{LoginError, MaximumSessions, MaximumSessionsPolicy};
 use crate::repository::PRINCIPAL_NAME_INDEX_NAME;
 use crate::session::epoch_millis;
+use crate::telemetry::EndReason;
 
 impl RedisSessionRepository {
     /// [`SessionRepository::admit_login`](crate::SessionRepository::admit_login) on Redis.
@@ -77,7 +78,7 @@ impl RedisSessionRepository {
                         "maximum sessions per principal: least recently used ended"
                     );
                 }
-                Ok(self.delete_together(&evicted).await?)
+                Ok(self.delete_together(&evicted, EndReason::Evicted).await?)
             }
         }
     }
@@ -99,7 +100,7 @@ impl RedisSessionRepository {
         let carried = MaximumSessions::new(maximum.limit(), MaximumSessionsPolicy::ExpireLeastRecentlyUsed);
         let dead = [previous.to_string().into_bytes()];
         if let Some(evicted) = self.run_admit_script(&key, current, carried, &dead, &[]).await? {
-            self.delete_together(&evicted).await?;
+            self.delete_together(&evicted, EndReason::Evicted).await?;
         }
         Ok(())
     }

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use super::codec::index_entries;
 use super::pool::NodeAddress;
 use super::script_calls::{ReapArgs, ReapReply};
-use super::{RedisSessionRepository, new_pipeline, ok};
+use super::{REDIS_STORE, RedisSessionRepository, new_pipeline, ok};
 use crate::error::StoreError;
 use crate::events::{SessionEvent, SessionEventPublisher};
 use crate::expiration::ExpirationAction;
 use crate::handle::SessionHandle;
 use crate::session::StoredSession;
+use crate::telemetry::{self, EndReason};
 
 impl RedisSessionRepository {
     /// Merges the keyspace-notification flags this store needs (`K`: keyspace
@@ -199,6 +200,9 @@ impl RedisSessionRepository {
             }
         };
         last_states.resize_with(ids.len(), || (None, false));
+        // Once per session in the cluster: by the instance whose reap came first.
+        let reaped_first = last_states.iter().filter(|(_, first)| *first).count();
+        telemetry::sessions_destroyed(REDIS_STORE, EndReason::Expired, reaped_first as u64);
         for (id, (last_state, first)) in ids.iter().zip(last_states) {
             self.inner.known_index.invalidate(id);
             tracing::debug!(session = %id, ?action, "session expired");
