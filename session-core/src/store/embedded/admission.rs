@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use super::EmbeddedSessionRepository;
 use crate::handle::SessionHandle;
 use crate::login::{LoginError, MaximumSessionsPolicy};
-use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
+use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME};
 use crate::session::StoredSession;
 use crate::telemetry::EndReason;
 
