@@ -17,9 +17,10 @@ use clustered_session_tests::serve;
 use clustered_session_tests::temp_dir::TempDir;
 use session_actix::config::EnableClusteredSession;
 use session_actix::config::{
-    CODE_EXPIRATION_POLICY_NAME, ConfigSource, POOL_RETRY_ATTEMPTS, POOL_SERVERS, PropertyOrigin, PropertySources,
-    Topology,
+    CODE_EXPIRATION_POLICY_NAME, CODE_SERIALIZER_NAME, ConfigSource, POOL_RETRY_ATTEMPTS, POOL_SERVERS, PropertyOrigin,
+    PropertySources, Topology,
 };
+use session_actix::core::serialization::SessionDataSerializer;
 use session_actix::expiration::FixedTimeoutSessionExpirationPolicy;
 use session_actix::{ClusteredSession, ClusteredSessionBuilder, Session, enable_clustered_session};
 
@@ -477,5 +478,36 @@ fn the_macros_attributes_are_reported_as_attributes_and_its_customize_calls_as_c
     assert_eq!(
         configuration.max_inactive_interval_seconds().source,
         builder_call("idle_timeout")
+    );
+}
+
+#[test]
+fn a_serializer_given_as_a_value_applies() {
+    let dir = TempDir::new("serializer-value");
+    let sessions = ClusteredSession::builder()
+        .replace_properties(properties(&[], &dir))
+        .serializer(SessionDataSerializer::default())
+        .build()
+        .unwrap();
+    assert_eq!(sessions.settings().session_serializer().name(), "SessionDataSerializer");
+    let selected = sessions.configuration().session_serializer_bean_name();
+    assert_eq!(selected.value, CODE_SERIALIZER_NAME);
+    assert_eq!(selected.source, builder_call("serializer"));
+
+    // A property still selects another (here the default built-in).
+    let overridden = ClusteredSession::builder()
+        .replace_properties(properties(
+            &[(
+                "SPRING_SESSION_DATA_GEMFIRE_SESSION_SERIALIZER_BEAN_NAME",
+                "SessionPdxSerializer",
+            )],
+            &dir,
+        ))
+        .serializer(SessionDataSerializer::default())
+        .build()
+        .unwrap();
+    assert_eq!(
+        overridden.settings().session_serializer().name(),
+        "SessionPdxSerializer"
     );
 }

@@ -23,6 +23,10 @@ use crate::middleware::SessionMiddleware;
 /// policy under, and selects.
 pub const CODE_EXPIRATION_POLICY_NAME: &str = "expirationPolicy";
 
+/// The name [`ClusteredSessionBuilder::serializer`] registers its serializer
+/// under, and selects.
+pub const CODE_SERIALIZER_NAME: &str = "sessionSerializer";
+
 /// Configures a [`ClusteredSession`]: the plain builder that
 /// `#[enable_clustered_session(...)]` expands to.
 ///
@@ -309,6 +313,19 @@ impl ClusteredSessionBuilder {
     pub fn register_expiration_policy(mut self, name: impl Into<String>, policy: impl SessionExpirationPolicy) -> Self {
         self.registry.register_expiration_policy(name, policy);
         self
+    }
+
+    /// Applies this session serializer: registers it as
+    /// [`CODE_SERIALIZER_NAME`] and selects that name
+    /// (`session_serializer_bean_name`, so the property
+    /// `spring.session.data.gemfire.session.serializer.bean-name` can still
+    /// select another registered or built-in one). The two-call form,
+    /// [`register_serializer`](Self::register_serializer) then
+    /// `session_serializer_bean_name`, works as before.
+    pub fn serializer(mut self, serializer: impl SessionSerializer) -> Self {
+        self.registry.register_serializer(CODE_SERIALIZER_NAME, serializer);
+        self.session_serializer_bean_name(CODE_SERIALIZER_NAME)
+            .set_in_code("session_serializer_bean_name", "ClusteredSessionBuilder::serializer")
     }
 
     /// Registers a session serializer under `name`, for
