@@ -511,3 +511,52 @@ fn a_serializer_given_as_a_value_applies() {
         "SessionPdxSerializer"
     );
 }
+
+#[test]
+fn a_named_pool_settings_must_be_the_pool_in_use() {
+    let dir = TempDir::new("pool-name");
+    let named = || session_actix::PoolSettings::new("redis://127.0.0.1:1").with_name("sessions");
+    let error = ClusteredSession::builder()
+        .replace_properties(properties(&[], &dir))
+        .redis_pool(named())
+        .build()
+        .expect_err("a PoolSettings named other than the pool in use");
+    let message = error.to_string();
+    assert!(
+        message.contains("`sessions`") && message.contains("`gemfirePool`") && message.contains(".pool_name"),
+        "{message}"
+    );
+
+    // Selected by name: used.
+    let sessions = ClusteredSession::builder()
+        .replace_properties(properties(&[], &dir))
+        .pool_name("sessions")
+        .redis_pool(named())
+        .build()
+        .unwrap();
+    assert_eq!(sessions.configuration().pool().unwrap().urls(), ["redis://127.0.0.1:1"]);
+    assert_eq!(sessions.configuration().topology(), Topology::ClientServer);
+}
+
+#[test]
+fn servers_in_code_for_a_pool_a_property_does_not_select_are_a_startup_warning() {
+    let dir = TempDir::new("other-pool");
+    let sessions = ClusteredSession::builder()
+        .replace_properties(properties(
+            &[("SPRING_SESSION_DATA_GEMFIRE_CACHE_CLIENT_POOL_NAME", "other")],
+            &dir,
+        ))
+        .redis("redis://127.0.0.1:1")
+        .build()
+        .unwrap();
+    assert_eq!(sessions.configuration().topology(), Topology::Embedded);
+    let warning = sessions
+        .warnings()
+        .iter()
+        .find(|warning| warning.contains(REDIS_CALL))
+        .unwrap_or_else(|| panic!("no warning about the servers in {:?}", sessions.warnings()));
+    assert!(
+        warning.contains("`gemfirePool`") && warning.contains("`other`"),
+        "{warning}"
+    );
+}

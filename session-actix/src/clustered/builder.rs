@@ -439,7 +439,9 @@ impl ClusteredSessionBuilder {
         for added in self.added_properties {
             properties = added.over(properties);
         }
+        self.code_pool.check_name(&self.attributes)?;
         let properties = self.code_pool.apply(properties, &self.attributes);
+        let code_attributes = self.attributes.clone();
         let mut resolver = ConfigurationResolver::new(self.attributes)
             .with_properties(properties)
             .with_registry(self.registry.clone());
@@ -468,6 +470,10 @@ impl ClusteredSessionBuilder {
             &configuration,
             &self.registry,
         ));
+        warnings.extend(
+            self.code_pool
+                .unused_servers_warning(&code_attributes, &configuration.pool_name().value),
+        );
         for warning in &warnings {
             tracing::warn!(target: "clustered_session::configuration", "{warning}");
         }
