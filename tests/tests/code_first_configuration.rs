@@ -560,3 +560,53 @@ fn servers_in_code_for_a_pool_a_property_does_not_select_are_a_startup_warning()
         "{warning}"
     );
 }
+
+#[test]
+fn a_property_set_in_code_wins_over_the_environment_and_is_reported_as_code() {
+    let dir = TempDir::new("code-property");
+    let sessions = ClusteredSession::builder()
+        .replace_properties(properties(&[(TIMEOUT_ENV, "60")], &dir))
+        .property(
+            "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds",
+            "900",
+        )
+        .build()
+        .unwrap();
+    let timeout = sessions.configuration().max_inactive_interval_seconds();
+    assert_eq!(timeout.value, 900);
+    assert_eq!(
+        timeout.source,
+        ConfigSource::Property {
+            key: "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds".to_owned(),
+            origin: PropertyOrigin::Code("ClusteredSessionBuilder::property".to_owned()),
+        }
+    );
+    assert!(row(&sessions, "max_inactive_interval_in_seconds").contains("code (`ClusteredSessionBuilder::property`)"));
+
+    // The same on PropertySources' builder, named as its call.
+    let built = PropertySources::builder()
+        .env_var(TIMEOUT_ENV, "60")
+        .property("spring.session.data.gemfire.session.region.name", "FromCode")
+        .default_config_location(&dir.0)
+        .build()
+        .unwrap();
+    let region = built.get("spring.session.data.gemfire.session.region.name").unwrap();
+    assert_eq!(
+        region.origin,
+        PropertyOrigin::Code("PropertySourcesBuilder::property".to_owned())
+    );
+
+    // A misspelt key fails as in a file, naming the call.
+    let error = ClusteredSession::builder()
+        .replace_properties(properties(&[], &dir))
+        .property("spring.session.data.gemfire.session.region.nmae", "X")
+        .build()
+        .expect_err("an unknown key")
+        .to_string();
+    assert!(
+        error.contains("region.nmae")
+            && error.contains("did you mean `spring.session.data.gemfire.session.region.name`"),
+        "{error}"
+    );
+    assert!(error.contains("code (`ClusteredSessionBuilder::property`)"), "{error}");
+}

@@ -253,6 +253,20 @@ impl ClusteredSessionBuilder {
         self
     }
 
+    /// Sets the property `key` (as documented: dotted, lower case) to
+    /// `value`, on top of every source like [`properties`](Self::properties)
+    /// (a later call wins); the effective configuration reports it as
+    /// `code (`ClusteredSessionBuilder::property`)`. An unknown key under
+    /// the session or pool prefixes fails [`build`](Self::build), as in a file.
+    pub fn property(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.added_properties.push(PropertySources::default().with_property(
+            key,
+            value,
+            "ClusteredSessionBuilder::property",
+        ));
+        self
+    }
+
     /// Uses these properties instead of reading the process environment and
     /// `./application.properties`: for tests that must not see the machine's
     /// configuration, or sources built elsewhere. Sources added with
