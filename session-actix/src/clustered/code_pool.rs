@@ -45,7 +45,7 @@ impl CodePool {
 
     /// The pool the code's values are for: the one named in code
     /// (`attributes`' `pool_name`), else the default.
-    fn pool<'a>(attributes: &'a EnableClusteredSession) -> &'a str {
+    fn pool(attributes: &EnableClusteredSession) -> &str {
         attributes.pool_name().unwrap_or(DEFAULT_POOL_NAME)
     }
 
