@@ -17,7 +17,7 @@ use crate::middleware::SessionMiddleware;
 mod builder;
 mod code_pool;
 
-pub use builder::{CODE_EXPIRATION_POLICY_NAME, ClusteredSessionBuilder};
+pub use builder::{CODE_EXPIRATION_POLICY_NAME, CODE_SERIALIZER_NAME, ClusteredSessionBuilder};
 
 use session_core::config::*;
 

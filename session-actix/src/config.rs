@@ -20,5 +20,5 @@
 //! # Ok::<(), session_actix::config::ConfigError>(())
 //! ```
 
-pub use crate::clustered::CODE_EXPIRATION_POLICY_NAME;
+pub use crate::clustered::{CODE_EXPIRATION_POLICY_NAME, CODE_SERIALIZER_NAME};
 pub use session_core::config::*;

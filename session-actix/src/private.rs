@@ -105,3 +105,74 @@ where
         })
     }
 }
+
+/// A string attribute's value that only the compiler knows (`region_name =
+/// REGION`), checked when the sessions are built by the rule the macro
+/// applies to a literal (session-rules' declaration of `attribute`). Broken:
+/// the configuration error naming the attribute, the expression and its value.
+pub fn attribute_text(attribute: &'static str, expression: &'static str, value: &str) -> Result<String, ConfigError> {
+    let rule = match session_rules::attributes::attribute(attribute).map(|declared| &declared.value) {
+        Some(
+            session_rules::attributes::AttributeValue::Text(rule)
+            | session_rules::attributes::AttributeValue::Choice { rule, .. },
+        ) => *rule,
+        _ => return Ok(value.to_owned()),
+    };
+    rule(value)
+        .map(|()| value.to_owned())
+        .map_err(|problem| invalid_attribute(attribute, expression, value, &problem))
+}
+
+/// A choice attribute's constant (`session_id_sources = SOURCES`), checked
+/// as [`attribute_text`] does, then parsed by the type's `parse` (which
+/// applies the same rule).
+pub fn attribute_choice<T>(
+    attribute: &'static str,
+    expression: &'static str,
+    value: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    let checked = attribute_text(attribute, expression, value)?;
+    parse(&checked).map_err(|problem| invalid_attribute(attribute, expression, value, &problem))
+}
+
+/// A shortcut attribute's constant (`client_region_shortcut =
+/// self::SHORTCUT`): the shortcut itself, or its name as a string, parsed
+/// (as properties are: case-insensitive, `-` for `_`) when the sessions are built.
+pub trait ShortcutConstant<T> {
+    /// The shortcut, or the configuration error naming the attribute, the expression and the value.
+    ///
+    /// # Errors
+    /// A name that is no shortcut of `T`.
+    fn into_shortcut(self, attribute: &'static str, expression: &'static str) -> Result<T, ConfigError>;
+}
+
+macro_rules! shortcut_constants {
+    ($($shortcut:ty),*) => {$(
+        impl ShortcutConstant<$shortcut> for $shortcut {
+            fn into_shortcut(self, _: &'static str, _: &'static str) -> Result<$shortcut, ConfigError> {
+                Ok(self)
+            }
+        }
+
+        impl ShortcutConstant<$shortcut> for &str {
+            fn into_shortcut(self, attribute: &'static str, expression: &'static str) -> Result<$shortcut, ConfigError> {
+                self.parse::<$shortcut>()
+                    .map_err(|problem| invalid_attribute(attribute, expression, self, &problem.to_string()))
+            }
+        }
+    )*};
+}
+
+shortcut_constants!(
+    session_core::config::ClientRegionShortcut,
+    session_core::config::ServerRegionShortcut
+);
+
+/// The error for an attribute's constant the attribute's rule refuses.
+fn invalid_attribute(attribute: &str, expression: &str, value: &str, problem: &str) -> ConfigError {
+    ConfigError::InvalidSetting {
+        setting: format!("attribute `{attribute}`"),
+        message: format!("{expression} = {value:?}: {problem}"),
+    }
+}

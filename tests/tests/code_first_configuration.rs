@@ -17,9 +17,10 @@ use clustered_session_tests::serve;
 use clustered_session_tests::temp_dir::TempDir;
 use session_actix::config::EnableClusteredSession;
 use session_actix::config::{
-    CODE_EXPIRATION_POLICY_NAME, ConfigSource, POOL_RETRY_ATTEMPTS, POOL_SERVERS, PropertyOrigin, PropertySources,
-    Topology,
+    CODE_EXPIRATION_POLICY_NAME, CODE_SERIALIZER_NAME, ConfigSource, POOL_RETRY_ATTEMPTS, POOL_SERVERS, PropertyOrigin,
+    PropertySources, Topology,
 };
+use session_actix::core::serialization::SessionDataSerializer;
 use session_actix::expiration::FixedTimeoutSessionExpirationPolicy;
 use session_actix::{ClusteredSession, ClusteredSessionBuilder, Session, enable_clustered_session};
 
@@ -478,4 +479,134 @@ fn the_macros_attributes_are_reported_as_attributes_and_its_customize_calls_as_c
         configuration.max_inactive_interval_seconds().source,
         builder_call("idle_timeout")
     );
+}
+
+#[test]
+fn a_serializer_given_as_a_value_applies() {
+    let dir = TempDir::new("serializer-value");
+    let sessions = ClusteredSession::builder()
+        .replace_properties(properties(&[], &dir))
+        .serializer(SessionDataSerializer::default())
+        .build()
+        .unwrap();
+    assert_eq!(sessions.settings().session_serializer().name(), "SessionDataSerializer");
+    let selected = sessions.configuration().session_serializer_bean_name();
+    assert_eq!(selected.value, CODE_SERIALIZER_NAME);
+    assert_eq!(selected.source, builder_call("serializer"));
+
+    // A property still selects another (here the default built-in).
+    let overridden = ClusteredSession::builder()
+        .replace_properties(properties(
+            &[(
+                "SPRING_SESSION_DATA_GEMFIRE_SESSION_SERIALIZER_BEAN_NAME",
+                "SessionPdxSerializer",
+            )],
+            &dir,
+        ))
+        .serializer(SessionDataSerializer::default())
+        .build()
+        .unwrap();
+    assert_eq!(
+        overridden.settings().session_serializer().name(),
+        "SessionPdxSerializer"
+    );
+}
+
+#[test]
+fn a_named_pool_settings_must_be_the_pool_in_use() {
+    let dir = TempDir::new("pool-name");
+    let named = || session_actix::PoolSettings::new("redis://127.0.0.1:1").with_name("sessions");
+    let error = ClusteredSession::builder()
+        .replace_properties(properties(&[], &dir))
+        .redis_pool(named())
+        .build()
+        .expect_err("a PoolSettings named other than the pool in use");
+    let message = error.to_string();
+    assert!(
+        message.contains("`sessions`") && message.contains("`gemfirePool`") && message.contains(".pool_name"),
+        "{message}"
+    );
+
+    // Selected by name: used.
+    let sessions = ClusteredSession::builder()
+        .replace_properties(properties(&[], &dir))
+        .pool_name("sessions")
+        .redis_pool(named())
+        .build()
+        .unwrap();
+    assert_eq!(sessions.configuration().pool().unwrap().urls(), ["redis://127.0.0.1:1"]);
+    assert_eq!(sessions.configuration().topology(), Topology::ClientServer);
+}
+
+#[test]
+fn servers_in_code_for_a_pool_a_property_does_not_select_are_a_startup_warning() {
+    let dir = TempDir::new("other-pool");
+    let sessions = ClusteredSession::builder()
+        .replace_properties(properties(
+            &[("SPRING_SESSION_DATA_GEMFIRE_CACHE_CLIENT_POOL_NAME", "other")],
+            &dir,
+        ))
+        .redis("redis://127.0.0.1:1")
+        .build()
+        .unwrap();
+    assert_eq!(sessions.configuration().topology(), Topology::Embedded);
+    let warning = sessions
+        .warnings()
+        .iter()
+        .find(|warning| warning.contains(REDIS_CALL))
+        .unwrap_or_else(|| panic!("no warning about the servers in {:?}", sessions.warnings()));
+    assert!(
+        warning.contains("`gemfirePool`") && warning.contains("`other`"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_property_set_in_code_wins_over_the_environment_and_is_reported_as_code() {
+    let dir = TempDir::new("code-property");
+    let sessions = ClusteredSession::builder()
+        .replace_properties(properties(&[(TIMEOUT_ENV, "60")], &dir))
+        .property(
+            "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds",
+            "900",
+        )
+        .build()
+        .unwrap();
+    let timeout = sessions.configuration().max_inactive_interval_seconds();
+    assert_eq!(timeout.value, 900);
+    assert_eq!(
+        timeout.source,
+        ConfigSource::Property {
+            key: "spring.session.data.gemfire.session.expiration.max-inactive-interval-seconds".to_owned(),
+            origin: PropertyOrigin::Code("ClusteredSessionBuilder::property".to_owned()),
+        }
+    );
+    assert!(row(&sessions, "max_inactive_interval_in_seconds").contains("code (`ClusteredSessionBuilder::property`)"));
+
+    // The same on PropertySources' builder, named as its call.
+    let built = PropertySources::builder()
+        .env_var(TIMEOUT_ENV, "60")
+        .property("spring.session.data.gemfire.session.region.name", "FromCode")
+        .default_config_location(&dir.0)
+        .build()
+        .unwrap();
+    let region = built.get("spring.session.data.gemfire.session.region.name").unwrap();
+    assert_eq!(
+        region.origin,
+        PropertyOrigin::Code("PropertySourcesBuilder::property".to_owned())
+    );
+
+    // A misspelt key fails as in a file, naming the call.
+    let error = ClusteredSession::builder()
+        .replace_properties(properties(&[], &dir))
+        .property("spring.session.data.gemfire.session.region.nmae", "X")
+        .build()
+        .expect_err("an unknown key")
+        .to_string();
+    assert!(
+        error.contains("region.nmae")
+            && error.contains("did you mean `spring.session.data.gemfire.session.region.name`"),
+        "{error}"
+    );
+    assert!(error.contains("code (`ClusteredSessionBuilder::property`)"), "{error}");
 }

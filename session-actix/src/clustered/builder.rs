@@ -23,6 +23,10 @@ use crate::middleware::SessionMiddleware;
 /// policy under, and selects.
 pub const CODE_EXPIRATION_POLICY_NAME: &str = "expirationPolicy";
 
+/// The name [`ClusteredSessionBuilder::serializer`] registers its serializer
+/// under, and selects.
+pub const CODE_SERIALIZER_NAME: &str = "sessionSerializer";
+
 /// Configures a [`ClusteredSession`]: the plain builder that
 /// `#[enable_clustered_session(...)]` expands to.
 ///
@@ -250,6 +254,20 @@ impl ClusteredSessionBuilder {
         self
     }
 
+    /// Sets the property `key` (as documented: dotted, lower case) to
+    /// `value`, on top of every source like [`properties`](Self::properties)
+    /// (a later call wins); the effective configuration reports it as
+    /// `code (`ClusteredSessionBuilder::property`)`. An unknown key under
+    /// the session or pool prefixes fails [`build`](Self::build), as in a file.
+    pub fn property(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.added_properties.push(PropertySources::default().with_property(
+            key,
+            value,
+            "ClusteredSessionBuilder::property",
+        ));
+        self
+    }
+
     /// Uses these properties instead of reading the process environment and
     /// `./application.properties`: for tests that must not see the machine's
     /// configuration, or sources built elsewhere. Sources added with
@@ -310,6 +328,19 @@ impl ClusteredSessionBuilder {
     pub fn register_expiration_policy(mut self, name: impl Into<String>, policy: impl SessionExpirationPolicy) -> Self {
         self.registry.register_expiration_policy(name, policy);
         self
+    }
+
+    /// Applies this session serializer: registers it as
+    /// [`CODE_SERIALIZER_NAME`] and selects that name
+    /// (`session_serializer_bean_name`, so the property
+    /// `spring.session.data.gemfire.session.serializer.bean-name` can still
+    /// select another registered or built-in one). The two-call form,
+    /// [`register_serializer`](Self::register_serializer) then
+    /// `session_serializer_bean_name`, works as before.
+    pub fn serializer(mut self, serializer: impl SessionSerializer) -> Self {
+        self.registry.register_serializer(CODE_SERIALIZER_NAME, serializer);
+        self.session_serializer_bean_name(CODE_SERIALIZER_NAME)
+            .set_in_code("session_serializer_bean_name", "ClusteredSessionBuilder::serializer")
     }
 
     /// Registers a session serializer under `name`, for
@@ -423,7 +454,9 @@ impl ClusteredSessionBuilder {
         for added in self.added_properties {
             properties = added.over(properties);
         }
+        self.code_pool.check_name(&self.attributes)?;
         let properties = self.code_pool.apply(properties, &self.attributes);
+        let code_attributes = self.attributes.clone();
         let mut resolver = ConfigurationResolver::new(self.attributes)
             .with_properties(properties)
             .with_registry(self.registry.clone());
@@ -452,6 +485,10 @@ impl ClusteredSessionBuilder {
             &configuration,
             &self.registry,
         ));
+        warnings.extend(
+            self.code_pool
+                .unused_servers_warning(&code_attributes, &configuration.pool_name().value),
+        );
         for warning in &warnings {
             tracing::warn!(target: "clustered_session::configuration", "{warning}");
         }

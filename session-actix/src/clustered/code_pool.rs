@@ -9,7 +9,7 @@
 use std::fmt;
 
 use session_core::config::{
-    DEFAULT_POOL_NAME, EnableClusteredSession, POOL_SERVERS, PropertySources, mask_password, pool_property,
+    ConfigError, DEFAULT_POOL_NAME, EnableClusteredSession, POOL_SERVERS, PropertySources, mask_password, pool_property,
 };
 
 /// What code said about the pool.
@@ -43,6 +43,50 @@ impl CodePool {
         self.settings = Some(settings);
     }
 
+    /// The pool the code's values are for: the one named in code
+    /// (`attributes`' `pool_name`), else the default.
+    fn pool(attributes: &EnableClusteredSession) -> &str {
+        attributes.pool_name().unwrap_or(DEFAULT_POOL_NAME)
+    }
+
+    /// A `PoolSettings` given to `redis_pool` under a name other than the
+    /// pool the code's values go to would otherwise be ignored silently: the
+    /// error naming both.
+    pub(super) fn check_name(&self, attributes: &EnableClusteredSession) -> Result<(), ConfigError> {
+        #[cfg(feature = "redis")]
+        if let Some(settings) = &self.settings {
+            let pool = Self::pool(attributes);
+            if settings.name() != DEFAULT_POOL_NAME && settings.name() != pool {
+                return Err(ConfigError::InvalidSetting {
+                    setting: format!("`{REDIS_POOL_CALL}`"),
+                    message: format!(
+                        "the PoolSettings is named `{}`, but the pool in code is `{pool}`: select it with \
+                         `.pool_name({:?})`, or leave the settings unnamed",
+                        settings.name(),
+                        settings.name()
+                    ),
+                });
+            }
+        }
+        #[cfg(not(feature = "redis"))]
+        let _ = attributes;
+        Ok(())
+    }
+
+    /// A warning when code gave servers for one pool and the configuration
+    /// selects another (a property or configurer set `pool_name`): the code's
+    /// servers are then not used.
+    pub(super) fn unused_servers_warning(&self, attributes: &EnableClusteredSession, selected: &str) -> Option<String> {
+        let pool = Self::pool(attributes);
+        (!self.servers.is_empty() && selected != pool).then(|| {
+            format!(
+                "the Redis servers set in code (`{}`) are for pool `{pool}`, but the pool in use is `{selected}`: \
+                 they are not used",
+                self.servers_call
+            )
+        })
+    }
+
     /// `properties` with the code's pool values below every source, under
     /// the pool named in code (`attributes`' `pool_name`, else the default).
     pub(super) fn apply(
@@ -50,7 +94,7 @@ impl CodePool {
         mut properties: PropertySources,
         attributes: &EnableClusteredSession,
     ) -> PropertySources {
-        let pool = attributes.pool_name().unwrap_or(DEFAULT_POOL_NAME);
+        let pool = Self::pool(attributes);
         if !self.servers.is_empty() {
             properties = properties.with_code_property(
                 pool_property(pool, POOL_SERVERS),

@@ -114,6 +114,9 @@ pub struct PropertySources {
     lower: Option<Box<PropertySources>>,
     /// `(key, value, call)` set in code: below every source.
     code: Vec<(String, String, String)>,
+    /// `(key, value, call)` set in code above this layer's environment and
+    /// files ([`with_property`](Self::with_property)).
+    overrides: Vec<(String, String, String)>,
 }
 
 impl PropertySources {
@@ -122,6 +125,7 @@ impl PropertySources {
     pub fn builder() -> PropertySourcesBuilder {
         PropertySourcesBuilder {
             env: Vec::new(),
+            overrides: Vec::new(),
             default_config_location: PathBuf::from(DEFAULT_CONFIG_FILE_NAME),
         }
     }
@@ -202,6 +206,39 @@ impl PropertySources {
         self
     }
 
+    /// Sets `key` (as documented: dotted, lower case) to `value` from code,
+    /// above this layer's environment and files (as an environment variable
+    /// would be, but named as code); `call` names the code that set it, as
+    /// the effective configuration reports it (`code (`call`)`). Unknown keys
+    /// are refused at resolution as in a file.
+    ///
+    /// ```
+    /// use session_core::config::{PropertyOrigin, PropertySources};
+    ///
+    /// let sources = PropertySources::builder()
+    ///     .env_var("SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME", "FromEnv")
+    ///     .default_config_location(std::env::temp_dir().join("no-such-dir"))
+    ///     .build()?
+    ///     .with_property("spring.session.data.gemfire.session.region.name", "FromCode", "setup");
+    /// let region = sources.get("spring.session.data.gemfire.session.region.name").unwrap();
+    /// assert_eq!(region.value, "FromCode");
+    /// assert_eq!(region.origin, PropertyOrigin::Code("setup".to_owned()));
+    /// # Ok::<(), session_core::config::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn with_property(mut self, key: impl Into<String>, value: impl Into<String>, call: impl Into<String>) -> Self {
+        let key = key.into();
+        self.overrides.retain(|(set, _, _)| *set != key);
+        self.overrides.push((key, value.into(), call.into()));
+        self
+    }
+
+    /// Every property set in code above a layer's sources, `(key, value,
+    /// call)`, of every layer.
+    pub(crate) fn code_overrides(&self) -> Vec<&(String, String, String)> {
+        self.layers().into_iter().flat_map(|layer| &layer.overrides).collect()
+    }
+
     /// The active profiles, in the order given.
     #[must_use]
     pub fn active_profiles(&self) -> &[String] {
@@ -250,7 +287,8 @@ impl PropertySources {
     fn source_value(&self, key: &str) -> Option<PropertyValue> {
         self.layers().into_iter().find_map(|layer| {
             layer
-                .env_value(key)
+                .override_value(key)
+                .or_else(|| layer.env_value(key))
                 .or_else(|| layer.profile_files.iter().rev().find_map(|file| file_value(file, key)))
                 .or_else(|| layer.base_file.as_ref().and_then(|file| file_value(file, key)))
         })
@@ -268,6 +306,16 @@ impl PropertySources {
                     origin: PropertyOrigin::Code(call.clone()),
                 })
         })
+    }
+
+    fn override_value(&self, key: &str) -> Option<PropertyValue> {
+        self.overrides
+            .iter()
+            .find(|(set, _, _)| set == key)
+            .map(|(_, value, call)| PropertyValue {
+                value: value.clone(),
+                origin: PropertyOrigin::Code(call.clone()),
+            })
     }
 
     fn env_value(&self, key: &str) -> Option<PropertyValue> {
@@ -296,6 +344,10 @@ impl fmt::Debug for PropertySources {
                 "code_keys",
                 &self.code.iter().map(|(key, _, _)| key).collect::<Vec<_>>(),
             )
+            .field(
+                "override_keys",
+                &self.overrides.iter().map(|(key, _, _)| key).collect::<Vec<_>>(),
+            )
             .field("lower", &self.lower)
             .finish()
     }
@@ -317,6 +369,8 @@ fn file_value(file: &PropertiesFile, key: &str) -> Option<PropertyValue> {
 #[must_use]
 pub struct PropertySourcesBuilder {
     env: Vec<(String, String)>,
+    /// `(key, value)` set with [`property`](Self::property).
+    overrides: Vec<(String, String)>,
     default_config_location: PathBuf,
 }
 
@@ -349,6 +403,15 @@ impl PropertySourcesBuilder {
     /// Adds one environment variable.
     pub fn env_var(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.env_vars([(name.into(), value.into())])
+    }
+
+    /// Sets `key` (as documented: dotted, lower case) to `value` from code,
+    /// above the environment and files; the effective configuration reports
+    /// it as `code (`PropertySourcesBuilder::property`)`, not as an
+    /// environment variable.
+    pub fn property(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.overrides.push((key.into(), value.into()));
+        self
     }
 
     /// Where to look for the base file when the environment does not set
@@ -404,6 +467,9 @@ impl PropertySourcesBuilder {
             }
         }
         sources.active_profiles = profiles;
+        for (key, value) in self.overrides {
+            sources = sources.with_property(key, value, "PropertySourcesBuilder::property");
+        }
         Ok(sources)
     }
 }

@@ -2,15 +2,12 @@
 //! documented, and any unknown setting under a pool prefix, is a startup
 //! error with a did-you-mean.
 
-use std::path::Path;
-
 use session_rules::did_you_mean;
 
 use super::error::ConfigError;
 use super::keys::{POOL_PROPERTY_PREFIX, SESSION_PROPERTY_PREFIX, canonical_env_name, env_var_names, pool_property};
 use super::pool::schema::POOL_SETTINGS;
 use super::precedence::Problems;
-use super::properties_file::FileEntry;
 use super::redact::mask_passwords;
 use super::schema::DEFAULT_POOL_NAME;
 use super::schema::SESSION_PROPERTY_KEYS;
@@ -19,12 +16,12 @@ use super::sources::{PropertyOrigin, PropertySources};
 /// Rejects undocumented keys under `spring.session.data.gemfire.`, in files
 /// and (as `SPRING_SESSION_DATA_GEMFIRE_*`) in the environment.
 pub(crate) fn check_session_keys(properties: &PropertySources, problems: &mut Problems) {
-    for (path, entry) in properties.file_entries() {
-        if entry.key.starts_with(SESSION_PROPERTY_PREFIX) && !SESSION_PROPERTY_KEYS.contains(&entry.key.as_str()) {
-            problems.push(unknown_file_key(
-                path,
+    for entry in keyed_entries(properties) {
+        if entry.key.starts_with(SESSION_PROPERTY_PREFIX) && !SESSION_PROPERTY_KEYS.contains(&entry.key) {
+            let suggestion = did_you_mean(entry.key, SESSION_PROPERTY_KEYS.iter().copied()).map(str::to_owned);
+            problems.push(unknown_key(
                 entry,
-                did_you_mean(&entry.key, SESSION_PROPERTY_KEYS.iter().copied()).map(str::to_owned),
+                suggestion,
                 SESSION_PROPERTY_KEYS.iter().map(|key| (*key).to_owned()).collect(),
             ));
         }
@@ -46,7 +43,7 @@ pub(crate) fn check_session_keys(properties: &PropertySources, problems: &mut Pr
 /// the effective pool (`SPRING_DATA_GEMFIRE_POOL_<NAME>_<SETTING>`), since an
 /// environment variable's name does not say where a pool name ends.
 pub(crate) fn check_pool_keys(properties: &PropertySources, pool_name: &str, problems: &mut Problems) {
-    for (path, entry) in properties.file_entries() {
+    for entry in keyed_entries(properties) {
         let Some(rest) = entry.key.strip_prefix(POOL_PROPERTY_PREFIX) else {
             continue;
         };
@@ -56,8 +53,7 @@ pub(crate) fn check_pool_keys(properties: &PropertySources, pool_name: &str, pro
         if POOL_SETTINGS.contains(&setting) && (rest.contains('.') || pool_name == DEFAULT_POOL_NAME) {
             continue;
         }
-        problems.push(unknown_file_key(
-            path,
+        problems.push(unknown_key(
             entry,
             did_you_mean(setting, POOL_SETTINGS.iter().copied()).map(|setting| pool_property(pool, setting)),
             POOL_SETTINGS
@@ -93,21 +89,42 @@ pub(crate) fn check_pool_keys(properties: &PropertySources, pool_name: &str, pro
     }
 }
 
-/// An unknown key in a properties file, with the closest documented key and
-/// every documented one.
-fn unknown_file_key(
-    path: &Path,
-    entry: &FileEntry,
-    suggestion: Option<String>,
-    documented: Vec<String>,
-) -> ConfigError {
-    ConfigError::UnknownKey {
-        key: entry.key.clone(),
-        value: mask_passwords(&entry.value),
-        from: Box::new(PropertyOrigin::File {
+/// A property given by its key: a properties file's entry, or one set in
+/// code ([`PropertySources::with_property`]).
+struct KeyedEntry<'a> {
+    key: &'a str,
+    value: &'a str,
+    origin: PropertyOrigin,
+}
+
+/// Every entry of every file read, then every property set in code above a layer.
+fn keyed_entries(properties: &PropertySources) -> Vec<KeyedEntry<'_>> {
+    let files = properties.file_entries().into_iter().map(|(path, entry)| KeyedEntry {
+        key: &entry.key,
+        value: &entry.value,
+        origin: PropertyOrigin::File {
             path: path.to_owned(),
             line: entry.line,
-        }),
+        },
+    });
+    let code = properties
+        .code_overrides()
+        .into_iter()
+        .map(|(key, value, call)| KeyedEntry {
+            key,
+            value,
+            origin: PropertyOrigin::Code(call.clone()),
+        });
+    files.chain(code).collect()
+}
+
+/// An unknown key in a properties file or set in code, with the closest
+/// documented key and every documented one.
+fn unknown_key(entry: KeyedEntry<'_>, suggestion: Option<String>, documented: Vec<String>) -> ConfigError {
+    ConfigError::UnknownKey {
+        key: entry.key.to_owned(),
+        value: mask_passwords(entry.value),
+        from: Box::new(entry.origin),
         suggestion,
         documented,
     }

@@ -68,6 +68,11 @@ pub(crate) enum Given {
     /// Boxed: expressions are large, the other shapes small.
     Integer(Box<Integer>),
     Function(syn::Path),
+    /// A path to a constant where a [`AttributeValue::Bool`],
+    /// [`AttributeValue::Text`], [`AttributeValue::Choice`] or (a path of
+    /// more than one segment) [`AttributeValue::Shortcut`] is expected:
+    /// typed by the setter, checked when the sessions are built.
+    Constant(syn::Path),
 }
 
 /// Every attribute given, in the declared order (not as written), each with
@@ -187,10 +192,23 @@ fn given(declared: &Attribute, meta: Meta) -> syn::Result<Given> {
         Meta::List(list) => return Err(not_a_list(&list, key, &format!("`{key} = {example}`"))),
     };
     Ok(match &declared.value {
-        AttributeValue::Bool => Given::Bool(boolean(&value, key)?),
-        AttributeValue::Text(_) | AttributeValue::Choice { .. } => Given::Text(string(&value, key)?),
+        AttributeValue::Bool => match constant(&value) {
+            Some(path) => Given::Constant(path),
+            None => Given::Bool(
+                boolean(&value, key)
+                    .map_err(|_| wrong_type(&value, key, "`true`, `false` or a path to a `bool` constant"))?,
+            ),
+        },
+        AttributeValue::Text(_) | AttributeValue::Choice { .. } => match constant(&value) {
+            Some(path) => Given::Constant(path),
+            None => Given::Text(string(&value, key)?),
+        },
         AttributeValue::Names(_) => Given::Names(strings(&value, key)?),
-        AttributeValue::Shortcut(_) => Given::Shortcut(shortcut(&value, key)?),
+        // A lone identifier is a shortcut's name (the seed's `CACHING_PROXY`).
+        AttributeValue::Shortcut(_) => match constant(&value) {
+            Some(path) if path.leading_colon.is_some() || path.segments.len() > 1 => Given::Constant(path),
+            _ => Given::Shortcut(shortcut(&value, key)?),
+        },
         AttributeValue::Integer(integer_value) => Given::Integer(Box::new(integer(&value, key, integer_value.ty)?)),
         AttributeValue::Function => Given::Function(path(&value, key)?),
         AttributeValue::Flag => unreachable!("handled above"),
@@ -250,7 +268,19 @@ fn string(value: &Expr, key: &str) -> syn::Result<LitStr> {
         Expr::Lit(ExprLit {
             lit: Lit::Str(text), ..
         }) => Ok(text.clone()),
-        _ => Err(wrong_type(value, key, "a string literal")),
+        _ => Err(wrong_type(
+            value,
+            key,
+            "a string literal or a path to a `&str` constant",
+        )),
+    }
+}
+
+/// A path (`REGION`, `config::REGION`) where a literal may be: a constant.
+fn constant(value: &Expr) -> Option<syn::Path> {
+    match value {
+        Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
+        _ => None,
     }
 }
 
@@ -301,7 +331,11 @@ fn shortcut(value: &Expr, key: &str) -> syn::Result<ShortcutName> {
             name: text.value(),
             span: text.span(),
         }),
-        _ => Err(wrong_type(value, key, "a shortcut name, like `PROXY` or `\"PROXY\"`")),
+        _ => Err(wrong_type(
+            value,
+            key,
+            "a shortcut name, like `PROXY` or `\"PROXY\"`, or a path to a constant, like `self::SHORTCUT`",
+        )),
     }
 }
 

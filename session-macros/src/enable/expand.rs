@@ -114,8 +114,15 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
     for (declared, given) in &attributes.given {
         let Some(method) = declared.builder_method else {
             // `customize` wraps the builder (see `clustered_app`).
-            if let ("cookie_name", Given::Text(name)) = (declared.name, given) {
-                setters.push(quote!(.cookie(#private::CookieConfig::default().name(#name))));
+            match (declared.name, given) {
+                ("cookie_name", Given::Text(name)) => {
+                    setters.push(quote!(.cookie(#private::CookieConfig::default().name(#name))));
+                }
+                ("cookie_name", Given::Constant(path)) => {
+                    let name = checked_text(declared.name, path);
+                    setters.push(quote!(.cookie(#private::CookieConfig::default().name(#name))));
+                }
+                _ => {}
             }
             continue;
         };
@@ -180,6 +187,42 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
                 };
                 quote_spanned!(given.span=> .#method(#value))
             }
+            (AttributeValue::Bool, Given::Constant(path)) => {
+                let method = syn::Ident::new(method, path.span());
+                quote_spanned!(path.span()=> .#method(#path))
+            }
+            (AttributeValue::Text(_), Given::Constant(path)) => {
+                let method = syn::Ident::new(method, path.span());
+                let value = checked_text(declared.name, path);
+                quote_spanned!(path.span()=> .#method(#value))
+            }
+            (AttributeValue::Choice { type_path, .. }, Given::Constant(path)) => {
+                let method = syn::Ident::new(method, path.span());
+                let type_path = declared_path(type_path);
+                let name = declared.name;
+                let text = source_text(&quote!(#path).to_string());
+                quote_spanned! {path.span()=>
+                    .#method(#private::attribute_choice(
+                        #name,
+                        #text,
+                        #path,
+                        #private::session_core::#type_path::parse,
+                    )?)
+                }
+            }
+            (AttributeValue::Shortcut(shortcut), Given::Constant(path)) => {
+                let method = syn::Ident::new(method, path.span());
+                let type_path = declared_path(shortcut.type_path);
+                let name = declared.name;
+                let text = source_text(&quote!(#path).to_string());
+                quote_spanned! {path.span()=>
+                    .#method(<_ as #private::ShortcutConstant<#private::session_core::#type_path>>::into_shortcut(
+                        #path,
+                        #name,
+                        #text,
+                    )?)
+                }
+            }
             (AttributeValue::Function, Given::Function(path)) => {
                 let method = syn::Ident::new(method, path.span());
                 quote_spanned!(path.span()=> .#method(#path()))
@@ -189,6 +232,15 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
         setters.push(setter);
     }
     setters
+}
+
+/// A string constant given to attribute `name`, checked when the sessions
+/// are built by the rule the macro applies to a literal. Used inside the
+/// companion's closure, which returns a `Result`.
+fn checked_text(name: &str, path: &syn::Path) -> TokenStream {
+    let private = private();
+    let text = source_text(&quote!(#path).to_string());
+    quote_spanned!(path.span()=> #private::attribute_text(#name, #text, #path)?)
 }
 
 /// A path written in the attribute declarations (`config::SessionIdSources`,
