@@ -43,6 +43,8 @@
 //! | `subscription-enabled` | subscribe to server events (expiry) | `false` |
 //! | `configure-keyspace-notifications` | enable the keyspace events a subscription needs (`CONFIG SET`) | `true` |
 //! | `cluster` | the servers are Redis Cluster seeds, even only one | `false` |
+//! | `locators`, `sentinel-master` | Redis Sentinel addresses (instead of `servers`), the master's name there | none, `mymaster` |
+//! | `master-password` | through Sentinel, the master's password when it is not the sentinels' | none |
 //!
 //! When the effective pool (the effective `pool_name`) has non-blank
 //! `servers`, sessions live in Redis (client-server topology); otherwise in
