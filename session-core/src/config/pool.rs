@@ -68,6 +68,7 @@ pub const DEFAULT_REPLICA_ACK_TIMEOUT: Duration = Duration::from_millis(500);
 /// | `configure-keyspace-notifications` | [`with_configure_keyspace_notifications`](Self::with_configure_keyspace_notifications) | `true` |
 /// | `cluster` | [`with_cluster`](Self::with_cluster) | `false` |
 /// | `locators`, `sentinel-master` | [`sentinel`](Self::sentinel) | none; `mymaster` |
+/// | `master-password` | [`with_master_password`](Self::with_master_password) | none: the locators' credentials |
 /// | `ssl-ca-file` | [`with_ssl_ca_file`](Self::with_ssl_ca_file) | none: the system's trusted roots |
 /// | `ssl-certificate-file`, `ssl-key-file` | [`with_ssl_client_certificate`](Self::with_ssl_client_certificate) | none: no client certificate |
 /// | `ssl-insecure` | [`with_ssl_insecure`](Self::with_ssl_insecure) | `false` |
@@ -104,6 +105,7 @@ pub struct PoolSettings {
     ssl_insecure: bool,
     sentinels: Vec<String>,
     sentinel_master: String,
+    master_password: Option<String>,
     breaker_failure_threshold: u32,
     breaker_cool_down: Duration,
     max_in_flight: usize,
@@ -150,6 +152,7 @@ impl PoolSettings {
             ssl_insecure: false,
             sentinels: Vec::new(),
             sentinel_master: DEFAULT_POOL_SENTINEL_MASTER.to_owned(),
+            master_password: None,
             breaker_failure_threshold: DEFAULT_BREAKER_FAILURE_THRESHOLD,
             breaker_cool_down: DEFAULT_BREAKER_COOL_DOWN,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
@@ -361,6 +364,23 @@ impl PoolSettings {
     #[must_use]
     pub fn sentinel_master(&self) -> &str {
         &self.sentinel_master
+    }
+
+    /// Through Sentinel, the password of the master (and of the replica
+    /// promoted in its place) when it is not the sentinels' (`master-password`):
+    /// the locators' URL credentials then go to the sentinels only (none:
+    /// sentinels without a password), the URL's user name, if any, to both.
+    /// Unset, the locators' credentials apply to the sentinels and the master
+    /// alike. A Sentinel pool's setting only: with `servers`, a startup error.
+    pub fn with_master_password(mut self, password: impl Into<String>) -> Self {
+        self.master_password = Some(password.into());
+        self
+    }
+
+    /// See [`PoolSettings::with_master_password`].
+    #[must_use]
+    pub fn master_password(&self) -> Option<&str> {
+        self.master_password.as_deref()
     }
 
     /// The circuit breaker: after `failure_threshold` consecutive failed

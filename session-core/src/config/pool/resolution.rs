@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::schema::{
-    POOL_LOCATORS, POOL_SERVERS, POOL_SETTING_TABLE, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_INSECURE,
-    POOL_SSL_KEY_FILE,
+    POOL_LOCATORS, POOL_MASTER_PASSWORD, POOL_SERVERS, POOL_SETTING_TABLE, POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE,
+    POOL_SSL_INSECURE, POOL_SSL_KEY_FILE,
 };
 use super::{DEFAULT_POOL_SERVER_URL, PoolSettings, is_tls_url};
 use crate::config::effective::ConfigSource;
@@ -74,6 +74,24 @@ pub(crate) fn resolve_pool(properties: &PropertySources, name: &str, problems: &
             return None;
         }
         _ => {}
+    }
+    if pool.master_password().is_some() && !pool.is_sentinel() {
+        problems.push(ConfigError::InvalidValue {
+            key: pool_property(name, POOL_MASTER_PASSWORD),
+            value: "****".to_owned(),
+            from: Box::new(
+                sources
+                    .get(POOL_MASTER_PASSWORD)
+                    .cloned()
+                    .unwrap_or(ConfigSource::Default),
+            ),
+            expected: format!(
+                "no `master-password` without `{}`: it is the password of the master the sentinels name (a \
+                 server's password goes in its URL in `{}`)",
+                pool_property(name, POOL_LOCATORS),
+                pool_property(name, POOL_SERVERS)
+            ),
+        });
     }
     problems.take(check_pool_tls(&pool, &sources));
     Some((pool, sources))

@@ -195,6 +195,21 @@ impl Codec for MasterName {
     }
 }
 
+/// A secret; blank: none. Shown masked.
+struct Secret;
+impl Codec for Secret {
+    type Value = Option<String>;
+    fn parse(text: &str) -> Result<Option<String>, Rejected> {
+        Ok((!text.is_empty()).then(|| text.to_owned()))
+    }
+    fn property_text(value: &Option<String>) -> String {
+        value.clone().unwrap_or_default()
+    }
+    fn display(value: &Option<String>) -> String {
+        if value.is_some() { "****" } else { "(none)" }.to_owned()
+    }
+}
+
 /// Declares the pool settings: a public key constant each, [`POOL_SETTINGS`]
 /// and the table of [`PoolSetting`]s, in the documented order.
 macro_rules! pool_settings {
@@ -243,6 +258,9 @@ pool_settings! {
     POOL_LOCATORS = "locators" => sentinels: Locators;
     /// The pool setting that names the master the sentinels monitor (default `mymaster`).
     POOL_SENTINEL_MASTER = "sentinel-master" => sentinel_master: MasterName;
+    /// The pool setting that names the master's password, through Sentinel, when it is not
+    /// the sentinels' (the locators' credentials then go to the sentinels only).
+    POOL_MASTER_PASSWORD = "master-password" => master_password: Secret;
     /// The pool setting that bounds the wait for a server's answer, in milliseconds.
     POOL_READ_TIMEOUT = "read-timeout" => response_timeout: Millis;
     /// The pool setting that bounds the wait for a connection, in milliseconds.

@@ -96,12 +96,17 @@ impl ClientFactory {
         use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
 
         let sentinels: Vec<String> = pool.sentinels().to_vec();
-        let master_settings = sentinels
+        let sentinel_settings = sentinels
             .first()
             .map(|url| url.as_str().into_connection_info())
             .transpose()?
             .map(|info| info.redis_settings().clone())
             .unwrap_or_default();
+        // The locators' credentials, unless the master has a password of its own.
+        let master_settings = match pool.master_password() {
+            Some(password) => sentinel_settings.clone().set_password(password),
+            None => sentinel_settings.clone(),
+        };
         #[cfg(feature = "tls")]
         if urls_are_tls(&sentinels) {
             let mut addresses = Vec::with_capacity(sentinels.len());
@@ -133,9 +138,10 @@ impl ClientFactory {
                     .set_client_to_sentinel_username(username);
             }
             if let Some(password) = master_settings.password() {
-                builder = builder
-                    .set_client_to_redis_password(password)
-                    .set_client_to_sentinel_password(password);
+                builder = builder.set_client_to_redis_password(password);
+            }
+            if let Some(password) = sentinel_settings.password() {
+                builder = builder.set_client_to_sentinel_password(password);
             }
             if let Some(certificates) = &self.certificates {
                 builder = builder

@@ -93,7 +93,14 @@ impl SentinelConnection {
     /// (which connects at start and after losing its connection, so asks
     /// afresh). A master other than the store's drops the store's connection too.
     pub(crate) async fn master_client(&self) -> RedisResult<redis::Client> {
-        let client = self.inner.sentinels.lock().await.async_get_client().await?;
+        let client = self
+            .inner
+            .sentinels
+            .lock()
+            .await
+            .async_get_client()
+            .await
+            .map_err(explain_refused_credentials)?;
         let named = client.get_connection_info().addr().to_string();
         let mut current = self.lock();
         if current
@@ -188,10 +195,14 @@ impl SentinelConnection {
         if let Some(master) = self.lock().clone() {
             return Ok(master);
         }
-        let client = sentinels.async_get_client().await?;
+        let client = sentinels
+            .async_get_client()
+            .await
+            .map_err(explain_refused_credentials)?;
         let connection = client
             .get_multiplexed_async_connection_with_config(&self.inner.config)
-            .await?;
+            .await
+            .map_err(explain_refused_credentials)?;
         let discovery = self.inner.discoveries.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         tracing::info!(
             master = %client.get_connection_info().addr(),
@@ -229,6 +240,23 @@ impl Inner {
     fn dropped(&self) {
         self.drops.send_modify(|drops| *drops += 1);
     }
+}
+
+/// `error`, saying whose credentials go where when a sentinel or the master
+/// refused them (redis-rs says only "Password authentication failed", or the
+/// server `NOAUTH` / `WRONGPASS`).
+fn explain_refused_credentials(error: RedisError) -> RedisError {
+    let refused = error.kind() == redis::ErrorKind::AuthenticationFailed
+        || error.code().is_some_and(|code| matches!(code, "NOAUTH" | "WRONGPASS"));
+    if !refused {
+        return error;
+    }
+    RedisError::from((
+        redis::ErrorKind::AuthenticationFailed,
+        "Redis Sentinel: a sentinel or the master refused the credentials (the locators' URL credentials \
+         go to the sentinels and, unless the pool's `master-password` is set, to the master too)",
+        error.to_string(),
+    ))
 }
 
 /// Whether a server's error reply says it is no longer the master to write to.
