@@ -243,11 +243,11 @@ impl PoolSettings {
 
     /// Whether a subscribing instance enables the keyspace notifications it
     /// needs (`configure-keyspace-notifications`, default on): on each (re)connection it reads
-    /// `notify-keyspace-events` and, when `K` or `x` is missing, adds them with
+    /// `notify-keyspace-events` and, when `K`, `x` or `e` is missing, adds them with
     /// `CONFIG SET` (keeping the flags already there). Turn this off for a managed
     /// Redis that forbids `CONFIG`; then configure the server yourself with at
-    /// least `notify-keyspace-events Kx` (for example in its parameter group),
-    /// or no expiry events arrive.
+    /// least `notify-keyspace-events Kxe` (for example in its parameter group),
+    /// or no expiry (`x`) or eviction (`e`) events arrive.
     pub fn with_configure_keyspace_notifications(mut self, configure: bool) -> Self {
         self.configure_keyspace_notifications = configure;
         self
