@@ -14,49 +14,31 @@
 //! curl -s localhost:8080/metrics         # session and store metrics, Prometheus text format
 //! ```
 //!
-//! The routes (in `api.rs`) are safe to copy: see there.
+//! The routes (in `api.rs`) are safe to copy: see there. `/metrics` is in `metrics.rs`.
 
 mod api;
 #[path = "../common/mod.rs"]
 mod common;
+mod metrics;
 
-use std::sync::OnceLock;
-
-use actix_web::{App, HttpResponse, HttpServer, web};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use actix_web::{App, HttpServer, web};
 use session_actix::enable_clustered_session;
-
-/// The installed Prometheus recorder, rendered at `/metrics`.
-static PROMETHEUS: OnceLock<PrometheusHandle> = OnceLock::new();
 
 /// The API, with clustered sessions whose id travels in the `X-Auth-Token` header.
 #[enable_clustered_session(header)]
 fn app() -> App<_> {
     App::new()
         .configure(api::routes)
-        .route("/metrics", web::get().to(metrics))
-}
-
-/// Every recorded metric in Prometheus text format.
-async fn metrics() -> HttpResponse {
-    let Some(prometheus) = PROMETHEUS.get() else {
-        return HttpResponse::NotFound().finish();
-    };
-    // Without an HTTP listener of its own, the exporter's housekeeping runs here.
-    prometheus.run_upkeep();
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(prometheus.render())
+        .route("/metrics", web::get().to(metrics::render))
 }
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     // Before anything records: the metrics facade keeps the first recorder installed.
-    let prometheus = PrometheusBuilder::new().install_recorder().unwrap_or_else(|error| {
+    metrics::install().unwrap_or_else(|error| {
         eprintln!("error: metrics recorder: {error}");
         std::process::exit(1)
     });
-    let _ = PROMETHEUS.set(prometheus);
     // Resolve the configuration now: an error stops the program before it binds.
     let sessions = app_clustered_session().unwrap_or_else(|error| {
         eprintln!("error: {error}");

@@ -42,6 +42,7 @@ mod health;
 mod id_resolver;
 mod middleware;
 mod session;
+mod store_budget;
 mod typed;
 #[cfg(feature = "websocket")]
 pub mod websocket;
@@ -55,6 +56,7 @@ pub use id_resolver::{CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_HEADER_NAME, Id
 pub use middleware::{InvalidSessionConfig, SessionMiddleware, SessionMiddlewareBuilder, SessionService};
 pub use session::{Session, SessionExt, SessionStatus};
 pub use session_macros::enable_clustered_session;
+pub use store_budget::{StoreBudget, StoreBudgetService};
 pub use typed::{SessionAttributes, SessionAttributesError};
 
 pub use session_core::IndexableAttribute;

@@ -75,7 +75,7 @@ pub enum SessionEvent {
         session: Option<StoredSession>,
     },
     /// The session expired under [`ExpirationAction::Destroy`](crate::expiration::ExpirationAction::Destroy),
-    /// or was evicted for capacity.
+    /// or was evicted for capacity (the embedded store's, Redis `maxmemory`).
     Destroyed {
         /// The session's handle.
         handle: SessionHandle,

@@ -6,11 +6,12 @@
 //! entries.
 #![allow(clippy::unwrap_used, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use clustered_session_tests::redis_server::RedisServer;
 use redis::Commands as _;
-use session_core::store::redis::EXPIRED_SESSION_GRACE;
+use session_core::store::redis::{EXPIRED_SESSION_GRACE, RedisKeyLayout};
 use session_core::{
     FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, SessionId,
     SessionRepository, SessionSettings,
@@ -125,4 +126,56 @@ async fn a_session_that_never_expires_keeps_its_index_entry() {
     assert!(pttl(&mut redis, &key) > ten_years_ms);
     assert_eq!(repo.find_by_principal_name("root").await.unwrap().len(), 1);
     assert!(repo.find_by_id(&SessionId::generate()).await.unwrap().is_none());
+}
+
+/// The literal check: 1,000 sessions with distinct principals, a 2 s
+/// idle timeout, no subscription and a 1 s grace; once their timeout and the
+/// grace have passed, `SCAN` over the whole region finds only the keys of
+/// the one session still live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_subscription_only_live_sessions_keys_remain_after_timeout_and_grace() {
+    let server = RedisServer::start();
+    let grace = Duration::from_secs(1);
+    let pool = PoolSettings::new(server.url()).with_expired_session_grace(grace);
+    let settings = SessionSettings::default()
+        .with_region_name("scan")
+        .with_max_inactive_interval_seconds(2);
+    let repo = RedisSessionRepository::new(pool.clone(), settings.clone()).unwrap();
+    let lasting = RedisSessionRepository::new(pool, settings.with_max_inactive_interval_seconds(3600)).unwrap();
+    let mut live = lasting.create_session();
+    live.insert(PRINCIPAL_NAME_INDEX_NAME, "keeper").unwrap();
+    lasting.save(&mut live).await.unwrap();
+    for user in 0..1_000 {
+        let mut session = repo.create_session();
+        session
+            .insert(PRINCIPAL_NAME_INDEX_NAME, &format!("user-{user}"))
+            .unwrap();
+        repo.save(&mut session).await.unwrap();
+    }
+    let last_saved = std::time::Instant::now();
+    let mut redis = server.connection();
+    let all = |redis: &mut redis::Connection| -> BTreeSet<String> {
+        redis
+            .scan_match::<_, String>("scan:*")
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert!(
+        all(&mut redis).len() > 2_000,
+        "each session has its hash, marker and index set"
+    );
+
+    // The last one's idle timeout and its refresh window (a tenth), the grace, and slack.
+    let gone_by = last_saved + Duration::from_millis(2_000 + 200) + grace + Duration::from_millis(500);
+    tokio::time::sleep_until(gone_by.into()).await;
+    let keys = RedisKeyLayout::new("scan");
+    let handle = live.id().unwrap().handle();
+    let live_keys: BTreeSet<String> = [
+        keys.session_key(&handle),
+        keys.expires_key(&handle),
+        keys.index_key(PRINCIPAL_NAME_INDEX_NAME, "keeper"),
+    ]
+    .into();
+    assert_eq!(all(&mut redis), live_keys);
 }

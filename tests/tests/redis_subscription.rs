@@ -125,9 +125,10 @@ async fn a_killed_subscription_connection_comes_back_and_expiries_still_arrive()
 /// Set while [`Flaky`] panics.
 static PANIC: AtomicBool = AtomicBool::new(false);
 
-/// The JSON serializer, panicking (a user's bug) on reads while [`PANIC`] is set.
+/// The JSON serializer, panicking (a user's bug) on reads while its flag
+/// ([`PANIC`] or a test's own) is set.
 #[derive(Debug)]
-struct Flaky;
+struct Flaky(&'static AtomicBool);
 
 impl SessionSerializer for Flaky {
     fn name(&self) -> &str {
@@ -143,7 +144,7 @@ impl SessionSerializer for Flaky {
     }
 
     fn recognizes(&self, stored: &[u8]) -> bool {
-        assert!(!PANIC.load(Ordering::SeqCst), "a serializer bug");
+        assert!(!self.0.load(Ordering::SeqCst), "a serializer bug");
         SessionPdxSerializer::new().recognizes(stored)
     }
 
@@ -161,7 +162,7 @@ async fn a_panicking_subscription_task_is_restarted() {
             &SessionId::generate().as_str()[..8].replace(['-', '_'], "x")
         ))
         .with_max_inactive_interval_seconds(1)
-        .with_session_serializer(Arc::new(Flaky));
+        .with_session_serializer(Arc::new(Flaky(&PANIC)));
     let expiries = Arc::new(Expiries::default());
     let publisher = SessionEventPublisher::new();
     publisher.add_listener(expiries.clone());
@@ -198,5 +199,54 @@ async fn a_panicking_subscription_task_is_restarted() {
     while !expiries.0.lock().unwrap().contains(&handle) {
         assert!(Instant::now() < deadline, "no expiry event after the restart");
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A subscription whose task panics again and again, each time after it
+/// listened, is restarted within its first retry delay every time: the
+/// delay doubles only while restarts fail before listening.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_restart_delay_starts_over_after_a_run_that_listened() {
+    static PANIC_AGAIN: AtomicBool = AtomicBool::new(false);
+    let server = RedisServer::start();
+    let settings = SessionSettings::default()
+        .with_region_name(format!(
+            "again-{}",
+            &SessionId::generate().as_str()[..8].replace(['-', '_'], "x")
+        ))
+        .with_session_serializer(Arc::new(Flaky(&PANIC_AGAIN)));
+    let publisher = SessionEventPublisher::new();
+    // Someone listens: another instance's creation is read on the subscription's task.
+    publisher.add_listener(Arc::new(Expiries::default()));
+    let watcher = RedisSessionRepository::new(
+        PoolSettings::new(server.url()).with_subscription_enabled(true),
+        settings.clone().with_event_publisher(publisher),
+    )
+    .unwrap();
+    assert!(watcher.wait_for_subscription(Duration::from_secs(5)).await);
+    let writer = RedisSessionRepository::new(PoolSettings::new(server.url()), settings).unwrap();
+
+    // Without the reset, the fifth restart would wait 1.6 s.
+    for round in 0..6 {
+        PANIC_AGAIN.store(true, Ordering::SeqCst);
+        let mut session = writer.create_session();
+        session.insert("n", &round).unwrap();
+        writer.save(&mut session).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while watcher.is_subscribed() {
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: the subscription task never ended"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        PANIC_AGAIN.store(false, Ordering::SeqCst);
+        let ended = Instant::now();
+        assert!(watcher.wait_for_subscription(Duration::from_secs(5)).await);
+        let restart = ended.elapsed();
+        assert!(
+            restart < Duration::from_millis(700),
+            "round {round}: restarted after {restart:?}"
+        );
     }
 }

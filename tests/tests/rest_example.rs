@@ -3,11 +3,14 @@
 //! reserved names are refused, responses and URLs carry session handles and
 //! never ids, `/sessions` shows no values, `DELETE /sessions/{handle}` ends
 //! only the caller's own sessions, and an oversized value is a 413 with a JSON
-//! error.
+//! error; `/metrics` (`examples/rest/metrics.rs`) renders the store's metrics
+//! in Prometheus text format.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../examples/rest/api.rs"]
 mod api;
+#[path = "../../examples/rest/metrics.rs"]
+mod metrics;
 
 use std::sync::Arc;
 
@@ -18,8 +21,8 @@ use clustered_session_tests::serve;
 use serde_json::{Value, json};
 use session_actix::core::ACTIX_IDENTITY_USER_ID_KEY;
 use session_actix::{
-    EmbeddedSessionRepository, FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionHandle, SessionId,
-    SessionMiddleware, SessionRepository,
+    EmbeddedSessionRepository, FindByIndexNameSessionRepository, MeteredRepository, PRINCIPAL_NAME_INDEX_NAME,
+    SessionHandle, SessionId, SessionMiddleware, SessionRepository,
 };
 
 const TOKEN: &str = "X-Auth-Token";
@@ -243,4 +246,39 @@ async fn the_readiness_route_reports_the_store() {
         serde_json::from_str::<Value>(&body).unwrap(),
         json!({ "status": "UP", "store": "UP" })
     );
+}
+
+/// `/metrics` as the example serves it, after a login on a measured store:
+/// Prometheus text with the store's operations, creations and renewals.
+#[actix_rt::test]
+async fn the_metrics_route_renders_the_store_metrics_in_prometheus_text() {
+    metrics::install().unwrap();
+    let repository = EmbeddedSessionRepository::default();
+    let metered = MeteredRepository::new(repository.clone(), "embedded");
+    let shared: Arc<dyn FindByIndexNameSessionRepository> = Arc::new(metered.clone());
+    let data = web::Data::from(shared);
+    let middleware = SessionMiddleware::builder(metered).header().build();
+    let server = serve!(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(middleware.clone())
+            .configure(api::routes)
+            .route("/metrics", web::get().to(metrics::render))
+    });
+    let mut client = Client::new(&server);
+    client.login("alice").await;
+
+    let mut response = awc::Client::default().get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    let body = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+    for expected in [
+        "# TYPE sessions_created_total counter",
+        "sessions_created_total{store=\"embedded\"} 1",
+        "session_store_operation_duration_seconds",
+        "operation=\"save\"",
+    ] {
+        assert!(body.contains(expected), "no {expected} in:\n{body}");
+    }
 }

@@ -44,6 +44,9 @@ pub const DEFAULT_POOL_SERVER_URL: &str = "redis://127.0.0.1:6379";
 pub const DEFAULT_BREAKER_FAILURE_THRESHOLD: u32 = 5;
 /// Default cool-down of [`PoolSettings::with_circuit_breaker`].
 pub const DEFAULT_BREAKER_COOL_DOWN: Duration = Duration::from_secs(2);
+
+/// Default [`PoolSettings::expired_session_grace`]: 5 minutes.
+pub const DEFAULT_EXPIRED_SESSION_GRACE: Duration = Duration::from_secs(300);
 /// Default [`PoolSettings::max_in_flight`].
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 /// Default replicas of [`PoolSettings::with_replica_acks`] (`replica-acks`).
@@ -109,6 +112,7 @@ pub struct PoolSettings {
     breaker_failure_threshold: u32,
     breaker_cool_down: Duration,
     max_in_flight: usize,
+    expired_session_grace: Duration,
     replica_acknowledgement: bool,
     replica_acks: u32,
     replica_ack_timeout: Duration,
@@ -156,6 +160,7 @@ impl PoolSettings {
             breaker_failure_threshold: DEFAULT_BREAKER_FAILURE_THRESHOLD,
             breaker_cool_down: DEFAULT_BREAKER_COOL_DOWN,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            expired_session_grace: DEFAULT_EXPIRED_SESSION_GRACE,
             replica_acknowledgement: false,
             replica_acks: DEFAULT_REPLICA_ACKS,
             replica_ack_timeout: DEFAULT_REPLICA_ACK_TIMEOUT,
@@ -245,11 +250,11 @@ impl PoolSettings {
 
     /// Whether a subscribing instance enables the keyspace notifications it
     /// needs (`configure-keyspace-notifications`, default on): on each (re)connection it reads
-    /// `notify-keyspace-events` and, when `K` or `x` is missing, adds them with
+    /// `notify-keyspace-events` and, when `K`, `x` or `e` is missing, adds them with
     /// `CONFIG SET` (keeping the flags already there). Turn this off for a managed
     /// Redis that forbids `CONFIG`; then configure the server yourself with at
-    /// least `notify-keyspace-events Kx` (for example in its parameter group),
-    /// or no expiry events arrive.
+    /// least `notify-keyspace-events Kxe` (for example in its parameter group),
+    /// or no expiry (`x`) or eviction (`e`) events arrive.
     pub fn with_configure_keyspace_notifications(mut self, configure: bool) -> Self {
         self.configure_keyspace_notifications = configure;
         self
@@ -395,6 +400,18 @@ impl PoolSettings {
         self
     }
 
+    /// How long an expired session's data (and an index set, its last
+    /// member) outlives the session's end on Redis when no subscribed instance
+    /// handles the expiry: a subscribed instance told of the expiry can still
+    /// read the last state and index entries within it. Without the
+    /// subscription, it bounds how long index keys outlive their sessions.
+    /// At least 1 ms; once an instance handled an expiry, at most 10 s of it
+    /// remain. Default: [`DEFAULT_EXPIRED_SESSION_GRACE`].
+    pub fn with_expired_session_grace(mut self, grace: Duration) -> Self {
+        self.expired_session_grace = grace;
+        self
+    }
+
     /// At most this many store operations in flight per repository; more fail
     /// at once with [`StoreError::Overloaded`](crate::StoreError::Overloaded)
     /// instead of queueing. 0: no bound. Default: [`DEFAULT_MAX_IN_FLIGHT`].
@@ -468,6 +485,12 @@ impl PoolSettings {
     #[must_use]
     pub fn breaker_cool_down(&self) -> Duration {
         self.breaker_cool_down
+    }
+
+    /// See [`PoolSettings::with_expired_session_grace`].
+    #[must_use]
+    pub fn expired_session_grace(&self) -> Duration {
+        self.expired_session_grace
     }
 
     /// See [`PoolSettings::with_max_in_flight`].

@@ -63,12 +63,14 @@ fn every_pool_setting_is_reachable_from_properties() {
             ("SPRING_DATA_GEMFIRE_POOL_SESSIONS_BREAKER_FAILURE_THRESHOLD", "3"),
             ("SPRING_DATA_GEMFIRE_POOL_SESSIONS_BREAKER_COOL_DOWN", "750"),
             ("SPRING_DATA_GEMFIRE_POOL_SESSIONS_MAX_IN_FLIGHT", "64"),
+            ("SPRING_DATA_GEMFIRE_POOL_SESSIONS_EXPIRED_SESSION_GRACE", "1500"),
         ],
     )
     .unwrap();
     let expected = PoolSettings::new("redis://h:7000")
         .with_circuit_breaker(3, Duration::from_millis(750))
         .with_max_in_flight(64)
+        .with_expired_session_grace(Duration::from_millis(1500))
         .with_name("sessions")
         .with_response_timeout(Duration::from_millis(2500))
         .with_connection_timeout(Duration::from_millis(300))
@@ -84,6 +86,7 @@ fn every_pool_setting_is_reachable_from_properties() {
         "property `spring.data.gemfire.pool.sessions.cluster` from env var",
         "pool sessions breaker-failure-threshold",
         "pool sessions max-in-flight",
+        "pool sessions expired-session-grace",
     ] {
         assert!(table.contains(row), "{row} missing from:\n{table}");
     }

@@ -289,6 +289,9 @@ pool_settings! {
     POOL_BREAKER_COOL_DOWN = "breaker-cool-down" => breaker_cool_down: Millis;
     /// The pool setting that bounds the store operations in flight per instance; more fail at once (0: no bound).
     POOL_MAX_IN_FLIGHT = "max-in-flight" => max_in_flight: Count<usize>;
+    /// The pool setting that says how long an expired session's data and index entries
+    /// outlive it when no subscribed instance handles the expiry, in milliseconds.
+    POOL_EXPIRED_SESSION_GRACE = "expired-session-grace" => expired_session_grace: Millis;
     /// The pool setting that sets how many replicas must acknowledge each session write under a
     /// replicating server region shortcut (`REPLICATE`, `PARTITION_REDUNDANT`, ...).
     POOL_REPLICA_ACKS = "replica-acks" => replica_acks: Count<u32>;
@@ -308,7 +311,8 @@ mod tests {
             .with_response_timeout(Duration::from_millis(250))
             .with_retry_attempts(7)
             .with_ssl_ca_file("/ca.pem")
-            .with_max_in_flight(3);
+            .with_max_in_flight(3)
+            .with_expired_session_grace(Duration::from_millis(1500));
         let mut copy = PoolSettings::sentinel(Vec::<String>::new(), "other");
         copy.urls.clear();
         for setting in POOL_SETTING_TABLE {

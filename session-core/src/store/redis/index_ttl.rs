@@ -3,18 +3,18 @@
 //! outlives its sessions by more than the grace (see the module docs of
 //! `store::redis`, *Consistency*).
 
-use redis::Pipeline;
+use std::time::Duration;
 
-use super::EXPIRED_SESSION_GRACE;
+use redis::Pipeline;
 
 /// How long an index set must live for a member whose deadline is
 /// `deadline` (epoch milliseconds, `None`: never): until then plus the expiry
-/// grace (expiry handling still reads it), in milliseconds. A member that never
+/// `grace` (expiry handling still reads it), in milliseconds. A member that never
 /// expires keeps the set for a century: every index set stays volatile, so
 /// `NX` and `GT` below always apply.
-pub(super) fn index_ttl(now: i64, deadline: Option<i64>) -> u64 {
+pub(super) fn index_ttl(now: i64, deadline: Option<i64>, grace: Duration) -> u64 {
     const CENTURY_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
-    let grace = u64::try_from(EXPIRED_SESSION_GRACE.as_millis()).unwrap_or(u64::MAX);
+    let grace = u64::try_from(grace.as_millis()).unwrap_or(u64::MAX);
     deadline.map_or(CENTURY_MS, |deadline| {
         u64::try_from(deadline.saturating_sub(now))
             .unwrap_or(0)

@@ -296,12 +296,15 @@ use crate::telemetry::EndReason;
 /// The `store` label of what this store counts itself (sessions ended).
 const REDIS_STORE: &str = "redis";
 
-/// How long an expired session's hash outlives its marker when no instance
-/// handles the expiry (`GRACE_MS` in `lua/common.lua`).
-pub const EXPIRED_SESSION_GRACE: Duration = Duration::from_secs(300);
+/// How long an expired session's hash (and an index set its last member)
+/// outlives its marker when no instance handles the expiry, by default
+/// (`GRACE_MS` in `lua/common.lua`; pool setting `expired-session-grace`,
+/// [`PoolSettings::with_expired_session_grace`]).
+pub const EXPIRED_SESSION_GRACE: Duration = crate::config::DEFAULT_EXPIRED_SESSION_GRACE;
 
 /// What is left of [`EXPIRED_SESSION_GRACE`] once an instance has handled an
-/// `Invalidate` expiry (`LINGER_MS` in `lua/common.lua`).
+/// `Invalidate` expiry (`LINGER_MS` in `lua/common.lua`; the whole grace when
+/// a shorter one is configured).
 pub const EXPIRED_SESSION_LINGER: Duration = Duration::from_secs(10);
 
 /// Session repository backed by Redis. Cloning shares the connection.
@@ -378,7 +381,7 @@ impl RedisSessionRepository {
         let (state, subscribed) = watch::channel(false);
         let inner = Arc::new(Inner {
             connection,
-            scripts: Arc::new(Scripts::new()),
+            scripts: Arc::new(Scripts::with_grace(pool.expired_session_grace())),
             keys: RedisKeyLayout::new(settings.region_name()),
             indexer: SessionIndexer::new(settings.indexable_session_attributes().to_vec()),
             origin: SessionId::generate().as_str()[..16].to_owned(),

@@ -141,7 +141,11 @@ impl RedisSessionRepository {
         // idle-timer refresh of a member extends it too), plus the expiry grace.
         let interval = self.inner.settings.max_inactive_interval_seconds();
         let deadline = (interval >= 0).then(|| now.saturating_add(interval.saturating_mul(1000)));
-        outlive(&mut pipe, key, index_ttl(now, deadline));
+        outlive(
+            &mut pipe,
+            key,
+            index_ttl(now, deadline, self.inner.pool.expired_session_grace()),
+        );
         let reply = self.execute(pipe).await?.into_iter().next();
         let reply = reply.ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?;
         match LoginAdmission::parse(ok(reply)?)? {

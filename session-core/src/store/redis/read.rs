@@ -113,7 +113,11 @@ impl RedisSessionRepository {
             };
             self.call(&mut pipe, &touch);
             // The session's index sets live at least as long as it now does.
-            let ttl = index_ttl(now_ms, rule.deadline_after_access(now_ms, creation, interval));
+            let ttl = index_ttl(
+                now_ms,
+                rule.deadline_after_access(now_ms, creation, interval),
+                self.inner.pool.expired_session_grace(),
+            );
             for (name, value) in stored.index {
                 outlive(&mut pipe, &self.inner.keys.index_key(name, value), ttl);
             }

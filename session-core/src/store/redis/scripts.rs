@@ -14,6 +14,7 @@
 //! `script_calls/<script>.rs` (the scripts' header comments point there).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use redis::Script;
 use tokio::sync::Mutex;
@@ -64,19 +65,44 @@ pub(crate) struct Scripts {
     loads: AtomicU64,
     /// Held while loading, so that one caller loads at a time.
     loading: Mutex<()>,
+    /// The sources as sent: [`SOURCES`] with the repository's expiry grace.
+    sources: [String; 6],
 }
 
 impl Scripts {
+    /// The scripts with the default expiry grace ([`super::EXPIRED_SESSION_GRACE`]).
+    #[cfg(test)]
     pub(crate) fn new() -> Self {
+        Self::with_grace(super::EXPIRED_SESSION_GRACE)
+    }
+
+    /// The scripts with `grace` as `GRACE_MS` (at least 1 ms), and `LINGER_MS`
+    /// no longer than it (see `lua/common.lua`).
+    pub(crate) fn with_grace(grace: Duration) -> Self {
+        let (grace, linger) = grace_and_linger(grace);
+        let sources = SOURCES.map(|source| {
+            source
+                .replacen(
+                    &format!("local GRACE_MS = {DEFAULT_GRACE_MS}\n"),
+                    &format!("local GRACE_MS = {grace}\n"),
+                    1,
+                )
+                .replacen(
+                    &format!("local LINGER_MS = {DEFAULT_LINGER_MS}\n"),
+                    &format!("local LINGER_MS = {linger}\n"),
+                    1,
+                )
+        });
         Self {
-            touch: Script::new(SOURCES[0]),
-            save: Script::new(SOURCES[1]),
-            take: Script::new(SOURCES[2]),
-            delete: Script::new(SOURCES[3]),
-            reap: Script::new(SOURCES[4]),
-            admit_login: Script::new(SOURCES[5]),
+            touch: Script::new(&sources[0]),
+            save: Script::new(&sources[1]),
+            take: Script::new(&sources[2]),
+            delete: Script::new(&sources[3]),
+            reap: Script::new(&sources[4]),
+            admit_login: Script::new(&sources[5]),
             loads: AtomicU64::new(0),
             loading: Mutex::new(()),
+            sources,
         }
     }
 
@@ -100,7 +126,18 @@ impl Scripts {
     }
 
     /// Every script's source, for `SCRIPT LOAD` after `NOSCRIPT`.
-    pub(crate) fn sources(&self) -> [&'static str; 6] {
-        SOURCES
+    pub(crate) fn sources(&self) -> &[String; 6] {
+        &self.sources
     }
+}
+
+/// `GRACE_MS` and `LINGER_MS` as `lua/common.lua` has them.
+const DEFAULT_GRACE_MS: u128 = super::EXPIRED_SESSION_GRACE.as_millis();
+const DEFAULT_LINGER_MS: u128 = super::EXPIRED_SESSION_LINGER.as_millis();
+
+/// The grace in milliseconds (at least 1) and the linger (the default's, or
+/// the whole grace when that is shorter).
+pub(crate) fn grace_and_linger(grace: Duration) -> (u128, u128) {
+    let grace = grace.as_millis().max(1);
+    (grace, grace.min(DEFAULT_LINGER_MS))
 }

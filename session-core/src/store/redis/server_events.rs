@@ -17,7 +17,7 @@ use crate::telemetry::{self, EndReason};
 
 impl RedisSessionRepository {
     /// Merges the keyspace-notification flags this store needs (`K`: keyspace
-    /// channels, `x`: expired events) into the server's, with `CONFIG SET` when
+    /// channels, `x`: expired events, `e`: evicted events) into the server's, with `CONFIG SET` when
     /// some are missing. Failure (e.g. a managed Redis forbidding `CONFIG`) is
     /// logged: the operator may have configured them already.
     /// On a cluster, `node` is the master to configure (each has its own
@@ -53,7 +53,7 @@ impl RedisSessionRepository {
             Err(error) => tracing::warn!(
                 %error,
                 "could not enable Redis keyspace notifications; unless the server has \
-                 `notify-keyspace-events` with at least `Kx`, no session expiry events will arrive"
+                 `notify-keyspace-events` with at least `Kxe`, no session expiry events will arrive"
             ),
         }
     }
@@ -78,10 +78,13 @@ impl RedisSessionRepository {
             let payload = message.get_payload_bytes();
             if message.get_channel_name() == channel {
                 notices.extend(self.parse_notice(payload).filter(|_| events.is_observed()));
-            } else if payload == b"expired"
-                && let Some(handle) = self.inner.keys.handle_from_keyspace_channel(message.get_channel_name())
-            {
-                notices.push(Notice::Expired(handle));
+            } else if let Some(handle) = self.inner.keys.handle_from_keyspace_channel(message.get_channel_name()) {
+                match payload {
+                    b"expired" => notices.push(Notice::Expired(handle)),
+                    // `maxmemory` took the marker: the session ended as if it expired.
+                    b"evicted" => notices.push(Notice::Evicted(handle)),
+                    _ => {}
+                }
             }
             // Anything else (other events on our markers, when the server's flags
             // include more than we asked for) is not for us.
@@ -109,7 +112,8 @@ impl RedisSessionRepository {
                         events.publish_copy(SessionEvent::Deleted { handle, session: None });
                     }
                 }
-                Notice::Expired(_) => self.on_expired(&handles).await,
+                Notice::Expired(_) => self.on_expired(&handles, EndReason::Expired).await,
+                Notice::Evicted(_) => self.on_expired(&handles, EndReason::Evicted).await,
             }
         }
     }
@@ -186,10 +190,15 @@ impl RedisSessionRepository {
         }
     }
 
-    /// Markers expired: clean up (idempotent, shared with the other instances)
-    /// and tell this instance's listeners, once per session.
-    async fn on_expired(&self, ids: &[SessionHandle]) {
-        let action = self.policy().expiration_action();
+    /// Markers expired (or evicted): clean up (idempotent, shared with the
+    /// other instances) and tell this instance's listeners, once per session.
+    /// An eviction is handled as a `Destroy` expiry: its data goes at once and
+    /// listeners hear `Destroyed`.
+    async fn on_expired(&self, ids: &[SessionHandle], reason: EndReason) {
+        let action = match reason {
+            EndReason::Evicted => ExpirationAction::Destroy,
+            _ => self.policy().expiration_action(),
+        };
         let events = self.inner.settings.events();
         let want_state = events.is_observed() && action == ExpirationAction::Invalidate;
         let mut last_states = match self.reap(ids, action, want_state).await {
@@ -202,7 +211,7 @@ impl RedisSessionRepository {
         last_states.resize_with(ids.len(), || (None, false));
         // Once per session in the cluster: by the instance whose reap came first.
         let reaped_first = last_states.iter().filter(|(_, first)| *first).count();
-        telemetry::sessions_destroyed(REDIS_STORE, EndReason::Expired, reaped_first as u64);
+        telemetry::sessions_destroyed(REDIS_STORE, reason, reaped_first as u64);
         for (id, (last_state, first)) in ids.iter().zip(last_states) {
             self.inner.known_index.invalidate(id);
             tracing::debug!(session = %id, ?action, "session expired");
@@ -251,7 +260,17 @@ impl RedisSessionRepository {
         let mut stale_count = 0;
         let mut last_states = Vec::with_capacity(ids.len());
         for (id, reply) in ids.iter().zip(replies) {
-            let ReapReply { first, fields } = ReapReply::parse(ok(reply)?)?;
+            let ReapReply { first, gone, fields } = ReapReply::parse(ok(reply)?)?;
+            if gone && let Some(known) = self.inner.known_index.get(id) {
+                // Its hash was evicted: the entries this instance remembers are all it can remove.
+                for (name, value) in known.iter() {
+                    stale
+                        .cmd("SREM")
+                        .arg(self.inner.keys.index_key(name, value))
+                        .arg(id.to_string());
+                    stale_count += 1;
+                }
+            }
             if first {
                 for (name, value) in index_entries(&fields) {
                     stale
@@ -283,6 +302,8 @@ pub(super) enum Notice {
     Created(SessionHandle),
     Deleted(SessionHandle),
     Expired(SessionHandle),
+    /// `maxmemory` evicted the session's expiry marker.
+    Evicted(SessionHandle),
     /// The session with handle `old` now has the id of handle `new`.
     Renewed {
         old: SessionHandle,
@@ -294,22 +315,24 @@ impl Notice {
     /// The handle of the session as it is now (a renewal's new one).
     fn handle(&self) -> SessionHandle {
         match self {
-            Self::Created(handle) | Self::Deleted(handle) | Self::Expired(handle) => *handle,
+            Self::Created(handle) | Self::Deleted(handle) | Self::Expired(handle) | Self::Evicted(handle) => *handle,
             Self::Renewed { new, .. } => *new,
         }
     }
 }
 
-/// The `K` (keyspace channels) and `x` (expired events) flags added to a
-/// server's `notify-keyspace-events`, or `None` when it has them already
-/// (`A` includes `x`).
+/// The `K` (keyspace channels), `x` (expired events) and `e` (evicted
+/// events) flags added to a server's `notify-keyspace-events`, or `None` when
+/// it has them already (`A` includes `x` and `e`).
 pub(super) fn merged_notify_flags(current: &str) -> Option<String> {
     let mut merged = current.to_owned();
     if !current.contains('K') {
         merged.push('K');
     }
-    if !current.contains('x') && !current.contains('A') {
-        merged.push('x');
+    for flag in ['x', 'e'] {
+        if !current.contains(flag) && !current.contains('A') {
+            merged.push(flag);
+        }
     }
     (merged != current).then_some(merged)
 }

@@ -83,16 +83,32 @@ enum Ended {
 }
 
 /// Runs the subscription until the repository is dropped, restarting it
-/// (after [`MIN_RETRY_DELAY`], doubling up to [`MAX_RETRY_DELAY`]) whenever its
-/// task ends otherwise, by a panic or an unexpected return; `state` says
-/// whether it is subscribed right now and is `false` while it is restarted.
+/// (after [`MIN_RETRY_DELAY`], doubling up to [`MAX_RETRY_DELAY`] while it
+/// keeps failing before it listens; back to the minimum after a run that
+/// listened) whenever its task ends otherwise, by a panic or an unexpected
+/// return; `state` says whether it is subscribed right now and is `false`
+/// while it is restarted.
 pub(super) async fn supervise(inner: Weak<Inner>, config: Config, state: watch::Sender<bool>) {
     let config = Arc::new(config);
     let state = Arc::new(state);
     let mut delay = MIN_RETRY_DELAY;
     loop {
-        let outcome = tokio::spawn(run(inner.clone(), Arc::clone(&config), Arc::clone(&state))).await;
+        let mut subscribed = state.subscribe();
+        let mut task = tokio::spawn(run(inner.clone(), Arc::clone(&config), Arc::clone(&state)));
+        let mut listened = false;
+        let outcome = loop {
+            tokio::select! {
+                // First: a task that subscribed and then panicked is ready on both branches.
+                biased;
+                _ = subscribed.wait_for(|now| *now), if !listened => listened = true,
+                outcome = &mut task => break outcome,
+            }
+        };
         state.send_replace(false);
+        if listened {
+            // A run that listened is a success: its end starts a new series of retries.
+            delay = MIN_RETRY_DELAY;
+        }
         if inner.strong_count() == 0 {
             return;
         }

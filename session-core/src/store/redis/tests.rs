@@ -5,11 +5,11 @@ use super::*;
 
 #[test]
 fn keyspace_flags_are_merged_not_replaced() {
-    assert_eq!(merged_notify_flags("").as_deref(), Some("Kx"));
-    assert_eq!(merged_notify_flags("Ex").as_deref(), Some("ExK"));
-    assert_eq!(merged_notify_flags("gK").as_deref(), Some("gKx"));
-    assert_eq!(merged_notify_flags("xK"), None);
-    assert_eq!(merged_notify_flags("AKE"), None, "A includes x");
+    assert_eq!(merged_notify_flags("").as_deref(), Some("Kxe"));
+    assert_eq!(merged_notify_flags("Ex").as_deref(), Some("ExKe"));
+    assert_eq!(merged_notify_flags("gK").as_deref(), Some("gKxe"));
+    assert_eq!(merged_notify_flags("xKe"), None);
+    assert_eq!(merged_notify_flags("AKE"), None, "A includes x and e");
 }
 
 #[test]

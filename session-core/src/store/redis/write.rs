@@ -80,7 +80,7 @@ impl RedisSessionRepository {
                 epoch_millis(session.creation_time()),
                 session.max_inactive_interval_seconds(),
             );
-            let ttl = index_ttl(now, deadline);
+            let ttl = index_ttl(now, deadline, self.inner.pool.expired_session_grace());
             for (name, value) in &plan.index_sets {
                 let set = keys.index_key(name, value);
                 pipe.cmd("SADD").arg(&set).arg(&member);

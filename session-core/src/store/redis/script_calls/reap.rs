@@ -41,6 +41,9 @@ impl ScriptCall for ReapArgs<'_> {
 pub(crate) struct ReapReply {
     /// This instance handled the expiry first: it removes the index entries.
     pub(crate) first: bool,
+    /// Ended and its hash already gone (evicted, or deleted by the instance
+    /// that handled a `Destroy` expiry first): nothing tells its index entries.
+    pub(crate) gone: bool,
     /// Every field when asked for, else the index fields (none when live again or gone).
     pub(crate) fields: Fields,
 }
@@ -50,7 +53,8 @@ impl ReapReply {
     pub(crate) fn parse(reply: Value) -> Result<Self, StoreError> {
         let (leading, fields) = leading_then_fields(reply, "reap", 2)?;
         let first = matches!(leading.as_slice(), [Value::Int(1), Value::Int(1)]);
-        Ok(Self { first, fields })
+        let gone = matches!(leading.as_slice(), [Value::Int(1), Value::Int(0)]) && fields.is_empty();
+        Ok(Self { first, gone, fields })
     }
 }
 
@@ -91,11 +95,14 @@ mod tests {
             ReapReply::parse(reply).unwrap(),
             ReapReply {
                 first: true,
+                gone: false,
                 fields: vec![(b"idx:color".to_vec(), b"red".to_vec())],
             }
         );
         let live_again = ReapReply::parse(Value::Array(vec![Value::Int(0), Value::Int(0)])).unwrap();
-        assert!(!live_again.first && live_again.fields.is_empty());
+        assert!(!live_again.first && !live_again.gone && live_again.fields.is_empty());
+        let gone = ReapReply::parse(Value::Array(vec![Value::Int(1), Value::Int(0)])).unwrap();
+        assert!(!gone.first && gone.gone);
         assert!(matches!(ReapReply::parse(Value::Nil), Err(StoreError::Protocol(_))));
     }
 }
