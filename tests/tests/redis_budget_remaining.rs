@@ -4,7 +4,8 @@
 //! and a lookup of a user's sessions (several round trips) runs out the same
 //! way; when Redis freezes (SIGSTOP) after a slow load, the save waits only
 //! for the rest of the budget. Each request answers a bodiless 503 within
-//! its budget, never after the sum of its operations' timeouts.
+//! its budget, never after the sum of its operations' timeouts. And hundreds
+//! of requests against a stopped Redis leave no tasks behind.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -147,4 +148,42 @@ async fn after_a_slow_load_a_frozen_redis_costs_the_save_only_the_rest_of_the_bu
     )
     .await;
     server.resume();
+}
+
+/// Hundreds of requests against a stopped Redis leave no tasks behind on the
+/// caller's runtime (an actix worker's: single-threaded, where the store
+/// drives its connection): each operation ends with its budget, none is
+/// parked in a task of its own.
+#[tokio::test(flavor = "current_thread")]
+async fn requests_against_a_stopped_redis_leave_no_tasks_behind() {
+    let server = RedisServer::start();
+    let repository = RedisSessionRepository::new(
+        PoolSettings::new(server.url())
+            .with_response_timeout(Duration::from_secs(5))
+            .with_circuit_breaker(0, Duration::ZERO),
+        SessionSettings::default().with_idle_refresh_window(Duration::ZERO),
+    )
+    .unwrap();
+    let mut session = repository.create_session();
+    session.insert("visits", &1).unwrap();
+    repository.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    // Every read refreshes the idle timer (window 0): a write left running.
+    assert!(repository.find_by_id(&id).await.unwrap().is_some());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let runtime = tokio::runtime::Handle::current().metrics();
+    let before = runtime.num_alive_tasks();
+
+    server.pause();
+    for _ in 0..200 {
+        let read = session_core::with_store_budget(Duration::from_millis(10), repository.find_by_id(&id)).await;
+        assert!(read.is_err());
+    }
+    let during = runtime.num_alive_tasks();
+    server.resume();
+    assert!(
+        during <= before + 2,
+        "{before} tasks before, {during} after 200 requests"
+    );
+    assert!(repository.find_by_id(&id).await.unwrap().is_some());
 }
