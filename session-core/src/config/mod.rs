@@ -43,6 +43,7 @@
 //! | `subscription-enabled` | subscribe to server events (expiry) | `false` |
 //! | `configure-keyspace-notifications` | enable the keyspace events a subscription needs (`CONFIG SET`) | `true` |
 //! | `cluster` | the servers are Redis Cluster seeds, even only one | `false` |
+//! | `expired-session-grace` | how long an expired session's data and index entries outlive it when no subscribed instance handles the expiry, ms | `300000` |
 //!
 //! When the effective pool (the effective `pool_name`) has non-blank
 //! `servers`, sessions live in Redis (client-server topology); otherwise in
