@@ -271,12 +271,12 @@ async fn a_listener_panicking_once_on_redis_is_counted_and_hears_later_events() 
     );
 }
 
-/// Holds the listeners' thread until released.
-struct Stuck(Mutex<()>);
+/// Holds the listeners' thread until its sender is dropped.
+struct Stuck(Mutex<std::sync::mpsc::Receiver<()>>);
 
 impl SessionEventListener for Stuck {
     fn on_session_event(&self, _: &SessionEvent) {
-        drop(self.0.lock().unwrap());
+        let _ = self.0.lock().unwrap().recv_timeout(Duration::from_secs(30));
     }
 }
 
@@ -285,8 +285,8 @@ impl SessionEventListener for Stuck {
 #[actix_rt::test]
 async fn events_beyond_a_full_listener_queue_are_dropped_and_counted() {
     let (metrics, _turn) = RecordedMetrics::start().await;
-    let stuck = Arc::new(Stuck(Mutex::new(())));
-    let held = stuck.0.lock().unwrap();
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let stuck = Arc::new(Stuck(Mutex::new(held)));
     let settings = SessionSettings::default();
     settings.events().add_listener(stuck.clone());
     let events = settings.events().clone();
@@ -295,7 +295,7 @@ async fn events_beyond_a_full_listener_queue_are_dropped_and_counted() {
     for _ in 0..EVENT_QUEUE_CAPACITY + beyond {
         store.save(&mut store.create_session()).await.unwrap();
     }
-    drop(held);
+    drop(release);
     assert!(events.delivered(Duration::from_secs(10)).await);
     // The listener holds one event while the queue fills: one more fits.
     let dropped = events.dropped_events();
