@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use clustered_session_tests::redis_server::RedisServer;
+use clustered_session_tests::redis_server::{DelayProxy, RedisServer};
 use redis::Commands as _;
 use session_core::expiration::ExpirationRule;
 use session_core::store::redis::EXPIRED_SESSION_LINGER;
@@ -262,7 +262,7 @@ async fn a_renewal_reaches_other_instances_as_one_id_changed_event() {
 /// hear the old id's `Deleted`, here with its last state and on another
 /// instance too, and no `IdChanged`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_renewal_failing_after_retiring_the_old_id_is_announced_as_deleted() {
+async fn a_renewal_refused_after_retiring_the_old_id_gives_the_old_id_its_session_back() {
     let server = RedisServer::start();
     let settings = settings("lost-renewal", 60).with_size_limits(SessionSizeLimits::unlimited().with_max_attributes(2));
     let a = instance(&server, &settings, true).await;
@@ -281,38 +281,106 @@ async fn a_renewal_failing_after_retiring_the_old_id_is_announced_as_deleted() {
     assert!(matches!(refused, StoreError::TooLarge { .. }), "{refused:?}");
     let new = renewing.id().unwrap().clone();
 
-    let (_, deleted) = a
-        .events
-        .wait_for(&old, "deleted", EVENT_TIMEOUT)
+    // Undone before the save returned: the old id has the session as stored,
+    // without the refused request's change; nothing exists under the new id.
+    let restored = a
+        .repo
+        .find_by_id(&old)
         .await
-        .expect("no Deleted on the renewing instance");
-    assert_eq!(
-        deleted.session().unwrap().get::<i32>("two").unwrap(),
-        Some(2),
-        "the last state as stored"
-    );
-    b.events
-        .wait_for(&old, "deleted", EVENT_TIMEOUT)
-        .await
-        .expect("no Deleted on the other instance");
+        .unwrap()
+        .expect("the old id was not given its session back");
+    assert_eq!(restored.get::<i32>("one").unwrap(), Some(1));
+    assert_eq!(restored.get::<i32>("two").unwrap(), Some(2), "the last state as stored");
+    assert_eq!(restored.get::<i32>("three").unwrap(), None, "the refused change");
+    assert!(a.repo.find_by_id(&new).await.unwrap().is_none());
     tokio::time::sleep(Duration::from_millis(300)).await;
     for instance in [&a, &b] {
         assert!(
             instance.events.kinds(&new).is_empty(),
             "no IdChanged, nothing of the new id"
         );
-        assert_eq!(
-            instance
-                .events
-                .kinds(&old)
-                .iter()
-                .filter(|kind| **kind == "deleted")
-                .count(),
-            1
+        assert!(
+            !instance.events.kinds(&old).contains(&"deleted"),
+            "the session did not end: {:?}",
+            instance.events.kinds(&old)
         );
     }
-    assert!(a.repo.find_by_id(&old).await.unwrap().is_none());
-    assert!(a.repo.find_by_id(&new).await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_timing_out_after_retiring_the_old_id_is_undone_in_the_background() {
+    // Every reply comes 300 ms late; the request has 450 ms of store time:
+    // the first step (taking the old id) fits, the write under the new id
+    // times out, and Redis applies it anyway.
+    const DELAY: Duration = Duration::from_millis(300);
+    let server = RedisServer::start();
+    let proxy = DelayProxy::start(&server, DELAY);
+    let settings = settings("timed-out-renewal", 60);
+    let direct = instance(&server, &settings, false).await;
+    let slow = instance_with(
+        PoolSettings::new(proxy.url()).with_response_timeout(Duration::from_secs(5)),
+        &settings,
+    )
+    .await;
+    // A renewal on the server directly loads the scripts (no NOSCRIPT round trips later).
+    let mut warm_up = direct.repo.create_session();
+    direct.repo.save(&mut warm_up).await.unwrap();
+    warm_up.change_session_id();
+    direct.repo.save(&mut warm_up).await.unwrap();
+    let mut session = slow.repo.create_session();
+    session.insert("color", "blue").unwrap();
+    slow.repo.save(&mut session).await.unwrap();
+    let old = session.id().unwrap().clone();
+    let mut renewing = slow.repo.find_by_id(&old).await.unwrap().unwrap();
+    renewing.change_session_id();
+    renewing.insert("color", "red").unwrap();
+    let failed = session_core::with_store_budget(Duration::from_millis(450), slow.repo.save(&mut renewing))
+        .await
+        .unwrap_err();
+    assert!(matches!(failed, StoreError::Timeout(_)), "{failed:?}");
+    let new = renewing.id().unwrap().clone();
+
+    // The undo (delete the new id, restore the old) takes two delayed round trips.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let restored = loop {
+        if let Some(restored) = direct.repo.find_by_id(&old).await.unwrap() {
+            break restored;
+        }
+        assert!(Instant::now() < deadline, "the old id never got its session back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        restored.get::<String>("color").unwrap().as_deref(),
+        Some("blue"),
+        "as stored, without the failed request's change"
+    );
+    assert!(
+        direct.repo.find_by_id(&new).await.unwrap().is_none(),
+        "the new id was written, then deleted"
+    );
+    let found = direct
+        .repo
+        .find_by_index_name_and_index_value("color", "blue")
+        .await
+        .unwrap();
+    assert_eq!(
+        found.keys().copied().collect::<Vec<_>>(),
+        vec![old.handle()],
+        "the index lists the old id again"
+    );
+    assert!(
+        direct
+            .repo
+            .find_by_index_name_and_index_value("color", "red")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !slow.events.kinds(&old).contains(&"deleted"),
+        "the session did not end: {:?}",
+        slow.events.kinds(&old)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

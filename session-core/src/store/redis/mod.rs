@@ -69,9 +69,10 @@
 //!   is dead at once; if it was already gone nothing is recreated), then the new
 //!   hash is written. Between the two steps the session exists under neither id;
 //!   a request presenting the old id then gets a fresh session, as it would just
-//!   after. Should Redis fail between the steps, the session is lost (the user
-//!   logs in again) rather than duplicated; listeners then get the old id's
-//!   `Deleted` instead of `IdChanged`.
+//!   after. Should the second step fail, the renewal is undone rather than left
+//!   half-applied: the old id gets its stored session back (see `renewal.rs`);
+//!   only if that restore fails too is the session lost (the user logs in
+//!   again) rather than duplicated, and listeners get the old id's `Deleted`.
 //! * Index sets do not share the session's hash tag (one set spans many
 //!   sessions), so they are maintained by commands pipelined next to the session
 //!   script, not inside it. Lookups therefore check every member against the

@@ -3,6 +3,7 @@
 //! [`SessionEvent::IdChanged`]: here, and to the other instances by the save
 //! script's `renewed <origin> <old> <new>` notice.
 
+use super::script_calls::DeleteArgs;
 use super::*;
 
 impl RedisSessionRepository {
@@ -59,9 +60,8 @@ impl RedisSessionRepository {
         {
             Ok(_) => self.publish_id_changed(previous, &renewed),
             Err(error) => {
-                // The old id is gone and the new one was not written: to everyone
-                // this is the session's end (see the module docs, *Consistency*).
-                self.announce_lost_renewal(previous, old_state);
+                self.abandon_renewal(*previous, old_state, &renewed, &plan, &error, now)
+                    .await;
                 return Err(error);
             }
         }
@@ -94,7 +94,107 @@ impl RedisSessionRepository {
         }
     }
 
-    /// A renewal whose second step failed: the session exists under neither
+    /// Undoes a renewal whose second step failed: the old id gets back the
+    /// session as it was stored (without this request's changes, so a failed
+    /// login grants nothing), the renewal is not half-applied.
+    ///
+    /// * The write under the new id was refused (too large, breaker open, too
+    ///   many in flight): nothing of it exists, and the old id is restored
+    ///   before the request answers.
+    /// * Its outcome is unknown (a timeout, a lost connection): it may still
+    ///   apply. A task on the current runtime (the same per-worker connection,
+    ///   so after that write; outside the request's budget, which may be
+    ///   spent) deletes the new id, then restores the old one, each bounded by
+    ///   the response timeout.
+    ///
+    /// Only a restore that fails too loses the session (see
+    /// [`announce_lost_renewal`](Self::announce_lost_renewal)).
+    async fn abandon_renewal(
+        &self,
+        previous: SessionHandle,
+        old_state: StoredSession,
+        renewed: &StoredSession,
+        plan: &WritePlan,
+        error: &StoreError,
+        now: SystemTime,
+    ) {
+        let refused = matches!(
+            error,
+            StoreError::TooLarge { .. } | StoreError::CircuitOpen | StoreError::Overloaded(_)
+        );
+        if refused {
+            if let Err(restore_error) = self.restore(previous, &old_state, now).await {
+                tracing::warn!(session = %previous, error = %restore_error, "could not restore a session after a failed renewal");
+                self.announce_lost_renewal(&previous, old_state);
+            }
+            return;
+        }
+        let repository = self.clone();
+        let new = renewed.handle();
+        let new_sets: Vec<Membership> = plan
+            .index_sets
+            .iter()
+            .map(|(name, value)| (self.inner.keys.index_key(name, value), new))
+            .collect();
+        let undo = async move {
+            if let Err(error) = repository.delete_unheld(new, &new_sets).await {
+                tracing::warn!(session = %new, %error, "could not delete the new id of a failed renewal");
+            }
+            match repository.restore(previous, &old_state, now).await {
+                Ok(()) => tracing::debug!(session = %previous, "failed renewal undone"),
+                Err(error) => {
+                    tracing::warn!(session = %previous, %error, "could not restore a session after a failed renewal");
+                    repository.announce_lost_renewal(&previous, old_state);
+                }
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(undo)),
+            Err(_) => self.inner.connection.spawn(undo),
+        }
+    }
+
+    /// Puts `old_state` back under its id (a failed renewal took it).
+    async fn restore(
+        &self,
+        previous: SessionHandle,
+        old_state: &StoredSession,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let mut restored = old_state.clone();
+        restored.set_last_accessed_time(now);
+        let plan = WritePlan::full(&restored, now, &self.inner.indexer, self.serializer());
+        let rule = self.rule_for(&restored);
+        self.write(&restored, Mode::Restore, &plan, &rule, &[], None).await?;
+        tracing::debug!(session = %previous, "session restored under its old id after a failed renewal");
+        Ok(())
+    }
+
+    /// Deletes the new id of a failed renewal, which no client holds: its
+    /// session and its index memberships, announced as deleted to the other
+    /// instances (they may have heard the renewal), not to this one's listeners.
+    async fn delete_unheld(&self, new: SessionHandle, index_sets: &[Membership]) -> Result<(), StoreError> {
+        self.forget_cached(&new);
+        let mut pipe = new_pipeline();
+        self.call(
+            &mut pipe,
+            &DeleteArgs {
+                handle: &new,
+                all_fields: false,
+                deleted: self.announcement("deleted", &[new]),
+            },
+        );
+        for (set, member) in index_sets {
+            pipe.cmd("SREM").arg(set).arg(member.to_string());
+        }
+        for reply in self.execute(pipe).await? {
+            ok(reply)?;
+        }
+        self.forget_cached(&new);
+        Ok(())
+    }
+
+    /// A renewal whose second step failed and whose restore failed too: the session exists under neither
     /// id. Listeners here get `Deleted` with its last state; the other
     /// instances a `deleted` notice, sent without waiting (Redis may be what
     /// failed, then they hear nothing, as of a session lost with Redis).

@@ -56,7 +56,7 @@ impl RedisSessionRepository {
             mode,
             rule,
             announce: match (mode, renewed_from) {
-                (Mode::Update, _) => None,
+                (Mode::Update | Mode::Restore, _) => None,
                 (Mode::New | Mode::Create, Some(old)) => Some(self.announcement("renewed", &[*old, *id])),
                 (Mode::New | Mode::Create, None) => Some(self.announcement("created", &[*id])),
             },

@@ -24,13 +24,16 @@ pub(crate) enum Mode {
     /// `update`: only if the session is still live (a write racing a logout, a
     /// renewal or the expiry must not bring it back).
     Update,
+    /// `create`, announcing nothing: puts back the session a failed renewal
+    /// took from its old id (nobody heard it leave).
+    Restore,
 }
 
 impl Mode {
     fn as_arg(self) -> &'static str {
         match self {
             Self::New => "new",
-            Self::Create => "create",
+            Self::Create | Self::Restore => "create",
             Self::Update => "update",
         }
     }
