@@ -2,14 +2,16 @@
 //! holds this app's keys (sessions, their markers, principal index sets and
 //! login sets) moves to another master (`CLUSTER SETSLOT IMPORTING/MIGRATING`,
 //! `MIGRATE` one key at a time, `SETSLOT NODE`) while a loop of requests
-//! writes distinct attributes into the sessions that move and looks sessions
-//! up by principal name; the loop meets slots half moved (`ASK`, `TRYAGAIN`). Asserted: no session lost (each reads back with every
-//! acknowledged attribute), no request fails outside the migration window,
-//! and lookups by principal name are exact, during and after. Prints the
-//! measured figures.
+//! writes distinct attributes into the sessions that move, logs new sessions
+//! in and others out for a user whose principal index moves (so index writes
+//! meet the slot half moved too), and looks sessions up by principal name;
+//! the loop meets slots half moved (`ASK`, `TRYAGAIN`). Asserted: no session
+//! lost (each reads back with every acknowledged attribute), no request fails
+//! outside the migration window, no login or logout fails, and lookups by
+//! principal name are exact, during and after. Prints the measured figures.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,11 +22,14 @@ use clustered_session_tests::redis_cluster::RedisCluster;
 use clustered_session_tests::serve;
 use redis::Commands as _;
 use session_actix::{
-    FindByIndexNameSessionRepository, PoolSettings, RedisSessionRepository, Session, SessionId, SessionMiddleware,
-    SessionRepository, SessionSettings,
+    FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, Session,
+    SessionId, SessionMiddleware, SessionRepository, SessionSettings,
 };
 
 const USERS: [&str; 3] = ["ada", "bob", "cyd"];
+/// The user who logs in and out during the migration; the master holding
+/// their principal index is the one whose slots move.
+const CHURN_USER: &str = USERS[0];
 const SESSIONS: usize = 45;
 /// Between two keys' moves, so that the loop meets slots half moved.
 const BETWEEN_KEYS: Duration = Duration::from_millis(40);
@@ -36,6 +41,11 @@ async fn login(session: Session, path: web::Path<(String, u64)>) -> actix_web::R
     session.insert(format!("a{attribute}"), attribute)?;
     session.login(&user).await?;
     Ok(HttpResponse::Ok().finish())
+}
+
+async fn logout(session: Session) -> HttpResponse {
+    session.purge();
+    HttpResponse::Ok().finish()
 }
 
 async fn write(session: Session, attribute: web::Path<u64>) -> actix_web::Result<HttpResponse> {
@@ -72,6 +82,8 @@ struct Outcome {
     started: Instant,
     ended: Instant,
     status: StatusCode,
+    /// `login`, `logout`, `lookup` or `write`.
+    kind: &'static str,
 }
 
 /// What the resharding thread did.
@@ -95,6 +107,7 @@ async fn live_sessions_survive_resharding_under_http_load() {
         .app_data(data.clone())
         .wrap(middleware.clone())
         .route("/login/{user}/{attribute}", web::post().to(login))
+        .route("/logout", web::post().to(logout))
         .route("/write/{attribute}", web::post().to(write))
         .route("/read", web::get().to(read))
         .route("/sessions-of/{user}", web::get().to(sessions_of)));
@@ -126,9 +139,11 @@ async fn live_sessions_survive_resharding_under_http_load() {
         acknowledged.push(BTreeSet::from([attribute]));
     }
 
-    // Every slot of the first master holding keys of this region moves to the second.
-    let masters = cluster.masters();
-    let (source, target) = (masters[0], masters[1]);
+    // Every slot holding keys of this region on the master of the churning
+    // user's principal index moves to another master.
+    let churn_index = repository.key_layout().index_key(PRINCIPAL_NAME_INDEX_NAME, CHURN_USER);
+    let source = cluster.master_of_slot(cluster.key_slot(&churn_index));
+    let target = cluster.masters().into_iter().find(|&master| master != source).unwrap();
     let keys: Vec<String> = cluster
         .node_connection(source)
         .scan_match::<_, String>("reshard:*")
@@ -162,9 +177,12 @@ async fn live_sessions_survive_resharding_under_http_load() {
         })
     };
 
-    // The loop: writes of distinct attributes, one lookup by principal name in five requests.
+    // The loop: writes of distinct attributes; in five requests, one lookup by
+    // principal name and one login of a new session or logout of an older one.
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut wrong_lookups = 0;
+    let mut churned: VecDeque<String> = VecDeque::new();
+    let (mut logins, mut logouts, mut failed_churn) = (0, 0, 0);
     let mut attribute = 1_000_u64;
     loop {
         let ended = migration.lock().unwrap().ended;
@@ -173,7 +191,44 @@ async fn live_sessions_survive_resharding_under_http_load() {
         }
         attribute += 1;
         let started = Instant::now();
-        let status = if attribute.is_multiple_of(5) {
+        let mut status_was_login = false;
+        let status = if attribute % 5 == 1 {
+            // Logins and logouts alternate, keeping a few churned sessions alive.
+            status_was_login = churned.len() < 3 || attribute % 10 == 1;
+            let status = if status_was_login {
+                let response = client
+                    .post(app.url(&format!("/login/{CHURN_USER}/{attribute}")))
+                    .send()
+                    .await
+                    .unwrap();
+                if response.status() == StatusCode::OK {
+                    let cookie = cookie_value(&set_cookie(&response, "SESSION").unwrap());
+                    let handle = SessionId::parse(&cookie).unwrap().handle().to_string();
+                    of_user.get_mut(CHURN_USER).unwrap().insert(handle);
+                    churned.push_back(cookie);
+                    logins += 1;
+                }
+                response.status()
+            } else {
+                let cookie = churned.pop_front().unwrap();
+                let response = client
+                    .post(app.url("/logout"))
+                    .insert_header(("Cookie", format!("SESSION={cookie}")))
+                    .send()
+                    .await
+                    .unwrap();
+                if response.status() == StatusCode::OK {
+                    let handle = SessionId::parse(&cookie).unwrap().handle().to_string();
+                    of_user.get_mut(CHURN_USER).unwrap().remove(&handle);
+                    logouts += 1;
+                }
+                response.status()
+            };
+            if status != StatusCode::OK {
+                failed_churn += 1;
+            }
+            status
+        } else if attribute.is_multiple_of(5) {
             let user = USERS[usize::try_from(attribute / 5).unwrap() % USERS.len()];
             let mut response = client
                 .get(app.url(&format!("/sessions-of/{user}")))
@@ -200,10 +255,17 @@ async fn live_sessions_survive_resharding_under_http_load() {
             }
             response.status()
         };
+        let kind = match attribute % 5 {
+            1 if status_was_login => "login",
+            1 => "logout",
+            0 => "lookup",
+            _ => "write",
+        };
         outcomes.push(Outcome {
             started,
             ended: Instant::now(),
             status,
+            kind,
         });
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -223,6 +285,7 @@ async fn live_sessions_survive_resharding_under_http_load() {
         .filter(|o| o.ended >= migration_started && o.started <= migration_ended)
         .collect();
     let failed: Vec<&Outcome> = outcomes.iter().filter(|o| o.status != StatusCode::OK).collect();
+    let failed_kinds: Vec<String> = failed.iter().map(|o| format!("{} {}", o.kind, o.status)).collect();
     let window = failed
         .iter()
         .map(|o| o.started)
@@ -237,8 +300,9 @@ async fn live_sessions_survive_resharding_under_http_load() {
     let redirections = cluster.error_count("ASK") + cluster.error_count("TRYAGAIN") - redirections_before;
     eprintln!(
         "cluster resharding over HTTP: {slots_moved} slots ({keys_moved} keys) moved from master {source} to \
-         {target} in {:?}; {} requests, {} during the migration, {} failed (window {window:?}), {wrong_lookups} \
-         wrong lookups, slowest request {slowest:?}; the store met {redirections} ASK/TRYAGAIN replies",
+         {target} in {:?}; {} requests, {} during the migration, {} failed ({failed_kinds:?}, window {window:?}), {wrong_lookups} \
+         wrong lookups, {logins} logins and {logouts} logouts of {CHURN_USER}, slowest request {slowest:?}; the \
+         store met {redirections} ASK/TRYAGAIN replies",
         migration_ended.duration_since(migration_started),
         outcomes.len(),
         during.len(),
@@ -260,6 +324,11 @@ async fn live_sessions_survive_resharding_under_http_load() {
         );
     }
     assert_eq!(wrong_lookups, 0, "a lookup by principal name was wrong");
+    assert_eq!(failed_churn, 0, "a login or logout failed during the migration");
+    assert!(
+        logins >= 5 && logouts >= 3,
+        "too little churn: {logins} logins, {logouts} logouts"
+    );
 
     // Moved, and nothing of ours left behind.
     for &slot in &slots {
@@ -269,9 +338,13 @@ async fn live_sessions_survive_resharding_under_http_load() {
         .node_connection(source)
         .scan_match::<_, String>("reshard:*")
         .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert!(left.is_empty(), "keys left on the source: {left:?}");
+        .collect::<Result<Vec<String>, _>>()
+        .unwrap()
+        .into_iter()
+        // Sessions logged in during the migration may live in the source's other slots.
+        .filter(|key| slots.contains(&cluster.key_slot(key)))
+        .collect();
+    assert!(left.is_empty(), "keys left on the source in the moved slots: {left:?}");
 
     // No session lost, no acknowledged attribute lost.
     for (cookie, expected) in cookies.iter().zip(&acknowledged) {

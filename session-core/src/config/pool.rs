@@ -170,7 +170,9 @@ impl PoolSettings {
     /// Settings for a master discovered through Redis Sentinel (the seed's
     /// pool `locators`): `sentinels` are the sentinels' addresses (`host:port`,
     /// `host[port]`, or `redis://[user:password@]host:port` URLs, whose
-    /// credentials apply to the sentinels and the master), `master` the name
+    /// credentials apply to the sentinels and, unless
+    /// [`with_master_password`](Self::with_master_password), the master;
+    /// `rediss://` for TLS), `master` the name
     /// they monitor it under (`mymaster` in Redis's sample configuration). The
     /// store asks the sentinels for the master before connecting, and again
     /// when the connection to it is lost or it answers `READONLY` /

@@ -45,29 +45,64 @@ pub(super) async fn send(mut connection: Connection, pipe: &Pipeline, scripts: &
 /// still one round trip's latency, for one request per command (the cluster
 /// client follows `MOVED`/`ASK` redirections per command). Replies come back in
 /// the pipeline's order, server errors as values, as with one server.
+///
+/// A single command goes the same way on a cluster (as a pipeline of one,
+/// redis-rs hands an `ASK` reply back as an error value instead of following
+/// it), and a command still answered `ASK` or `TRYAGAIN` is sent again after a
+/// short wait (see [`is_half_moved`]): during a resharding a principal's
+/// index set met it, and the login failed with 503.
 async fn send_once(connection: &mut Connection, pipe: &Pipeline) -> RedisResult<Vec<Value>> {
-    if !connection.is_cluster() || pipe.len() <= 1 || is_transaction(pipe) {
+    if !connection.is_cluster() || is_transaction(pipe) {
         return pipe.query_async(connection).await;
     }
     let requests = pipe.cmd_iter().map(|cmd| {
         let mut connection = connection.clone();
         async move {
-            match cmd.query_async::<Value>(&mut connection).await {
-                Ok(value) => Ok(value),
-                Err(error) if matches!(error.kind(), redis::ErrorKind::Server(_)) => {
-                    match error.into_server_errors().as_deref() {
-                        Some([(_, server_error)]) => Ok(Value::ServerError(server_error.clone())),
-                        _ => Err(redis::RedisError::from((
-                            redis::ErrorKind::Client,
-                            "unexpected pipeline error",
-                        ))),
-                    }
+            let mut wait = HALF_MOVED_FIRST_WAIT;
+            for _ in 0..HALF_MOVED_RETRIES {
+                let reply = send_one(&mut connection, cmd).await?;
+                if !is_half_moved(&reply) {
+                    return Ok(reply);
                 }
-                Err(error) => Err(error),
+                // Not run: safe to send again once the key has moved on.
+                tokio::time::sleep(wait).await;
+                wait *= 2;
             }
+            send_one(&mut connection, cmd).await
         }
     });
     futures_util::future::join_all(requests).await.into_iter().collect()
+}
+
+/// Retries of a cluster command answered `ASK` or `TRYAGAIN` (see [`is_half_moved`]).
+const HALF_MOVED_RETRIES: u32 = 4;
+/// The first wait before such a retry, doubled each time (20 + 40 + 80 + 160 ms at most).
+const HALF_MOVED_FIRST_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Whether the cluster client handed back a slot half moved: `ASK` (redis-rs
+/// follows it, but under a resharding one key at a time it can still return
+/// it, measured on a principal's index set) or `TRYAGAIN`. The command did not
+/// run, and the key's move ends within milliseconds.
+fn is_half_moved(reply: &Value) -> bool {
+    matches!(reply, Value::ServerError(error)
+        if matches!(error.kind(), Some(ServerErrorKind::Ask | ServerErrorKind::TryAgain)))
+}
+
+/// One command on a cluster, its server error as a value.
+async fn send_one(connection: &mut Connection, cmd: &redis::Cmd) -> RedisResult<Value> {
+    match cmd.query_async::<Value>(connection).await {
+        Ok(value) => Ok(value),
+        Err(error) if matches!(error.kind(), redis::ErrorKind::Server(_)) => {
+            match error.into_server_errors().as_deref() {
+                Some([(_, server_error)]) => Ok(Value::ServerError(server_error.clone())),
+                _ => Err(redis::RedisError::from((
+                    redis::ErrorKind::Client,
+                    "unexpected pipeline error",
+                ))),
+            }
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// A pipeline that opens with `MULTI`: one session's keys (one slot), sent
