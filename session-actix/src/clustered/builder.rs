@@ -232,6 +232,10 @@ impl ClusteredSessionBuilder {
     /// the settings they name; the effective configuration reports
     /// `code (`ClusteredSessionBuilder::redis_pool`)` for the others. A
     /// `CACHING_PROXY` client region shortcut sets its own near cache.
+    /// Settings named ([`PoolSettings::with_name`](session_core::PoolSettings::with_name))
+    /// other than the pool in code ([`pool_name`](Self::pool_name), default
+    /// `gemfirePool`) fail [`build`](Self::build); servers for a pool the
+    /// configuration does not select are a warning there.
     #[cfg(feature = "redis")]
     pub fn redis_pool(mut self, settings: session_core::PoolSettings) -> Self {
         self.code_pool.set_settings(settings);
