@@ -11,8 +11,8 @@
 //! | `session_store_errors_total` | counter | `store`, `operation`, `kind` | failed operations by [`StoreError`] kind (`timeout`, `unavailable`, `circuit_open`, `overloaded`, `protocol`, `too_large`) |
 //! | `session_size_bytes` | histogram | `store` | attribute bytes of each saved session |
 //! | `sessions_created_total` | counter | `store` | sessions saved for the first time |
-//! | `sessions_renewed_total` | counter | `store` | id renewals saved (not counted in `sessions_created_total`) |
-//! | `sessions_destroyed_total` | counter | `store`, `reason` | sessions that ended, once per session, counted by the store whether or not anyone listens: `logout` (deleted), `expired`, `evicted` (capacity, `maxmemory`, a principal's maximum sessions). A renewal is not an end: it is `sessions_renewed_total` (so live sessions = created - destroyed). On Redis, expiries and evictions are seen only with the subscription on, and counted by the instance that handles them first |
+//! | `sessions_renewed_total` | counter | `store` | id renewals saved (not counted in `sessions_created_total`; each is also a `sessions_destroyed_total{reason="renewed"}`) |
+//! | `sessions_destroyed_total` | counter | `store`, `reason` | session ids that ended, once each, counted whether or not anyone listens: `logout` (deleted), `expired`, `evicted` (capacity, `maxmemory`, a principal's maximum sessions), `renewed` (the old id of a renewal; the session lives on under its new id, so live sessions = created - destroyed + renewed). On Redis, expiries and evictions are seen only with the subscription on, and counted by the instance that handles them first |
 //! | `session_events_total` | counter | `kind` | events published by the instance that acted (copies heard from other instances are not counted; stores publish only while someone listens, so count ends with `sessions_destroyed_total`): `created`, `changed`, `deleted` (logout, delete), `expired`, `destroyed` (expired under `Destroy`, or evicted), `id_changed` (a renewal: neither a `deleted` nor a `created`) |
 //! | `session_listener_dropped_events_total` | counter | | events dropped because the listeners' queue was full |
 //! | `session_listener_panics_total` | counter | | listener calls that panicked |
@@ -69,6 +69,9 @@ pub(crate) enum EndReason {
     /// Removed to make room: the embedded store's capacity, Redis `maxmemory`,
     /// a principal's maximum sessions.
     Evicted,
+    /// Retired by a renewal: the old id ended, the session lives on under its
+    /// new id.
+    Renewed,
 }
 
 impl EndReason {
@@ -77,6 +80,7 @@ impl EndReason {
             Self::Logout => "logout",
             Self::Expired => "expired",
             Self::Evicted => "evicted",
+            Self::Renewed => "renewed",
         }
     }
 }

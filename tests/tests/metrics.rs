@@ -119,6 +119,14 @@ async fn requests_against_redis_are_measured_by_operation_outcome_and_kind() {
         ),
         1.0
     );
+    assert_eq!(
+        metrics.get(
+            telemetry::SESSIONS_DESTROYED,
+            &[("store", "redis"), ("reason", "renewed")]
+        ),
+        1.0,
+        "the login retired the pre-login id"
+    );
     // A lookup of a user's sessions, as a handler makes it.
     assert!(repository.find_by_principal_name("nobody").await.unwrap().is_empty());
     assert_eq!(

@@ -99,6 +99,7 @@ impl<R: SessionRepository> SessionRepository for MeteredRepository<R> {
             telemetry::counter(telemetry::SESSIONS_CREATED, &[("store", self.store)]);
         } else if renewed {
             telemetry::counter(telemetry::SESSIONS_RENEWED, &[("store", self.store)]);
+            telemetry::sessions_destroyed(self.store, telemetry::EndReason::Renewed, 1);
         }
         Ok(())
     }
