@@ -211,6 +211,20 @@ async fn a_server_certificate_from_another_ca_is_refused_with_a_clear_error() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_ca_file_the_systems_trusted_roots_decide() {
+    // The test's CA is in no system store: without `ssl-ca-file` the server is
+    // refused (verified against the system's roots, never skipped).
+    let files = TlsFiles::generate();
+    let server = TlsRedisServer::start(&files, ServerIdentity::Loopback, false);
+    let refused = round_trip(PoolSettings::new(server.url())).await.unwrap_err();
+    let message = refused.to_string();
+    assert!(
+        message.contains("invalid peer certificate") && message.contains("UnknownIssuer"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_certificate_for_another_host_name_is_refused() {
     let files = TlsFiles::generate();
     let server = TlsRedisServer::start(&files, ServerIdentity::OtherName, false);
