@@ -43,18 +43,23 @@ impl<R> MeteredRepository<R> {
     async fn measure<T>(
         &self,
         operation: &'static str,
-        session: Option<SessionHandle>,
+        session: impl FnOnce() -> Option<SessionHandle>,
         work: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        // `session.handle`: the session's hashed handle, never its id. Formatted
-        // only when a subscriber records the span.
         let span = tracing::debug_span!(
             "session_store",
             db.system.name = self.store,
             db.operation.name = operation,
-            session.handle = session.map(tracing::field::display),
+            session.handle = tracing::field::Empty,
             error.type = tracing::field::Empty,
         );
+        // `session.handle`: the session's hashed handle, never its id; hashed
+        // (a SHA-256 for a read) only when a subscriber records the span.
+        if !span.is_disabled()
+            && let Some(handle) = session()
+        {
+            span.record("session.handle", tracing::field::display(handle));
+        }
         let started = Instant::now();
         let result = work.instrument(span.clone()).await;
         let outcome = match &result {
@@ -89,7 +94,7 @@ impl<R: SessionRepository> SessionRepository for MeteredRepository<R> {
         let renewed = !created && session.previous_handle().is_some();
         let changed = session.has_changes();
         let handle = session.handle();
-        self.measure("save", Some(handle), self.inner.save(session)).await?;
+        self.measure("save", || Some(handle), self.inner.save(session)).await?;
         if changed {
             let size = session.total_bytes();
             #[allow(clippy::cast_precision_loss, reason = "a histogram of sizes")]
@@ -105,22 +110,22 @@ impl<R: SessionRepository> SessionRepository for MeteredRepository<R> {
     }
 
     async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
-        self.measure("find_by_id", Some(id.handle()), self.inner.find_by_id(id))
+        self.measure("find_by_id", || Some(id.handle()), self.inner.find_by_id(id))
             .await
     }
 
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
-        self.measure("delete", Some(*handle), self.inner.delete_by_handle(handle))
+        self.measure("delete", || Some(*handle), self.inner.delete_by_handle(handle))
             .await
     }
 
     async fn delete_by_handles(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
-        self.measure("delete", None, self.inner.delete_by_handles(handles))
+        self.measure("delete", || None, self.inner.delete_by_handles(handles))
             .await
     }
 
     async fn delete_by_id(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.measure("delete", Some(id.handle()), self.inner.delete_by_id(id))
+        self.measure("delete", || Some(id.handle()), self.inner.delete_by_id(id))
             .await
     }
 
@@ -130,7 +135,7 @@ impl<R: SessionRepository> SessionRepository for MeteredRepository<R> {
 
     async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, crate::LoginError> {
         // A refused login is an answer, not a store error: only store failures count as errors.
-        self.measure("admit_login", Some(*handle), async {
+        self.measure("admit_login", || Some(*handle), async {
             match self.inner.admit_login(handle, principal).await {
                 Err(crate::LoginError::Store(error)) => Err(error),
                 answer => Ok(answer),
@@ -149,7 +154,7 @@ impl<R: FindByIndexNameSessionRepository> FindByIndexNameSessionRepository for M
     ) -> Result<BTreeMap<SessionHandle, StoredSession>, StoreError> {
         self.measure(
             "find_by_index",
-            None,
+            || None,
             self.inner.find_by_index_name_and_index_value(index_name, index_value),
         )
         .await
