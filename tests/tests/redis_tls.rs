@@ -352,4 +352,19 @@ fn unusable_tls_properties_fail_at_startup_naming_key_and_file() {
             "the source is named: {error}"
         );
     }
+    // Two unusable files: one startup error names both.
+    let error = resolve(&[
+        servers,
+        ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SSL_CA_FILE", &missing),
+        ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SSL_CERTIFICATE_FILE", &ca),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("spring.data.gemfire.pool.gemfirePool.ssl-ca-file")
+            && error.contains(&missing)
+            && error.contains("spring.data.gemfire.pool.gemfirePool.ssl-certificate-file")
+            && error.contains("`ssl-key-file` too"),
+        "{error}"
+    );
 }

@@ -61,7 +61,24 @@ impl std::error::Error for TlsFileError {}
 /// in PEM, the key as a PEM private key that rustls accepts with the
 /// certificate; the client certificate and key come together.
 pub(crate) fn load(pool: &PoolSettings) -> Result<TlsFiles, TlsFileError> {
-    let root_certificates = match pool.ssl_ca_file() {
+    Ok(TlsFiles {
+        root_certificates: load_roots(pool)?,
+        client_identity: load_identity(pool)?,
+    })
+}
+
+/// Every problem of the pool's TLS files (the CA file, the client
+/// certificate and key), not only the first: a startup error lists them all.
+pub(crate) fn problems(pool: &PoolSettings) -> Vec<TlsFileError> {
+    [load_roots(pool).err(), load_identity(pool).err()]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The CA file's certificates (`None`: the system's roots).
+fn load_roots(pool: &PoolSettings) -> Result<Option<Vec<u8>>, TlsFileError> {
+    Ok(match pool.ssl_ca_file() {
         Some(path) => {
             let pem = read(POOL_SSL_CA_FILE, path)?;
             let mut roots = rustls::RootCertStore::empty();
@@ -77,8 +94,12 @@ pub(crate) fn load(pool: &PoolSettings) -> Result<TlsFiles, TlsFileError> {
             Some(pem)
         }
         None => None,
-    };
-    let client_identity = match (pool.ssl_certificate_file(), pool.ssl_key_file()) {
+    })
+}
+
+/// The client certificate chain and key, for mutual TLS (`None`: no client certificate).
+fn load_identity(pool: &PoolSettings) -> Result<Option<(Vec<u8>, Vec<u8>)>, TlsFileError> {
+    Ok(match (pool.ssl_certificate_file(), pool.ssl_key_file()) {
         (None, None) => None,
         (Some(path), None) => {
             return Err(invalid(
@@ -126,10 +147,6 @@ pub(crate) fn load(pool: &PoolSettings) -> Result<TlsFiles, TlsFileError> {
                 })?;
             Some((certificate_pem, key_pem))
         }
-    };
-    Ok(TlsFiles {
-        root_certificates,
-        client_identity,
     })
 }
 

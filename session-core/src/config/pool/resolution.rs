@@ -93,13 +93,13 @@ pub(crate) fn resolve_pool(properties: &PropertySources, name: &str, problems: &
             ),
         });
     }
-    problems.take(check_pool_tls(&pool, &sources));
+    check_pool_tls(&pool, &sources, problems);
     Some((pool, sources))
 }
 
 /// The pool's TLS settings apply to `rediss://` servers or sentinels and their files are
-/// usable PEM; errors name the setting, the file and the source.
-fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSource>) -> Result<(), ConfigError> {
+/// usable PEM; problems (every one) name the setting, the file and the source.
+fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSource>, problems: &mut Problems) {
     let error = |setting: &str, value: String, expected: String| ConfigError::InvalidValue {
         key: pool_property(pool.name(), setting),
         value,
@@ -118,7 +118,7 @@ fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSo
     .into_iter()
     .find_map(|(setting, set)| set.then_some(setting));
     let Some(setting) = first_set else {
-        return Ok(());
+        return;
     };
     let value = |setting: &str| {
         pool.settings_text()
@@ -127,7 +127,7 @@ fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSo
             .unwrap_or_default()
     };
     if !cfg!(feature = "tls") {
-        return Err(error(
+        return problems.push(error(
             setting,
             value(setting),
             "no TLS setting: this build has no TLS support (the `tls` feature of session-core / session-actix is off)"
@@ -136,7 +136,7 @@ fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSo
     }
     // A Sentinel pool has no servers: its `rediss://` locators use the TLS settings.
     if !pool.urls().iter().chain(pool.sentinels()).any(|url| is_tls_url(url)) {
-        return Err(error(
+        return problems.push(error(
             setting,
             value(setting),
             format!(
@@ -147,7 +147,11 @@ fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSo
         ));
     }
     #[cfg(feature = "tls")]
-    crate::config::tls_files::load(pool)
-        .map_err(|problem| error(problem.setting, problem.path.display().to_string(), problem.reason))?;
-    Ok(())
+    for problem in crate::config::tls_files::problems(pool) {
+        problems.push(error(
+            problem.setting,
+            problem.path.display().to_string(),
+            problem.reason,
+        ));
+    }
 }
