@@ -13,13 +13,16 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use super::pool::PoolSettings;
 use super::pool::schema::{POOL_SSL_CA_FILE, POOL_SSL_CERTIFICATE_FILE, POOL_SSL_KEY_FILE};
 
+/// A client certificate chain and its private key, both PEM.
+pub(crate) type ClientIdentity = (Vec<u8>, Vec<u8>);
+
 /// The PEM contents of a pool's TLS files, checked.
 #[derive(Clone, Default)]
 pub(crate) struct TlsFiles {
     /// Trusted certificate authorities; `None`: the system's roots.
     pub(crate) root_certificates: Option<Vec<u8>>,
     /// Client certificate chain and private key, for mutual TLS.
-    pub(crate) client_identity: Option<(Vec<u8>, Vec<u8>)>,
+    pub(crate) client_identity: Option<ClientIdentity>,
 }
 
 impl fmt::Debug for TlsFiles {
@@ -98,7 +101,7 @@ fn load_roots(pool: &PoolSettings) -> Result<Option<Vec<u8>>, TlsFileError> {
 }
 
 /// The client certificate chain and key, for mutual TLS (`None`: no client certificate).
-fn load_identity(pool: &PoolSettings) -> Result<Option<(Vec<u8>, Vec<u8>)>, TlsFileError> {
+fn load_identity(pool: &PoolSettings) -> Result<Option<ClientIdentity>, TlsFileError> {
     Ok(match (pool.ssl_certificate_file(), pool.ssl_key_file()) {
         (None, None) => None,
         (Some(path), None) => {
