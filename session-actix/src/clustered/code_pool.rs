@@ -132,6 +132,13 @@ impl CodePool {
         }
         resolved
     }
+
+    /// Without the Redis store, no code sets pool settings: `resolved` as is.
+    #[cfg(not(feature = "redis"))]
+    #[allow(clippy::unused_self, reason = "the same signature with and without the Redis store")]
+    pub(super) fn store_settings(&self, resolved: session_core::PoolSettings) -> session_core::PoolSettings {
+        resolved
+    }
 }
 
 impl fmt::Debug for CodePool {

@@ -127,16 +127,15 @@ fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSo
             .unwrap_or_default()
     };
     if !cfg!(feature = "tls") {
-        return problems.push(error(
+        problems.push(error(
             setting,
             value(setting),
             "no TLS setting: this build has no TLS support (the `tls` feature of session-core / session-actix is off)"
                 .to_owned(),
         ));
-    }
-    // A Sentinel pool has no servers: its `rediss://` locators use the TLS settings.
-    if !pool.urls().iter().chain(pool.sentinels()).any(|url| is_tls_url(url)) {
-        return problems.push(error(
+    } else if !pool.urls().iter().chain(pool.sentinels()).any(|url| is_tls_url(url)) {
+        // A Sentinel pool has no servers: its `rediss://` locators use the TLS settings.
+        problems.push(error(
             setting,
             value(setting),
             format!(
@@ -145,13 +144,14 @@ fn check_pool_tls(pool: &PoolSettings, sources: &BTreeMap<&'static str, ConfigSo
                 pool_property(pool.name(), POOL_LOCATORS)
             ),
         ));
-    }
-    #[cfg(feature = "tls")]
-    for problem in crate::config::tls_files::problems(pool) {
-        problems.push(error(
-            problem.setting,
-            problem.path.display().to_string(),
-            problem.reason,
-        ));
+    } else {
+        #[cfg(feature = "tls")]
+        for problem in crate::config::tls_files::problems(pool) {
+            problems.push(error(
+                problem.setting,
+                problem.path.display().to_string(),
+                problem.reason,
+            ));
+        }
     }
 }
