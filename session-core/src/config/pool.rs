@@ -112,6 +112,7 @@ pub struct PoolSettings {
     breaker_failure_threshold: u32,
     breaker_cool_down: Duration,
     max_in_flight: usize,
+    near_cache_capacity: u64,
     expired_session_grace: Duration,
     replica_acknowledgement: bool,
     replica_acks: u32,
@@ -160,6 +161,7 @@ impl PoolSettings {
             breaker_failure_threshold: DEFAULT_BREAKER_FAILURE_THRESHOLD,
             breaker_cool_down: DEFAULT_BREAKER_COOL_DOWN,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            near_cache_capacity: 0,
             expired_session_grace: DEFAULT_EXPIRED_SESSION_GRACE,
             replica_acknowledgement: false,
             replica_acks: DEFAULT_REPLICA_ACKS,
@@ -414,6 +416,17 @@ impl PoolSettings {
         self
     }
 
+    /// The bound of the near cache that the client region shortcuts turn on:
+    /// sessions with `CACHING_PROXY`, bytes of session data with
+    /// `CACHING_PROXY_HEAP_LRU`. 0 (the default): the shortcut's own bound,
+    /// [`NEAR_CACHE_DEFAULT_ENTRIES`](crate::config::NEAR_CACHE_DEFAULT_ENTRIES) sessions or
+    /// [`NEAR_CACHE_DEFAULT_BYTES`](crate::config::NEAR_CACHE_DEFAULT_BYTES) bytes.
+    /// ([`with_near_cache`](Self::with_near_cache) sets a near cache and its bound at once.)
+    pub fn with_near_cache_capacity(mut self, capacity: u64) -> Self {
+        self.near_cache_capacity = capacity;
+        self
+    }
+
     /// At most this many store operations in flight per repository; more fail
     /// at once with [`StoreError::Overloaded`](crate::StoreError::Overloaded)
     /// instead of queueing. 0: no bound. Default: [`DEFAULT_MAX_IN_FLIGHT`].
@@ -499,6 +512,12 @@ impl PoolSettings {
     #[must_use]
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight
+    }
+
+    /// See [`PoolSettings::with_near_cache_capacity`].
+    #[must_use]
+    pub fn near_cache_capacity(&self) -> u64 {
+        self.near_cache_capacity
     }
 
     /// Whether the master is found through sentinels.

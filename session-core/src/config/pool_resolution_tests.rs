@@ -208,3 +208,29 @@ fn a_bad_breaker_setting_fails_naming_its_key() {
     );
     assert!(error.contains("often"), "{error}");
 }
+
+#[test]
+fn the_near_cache_capacity_comes_from_a_property() {
+    let effective = resolve_env(
+        "gemfirePool",
+        &[
+            ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", "redis://h:6379"),
+            ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_NEAR_CACHE_CAPACITY", "2500"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(effective.pool().unwrap().near_cache_capacity(), 2500);
+    let refused = resolve_env(
+        "gemfirePool",
+        &[
+            ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS", "redis://h:6379"),
+            ("SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_NEAR_CACHE_CAPACITY", "lots"),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains("spring.data.gemfire.pool.gemfirePool.near-cache-capacity") && refused.contains("lots"),
+        "{refused}"
+    );
+}

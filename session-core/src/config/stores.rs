@@ -109,16 +109,8 @@ pub fn repository_for(
         if configuration.server_region_shortcut().value.acknowledges_replicas() {
             pool_settings = pool_settings.with_replica_acknowledgement(true);
         }
-        match shortcut {
-            ClientRegionShortcut::CachingProxy => {
-                pool_settings = pool_settings
-                    .with_near_cache(crate::NearCacheCapacity::Sessions(super::NEAR_CACHE_DEFAULT_ENTRIES));
-            }
-            ClientRegionShortcut::CachingProxyHeapLru => {
-                pool_settings =
-                    pool_settings.with_near_cache(crate::NearCacheCapacity::Bytes(super::NEAR_CACHE_DEFAULT_BYTES));
-            }
-            _ => {}
+        if let Some(capacity) = near_cache_for(shortcut, &pool_settings) {
+            pool_settings = pool_settings.with_near_cache(capacity);
         }
         let store = crate::RedisSessionRepository::new(pool_settings, settings)
             .map_err(|error| servers_error(format!("servers the Redis store can use ({error})")))?;
@@ -133,5 +125,56 @@ pub fn repository_for(
         Err(servers_error(
             "no servers: session-actix was built without its `redis` feature".to_owned(),
         ))
+    }
+}
+
+/// The near cache `shortcut` turns on, bounded by the pool's
+/// `near-cache-capacity`; with none given, a near cache code already set stays,
+/// else the shortcut's default bound. `None`: no near cache to set.
+#[cfg(feature = "redis")]
+fn near_cache_for(shortcut: ClientRegionShortcut, pool: &PoolSettings) -> Option<crate::NearCacheCapacity> {
+    let (default, bounded): (u64, fn(u64) -> crate::NearCacheCapacity) = match shortcut {
+        ClientRegionShortcut::CachingProxy => (super::NEAR_CACHE_DEFAULT_ENTRIES, crate::NearCacheCapacity::Sessions),
+        ClientRegionShortcut::CachingProxyHeapLru => (super::NEAR_CACHE_DEFAULT_BYTES, crate::NearCacheCapacity::Bytes),
+        _ => return None,
+    };
+    match pool.near_cache_capacity() {
+        0 if pool.near_cache().is_some() => None,
+        0 => Some(bounded(default)),
+        capacity => Some(bounded(capacity)),
+    }
+}
+
+#[cfg(all(test, feature = "redis"))]
+mod tests {
+    use super::*;
+    use crate::NearCacheCapacity;
+
+    #[test]
+    fn the_pools_near_cache_capacity_bounds_the_shortcuts_near_cache() {
+        let pool = PoolSettings::default();
+        let bounded = pool.clone().with_near_cache_capacity(500);
+        let (proxy, caching, heap) = (
+            ClientRegionShortcut::Proxy,
+            ClientRegionShortcut::CachingProxy,
+            ClientRegionShortcut::CachingProxyHeapLru,
+        );
+        assert_eq!(near_cache_for(proxy, &bounded), None);
+        assert_eq!(
+            near_cache_for(caching, &pool),
+            Some(NearCacheCapacity::Sessions(super::super::NEAR_CACHE_DEFAULT_ENTRIES))
+        );
+        assert_eq!(
+            near_cache_for(caching, &bounded),
+            Some(NearCacheCapacity::Sessions(500))
+        );
+        assert_eq!(
+            near_cache_for(heap, &pool),
+            Some(NearCacheCapacity::Bytes(super::super::NEAR_CACHE_DEFAULT_BYTES))
+        );
+        assert_eq!(near_cache_for(heap, &bounded), Some(NearCacheCapacity::Bytes(500)));
+        // A bound code gave stays when no property sets one.
+        let from_code = pool.with_near_cache(NearCacheCapacity::Sessions(42));
+        assert_eq!(near_cache_for(caching, &from_code), None);
     }
 }

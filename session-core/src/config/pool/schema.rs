@@ -289,6 +289,9 @@ pool_settings! {
     POOL_BREAKER_COOL_DOWN = "breaker-cool-down" => breaker_cool_down: Millis;
     /// The pool setting that bounds the store operations in flight per instance; more fail at once (0: no bound).
     POOL_MAX_IN_FLIGHT = "max-in-flight" => max_in_flight: Count<usize>;
+    /// The pool setting that bounds the near cache of `CACHING_PROXY` (sessions) or
+    /// `CACHING_PROXY_HEAP_LRU` (bytes); 0: the shortcut's default bound.
+    POOL_NEAR_CACHE_CAPACITY = "near-cache-capacity" => near_cache_capacity: Count<u64>;
     /// The pool setting that says how long an expired session's data and index entries
     /// outlive it when no subscribed instance handles the expiry, in milliseconds.
     POOL_EXPIRED_SESSION_GRACE = "expired-session-grace" => expired_session_grace: Millis;
@@ -312,6 +315,7 @@ mod tests {
             .with_retry_attempts(7)
             .with_ssl_ca_file("/ca.pem")
             .with_max_in_flight(3)
+            .with_near_cache_capacity(500)
             .with_expired_session_grace(Duration::from_millis(1500));
         let mut copy = PoolSettings::sentinel(Vec::<String>::new(), "other");
         copy.urls.clear();
