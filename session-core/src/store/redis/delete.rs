@@ -10,18 +10,20 @@ impl RedisSessionRepository {
     /// request per command, all at once): per session the `delete` script and
     /// the `SREM`s of the index entries this instance knows. Returns how many
     /// were live, and counts them as ended for `reason` (a logout, or a
-    /// principal's maximum sessions evicting them).
+    /// principal's maximum sessions evicting them). No `reason`: ids no client
+    /// holds (a failed renewal's new one), neither counted nor announced to this
+    /// instance's listeners (the other instances still get the notice).
     pub(super) async fn delete_together(
         &self,
         handles: &[SessionHandle],
-        reason: EndReason,
+        reason: Option<EndReason>,
     ) -> Result<usize, StoreError> {
         if handles.is_empty() {
             return Ok(0);
         }
         let keys = &self.inner.keys;
         let events = self.inner.settings.events();
-        let observed = events.is_observed();
+        let observed = reason.is_some() && events.is_observed();
         let mut pipe = new_pipeline();
         let mut planned = Vec::with_capacity(handles.len());
         for handle in handles {
@@ -81,7 +83,9 @@ impl RedisSessionRepository {
         // Counted here, whether or not anyone listens: the script's `live`
         // says this call ended the session, so a concurrent delete elsewhere
         // does not count it twice.
-        telemetry::sessions_destroyed(REDIS_STORE, reason, ended as u64);
+        if let Some(reason) = reason {
+            telemetry::sessions_destroyed(REDIS_STORE, reason, ended as u64);
+        }
         acknowledged?;
         Ok(ended)
     }

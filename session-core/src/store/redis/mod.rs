@@ -509,13 +509,13 @@ impl SessionRepository for RedisSessionRepository {
 
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {
         Ok(self
-            .delete_together(std::slice::from_ref(handle), EndReason::Logout)
+            .delete_together(std::slice::from_ref(handle), Some(EndReason::Logout))
             .await?
             == 1)
     }
 
     async fn delete_by_handles(&self, handles: &[SessionHandle]) -> Result<usize, StoreError> {
-        self.delete_together(handles, EndReason::Logout).await
+        self.delete_together(handles, Some(EndReason::Logout)).await
     }
 
     async fn admit_login(&self, handle: &SessionHandle, principal: &str) -> Result<usize, crate::LoginError> {

@@ -78,7 +78,7 @@ impl RedisSessionRepository {
                         "maximum sessions per principal: least recently used ended"
                     );
                 }
-                Ok(self.delete_together(&evicted, EndReason::Evicted).await?)
+                Ok(self.delete_together(&evicted, Some(EndReason::Evicted)).await?)
             }
         }
     }
@@ -100,7 +100,7 @@ impl RedisSessionRepository {
         let carried = MaximumSessions::new(maximum.limit(), MaximumSessionsPolicy::ExpireLeastRecentlyUsed);
         let dead = [previous.to_string().into_bytes()];
         if let Some(evicted) = self.run_admit_script(&key, current, carried, &dead, &[]).await? {
-            self.delete_together(&evicted, EndReason::Evicted).await?;
+            self.delete_together(&evicted, Some(EndReason::Evicted)).await?;
         }
         Ok(())
     }

@@ -3,7 +3,6 @@
 //! [`SessionEvent::IdChanged`]: here, and to the other instances by the save
 //! script's `renewed <origin> <old> <new>` notice.
 
-use super::script_calls::DeleteArgs;
 use super::*;
 
 impl RedisSessionRepository {
@@ -60,7 +59,7 @@ impl RedisSessionRepository {
         {
             Ok(_) => self.publish_id_changed(previous, &renewed),
             Err(error) => {
-                self.abandon_renewal(*previous, old_state, &renewed, &plan, &error, now)
+                self.abandon_renewal(*previous, old_state, renewed.handle(), &error, now)
                     .await;
                 return Err(error);
             }
@@ -113,8 +112,7 @@ impl RedisSessionRepository {
         &self,
         previous: SessionHandle,
         old_state: StoredSession,
-        renewed: &StoredSession,
-        plan: &WritePlan,
+        new: SessionHandle,
         error: &StoreError,
         now: SystemTime,
     ) {
@@ -130,14 +128,9 @@ impl RedisSessionRepository {
             return;
         }
         let repository = self.clone();
-        let new = renewed.handle();
-        let new_sets: Vec<Membership> = plan
-            .index_sets
-            .iter()
-            .map(|(name, value)| (self.inner.keys.index_key(name, value), new))
-            .collect();
         let undo = async move {
-            if let Err(error) = repository.delete_unheld(new, &new_sets).await {
+            // Its index entries go with it (the delete script reports them).
+            if let Err(error) = repository.delete_together(&[new], None).await {
                 tracing::warn!(session = %new, %error, "could not delete the new id of a failed renewal");
             }
             match repository.restore(previous, &old_state, now).await {
@@ -167,30 +160,6 @@ impl RedisSessionRepository {
         let rule = self.rule_for(&restored);
         self.write(&restored, Mode::Restore, &plan, &rule, &[], None).await?;
         tracing::debug!(session = %previous, "session restored under its old id after a failed renewal");
-        Ok(())
-    }
-
-    /// Deletes the new id of a failed renewal, which no client holds: its
-    /// session and its index memberships, announced as deleted to the other
-    /// instances (they may have heard the renewal), not to this one's listeners.
-    async fn delete_unheld(&self, new: SessionHandle, index_sets: &[Membership]) -> Result<(), StoreError> {
-        self.forget_cached(&new);
-        let mut pipe = new_pipeline();
-        self.call(
-            &mut pipe,
-            &DeleteArgs {
-                handle: &new,
-                all_fields: false,
-                deleted: self.announcement("deleted", &[new]),
-            },
-        );
-        for (set, member) in index_sets {
-            pipe.cmd("SREM").arg(set).arg(member.to_string());
-        }
-        for reply in self.execute(pipe).await? {
-            ok(reply)?;
-        }
-        self.forget_cached(&new);
         Ok(())
     }
 
