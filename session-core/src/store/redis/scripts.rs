@@ -137,7 +137,7 @@ const DEFAULT_LINGER_MS: u128 = super::EXPIRED_SESSION_LINGER.as_millis();
 
 /// The grace in milliseconds (at least 1) and the linger (the default's, or
 /// the whole grace when that is shorter).
-pub(crate) fn grace_and_linger(grace: Duration) -> (u128, u128) {
+fn grace_and_linger(grace: Duration) -> (u128, u128) {
     let grace = grace.as_millis().max(1);
     (grace, grace.min(DEFAULT_LINGER_MS))
 }
