@@ -213,3 +213,35 @@ async fn replica_acknowledgement_given_to_redis_pool_makes_writes_wait() {
         "answered before the acknowledgement timeout: {elapsed:?}"
     );
 }
+
+#[actix_rt::test]
+async fn replica_acknowledgement_given_to_redis_pool_stays_with_that_pool() {
+    // Code's pool asks for acknowledgements; a property selects another pool
+    // (no replica either): code's settings are not carried over to it.
+    let master = RedisServer::start();
+    let empty = std::env::temp_dir().join(format!("clustered-session-replicate-other-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let sessions = ClusteredSession::builder()
+        .replace_properties(
+            PropertySources::builder()
+                .property("spring.session.data.gemfire.cache.client.pool.name", "other")
+                .property("spring.data.gemfire.pool.other.servers", master.url())
+                .default_config_location(&empty)
+                .build()
+                .unwrap(),
+        )
+        .redis_pool(
+            session_actix::PoolSettings::new(master.url())
+                .with_replica_acknowledgement(true)
+                .with_replica_acks(1, Duration::from_millis(ACK_TIMEOUT_MS)),
+        )
+        .build()
+        .unwrap();
+    assert_eq!(sessions.configuration().pool().unwrap().name(), "other");
+    let app = serve!(move || sessions.wrap(App::new().route("/write/{value}", web::post().to(write))));
+    let client = awc::Client::builder().timeout(Duration::from_secs(10)).finish();
+    let before = waits(&master);
+    let response = client.post(app.url("/write/1")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(waits(&master), before, "the other pool's write waited for replicas");
+}

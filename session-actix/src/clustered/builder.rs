@@ -458,9 +458,9 @@ impl ClusteredSessionBuilder {
         for added in self.added_properties {
             properties = added.over(properties);
         }
-        self.code_pool.check_name(&self.attributes)?;
-        let properties = self.code_pool.apply(properties, &self.attributes);
-        let code_attributes = self.attributes.clone();
+        let pool_in_code = CodePool::pool_in_code(&self.attributes);
+        self.code_pool.check_name(&pool_in_code)?;
+        let properties = self.code_pool.apply(properties, &pool_in_code);
         let mut resolver = ConfigurationResolver::new(self.attributes)
             .with_properties(properties)
             .with_registry(self.registry.clone());
@@ -491,7 +491,7 @@ impl ClusteredSessionBuilder {
         ));
         warnings.extend(
             self.code_pool
-                .unused_servers_warning(&code_attributes, &configuration.pool_name().value),
+                .unused_servers_warning(&pool_in_code, &configuration.pool_name().value),
         );
         for warning in &warnings {
             tracing::warn!(target: "clustered_session::configuration", "{warning}");
@@ -499,7 +499,7 @@ impl ClusteredSessionBuilder {
 
         let code_pool = &self.code_pool;
         let mut repository = session_core::config::repository_for(&configuration, settings.clone(), |pool| {
-            code_pool.store_settings(pool)
+            code_pool.store_settings(&pool_in_code, pool)
         })?;
         if let Some(decorate) = self.repository_decorator {
             repository = decorate(repository, &settings);

@@ -45,39 +45,38 @@ impl CodePool {
 
     /// The pool the code's values are for: the one named in code
     /// (`attributes`' `pool_name`), else the default.
-    fn pool(attributes: &EnableClusteredSession) -> &str {
-        attributes.pool_name().unwrap_or(DEFAULT_POOL_NAME)
+    pub(super) fn pool_in_code(attributes: &EnableClusteredSession) -> String {
+        attributes.pool_name().unwrap_or(DEFAULT_POOL_NAME).to_owned()
     }
 
     /// A `PoolSettings` given to `redis_pool` under a name other than the
     /// pool the code's values go to would otherwise be ignored silently: the
     /// error naming both.
-    pub(super) fn check_name(&self, attributes: &EnableClusteredSession) -> Result<(), ConfigError> {
+    pub(super) fn check_name(&self, pool: &str) -> Result<(), ConfigError> {
         #[cfg(feature = "redis")]
-        if let Some(settings) = &self.settings {
-            let pool = Self::pool(attributes);
-            if settings.name() != DEFAULT_POOL_NAME && settings.name() != pool {
-                return Err(ConfigError::InvalidSetting {
-                    setting: format!("`{REDIS_POOL_CALL}`"),
-                    message: format!(
-                        "the PoolSettings is named `{}`, but the pool in code is `{pool}`: select it with \
-                         `.pool_name({:?})`, or leave the settings unnamed",
-                        settings.name(),
-                        settings.name()
-                    ),
-                });
-            }
+        if let Some(settings) = &self.settings
+            && settings.name() != DEFAULT_POOL_NAME
+            && settings.name() != pool
+        {
+            return Err(ConfigError::InvalidSetting {
+                setting: format!("`{REDIS_POOL_CALL}`"),
+                message: format!(
+                    "the PoolSettings is named `{}`, but the pool in code is `{pool}`: select it with \
+                     `.pool_name({:?})`, or leave the settings unnamed",
+                    settings.name(),
+                    settings.name()
+                ),
+            });
         }
         #[cfg(not(feature = "redis"))]
-        let _ = attributes;
+        let _ = pool;
         Ok(())
     }
 
     /// A warning when code gave servers for one pool and the configuration
     /// selects another (a property or configurer set `pool_name`): the code's
     /// servers are then not used.
-    pub(super) fn unused_servers_warning(&self, attributes: &EnableClusteredSession, selected: &str) -> Option<String> {
-        let pool = Self::pool(attributes);
+    pub(super) fn unused_servers_warning(&self, pool: &str, selected: &str) -> Option<String> {
         (!self.servers.is_empty() && selected != pool).then(|| {
             format!(
                 "the Redis servers set in code (`{}`) are for pool `{pool}`, but the pool in use is `{selected}`: \
@@ -88,13 +87,8 @@ impl CodePool {
     }
 
     /// `properties` with the code's pool values below every source, under
-    /// the pool named in code (`attributes`' `pool_name`, else the default).
-    pub(super) fn apply(
-        &self,
-        mut properties: PropertySources,
-        attributes: &EnableClusteredSession,
-    ) -> PropertySources {
-        let pool = Self::pool(attributes);
+    /// `pool`, the pool named in code.
+    pub(super) fn apply(&self, mut properties: PropertySources, pool: &str) -> PropertySources {
         if !self.servers.is_empty() {
             properties = properties.with_code_property(
                 pool_property(pool, POOL_SERVERS),
@@ -118,10 +112,16 @@ impl CodePool {
     /// The store's settings: those resolved from properties (`resolved`),
     /// with what no property carries taken from the code's settings: the near
     /// cache and replica acknowledgement (properties ask for these through
-    /// the client and server region shortcuts, which can only add them).
+    /// the client and server region shortcuts, which can only add them). Only
+    /// when `resolved` is the pool the code's settings are for (`pool`): a
+    /// property selecting another pool leaves code's settings out entirely.
     #[cfg(feature = "redis")]
-    pub(super) fn store_settings(&self, mut resolved: session_core::PoolSettings) -> session_core::PoolSettings {
-        let Some(code) = &self.settings else {
+    pub(super) fn store_settings(
+        &self,
+        pool: &str,
+        mut resolved: session_core::PoolSettings,
+    ) -> session_core::PoolSettings {
+        let Some(code) = self.settings.as_ref().filter(|_| resolved.name() == pool) else {
             return resolved;
         };
         if let Some(capacity) = code.near_cache() {
@@ -136,7 +136,11 @@ impl CodePool {
     /// Without the Redis store, no code sets pool settings: `resolved` as is.
     #[cfg(not(feature = "redis"))]
     #[allow(clippy::unused_self, reason = "the same signature with and without the Redis store")]
-    pub(super) fn store_settings(&self, resolved: session_core::PoolSettings) -> session_core::PoolSettings {
+    pub(super) fn store_settings(
+        &self,
+        _pool: &str,
+        resolved: session_core::PoolSettings,
+    ) -> session_core::PoolSettings {
         resolved
     }
 }
