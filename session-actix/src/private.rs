@@ -112,10 +112,7 @@ where
 /// the configuration error naming the attribute, the expression and its value.
 pub fn attribute_text(attribute: &'static str, expression: &'static str, value: &str) -> Result<String, ConfigError> {
     let rule = match session_rules::attributes::attribute(attribute).map(|declared| &declared.value) {
-        Some(
-            session_rules::attributes::AttributeValue::Text(rule)
-            | session_rules::attributes::AttributeValue::Choice { rule, .. },
-        ) => *rule,
+        Some(session_rules::attributes::AttributeValue::Text(rule)) => *rule,
         _ => return Ok(value.to_owned()),
     };
     rule(value)
@@ -123,17 +120,16 @@ pub fn attribute_text(attribute: &'static str, expression: &'static str, value: 
         .map_err(|problem| invalid_attribute(attribute, expression, value, &problem))
 }
 
-/// A choice attribute's constant (`session_id_sources = SOURCES`), checked
-/// as [`attribute_text`] does, then parsed by the type's `parse` (which
-/// applies the same rule).
+/// A choice attribute's constant (`session_id_sources = SOURCES`), parsed
+/// by the type's `parse`, which applies the rule the macro applies to a
+/// literal (session-rules' declaration of `attribute`).
 pub fn attribute_choice<T>(
     attribute: &'static str,
     expression: &'static str,
     value: &str,
     parse: fn(&str) -> Result<T, String>,
 ) -> Result<T, ConfigError> {
-    let checked = attribute_text(attribute, expression, value)?;
-    parse(&checked).map_err(|problem| invalid_attribute(attribute, expression, value, &problem))
+    parse(value).map_err(|problem| invalid_attribute(attribute, expression, value, &problem))
 }
 
 /// A shortcut attribute's constant (`client_region_shortcut =

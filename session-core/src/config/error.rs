@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::effective::ConfigSource;
-use super::schema::{attribute_for_property, configurer_method_for_attribute};
+use super::schema::{ATTRIBUTE_FIELDS, attribute_for_property};
 use super::sources::PropertyOrigin;
 
 /// Bad configuration, reported at startup.
@@ -242,7 +242,10 @@ fn describe(from: &ConfigSource, key: &str) -> String {
         ConfigSource::Property { origin, .. } => origin.to_string(),
         ConfigSource::Configurer => format!(
             "the configurer's `{}()`",
-            configurer_method_for_attribute(attribute).unwrap_or(attribute)
+            ATTRIBUTE_FIELDS
+                .iter()
+                .find_map(|(name, field)| (*name == attribute).then_some(*field))
+                .unwrap_or(attribute)
         ),
         ConfigSource::Attribute => format!("attribute `{attribute}`"),
         // The attribute too: the call may be named otherwise (`idle_timeout`).

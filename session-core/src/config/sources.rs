@@ -213,7 +213,7 @@ impl PropertySources {
     /// are refused at resolution as in a file.
     ///
     /// ```
-    /// use session_core::config::{PropertyOrigin, PropertySources};
+    /// use session_actix::config::{PropertyOrigin, PropertySources};
     ///
     /// let sources = PropertySources::builder()
     ///     .env_var("SPRING_SESSION_DATA_GEMFIRE_SESSION_REGION_NAME", "FromEnv")
@@ -223,7 +223,7 @@ impl PropertySources {
     /// let region = sources.get("spring.session.data.gemfire.session.region.name").unwrap();
     /// assert_eq!(region.value, "FromCode");
     /// assert_eq!(region.origin, PropertyOrigin::Code("setup".to_owned()));
-    /// # Ok::<(), session_core::config::ConfigError>(())
+    /// # Ok::<(), session_actix::config::ConfigError>(())
     /// ```
     #[must_use]
     pub fn with_property(mut self, key: impl Into<String>, value: impl Into<String>, call: impl Into<String>) -> Self {

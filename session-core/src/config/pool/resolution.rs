@@ -76,22 +76,17 @@ pub(crate) fn resolve_pool(properties: &PropertySources, name: &str, problems: &
         _ => {}
     }
     if pool.master_password().is_some() && !pool.is_sentinel() {
-        problems.push(ConfigError::InvalidValue {
-            key: pool_property(name, POOL_MASTER_PASSWORD),
-            value: "****".to_owned(),
-            from: Box::new(
-                sources
-                    .get(POOL_MASTER_PASSWORD)
-                    .cloned()
-                    .unwrap_or(ConfigSource::Default),
-            ),
-            expected: format!(
+        problems.push(invalid(
+            &pool_property(name, POOL_MASTER_PASSWORD),
+            "****",
+            sources.get(POOL_MASTER_PASSWORD).unwrap_or(&ConfigSource::Default),
+            &format!(
                 "no `master-password` without `{}`: it is the password of the master the sentinels name (a \
                  server's password goes in its URL in `{}`)",
                 pool_property(name, POOL_LOCATORS),
                 pool_property(name, POOL_SERVERS)
             ),
-        });
+        ));
     }
     check_pool_tls(&pool, &sources, problems);
     Some((pool, sources))

@@ -259,8 +259,8 @@ macro_rules! session_settings {
             };
         }
 
-        /// Each setting's attribute and field, which names its builder setter.
-        #[cfg(test)]
+        /// Each setting's attribute and field, which names its builder setter
+        /// and its configurer method.
         pub(crate) const ATTRIBUTE_FIELDS: &[(&str, &str)] = &[$(($attribute, stringify!($field)),)*];
 
         /// Every documented key under [`SESSION_PROPERTY_PREFIX`](super::SESSION_PROPERTY_PREFIX);
@@ -275,18 +275,6 @@ macro_rules! session_settings {
             $(
                 if [$($key),+].contains(&key) {
                     return Some($attribute);
-                }
-            )*
-            None
-        }
-
-        /// The configurer's method for an attribute: the setting's field
-        /// (`max_inactive_interval_seconds` for `max_inactive_interval_in_seconds`).
-        #[must_use]
-        pub(crate) fn configurer_method_for_attribute(attribute: &str) -> Option<&'static str> {
-            $(
-                if attribute == $attribute {
-                    return Some(stringify!($field));
                 }
             )*
             None
