@@ -200,7 +200,7 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
                 let method = syn::Ident::new(method, path.span());
                 let type_path = declared_path(type_path);
                 let name = declared.name;
-                let text = source_text(&quote!(#path).to_string());
+                let text = tokens_text(path);
                 quote_spanned! {path.span()=>
                     .#method(#private::attribute_choice(
                         #name,
@@ -214,7 +214,7 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
                 let method = syn::Ident::new(method, path.span());
                 let type_path = declared_path(shortcut.type_path);
                 let name = declared.name;
-                let text = source_text(&quote!(#path).to_string());
+                let text = tokens_text(path);
                 quote_spanned! {path.span()=>
                     .#method(<_ as #private::ShortcutConstant<#private::session_core::#type_path>>::into_shortcut(
                         #path,
@@ -239,7 +239,7 @@ fn setters(attributes: &Attributes) -> Vec<TokenStream> {
 /// companion's closure, which returns a `Result`.
 fn checked_text(name: &str, path: &syn::Path) -> TokenStream {
     let private = private();
-    let text = source_text(&quote!(#path).to_string());
+    let text = tokens_text(path);
     quote_spanned!(path.span()=> #private::attribute_text(#name, #text, #path)?)
 }
 
@@ -267,7 +267,7 @@ fn runtime_checked(key_constant: &str, ty: &str, expr: &syn::Expr) -> TokenStrea
     let private = private();
     let ty = syn::Ident::new(ty, Span::call_site());
     let key = syn::Ident::new(key_constant, Span::call_site());
-    let text = source_text(&quote!(#expr).to_string());
+    let text = tokens_text(expr);
     quote_spanned! {expr.span()=>
         #private::attribute_seconds::<::core::primitive::#ty, _>(
             #private::session_core::config::#key,
@@ -275,6 +275,11 @@ fn runtime_checked(key_constant: &str, ty: &str, expr: &syn::Expr) -> TokenStrea
             #expr,
         )?
     }
+}
+
+/// An expression or path as a person writes it (see [`source_text`]).
+fn tokens_text(tokens: &impl quote::ToTokens) -> String {
+    source_text(&tokens.to_token_stream().to_string())
 }
 
 /// Tokens as a person writes them: `limits :: WINDOW` -> `limits::WINDOW`,
@@ -323,7 +328,7 @@ pub(crate) fn clustered_app(attributes: &Attributes, function: &ItemFn) -> Token
     let setters = setters(attributes);
     // A `customize` function returns the builder, or a `Result` of it.
     let customize = attributes.function("customize").map(|customize| {
-        let text = source_text(&quote!(#customize).to_string());
+        let text = tokens_text(customize);
         quote_spanned! {customize.span()=>
             let builder = #private::Customized::into_builder(#customize(builder), #text)?;
         }
