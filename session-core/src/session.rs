@@ -20,6 +20,9 @@ pub use self::attribute_value::AttributeValue;
 /// Default idle timeout, in seconds (the seed's 30 minutes).
 pub const DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS: i64 = 1800;
 
+/// A session's attributes by name, shared between copies until one changes them.
+pub(crate) type SharedAttributes = Arc<BTreeMap<String, AttributeValue>>;
+
 /// A session: metadata plus named, serialized attributes, with change tracking so
 /// that a store writes back only what changed.
 #[derive(Debug, Clone)]
@@ -36,7 +39,7 @@ pub struct StoredSession {
     last_accessed_time: SystemTime,
     max_inactive_interval_seconds: i64,
     /// Shared with the store's cached copy until this copy changes (copy on write).
-    attributes: Arc<BTreeMap<String, AttributeValue>>,
+    attributes: SharedAttributes,
     /// Attribute names set or removed since the last save, each with its
     /// value's [`stored_len`](AttributeValue::stored_len) before (`None`: absent,
     /// or not known: see [`StoredSession::declare_loaded`]).
@@ -52,6 +55,13 @@ pub struct StoredSession {
     generated_id: bool,
     /// The last save found the session ended (see [`StoredSession::ended_meanwhile`]).
     ended_meanwhile: bool,
+    /// The store's revision of the state this copy was loaded from, until its
+    /// first save (`None`: not told). With `unwritten_change` false, the
+    /// attributes are then that state plus exactly what a save writes.
+    loaded_revision: Option<i64>,
+    /// A value was set that the dirty predicate kept from being written, so the
+    /// attributes differ from the store's by more than the saves' changes.
+    unwritten_change: bool,
     dirty_predicate: Arc<dyn IsDirtyPredicate>,
     size_limits: SessionSizeLimits,
 }
@@ -94,6 +104,8 @@ impl StoredSession {
             is_new: true,
             generated_id: false,
             ended_meanwhile: false,
+            loaded_revision: None,
+            unwritten_change: false,
             dirty_predicate: Arc::clone(&DEFAULT_DIRTY_PREDICATE),
             size_limits: SessionSizeLimits::default(),
         }
@@ -122,7 +134,7 @@ impl StoredSession {
         creation_time: SystemTime,
         last_accessed_time: SystemTime,
         max_inactive_interval_seconds: i64,
-        attributes: Arc<BTreeMap<String, AttributeValue>>,
+        attributes: SharedAttributes,
     ) -> Self {
         let mut session = Self::from_parts(SessionParts {
             handle,
@@ -154,6 +166,8 @@ impl StoredSession {
             is_new: false,
             generated_id: false,
             ended_meanwhile: false,
+            loaded_revision: None,
+            unwritten_change: false,
             dirty_predicate: Arc::clone(&DEFAULT_DIRTY_PREDICATE),
             size_limits: SessionSizeLimits::default(),
         }
@@ -434,6 +448,8 @@ impl StoredSession {
         if self.dirty_predicate.is_dirty(&change) {
             let size_before = change.old.map(AttributeValue::stored_len);
             self.changed_attributes.entry(name.clone()).or_insert(size_before);
+        } else if change.differs() {
+            self.unwritten_change = true;
         }
         Arc::make_mut(&mut self.attributes).insert(name, value);
     }
@@ -552,8 +568,32 @@ impl StoredSession {
         self.loaded_deadline = deadline;
     }
 
+    /// Tells this copy the store's revision of the state it was loaded from.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "used by the Redis store"))]
+    pub(crate) fn set_loaded_revision(&mut self, revision: i64) {
+        self.loaded_revision = Some(revision);
+    }
+
+    /// The attributes, shared, when they are the state of revision `r` plus
+    /// exactly what the next save writes (`r`, the attributes); `None` when
+    /// that is not known. A near cache then takes them as the state after the
+    /// save without applying the changes to its own copy.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "used by the Redis store"))]
+    pub(crate) fn attributes_over_loaded(&self) -> Option<(i64, &SharedAttributes)> {
+        let revision = self.loaded_revision.filter(|_| !self.unwritten_change)?;
+        Some((revision, &self.attributes))
+    }
+
+    /// The attributes, shared (for a save that writes them all).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "used by the Redis store"))]
+    pub(crate) fn shared_attributes(&self) -> &SharedAttributes {
+        &self.attributes
+    }
+
     /// Called by a store after a successful save: the session is now clean.
     pub fn mark_saved(&mut self) {
+        // The revision the save produced is not told to this copy.
+        self.loaded_revision = None;
         self.ended_meanwhile = false;
         self.changed_attributes.clear();
         self.metadata_changed = false;

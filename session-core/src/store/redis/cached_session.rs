@@ -18,7 +18,7 @@ use super::near_cache::{NearCache, Revisioned};
 use crate::NearCacheCapacity;
 use crate::handle::SessionHandle;
 use crate::session::AttributeValue;
-use crate::session::{SessionParts, StoredSession};
+use crate::session::{SessionParts, SharedAttributes, StoredSession};
 
 /// The near cache of sessions, keyed by session hash key.
 pub(crate) type SessionCache = Arc<NearCache<Arc<CachedSession>>>;
@@ -57,7 +57,7 @@ pub(crate) struct CachedParts {
     pub(crate) creation_time: SystemTime,
     pub(crate) last_accessed_time: SystemTime,
     pub(crate) max_inactive_interval_seconds: i64,
-    pub(crate) attributes: Arc<BTreeMap<String, AttributeValue>>,
+    pub(crate) attributes: SharedAttributes,
 }
 
 impl From<SessionParts> for CachedParts {
@@ -174,11 +174,17 @@ impl CachedSession {
 #[derive(Debug)]
 pub(crate) struct OwnSave {
     handle: SessionHandle,
-    /// A new id: the whole state (`set` holds every attribute).
+    /// A new id: the whole state (`attributes` holds every attribute).
     whole: bool,
     creation_time: SystemTime,
     last_accessed_time: SystemTime,
     max_inactive_interval_seconds: Option<i64>,
+    /// The request's attributes after its changes, shared, with the revision
+    /// of the state they were loaded from (see
+    /// [`StoredSession::attributes_over_loaded`]); `None` for a save of
+    /// changes only. When this save's revision follows that one, they are the
+    /// stored state, and the cache takes them as they are (no copy of the map).
+    attributes: Option<(Option<i64>, SharedAttributes)>,
     set: Vec<(String, AttributeValue)>,
     removed: Vec<String>,
     index_sets: Vec<(String, String)>,
@@ -188,17 +194,12 @@ pub(crate) struct OwnSave {
 impl OwnSave {
     /// The changes `session` carries (before `mark_saved`) and `plan` writes.
     pub(crate) fn of(session: &StoredSession, plan: &WritePlan, whole: bool) -> Self {
-        let set = if whole {
-            session
-                .attributes()
-                .iter()
-                .map(|(name, value)| (name.clone(), value.clone()))
-                .collect()
+        let attributes = if whole {
+            Some((None, Arc::clone(session.shared_attributes())))
         } else {
             session
-                .changed_attributes()
-                .map(|(name, value)| (name.to_owned(), value.clone()))
-                .collect()
+                .attributes_over_loaded()
+                .map(|(revision, attributes)| (Some(revision), Arc::clone(attributes)))
         };
         Self {
             handle: session.handle(),
@@ -207,7 +208,15 @@ impl OwnSave {
             last_accessed_time: session.last_accessed_time(),
             max_inactive_interval_seconds: (whole || session.metadata_changed())
                 .then(|| session.max_inactive_interval_seconds()),
-            set,
+            attributes,
+            set: if whole {
+                Vec::new()
+            } else {
+                session
+                    .changed_attributes()
+                    .map(|(name, value)| (name.to_owned(), value.clone()))
+                    .collect()
+            },
             removed: session.removed_attributes().map(str::to_owned).collect(),
             index_sets: plan.index_sets.clone(),
             index_deletes: plan.index_deletes.clone(),
@@ -224,7 +233,10 @@ impl OwnSave {
                     creation_time: self.creation_time,
                     last_accessed_time: self.last_accessed_time,
                     max_inactive_interval_seconds: self.max_inactive_interval_seconds.unwrap_or_default(),
-                    attributes: Arc::new(self.set.iter().cloned().collect()),
+                    attributes: self
+                        .attributes
+                        .as_ref()
+                        .map_or_else(Arc::default, |(_, attributes)| Arc::clone(attributes)),
                 },
                 index: self.index_sets.iter().cloned().collect(),
                 expires_at: deadline,
@@ -248,12 +260,18 @@ impl OwnSave {
             return None;
         }
         let mut parts = cached.parts.clone();
-        let attributes = Arc::make_mut(&mut parts.attributes);
-        for (name, value) in &self.set {
-            attributes.insert(name.clone(), value.clone());
-        }
-        for name in &self.removed {
-            attributes.remove(name);
+        match &self.attributes {
+            // The request's copy was the cached state plus these changes.
+            Some((Some(loaded), attributes)) if *loaded == cached.rev => parts.attributes = Arc::clone(attributes),
+            _ => {
+                let attributes = Arc::make_mut(&mut parts.attributes);
+                for (name, value) in &self.set {
+                    attributes.insert(name.clone(), value.clone());
+                }
+                for name in &self.removed {
+                    attributes.remove(name);
+                }
+            }
         }
         if let Some(interval) = self.max_inactive_interval_seconds {
             parts.max_inactive_interval_seconds = interval;

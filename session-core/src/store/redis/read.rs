@@ -96,6 +96,7 @@ impl RedisSessionRepository {
         let mut session = self.with_predicate(session);
         session.set_last_accessed_time(now);
         session.set_loaded_deadline(Some(stored.expires_at));
+        session.set_loaded_revision(stored.rev);
         if !stored.index.is_empty() {
             self.remember_index(handle, stored.index.clone());
         }
