@@ -61,7 +61,12 @@ impl<R> MeteredRepository<R> {
             span.record("session.handle", tracing::field::display(handle));
         }
         let started = Instant::now();
-        let result = work.instrument(span.clone()).await;
+        // A disabled span would still be entered and left on every poll.
+        let result = if span.is_disabled() {
+            work.await
+        } else {
+            work.instrument(span.clone()).await
+        };
         let outcome = match &result {
             Ok(_) => "ok",
             Err(error) => {

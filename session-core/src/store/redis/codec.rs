@@ -132,9 +132,19 @@ pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn Ses
     let mut max_inactive_interval = None;
     let mut expires_at = None;
     let mut rev = None;
-    let mut stored_attributes = Vec::new();
+    let mut stored_attributes = Vec::with_capacity(fields.len());
     let mut index = BTreeMap::new();
     for (field, value) in fields {
+        // Attributes first: most fields are.
+        if field.starts_with(ATTRIBUTE_PREFIX.as_bytes()) {
+            // Attribute names are Rust strings; a non-UTF-8 name cannot be asked for.
+            // The field's buffer becomes the name: no copy.
+            if let Ok(mut name) = String::from_utf8(field) {
+                name.drain(..ATTRIBUTE_PREFIX.len());
+                stored_attributes.push((name, value));
+            }
+            continue;
+        }
         match field.as_slice() {
             f if f == VERSION.as_bytes() => version = Some(value),
             f if f == CREATION_TIME.as_bytes() => creation_time = Some(value),
@@ -143,12 +153,7 @@ pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn Ses
             f if f == EXPIRES_AT.as_bytes() => expires_at = Some(value),
             f if f == REVISION.as_bytes() => rev = Some(value),
             f => {
-                if let Some(name) = f.strip_prefix(ATTRIBUTE_PREFIX.as_bytes()) {
-                    // Attribute names are Rust strings; a non-UTF-8 name cannot be asked for.
-                    if let Ok(name) = std::str::from_utf8(name) {
-                        stored_attributes.push((name.to_owned(), value));
-                    }
-                } else if let Some(name) = f.strip_prefix(INDEX_PREFIX.as_bytes())
+                if let Some(name) = f.strip_prefix(INDEX_PREFIX.as_bytes())
                     && let (Ok(name), Ok(value)) = (String::from_utf8(name.to_vec()), String::from_utf8(value))
                 {
                     index.insert(name, value);
