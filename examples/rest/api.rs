@@ -124,7 +124,7 @@ async fn list_sessions(session: Session, sessions: Sessions) -> actix_web::Resul
                 "current": Some(handle) == current,
                 "creationTime": epoch_millis(other.creation_time()),
                 "lastAccessedTime": epoch_millis(other.last_accessed_time()),
-                "attributeNames": other.attributes().keys().collect::<Vec<_>>(),
+                "attributeNames": other.attributes().keys().map(|name| &**name).collect::<Vec<_>>(),
             })
         })
         .collect();

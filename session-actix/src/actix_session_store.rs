@@ -197,7 +197,10 @@ impl ClusteredSessionStore {
             creation_time: from_epoch_millis(loaded.creation_ms),
             last_accessed_time: std::time::SystemTime::now(),
             max_inactive_interval_seconds: loaded.max_inactive_interval_seconds,
-            attributes: removed.iter().map(|name| (name.clone(), placeholder.clone())).collect(),
+            attributes: removed
+                .iter()
+                .map(|name| (Arc::from(name.as_str()), placeholder.clone()))
+                .collect(),
         });
         session.set_dirty_predicate(Arc::clone(predicate));
         session
@@ -284,17 +287,17 @@ fn fingerprint(value: &str) -> u64 {
 fn state_of(session: &StoredSession) -> State {
     let attributes = session.attributes();
     let mut state = State::with_capacity(attributes.len() + 1);
-    let name_bytes = attributes.keys().map(String::len).sum();
+    let name_bytes = attributes.keys().map(|name| name.len()).sum();
     let mut snapshot = SnapshotWriter::new(&LoadedSession::of(session), attributes.len(), name_bytes);
     for (name, value) in attributes {
         match std::str::from_utf8(value.as_bytes()) {
-            Ok(text) if name != LOADED_STATE_KEY => {
+            Ok(text) if &**name != LOADED_STATE_KEY => {
                 let loaded = LoadedValue {
                     fingerprint: fingerprint(text),
                     stored_len: value.stored_len(),
                 };
                 snapshot.push(name, loaded);
-                state.insert(name.clone(), text.to_owned());
+                state.insert(name.to_string(), text.to_owned());
             }
             // Not JSON text (another serializer wrote it), or the reserved name: hidden from
             // actix-session, and left as stored because the snapshot does not list it.
@@ -392,8 +395,8 @@ impl Changes {
             Removed::AllOthers => session
                 .attributes()
                 .keys()
-                .filter(|name| !self.set.contains_key(*name))
-                .cloned()
+                .filter(|name| !self.set.contains_key(&***name))
+                .map(ToString::to_string)
                 .collect(),
         };
         for name in removed {

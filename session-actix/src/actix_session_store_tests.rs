@@ -18,13 +18,13 @@ fn stored_as(handle: SessionHandle, attributes: &[(&str, &str)]) -> StoredSessio
         max_inactive_interval_seconds: 60,
         attributes: attributes
             .iter()
-            .map(|(name, json)| ((*name).to_owned(), value((*json).to_owned())))
+            .map(|(name, json)| ((*name).into(), value((*json).to_owned())))
             .collect(),
     })
 }
 
 fn names(session: &StoredSession) -> Vec<&str> {
-    session.attributes().keys().map(String::as_str).collect()
+    session.attributes().keys().map(|name| &**name).collect()
 }
 
 #[test]

@@ -86,7 +86,7 @@ impl SessionSummary {
             creation_time: epoch_millis(session.creation_time()),
             last_accessed_time: epoch_millis(session.last_accessed_time()),
             max_inactive_interval: session.max_inactive_interval_seconds(),
-            attribute_names: session.attributes().keys().cloned().collect(),
+            attribute_names: session.attributes().keys().map(ToString::to_string).collect(),
         }
     }
 }

@@ -391,7 +391,7 @@ impl Session {
                 session
                     .attributes()
                     .iter()
-                    .map(|(name, value)| (name.clone(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                    .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
                     .collect()
             })
             .unwrap_or_default()

@@ -166,7 +166,6 @@ mod tests {
     use crate::id::SessionId;
     use crate::session::{SessionParts, StoredSession};
     use serde::{Deserialize, Serialize};
-    use std::collections::BTreeMap;
     use std::time::SystemTime;
 
     fn stored(attributes: &[(&str, &str)]) -> StoredSession {
@@ -177,8 +176,8 @@ mod tests {
             max_inactive_interval_seconds: 60,
             attributes: attributes
                 .iter()
-                .map(|(name, json)| ((*name).to_owned(), AttributeValue::from_bytes(json.as_bytes().to_vec())))
-                .collect::<BTreeMap<_, _>>(),
+                .map(|(name, json)| ((*name).into(), AttributeValue::from_bytes(json.as_bytes().to_vec())))
+                .collect(),
         })
     }
 

@@ -1,9 +1,10 @@
 //! Which index entries a session has: the principal name always, plus the
 //! attributes configured as indexable.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::repository::PRINCIPAL_NAME_INDEX_NAME;
+use crate::session::Attributes;
 use crate::session::{AttributeValue, StoredSession};
 
 /// The session attribute in which actix-identity keeps the logged-in user id;
@@ -83,7 +84,7 @@ impl SessionIndexer {
     /// The entries a session with these attributes should have (for stores
     /// that hold attributes without a [`StoredSession`] around them).
     #[must_use]
-    pub fn entries_in(&self, attributes: &BTreeMap<String, AttributeValue>) -> BTreeSet<IndexEntry> {
+    pub fn entries_in(&self, attributes: &Attributes) -> BTreeSet<IndexEntry> {
         let mut entries = BTreeSet::new();
         let principal = [PRINCIPAL_NAME_INDEX_NAME, ACTIX_IDENTITY_USER_ID_KEY]
             .iter()
@@ -92,7 +93,7 @@ impl SessionIndexer {
             entries.insert((PRINCIPAL_NAME_INDEX_NAME.to_owned(), principal));
         }
         for name in &self.indexable_session_attributes {
-            if let Some(text) = attributes.get(name).and_then(AttributeValue::index_text) {
+            if let Some(text) = attributes.get(name.as_str()).and_then(AttributeValue::index_text) {
                 entries.insert((name.clone(), text));
             }
         }

@@ -1,9 +1,8 @@
 //! Size bounds of a session: one value, the number of attributes, the whole.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::session::AttributeValue;
+use crate::session::Attributes;
 
 /// Default [`SessionSizeLimits::max_value_bytes`]: 64 KiB.
 pub const DEFAULT_MAX_VALUE_BYTES: usize = 64 * 1024;
@@ -160,7 +159,7 @@ impl SessionSizeLimits {
     ///
     /// # Errors
     /// The first limit exceeded.
-    pub fn check_attributes(&self, attributes: &BTreeMap<String, AttributeValue>) -> Result<(), SizeLimitExceeded> {
+    pub fn check_attributes(&self, attributes: &Attributes) -> Result<(), SizeLimitExceeded> {
         for value in attributes.values() {
             self.check_value(value.stored_len())?;
         }
@@ -170,7 +169,7 @@ impl SessionSizeLimits {
     /// What [`max_total_bytes`](Self::max_total_bytes) counts: for each attribute, the
     /// length of its name plus the [stored length](AttributeValue::stored_len) of its value.
     #[must_use]
-    pub fn total_bytes(attributes: &BTreeMap<String, AttributeValue>) -> usize {
+    pub fn total_bytes(attributes: &Attributes) -> usize {
         attributes
             .iter()
             .map(|(name, value)| name.len().saturating_add(value.stored_len()))
@@ -217,6 +216,7 @@ pub struct SizeLimitExceeded {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::AttributeValue;
 
     #[test]
     fn defaults_are_64_kib_per_value_256_attributes_1_mib_in_all() {
@@ -243,11 +243,11 @@ mod tests {
         );
         assert_eq!(limits.check_session(3, 0).unwrap_err().limit, SizeLimit::Attributes);
         assert_eq!(limits.check_session(2, 21).unwrap_err().limit, SizeLimit::Total);
-        let mut attributes = BTreeMap::new();
-        attributes.insert("ab".to_owned(), AttributeValue::from_bytes(b"12345".to_vec()));
+        let mut attributes = Attributes::new();
+        attributes.insert("ab".into(), AttributeValue::from_bytes(b"12345".to_vec()));
         assert_eq!(SessionSizeLimits::total_bytes(&attributes), 7);
         assert!(limits.check_attributes(&attributes).is_ok());
-        attributes.insert("c".to_owned(), AttributeValue::from_bytes(b"12345678901".to_vec()));
+        attributes.insert("c".into(), AttributeValue::from_bytes(b"12345678901".to_vec()));
         assert_eq!(
             limits.check_attributes(&attributes).unwrap_err().limit,
             SizeLimit::Value

@@ -20,8 +20,13 @@ pub use self::attribute_value::AttributeValue;
 /// Default idle timeout, in seconds (the seed's 30 minutes).
 pub const DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS: i64 = 1800;
 
-/// A session's attributes by name, shared between copies until one changes them.
-pub(crate) type SharedAttributes = Arc<BTreeMap<String, AttributeValue>>;
+/// A session's serialized attributes by name. Names are shared (`Arc<str>`), so
+/// that copying a session's attributes (each request's copy of a cached session
+/// on its first change) copies no name.
+pub type Attributes = BTreeMap<Arc<str>, AttributeValue>;
+
+/// A session's attributes, shared between copies until one changes them.
+pub(crate) type SharedAttributes = Arc<Attributes>;
 
 /// A session: metadata plus named, serialized attributes, with change tracking so
 /// that a store writes back only what changed.
@@ -43,7 +48,7 @@ pub struct StoredSession {
     /// Attribute names set or removed since the last save, each with its
     /// value's [`stored_len`](AttributeValue::stored_len) before (`None`: absent,
     /// or not known: see [`StoredSession::declare_loaded`]).
-    changed_attributes: BTreeMap<String, Option<usize>>,
+    changed_attributes: BTreeMap<Arc<str>, Option<usize>>,
     /// When the store's copy expired as the store told when it loaded this copy
     /// (epoch milliseconds; inner `None`: never); `None` when not told. A store
     /// can then tell whether a write must extend the deadline without asking.
@@ -83,7 +88,7 @@ pub struct SessionParts {
     /// Idle timeout in seconds; negative means never.
     pub max_inactive_interval_seconds: i64,
     /// Serialized attributes.
-    pub attributes: BTreeMap<String, AttributeValue>,
+    pub attributes: Attributes,
 }
 
 impl StoredSession {
@@ -439,35 +444,38 @@ impl StoredSession {
     fn set(&mut self, name: String, value: AttributeValue, type_name: &'static str, has_delta: Option<bool>) {
         let change = AttributeChange {
             name: &name,
-            old: self.attributes.get(&name),
+            old: self.attributes.get(name.as_str()),
             new: &value,
             type_name,
             has_delta,
         };
+        let (dirty, differs) = (self.dirty_predicate.is_dirty(&change), change.differs());
+        let size_before = change.old.map(AttributeValue::stored_len);
+        let attributes = Arc::make_mut(&mut self.attributes);
+        // One allocation of the name, shared by the map and the change record.
+        let key = match attributes.get_key_value(name.as_str()) {
+            Some((key, _)) => Arc::clone(key),
+            None => Arc::from(name),
+        };
         // The request sees what it set either way; only dirty values are written.
-        if self.dirty_predicate.is_dirty(&change) {
-            let size_before = change.old.map(AttributeValue::stored_len);
-            self.changed_attributes.entry(name.clone()).or_insert(size_before);
-        } else if change.differs() {
+        if dirty {
+            self.changed_attributes.entry(Arc::clone(&key)).or_insert(size_before);
+        } else if differs {
             self.unwritten_change = true;
         }
-        Arc::make_mut(&mut self.attributes).insert(name, value);
+        attributes.insert(key, value);
     }
 
     /// Removes an attribute, returning its serialized value.
     pub fn remove(&mut self, name: &str) -> Option<AttributeValue> {
-        let removed = Arc::make_mut(&mut self.attributes).remove(name);
-        if let Some(removed) = &removed {
-            self.changed_attributes
-                .entry(name.to_owned())
-                .or_insert(Some(removed.stored_len()));
-        }
-        removed
+        let (key, removed) = Arc::make_mut(&mut self.attributes).remove_entry(name)?;
+        self.changed_attributes.entry(key).or_insert(Some(removed.stored_len()));
+        Some(removed)
     }
 
     /// Removes every attribute.
     pub fn clear(&mut self) {
-        let names: Vec<String> = self.attributes.keys().cloned().collect();
+        let names: Vec<Arc<str>> = self.attributes.keys().cloned().collect();
         for name in names {
             self.remove(&name);
         }
@@ -475,7 +483,7 @@ impl StoredSession {
 
     /// All attributes, serialized, by name.
     #[must_use]
-    pub fn attributes(&self) -> &BTreeMap<String, AttributeValue> {
+    pub fn attributes(&self) -> &Attributes {
         &self.attributes
     }
 
@@ -508,7 +516,14 @@ impl StoredSession {
     pub fn changed_attributes(&self) -> impl Iterator<Item = (&str, &AttributeValue)> {
         self.changed_attributes
             .keys()
-            .filter_map(|name| self.attributes.get(name).map(|value| (name.as_str(), value)))
+            .filter_map(|name| self.attributes.get(name).map(|value| (&**name, value)))
+    }
+
+    /// [`changed_attributes`](Self::changed_attributes) with their names shared.
+    pub(crate) fn changed_entries(&self) -> impl Iterator<Item = (&Arc<str>, &AttributeValue)> {
+        self.changed_attributes
+            .keys()
+            .filter_map(|name| self.attributes.get_key_value(name))
     }
 
     /// The attributes removed since the last save.
@@ -516,16 +531,14 @@ impl StoredSession {
         self.changed_attributes
             .keys()
             .filter(|name| !self.attributes.contains_key(*name))
-            .map(String::as_str)
+            .map(|name| &**name)
     }
 
     /// Each attribute changed since the last save with its value's
     /// [`stored_len`](AttributeValue::stored_len) before (`None`: absent).
     #[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "used by the Redis store"))]
     pub(crate) fn sizes_before(&self) -> impl Iterator<Item = (&str, Option<usize>)> {
-        self.changed_attributes
-            .iter()
-            .map(|(name, size)| (name.as_str(), *size))
+        self.changed_attributes.iter().map(|(name, size)| (&**name, *size))
     }
 
     /// When the store's copy of this session expires, as the store told when it

@@ -5,7 +5,7 @@ use crate::limits::SizeLimit;
 
 fn loaded() -> StoredSession {
     let mut attributes = BTreeMap::new();
-    attributes.insert("a".to_owned(), AttributeValue::from_bytes(b"1".to_vec()));
+    attributes.insert("a".into(), AttributeValue::from_bytes(b"1".to_vec()));
     StoredSession::from_parts(SessionParts {
         handle: SessionId::generate().handle(),
         creation_time: SystemTime::now(),
@@ -237,7 +237,7 @@ fn a_rebuilt_copy_declares_what_the_loaded_copy_knew_and_nothing_more() {
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
         max_inactive_interval_seconds: 60,
-        attributes: BTreeMap::from([("gone".to_owned(), AttributeValue::from_bytes(Vec::new()))]),
+        attributes: BTreeMap::from([("gone".into(), AttributeValue::from_bytes(Vec::new()))]),
     });
     rebuilt.remove("gone");
     rebuilt.insert_raw("b", AttributeValue::from_bytes(b"22".to_vec()));

@@ -44,7 +44,10 @@ fn loaded(attributes: BTreeMap<String, AttributeValue>) -> StoredSession {
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
         max_inactive_interval_seconds: 60,
-        attributes,
+        attributes: attributes
+            .into_iter()
+            .map(|(name, value)| (name.into(), value))
+            .collect(),
     })
 }
 

@@ -17,7 +17,10 @@ fn loaded(attributes: BTreeMap<String, AttributeValue>) -> StoredSession {
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
         max_inactive_interval_seconds: 60,
-        attributes,
+        attributes: attributes
+            .into_iter()
+            .map(|(name, value)| (name.into(), value))
+            .collect(),
     })
 }
 
@@ -69,7 +72,7 @@ fn loading_decodes_nothing_until_get_asks_and_unchanged_values_are_written_as_st
     );
     // A rewrite (renewal) writes unchanged values as stored, still undecoded.
     for (name, value) in session.attributes() {
-        assert_eq!(write_attribute(&DATA, name, value).as_ref(), &stored[name][..]);
+        assert_eq!(write_attribute(&DATA, name, value).as_ref(), &stored[&**name][..]);
     }
     assert!(!decoded("cart") && !decoded("flags"));
     // Another serializer needs the JSON: decoded for it.

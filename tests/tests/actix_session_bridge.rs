@@ -645,7 +645,7 @@ async fn an_update_to_a_session_that_ended_meanwhile_does_not_bring_it_back() {
     );
     let replacement = repo.find_by_id(&new_id).await.unwrap().unwrap();
     assert_eq!(
-        replacement.attributes().keys().collect::<Vec<_>>(),
+        replacement.attributes().keys().map(|name| &**name).collect::<Vec<_>>(),
         ["cart"],
         "only the request's own change may survive, not the ended login"
     );
@@ -680,7 +680,7 @@ async fn a_renewal_moves_the_state_only_if_its_own_delete_ended_the_session() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        moved.attributes().keys().collect::<Vec<_>>(),
+        moved.attributes().keys().map(|name| &**name).collect::<Vec<_>>(),
         [ACTIX_IDENTITY_USER_ID_KEY, "cart", "step"]
     );
 
@@ -698,7 +698,7 @@ async fn a_renewal_moves_the_state_only_if_its_own_delete_ended_the_session() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        renewed.attributes().keys().collect::<Vec<_>>(),
+        renewed.attributes().keys().map(|name| &**name).collect::<Vec<_>>(),
         ["step"],
         "only the renewing request's own change, not the logged-out state"
     );

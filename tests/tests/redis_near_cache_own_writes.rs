@@ -108,7 +108,7 @@ async fn saves_of_copies_loaded_from_one_revision_all_reach_the_cache_in_order()
         .unwrap()
         .unwrap();
     for (source, session) in [("near cache", &from_cache), ("Redis", &from_redis)] {
-        let names: Vec<&str> = session.attributes().keys().map(String::as_str).collect();
+        let names: Vec<&str> = session.attributes().keys().map(|name| &**name).collect();
         assert_eq!(names, ["b", "c"], "{source}");
         assert_eq!(session.get::<i32>("b").unwrap(), Some(2), "{source}");
         assert_eq!(session.get::<i32>("c").unwrap(), Some(3), "{source}");

@@ -113,7 +113,7 @@ proptest! {
         let loaded = RUNTIME.block_on(repo.find_by_id(&id));
         let loaded = loaded.map_err(|error| TestCaseError::fail(format!("find_by_id failed: {error}")))?;
         if let Some(mut session) = loaded {
-            let names: Vec<String> = session.attributes().keys().cloned().collect();
+            let names: Vec<String> = session.attributes().keys().map(ToString::to_string).collect();
             for name in &names {
                 let _ = session.get::<Value>(name);
                 let _ = session.get::<String>(name);

@@ -239,7 +239,7 @@ async fn stored(repo: &Repo, cookie: &str) -> BTreeMap<String, String> {
     session
         .attributes()
         .iter()
-        .map(|(name, value)| (name.clone(), String::from_utf8(value.as_bytes().to_vec()).unwrap()))
+        .map(|(name, value)| (name.to_string(), String::from_utf8(value.as_bytes().to_vec()).unwrap()))
         .collect()
 }
 

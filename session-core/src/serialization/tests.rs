@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::format::{DATA_LZ4_MESSAGEPACK_V1, DATA_MESSAGEPACK_V1};
 use super::*;
-use crate::session::{AttributeValue, SessionParts, StoredSession};
+use crate::session::{AttributeValue, Attributes, SessionParts, StoredSession};
 use crate::{AttributeError, SessionId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,7 +61,10 @@ fn loaded(attributes: BTreeMap<String, AttributeValue>) -> StoredSession {
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
         max_inactive_interval_seconds: 60,
-        attributes,
+        attributes: attributes
+            .into_iter()
+            .map(|(name, value)| (name.into(), value))
+            .collect(),
     })
 }
 
@@ -71,7 +74,7 @@ fn through(session: &StoredSession, writer: &dyn SessionSerializer, reader: &dyn
     let stored: BTreeMap<String, Vec<u8>> = session
         .attributes()
         .iter()
-        .map(|(name, value)| (name.clone(), write_attribute(writer, name, value).into_owned()))
+        .map(|(name, value)| (name.to_string(), write_attribute(writer, name, value).into_owned()))
         .collect();
     loaded(
         stored
@@ -181,7 +184,7 @@ fn truncated_or_garbage_values_fail_only_their_own_get() {
             .iter()
             .map(|(name, value)| {
                 (
-                    name.clone(),
+                    name.to_string(),
                     write_attribute(&SessionDataSerializer, name, value).into_owned(),
                 )
             })
@@ -297,7 +300,7 @@ fn alphanumeric(rng: &mut Lcg, len: usize) -> String {
         .collect()
 }
 
-fn mixed_session() -> BTreeMap<String, AttributeValue> {
+fn mixed_session() -> Attributes {
     let mut session = StoredSession::new(SessionId::generate(), 1800, SystemTime::now());
     session.insert("SPRING_SECURITY_CONTEXT", "ada@example.com").unwrap();
     session
@@ -335,7 +338,7 @@ fn mixed_session() -> BTreeMap<String, AttributeValue> {
 }
 
 /// Total stored bytes of the values (field names and metadata are the same for both).
-fn stored_size(attributes: &BTreeMap<String, AttributeValue>, serializer: &dyn SessionSerializer) -> usize {
+fn stored_size(attributes: &Attributes, serializer: &dyn SessionSerializer) -> usize {
     attributes
         .iter()
         .map(|(name, value)| {
@@ -349,22 +352,22 @@ fn stored_size(attributes: &BTreeMap<String, AttributeValue>, serializer: &dyn S
 #[test]
 fn sizes() {
     let mut rng = Lcg(42);
-    let repeated: BTreeMap<String, AttributeValue> = (0..100)
+    let repeated: Attributes = (0..100)
         .map(|i| {
             (
-                format!("attribute-{i:03}"),
+                format!("attribute-{i:03}").into(),
                 AttributeValue::serialize("", &"x".repeat(498)).unwrap(),
             )
         })
         .collect();
-    let records: BTreeMap<String, AttributeValue> = (0..100)
-        .map(|i| (format!("attribute-{i:03}"), record(&mut rng, i, 500)))
+    let records: Attributes = (0..100)
+        .map(|i| (format!("attribute-{i:03}").into(), record(&mut rng, i, 500)))
         .collect();
-    let random: BTreeMap<String, AttributeValue> = (0..100)
+    let random: Attributes = (0..100)
         .map(|i| {
             let text = alphanumeric(&mut rng, 498);
             (
-                format!("attribute-{i:03}"),
+                format!("attribute-{i:03}").into(),
                 AttributeValue::serialize("", &text).unwrap(),
             )
         })

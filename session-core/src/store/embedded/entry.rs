@@ -1,14 +1,15 @@
 //! One stored session: its state behind a per-session mutex, and the moka
 //! expiry that reads each entry's own deadline.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::expiration::{self, ExpirationRule, SessionExpirationPolicy};
 use crate::handle::SessionHandle;
 use crate::index::IndexEntry;
-use crate::session::{AttributeValue, SessionParts, StoredSession};
+use crate::session::Attributes;
+use crate::session::{SessionParts, StoredSession};
 
 /// One stored session; the mutex makes attribute deltas from concurrent requests
 /// apply one after another instead of overwriting each other.
@@ -22,7 +23,7 @@ pub(super) struct StoredState {
     pub(super) max_inactive_interval_seconds: i64,
     /// When moka must evict the entry; `None`: never.
     pub(super) deadline: Option<Instant>,
-    pub(super) attributes: BTreeMap<String, AttributeValue>,
+    pub(super) attributes: Attributes,
     pub(super) index_entries: BTreeSet<IndexEntry>,
     /// The entry left the cache (deleted, renewed away, expired or evicted):
     /// whoever still holds it must treat the session as gone.

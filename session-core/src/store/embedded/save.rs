@@ -2,7 +2,7 @@
 //! new handle, a change applied as a delta under the entry's lock, each
 //! checked against the size limits.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
@@ -13,6 +13,7 @@ use super::entry::{EmbeddedEntry, StoredState, lock};
 use crate::error::StoreError;
 use crate::events::SessionEvent;
 use crate::limits::{SessionSizeLimits, SizeLimitExceeded};
+use crate::session::Attributes;
 use crate::session::{AttributeValue, StoredSession};
 
 impl EmbeddedSessionRepository {
@@ -94,8 +95,8 @@ impl EmbeddedSessionRepository {
                     refused = Some(exceeded);
                     return Op::Nop;
                 }
-                for (name, value) in session.changed_attributes() {
-                    state.attributes.insert(name.to_owned(), value.clone());
+                for (name, value) in session.changed_entries() {
+                    state.attributes.insert(Arc::clone(name), value.clone());
                 }
                 for name in session.removed_attributes() {
                     state.attributes.remove(name);
@@ -173,7 +174,7 @@ impl EmbeddedSessionRepository {
 /// the entry is already over (stored under larger limits), so it can shrink.
 fn check_delta(
     limits: &SessionSizeLimits,
-    attributes: &BTreeMap<String, AttributeValue>,
+    attributes: &Attributes,
     changes: &StoredSession,
 ) -> Result<(), SizeLimitExceeded> {
     let before_count = attributes.len();

@@ -119,7 +119,10 @@ async fn a_save_that_would_take_the_stored_session_over_its_limits_is_refused_wh
         "{error:?}"
     );
     let stored = store.find_by_id(&id).await.unwrap().unwrap();
-    assert_eq!(stored.attributes().keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+    assert_eq!(
+        stored.attributes().keys().map(|name| &**name).collect::<Vec<_>>(),
+        ["a", "b", "c"]
+    );
     // The total, and through a renewal (the old id stays valid when refused).
     let mut third = store.find_by_id(&id).await.unwrap().unwrap();
     third.insert("c", &"y".repeat(35)).unwrap_err();

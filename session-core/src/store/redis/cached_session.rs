@@ -185,7 +185,7 @@ pub(crate) struct OwnSave {
     /// changes only. When this save's revision follows that one, they are the
     /// stored state, and the cache takes them as they are (no copy of the map).
     attributes: Option<(Option<i64>, SharedAttributes)>,
-    set: Vec<(String, AttributeValue)>,
+    set: Vec<(Arc<str>, AttributeValue)>,
     removed: Vec<String>,
     index_sets: Vec<(String, String)>,
     index_deletes: Vec<String>,
@@ -213,8 +213,8 @@ impl OwnSave {
                 Vec::new()
             } else {
                 session
-                    .changed_attributes()
-                    .map(|(name, value)| (name.to_owned(), value.clone()))
+                    .changed_entries()
+                    .map(|(name, value)| (Arc::clone(name), value.clone()))
                     .collect()
             },
             removed: session.removed_attributes().map(str::to_owned).collect(),
@@ -266,10 +266,10 @@ impl OwnSave {
             _ => {
                 let attributes = Arc::make_mut(&mut parts.attributes);
                 for (name, value) in &self.set {
-                    attributes.insert(name.clone(), value.clone());
+                    attributes.insert(Arc::clone(name), value.clone());
                 }
                 for name in &self.removed {
-                    attributes.remove(name);
+                    attributes.remove(name.as_str());
                 }
             }
         }

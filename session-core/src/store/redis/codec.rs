@@ -13,6 +13,7 @@
 //! Metadata field names contain no `:`, so no attribute can collide with them.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use redis::Value;
@@ -22,7 +23,7 @@ use crate::handle::SessionHandle;
 use crate::index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
 use crate::repository::PRINCIPAL_NAME_INDEX_NAME;
 use crate::serialization::{SessionSerializer, read_attribute, write_attribute};
-use crate::session::{AttributeValue, SessionParts, StoredSession, epoch_millis, from_epoch_millis};
+use crate::session::{Attributes, SessionParts, StoredSession, epoch_millis, from_epoch_millis};
 
 pub(crate) const VERSION: &str = "version";
 pub(crate) const FORMAT_VERSION: &str = "3";
@@ -138,10 +139,8 @@ pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn Ses
         // Attributes first: most fields are.
         if field.starts_with(ATTRIBUTE_PREFIX.as_bytes()) {
             // Attribute names are Rust strings; a non-UTF-8 name cannot be asked for.
-            // The field's buffer becomes the name: no copy.
-            if let Ok(mut name) = String::from_utf8(field) {
-                name.drain(..ATTRIBUTE_PREFIX.len());
-                stored_attributes.push((name, value));
+            if let Ok(name) = std::str::from_utf8(&field[ATTRIBUTE_PREFIX.len()..]) {
+                stored_attributes.push((Arc::<str>::from(name), value));
             }
             continue;
         }
@@ -182,7 +181,7 @@ pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn Ses
         return Decoded::Corrupt("negative timestamp".to_owned());
     }
     // Only now, for a session that is kept: reading may decode binary values.
-    let attributes: BTreeMap<String, AttributeValue> = stored_attributes
+    let attributes: Attributes = stored_attributes
         .into_iter()
         .map(|(name, stored)| {
             let value = read_attribute(serializer, &name, &stored);
