@@ -45,6 +45,10 @@ pub struct StoredSession {
     max_inactive_interval_seconds: i64,
     /// Shared with the store's cached copy until this copy changes (copy on write).
     attributes: SharedAttributes,
+    /// [`total_bytes`](Self::total_bytes) of `attributes`, once a size check
+    /// needed it (then kept up to date by every change): checks of a large
+    /// session's inserts do not add up all its attributes each time.
+    known_total_bytes: Option<usize>,
     /// Attribute names set or removed since the last save, each with its
     /// value's [`stored_len`](AttributeValue::stored_len) before (`None`: absent,
     /// or not known: see [`StoredSession::declare_loaded`]).
@@ -103,6 +107,7 @@ impl StoredSession {
             last_accessed_time: now,
             max_inactive_interval_seconds,
             attributes: Arc::default(),
+            known_total_bytes: None,
             changed_attributes: BTreeMap::new(),
             loaded_deadline: None,
             metadata_changed: true,
@@ -165,6 +170,7 @@ impl StoredSession {
             last_accessed_time: parts.last_accessed_time,
             max_inactive_interval_seconds: parts.max_inactive_interval_seconds,
             attributes: Arc::new(parts.attributes),
+            known_total_bytes: None,
             changed_attributes: BTreeMap::new(),
             loaded_deadline: None,
             metadata_changed: false,
@@ -225,7 +231,8 @@ impl StoredSession {
     /// [`SessionSizeLimits::max_total_bytes`] counts it.
     #[must_use]
     pub fn total_bytes(&self) -> usize {
-        SessionSizeLimits::total_bytes(&self.attributes)
+        self.known_total_bytes
+            .unwrap_or_else(|| SessionSizeLimits::total_bytes(&self.attributes))
     }
 
     /// The raw session id, when this copy knows it: a session created here,
@@ -436,6 +443,9 @@ impl StoredSession {
         type_name: &'static str,
         has_delta: Option<bool>,
     ) -> Result<(), AttributeError> {
+        if self.known_total_bytes.is_none() {
+            self.known_total_bytes = Some(SessionSizeLimits::total_bytes(&self.attributes));
+        }
         self.check_size(&name, &value)?;
         self.set(name, value, type_name, has_delta);
         Ok(())
@@ -463,12 +473,21 @@ impl StoredSession {
         } else if differs {
             self.unwritten_change = true;
         }
+        if let Some(total) = &mut self.known_total_bytes {
+            let old = size_before.map_or(0, |len| key.len().saturating_add(len));
+            *total = total
+                .saturating_sub(old)
+                .saturating_add(key.len().saturating_add(value.stored_len()));
+        }
         attributes.insert(key, value);
     }
 
     /// Removes an attribute, returning its serialized value.
     pub fn remove(&mut self, name: &str) -> Option<AttributeValue> {
         let (key, removed) = Arc::make_mut(&mut self.attributes).remove_entry(name)?;
+        if let Some(total) = &mut self.known_total_bytes {
+            *total = total.saturating_sub(key.len().saturating_add(removed.stored_len()));
+        }
         self.changed_attributes.entry(key).or_insert(Some(removed.stored_len()));
         Some(removed)
     }

@@ -258,3 +258,22 @@ fn a_rebuilt_copy_declares_what_the_loaded_copy_knew_and_nothing_more() {
         ["b", "new"]
     );
 }
+
+#[test]
+fn the_total_size_stays_exact_through_every_kind_of_change() {
+    let mut session = StoredSession::new(SessionId::generate(), 60, SystemTime::now());
+    let exact = |session: &StoredSession| SessionSizeLimits::total_bytes(session.attributes());
+    session.insert("a", &"x".repeat(10)).unwrap();
+    session.insert("b", &7).unwrap();
+    session.insert("a", &"x".repeat(3)).unwrap(); // smaller
+    session.insert("b", &"y".repeat(40)).unwrap(); // larger
+    session.insert_raw("c", AttributeValue::from_bytes(b"123".to_vec())); // unchecked
+    assert_eq!(session.total_bytes(), exact(&session));
+    session.remove("a");
+    session.remove("absent");
+    assert_eq!(session.total_bytes(), exact(&session));
+    session.clear();
+    assert_eq!(session.total_bytes(), 0);
+    session.insert("d", &1).unwrap();
+    assert_eq!(session.total_bytes(), exact(&session));
+}
