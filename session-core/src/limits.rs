@@ -167,7 +167,7 @@ impl SessionSizeLimits {
     }
 
     /// What [`max_total_bytes`](Self::max_total_bytes) counts: for each attribute, the
-    /// length of its name plus the [stored length](AttributeValue::stored_len) of its value.
+    /// length of its name plus the [stored length](crate::AttributeValue::stored_len) of its value.
     #[must_use]
     pub fn total_bytes(attributes: &Attributes) -> usize {
         attributes
