@@ -459,7 +459,8 @@ impl StoredSession {
             type_name,
             has_delta,
         };
-        let (dirty, differs) = (self.dirty_predicate.is_dirty(&change), change.differs());
+        let dirty = self.dirty_predicate.is_dirty(&change);
+        let unwritten = !dirty && change.differs();
         let size_before = change.old.map(AttributeValue::stored_len);
         let attributes = Arc::make_mut(&mut self.attributes);
         // One allocation of the name, shared by the map and the change record.
@@ -470,9 +471,8 @@ impl StoredSession {
         // The request sees what it set either way; only dirty values are written.
         if dirty {
             self.changed_attributes.entry(Arc::clone(&key)).or_insert(size_before);
-        } else if differs {
-            self.unwritten_change = true;
         }
+        self.unwritten_change |= unwritten;
         if let Some(total) = &mut self.known_total_bytes {
             let old = size_before.map_or(0, |len| key.len().saturating_add(len));
             *total = total
