@@ -179,11 +179,12 @@ pub(crate) struct OwnSave {
     creation_time: SystemTime,
     last_accessed_time: SystemTime,
     max_inactive_interval_seconds: Option<i64>,
-    /// The request's attributes after its changes, shared, with the revision
-    /// of the state they were loaded from (see
-    /// [`StoredSession::attributes_over_loaded`]); `None` for a save of
-    /// changes only. When this save's revision follows that one, they are the
-    /// stored state, and the cache takes them as they are (no copy of the map).
+    /// The request's attributes after its changes, shared: for a whole save,
+    /// the state it writes; otherwise with the revision of the state they were
+    /// loaded from (see [`StoredSession::attributes_over_loaded`]), and `None`
+    /// when that is not known. When this save's revision follows that one, they
+    /// are the stored state, and the cache takes them as they are (no copy of
+    /// the map); else it applies `set` and `removed` to its own.
     attributes: Option<(Option<i64>, SharedAttributes)>,
     set: Vec<(Arc<str>, AttributeValue)>,
     removed: Vec<String>,
