@@ -292,3 +292,7 @@ impl OwnSave {
         }))
     }
 }
+
+#[cfg(test)]
+#[path = "cached_session_tests.rs"]
+mod tests;
