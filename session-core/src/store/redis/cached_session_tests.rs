@@ -41,3 +41,30 @@ async fn an_own_save_on_the_loaded_state_hands_the_cache_its_map_and_one_on_an_o
     let names: Vec<&str> = last.attributes().keys().map(|name| &**name).collect();
     assert_eq!(names, ["a", "b", "c"], "the cache applied the changes to its own state");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_requests_copy_of_a_cached_session_shares_the_attribute_names() {
+    let server = TestServer::start();
+    let repo = RedisSessionRepository::new(
+        PoolSettings::new(server.url()).with_near_cache(NearCacheCapacity::Sessions(100)),
+        SessionSettings::default(),
+    )
+    .unwrap();
+    let mut session = repo.create_session();
+    for i in 0..20 {
+        session.insert(format!("attribute-{i}"), &i).unwrap();
+    }
+    repo.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+
+    let cached = repo.find_by_id(&id).await.unwrap().unwrap();
+    let mut request = repo.find_by_id(&id).await.unwrap().unwrap();
+    request.insert("attribute-0", &"changed").unwrap();
+    assert!(
+        !Arc::ptr_eq(request.shared_attributes(), cached.shared_attributes()),
+        "the first change copies the map"
+    );
+    for ((name, _), (cached_name, _)) in request.attributes().iter().zip(cached.attributes()) {
+        assert!(Arc::ptr_eq(name, cached_name), "{name}: copied, not shared");
+    }
+}
