@@ -95,12 +95,10 @@ async fn assert_cut_at_the_budget(request: awc::ClientRequest, what: &str) {
     );
 }
 
-#[actix_rt::test]
-async fn after_a_slow_load_the_save_and_a_lookup_get_only_the_rest_of_the_budget() {
-    let server = Arc::new(RedisServer::start());
-    let proxy = DelayProxy::start(&server, DELAY);
-    // Alone, each operation could wait 5 s.
-    let repository = Arc::new(
+/// A repository reaching Redis through `proxy`, on which, alone, each operation
+/// could wait 5 s (no breaker): only the request's budget cuts it.
+fn behind(proxy: &DelayProxy) -> Arc<RedisSessionRepository> {
+    Arc::new(
         RedisSessionRepository::new(
             PoolSettings::new(proxy.url())
                 .with_response_timeout(Duration::from_secs(5))
@@ -108,7 +106,14 @@ async fn after_a_slow_load_the_save_and_a_lookup_get_only_the_rest_of_the_budget
             SessionSettings::default(),
         )
         .unwrap(),
-    );
+    )
+}
+
+#[actix_rt::test]
+async fn after_a_slow_load_the_save_and_a_lookup_get_only_the_rest_of_the_budget() {
+    let server = Arc::new(RedisServer::start());
+    let proxy = DelayProxy::start(&server, DELAY);
+    let repository = behind(&proxy);
     let app = app(&repository, &server);
     let client = awc::Client::builder().timeout(Duration::from_secs(20)).finish();
     let cookie = first_visit(&client, &app).await;
@@ -127,15 +132,7 @@ async fn after_a_slow_load_the_save_and_a_lookup_get_only_the_rest_of_the_budget
 async fn after_a_slow_load_a_frozen_redis_costs_the_save_only_the_rest_of_the_budget() {
     let server = Arc::new(RedisServer::start());
     let proxy = DelayProxy::start(&server, DELAY);
-    let repository = Arc::new(
-        RedisSessionRepository::new(
-            PoolSettings::new(proxy.url())
-                .with_response_timeout(Duration::from_secs(5))
-                .with_circuit_breaker(0, Duration::ZERO),
-            SessionSettings::default(),
-        )
-        .unwrap(),
-    );
+    let repository = behind(&proxy);
     let app = app(&repository, &server);
     let client = awc::Client::builder().timeout(Duration::from_secs(20)).finish();
     let cookie = first_visit(&client, &app).await;

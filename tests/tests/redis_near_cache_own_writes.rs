@@ -10,7 +10,7 @@ use clustered_session_tests::redis_server::RedisServer;
 use session_core::dirty::AttributeChange;
 use session_core::{
     IsDirtyPredicate, NearCacheCapacity, PoolSettings, RedisSessionRepository, SessionId, SessionRepository,
-    SessionSettings,
+    SessionSettings, StoredSession,
 };
 
 fn settings(name: &str) -> SessionSettings {
@@ -31,6 +31,23 @@ fn repository(server: &RedisServer, settings: SessionSettings, near_cache: bool)
         pool
     };
     RedisSessionRepository::new(pool, settings).unwrap()
+}
+
+/// The session as `cached`'s near cache serves it, and as read from Redis by
+/// an instance without one.
+async fn from_cache_and_from_redis(
+    server: &RedisServer,
+    settings: SessionSettings,
+    cached: &RedisSessionRepository,
+    id: &SessionId,
+) -> [(&'static str, StoredSession); 2] {
+    let from_cache = cached.find_by_id(id).await.unwrap().unwrap();
+    let from_redis = repository(server, settings, false)
+        .find_by_id(id)
+        .await
+        .unwrap()
+        .unwrap();
+    [("near cache", from_cache), ("Redis", from_redis)]
 }
 
 /// Changes of `note` are never written: a predicate that keeps them local.
@@ -60,13 +77,7 @@ async fn a_change_the_dirty_predicate_keeps_from_redis_is_not_served_from_the_ca
     request.insert("visits", &2).unwrap();
     cached.save(&mut request).await.unwrap();
 
-    let from_cache = cached.find_by_id(&id).await.unwrap().unwrap();
-    let from_redis = repository(&server, settings, false)
-        .find_by_id(&id)
-        .await
-        .unwrap()
-        .unwrap();
-    for (source, session) in [("near cache", &from_cache), ("Redis", &from_redis)] {
+    for (source, session) in from_cache_and_from_redis(&server, settings, &cached, &id).await {
         assert_eq!(session.get::<i32>("visits").unwrap(), Some(2), "{source}");
         assert_eq!(
             session.get::<String>("note").unwrap().as_deref(),
@@ -101,13 +112,7 @@ async fn saves_of_copies_loaded_from_one_revision_all_reach_the_cache_in_order()
     third.insert("c", &3).unwrap();
     cached.save(&mut third).await.unwrap();
 
-    let from_cache = cached.find_by_id(&id).await.unwrap().unwrap();
-    let from_redis = repository(&server, settings, false)
-        .find_by_id(&id)
-        .await
-        .unwrap()
-        .unwrap();
-    for (source, session) in [("near cache", &from_cache), ("Redis", &from_redis)] {
+    for (source, session) in from_cache_and_from_redis(&server, settings, &cached, &id).await {
         let names: Vec<&str> = session.attributes().keys().map(|name| &**name).collect();
         assert_eq!(names, ["b", "c"], "{source}");
         assert_eq!(session.get::<i32>("b").unwrap(), Some(2), "{source}");

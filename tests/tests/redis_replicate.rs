@@ -11,6 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, web};
 use clustered_session_tests::redis_server::RedisServer;
 use clustered_session_tests::serve;
+use clustered_session_tests::temp_dir::TempDir;
 use redis::Commands as _;
 use session_actix::config::PropertySources;
 use session_actix::{ClusteredSession, Session};
@@ -37,8 +38,7 @@ fn keys(server: &RedisServer) -> BTreeSet<String> {
 
 /// Sessions over `master` with `shortcut`, configured as an operator would (env vars).
 fn sessions(master: &RedisServer, shortcut: &str) -> ClusteredSession {
-    let empty = std::env::temp_dir().join(format!("clustered-session-replicate-{}", std::process::id()));
-    std::fs::create_dir_all(&empty).unwrap();
+    let empty = TempDir::new("replicate");
     ClusteredSession::builder()
         .replace_properties(
             PropertySources::builder()
@@ -53,7 +53,7 @@ fn sessions(master: &RedisServer, shortcut: &str) -> ClusteredSession {
                         ACK_TIMEOUT_MS.to_string(),
                     ),
                 ])
-                .default_config_location(&empty)
+                .default_config_location(&empty.0)
                 .build()
                 .unwrap(),
         )
@@ -162,6 +162,14 @@ async fn the_persistence_check_reads_the_servers_configuration() {
     assert_eq!(repository.server_persists().await.unwrap(), Some(true));
 }
 
+/// A pool in code asking one replica to acknowledge every write within
+/// `ACK_TIMEOUT_MS` (the master has none).
+fn acknowledging_pool(master: &RedisServer) -> session_actix::PoolSettings {
+    session_actix::PoolSettings::new(master.url())
+        .with_replica_acknowledgement(true)
+        .with_replica_acks(1, Duration::from_millis(ACK_TIMEOUT_MS))
+}
+
 /// How many `WAIT`s the server has answered (`INFO commandstats`).
 fn waits(server: &RedisServer) -> u64 {
     let stats: String = redis::cmd("INFO")
@@ -182,20 +190,15 @@ fn waits(server: &RedisServer) -> u64 {
 #[actix_rt::test]
 async fn replica_acknowledgement_given_to_redis_pool_makes_writes_wait() {
     let master = RedisServer::start();
-    let empty = std::env::temp_dir().join(format!("clustered-session-replicate-code-{}", std::process::id()));
-    std::fs::create_dir_all(&empty).unwrap();
+    let empty = TempDir::new("replicate-code");
     let sessions = ClusteredSession::builder()
         .replace_properties(
             PropertySources::builder()
-                .default_config_location(&empty)
+                .default_config_location(&empty.0)
                 .build()
                 .unwrap(),
         )
-        .redis_pool(
-            session_actix::PoolSettings::new(master.url())
-                .with_replica_acknowledgement(true)
-                .with_replica_acks(1, Duration::from_millis(ACK_TIMEOUT_MS)),
-        )
+        .redis_pool(acknowledging_pool(&master))
         .build()
         .unwrap();
     let pool = sessions.configuration().pool().unwrap().clone();
@@ -219,22 +222,17 @@ async fn replica_acknowledgement_given_to_redis_pool_stays_with_that_pool() {
     // Code's pool asks for acknowledgements; a property selects another pool
     // (no replica either): code's settings are not carried over to it.
     let master = RedisServer::start();
-    let empty = std::env::temp_dir().join(format!("clustered-session-replicate-other-{}", std::process::id()));
-    std::fs::create_dir_all(&empty).unwrap();
+    let empty = TempDir::new("replicate-other");
     let sessions = ClusteredSession::builder()
         .replace_properties(
             PropertySources::builder()
                 .property("spring.session.data.gemfire.cache.client.pool.name", "other")
                 .property("spring.data.gemfire.pool.other.servers", master.url())
-                .default_config_location(&empty)
+                .default_config_location(&empty.0)
                 .build()
                 .unwrap(),
         )
-        .redis_pool(
-            session_actix::PoolSettings::new(master.url())
-                .with_replica_acknowledgement(true)
-                .with_replica_acks(1, Duration::from_millis(ACK_TIMEOUT_MS)),
-        )
+        .redis_pool(acknowledging_pool(&master))
         .build()
         .unwrap();
     assert_eq!(sessions.configuration().pool().unwrap().name(), "other");

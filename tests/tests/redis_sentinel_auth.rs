@@ -8,7 +8,9 @@
 use std::time::Duration;
 
 use clustered_session_tests::redis_sentinel::{MASTER_NAME, SentinelSetup};
-use session_core::config::{ConfigurationResolver, EnableClusteredSession, PropertySources};
+use session_core::config::{
+    ConfigError, ConfigurationResolver, EffectiveConfiguration, EnableClusteredSession, PropertySources,
+};
 use session_core::{PoolSettings, RedisSessionRepository, SessionRepository, SessionSettings, StoreError};
 
 const MASTER_PASSWORD: &str = "master-secret";
@@ -40,18 +42,21 @@ fn on_sentinels(setup: &SentinelSetup, password: Option<&str>, command: &redis::
     }
 }
 
-/// The pool resolved from these environment variables.
-fn from_env(env: &[(&str, String)]) -> PoolSettings {
+/// The configuration resolved from these environment variables alone.
+fn resolve_env(env: &[(&str, String)]) -> Result<EffectiveConfiguration, ConfigError> {
     let properties = PropertySources::builder()
         .env_vars(env.iter().map(|(name, value)| ((*name).to_owned(), value.clone())))
         .default_config_location(std::env::temp_dir().join("clustered-session-sentinel-auth-no-such-dir"))
         .build()
         .unwrap();
-    let effective = ConfigurationResolver::new(EnableClusteredSession::new())
+    ConfigurationResolver::new(EnableClusteredSession::new())
         .with_properties(properties)
         .resolve()
-        .unwrap();
-    effective.pool().cloned().unwrap()
+}
+
+/// The pool resolved from these environment variables.
+fn from_env(env: &[(&str, String)]) -> PoolSettings {
+    resolve_env(env).unwrap().pool().cloned().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -152,25 +157,18 @@ async fn the_master_is_reached_with_its_password_whatever_the_sentinels_require(
 
 #[test]
 fn a_master_password_without_locators_fails_at_startup() {
-    let properties = PropertySources::builder()
-        .env_vars([
-            (
-                "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS".to_owned(),
-                "redis://127.0.0.1:1".to_owned(),
-            ),
-            (
-                "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_MASTER_PASSWORD".to_owned(),
-                "secret".to_owned(),
-            ),
-        ])
-        .default_config_location(std::env::temp_dir().join("clustered-session-sentinel-auth-no-such-dir"))
-        .build()
-        .unwrap();
-    let error = ConfigurationResolver::new(EnableClusteredSession::new())
-        .with_properties(properties)
-        .resolve()
-        .unwrap_err()
-        .to_string();
+    let error = resolve_env(&[
+        (
+            "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_SERVERS",
+            "redis://127.0.0.1:1".to_owned(),
+        ),
+        (
+            "SPRING_DATA_GEMFIRE_POOL_GEMFIREPOOL_MASTER_PASSWORD",
+            "secret".to_owned(),
+        ),
+    ])
+    .unwrap_err()
+    .to_string();
     assert!(
         error.contains("spring.data.gemfire.pool.gemfirePool.master-password")
             && error.contains("locators")

@@ -153,6 +153,23 @@ impl SessionSerializer for Flaky {
     }
 }
 
+/// An instance subscribed with `publisher` (its subscription up), and one
+/// that writes without subscribing, on `server` with `settings`.
+async fn watcher_and_writer(
+    server: &RedisServer,
+    settings: SessionSettings,
+    publisher: SessionEventPublisher,
+) -> (RedisSessionRepository, RedisSessionRepository) {
+    let watcher = RedisSessionRepository::new(
+        PoolSettings::new(server.url()).with_subscription_enabled(true),
+        settings.clone().with_event_publisher(publisher),
+    )
+    .unwrap();
+    assert!(watcher.wait_for_subscription(Duration::from_secs(5)).await);
+    let writer = RedisSessionRepository::new(PoolSettings::new(server.url()), settings).unwrap();
+    (watcher, writer)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_subscription_task_is_restarted() {
     let server = RedisServer::start();
@@ -166,13 +183,7 @@ async fn a_panicking_subscription_task_is_restarted() {
     let expiries = Arc::new(Expiries::default());
     let publisher = SessionEventPublisher::new();
     publisher.add_listener(expiries.clone());
-    let watcher = RedisSessionRepository::new(
-        PoolSettings::new(server.url()).with_subscription_enabled(true),
-        settings.clone().with_event_publisher(publisher),
-    )
-    .unwrap();
-    assert!(watcher.wait_for_subscription(Duration::from_secs(5)).await);
-    let writer = RedisSessionRepository::new(PoolSettings::new(server.url()), settings).unwrap();
+    let (watcher, writer) = watcher_and_writer(&server, settings, publisher).await;
 
     // The expiry's last state is decoded on the subscription's task: it panics there.
     let mut doomed = writer.create_session();
@@ -218,13 +229,7 @@ async fn the_restart_delay_starts_over_after_a_run_that_listened() {
     let publisher = SessionEventPublisher::new();
     // Someone listens: another instance's creation is read on the subscription's task.
     publisher.add_listener(Arc::new(Expiries::default()));
-    let watcher = RedisSessionRepository::new(
-        PoolSettings::new(server.url()).with_subscription_enabled(true),
-        settings.clone().with_event_publisher(publisher),
-    )
-    .unwrap();
-    assert!(watcher.wait_for_subscription(Duration::from_secs(5)).await);
-    let writer = RedisSessionRepository::new(PoolSettings::new(server.url()), settings).unwrap();
+    let (watcher, writer) = watcher_and_writer(&server, settings, publisher).await;
 
     // Without the reset, the fifth restart would wait 1.6 s.
     for round in 0..6 {

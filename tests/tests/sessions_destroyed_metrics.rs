@@ -19,6 +19,18 @@ fn destroyed(metrics: &RecordedMetrics, store: &str, reason: &str) -> f64 {
     metrics.get(SESSIONS_DESTROYED, &[("store", store), ("reason", reason)])
 }
 
+/// Sessions of `store` destroyed by expiry, once the count reaches 1 or `timeout` passes.
+async fn expired_within(metrics: &RecordedMetrics, store: &str, timeout: Duration) -> f64 {
+    metrics
+        .wait_for(
+            SESSIONS_DESTROYED,
+            &[("store", store), ("reason", "expired")],
+            1.0,
+            timeout,
+        )
+        .await
+}
+
 /// At most one session per principal, the older one ending; every access recorded.
 fn settings() -> SessionSettings {
     SessionSettings::default()
@@ -86,17 +98,7 @@ async fn the_embedded_store_counts_each_end_by_reason_without_listeners() {
     );
     tokio::time::sleep(Duration::from_millis(1200)).await;
     // The sweeper evicts the expired session within a second; counting it does not wait for a read.
-    assert_eq!(
-        metrics
-            .wait_for(
-                SESSIONS_DESTROYED,
-                &[("store", "embedded"), ("reason", "expired")],
-                1.0,
-                Duration::from_secs(3)
-            )
-            .await,
-        1.0
-    );
+    assert_eq!(expired_within(&metrics, "embedded", Duration::from_secs(3)).await, 1.0);
     assert_eq!(destroyed(&metrics, "embedded", "logout"), 1.0);
     assert_eq!(destroyed(&metrics, "embedded", "evicted"), 2.0);
 }
@@ -121,17 +123,7 @@ async fn the_redis_store_counts_each_end_once_in_the_cluster_without_listeners()
     assert_eq!(destroyed(&metrics, "redis", "evicted"), 1.0, "the first login");
 
     save_expiring(&first, 1).await;
-    assert_eq!(
-        metrics
-            .wait_for(
-                SESSIONS_DESTROYED,
-                &[("store", "redis"), ("reason", "expired")],
-                1.0,
-                Duration::from_secs(5)
-            )
-            .await,
-        1.0
-    );
+    assert_eq!(expired_within(&metrics, "redis", Duration::from_secs(5)).await, 1.0);
     // The other instance's reap of the same expiry has had time to run.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(

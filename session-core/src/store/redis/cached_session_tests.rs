@@ -8,14 +8,18 @@ use super::super::test_server::TestServer;
 use crate::repository::SessionRepository;
 use crate::{NearCacheCapacity, PoolSettings, RedisSessionRepository, SessionSettings};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_own_save_on_the_loaded_state_hands_the_cache_its_map_and_one_on_an_older_state_does_not() {
-    let server = TestServer::start();
-    let repo = RedisSessionRepository::new(
+fn cached(server: &TestServer) -> RedisSessionRepository {
+    RedisSessionRepository::new(
         PoolSettings::new(server.url()).with_near_cache(NearCacheCapacity::Sessions(100)),
         SessionSettings::default(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_own_save_on_the_loaded_state_hands_the_cache_its_map_and_one_on_an_older_state_does_not() {
+    let server = TestServer::start();
+    let repo = cached(&server);
     let mut session = repo.create_session();
     session.insert("a", &1).unwrap();
     repo.save(&mut session).await.unwrap();
@@ -45,11 +49,7 @@ async fn an_own_save_on_the_loaded_state_hands_the_cache_its_map_and_one_on_an_o
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_requests_copy_of_a_cached_session_shares_the_attribute_names() {
     let server = TestServer::start();
-    let repo = RedisSessionRepository::new(
-        PoolSettings::new(server.url()).with_near_cache(NearCacheCapacity::Sessions(100)),
-        SessionSettings::default(),
-    )
-    .unwrap();
+    let repo = cached(&server);
     let mut session = repo.create_session();
     for i in 0..20 {
         session.insert(format!("attribute-{i}"), &i).unwrap();
