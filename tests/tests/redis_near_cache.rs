@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clustered_session_tests::redis_server::RedisServer;
+use clustered_session_tests::stored_meta::StoredMeta;
 use session_core::{
     FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, SessionId,
     SessionRepository, SessionSettings,
@@ -469,14 +470,9 @@ async fn on_a_worker_a_lost_connection_empties_the_cache() {
 }
 
 /// The size counters of `id`'s hash, as Redis holds them.
-fn size_counters(server: &RedisServer, region: &str, id: &SessionId) -> (Option<i64>, Option<i64>) {
+fn size_counters(server: &RedisServer, region: &str, id: &SessionId) -> (i64, i64) {
     let key = RedisKeyLayout::new(region).session_key(&id.handle());
-    redis::cmd("HMGET")
-        .arg(key)
-        .arg("attrCount")
-        .arg("attrBytes")
-        .query(&mut server.connection())
-        .unwrap()
+    StoredMeta::of(&mut server.connection(), &key).unwrap().counters()
 }
 
 /// `a` caches a session, then saves a smaller value: the transaction, then the

@@ -250,9 +250,9 @@ async fn unreadable_metadata_means_absent_and_replaced() {
     for serializer in [pdx(), data()] {
         let repo = repository(&region, serializer);
         for (field, value) in [
-            ("creationTime", &b"banana"[..]),
-            ("lastAccessedTime", b"\xF5\x01"),
-            ("maxInactiveInterval", b""),
+            ("meta", &b"4,banana,1,1,1,0,0"[..]),
+            ("meta", b"4,1,\xF5\x01,1,1,0,0"),
+            ("meta", b""),
             ("version", b"\xF5"),
         ] {
             let mut session = repo.create_session();
@@ -296,7 +296,7 @@ async fn a_request_with_a_damaged_session_gets_a_new_one_not_an_error() {
         .connection()
         .hset(
             repo.key_layout().session_key(&SessionId::parse(&id).unwrap().handle()),
-            "creationTime",
+            "meta",
             "\u{1F4A5}",
         )
         .unwrap();

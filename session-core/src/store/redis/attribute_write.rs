@@ -11,26 +11,29 @@
 //! MULTI
 //! EXISTS <marker>                      is the session still live?
 //! HSTRLEN <hash> attr:<name>           per set or removed attribute: its size before
-//! HSET <hash> lastAccessedTime <now> attr:<name> <value> ...
+//! HSET <hash> attr:<name> <value> ...  when attributes were set
 //! HDEL <hash> attr:<removed> ...       when attributes were removed
-//! HINCRBY <hash> rev 1                 the revision near caches compare theirs with
-//! HGET <hash> rev                      with a near cache: read last, so Redis tracks the key again
+//! HINCRBY <hash> version 1             the version near caches compare theirs with
+//! HGET <hash> version                  with a near cache: read last, so Redis tracks the key again
 //! EXEC
 //! ```
+//!
+//! The access time in `meta` is left as it is: inside the refresh window it
+//! may lag by up to the window, which is all `lastAccessedTime` promises.
 //!
 //! Liveness without a script: the transaction applies whatever the
 //! marker says, and the reply of its `EXISTS` tells whether it wrote into a
 //! live session. When not, the write changed a session that had already ended,
 //! which no reader serves: a logged-out session's hash is gone, so the write
-//! left fields without `version` or deadline (unreadable, deleted right after
-//! by a one-line script that removes a hash without `version`); an expired
+//! left fields without metadata (unreadable, deleted right after by a one-line
+//! script that removes a hash without `meta`); an expired
 //! session's hash, kept for the grace period, keeps its past deadline. So a
 //! write racing a logout or the expiry brings nothing back, as with the script.
 //!
-//! Size counters (`attrCount`, `attrBytes`, which the script checks bounds
-//! against) are kept exact: the `HSTRLEN`s answer what each field held when the
-//! transaction ran, and the difference is added afterwards (without waiting;
-//! nothing for a value replaced by one of the same size). The request's own
+//! Size counters (in `meta`, which the save script checks bounds against) are
+//! kept exact: the `HSTRLEN`s answer what each field held when the transaction
+//! ran, and the difference is added afterwards by the `resize` script (without
+//! waiting; nothing for a value replaced by one of the same size). The request's own
 //! copy tells the save does not grow the session, so concurrent saves cannot
 //! together take it past a bound either.
 
@@ -122,10 +125,10 @@ fn signed(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// Deletes a hash that has no `version` field: what a write into an ended
+/// Deletes a hash that has no `meta` field: what a write into an ended
 /// session leaves when the session's hash was already gone.
-const DROP_UNVERSIONED: &str = "if redis.call('HEXISTS', KEYS[1], 'version') == 0 then \
-                                return redis.call('DEL', KEYS[1]) end return 0";
+const DROP_WITHOUT_METADATA: &str = "if redis.call('HEXISTS', KEYS[1], 'meta') == 0 then \
+                                     return redis.call('DEL', KEYS[1]) end return 0";
 
 impl RedisSessionRepository {
     /// Writes `plan` (which [`AttributeWrite::of`] accepted as `write`) in one
@@ -139,30 +142,33 @@ impl RedisSessionRepository {
         let handle = session.handle();
         let keys = &self.inner.keys;
         let hash = keys.session_key(&handle);
+        let is_attribute = |field: &[u8]| field.starts_with(codec::ATTRIBUTE_PREFIX.as_bytes());
+        // (`of` let through no other field but the access time, which is not written.)
+        let sets = || plan.sets.iter().filter(|(field, _)| is_attribute(field));
         let mut pipe = new_pipeline();
         pipe.cmd("MULTI");
         pipe.cmd("EXISTS").arg(keys.expires_key(&handle));
-        for field in plan.sets.iter().map(|(field, _)| field).chain(&plan.deletes) {
-            if field.starts_with(codec::ATTRIBUTE_PREFIX.as_bytes()) {
-                pipe.cmd("HSTRLEN").arg(&hash).arg(field);
-            }
+        for field in sets().map(|(field, _)| field).chain(&plan.deletes) {
+            pipe.cmd("HSTRLEN").arg(&hash).arg(field);
         }
-        pipe.cmd("HSET").arg(&hash);
-        for (field, value) in &plan.sets {
-            pipe.arg(field).arg(value);
+        if !write.sets.is_empty() {
+            pipe.cmd("HSET").arg(&hash);
+            for (field, value) in sets() {
+                pipe.arg(field).arg(value);
+            }
         }
         if !plan.deletes.is_empty() {
             pipe.cmd("HDEL").arg(&hash).arg(&plan.deletes);
         }
-        pipe.cmd("HINCRBY").arg(&hash).arg(codec::REVISION).arg(1);
+        pipe.cmd("HINCRBY").arg(&hash).arg(codec::VERSION).arg(1);
         if self.is_tracked() {
             // Read last: Redis stops tracking a key for the client that wrote it.
-            pipe.cmd("HGET").arg(&hash).arg(codec::REVISION);
+            pipe.cmd("HGET").arg(&hash).arg(codec::VERSION);
         }
         pipe.cmd("EXEC");
         // Where the transaction's replies are in EXEC's array.
         let sized = write.sets.len() + write.removed.len();
-        let rev_at = 1 + sized + 1 + usize::from(!plan.deletes.is_empty());
+        let rev_at = 1 + sized + usize::from(!write.sets.is_empty()) + usize::from(!plan.deletes.is_empty());
         let exec_at = pipe.len() - 1;
         let asked_replicas = self.ask_replicas(&mut pipe, vec![hash.clone()]);
         let revision = move |replies: &[Value]| -> Option<i64> {
@@ -201,7 +207,7 @@ impl RedisSessionRepository {
         let live = matches!(results.first(), Some(Value::Int(1)));
         if !live {
             let mut drop = new_pipeline();
-            drop.cmd("EVAL").arg(DROP_UNVERSIONED).arg(1).arg(&hash);
+            drop.cmd("EVAL").arg(DROP_WITHOUT_METADATA).arg(1).arg(&hash);
             self.execute_detached("dropping a write into an ended session", drop);
             self.inner.known_index.invalidate(&handle);
             acknowledged?;
@@ -212,25 +218,18 @@ impl RedisSessionRepository {
         }
         let (count, bytes) = write.counter_change(results.get(1..=sized).unwrap_or_default());
         if count != 0 || bytes != 0 {
-            let mut counters = new_pipeline();
+            let mut resize = new_pipeline();
             let tracked = self.is_tracked();
-            if tracked {
-                // Atomic with the read that follows: a write stops Redis tracking the
-                // key for this connection, and the read tracks it again, with no gap
-                // in which another instance's write would go unreported.
-                counters.cmd("MULTI");
-            }
-            if bytes != 0 {
-                counters.cmd("HINCRBY").arg(&hash).arg("attrBytes").arg(bytes);
-            }
-            if count != 0 {
-                counters.cmd("HINCRBY").arg(&hash).arg("attrCount").arg(count);
-            }
-            if tracked {
-                counters.cmd("HGET").arg(&hash).arg(codec::REVISION);
-                counters.cmd("EXEC");
-            }
-            self.execute_detached("updating a session's size counters", counters);
+            self.call(
+                &mut resize,
+                &ResizeArgs {
+                    handle: &handle,
+                    count,
+                    bytes,
+                    tracked,
+                },
+            );
+            self.execute_detached("updating a session's size counters", resize);
         }
         acknowledged?;
         Ok(Written {

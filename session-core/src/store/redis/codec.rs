@@ -1,14 +1,26 @@
-//! Session <-> hash fields. The hash of one session holds:
+//! Session <-> hash fields. The hash of one session holds (format 4):
 //!
 //! | field | value |
 //! |---|---|
-//! | `version` | format version, `3` (keys and members by handle; earlier versions read as absent) |
-//! | `creationTime`, `lastAccessedTime` | epoch milliseconds (`lastAccessedTime` as of the last write or idle refresh) |
-//! | `rev` | revision: incremented by every applied save (near caches compare theirs with it) |
-//! | `expiresAt` | when the session expires, epoch milliseconds of Redis's clock (`-1`: never); set with the expiry marker's TTL, so a read needs nothing but this hash |
-//! | `maxInactiveInterval` | idle timeout in seconds, negative: never |
+//! | `version` | the session's version: incremented by every applied save (near caches compare theirs with it); at least 4 |
+//! | `meta` | `4,<creationTime>,<lastAccessedTime>,<maxInactiveInterval>,<expiresAt>,<attribute count>,<attribute bytes>` (`lua/meta.lua`) |
 //! | `attr:<name>` | one attribute, as the serializer wrote it: JSON, or binary whose first byte names its format (`serialization::format`) |
 //! | `idx:<index name>` | the session's value in that index (its set holds the handle) |
+//!
+//! In `meta`: the format (`4`); epoch milliseconds (`lastAccessedTime` as of the
+//! last save or idle refresh, so within the refresh window); the idle timeout in
+//! seconds (negative: never); `expiresAt`, when the session expires, epoch
+//! milliseconds (`-1`: never), set with the expiry marker's TTL so that a read
+//! needs nothing but this hash; the size counters the save script checks bounds
+//! against. One field, because every field costs a read twice (Redis builds two
+//! reply elements, the client parses two): format 3 had one field per item, and
+//! a small session's read half as many fields.
+//!
+//! `version` and `meta` are two fields because an attribute-only write
+//! (`attribute_write.rs`) increments the version with `HINCRBY`, without a
+//! script. Versions start at 4: instances of format 3 (development builds
+//! before this one; their sessions read as absent here) read `version` as the
+//! format, and leave a session of a format they do not know alone.
 //!
 //! Metadata field names contain no `:`, so no attribute can collide with them.
 
@@ -26,12 +38,13 @@ use crate::serialization::{SessionSerializer, read_attribute, write_attribute};
 use crate::session::{Attributes, SessionParts, StoredSession, epoch_millis, from_epoch_millis};
 
 pub(crate) const VERSION: &str = "version";
-pub(crate) const FORMAT_VERSION: &str = "3";
+pub(crate) const META: &str = "meta";
+/// The format this version writes: `meta`'s first item.
+const FORMAT: i64 = 4;
+// Metadata items by name, as the save script's arguments name them.
 pub(crate) const CREATION_TIME: &str = "creationTime";
 pub(crate) const LAST_ACCESSED_TIME: &str = "lastAccessedTime";
 pub(crate) const MAX_INACTIVE_INTERVAL: &str = "maxInactiveInterval";
-pub(crate) const EXPIRES_AT: &str = "expiresAt";
-pub(crate) const REVISION: &str = "rev";
 pub(crate) const ATTRIBUTE_PREFIX: &str = "attr:";
 pub(crate) const INDEX_PREFIX: &str = "idx:";
 
@@ -47,7 +60,7 @@ pub(crate) enum Decoded {
         parts: SessionParts,
         index: BTreeMap<String, String>,
         expires_at: Option<i64>,
-        /// The `rev` field (0 when absent).
+        /// Its version (the `version` field).
         rev: i64,
     },
     /// Not something this library wrote, or damaged: the session is treated as absent.
@@ -122,17 +135,13 @@ pub(crate) fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// Decodes a session hash. Never panics, whatever the hash holds: bad metadata
-/// makes the whole session [`Decoded::Corrupt`]; attribute values are read by
-/// the serializer their format names ([`read_attribute`]), and one that none
-/// can read is kept as stored, so a bad value only fails that attribute's `get`.
+/// Decodes a session hash. Never panics, whatever the hash holds: bad
+/// metadata makes the whole session [`Decoded::Corrupt`]; attribute values are
+/// read by the serializer their format names ([`read_attribute`]), and one that
+/// none can read is kept as stored, so a bad value only fails that attribute's `get`.
 pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn SessionSerializer) -> Decoded {
     let mut version = None;
-    let mut creation_time = None;
-    let mut last_accessed_time = None;
-    let mut max_inactive_interval = None;
-    let mut expires_at = None;
-    let mut rev = None;
+    let mut meta = None;
     let mut stored_attributes = Vec::with_capacity(fields.len());
     let mut index = BTreeMap::new();
     for (field, value) in fields {
@@ -145,12 +154,8 @@ pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn Ses
             continue;
         }
         match field.as_slice() {
+            f if f == META.as_bytes() => meta = Some(value),
             f if f == VERSION.as_bytes() => version = Some(value),
-            f if f == CREATION_TIME.as_bytes() => creation_time = Some(value),
-            f if f == LAST_ACCESSED_TIME.as_bytes() => last_accessed_time = Some(value),
-            f if f == MAX_INACTIVE_INTERVAL.as_bytes() => max_inactive_interval = Some(value),
-            f if f == EXPIRES_AT.as_bytes() => expires_at = Some(value),
-            f if f == REVISION.as_bytes() => rev = Some(value),
             f => {
                 if let Some(name) = f.strip_prefix(INDEX_PREFIX.as_bytes())
                     && let (Ok(name), Ok(value)) = (String::from_utf8(name.to_vec()), String::from_utf8(value))
@@ -161,25 +166,10 @@ pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn Ses
             }
         }
     }
-    match version.as_deref() {
-        Some(v) if v == FORMAT_VERSION.as_bytes() => {}
-        Some(v) if std::str::from_utf8(v).is_ok_and(|v| v.parse::<u32>().is_ok_and(|v| v > 3)) => {
-            return Decoded::UnknownVersion(String::from_utf8_lossy(v).into_owned());
-        }
-        Some(_) => return Decoded::Corrupt("unknown format version".to_owned()),
-        None => return Decoded::Corrupt("no format version".to_owned()),
-    }
-    let (Some(creation), Some(last_accessed), Some(interval), Some(expires_at)) = (
-        integer(creation_time.as_deref()),
-        integer(last_accessed_time.as_deref()),
-        integer(max_inactive_interval.as_deref()),
-        integer(expires_at.as_deref()),
-    ) else {
-        return Decoded::Corrupt("missing or malformed metadata".to_owned());
+    let metadata = match Metadata::read(meta.as_deref(), version.as_deref()) {
+        Ok(metadata) => metadata,
+        Err(unreadable) => return *unreadable,
     };
-    if creation < 0 || last_accessed < 0 {
-        return Decoded::Corrupt("negative timestamp".to_owned());
-    }
     // Only now, for a session that is kept: reading may decode binary values.
     let attributes: Attributes = stored_attributes
         .into_iter()
@@ -191,14 +181,52 @@ pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn Ses
     Decoded::Session {
         parts: SessionParts {
             handle,
-            creation_time: from_epoch_millis(creation),
-            last_accessed_time: from_epoch_millis(last_accessed),
-            max_inactive_interval_seconds: interval,
+            creation_time: from_epoch_millis(metadata.creation),
+            last_accessed_time: from_epoch_millis(metadata.last_accessed),
+            max_inactive_interval_seconds: metadata.interval,
             attributes,
         },
         index,
-        expires_at: (expires_at >= 0).then_some(expires_at),
-        rev: integer(rev.as_deref()).unwrap_or(0),
+        expires_at: (metadata.expires_at >= 0).then_some(metadata.expires_at),
+        rev: metadata.rev,
+    }
+}
+
+/// A session's metadata, from `meta` and `version`.
+struct Metadata {
+    creation: i64,
+    last_accessed: i64,
+    interval: i64,
+    expires_at: i64,
+    rev: i64,
+}
+
+impl Metadata {
+    /// Boxed error: a [`Decoded`] that is not a session (small, unlike a session).
+    fn read(meta: Option<&[u8]>, version: Option<&[u8]>) -> Result<Self, Box<Decoded>> {
+        let corrupt = |what: &str| Box::new(Decoded::Corrupt(format!("missing or malformed {what}")));
+        let mut items = meta
+            .and_then(|meta| std::str::from_utf8(meta).ok())
+            .ok_or_else(|| corrupt("meta"))?
+            .split(',')
+            .map(|item| item.parse::<i64>().ok());
+        match items.next().flatten() {
+            Some(FORMAT) => {}
+            Some(newer) if newer > FORMAT => return Err(Box::new(Decoded::UnknownVersion(newer.to_string()))),
+            _ => return Err(corrupt("meta")),
+        }
+        let mut next = || items.next().flatten().ok_or_else(|| corrupt("meta"));
+        let (creation, last_accessed, interval, expires_at) = (next()?, next()?, next()?, next()?);
+        if creation < 0 || last_accessed < 0 {
+            return Err(corrupt("timestamps"));
+        }
+        Ok(Self {
+            creation,
+            last_accessed,
+            interval,
+            expires_at,
+            rev: integer(version).ok_or_else(|| corrupt("version"))?,
+        })
     }
 }
 
@@ -209,7 +237,8 @@ fn integer(bytes: Option<&[u8]>) -> Option<i64> {
 /// What one save writes into a session hash; see `lua/save.lua` for the wire format.
 #[derive(Debug, Default)]
 pub(crate) struct WritePlan {
-    /// Fields to set (attributes and metadata).
+    /// Attribute fields to set, after the metadata items the script writes
+    /// into `meta` (by their names: `creationTime`, `lastAccessedTime`, `maxInactiveInterval`).
     pub(crate) sets: Fields,
     /// Fields to delete (removed attributes).
     pub(crate) deletes: Vec<Vec<u8>>,
@@ -227,8 +256,7 @@ impl WritePlan {
         indexer: &SessionIndexer,
         serializer: &dyn SessionSerializer,
     ) -> Self {
-        let mut sets = Vec::with_capacity(session.attributes().len() + 4);
-        sets.push((VERSION.into(), FORMAT_VERSION.into()));
+        let mut sets = Vec::with_capacity(session.attributes().len() + 3);
         sets.push((CREATION_TIME.into(), millis(session.creation_time())));
         sets.push((LAST_ACCESSED_TIME.into(), millis(now)));
         sets.push(interval(session));
@@ -352,11 +380,8 @@ mod tests {
 
     fn valid() -> Fields {
         vec![
-            field(VERSION, "3"),
-            field(CREATION_TIME, "1700000000000"),
-            field(LAST_ACCESSED_TIME, "1700000000500"),
-            field(MAX_INACTIVE_INTERVAL, "1800"),
-            field(EXPIRES_AT, "1700001800500"),
+            field(VERSION, "9"),
+            field(META, "4,1700000000000,1700000000500,1800,1700001800500,2,18"),
             field("attr:name", "\"Ada\""),
             field("attr:version", "7"),
             field("idx:color", "red"),
@@ -369,7 +394,7 @@ mod tests {
             parts,
             index,
             expires_at,
-            ..
+            rev,
         } = decode(SessionId::generate().handle(), valid(), &SessionPdxSerializer)
         else {
             panic!()
@@ -378,23 +403,25 @@ mod tests {
         assert_eq!(parts.attributes["version"].as_bytes(), b"7");
         assert_eq!(parts.max_inactive_interval_seconds, 1800);
         assert_eq!(epoch_millis(parts.creation_time), 1_700_000_000_000);
+        assert_eq!(epoch_millis(parts.last_accessed_time), 1_700_000_000_500);
         assert_eq!(index["color"], "red");
+        assert_eq!(rev, 9);
     }
 
     #[test]
     fn garbage_metadata_is_corrupt_never_a_panic() {
         let id = SessionId::generate().handle();
         for (name, value) in [
-            (CREATION_TIME, "banana"),
-            (LAST_ACCESSED_TIME, ""),
-            (MAX_INACTIVE_INTERVAL, "1.5"),
-            (MAX_INACTIVE_INTERVAL, "99999999999999999999999"),
+            (META, "4,banana,1,1,1,0,0"),
+            (META, "4,1,,1,1,0,0"),
+            (META, "4,1,1,1.5,1,0,0"),
+            (META, "4,1,1,99999999999999999999999,1,0,0"),
+            (META, "4,1,1,1"),
+            (META, "4,-5,1,1,1,0,0"),
+            (META, "4,1,1,1,soon,0,0"),
+            (META, "x"),
+            (META, "3,1,1,1,1,0,0"),
             (VERSION, "x"),
-            (CREATION_TIME, "-5"),
-            (EXPIRES_AT, "soon"),
-            (VERSION, "1"),
-            // The layout before handles: its sessions read as absent.
-            (VERSION, "2"),
         ] {
             let mut fields = valid();
             fields.retain(|(f, _)| f != name.as_bytes());
@@ -404,11 +431,29 @@ mod tests {
                 "{name}={value}"
             );
         }
+        for missing in [META, VERSION] {
+            let mut fields = valid();
+            fields.retain(|(f, _)| f != missing.as_bytes());
+            assert!(
+                matches!(decode(id, fields, &SessionPdxSerializer), Decoded::Corrupt(_)),
+                "without {missing}"
+            );
+        }
+        // Format 3 (one field per metadata item, development builds before this one): absent.
+        let format_3 = vec![
+            field(VERSION, "3"),
+            field(CREATION_TIME, "1700000000000"),
+            field(LAST_ACCESSED_TIME, "1700000000500"),
+            field(MAX_INACTIVE_INTERVAL, "1800"),
+            field("expiresAt", "1700001800500"),
+            field("attr:name", "\"Ada\""),
+        ];
+        assert!(matches!(
+            decode(id, format_3, &SessionPdxSerializer),
+            Decoded::Corrupt(_)
+        ));
         let mut fields = valid();
-        fields.retain(|(f, _)| f != VERSION.as_bytes());
-        assert!(matches!(decode(id, fields, &SessionPdxSerializer), Decoded::Corrupt(_)));
-        let mut fields = valid();
-        fields[0] = field(VERSION, "4");
+        fields[1] = field(META, "5,anything");
         assert!(matches!(
             decode(id, fields, &SessionPdxSerializer),
             Decoded::UnknownVersion(_)

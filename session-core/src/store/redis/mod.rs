@@ -10,7 +10,7 @@
 //! (a replica, an RDB backup, `MONITOR`, `SUBSCRIBE`) yields no usable session
 //! token. Only [`find_by_id`](SessionRepository::find_by_id) is given a raw id,
 //! and the session it returns knows it; lookups and events name sessions by
-//! handle. One hash per session (metadata, one field per attribute, the
+//! handle. One hash per session (two metadata fields, one field per attribute, the
 //! session's index values), one expiry marker per session, one set per index
 //! entry. A session is live while its marker exists; the marker's TTL is the
 //! session's remaining lifetime, so Redis itself expires sessions, even with no
@@ -19,7 +19,7 @@
 //! *Expiry* below); nothing reads a hash whose marker is gone.
 //!
 //! # Reads, the refresh window and expiration policies
-//! A read is one `HGETALL`: the hash carries its own deadline (`expiresAt`, set
+//! A read is one `HGETALL`: the hash carries its own deadline (`meta`'s `expiresAt`, set
 //! together with the marker's TTL), so liveness needs no script; a hash whose
 //! deadline passed reads as absent. The deadline follows the settings'
 //! [`SessionExpirationPolicy`] (see `rule.rs`): a read or save extends it only
@@ -41,7 +41,7 @@
 //! | [`find_by_id`](SessionRepository::find_by_id) | one `HGETALL` | 1 (+1 `EVALSHA` and the index sets' `PEXPIRE .. GT`, not waited for, once per refresh window) |
 //! | `find_by_id` with a near cache, session cached | none | 0 |
 //! | [`save`](SessionRepository::save), unchanged session | none | 0 |
-//! | `save`, attributes replaced by values no larger (or removed), inside the refresh window | one `MULTI`/`EXEC` of plain commands: `EXISTS`, `HSTRLEN` per attribute, `HSET`, `HDEL`, `HINCRBY` (`attribute_write.rs`); then, when sizes changed, the size counters' `HINCRBY`, not waited for | 1 |
+//! | `save`, attributes replaced by values no larger (or removed), inside the refresh window | one `MULTI`/`EXEC` of plain commands: `EXISTS`, `HSTRLEN` per attribute, `HSET`, `HDEL`, `HINCRBY` (`attribute_write.rs`); then, when sizes changed, the size counters' change (`EVALSHA` of `resize`), not waited for | 1 |
 //! | `save`, other changed attributes | one `EVALSHA` with only the changed and removed attributes | 1 |
 //! | `save`, index value set / switched / removed | `EVALSHA`, then `SREM` of the old entry, `SADD` of the new and its `PEXPIRE .. NX` / `PEXPIRE .. GT`, pipelined | 1 |
 //! | [`delete_by_handle`](SessionRepository::delete_by_handle) / `delete_by_id` | `EVALSHA`, then `SREM` per index entry, pipelined | 1 |
@@ -277,7 +277,7 @@ use self::codec::{Decoded, Fields, WritePlan, index_entries};
 use self::index_ttl::{index_ttl, outlive};
 use self::pool::{RedisConnection, TrackingMode};
 use self::rule::ScriptRule;
-use self::script_calls::{Mode, ScriptCall, TakeArgs, TakeReply, TouchArgs};
+use self::script_calls::{Mode, ResizeArgs, ScriptCall, TakeArgs, TakeReply, TouchArgs};
 use self::scripts::Scripts;
 use self::transport::{new_pipeline, ok, send};
 use self::write::Written;

@@ -2,7 +2,7 @@
 //! and the decision a plain read makes: does the stored deadline need extending?
 //!
 //! A read is one `HGETALL`; it writes nothing unless the session's stored
-//! deadline (`expiresAt`) lags what an access now would give by more than the
+//! deadline (`meta`'s `expiresAt`) lags what an access now would give by more than the
 //! refresh window. Saves and refreshes set an idle deadline `window` later
 //! than the idle timeout, so a session never expires earlier than its idle
 //! timeout after its last access, and at most `window` later; a fixed

@@ -19,35 +19,33 @@ use std::time::Duration;
 use redis::Script;
 use tokio::sync::Mutex;
 
-/// A script's source: the shared helpers, the deadline helpers for the
-/// scripts that set TTLs, then the script. (Each helper costs a closure on
-/// every run, so a script gets only the ones it may use.)
+/// A script's source: the shared helpers, the helpers it uses (`expiry.lua`
+/// for the scripts that set TTLs, `meta.lua` for those that read or write the
+/// `meta` field), then the script. (Each helper costs a closure on every run,
+/// so a script gets only the ones it may use.)
 macro_rules! source {
-    ($file:literal) => {
-        concat!(include_str!("lua/common.lua"), include_str!($file))
-    };
-    (expiry, $file:literal) => {
-        concat!(
-            include_str!("lua/common.lua"),
-            include_str!("lua/expiry.lua"),
-            include_str!($file)
-        )
+    ($($file:literal),+) => {
+        concat!(include_str!("lua/common.lua"), $(include_str!($file)),+)
     };
 }
 
-/// Every script's source, in [`Scripts::all`]'s order.
-const SOURCES: [&str; 6] = [
-    source!(expiry, "lua/touch.lua"),
-    source!(expiry, "lua/save.lua"),
+/// How many scripts there are.
+const SCRIPTS: usize = 7;
+
+/// Every script's source, in [`Scripts::with_grace`]'s order.
+const SOURCES: [&str; SCRIPTS] = [
+    source!("lua/expiry.lua", "lua/meta.lua", "lua/touch.lua"),
+    source!("lua/expiry.lua", "lua/meta.lua", "lua/save.lua"),
     source!("lua/take.lua"),
     source!("lua/delete.lua"),
     source!("lua/reap.lua"),
     source!("lua/admit_login.lua"),
+    source!("lua/meta.lua", "lua/resize.lua"),
 ];
 
 /// All scripts, hashed once per repository.
 pub(crate) struct Scripts {
-    /// Idle refresh after a read: `lastAccessedTime` and the TTLs.
+    /// Idle refresh after a read: `meta`'s access time and deadline, and the TTLs.
     pub(crate) touch: Script,
     /// `save`: conditional delta write, index fields, TTLs, `created` (or a renewal's `renewed`) notice.
     pub(crate) save: Script,
@@ -60,13 +58,15 @@ pub(crate) struct Scripts {
     /// Maximum sessions per principal: count, evict or refuse on the
     /// principal's sorted set (its one key; see `principal_sessions.rs`).
     pub(crate) admit_login: Script,
+    /// An attribute-only write's change to the size counters in `meta`.
+    pub(crate) resize: Script,
     /// Bumped by each completed load: a caller that met `NOSCRIPT` with a
     /// reply sent before the latest load need not load again.
     loads: AtomicU64,
     /// Held while loading, so that one caller loads at a time.
     loading: Mutex<()>,
     /// The sources as sent: [`SOURCES`] with the repository's expiry grace.
-    sources: [String; 6],
+    sources: [String; SCRIPTS],
 }
 
 impl Scripts {
@@ -100,6 +100,7 @@ impl Scripts {
             delete: Script::new(&sources[3]),
             reap: Script::new(&sources[4]),
             admit_login: Script::new(&sources[5]),
+            resize: Script::new(&sources[6]),
             loads: AtomicU64::new(0),
             loading: Mutex::new(()),
             sources,
@@ -126,7 +127,7 @@ impl Scripts {
     }
 
     /// Every script's source, for `SCRIPT LOAD` after `NOSCRIPT`.
-    pub(crate) fn sources(&self) -> &[String; 6] {
+    pub(crate) fn sources(&self) -> &[String; SCRIPTS] {
         &self.sources
     }
 }

@@ -11,17 +11,35 @@
 local hash, marker = KEYS[1], KEYS[2]
 local mode = ARGV[1]
 local result = {1, 1, 0, ''}
+
+-- A live session: its marker exists and its hash holds format-4 metadata
+-- (meta.lua). Its metadata as stored (another request may have changed the
+-- idle timeout: the stored value wins unless this save sets it), version,
+-- deadline and size counters (strings: parsed only if this save changes them).
 local live = false
+local creation, accessed, interval, version, deadline
+local stored_count, stored_bytes = false, false
+if mode ~= 'new' and redis.call('EXISTS', marker) == 1 then
+  -- (pcall: a key of another type is garbage written by someone else.)
+  local stored = redis.pcall('HMGET', hash, 'meta', 'version')
+  if type(stored) == 'table' and not stored.err then
+    local c, a, i, e, n, b = read_meta(stored[1])
+    if c then
+      live = true
+      creation, accessed, interval, deadline = tonumber(c), a, tonumber(i), e
+      stored_count, stored_bytes = n, b
+      version = tonumber(stored[2])
+    end
+  end
+end
 if mode == 'update' then
-  -- (A hash of another type under a live marker is caught by the HMGET below.)
-  live = redis.call('EXISTS', marker) == 1
+  -- Gone, or not a session this format can write (a format-3 session is
+  -- migrated when first read, before any save): nothing written.
   if not live then
     return {0, 0}
   end
   result[2] = 0
 elseif mode == 'create' then
-  -- Live: its marker exists and its hash is a hash.
-  live = redis.call('EXISTS', marker) == 1 and redis.call('TYPE', hash).ok == 'hash'
   result[2] = live and 0 or 1
   if not live then
     -- An expired session still in its grace period (or garbage) under this id:
@@ -51,23 +69,6 @@ iset_n = iset_n == '0' and 0 or iset_n + 0
 local idel_at = iset_at + 1 + 2 * iset_n
 local idel_n = ARGV[idel_at]
 idel_n = idel_n == '0' and 0 or idel_n + 0
-
--- The stored metadata (another request may have changed the idle timeout:
--- the stored value wins unless this save sets it), revision, deadline and
--- size counters (as stored: parsed only if this save changes them).
-local creation, interval, rev, deadline
-local stored_count, stored_bytes = false, false
-if live then
-  local stored = redis.pcall(
-    'HMGET', hash, 'creationTime', 'maxInactiveInterval', 'rev', 'expiresAt', 'attrCount', 'attrBytes'
-  )
-  if type(stored) ~= 'table' or stored.err then
-    -- Not a hash (garbage written by someone else): like a session gone.
-    return {0, 0}
-  end
-  creation, interval, rev, deadline = number(stored[1]), number(stored[2]), number(stored[3]), stored[4]
-  stored_count, stored_bytes = stored[5], stored[6]
-end
 
 -- Size bounds, checked against what the hash holds now (concurrent requests
 -- each adding attributes cannot together exceed them). Counters kept in the
@@ -119,14 +120,19 @@ for j = fields_from, attrs_from - 1, 2 do
     creation = number(ARGV[j + 1])
   elseif field == 'maxInactiveInterval' then
     interval = number(ARGV[j + 1])
+  elseif field == 'lastAccessedTime' then
+    accessed = ARGV[j + 1]
   end
 end
+if creation == nil or interval == nil or accessed == nil then
+  return redis.error_reply('save: creationTime, lastAccessedTime or maxInactiveInterval unknown')
+end
 -- Like a read, a write extends the deadline only when it lags by more than the
--- refresh window: most writes then leave the TTLs alone. The new deadline (the
--- hash's expiresAt, '-1' for never) is compared as a number and formatted only
--- when written.
+-- refresh window: most writes then leave the TTLs alone. The new deadline
+-- (`meta`'s expiresAt, '-1' for never) is compared as a number and formatted
+-- only when it changes.
 local ttl = nil
-if creation ~= nil and interval ~= nil then
+do
   local window = tonumber(ARGV[5]) or 0
   local new_ttl = time_to_live(ARGV[2], ARGV[3], ARGV[4], window, creation, interval)
   local never = new_ttl == NEVER or new_ttl > MAX_TTL_MS
@@ -158,9 +164,10 @@ if creation ~= nil and interval ~= nil then
     end
   end
 end
-result[4] = deadline or ''
--- Every applied save is one revision (near caches check theirs against it).
-result[3] = (rev or 0) + 1
+result[4] = deadline
+-- Every applied save is one version (near caches check theirs against it);
+-- versions start at 4 (codec.rs: why).
+result[3] = math.max(version or 3, 3) + 1
 
 -- Runs `command key a1 a2 ...` in chunks: Lua's unpack has a small limit.
 local function call_chunked(command, key, list)
@@ -183,24 +190,15 @@ local function call_chunked(command, key, list)
   end
 end
 
--- Metadata, attributes and counters in one HSET, straight from ARGV when the
--- list fits one call (Lua's unpack has a small limit).
-local rev_arg = whole(result[3])
-if fields_to - fields_from < 1000 then
-  if ttl ~= nil then
-    redis.call('HSET', hash, 'attrCount', count_arg, 'attrBytes', bytes_arg, 'rev', rev_arg,
-      'expiresAt', deadline, unpack(ARGV, fields_from, fields_to))
-  else
-    redis.call('HSET', hash, 'attrCount', count_arg, 'attrBytes', bytes_arg, 'rev', rev_arg,
-      unpack(ARGV, fields_from, fields_to))
-  end
+-- Version, metadata and attributes in one HSET, the attributes straight from
+-- ARGV when the list fits one call (Lua's unpack has a small limit).
+local version_arg = whole(result[3])
+local meta = meta_value(creation, accessed, interval, deadline, count_arg, bytes_arg)
+if fields_to - attrs_from < 1000 then
+  redis.call('HSET', hash, 'version', version_arg, 'meta', meta, unpack(ARGV, attrs_from, fields_to))
 else
-  local list = {'attrCount', count_arg, 'attrBytes', bytes_arg, 'rev', rev_arg}
-  if ttl ~= nil then
-    list[7] = 'expiresAt'
-    list[8] = deadline
-  end
-  for j = fields_from, fields_to do
+  local list = {'version', version_arg, 'meta', meta}
+  for j = attrs_from, fields_to do
     list[#list + 1] = ARGV[j]
   end
   call_chunked('HSET', hash, list)
@@ -250,6 +248,6 @@ end
 if ARGV[9] == '1' then
   -- Read last: Redis stops tracking a key for the client that wrote it; a
   -- read keeps this instance told of other instances' writes.
-  redis.call('HGET', hash, 'rev')
+  redis.call('HGET', hash, 'version')
 end
 return result

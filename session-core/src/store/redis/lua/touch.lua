@@ -4,7 +4,7 @@
 -- ARGV and the reply: `TouchArgs` in script_calls/touch.rs, the one definition
 -- of their layout (now, expiration rule, tracked flag; 1, or 0 when gone).
 
--- The hash's `expiresAt` for `ttl` from `now`: epoch milliseconds of the
+-- `meta`'s expiresAt for `ttl` from `now`: epoch milliseconds of the
 -- application's clock (the one readers compare it with), '-1' for never.
 local function expires_at(ttl, now)
   if ttl == NEVER or ttl > MAX_TTL_MS then
@@ -13,24 +13,24 @@ local function expires_at(ttl, now)
   return string.format('%d', now + math.max(ttl, 1))
 end
 
--- creationTime and maxInactiveInterval as stored (nil when missing or corrupt).
-local function stored_metadata(hash)
-  local stored = redis.call('HMGET', hash, 'creationTime', 'maxInactiveInterval')
-  return number(stored[1]), number(stored[2])
-end
-
 local hash, marker = KEYS[1], KEYS[2]
 if redis.call('EXISTS', marker) == 0 then
   return 0
 end
-local creation, interval = stored_metadata(hash)
-if creation == nil or interval == nil then
+-- (pcall: a key of another type is garbage written by someone else.)
+local stored = redis.pcall('HGET', hash, 'meta')
+if type(stored) == 'table' then
   return 0
 end
-local ttl = time_to_live(ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]) or 0, creation, interval)
-redis.call('HSET', hash, 'lastAccessedTime', ARGV[1], 'expiresAt', expires_at(ttl, tonumber(ARGV[1])))
+local creation, _, interval, _, count, bytes = read_meta(stored)
+if not creation then
+  return 0
+end
+local ttl = time_to_live(ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]) or 0, tonumber(creation), tonumber(interval))
+local expires = expires_at(ttl, tonumber(ARGV[1]))
+redis.call('HSET', hash, 'meta', meta_value(creation, ARGV[1], interval, expires, count, bytes))
 set_key_ttls(hash, marker, ttl)
 if ARGV[6] == '1' then
-  redis.call('HGET', hash, 'rev')
+  redis.call('HGET', hash, 'version')
 end
 return 1

@@ -8,6 +8,7 @@
 mod admit_login;
 mod delete;
 mod reap;
+mod resize;
 mod save;
 mod take;
 mod touch;
@@ -20,6 +21,7 @@ use crate::error::StoreError;
 pub(super) use self::admit_login::{AdmitLoginArgs, LoginAdmission};
 pub(super) use self::delete::{DeleteArgs, DeleteReply};
 pub(super) use self::reap::{ReapArgs, ReapReply};
+pub(super) use self::resize::ResizeArgs;
 pub(super) use self::save::{Mode, SaveArgs, SaveReply};
 pub(super) use self::take::{TakeArgs, TakeReply};
 pub(super) use self::touch::TouchArgs;
