@@ -45,5 +45,5 @@ pub use error::SerializationError;
 pub use format::{CUSTOM_MARKERS, looks_like_json};
 pub use pdx::SessionPdxSerializer;
 pub use serializer::SessionSerializer;
-pub(crate) use stored::StoredValue;
+pub(crate) use stored::{StoredValue, read_attribute_owned};
 pub use stored::{read_attribute, read_attribute_shared, write_attribute};

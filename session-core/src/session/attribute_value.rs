@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -28,8 +29,8 @@ pub struct AttributeValue(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    /// The JSON text.
-    Json(Arc<[u8]>),
+    /// The JSON text (`Bytes`: a buffer read from a store is kept, not copied).
+    Json(Bytes),
     /// As a store read it, decoded on first use.
     Stored(Arc<StoredValue>),
 }
@@ -38,7 +39,12 @@ impl AttributeValue {
     /// Wraps bytes exactly as a serializer wrote them.
     #[must_use]
     pub fn from_bytes(bytes: impl Into<Arc<[u8]>>) -> Self {
-        Self(Repr::Json(bytes.into()))
+        Self(Repr::Json(Bytes::from_owner(bytes.into())))
+    }
+
+    /// Wraps a buffer exactly as a serializer wrote it, without copying it.
+    pub(crate) fn from_vec(bytes: Vec<u8>) -> Self {
+        Self(Repr::Json(Bytes::from(bytes)))
     }
 
     /// A value kept as stored, decoded by `stored`'s reader on first use.
@@ -52,7 +58,7 @@ impl AttributeValue {
     /// [`AttributeError::Serialize`] naming the attribute and the type.
     pub fn serialize<T: Serialize + ?Sized>(name: &str, value: &T) -> Result<Self, AttributeError> {
         serde_json::to_vec(value)
-            .map(Self::from_bytes)
+            .map(Self::from_vec)
             .map_err(|source| AttributeError::Serialize {
                 name: name.to_owned(),
                 type_name: std::any::type_name::<T>(),
@@ -95,10 +101,10 @@ impl AttributeValue {
 
     /// The JSON form as a shared buffer, without copying a value already in
     /// memory (what a serializer's `deserialize_attribute` returns).
-    pub(crate) fn into_json(self) -> Arc<[u8]> {
+    pub(crate) fn into_json(self) -> Bytes {
         match self.0 {
             Repr::Json(json) => json,
-            Repr::Stored(stored) => Arc::from(stored.decoded().unwrap_or_else(|_| stored.stored())),
+            Repr::Stored(stored) => Bytes::copy_from_slice(stored.decoded().unwrap_or_else(|_| stored.stored())),
         }
     }
 
@@ -135,7 +141,7 @@ impl AttributeValue {
     #[must_use]
     pub fn same_allocation(&self, other: &Self) -> bool {
         match (&self.0, &other.0) {
-            (Repr::Json(a), Repr::Json(b)) => Arc::ptr_eq(a, b),
+            (Repr::Json(a), Repr::Json(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
             (Repr::Stored(a), Repr::Stored(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }

@@ -34,7 +34,7 @@ use crate::error::StoreError;
 use crate::handle::SessionHandle;
 use crate::index::{ACTIX_IDENTITY_USER_ID_KEY, IndexEntry, SessionIndexer};
 use crate::repository::PRINCIPAL_NAME_INDEX_NAME;
-use crate::serialization::{SessionSerializer, read_attribute, write_attribute};
+use crate::serialization::{SessionSerializer, read_attribute_owned, write_attribute};
 use crate::session::{Attributes, SessionParts, StoredSession, epoch_millis, from_epoch_millis};
 
 pub(crate) const VERSION: &str = "version";
@@ -137,7 +137,7 @@ pub(crate) fn kind(value: &Value) -> &'static str {
 
 /// Decodes a session hash. Never panics, whatever the hash holds: bad
 /// metadata makes the whole session [`Decoded::Corrupt`]; attribute values are
-/// read by the serializer their format names ([`read_attribute`]), and one that
+/// read by the serializer their format names ([`read_attribute`](crate::serialization::read_attribute)), and one that
 /// none can read is kept as stored, so a bad value only fails that attribute's `get`.
 pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn SessionSerializer) -> Decoded {
     let mut version = None;
@@ -174,7 +174,7 @@ pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn Ses
     let attributes: Attributes = stored_attributes
         .into_iter()
         .map(|(name, stored)| {
-            let value = read_attribute(serializer, &name, &stored);
+            let value = read_attribute_owned(serializer, &name, stored);
             (name, value)
         })
         .collect();
