@@ -19,7 +19,7 @@
 //!     cargo run --example custom-serializer
 //! curl -c jar -b jar localhost:8080/             # visits, and each attribute as stored
 //! curl -c jar -b jar localhost:8080/card/4242    # a "sensitive" attribute
-//! redis-cli HGETALL '<key printed by />'         # attr: fields start with \xf8, then noise
+//! redis-cli HGETALL '<key printed by />'         # attr: fields hold the name, then \xf8 and noise
 //! ```
 //! Without `SESSION_ENCRYPTION_KEY` a random key is used: sessions written
 //! before a restart can then no longer be decrypted; such attributes read as

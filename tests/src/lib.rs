@@ -10,6 +10,6 @@ pub mod redis_sentinel;
 pub mod redis_server;
 pub mod redis_tls;
 pub mod repositories;
-pub mod stored_meta;
+pub mod stored_hash;
 pub mod stores;
 pub mod temp_dir;

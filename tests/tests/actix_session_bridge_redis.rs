@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 use actix_session::storage::{SessionKey, SessionStore};
 use actix_web::cookie::time::Duration as Ttl;
 use clustered_session_tests::redis_server::{DelayProxy, RedisServer};
-use clustered_session_tests::stored_meta::StoredMeta;
+use clustered_session_tests::stored_hash::{StoredMeta, value_of};
 use redis::Commands as _;
 use session_actix::core::ACTIX_IDENTITY_USER_ID_KEY;
 use session_actix::{
@@ -109,7 +109,7 @@ async fn a_request_replacing_a_value_with_one_no_larger_is_one_transaction_witho
     assert_eq!(answered, key, "the same session");
     assert_eq!(
         monitor.commands(),
-        ["HGETALL", "MULTI", "EXISTS", "HSTRLEN", "HSET", "HINCRBY", "EXEC"],
+        ["HVALS", "MULTI", "EXISTS", "HSTRLEN", "HSET", "HINCRBY", "EXEC"],
         "load is one read, the save one pipelined transaction of plain commands (2 round trips, no EVALSHA)"
     );
     assert_eq!(stored(&repo, &key, "cart").await.as_deref(), Some("xyz"));
@@ -126,7 +126,7 @@ async fn a_request_replacing_a_value_with_one_no_larger_is_one_transaction_witho
     assert_eq!(
         monitor.commands(),
         [
-            "HGETALL", "MULTI", "EXISTS", "HSTRLEN", "HSTRLEN", "HSET", "HDEL", "HINCRBY", "EXEC", "EVALSHA"
+            "HVALS", "MULTI", "EXISTS", "HSTRLEN", "HSTRLEN", "HSET", "HDEL", "HINCRBY", "EXEC", "EVALSHA"
         ]
     );
     assert_eq!(stored(&repo, &key, "cart").await.as_deref(), Some("a"));
@@ -136,7 +136,7 @@ async fn a_request_replacing_a_value_with_one_no_larger_is_one_transaction_witho
     // A request that changes nothing writes nothing.
     let _ = monitor.commands();
     request(&store, &key, |_| {}).await;
-    assert_eq!(monitor.commands(), ["HGETALL"]);
+    assert_eq!(monitor.commands(), ["HVALS"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,13 +150,13 @@ async fn growth_a_new_attribute_a_login_and_a_new_ttl_still_run_the_script() {
         state.insert("cart".into(), json("abcd"));
     })
     .await;
-    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA"], "a larger value");
+    assert_eq!(monitor.commands(), ["HVALS", "EVALSHA"], "a larger value");
 
     request(&store, &key, |state| {
         state.insert("coupon".into(), json("x"));
     })
     .await;
-    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA"], "a new attribute");
+    assert_eq!(monitor.commands(), ["HVALS", "EVALSHA"], "a new attribute");
 
     // actix-identity's user id is the principal name: its index changes with it.
     request(&store, &key, |state| {
@@ -164,7 +164,7 @@ async fn growth_a_new_attribute_a_login_and_a_new_ttl_still_run_the_script() {
     })
     .await;
     let login = monitor.commands();
-    assert_eq!(login[..2], ["HGETALL", "EVALSHA"], "a login: {login:?}");
+    assert_eq!(login[..2], ["HVALS", "EVALSHA"], "a login: {login:?}");
     assert!(!login.contains(&"MULTI".to_owned()), "{login:?}");
     // The same size, but another principal: the index moves, so the script runs.
     request(&store, &key, |state| {
@@ -174,7 +174,7 @@ async fn growth_a_new_attribute_a_login_and_a_new_ttl_still_run_the_script() {
     let switch = monitor.commands();
     assert_eq!(
         switch[..2],
-        ["HGETALL", "EVALSHA"],
+        ["HVALS", "EVALSHA"],
         "a principal of the same size: {switch:?}"
     );
     assert!(!switch.contains(&"MULTI".to_owned()), "{switch:?}");
@@ -192,7 +192,7 @@ async fn growth_a_new_attribute_a_login_and_a_new_ttl_still_run_the_script() {
     let mut loaded = store.load(&key).await.unwrap().unwrap();
     loaded.insert("cart".into(), json("a"));
     store.update(again(&key), loaded, &Ttl::seconds(900)).await.unwrap();
-    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA"], "a new idle timeout");
+    assert_eq!(monitor.commands(), ["HVALS", "EVALSHA"], "a new idle timeout");
     let session = repo.find_by_id(&id_of(&key)).await.unwrap().unwrap();
     assert_eq!(session.max_inactive_interval_seconds(), 900);
     assert_eq!(session.get::<String>("cart").unwrap().as_deref(), Some("a"));
@@ -216,7 +216,7 @@ async fn a_save_after_the_refresh_window_runs_the_script_that_extends_the_deadli
     store.update(again(&key), loaded, &short).await.unwrap();
     assert_eq!(
         monitor.commands(),
-        ["HGETALL", "EVALSHA"],
+        ["HVALS", "EVALSHA"],
         "the stored deadline lags by more than the window: the save extends it"
     );
     // Idle timeout plus window from the save (not from the load, at most `loaded_at` + 2200).
@@ -238,10 +238,10 @@ async fn size_counters_stay_exact_through_bridge_transactions() {
     let mut redis = server.connection();
     // What the counters must say: the attribute fields' names and values, as stored.
     let exact = |redis: &mut redis::Connection| -> (i64, i64) {
-        let fields: Vec<(String, String)> = redis.hgetall(&hash).unwrap();
+        let fields: Vec<(String, Vec<u8>)> = redis.hgetall(&hash).unwrap();
         let attributes: Vec<_> = fields
             .iter()
-            .filter_map(|(f, v)| Some((f.strip_prefix("attr:")?, v)))
+            .filter_map(|(f, v)| Some((f.strip_prefix("attr:")?, value_of(v))))
             .collect();
         let bytes: usize = attributes.iter().map(|(name, value)| name.len() + value.len()).sum();
         (attributes.len() as i64, bytes as i64)
@@ -295,7 +295,7 @@ async fn the_size_bounds_still_hold_through_the_bridge() {
         store.update(again(&key), second, &ttl()).await.is_err(),
         "27 bytes and 3 attributes under bounds of 20 and 2"
     );
-    assert_eq!(monitor.commands(), ["HGETALL", "HGETALL", "EVALSHA", "EVALSHA"]);
+    assert_eq!(monitor.commands(), ["HVALS", "HVALS", "EVALSHA", "EVALSHA"]);
     assert_eq!(stored(&repo, &key, "c").await, None);
     let _ = monitor.commands();
 
@@ -303,7 +303,7 @@ async fn the_size_bounds_still_hold_through_the_bridge() {
     let mut loaded = store.load(&key).await.unwrap().unwrap();
     loaded.insert("a".into(), json("1234567890"));
     assert!(store.update(again(&key), loaded, &ttl()).await.is_err(), "21 bytes");
-    assert_eq!(monitor.commands(), ["HGETALL", "EVALSHA"]);
+    assert_eq!(monitor.commands(), ["HVALS", "EVALSHA"]);
     assert_eq!(stored(&repo, &key, "a").await.as_deref(), Some("12345678"));
     let _ = monitor.commands();
 
@@ -314,7 +314,7 @@ async fn the_size_bounds_still_hold_through_the_bridge() {
     .await;
     assert_eq!(
         monitor.commands(),
-        ["HGETALL", "MULTI", "EXISTS", "HSTRLEN", "HSET", "HINCRBY", "EXEC"]
+        ["HVALS", "MULTI", "EXISTS", "HSTRLEN", "HSET", "HINCRBY", "EXEC"]
     );
     assert_eq!(stored(&repo, &key, "a").await.as_deref(), Some("87654321"));
     let hash = repo.key_layout().session_key(&id_of(&key).handle());

@@ -46,7 +46,7 @@ fn region(name: &str) -> String {
     )
 }
 
-/// `HGETALL`s (session reads that went to Redis) the masters ran so far.
+/// `HVALS`s (session reads that went to Redis) the masters ran so far.
 fn reads_sent() -> u64 {
     reads_sent_on(&CLUSTER)
 }
@@ -61,7 +61,7 @@ fn reads_sent_on(cluster: &RedisCluster) -> u64 {
                 .query(&mut cluster.node_connection(port))
                 .unwrap();
             info.lines()
-                .find_map(|line| line.strip_prefix("cmdstat_hgetall:calls="))
+                .find_map(|line| line.strip_prefix("cmdstat_hvals:calls="))
                 .and_then(|rest| rest.split(',').next())
                 .map_or(0, |calls| calls.parse::<u64>().unwrap())
         })

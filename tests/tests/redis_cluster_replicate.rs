@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use clustered_session_tests::redis_cluster::RedisCluster;
+use clustered_session_tests::stored_hash::value_of;
 use session_core::{PoolSettings, RedisSessionRepository, SessionRepository, SessionSettings, StoreError};
 
 fn repository(cluster: &RedisCluster) -> RedisSessionRepository {
@@ -18,7 +19,7 @@ fn repository(cluster: &RedisCluster) -> RedisSessionRepository {
 }
 
 /// The hash as a replica holds it now (`READONLY` lets a replica serve reads).
-fn on_replica(cluster: &RedisCluster, replica: u16, key: &str) -> BTreeMap<String, String> {
+fn on_replica(cluster: &RedisCluster, replica: u16, key: &str) -> BTreeMap<String, Vec<u8>> {
     let mut connection = cluster.node_connection(replica);
     let () = redis::cmd("READONLY").query(&mut connection).unwrap();
     redis::cmd("HGETALL").arg(key).query(&mut connection).unwrap()
@@ -49,8 +50,10 @@ async fn replicated_writes_on_a_cluster_are_on_the_sessions_replica_when_they_re
         let master = cluster.node_of(&key);
         let replica = cluster.replica_of(master);
         assert_eq!(
-            on_replica(&cluster, replica, &key).get("attr:n").map(String::as_str),
-            Some(n.to_string().as_str()),
+            on_replica(&cluster, replica, &key)
+                .get("attr:n")
+                .map(|stored| value_of(stored)),
+            Some(n.to_string().as_bytes()),
             "a new session"
         );
         let waits = wait_calls(&cluster, master);
@@ -61,8 +64,10 @@ async fn replicated_writes_on_a_cluster_are_on_the_sessions_replica_when_they_re
         loaded.insert("n", &(n + 10)).unwrap();
         repository.save(&mut loaded).await.unwrap();
         assert_eq!(
-            on_replica(&cluster, replica, &key).get("attr:n").map(String::as_str),
-            Some((n + 10).to_string().as_str()),
+            on_replica(&cluster, replica, &key)
+                .get("attr:n")
+                .map(|stored| value_of(stored)),
+            Some((n + 10).to_string().as_bytes()),
             "a change"
         );
         repository.delete_by_id(&id).await.unwrap();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clustered_session_tests::redis_server::RedisServer;
-use clustered_session_tests::stored_meta::StoredMeta;
+use clustered_session_tests::stored_hash::StoredMeta;
 use session_core::{
     FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, PoolSettings, RedisSessionRepository, SessionId,
     SessionRepository, SessionSettings,
@@ -232,7 +232,7 @@ async fn a_lost_connection_or_flushall_empties_the_cache() {
     // The cache learns of the disconnect when the socket closes: from then on, reads go to Redis.
     let noticed = within(Duration::from_secs(1), async || {
         repo.find_by_id(&id).await.unwrap().unwrap();
-        monitor.commands().contains(&"HGETALL".to_owned())
+        monitor.commands().contains(&"HVALS".to_owned())
     })
     .await;
     assert!(
@@ -455,7 +455,7 @@ async fn on_a_worker_a_lost_connection_empties_the_cache() {
     monitor = server.monitor();
     let noticed = within(Duration::from_secs(1), async || {
         assert_eq!(color_on(&worker, &repo, &id).await.as_deref(), Some("yellow"));
-        monitor.commands().contains(&"HGETALL".to_owned())
+        monitor.commands().contains(&"HVALS".to_owned())
     })
     .await;
     assert!(
@@ -591,7 +591,7 @@ async fn another_instances_write_is_seen_whichever_worker_wrote_last() {
 /// (as under load): their own writes keep the entry current, so almost every
 /// request is served its session from memory. (Saves recorded on the workers
 /// out of reply order left a marker on up to half of them under wrk: each miss
-/// is an `HGETALL`.)
+/// is an `HVALS`.)
 #[actix_rt::test]
 async fn concurrent_writes_on_two_workers_keep_a_hot_session_cached() {
     let server = RedisServer::start();
@@ -625,7 +625,7 @@ async fn concurrent_writes_on_two_workers_keep_a_hot_session_cached() {
     }
     futures_util::future::join_all(running).await;
     let writes = loops * requests * workers.len();
-    let reads = server.traffic().since(&before).calls_of("hgetall");
+    let reads = server.traffic().since(&before).calls_of("hvals");
     println!("{reads} of {writes} get + insert requests read the session from Redis");
     // Saves recorded in reply order never leave a marker; a stray miss is allowed.
     assert!(reads <= 2, "{reads} of {writes} requests missed the cache");

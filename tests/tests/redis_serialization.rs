@@ -11,6 +11,7 @@ use actix_web::{App, HttpResponse, web};
 use clustered_session_tests::http::{cookie_value, set_cookie};
 use clustered_session_tests::redis_server::RedisServer;
 use clustered_session_tests::serve;
+use clustered_session_tests::stored_hash::{attribute_value, value_of};
 use redis::Commands as _;
 use serde::{Deserialize, Serialize};
 use session_core::serialization::format::{DATA_LZ4_MESSAGEPACK_V1, DATA_MESSAGEPACK_V1};
@@ -53,7 +54,7 @@ fn stored_attributes(repo: &RedisSessionRepository, id: &SessionId) -> BTreeMap<
         .unwrap();
     fields
         .into_iter()
-        .filter_map(|(field, value)| Some((field.strip_prefix("attr:")?.to_owned(), value)))
+        .filter_map(|(field, value)| Some((field.strip_prefix("attr:")?.to_owned(), value_of(&value).to_vec())))
         .collect()
 }
 
@@ -206,7 +207,9 @@ async fn damaged_values_fail_only_their_own_get_and_survive_rewrites() {
             ("not_json", b"{not json\xff".to_vec()),
         ];
         for (name, bytes) in &damaged {
-            let () = redis.hset(&key, format!("attr:{name}"), bytes.as_slice()).unwrap();
+            let () = redis
+                .hset(&key, format!("attr:{name}"), attribute_value(name, bytes))
+                .unwrap();
         }
 
         let mut loaded = repo
@@ -250,8 +253,8 @@ async fn unreadable_metadata_means_absent_and_replaced() {
     for serializer in [pdx(), data()] {
         let repo = repository(&region, serializer);
         for (field, value) in [
-            ("meta", &b"4,banana,1,1,1,0,0"[..]),
-            ("meta", b"4,1,\xF5\x01,1,1,0,0"),
+            ("meta", &b"m4,banana,1,1,1,0,0"[..]),
+            ("meta", b"m4,1,\xF5\x01,1,1,0,0"),
             ("meta", b""),
             ("version", b"\xF5"),
         ] {
@@ -417,7 +420,10 @@ async fn loads_decode_nothing_and_a_planted_bomb_fails_only_its_get() {
     drop(huge);
     assert!(bomb[0] == DATA_LZ4_MESSAGEPACK_V1 && bomb.len() < 100 * 1024);
     let key = repo.key_layout().session_key(&session.handle());
-    let () = SERVER.connection().hset(&key, "attr:bomb", bomb.as_slice()).unwrap();
+    let () = SERVER
+        .connection()
+        .hset(&key, "attr:bomb", attribute_value("bomb", &bomb))
+        .unwrap();
 
     let mut loaded = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     for name in ["notes", "profile", "bomb"] {

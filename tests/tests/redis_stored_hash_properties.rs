@@ -10,6 +10,7 @@
 use std::sync::{Arc, LazyLock};
 
 use clustered_session_tests::redis_server::RedisServer;
+use clustered_session_tests::stored_hash::attribute_value as stored_attribute;
 use proptest::prelude::*;
 use redis::Commands as _;
 use serde_json::Value;
@@ -72,6 +73,23 @@ fn field_name() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// A field besides the metadata: usually an attribute or index value as the
+/// store writes it (tagged, any stored bytes), sometimes anything at all.
+fn extra_field() -> impl Strategy<Value = (Vec<u8>, Vec<u8>)> {
+    prop_oneof![
+        3 => ("[a-z.]{0,12}", attribute_value())
+            .prop_map(|(name, value)| (format!("attr:{name}").into_bytes(), stored_attribute(&name, &value))),
+        1 => ("[a-z]{0,8}", "[a-z]{0,8}").prop_map(|(name, value)| {
+            let mut stored = vec![b'i'];
+            stored.extend_from_slice(&u32::try_from(name.len()).unwrap().to_be_bytes());
+            stored.extend_from_slice(name.as_bytes());
+            stored.extend_from_slice(value.as_bytes());
+            (format!("idx:{name}").into_bytes(), stored)
+        }),
+        1 => (field_name(), attribute_value()),
+    ]
+}
+
 /// A session hash (`version`, `meta`, see the store's `codec.rs`): metadata
 /// usually valid, sometimes garbage or missing.
 fn hash() -> impl Strategy<Value = Vec<(Vec<u8>, Vec<u8>)>> {
@@ -82,11 +100,11 @@ fn hash() -> impl Strategy<Value = Vec<(Vec<u8>, Vec<u8>)>> {
         number(now..now + 1000),
         number(-1..4000),
         number(now * 2..now * 2 + 1),
-        prop::collection::vec((field_name(), attribute_value()), 0..12),
+        prop::collection::vec(extra_field(), 0..12),
         0usize..3,
     )
         .prop_map(|(version, created, accessed, interval, expires, extra, dropped)| {
-            let meta = [&b"4"[..], &created, &accessed, &interval, &expires, b"0", b"0"].join(&b","[..]);
+            let meta = [&b"m4"[..], &created, &accessed, &interval, &expires, b"0", b"0"].join(&b","[..]);
             let mut fields = vec![(b"version".to_vec(), version), (b"meta".to_vec(), meta)];
             if dropped < fields.len() {
                 fields.remove(dropped); // sometimes a metadata field is missing

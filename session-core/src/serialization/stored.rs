@@ -59,24 +59,20 @@ pub fn write_attribute<'v>(serializer: &dyn SessionSerializer, name: &str, value
 /// written back unchanged if the session is rewritten whole.
 #[must_use]
 pub fn read_attribute(serializer: &dyn SessionSerializer, name: &str, stored: &[u8]) -> AttributeValue {
-    read_attribute_from(serializer, name, Cow::Borrowed(stored))
+    read_attribute_owned(serializer, name, Bytes::copy_from_slice(stored))
 }
 
 /// [`read_attribute`] of a buffer the caller gives away (a store's reply):
 /// kept as the value without a copy.
 #[must_use]
-pub(crate) fn read_attribute_owned(serializer: &dyn SessionSerializer, name: &str, stored: Vec<u8>) -> AttributeValue {
-    read_attribute_from(serializer, name, Cow::Owned(stored))
-}
-
-fn read_attribute_from(serializer: &dyn SessionSerializer, name: &str, stored: Cow<'_, [u8]>) -> AttributeValue {
+pub(crate) fn read_attribute_owned(serializer: &dyn SessionSerializer, name: &str, stored: Bytes) -> AttributeValue {
     let Some(reader) = reader_of(serializer, &stored) else {
         return unrecognized(name, stored);
     };
     match built_in(reader) {
         // JSON text is the in-memory form as it is: nothing to decode.
-        Some(BuiltIn::Pdx) => AttributeValue::from_vec(stored.into_owned()),
-        Some(BuiltIn::Data) if looks_like_json(&stored) => AttributeValue::from_vec(stored.into_owned()),
+        Some(BuiltIn::Pdx) => AttributeValue::from_shared(stored),
+        Some(BuiltIn::Data) if looks_like_json(&stored) => AttributeValue::from_shared(stored),
         Some(BuiltIn::Data) => {
             AttributeValue::lazy(StoredValue::new(Reader::Static(&SessionDataSerializer), name, stored))
         }
@@ -84,7 +80,7 @@ fn read_attribute_from(serializer: &dyn SessionSerializer, name: &str, stored: C
             Ok(value) => value,
             Err(error) => {
                 tracing::warn!(attribute = name, %error, "unreadable session attribute kept as stored");
-                AttributeValue::from_vec(stored.into_owned())
+                AttributeValue::from_shared(stored)
             }
         },
     }
@@ -96,7 +92,7 @@ fn read_attribute_from(serializer: &dyn SessionSerializer, name: &str, stored: C
 pub fn read_attribute_shared(serializer: &Arc<dyn SessionSerializer>, name: &str, stored: &[u8]) -> AttributeValue {
     let configured: &dyn SessionSerializer = serializer.as_ref();
     let Some(reader) = reader_of(configured, stored) else {
-        return unrecognized(name, Cow::Borrowed(stored));
+        return unrecognized(name, Bytes::copy_from_slice(stored));
     };
     if built_in(reader).is_some() || !std::ptr::addr_eq(reader, configured) {
         return read_attribute(reader, name, stored);
@@ -104,7 +100,7 @@ pub fn read_attribute_shared(serializer: &Arc<dyn SessionSerializer>, name: &str
     AttributeValue::lazy(StoredValue::new(
         Reader::Shared(Arc::clone(serializer)),
         name,
-        Cow::Borrowed(stored),
+        Bytes::copy_from_slice(stored),
     ))
 }
 
@@ -116,7 +112,7 @@ fn reader_of<'s>(configured: &'s dyn SessionSerializer, stored: &[u8]) -> Option
         .find(|candidate| candidate.recognizes(stored))
 }
 
-fn unrecognized(name: &str, stored: Cow<'_, [u8]>) -> AttributeValue {
+fn unrecognized(name: &str, stored: Bytes) -> AttributeValue {
     let first = stored
         .first()
         .map_or_else(|| "none".to_owned(), |byte| format!("0x{byte:02X}"));
@@ -125,7 +121,7 @@ fn unrecognized(name: &str, stored: Cow<'_, [u8]>) -> AttributeValue {
         "unreadable session attribute kept as stored: no serializer of this instance recognizes its format (first \
          byte {first})"
     );
-    AttributeValue::from_vec(stored.into_owned())
+    AttributeValue::from_shared(stored)
 }
 
 #[derive(Clone, Copy)]
@@ -162,14 +158,6 @@ impl Reader {
     }
 }
 
-/// A buffer as `Bytes`: taken over when owned, copied when borrowed.
-fn owned(bytes: Cow<'_, [u8]>) -> Bytes {
-    match bytes {
-        Cow::Borrowed(bytes) => Bytes::copy_from_slice(bytes),
-        Cow::Owned(bytes) => Bytes::from(bytes),
-    }
-}
-
 /// An attribute value as a store read it, decoded once, on first use.
 pub(crate) struct StoredValue {
     bytes: Bytes,
@@ -181,9 +169,9 @@ pub(crate) struct StoredValue {
 }
 
 impl StoredValue {
-    fn new(reader: Reader, name: &str, stored: Cow<'_, [u8]>) -> Self {
+    fn new(reader: Reader, name: &str, stored: Bytes) -> Self {
         Self {
-            bytes: owned(stored),
+            bytes: stored,
             name: name.into(),
             reader,
             max_len: AtomicUsize::new(DEFAULT_MAX_VALUE_BYTES),

@@ -44,7 +44,12 @@ impl AttributeValue {
 
     /// Wraps a buffer exactly as a serializer wrote it, without copying it.
     pub(crate) fn from_vec(bytes: Vec<u8>) -> Self {
-        Self(Repr::Json(Bytes::from(bytes)))
+        Self::from_shared(Bytes::from(bytes))
+    }
+
+    /// Wraps a shared buffer exactly as a serializer wrote it.
+    pub(crate) fn from_shared(bytes: Bytes) -> Self {
+        Self(Repr::Json(bytes))
     }
 
     /// A value kept as stored, decoded by `stored`'s reader on first use.

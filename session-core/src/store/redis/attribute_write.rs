@@ -42,10 +42,10 @@ use super::*;
 /// What a save qualifying for [`RedisSessionRepository::write_attributes`] writes.
 #[derive(Debug)]
 pub(super) struct AttributeWrite {
-    /// `attr:<name>` fields set, with their values' sizes.
-    sets: Vec<(usize, usize)>,
-    /// Fields removed: the name's length.
-    removed: Vec<usize>,
+    /// `attr:<name>` fields set: their stored values' sizes (header included).
+    sets: Vec<usize>,
+    /// How many fields it removes.
+    removed: usize,
     /// The stored deadline, unchanged by this save.
     deadline: Option<i64>,
 }
@@ -71,21 +71,20 @@ impl AttributeWrite {
             let after = session.get_raw(name).map_or(0, |value| name.len() + value.stored_len());
             growth += signed(after) - signed(name.len() + before?);
         }
-        let attribute = |field: &[u8]| field.strip_prefix(codec::ATTRIBUTE_PREFIX.as_bytes()).map(<[u8]>::len);
+        let is_attribute = |field: &[u8]| field.starts_with(codec::ATTRIBUTE_PREFIX.as_bytes());
         let mut sets = Vec::with_capacity(plan.sets.len());
         for (field, value) in &plan.sets {
-            match attribute(field) {
-                Some(name) => sets.push((name, value.len())),
+            if is_attribute(field) {
+                sets.push(value.len());
+            } else if field.as_slice() != codec::LAST_ACCESSED_TIME.as_bytes() {
                 // Only the access time may come along.
-                None if field.as_slice() == codec::LAST_ACCESSED_TIME.as_bytes() => {}
-                None => return None,
+                return None;
             }
         }
-        let removed = plan
-            .deletes
-            .iter()
-            .map(|field| attribute(field))
-            .collect::<Option<Vec<_>>>()?;
+        if !plan.deletes.iter().all(|field| is_attribute(field)) {
+            return None;
+        }
+        let removed = plan.deletes.len();
         (growth <= 0).then_some(Self {
             sets,
             removed,
@@ -94,27 +93,28 @@ impl AttributeWrite {
     }
 
     /// The size counters' change, from the `HSTRLEN` replies (in plan order:
-    /// the set fields, then the removed ones): (attributes, bytes).
+    /// the set fields, then the removed ones): (attributes, bytes). Counters
+    /// count an attribute's stored value less its header (name plus value).
     fn counter_change(&self, sizes_before: &[Value]) -> (i64, i64) {
+        let header = signed(codec::VALUE_HEADER_LEN);
         let (mut count, mut bytes) = (0, 0);
         let mut sizes = sizes_before.iter().map(|size| match size {
             Value::Int(size) => *size,
             _ => 0,
         });
-        for &(name, value) in &self.sets {
+        for &value in &self.sets {
             match sizes.next().unwrap_or(0) {
                 0 => {
                     count += 1;
-                    bytes += signed(name + value);
+                    bytes += signed(value) - header;
                 }
                 old => bytes += signed(value) - old,
             }
         }
-        for &name in &self.removed {
-            let old = sizes.next().unwrap_or(0);
+        for old in sizes.take(self.removed) {
             if old > 0 {
                 count -= 1;
-                bytes -= signed(name) + old;
+                bytes -= old - header;
             }
         }
         (count, bytes)
@@ -167,7 +167,7 @@ impl RedisSessionRepository {
         }
         pipe.cmd("EXEC");
         // Where the transaction's replies are in EXEC's array.
-        let sized = write.sets.len() + write.removed.len();
+        let sized = write.sets.len() + write.removed;
         let rev_at = 1 + sized + usize::from(!write.sets.is_empty()) + usize::from(!plan.deletes.is_empty());
         let exec_at = pipe.len() - 1;
         let asked_replicas = self.ask_replicas(&mut pipe, vec![hash.clone()]);

@@ -3,18 +3,24 @@
 //! | field | value |
 //! |---|---|
 //! | `version` | the session's version: incremented by every applied save (near caches compare theirs with it); at least 4 |
-//! | `meta` | `4,<creationTime>,<lastAccessedTime>,<maxInactiveInterval>,<expiresAt>,<attribute count>,<attribute bytes>` (`lua/meta.lua`) |
-//! | `attr:<name>` | one attribute, as the serializer wrote it: JSON, or binary whose first byte names its format (`serialization::format`) |
-//! | `idx:<index name>` | the session's value in that index (its set holds the handle) |
+//! | `meta` | `m4,<creationTime>,<lastAccessedTime>,<maxInactiveInterval>,<expiresAt>,<attribute count>,<attribute bytes>` (`lua/format.lua`) |
+//! | `attr:<name>` | `a`, the name's length (4 bytes, big-endian), the name, then the value as the serializer wrote it: JSON, or binary whose first byte names its format (`serialization::format`) |
+//! | `idx:<index name>` | `i`, the index name's length (4 bytes, big-endian), the name, then the session's value in that index (its set holds the handle) |
+//!
+//! A read is `HVALS`, not `HGETALL`: every value says what it is (`version`'s
+//! is the only one that starts with a digit; the others start with a tag
+//! byte), so the field names need not cross the wire. Every reply element
+//! costs a read twice (Redis builds it, redis-rs parses it, about 1,000
+//! instructions each): a session of n attributes is read as n + 2 elements,
+//! where format 3 (`HGETALL`, eight metadata fields) took 2n + 16.
 //!
 //! In `meta`: the format (`4`); epoch milliseconds (`lastAccessedTime` as of the
 //! last save or idle refresh, so within the refresh window); the idle timeout in
 //! seconds (negative: never); `expiresAt`, when the session expires, epoch
 //! milliseconds (`-1`: never), set with the expiry marker's TTL so that a read
 //! needs nothing but this hash; the size counters the save script checks bounds
-//! against. One field, because every field costs a read twice (Redis builds two
-//! reply elements, the client parses two): format 3 had one field per item, and
-//! a small session's read half as many fields.
+//! against (bytes: names plus stored values, which is each attribute field's
+//! length less its 5-byte header).
 //!
 //! `version` and `meta` are two fields because an attribute-only write
 //! (`attribute_write.rs`) increments the version with `HINCRBY`, without a
@@ -28,6 +34,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use bytes::Bytes;
 use redis::Value;
 
 use crate::error::StoreError;
@@ -38,15 +45,19 @@ use crate::serialization::{SessionSerializer, read_attribute_owned, write_attrib
 use crate::session::{Attributes, SessionParts, StoredSession, epoch_millis, from_epoch_millis};
 
 pub(crate) const VERSION: &str = "version";
-pub(crate) const META: &str = "meta";
 /// The format this version writes: `meta`'s first item.
 const FORMAT: i64 = 4;
+/// The first byte of each kind of value (`version`'s is a digit).
+const META_TAG: u8 = b'm';
+const ATTRIBUTE_TAG: u8 = b'a';
+const INDEX_TAG: u8 = b'i';
+/// A tagged value's header: the tag and the name's length.
+pub(crate) const VALUE_HEADER_LEN: usize = 5;
 // Metadata items by name, as the save script's arguments name them.
 pub(crate) const CREATION_TIME: &str = "creationTime";
 pub(crate) const LAST_ACCESSED_TIME: &str = "lastAccessedTime";
 pub(crate) const MAX_INACTIVE_INTERVAL: &str = "maxInactiveInterval";
 pub(crate) const ATTRIBUTE_PREFIX: &str = "attr:";
-pub(crate) const INDEX_PREFIX: &str = "idx:";
 
 /// Field/value pairs of a hash, as bytes.
 pub(crate) type Fields = Vec<(Vec<u8>, Vec<u8>)>;
@@ -99,15 +110,62 @@ pub(crate) fn fields(value: Value) -> Result<Option<Fields>, StoreError> {
     Ok((!pairs.is_empty()).then_some(pairs))
 }
 
-/// The `idx:` fields of a hash, as (index name, value).
+/// Reads an `HVALS` reply: the hash's values. `Nil` and an empty hash are `None`.
+pub(crate) fn values(value: Value) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
+    let values = match value {
+        Value::Nil => return Ok(None),
+        Value::Array(items) | Value::Set(items) => items.into_iter().map(bytes).collect::<Result<Vec<_>, _>>()?,
+        other => {
+            return Err(StoreError::Protocol(format!(
+                "expected hash values, got {}",
+                kind(&other)
+            )));
+        }
+    };
+    Ok((!values.is_empty()).then_some(values))
+}
+
+/// `tag`, `name`'s length, `name`, then `value`: an attribute's or index's
+/// stored value (see the module docs).
+pub(crate) fn tagged(tag: u8, name: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut tagged = Vec::with_capacity(VALUE_HEADER_LEN + name.len() + value.len());
+    tagged.push(tag);
+    // Longer names cannot reach here: the session's size limits bound names (at most 4 GiB anyway).
+    tagged.extend_from_slice(&u32::try_from(name.len()).unwrap_or(u32::MAX).to_be_bytes());
+    tagged.extend_from_slice(name);
+    tagged.extend_from_slice(value);
+    tagged
+}
+
+/// The stored value of attribute `name`.
+pub(crate) fn attribute_value(name: &str, value: &[u8]) -> Vec<u8> {
+    tagged(ATTRIBUTE_TAG, name.as_bytes(), value)
+}
+
+/// A tagged value's tag, name and where its own value starts (`None`: not a
+/// tagged value, or one cut short).
+fn untag(value: &[u8]) -> Option<(u8, &[u8], usize)> {
+    let (&tag, rest) = value.split_first()?;
+    let (len, rest) = rest.split_first_chunk::<4>()?;
+    let len = usize::try_from(u32::from_be_bytes(*len)).ok()?;
+    let name = rest.get(..len)?;
+    Some((tag, name, VALUE_HEADER_LEN + len))
+}
+
+/// The index entries among a hash's values, as (index name, value); the
+/// field names are not needed (a script's reply has them, `HVALS` does not).
 pub(crate) fn index_entries(fields: &Fields) -> impl Iterator<Item = (String, String)> + '_ {
-    fields.iter().filter_map(|(name, value)| {
-        let name = name.strip_prefix(INDEX_PREFIX.as_bytes())?;
-        Some((
+    fields.iter().filter_map(|(_, value)| index_entry(value))
+}
+
+fn index_entry(value: &[u8]) -> Option<(String, String)> {
+    match untag(value)? {
+        (INDEX_TAG, name, start) => Some((
             String::from_utf8(name.to_vec()).ok()?,
-            String::from_utf8(value.clone()).ok()?,
-        ))
-    })
+            String::from_utf8(value[start..].to_vec()).ok()?,
+        )),
+        _ => None,
+    }
 }
 
 /// A string reply as bytes.
@@ -135,35 +193,43 @@ pub(crate) fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// Decodes a session hash. Never panics, whatever the hash holds: bad
-/// metadata makes the whole session [`Decoded::Corrupt`]; attribute values are
-/// read by the serializer their format names ([`read_attribute`](crate::serialization::read_attribute)), and one that
-/// none can read is kept as stored, so a bad value only fails that attribute's `get`.
-pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn SessionSerializer) -> Decoded {
+/// Decodes a session hash from its values (`HVALS`, or a script's `HGETALL`
+/// without the names). Never panics, whatever the hash holds: bad metadata
+/// makes the whole session [`Decoded::Corrupt`]; attribute values are read by
+/// the serializer their format names
+/// ([`read_attribute`](crate::serialization::read_attribute)), and one that none
+/// can read is kept as stored, so a bad value only fails that attribute's `get`.
+pub(crate) fn decode(
+    handle: SessionHandle,
+    values: impl IntoIterator<Item = Vec<u8>>,
+    serializer: &dyn SessionSerializer,
+) -> Decoded {
     let mut version = None;
     let mut meta = None;
-    let mut stored_attributes = Vec::with_capacity(fields.len());
+    let values = values.into_iter();
+    let mut stored_attributes = Vec::with_capacity(values.size_hint().0);
     let mut index = BTreeMap::new();
-    for (field, value) in fields {
-        // Attributes first: most fields are.
-        if field.starts_with(ATTRIBUTE_PREFIX.as_bytes()) {
-            // Attribute names are Rust strings; a non-UTF-8 name cannot be asked for.
-            if let Ok(name) = std::str::from_utf8(&field[ATTRIBUTE_PREFIX.len()..]) {
-                stored_attributes.push((Arc::<str>::from(name), value));
-            }
-            continue;
-        }
-        match field.as_slice() {
-            f if f == META.as_bytes() => meta = Some(value),
-            f if f == VERSION.as_bytes() => version = Some(value),
-            f => {
-                if let Some(name) = f.strip_prefix(INDEX_PREFIX.as_bytes())
-                    && let (Ok(name), Ok(value)) = (String::from_utf8(name.to_vec()), String::from_utf8(value))
+    for value in values {
+        match value.first() {
+            // Attributes first: most values are.
+            Some(&ATTRIBUTE_TAG) => {
+                // Attribute names are Rust strings; a non-UTF-8 name cannot be asked for.
+                if let Some((_, name, start)) = untag(&value)
+                    && let Ok(name) = std::str::from_utf8(name)
                 {
+                    stored_attributes.push((Arc::<str>::from(name), start, value));
+                }
+            }
+            Some(&META_TAG) => meta = Some(value),
+            Some(b'0'..=b'9' | b'-') => version = Some(value),
+            Some(&INDEX_TAG) => {
+                if let Some((name, value)) = index_entry(&value) {
                     index.insert(name, value);
                 }
-                // Unknown fields are ignored: a later minor format may add some.
             }
+            // Anything else is ignored: the expiry handler's `reaped` mark, or
+            // what a later minor format adds.
+            _ => {}
         }
     }
     let metadata = match Metadata::read(meta.as_deref(), version.as_deref()) {
@@ -173,8 +239,9 @@ pub(crate) fn decode(handle: SessionHandle, fields: Fields, serializer: &dyn Ses
     // Only now, for a session that is kept: reading may decode binary values.
     let attributes: Attributes = stored_attributes
         .into_iter()
-        .map(|(name, stored)| {
-            let value = read_attribute_owned(serializer, &name, stored);
+        .map(|(name, start, stored)| {
+            // The reply's buffer itself, past the header: no copy.
+            let value = read_attribute_owned(serializer, &name, Bytes::from(stored).slice(start..));
             (name, value)
         })
         .collect();
@@ -206,6 +273,7 @@ impl Metadata {
     fn read(meta: Option<&[u8]>, version: Option<&[u8]>) -> Result<Self, Box<Decoded>> {
         let corrupt = |what: &str| Box::new(Decoded::Corrupt(format!("missing or malformed {what}")));
         let mut items = meta
+            .and_then(|meta| meta.strip_prefix(&[META_TAG]))
             .and_then(|meta| std::str::from_utf8(meta).ok())
             .ok_or_else(|| corrupt("meta"))?
             .split(',')
@@ -263,7 +331,7 @@ impl WritePlan {
         for (name, value) in session.attributes() {
             sets.push((
                 attribute_field(name),
-                write_attribute(serializer, name, value).into_owned(),
+                attribute_value(name, &write_attribute(serializer, name, value)),
             ));
         }
         Self {
@@ -290,7 +358,7 @@ impl WritePlan {
         for (name, value) in session.changed_attributes() {
             sets.push((
                 attribute_field(name),
-                write_attribute(serializer, name, value).into_owned(),
+                attribute_value(name, &write_attribute(serializer, name, value)),
             ));
             touched_indexes.extend(index_fed_by(name, indexer));
         }
@@ -378,13 +446,14 @@ mod tests {
         (name.as_bytes().to_vec(), value.as_bytes().to_vec())
     }
 
-    fn valid() -> Fields {
+    /// A session's values, as `HVALS` returns them.
+    fn valid() -> Vec<Vec<u8>> {
         vec![
-            field(VERSION, "9"),
-            field(META, "4,1700000000000,1700000000500,1800,1700001800500,2,18"),
-            field("attr:name", "\"Ada\""),
-            field("attr:version", "7"),
-            field("idx:color", "red"),
+            b"9".to_vec(),
+            b"m4,1700000000000,1700000000500,1800,1700001800500,2,18".to_vec(),
+            attribute_value("name", b"\"Ada\""),
+            attribute_value("version", b"7"),
+            tagged(INDEX_TAG, b"color", b"red"),
         ]
     }
 
@@ -401,6 +470,7 @@ mod tests {
         };
         assert_eq!(expires_at, Some(1_700_001_800_500));
         assert_eq!(parts.attributes["version"].as_bytes(), b"7");
+        assert_eq!(parts.attributes["name"].as_bytes(), b"\"Ada\"");
         assert_eq!(parts.max_inactive_interval_seconds, 1800);
         assert_eq!(epoch_millis(parts.creation_time), 1_700_000_000_000);
         assert_eq!(epoch_millis(parts.last_accessed_time), 1_700_000_000_500);
@@ -409,55 +479,91 @@ mod tests {
     }
 
     #[test]
+    fn values_say_what_they_are_in_any_order_and_unknown_ones_are_ignored() {
+        let mut values = valid();
+        values.reverse();
+        values.push(b"r".to_vec()); // the expiry handler's mark
+        values.push(b"zsomething a later format adds".to_vec());
+        let Decoded::Session { parts, index, rev, .. } =
+            decode(SessionId::generate().handle(), values, &SessionPdxSerializer)
+        else {
+            panic!()
+        };
+        assert_eq!(parts.attributes.len(), 2);
+        assert_eq!((index.len(), rev), (1, 9));
+    }
+
+    #[test]
     fn garbage_metadata_is_corrupt_never_a_panic() {
         let id = SessionId::generate().handle();
-        for (name, value) in [
-            (META, "4,banana,1,1,1,0,0"),
-            (META, "4,1,,1,1,0,0"),
-            (META, "4,1,1,1.5,1,0,0"),
-            (META, "4,1,1,99999999999999999999999,1,0,0"),
-            (META, "4,1,1,1"),
-            (META, "4,-5,1,1,1,0,0"),
-            (META, "4,1,1,1,soon,0,0"),
-            (META, "x"),
-            (META, "3,1,1,1,1,0,0"),
-            (VERSION, "x"),
+        for (at, value) in [
+            (1, &b"m4,banana,1,1,1,0,0"[..]),
+            (1, b"m4,1,,1,1,0,0"),
+            (1, b"m4,1,1,1.5,1,0,0"),
+            (1, b"m4,1,1,99999999999999999999999,1,0,0"),
+            (1, b"m4,1,1,1"),
+            (1, b"m4,-5,1,1,1,0,0"),
+            (1, b"m4,1,1,1,soon,0,0"),
+            (1, b"m"),
+            (1, b"m3,1,1,1,1,0,0"),
+            (1, b"m\xF5,1,1,1,1,0,0"),
+            (0, b"9x"),
+            (0, b"-"),
         ] {
-            let mut fields = valid();
-            fields.retain(|(f, _)| f != name.as_bytes());
-            fields.push(field(name, value));
+            let mut values = valid();
+            values[at] = value.to_vec();
             assert!(
-                matches!(decode(id, fields, &SessionPdxSerializer), Decoded::Corrupt(_)),
-                "{name}={value}"
+                matches!(decode(id, values, &SessionPdxSerializer), Decoded::Corrupt(_)),
+                "{}",
+                String::from_utf8_lossy(value)
             );
         }
-        for missing in [META, VERSION] {
-            let mut fields = valid();
-            fields.retain(|(f, _)| f != missing.as_bytes());
+        for missing in [0, 1] {
+            let mut values = valid();
+            values.remove(missing);
             assert!(
-                matches!(decode(id, fields, &SessionPdxSerializer), Decoded::Corrupt(_)),
-                "without {missing}"
+                matches!(decode(id, values, &SessionPdxSerializer), Decoded::Corrupt(_)),
+                "without value {missing}"
             );
         }
         // Format 3 (one field per metadata item, development builds before this one): absent.
-        let format_3 = vec![
-            field(VERSION, "3"),
-            field(CREATION_TIME, "1700000000000"),
-            field(LAST_ACCESSED_TIME, "1700000000500"),
-            field(MAX_INACTIVE_INTERVAL, "1800"),
-            field("expiresAt", "1700001800500"),
-            field("attr:name", "\"Ada\""),
-        ];
+        let format_3 = [b"3", &b"1700000000000"[..], b"1700000000500", b"1800", b"\"Ada\""];
         assert!(matches!(
-            decode(id, format_3, &SessionPdxSerializer),
+            decode(id, format_3.map(<[u8]>::to_vec), &SessionPdxSerializer),
             Decoded::Corrupt(_)
         ));
-        let mut fields = valid();
-        fields[1] = field(META, "5,anything");
+        let mut values = valid();
+        values[1] = b"m5,anything".to_vec();
         assert!(matches!(
-            decode(id, fields, &SessionPdxSerializer),
+            decode(id, values, &SessionPdxSerializer),
             Decoded::UnknownVersion(_)
         ));
+        // Cut-short or unreadable tagged values are skipped, never a panic.
+        let mut values = valid();
+        values.extend([
+            b"a".to_vec(),
+            b"a\0\0".to_vec(),
+            b"a\0\0\0\x09ab".to_vec(),
+            b"i\xFF\xFF\xFF\xFFx".to_vec(),
+        ]);
+        values.push(tagged(ATTRIBUTE_TAG, b"\xF5", b"1"));
+        let Decoded::Session { parts, .. } = decode(id, values, &SessionPdxSerializer) else {
+            panic!()
+        };
+        assert_eq!(parts.attributes.len(), 2);
+    }
+
+    #[test]
+    fn index_entries_are_read_from_a_scripts_fields_by_their_values() {
+        let fields = vec![
+            field("idx:color", ""),
+            (b"idx:color".to_vec(), tagged(INDEX_TAG, b"color", b"red")),
+            (b"attr:color".to_vec(), attribute_value("color", b"\"red\"")),
+        ];
+        assert_eq!(
+            index_entries(&fields).collect::<Vec<_>>(),
+            [("color".to_owned(), "red".to_owned())]
+        );
     }
 
     #[test]
@@ -490,6 +596,11 @@ mod tests {
             .map(|(f, _)| String::from_utf8_lossy(f).into_owned())
             .collect();
         assert_eq!(names, [LAST_ACCESSED_TIME, "attr:cart"]);
+        assert_eq!(
+            plan.sets[1].1,
+            attribute_value("cart", b"[1,2]"),
+            "stored with its name"
+        );
         assert_eq!(plan.deletes, [b"attr:name".to_vec()]);
         assert!(plan.index_sets.is_empty() && plan.index_deletes.is_empty());
 

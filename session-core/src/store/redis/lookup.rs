@@ -5,7 +5,7 @@ use super::*;
 
 impl RedisSessionRepository {
     /// Reads sessions without touching them (index lookups, notices): one
-    /// `HGETALL` each, pipelined. `None` for a session that is gone, expired
+    /// `HVALS` each, pipelined. `None` for a session that is gone, expired
     /// or unreadable.
     pub(super) async fn peek(
         &self,
@@ -16,7 +16,7 @@ impl RedisSessionRepository {
         }
         let mut pipe = new_pipeline();
         for handle in handles {
-            pipe.cmd("HGETALL").arg(self.inner.keys.session_key(handle));
+            pipe.cmd("HVALS").arg(self.inner.keys.session_key(handle));
         }
         let now = epoch_millis(SystemTime::now());
         let replies = self.execute(pipe).await?;
@@ -24,10 +24,10 @@ impl RedisSessionRepository {
         for (handle, reply) in handles.iter().zip(replies) {
             let fields = match reply {
                 Value::ServerError(error) if error.code() == "WRONGTYPE" => None,
-                reply => codec::fields(ok(reply)?)?,
+                reply => codec::values(ok(reply)?)?,
             };
             sessions.push(
-                fields.and_then(|fields| match codec::decode(*handle, fields, self.serializer()) {
+                fields.and_then(|values| match codec::decode(*handle, values, self.serializer()) {
                     Decoded::Session {
                         parts,
                         index,

@@ -19,7 +19,7 @@
 //! *Expiry* below); nothing reads a hash whose marker is gone.
 //!
 //! # Reads, the refresh window and expiration policies
-//! A read is one `HGETALL`: the hash carries its own deadline (`meta`'s `expiresAt`, set
+//! A read is one `HVALS`: the hash carries its own deadline (`meta`'s `expiresAt`, set
 //! together with the marker's TTL), so liveness needs no script; a hash whose
 //! deadline passed reads as absent. The deadline follows the settings'
 //! [`SessionExpirationPolicy`] (see `rule.rs`): a read or save extends it only
@@ -38,7 +38,7 @@
 //!
 //! | operation | commands | round trips |
 //! |---|---|---|
-//! | [`find_by_id`](SessionRepository::find_by_id) | one `HGETALL` | 1 (+1 `EVALSHA` and the index sets' `PEXPIRE .. GT`, not waited for, once per refresh window) |
+//! | [`find_by_id`](SessionRepository::find_by_id) | one `HVALS` | 1 (+1 `EVALSHA` and the index sets' `PEXPIRE .. GT`, not waited for, once per refresh window) |
 //! | `find_by_id` with a near cache, session cached | none | 0 |
 //! | [`save`](SessionRepository::save), unchanged session | none | 0 |
 //! | `save`, attributes replaced by values no larger (or removed), inside the refresh window | one `MULTI`/`EXEC` of plain commands: `EXISTS`, `HSTRLEN` per attribute, `HSET`, `HDEL`, `HINCRBY` (`attribute_write.rs`); then, when sizes changed, the size counters' change (`EVALSHA` of `resize`), not waited for | 1 |
@@ -46,7 +46,7 @@
 //! | `save`, index value set / switched / removed | `EVALSHA`, then `SREM` of the old entry, `SADD` of the new and its `PEXPIRE .. NX` / `PEXPIRE .. GT`, pipelined | 1 |
 //! | [`delete_by_handle`](SessionRepository::delete_by_handle) / `delete_by_id` | `EVALSHA`, then `SREM` per index entry, pipelined | 1 |
 //! | renewal | `EVALSHA` (old id), then `EVALSHA` + `SREM`/`SADD` (new id) | 2 |
-//! | index lookup | `SMEMBERS`, then one `HGETALL` per member, pipelined | 2 (+1 to prune stale members) |
+//! | index lookup | `SMEMBERS`, then one `HVALS` per member, pipelined | 2 (+1 to prune stale members) |
 //!
 //! The old index entries a save or delete removes are those this instance last
 //! read, wrote or found by a lookup for the session (a bounded cache; a request
@@ -472,7 +472,7 @@ impl RedisSessionRepository {
 
     /// A session as read by an index lookup or for an event (no touch).
     fn decode_untouched(&self, handle: &SessionHandle, fields: Fields) -> Option<StoredSession> {
-        match codec::decode(*handle, fields, self.serializer()) {
+        match codec::decode(*handle, fields.into_iter().map(|(_, value)| value), self.serializer()) {
             Decoded::Session { parts, .. } => Some(self.with_predicate(StoredSession::from_parts(parts))),
             Decoded::Corrupt(_) | Decoded::UnknownVersion(_) => None,
         }

@@ -1,11 +1,11 @@
 //! Reading a session: from the near cache when it holds the session, else one
-//! `HGETALL`; the request's copy, and the idle refresh when the stored deadline
+//! `HVALS`; the request's copy, and the idle refresh when the stored deadline
 //! lags (see the module docs, *Reads, the refresh window and expiration policies*).
 
 use super::*;
 
 impl RedisSessionRepository {
-    /// [`SessionRepository::find_by_id`]: the near cache, else one `HGETALL`.
+    /// [`SessionRepository::find_by_id`]: the near cache, else one `HVALS`.
     pub(super) async fn read(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         let now = SystemTime::now();
         // The one digest of this request: every key below is derived from it.
@@ -26,19 +26,19 @@ impl RedisSessionRepository {
             ticket = Some(cache.ticket(&key));
         }
         let mut pipe = new_pipeline();
-        pipe.cmd("HGETALL").arg(&key);
+        pipe.cmd("HVALS").arg(&key);
         let reply = self.execute(pipe).await?.into_iter().next();
         let fields = match reply {
             Some(Value::ServerError(error)) if error.code() == "WRONGTYPE" => {
                 return self.drop_unreadable(&handle, "a key of another type").await;
             }
-            Some(reply) => codec::fields(ok(reply)?)?,
+            Some(reply) => codec::values(ok(reply)?)?,
             None => return Err(StoreError::Protocol("no reply".to_owned())),
         };
-        let Some(fields) = fields else {
+        let Some(values) = fields else {
             return Ok(None);
         };
-        match codec::decode(handle, fields, self.serializer()) {
+        match codec::decode(handle, values, self.serializer()) {
             Decoded::Session {
                 parts,
                 index,

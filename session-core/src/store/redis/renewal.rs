@@ -25,13 +25,14 @@ impl RedisSessionRepository {
             tracing::debug!(session = %previous, "renewal of a session deleted meanwhile: not recreated");
             return Ok(false);
         };
-        let (parts, old_index) = match codec::decode(*previous, fields, self.serializer()) {
-            Decoded::Session { parts, index, .. } => (parts, index),
-            Decoded::Corrupt(reason) | Decoded::UnknownVersion(reason) => {
-                tracing::warn!(session = %previous, %reason, "unreadable session dropped on renewal");
-                return Ok(false);
-            }
-        };
+        let (parts, old_index) =
+            match codec::decode(*previous, fields.into_iter().map(|(_, value)| value), self.serializer()) {
+                Decoded::Session { parts, index, .. } => (parts, index),
+                Decoded::Corrupt(reason) | Decoded::UnknownVersion(reason) => {
+                    tracing::warn!(session = %previous, %reason, "unreadable session dropped on renewal");
+                    return Ok(false);
+                }
+            };
         let old_state = StoredSession::from_parts(parts.clone());
         let mut renewed = StoredSession::from_parts(SessionParts {
             handle: session.handle(),

@@ -20,8 +20,8 @@ use redis::Script;
 use tokio::sync::Mutex;
 
 /// A script's source: the shared helpers, the helpers it uses (`expiry.lua`
-/// for the scripts that set TTLs, `meta.lua` for those that read or write the
-/// `meta` field), then the script. (Each helper costs a closure on every run,
+/// for the scripts that set TTLs, `format.lua` for those that read or write
+/// format 4's values), then the script. (Each helper costs a closure on every run,
 /// so a script gets only the ones it may use.)
 macro_rules! source {
     ($($file:literal),+) => {
@@ -34,13 +34,13 @@ const SCRIPTS: usize = 7;
 
 /// Every script's source, in [`Scripts::with_grace`]'s order.
 const SOURCES: [&str; SCRIPTS] = [
-    source!("lua/expiry.lua", "lua/meta.lua", "lua/touch.lua"),
-    source!("lua/expiry.lua", "lua/meta.lua", "lua/save.lua"),
+    source!("lua/expiry.lua", "lua/format.lua", "lua/touch.lua"),
+    source!("lua/expiry.lua", "lua/format.lua", "lua/save.lua"),
     source!("lua/take.lua"),
     source!("lua/delete.lua"),
     source!("lua/reap.lua"),
     source!("lua/admit_login.lua"),
-    source!("lua/meta.lua", "lua/resize.lua"),
+    source!("lua/format.lua", "lua/resize.lua"),
 ];
 
 /// All scripts, hashed once per repository.

@@ -11,8 +11,9 @@ local fields = read_hash(hash)
 if #fields == 0 then
   return {1, 0}
 end
--- 'reaped' has no ':' so it cannot collide with attributes; decoding ignores it.
-local first = redis.call('HSETNX', hash, 'reaped', '1')
+-- 'reaped' has no ':' so it cannot collide with attributes; its value is
+-- neither tagged nor a number, so decoding ignores it.
+local first = redis.call('HSETNX', hash, 'reaped', 'r')
 if ARGV[1] == 'destroy' then
   redis.call('DEL', hash)
 else

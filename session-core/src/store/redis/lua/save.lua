@@ -13,7 +13,7 @@ local mode = ARGV[1]
 local result = {1, 1, 0, ''}
 
 -- A live session: its marker exists and its hash holds format-4 metadata
--- (meta.lua). Its metadata as stored (another request may have changed the
+-- (format.lua). Its metadata as stored (another request may have changed the
 -- idle timeout: the stored value wins unless this save sets it), version,
 -- deadline and size counters (strings: parsed only if this save changes them).
 local live = false
@@ -47,8 +47,9 @@ elseif mode == 'create' then
     local old = read_hash(hash)
     for i = 1, #old, 2 do
       if string.sub(old[i], 1, 4) == 'idx:' then
-        result[#result + 1] = string.sub(old[i], 5)
-        result[#result + 1] = old[i + 1]
+        local name = string.sub(old[i], 5)
+        result[#result + 1] = name
+        result[#result + 1] = index_value_of(name, old[i + 1])
       end
     end
     redis.call('DEL', hash)
@@ -82,7 +83,7 @@ for j = attrs_from, fields_to, 2 do
   end
   if old == 0 then
     count_change = count_change + 1
-    bytes_change = bytes_change + #field - 5 + #value
+    bytes_change = bytes_change + #value - HEADER_LEN
   else
     bytes_change = bytes_change + #value - old
   end
@@ -93,7 +94,7 @@ if live then
     local old = redis.call('HSTRLEN', hash, field)
     if old > 0 then
       count_change = count_change - 1
-      bytes_change = bytes_change - (#field - 5) - old
+      bytes_change = bytes_change - (old - HEADER_LEN)
     end
   end
 end
@@ -222,9 +223,12 @@ local function replace(name, value)
   if mode ~= 'new' then
     old = redis.call('HGET', hash, field)
   end
+  if value then
+    value = index_value(name, value)
+  end
   if old and old ~= value then
     result[#result + 1] = name
-    result[#result + 1] = old
+    result[#result + 1] = index_value_of(name, old)
   end
   if value then
     redis.call('HSET', hash, field, value)

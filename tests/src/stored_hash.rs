@@ -1,5 +1,31 @@
-//! A session hash's `meta` field (format 4), as Redis holds it: what tests
-//! check of the stored deadline and size counters.
+//! A session hash (format 4) as Redis holds it: its `meta` field (what tests
+//! check of the stored deadline and size counters) and its tagged values.
+
+/// Bytes before the name in an attribute's or index's stored value: a tag
+/// byte and the name's length (4 bytes, big-endian).
+pub const VALUE_HEADER_LEN: usize = 5;
+
+/// The stored value of attribute `name` whose serialized form is `value`
+/// (`a`, the name's length, the name, the value): what to plant in a hash.
+#[must_use]
+pub fn attribute_value(name: &str, value: &[u8]) -> Vec<u8> {
+    let mut stored = vec![b'a'];
+    stored.extend_from_slice(&u32::try_from(name.len()).expect("a short name").to_be_bytes());
+    stored.extend_from_slice(name.as_bytes());
+    stored.extend_from_slice(value);
+    stored
+}
+
+/// The value inside an attribute's or index's stored value (what follows the
+/// header and the name).
+///
+/// # Panics
+/// When `stored` is not a tagged value.
+#[must_use]
+pub fn value_of(stored: &[u8]) -> &[u8] {
+    let len: [u8; 4] = stored[1..VALUE_HEADER_LEN].try_into().expect("a tagged value");
+    &stored[VALUE_HEADER_LEN + u32::from_be_bytes(len) as usize..]
+}
 
 /// The items of `meta`, in their order there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +58,8 @@ impl StoredMeta {
             .expect("HGET meta");
         let meta = meta?;
         let items: Vec<i64> = meta
+            .strip_prefix('m')
+            .unwrap_or_else(|| panic!("meta {meta:?}"))
             .split(',')
             .map(|item| item.parse().unwrap_or_else(|_| panic!("meta {meta:?}")))
             .collect();
