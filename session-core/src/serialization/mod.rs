@@ -45,5 +45,7 @@ pub use error::SerializationError;
 pub use format::{CUSTOM_MARKERS, looks_like_json};
 pub use pdx::SessionPdxSerializer;
 pub use serializer::SessionSerializer;
-pub(crate) use stored::{StoredValue, read_attribute_owned};
+pub(crate) use stored::StoredValue;
+#[cfg(feature = "redis")]
+pub(crate) use stored::read_attribute_owned;
 pub use stored::{read_attribute, read_attribute_shared, write_attribute};
