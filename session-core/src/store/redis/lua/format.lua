@@ -17,6 +17,16 @@ local function read_meta(meta)
   return string.match(meta, '^m4,(%d+),(%d+),(%-?%d+),(%-?%d+),(%d+),(%d+)$')
 end
 
+-- The items of `hash`'s `meta` (false when missing, not format 4, or the key
+-- is not a hash: garbage written by someone else).
+local function stored_meta(hash)
+  local stored = redis.pcall('HGET', hash, 'meta')
+  if type(stored) == 'table' then
+    return false
+  end
+  return read_meta(stored)
+end
+
 -- A whole number as a `meta` item (as '%d' writes it); strings pass as they are.
 local function item(n)
   if type(n) == 'string' then

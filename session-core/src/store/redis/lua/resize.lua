@@ -3,12 +3,7 @@
 -- ARGV and the reply: `ResizeArgs` in script_calls/resize.rs (count change,
 -- bytes change, tracked flag; 1, or 0 when the hash holds no format-4 metadata).
 local hash = KEYS[1]
--- (pcall: a key of another type is garbage written by someone else.)
-local stored = redis.pcall('HGET', hash, 'meta')
-if type(stored) == 'table' then
-  return 0
-end
-local creation, accessed, interval, expires, count, bytes = read_meta(stored)
+local creation, accessed, interval, expires, count, bytes = stored_meta(hash)
 if not creation then
   return 0
 end

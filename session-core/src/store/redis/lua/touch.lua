@@ -17,12 +17,7 @@ local hash, marker = KEYS[1], KEYS[2]
 if redis.call('EXISTS', marker) == 0 then
   return 0
 end
--- (pcall: a key of another type is garbage written by someone else.)
-local stored = redis.pcall('HGET', hash, 'meta')
-if type(stored) == 'table' then
-  return 0
-end
-local creation, _, interval, _, count, bytes = read_meta(stored)
+local creation, _, interval, _, count, bytes = stored_meta(hash)
 if not creation then
   return 0
 end
