@@ -1,7 +1,7 @@
 //! Expiration rules as the scripts take them (`lua/expiry.lua`, `time_to_live`),
 //! and the decision a plain read makes: does the stored deadline need extending?
 //!
-//! A read is one `HGETALL`; it writes nothing unless the session's stored
+//! A read is one `HVALS`; it writes nothing unless the session's stored
 //! deadline (`meta`'s `expiresAt`) lags what an access now would give by more than the
 //! refresh window. Saves and refreshes set an idle deadline `window` later
 //! than the idle timeout, so a session never expires earlier than its idle

@@ -8,7 +8,7 @@
 //! caller loads (all scripts, one round trip); the others that met `NOSCRIPT`
 //! meanwhile wait for it instead of loading again.
 //!
-//! Reads are not scripts: a session read is a plain `HGETALL` (see `rule.rs`).
+//! Reads are not scripts: a session read is a plain `HVALS` (see `rule.rs`).
 //!
 //! Each script's arguments and reply are typed once, next to each other, in
 //! `script_calls/<script>.rs` (the scripts' header comments point there).
