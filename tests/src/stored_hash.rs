@@ -9,7 +9,17 @@ pub const VALUE_HEADER_LEN: usize = 5;
 /// (`a`, the name's length, the name, the value): what to plant in a hash.
 #[must_use]
 pub fn attribute_value(name: &str, value: &[u8]) -> Vec<u8> {
-    let mut stored = vec![b'a'];
+    tagged(b'a', name, value)
+}
+
+/// The stored value of index `name` whose value is `value` (tagged `i`).
+#[must_use]
+pub fn index_value(name: &str, value: &str) -> Vec<u8> {
+    tagged(b'i', name, value.as_bytes())
+}
+
+fn tagged(tag: u8, name: &str, value: &[u8]) -> Vec<u8> {
+    let mut stored = vec![tag];
     stored.extend_from_slice(&u32::try_from(name.len()).expect("a short name").to_be_bytes());
     stored.extend_from_slice(name.as_bytes());
     stored.extend_from_slice(value);

@@ -10,7 +10,7 @@
 use std::sync::{Arc, LazyLock};
 
 use clustered_session_tests::redis_server::RedisServer;
-use clustered_session_tests::stored_hash::attribute_value as stored_attribute;
+use clustered_session_tests::stored_hash::{attribute_value as stored_attribute, index_value};
 use proptest::prelude::*;
 use redis::Commands as _;
 use serde_json::Value;
@@ -79,13 +79,8 @@ fn extra_field() -> impl Strategy<Value = (Vec<u8>, Vec<u8>)> {
     prop_oneof![
         3 => ("[a-z.]{0,12}", attribute_value())
             .prop_map(|(name, value)| (format!("attr:{name}").into_bytes(), stored_attribute(&name, &value))),
-        1 => ("[a-z]{0,8}", "[a-z]{0,8}").prop_map(|(name, value)| {
-            let mut stored = vec![b'i'];
-            stored.extend_from_slice(&u32::try_from(name.len()).unwrap().to_be_bytes());
-            stored.extend_from_slice(name.as_bytes());
-            stored.extend_from_slice(value.as_bytes());
-            (format!("idx:{name}").into_bytes(), stored)
-        }),
+        1 => ("[a-z]{0,8}", "[a-z]{0,8}")
+            .prop_map(|(name, value)| (format!("idx:{name}").into_bytes(), index_value(&name, &value))),
         1 => (field_name(), attribute_value()),
     ]
 }

@@ -39,23 +39,24 @@
 
 use super::*;
 
-/// What a save qualifying for [`RedisSessionRepository::write_attributes`] writes.
+/// What a save qualifying for [`RedisSessionRepository::write_attributes`]
+/// writes: the attribute part of its plan.
 #[derive(Debug)]
-pub(super) struct AttributeWrite {
-    /// `attr:<name>` fields set: their stored values' sizes (header included).
-    sets: Vec<usize>,
-    /// How many fields it removes.
-    removed: usize,
+pub(super) struct AttributeWrite<'p> {
+    /// `attr:<name>` fields set, with their stored values.
+    sets: Vec<(&'p [u8], &'p [u8])>,
+    /// `attr:<name>` fields removed.
+    removed: &'p [Vec<u8>],
     /// The stored deadline, unchanged by this save.
     deadline: Option<i64>,
 }
 
-impl AttributeWrite {
+impl<'p> AttributeWrite<'p> {
     /// `plan` (a delta of `session`) as such a write, when it qualifies: no
     /// metadata or index change, the stored deadline known and inside the
     /// refresh window, and every attribute it sets or removes was there before,
     /// the new values taking no more room in total than the old ones.
-    pub(super) fn of(session: &StoredSession, plan: &WritePlan, rule: &ScriptRule) -> Option<Self> {
+    pub(super) fn of(session: &StoredSession, plan: &'p WritePlan, rule: &ScriptRule) -> Option<Self> {
         if session.metadata_changed() || !plan.index_sets.is_empty() || !plan.index_deletes.is_empty() {
             return None;
         }
@@ -75,19 +76,18 @@ impl AttributeWrite {
         let mut sets = Vec::with_capacity(plan.sets.len());
         for (field, value) in &plan.sets {
             if is_attribute(field) {
-                sets.push(value.len());
+                sets.push((field.as_slice(), value.as_slice()));
             } else if field.as_slice() != codec::LAST_ACCESSED_TIME.as_bytes() {
-                // Only the access time may come along.
+                // Only the access time may come along, and it is not written.
                 return None;
             }
         }
         if !plan.deletes.iter().all(|field| is_attribute(field)) {
             return None;
         }
-        let removed = plan.deletes.len();
         (growth <= 0).then_some(Self {
             sets,
-            removed,
+            removed: &plan.deletes,
             deadline,
         })
     }
@@ -102,16 +102,16 @@ impl AttributeWrite {
             Value::Int(size) => *size,
             _ => 0,
         });
-        for &value in &self.sets {
+        for (_, value) in &self.sets {
             match sizes.next().unwrap_or(0) {
                 0 => {
                     count += 1;
-                    bytes += signed(value) - header;
+                    bytes += signed(value.len()) - header;
                 }
-                old => bytes += signed(value) - old,
+                old => bytes += signed(value.len()) - old,
             }
         }
-        for old in sizes.take(self.removed) {
+        for old in sizes.take(self.removed.len()) {
             if old > 0 {
                 count -= 1;
                 bytes -= old - header;
@@ -137,28 +137,26 @@ impl RedisSessionRepository {
         &self,
         session: &StoredSession,
         plan: &WritePlan,
-        write: &AttributeWrite,
+        write: &AttributeWrite<'_>,
     ) -> Result<Written, StoreError> {
         let handle = session.handle();
         let keys = &self.inner.keys;
         let hash = keys.session_key(&handle);
-        let is_attribute = |field: &[u8]| field.starts_with(codec::ATTRIBUTE_PREFIX.as_bytes());
-        // (`of` let through no other field but the access time, which is not written.)
-        let sets = || plan.sets.iter().filter(|(field, _)| is_attribute(field));
         let mut pipe = new_pipeline();
         pipe.cmd("MULTI");
         pipe.cmd("EXISTS").arg(keys.expires_key(&handle));
-        for field in sets().map(|(field, _)| field).chain(&plan.deletes) {
+        let removed = write.removed.iter().map(Vec::as_slice);
+        for field in write.sets.iter().map(|&(field, _)| field).chain(removed) {
             pipe.cmd("HSTRLEN").arg(&hash).arg(field);
         }
         if !write.sets.is_empty() {
             pipe.cmd("HSET").arg(&hash);
-            for (field, value) in sets() {
+            for &(field, value) in &write.sets {
                 pipe.arg(field).arg(value);
             }
         }
-        if !plan.deletes.is_empty() {
-            pipe.cmd("HDEL").arg(&hash).arg(&plan.deletes);
+        if !write.removed.is_empty() {
+            pipe.cmd("HDEL").arg(&hash).arg(write.removed);
         }
         pipe.cmd("HINCRBY").arg(&hash).arg(codec::VERSION).arg(1);
         if self.is_tracked() {
@@ -167,8 +165,8 @@ impl RedisSessionRepository {
         }
         pipe.cmd("EXEC");
         // Where the transaction's replies are in EXEC's array.
-        let sized = write.sets.len() + write.removed;
-        let rev_at = 1 + sized + usize::from(!write.sets.is_empty()) + usize::from(!plan.deletes.is_empty());
+        let sized = write.sets.len() + write.removed.len();
+        let rev_at = 1 + sized + usize::from(!write.sets.is_empty()) + usize::from(!write.removed.is_empty());
         let exec_at = pipe.len() - 1;
         let asked_replicas = self.ask_replicas(&mut pipe, vec![hash.clone()]);
         let revision = move |replies: &[Value]| -> Option<i64> {

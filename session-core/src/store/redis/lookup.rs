@@ -22,12 +22,12 @@ impl RedisSessionRepository {
         let replies = self.execute(pipe).await?;
         let mut sessions = Vec::with_capacity(handles.len());
         for (handle, reply) in handles.iter().zip(replies) {
-            let fields = match reply {
+            let values = match reply {
                 Value::ServerError(error) if error.code() == "WRONGTYPE" => None,
                 reply => codec::values(ok(reply)?)?,
             };
             sessions.push(
-                fields.and_then(|values| match codec::decode(*handle, values, self.serializer()) {
+                values.and_then(|values| match codec::decode(*handle, values, self.serializer()) {
                     Decoded::Session {
                         parts,
                         index,

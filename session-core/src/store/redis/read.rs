@@ -28,14 +28,14 @@ impl RedisSessionRepository {
         let mut pipe = new_pipeline();
         pipe.cmd("HVALS").arg(&key);
         let reply = self.execute(pipe).await?.into_iter().next();
-        let fields = match reply {
+        let values = match reply {
             Some(Value::ServerError(error)) if error.code() == "WRONGTYPE" => {
                 return self.drop_unreadable(&handle, "a key of another type").await;
             }
             Some(reply) => codec::values(ok(reply)?)?,
             None => return Err(StoreError::Protocol("no reply".to_owned())),
         };
-        let Some(values) = fields else {
+        let Some(values) = values else {
             return Ok(None);
         };
         match codec::decode(handle, values, self.serializer()) {
