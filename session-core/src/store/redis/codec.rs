@@ -59,8 +59,11 @@ pub(crate) const LAST_ACCESSED_TIME: &str = "lastAccessedTime";
 pub(crate) const MAX_INACTIVE_INTERVAL: &str = "maxInactiveInterval";
 pub(crate) const ATTRIBUTE_PREFIX: &str = "attr:";
 
-/// Field/value pairs of a hash, as bytes.
+/// Field/value pairs a save writes, as bytes.
 pub(crate) type Fields = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// A hash's values, as bytes: what reads (`HVALS`) and scripts return.
+pub(crate) type Values = Vec<Vec<u8>>;
 
 /// What a session hash turned out to hold.
 #[derive(Debug)]
@@ -80,38 +83,9 @@ pub(crate) enum Decoded {
     UnknownVersion(String),
 }
 
-/// Reads a reply holding hash fields: a flat array (`HGETALL` under RESP2, or a
-/// script's reply) or a map (RESP3). `Nil` and an empty hash are `None`.
-pub(crate) fn fields(value: Value) -> Result<Option<Fields>, StoreError> {
-    let pairs: Fields = match value {
-        Value::Nil => return Ok(None),
-        Value::Array(items) => {
-            if items.len() % 2 != 0 {
-                return Err(StoreError::Protocol(format!("hash reply with {} items", items.len())));
-            }
-            let mut pairs = Vec::with_capacity(items.len() / 2);
-            let mut items = items.into_iter();
-            while let (Some(field), Some(value)) = (items.next(), items.next()) {
-                pairs.push((bytes(field)?, bytes(value)?));
-            }
-            pairs
-        }
-        Value::Map(entries) => entries
-            .into_iter()
-            .map(|(field, value)| Ok((bytes(field)?, bytes(value)?)))
-            .collect::<Result<_, StoreError>>()?,
-        other => {
-            return Err(StoreError::Protocol(format!(
-                "expected hash fields, got {}",
-                kind(&other)
-            )));
-        }
-    };
-    Ok((!pairs.is_empty()).then_some(pairs))
-}
-
-/// Reads an `HVALS` reply: the hash's values. `Nil` and an empty hash are `None`.
-pub(crate) fn values(value: Value) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
+/// Reads a reply of hash values (`HVALS`, or a script's reply). `Nil` and an
+/// empty hash are `None`.
+pub(crate) fn values(value: Value) -> Result<Option<Values>, StoreError> {
     let values = match value {
         Value::Nil => return Ok(None),
         Value::Array(items) | Value::Set(items) => items.into_iter().map(bytes).collect::<Result<Vec<_>, _>>()?,
@@ -152,10 +126,9 @@ fn untag(value: &[u8]) -> Option<(u8, &[u8], usize)> {
     Some((tag, name, VALUE_HEADER_LEN + len))
 }
 
-/// The index entries among a hash's values, as (index name, value); the
-/// field names are not needed (a script's reply has them, `HVALS` does not).
-pub(crate) fn index_entries(fields: &Fields) -> impl Iterator<Item = (String, String)> + '_ {
-    fields.iter().filter_map(|(_, value)| index_entry(value))
+/// The index entries among a hash's values, as (index name, value).
+pub(crate) fn index_entries(values: &Values) -> impl Iterator<Item = (String, String)> + '_ {
+    values.iter().filter_map(|value| index_entry(value))
 }
 
 fn index_entry(value: &[u8]) -> Option<(String, String)> {
@@ -193,8 +166,8 @@ pub(crate) fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// Decodes a session hash from its values (`HVALS`, or a script's `HGETALL`
-/// without the names). Never panics, whatever the hash holds: bad metadata
+/// Decodes a session hash from its values (`HVALS`, or a script's reply).
+/// Never panics, whatever the hash holds: bad metadata
 /// makes the whole session [`Decoded::Corrupt`]; attribute values are read by
 /// the serializer their format names
 /// ([`read_attribute`](crate::serialization::read_attribute)), and one that none
@@ -442,10 +415,6 @@ mod tests {
     use crate::id::SessionId;
     use crate::serialization::SessionPdxSerializer;
 
-    fn field(name: &str, value: &str) -> (Vec<u8>, Vec<u8>) {
-        (name.as_bytes().to_vec(), value.as_bytes().to_vec())
-    }
-
     /// A session's values, as `HVALS` returns them.
     fn valid() -> Vec<Vec<u8>> {
         vec![
@@ -554,29 +523,26 @@ mod tests {
     }
 
     #[test]
-    fn index_entries_are_read_from_a_scripts_fields_by_their_values() {
-        let fields = vec![
-            field("idx:color", ""),
-            (b"idx:color".to_vec(), tagged(INDEX_TAG, b"color", b"red")),
-            (b"attr:color".to_vec(), attribute_value("color", b"\"red\"")),
+    fn index_entries_are_read_from_a_hashs_values_by_their_tag() {
+        let values = vec![
+            Vec::new(),
+            tagged(INDEX_TAG, b"color", b"red"),
+            attribute_value("color", b"\"red\""),
         ];
         assert_eq!(
-            index_entries(&fields).collect::<Vec<_>>(),
+            index_entries(&values).collect::<Vec<_>>(),
             [("color".to_owned(), "red".to_owned())]
         );
     }
 
     #[test]
     fn replies_of_the_wrong_shape_are_protocol_errors() {
-        assert!(fields(Value::Nil).unwrap().is_none());
-        assert!(fields(Value::Array(vec![])).unwrap().is_none());
-        assert!(fields(Value::Int(3)).is_err());
-        assert!(fields(Value::Array(vec![Value::BulkString(b"a".to_vec())])).is_err());
-        let map = Value::Map(vec![(
-            Value::BulkString(b"a".to_vec()),
-            Value::BulkString(b"b".to_vec()),
-        )]);
-        assert_eq!(fields(map).unwrap().unwrap(), vec![field("a", "b")]);
+        assert!(values(Value::Nil).unwrap().is_none());
+        assert!(values(Value::Array(vec![])).unwrap().is_none());
+        assert!(values(Value::Int(3)).is_err());
+        assert!(values(Value::Array(vec![Value::Array(vec![])])).is_err());
+        let set = Value::Set(vec![Value::BulkString(b"a".to_vec())]);
+        assert_eq!(values(set).unwrap().unwrap(), vec![b"a".to_vec()]);
     }
 
     #[test]

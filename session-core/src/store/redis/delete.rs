@@ -60,13 +60,13 @@ impl RedisSessionRepository {
                     .next()
                     .ok_or_else(|| StoreError::Protocol("no reply".to_owned()))?)?;
             }
-            let DeleteReply { live, fields } = DeleteReply::parse(reply)?;
-            let corrections: Vec<Membership> = index_entries(&fields)
+            let DeleteReply { live, values } = DeleteReply::parse(reply)?;
+            let corrections: Vec<Membership> = index_entries(&values)
                 .filter(|(name, value)| known.get(name) != Some(value))
                 .map(|(name, value)| (keys.index_key(&name, &value), *handle))
                 .collect();
             self.remove_detached(&corrections);
-            if let Some((_, principal)) = index_entries(&fields).find(|(name, _)| name == PRINCIPAL_NAME_INDEX_NAME) {
+            if let Some((_, principal)) = index_entries(&values).find(|(name, _)| name == PRINCIPAL_NAME_INDEX_NAME) {
                 self.forget_login(handle, &principal);
             }
             self.forget_cached(handle);
@@ -75,7 +75,7 @@ impl RedisSessionRepository {
                 if observed {
                     events.publish(SessionEvent::Deleted {
                         handle: *handle,
-                        session: self.decode_untouched(handle, fields),
+                        session: self.decode_untouched(handle, values),
                     });
                 }
             }

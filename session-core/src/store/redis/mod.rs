@@ -273,7 +273,7 @@ pub use self::admission::BreakerState;
 pub use self::keys::RedisKeyLayout;
 
 use self::cached_session::{CachedSession, OwnSave, SessionCache, StoredMeta};
-use self::codec::{Decoded, Fields, WritePlan, index_entries};
+use self::codec::{Decoded, Values, WritePlan, index_entries};
 use self::index_ttl::{index_ttl, outlive};
 use self::pool::{RedisConnection, TrackingMode};
 use self::rule::ScriptRule;
@@ -471,8 +471,8 @@ impl RedisSessionRepository {
     }
 
     /// A session as read by an index lookup or for an event (no touch).
-    fn decode_untouched(&self, handle: &SessionHandle, fields: Fields) -> Option<StoredSession> {
-        match codec::decode(*handle, fields.into_iter().map(|(_, value)| value), self.serializer()) {
+    fn decode_untouched(&self, handle: &SessionHandle, values: Values) -> Option<StoredSession> {
+        match codec::decode(*handle, values, self.serializer()) {
             Decoded::Session { parts, .. } => Some(self.with_predicate(StoredSession::from_parts(parts))),
             Decoded::Corrupt(_) | Decoded::UnknownVersion(_) => None,
         }

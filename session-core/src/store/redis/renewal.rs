@@ -21,18 +21,17 @@ impl RedisSessionRepository {
         let mut pipe = new_pipeline();
         // No notice yet: the new id's save announces the renewal as a whole.
         self.call(&mut pipe, &TakeArgs { handle: previous });
-        let Some(fields) = TakeReply::parse(self.single(pipe).await?)?.fields else {
+        let Some(values) = TakeReply::parse(self.single(pipe).await?)?.values else {
             tracing::debug!(session = %previous, "renewal of a session deleted meanwhile: not recreated");
             return Ok(false);
         };
-        let (parts, old_index) =
-            match codec::decode(*previous, fields.into_iter().map(|(_, value)| value), self.serializer()) {
-                Decoded::Session { parts, index, .. } => (parts, index),
-                Decoded::Corrupt(reason) | Decoded::UnknownVersion(reason) => {
-                    tracing::warn!(session = %previous, %reason, "unreadable session dropped on renewal");
-                    return Ok(false);
-                }
-            };
+        let (parts, old_index) = match codec::decode(*previous, values, self.serializer()) {
+            Decoded::Session { parts, index, .. } => (parts, index),
+            Decoded::Corrupt(reason) | Decoded::UnknownVersion(reason) => {
+                tracing::warn!(session = %previous, %reason, "unreadable session dropped on renewal");
+                return Ok(false);
+            }
+        };
         let old_state = StoredSession::from_parts(parts.clone());
         let mut renewed = StoredSession::from_parts(SessionParts {
             handle: session.handle(),

@@ -260,7 +260,7 @@ impl RedisSessionRepository {
         let mut stale_count = 0;
         let mut last_states = Vec::with_capacity(ids.len());
         for (id, reply) in ids.iter().zip(replies) {
-            let ReapReply { first, gone, fields } = ReapReply::parse(ok(reply)?)?;
+            let ReapReply { first, gone, values } = ReapReply::parse(ok(reply)?)?;
             if gone && let Some(known) = self.inner.known_index.get(id) {
                 // Its hash was evicted: the entries this instance remembers are all it can remove.
                 for (name, value) in known.iter() {
@@ -272,7 +272,7 @@ impl RedisSessionRepository {
                 }
             }
             if first {
-                for (name, value) in index_entries(&fields) {
+                for (name, value) in index_entries(&values) {
                     stale
                         .cmd("SREM")
                         .arg(self.inner.keys.index_key(&name, &value))
@@ -280,8 +280,8 @@ impl RedisSessionRepository {
                     stale_count += 1;
                 }
             }
-            let last_state = if want_state && !fields.is_empty() {
-                self.decode_untouched(id, fields)
+            let last_state = if want_state && !values.is_empty() {
+                self.decode_untouched(id, values)
             } else {
                 None
             };

@@ -12,23 +12,23 @@ local LINGER_MS = 10000
 -- Beyond this a timeout means never (PEXPIRE would reject it).
 local MAX_TTL_MS = 100000000000000
 
--- HGETALL that tolerates a key of another type (garbage written by someone
--- else): such a key is deleted and reads as absent.
-local function read_hash(key)
-  local fields = redis.pcall('HGETALL', key)
-  if type(fields) ~= 'table' or fields.err then
+-- HVALS that tolerates a key of another type (garbage written by someone
+-- else): such a key is deleted and reads as absent. Values say what they are
+-- (codec.rs), so no script needs the field names.
+local function read_values(key)
+  local values = redis.pcall('HVALS', key)
+  if type(values) ~= 'table' or values.err then
     redis.call('DEL', key)
     return {}
   end
-  return fields
+  return values
 end
 
--- Appends `fields`' pairs to `out`: all of them, or only the index fields.
-local function append_fields(out, fields, all)
-  for i = 1, #fields, 2 do
-    if all or string.sub(fields[i], 1, 4) == 'idx:' then
-      out[#out + 1] = fields[i]
-      out[#out + 1] = fields[i + 1]
+-- Appends `values` to `out`: all of them, or only the index values (tag 'i').
+local function append_values(out, values, all)
+  for i = 1, #values do
+    if all or string.byte(values[i], 1) == 105 then
+      out[#out + 1] = values[i]
     end
   end
   return out

@@ -4,11 +4,11 @@
 -- {live, field1, value1, ...}).
 local hash, marker = KEYS[1], KEYS[2]
 local live = redis.call('EXISTS', marker) == 1
-local fields = read_hash(hash)
-live = live and #fields > 0
+local values = read_values(hash)
+live = live and #values > 0
 redis.call('DEL', hash, marker)
 if live then
   announce(ARGV[2], ARGV[3])
-  return append_fields({1}, fields, ARGV[1] == '1')
+  return append_values({1}, values, ARGV[1] == '1')
 end
-return append_fields({0}, fields, false)
+return append_values({0}, values, false)

@@ -48,7 +48,12 @@ local function index_value(name, value)
     math.floor(n / 256) % 256, n % 256) .. name .. value
 end
 
--- The value inside index `name`'s stored value.
-local function index_value_of(name, stored)
-  return string.sub(stored, HEADER_LEN + #name + 1)
+-- The index name and value in an index's stored value (nil when it is cut short).
+local function index_entry(stored)
+  local b1, b2, b3, b4 = string.byte(stored, 2, 5)
+  if not b4 then
+    return nil
+  end
+  local n = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+  return string.sub(stored, HEADER_LEN + 1, HEADER_LEN + n), string.sub(stored, HEADER_LEN + n + 1)
 end

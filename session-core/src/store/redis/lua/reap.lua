@@ -7,8 +7,8 @@ local hash, marker = KEYS[1], KEYS[2]
 if redis.call('EXISTS', marker) == 1 then
   return {0, 0}
 end
-local fields = read_hash(hash)
-if #fields == 0 then
+local values = read_values(hash)
+if #values == 0 then
   return {1, 0}
 end
 -- 'reaped' has no ':' so it cannot collide with attributes; its value is
@@ -22,4 +22,4 @@ else
     redis.call('PEXPIRE', hash, LINGER_MS)
   end
 end
-return append_fields({1, first}, fields, ARGV[2] == '1')
+return append_values({1, first}, values, ARGV[2] == '1')

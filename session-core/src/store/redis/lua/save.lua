@@ -44,12 +44,12 @@ elseif mode == 'create' then
   if not live then
     -- An expired session still in its grace period (or garbage) under this id:
     -- start from nothing, and report its index entries so their sets drop the id.
-    local old = read_hash(hash)
-    for i = 1, #old, 2 do
-      if string.sub(old[i], 1, 4) == 'idx:' then
-        local name = string.sub(old[i], 5)
+    local old = append_values({}, read_values(hash), false)
+    for i = 1, #old do
+      local name, value = index_entry(old[i])
+      if name then
         result[#result + 1] = name
-        result[#result + 1] = index_value_of(name, old[i + 1])
+        result[#result + 1] = value
       end
     end
     redis.call('DEL', hash)
@@ -228,7 +228,8 @@ local function replace(name, value)
   end
   if old and old ~= value then
     result[#result + 1] = name
-    result[#result + 1] = index_value_of(name, old)
+    local _, old_value = index_entry(old)
+    result[#result + 1] = old_value or ''
   end
   if value then
     redis.call('HSET', hash, field, value)

@@ -2,10 +2,10 @@
 
 use redis::{Pipeline, Value};
 
-use super::{Announcement, ScriptCall, flag, leading_then_fields, session_evalsha};
+use super::{Announcement, ScriptCall, flag, leading_then_values, session_evalsha};
 use crate::error::StoreError;
 use crate::handle::SessionHandle;
-use crate::store::redis::codec::Fields;
+use crate::store::redis::codec::Values;
 use crate::store::redis::keys::RedisKeyLayout;
 use crate::store::redis::scripts::Scripts;
 
@@ -15,8 +15,8 @@ use crate::store::redis::scripts::Scripts;
 pub(crate) struct DeleteArgs<'a> {
     /// The session deleted.
     pub(crate) handle: &'a SessionHandle,
-    /// `ARGV[1]`: return every field (listeners want the last state), not
-    /// only the index fields.
+    /// `ARGV[1]`: return every field's value (listeners want the last
+    /// state), not only the index values.
     pub(crate) all_fields: bool,
     /// `ARGV[2]`, `ARGV[3]`: published when a live session is deleted.
     pub(crate) deleted: Announcement,
@@ -30,22 +30,22 @@ impl ScriptCall for DeleteArgs<'_> {
     }
 }
 
-/// The delete script's reply: `{live, field1, value1, ...}`.
+/// The delete script's reply: `{live, value1, value2, ...}`.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct DeleteReply {
     /// The session was live (not unknown, not already expired).
     pub(crate) live: bool,
-    /// Every field when asked for and live, else the index fields (those of an
+    /// Every value when asked for and live, else the index values (those of an
     /// expired session too, so their sets drop it).
-    pub(crate) fields: Fields,
+    pub(crate) values: Values,
 }
 
 impl DeleteReply {
     /// Reads the reply.
     pub(crate) fn parse(reply: Value) -> Result<Self, StoreError> {
-        let (leading, fields) = leading_then_fields(reply, "delete", 1)?;
+        let (leading, values) = leading_then_values(reply, "delete", 1)?;
         let live = matches!(leading.as_slice(), [Value::Int(1)]);
-        Ok(Self { live, fields })
+        Ok(Self { live, values })
     }
 }
 
@@ -76,25 +76,21 @@ mod tests {
 
     #[test]
     fn replies_are_read_once() {
-        let reply = Value::Array(vec![
-            Value::Int(1),
-            Value::BulkString(b"idx:color".to_vec()),
-            Value::BulkString(b"red".to_vec()),
-        ]);
+        let reply = Value::Array(vec![Value::Int(1), Value::BulkString(b"icolor".to_vec())]);
         assert_eq!(
             DeleteReply::parse(reply).unwrap(),
             DeleteReply {
                 live: true,
-                fields: vec![(b"idx:color".to_vec(), b"red".to_vec())],
+                values: vec![b"icolor".to_vec()],
             }
         );
         let gone = DeleteReply::parse(Value::Array(vec![Value::Int(0)])).unwrap();
-        assert!(!gone.live && gone.fields.is_empty());
+        assert!(!gone.live && gone.values.is_empty());
         assert!(matches!(
             DeleteReply::parse(Value::Int(1)),
             Err(StoreError::Protocol(_))
         ));
-        let odd = Value::Array(vec![Value::Int(1), Value::BulkString(b"idx:color".to_vec())]);
-        assert!(matches!(DeleteReply::parse(odd), Err(StoreError::Protocol(_))));
+        let nested = Value::Array(vec![Value::Int(1), Value::Array(vec![])]);
+        assert!(matches!(DeleteReply::parse(nested), Err(StoreError::Protocol(_))));
     }
 }

@@ -15,7 +15,7 @@ mod touch;
 
 use redis::{Pipeline, Script, Value};
 
-use super::codec::{self, Fields};
+use super::codec::{self, Values};
 use crate::error::StoreError;
 
 pub(super) use self::admit_login::{AdmitLoginArgs, LoginAdmission};
@@ -67,18 +67,18 @@ impl Announcement {
     }
 }
 
-/// A reply of `n` leading items, then hash fields (`delete`, `reap`): the
-/// leading items and the fields.
-fn leading_then_fields(reply: Value, script: &str, n: usize) -> Result<(Vec<Value>, Fields), StoreError> {
+/// A reply of `n` leading items, then hash values (`delete`, `reap`): the
+/// leading items and the values.
+fn leading_then_values(reply: Value, script: &str, n: usize) -> Result<(Vec<Value>, Values), StoreError> {
     let Value::Array(mut items) = reply else {
         return Err(StoreError::Protocol(format!(
             "{script} script returned {}",
             codec::kind(&reply)
         )));
     };
-    let fields = items.split_off(n.min(items.len()));
-    let fields = codec::fields(Value::Array(fields))?.unwrap_or_default();
-    Ok((items, fields))
+    let values = items.split_off(n.min(items.len()));
+    let values = codec::values(Value::Array(values))?.unwrap_or_default();
+    Ok((items, values))
 }
 
 /// A boolean argument as the scripts test it: `'1'` or `''`.

@@ -3,11 +3,11 @@
 
 use redis::{Pipeline, Value};
 
-use super::{ScriptCall, flag, leading_then_fields, session_evalsha};
+use super::{ScriptCall, flag, leading_then_values, session_evalsha};
 use crate::error::StoreError;
 use crate::expiration::ExpirationAction;
 use crate::handle::SessionHandle;
-use crate::store::redis::codec::Fields;
+use crate::store::redis::codec::Values;
 use crate::store::redis::keys::RedisKeyLayout;
 use crate::store::redis::scripts::Scripts;
 
@@ -36,7 +36,7 @@ impl ScriptCall for ReapArgs<'_> {
 }
 
 /// The reap script's reply: `{0, 0}` when the id is live again (a new session
-/// saved under it: not ours to touch), else `{1, first, field1, value1, ...}`.
+/// saved under it: not ours to touch), else `{1, first, value1, value2, ...}`.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ReapReply {
     /// This instance handled the expiry first: it removes the index entries.
@@ -44,17 +44,17 @@ pub(crate) struct ReapReply {
     /// Ended and its hash already gone (evicted, or deleted by the instance
     /// that handled a `Destroy` expiry first): nothing tells its index entries.
     pub(crate) gone: bool,
-    /// Every field when asked for, else the index fields (none when live again or gone).
-    pub(crate) fields: Fields,
+    /// Every value when asked for, else the index values (none when live again or gone).
+    pub(crate) values: Values,
 }
 
 impl ReapReply {
     /// Reads the reply.
     pub(crate) fn parse(reply: Value) -> Result<Self, StoreError> {
-        let (leading, fields) = leading_then_fields(reply, "reap", 2)?;
+        let (leading, values) = leading_then_values(reply, "reap", 2)?;
         let first = matches!(leading.as_slice(), [Value::Int(1), Value::Int(1)]);
-        let gone = matches!(leading.as_slice(), [Value::Int(1), Value::Int(0)]) && fields.is_empty();
-        Ok(Self { first, gone, fields })
+        let gone = matches!(leading.as_slice(), [Value::Int(1), Value::Int(0)]) && values.is_empty();
+        Ok(Self { first, gone, values })
     }
 }
 
@@ -88,19 +88,18 @@ mod tests {
         let reply = Value::Array(vec![
             Value::Int(1),
             Value::Int(1),
-            Value::BulkString(b"idx:color".to_vec()),
-            Value::BulkString(b"red".to_vec()),
+            Value::BulkString(b"icolor".to_vec()),
         ]);
         assert_eq!(
             ReapReply::parse(reply).unwrap(),
             ReapReply {
                 first: true,
                 gone: false,
-                fields: vec![(b"idx:color".to_vec(), b"red".to_vec())],
+                values: vec![b"icolor".to_vec()],
             }
         );
         let live_again = ReapReply::parse(Value::Array(vec![Value::Int(0), Value::Int(0)])).unwrap();
-        assert!(!live_again.first && !live_again.gone && live_again.fields.is_empty());
+        assert!(!live_again.first && !live_again.gone && live_again.values.is_empty());
         let gone = ReapReply::parse(Value::Array(vec![Value::Int(1), Value::Int(0)])).unwrap();
         assert!(!gone.first && gone.gone);
         assert!(matches!(ReapReply::parse(Value::Nil), Err(StoreError::Protocol(_))));

@@ -6,7 +6,7 @@ use redis::{Pipeline, Value};
 use super::{ScriptCall, session_evalsha};
 use crate::error::StoreError;
 use crate::handle::SessionHandle;
-use crate::store::redis::codec::{self, Fields};
+use crate::store::redis::codec::{self, Values};
 use crate::store::redis::keys::RedisKeyLayout;
 use crate::store::redis::scripts::Scripts;
 
@@ -24,19 +24,19 @@ impl ScriptCall for TakeArgs<'_> {
     }
 }
 
-/// The take script's reply: the fields of the live session it removed, or
+/// The take script's reply: the values of the live session it removed, or
 /// nil when none was live.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct TakeReply {
     /// `None`: no live session under the old id (logged out, expired).
-    pub(crate) fields: Option<Fields>,
+    pub(crate) values: Option<Values>,
 }
 
 impl TakeReply {
     /// Reads the reply.
     pub(crate) fn parse(reply: Value) -> Result<Self, StoreError> {
         Ok(Self {
-            fields: codec::fields(reply)?,
+            values: codec::values(reply)?,
         })
     }
 }
@@ -68,14 +68,14 @@ mod tests {
 
     #[test]
     fn replies() {
-        assert_eq!(TakeReply::parse(Value::Nil).unwrap(), TakeReply { fields: None });
+        assert_eq!(TakeReply::parse(Value::Nil).unwrap(), TakeReply { values: None });
         let reply = Value::Array(vec![
-            Value::BulkString(b"version".to_vec()),
-            Value::BulkString(b"3".to_vec()),
+            Value::BulkString(b"7".to_vec()),
+            Value::BulkString(b"m4".to_vec()),
         ]);
         assert_eq!(
-            TakeReply::parse(reply).unwrap().fields,
-            Some(vec![(b"version".to_vec(), b"3".to_vec())])
+            TakeReply::parse(reply).unwrap().values,
+            Some(vec![b"7".to_vec(), b"m4".to_vec()])
         );
         assert!(TakeReply::parse(Value::Int(1)).is_err(), "not a hash: a protocol error");
     }
