@@ -46,6 +46,7 @@ use moka::ops::compute::Op;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
+use crate::store::CacheHasher;
 use crate::error::StoreError;
 use crate::expiration::SessionExpirationPolicy;
 use crate::handle::SessionHandle;
@@ -71,7 +72,7 @@ pub struct EmbeddedSessionRepository {
 
 struct Inner {
     /// Keyed by handle: the store keeps no raw id (see [`SessionHandle`]).
-    cache: Cache<SessionHandle, Arc<EmbeddedEntry>>,
+    cache: Cache<SessionHandle, Arc<EmbeddedEntry>, CacheHasher>,
     indexes: Arc<Mutex<Indexes>>,
     indexer: SessionIndexer,
     settings: SessionSettings,
@@ -138,7 +139,7 @@ impl EmbeddedSessionRepository {
                     publish_removal(&events, *handle, last_state, cause, action);
                 }
             })
-            .build();
+            .build_with_hasher(CacheHasher::default());
         let inner = Arc::new(Inner {
             cache,
             indexes,

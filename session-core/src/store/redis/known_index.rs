@@ -9,12 +9,15 @@ const KNOWN_INDEX_CAPACITY: u64 = 50_000;
 /// How long an unused remembered entry is kept.
 const KNOWN_INDEX_IDLE: Duration = Duration::from_secs(30 * 60);
 
+/// Remembered index entries by session.
+pub(super) type KnownIndex = Cache<SessionHandle, Arc<BTreeMap<String, String>>, CacheHasher>;
+
 /// The cache of remembered entries, bounded in size and idle time.
-pub(super) fn new_cache() -> Cache<SessionHandle, Arc<BTreeMap<String, String>>> {
+pub(super) fn new_cache() -> KnownIndex {
     Cache::builder()
         .max_capacity(KNOWN_INDEX_CAPACITY)
         .time_to_idle(KNOWN_INDEX_IDLE)
-        .build()
+        .build_with_hasher(CacheHasher::default())
 }
 
 impl RedisSessionRepository {

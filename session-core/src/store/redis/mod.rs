@@ -266,6 +266,8 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use moka::sync::Cache;
+
+use crate::store::CacheHasher;
 use redis::{Pipeline, Value};
 use tokio::sync::watch;
 
@@ -339,7 +341,7 @@ struct Inner {
     origin: String,
     /// Index entries (name -> value) of sessions as this instance last read or
     /// wrote them; a missing entry means "unknown", never "none".
-    known_index: Cache<SessionHandle, Arc<BTreeMap<String, String>>>,
+    known_index: known_index::KnownIndex,
     /// Whether the subscription is listening (never, when disabled).
     subscribed: watch::Receiver<bool>,
 }

@@ -52,12 +52,13 @@
 //! a few more inserts, never serves a stale value.
 
 use std::fmt;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use moka::sync::Cache;
 
+use crate::store::CacheHasher;
 use crate::telemetry;
 
 /// A cached value's revision: the stored session's `rev` field (every applied
@@ -139,11 +140,11 @@ struct Counters {
 /// Recently used values by Redis key (the session hash key), bounded, valid
 /// only while tracking is active; see the module docs.
 pub(crate) struct NearCache<V: Clone + Send + Sync + Revisioned + 'static> {
-    entries: Cache<String, Entry<V>>,
+    entries: Cache<String, Entry<V>, CacheHasher>,
     active: AtomicBool,
     generation: AtomicU64,
     stripes: Box<[Stripe]>,
-    hasher: RandomState,
+    hasher: CacheHasher,
     counters: Counters,
     /// Whether Redis reports this instance's own writes back (tracking on
     /// connections other than the one writing: a Redis Cluster).
@@ -165,7 +166,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// first; plain `CACHING_PROXY`: [`DEFAULT_NEAR_CACHE_ENTRIES`]). Inactive
     /// until its connection enables tracking.
     pub(crate) fn with_max_entries(max_entries: u64) -> Self {
-        Self::from_cache(Cache::builder().max_capacity(max_entries).build())
+        Self::from_cache(Cache::builder().max_capacity(max_entries).build_with_hasher(CacheHasher::default()))
     }
 
     /// A cache whose values weigh at most `max_weight` in total, each weighing
@@ -176,11 +177,11 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             Cache::builder()
                 .max_capacity(max_weight)
                 .weigher(move |key: &String, entry: &Entry<V>| weigher(key, &entry.value))
-                .build(),
+                .build_with_hasher(CacheHasher::default()),
         )
     }
 
-    fn from_cache(entries: Cache<String, Entry<V>>) -> Self {
+    fn from_cache(entries: Cache<String, Entry<V>, CacheHasher>) -> Self {
         let stripes = (0..STRIPES)
             .map(|_| Stripe {
                 writers: Mutex::new(()),
@@ -192,7 +193,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             active: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             stripes,
-            hasher: RandomState::new(),
+            hasher: CacheHasher::default(),
             counters: Counters::default(),
             own_writes_reported: false,
         }
