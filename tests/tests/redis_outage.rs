@@ -6,20 +6,26 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use clustered_session_tests::redis_server::RedisServer;
-use session_core::{PoolSettings, RedisSessionRepository, SessionRepository, SessionSettings, StoreError};
+use session_core::{
+    NearCacheCapacity, PoolSettings, RedisSessionRepository, SessionRepository, SessionSettings, StoreError,
+};
 
 const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
 /// Scheduling slack on a loaded 2-core machine.
 const SLACK: Duration = Duration::from_millis(400);
 
+fn pool(server: &RedisServer) -> PoolSettings {
+    PoolSettings::new(server.url())
+        .with_response_timeout(RESPONSE_TIMEOUT)
+        .with_connection_timeout(Duration::from_millis(200))
+}
+
+fn repository_with(pool: PoolSettings) -> RedisSessionRepository {
+    RedisSessionRepository::new(pool, SessionSettings::default().with_max_inactive_interval_seconds(600)).unwrap()
+}
+
 fn repository(server: &RedisServer) -> RedisSessionRepository {
-    RedisSessionRepository::new(
-        PoolSettings::new(server.url())
-            .with_response_timeout(RESPONSE_TIMEOUT)
-            .with_connection_timeout(Duration::from_millis(200)),
-        SessionSettings::default().with_max_inactive_interval_seconds(600),
-    )
-    .unwrap()
+    repository_with(pool(server))
 }
 
 /// Runs an operation that must fail, and fail within the response timeout.
@@ -120,4 +126,72 @@ async fn construction_does_not_need_redis() {
     recovers(&repo).await;
     repo.save(&mut session).await.unwrap();
     assert!(repo.find_by_id(session.id().unwrap()).await.unwrap().is_some());
+}
+
+/// Makes `server` a replica of a master that is not there (`REPLICAOF`), as an
+/// operator or a failover tool demoting it would: it keeps its data (no sync
+/// replaces it) and answers writes `READONLY`; or, with `None`, a master again.
+fn replica_of_nowhere(server: &RedisServer, demoted: bool) {
+    let mut command = redis::cmd("REPLICAOF");
+    if demoted {
+        let nowhere = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        command.arg("127.0.0.1").arg(nowhere.port());
+    } else {
+        command.arg("NO").arg("ONE");
+    }
+    command.query::<()>(&mut server.connection()).unwrap();
+}
+
+/// A standalone Redis demoted to a replica behind the application's back (no
+/// connection closed, no sentinel to ask): saves fail fast with a
+/// `StoreError` and leave the changes pending, reads of what it holds go on,
+/// and once it is a master again saves succeed without a new repository. The
+/// same with the near cache, whose connection is dropped on the `READONLY`
+/// reply (its cache emptied) and made again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demoted_redis_refuses_saves_fast_and_serves_again_once_promoted() {
+    for near_cache in [false, true] {
+        let server = RedisServer::start();
+        let mut settings = pool(&server);
+        if near_cache {
+            settings = settings.with_near_cache(NearCacheCapacity::Sessions(100));
+        }
+        let repo = repository_with(settings);
+        let mut session = repo.create_session();
+        session.insert("x", &1).unwrap();
+        repo.save(&mut session).await.unwrap();
+        let id = session.id().unwrap().clone();
+        let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
+
+        replica_of_nowhere(&server, true);
+        loaded.insert("y", &2).unwrap();
+        let error = fails_fast("save into a demoted Redis", repo.save(&mut loaded)).await;
+        assert!(
+            // redis-rs names Redis's `READONLY` reply `ReadOnly`.
+            error.to_string().contains("ReadOnly") || matches!(error, StoreError::CircuitOpen),
+            "near cache {near_cache}: {error}"
+        );
+        assert!(loaded.has_changes(), "a refused save leaves its changes pending");
+        let mut fresh = repo.create_session();
+        fails_fast("save of a new session into a demoted Redis", repo.save(&mut fresh)).await;
+        // Reads go on, from what it holds: as last written, never the refused change.
+        let found = repo.find_by_id(&id).await.unwrap().expect("the session is still there");
+        assert_eq!(found.get::<i32>("x").unwrap(), Some(1));
+        assert_eq!(found.get::<i32>("y").unwrap(), None, "near cache {near_cache}");
+
+        replica_of_nowhere(&server, false);
+        let took = recovers(&repo).await;
+        println!("near cache {near_cache}: saves work again {took:?} after the promotion");
+        assert!(
+            took < Duration::from_secs(3),
+            "near cache {near_cache}: recovery took {took:?}"
+        );
+        repo.save(&mut loaded).await.unwrap();
+        let found = repo.find_by_id(&id).await.unwrap().unwrap();
+        assert_eq!(found.get::<i32>("x").unwrap(), Some(1));
+        assert_eq!(found.get::<i32>("y").unwrap(), Some(2));
+    }
 }

@@ -46,7 +46,6 @@ use moka::ops::compute::Op;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
-use crate::store::CacheHasher;
 use crate::error::StoreError;
 use crate::expiration::SessionExpirationPolicy;
 use crate::handle::SessionHandle;
@@ -56,6 +55,7 @@ use crate::login::LoginError;
 use crate::repository::SessionRepository;
 use crate::session::StoredSession;
 use crate::settings::SessionSettings;
+use crate::store::CacheHasher;
 use crate::telemetry::{self, EndReason};
 use entry::{DeadlineExpiry, EmbeddedEntry, lock};
 use index::{Indexes, remove_index_entries};

@@ -166,7 +166,11 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// first; plain `CACHING_PROXY`: [`DEFAULT_NEAR_CACHE_ENTRIES`]). Inactive
     /// until its connection enables tracking.
     pub(crate) fn with_max_entries(max_entries: u64) -> Self {
-        Self::from_cache(Cache::builder().max_capacity(max_entries).build_with_hasher(CacheHasher::default()))
+        Self::from_cache(
+            Cache::builder()
+                .max_capacity(max_entries)
+                .build_with_hasher(CacheHasher::default()),
+        )
     }
 
     /// A cache whose values weigh at most `max_weight` in total, each weighing

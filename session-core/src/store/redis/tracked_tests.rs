@@ -430,3 +430,58 @@ async fn an_unreachable_server_fails_the_command_and_leaves_the_cache_off() {
     assert!(query::<String>(&connection, &mut redis::cmd("PING")).await.is_err());
     assert_eq!(connection.connects(), 2);
 }
+
+/// A server demoted to a replica behind the store's back (no socket closed,
+/// no sentinel announcement) answers writes `READONLY`: that reply alone stops
+/// the cache, whether it comes as a command's error or inside a pipeline's
+/// replies, and the next command connects again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_readonly_reply_empties_the_cache_and_the_next_command_reconnects() {
+    let server = TestServer::start();
+    let (connection, cache) = tracked(&server);
+    ping(&connection).await;
+    let key = "app:session:{k}";
+    fill(&cache, key, "v");
+    // A replica of a master that is not there: it keeps its data (no sync
+    // flushes it) and refuses writes.
+    let nowhere = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut other = server.client();
+    redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(nowhere)
+        .query::<()>(&mut other)
+        .unwrap();
+    let flushes = cache.stats().flushes;
+
+    // In a pipeline's replies (how the store sends its commands).
+    let mut pipe = redis::pipe();
+    pipe.cmd("HGET")
+        .arg(key)
+        .arg("f")
+        .cmd("HSET")
+        .arg(key)
+        .arg("f")
+        .arg("v");
+    let replies = {
+        let mut connection = connection.clone();
+        connection.req_packed_commands(&pipe, 0, 2).await.unwrap()
+    };
+    assert!(replies.say_master_lost(), "{replies:?}");
+    assert!(!cache.is_active(), "a demoted server's cache is not trusted");
+    assert!(cache.stats().flushes > flushes);
+    assert!(cache.get(key).is_none());
+    ping(&connection).await;
+    assert_eq!(connection.connects(), 2);
+    assert!(cache.is_active(), "the replica still tracks reads");
+
+    // As a command's error.
+    fill(&cache, key, "v");
+    let error = query::<i64>(&connection, redis::cmd("HSET").arg(key).arg("f").arg("v"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("READONLY"), "{error}");
+    assert!(!cache.is_active());
+    assert!(cache.get(key).is_none());
+    ping(&connection).await;
+    assert_eq!(connection.connects(), 3);
+}
