@@ -1,5 +1,5 @@
 //! One stored session: its state behind a per-session mutex, and the moka
-//! expiry that reads each entry's own deadline.
+//! expiry that evicts each entry a little after its own deadline.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -21,8 +21,12 @@ pub(super) struct StoredState {
     pub(super) creation_time: SystemTime,
     pub(super) last_accessed_time: SystemTime,
     pub(super) max_inactive_interval_seconds: i64,
-    /// When moka must evict the entry; `None`: never.
+    /// When the session expires; `None`: never.
     pub(super) deadline: Option<Instant>,
+    /// When moka evicts the entry, as its last put scheduled it: the deadline
+    /// then, plus [`eviction_slack`]. Reads that move the deadline no further
+    /// need not put the entry again; `None`: never.
+    pub(super) evict_at: Option<Instant>,
     pub(super) attributes: Attributes,
     pub(super) index_entries: BTreeSet<IndexEntry>,
     /// The entry left the cache (deleted, renewed away, expired or evicted):
@@ -77,6 +81,16 @@ impl StoredState {
         self.deadline = ttl.map(|ttl| instant + ttl);
     }
 
+    /// Whether the eviction scheduled by the entry's last put comes no earlier
+    /// than the deadline: otherwise the entry must be put again, or moka would
+    /// evict a live session.
+    pub(super) fn eviction_covers_deadline(&self) -> bool {
+        match self.evict_at {
+            None => true,
+            Some(evict_at) => self.deadline.is_some_and(|deadline| deadline <= evict_at),
+        }
+    }
+
     pub(super) fn is_expired(&self, instant: Instant) -> bool {
         self.deadline.is_some_and(|deadline| instant >= deadline)
     }
@@ -98,23 +112,24 @@ impl StoredState {
     }
 }
 
-/// Reads each entry's own deadline, so only explicit touches move it.
+/// The most an entry outlives its deadline in the cache (the sweeper runs once a second anyway).
+const MAX_EVICTION_SLACK: Duration = Duration::from_secs(1);
+
+/// How long after its deadline an entry put with `time_left` is evicted: a
+/// tenth of that, at most [`MAX_EVICTION_SLACK`]. So a session read
+/// continuously is put again about once per slack instead of on every read,
+/// and expires on time all the same: reads check the deadline itself.
+fn eviction_slack(time_left: Duration) -> Duration {
+    (time_left / 10).min(MAX_EVICTION_SLACK)
+}
+
+/// Schedules each entry's eviction when it is put (created or replaced):
+/// its deadline then plus [`eviction_slack`]. Reads leave it as it is.
 pub(super) struct DeadlineExpiry;
 
 impl moka::Expiry<SessionHandle, Arc<EmbeddedEntry>> for DeadlineExpiry {
     fn expire_after_create(&self, _: &SessionHandle, value: &Arc<EmbeddedEntry>, now: Instant) -> Option<Duration> {
-        time_to_live(value, now)
-    }
-
-    fn expire_after_read(
-        &self,
-        _: &SessionHandle,
-        value: &Arc<EmbeddedEntry>,
-        now: Instant,
-        _: Option<Duration>,
-        _: Instant,
-    ) -> Option<Duration> {
-        time_to_live(value, now)
+        schedule_eviction(value, now)
     }
 
     fn expire_after_update(
@@ -124,12 +139,16 @@ impl moka::Expiry<SessionHandle, Arc<EmbeddedEntry>> for DeadlineExpiry {
         now: Instant,
         _: Option<Duration>,
     ) -> Option<Duration> {
-        time_to_live(value, now)
+        schedule_eviction(value, now)
     }
 }
 
-pub(super) fn time_to_live(value: &EmbeddedEntry, now: Instant) -> Option<Duration> {
-    lock(&value.state)
-        .deadline
-        .map(|deadline| deadline.saturating_duration_since(now))
+/// Records in the entry when moka will evict it, and returns how long from `now`.
+fn schedule_eviction(value: &EmbeddedEntry, now: Instant) -> Option<Duration> {
+    let mut state = lock(&value.state);
+    state.evict_at = state.deadline.map(|deadline| {
+        let time_left = deadline.saturating_duration_since(now);
+        deadline + eviction_slack(time_left)
+    });
+    state.evict_at.map(|evict_at| evict_at.saturating_duration_since(now))
 }

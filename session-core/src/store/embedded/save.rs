@@ -145,6 +145,7 @@ impl EmbeddedSessionRepository {
             last_accessed_time: now,
             max_inactive_interval_seconds: session.max_inactive_interval_seconds(),
             deadline: None,
+            evict_at: None,
             attributes: session.attributes().clone(),
             index_entries: index_entries.clone(),
             removed: false,

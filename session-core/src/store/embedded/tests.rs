@@ -252,3 +252,68 @@ async fn a_panicking_listener_stops_neither_index_cleanup_nor_later_events() {
     }
     assert_eq!(ended, 2, "both expiries were still published");
 }
+
+/// When moka will evict `id`'s entry, as its last put scheduled it.
+fn evict_at(store: &EmbeddedSessionRepository, id: &SessionId) -> Option<std::time::Instant> {
+    let stored = store.inner.cache.get(&id.handle()).expect("cached");
+    lock(&stored.state).evict_at
+}
+
+/// A read puts the entry back into moka (the per-key compute, a write) only
+/// when the deadline it sets passes the eviction the last put scheduled (a
+/// tenth of the idle timeout after that deadline, at most a second): a session
+/// read continuously costs a put per slack, not per read. It stays live as
+/// long as it is read, and expires its idle timeout after the last read.
+#[tokio::test]
+async fn reads_put_the_entry_again_only_past_its_eviction_slack() {
+    let policy = crate::IdleTimeoutSessionExpirationPolicy::with_idle_timeout(Duration::from_millis(500));
+    let settings = SessionSettings::default().with_expiration_policy(Arc::new(policy));
+    let mut events = settings.events().subscribe();
+    let store = EmbeddedSessionRepository::new(settings);
+    let mut session = store.create_session();
+    session.insert("n", &1).unwrap();
+    store.save(&mut session).await.unwrap();
+    let id = session.id().unwrap().clone();
+    let scheduled = evict_at(&store, &id).expect("an idle timeout evicts");
+
+    // Inside the slack (50 ms): the eviction stays where the save put it.
+    store.find_by_id(&id).await.unwrap().expect("live");
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    store.find_by_id(&id).await.unwrap().expect("live");
+    assert_eq!(
+        evict_at(&store, &id),
+        Some(scheduled),
+        "a read inside the slack put the entry"
+    );
+
+    // Past it: the read schedules the new deadline.
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    store.find_by_id(&id).await.unwrap().expect("live");
+    assert!(
+        evict_at(&store, &id).unwrap() > scheduled,
+        "the eviction lags the deadline"
+    );
+
+    // Read every 100 ms for three idle timeouts: never evicted meanwhile.
+    for _ in 0..15 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let found = store.find_by_id(&id).await.unwrap().expect("evicted while read");
+        assert_eq!(found.get::<i32>("n").unwrap(), Some(1));
+    }
+    // Unread, it expires after its idle timeout: reads check the deadline itself.
+    tokio::time::sleep(Duration::from_millis(520)).await;
+    assert!(
+        store.find_by_id(&id).await.unwrap().is_none(),
+        "served past its idle timeout"
+    );
+    let expired = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            if let SessionEvent::Expired { handle, .. } = events.recv().await.unwrap() {
+                return handle;
+            }
+        }
+    })
+    .await
+    .expect("no Expired event within 3 s");
+    assert_eq!(expired, id.handle());
+}
