@@ -19,9 +19,7 @@
 //! instead, touching the session under its lock and putting nothing back: moka
 //! evicts an entry a little after the deadline its last put saw (a tenth of
 //! the time left, at most a second; `entry.rs`), so a read needs the compute
-//! only when its new deadline passes that. Measured (`scripts/bench`, one hot
-//! session, 2 workers): small-session reads 0.88x -> 1.64x actix-session's
-//! req/s, 46.7k -> 35.4k app instructions per request.
+//! only when its new deadline passes that.
 //!
 //! The store holds at most
 //! [`embedded_max_sessions`](SessionSettings::embedded_max_sessions) sessions
@@ -198,48 +196,47 @@ impl SessionRepository for EmbeddedSessionRepository {
     async fn find_by_id(&self, id: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         let now = SystemTime::now();
         let instant = Instant::now();
-        let mut found = None;
-        let policy = self.policy();
         let handle = id.handle();
-        let copy = |session: StoredSession| {
-            session
-                .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
-                .with_size_limits(*self.inner.settings.size_limits())
-                .with_known_id(id.clone())
-        };
-        // Most reads: a plain lookup, when the entry's scheduled eviction still
-        // covers the deadline this access sets (see `entry.rs`). Nothing is put
-        // back, so a concurrent delete has nothing to undo; a removed entry
-        // reads as gone.
+        // A plain lookup, touched under the session's own lock: nothing is put
+        // back unless the entry's scheduled eviction would now come before
+        // its deadline (see `entry.rs`), so a concurrent delete has nothing to
+        // undo, and a removed entry reads as gone.
         let Some(stored) = self.inner.cache.get(&handle) else {
             return Ok(None);
         };
-        {
+        let (session, covered) = {
             let mut state = lock(&stored.state);
             if !state.is_live(instant) {
                 return Ok(None);
             }
-            let session = state.touch(handle, policy, now, instant);
-            if state.eviction_covers_deadline() {
-                return Ok(Some(copy(session)));
+            let session = state.touch(handle, self.policy(), now, instant);
+            (session, state.eviction_covers_deadline())
+        };
+        if !covered {
+            // Put again through the per-key compute, like every write, so that
+            // moka schedules the deadline this access set; not if a delete
+            // removed the entry meanwhile.
+            let mut still_live = false;
+            self.inner
+                .cache
+                .entry_by_ref(&handle)
+                .and_compute_with(|entry| match entry {
+                    Some(entry) if lock(&entry.value().state).is_live(instant) => {
+                        still_live = true;
+                        Op::Put(entry.into_value())
+                    }
+                    _ => Op::Nop,
+                });
+            if !still_live {
+                return Ok(None);
             }
         }
-        // Otherwise the entry is put again, through the per-key compute like
-        // every write, so that moka schedules the new deadline.
-        self.inner.cache.entry_by_ref(&handle).and_compute_with(|entry| {
-            let Some(entry) = entry else { return Op::Nop };
-            let stored = entry.into_value();
-            {
-                let mut state = lock(&stored.state);
-                if !state.is_live(instant) {
-                    return Op::Nop;
-                }
-                found = Some(copy(state.touch(handle, policy, now, instant)));
-            }
-            // Re-putting the same entry makes moka schedule the new deadline.
-            Op::Put(stored)
-        });
-        Ok(found)
+        Ok(Some(
+            session
+                .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
+                .with_size_limits(*self.inner.settings.size_limits())
+                .with_known_id(id.clone()),
+        ))
     }
 
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {

@@ -27,7 +27,7 @@ end
 -- Appends `values` to `out`: all of them, or only the index values (tag 'i').
 local function append_values(out, values, all)
   for i = 1, #values do
-    if all or string.byte(values[i], 1) == 105 then
+    if all or string.sub(values[i], 1, 1) == 'i' then
       out[#out + 1] = values[i]
     end
   end
