@@ -171,6 +171,14 @@ impl EmbeddedSessionRepository {
     fn policy(&self) -> &dyn SessionExpirationPolicy {
         self.inner.settings.expiration_policy().as_ref()
     }
+
+    /// `session` with the settings' dirty predicate and size limits: what
+    /// the store hands a request.
+    fn handed_out(&self, session: StoredSession) -> StoredSession {
+        session
+            .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
+            .with_size_limits(*self.inner.settings.size_limits())
+    }
 }
 
 #[async_trait]
@@ -180,13 +188,11 @@ impl SessionRepository for EmbeddedSessionRepository {
     }
 
     fn create_session(&self) -> StoredSession {
-        StoredSession::new(
+        self.handed_out(StoredSession::new(
             SessionId::generate(),
             self.inner.settings.max_inactive_interval_seconds(),
             SystemTime::now(),
-        )
-        .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
-        .with_size_limits(*self.inner.settings.size_limits())
+        ))
     }
 
     async fn save(&self, session: &mut StoredSession) -> Result<(), StoreError> {
@@ -231,12 +237,7 @@ impl SessionRepository for EmbeddedSessionRepository {
                 return Ok(None);
             }
         }
-        Ok(Some(
-            session
-                .with_dirty_predicate(Arc::clone(self.inner.settings.dirty_predicate()))
-                .with_size_limits(*self.inner.settings.size_limits())
-                .with_known_id(id.clone()),
-        ))
+        Ok(Some(self.handed_out(session).with_known_id(id.clone())))
     }
 
     async fn delete_by_handle(&self, handle: &SessionHandle) -> Result<bool, StoreError> {

@@ -266,8 +266,6 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use moka::sync::Cache;
-
-use crate::store::CacheHasher;
 use redis::{Pipeline, Value};
 use tokio::sync::watch;
 
@@ -294,6 +292,7 @@ use crate::repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_N
 use crate::serialization::SessionSerializer;
 use crate::session::{SessionParts, StoredSession, epoch_millis};
 use crate::settings::{SessionSettings, validate_region_name};
+use crate::store::CacheHasher;
 use crate::telemetry::EndReason;
 
 /// The `store` label of what this store counts itself (sessions ended).

@@ -11,6 +11,8 @@ local GRACE_MS = 300000
 local LINGER_MS = 10000
 -- Beyond this a timeout means never (PEXPIRE would reject it).
 local MAX_TTL_MS = 100000000000000
+-- The first byte of an index value (codec.rs: INDEX_TAG).
+local INDEX_TAG = string.byte('i')
 
 -- HVALS that tolerates a key of another type (garbage written by someone
 -- else): such a key is deleted and reads as absent. Values say what they are
@@ -24,10 +26,11 @@ local function read_values(key)
   return values
 end
 
--- Appends `values` to `out`: all of them, or only the index values (tag 'i').
+-- Appends `values` to `out`: all of them, or only the index values.
 local function append_values(out, values, all)
   for i = 1, #values do
-    if all or string.sub(values[i], 1, 1) == 'i' then
+    -- A byte compare: no one-character string per value.
+    if all or string.byte(values[i], 1) == INDEX_TAG then
       out[#out + 1] = values[i]
     end
   end
