@@ -23,7 +23,15 @@ pub const DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS: i64 = 1800;
 /// A session's serialized attributes by name. Names are shared (`Arc<str>`), so
 /// that copying a session's attributes (each request's copy of a cached session
 /// on its first change) copies no name.
-pub type Attributes = BTreeMap<Arc<str>, AttributeValue>;
+pub type Attributes = litemap::LiteMap<Arc<str>, AttributeValue>;
+
+/// The attribute `name` of `attributes`, with its shared name.
+fn entry<'a>(attributes: &'a Attributes, name: &str) -> Option<(&'a Arc<str>, &'a AttributeValue)> {
+    attributes
+        .find_index(name)
+        .ok()
+        .and_then(|index| attributes.get_indexed(index))
+}
 
 /// A session's attributes, shared between copies until one changes them.
 pub(crate) type SharedAttributes = Arc<Attributes>;
@@ -151,7 +159,7 @@ impl StoredSession {
             creation_time,
             last_accessed_time,
             max_inactive_interval_seconds,
-            attributes: BTreeMap::new(),
+            attributes: Attributes::new(),
         });
         session.attributes = attributes;
         session
@@ -208,11 +216,15 @@ impl StoredSession {
     /// configured in their settings to every session they hand out. Attributes
     /// the session already holds are kept even if they exceed the new limits.
     pub fn set_size_limits(&mut self, limits: SessionSizeLimits) {
-        self.size_limits = limits;
-        // Values still as stored decode within the per-value limit.
-        for stored in self.attributes.values().filter_map(AttributeValue::stored) {
-            stored.set_max_len(limits.max_value_bytes());
+        // Values still as stored decode within the per-value limit. A store
+        // reads them under the default one, so with the default limit (most
+        // applications) there is nothing to walk.
+        if limits.max_value_bytes() != self.size_limits.max_value_bytes() {
+            for stored in self.attributes.values().filter_map(AttributeValue::stored) {
+                stored.set_max_len(limits.max_value_bytes());
+            }
         }
+        self.size_limits = limits;
     }
 
     /// Builder form of [`StoredSession::set_size_limits`].
@@ -462,12 +474,12 @@ impl StoredSession {
         let dirty = self.dirty_predicate.is_dirty(&change);
         let unwritten = !dirty && change.differs();
         let size_before = change.old.map(AttributeValue::stored_len);
-        let attributes = Arc::make_mut(&mut self.attributes);
         // One allocation of the name, shared by the map and the change record.
-        let key = match attributes.get_key_value(name.as_str()) {
+        let key = match entry(&self.attributes, &name) {
             Some((key, _)) => Arc::clone(key),
             None => Arc::from(name),
         };
+        let attributes = Arc::make_mut(&mut self.attributes);
         // The request sees what it set either way; only dirty values are written.
         if dirty {
             self.changed_attributes.entry(Arc::clone(&key)).or_insert(size_before);
@@ -484,7 +496,8 @@ impl StoredSession {
 
     /// Removes an attribute, returning its serialized value.
     pub fn remove(&mut self, name: &str) -> Option<AttributeValue> {
-        let (key, removed) = Arc::make_mut(&mut self.attributes).remove_entry(name)?;
+        let key = Arc::clone(entry(&self.attributes, name)?.0);
+        let removed = Arc::make_mut(&mut self.attributes).remove(name)?;
         if let Some(total) = &mut self.known_total_bytes {
             *total = total.saturating_sub(key.len().saturating_add(removed.stored_len()));
         }
@@ -542,7 +555,7 @@ impl StoredSession {
     pub(crate) fn changed_entries(&self) -> impl Iterator<Item = (&Arc<str>, &AttributeValue)> {
         self.changed_attributes
             .keys()
-            .filter_map(|name| self.attributes.get_key_value(name))
+            .filter_map(|name| entry(&self.attributes, name))
     }
 
     /// The attributes removed since the last save.

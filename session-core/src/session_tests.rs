@@ -4,7 +4,7 @@ use super::*;
 use crate::limits::SizeLimit;
 
 fn loaded() -> StoredSession {
-    let mut attributes = BTreeMap::new();
+    let mut attributes = Attributes::new();
     attributes.insert("a".into(), AttributeValue::from_bytes(b"1".to_vec()));
     StoredSession::from_parts(SessionParts {
         handle: SessionId::generate().handle(),
@@ -221,7 +221,7 @@ fn a_session_knows_its_id_only_when_told() {
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
         max_inactive_interval_seconds: 60,
-        attributes: BTreeMap::new(),
+        attributes: Attributes::new(),
     });
     assert_eq!(stored.id(), None);
     let found = stored.with_known_id(id.clone());
@@ -237,7 +237,7 @@ fn a_rebuilt_copy_declares_what_the_loaded_copy_knew_and_nothing_more() {
         creation_time: SystemTime::now(),
         last_accessed_time: SystemTime::now(),
         max_inactive_interval_seconds: 60,
-        attributes: BTreeMap::from([("gone".into(), AttributeValue::from_bytes(Vec::new()))]),
+        attributes: Attributes::from_iter([("gone".into(), AttributeValue::from_bytes(Vec::new()))]),
     });
     rebuilt.remove("gone");
     rebuilt.insert_raw("b", AttributeValue::from_bytes(b"22".to_vec()));

@@ -299,8 +299,8 @@ impl SessionExpirationTimeoutAware for ChainedSessionExpirationPolicy {
 mod tests {
     use super::*;
     use crate::id::SessionId;
+    use crate::session::Attributes;
     use crate::session::SessionParts;
-    use std::collections::BTreeMap;
 
     const MINUTE: Duration = Duration::from_secs(60);
 
@@ -311,7 +311,7 @@ mod tests {
             creation_time: t0,
             last_accessed_time: t0 + active,
             max_inactive_interval_seconds: 30 * 60,
-            attributes: BTreeMap::new(),
+            attributes: Attributes::new(),
         })
     }
 

@@ -438,8 +438,14 @@ mod tests {
             panic!()
         };
         assert_eq!(expires_at, Some(1_700_001_800_500));
-        assert_eq!(parts.attributes["version"].as_bytes(), b"7");
-        assert_eq!(parts.attributes["name"].as_bytes(), b"\"Ada\"");
+        assert_eq!(
+            parts.attributes.get("version").map(|value| value.as_bytes()),
+            Some(&b"7"[..])
+        );
+        assert_eq!(
+            parts.attributes.get("name").map(|value| value.as_bytes()),
+            Some(&b"\"Ada\""[..])
+        );
         assert_eq!(parts.max_inactive_interval_seconds, 1800);
         assert_eq!(epoch_millis(parts.creation_time), 1_700_000_000_000);
         assert_eq!(epoch_millis(parts.last_accessed_time), 1_700_000_000_500);
