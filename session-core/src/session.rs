@@ -20,9 +20,10 @@ pub use self::attribute_value::AttributeValue;
 /// Default idle timeout, in seconds (the seed's 30 minutes).
 pub const DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS: i64 = 1800;
 
-/// A session's serialized attributes by name. Names are shared (`Arc<str>`), so
-/// that copying a session's attributes (each request's copy of a cached session
-/// on its first change) copies no name.
+/// A session's serialized attributes by name, in name order. Copying them is
+/// each request's first change to a cached session, so both choices keep the
+/// copy cheap: names are shared (`Arc<str>`: no name is copied), and the map is
+/// a sorted vector (one allocation, where a `BTreeMap` allocates per node).
 pub type Attributes = litemap::LiteMap<Arc<str>, AttributeValue>;
 
 /// The attribute `name` of `attributes`, with its shared name.
