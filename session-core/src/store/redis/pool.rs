@@ -10,10 +10,12 @@
 //! Sentinel, a caller on a single-threaded runtime (an actix worker) skips that hop: it gets a
 //! connection of its own thread (see `worker_connection.rs`), and so do the
 //! writes it leaves running (idle refreshes, size counters). With a near cache
-//! there is one tracked connection, driven on the private runtime; a worker
-//! sends its reads and the writes it leaves running into it itself (no task
-//! spawned per command), while saves, whose replies update the cache, run on
-//! the private runtime in reply order ([`RedisConnection::run_in_reply_order`]).
+//! there is one tracked connection, driven on the private runtime (or, while
+//! one worker is the only thread using it, on that worker's: see
+//! `tracked.rs`, *Where the socket is driven*); a worker sends its reads and
+//! the writes it leaves running into it itself (no task spawned per command),
+//! while saves, whose replies update the cache, run on the runtime driving
+//! the socket, in reply order ([`RedisConnection::run_in_reply_order`]).
 //! Background work (the subscription, its corrections) stays on the private
 //! runtime.
 //!
@@ -103,7 +105,7 @@ impl RedisConnection {
         }
         let url = validate_urls(settings)?;
         let clients = ClientFactory::new(settings)?;
-        let (runtime, shutdown) = start_runtime()?;
+        let (runtime, _, shutdown) = start_runtime()?;
         let retries = usize::try_from(settings.retry_attempts()).unwrap_or(usize::MAX);
         // Reconnect promptly once Redis is back rather than backing off for long.
         let max_delay = settings.response_timeout().min(Duration::from_secs(1));
@@ -210,8 +212,9 @@ impl RedisConnection {
             settings.response_timeout(),
         )
         .map_err(|error| invalid_url(url, &error))?;
-        let (runtime, shutdown) = start_runtime()?;
+        let (runtime, thread, shutdown) = start_runtime()?;
         connection.drive_on(&runtime);
+        connection.host_on_sole_worker(thread);
         Ok(Self::with(
             settings,
             clients,
@@ -224,7 +227,8 @@ impl RedisConnection {
     /// The connection of a repository with a near cache (`CACHING_PROXY`):
     /// [`RedisConnection::open_tracked`] feeding a new cache. Every command
     /// goes through this one connection, workers' included (driven on the
-    /// private runtime; see the module docs): a connection per
+    /// private runtime, or on the one worker using it; see the module docs):
+    /// a connection per
     /// worker (as without a near cache) spares the hop to the private thread,
     /// but measured worse on a hot session's writes (`NOLOOP` spares only the
     /// writing connection, so a sibling's connection reports each write as an
@@ -380,32 +384,35 @@ impl RedisConnection {
         Fut: Future<Output = RedisResult<T>> + Send,
         T: Send + 'static,
     {
-        self.run_on(self.on_this_thread(), op).await
+        self.run_on(self.on_this_thread(), self.runtime.clone(), op).await
     }
 
     /// [`RedisConnection::run`] for an `op` that acts on its replies in the
     /// order the connection received them: with a near cache, own saves are
     /// recorded in the cache from the replies, and a save recorded after a
     /// later one leaves a marker (the next read goes to Redis). So on the
-    /// tracked connection such an op runs on the private runtime, whose one
-    /// thread drives the socket and wakes the ops in reply order; elsewhere
-    /// as `run`.
+    /// tracked connection such an op runs as a task of the runtime that drives
+    /// the socket (the private one, or the one worker using the connection),
+    /// whose one thread wakes the ops in reply order; elsewhere as `run`.
     pub(crate) async fn run_in_reply_order<T, F, Fut>(&self, op: F) -> Result<T, StoreError>
     where
         F: Fn(Connection) -> Fut + Send + 'static,
         Fut: Future<Output = RedisResult<T>> + Send,
         T: Send + 'static,
     {
-        let local = match &self.connection {
-            Connection::Tracked(_) => None,
-            _ => self.on_this_thread(),
-        };
-        self.run_on(local, op).await
+        match &self.connection {
+            Connection::Tracked(tracked) => {
+                let driver = tracked.driver_for_caller().unwrap_or_else(|| self.runtime.clone());
+                self.run_on(None, driver, op).await
+            }
+            _ => self.run_on(self.on_this_thread(), self.runtime.clone(), op).await,
+        }
     }
 
     /// `op` on `local` (the caller's thread's connection), or on the shared
-    /// connection on the private runtime.
-    async fn run_on<T, F, Fut>(&self, local: Option<Connection>, op: F) -> Result<T, StoreError>
+    /// connection as a task of `remote` (the private runtime, or the runtime
+    /// driving the tracked connection).
+    async fn run_on<T, F, Fut>(&self, local: Option<Connection>, remote: Handle, op: F) -> Result<T, StoreError>
     where
         F: Fn(Connection) -> Fut + Send + 'static,
         Fut: Future<Output = RedisResult<T>> + Send,
@@ -427,7 +434,7 @@ impl RedisConnection {
             }
             None => {
                 let attempts = self.attempts(self.connection.clone(), op, allowance);
-                self.runtime
+                remote
                     .spawn(async move {
                         // Held while the operation runs, even if its caller stops waiting.
                         let _permit = permit;
@@ -605,7 +612,7 @@ fn sentinel_on_own_runtime(
             settings.sentinels().iter().map(|url| redact(url)).collect::<Vec<_>>()
         ))
     })?;
-    let (runtime, shutdown) = start_runtime()?;
+    let (runtime, _, shutdown) = start_runtime()?;
     drop(
         runtime.spawn(
             sentinel
@@ -616,21 +623,22 @@ fn sentinel_on_own_runtime(
     Ok((clients, sentinel, runtime, shutdown))
 }
 
-fn start_runtime() -> Result<(Handle, oneshot::Sender<()>), StoreError> {
+/// The private runtime: its handle, its thread, and what stops it.
+fn start_runtime() -> Result<(Handle, std::thread::ThreadId, oneshot::Sender<()>), StoreError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(StoreError::unavailable)?;
     let handle = runtime.handle().clone();
     let (shutdown, stopped) = oneshot::channel::<()>();
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("session-redis".to_owned())
         .spawn(move || {
             // Resolves (with an error) when the sender is dropped.
             let _ = runtime.block_on(stopped);
         })
         .map_err(StoreError::unavailable)?;
-    Ok((handle, shutdown))
+    Ok((handle, thread.thread().id(), shutdown))
 }
 
 #[cfg(test)]

@@ -215,3 +215,106 @@ fn a_single_threaded_runtime_gets_its_own_connection_and_no_thread_hop() {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// Runs `CLIENT ID` as an operation that acts on replies in reply order,
+/// returning the id and the name of the thread the operation ran on.
+async fn in_reply_order(connection: &RedisConnection) -> (i64, String) {
+    connection
+        .run_in_reply_order(|mut c| async move {
+            let id = redis::cmd("CLIENT").arg("ID").query_async::<i64>(&mut c).await?;
+            Ok((id, std::thread::current().name().unwrap_or("").to_owned()))
+        })
+        .await
+        .unwrap()
+}
+
+/// A worker thread with a single-threaded runtime of its own (as an actix
+/// worker), running what it is sent until the sender is dropped.
+fn worker(
+    name: &str,
+    connection: Arc<RedisConnection>,
+) -> std::sync::mpsc::SyncSender<std::sync::mpsc::SyncSender<(i64, String)>> {
+    let (asks, asked) = std::sync::mpsc::sync_channel::<std::sync::mpsc::SyncSender<(i64, String)>>(0);
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            while let Ok(answer) = asked.recv() {
+                answer.send(runtime.block_on(in_reply_order(&connection))).unwrap();
+            }
+        })
+        .unwrap();
+    asks
+}
+
+fn ask(worker: &std::sync::mpsc::SyncSender<std::sync::mpsc::SyncSender<(i64, String)>>) -> (i64, String) {
+    let (answer, answered) = std::sync::mpsc::sync_channel(1);
+    worker.send(answer).unwrap();
+    answered.recv().unwrap()
+}
+
+/// With a near cache on one server, the socket (and the saves, which act on
+/// replies in reply order) runs on the one worker using the connection: no
+/// hop to the store's thread. A second worker moves it to the store's thread
+/// for good, emptying the cache once; the worker's runtime ending stops the
+/// cache at once (no invalidation could reach it any more).
+#[test]
+fn a_near_cache_connection_is_driven_on_its_sole_worker_until_a_second_one_uses_it() {
+    let server = TestServer::start();
+    let cache = Arc::new(NearCache::<String>::with_max_entries(10));
+    let mode = TrackingMode::broadcast("r:session:{");
+    let connection =
+        Arc::new(RedisConnection::open_tracked(&PoolSettings::new(server.url()), &mode, cache.sink()).unwrap());
+    let a = worker("worker-a", Arc::clone(&connection));
+    let (first, again) = (ask(&a), ask(&a));
+    assert_eq!(first.1, "worker-a", "the sole worker's saves run on its own thread");
+    assert_eq!(first, again, "one connection, driven there");
+    assert!(cache.is_active());
+    let ticket = cache.ticket("r:session:{x}");
+    assert!(cache.insert("r:session:{x}".to_owned(), "cached".to_owned(), ticket));
+
+    let b = worker("worker-b", Arc::clone(&connection));
+    let moved = ask(&b);
+    assert_eq!(moved.1, "session-redis", "a second worker: the store's own thread");
+    assert_ne!(moved.0, first.0, "reconnected there");
+    assert!(cache.get("r:session:{x}").is_none(), "the move empties the cache");
+    assert_eq!(ask(&a), moved, "and the first worker follows");
+    drop((a, b));
+
+    // A worker whose runtime ends while it drives the socket.
+    let cache = Arc::new(NearCache::<String>::with_max_entries(10));
+    let connection =
+        Arc::new(RedisConnection::open_tracked(&PoolSettings::new(server.url()), &mode, cache.sink()).unwrap());
+    let (hosted, on_a) = std::thread::Builder::new()
+        .name("worker-a".to_owned())
+        .spawn({
+            let (connection, cache) = (Arc::clone(&connection), Arc::clone(&cache));
+            move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let hosted = runtime.block_on(in_reply_order(&connection));
+                let ticket = cache.ticket("r:session:{x}");
+                let filled = cache.insert("r:session:{x}".to_owned(), "cached".to_owned(), ticket);
+                (hosted, filled)
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(on_a && hosted.1 == "worker-a");
+    assert!(
+        !cache.is_active(),
+        "the worker's end stopped the cache before anything asked"
+    );
+    assert!(cache.get("r:session:{x}").is_none());
+    let b = worker("worker-b", Arc::clone(&connection));
+    let next = ask(&b);
+    assert_eq!(next.1, "worker-b", "the next sole worker drives it");
+    assert_ne!(next.0, hosted.0);
+    assert!(cache.is_active());
+}

@@ -80,6 +80,31 @@
 //! serves every command and the cache stays inactive: every read goes to Redis.
 //! That is logged once, as a warning.
 //!
+//! # Where the socket is driven
+//! Own saves are recorded in the cache from their replies, in the order the
+//! replies arrive (`run_in_reply_order` in `pool.rs`): the saves run as tasks
+//! of the runtime that drives the socket, whose one thread wakes them in
+//! socket order. By default that is the repository's private runtime, so
+//! every save of an actix worker crosses to that thread and back (two thread
+//! wake-ups). On one server ([`TrackedConnection::host_on_sole_worker`]),
+//! while a single actix worker (a single-threaded runtime) is the only thread
+//! using the connection, the socket is driven on that worker's runtime
+//! instead, and its saves cross no thread: an application with one worker
+//! per instance (one CPU per container) pays no hop.
+//!
+//! * The first command decides: from a single-threaded runtime other than
+//!   the private one, the connection is made there; from anywhere else, on
+//!   the private runtime.
+//! * A command from a second thread moves the socket to the private runtime
+//!   for good (it is dropped and made again there, so the cache starts over
+//!   once, empty): with several workers, one worker's handler that blocks
+//!   must not hold up the others' saves.
+//! * A task on the worker's runtime lives as long as the connection: if the
+//!   runtime ends first (the worker stopped), the socket's driver is gone
+//!   with it and no invalidation can arrive, so that task's end stops the
+//!   cache at once, before any request is served from it, and the next
+//!   command decides again.
+//!
 //! # Through Sentinel
 //! [`TrackedConnection::through_sentinel`] connects to the master the
 //! sentinels name at each connection attempt. A failover ends the connection:
@@ -98,6 +123,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 use futures_util::future::{BoxFuture, FutureExt as _, Shared};
@@ -169,9 +195,30 @@ struct Inner {
     connects: AtomicU64,
     /// Whether the "cache stays inactive" warning was logged.
     warned: AtomicBool,
-    /// The runtime the socket's driver (and its reconnects) run on, whoever
-    /// sends the commands; unset, the caller's.
+    /// The private runtime the socket's driver (and its reconnects) run on,
+    /// whoever sends the commands; unset, the caller's.
     driver: OnceLock<tokio::runtime::Handle>,
+    /// The private runtime's thread, once the socket may be driven on the one
+    /// worker using it ([`TrackedConnection::host_on_sole_worker`]).
+    private_thread: OnceLock<ThreadId>,
+    /// Where the driver runs now.
+    host: Mutex<Host>,
+}
+
+/// Where a [`TrackedConnection`]'s socket is driven (see the module docs,
+/// *Where the socket is driven*).
+#[derive(Debug, Clone)]
+enum Host {
+    /// On the private runtime (the default).
+    Private,
+    /// Nothing connected yet: the first caller decides.
+    Undecided,
+    /// On the runtime of the one actix worker (a single-threaded runtime)
+    /// that has used the connection so far.
+    Worker {
+        thread: ThreadId,
+        runtime: tokio::runtime::Handle,
+    },
 }
 
 /// The server a [`TrackedConnection`] connects to.
@@ -231,6 +278,8 @@ struct Link {
     connection: MultiplexedConnection,
     /// Through Sentinel: the count of master drops when it was made.
     master_drops: u64,
+    /// Driven on a worker's runtime: what ends its guard (see `host_guard`).
+    _hosted: Option<Arc<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl fmt::Debug for TrackedConnection {
@@ -313,6 +362,8 @@ impl TrackedConnection {
                 connects: AtomicU64::new(0),
                 warned: AtomicBool::new(false),
                 driver: OnceLock::new(),
+                private_thread: OnceLock::new(),
+                host: Mutex::new(Host::Private),
             }),
         }
     }
@@ -357,6 +408,56 @@ impl TrackedConnection {
         drop(self.inner.driver.set(runtime.clone()));
     }
 
+    /// After [`drive_on`](Self::drive_on) the private runtime, whose thread is
+    /// `private_thread`: while a single actix worker is the only thread using
+    /// the connection, its socket is driven on that worker's runtime instead
+    /// (see the module docs, *Where the socket is driven*).
+    pub(crate) fn host_on_sole_worker(&self, private_thread: ThreadId) {
+        let _ = self.inner.private_thread.set(private_thread);
+        *self.inner.host() = Host::Undecided;
+    }
+
+    /// The runtime the socket is driven on, for a caller on this thread:
+    /// where the operations that act on replies in reply order must run.
+    /// Decides it when nothing is connected yet, and moves the socket to the
+    /// private runtime when a second thread uses the connection.
+    pub(crate) fn driver_for_caller(&self) -> Option<tokio::runtime::Handle> {
+        let Some(private) = self.inner.driver.get() else {
+            return tokio::runtime::Handle::try_current().ok();
+        };
+        let me = std::thread::current().id();
+        let mut host = self.inner.host();
+        match &*host {
+            Host::Private => return Some(private.clone()),
+            Host::Worker { thread, runtime } if *thread == me => return Some(runtime.clone()),
+            Host::Undecided => {
+                let worker = tokio::runtime::Handle::try_current().ok().filter(|runtime| {
+                    runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
+                        && self.inner.private_thread.get() != Some(&me)
+                });
+                *host = match &worker {
+                    Some(runtime) => Host::Worker {
+                        thread: me,
+                        runtime: runtime.clone(),
+                    },
+                    None => Host::Private,
+                };
+                return Some(worker.unwrap_or_else(|| private.clone()));
+            }
+            Host::Worker { .. } => *host = Host::Private,
+        }
+        drop(host);
+        // A second thread: the socket moves to the private runtime, by way of
+        // a reconnect there (the cache starts over, empty).
+        tracing::debug!("Redis near-cache connection used by a second thread: driving it on its own thread");
+        let (current, attempt) = {
+            let state = self.inner.lock();
+            (state.current.as_ref().map(|link| link.epoch), state.epoch)
+        };
+        self.inner.lost(current.unwrap_or(attempt));
+        Some(private.clone())
+    }
+
     /// The repository gave up waiting for a reply (its deadline passed): the
     /// server may be unreachable with the socket still open, so no
     /// invalidation would arrive either. Stops the cache and reconnects on the
@@ -396,11 +497,11 @@ impl TrackedConnection {
                 // task ended abnormally) is not reused.
                 Some(pending) if pending.peek().is_none() => pending.clone(),
                 _ => {
-                    let runtime = match self.inner.driver.get() {
-                        Some(runtime) => runtime.clone(),
-                        None => tokio::runtime::Handle::try_current()
-                            .map_err(|_| RedisError::from((ErrorKind::Client, "no Tokio runtime to connect on")))?,
-                    };
+                    let runtime = self
+                        .inner
+                        .driver_runtime()
+                        .or_else(|| tokio::runtime::Handle::try_current().ok())
+                        .ok_or_else(|| RedisError::from((ErrorKind::Client, "no Tokio runtime to connect on")))?;
                     state.epoch += 1;
                     let task = runtime.spawn(connect(Arc::clone(&self.inner), state.epoch));
                     let pending = async move {
@@ -429,6 +530,9 @@ impl TrackedConnection {
         Fut: Future<Output = RedisResult<T>>,
         T: Replies,
     {
+        if self.inner.may_host_on_worker() {
+            drop(self.driver_for_caller());
+        }
         let link = self.link().await?;
         let mut in_flight = InFlight {
             inner: &self.inner,
@@ -508,9 +612,7 @@ impl Drop for InFlight<'_> {
         }
         let runtime = self
             .inner
-            .driver
-            .get()
-            .cloned()
+            .driver_runtime()
             .or_else(|| tokio::runtime::Handle::try_current().ok());
         let (inner, epoch, mut connection) = (Arc::clone(self.inner), self.link.epoch, self.link.connection.clone());
         let probe = async move {
@@ -531,6 +633,36 @@ impl Drop for InFlight<'_> {
 impl Inner {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn host(&self) -> MutexGuard<'_, Host> {
+        self.host.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the socket is, or may yet be, driven on a worker's runtime.
+    fn may_host_on_worker(&self) -> bool {
+        !matches!(*self.host(), Host::Private)
+    }
+
+    /// The runtime the socket is driven on now (`None`: the caller's).
+    fn driver_runtime(&self) -> Option<tokio::runtime::Handle> {
+        match &*self.host() {
+            Host::Worker { runtime, .. } => Some(runtime.clone()),
+            Host::Private | Host::Undecided => self.driver.get().cloned(),
+        }
+    }
+
+    /// The worker runtime driving connection `epoch` is gone (it shut down):
+    /// nothing reports invalidations any more, so the cache stops now, and the
+    /// next caller decides again where to drive the socket.
+    fn host_gone(&self, epoch: u64) {
+        {
+            let mut host = self.host();
+            if matches!(*host, Host::Worker { .. }) {
+                *host = Host::Undecided;
+            }
+        }
+        self.lost(epoch);
     }
 
     /// The connection of attempt `epoch` is gone: if commands go through it,
@@ -591,11 +723,49 @@ async fn connect(inner: Arc<Inner>, epoch: u64) -> RedisResult<Link> {
         epoch,
         connection,
         master_drops,
+        _hosted: host_guard(&inner, epoch),
     };
     state.current = Some(link.clone());
     drop(state);
     tracing::debug!(epoch, tracking, "Redis near-cache connection established");
     Ok(link)
+}
+
+/// On a worker's runtime: a task that lives as long as connection `epoch` is
+/// in use and, should the runtime shut down first (the worker stopped, its
+/// tasks and the socket's driver with it), stops the cache at once. Its
+/// sender is kept by the connection's [`Link`].
+fn host_guard(inner: &Arc<Inner>, epoch: u64) -> Option<Arc<tokio::sync::oneshot::Sender<()>>> {
+    /// Calls [`Inner::host_gone`] when dropped before `ended`.
+    struct Guard {
+        inner: Weak<Inner>,
+        epoch: u64,
+        ended: bool,
+    }
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            if let (false, Some(inner)) = (self.ended, self.inner.upgrade()) {
+                inner.host_gone(self.epoch);
+            }
+        }
+    }
+    if !matches!(*inner.host(), Host::Worker { .. }) {
+        return None;
+    }
+    let (in_use, unused) = tokio::sync::oneshot::channel::<()>();
+    let guard = Guard {
+        inner: Arc::downgrade(inner),
+        epoch,
+        ended: false,
+    };
+    drop(tokio::spawn(async move {
+        // The whole guard moves into the task (not just the field set below).
+        let mut guard = guard;
+        // Resolves when the connection's last `Link` is gone.
+        let _ = unused.await;
+        guard.ended = true;
+    }));
+    Some(Arc::new(in_use))
 }
 
 /// Opens the socket (RESP3, pushes to this attempt's handler) and enables
