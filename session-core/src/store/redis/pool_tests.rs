@@ -146,16 +146,23 @@ fn client_count(server: &TestServer) -> usize {
     list.lines().count() - 1
 }
 
-/// Runs `CLIENT ID` through `connection`, returning the id and the name of
-/// the thread the command's future ran on.
-async fn client_id_and_thread(connection: &RedisConnection) -> (i64, String) {
-    connection
-        .run(|mut c| async move {
-            let id = redis::cmd("CLIENT").arg("ID").query_async::<i64>(&mut c).await?;
-            Ok((id, std::thread::current().name().unwrap_or("").to_owned()))
-        })
-        .await
+/// A runtime as an actix worker's: one thread, the caller's.
+fn single_threaded() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
         .unwrap()
+}
+
+/// `CLIENT ID` through `c`, and the name of the thread the command's future ran on.
+async fn client_id_here(mut c: Connection) -> RedisResult<(i64, String)> {
+    let id = redis::cmd("CLIENT").arg("ID").query_async::<i64>(&mut c).await?;
+    Ok((id, std::thread::current().name().unwrap_or("").to_owned()))
+}
+
+/// Runs [`client_id_here`] through `connection`.
+async fn client_id_and_thread(connection: &RedisConnection) -> (i64, String) {
+    connection.run(client_id_here).await.unwrap()
 }
 
 #[test]
@@ -167,19 +174,13 @@ fn a_single_threaded_runtime_gets_its_own_connection_and_no_thread_hop() {
         std::thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
+                let runtime = single_threaded();
                 let first = runtime.block_on(client_id_and_thread(&connection));
                 let again = runtime.block_on(client_id_and_thread(&connection));
                 drop(runtime);
                 // A new runtime on the same thread: the old one's connection is
                 // dead with it, a fresh one serves.
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
+                let runtime = single_threaded();
                 let after_restart = runtime.block_on(client_id_and_thread(&connection));
                 (first, again, after_restart)
             })
@@ -216,16 +217,9 @@ fn a_single_threaded_runtime_gets_its_own_connection_and_no_thread_hop() {
     }
 }
 
-/// Runs `CLIENT ID` as an operation that acts on replies in reply order,
-/// returning the id and the name of the thread the operation ran on.
+/// Runs [`client_id_here`] as an operation that acts on replies in reply order.
 async fn in_reply_order(connection: &RedisConnection) -> (i64, String) {
-    connection
-        .run_in_reply_order(|mut c| async move {
-            let id = redis::cmd("CLIENT").arg("ID").query_async::<i64>(&mut c).await?;
-            Ok((id, std::thread::current().name().unwrap_or("").to_owned()))
-        })
-        .await
-        .unwrap()
+    connection.run_in_reply_order(client_id_here).await.unwrap()
 }
 
 /// A worker thread with a single-threaded runtime of its own (as an actix
@@ -238,10 +232,7 @@ fn worker(
     std::thread::Builder::new()
         .name(name.to_owned())
         .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let runtime = single_threaded();
             while let Ok(answer) = asked.recv() {
                 answer.send(runtime.block_on(in_reply_order(&connection))).unwrap();
             }
@@ -293,10 +284,7 @@ fn a_near_cache_connection_is_driven_on_its_sole_worker_until_a_second_one_uses_
         .spawn({
             let (connection, cache) = (Arc::clone(&connection), Arc::clone(&cache));
             move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
+                let runtime = single_threaded();
                 let hosted = runtime.block_on(in_reply_order(&connection));
                 let ticket = cache.ticket("r:session:{x}");
                 let filled = cache.insert("r:session:{x}".to_owned(), "cached".to_owned(), ticket);
