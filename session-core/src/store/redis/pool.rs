@@ -12,7 +12,7 @@
 //! writes it leaves running (idle refreshes, size counters). With a near cache
 //! there is one tracked connection, driven on the private runtime (or, while
 //! one worker is the only thread using it, on that worker's: see
-//! `tracked.rs`, *Where the socket is driven*); a worker sends its reads and
+//! `tracked_host.rs`); a worker sends its reads and
 //! the writes it leaves running into it itself (no task spawned per command),
 //! while saves, whose replies update the cache, run on the runtime driving
 //! the socket, in reply order ([`RedisConnection::run_in_reply_order`]).
@@ -384,7 +384,7 @@ impl RedisConnection {
         Fut: Future<Output = RedisResult<T>> + Send,
         T: Send + 'static,
     {
-        self.run_on(self.on_this_thread(), self.runtime.clone(), op).await
+        self.run_on(self.on_this_thread(), &self.runtime, op).await
     }
 
     /// [`RedisConnection::run`] for an `op` that acts on its replies in the
@@ -403,16 +403,16 @@ impl RedisConnection {
         match &self.connection {
             Connection::Tracked(tracked) => {
                 let driver = tracked.driver_for_caller().unwrap_or_else(|| self.runtime.clone());
-                self.run_on(None, driver, op).await
+                self.run_on(None, &driver, op).await
             }
-            _ => self.run_on(self.on_this_thread(), self.runtime.clone(), op).await,
+            _ => self.run_on(self.on_this_thread(), &self.runtime, op).await,
         }
     }
 
     /// `op` on `local` (the caller's thread's connection), or on the shared
     /// connection as a task of `remote` (the private runtime, or the runtime
     /// driving the tracked connection).
-    async fn run_on<T, F, Fut>(&self, local: Option<Connection>, remote: Handle, op: F) -> Result<T, StoreError>
+    async fn run_on<T, F, Fut>(&self, local: Option<Connection>, remote: &Handle, op: F) -> Result<T, StoreError>
     where
         F: Fn(Connection) -> Fut + Send + 'static,
         Fut: Future<Output = RedisResult<T>> + Send,

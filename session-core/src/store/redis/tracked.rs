@@ -81,29 +81,8 @@
 //! That is logged once, as a warning.
 //!
 //! # Where the socket is driven
-//! Own saves are recorded in the cache from their replies, in the order the
-//! replies arrive (`run_in_reply_order` in `pool.rs`): the saves run as tasks
-//! of the runtime that drives the socket, whose one thread wakes them in
-//! socket order. By default that is the repository's private runtime, so
-//! every save of an actix worker crosses to that thread and back (two thread
-//! wake-ups). On one server ([`TrackedConnection::host_on_sole_worker`]),
-//! while a single actix worker (a single-threaded runtime) is the only thread
-//! using the connection, the socket is driven on that worker's runtime
-//! instead, and its saves cross no thread: an application with one worker
-//! per instance (one CPU per container) pays no hop.
-//!
-//! * The first command decides: from a single-threaded runtime other than
-//!   the private one, the connection is made there; from anywhere else, on
-//!   the private runtime.
-//! * A command from a second thread moves the socket to the private runtime
-//!   for good (it is dropped and made again there, so the cache starts over
-//!   once, empty): with several workers, one worker's handler that blocks
-//!   must not hold up the others' saves.
-//! * A task on the worker's runtime lives as long as the connection: if the
-//!   runtime ends first (the worker stopped), the socket's driver is gone
-//!   with it and no invalidation can arrive, so that task's end stops the
-//!   cache at once, before any request is served from it, and the next
-//!   command decides again.
+//! On the private runtime, or on the one actix worker using the connection:
+//! see `tracked_host.rs`.
 //!
 //! # Through Sentinel
 //! [`TrackedConnection::through_sentinel`] connects to the master the
@@ -122,15 +101,14 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
-use std::thread::ThreadId;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use futures_util::future::{BoxFuture, FutureExt as _, Shared};
-use redis::aio::{AsyncPushSender, ConnectionLike, MultiplexedConnection, SendError};
+use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::{
-    AsyncConnectionConfig, Client, Cmd, ErrorKind, Pipeline, ProtocolVersion, PushInfo, PushKind, RedisError,
-    RedisFuture, RedisResult, Value,
+    AsyncConnectionConfig, Client, Cmd, ErrorKind, Pipeline, ProtocolVersion, RedisError, RedisFuture, RedisResult,
+    Value,
 };
 
 use super::near_cache::InvalidationSink;
@@ -198,27 +176,8 @@ struct Inner {
     /// The private runtime the socket's driver (and its reconnects) run on,
     /// whoever sends the commands; unset, the caller's.
     driver: OnceLock<tokio::runtime::Handle>,
-    /// The private runtime's thread, once the socket may be driven on the one
-    /// worker using it ([`TrackedConnection::host_on_sole_worker`]).
-    private_thread: OnceLock<ThreadId>,
-    /// Where the driver runs now.
-    host: Mutex<Host>,
-}
-
-/// Where a [`TrackedConnection`]'s socket is driven (see the module docs,
-/// *Where the socket is driven*).
-#[derive(Debug, Clone)]
-enum Host {
-    /// On the private runtime (the default).
-    Private,
-    /// Nothing connected yet: the first caller decides.
-    Undecided,
-    /// On the runtime of the one actix worker (a single-threaded runtime)
-    /// that has used the connection so far.
-    Worker {
-        thread: ThreadId,
-        runtime: tokio::runtime::Handle,
-    },
+    /// Where the driver runs now (see `tracked_host.rs`).
+    host: SocketHost,
 }
 
 /// The server a [`TrackedConnection`] connects to.
@@ -362,8 +321,7 @@ impl TrackedConnection {
                 connects: AtomicU64::new(0),
                 warned: AtomicBool::new(false),
                 driver: OnceLock::new(),
-                private_thread: OnceLock::new(),
-                host: Mutex::new(Host::Private),
+                host: SocketHost::default(),
             }),
         }
     }
@@ -406,56 +364,6 @@ impl TrackedConnection {
     pub(crate) fn drive_on(&self, runtime: &tokio::runtime::Handle) {
         // Set once, right after construction.
         drop(self.inner.driver.set(runtime.clone()));
-    }
-
-    /// After [`drive_on`](Self::drive_on) the private runtime, whose thread is
-    /// `private_thread`: while a single actix worker is the only thread using
-    /// the connection, its socket is driven on that worker's runtime instead
-    /// (see the module docs, *Where the socket is driven*).
-    pub(crate) fn host_on_sole_worker(&self, private_thread: ThreadId) {
-        let _ = self.inner.private_thread.set(private_thread);
-        *self.inner.host() = Host::Undecided;
-    }
-
-    /// The runtime the socket is driven on, for a caller on this thread:
-    /// where the operations that act on replies in reply order must run.
-    /// Decides it when nothing is connected yet, and moves the socket to the
-    /// private runtime when a second thread uses the connection.
-    pub(crate) fn driver_for_caller(&self) -> Option<tokio::runtime::Handle> {
-        let Some(private) = self.inner.driver.get() else {
-            return tokio::runtime::Handle::try_current().ok();
-        };
-        let me = std::thread::current().id();
-        let mut host = self.inner.host();
-        match &*host {
-            Host::Private => return Some(private.clone()),
-            Host::Worker { thread, runtime } if *thread == me => return Some(runtime.clone()),
-            Host::Undecided => {
-                let worker = tokio::runtime::Handle::try_current().ok().filter(|runtime| {
-                    runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
-                        && self.inner.private_thread.get() != Some(&me)
-                });
-                *host = match &worker {
-                    Some(runtime) => Host::Worker {
-                        thread: me,
-                        runtime: runtime.clone(),
-                    },
-                    None => Host::Private,
-                };
-                return Some(worker.unwrap_or_else(|| private.clone()));
-            }
-            Host::Worker { .. } => *host = Host::Private,
-        }
-        drop(host);
-        // A second thread: the socket moves to the private runtime, by way of
-        // a reconnect there (the cache starts over, empty).
-        tracing::debug!("Redis near-cache connection used by a second thread: driving it on its own thread");
-        let (current, attempt) = {
-            let state = self.inner.lock();
-            (state.current.as_ref().map(|link| link.epoch), state.epoch)
-        };
-        self.inner.lost(current.unwrap_or(attempt));
-        Some(private.clone())
     }
 
     /// The repository gave up waiting for a reply (its deadline passed): the
@@ -530,9 +438,7 @@ impl TrackedConnection {
         Fut: Future<Output = RedisResult<T>>,
         T: Replies,
     {
-        if self.inner.may_host_on_worker() {
-            drop(self.driver_for_caller());
-        }
+        self.note_caller();
         let link = self.link().await?;
         let mut in_flight = InFlight {
             inner: &self.inner,
@@ -635,36 +541,6 @@ impl Inner {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn host(&self) -> MutexGuard<'_, Host> {
-        self.host.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Whether the socket is, or may yet be, driven on a worker's runtime.
-    fn may_host_on_worker(&self) -> bool {
-        !matches!(*self.host(), Host::Private)
-    }
-
-    /// The runtime the socket is driven on now (`None`: the caller's).
-    fn driver_runtime(&self) -> Option<tokio::runtime::Handle> {
-        match &*self.host() {
-            Host::Worker { runtime, .. } => Some(runtime.clone()),
-            Host::Private | Host::Undecided => self.driver.get().cloned(),
-        }
-    }
-
-    /// The worker runtime driving connection `epoch` is gone (it shut down):
-    /// nothing reports invalidations any more, so the cache stops now, and the
-    /// next caller decides again where to drive the socket.
-    fn host_gone(&self, epoch: u64) {
-        {
-            let mut host = self.host();
-            if matches!(*host, Host::Worker { .. }) {
-                *host = Host::Undecided;
-            }
-        }
-        self.lost(epoch);
-    }
-
     /// The connection of attempt `epoch` is gone: if commands go through it,
     /// stop caching and forget it; if it is still being set up, do not hand
     /// it out. Older connections no longer matter.
@@ -731,43 +607,6 @@ async fn connect(inner: Arc<Inner>, epoch: u64) -> RedisResult<Link> {
     Ok(link)
 }
 
-/// On a worker's runtime: a task that lives as long as connection `epoch` is
-/// in use and, should the runtime shut down first (the worker stopped, its
-/// tasks and the socket's driver with it), stops the cache at once. Its
-/// sender is kept by the connection's [`Link`].
-fn host_guard(inner: &Arc<Inner>, epoch: u64) -> Option<Arc<tokio::sync::oneshot::Sender<()>>> {
-    /// Calls [`Inner::host_gone`] when dropped before `ended`.
-    struct Guard {
-        inner: Weak<Inner>,
-        epoch: u64,
-        ended: bool,
-    }
-    impl Drop for Guard {
-        fn drop(&mut self) {
-            if let (false, Some(inner)) = (self.ended, self.inner.upgrade()) {
-                inner.host_gone(self.epoch);
-            }
-        }
-    }
-    if !matches!(*inner.host(), Host::Worker { .. }) {
-        return None;
-    }
-    let (in_use, unused) = tokio::sync::oneshot::channel::<()>();
-    let guard = Guard {
-        inner: Arc::downgrade(inner),
-        epoch,
-        ended: false,
-    };
-    drop(tokio::spawn(async move {
-        // The whole guard moves into the task (not just the field set below).
-        let mut guard = guard;
-        // Resolves when the connection's last `Link` is gone.
-        let _ = unused.await;
-        guard.ended = true;
-    }));
-    Some(Arc::new(in_use))
-}
-
 /// Opens the socket (RESP3, pushes to this attempt's handler) and enables
 /// tracking; `true` when tracking is on.
 /// Also returns the sentinels' count of master drops the server was named at.
@@ -813,49 +652,13 @@ fn refuses_resp3(error: &RedisError) -> bool {
             && error.to_string().to_ascii_uppercase().contains("HELLO"))
 }
 
-/// Receives the pushes of one connection, on its driver, in socket order.
-struct PushHandler {
-    inner: Weak<Inner>,
-    sink: Arc<dyn InvalidationSink>,
-    epoch: u64,
-}
+#[path = "tracked_pushes.rs"]
+mod pushes;
+use self::pushes::PushHandler;
 
-impl AsyncPushSender for PushHandler {
-    fn send(&self, info: PushInfo) -> Result<(), SendError> {
-        match info.kind {
-            PushKind::Invalidate => invalidate(self.sink.as_ref(), &info.data),
-            PushKind::Disconnection => {
-                if let Some(inner) = self.inner.upgrade() {
-                    inner.lost(self.epoch);
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-}
-
-/// Applies one `invalidate` push: `[keys]`, or `[nil]` when the server was
-/// flushed. Anything else flushes too (never keep what might be stale).
-fn invalidate(sink: &dyn InvalidationSink, data: &[Value]) {
-    fn key(value: &Value) -> Option<&[u8]> {
-        match value {
-            Value::BulkString(bytes) => Some(bytes.as_slice()),
-            Value::SimpleString(text) => Some(text.as_bytes()),
-            _ => None,
-        }
-    }
-    match data {
-        [Value::Array(keys)] if keys.iter().all(|value| key(value).is_some()) => {
-            sink.invalidate_keys(&mut keys.iter().filter_map(key));
-        }
-        [Value::Nil] => sink.invalidate_all(),
-        other => {
-            tracing::debug!(?other, "unexpected invalidation message; emptying the near cache");
-            sink.invalidate_all();
-        }
-    }
-}
+#[path = "tracked_host.rs"]
+mod host;
+use self::host::{SocketHost, host_guard};
 
 #[cfg(test)]
 #[path = "tracked_tests.rs"]
