@@ -40,6 +40,12 @@
 //! * Entries carry the generation they were inserted under, and a hit must
 //!   match the current one: a flush is complete the moment the generation moves
 //!   (moka's `invalidate_all` only reclaims the memory later).
+//! * A key's entry lives in a [`Slot`] that own writes and refreshes replace
+//!   in place (under the stripe lock, like an insert): a moka insert costs
+//!   several times more (its write log, housekeeping and deferred drop), on the
+//!   thread that records every own save. A slot moka evicted meanwhile just
+//!   loses the replacement (the next read misses). A cache bounded by weight
+//!   inserts instead, so that moka weighs the new value.
 //!
 //! # What callers must do
 //! * Before a read that may fill: `let ticket = cache.ticket(&key);`, then
@@ -56,6 +62,7 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use arc_swap::ArcSwap;
 use moka::sync::Cache;
 
 use crate::store::CacheHasher;
@@ -115,10 +122,14 @@ pub(crate) trait InvalidationSink: Send + Sync + 'static {
     fn tracking_stopped(&self);
 }
 
-#[derive(Clone)]
 struct Entry<V> {
     generation: u64,
     value: V,
+}
+
+/// Where one key's entry lives in moka; see the module docs.
+struct Slot<V> {
+    entry: ArcSwap<Entry<V>>,
 }
 
 /// One invalidation counter, and the lock that makes "check the counter, then
@@ -140,7 +151,9 @@ struct Counters {
 /// Recently used values by Redis key (the session hash key), bounded, valid
 /// only while tracking is active; see the module docs.
 pub(crate) struct NearCache<V: Clone + Send + Sync + Revisioned + 'static> {
-    entries: Cache<String, Entry<V>, CacheHasher>,
+    entries: Cache<String, Arc<Slot<V>>, CacheHasher>,
+    /// Whether moka weighs the values: replaced ones are then inserted again.
+    weighed: bool,
     active: AtomicBool,
     generation: AtomicU64,
     stripes: Box<[Stripe]>,
@@ -170,6 +183,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             Cache::builder()
                 .max_capacity(max_entries)
                 .build_with_hasher(CacheHasher::default()),
+            false,
         )
     }
 
@@ -180,12 +194,13 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
         Self::from_cache(
             Cache::builder()
                 .max_capacity(max_weight)
-                .weigher(move |key: &String, entry: &Entry<V>| weigher(key, &entry.value))
+                .weigher(move |key: &String, slot: &Arc<Slot<V>>| weigher(key, &slot.entry.load().value))
                 .build_with_hasher(CacheHasher::default()),
+            true,
         )
     }
 
-    fn from_cache(entries: Cache<String, Entry<V>, CacheHasher>) -> Self {
+    fn from_cache(entries: Cache<String, Arc<Slot<V>>, CacheHasher>, weighed: bool) -> Self {
         let stripes = (0..STRIPES)
             .map(|_| Stripe {
                 writers: Mutex::new(()),
@@ -194,6 +209,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             .collect();
         Self {
             entries,
+            weighed,
             active: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             stripes,
@@ -235,7 +251,8 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             return None;
         }
         let ticket = self.ticket(key);
-        let entry = self.entries.get(key)?;
+        let slot = self.entries.get(key)?;
+        let entry = slot.entry.load();
         if entry.generation != ticket.generation
             || !entry.value.is_state()
             || self.ticket_of(ticket.stripe) != ticket
@@ -245,7 +262,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
         }
         self.counters.hits.fetch_add(1, Ordering::Relaxed);
         telemetry::counter(telemetry::NEAR_CACHE_HITS, &[]);
-        Some((entry.value, ticket))
+        Some((entry.value.clone(), ticket))
     }
 
     /// Stores `value` (a fill from a read) if the cache is active and nothing
@@ -266,10 +283,9 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
         if !current {
             return false;
         }
-        if let Some(cached) = self
-            .entries
-            .get(&key)
-            .filter(|cached| cached.generation == ticket.generation)
+        let slot = self.entries.get(&key);
+        if let Some(cached) = slot.as_ref().map(|slot| slot.entry.load())
+            && cached.generation == ticket.generation
         {
             let newer = if cached.value.is_state() {
                 cached.value.revision() >= value.revision()
@@ -280,13 +296,11 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
                 return false;
             }
         }
-        self.entries.insert(
-            key,
-            Entry {
-                generation: ticket.generation,
-                value,
-            },
-        );
+        let entry = Entry {
+            generation: ticket.generation,
+            value,
+        };
+        self.put(&key, slot.as_ref(), entry);
         true
     }
 
@@ -316,15 +330,19 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             return;
         }
         let generation = self.generation.load(Ordering::SeqCst);
-        let cached = self.entries.get(key).filter(|cached| cached.generation == generation);
-        let value = match cached {
+        let slot = self.entries.get(key);
+        let cached = slot
+            .as_ref()
+            .map(|slot| slot.entry.load_full())
+            .filter(|cached| cached.generation == generation);
+        let value = match cached.as_deref() {
             Some(cached) if cached.value.revision() >= rev => return,
             Some(cached) if cached.value.is_state() && cached.value.revision() + 1 == rev => {
                 apply(&cached.value).unwrap_or_else(marker)
             }
             _ => marker(),
         };
-        self.entries.insert(key.to_owned(), Entry { generation, value });
+        self.put(key, slot.as_ref(), Entry { generation, value });
     }
 
     /// Replaces the cached value of `key` by what `change` makes of it (`None`:
@@ -336,12 +354,13 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
         let stripe = &self.stripes[index];
         let _writers = stripe.writers.lock().unwrap_or_else(PoisonError::into_inner);
         let generation = self.generation.load(Ordering::SeqCst);
-        if let Some(entry) = self.entries.get(key) {
+        if let Some(slot) = self.entries.get(key) {
+            let entry = slot.entry.load_full();
             match (entry.generation == generation && self.is_active())
                 .then(|| change(&entry.value))
                 .flatten()
             {
-                Some(value) => self.entries.insert(key.to_owned(), Entry { generation, value }),
+                Some(value) => self.put(key, Some(&slot), Entry { generation, value }),
                 None => self.entries.invalidate(key),
             }
         }
@@ -376,6 +395,20 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             invalidation_messages: read(&self.counters.invalidation_messages),
             keys_invalidated: read(&self.counters.keys_invalidated),
             flushes: read(&self.counters.flushes),
+        }
+    }
+
+    /// Makes `entry` the entry of `key`, whose slot (if it has one) is `slot`;
+    /// under the key's stripe lock.
+    fn put(&self, key: &str, slot: Option<&Arc<Slot<V>>>, entry: Entry<V>) {
+        match slot {
+            Some(slot) if !self.weighed => slot.entry.store(Arc::new(entry)),
+            _ => self.entries.insert(
+                key.to_owned(),
+                Arc::new(Slot {
+                    entry: ArcSwap::from_pointee(entry),
+                }),
+            ),
         }
     }
 

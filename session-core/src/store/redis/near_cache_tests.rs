@@ -209,3 +209,60 @@ fn concurrent_fills_never_outlive_an_invalidation() {
         cache.remove("k");
     }
 }
+
+#[test]
+fn a_cache_bounded_by_weight_weighs_what_an_own_write_made_of_an_entry() {
+    // Own writes replace an entry in place only where moka counts entries: a
+    // weighed cache inserts the new value, so that its weight is what counts.
+    let cache = NearCache::<String>::with_max_weight(1_000, |_, value| u32::try_from(value.len()).unwrap_or(u32::MAX));
+    cache.tracking_started();
+    assert!(fill(&cache, "k", "small@1"));
+    cache.record_own_write(
+        "k",
+        2,
+        |_| Some(format!("{}@2", "x".repeat(2_000))),
+        || "?@2".to_owned(),
+    );
+    cache.entries.run_pending_tasks();
+    assert!(
+        cache.entries.weighted_size() <= 1_000,
+        "{}",
+        cache.entries.weighted_size()
+    );
+    assert!(
+        cache.get("k").is_none(),
+        "a value heavier than the whole cache is not kept"
+    );
+
+    let cache = active_cache();
+    assert!(fill(&cache, "k", "small@1"));
+    cache.record_own_write("k", 2, |_| Some("large@2".to_owned()), || "?@2".to_owned());
+    assert_eq!(cache.get("k").unwrap().0, "large@2");
+}
+
+#[test]
+fn replacements_in_place_never_bring_back_an_invalidated_entry() {
+    // A thread keeps replacing the entry in place (idle refreshes) while
+    // invalidations arrive: once an invalidation is applied, the key is not
+    // served again until a read fills it.
+    let cache = Arc::new(active_cache());
+    for round in 0..200 {
+        assert!(fill(&cache, "k", &format!("v{round}@{round}")));
+        let refresher = {
+            let cache = Arc::clone(&cache);
+            std::thread::spawn(move || {
+                for _ in 0..50 {
+                    cache.update("k", |value| Some(format!("{value}+")));
+                    cache.record_own_write("k", round + 1, |value| Some(format!("{value}!")), || "?".to_owned());
+                }
+            })
+        };
+        cache.invalidate_keys(&mut [b"k".as_slice()].into_iter());
+        refresher.join().unwrap();
+        assert!(
+            cache.get("k").is_none(),
+            "round {round}: an in-place replacement outlived the invalidation"
+        );
+        cache.remove("k");
+    }
+}
