@@ -211,7 +211,12 @@ where
             )));
             request.extensions_mut().insert(Rc::clone(&state));
             let response = service.call(request).await?;
-            Ok(write_back(&config, &state, &incoming, response).await)
+            if !state.borrow().needs_write_back() {
+                return Ok(response.map_into_left_body());
+            }
+            // Boxed: held inline, its state (a session and a save in flight) would
+            // make every request's future too large for the allocator's fast path.
+            Ok(Box::pin(write_back(&config, &state, &incoming, response)).await)
         }))
     }
 }

@@ -65,6 +65,18 @@ pub(crate) struct RequestSession {
 }
 
 impl RequestSession {
+    /// Whether the response waits for the store: a session to delete, save or
+    /// clear (`write_back` in the middleware), rather than one only read or none.
+    pub(crate) fn needs_write_back(&self) -> bool {
+        self.purged
+            || self.retired.is_some()
+            || self.saved_early.is_some()
+            || self
+                .session
+                .as_ref()
+                .is_some_and(session_core::StoredSession::has_changes)
+    }
+
     /// A request's state before any handler ran.
     pub(crate) fn new(
         repository: Arc<dyn SessionRepository>,

@@ -37,10 +37,13 @@ impl RedisSessionRepository {
                 Ok(replies)
             }
         };
+        // Boxed: inline, the operation's state (its timeout, retries and
+        // admission) would make every store future that sends a command too
+        // large for the allocator's fast path (see `budget.rs`).
         if in_order {
-            self.inner.connection.run_in_reply_order(op).await
+            Box::pin(self.inner.connection.run_in_reply_order(op)).await
         } else {
-            self.inner.connection.run(op).await
+            Box::pin(self.inner.connection.run(op)).await
         }
     }
 

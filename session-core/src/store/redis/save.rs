@@ -6,7 +6,10 @@ use super::attribute_write::AttributeWrite;
 use super::*;
 
 impl RedisSessionRepository {
-    /// [`SessionRepository::save`]: the changes in `session`, written.
+    /// [`SessionRepository::save`]: the changes in `session`, written. The
+    /// renewal and script writes are boxed: inline, their state would make every
+    /// save's future too large for the allocator's fast path (see `budget.rs`);
+    /// the attribute-only write, the common one, is small enough to stay inline.
     pub(super) async fn save_changes(&self, session: &mut StoredSession) -> Result<(), StoreError> {
         if !session.has_changes() {
             return Ok(());
@@ -14,7 +17,7 @@ impl RedisSessionRepository {
         let now = SystemTime::now();
         session.set_last_accessed_time(now);
         if let Some(previous) = session.previous_handle() {
-            if !self.renew(session, &previous, now).await? {
+            if !Box::pin(self.renew(session, &previous, now)).await? {
                 session.mark_saved();
                 session.mark_ended_meanwhile();
                 return Ok(());
@@ -22,9 +25,7 @@ impl RedisSessionRepository {
         } else if session.is_new() {
             let plan = WritePlan::full(session, now, &self.inner.indexer, self.serializer());
             let rule = self.rule_for(session);
-            let written = self
-                .write(session, Mode::for_new(session), &plan, &rule, &[], None)
-                .await?;
+            let written = Box::pin(self.write(session, Mode::for_new(session), &plan, &rule, &[], None)).await?;
             if written.created {
                 self.publish_created(session);
             }
@@ -34,7 +35,7 @@ impl RedisSessionRepository {
             let written = match AttributeWrite::of(session, &plan, &rule) {
                 Some(write) => self.write_attributes(session, &plan, &write).await?,
                 None => {
-                    let written = self.write(session, Mode::Update, &plan, &rule, &[], None).await?;
+                    let written = Box::pin(self.write(session, Mode::Update, &plan, &rule, &[], None)).await?;
                     // The script may have moved the deadline: ask it again next time.
                     session.set_loaded_deadline(None);
                     written
