@@ -45,7 +45,8 @@
 //!   several times more (its write log, housekeeping and deferred drop), on the
 //!   thread that records every own save. A slot moka evicted meanwhile just
 //!   loses the replacement (the next read misses). A cache bounded by weight
-//!   inserts instead, so that moka weighs the new value.
+//!   does so only when the new value weighs what the old one did (moka keeps
+//!   the weight it measured at insertion), and inserts otherwise.
 //!
 //! # What callers must do
 //! * Before a read that may fill: `let ticket = cache.ticket(&key);`, then
@@ -132,6 +133,9 @@ struct Slot<V> {
     entry: ArcSwap<Entry<V>>,
 }
 
+/// What a value weighs, for a cache bounded by weight.
+type Weigher<V> = Arc<dyn Fn(&str, &V) -> u32 + Send + Sync>;
+
 /// One invalidation counter, and the lock that makes "check the counter, then
 /// store" and "remove, then bump the counter" atomic with respect to each other.
 struct Stripe {
@@ -152,8 +156,9 @@ struct Counters {
 /// only while tracking is active; see the module docs.
 pub(crate) struct NearCache<V: Clone + Send + Sync + Revisioned + 'static> {
     entries: Cache<String, Arc<Slot<V>>, CacheHasher>,
-    /// Whether moka weighs the values: replaced ones are then inserted again.
-    weighed: bool,
+    /// How moka weighs the values, when it does: a value of another weight
+    /// than the one it replaces is then inserted again.
+    weigher: Option<Weigher<V>>,
     active: AtomicBool,
     generation: AtomicU64,
     stripes: Box<[Stripe]>,
@@ -183,7 +188,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             Cache::builder()
                 .max_capacity(max_entries)
                 .build_with_hasher(CacheHasher::default()),
-            false,
+            None,
         )
     }
 
@@ -191,16 +196,18 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// what `weigher` says (`CACHING_PROXY_HEAP_LRU`: bytes, roughly the
     /// serialized size).
     pub(crate) fn with_max_weight(max_weight: u64, weigher: impl Fn(&str, &V) -> u32 + Send + Sync + 'static) -> Self {
+        let weigher: Weigher<V> = Arc::new(weigher);
+        let weigh = Arc::clone(&weigher);
         Self::from_cache(
             Cache::builder()
                 .max_capacity(max_weight)
-                .weigher(move |key: &String, slot: &Arc<Slot<V>>| weigher(key, &slot.entry.load().value))
+                .weigher(move |key: &String, slot: &Arc<Slot<V>>| weigh(key, &slot.entry.load().value))
                 .build_with_hasher(CacheHasher::default()),
-            true,
+            Some(weigher),
         )
     }
 
-    fn from_cache(entries: Cache<String, Arc<Slot<V>>, CacheHasher>, weighed: bool) -> Self {
+    fn from_cache(entries: Cache<String, Arc<Slot<V>>, CacheHasher>, weigher: Option<Weigher<V>>) -> Self {
         let stripes = (0..STRIPES)
             .map(|_| Stripe {
                 writers: Mutex::new(()),
@@ -209,7 +216,7 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
             .collect();
         Self {
             entries,
-            weighed,
+            weigher,
             active: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             stripes,
@@ -401,8 +408,13 @@ impl<V: Clone + Send + Sync + Revisioned + 'static> NearCache<V> {
     /// Makes `entry` the entry of `key`, whose slot (if it has one) is `slot`;
     /// under the key's stripe lock.
     fn put(&self, key: &str, slot: Option<&Arc<Slot<V>>>, entry: Entry<V>) {
+        let same_weight = |slot: &Slot<V>| {
+            self.weigher
+                .as_ref()
+                .is_none_or(|weigh| weigh(key, &slot.entry.load().value) == weigh(key, &entry.value))
+        };
         match slot {
-            Some(slot) if !self.weighed => slot.entry.store(Arc::new(entry)),
+            Some(slot) if same_weight(slot) => slot.entry.store(Arc::new(entry)),
             _ => self.entries.insert(
                 key.to_owned(),
                 Arc::new(Slot {

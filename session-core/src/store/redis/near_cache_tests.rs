@@ -212,8 +212,8 @@ fn concurrent_fills_never_outlive_an_invalidation() {
 
 #[test]
 fn a_cache_bounded_by_weight_weighs_what_an_own_write_made_of_an_entry() {
-    // Own writes replace an entry in place only where moka counts entries: a
-    // weighed cache inserts the new value, so that its weight is what counts.
+    // A weighed cache inserts a value of another weight than the one it
+    // replaces, so that moka's measure is the new value's.
     let cache = NearCache::<String>::with_max_weight(1_000, |_, value| u32::try_from(value.len()).unwrap_or(u32::MAX));
     cache.tracking_started();
     assert!(fill(&cache, "k", "small@1"));
@@ -234,9 +234,20 @@ fn a_cache_bounded_by_weight_weighs_what_an_own_write_made_of_an_entry() {
         "a value heavier than the whole cache is not kept"
     );
 
+    // One of the same weight replaces it in place: moka's measure still holds.
+    let cache = NearCache::<String>::with_max_weight(1_000, |_, value| u32::try_from(value.len()).unwrap_or(u32::MAX));
+    cache.tracking_started();
+    assert!(fill(&cache, "k", "aaaaa@1"));
+    let slot = cache.entries.get("k").unwrap();
+    cache.record_own_write("k", 2, |_| Some("bbbbb@2".to_owned()), || "?@2".to_owned());
+    assert!(Arc::ptr_eq(&slot, &cache.entries.get("k").unwrap()));
+    assert_eq!(cache.get("k").unwrap().0, "bbbbb@2");
+
     let cache = active_cache();
     assert!(fill(&cache, "k", "small@1"));
+    let slot = cache.entries.get("k").unwrap();
     cache.record_own_write("k", 2, |_| Some("large@2".to_owned()), || "?@2".to_owned());
+    assert!(Arc::ptr_eq(&slot, &cache.entries.get("k").unwrap()));
     assert_eq!(cache.get("k").unwrap().0, "large@2");
 }
 
