@@ -34,7 +34,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use bytes::Bytes;
+use bytes::{Buf as _, Bytes};
 use redis::Value;
 
 use crate::error::StoreError;
@@ -213,8 +213,13 @@ pub(crate) fn decode(
     let attributes: Attributes = stored_attributes
         .into_iter()
         .map(|(name, start, stored)| {
-            // The reply's buffer itself, past the header: no copy.
-            let value = read_attribute_owned(serializer, &name, Bytes::from(stored).slice(start..));
+            // The reply's buffer itself, past the header: no copy. `advance`, not
+            // `slice`: a slice of a buffer made from a `Vec` allocates a shared
+            // header at once (one per attribute and read), `advance` only moves
+            // the start.
+            let mut stored = Bytes::from(stored);
+            stored.advance(start);
+            let value = read_attribute_owned(serializer, &name, stored);
             (name, value)
         })
         .collect();
