@@ -222,6 +222,8 @@ where
 }
 
 /// Saves or deletes the session after the handler and tells the client its id.
+/// Called only when [`RequestSession::needs_write_back`]: each branch below acts
+/// on one of the conditions it checks, so the two change together.
 async fn write_back<B>(
     config: &MiddlewareConfig,
     state: &RefCell<RequestSession>,

@@ -19,6 +19,15 @@ fn active_cache() -> NearCache<String> {
     cache
 }
 
+/// An active cache of at most `max_weight` bytes of values.
+fn active_cache_of_weight(max_weight: u64) -> NearCache<String> {
+    let cache = NearCache::with_max_weight(max_weight, |_, value: &String| {
+        u32::try_from(value.len()).unwrap_or(u32::MAX)
+    });
+    cache.tracking_started();
+    cache
+}
+
 fn fill(cache: &NearCache<String>, key: &str, value: &str) -> bool {
     let ticket = cache.ticket(key);
     cache.insert(key.to_owned(), value.to_owned(), ticket)
@@ -214,8 +223,7 @@ fn concurrent_fills_never_outlive_an_invalidation() {
 fn a_cache_bounded_by_weight_weighs_what_an_own_write_made_of_an_entry() {
     // A weighed cache inserts a value of another weight than the one it
     // replaces, so that moka's measure is the new value's.
-    let cache = NearCache::<String>::with_max_weight(1_000, |_, value| u32::try_from(value.len()).unwrap_or(u32::MAX));
-    cache.tracking_started();
+    let cache = active_cache_of_weight(1_000);
     assert!(fill(&cache, "k", "small@1"));
     cache.record_own_write(
         "k",
@@ -235,8 +243,7 @@ fn a_cache_bounded_by_weight_weighs_what_an_own_write_made_of_an_entry() {
     );
 
     // One of the same weight replaces it in place: moka's measure still holds.
-    let cache = NearCache::<String>::with_max_weight(1_000, |_, value| u32::try_from(value.len()).unwrap_or(u32::MAX));
-    cache.tracking_started();
+    let cache = active_cache_of_weight(1_000);
     assert!(fill(&cache, "k", "aaaaa@1"));
     let slot = cache.entries.get("k").unwrap();
     cache.record_own_write("k", 2, |_| Some("bbbbb@2".to_owned()), || "?@2".to_owned());
