@@ -88,7 +88,7 @@ impl SessionIndexer {
         let mut entries = BTreeSet::new();
         let principal = [PRINCIPAL_NAME_INDEX_NAME, ACTIX_IDENTITY_USER_ID_KEY]
             .iter()
-            .find_map(|name| attributes.get(*name).and_then(AttributeValue::index_text));
+            .find_map(|name| attributes.get(name).and_then(AttributeValue::index_text));
         if let Some(principal) = principal {
             entries.insert((PRINCIPAL_NAME_INDEX_NAME.to_owned(), principal));
         }

@@ -53,8 +53,8 @@ pub use login::{LoginError, MaximumSessions, MaximumSessionsPolicy};
 pub use repository::{FindByIndexNameSessionRepository, PRINCIPAL_NAME_INDEX_NAME, SessionRepository};
 pub use serialization::{SessionDataSerializer, SessionPdxSerializer, SessionSerializer};
 pub use session::{
-    AttributeValue, Attributes, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS, SessionParts, StoredSession, epoch_millis,
-    from_epoch_millis,
+    AttributeValue, Attributes, AttributesIter, DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS, SessionParts, StoredSession,
+    epoch_millis, from_epoch_millis,
 };
 pub use settings::{
     DEFAULT_EMBEDDED_MAX_SESSIONS, DEFAULT_IDLE_REFRESH_WINDOW_CAP, DEFAULT_REGION_NAME, SessionSettings,

@@ -14,25 +14,13 @@ use crate::id::SessionId;
 use crate::limits::SessionSizeLimits;
 
 mod attribute_value;
+mod attributes;
 
 pub use self::attribute_value::AttributeValue;
+pub use self::attributes::{Attributes, AttributesIter};
 
 /// Default idle timeout, in seconds (the seed's 30 minutes).
 pub const DEFAULT_MAX_INACTIVE_INTERVAL_SECONDS: i64 = 1800;
-
-/// A session's serialized attributes by name, in name order. Copying them is
-/// each request's first change to a cached session, so both choices keep the
-/// copy cheap: names are shared (`Arc<str>`: no name is copied), and the map is
-/// a sorted vector (one allocation, where a `BTreeMap` allocates per node).
-pub type Attributes = litemap::LiteMap<Arc<str>, AttributeValue>;
-
-/// The attribute `name` of `attributes`, with its shared name.
-fn entry<'a>(attributes: &'a Attributes, name: &str) -> Option<(&'a Arc<str>, &'a AttributeValue)> {
-    attributes
-        .find_index(name)
-        .ok()
-        .and_then(|index| attributes.get_indexed(index))
-}
 
 /// A session's attributes, shared between copies until one changes them.
 pub(crate) type SharedAttributes = Arc<Attributes>;
@@ -476,7 +464,7 @@ impl StoredSession {
         let unwritten = !dirty && change.differs();
         let size_before = change.old.map(AttributeValue::stored_len);
         // One allocation of the name, shared by the map and the change record.
-        let key = match entry(&self.attributes, &name) {
+        let key = match self.attributes.get_key_value(&name) {
             Some((key, _)) => Arc::clone(key),
             None => Arc::from(name),
         };
@@ -497,7 +485,7 @@ impl StoredSession {
 
     /// Removes an attribute, returning its serialized value.
     pub fn remove(&mut self, name: &str) -> Option<AttributeValue> {
-        let key = Arc::clone(entry(&self.attributes, name)?.0);
+        let key = Arc::clone(self.attributes.get_key_value(name)?.0);
         let removed = Arc::make_mut(&mut self.attributes).remove(name)?;
         if let Some(total) = &mut self.known_total_bytes {
             *total = total.saturating_sub(key.len().saturating_add(removed.stored_len()));
@@ -556,14 +544,14 @@ impl StoredSession {
     pub(crate) fn changed_entries(&self) -> impl Iterator<Item = (&Arc<str>, &AttributeValue)> {
         self.changed_attributes
             .keys()
-            .filter_map(|name| entry(&self.attributes, name))
+            .filter_map(|name| self.attributes.get_key_value(name))
     }
 
     /// The attributes removed since the last save.
     pub fn removed_attributes(&self) -> impl Iterator<Item = &str> {
         self.changed_attributes
             .keys()
-            .filter(|name| !self.attributes.contains_key(*name))
+            .filter(|name| !self.attributes.contains_key(name))
             .map(|name| &**name)
     }
 
