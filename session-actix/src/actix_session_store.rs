@@ -297,7 +297,7 @@ fn state_of(session: &StoredSession) -> State {
                     stored_len: value.stored_len(),
                 };
                 snapshot.push(name, loaded);
-                state.insert(name.to_string(), text.to_owned());
+                state.insert(String::from(&**name), text.to_owned());
             }
             // Not JSON text (another serializer wrote it), or the reserved name: hidden from
             // actix-session, and left as stored because the snapshot does not list it.

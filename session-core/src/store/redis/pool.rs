@@ -433,7 +433,11 @@ impl RedisConnection {
                 Ok(self.attempts(connection, op, allowance).await)
             }
             None => {
-                let attempts = self.attempts(self.connection.clone(), op, allowance);
+                // Boxed: a spawned task's cell is cache-line aligned, and glibc serves
+                // aligned allocations without its per-thread cache; with the operation
+                // inline, the cell is large enough to take the allocator's slow path
+                // (`malloc_consolidate`) on every save of a near-cached session.
+                let attempts = Box::pin(self.attempts(self.connection.clone(), op, allowance));
                 remote
                     .spawn(async move {
                         // Held while the operation runs, even if its caller stops waiting.
@@ -483,7 +487,8 @@ impl RedisConnection {
         // stops is dropped with it.
         let worker = self.on_this_thread();
         let connection = worker.clone().unwrap_or_else(|| self.connection.clone());
-        let attempts = self.attempts(connection, op, self.deadline);
+        // Boxed, as in `run_on`: the spawned task's cell stays small.
+        let attempts = Box::pin(self.attempts(connection, op, self.deadline));
         let task = async move {
             let _permit = permit;
             match attempts.await {
