@@ -208,15 +208,14 @@ impl FromIterator<(Arc<str>, AttributeValue)> for Attributes {
             // One chunk, sorted where it is. Stable, so that the last of equal
             // names is the last of its run.
             entries.sort_by(|(a, _), (b, _)| a.cmp(b));
-            let mut kept = 0;
-            for index in 0..entries.len() {
-                if entries.get(index + 1).is_some_and(|next| next.0 == entries[index].0) {
-                    continue;
+            entries.dedup_by(|later, earlier| {
+                let same = later.0 == earlier.0;
+                if same {
+                    // `dedup_by` keeps the earlier one: give it the later value.
+                    std::mem::swap(later, earlier);
                 }
-                entries.swap(kept, index);
-                kept += 1;
-            }
-            entries.truncate(kept);
+                same
+            });
             let len = entries.len();
             let mut chunks = Chunks::new();
             if !entries.is_empty() {
