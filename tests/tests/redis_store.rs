@@ -333,21 +333,34 @@ async fn a_save_inside_the_refresh_window_leaves_the_ttls_alone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn creating_a_session_is_one_script_that_reads_nothing_and_publishes_nothing_unsubscribed() {
+async fn creating_a_session_is_one_transaction_that_reads_nothing_and_publishes_nothing_unsubscribed() {
     let server = RedisServer::start();
     let repo = repository(&server, settings(&unique_region("create"), 600));
     let mut warm = repo.create_session();
-    repo.save(&mut warm).await.unwrap(); // loads the scripts
-    let before = server.traffic();
-    let mut session = repo.create_session();
-    session.insert("theme", "dark").unwrap();
-    session.insert("color", "red").unwrap();
-    repo.save(&mut session).await.unwrap();
-    let create = server.traffic().since(&before);
-    assert_eq!(create.calls_of("evalsha"), 1, "{create:?}");
-    assert_eq!(create.calls_of("sadd"), 1, "the index entry, pipelined: {create:?}");
-    for read in ["exists", "hgetall", "type", "del", "publish"] {
-        assert_eq!(create.calls_of(read), 0, "{read} on a brand-new id: {create:?}");
+    repo.save(&mut warm).await.unwrap(); // connects
+    for indexed in [false, true] {
+        let before = server.traffic();
+        let mut session = repo.create_session();
+        session.insert("theme", "dark").unwrap();
+        if indexed {
+            session.insert("color", "red").unwrap();
+        }
+        repo.save(&mut session).await.unwrap();
+        let create = server.traffic().since(&before);
+        assert_eq!(create.calls_of("exec"), 1, "{create:?}");
+        assert_eq!(create.calls_of("evalsha"), 0, "no save script: {create:?}");
+        assert_eq!(
+            create.calls_of("sadd"),
+            u64::from(indexed),
+            "the index entry, pipelined: {create:?}"
+        );
+        for read in ["exists", "hgetall", "hvals", "hget", "type", "del", "publish"] {
+            assert_eq!(create.calls_of(read), 0, "{read} on a brand-new id: {create:?}");
+        }
+        let found = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
+        assert_eq!(found.get::<String>("theme").unwrap().as_deref(), Some("dark"));
+        let by_color = repo.find_by_index_name_and_index_value("color", "red").await.unwrap();
+        assert_eq!(by_color.contains_key(&session.handle()), indexed);
     }
 }
 
@@ -1131,4 +1144,102 @@ async fn a_transaction_save_racing_a_logout_brings_nothing_back_and_leaves_no_ke
     let mut redis = server.connection();
     let exists: bool = redis.exists(&hash).unwrap();
     assert!(!exists, "what the write left behind is deleted");
+}
+
+/// A session created by the plain transaction (an id generated here) is stored
+/// exactly as the save script stores one (an id the caller chose): the same
+/// fields and values, the same deadline after the access, the same TTLs, under
+/// each rule the transaction takes (the default idle timeout with its refresh
+/// window, no window, never expiring, a custom policy's TTL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_session_is_stored_as_the_save_script_stores_it() {
+    let server = RedisServer::start();
+    let mut redis = server.connection();
+    let cases: [(&str, SessionSettings, i64); 4] = [
+        ("idle", settings(&unique_region("same-idle"), 600), 600),
+        (
+            "no window",
+            settings(&unique_region("same-nowindow"), 600).with_idle_refresh_window(Duration::ZERO),
+            600,
+        ),
+        ("never", settings(&unique_region("same-never"), 600), -1),
+        (
+            "custom",
+            settings(&unique_region("same-custom"), 600).with_expiration_policy(Arc::new(TenMinutes)),
+            600,
+        ),
+    ];
+    for (case, settings, interval) in cases {
+        let repo = repository(&server, settings);
+        let mut stored = Vec::new();
+        for generated in [true, false] {
+            let mut session = if generated {
+                repo.create_session()
+            } else {
+                StoredSession::new(SessionId::generate(), 600, std::time::SystemTime::now())
+            };
+            session.set_max_inactive_interval_seconds(interval);
+            session.insert("theme", "dark").unwrap();
+            session.insert("visits", &7).unwrap();
+            session.insert("color", "red").unwrap();
+            let before = server.traffic();
+            repo.save(&mut session).await.unwrap();
+            let save = server.traffic().since(&before);
+            let scripts = save.calls_of("evalsha");
+            assert_eq!(
+                scripts == 0,
+                generated,
+                "{case}: the transaction only for a generated id: {save:?}"
+            );
+            let hash = repo.key_layout().session_key(&session.handle());
+            let marker = repo.key_layout().expires_key(&session.handle());
+            let mut fields: Vec<(String, Vec<u8>)> = redis.hgetall(&hash).unwrap();
+            fields.retain(|(field, _)| field != "meta");
+            fields.sort();
+            let meta = StoredMeta::of(&mut redis, &hash).unwrap();
+            let (marker_ttl, hash_ttl): (i64, i64) = (redis.pttl(&marker).unwrap(), redis.pttl(&hash).unwrap());
+            let expires_in = (meta.expires_at >= 0).then(|| meta.expires_at - meta.last_accessed_time);
+            stored.push((fields, meta, expires_in, marker_ttl, hash_ttl));
+        }
+        let (transaction, script) = (&stored[0], &stored[1]);
+        assert_eq!(transaction.0, script.0, "{case}: fields other than meta");
+        assert_eq!(transaction.1.counters(), script.1.counters(), "{case}: size counters");
+        assert_eq!(
+            transaction.1.max_inactive_interval, script.1.max_inactive_interval,
+            "{case}: idle timeout"
+        );
+        assert_eq!(transaction.2, script.2, "{case}: deadline after the access");
+        for (what, a, b) in [("marker", transaction.3, script.3), ("hash", transaction.4, script.4)] {
+            if script.2.is_none() {
+                assert_eq!((a, b), (-1, -1), "{case}: {what} never expires");
+            } else {
+                assert!(
+                    a > 0 && (a - b).abs() < 1_000,
+                    "{case}: {what} TTL {a} ms against {b} ms"
+                );
+            }
+        }
+    }
+}
+
+/// The store's bounds hold at creation too, for a session that was filled
+/// under looser ones: nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_creation_past_the_stores_bounds_writes_nothing() {
+    let server = RedisServer::start();
+    let region = unique_region("bounded");
+    let loose = repository(&server, settings(&region, 600));
+    let tight = repository(
+        &server,
+        settings(&region, 600).with_size_limits(SessionSizeLimits::default().with_max_attributes(2)),
+    );
+    let mut session = loose.create_session();
+    for name in ["a", "b", "c"] {
+        session.insert(name, &1).unwrap();
+    }
+    let before = server.traffic();
+    let error = tight.save(&mut session).await.unwrap_err();
+    assert!(error.to_string().contains("attribute"), "{error}");
+    assert_eq!(server.traffic().since(&before).calls_of("hset"), 0, "nothing written");
+    assert!(tight.find_by_id(session.id().unwrap()).await.unwrap().is_none());
 }

@@ -45,6 +45,7 @@ use crate::serialization::{SessionSerializer, read_attribute_owned, write_attrib
 use crate::session::{Attributes, SessionParts, StoredSession, epoch_millis, from_epoch_millis};
 
 pub(crate) const VERSION: &str = "version";
+pub(crate) const META: &str = "meta";
 /// The format this version writes: `meta`'s first item.
 const FORMAT: i64 = 4;
 /// The first byte of each kind of value (`version`'s is a digit).
@@ -109,6 +110,34 @@ pub(crate) fn tagged(tag: u8, name: &[u8], value: &[u8]) -> Vec<u8> {
     tagged.extend_from_slice(name);
     tagged.extend_from_slice(value);
     tagged
+}
+
+/// `meta`'s value (`meta_value` in `lua/format.lua` writes the same): the
+/// format, creation and access times (epoch milliseconds), the idle timeout in
+/// seconds, `expiresAt` (`None`: never, `-1`) and the size counters.
+pub(crate) fn meta_value(
+    creation: i64,
+    accessed: i64,
+    interval: i64,
+    expires_at: Option<i64>,
+    count: usize,
+    bytes: usize,
+) -> Vec<u8> {
+    let expires_at = expires_at.unwrap_or(-1);
+    format!(
+        "{}{FORMAT},{creation},{accessed},{interval},{expires_at},{count},{bytes}",
+        char::from(META_TAG)
+    )
+    .into_bytes()
+}
+
+/// Index `name`'s field in a session hash, and its stored value for `value`
+/// (`'idx:' .. name` and `index_value` in `lua/save.lua` and `lua/format.lua`).
+pub(crate) fn index_field(name: &str, value: &str) -> (String, Vec<u8>) {
+    (
+        format!("idx:{name}"),
+        tagged(INDEX_TAG, name.as_bytes(), value.as_bytes()),
+    )
 }
 
 /// The stored value of attribute `name`.

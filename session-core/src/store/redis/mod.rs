@@ -43,6 +43,8 @@
 //! | [`save`](SessionRepository::save), unchanged session | none | 0 |
 //! | `save`, attributes replaced by values no larger (or removed), inside the refresh window | one `MULTI`/`EXEC` of plain commands: `EXISTS`, `HSTRLEN` per attribute, `HSET`, `HDEL`, `HINCRBY` (`attribute_write.rs`); then, when sizes changed, the size counters' change (`EVALSHA` of `resize`), not waited for | 1 |
 //! | `save`, other changed attributes | one `EVALSHA` with only the changed and removed attributes | 1 |
+//! | `save` of a new session (an id generated here; an idle timeout or a custom policy; on a cluster, no index entry) | one `MULTI`/`EXEC` of plain commands: `HSET`, `SET` of the marker, `PEXPIRE`, the `created` notice's `EVAL` that publishes only to listeners (`create_write.rs`); `SADD` and `PEXPIRE .. NX` / `PEXPIRE .. GT` per index entry, pipelined | 1 |
+//! | `save` of another new session (a fixed timeout, an id the caller chose) | one `EVALSHA` of every attribute, then the index entries as above | 1 |
 //! | `save`, index value set / switched / removed | `EVALSHA`, then `SREM` of the old entry, `SADD` of the new and its `PEXPIRE .. NX` / `PEXPIRE .. GT`, pipelined | 1 |
 //! | [`delete_by_handle`](SessionRepository::delete_by_handle) / `delete_by_id` | `EVALSHA`, then `SREM` per index entry, pipelined | 1 |
 //! | renewal | `EVALSHA` (old id), then `EVALSHA` + `SREM`/`SADD` (new id) | 2 |
@@ -232,6 +234,7 @@ mod codec;
 mod commands;
 mod connect;
 mod connection;
+mod create_write;
 mod delete;
 mod health;
 mod index_ttl;

@@ -15,6 +15,10 @@ use crate::expiration::ExpirationRule;
 /// Durations beyond this are "never" to the scripts (`MAX_TTL_MS` in `lua/common.lua`).
 const MAX_SCRIPT_MILLIS: u128 = 200_000_000_000_000;
 
+/// TTLs beyond this mean never (`MAX_TTL_MS` in `lua/common.lua`: `PEXPIRE`
+/// would reject them).
+pub(crate) const MAX_TTL_MILLIS: u64 = 100_000_000_000_000;
+
 /// Windows beyond this are this (about three years).
 const MAX_WINDOW: Duration = Duration::from_secs(100_000_000);
 
@@ -147,6 +151,24 @@ impl ScriptRule {
                 };
                 Some(idle_deadline.map_or(deadline, |d| d.min(deadline)).max(now))
             }
+        }
+    }
+
+    /// The TTL in milliseconds (`Some(None)`: never) that the scripts'
+    /// `time_to_live` gives a session with idle timeout `interval_seconds`,
+    /// when it needs no clock: every rule but a fixed timeout (measured
+    /// against Redis's clock, so only a script computes it: `None`).
+    pub(crate) fn ttl_without_clock(&self, interval_seconds: i64) -> Option<Option<u64>> {
+        match self {
+            Self::Idle { timeout, window } => {
+                let idle = timeout.unwrap_or_else(|| own_idle(interval_seconds));
+                Some(
+                    idle.map(|idle| idle.saturating_add(*window))
+                        .filter(|ttl| *ttl <= MAX_TTL_MILLIS),
+                )
+            }
+            Self::Ttl(ttl) => Some(ttl.filter(|ttl| *ttl <= MAX_TTL_MILLIS)),
+            Self::Fixed { .. } => None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! and the events each save publishes.
 
 use super::attribute_write::AttributeWrite;
+use super::create_write::CreateWrite;
 use super::*;
 
 impl RedisSessionRepository {
@@ -25,7 +26,12 @@ impl RedisSessionRepository {
         } else if session.is_new() {
             let plan = WritePlan::full(session, now, &self.inner.indexer, self.serializer());
             let rule = self.rule_for(session);
-            let written = Box::pin(self.write(session, Mode::for_new(session), &plan, &rule, &[], None)).await?;
+            let limits = self.inner.settings.size_limits();
+            let indexes = !self.inner.connection.is_cluster();
+            let written = match CreateWrite::of(session, &plan, &rule, limits, indexes) {
+                Some(write) => Box::pin(self.create(session, &plan, write?)).await?,
+                None => Box::pin(self.write(session, Mode::for_new(session), &plan, &rule, &[], None)).await?,
+            };
             if written.created {
                 self.publish_created(session);
             }

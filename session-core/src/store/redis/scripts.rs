@@ -3,8 +3,9 @@
 //! (its hash and its expiry marker, which share a hash tag and so a cluster
 //! slot), so they run unchanged on Redis Cluster.
 //!
-//! Scripts are sent as `EVALSHA`; on `NOSCRIPT` (first use, or a server that
-//! restarted) the caller loads them with `SCRIPT LOAD` and retries once. One
+//! Scripts are sent as `EVALSHA`. The repository's first command loads them
+//! alongside (`transport.rs`); on `NOSCRIPT` (a server that restarted, or
+//! that first load failed) the caller loads them with `SCRIPT LOAD` and retries once. One
 //! caller loads (all scripts, one round trip); the others that met `NOSCRIPT`
 //! meanwhile wait for it instead of loading again.
 //!
@@ -13,7 +14,7 @@
 //! Each script's arguments and reply are typed once, next to each other, in
 //! `script_calls/<script>.rs` (the scripts' header comments point there).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use redis::Script;
@@ -65,6 +66,8 @@ pub(crate) struct Scripts {
     loads: AtomicU64,
     /// Held while loading, so that one caller loads at a time.
     loading: Mutex<()>,
+    /// Whether a command was sent yet (the first loads the scripts alongside).
+    used: AtomicBool,
     /// The sources as sent: [`SOURCES`] with the repository's expiry grace.
     sources: [String; SCRIPTS],
 }
@@ -103,8 +106,14 @@ impl Scripts {
             resize: Script::new(&sources[6]),
             loads: AtomicU64::new(0),
             loading: Mutex::new(()),
+            used: AtomicBool::new(false),
             sources,
         }
+    }
+
+    /// True for the repository's first command only.
+    pub(crate) fn first_use(&self) -> bool {
+        !self.used.swap(true, Ordering::Relaxed)
     }
 
     /// How many loads have completed (read before sending a pipeline).

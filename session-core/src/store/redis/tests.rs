@@ -17,7 +17,7 @@ fn script_constants_match_the_lua_helpers() {
     let common = include_str!("lua/common.lua");
     assert!(common.contains(&format!("local GRACE_MS = {}\n", EXPIRED_SESSION_GRACE.as_millis())));
     assert!(common.contains(&format!("local LINGER_MS = {}\n", EXPIRED_SESSION_LINGER.as_millis())));
-    assert!(common.contains("local MAX_TTL_MS = 100000000000000\n"));
+    assert!(common.contains(&format!("local MAX_TTL_MS = {}\n", rule::MAX_TTL_MILLIS)));
 }
 
 #[test]

@@ -8,19 +8,41 @@ use super::pool::Connection;
 use super::scripts::Scripts;
 use crate::error::StoreError;
 
-/// Sends a pipeline; on `NOSCRIPT` (first use, or Redis restarted and lost its
-/// script cache) loads the scripts and sends it again. Every command we
-/// pipeline next to a script is idempotent, and a script refused with
-/// `NOSCRIPT` did not run, so sending twice is safe.
+/// Sends a pipeline; on `NOSCRIPT` (Redis restarted and lost its script
+/// cache) loads the scripts and sends it again. Every command we pipeline next
+/// to a script is idempotent, and a script refused with `NOSCRIPT` did not run,
+/// so sending twice is safe. The repository's first pipeline loads the scripts
+/// alongside, in parallel (no round trip of its own): creating a session, often
+/// the first write, runs none, and the first script would otherwise meet
+/// `NOSCRIPT` in the middle of some later request.
 pub(super) async fn send(mut connection: Connection, pipe: &Pipeline, scripts: &Scripts) -> RedisResult<Vec<Value>> {
     let seen = scripts.loads();
-    let mut replies = send_once(&mut connection, pipe).await?;
+    let mut replies = if seen == 0 && scripts.first_use() {
+        let loader = connection.clone();
+        let (replies, loaded) =
+            futures_util::future::join(send_once(&mut connection, pipe), Box::pin(load(loader, scripts, seen))).await;
+        if let Err(error) = loaded {
+            // The command's own outcome decides; a script meets `NOSCRIPT` and loads again.
+            tracing::debug!(%error, "loading the scripts on first use failed");
+        }
+        replies?
+    } else {
+        send_once(&mut connection, pipe).await?
+    };
     if replies.iter().any(is_noscript) {
-        let mut loader = connection.clone();
         // Boxed: this rare path would otherwise triple the size of every
         // command's future (and of every future awaiting one).
-        Box::pin(scripts.load_once(seen, async move {
-            // One round trip; on a cluster each `SCRIPT LOAD` goes to every master.
+        Box::pin(load(connection.clone(), scripts, seen)).await?;
+        replies = send_once(&mut connection, pipe).await?;
+    }
+    Ok(replies)
+}
+
+/// Loads every script unless another caller completed a load since `seen`
+/// (one round trip; on a cluster each `SCRIPT LOAD` goes to every master).
+async fn load(mut loader: Connection, scripts: &Scripts, seen: u64) -> RedisResult<()> {
+    scripts
+        .load_once(seen, async move {
             let mut load = new_pipeline();
             for source in scripts.sources() {
                 load.cmd("SCRIPT").arg("LOAD").arg(source);
@@ -31,11 +53,8 @@ pub(super) async fn send(mut connection: Connection, pipe: &Pipeline, scripts: &
                 }
             }
             Ok(())
-        }))
-        .await?;
-        replies = send_once(&mut connection, pipe).await?;
-    }
-    Ok(replies)
+        })
+        .await
 }
 
 /// One round trip. A cluster only takes pipelines within one slot, and ours

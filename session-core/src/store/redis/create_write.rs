@@ -1,0 +1,216 @@
+//! The common creation without a script: a session whose id was generated
+//! here, under an idle timeout (or a custom policy's TTL), with no index entry
+//! on a Redis Cluster (its index sets live on other nodes than the session, and
+//! a transaction goes to one node).
+//!
+//! Nothing can be stored under a fresh id, so the save script's checks have
+//! nothing to read: the size bounds are checked here against the session
+//! itself, and the deadline needs no clock but the application's (a fixed
+//! timeout is measured against Redis's clock, so it keeps the script). The
+//! script's run costs Redis about four times what the same writes cost as
+//! plain commands (its arguments become Lua strings, its helpers closures),
+//! so a session is created with one `MULTI`/`EXEC`:
+//!
+//! ```text
+//! MULTI
+//! HSET <hash> version 4 meta <meta> attr:<name> <value> ...
+//! SET <marker> 1 PX <ttl>                  (never: SET <marker> 1)
+//! PEXPIRE <hash> <ttl + grace>             (never: nothing)
+//! EVAL <announce> 0 <channel> <created…>   the notice: on one server, only if some client listens
+//! HGET <hash> version                      with a near cache: read last, so Redis tracks the key again
+//! EXEC
+//! SADD <index set> <handle>, PEXPIRE <index set> .. NX / GT   per index entry (one server)
+//! ```
+//!
+//! What it writes is what the script writes for such a session, byte for byte
+//! (a test compares the two).
+
+use super::*;
+use crate::{SessionSizeLimits, SizeLimit, SizeLimitExceeded};
+
+/// `announce` of `lua/common.lua` for a transaction: publishes `ARGV[2]` on
+/// channel `ARGV[1]`, when the channel is marked `?` only if some client
+/// subscribes to it. A script with no key: `PUBLISH` itself would be routed by
+/// its channel on a cluster, as if it were a key. `EVAL`, not `EVALSHA`: inside
+/// a transaction a `NOSCRIPT` could not be retried alone, and Redis finds the
+/// compiled script by the digest of these few bytes.
+const ANNOUNCE: &str = "local c=ARGV[1] if c:sub(1,1)=='?' then c=c:sub(2) \
+                        if redis.call('PUBSUB','NUMSUB',c)[2]==0 then return 0 end end \
+                        return redis.call('PUBLISH',c,ARGV[2])";
+
+fn is_error(reply: &Value) -> bool {
+    matches!(reply, Value::ServerError(_))
+}
+
+/// The revision a created session starts at (`lua/save.lua`: versions start at 4).
+const FIRST_REVISION: i64 = 4;
+
+/// What [`RedisSessionRepository::create`] writes besides the plan's fields.
+#[derive(Debug)]
+pub(super) struct CreateWrite {
+    /// `meta`'s value.
+    meta: Vec<u8>,
+    /// The marker's TTL in milliseconds (`None`: never).
+    ttl: Option<u64>,
+    /// `expiresAt`, epoch milliseconds (`None`: never).
+    deadline: Option<i64>,
+}
+
+impl CreateWrite {
+    /// `plan` (a [`WritePlan::full`] of `session`) as such a write, when it
+    /// qualifies: an id generated here, a rule that needs no clock, and no
+    /// index entry unless `indexes` (one server). `Err` when the session is
+    /// past a size limit (nothing written, nothing sent).
+    pub(super) fn of(
+        session: &StoredSession,
+        plan: &WritePlan,
+        rule: &ScriptRule,
+        limits: &SessionSizeLimits,
+        indexes: bool,
+    ) -> Option<Result<Self, StoreError>> {
+        if Mode::for_new(session) != Mode::New || !plan.deletes.is_empty() || !(indexes || plan.index_sets.is_empty()) {
+            return None;
+        }
+        let interval = session.max_inactive_interval_seconds();
+        let ttl = rule.ttl_without_clock(interval)?;
+        let attributes = plan
+            .sets
+            .iter()
+            .filter(|(field, _)| field.starts_with(codec::ATTRIBUTE_PREFIX.as_bytes()));
+        let (mut count, mut bytes) = (0, 0);
+        for (_, value) in attributes {
+            count += 1;
+            bytes += value.len().saturating_sub(codec::VALUE_HEADER_LEN);
+        }
+        // As the script checks them: the count first.
+        for (limit, max, actual) in [
+            (SizeLimit::Attributes, limits.max_attributes(), count),
+            (SizeLimit::Total, limits.max_total_bytes(), bytes),
+        ] {
+            if actual > max {
+                return Some(Err(SizeLimitExceeded { limit, max, actual }.into()));
+            }
+        }
+        let now = epoch_millis(session.last_accessed_time());
+        // As the script: a TTL below 1 ms is 1 ms (the session expires at once, through Redis).
+        let ttl = ttl.map(|ttl| ttl.max(1));
+        let deadline = ttl.map(|ttl| now.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)));
+        let meta = codec::meta_value(
+            epoch_millis(session.creation_time()),
+            now,
+            interval,
+            deadline,
+            count,
+            bytes,
+        );
+        Some(Ok(Self { meta, ttl, deadline }))
+    }
+}
+
+impl RedisSessionRepository {
+    /// Creates `session` as `plan` and `write` say (see the module docs).
+    pub(super) async fn create(
+        &self,
+        session: &StoredSession,
+        plan: &WritePlan,
+        write: CreateWrite,
+    ) -> Result<Written, StoreError> {
+        let handle = session.handle();
+        let keys = &self.inner.keys;
+        let hash = keys.session_key(&handle);
+        let marker = keys.expires_key(&handle);
+        let mut pipe = new_pipeline();
+        pipe.cmd("MULTI");
+        pipe.cmd("HSET")
+            .arg(&hash)
+            .arg(codec::VERSION)
+            .arg(FIRST_REVISION)
+            .arg(codec::META)
+            .arg(&write.meta);
+        for (field, value) in plan
+            .sets
+            .iter()
+            .filter(|(field, _)| field.starts_with(codec::ATTRIBUTE_PREFIX.as_bytes()))
+        {
+            pipe.arg(field.as_slice()).arg(value.as_slice());
+        }
+        for (name, value) in &plan.index_sets {
+            let (field, value) = codec::index_field(name, value);
+            pipe.arg(field).arg(value);
+        }
+        match write.ttl {
+            Some(ttl) => {
+                pipe.cmd("SET").arg(&marker).arg(1).arg("PX").arg(ttl);
+                let grace = u64::try_from(self.inner.pool.expired_session_grace().as_millis()).unwrap_or(u64::MAX);
+                pipe.cmd("PEXPIRE").arg(&hash).arg(ttl.saturating_add(grace));
+            }
+            None => {
+                pipe.cmd("SET").arg(&marker).arg(1);
+            }
+        }
+        let (channel, message) = self.notice("created", &[handle]);
+        pipe.cmd("EVAL").arg(ANNOUNCE).arg(0).arg(channel).arg(message);
+        if self.is_tracked() {
+            // Read last: Redis stops tracking a key for the client that wrote it.
+            pipe.cmd("HGET").arg(&hash).arg(codec::VERSION);
+        }
+        pipe.cmd("EXEC");
+        let exec_at = pipe.len() - 1;
+        let member = handle.to_string();
+        let sets: Vec<Membership> = plan
+            .index_sets
+            .iter()
+            .map(|(name, value)| (keys.index_key(name, value), handle))
+            .collect();
+        if !sets.is_empty() {
+            let ttl = index_ttl(
+                epoch_millis(session.last_accessed_time()),
+                write.deadline,
+                self.inner.pool.expired_session_grace(),
+            );
+            for (set, _) in &sets {
+                pipe.cmd("SADD").arg(set).arg(&member);
+                outlive(&mut pipe, set, ttl);
+            }
+        }
+        let asked_replicas = self.ask_replicas(&mut pipe, vec![hash.clone()]);
+        let mut replies = match &self.near_cache() {
+            Some(cache) => {
+                let own = OwnSave::of(session, plan, true);
+                let (cache, key, deadline) = (Arc::clone(cache), hash.clone(), write.deadline);
+                let record = move |replies: &[Value]| match replies.get(exec_at) {
+                    Some(Value::Array(results)) if !results.iter().any(is_error) => {
+                        own.record(&cache, &key, FIRST_REVISION, deadline);
+                    }
+                    _ => cache.remove(&key),
+                };
+                self.execute_then(pipe, Some(Arc::new(record))).await?
+            }
+            None => self.execute(pipe).await?,
+        };
+        let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
+        let mut replies = replies.into_iter();
+        let outcome = match replies.nth(exec_at) {
+            Some(Value::Array(results)) => results.into_iter().try_for_each(|result| ok(result).map(drop)),
+            Some(Value::ServerError(error)) => Err(StoreError::unavailable(error)),
+            other => Err(StoreError::Protocol(format!(
+                "EXEC returned {}",
+                other.as_ref().map_or("nothing", codec::kind)
+            ))),
+        };
+        if let Err(error) = outcome {
+            // Nothing (or not all) was written: undo the index entries sent after it.
+            self.remove_detached(&sets);
+            return Err(error);
+        }
+        for reply in replies {
+            ok(reply)?;
+        }
+        self.remember_index(&handle, plan.index_sets.iter().cloned().collect());
+        acknowledged?;
+        Ok(Written {
+            applied: true,
+            created: true,
+        })
+    }
+}
