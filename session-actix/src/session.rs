@@ -339,7 +339,13 @@ impl Session {
     pub fn renew(&self) {
         let mut state = self.0.borrow_mut();
         state.renewed = true;
-        state.session_for_write().change_session_id();
+        // A request without a session gets one under an id generated just now
+        // and known to nobody yet: renewing it again would only cost a second id.
+        let fresh = state.session.is_none();
+        let session = state.session_for_write();
+        if !fresh {
+            session.change_session_id();
+        }
     }
 
     /// Logs `principal` in: sets the

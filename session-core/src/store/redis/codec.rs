@@ -123,12 +123,20 @@ pub(crate) fn meta_value(
     count: usize,
     bytes: usize,
 ) -> Vec<u8> {
-    let expires_at = expires_at.unwrap_or(-1);
-    format!(
-        "{}{FORMAT},{creation},{accessed},{interval},{expires_at},{count},{bytes}",
-        char::from(META_TAG)
-    )
-    .into_bytes()
+    // `itoa`, not `format!`: this runs on every creation.
+    let mut meta = Vec::with_capacity(80);
+    meta.push(META_TAG);
+    let mut number = itoa::Buffer::new();
+    meta.extend_from_slice(number.format(FORMAT).as_bytes());
+    for item in [creation, accessed, interval, expires_at.unwrap_or(-1)] {
+        meta.push(b',');
+        meta.extend_from_slice(number.format(item).as_bytes());
+    }
+    for item in [count, bytes] {
+        meta.push(b',');
+        meta.extend_from_slice(number.format(item).as_bytes());
+    }
+    meta
 }
 
 /// Index `name`'s field in a session hash, and its stored value for `value`
@@ -458,6 +466,24 @@ mod tests {
             attribute_value("version", b"7"),
             tagged(INDEX_TAG, b"color", b"red"),
         ]
+    }
+
+    #[test]
+    fn meta_is_written_as_the_save_script_writes_it() {
+        assert_eq!(meta_value(1, 2, 1800, Some(3), 4, 5), b"m4,1,2,1800,3,4,5");
+        assert_eq!(meta_value(1, 2, -1, None, 0, 0), b"m4,1,2,-1,-1,0,0");
+        let meta = meta_value(1_700_000_000_000, 1_700_000_000_001, 60, Some(1_700_000_066_001), 2, 30);
+        let read = Metadata::read(Some(&meta), Some(b"4")).ok().unwrap();
+        assert_eq!(
+            (
+                read.creation,
+                read.last_accessed,
+                read.interval,
+                read.expires_at,
+                read.rev
+            ),
+            (1_700_000_000_000, 1_700_000_000_001, 60, 1_700_000_066_001, 4)
+        );
     }
 
     #[test]

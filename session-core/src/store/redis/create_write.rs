@@ -121,23 +121,31 @@ impl RedisSessionRepository {
         let marker = keys.expires_key(&handle);
         let mut pipe = new_pipeline();
         pipe.cmd("MULTI");
-        pipe.cmd("HSET")
+        let attributes = || {
+            plan.sets
+                .iter()
+                .filter(|(field, _)| field.starts_with(codec::ATTRIBUTE_PREFIX.as_bytes()))
+        };
+        // Sized once: grown argument by argument, the command reallocates as
+        // many times as it doubles.
+        let size = attributes()
+            .map(|(field, value)| field.len() + value.len())
+            .sum::<usize>();
+        let mut hset = redis::Cmd::with_capacity(6 + 2 * plan.sets.len() + 2 * plan.index_sets.len(), size + 256);
+        hset.arg("HSET")
             .arg(&hash)
             .arg(codec::VERSION)
             .arg(FIRST_REVISION)
             .arg(codec::META)
             .arg(&write.meta);
-        for (field, value) in plan
-            .sets
-            .iter()
-            .filter(|(field, _)| field.starts_with(codec::ATTRIBUTE_PREFIX.as_bytes()))
-        {
-            pipe.arg(field.as_slice()).arg(value.as_slice());
+        for (field, value) in attributes() {
+            hset.arg(field.as_slice()).arg(value.as_slice());
         }
         for (name, value) in &plan.index_sets {
             let (field, value) = codec::index_field(name, value);
-            pipe.arg(field).arg(value);
+            hset.arg(field).arg(value);
         }
+        pipe.add_command(hset);
         match write.ttl {
             Some(ttl) => {
                 pipe.cmd("SET").arg(&marker).arg(1).arg("PX").arg(ttl);
