@@ -945,3 +945,53 @@ async fn without_config_rights_the_operator_enables_notifications() {
         .await
         .expect("no expiry event once the operator enabled notifications");
 }
+
+/// Creations on an instance without subscription: with nobody listening,
+/// nearly all of a burst send no notice at all (the first asks Redis who
+/// listens, and the answer is trusted for a moment); once another instance
+/// listens, it hears of every session created from a moment after it
+/// subscribed, each by one plain `PUBLISH`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn created_notices_go_out_only_while_somebody_listens_and_all_reach_a_listener() {
+    let server = RedisServer::start();
+    let settings = settings("notices", 600);
+    let writer = instance(&server, &settings, false).await;
+    let mut warm = writer.repo.create_session();
+    writer.repo.save(&mut warm).await.unwrap(); // connects
+    let before = server.traffic();
+    for _ in 0..20 {
+        let mut session = writer.repo.create_session();
+        writer.repo.save(&mut session).await.unwrap();
+    }
+    let unheard = server.traffic().since(&before);
+    assert_eq!(unheard.calls_of("exec"), 20, "{unheard:?}");
+    assert_eq!(unheard.calls_of("publish"), 0, "nobody listens: {unheard:?}");
+    assert!(
+        unheard.calls_of("eval") <= 5,
+        "most creations ask nobody who listens: {unheard:?}"
+    );
+
+    let listener = instance(&server, &settings, true).await;
+    // Past the moment the writer trusts its last answer.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let before = server.traffic();
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let mut session = writer.repo.create_session();
+        writer.repo.save(&mut session).await.unwrap();
+        ids.push(session.id().unwrap().clone());
+    }
+    let heard = server.traffic().since(&before);
+    assert_eq!(heard.calls_of("publish"), 20, "one notice per creation: {heard:?}");
+    assert!(heard.calls_of("eval") <= 5, "{heard:?}");
+    for id in &ids {
+        assert!(
+            listener
+                .events
+                .wait_for(id, "created", Duration::from_secs(5))
+                .await
+                .is_some(),
+            "the listener heard of every creation"
+        );
+    }
+}

@@ -16,7 +16,7 @@
 //! HSET <hash> version 4 meta <meta> attr:<name> <value> ...
 //! SET <marker> 1 PX <ttl>                  (never: SET <marker> 1)
 //! PEXPIRE <hash> <ttl + grace>             (never: nothing)
-//! EVAL <announce> 0 <channel> <created…>   the notice: on one server, only if some client listens
+//! the `created` notice (see below)
 //! HGET <hash> version                      with a near cache: read last, so Redis tracks the key again
 //! EXEC
 //! SADD <index set> <handle>, PEXPIRE <index set> .. NX / GT   per index entry (one server)
@@ -24,7 +24,19 @@
 //!
 //! What it writes is what the script writes for such a session, byte for byte
 //! (a test compares the two).
+//!
+//! The `created` notice: on one server, a 3-line `EVAL` that publishes only if
+//! some client subscribes (the save script's `announce`) costs Redis more than
+//! the rest of the transaction's commands together with no subscriber, where
+//! a `PUBLISH` costs next to nothing. So each creation's notice reply says who
+//! listened, and for [`LISTENERS_TRUSTED`](super::announce::LISTENERS_TRUSTED)
+//! after it creations send a plain `PUBLISH` if somebody did and nothing if
+//! nobody did; with this instance subscribed, always a `PUBLISH`. On a
+//! cluster, where a subscriber count is one node's, always the script, which
+//! publishes there unconditionally (`PUBLISH` itself would be routed by its
+//! channel, as if it were a key).
 
+use super::announce::NoticeRoute;
 use super::*;
 use crate::{SessionSizeLimits, SizeLimit, SizeLimitExceeded};
 
@@ -156,8 +168,16 @@ impl RedisSessionRepository {
                 pipe.cmd("SET").arg(&marker).arg(1);
             }
         }
-        let (channel, message) = self.notice("created", &[handle]);
-        pipe.cmd("EVAL").arg(ANNOUNCE).arg(0).arg(channel).arg(message);
+        // Where the notice's reply is among the transaction's (after HSET, SET, PEXPIRE).
+        let notice_at = if write.ttl.is_some() { 3 } else { 2 };
+        let route = self.created_notice_route();
+        if route != NoticeRoute::Skip {
+            let (channel, message) = self.notice("created", &[handle]);
+            match (route, channel.strip_prefix('?')) {
+                (NoticeRoute::Publish, Some(channel)) => pipe.cmd("PUBLISH").arg(channel).arg(message),
+                _ => pipe.cmd("EVAL").arg(ANNOUNCE).arg(0).arg(channel).arg(message),
+            };
+        }
         if self.is_tracked() {
             // Read last: Redis stops tracking a key for the client that wrote it.
             pipe.cmd("HGET").arg(&hash).arg(codec::VERSION);
@@ -199,7 +219,14 @@ impl RedisSessionRepository {
         let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
         let mut replies = replies.into_iter();
         let outcome = match replies.nth(exec_at) {
-            Some(Value::Array(results)) => results.into_iter().try_for_each(|result| ok(result).map(drop)),
+            Some(Value::Array(results)) => {
+                if let (NoticeRoute::Publish | NoticeRoute::Gate, Some(Value::Int(receivers))) =
+                    (route, results.get(notice_at))
+                {
+                    self.inner.listeners.record(*receivers);
+                }
+                results.into_iter().try_for_each(|result| ok(result).map(drop))
+            }
             Some(Value::ServerError(error)) => Err(StoreError::unavailable(error)),
             other => Err(StoreError::Protocol(format!(
                 "EXEC returned {}",

@@ -346,6 +346,8 @@ struct Inner {
     known_index: known_index::KnownIndex,
     /// Whether the subscription is listening (never, when disabled).
     subscribed: watch::Receiver<bool>,
+    /// Who listened to the last `created` notice (`announce.rs`).
+    listeners: announce::Listeners,
 }
 
 impl std::fmt::Debug for RedisSessionRepository {
@@ -392,6 +394,7 @@ impl RedisSessionRepository {
             origin: SessionId::generate().as_str()[..16].to_owned(),
             known_index: known_index::new_cache(),
             subscribed,
+            listeners: announce::Listeners::default(),
             settings,
             pool,
         });
