@@ -178,29 +178,13 @@ impl RedisSessionRepository {
                 _ => None,
             }
         };
-        let mut replies = match &self.near_cache() {
-            Some(cache) => {
-                let own = OwnSave::of(session, plan, false);
-                let (cache, key, deadline) = (Arc::clone(cache), hash.clone(), write.deadline);
-                let record = move |replies: &[Value]| match revision(replies) {
-                    Some(rev) => own.record(&cache, &key, rev, deadline),
-                    None => cache.remove(&key),
-                };
-                self.execute_then(pipe, Some(Arc::new(record))).await?
-            }
-            None => self.execute(pipe).await?,
-        };
+        let deadline = write.deadline;
+        let stored = move |replies: &[Value]| revision(replies).map(|revision| (revision, deadline));
+        let mut replies = self
+            .execute_save(pipe, session, plan, false, hash.clone(), stored)
+            .await?;
         let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
-        let results = match replies.into_iter().nth(exec_at) {
-            Some(Value::Array(results)) => results,
-            Some(Value::ServerError(error)) => return Err(StoreError::unavailable(error)),
-            other => {
-                return Err(StoreError::Protocol(format!(
-                    "EXEC returned {}",
-                    other.as_ref().map_or("nothing", codec::kind)
-                )));
-            }
-        };
+        let results = exec_results(replies.into_iter().nth(exec_at))?;
         let results = results.into_iter().map(ok).collect::<Result<Vec<_>, _>>()?;
         let live = matches!(results.first(), Some(Value::Int(1)));
         if !live {

@@ -202,37 +202,24 @@ impl RedisSessionRepository {
             }
         }
         let asked_replicas = self.ask_replicas(&mut pipe, vec![hash.clone()]);
-        let mut replies = match &self.near_cache() {
-            Some(cache) => {
-                let own = OwnSave::of(session, plan, true);
-                let (cache, key, deadline) = (Arc::clone(cache), hash.clone(), write.deadline);
-                let record = move |replies: &[Value]| match replies.get(exec_at) {
-                    Some(Value::Array(results)) if !results.iter().any(is_error) => {
-                        own.record(&cache, &key, FIRST_REVISION, deadline);
-                    }
-                    _ => cache.remove(&key),
-                };
-                self.execute_then(pipe, Some(Arc::new(record))).await?
-            }
-            None => self.execute(pipe).await?,
+        let deadline = write.deadline;
+        let stored = move |replies: &[Value]| match replies.get(exec_at) {
+            Some(Value::Array(results)) if !results.iter().any(is_error) => Some((FIRST_REVISION, deadline)),
+            _ => None,
         };
+        let mut replies = self
+            .execute_save(pipe, session, plan, true, hash.clone(), stored)
+            .await?;
         let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
         let mut replies = replies.into_iter();
-        let outcome = match replies.nth(exec_at) {
-            Some(Value::Array(results)) => {
-                if let (NoticeRoute::Publish | NoticeRoute::Gate, Some(Value::Int(receivers))) =
-                    (route, results.get(notice_at))
-                {
-                    self.inner.listeners.record(*receivers);
-                }
-                results.into_iter().try_for_each(|result| ok(result).map(drop))
+        let outcome = exec_results(replies.nth(exec_at)).and_then(|results| {
+            if let (NoticeRoute::Publish | NoticeRoute::Gate, Some(Value::Int(receivers))) =
+                (route, results.get(notice_at))
+            {
+                self.inner.listeners.record(*receivers);
             }
-            Some(Value::ServerError(error)) => Err(StoreError::unavailable(error)),
-            other => Err(StoreError::Protocol(format!(
-                "EXEC returned {}",
-                other.as_ref().map_or("nothing", codec::kind)
-            ))),
-        };
+            results.into_iter().try_for_each(|result| ok(result).map(drop))
+        });
         if let Err(error) = outcome {
             // Nothing (or not all) was written: undo the index entries sent after it.
             self.remove_detached(&sets);

@@ -282,7 +282,7 @@ use self::pool::{RedisConnection, TrackingMode};
 use self::rule::ScriptRule;
 use self::script_calls::{Mode, ResizeArgs, ScriptCall, TakeArgs, TakeReply, TouchArgs};
 use self::scripts::Scripts;
-use self::transport::{new_pipeline, ok, send};
+use self::transport::{exec_results, new_pipeline, ok, send};
 use self::write::Written;
 use crate::PoolSettings;
 use crate::error::StoreError;

@@ -26,3 +26,30 @@ impl RedisSessionRepository {
         }
     }
 }
+
+impl RedisSessionRepository {
+    /// Sends `pipe`, which saves `session` (`plan`; `whole`: every attribute,
+    /// as for a new id) under hash key `key`. With a near cache, the save is
+    /// recorded in it where its replies arrive, in the order Redis applied the
+    /// saves: `stored` reads from the replies the revision and deadline the
+    /// save stored, and `None` (not applied, or not understood) drops the entry.
+    pub(super) async fn execute_save(
+        &self,
+        pipe: Pipeline,
+        session: &StoredSession,
+        plan: &WritePlan,
+        whole: bool,
+        key: String,
+        stored: impl Fn(&[Value]) -> Option<(i64, Option<i64>)> + Send + Sync + 'static,
+    ) -> Result<Vec<Value>, StoreError> {
+        let Some(cache) = self.near_cache() else {
+            return self.execute(pipe).await;
+        };
+        let own = OwnSave::of(session, plan, whole);
+        let record = move |replies: &[Value]| match stored(replies) {
+            Some((revision, deadline)) => own.record(&cache, &key, revision, deadline),
+            None => cache.remove(&key),
+        };
+        self.execute_then(pipe, Some(Arc::new(record))).await
+    }
+}

@@ -151,3 +151,15 @@ pub(super) fn ok(reply: Value) -> Result<Value, StoreError> {
         reply => Ok(reply),
     }
 }
+
+/// The results of a transaction: `EXEC`'s reply (`None`: missing).
+pub(super) fn exec_results(reply: Option<Value>) -> Result<Vec<Value>, StoreError> {
+    match reply {
+        Some(Value::Array(results)) => Ok(results),
+        Some(Value::ServerError(error)) => Err(StoreError::unavailable(error)),
+        other => Err(StoreError::Protocol(format!(
+            "EXEC returned {}",
+            other.as_ref().map_or("nothing", super::codec::kind)
+        ))),
+    }
+}

@@ -88,21 +88,14 @@ impl RedisSessionRepository {
             }
         }
         let asked_replicas = self.ask_replicas(&mut pipe, vec![keys.session_key(id)]);
-        let mut replies = match &self.near_cache() {
-            // Own saves reach the near cache in the order Redis applied them.
-            Some(cache) => {
-                let own = OwnSave::of(session, plan, mode != Mode::Update);
-                let (cache, key) = (Arc::clone(cache), keys.session_key(id));
-                let record = move |replies: &[Value]| match replies.first().map(SaveReply::parse) {
-                    Some(Ok(SaveReply::Applied { revision, deadline, .. })) => {
-                        own.record(&cache, &key, revision, deadline);
-                    }
-                    _ => cache.remove(&key),
-                };
-                self.execute_then(pipe, Some(Arc::new(record))).await?
-            }
-            None => self.execute(pipe).await?,
+        let stored = |replies: &[Value]| match replies.first().map(SaveReply::parse) {
+            Some(Ok(SaveReply::Applied { revision, deadline, .. })) => Some((revision, deadline)),
+            _ => None,
         };
+        let whole = mode != Mode::Update;
+        let mut replies = self
+            .execute_save(pipe, session, plan, whole, keys.session_key(id), stored)
+            .await?;
         let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
         let mut replies = replies.into_iter();
         let reply = ok(replies
