@@ -1243,3 +1243,48 @@ async fn a_creation_past_the_stores_bounds_writes_nothing() {
     assert_eq!(server.traffic().since(&before).calls_of("hset"), 0, "nothing written");
     assert!(tight.find_by_id(session.id().unwrap()).await.unwrap().is_none());
 }
+
+/// A renewal (login on an existing session): the old id is taken by its
+/// script, and the new id is written like a creation, one transaction with no
+/// save script; the session's index entries move to the new id at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_writes_the_new_id_as_a_creation_and_moves_the_index_entries() {
+    let server = RedisServer::start();
+    let repo = repository(&server, settings(&unique_region("renewed"), 600));
+    let mut session = repo.create_session();
+    session.insert(PRINCIPAL_NAME_INDEX_NAME, "ada").unwrap();
+    session.insert("cart", "abc").unwrap();
+    repo.save(&mut session).await.unwrap();
+    let old_id = session.id().unwrap().clone();
+
+    let mut loaded = repo.find_by_id(&old_id).await.unwrap().unwrap();
+    loaded.change_session_id();
+    let new_id = loaded.id().unwrap().clone();
+    let before = server.traffic();
+    repo.save(&mut loaded).await.unwrap();
+    let renewal = server.traffic().since(&before);
+    assert_eq!(
+        renewal.calls_of("evalsha"),
+        1,
+        "only the old id's take script: {renewal:?}"
+    );
+    assert_eq!(
+        renewal.calls_of("exec"),
+        1,
+        "the new id in one transaction: {renewal:?}"
+    );
+    assert_eq!(
+        (renewal.calls_of("srem"), renewal.calls_of("sadd")),
+        (1, 1),
+        "the index entry moved: {renewal:?}"
+    );
+    assert!(repo.find_by_id(&old_id).await.unwrap().is_none(), "the old id is dead");
+    let renewed = repo.find_by_id(&new_id).await.unwrap().unwrap();
+    assert_eq!(renewed.get::<String>("cart").unwrap().as_deref(), Some("abc"));
+    let by_principal = repo.find_by_principal_name("ada").await.unwrap();
+    assert_eq!(
+        by_principal.keys().copied().collect::<Vec<_>>(),
+        vec![new_id.handle()],
+        "the principal's sessions are the new id's only"
+    );
+}

@@ -1,5 +1,5 @@
-//! The common creation without a script: a session whose id was generated
-//! here, under an idle timeout (or a custom policy's TTL), with no index entry
+//! The common creation without a script (a new session, or the new id of a
+//! renewal): a session whose id was generated here, under an idle timeout (or a custom policy's TTL), with no index entry
 //! on a Redis Cluster (its index sets live on other nodes than the session, and
 //! a transaction goes to one node).
 //!
@@ -19,6 +19,7 @@
 //! the `created` notice (see below)
 //! HGET <hash> version                      with a near cache: read last, so Redis tracks the key again
 //! EXEC
+//! SREM <old index set> <old handle>       a renewal: per index entry of the old id
 //! SADD <index set> <handle>, PEXPIRE <index set> .. NX / GT   per index entry (one server)
 //! ```
 //!
@@ -69,18 +70,20 @@ pub(super) struct CreateWrite {
 }
 
 impl CreateWrite {
-    /// `plan` (a [`WritePlan::full`] of `session`) as such a write, when it
-    /// qualifies: an id generated here, a rule that needs no clock, and no
+    /// `plan` (a [`WritePlan::full`] of `session`, written in `mode`) as such
+    /// a write, when it qualifies: an id generated here ([`Mode::New`]: a new
+    /// session, or the new id of a renewal), a rule that needs no clock, and no
     /// index entry unless `indexes` (one server). `Err` when the session is
     /// past a size limit (nothing written, nothing sent).
     pub(super) fn of(
         session: &StoredSession,
+        mode: Mode,
         plan: &WritePlan,
         rule: &ScriptRule,
         limits: &SessionSizeLimits,
         indexes: bool,
     ) -> Option<Result<Self, StoreError>> {
-        if Mode::for_new(session) != Mode::New || !plan.deletes.is_empty() || !(indexes || plan.index_sets.is_empty()) {
+        if mode != Mode::New || !plan.deletes.is_empty() || !(indexes || plan.index_sets.is_empty()) {
             return None;
         }
         let interval = session.max_inactive_interval_seconds();
@@ -120,12 +123,16 @@ impl CreateWrite {
 }
 
 impl RedisSessionRepository {
-    /// Creates `session` as `plan` and `write` say (see the module docs).
+    /// Creates `session` as `plan` and `write` say (see the module docs). For
+    /// the new id of a renewal, `renewed_from` is the old one (the notice is
+    /// then `renewed`), and `also_remove` the old id's index entries.
     pub(super) async fn create(
         &self,
         session: &StoredSession,
         plan: &WritePlan,
         write: CreateWrite,
+        renewed_from: Option<&SessionHandle>,
+        also_remove: &[Membership],
     ) -> Result<Written, StoreError> {
         let handle = session.handle();
         let keys = &self.inner.keys;
@@ -172,7 +179,10 @@ impl RedisSessionRepository {
         let notice_at = if write.ttl.is_some() { 3 } else { 2 };
         let route = self.created_notice_route();
         if route != NoticeRoute::Skip {
-            let (channel, message) = self.notice("created", &[handle]);
+            let (channel, message) = match renewed_from {
+                Some(old) => self.notice("renewed", &[*old, handle]),
+                None => self.notice("created", &[handle]),
+            };
             match (route, channel.strip_prefix('?')) {
                 (NoticeRoute::Publish, Some(channel)) => pipe.cmd("PUBLISH").arg(channel).arg(message),
                 _ => pipe.cmd("EVAL").arg(ANNOUNCE).arg(0).arg(channel).arg(message),
@@ -184,6 +194,9 @@ impl RedisSessionRepository {
         }
         pipe.cmd("EXEC");
         let exec_at = pipe.len() - 1;
+        for (set, old) in also_remove {
+            pipe.cmd("SREM").arg(set).arg(old.to_string());
+        }
         let member = handle.to_string();
         let sets: Vec<Membership> = plan
             .index_sets

@@ -47,7 +47,7 @@
 //! | `save` of another new session (a fixed timeout, an id the caller chose) | one `EVALSHA` of every attribute, then the index entries as above | 1 |
 //! | `save`, index value set / switched / removed | `EVALSHA`, then `SREM` of the old entry, `SADD` of the new and its `PEXPIRE .. NX` / `PEXPIRE .. GT`, pipelined | 1 |
 //! | [`delete_by_handle`](SessionRepository::delete_by_handle) / `delete_by_id` | `EVALSHA`, then `SREM` per index entry, pipelined | 1 |
-//! | renewal | `EVALSHA` (old id), then `EVALSHA` + `SREM`/`SADD` (new id) | 2 |
+//! | renewal | `EVALSHA` of `take` (old id), then the new id written as a new session is (the transaction, or the save script), + `SREM` of the old id's index entries and `SADD`s | 2 |
 //! | index lookup | `SMEMBERS`, then one `HVALS` per member, pipelined | 2 (+1 to prune stale members) |
 //!
 //! The old index entries a save or delete removes are those this instance last

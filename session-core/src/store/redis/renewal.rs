@@ -1,8 +1,10 @@
 //! Renewal: the session moves to its new id in two steps, the old id dead at
 //! once (see the module docs, *Consistency*), announced as one
-//! [`SessionEvent::IdChanged`]: here, and to the other instances by the save
-//! script's `renewed <origin> <old> <new>` notice.
+//! [`SessionEvent::IdChanged`]: here, and to the other instances by the
+//! `renewed <origin> <old> <new>` notice of the new id's write (the
+//! creation's transaction, `create_write.rs`, or the save script).
 
+use super::create_write::CreateWrite;
 use super::*;
 
 impl RedisSessionRepository {
@@ -53,10 +55,17 @@ impl RedisSessionRepository {
             .map(|(name, value)| (keys.index_key(name, value), *previous))
             .collect();
         let rule = self.rule_for(&renewed);
-        match self
-            .write(&renewed, Mode::New, &plan, &rule, &old_sets, Some(previous))
-            .await
-        {
+        let limits = self.inner.settings.size_limits();
+        let indexes = !self.inner.connection.is_cluster();
+        let written = match CreateWrite::of(&renewed, Mode::New, &plan, &rule, limits, indexes) {
+            Some(Ok(write)) => self.create(&renewed, &plan, write, Some(previous), &old_sets).await,
+            Some(Err(too_large)) => Err(too_large),
+            None => {
+                self.write(&renewed, Mode::New, &plan, &rule, &old_sets, Some(previous))
+                    .await
+            }
+        };
+        match written {
             Ok(_) => self.publish_id_changed(previous, &renewed),
             Err(error) => {
                 self.abandon_renewal(*previous, old_state, renewed.handle(), &error, now)

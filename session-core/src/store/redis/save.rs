@@ -28,9 +28,10 @@ impl RedisSessionRepository {
             let rule = self.rule_for(session);
             let limits = self.inner.settings.size_limits();
             let indexes = !self.inner.connection.is_cluster();
-            let written = match CreateWrite::of(session, &plan, &rule, limits, indexes) {
-                Some(write) => Box::pin(self.create(session, &plan, write?)).await?,
-                None => Box::pin(self.write(session, Mode::for_new(session), &plan, &rule, &[], None)).await?,
+            let mode = Mode::for_new(session);
+            let written = match CreateWrite::of(session, mode, &plan, &rule, limits, indexes) {
+                Some(write) => Box::pin(self.create(session, &plan, write?, None, &[])).await?,
+                None => Box::pin(self.write(session, mode, &plan, &rule, &[], None)).await?,
             };
             if written.created {
                 self.publish_created(session);
