@@ -33,14 +33,15 @@ impl RedisSessionRepository {
     }
 }
 
-/// How long what a `created` notice learned of listeners is trusted (one
-/// server): within it, creations publish only if the last one found a
-/// listener, and send nothing otherwise; the first creation after it asks
-/// again, exactly (the gate script). A listener that subscribes therefore
-/// hears of the sessions created from at most this long after it did.
+/// How long what a creation's notice (`created`, or a renewal's `renewed`)
+/// learned of listeners is trusted (one server): within it, creations publish
+/// only if the last one found a listener, and send nothing otherwise; the
+/// first creation after it asks again, exactly (the gate script). A listener
+/// that subscribes therefore hears of the sessions created from at most this
+/// long after it did.
 pub(super) const LISTENERS_TRUSTED: Duration = Duration::from_millis(100);
 
-/// What the last `created` notice learned of who listens to this region's
+/// What the last creation's notice learned of who listens to this region's
 /// notices on one server, and when.
 #[derive(Debug)]
 pub(super) struct Listeners {
@@ -49,7 +50,7 @@ pub(super) struct Listeners {
     last: std::sync::atomic::AtomicU64,
 }
 
-/// How a creation sends its `created` notice.
+/// How a creation (a new session, or a renewal's new id) sends its notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum NoticeRoute {
     /// Nothing: nobody listened a moment ago.
@@ -91,8 +92,8 @@ impl Listeners {
 }
 
 impl RedisSessionRepository {
-    /// How a creation sends its `created` notice (see [`Listeners`]).
-    pub(super) fn created_notice_route(&self) -> NoticeRoute {
+    /// How a creation sends its notice (see [`Listeners`]).
+    pub(super) fn creation_notice_route(&self) -> NoticeRoute {
         if self.inner.pool.is_cluster() {
             NoticeRoute::Gate
         } else if self.is_subscribed() {

@@ -1,7 +1,8 @@
-//! The common creation without a script (a new session, or the new id of a
-//! renewal): a session whose id was generated here, under an idle timeout (or a custom policy's TTL), with no index entry
-//! on a Redis Cluster (its index sets live on other nodes than the session, and
-//! a transaction goes to one node).
+//! The common creation without a script, of a new session or of the new id
+//! of a renewal: a session whose id was generated here, under an idle timeout
+//! (or a custom policy's TTL), with no index entry on a Redis Cluster (its
+//! index sets live on other nodes than the session, and a transaction goes to
+//! one node).
 //!
 //! Nothing can be stored under a fresh id, so the save script's checks have
 //! nothing to read: the size bounds are checked here against the session
@@ -16,7 +17,7 @@
 //! HSET <hash> version 4 meta <meta> attr:<name> <value> ...
 //! SET <marker> 1 PX <ttl>                  (never: SET <marker> 1)
 //! PEXPIRE <hash> <ttl + grace>             (never: nothing)
-//! the `created` notice (see below)
+//! the `created` (or `renewed`) notice (see below)
 //! HGET <hash> version                      with a near cache: read last, so Redis tracks the key again
 //! EXEC
 //! SREM <old index set> <old handle>       a renewal: per index entry of the old id
@@ -26,10 +27,10 @@
 //! What it writes is what the script writes for such a session, byte for byte
 //! (a test compares the two).
 //!
-//! The `created` notice: on one server, a 3-line `EVAL` that publishes only if
+//! The notice: on one server, a 3-line `EVAL` that publishes only if
 //! some client subscribes (the save script's `announce`) costs Redis more than
 //! the rest of the transaction's commands together with no subscriber, where
-//! a `PUBLISH` costs next to nothing. So each creation's notice reply says who
+//! a `PUBLISH` costs next to nothing. So each notice's reply says who
 //! listened, and for [`LISTENERS_TRUSTED`](super::announce::LISTENERS_TRUSTED)
 //! after it creations send a plain `PUBLISH` if somebody did and nothing if
 //! nobody did; with this instance subscribed, always a `PUBLISH`. On a
@@ -177,7 +178,7 @@ impl RedisSessionRepository {
         }
         // Where the notice's reply is among the transaction's (after HSET, SET, PEXPIRE).
         let notice_at = if write.ttl.is_some() { 3 } else { 2 };
-        let route = self.created_notice_route();
+        let route = self.creation_notice_route();
         if route != NoticeRoute::Skip {
             let (channel, message) = match renewed_from {
                 Some(old) => self.notice("renewed", &[*old, handle]),
