@@ -1288,3 +1288,35 @@ async fn a_renewal_writes_the_new_id_as_a_creation_and_moves_the_index_entries()
         "the principal's sessions are the new id's only"
     );
 }
+
+/// A notice Redis refuses (here a user without `PUBLISH`, while somebody
+/// listens) loses only the notice: the session is created and served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_created_notice_does_not_fail_the_creation() {
+    let server = RedisServer::start();
+    let mut redis = server.connection();
+    let _: () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("nopublish")
+        .arg("on")
+        .arg(">secret")
+        .arg("~*")
+        .arg("&*")
+        .arg("+@all")
+        .arg("-publish")
+        .query(&mut redis)
+        .unwrap();
+    let region = unique_region("nopublish");
+    let url = format!("redis://nopublish:secret@127.0.0.1:{}", server.port());
+    let repo = RedisSessionRepository::new(PoolSettings::new(url), settings(&region, 600)).unwrap();
+    let mut listener = server.connection();
+    let _: () = redis::cmd("SUBSCRIBE")
+        .arg(repo.key_layout().events_channel())
+        .query(&mut listener)
+        .unwrap();
+    let mut session = repo.create_session();
+    session.insert("theme", "dark").unwrap();
+    repo.save(&mut session).await.expect("created, though not announced");
+    let found = repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
+    assert_eq!(found.get::<String>("theme").unwrap().as_deref(), Some("dark"));
+}

@@ -52,8 +52,14 @@ const ANNOUNCE: &str = "local c=ARGV[1] if c:sub(1,1)=='?' then c=c:sub(2) \
                         if redis.call('PUBSUB','NUMSUB',c)[2]==0 then return 0 end end \
                         return redis.call('PUBLISH',c,ARGV[2])";
 
-fn is_error(reply: &Value) -> bool {
-    matches!(reply, Value::ServerError(_))
+/// Whether a transaction's results say the session was written: every
+/// command but the notice (at `notice_at`, whose failure loses only the notice)
+/// succeeded.
+fn written(results: &[Value], notice_at: Option<usize>) -> bool {
+    results
+        .iter()
+        .enumerate()
+        .all(|(at, result)| Some(at) == notice_at || !matches!(result, Value::ServerError(_)))
 }
 
 /// The revision a created session starts at (`lua/save.lua`: versions start at 4).
@@ -176,9 +182,9 @@ impl RedisSessionRepository {
                 pipe.cmd("SET").arg(&marker).arg(1);
             }
         }
-        // Where the notice's reply is among the transaction's (after HSET, SET, PEXPIRE).
-        let notice_at = if write.ttl.is_some() { 3 } else { 2 };
         let route = self.creation_notice_route();
+        // Where the notice's reply is among the transaction's (after HSET, SET, PEXPIRE), if sent.
+        let notice_at = (route != NoticeRoute::Skip).then_some(if write.ttl.is_some() { 3 } else { 2 });
         if route != NoticeRoute::Skip {
             let (channel, message) = match renewed_from {
                 Some(old) => self.notice("renewed", &[*old, handle]),
@@ -218,7 +224,7 @@ impl RedisSessionRepository {
         let asked_replicas = self.ask_replicas(&mut pipe, vec![hash.clone()]);
         let deadline = write.deadline;
         let stored = move |replies: &[Value]| match replies.get(exec_at) {
-            Some(Value::Array(results)) if !results.iter().any(is_error) => Some((FIRST_REVISION, deadline)),
+            Some(Value::Array(results)) if written(results, notice_at) => Some((FIRST_REVISION, deadline)),
             _ => None,
         };
         let mut replies = self
@@ -226,11 +232,15 @@ impl RedisSessionRepository {
             .await?;
         let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
         let mut replies = replies.into_iter();
-        let outcome = exec_results(replies.nth(exec_at)).and_then(|results| {
-            if let (NoticeRoute::Publish | NoticeRoute::Gate, Some(Value::Int(receivers))) =
-                (route, results.get(notice_at))
-            {
-                self.inner.listeners.record(*receivers);
+        let outcome = exec_results(replies.nth(exec_at)).and_then(|mut results| {
+            let notice = notice_at.and_then(|at| results.get_mut(at));
+            match notice.map(|reply| std::mem::replace(reply, Value::Okay)) {
+                Some(Value::Int(receivers)) => self.inner.listeners.record(receivers),
+                // The session is written either way; the other instances' listeners miss it.
+                Some(Value::ServerError(error)) => {
+                    tracing::warn!(session = %handle, %error, "could not announce a new session");
+                }
+                _ => {}
             }
             results.into_iter().try_for_each(|result| ok(result).map(drop))
         });
