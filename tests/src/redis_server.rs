@@ -65,6 +65,23 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    /// Adds user `name` (password `secret`), allowed every key, channel and
+    /// command except what the ACL rule `denied` takes away (e.g. `-script`),
+    /// and returns the URL that logs in as it.
+    ///
+    /// # Panics
+    /// When Redis refuses the `ACL SETUSER`.
+    #[must_use]
+    pub fn url_of_user_without(&self, name: &str, denied: &str) -> String {
+        let _: () = redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(name)
+            .arg(&["on", ">secret", "~*", "&*", "+@all", denied][..])
+            .query(&mut self.connection())
+            .expect("ACL SETUSER");
+        format!("redis://{name}:secret@127.0.0.1:{}", self.port)
+    }
+
     /// The TCP port.
     #[must_use]
     pub fn port(&self) -> u16 {

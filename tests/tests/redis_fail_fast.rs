@@ -259,17 +259,7 @@ async fn error_replies_of_a_redis_that_answers_do_not_open_the_breaker() {
     assert_eq!(loaded.get::<String>("cart").unwrap().as_deref(), Some("abc"));
 
     // A user the server refuses scripts to (`NOPERM` loading them): refused, not down.
-    let _: () = redis::cmd("ACL")
-        .arg("SETUSER")
-        .arg("noscripts")
-        .arg("on")
-        .arg(">secret")
-        .arg("~*")
-        .arg("&*")
-        .arg("+@all")
-        .arg("-script")
-        .query(&mut redis)
-        .unwrap();
+    let url = server.url_of_user_without("noscripts", "-script");
     let _: () = redis::cmd("CONFIG")
         .arg("SET")
         .arg("maxmemory")
@@ -277,7 +267,6 @@ async fn error_replies_of_a_redis_that_answers_do_not_open_the_breaker() {
         .query(&mut redis)
         .unwrap();
     let _: () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut redis).unwrap();
-    let url = format!("redis://noscripts:secret@127.0.0.1:{}", server.port());
     let refused = RedisSessionRepository::new(
         PoolSettings::new(url).with_circuit_breaker(2, Duration::from_secs(30)),
         SessionSettings::default(),

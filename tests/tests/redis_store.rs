@@ -1294,20 +1294,8 @@ async fn a_renewal_writes_the_new_id_as_a_creation_and_moves_the_index_entries()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_created_notice_does_not_fail_the_creation() {
     let server = RedisServer::start();
-    let mut redis = server.connection();
-    let _: () = redis::cmd("ACL")
-        .arg("SETUSER")
-        .arg("nopublish")
-        .arg("on")
-        .arg(">secret")
-        .arg("~*")
-        .arg("&*")
-        .arg("+@all")
-        .arg("-publish")
-        .query(&mut redis)
-        .unwrap();
     let region = unique_region("nopublish");
-    let url = format!("redis://nopublish:secret@127.0.0.1:{}", server.port());
+    let url = server.url_of_user_without("nopublish", "-publish");
     let repo = RedisSessionRepository::new(PoolSettings::new(url), settings(&region, 600)).unwrap();
     let mut listener = server.connection();
     let _: () = redis::cmd("SUBSCRIBE")

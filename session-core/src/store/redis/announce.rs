@@ -16,14 +16,23 @@ impl RedisSessionRepository {
     /// that session and tell its listeners (which then see the session alive
     /// on their next read): nothing is deleted by a notice.
     pub(super) fn notice(&self, kind: &str, handles: &[SessionHandle]) -> (String, String) {
-        let channel = self.inner.keys.events_channel();
-        let channel = if self.inner.pool.is_cluster() {
+        let mut message = format!("{kind} {}", self.inner.origin);
+        for handle in handles {
+            message.push(' ');
+            message.push_str(&handle.to_string());
+        }
+        (self.inner.notice_channel.clone(), message)
+    }
+
+    /// The channel notices are published on, as the scripts take it: marked
+    /// `?` (published only when somebody subscribes) on one server.
+    pub(super) fn notice_channel(keys: &RedisKeyLayout, pool: &PoolSettings) -> String {
+        let channel = keys.events_channel();
+        if pool.is_cluster() {
             channel
         } else {
             format!("?{channel}")
-        };
-        let handles: Vec<String> = handles.iter().map(SessionHandle::to_string).collect();
-        (channel, format!("{kind} {} {}", self.inner.origin, handles.join(" ")))
+        }
     }
 
     /// [`Self::notice`] as a typed script argument.

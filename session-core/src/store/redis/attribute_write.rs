@@ -72,7 +72,7 @@ impl<'p> AttributeWrite<'p> {
             let after = session.get_raw(name).map_or(0, |value| name.len() + value.stored_len());
             growth += signed(after) - signed(name.len() + before?);
         }
-        let is_attribute = |field: &[u8]| field.starts_with(codec::ATTRIBUTE_PREFIX.as_bytes());
+        let is_attribute = codec::is_attribute_field;
         let mut sets = Vec::with_capacity(plan.sets.len());
         for (field, value) in &plan.sets {
             if is_attribute(field) {
@@ -180,9 +180,7 @@ impl RedisSessionRepository {
         };
         let deadline = write.deadline;
         let stored = move |replies: &[Value]| revision(replies).map(|revision| (revision, deadline));
-        let mut replies = self
-            .execute_save(pipe, session, plan, false, hash.clone(), stored)
-            .await?;
+        let mut replies = self.execute_save(pipe, session, plan, false, &hash, stored).await?;
         let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
         let results = exec_results(replies.into_iter().nth(exec_at))?;
         let results = results.into_iter().map(ok).collect::<Result<Vec<_>, _>>()?;

@@ -60,6 +60,11 @@ pub(crate) const LAST_ACCESSED_TIME: &str = "lastAccessedTime";
 pub(crate) const MAX_INACTIVE_INTERVAL: &str = "maxInactiveInterval";
 pub(crate) const ATTRIBUTE_PREFIX: &str = "attr:";
 
+/// Whether a hash field is an attribute's (`attr:<name>`), not metadata or an index's.
+pub(crate) fn is_attribute_field(field: &[u8]) -> bool {
+    field.starts_with(ATTRIBUTE_PREFIX.as_bytes())
+}
+
 /// Field/value pairs a save writes, as bytes.
 pub(crate) type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -332,6 +337,11 @@ pub(crate) struct WritePlan {
 }
 
 impl WritePlan {
+    /// The attribute fields this plan sets (after the metadata items), with their stored values.
+    pub(crate) fn attribute_sets(&self) -> impl Iterator<Item = &(Vec<u8>, Vec<u8>)> {
+        self.sets.iter().filter(|(field, _)| is_attribute_field(field))
+    }
+
     /// Everything about a session: for a new session, or a renewed one under its new id.
     pub(crate) fn full(
         session: &StoredSession,

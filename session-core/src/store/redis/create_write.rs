@@ -40,7 +40,7 @@
 
 use super::announce::NoticeRoute;
 use super::*;
-use crate::{SessionSizeLimits, SizeLimit, SizeLimitExceeded};
+use crate::SessionSizeLimits;
 
 /// `announce` of `lua/common.lua` for a transaction: publishes `ARGV[2]` on
 /// channel `ARGV[1]`, when the channel is marked `?` only if some client
@@ -95,23 +95,12 @@ impl CreateWrite {
         }
         let interval = session.max_inactive_interval_seconds();
         let ttl = rule.ttl_without_clock(interval)?;
-        let attributes = plan
-            .sets
-            .iter()
-            .filter(|(field, _)| field.starts_with(codec::ATTRIBUTE_PREFIX.as_bytes()));
-        let (mut count, mut bytes) = (0, 0);
-        for (_, value) in attributes {
-            count += 1;
-            bytes += value.len().saturating_sub(codec::VALUE_HEADER_LEN);
-        }
-        // As the script checks them: the count first.
-        for (limit, max, actual) in [
-            (SizeLimit::Attributes, limits.max_attributes(), count),
-            (SizeLimit::Total, limits.max_total_bytes(), bytes),
-        ] {
-            if actual > max {
-                return Some(Err(SizeLimitExceeded { limit, max, actual }.into()));
-            }
+        // Counted as the script counts them: the stored values less their headers.
+        let (count, bytes) = plan.attribute_sets().fold((0, 0), |(count, bytes), (_, value)| {
+            (count + 1, bytes + value.len().saturating_sub(codec::VALUE_HEADER_LEN))
+        });
+        if let Err(exceeded) = limits.check_session(count, bytes) {
+            return Some(Err(exceeded.into()));
         }
         let now = epoch_millis(session.last_accessed_time());
         // As the script: a TTL below 1 ms is 1 ms (the session expires at once, through Redis).
@@ -130,6 +119,18 @@ impl CreateWrite {
 }
 
 impl RedisSessionRepository {
+    /// [`CreateWrite::of`] under this repository's size limits and topology.
+    pub(super) fn creation_write(
+        &self,
+        session: &StoredSession,
+        mode: Mode,
+        plan: &WritePlan,
+        rule: &ScriptRule,
+    ) -> Option<Result<CreateWrite, StoreError>> {
+        let indexes = !self.inner.connection.is_cluster();
+        CreateWrite::of(session, mode, plan, rule, self.inner.settings.size_limits(), indexes)
+    }
+
     /// Creates `session` as `plan` and `write` say (see the module docs). For
     /// the new id of a renewal, `renewed_from` is the old one (the notice is
     /// then `renewed`), and `also_remove` the old id's index entries.
@@ -147,14 +148,10 @@ impl RedisSessionRepository {
         let marker = keys.expires_key(&handle);
         let mut pipe = new_pipeline();
         pipe.cmd("MULTI");
-        let attributes = || {
-            plan.sets
-                .iter()
-                .filter(|(field, _)| field.starts_with(codec::ATTRIBUTE_PREFIX.as_bytes()))
-        };
         // Sized once: grown argument by argument, the command reallocates as
         // many times as it doubles.
-        let size = attributes()
+        let size = plan
+            .attribute_sets()
             .map(|(field, value)| field.len() + value.len())
             .sum::<usize>();
         let mut hset = redis::Cmd::with_capacity(6 + 2 * plan.sets.len() + 2 * plan.index_sets.len(), size + 256);
@@ -164,7 +161,7 @@ impl RedisSessionRepository {
             .arg(FIRST_REVISION)
             .arg(codec::META)
             .arg(&write.meta);
-        for (field, value) in attributes() {
+        for (field, value) in plan.attribute_sets() {
             hset.arg(field.as_slice()).arg(value.as_slice());
         }
         for (name, value) in &plan.index_sets {
@@ -204,7 +201,6 @@ impl RedisSessionRepository {
         for (set, old) in also_remove {
             pipe.cmd("SREM").arg(set).arg(old.to_string());
         }
-        let member = handle.to_string();
         let sets: Vec<Membership> = plan
             .index_sets
             .iter()
@@ -216,6 +212,7 @@ impl RedisSessionRepository {
                 write.deadline,
                 self.inner.pool.expired_session_grace(),
             );
+            let member = handle.to_string();
             for (set, _) in &sets {
                 pipe.cmd("SADD").arg(set).arg(&member);
                 outlive(&mut pipe, set, ttl);
@@ -227,9 +224,7 @@ impl RedisSessionRepository {
             Some(Value::Array(results)) if written(results, notice_at) => Some((FIRST_REVISION, deadline)),
             _ => None,
         };
-        let mut replies = self
-            .execute_save(pipe, session, plan, true, hash.clone(), stored)
-            .await?;
+        let mut replies = self.execute_save(pipe, session, plan, true, &hash, stored).await?;
         let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
         let mut replies = replies.into_iter();
         let outcome = exec_results(replies.nth(exec_at)).and_then(|mut results| {

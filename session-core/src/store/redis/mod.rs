@@ -341,6 +341,8 @@ struct Inner {
     pool: PoolSettings,
     /// Names this instance in the notices it publishes, so it can skip its own.
     origin: String,
+    /// The notices' channel, as the scripts take it (`announce.rs`).
+    notice_channel: String,
     /// Index entries (name -> value) of sessions as this instance last read or
     /// wrote them; a missing entry means "unknown", never "none".
     known_index: known_index::KnownIndex,
@@ -386,10 +388,12 @@ impl RedisSessionRepository {
             None => RedisConnection::open(&pool)?,
         };
         let (state, subscribed) = watch::channel(false);
+        let keys = RedisKeyLayout::new(settings.region_name());
         let inner = Arc::new(Inner {
             connection,
             scripts: Arc::new(Scripts::with_grace(pool.expired_session_grace())),
-            keys: RedisKeyLayout::new(settings.region_name()),
+            notice_channel: Self::notice_channel(&keys, &pool),
+            keys,
             indexer: SessionIndexer::new(settings.indexable_session_attributes().to_vec()),
             origin: SessionId::generate().as_str()[..16].to_owned(),
             known_index: known_index::new_cache(),

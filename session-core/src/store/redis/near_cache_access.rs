@@ -39,13 +39,14 @@ impl RedisSessionRepository {
         session: &StoredSession,
         plan: &WritePlan,
         whole: bool,
-        key: String,
+        key: &str,
         stored: impl Fn(&[Value]) -> Option<(i64, Option<i64>)> + Send + Sync + 'static,
     ) -> Result<Vec<Value>, StoreError> {
         let Some(cache) = self.near_cache() else {
             return self.execute(pipe).await;
         };
         let own = OwnSave::of(session, plan, whole);
+        let key = key.to_owned();
         let record = move |replies: &[Value]| match stored(replies) {
             Some((revision, deadline)) => own.record(&cache, &key, revision, deadline),
             None => cache.remove(&key),

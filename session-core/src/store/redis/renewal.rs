@@ -4,7 +4,6 @@
 //! `renewed <origin> <old> <new>` notice of the new id's write (the
 //! creation's transaction, `create_write.rs`, or the save script).
 
-use super::create_write::CreateWrite;
 use super::*;
 
 impl RedisSessionRepository {
@@ -55,9 +54,7 @@ impl RedisSessionRepository {
             .map(|(name, value)| (keys.index_key(name, value), *previous))
             .collect();
         let rule = self.rule_for(&renewed);
-        let limits = self.inner.settings.size_limits();
-        let indexes = !self.inner.connection.is_cluster();
-        let written = match CreateWrite::of(&renewed, Mode::New, &plan, &rule, limits, indexes) {
+        let written = match self.creation_write(&renewed, Mode::New, &plan, &rule) {
             Some(Ok(write)) => self.create(&renewed, &plan, write, Some(previous), &old_sets).await,
             Some(Err(too_large)) => Err(too_large),
             None => {

@@ -134,8 +134,7 @@ impl ScriptRule {
         let own = own_idle(interval_seconds);
         let add = |ms: u64| now.saturating_add(i64::try_from(ms).unwrap_or(i64::MAX));
         match self {
-            Self::Ttl(ttl) => ttl.map(add),
-            Self::Idle { timeout, window } => timeout.unwrap_or(own).map(|idle| add(idle.saturating_add(*window))),
+            Self::Ttl(_) | Self::Idle { .. } => self.ttl_without_clock(interval_seconds).flatten().map(add),
             Self::Fixed {
                 fixed,
                 told_idle,

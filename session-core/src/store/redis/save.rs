@@ -3,7 +3,6 @@
 //! and the events each save publishes.
 
 use super::attribute_write::AttributeWrite;
-use super::create_write::CreateWrite;
 use super::*;
 
 impl RedisSessionRepository {
@@ -26,10 +25,8 @@ impl RedisSessionRepository {
         } else if session.is_new() {
             let plan = WritePlan::full(session, now, &self.inner.indexer, self.serializer());
             let rule = self.rule_for(session);
-            let limits = self.inner.settings.size_limits();
-            let indexes = !self.inner.connection.is_cluster();
             let mode = Mode::for_new(session);
-            let written = match CreateWrite::of(session, mode, &plan, &rule, limits, indexes) {
+            let written = match self.creation_write(session, mode, &plan, &rule) {
                 Some(write) => Box::pin(self.create(session, &plan, write?, None, &[])).await?,
                 None => Box::pin(self.write(session, mode, &plan, &rule, &[], None)).await?,
             };

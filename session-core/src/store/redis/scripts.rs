@@ -113,7 +113,8 @@ impl Scripts {
 
     /// True for the repository's first command only.
     pub(crate) fn first_use(&self) -> bool {
-        !self.used.swap(true, Ordering::Relaxed)
+        // Read first: after the first command, no write to a line every command reads.
+        !self.used.load(Ordering::Relaxed) && !self.used.swap(true, Ordering::Relaxed)
     }
 
     /// How many loads have completed (read before sending a pipeline).

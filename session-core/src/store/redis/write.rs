@@ -87,15 +87,14 @@ impl RedisSessionRepository {
                 outlive(&mut pipe, &set, ttl);
             }
         }
-        let asked_replicas = self.ask_replicas(&mut pipe, vec![keys.session_key(id)]);
+        let hash = keys.session_key(id);
+        let asked_replicas = self.ask_replicas(&mut pipe, vec![hash.clone()]);
         let stored = |replies: &[Value]| match replies.first().map(SaveReply::parse) {
             Some(Ok(SaveReply::Applied { revision, deadline, .. })) => Some((revision, deadline)),
             _ => None,
         };
         let whole = mode != Mode::Update;
-        let mut replies = self
-            .execute_save(pipe, session, plan, whole, keys.session_key(id), stored)
-            .await?;
+        let mut replies = self.execute_save(pipe, session, plan, whole, &hash, stored).await?;
         let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
         let mut replies = replies.into_iter();
         let reply = ok(replies

@@ -7,7 +7,7 @@ use super::{Announcement, ScriptCall, flag, session_evalsha};
 use crate::error::StoreError;
 use crate::handle::SessionHandle;
 use crate::session::StoredSession;
-use crate::store::redis::codec::{self, ATTRIBUTE_PREFIX, WritePlan};
+use crate::store::redis::codec::{self, WritePlan};
 use crate::store::redis::keys::RedisKeyLayout;
 use crate::store::redis::rule::ScriptRule;
 use crate::store::redis::scripts::Scripts;
@@ -95,8 +95,10 @@ impl ScriptCall for SaveArgs<'_> {
 /// (index fields to delete). Metadata and attributes go as two counts, metadata
 /// first, so that the script neither tells them apart by prefix nor copies them.
 fn append_plan(plan: &WritePlan, pipe: &mut Pipeline) {
-    let is_attribute = |field: &[u8]| field.starts_with(ATTRIBUTE_PREFIX.as_bytes());
-    let (attributes, metadata): (Vec<_>, Vec<_>) = plan.sets.iter().partition(|(field, _)| is_attribute(field));
+    let (attributes, metadata): (Vec<_>, Vec<_>) = plan
+        .sets
+        .iter()
+        .partition(|(field, _)| codec::is_attribute_field(field));
     pipe.arg(metadata.len()).arg(attributes.len());
     for (field, value) in metadata.into_iter().chain(attributes) {
         pipe.arg(field.as_slice()).arg(value.as_slice());
