@@ -60,3 +60,31 @@ mod redis_tls;
 mod size_limits;
 mod typed_attributes;
 mod websocket;
+
+/// With `autotests = false`, a file in `tests/tests` that is neither a module here nor a
+/// `[[test]]` of `Cargo.toml` would compile nowhere and its tests would never run.
+#[test]
+fn every_test_file_is_compiled_into_a_test_binary() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let integration = std::fs::read_to_string(root.join("tests/integration.rs")).unwrap();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let mut orphans = Vec::new();
+    for entry in std::fs::read_dir(root.join("tests")).unwrap() {
+        let path = entry.unwrap().path();
+        let (Some(stem), Some("rs")) = (
+            path.file_stem().and_then(|stem| stem.to_str()),
+            path.extension().and_then(|extension| extension.to_str()),
+        ) else {
+            continue;
+        };
+        let as_module = integration.lines().any(|line| line == format!("mod {stem};"));
+        let as_target = manifest.contains(&format!("path = \"tests/{stem}.rs\""));
+        if !as_module && !as_target {
+            orphans.push(stem.to_owned());
+        }
+    }
+    assert!(
+        orphans.is_empty(),
+        "not in any test binary (add `mod <name>;` to tests/tests/integration.rs): {orphans:?}"
+    );
+}
