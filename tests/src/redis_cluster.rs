@@ -168,7 +168,8 @@ impl RedisCluster {
                 // Port taken meanwhile: the caller tries another.
                 return None;
             }
-            if ping(port) {
+            // Our own process's answer only: a concurrent test's server may hold the port.
+            if is_process(port, server.id()) {
                 break;
             }
             if Instant::now() > deadline {
@@ -485,8 +486,10 @@ fn query<T: redis::FromRedisValue>(port: u16, command: &redis::Cmd) -> Option<T>
     command.query(&mut connection).ok()
 }
 
-fn ping(port: u16) -> bool {
-    query::<String>(port, &redis::cmd("PING")).is_some()
+/// Whether the server on `port` is the process `pid` (`INFO server`).
+pub(crate) fn is_process(port: u16, pid: u32) -> bool {
+    query::<String>(port, redis::cmd("INFO").arg("server"))
+        .is_some_and(|info| info.lines().any(|line| line.trim() == format!("process_id:{pid}")))
 }
 
 fn cluster_ok(port: u16) -> bool {

@@ -220,7 +220,9 @@ impl RedisServer {
             if let Ok(Some(status)) = server.try_wait() {
                 return Err(format!("exited with {status} (port {} in use?)", self.port));
             }
-            if self.answers_ping() {
+            // Only our own process's answer counts: a server of a concurrent test that took
+            // the port first would answer too, until ours exits (above) for want of it.
+            if self.answers_as(server.id()) {
                 break;
             }
             if Instant::now() > deadline {
@@ -235,6 +237,7 @@ impl RedisServer {
         Ok(())
     }
 
+    #[cfg(test)]
     fn answers_ping(&self) -> bool {
         let Ok(client) = redis::Client::open(self.url()) else {
             return false;
@@ -243,6 +246,20 @@ impl RedisServer {
             return false;
         };
         redis::cmd("PING").query::<String>(&mut connection).is_ok()
+    }
+
+    /// Whether the server on this port is the process `pid`.
+    fn answers_as(&self, pid: u32) -> bool {
+        let Ok(client) = redis::Client::open(self.url()) else {
+            return false;
+        };
+        let Ok(mut connection) = client.get_connection_with_timeout(Duration::from_millis(200)) else {
+            return false;
+        };
+        let Ok(info) = redis::cmd("INFO").arg("server").query::<String>(&mut connection) else {
+            return false;
+        };
+        info.lines().any(|line| line.trim() == format!("process_id:{pid}"))
     }
 }
 
@@ -610,6 +627,24 @@ mod tests {
             "a pipeline is one round trip: {pipelined:?}"
         );
         assert!(two >= Duration::from_millis(400), "{two:?}");
+    }
+
+    /// Two tests can probe the same free port: the second server then cannot bind it, and
+    /// the first one's answer must not pass for its own (both tests would share a server).
+    #[test]
+    fn a_port_another_server_holds_is_not_taken_for_ours() {
+        let first = RedisServer::start();
+        let dir = std::env::temp_dir().join(format!("clustered-session-redis-{}-second", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut second = RedisServer {
+            port: first.port(),
+            dir,
+            server: None,
+            watchdog: None,
+            monitor: Mutex::new(None),
+        };
+        let error = second.launch().unwrap_err();
+        assert!(error.contains("in use"), "{error}");
     }
 
     #[test]

@@ -19,32 +19,46 @@ impl TestServer {
 
     /// With extra command-line arguments (`--name value` pairs).
     pub(crate) fn start_with(args: &[&str]) -> Self {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|listener| listener.local_addr())
-            .unwrap()
-            .port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .args(["--dir", &std::env::temp_dir().to_string_lossy()])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed to run these tests");
-        let server = Self { port, child };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let answered = redis::Client::open(server.url())
-                .and_then(|client| client.get_connection_with_timeout(Duration::from_millis(200)))
-                .and_then(|mut connection| redis::cmd("PING").query::<String>(&mut connection));
-            if answered.is_ok() {
-                return server;
+        // A free port can be taken by a server of a concurrent test before ours binds it;
+        // ours then exits, and that other server would answer in its place: only our own
+        // process's answer counts, and a lost port means another try.
+        for _ in 0..5 {
+            let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+                .and_then(|listener| listener.local_addr())
+                .unwrap()
+                .port();
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .args(["--dir", &std::env::temp_dir().to_string_lossy()])
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server must be installed to run these tests");
+            let mut server = Self { port, child };
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                if server.child.try_wait().unwrap().is_some() {
+                    break; // the port was taken: try another
+                }
+                if server.answers_as(server.child.id()) {
+                    return server;
+                }
+                assert!(Instant::now() < deadline, "redis-server did not answer PING");
+                std::thread::sleep(Duration::from_millis(10));
             }
-            assert!(Instant::now() < deadline, "redis-server did not answer PING");
-            std::thread::sleep(Duration::from_millis(10));
         }
+        panic!("redis-server did not start on any of 5 free ports");
+    }
+
+    /// Whether the server on this port is the process `pid`.
+    fn answers_as(&self, pid: u32) -> bool {
+        let info = redis::Client::open(self.url())
+            .and_then(|client| client.get_connection_with_timeout(Duration::from_millis(200)))
+            .and_then(|mut connection| redis::cmd("INFO").arg("server").query::<String>(&mut connection));
+        info.is_ok_and(|info| info.lines().any(|line| line.trim() == format!("process_id:{pid}")))
     }
 
     pub(crate) fn port(&self) -> u16 {
