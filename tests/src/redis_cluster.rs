@@ -169,7 +169,7 @@ impl RedisCluster {
                 return None;
             }
             // Our own process's answer only: a concurrent test's server may hold the port.
-            if is_process(port, server.id()) {
+            if crate::redis_server::is_process(port, server.id()) {
                 break;
             }
             if Instant::now() > deadline {
@@ -484,12 +484,6 @@ fn query<T: redis::FromRedisValue>(port: u16, command: &redis::Cmd) -> Option<T>
     let mut connection = client.get_connection_with_timeout(Duration::from_millis(200)).ok()?;
     connection.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     command.query(&mut connection).ok()
-}
-
-/// Whether the server on `port` is the process `pid` (`INFO server`).
-pub(crate) fn is_process(port: u16, pid: u32) -> bool {
-    query::<String>(port, redis::cmd("INFO").arg("server"))
-        .is_some_and(|info| info.lines().any(|line| line.trim() == format!("process_id:{pid}")))
 }
 
 fn cluster_ok(port: u16) -> bool {

@@ -191,7 +191,7 @@ impl Sentinel {
         };
         let deadline = Instant::now() + Duration::from_secs(5);
         // Its own answer only: a concurrent test's sentinel may hold the port.
-        while sentinel.master_port().is_none() || !crate::redis_cluster::is_process(port, sentinel.process.id()) {
+        while sentinel.master_port().is_none() || !crate::redis_server::is_process(port, sentinel.process.id()) {
             assert!(
                 Instant::now() < deadline,
                 "redis-sentinel on port {port} did not answer within 5 s"

@@ -222,7 +222,7 @@ impl RedisServer {
             }
             // Only our own process's answer counts: a server of a concurrent test that took
             // the port first would answer too, until ours exits (above) for want of it.
-            if self.answers_as(server.id()) {
+            if is_process(self.port, server.id()) {
                 break;
             }
             if Instant::now() > deadline {
@@ -246,20 +246,6 @@ impl RedisServer {
             return false;
         };
         redis::cmd("PING").query::<String>(&mut connection).is_ok()
-    }
-
-    /// Whether the server on this port is the process `pid`.
-    fn answers_as(&self, pid: u32) -> bool {
-        let Ok(client) = redis::Client::open(self.url()) else {
-            return false;
-        };
-        let Ok(mut connection) = client.get_connection_with_timeout(Duration::from_millis(200)) else {
-            return false;
-        };
-        let Ok(info) = redis::cmd("INFO").arg("server").query::<String>(&mut connection) else {
-            return false;
-        };
-        info.lines().any(|line| line.trim() == format!("process_id:{pid}"))
     }
 }
 
@@ -449,6 +435,24 @@ fn forward(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
     }
     drop(chunks);
     let _ = writer.join();
+}
+
+/// Whether the server on `port` (a Redis server or sentinel) is the process `pid`, by `INFO
+/// server`: a server of a concurrent test may hold a port this one probed as free.
+pub(crate) fn is_process(port: u16, pid: u32) -> bool {
+    let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{port}")) else {
+        return false;
+    };
+    let Ok(mut connection) = client.get_connection_with_timeout(Duration::from_millis(200)) else {
+        return false;
+    };
+    if connection.set_read_timeout(Some(Duration::from_secs(2))).is_err() {
+        return false;
+    }
+    let Ok(info) = redis::cmd("INFO").arg("server").query::<String>(&mut connection) else {
+        return false;
+    };
+    info.lines().any(|line| line.trim() == format!("process_id:{pid}"))
 }
 
 pub(crate) fn free_port() -> u16 {
