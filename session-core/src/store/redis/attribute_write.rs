@@ -168,7 +168,7 @@ impl RedisSessionRepository {
         let sized = write.sets.len() + write.removed.len();
         let rev_at = 1 + sized + usize::from(!write.sets.is_empty()) + usize::from(!write.removed.is_empty());
         let exec_at = pipe.len() - 1;
-        let asked_replicas = self.ask_replicas(&mut pipe, vec![hash.clone()]);
+        let asked_replicas = self.ask_replicas(&mut pipe, || vec![hash.clone()]);
         let revision = move |replies: &[Value]| -> Option<i64> {
             let Some(Value::Array(results)) = replies.get(exec_at) else {
                 return None;

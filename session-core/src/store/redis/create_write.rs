@@ -218,7 +218,7 @@ impl RedisSessionRepository {
                 outlive(&mut pipe, set, ttl);
             }
         }
-        let asked_replicas = self.ask_replicas(&mut pipe, vec![hash.clone()]);
+        let asked_replicas = self.ask_replicas(&mut pipe, || vec![hash.clone()]);
         let deadline = write.deadline;
         let stored = move |replies: &[Value]| match replies.get(exec_at) {
             Some(Value::Array(results)) if written(results, notice_at) => Some((FIRST_REVISION, deadline)),

@@ -43,10 +43,9 @@ impl RedisSessionRepository {
             }
             planned.push((handle, known));
         }
-        let asked_replicas = self.ask_replicas(
-            &mut pipe,
-            planned.iter().map(|(handle, _)| keys.session_key(handle)).collect(),
-        );
+        let asked_replicas = self.ask_replicas(&mut pipe, || {
+            planned.iter().map(|(handle, _)| keys.session_key(handle)).collect()
+        });
         let mut replies = self.execute(pipe).await?;
         let acknowledged = self.acknowledged(asked_replicas, &mut replies).await;
         let mut replies = replies.into_iter();

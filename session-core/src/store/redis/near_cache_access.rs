@@ -1,6 +1,6 @@
 //! How the repository reaches its near cache (`CACHING_PROXY`): whether
 //! writes must keep the session hash tracked, the caller's thread's cache,
-//! and dropping a session from it.
+//! dropping a session from it, and sending a save that records itself there.
 
 use super::*;
 
@@ -25,9 +25,7 @@ impl RedisSessionRepository {
             cache.remove(&self.inner.keys.session_key(handle));
         }
     }
-}
 
-impl RedisSessionRepository {
     /// Sends `pipe`, which saves `session` (`plan`; `whole`: every attribute,
     /// as for a new id) under hash key `key`. With a near cache, the save is
     /// recorded in it where its replies arrive, in the order Redis applied the

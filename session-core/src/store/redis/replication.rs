@@ -58,10 +58,15 @@ impl AskedReplicas {
 
 impl RedisSessionRepository {
     /// Asks for replica acknowledgement of a write to the sessions whose hash
-    /// keys are `session_keys`, when writes are acknowledged by replicas: on
-    /// one server, closes `pipe` with `WAIT`. The caller then passes the
+    /// keys `session_keys` makes (only on a cluster with acknowledgement: a
+    /// save without it copies no key), when writes are acknowledged by
+    /// replicas: on one server, closes `pipe` with `WAIT`. The caller then passes the
     /// replies to [`acknowledged`](Self::acknowledged).
-    pub(super) fn ask_replicas(&self, pipe: &mut Pipeline, session_keys: Vec<String>) -> Option<AskedReplicas> {
+    pub(super) fn ask_replicas(
+        &self,
+        pipe: &mut Pipeline,
+        session_keys: impl FnOnce() -> Vec<String>,
+    ) -> Option<AskedReplicas> {
         let (replicas, timeout) = self.inner.pool.replica_acknowledgement()?;
         // `WAIT n 0` would block for ever.
         let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX).max(1);
@@ -71,7 +76,7 @@ impl RedisSessionRepository {
             beside: Vec::new(),
         };
         if self.inner.pool.is_cluster() {
-            asked.beside = session_keys;
+            asked.beside = session_keys();
         } else {
             pipe.add_command(asked.command());
         }

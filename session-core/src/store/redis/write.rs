@@ -88,7 +88,7 @@ impl RedisSessionRepository {
             }
         }
         let hash = keys.session_key(id);
-        let asked_replicas = self.ask_replicas(&mut pipe, vec![hash.clone()]);
+        let asked_replicas = self.ask_replicas(&mut pipe, || vec![hash.clone()]);
         let stored = |replies: &[Value]| match replies.first().map(SaveReply::parse) {
             Some(Ok(SaveReply::Applied { revision, deadline, .. })) => Some((revision, deadline)),
             _ => None,
