@@ -25,26 +25,35 @@ impl RedisSessionRepository {
         let pipe = Arc::new(pipe);
         let scripts = Arc::clone(&self.inner.scripts);
         let in_order = on_replies.is_some();
-        let op = move |connection| {
+        let op = {
             let pipe = Arc::clone(&pipe);
-            let scripts = Arc::clone(&scripts);
             let on_replies = on_replies.clone();
-            async move {
-                let replies = send(connection, &pipe, &scripts).await?;
-                if let Some(on_replies) = on_replies {
-                    on_replies(&replies);
+            move |connection| {
+                let pipe = Arc::clone(&pipe);
+                let scripts = Arc::clone(&scripts);
+                let on_replies = on_replies.clone();
+                async move {
+                    let replies = send(connection, &pipe, &scripts).await?;
+                    if let Some(on_replies) = on_replies {
+                        on_replies(&replies);
+                    }
+                    Ok(replies)
                 }
-                Ok(replies)
             }
         };
         // Boxed: inline, the operation's state (its timeout, retries and
         // admission) would make every store future that sends a command too
         // large for the allocator's fast path (see `budget.rs`).
-        if in_order {
+        let replies = if in_order {
             Box::pin(self.inner.connection.run_in_reply_order(op)).await
         } else {
             Box::pin(self.inner.connection.run(op)).await
-        }
+        };
+        // Freed here, by the thread that built them, once the operation (on
+        // the near cache's runtime for saves in reply order) let go of its
+        // copies: glibc takes another thread's heap lock to free its memory.
+        drop((pipe, on_replies));
+        replies
     }
 
     /// Sends a pipeline without waiting for it; failures are logged as `what`.
