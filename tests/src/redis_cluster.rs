@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::redis_server::{REDIS_SERVER, free_port, spawn_watchdog};
+use crate::redis_server::{REDIS_SERVER, free_port, query_port, spawn_watchdog};
 
 /// The CLI that joins the nodes into a cluster.
 pub const REDIS_CLI: &str = "redis-cli";
@@ -125,7 +125,7 @@ impl RedisCluster {
             return false;
         }
         let known = |port: u16| {
-            query::<String>(port, redis::cmd("CLUSTER").arg("NODES")).is_some_and(|nodes| {
+            query_port::<String>(port, redis::cmd("CLUSTER").arg("NODES")).is_some_and(|nodes| {
                 nodes.lines().count() == self.nodes.len()
                     && nodes
                         .lines()
@@ -141,7 +141,7 @@ impl RedisCluster {
         ranges.iter().all(|range| {
             range.replicas.len() == replicas
                 && range.replicas.iter().all(|&replica| {
-                    query::<String>(replica, redis::cmd("INFO").arg("replication"))
+                    query_port::<String>(replica, redis::cmd("INFO").arg("replication"))
                         .is_some_and(|info| info.contains("master_link_status:up"))
                 })
         })
@@ -255,7 +255,7 @@ impl RedisCluster {
 
     fn try_slot_ranges(&self) -> Option<Vec<SlotRange>> {
         self.running()
-            .find_map(|port| query::<redis::Value>(port, redis::cmd("CLUSTER").arg("SLOTS")))
+            .find_map(|port| query_port::<redis::Value>(port, redis::cmd("CLUSTER").arg("SLOTS")))
             .map(|reply| slot_ranges(&reply))
     }
 
@@ -266,7 +266,7 @@ impl RedisCluster {
         let prefix = format!("errorstat_{error}:count=");
         self.masters()
             .into_iter()
-            .filter_map(|port| query::<String>(port, redis::cmd("INFO").arg("errorstats")))
+            .filter_map(|port| query_port::<String>(port, redis::cmd("INFO").arg("errorstats")))
             .filter_map(|info| {
                 info.lines().find_map(|line| {
                     line.strip_prefix(&prefix)
@@ -327,7 +327,7 @@ impl RedisCluster {
     /// After 10 s.
     pub fn wait_until_replicated(&self) {
         let offset = |port: u16, field: &str| {
-            query::<String>(port, redis::cmd("INFO").arg("replication")).and_then(|info| {
+            query_port::<String>(port, redis::cmd("INFO").arg("replication")).and_then(|info| {
                 info.lines()
                     .find_map(|line| line.strip_prefix(field)?.strip_prefix(':')?.trim().parse::<u64>().ok())
             })
@@ -353,7 +353,7 @@ impl RedisCluster {
     #[must_use]
     pub fn key_slot(&self, key: &str) -> u16 {
         self.running()
-            .find_map(|port| query::<u16>(port, redis::cmd("CLUSTER").arg("KEYSLOT").arg(key)))
+            .find_map(|port| query_port::<u16>(port, redis::cmd("CLUSTER").arg("KEYSLOT").arg(key)))
             .expect("a cluster node answers CLUSTER KEYSLOT")
     }
 
@@ -377,7 +377,7 @@ impl RedisCluster {
         let running: Vec<u16> = self.running().collect();
         running.iter().all(|&port| cluster_ok(port))
             && running.iter().all(|&port| {
-                query::<redis::Value>(port, redis::cmd("CLUSTER").arg("SLOTS"))
+                query_port::<redis::Value>(port, redis::cmd("CLUSTER").arg("SLOTS"))
                     .is_some_and(|reply| slot_ranges(&reply).iter().all(|range| running.contains(&range.master)))
             })
     }
@@ -388,7 +388,7 @@ impl RedisCluster {
     /// When it does not answer.
     #[must_use]
     pub fn node_id(&self, port: u16) -> String {
-        query(port, redis::cmd("CLUSTER").arg("MYID")).expect("CLUSTER MYID")
+        query_port(port, redis::cmd("CLUSTER").arg("MYID")).expect("CLUSTER MYID")
     }
 
     /// Moves one slot and its keys from master `from` to master `to` as
@@ -478,16 +478,8 @@ fn node_url(port: u16) -> String {
     format!("redis://127.0.0.1:{port}")
 }
 
-/// One command to one node, `None` if it does not answer (or refuses).
-fn query<T: redis::FromRedisValue>(port: u16, command: &redis::Cmd) -> Option<T> {
-    let client = redis::Client::open(node_url(port)).ok()?;
-    let mut connection = client.get_connection_with_timeout(Duration::from_millis(200)).ok()?;
-    connection.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    command.query(&mut connection).ok()
-}
-
 fn cluster_ok(port: u16) -> bool {
-    query::<String>(port, redis::cmd("CLUSTER").arg("INFO")).is_some_and(|info| info.contains("cluster_state:ok"))
+    query_port::<String>(port, redis::cmd("CLUSTER").arg("INFO")).is_some_and(|info| info.contains("cluster_state:ok"))
 }
 
 /// A `CLUSTER SLOTS` reply, as ranges with their nodes' ports.

@@ -239,13 +239,7 @@ impl RedisServer {
 
     #[cfg(test)]
     fn answers_ping(&self) -> bool {
-        let Ok(client) = redis::Client::open(self.url()) else {
-            return false;
-        };
-        let Ok(mut connection) = client.get_connection_with_timeout(Duration::from_millis(200)) else {
-            return false;
-        };
-        redis::cmd("PING").query::<String>(&mut connection).is_ok()
+        query_port::<String>(self.port, &redis::cmd("PING")).is_some()
     }
 }
 
@@ -437,22 +431,20 @@ fn forward(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
     let _ = writer.join();
 }
 
+/// One command to the server on `port` (a Redis server, a cluster node or a sentinel), `None`
+/// if it does not answer (or refuses).
+pub(crate) fn query_port<T: redis::FromRedisValue>(port: u16, command: &redis::Cmd) -> Option<T> {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).ok()?;
+    let mut connection = client.get_connection_with_timeout(Duration::from_millis(200)).ok()?;
+    connection.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    command.query(&mut connection).ok()
+}
+
 /// Whether the server on `port` (a Redis server or sentinel) is the process `pid`, by `INFO
 /// server`: a server of a concurrent test may hold a port this one probed as free.
 pub(crate) fn is_process(port: u16, pid: u32) -> bool {
-    let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{port}")) else {
-        return false;
-    };
-    let Ok(mut connection) = client.get_connection_with_timeout(Duration::from_millis(200)) else {
-        return false;
-    };
-    if connection.set_read_timeout(Some(Duration::from_secs(2))).is_err() {
-        return false;
-    }
-    let Ok(info) = redis::cmd("INFO").arg("server").query::<String>(&mut connection) else {
-        return false;
-    };
-    info.lines().any(|line| line.trim() == format!("process_id:{pid}"))
+    query_port::<String>(port, redis::cmd("INFO").arg("server"))
+        .is_some_and(|info| info.lines().any(|line| line.trim() == format!("process_id:{pid}")))
 }
 
 pub(crate) fn free_port() -> u16 {

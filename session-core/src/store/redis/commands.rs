@@ -23,22 +23,22 @@ impl RedisSessionRepository {
         on_replies: Option<OnReplies>,
     ) -> Result<Vec<Value>, StoreError> {
         let pipe = Arc::new(pipe);
+        // Dropped after the reply, so that the pipeline and the reply hook are freed by this
+        // thread, which built them, not by the near cache's runtime that runs saves in reply
+        // order: glibc takes another thread's heap lock to free its memory.
+        let built_here = (Arc::clone(&pipe), on_replies.clone());
         let scripts = Arc::clone(&self.inner.scripts);
         let in_order = on_replies.is_some();
-        let op = {
+        let op = move |connection| {
             let pipe = Arc::clone(&pipe);
+            let scripts = Arc::clone(&scripts);
             let on_replies = on_replies.clone();
-            move |connection| {
-                let pipe = Arc::clone(&pipe);
-                let scripts = Arc::clone(&scripts);
-                let on_replies = on_replies.clone();
-                async move {
-                    let replies = send(connection, &pipe, &scripts).await?;
-                    if let Some(on_replies) = on_replies {
-                        on_replies(&replies);
-                    }
-                    Ok(replies)
+            async move {
+                let replies = send(connection, &pipe, &scripts).await?;
+                if let Some(on_replies) = on_replies {
+                    on_replies(&replies);
                 }
+                Ok(replies)
             }
         };
         // Boxed: inline, the operation's state (its timeout, retries and
@@ -49,10 +49,7 @@ impl RedisSessionRepository {
         } else {
             Box::pin(self.inner.connection.run(op)).await
         };
-        // Freed here, by the thread that built them, once the operation (on
-        // the near cache's runtime for saves in reply order) let go of its
-        // copies: glibc takes another thread's heap lock to free its memory.
-        drop((pipe, on_replies));
+        drop(built_here);
         replies
     }
 

@@ -46,7 +46,7 @@ impl TestServer {
                 if server.answers_as(server.child.id()) {
                     return server;
                 }
-                assert!(Instant::now() < deadline, "redis-server did not answer PING");
+                assert!(Instant::now() < deadline, "redis-server did not answer within 5 s");
                 std::thread::sleep(Duration::from_millis(10));
             }
         }
