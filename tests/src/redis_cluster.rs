@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::redis_server::{REDIS_SERVER, free_port, query_port, spawn_watchdog};
+use crate::redis_server::{REDIS_SERVER, free_port, local_url, query_port, spawn_watchdog};
 
 /// The CLI that joins the nodes into a cluster.
 pub const REDIS_CLI: &str = "redis-cli";
@@ -189,7 +189,7 @@ impl RedisCluster {
     /// One URL per node (the seeds a repository connects with).
     #[must_use]
     pub fn urls(&self) -> Vec<String> {
-        self.nodes.iter().map(|node| node_url(node.port)).collect()
+        self.nodes.iter().map(|node| local_url(node.port)).collect()
     }
 
     /// The nodes' ports.
@@ -201,7 +201,7 @@ impl RedisCluster {
     /// A plain connection to one node, for inspecting it (`CLUSTER KEYSLOT`, `EXISTS` of its own keys).
     #[must_use]
     pub fn node_connection(&self, port: u16) -> redis::Connection {
-        let client = redis::Client::open(node_url(port)).expect("valid test URL");
+        let client = redis::Client::open(local_url(port)).expect("valid test URL");
         let connection = client
             .get_connection_with_timeout(Duration::from_secs(2))
             .expect("connect to a test cluster node");
@@ -472,10 +472,6 @@ impl Drop for RedisCluster {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn node_url(port: u16) -> String {
-    format!("redis://127.0.0.1:{port}")
 }
 
 fn cluster_ok(port: u16) -> bool {

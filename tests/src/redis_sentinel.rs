@@ -7,7 +7,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::redis_server::{RedisServer, free_port, spawn_watchdog};
+use crate::redis_server::{RedisServer, connect_port, free_port, spawn_watchdog};
 
 /// The binary the sentinels run as (Debian package `redis-sentinel`).
 pub const REDIS_SENTINEL: &str = "redis-sentinel";
@@ -202,10 +202,7 @@ impl Sentinel {
     }
 
     fn connection(&self) -> Option<redis::Connection> {
-        let client = redis::Client::open(format!("redis://127.0.0.1:{}", self.port)).ok()?;
-        let connection = client.get_connection_with_timeout(Duration::from_millis(200)).ok()?;
-        connection.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-        Some(connection)
+        connect_port(self.port)
     }
 
     fn master_port(&self) -> Option<u16> {

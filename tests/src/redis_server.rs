@@ -62,7 +62,7 @@ impl RedisServer {
     /// The URL repositories connect to.
     #[must_use]
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        local_url(self.port)
     }
 
     /// Adds user `name` (password `secret`), allowed every key, channel and
@@ -393,7 +393,7 @@ impl DelayProxy {
     /// The URL repositories connect to through the proxy.
     #[must_use]
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        local_url(self.port)
     }
 }
 
@@ -431,20 +431,31 @@ fn forward(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
     let _ = writer.join();
 }
 
-/// One command to the server on `port` (a Redis server, a cluster node or a sentinel), `None`
-/// if it does not answer (or refuses).
-pub(crate) fn query_port<T: redis::FromRedisValue>(port: u16, command: &redis::Cmd) -> Option<T> {
-    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).ok()?;
-    let mut connection = client.get_connection_with_timeout(Duration::from_millis(200)).ok()?;
+/// The URL of the server on `port` on loopback (a Redis server, a cluster node or a sentinel).
+pub(crate) fn local_url(port: u16) -> String {
+    format!("redis://127.0.0.1:{port}")
+}
+
+/// A connection to the server on `port`, `None` if it does not accept one within 200 ms;
+/// its replies time out after 2 s.
+pub(crate) fn connect_port(port: u16) -> Option<redis::Connection> {
+    let client = redis::Client::open(local_url(port)).ok()?;
+    let connection = client.get_connection_with_timeout(Duration::from_millis(200)).ok()?;
     connection.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    command.query(&mut connection).ok()
+    Some(connection)
+}
+
+/// One command to the server on `port`, `None` if it does not answer (or refuses).
+pub(crate) fn query_port<T: redis::FromRedisValue>(port: u16, command: &redis::Cmd) -> Option<T> {
+    command.query(&mut connect_port(port)?).ok()
 }
 
 /// Whether the server on `port` (a Redis server or sentinel) is the process `pid`, by `INFO
 /// server`: a server of a concurrent test may hold a port this one probed as free.
 pub(crate) fn is_process(port: u16, pid: u32) -> bool {
+    let wanted = format!("process_id:{pid}");
     query_port::<String>(port, redis::cmd("INFO").arg("server"))
-        .is_some_and(|info| info.lines().any(|line| line.trim() == format!("process_id:{pid}")))
+        .is_some_and(|info| info.lines().any(|line| line.trim() == wanted))
 }
 
 pub(crate) fn free_port() -> u16 {
