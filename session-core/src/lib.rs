@@ -27,6 +27,8 @@ mod session;
 mod settings;
 pub mod store;
 pub mod telemetry;
+#[cfg(test)]
+mod test_support;
 
 pub use budget::{DEFAULT_STORE_BUDGET, remaining_store_budget, with_store_budget};
 pub use config::pool::{NearCacheCapacity, PoolSettings};

@@ -7,6 +7,7 @@ use crate::events::SessionEvent;
 use crate::limits::SessionSizeLimits;
 use crate::repository::FindByIndexNameSessionRepository;
 use crate::session::AttributeValue;
+use crate::test_support::eventually_within;
 
 crate::session_expiration_acceptance_tests!(|settings| async move { EmbeddedSessionRepository::new(settings) });
 
@@ -199,6 +200,12 @@ async fn the_capacity_defaults_to_a_hundred_thousand_sessions() {
     );
 }
 
+/// How long a session of a 1 s idle timeout can take to be swept out: its
+/// deadline (plus a tenth of it, `entry.rs`), then up to a tick of moka's timer
+/// wheel (about 1.07 s) until moka counts it expired and up to a sweep interval
+/// (1 s) until the sweeper runs moka's maintenance, and a margin for a slow machine.
+const SWEPT: Duration = Duration::from_secs(5);
+
 #[tokio::test]
 async fn sweeper_evicts_idle_sessions_and_their_index_entries() {
     let store = EmbeddedSessionRepository::new(SessionSettings::default().with_max_inactive_interval_seconds(1));
@@ -206,7 +213,11 @@ async fn sweeper_evicts_idle_sessions_and_their_index_entries() {
     session.insert(crate::PRINCIPAL_NAME_INDEX_NAME, "alice").unwrap();
     store.save(&mut session).await.unwrap();
     assert_eq!(store.session_count(), 1);
-    tokio::time::sleep(Duration::from_millis(2_300)).await;
+    // Nothing here runs moka's maintenance: only the sweeper does.
+    eventually_within("the sweeper evicted the session and its index entries", SWEPT, || {
+        store.inner.cache.entry_count() == 0 && lock(&store.inner.indexes).is_empty()
+    })
+    .await;
     assert_eq!(store.inner.cache.entry_count(), 0, "sweeper did not run");
     assert!(lock(&store.inner.indexes).is_empty(), "index entries leaked");
 }
@@ -226,11 +237,20 @@ async fn a_panicking_listener_stops_neither_index_cleanup_nor_later_events() {
     let mut events = settings.events().subscribe();
     let publisher = settings.events().clone();
     let store = EmbeddedSessionRepository::new(settings);
-    for user in ["first", "second"] {
+    let mut ended = 0;
+    for (expiries, user) in [(1, "first"), (2, "second")] {
         let mut session = store.create_session();
         session.insert(crate::PRINCIPAL_NAME_INDEX_NAME, user).unwrap();
         store.save(&mut session).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(2_300)).await;
+        // The sweeper's eviction removes the index entries, then publishes the expiry:
+        // wait for the expiry (its last effect).
+        eventually_within(&format!("the sweeper published {user}'s expiry"), SWEPT, || {
+            while let Ok(event) = events.try_recv() {
+                ended += usize::from(event.ends_session());
+            }
+            ended >= expiries
+        })
+        .await;
         assert!(
             store.find_by_principal_name(user).await.unwrap().is_empty(),
             "{user}'s index entry leaked"
@@ -246,7 +266,6 @@ async fn a_panicking_listener_stops_neither_index_cleanup_nor_later_events() {
         "created and expired, twice: {}",
         publisher.listener_panics()
     );
-    let mut ended = 0;
     while let Ok(event) = events.try_recv() {
         ended += usize::from(event.ends_session());
     }

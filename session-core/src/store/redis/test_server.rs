@@ -86,10 +86,6 @@ impl Drop for TestServer {
 }
 
 /// Polls `condition` every few milliseconds for up to two seconds.
-pub(crate) async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+pub(crate) async fn eventually(what: &str, condition: impl FnMut() -> bool) {
+    crate::test_support::eventually_within(what, Duration::from_secs(2), condition).await;
 }
