@@ -4,6 +4,7 @@
 #![allow(clippy::missing_panics_doc, clippy::expect_used)]
 
 pub mod http;
+pub mod poll;
 pub mod recorded_metrics;
 pub mod redis_cluster;
 pub mod redis_sentinel;

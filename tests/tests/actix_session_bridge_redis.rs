@@ -14,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use actix_session::storage::{SessionKey, SessionStore};
 use actix_web::cookie::time::Duration as Ttl;
+use clustered_session_tests::poll::eventually;
 use clustered_session_tests::redis_server::{DelayProxy, RedisServer};
 use clustered_session_tests::stored_hash::{StoredMeta, value_of};
 use redis::Commands as _;
@@ -116,13 +117,17 @@ async fn a_request_replacing_a_value_with_one_no_larger_is_one_transaction_witho
     let _ = monitor.commands();
 
     // A smaller value and a removal in one request: still a transaction, then the size
-    // counters' change (not waited for).
+    // counters' change (not waited for: wait until Redis ran it).
+    let before = server.traffic();
     request(&store, &key, |state| {
         state.insert("cart".into(), json("a"));
         state.remove("coupon");
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    eventually("the size counters' change ran", Duration::from_secs(2), || {
+        server.traffic().since(&before).calls_of("evalsha") >= 1
+    })
+    .await;
     assert_eq!(
         monitor.commands(),
         [
@@ -249,6 +254,7 @@ async fn size_counters_stay_exact_through_bridge_transactions() {
     let counters = |redis: &mut redis::Connection| -> (i64, i64) { StoredMeta::of(redis, &hash).unwrap().counters() };
     assert_eq!(counters(&mut redis), exact(&mut redis));
     let mut monitor = server.monitor();
+    let before = server.traffic();
 
     request(&store, &key, |state| {
         state.insert("a".into(), json(&"x".repeat(10)));
@@ -262,7 +268,11 @@ async fn size_counters_stay_exact_through_bridge_transactions() {
     second.insert("b".into(), json(&"y".repeat(12)));
     store.update(again(&key), first, &ttl()).await.unwrap();
     store.update(again(&key), second, &ttl()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await; // the counters' change is not waited for
+    // The counters' changes are not waited for: wait until Redis ran the three.
+    eventually("the three counters' changes ran", Duration::from_secs(2), || {
+        server.traffic().since(&before).calls_of("evalsha") >= 3
+    })
+    .await;
     let commands = monitor.commands();
     assert_eq!(commands.iter().filter(|c| *c == "MULTI").count(), 3, "{commands:?}");
     // No save script: the one `EVALSHA` after each transaction is its counters' change.

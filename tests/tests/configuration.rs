@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::{App, HttpResponse, web};
+use clustered_session_tests::poll::eventually;
 use clustered_session_tests::redis_server::RedisServer;
 use clustered_session_tests::serve;
 use clustered_session_tests::temp_dir::TempDir;
@@ -898,10 +899,16 @@ async fn the_idle_refresh_window_property_governs_the_redis_store() {
         let mut client = Client::new();
         client.post(&server.url("/set/colour/blue")).await;
         let _ = monitor.commands();
-        for _ in 0..2 {
+        // Refreshes per read: none, or one (its `EVALSHA`).
+        let per_read = u64::try_from(expected.iter().filter(|command| **command == "EVALSHA").count() / 2).unwrap();
+        let before = redis.traffic();
+        for read in 1..=2 {
             assert_eq!(client.get(&server.url("/get/colour")).await, "blue");
-            // The refresh is not waited for.
-            actix_rt::time::sleep(Duration::from_millis(50)).await;
+            // The refresh is not waited for: wait until Redis ran this read's, if it has one.
+            eventually("the read's refresh ran", Duration::from_secs(2), || {
+                redis.traffic().since(&before).calls_of("evalsha") >= read * per_read
+            })
+            .await;
         }
         assert_eq!(monitor.commands(), expected, "window {window:?}");
     }

@@ -787,8 +787,14 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
     let marker = a.repo.key_layout().expires_key(&id.handle());
     let fixed_deadline = epoch_millis(session.creation_time()) + 3_000;
     for _ in 0..5 {
+        let sent = server.traffic();
         a.repo.find_by_id(&id).await.unwrap().unwrap();
-        tokio::time::sleep(Duration::from_millis(20)).await; // the refresh is not waited for
+        // The read sends its refresh (one script) without waiting for it: wait until Redis ran it.
+        let refreshed = eventually(Duration::from_secs(2), || {
+            server.traffic().since(&sent).calls_of("evalsha") >= 1
+        })
+        .await;
+        assert!(refreshed, "a read with no refresh window must refresh the TTL");
         let before = now_ms();
         let ttl: i64 = redis.pttl(&marker).unwrap();
         assert_ttl(ttl, (fixed_deadline - before).min(2_000), "fixed 3 s, idle 2 s");

@@ -152,13 +152,14 @@ async fn repeated_failures_open_the_breaker_and_a_probe_closes_it_without_a_rest
         assert_eq!(visit().await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
     }
     assert_eq!(repository.breaker_state(), BreakerState::Open);
-    // Open: no waiting for Redis at all.
+    // Open: no waiting for Redis at all (each answer well inside the 300 ms response
+    // timeout, with room for a scheduling stall on a loaded machine).
     for _ in 0..5 {
         let started = Instant::now();
         assert_eq!(visit().await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
         let elapsed = started.elapsed();
         assert!(
-            elapsed < Duration::from_millis(50),
+            elapsed < Duration::from_millis(250),
             "an open breaker answered in {elapsed:?}"
         );
     }

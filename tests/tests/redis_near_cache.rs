@@ -169,15 +169,19 @@ async fn writes_logouts_and_renewals_on_one_instance_are_seen_by_the_other_at_on
     stale = stale.max(took);
     assert!(b.find_by_principal_name("ada").await.unwrap().is_empty());
     println!("staleness bound, acknowledged write or logout on A to B serving the new state: {stale:?}");
-    assert!(stale < Duration::from_millis(100), "{stale:?}");
+    // Correctness is each `within` above; this only catches a gross regression (one
+    // scheduling stall on a loaded machine must not fail it).
+    assert!(stale < Duration::from_millis(500), "{stale:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_on_one_instance_never_invalidate_the_other() {
     let server = RedisServer::start();
     let region = region("quiet");
-    // A short window, so that reads on B do refresh the idle timer meanwhile.
-    let settings = settings(&region, 600).with_idle_refresh_window(Duration::from_millis(200));
+    // A short window, so that reads on B do refresh the idle timer meanwhile; long enough
+    // that everything from the save to A's first checked read fits in it on a slow machine.
+    let window = Duration::from_secs(1);
+    let settings = settings(&region, 600).with_idle_refresh_window(window);
     let a = cached(&server, settings.clone());
     let b = cached(&server, settings);
     let mut session = a.create_session();
@@ -199,10 +203,20 @@ async fn reads_on_one_instance_never_invalidate_the_other() {
     );
 
     // A refresh (once per window) is a write: it may drop A's entry, once.
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    tokio::time::sleep(window + Duration::from_millis(50)).await;
     b.find_by_id(&id).await.unwrap().unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let _ = monitor.commands();
+    // B sends its refresh without waiting for it: wait until Redis has it, so that it is
+    // not counted among A's commands below.
+    let mut sent_by_b = Vec::new();
+    let refreshed = within(Duration::from_secs(1), async || {
+        sent_by_b.extend(monitor.commands());
+        sent_by_b.iter().any(|command| command == "EVALSHA")
+    })
+    .await;
+    assert!(
+        refreshed.is_some(),
+        "B's read after the window sent no refresh: {sent_by_b:?}"
+    );
     for _ in 0..5 {
         a.find_by_id(&id).await.unwrap().unwrap();
     }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use clustered_session_tests::poll::eventually;
 use clustered_session_tests::redis_server::{DelayProxy, RedisServer};
 use clustered_session_tests::stored_hash::{StoredMeta, attribute_value, value_of};
 use redis::Commands as _;
@@ -239,12 +240,22 @@ async fn a_read_inside_the_refresh_window_writes_nothing_and_one_after_it_refres
     );
     let mut session = repo.create_session();
     session.insert("x", &1).unwrap();
+    let written = Instant::now();
     repo.save(&mut session).await.unwrap();
     let id = session.id().unwrap().clone();
     let marker = repo.key_layout().expires_key(&id.handle());
     let mut redis = server.connection();
-    let pttl = |redis: &mut redis::Connection| -> i64 { redis.pttl(&marker).unwrap() };
-    assert!((2_900..=3_000).contains(&pttl(&mut redis)), "idle timeout + window");
+    // The marker's PTTL, and the least it may be: 3 s after a write (or refresh) that
+    // started at `from`, as time goes by (a few ms of slack for whole milliseconds).
+    let ttl_from = |from: Instant, redis: &mut redis::Connection| -> (i64, i64) {
+        let ttl: i64 = redis.pttl(&marker).unwrap();
+        (ttl, 3_000 - i64::try_from(from.elapsed().as_millis()).unwrap() - 5)
+    };
+    let (ttl, lowest) = ttl_from(written, &mut redis);
+    assert!(
+        (lowest..=3_000).contains(&ttl),
+        "idle timeout + window: PTTL {ttl} ms, expected {lowest}..=3000"
+    );
 
     let mut monitor = server.monitor();
     repo.find_by_id(&id).await.unwrap().unwrap();
@@ -265,9 +276,10 @@ async fn a_read_inside_the_refresh_window_writes_nothing_and_one_after_it_refres
         ["HVALS", "EVALSHA", "HVALS"],
         "one refresh once the window has passed, then none"
     );
+    let (ttl, lowest) = ttl_from(last_access, &mut redis);
     assert!(
-        (2_800..=3_000).contains(&pttl(&mut redis)),
-        "refreshed to the idle timeout + window"
+        (lowest..=3_000).contains(&ttl),
+        "refreshed to the idle timeout + window: PTTL {ttl} ms, expected {lowest}..=3000"
     );
     // Never earlier than the idle timeout after the last access.
     tokio::time::sleep(Duration::from_secs(2).saturating_sub(last_access.elapsed()) + Duration::from_millis(100)).await;
@@ -289,9 +301,14 @@ async fn a_read_inside_the_refresh_window_writes_nothing_and_one_after_it_refres
     let mut session = every.create_session();
     every.save(&mut session).await.unwrap();
     let _ = monitor.commands();
+    let before = server.traffic();
     every.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     every.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Each read's refresh is sent without waiting for it: wait until Redis ran both.
+    eventually("both refreshes ran", Duration::from_secs(2), || {
+        server.traffic().since(&before).calls_of("evalsha") >= 2
+    })
+    .await;
     assert_eq!(monitor.commands(), ["HVALS", "EVALSHA", "HVALS", "EVALSHA"]);
 }
 
@@ -1066,8 +1083,13 @@ async fn a_save_that_grows_the_session_runs_the_script_that_checks_the_size_boun
     let mut loaded = repo.find_by_id(&id).await.unwrap().unwrap();
     loaded.insert("cart", "a").unwrap();
     loaded.remove("coupon");
+    let before = server.traffic();
     repo.save(&mut loaded).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await; // the counters' change is not waited for
+    // The counters' change is not waited for: wait until Redis ran it.
+    eventually("the size counters' change ran", Duration::from_secs(2), || {
+        server.traffic().since(&before).calls_of("evalsha") >= 1
+    })
+    .await;
     assert_eq!(
         monitor.commands(),
         [
@@ -1119,7 +1141,13 @@ async fn size_counters_stay_exact_through_transaction_saves() {
     second.insert("b", &"y".repeat(12)).unwrap();
     repo.save(&mut first).await.unwrap();
     repo.save(&mut second).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await; // the counters' change is not waited for
+    // The counters' change is not waited for: wait until it made them exact. (The earlier
+    // saves' changes ran before the next command on the same connection; until the last one
+    // runs the counters differ from the hash, so this waits for it.)
+    eventually("the counters match the hash", Duration::from_secs(2), || {
+        counters(&mut redis) == exact(&mut redis)
+    })
+    .await;
     assert_eq!(counters(&mut redis), exact(&mut redis), "the counters match the hash");
     assert_eq!(exact(&mut redis), (2, 1 + 12 + 1 + 14));
 }
