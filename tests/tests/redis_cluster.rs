@@ -6,8 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use clustered_session_tests::poll::holds_within;
 use clustered_session_tests::redis_cluster::RedisCluster;
 use redis::Commands as _;
 use session_core::{
@@ -111,17 +112,6 @@ async fn instance(settings: &SessionSettings, subscribed: bool) -> (RedisSession
     (repository, events)
 }
 
-async fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    while !condition() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    true
-}
-
 #[test]
 fn one_seed_with_the_cluster_flag_is_enough() {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -214,7 +204,7 @@ async fn expiry_on_every_master_reaches_another_instance() {
     }
     let expired = |event: &SessionEvent| matches!(event, SessionEvent::Expired { .. });
     assert!(
-        eventually(Duration::from_secs(8), || ids
+        holds_within(Duration::from_secs(8), || ids
             .iter()
             .all(|id| events.count(id, expired) == 1))
         .await,
@@ -230,7 +220,7 @@ async fn expiry_on_every_master_reaches_another_instance() {
     assert_eq!(with_state, ids.len(), "each expired event carries the last state");
     // The subscribed instance removed the index entries.
     let index = writer.key_layout().index_key(PRINCIPAL_NAME_INDEX_NAME, "grace");
-    assert!(eventually(Duration::from_secs(3), || !CLUSTER.exists(&index)).await);
+    assert!(holds_within(Duration::from_secs(3), || !CLUSTER.exists(&index)).await);
     assert!(listener.find_by_principal_name("grace").await.unwrap().is_empty());
 }
 
@@ -252,7 +242,7 @@ async fn created_and_deleted_notices_arrive_once_per_instance() {
     // it see them all before they go (a session deleted before B reads it is not
     // announced as created on B: documented).
     assert!(
-        eventually(Duration::from_secs(3), || ids
+        holds_within(Duration::from_secs(3), || ids
             .iter()
             .all(|id| b_events.count(id, created) == 1))
         .await,
@@ -262,7 +252,7 @@ async fn created_and_deleted_notices_arrive_once_per_instance() {
         a.delete_by_id(id).await.unwrap();
     }
     assert!(
-        eventually(Duration::from_secs(3), || ids
+        holds_within(Duration::from_secs(3), || ids
             .iter()
             .all(|id| b_events.count(id, created) == 1 && b_events.count(id, deleted) == 1))
         .await,
@@ -296,7 +286,7 @@ async fn renewals_arrive_once_per_instance_as_id_changed() {
     let id_changed = |event: &SessionEvent| matches!(event, SessionEvent::IdChanged { .. });
     let ended = |event: &SessionEvent| event.ends_session();
     assert!(
-        eventually(Duration::from_secs(3), || renewals
+        holds_within(Duration::from_secs(3), || renewals
             .iter()
             .all(|(_, new)| b_events.count(new, id_changed) == 1))
         .await,

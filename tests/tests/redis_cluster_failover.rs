@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, web};
 use clustered_session_tests::http::{cookie_value, set_cookie};
+use clustered_session_tests::poll::holds_within;
 use clustered_session_tests::redis_cluster::RedisCluster;
 use clustered_session_tests::serve;
 use session_actix::{
@@ -105,17 +106,6 @@ async fn expiring_sessions_on(
         }
     }
     panic!("200 sessions and not {count} of them on the slots asked for");
-}
-
-async fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    while !condition() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    true
 }
 
 #[actix_rt::test]
@@ -288,7 +278,7 @@ async fn a_replica_takes_over_a_killed_master_under_http_load_and_expiries_still
     );
     assert!(promoted, "replica {successor} was not promoted");
     assert!(
-        eventually(Duration::from_secs(5), || cluster.healthy()).await,
+        holds_within(Duration::from_secs(5), || cluster.healthy()).await,
         "the cluster is not healthy again"
     );
 
@@ -347,7 +337,7 @@ async fn a_replica_takes_over_a_killed_master_under_http_load_and_expiries_still
     let expiring_after = expiring_sessions_on(&repository, &cluster, &victim_slots, 1, 3).await;
     let expired_all = |handles: &[SessionHandle]| handles.iter().all(|handle| events.expired(handle) == 1);
     assert!(
-        eventually(Duration::from_secs(5), || expired_all(&expiring_after)).await,
+        holds_within(Duration::from_secs(5), || expired_all(&expiring_after)).await,
         "expiries of sessions created on the promoted master did not arrive"
     );
     assert!(
@@ -356,7 +346,7 @@ async fn a_replica_takes_over_a_killed_master_under_http_load_and_expiries_still
     );
     let until_expiry = expiring_before_expire_at.saturating_duration_since(Instant::now());
     assert!(
-        eventually(until_expiry + Duration::from_secs(3), || expired_all(&expiring_before)).await,
+        holds_within(until_expiry + Duration::from_secs(3), || expired_all(&expiring_before)).await,
         "expiries of sessions written before the kill on the failed master did not arrive"
     );
     eprintln!(

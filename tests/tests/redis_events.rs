@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use clustered_session_tests::poll::holds_within;
 use clustered_session_tests::redis_server::{DelayProxy, RedisServer};
 use redis::Commands as _;
 use session_core::expiration::ExpirationRule;
@@ -117,18 +118,6 @@ async fn instance_with(pool: PoolSettings, settings: &SessionSettings) -> Instan
 
 fn members(redis: &mut redis::Connection, repo: &RedisSessionRepository, name: &str, value: &str) -> BTreeSet<String> {
     redis.smembers(repo.key_layout().index_key(name, value)).unwrap()
-}
-
-/// Polls `condition` every 20 ms for up to `timeout`.
-async fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    while !condition() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    true
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -666,7 +655,7 @@ async fn a_burst_of_expiries_and_creations_reaches_listeners_complete_and_in_tim
         writer.repo.save(&mut session).await.unwrap();
         deadlines.push((session.id().unwrap().clone(), Instant::now() + Duration::from_secs(1)));
     }
-    let complete = eventually(Duration::from_secs(5), || {
+    let complete = holds_within(Duration::from_secs(5), || {
         deadlines
             .iter()
             .all(|(id, _)| watcher.events.kinds(id) == ["created", "expired"])
@@ -729,7 +718,7 @@ async fn a_new_session_saved_under_an_expired_id_is_created_again_from_nothing()
         "nothing of the expired session comes back"
     );
     assert!(members(&mut redis, &a.repo, PRINCIPAL_NAME_INDEX_NAME, "new-user").contains(&id.handle().to_string()));
-    let old_entry_removed = eventually(Duration::from_secs(1), || {
+    let old_entry_removed = holds_within(Duration::from_secs(1), || {
         !members(&mut redis, &a.repo, PRINCIPAL_NAME_INDEX_NAME, "old-user").contains(&id.handle().to_string())
     })
     .await;
@@ -790,7 +779,7 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
         let sent = server.traffic();
         a.repo.find_by_id(&id).await.unwrap().unwrap();
         // The read sends its refresh (one script) without waiting for it: wait until Redis ran it.
-        let refreshed = eventually(Duration::from_secs(2), || {
+        let refreshed = holds_within(Duration::from_secs(2), || {
             server.traffic().since(&sent).calls_of("evalsha") >= 1
         })
         .await;
@@ -864,7 +853,7 @@ async fn ttls_follow_the_policy_and_never_exceed_the_remaining_absolute_lifetime
     assert_ttl(ttl, 5_000, "custom policy after a change");
     tokio::time::sleep(Duration::from_millis(300)).await;
     c.repo.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
-    let refreshed = eventually(Duration::from_secs(1), || {
+    let refreshed = holds_within(Duration::from_secs(1), || {
         redis.pttl::<_, i64>(&marker).is_ok_and(|ttl| ttl > 4_850)
     })
     .await;
@@ -880,7 +869,7 @@ async fn the_subscription_comes_back_after_a_redis_restart() {
     // A restarted Redis forgot its configuration: seeing it configured again
     // and our pattern subscribed proves the reconnection.
     let mut redis = server.connection();
-    let resubscribed = eventually(Duration::from_secs(10), || {
+    let resubscribed = holds_within(Duration::from_secs(10), || {
         let config: Vec<String> = redis::cmd("CONFIG")
             .arg("GET")
             .arg("notify-keyspace-events")
