@@ -5,7 +5,9 @@
 //! the entry, so a read by an index lookup does not extend it while
 //! [`find_by_id`](SessionRepository::find_by_id) does. A background thread runs
 //! moka's maintenance once a second, which evicts idle sessions and drops their
-//! index entries.
+//! index entries. moka expires entries on its timer's ticks (about 1.07 s), so
+//! an eviction, and its event, can come up to about two seconds after the
+//! slack below; reads check the deadline itself and never serve past it.
 //!
 //! Sessions and index entries are keyed by [`SessionHandle`] (a digest of the
 //! id): the store keeps no raw id, and hands out sessions that know their id
