@@ -168,6 +168,23 @@ impl RedisServer {
         Traffic::parse(&info)
     }
 
+    /// The traffic since `before`, once Redis has run `count` calls of `command`
+    /// (lower case, e.g. `evalsha`) since then, or after 2 s: for a command the
+    /// code under test sends without waiting (an idle refresh, a size counters'
+    /// change). The caller asserts on what it returns, or on what followed.
+    ///
+    /// # Panics
+    /// When the server does not answer.
+    pub async fn traffic_once_ran(&self, before: &Traffic, command: &str, count: u64) -> Traffic {
+        let mut since = self.traffic().since(before);
+        crate::poll::holds_within(Duration::from_secs(2), || {
+            since = self.traffic().since(before);
+            since.calls_of(command) >= count
+        })
+        .await;
+        since
+    }
+
     /// Starts watching the commands clients send (`MONITOR`).
     ///
     /// # Panics

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use actix_session::storage::{SessionKey, SessionStore};
 use actix_web::cookie::time::Duration as Ttl;
-use clustered_session_tests::poll::eventually;
 use clustered_session_tests::redis_server::{DelayProxy, RedisServer};
 use clustered_session_tests::stored_hash::{StoredMeta, value_of};
 use redis::Commands as _;
@@ -124,10 +123,7 @@ async fn a_request_replacing_a_value_with_one_no_larger_is_one_transaction_witho
         state.remove("coupon");
     })
     .await;
-    eventually("the size counters' change ran", Duration::from_secs(2), || {
-        server.traffic().since(&before).calls_of("evalsha") >= 1
-    })
-    .await;
+    let _ = server.traffic_once_ran(&before, "evalsha", 1).await;
     assert_eq!(
         monitor.commands(),
         [
@@ -269,10 +265,7 @@ async fn size_counters_stay_exact_through_bridge_transactions() {
     store.update(again(&key), first, &ttl()).await.unwrap();
     store.update(again(&key), second, &ttl()).await.unwrap();
     // The counters' changes are not waited for: wait until Redis ran the three.
-    eventually("the three counters' changes ran", Duration::from_secs(2), || {
-        server.traffic().since(&before).calls_of("evalsha") >= 3
-    })
-    .await;
+    let _ = server.traffic_once_ran(&before, "evalsha", 3).await;
     let commands = monitor.commands();
     assert_eq!(commands.iter().filter(|c| *c == "MULTI").count(), 3, "{commands:?}");
     // No save script: the one `EVALSHA` after each transaction is its counters' change.

@@ -85,14 +85,7 @@ async fn one_round_trip_per_read_one_per_changed_save_none_for_unchanged() {
     // The value shrank, so the size counters' correction follows the
     // transaction as one `resize` script, sent without waiting: wait for it
     // (otherwise whether it is counted depends on timing).
-    let started = Instant::now();
-    let write = loop {
-        let write = server.traffic().since(&before);
-        if write.calls_of("evalsha") > 0 || started.elapsed() > Duration::from_secs(2) {
-            break write;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    };
+    let write = server.traffic_once_ran(&before, "evalsha", 1).await;
     assert_eq!(write.calls_of("exec"), 1, "one transaction: {write:?}");
     assert_eq!(
         write.calls_of("evalsha"),
@@ -305,10 +298,7 @@ async fn a_read_inside_the_refresh_window_writes_nothing_and_one_after_it_refres
     every.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     every.find_by_id(session.id().unwrap()).await.unwrap().unwrap();
     // Each read's refresh is sent without waiting for it: wait until Redis ran both.
-    eventually("both refreshes ran", Duration::from_secs(2), || {
-        server.traffic().since(&before).calls_of("evalsha") >= 2
-    })
-    .await;
+    let _ = server.traffic_once_ran(&before, "evalsha", 2).await;
     assert_eq!(monitor.commands(), ["HVALS", "EVALSHA", "HVALS", "EVALSHA"]);
 }
 
@@ -1086,10 +1076,7 @@ async fn a_save_that_grows_the_session_runs_the_script_that_checks_the_size_boun
     let before = server.traffic();
     repo.save(&mut loaded).await.unwrap();
     // The counters' change is not waited for: wait until Redis ran it.
-    eventually("the size counters' change ran", Duration::from_secs(2), || {
-        server.traffic().since(&before).calls_of("evalsha") >= 1
-    })
-    .await;
+    let _ = server.traffic_once_ran(&before, "evalsha", 1).await;
     assert_eq!(
         monitor.commands(),
         [
